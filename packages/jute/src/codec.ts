@@ -1,0 +1,178 @@
+import { JuteDecodeError } from "./errors.js";
+import { InputArchive, type InputArchiveOptions } from "./input.js";
+import { OutputArchive } from "./output.js";
+
+/** Reads and writes one jute type. Primitives, vectors and records are all codecs. */
+export interface Codec<T> {
+  /** jute type name, e.g. `int`, `ustring`, `vector<ACL>`, `Stat`. */
+  readonly name: string;
+  /** Smallest number of bytes an encoded value can take (used to bound vector counts). */
+  readonly minSize: number;
+  read(inp: InputArchive): T;
+  write(out: OutputArchive, v: T): void;
+}
+
+/** The TypeScript type a codec reads and writes. */
+export type Infer<C> = C extends Codec<infer T> ? T : never;
+
+export const int: Codec<number> = {
+  name: "int",
+  minSize: 4,
+  read: (i) => i.readInt(),
+  write: (o, v) => o.writeInt(v),
+};
+
+export const long: Codec<bigint> = {
+  name: "long",
+  minSize: 8,
+  read: (i) => i.readLong(),
+  write: (o, v) => o.writeLong(v),
+};
+
+export const bool: Codec<boolean> = {
+  name: "boolean",
+  minSize: 1,
+  read: (i) => i.readBool(),
+  write: (o, v) => o.writeBool(v),
+};
+
+/** A ustring that may be null on the wire (length -1). */
+export const ustringOrNull: Codec<string | null> = {
+  name: "ustring",
+  minSize: 4,
+  read: (i) => i.readString(),
+  write: (o, v) => o.writeString(v),
+};
+
+/** A ustring that must not be null: a -1 length is a decode error. */
+export const ustring: Codec<string> = {
+  name: "ustring",
+  minSize: 4,
+  read: (i) => {
+    const at = i.offset;
+    const s = i.readString();
+    if (s === null) throw new JuteDecodeError("null ustring where a string is required", at);
+    return s;
+  },
+  write: (o, v) => o.writeString(v),
+};
+
+/** A buffer; null (length -1) is preserved, as ZooKeeper keeps null data distinct from empty data. */
+export const buffer: Codec<Buffer | null> = {
+  name: "buffer",
+  minSize: 4,
+  read: (i) => i.readBuffer(),
+  write: (o, v) => o.writeBuffer(v),
+};
+
+function vectorOf<T>(elem: Codec<T>, nullable: boolean): Codec<T[] | null> {
+  return {
+    name: `vector<${elem.name}>`,
+    minSize: 4,
+    read(i) {
+      const at = i.offset;
+      const n = i.readVectorLength(elem.minSize);
+      if (n < 0) {
+        if (nullable) return null;
+        throw new JuteDecodeError("null vector where a vector is required", at);
+      }
+      const out: T[] = new Array(n);
+      let k = 0;
+      try {
+        for (; k < n; k++) out[k] = elem.read(i);
+      } catch (e) {
+        if (e instanceof JuteDecodeError) throw e.within(`[${k}]`);
+        throw e;
+      }
+      return out;
+    },
+    write(o, v) {
+      o.writeVector(v, elem.write);
+    },
+  };
+}
+
+/** vector<T> that must not be null on the wire. */
+export function vector<T>(elem: Codec<T>): Codec<T[]> {
+  return vectorOf(elem, false) as Codec<T[]>;
+}
+
+/** vector<T> that may be null on the wire (count -1). */
+export function vectorOrNull<T>(elem: Codec<T>): Codec<T[] | null> {
+  return vectorOf(elem, true);
+}
+
+export type Schema = Record<string, Codec<any>>;
+export type RecordOf<S extends Schema> = { [K in keyof S]: Infer<S[K]> };
+
+/** A record codec: its fields in declaration order, no framing. */
+export interface RecordCodec<T> extends Codec<T> {
+  readonly fields: ReadonlyArray<readonly [string, Codec<unknown>]>;
+}
+
+/**
+ * Defines a jute record. Field order is the object's key order, which is the wire order.
+ * Decode errors name the record and field: `CreateRequest.acl > [0] > ACL.id > Id.scheme`.
+ */
+export function defineRecord<S extends Schema>(name: string, schema: S): RecordCodec<RecordOf<S>> {
+  const fields = Object.entries(schema) as Array<[string, Codec<unknown>]>;
+  const names = fields.map(([f]) => f);
+  const codecs = fields.map(([, c]) => c);
+  const n = fields.length;
+  const minSize = codecs.reduce((s, c) => s + c.minSize, 0);
+  return {
+    name,
+    minSize,
+    fields,
+    read(inp) {
+      const o: Record<string, unknown> = {};
+      let k = 0;
+      try {
+        for (; k < n; k++) o[names[k]!] = codecs[k]!.read(inp);
+      } catch (e) {
+        if (e instanceof JuteDecodeError) {
+          // A vector index step joins the field name: "acl" + "[0]" -> "acl[0]".
+          const inner = e.trail[0];
+          if (inner !== undefined && inner.startsWith("[")) {
+            throw new JuteDecodeError(e.reason, e.offset, [
+              `${name}.${names[k]}${inner}`,
+              ...e.trail.slice(1),
+            ]);
+          }
+          throw e.within(`${name}.${names[k]}`);
+        }
+        throw e;
+      }
+      return o as RecordOf<S>;
+    },
+    write(out, v) {
+      const rec = v as Record<string, unknown>;
+      for (let k = 0; k < n; k++) codecs[k]!.write(out, rec[names[k]!]);
+    },
+  };
+}
+
+/** Encodes one value to a fresh buffer. */
+export function encode<T>(codec: Codec<T>, value: T, sizeHint = 128): Buffer {
+  const out = new OutputArchive(sizeHint);
+  codec.write(out, value);
+  return out.toBuffer();
+}
+
+/**
+ * Decodes exactly one value from `bytes`. Trailing bytes are an error unless `allowTrailing` is set.
+ */
+export function decode<T>(
+  codec: Codec<T>,
+  bytes: Uint8Array,
+  options: InputArchiveOptions & { allowTrailing?: boolean } = {},
+): T {
+  const inp = new InputArchive(bytes, options);
+  const v = codec.read(inp);
+  if (!options.allowTrailing && !inp.atEnd()) {
+    throw new JuteDecodeError(`${inp.remaining} trailing bytes after ${codec.name}`, inp.offset, [
+      codec.name,
+    ]);
+  }
+  return v;
+}

@@ -1,0 +1,128 @@
+import { JuteEncodeError } from "./errors.js";
+
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** A growable big-endian writer producing jute's binary encoding. */
+export class OutputArchive {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  private ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  writeInt(v: number): void {
+    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
+      throw new JuteEncodeError(`int out of range: ${v}`);
+    }
+    this.ensure(4);
+    this.buf.writeInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  writeLong(v: bigint): void {
+    if (typeof v !== "bigint") throw new JuteEncodeError(`long must be a bigint, got ${typeof v}`);
+    if (v < INT64_MIN || v > INT64_MAX) throw new JuteEncodeError(`long out of range: ${v}`);
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  writeBool(v: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  writeByte(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v & 0xff;
+  }
+
+  /** ustring: int byte length + UTF-8 bytes; null is length -1. */
+  writeString(v: string | null): void {
+    if (v === null) {
+      this.writeInt(-1);
+      return;
+    }
+    const len = Buffer.byteLength(v, "utf8");
+    this.ensure(4 + len);
+    this.buf.writeInt32BE(len, this.pos);
+    this.buf.write(v, this.pos + 4, len, "utf8");
+    this.pos += 4 + len;
+  }
+
+  /** buffer: int length + bytes; null is length -1. */
+  writeBuffer(v: Uint8Array | null): void {
+    if (v === null) {
+      this.writeInt(-1);
+      return;
+    }
+    this.ensure(4 + v.length);
+    this.buf.writeInt32BE(v.length, this.pos);
+    this.buf.set(v, this.pos + 4);
+    this.pos += 4 + v.length;
+  }
+
+  /** Raw bytes with no length prefix. */
+  writeRaw(v: Uint8Array): void {
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  /** vector: int count (-1 for null) then each element. */
+  writeVector<T>(v: readonly T[] | null, writeElement: (out: OutputArchive, e: T) => void): void {
+    if (v === null) {
+      this.writeInt(-1);
+      return;
+    }
+    this.writeInt(v.length);
+    for (let i = 0; i < v.length; i++) writeElement(this, v[i] as T);
+  }
+
+  /** Reserves 4 bytes for a length to be filled in by `endFrame`. Returns the mark to pass there. */
+  beginFrame(): number {
+    this.ensure(4);
+    const mark = this.pos;
+    this.pos += 4;
+    return mark;
+  }
+
+  /** Writes the number of bytes written since `beginFrame` into the reserved slot. */
+  endFrame(mark: number): void {
+    this.buf.writeInt32BE(this.pos - mark - 4, mark);
+  }
+
+  /** A copy of the bytes written. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /** A view of the bytes written (valid until the next write). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Forget everything written, keeping the allocated memory. */
+  reset(): void {
+    this.pos = 0;
+  }
+}
