@@ -8,7 +8,7 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../.."
 
 export function workspaceAliases() {
   const aliases = {};
-  for (const group of ["packages", "apps"]) {
+  for (const group of ["packages", "apps", "tooling"]) {
     const dir = join(repoRoot, group);
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {

@@ -1,0 +1,11 @@
+export { freePort, waitForPort } from "./net.js";
+export {
+  startReferenceZooKeeper,
+  referenceAvailable,
+  REFERENCE_JAR,
+  ZKCLI,
+  CLI_MT,
+  type ReferenceZooKeeper,
+  type ReferenceOptions,
+} from "./reference.js";
+export { fourLetter } from "./net.js";
