@@ -1,0 +1,121 @@
+// Sample bodies for every opcode, shared by the tests (not part of the public surface).
+import type { Stat } from "@zkts/jute";
+import { Ids, OpCode } from "./constants.js";
+
+export const stat: Stat = {
+  czxid: 0x1_0000_0001n,
+  mzxid: 0x1_0000_0002n,
+  ctime: 1_700_000_000_000n,
+  mtime: 1_700_000_000_123n,
+  version: 3,
+  cversion: 2,
+  aversion: 1,
+  ephemeralOwner: 0x7200_0000_0000_0001n,
+  dataLength: 5,
+  numChildren: 2,
+  pzxid: 0x1_0000_0003n,
+};
+
+const acl = [...Ids.OPEN_ACL_UNSAFE, { perms: 1, id: { scheme: "digest", id: "u:h/abc=" } }];
+
+export const requestSamples: Record<number, unknown> = {
+  [OpCode.create]: { path: "/a", data: Buffer.from("hello"), acl, flags: 3 },
+  [OpCode.delete]: { path: "/a", version: -1 },
+  [OpCode.exists]: { path: "/a", watch: true },
+  [OpCode.getData]: { path: "/a", watch: false },
+  [OpCode.setData]: { path: "/a", data: null, version: 7 },
+  [OpCode.getACL]: { path: "/a" },
+  [OpCode.setACL]: { path: "/a", acl, version: 0 },
+  [OpCode.getChildren]: { path: "/", watch: true },
+  [OpCode.sync]: { path: "/a" },
+  [OpCode.ping]: null,
+  [OpCode.getChildren2]: { path: "/", watch: false },
+  [OpCode.check]: { path: "/a", version: 2 },
+  [OpCode.multi]: {
+    ops: [
+      { type: OpCode.create, body: { path: "/m", data: Buffer.alloc(0), acl, flags: 0 } },
+      { type: OpCode.create2, body: { path: "/m2", data: null, acl, flags: 2 } },
+      { type: OpCode.createContainer, body: { path: "/c", data: null, acl, flags: 4 } },
+      { type: OpCode.createTTL, body: { path: "/t", data: null, acl, flags: 5, ttl: 1000n } },
+      { type: OpCode.delete, body: { path: "/m", version: -1 } },
+      { type: OpCode.setData, body: { path: "/m2", data: Buffer.from([1, 2]), version: -1 } },
+      { type: OpCode.check, body: { path: "/m2", version: 1 } },
+    ],
+  },
+  [OpCode.create2]: { path: "/a", data: Buffer.from("x"), acl, flags: 0 },
+  [OpCode.reconfig]: { joiningServers: "server.2=h:1:2", leavingServers: null, newMembers: null, curConfigId: -1n },
+  [OpCode.checkWatches]: { path: "/a", type: 3 },
+  [OpCode.removeWatches]: { path: "/a", type: 1 },
+  [OpCode.createContainer]: { path: "/c", data: Buffer.alloc(0), acl, flags: 4 },
+  [OpCode.deleteContainer]: { path: "/c", version: -1 },
+  [OpCode.createTTL]: { path: "/t", data: Buffer.alloc(0), acl, flags: 6, ttl: 60_000n },
+  [OpCode.multiRead]: {
+    ops: [
+      { type: OpCode.getChildren, body: { path: "/", watch: false } },
+      { type: OpCode.getData, body: { path: "/a", watch: false } },
+    ],
+  },
+  [OpCode.auth]: { type: 0, scheme: "digest", auth: Buffer.from("user:pw") },
+  [OpCode.setWatches]: { relativeZxid: 0x5n, dataWatches: ["/a"], existWatches: [], childWatches: ["/", "/b"] },
+  [OpCode.sasl]: { token: Buffer.from([0, 1, 2]) },
+  [OpCode.getEphemerals]: { prefixPath: "/" },
+  [OpCode.getAllChildrenNumber]: { path: "/" },
+  [OpCode.setWatches2]: {
+    relativeZxid: 0x1_0000_0000n,
+    dataWatches: [],
+    existWatches: ["/x"],
+    childWatches: [],
+    persistentWatches: ["/p"],
+    persistentRecursiveWatches: ["/r", "/r2"],
+  },
+  [OpCode.addWatch]: { path: "/a", mode: 1 },
+  [OpCode.whoAmI]: null,
+  [OpCode.closeSession]: null,
+};
+
+export const responseSamples: Record<number, unknown> = {
+  [OpCode.create]: { path: "/a0000000001" },
+  [OpCode.delete]: null,
+  [OpCode.exists]: { stat },
+  [OpCode.getData]: { data: Buffer.from("hello"), stat },
+  [OpCode.setData]: { stat },
+  [OpCode.getACL]: { acl: [...Ids.OPEN_ACL_UNSAFE], stat },
+  [OpCode.setACL]: { stat },
+  [OpCode.getChildren]: { children: ["a", "b", "ζ"] },
+  [OpCode.sync]: { path: "/a" },
+  [OpCode.ping]: null,
+  [OpCode.getChildren2]: { children: [], stat },
+  [OpCode.check]: { stat },
+  [OpCode.multi]: {
+    results: [
+      { type: OpCode.create, err: 0, body: { path: "/m" } },
+      { type: OpCode.create2, err: 0, body: { path: "/m2", stat } },
+      { type: OpCode.delete, err: 0, body: null },
+      { type: OpCode.setData, err: 0, body: { stat } },
+      { type: OpCode.check, err: 0, body: null },
+    ],
+  },
+  [OpCode.create2]: { path: "/a", stat },
+  [OpCode.reconfig]: { data: Buffer.from("server.1=localhost:2888:3888:participant;0.0.0.0:2181\nversion=0"), stat },
+  [OpCode.checkWatches]: null,
+  [OpCode.removeWatches]: null,
+  [OpCode.createContainer]: { path: "/c", stat },
+  [OpCode.deleteContainer]: null,
+  [OpCode.createTTL]: { path: "/t", stat },
+  [OpCode.multiRead]: {
+    results: [
+      { type: OpCode.getChildren, err: 0, body: { children: ["zookeeper"] } },
+      { type: OpCode.getData, err: 0, body: { data: null, stat } },
+      { type: OpCode.error, err: -101, body: { err: -101 } },
+    ],
+  },
+  [OpCode.auth]: null,
+  [OpCode.setWatches]: null,
+  [OpCode.sasl]: { token: null },
+  [OpCode.getEphemerals]: { ephemerals: ["/e1", "/x/e2"] },
+  [OpCode.getAllChildrenNumber]: { totalNumber: 42 },
+  [OpCode.setWatches2]: null,
+  [OpCode.addWatch]: { err: 0 },
+  [OpCode.whoAmI]: { clientInfo: [{ authScheme: "ip", user: "127.0.0.1" }, { authScheme: "digest", user: "u" }] },
+  [OpCode.closeSession]: null,
+};
