@@ -1,0 +1,73 @@
+/**
+ * @zkts/datatree — ZooKeeper's znode tree, pure and in memory.
+ *
+ * API summary (see README.md):
+ * - `new DataTree(opts?)` — `/`, `/zookeeper`, `/zookeeper/quota`, `/zookeeper/config` as ZooKeeper 3.8 starts.
+ * - `processTxn(header, txn)` applies one jute txn record (create/create2, createTTL, createContainer,
+ *   delete/deleteContainer, setData/reconfig, setACL, check, createSession, closeSession, error, multi) and
+ *   fires watches; errors are returned in `ProcessTxnResult.err`, never thrown.
+ * - reads: `getData`, `exists`, `getChildren`, `getACL` (null when missing; they register watches),
+ *   `getAllChildrenNumber`, `getEphemerals`, `getNode`, `statOf`, `getACLOf`.
+ * - watches: `addWatch`, `containsWatch`, `removeWatch`, `removeWatcher`, `setWatches`, reports.
+ * - `containerAndTtlCandidates(now)`, `checkQuota(path, bytesDelta, countDelta)`, `digest()`.
+ * - helpers: `validatePath`, `checkACL`, `digestOf`, `ipMatches`, `formatSequence`, `ttlEphemeralOwner`.
+ */
+export {
+  DataTree,
+  DataNode,
+  type DataTreeOptions,
+  type ProcessTxnResult,
+  type SetWatchesLists,
+  type SnapshotNode,
+  type WatchKind,
+} from "./datatree.js";
+export { WatchMode, WatchTable, type WatchEvent, type Watcher } from "./watches.js";
+export {
+  ACLCache,
+  ANYONE_ID_UNSAFE,
+  AUTH_IDS,
+  CREATOR_ALL_ACL,
+  OPEN_ACL_UNSAFE,
+  READ_ACL_UNSAFE,
+  checkACL,
+  digestOf,
+  digestOfAuth,
+  idMatches,
+  ipMatches,
+  isSuper,
+  isValidIpAcl,
+  type ACLCheckOptions,
+} from "./acl.js";
+export { InvalidPathError, baseName, formatSequence, isValidPath, parentPath, validatePath } from "./path.js";
+export {
+  MAX_TTL,
+  clientEphemeralOwner,
+  ephemeralKind,
+  isValidTtl,
+  ttlEphemeralOwner,
+  ttlOf,
+  type EphemeralKind,
+} from "./ephemeral.js";
+export {
+  CONFIG_ZOOKEEPER,
+  LIMIT_NODE,
+  PROC_ZOOKEEPER,
+  QUOTA_ZOOKEEPER,
+  STAT_NODE,
+  StatsTrack,
+  limitPath,
+  quotaPath,
+  statPath,
+  trimQuotaPath,
+  type QuotaCheck,
+} from "./quota.js";
+export { DIGEST_VERSION, crc32, nodeDigest } from "./digest.js";
+export {
+  CONTAINER_EPHEMERAL_OWNER,
+  ErrorCode,
+  EventType,
+  KeeperState,
+  OpCode,
+  Perms,
+  WatcherType,
+} from "./constants.js";
