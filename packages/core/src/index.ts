@@ -1,0 +1,26 @@
+export {
+  ManualClock,
+  nullLogger,
+  seededRandom,
+  type Clock,
+  type Logger,
+  type Random,
+  type TimerHandle,
+} from "./env.js";
+export {
+  ZooKeeperServer,
+  encodeTxn,
+  type ConnectionInfo,
+  type LatencyStats,
+  type ServerComponents,
+  type ServerConnection,
+  type ServerInfo,
+  type ServerInit,
+  type SessionInfo,
+  type TxnSink,
+} from "./server.js";
+export { ExpiryQueue, SessionTracker, initialSessionId, roundToNextInterval, type SessionState } from "./sessions.js";
+export { CoreError, ErrorCodes } from "./errors.js";
+export { checkACL, fixupACL, generateDigest, ipMatches, Perm } from "./auth.js";
+export { isValidPath } from "./path.js";
+export type { Tree, TreeNode, TreeEvent, TreeWatcher, TxnResult, WatchKind, WatchLists } from "./tree.js";

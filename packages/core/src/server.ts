@@ -1,0 +1,1639 @@
+/**
+ * ZooKeeperServer: the standalone request pipeline of Apache ZooKeeper 3.8 (ZooKeeperServer,
+ * PrepRequestProcessor, FinalRequestProcessor, SessionTrackerImpl, ContainerManager), pure.
+ *
+ * Every request goes prepare -> (txn sink) -> apply -> respond, in arrival order. `prepare` validates and builds
+ * the txn against the tree as changed by txns prepared but not yet applied (ZooKeeper's outstanding change
+ * records); the txn sink may hold a txn until it is durable; apply runs DataTree.processTxn; respond writes the
+ * reply. With the default synchronous sink all three happen inside the call that received the packet.
+ */
+import {
+  AuthPacket,
+  CheckVersionTxn,
+  CloseSessionTxn,
+  CreateContainerTxn,
+  CreateSessionTxn,
+  CreateTTLTxn,
+  CreateTxn,
+  DeleteTxn,
+  ErrorTxn,
+  GetSASLRequest,
+  InputArchive,
+  JuteDecodeError,
+  OutputArchive,
+  ReplyHeader,
+  RequestHeader,
+  SetACLTxn,
+  SetDataTxn,
+  SetSASLResponse,
+  MultiTxn,
+  TxnHeader as TxnHeaderCodec,
+  decode,
+  encode,
+  type ACL,
+  type Codec,
+  type CreateRequest,
+  type CreateTTLRequest,
+  type Id,
+  type Stat,
+  type StatPersisted,
+  type TxnHeader,
+} from "@zkts/jute";
+import {
+  ErrorCode,
+  OpCode,
+  createModeFromFlag,
+  decodeConnectRequest,
+  encodeConnectResponse,
+  encodeNotification,
+  encodeResponse,
+  requestCodec,
+  responseCodec,
+  type MultiOp,
+  type MultiRequest,
+  type OpResult,
+} from "@zkts/client-wire";
+import { Perm, checkACL, fixupACL, generateDigest, hasPerm, userOf, type AclPolicy } from "./auth.js";
+import type { Clock, Logger, Random, TimerHandle } from "./env.js";
+import { CoreError } from "./errors.js";
+import { isValidPath, parentOf } from "./path.js";
+import { SessionTracker, initialSessionId } from "./sessions.js";
+import type { Tree, TreeEvent, TreeNode, TreeWatcher, TxnResult, WatchKind } from "./tree.js";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public types
+
+/** One client connection, implemented by @zkts/nio-cnxn (sockets) or by tests (in memory). */
+export interface ServerConnection {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Queue one packet payload (no length prefix; the connection frames it). */
+  send(payload: Buffer): void;
+  /** Flush what is queued, then close. Idempotent. */
+  close(reason: string): void;
+}
+
+/** User options (zoo.cfg). */
+export interface ServerInit {
+  tickTime?: number;
+  /** Default 2 x tickTime. */
+  minSessionTimeout?: number;
+  /** Default 20 x tickTime. */
+  maxSessionTimeout?: number;
+  /** `super:<base64 sha1>` digest that grants the super id (zookeeper.DigestAuthenticationProvider.superDigest). */
+  superDigest?: string;
+  skipACL?: boolean;
+  extendedTypesEnabled?: boolean;
+  enforceQuota?: boolean;
+  containerCheckIntervalMs?: number;
+  maxBuffer?: number;
+  digestEnabled?: boolean;
+  /** Server id used in session ids (1 when standalone). */
+  serverId?: number;
+  /** The effective configuration as key/value pairs (for the `conf` 4lw). */
+  config?: Record<string, string>;
+  version?: string;
+}
+
+/**
+ * Persists a txn before it is applied. Return nothing (synchronous, the default) or a promise that resolves
+ * once the txn is durable; replies are held until then, in order.
+ */
+export type TxnSink = (header: TxnHeader, txn: unknown, encodedTxn: () => Buffer) => void | Promise<void>;
+
+/** Injected dependencies. */
+export interface ServerComponents {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** The data tree (a fresh @zkts/datatree DataTree, or one restored from disk). */
+  tree: Tree;
+  txnSink?: TxnSink;
+}
+
+export interface LatencyStats {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  remoteAddress: string;
+  remotePort: number;
+  queued: number;
+  packetsReceived: number;
+  packetsSent: number;
+  sessionId: bigint;
+  lastOp: string;
+  lastCxid: number;
+  lastZxid: bigint;
+  lastResponseTime: number;
+  lastLatency: number;
+  timeout: number;
+  established: number;
+  latency: LatencyStats;
+}
+
+export interface SessionInfo {
+  id: bigint;
+  timeout: number;
+  ephemerals: string[];
+}
+
+/** Everything the four-letter words and the AdminServer need. */
+export interface ServerInfo {
+  readonly version: string;
+  readonly serverState: "standalone";
+  readonly zxid: bigint;
+  readonly nodeCount: number;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+  readonly latency: LatencyStats;
+  readonly outstanding: number;
+  readonly tickTime: number;
+  readonly minSessionTimeout: number;
+  readonly maxSessionTimeout: number;
+  connections(): ConnectionInfo[];
+  sessions(): SessionInfo[];
+  watchSummary(): { connections: number; paths: number; total: number };
+  watchesBySession(): Map<bigint, string[]>;
+  watchesByPath(): Map<string, bigint[]>;
+  readonly approximateDataSize: number;
+  readonly ephemeralsCount: number;
+  resetStats(): void;
+  resetConnectionStats(): void;
+  readonly config: Record<string, string>;
+  readonly dataDirSize: number;
+  readonly dataLogDirSize: number;
+  readonly isReadOnly: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Internal state
+
+class Latency {
+  min = Number.MAX_SAFE_INTEGER;
+  max = 0;
+  total = 0;
+  count = 0;
+  add(ms: number): void {
+    if (ms < this.min) this.min = ms;
+    if (ms > this.max) this.max = ms;
+    this.total += ms;
+    this.count++;
+  }
+  reset(): void {
+    this.min = Number.MAX_SAFE_INTEGER;
+    this.max = 0;
+    this.total = 0;
+    this.count = 0;
+  }
+  get stats(): LatencyStats {
+    return {
+      min: this.count === 0 ? 0 : this.min,
+      avg: this.count === 0 ? 0 : this.total / this.count,
+      max: this.max,
+    };
+  }
+}
+
+interface ConnState {
+  conn: ServerConnection;
+  sessionId: bigint;
+  timeout: number;
+  authInfo: Id[];
+  hasReadOnly: boolean;
+  closed: boolean;
+  watcher: TreeWatcher;
+  /** Watches registered through this connection (for wchc/wchp). */
+  watchedPaths: Set<string>;
+  outstanding: number;
+  packetsReceived: number;
+  packetsSent: number;
+  latency: Latency;
+  lastOp: string;
+  lastCxid: number;
+  lastZxid: bigint;
+  lastLatency: number;
+  lastResponseTime: number;
+  established: number;
+}
+
+interface ChangeRecord {
+  zxid: bigint;
+  path: string;
+  stat: StatPersisted | null;
+  childCount: number;
+  acl: readonly ACL[];
+  data: Buffer | null;
+}
+
+interface Request {
+  cs: ConnState | null;
+  sessionId: bigint;
+  xid: number;
+  type: number;
+  body: Buffer;
+  authInfo: readonly Id[];
+  start: number;
+  hdr: TxnHeader | null;
+  txn: unknown;
+  error: CoreError | null;
+  /** Decoded multi ops, kept for the reply. */
+  ready: boolean;
+  /** For createSession: the connect reply to send once applied. */
+  connectTimeout?: number;
+}
+
+const CONTAINER_OWNER = -(1n << 63n);
+const TTL_MASK = 0xff00000000000000n;
+const MAX_TTL = 0x000000ffffffffffn;
+
+/** Opcodes ZooKeeper's Request.isValid accepts from a client (check 13 and notification 0 are not). */
+const VALID_TYPES = new Set<number>([
+  OpCode.closeSession,
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createTTL,
+  OpCode.createContainer,
+  OpCode.createSession,
+  OpCode.delete,
+  OpCode.deleteContainer,
+  OpCode.exists,
+  OpCode.getACL,
+  OpCode.getChildren,
+  OpCode.getAllChildrenNumber,
+  OpCode.getChildren2,
+  OpCode.getData,
+  OpCode.getEphemerals,
+  OpCode.multi,
+  OpCode.multiRead,
+  OpCode.ping,
+  OpCode.reconfig,
+  OpCode.setACL,
+  OpCode.setData,
+  OpCode.setWatches,
+  OpCode.setWatches2,
+  OpCode.sync,
+  OpCode.checkWatches,
+  OpCode.removeWatches,
+  OpCode.addWatch,
+  OpCode.whoAmI,
+]);
+
+const WRITE_TYPES = new Set<number>([
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createTTL,
+  OpCode.createContainer,
+  OpCode.delete,
+  OpCode.deleteContainer,
+  OpCode.setData,
+  OpCode.setACL,
+  OpCode.check,
+  OpCode.multi,
+  OpCode.reconfig,
+  OpCode.createSession,
+  OpCode.closeSession,
+]);
+
+const LAST_OP: Record<number, string> = {
+  [OpCode.ping]: "PING",
+  [OpCode.createSession]: "SESS",
+  [OpCode.multi]: "MULT",
+  [OpCode.multiRead]: "MLTR",
+  [OpCode.create]: "CREA",
+  [OpCode.create2]: "CREA",
+  [OpCode.createTTL]: "CREA",
+  [OpCode.createContainer]: "CREA",
+  [OpCode.delete]: "DELE",
+  [OpCode.deleteContainer]: "DELE",
+  [OpCode.setData]: "SETD",
+  [OpCode.reconfig]: "RECO",
+  [OpCode.setACL]: "SETA",
+  [OpCode.closeSession]: "CLOS",
+  [OpCode.sync]: "SYNC",
+  [OpCode.check]: "CHEC",
+  [OpCode.exists]: "EXIS",
+  [OpCode.getData]: "GETD",
+  [OpCode.setWatches]: "SETW",
+  [OpCode.setWatches2]: "STW2",
+  [OpCode.addWatch]: "ADDW",
+  [OpCode.getACL]: "GETA",
+  [OpCode.getChildren]: "GETC",
+  [OpCode.getChildren2]: "GETC",
+  [OpCode.getAllChildrenNumber]: "GETACN",
+  [OpCode.checkWatches]: "CHKW",
+  [OpCode.removeWatches]: "REMW",
+  [OpCode.whoAmI]: "HOMI",
+  [OpCode.getEphemerals]: "GETE",
+};
+
+const UNKNOWN_REPLY_ZXID = -1n;
+
+/** Decodes a request body as Java does: trailing bytes are ignored. */
+function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number): T {
+  return decode(codec, body, { allowTrailing: true, maxBuffer });
+}
+
+function childCount(node: TreeNode): number {
+  const c = node.children as ReadonlySet<string> | readonly string[];
+  return "size" in c ? c.size : c.length;
+}
+
+function encodeTxnRecord(type: number, txn: unknown): Buffer {
+  const codec = TXN_CODECS[type];
+  if (codec === undefined) return Buffer.alloc(0);
+  return encode(codec, txn);
+}
+
+const TXN_CODECS: Record<number, Codec<any>> = {
+  [OpCode.create]: CreateTxn,
+  [OpCode.create2]: CreateTxn,
+  [OpCode.createTTL]: CreateTTLTxn,
+  [OpCode.createContainer]: CreateContainerTxn,
+  [OpCode.delete]: DeleteTxn,
+  [OpCode.deleteContainer]: DeleteTxn,
+  [OpCode.setData]: SetDataTxn,
+  [OpCode.reconfig]: SetDataTxn,
+  [OpCode.setACL]: SetACLTxn,
+  [OpCode.check]: CheckVersionTxn,
+  [OpCode.createSession]: CreateSessionTxn,
+  [OpCode.closeSession]: CloseSessionTxn,
+  [OpCode.error]: ErrorTxn,
+  [OpCode.multi]: MultiTxn,
+};
+
+/** Serialises a txn (header + record) as ZooKeeper logs it, for txn sinks. */
+export function encodeTxn(header: TxnHeader, txn: unknown): Buffer {
+  const out = new OutputArchive(128);
+  TxnHeaderCodec.write(out, header);
+  const codec = TXN_CODECS[header.type];
+  if (codec !== undefined && txn !== null && txn !== undefined) codec.write(out, txn);
+  return out.toBuffer();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export class ZooKeeperServer {
+  readonly tickTime: number;
+  readonly minSessionTimeout: number;
+  readonly maxSessionTimeout: number;
+  private readonly skipACL: boolean;
+  private readonly superDigest: string | undefined;
+  private readonly extendedTypes: boolean;
+  private readonly enforceQuota: boolean;
+  private readonly containerInterval: number;
+  private readonly maxBuffer: number;
+  private readonly configMap: Record<string, string>;
+  private readonly version: string;
+
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly tree: Tree;
+  private readonly sink: TxnSink | undefined;
+  private readonly tracker: SessionTracker;
+
+  private readonly conns = new Map<number, ConnState>();
+  private readonly owners = new Map<bigint, ConnState>();
+  private readonly queue: Request[] = [];
+  private draining = false;
+  private hzxid: bigint;
+  private readonly changes: ChangeRecord[] = [];
+  private readonly changesForPath = new Map<string, ChangeRecord>();
+  private readonly policy: AclPolicy;
+
+  private expiryTimer: TimerHandle | undefined;
+  private reaperTimer: TimerHandle | undefined;
+  private running = false;
+
+  private packetsReceived = 0;
+  private packetsSent = 0;
+  private readonly latency = new Latency();
+  private outstandingCount = 0;
+
+  onOutstandingDrained?: () => void;
+  readonly info: ServerInfo;
+
+  constructor(init: ServerInit, components: ServerComponents) {
+    this.tickTime = init.tickTime ?? 2000;
+    this.minSessionTimeout = init.minSessionTimeout ?? this.tickTime * 2;
+    this.maxSessionTimeout = init.maxSessionTimeout ?? this.tickTime * 20;
+    this.skipACL = init.skipACL ?? false;
+    this.superDigest = init.superDigest;
+    this.extendedTypes = init.extendedTypesEnabled ?? false;
+    this.enforceQuota = init.enforceQuota ?? false;
+    this.containerInterval = init.containerCheckIntervalMs ?? 60_000;
+    this.maxBuffer = init.maxBuffer ?? 0xfffff;
+    this.configMap = init.config ?? {};
+    this.version = init.version ?? "3.8.0-zkts";
+    this.clock = components.clock;
+    this.logger = components.logger;
+    this.tree = components.tree;
+    this.sink = components.txnSink;
+    this.policy = { skipACL: this.skipACL };
+    this.hzxid = this.tree.lastProcessedZxid;
+    this.tracker = new SessionTracker(
+      this.tickTime,
+      this.clock.monotonic(),
+      initialSessionId(this.clock.now(), BigInt(init.serverId ?? 1)),
+      components.random.bytes(32),
+    );
+    this.info = this.makeInfo();
+  }
+
+  get outstanding(): number {
+    return this.outstandingCount;
+  }
+
+  /** The zxid of the last applied txn. */
+  get lastZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.scheduleExpiry();
+    this.scheduleReaper();
+  }
+
+  async shutdown(): Promise<void> {
+    this.running = false;
+    if (this.expiryTimer !== undefined) this.clock.clearTimer(this.expiryTimer);
+    if (this.reaperTimer !== undefined) this.clock.clearTimer(this.reaperTimer);
+    this.expiryTimer = this.reaperTimer = undefined;
+    // wait for txns already handed to the sink
+    for (let i = 0; i < 1000 && this.queue.length > 0; i++) await new Promise<void>((r) => queueMicrotask(r));
+    for (const cs of [...this.conns.values()]) this.closeConn(cs, "server shutdown");
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Connections
+
+  handleConnect(conn: ServerConnection, payload: Buffer): void {
+    const cs = this.newConnState(conn);
+    this.conns.set(conn.id, cs);
+    cs.packetsReceived++;
+    this.packetsReceived++;
+    let req;
+    try {
+      req = decodeConnectRequest(payload, { allowTrailing: true, maxBuffer: this.maxBuffer });
+    } catch (e) {
+      this.logger.warn("malformed connect request", { conn: conn.id, error: String(e) });
+      this.closeConn(cs, "malformed connect request");
+      return;
+    }
+    cs.hasReadOnly = req.hasReadOnly;
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      this.logger.info("refusing session: client has seen a newer zxid", {
+        lastZxidSeen: req.lastZxidSeen.toString(16),
+        ourZxid: this.tree.lastProcessedZxid.toString(16),
+      });
+      this.closeConn(cs, "client zxid ahead");
+      return;
+    }
+    let timeout = req.timeOut;
+    if (timeout < this.minSessionTimeout) timeout = this.minSessionTimeout;
+    if (timeout > this.maxSessionTimeout) timeout = this.maxSessionTimeout;
+    cs.timeout = timeout;
+    const now = this.clock.monotonic();
+    if (req.sessionId === 0n) {
+      const id = this.tracker.allocateId();
+      this.tracker.add(id, timeout, now);
+      cs.sessionId = id;
+      this.owners.set(id, cs);
+      const r = this.newRequest(cs, id, 0, OpCode.createSession, Buffer.alloc(0));
+      r.connectTimeout = timeout;
+      this.submit(r);
+      return;
+    }
+    const id = req.sessionId;
+    const prev = this.owners.get(id);
+    if (prev !== undefined && prev !== cs) this.closeConn(prev, "client reconnected");
+    cs.sessionId = id;
+    const valid = this.tracker.checkPassword(id, req.passwd) && this.tracker.touch(id, now, timeout);
+    if (valid) this.owners.set(id, cs);
+    this.finishSessionInit(cs, valid);
+  }
+
+  private finishSessionInit(cs: ConnState, valid: boolean): void {
+    const rsp = encodeConnectResponse({
+      protocolVersion: 0,
+      timeOut: valid ? cs.timeout : 0,
+      sessionId: valid ? cs.sessionId : 0n,
+      passwd: valid ? this.tracker.password(cs.sessionId) : Buffer.alloc(16),
+      readOnly: false,
+      hasReadOnly: cs.hasReadOnly,
+    });
+    this.send(cs, rsp);
+    if (!valid) {
+      this.logger.info("invalid session, probably expired", { session: cs.sessionId.toString(16) });
+      this.closeConn(cs, "invalid session");
+    }
+  }
+
+  handlePacket(conn: ServerConnection, payload: Buffer): void {
+    const cs = this.conns.get(conn.id);
+    if (cs === undefined || cs.closed) {
+      conn.close("packet before handshake");
+      return;
+    }
+    cs.packetsReceived++;
+    this.packetsReceived++;
+    if (payload.length < 8) {
+      this.closeConn(cs, "truncated request header");
+      return;
+    }
+    const { xid, type } = RequestHeader.read(new InputArchive(payload));
+    const body = payload.subarray(8);
+    if (type === OpCode.auth) return this.handleAuth(cs, xid, body);
+    if (type === OpCode.sasl) return this.handleSasl(cs, xid, body);
+    // ZooKeeperServer.submitRequestNow: touch, then validate the opcode
+    if (!this.tracker.touch(cs.sessionId, this.clock.monotonic(), cs.timeout)) {
+      this.logger.debug("dropping request of a missing or closing session", { session: cs.sessionId.toString(16) });
+      return;
+    }
+    if (!VALID_TYPES.has(type)) {
+      this.logger.warn("unknown request type", { type });
+      this.sendReply(cs, { xid, zxid: UNKNOWN_REPLY_ZXID, err: ErrorCode.UNIMPLEMENTED }, null);
+      this.closeConn(cs, "unimplemented request");
+      return;
+    }
+    this.submit(this.newRequest(cs, cs.sessionId, xid, type, body));
+  }
+
+  connectionClosed(conn: ServerConnection): void {
+    const cs = this.conns.get(conn.id);
+    if (cs === undefined) return;
+    this.detach(cs);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // auth / sasl (answered directly, as ZooKeeperServer.processPacket)
+
+  private handleAuth(cs: ConnState, xid: number, body: Buffer): void {
+    let pkt;
+    try {
+      pkt = decodeBody(AuthPacket, body, this.maxBuffer);
+    } catch {
+      this.closeConn(cs, "malformed auth packet");
+      return;
+    }
+    let ok = false;
+    if (pkt.scheme === "digest") {
+      const digest = generateDigest((pkt.auth ?? Buffer.alloc(0)).toString("utf8"));
+      if (this.superDigest !== undefined && digest === this.superDigest) this.addAuth(cs, { scheme: "super", id: "" });
+      this.addAuth(cs, { scheme: "digest", id: digest });
+      ok = true;
+    } else if (pkt.scheme === "ip") {
+      this.addAuth(cs, { scheme: "ip", id: cs.conn.remoteAddress });
+      ok = true;
+    }
+    if (ok) {
+      this.sendReply(cs, { xid, zxid: 0n, err: 0 }, null);
+    } else {
+      this.logger.warn("authentication failed", { scheme: pkt.scheme });
+      this.sendReply(cs, { xid, zxid: 0n, err: ErrorCode.AUTHFAILED }, null);
+      this.closeConn(cs, "auth failed");
+    }
+  }
+
+  private addAuth(cs: ConnState, id: Id): void {
+    if (!cs.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) cs.authInfo.push(id);
+  }
+
+  private handleSasl(cs: ConnState, xid: number, body: Buffer): void {
+    try {
+      decodeBody(GetSASLRequest, body, this.maxBuffer);
+    } catch {
+      this.closeConn(cs, "malformed sasl packet");
+      return;
+    }
+    // No SASL login configured: ZooKeeper answers OK with a null token.
+    const out = new OutputArchive(32);
+    ReplyHeader.write(out, { xid, zxid: 0n, err: 0 });
+    SetSASLResponse.write(out, { token: null });
+    this.send(cs, out.toBuffer());
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Pipeline
+
+  private newRequest(cs: ConnState | null, sessionId: bigint, xid: number, type: number, body: Buffer): Request {
+    return {
+      cs,
+      sessionId,
+      xid,
+      type,
+      body,
+      authInfo: cs === null ? [] : cs.authInfo.slice(),
+      start: this.clock.monotonic(),
+      hdr: null,
+      txn: null,
+      error: null,
+      ready: false,
+    };
+  }
+
+  private submit(r: Request): void {
+    if (r.cs !== null) {
+      r.cs.outstanding++;
+      this.outstandingCount++;
+    }
+    this.prepare(r);
+    this.queue.push(r);
+    if (r.hdr !== null && this.sink !== undefined) {
+      const hdr = r.hdr;
+      const txn = r.txn;
+      let p: void | Promise<void>;
+      try {
+        p = this.sink(hdr, txn, () => encodeTxn(hdr, txn));
+      } catch (e) {
+        this.logger.error("txn sink failed", { error: String(e) });
+        p = undefined;
+      }
+      if (p !== undefined && typeof (p as Promise<void>).then === "function") {
+        (p as Promise<void>).then(
+          () => {
+            r.ready = true;
+            this.drain();
+          },
+          (e: unknown) => {
+            this.logger.error("txn sink failed", { error: String(e) });
+            r.ready = true;
+            this.drain();
+          },
+        );
+        return;
+      }
+    }
+    r.ready = true;
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && this.queue[0]!.ready) {
+        const r = this.queue.shift()!;
+        try {
+          this.finish(r);
+        } catch (e) {
+          this.logger.error("request failed", { type: r.type, error: String(e) });
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private nextZxid(): bigint {
+    this.hzxid += 1n;
+    return this.hzxid;
+  }
+
+  // ---- prepare (PrepRequestProcessor) -----------------------------------------------------------------------
+
+  private prepare(r: Request): void {
+    if (!WRITE_TYPES.has(r.type)) {
+      // reads only check the session
+      try {
+        if (r.cs !== null) this.checkSession(r.sessionId);
+      } catch (e) {
+        if (e instanceof CoreError) r.error = e;
+        else throw e;
+      }
+      return;
+    }
+    try {
+      switch (r.type) {
+        case OpCode.multi:
+          this.prepareMulti(r);
+          break;
+        case OpCode.createSession:
+          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+          r.txn = { timeOut: r.connectTimeout ?? 0 };
+          break;
+        case OpCode.closeSession:
+          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+          this.prepareCloseSession(r);
+          break;
+        case OpCode.reconfig: {
+          // The body is decoded before a zxid is taken; standalone has reconfigEnabled=false.
+          this.read<unknown>(r);
+          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+          throw new CoreError(ErrorCode.RECONFIGDISABLED);
+        }
+        default:
+          this.prepareOp(r.type, this.nextZxid(), r, undefined);
+      }
+    } catch (e) {
+      const code = e instanceof CoreError ? e.code : ErrorCode.MARSHALLINGERROR;
+      if (!(e instanceof CoreError) && !(e instanceof JuteDecodeError)) {
+        this.logger.error("failed to prepare request", { type: r.type, error: String(e) });
+      }
+      r.error = e instanceof CoreError ? e : new CoreError(code);
+      if (r.hdr !== null) {
+        r.hdr = { ...r.hdr, type: OpCode.error };
+        r.txn = { err: code };
+      }
+    }
+  }
+
+  private txnHeader(r: Request, zxid: bigint, type: number): TxnHeader {
+    return { clientId: r.sessionId, cxid: r.xid, zxid, time: BigInt(this.clock.now()), type };
+  }
+
+  private checkSession(sessionId: bigint): void {
+    const s = this.tracker.get(sessionId);
+    if (s === undefined) throw new CoreError(ErrorCode.UNKNOWNSESSION);
+    if (s.closing) throw new CoreError(ErrorCode.SESSIONEXPIRED);
+  }
+
+  private recordFor(path: string): ChangeRecord {
+    const c = this.changesForPath.get(path);
+    if (c !== undefined) {
+      if (c.stat === null) throw new CoreError(ErrorCode.NONODE, path);
+      return c;
+    }
+    const n = this.tree.getNode(path);
+    if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
+    return { zxid: -1n, path, stat: n.stat, childCount: childCount(n), acl: this.tree.getACL(n), data: n.data };
+  }
+
+  private addChange(c: ChangeRecord): void {
+    this.changes.push(c);
+    this.changesForPath.set(c.path, c);
+  }
+
+  private checkVersion(current: number, expected: number, path: string): number {
+    if (expected !== -1 && expected !== current) throw new CoreError(ErrorCode.BADVERSION, path);
+    return current + 1;
+  }
+
+  private validatePath(path: string): void {
+    if (!isValidPath(path)) throw new CoreError(ErrorCode.BADARGUMENTS, path);
+  }
+
+  /** getParentPathAndValidate: no slash, NUL, or a special path (/, /zookeeper, ...) -> BADARGUMENTS. */
+  private parentForDelete(path: string): string {
+    const slash = path.lastIndexOf("/");
+    if (slash < 0 || path.includes("\0") || this.isSpecialPath(path)) {
+      throw new CoreError(ErrorCode.BADARGUMENTS, path);
+    }
+    return slash === 0 ? "/" : path.slice(0, slash);
+  }
+
+  private isSpecialPath(path: string): boolean {
+    return (
+      path === "/" || path === "/zookeeper" || path === "/zookeeper/quota" || path === "/zookeeper/config"
+    );
+  }
+
+  /** Decodes `r`'s body (or uses the multi op's record) and builds the txn. Throws CoreError. */
+  private prepareOp(type: number, zxid: bigint, r: Request, record: unknown): void {
+    if (r.hdr === null) r.hdr = this.txnHeader(r, zxid, type);
+    const body = <T>(): T => {
+      if (record !== undefined) return record as T;
+      const codec = requestCodec(type);
+      if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+      try {
+        return decodeBody(codec, r.body, this.maxBuffer) as T;
+      } catch {
+        throw new CoreError(ErrorCode.MARSHALLINGERROR);
+      }
+    };
+    switch (type) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        this.prepareCreate(type, zxid, r, body<CreateRequest | CreateTTLRequest>());
+        return;
+      case OpCode.deleteContainer: {
+        const path = record !== undefined ? (record as { path: string }).path : r.body.toString("utf8");
+        const parent = this.parentForDelete(path);
+        const node = this.recordFor(path);
+        if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
+        if (this.ephemeralType(node.stat!.ephemeralOwner) === "normal") throw new CoreError(ErrorCode.BADVERSION, path);
+        const p = this.recordFor(parent);
+        r.txn = { path };
+        this.addChange({ ...p, zxid, childCount: p.childCount - 1, stat: { ...p.stat!, pzxid: zxid } });
+        this.addChange({ zxid, path, stat: null, childCount: -1, acl: [], data: null });
+        return;
+      }
+      case OpCode.delete: {
+        if (r.cs !== null) this.checkSession(r.sessionId);
+        const req = body<{ path: string; version: number }>();
+        const path = req.path;
+        const parent = this.parentForDelete(path);
+        const p = this.recordFor(parent);
+        checkACL(this.policy, p.acl, Perm.DELETE, r.authInfo, path);
+        const node = this.recordFor(path);
+        this.checkVersion(node.stat!.version, req.version, path);
+        if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
+        r.txn = { path };
+        this.addChange({ ...p, zxid, childCount: p.childCount - 1, stat: { ...p.stat!, pzxid: zxid } });
+        this.addChange({ zxid, path, stat: null, childCount: -1, acl: [], data: null });
+        return;
+      }
+      case OpCode.setData: {
+        if (r.cs !== null) this.checkSession(r.sessionId);
+        const req = body<{ path: string; data: Buffer | null; version: number }>();
+        const path = req.path;
+        this.validatePath(path);
+        const node = this.recordFor(path);
+        checkACL(this.policy, node.acl, Perm.WRITE, r.authInfo, path);
+        this.checkQuota(path, node.data, req.data, false);
+        const version = this.checkVersion(node.stat!.version, req.version, path);
+        r.txn = { path, data: req.data, version };
+        this.addChange({
+          ...node,
+          zxid,
+          data: req.data,
+          stat: { ...node.stat!, version, mtime: r.hdr.time, mzxid: zxid },
+        });
+        return;
+      }
+      case OpCode.setACL: {
+        if (r.cs !== null) this.checkSession(r.sessionId);
+        const req = body<{ path: string; acl: ACL[]; version: number }>();
+        const path = req.path;
+        this.validatePath(path);
+        const acl = fixupACL(path, r.authInfo, req.acl);
+        const node = this.recordFor(path);
+        checkACL(this.policy, node.acl, Perm.ADMIN, r.authInfo, path);
+        const version = this.checkVersion(node.stat!.aversion, req.version, path);
+        r.txn = { path, acl, version };
+        this.addChange({ ...node, zxid, stat: { ...node.stat!, aversion: version } });
+        return;
+      }
+      case OpCode.check: {
+        if (r.cs !== null) this.checkSession(r.sessionId);
+        const req = body<{ path: string; version: number }>();
+        const path = req.path;
+        this.validatePath(path);
+        const node = this.recordFor(path);
+        checkACL(this.policy, node.acl, Perm.READ, r.authInfo, path);
+        r.txn = { path, version: this.checkVersion(node.stat!.version, req.version, path) };
+        return;
+      }
+      default:
+        throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+  }
+
+  private ephemeralType(owner: bigint): "void" | "normal" | "container" | "ttl" {
+    if (this.extendedTypes && (owner & TTL_MASK) === TTL_MASK) {
+      // only the TTL extended feature (bits 0x00ffff0000000000 == 0) exists
+      return "ttl";
+    }
+    if (owner === CONTAINER_OWNER) return "container";
+    return owner === 0n ? "void" : "normal";
+  }
+
+  private prepareCreate(type: number, zxid: bigint, r: Request, req: CreateRequest | CreateTTLRequest): void {
+    const ttl = type === OpCode.createTTL ? (req as CreateTTLRequest).ttl : -1n;
+    const mode = createModeFromFlag(req.flags);
+    if (mode === undefined) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
+    // validateCreateRequest
+    if (mode.ttl && !this.extendedTypes) throw new CoreError(ErrorCode.UNIMPLEMENTED);
+    if (mode.ttl ? ttl > MAX_TTL || ttl <= 0n : ttl >= 0n) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
+    if (r.cs !== null) this.checkSession(r.sessionId);
+    // validatePathForCreate
+    let path = req.path;
+    const slash = path.lastIndexOf("/");
+    if (slash < 0 || path.includes("\0")) throw new CoreError(ErrorCode.BADARGUMENTS, path);
+    const parentPath = slash === 0 ? "/" : path.slice(0, slash);
+    const acl = fixupACL(path, r.authInfo, req.acl);
+    const parent = this.recordFor(parentPath);
+    checkACL(this.policy, parent.acl, Perm.CREATE, r.authInfo, path);
+    const parentCVersion = parent.stat!.cversion;
+    if (mode.sequential) path = path + javaFormat010(parentCVersion);
+    this.validatePath(path);
+    let exists = true;
+    try {
+      this.recordFor(path);
+    } catch {
+      exists = false;
+    }
+    if (exists) throw new CoreError(ErrorCode.NODEEXISTS, path);
+    if (this.ephemeralType(parent.stat!.ephemeralOwner) === "normal") {
+      throw new CoreError(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
+    }
+    const newCversion = parent.stat!.cversion + 1;
+    this.checkQuota(path, null, req.data, true);
+    if (type === OpCode.createContainer) {
+      r.txn = { path, data: req.data, acl, parentCVersion: newCversion };
+    } else if (type === OpCode.createTTL) {
+      r.txn = { path, data: req.data, acl, parentCVersion: newCversion, ttl };
+    } else {
+      r.txn = { path, data: req.data, acl, ephemeral: mode.ephemeral, parentCVersion: newCversion };
+    }
+    let owner = 0n;
+    if (mode.container) owner = CONTAINER_OWNER;
+    else if (mode.ttl) owner = BigInt.asIntN(64, TTL_MASK | ttl);
+    else if (mode.ephemeral) owner = r.sessionId;
+    const time = r.hdr!.time;
+    const stat: StatPersisted = {
+      czxid: zxid,
+      mzxid: zxid,
+      ctime: time,
+      mtime: time,
+      version: 0,
+      cversion: 0,
+      aversion: 0,
+      ephemeralOwner: owner,
+      pzxid: zxid,
+    };
+    this.addChange({
+      ...parent,
+      zxid,
+      childCount: parent.childCount + 1,
+      stat: { ...parent.stat!, cversion: newCversion, pzxid: zxid },
+    });
+    this.addChange({ zxid, path, stat, childCount: 0, acl, data: req.data });
+  }
+
+  private prepareCloseSession(r: Request): void {
+    const es = new Set(this.tree.ephemerals(r.sessionId));
+    for (const c of this.changes) {
+      if (c.stat === null) es.delete(c.path);
+      else if (c.stat.ephemeralOwner === r.sessionId) es.add(c.path);
+    }
+    for (const p of es) this.addChange({ zxid: r.hdr!.zxid, path: p, stat: null, childCount: 0, acl: [], data: null });
+    r.txn = { paths2Delete: [...es] };
+    this.tracker.setClosing(r.sessionId);
+  }
+
+  private prepareMulti(r: Request): void {
+    let multi: MultiRequest;
+    try {
+      multi = decodeBody(requestCodec(OpCode.multi) as Codec<MultiRequest>, r.body, this.maxBuffer);
+    } catch {
+      r.hdr = this.txnHeader(r, this.nextZxid(), OpCode.multi);
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+    const zxid = this.nextZxid();
+    r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+    const savedLen = this.changes.length;
+    const savedMap = new Map(this.changesForPath);
+    const txns: Array<{ type: number; data: Buffer }> = [];
+    let failed: CoreError | null = null;
+    for (const op of multi.ops as MultiOp[]) {
+      let type: number;
+      let txn: unknown;
+      if (failed !== null) {
+        type = OpCode.error;
+        txn = { err: ErrorCode.RUNTIMEINCONSISTENCY };
+      } else {
+        try {
+          if (op.type === OpCode.getData || op.type === OpCode.getChildren) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+          this.prepareOp(op.type, zxid, r, op.body);
+          type = op.type;
+          txn = r.txn;
+        } catch (e) {
+          failed = e instanceof CoreError ? e : new CoreError(ErrorCode.MARSHALLINGERROR);
+          type = OpCode.error;
+          txn = { err: failed.code };
+          r.error = failed;
+          // roll back the change records of this multi
+          this.changes.length = savedLen;
+          this.changesForPath.clear();
+          for (const [k, v] of savedMap) this.changesForPath.set(k, v);
+        }
+      }
+      txns.push({ type, data: encodeTxnRecord(type, txn) });
+    }
+    r.txn = { txns };
+    r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+  }
+
+  private checkQuota(path: string, lastData: Buffer | null, data: Buffer | null, isCreate: boolean): void {
+    if (!this.enforceQuota) return;
+    const dataBytes = data === null ? 0 : data.length;
+    // getMaxPrefixWithQuota: the longest prefix of `path` with a /zookeeper/quota<prefix>/zookeeper_limits node
+    let prefix: string | undefined;
+    if (!path.startsWith("/zookeeper")) {
+      const parts = path.split("/").filter((s) => s !== "");
+      let cur = "";
+      for (const part of parts) {
+        cur += "/" + part;
+        if (this.tree.getNode(`/zookeeper/quota${cur}/zookeeper_limits`) !== undefined) prefix = cur;
+      }
+    }
+    if (prefix === undefined) return;
+    const limits = this.tree.getNode(`/zookeeper/quota${prefix}/zookeeper_limits`);
+    if (limits === undefined) return;
+    const lim = parseStatsTrack(limits.data);
+    const countDiff = isCreate ? 1 : 0;
+    const bytesDiff = isCreate ? dataBytes : dataBytes - (lastData === null ? 0 : lastData.length);
+    const checkCount = countDiff !== 0 && (lim.count > -1 || lim.countHardLimit > -1);
+    const checkBytes = bytesDiff !== 0 && (lim.bytes > -1 || lim.byteHardLimit > -1);
+    if (!checkCount && !checkBytes) return;
+    const statNode = this.tree.getNode(`/zookeeper/quota${prefix}/zookeeper_stats`);
+    if (statNode === undefined) return;
+    const cur = parseStatsTrack(statNode.data);
+    if (checkCount && lim.countHardLimit > -1 && cur.count + countDiff > lim.countHardLimit) {
+      throw new CoreError(ErrorCode.QUOTAEXCEEDED, prefix);
+    }
+    if (checkBytes && lim.byteHardLimit > -1 && cur.bytes + bytesDiff > lim.byteHardLimit) {
+      throw new CoreError(ErrorCode.QUOTAEXCEEDED, prefix);
+    }
+  }
+
+  // ---- apply + respond (FinalRequestProcessor) --------------------------------------------------------------
+
+  private applyTxn(r: Request): TxnResult | null {
+    if (r.hdr === null) return null;
+    const hdr = r.hdr;
+    const rc = this.tree.processTxn(hdr, r.txn);
+    if (hdr.type === OpCode.closeSession) {
+      this.tracker.remove(r.sessionId);
+    }
+    while (this.changes.length > 0 && this.changes[0]!.zxid <= hdr.zxid) {
+      const c = this.changes.shift()!;
+      if (this.changesForPath.get(c.path) === c) this.changesForPath.delete(c.path);
+    }
+    return rc;
+  }
+
+  private finish(r: Request): void {
+    const rc = this.applyTxn(r);
+    if (r.type === OpCode.closeSession && r.cs === null) {
+      // expiry: close the session's connection, no reply
+      const owner = this.owners.get(r.sessionId);
+      if (owner !== undefined) this.closeConn(owner, "session expired");
+      return;
+    }
+    const cs = r.cs;
+    if (cs === null) return;
+    cs.outstanding--;
+    this.outstandingCount--;
+    if (this.outstandingCount === 0) this.onOutstandingDrained?.();
+    if (cs.closed) return;
+    const lastZxid = this.tree.lastProcessedZxid;
+    const lastOp = LAST_OP[r.type] ?? "NA";
+    if (r.type === OpCode.createSession) {
+      this.updateStats(cs, r, lastOp, lastZxid);
+      if (r.error === null) this.finishSessionInit(cs, true);
+      else this.finishSessionInit(cs, false);
+      return;
+    }
+    let err = 0;
+    let rsp: { codec: Codec<any> | null; value: unknown } | null = null;
+    let xid = r.xid;
+    try {
+      if (r.hdr !== null && r.hdr.type === OpCode.error) {
+        throw r.error ?? new CoreError((r.txn as { err: number }).err);
+      }
+      if (r.error !== null && r.type !== OpCode.multi) throw r.error;
+      rsp = this.respond(r, cs, rc);
+      if (r.type === OpCode.ping) {
+        xid = -2;
+      }
+    } catch (e) {
+      if (e instanceof CoreError) err = e.code;
+      else {
+        if (!(e instanceof JuteDecodeError)) this.logger.error("failed to process request", { error: String(e) });
+        err = ErrorCode.MARSHALLINGERROR;
+      }
+      rsp = null;
+    }
+    this.updateStats(cs, r, lastOp, lastZxid);
+    const header = { xid, zxid: lastZxid, err };
+    const out = new OutputArchive(128);
+    ReplyHeader.write(out, header);
+    if (err === 0 && rsp !== null && rsp.codec !== null) rsp.codec.write(out, rsp.value);
+    this.send(cs, out.toBuffer());
+    if (r.type === OpCode.closeSession) this.closeConn(cs, "client closed session");
+  }
+
+  private read<T>(r: Request): T {
+    const codec = requestCodec(r.type);
+    if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    try {
+      return decodeBody(codec, r.body, this.maxBuffer) as T;
+    } catch {
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+  }
+
+  private addWatch(cs: ConnState, path: string, kind: WatchKind): void {
+    this.tree.addWatch(path, cs.watcher, kind);
+    cs.watchedPaths.add(path);
+  }
+
+  private getDataOp(cs: ConnState, r: Request, req: { path: string; watch: boolean }) {
+    const n = this.tree.getNode(req.path);
+    if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
+    checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
+    const stat = this.tree.statOf(n);
+    const data = n.data;
+    if (req.watch) this.addWatch(cs, req.path, "data");
+    return { data, stat };
+  }
+
+  private getChildrenOp(cs: ConnState, r: Request, req: { path: string; watch: boolean }) {
+    const n = this.tree.getNode(req.path);
+    if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
+    checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
+    const children = this.tree.getChildren(req.path);
+    const stat = this.tree.statOf(n);
+    if (req.watch) this.addWatch(cs, req.path, "child");
+    return { children, stat };
+  }
+
+  /** Builds the reply body of a request that did not fail in prepare. Throws CoreError. */
+  private respond(
+    r: Request,
+    cs: ConnState,
+    rc: TxnResult | null,
+  ): { codec: Codec<any> | null; value: unknown } | null {
+    const codec = (type: number) => {
+      const c = responseCodecOf(type);
+      return c;
+    };
+    switch (r.type) {
+      case OpCode.ping:
+        return null;
+      case OpCode.multi: {
+        const results: OpResult[] = [];
+        for (const sub of rc?.multiResult ?? []) {
+          switch (sub.type) {
+            case OpCode.check:
+              results.push({ type: OpCode.check, err: 0, body: null });
+              break;
+            case OpCode.create:
+              results.push({ type: OpCode.create, err: 0, body: { path: sub.path ?? "" } });
+              break;
+            case OpCode.create2:
+            case OpCode.createTTL:
+            case OpCode.createContainer:
+              results.push({ type: OpCode.create2, err: 0, body: { path: sub.path ?? "", stat: sub.stat ?? zeroStat() } });
+              break;
+            case OpCode.delete:
+            case OpCode.deleteContainer:
+              results.push({ type: OpCode.delete, err: 0, body: null });
+              break;
+            case OpCode.setData:
+              results.push({ type: OpCode.setData, err: 0, body: { stat: sub.stat ?? zeroStat() } });
+              break;
+            case OpCode.error:
+              results.push({ type: OpCode.error, err: sub.err, body: { err: sub.err } });
+              break;
+            default:
+              throw new CoreError(ErrorCode.MARSHALLINGERROR);
+          }
+        }
+        return { codec: codec(OpCode.multi), value: { results } };
+      }
+      case OpCode.multiRead: {
+        const multi = this.read<MultiRequest>(r);
+        const results: OpResult[] = [];
+        for (const op of multi.ops) {
+          try {
+            if (op.type === OpCode.getData) {
+              const d = this.getDataOp(cs, r, op.body);
+              results.push({ type: OpCode.getData, err: 0, body: d });
+            } else if (op.type === OpCode.getChildren) {
+              const c = this.getChildrenOp(cs, r, op.body);
+              results.push({ type: OpCode.getChildren, err: 0, body: { children: c.children } });
+            } else {
+              throw new CoreError(ErrorCode.MARSHALLINGERROR);
+            }
+          } catch (e) {
+            if (!(e instanceof CoreError)) throw e;
+            results.push({ type: OpCode.error, err: e.code, body: { err: e.code } });
+          }
+        }
+        return { codec: codec(OpCode.multiRead), value: { results } };
+      }
+      case OpCode.create:
+        return { codec: codec(r.type), value: { path: rc?.path ?? "" } };
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        return { codec: codec(r.type), value: { path: rc?.path ?? "", stat: rc?.stat ?? zeroStat() } };
+      case OpCode.delete:
+      case OpCode.deleteContainer:
+        if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
+        return null;
+      case OpCode.setData:
+      case OpCode.setACL:
+      case OpCode.check:
+        if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
+        return { codec: codec(r.type), value: { stat: rc?.stat ?? zeroStat() } };
+      case OpCode.closeSession:
+        return null;
+      case OpCode.sync: {
+        const req = this.read<{ path: string }>(r);
+        return { codec: codec(r.type), value: { path: req.path } };
+      }
+      case OpCode.exists: {
+        const req = this.read<{ path: string; watch: boolean }>(r);
+        if (req.path.includes("\0")) throw new CoreError(ErrorCode.BADARGUMENTS);
+        const n = this.tree.getNode(req.path);
+        if (n !== undefined) checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
+        if (req.watch) this.addWatch(cs, req.path, n === undefined ? "exist" : "data");
+        if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
+        return { codec: codec(r.type), value: { stat: this.tree.statOf(n) } };
+      }
+      case OpCode.getData: {
+        const req = this.read<{ path: string; watch: boolean }>(r);
+        return { codec: codec(r.type), value: this.getDataOp(cs, r, req) };
+      }
+      case OpCode.setWatches:
+      case OpCode.setWatches2: {
+        const req = this.read<{
+          relativeZxid: bigint;
+          dataWatches: string[];
+          existWatches: string[];
+          childWatches: string[];
+          persistentWatches?: string[];
+          persistentRecursiveWatches?: string[];
+        }>(r);
+        const lists = {
+          dataWatches: req.dataWatches,
+          existWatches: req.existWatches,
+          childWatches: req.childWatches,
+          persistentWatches: req.persistentWatches ?? [],
+          persistentRecursiveWatches: req.persistentRecursiveWatches ?? [],
+        };
+        this.tree.setWatches(req.relativeZxid, lists, cs.watcher);
+        for (const l of Object.values(lists)) for (const p of l) cs.watchedPaths.add(p);
+        return null;
+      }
+      case OpCode.addWatch: {
+        const req = this.read<{ path: string; mode: number }>(r);
+        if (req.mode !== 0 && req.mode !== 1) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+        this.addWatch(cs, req.path, req.mode === 0 ? "persistent" : "persistentRecursive");
+        return { codec: codec(r.type), value: { err: 0 } };
+      }
+      case OpCode.getACL: {
+        const req = this.read<{ path: string }>(r);
+        const n = this.tree.getNode(req.path);
+        if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
+        const acl = this.tree.getACL(n);
+        checkACL(this.policy, acl, Perm.READ | Perm.ADMIN, r.authInfo, req.path);
+        const stat = this.tree.statOf(n);
+        if (hasPerm(this.policy, acl, Perm.ADMIN, r.authInfo)) {
+          return { codec: codec(r.type), value: { acl: [...acl], stat } };
+        }
+        const redacted = acl.map((a) =>
+          a.id.scheme === "digest" ? { perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id.replace(/:.*/s, ":x") } } : a,
+        );
+        return { codec: codec(r.type), value: { acl: redacted, stat } };
+      }
+      case OpCode.getChildren: {
+        const req = this.read<{ path: string; watch: boolean }>(r);
+        return { codec: codec(r.type), value: { children: this.getChildrenOp(cs, r, req).children } };
+      }
+      case OpCode.getChildren2: {
+        const req = this.read<{ path: string; watch: boolean }>(r);
+        return { codec: codec(r.type), value: this.getChildrenOp(cs, r, req) };
+      }
+      case OpCode.getAllChildrenNumber: {
+        const req = this.read<{ path: string }>(r);
+        const n = this.tree.getNode(req.path);
+        if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
+        checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
+        return { codec: codec(r.type), value: { totalNumber: this.allChildrenNumber(req.path) } };
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches: {
+        const req = this.read<{ path: string; type: number }>(r);
+        if (req.type < 1 || req.type > 3) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+        const found =
+          r.type === OpCode.checkWatches
+            ? this.tree.containsWatch(req.path, cs.watcher, req.type)
+            : this.tree.removeWatch(req.path, cs.watcher, req.type);
+        if (!found) throw new CoreError(ErrorCode.NOWATCHER, req.path);
+        return null;
+      }
+      case OpCode.whoAmI:
+        return {
+          codec: codec(r.type),
+          value: { clientInfo: r.authInfo.map((id) => ({ authScheme: id.scheme, user: userOf(id) })) },
+        };
+      case OpCode.getEphemerals: {
+        const req = this.read<{ prefixPath: string }>(r);
+        const all = [...this.tree.ephemerals(r.sessionId)];
+        const prefix = req.prefixPath;
+        const list =
+          prefix.trim() === "" || prefix.trim() === "/" ? all : all.filter((p) => p.startsWith(prefix));
+        return { codec: codec(r.type), value: { ephemerals: list } };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * DataTree.getAllChildrenNumber counts node keys starting with `path + "/"`; for "/" that includes the "/" key
+   * of the root itself.
+   */
+  private allChildrenNumber(path: string): number {
+    let count = path === "/" ? 1 : 0;
+    const stack = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      for (const c of this.tree.getChildren(p)) {
+        count++;
+        stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
+      }
+    }
+    return count;
+  }
+
+  private updateStats(cs: ConnState, r: Request, lastOp: string, lastZxid: bigint): void {
+    const now = this.clock.monotonic();
+    const lat = now - r.start;
+    this.latency.add(lat);
+    cs.latency.add(lat);
+    cs.lastOp = lastOp;
+    cs.lastCxid = r.xid;
+    cs.lastZxid = lastZxid;
+    cs.lastLatency = lat;
+    cs.lastResponseTime = this.clock.now();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Watches, connections, timers
+
+  private newConnState(conn: ServerConnection): ConnState {
+    const cs: ConnState = {
+      conn,
+      sessionId: 0n,
+      timeout: 0,
+      authInfo: [{ scheme: "ip", id: conn.remoteAddress }],
+      hasReadOnly: false,
+      closed: false,
+      watcher: undefined as unknown as TreeWatcher,
+      watchedPaths: new Set(),
+      outstanding: 0,
+      packetsReceived: 0,
+      packetsSent: 0,
+      latency: new Latency(),
+      lastOp: "NA",
+      lastCxid: -1,
+      lastZxid: -1n,
+      lastLatency: 0,
+      lastResponseTime: 0,
+      established: this.clock.now(),
+    };
+    const server = this;
+    cs.watcher = {
+      get sessionId() {
+        return cs.sessionId;
+      },
+      ids: () => cs.authInfo,
+      process(event: TreeEvent) {
+        if (cs.closed) return;
+        server.send(cs, encodeNotification({ type: event.type, state: event.state, path: event.path }, -1n));
+      },
+    };
+    return cs;
+  }
+
+  private send(cs: ConnState, payload: Buffer): void {
+    if (cs.closed) return;
+    cs.packetsSent++;
+    this.packetsSent++;
+    cs.conn.send(payload);
+  }
+
+  private sendReply(cs: ConnState, header: ReplyHeader, _body: null): void {
+    this.send(cs, encodeResponse({ header, body: null }));
+  }
+
+  private detach(cs: ConnState): void {
+    if (!cs.closed) cs.closed = true;
+    if (this.conns.get(cs.conn.id) === cs) this.conns.delete(cs.conn.id);
+    if (this.owners.get(cs.sessionId) === cs) this.owners.delete(cs.sessionId);
+    this.tree.removeWatcher(cs.watcher);
+    cs.watchedPaths.clear();
+  }
+
+  private closeConn(cs: ConnState, reason: string): void {
+    if (cs.closed) return;
+    this.detach(cs);
+    cs.conn.close(reason);
+  }
+
+  private scheduleExpiry(): void {
+    if (!this.running) return;
+    const wait = this.tracker.waitTime(this.clock.monotonic());
+    this.expiryTimer = this.clock.setTimer(wait, () => {
+      this.expiryTimer = undefined;
+      this.expireSessions();
+      this.scheduleExpiry();
+    });
+  }
+
+  /** Expires every session whose bucket is due (normally driven by the timer started in start()). */
+  expireSessions(): void {
+    for (const s of this.tracker.expireDue(this.clock.monotonic())) {
+      this.logger.info("expiring session", { session: s.id.toString(16), timeout: s.timeout });
+      const r = this.newRequest(null, s.id, 0, OpCode.closeSession, Buffer.alloc(0));
+      this.submit(r);
+    }
+  }
+
+  private scheduleReaper(): void {
+    if (!this.running || this.containerInterval <= 0) return;
+    this.reaperTimer = this.clock.setTimer(this.containerInterval, () => {
+      this.reaperTimer = undefined;
+      this.reapContainers();
+      this.scheduleReaper();
+    });
+  }
+
+  /** ContainerManager.checkContainers: a deleteContainer request for every candidate. */
+  reapContainers(): void {
+    for (const path of this.tree.containerAndTtlCandidates(this.clock.now())) {
+      const r = this.newRequest(null, 0n, 0, OpCode.deleteContainer, Buffer.from(path, "utf8"));
+      this.submit(r);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // ServerInfo
+
+  private makeInfo(): ServerInfo {
+    const s = this;
+    const sessionWatches = (): Map<bigint, string[]> => {
+      const m = new Map<bigint, string[]>();
+      for (const cs of s.conns.values()) {
+        if (cs.watchedPaths.size > 0) m.set(cs.sessionId, [...cs.watchedPaths]);
+      }
+      return m;
+    };
+    return {
+      get version() {
+        return s.version;
+      },
+      serverState: "standalone",
+      get zxid() {
+        return s.tree.lastProcessedZxid;
+      },
+      get nodeCount() {
+        return s.tree.nodeCount();
+      },
+      get packetsReceived() {
+        return s.packetsReceived;
+      },
+      get packetsSent() {
+        return s.packetsSent;
+      },
+      get latency() {
+        return s.latency.stats;
+      },
+      get outstanding() {
+        return s.outstandingCount;
+      },
+      get tickTime() {
+        return s.tickTime;
+      },
+      get minSessionTimeout() {
+        return s.minSessionTimeout;
+      },
+      get maxSessionTimeout() {
+        return s.maxSessionTimeout;
+      },
+      connections: () =>
+        [...s.conns.values()].map((cs) => ({
+          id: cs.conn.id,
+          remoteAddress: cs.conn.remoteAddress,
+          remotePort: cs.conn.remotePort,
+          queued: cs.outstanding,
+          packetsReceived: cs.packetsReceived,
+          packetsSent: cs.packetsSent,
+          sessionId: cs.sessionId,
+          lastOp: cs.lastOp,
+          lastCxid: cs.lastCxid,
+          lastZxid: cs.lastZxid,
+          lastResponseTime: cs.lastResponseTime,
+          lastLatency: cs.lastLatency,
+          timeout: cs.timeout,
+          established: cs.established,
+          latency: cs.latency.stats,
+        })),
+      sessions: () =>
+        s.tracker.all().map((x) => ({ id: x.id, timeout: x.timeout, ephemerals: [...s.tree.ephemerals(x.id)] })),
+      watchSummary: () => {
+        const bySession = sessionWatches();
+        const paths = new Set<string>();
+        let total = 0;
+        for (const l of bySession.values()) {
+          total += l.length;
+          for (const p of l) paths.add(p);
+        }
+        return { connections: bySession.size, paths: paths.size, total };
+      },
+      watchesBySession: sessionWatches,
+      watchesByPath: () => {
+        const m = new Map<string, bigint[]>();
+        for (const [sid, paths] of sessionWatches()) {
+          for (const p of paths) {
+            const l = m.get(p) ?? [];
+            l.push(sid);
+            m.set(p, l);
+          }
+        }
+        return m;
+      },
+      get approximateDataSize() {
+        let size = 0;
+        const stack = ["/"];
+        while (stack.length > 0) {
+          const p = stack.pop()!;
+          const n = s.tree.getNode(p);
+          if (n === undefined) continue;
+          size += p.length + (n.data?.length ?? 0);
+          for (const c of s.tree.getChildren(p)) stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
+        }
+        return size;
+      },
+      get ephemeralsCount() {
+        let n = 0;
+        for (const x of s.tracker.all()) n += s.tree.ephemerals(x.id).size;
+        return n;
+      },
+      resetStats: () => {
+        s.packetsReceived = 0;
+        s.packetsSent = 0;
+        s.latency.reset();
+      },
+      resetConnectionStats: () => {
+        for (const cs of s.conns.values()) {
+          cs.packetsReceived = 0;
+          cs.packetsSent = 0;
+          cs.latency.reset();
+          cs.lastOp = "NA";
+          cs.lastCxid = -1;
+          cs.lastZxid = -1n;
+          cs.lastLatency = 0;
+          cs.lastResponseTime = 0;
+        }
+      },
+      get config() {
+        return { ...s.configMap };
+      },
+      dataDirSize: 0,
+      dataLogDirSize: 0,
+      isReadOnly: false,
+    };
+  }
+}
+
+function responseCodecOf(type: number): Codec<any> | null {
+  const c = responseCodec(type);
+  return c === undefined ? null : c;
+}
+
+function zeroStat(): Stat {
+  return {
+    czxid: 0n,
+    mzxid: 0n,
+    ctime: 0n,
+    mtime: 0n,
+    version: 0,
+    cversion: 0,
+    aversion: 0,
+    ephemeralOwner: 0n,
+    dataLength: 0,
+    numChildren: 0,
+    pzxid: 0n,
+  };
+}
+
+/** Java's String.format("%010d", n) for a negative n: sign, then zero padding to width 10 in total. */
+function javaFormat010(n: number): string {
+  if (n >= 0) return String(n).padStart(10, "0");
+  return "-" + String(-n).padStart(9, "0");
+}
+
+function parseStatsTrack(data: Buffer | null): {
+  count: number;
+  bytes: number;
+  countHardLimit: number;
+  byteHardLimit: number;
+} {
+  const out = { count: -1, bytes: -1, countHardLimit: -1, byteHardLimit: -1 };
+  if (data === null) return out;
+  for (const kv of data.toString("utf8").split(",")) {
+    const [k, v] = kv.split("=");
+    if (k === undefined || v === undefined) continue;
+    const n = Number(v.trim());
+    if (!Number.isFinite(n)) continue;
+    const key = k.trim();
+    if (key === "count" || key === "bytes" || key === "countHardLimit" || key === "byteHardLimit") out[key] = n;
+  }
+  return out;
+}
+

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock, seededRandom } from "./env.js";
+import { ExpiryQueue, SessionTracker, initialSessionId, roundToNextInterval } from "./sessions.js";
+
+describe("initialSessionId", () => {
+  it("matches Java's ((ms << 24) >>> 8) | (sid << 56)", () => {
+    // 1700000000000 << 24 wraps in 64 bits; >>> 8 is logical
+    const ms = 1_700_000_000_000n;
+    const expected = BigInt.asIntN(64, (((ms << 24n) & ((1n << 64n) - 1n)) >> 8n) | (1n << 56n));
+    expect(initialSessionId(1_700_000_000_000, 1n)).toBe(expected);
+    expect(initialSessionId(0, 1n)).toBe(1n << 56n);
+    expect(initialSessionId(0, 0x80n)).toBe(-(1n << 63n) + 1n); // container marker skipped
+  });
+});
+
+describe("ExpiryQueue", () => {
+  it("rounds to the end of the tick bucket", () => {
+    expect(roundToNextInterval(0, 2000)).toBe(2000);
+    expect(roundToNextInterval(3999, 2000)).toBe(4000);
+    expect(roundToNextInterval(4000, 2000)).toBe(6000);
+  });
+  it("polls due buckets only", () => {
+    const q = new ExpiryQueue<string>(1000, 0);
+    q.update("a", 3000, 0); // 4000
+    q.update("b", 3000, 1500); // 5000
+    expect(q.poll(3999)).toEqual([]);
+    expect(q.poll(4000)).toEqual(["a"]);
+    q.update("b", 3000, 4500); // moved to 8000
+    expect(q.poll(7000)).toEqual([]);
+    expect(q.poll(8000)).toEqual(["b"]);
+  });
+});
+
+describe("SessionTracker", () => {
+  it("derives checkable 16-byte passwords", () => {
+    const t = new SessionTracker(2000, 0, 5n, seededRandom(1).bytes(32));
+    const id = t.allocateId();
+    expect(id).toBe(5n);
+    expect(t.allocateId()).toBe(6n);
+    const pw = t.password(id);
+    expect(pw.length).toBe(16);
+    expect(t.checkPassword(id, pw)).toBe(true);
+    expect(t.checkPassword(id, Buffer.alloc(16))).toBe(false);
+    expect(t.checkPassword(6n, pw)).toBe(false);
+    const other = new SessionTracker(2000, 0, 5n, seededRandom(2).bytes(32));
+    expect(other.checkPassword(id, pw)).toBe(false);
+  });
+  it("expires untouched sessions, keeps touched ones", () => {
+    const t = new SessionTracker(1000, 0, 1n, Buffer.alloc(32));
+    t.add(1n, 4000, 0);
+    t.add(2n, 4000, 0);
+    t.touch(2n, 3000);
+    expect(t.expireDue(4999).map((s) => s.id)).toEqual([]);
+    expect(t.expireDue(5000).map((s) => s.id)).toEqual([1n]);
+    expect(t.touch(1n, 5000)).toBe(false); // closing
+    expect(t.expireDue(8000).map((s) => s.id)).toEqual([2n]);
+  });
+});
+
+describe("ManualClock", () => {
+  it("fires timers in due order and moves both clocks", () => {
+    const c = new ManualClock({ now: 1000, monotonic: 0 });
+    const seen: string[] = [];
+    c.setTimer(20, () => seen.push(`b@${c.monotonic()}`));
+    const h = c.setTimer(5, () => seen.push("x"));
+    c.setTimer(10, () => {
+      seen.push(`a@${c.monotonic()}`);
+      c.setTimer(5, () => seen.push(`c@${c.monotonic()}`));
+    });
+    c.clearTimer(h);
+    c.advance(30);
+    expect(seen).toEqual(["a@10", "b@20", "c@15"].sort((x, y) => Number(x.split("@")[1]) - Number(y.split("@")[1])));
+    expect(c.now()).toBe(1030);
+    expect(c.pendingTimers).toBe(0);
+  });
+  it("seededRandom is deterministic", () => {
+    expect(seededRandom(7).bytes(10)).toEqual(seededRandom(7).bytes(10));
+    expect(seededRandom(7).bytes(10)).not.toEqual(seededRandom(8).bytes(10));
+    const r = seededRandom(3).next();
+    expect(r).toBeGreaterThanOrEqual(0);
+    expect(r).toBeLessThan(1);
+  });
+});

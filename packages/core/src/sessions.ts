@@ -1,0 +1,183 @@
+/**
+ * Sessions: id allocation, passwords, timeout negotiation and tick-bucket expiry (ZooKeeper's SessionTrackerImpl
+ * and ExpiryQueue). Pure: time comes from the caller, expiry is driven by `expireDue(now)`.
+ */
+import { createHash } from "node:crypto";
+
+const MASK64 = (1n << 64n) - 1n;
+const CONTAINER_OWNER = -(1n << 63n);
+
+/**
+ * The first session id of a server: `((ms << 24) >>> 8) | (serverId << 56)` with Java long semantics, skipping
+ * the container owner marker (Long.MIN_VALUE).
+ */
+export function initialSessionId(ms: number, serverId = 1n): bigint {
+  const shifted = (BigInt(Math.trunc(ms)) << 24n) & MASK64; // Java: long << 24 (wraps)
+  const logical = shifted >> 8n; // Java: >>> 8 on the unsigned view
+  let sid = BigInt.asIntN(64, logical | ((serverId << 56n) & MASK64));
+  if (sid === CONTAINER_OWNER) sid += 1n;
+  return sid;
+}
+
+/** ExpiryQueue.roundToNextInterval: the end of the tick bucket after `time`. */
+export function roundToNextInterval(time: number, tick: number): number {
+  return (Math.floor(time / tick) + 1) * tick;
+}
+
+export interface SessionState {
+  readonly id: bigint;
+  timeout: number;
+  /** Set once a closeSession has been prepared (by the client or by expiry). */
+  closing: boolean;
+  /** Bucket time this session expires at (monotonic ms). */
+  expiresAt: number;
+}
+
+/** Tick-bucketed expiry: sessions touched within one tick share a bucket. */
+export class ExpiryQueue<K> {
+  private readonly byKey = new Map<K, number>();
+  private readonly buckets = new Map<number, Set<K>>();
+  private nextExpiration: number;
+
+  constructor(
+    readonly tick: number,
+    now: number,
+  ) {
+    this.nextExpiration = roundToNextInterval(now, tick);
+  }
+
+  /** Moves `key` to the bucket of now + timeout; returns the new expiry time. */
+  update(key: K, timeout: number, now: number): number {
+    const prev = this.byKey.get(key);
+    const at = roundToNextInterval(now + timeout, this.tick);
+    if (prev === at) return at;
+    if (prev !== undefined) this.buckets.get(prev)?.delete(key);
+    let set = this.buckets.get(at);
+    if (set === undefined) this.buckets.set(at, (set = new Set()));
+    set.add(key);
+    this.byKey.set(key, at);
+    return at;
+  }
+
+  remove(key: K): void {
+    const prev = this.byKey.get(key);
+    if (prev === undefined) return;
+    this.byKey.delete(key);
+    this.buckets.get(prev)?.delete(key);
+  }
+
+  /** Milliseconds until the next bucket is due (0 when due now). */
+  waitTime(now: number): number {
+    return Math.max(0, this.nextExpiration - now);
+  }
+
+  /** Removes and returns every key whose bucket is due at `now`, oldest bucket first. */
+  poll(now: number): K[] {
+    const out: K[] = [];
+    while (now >= this.nextExpiration) {
+      const set = this.buckets.get(this.nextExpiration);
+      this.buckets.delete(this.nextExpiration);
+      if (set !== undefined) {
+        for (const k of set) {
+          out.push(k);
+          this.byKey.delete(k);
+        }
+      }
+      this.nextExpiration += this.tick;
+    }
+    return out;
+  }
+}
+
+/** Session bookkeeping: ids, passwords, expiry. */
+export class SessionTracker {
+  private readonly sessions = new Map<bigint, SessionState>();
+  private readonly queue: ExpiryQueue<bigint>;
+  private nextId: bigint;
+
+  constructor(
+    readonly tick: number,
+    now: number,
+    firstId: bigint,
+    private readonly secret: Buffer,
+  ) {
+    this.queue = new ExpiryQueue(tick, now);
+    this.nextId = firstId;
+  }
+
+  /** The 16-byte password of a session: derived from the id and the server secret. */
+  password(id: bigint): Buffer {
+    const h = createHash("sha256");
+    h.update(this.secret);
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(id);
+    h.update(b);
+    return h.digest().subarray(0, 16);
+  }
+
+  checkPassword(id: bigint, passwd: Buffer | null): boolean {
+    if (id === 0n || passwd === null || passwd.length !== 16) return false;
+    return this.password(id).equals(passwd);
+  }
+
+  allocateId(): bigint {
+    const id = this.nextId;
+    this.nextId = BigInt.asIntN(64, this.nextId + 1n);
+    return id;
+  }
+
+  /** Starts tracking a session (createSession txn applied, or restored). */
+  add(id: bigint, timeout: number, now: number): SessionState {
+    const s: SessionState = { id, timeout, closing: false, expiresAt: 0 };
+    this.sessions.set(id, s);
+    s.expiresAt = this.queue.update(id, timeout, now);
+    return s;
+  }
+
+  get(id: bigint): SessionState | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Refreshes a live session; false when it is unknown or closing. */
+  touch(id: bigint, now: number, timeout?: number): boolean {
+    const s = this.sessions.get(id);
+    if (s === undefined || s.closing) return false;
+    if (timeout !== undefined) s.timeout = timeout;
+    s.expiresAt = this.queue.update(id, s.timeout, now);
+    return true;
+  }
+
+  setClosing(id: bigint): void {
+    const s = this.sessions.get(id);
+    if (s !== undefined) s.closing = true;
+  }
+
+  remove(id: bigint): void {
+    this.sessions.delete(id);
+    this.queue.remove(id);
+  }
+
+  waitTime(now: number): number {
+    return this.queue.waitTime(now);
+  }
+
+  /** Sessions whose bucket is due; each is marked closing. */
+  expireDue(now: number): SessionState[] {
+    const out: SessionState[] = [];
+    for (const id of this.queue.poll(now)) {
+      const s = this.sessions.get(id);
+      if (s === undefined) continue;
+      s.closing = true;
+      out.push(s);
+    }
+    return out;
+  }
+
+  all(): SessionState[] {
+    return [...this.sessions.values()];
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
