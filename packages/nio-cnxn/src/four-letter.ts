@@ -1,0 +1,389 @@
+import * as os from "node:os";
+import { readdirSync } from "node:fs";
+import { MNTR_KEYS } from "./mntr-keys.js";
+import { val, type ConnectionInfoView, type ServerInfoView } from "./types.js";
+
+/** Every four-letter word zkts answers. */
+export const FOUR_LETTER_WORDS = [
+  "ruok",
+  "conf",
+  "cons",
+  "crst",
+  "dump",
+  "envi",
+  "srst",
+  "srvr",
+  "stat",
+  "wchs",
+  "wchc",
+  "wchp",
+  "mntr",
+  "isro",
+  "dirs",
+] as const;
+export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
+
+const BY_CODE = new Map<number, FourLetterWord>(
+  FOUR_LETTER_WORDS.map((w) => [Buffer.from(w, "latin1").readInt32BE(0), w]),
+);
+
+/** The word whose 4 bytes, read as a big-endian int (as ZooKeeper reads a frame length), equal `code`. */
+export function fourLetterWordOf(code: number): FourLetterWord | undefined {
+  return BY_CODE.get(code);
+}
+
+/**
+ * Parses `4lw.commands.whitelist` as ZooKeeper does: a comma list, `*` enables every word, blanks are
+ * ignored; `srvr` is always enabled (zkServer.sh status needs it). Undefined means the 3.8 default (srvr only).
+ */
+export function parseWhitelist(spec: string | readonly string[] | undefined): Set<string> {
+  const out = new Set<string>();
+  const items = spec === undefined ? [] : typeof spec === "string" ? spec.split(",") : spec;
+  for (const raw of items) {
+    const cmd = raw.trim();
+    if (cmd === "*") {
+      for (const w of FOUR_LETTER_WORDS) out.add(w);
+      break;
+    }
+    if (cmd !== "") out.add(cmd);
+  }
+  out.add("srvr");
+  return out;
+}
+
+/** What the connection layer knows about one of its live connections. */
+export interface ConnectionSnapshot {
+  id: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Selector interest ops as ZooKeeper prints them: 1 while reading, 0 while paused. */
+  interestOps: number;
+  packetsReceived: number;
+  packetsSent: number;
+  /** Wall-clock ms at which the connection expires if idle (for `dump`). */
+  expiresAt: number;
+}
+
+/** Connection-layer statistics shown by `mntr` next to core's. */
+export interface CnxnStats {
+  startedAt: number;
+  bytesReceived: number;
+  connectionRejected: number;
+  largeRequestsRejected: number;
+  lastClientResponseSize: number;
+  minClientResponseSize: number;
+  maxClientResponseSize: number;
+}
+
+export interface FourLetterContext {
+  info: ServerInfoView;
+  connections: readonly ConnectionSnapshot[];
+  stats: CnxnStats;
+  /** Called by crst / srst on the connection layer's own counters. */
+  resetConnectionStats(): void;
+  resetServerStats(): void;
+  now(): number;
+}
+
+/** The answer ZooKeeper gives to a word that is not whitelisted. */
+export function notWhitelisted(word: string): string {
+  return `${word} is not executed because it is not in the whitelist.\n`;
+}
+
+/** Renders the answer to a four-letter word (ZooKeeper 3.8 formats). */
+export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext): string {
+  const info = ctx.info;
+  switch (word) {
+    case "ruok":
+      return "imok";
+    case "isro":
+      return info.isReadOnly !== undefined && val(info.isReadOnly, info) ? "ro" : "rw";
+    case "conf":
+      return formatConf(info);
+    case "cons":
+      return ctx.connections.map((c) => dumpConnection(c, coreInfoFor(info, c), false) + "\n").join("") + "\n";
+    case "crst":
+      info.resetConnectionStats?.();
+      ctx.resetConnectionStats();
+      return "Connection stats reset.\n";
+    case "srst":
+      info.resetStats?.();
+      ctx.resetServerStats();
+      return "Server stats reset.\n";
+    case "srvr":
+    case "stat":
+      return formatStat(word, ctx);
+    case "dump":
+      return formatDump(ctx);
+    case "envi":
+      return formatEnvi(info);
+    case "wchs": {
+      const s = info.watchSummary?.() ?? { connections: 0, paths: 0, total: 0 };
+      return `${s.connections} connections watching ${s.paths} paths\nTotal watches:${s.total}\n`;
+    }
+    case "wchc": {
+      let out = "";
+      for (const [sid, paths] of entries(info.watchesBySession?.())) {
+        out += `0x${hex(sid)}\n`;
+        for (const p of paths) out += `\t${p}\n`;
+      }
+      return out + "\n";
+    }
+    case "wchp": {
+      let out = "";
+      for (const [path, sids] of entries(info.watchesByPath?.())) {
+        out += `${path}\n`;
+        for (const s of sids) out += `\t0x${hex(s)}\n`;
+      }
+      return out + "\n";
+    }
+    case "dirs":
+      return (
+        `datadir_size: ${String(info.dataDirSize !== undefined ? val(info.dataDirSize, info) : 0)}\n` +
+        `logdir_size: ${String(info.dataLogDirSize !== undefined ? val(info.dataLogDirSize, info) : 0)}\n`
+      );
+    case "mntr":
+      return formatMntr(ctx);
+  }
+}
+
+function entries<K, V>(src: Map<K, V> | Iterable<[K, V]> | undefined): Iterable<[K, V]> {
+  if (src === undefined) return [];
+  return src instanceof Map ? src.entries() : src;
+}
+
+/** Java's Long.toHexString: two's complement for negatives. */
+export function hex(v: bigint | number): string {
+  return BigInt.asUintN(64, BigInt(v)).toString(16);
+}
+
+/**
+ * A latency average as ZooKeeper prints it: rounded half-up to 4 decimals, then Java's Double.toString
+ * ("0.0", "15.1667", "2.5", "1.0E-4").
+ */
+export function javaDouble(n: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN";
+  if (n === 0) return "0.0";
+  const abs = Math.abs(n);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(n);
+    return s.includes(".") ? s : `${s}.0`;
+  }
+  const [mant, exp] = n.toExponential().split("e");
+  const m = mant!.includes(".") ? mant! : `${mant}.0`;
+  return `${m}E${Number(exp)}`;
+}
+
+export function round4(n: number): number {
+  return Math.round(n * 10000) / 10000;
+}
+
+function coreInfoFor(info: ServerInfoView, c: ConnectionSnapshot): ConnectionInfoView | undefined {
+  const all = info.connections?.();
+  if (all === undefined) return undefined;
+  for (const ci of all) {
+    if (ci.id !== undefined ? ci.id === c.id : ci.remotePort === c.remotePort && ci.remoteAddress === c.remoteAddress) {
+      return ci;
+    }
+  }
+  return undefined;
+}
+
+/** Java's InetSocketAddress.toString for an unresolved-host socket: `/ip:port` (IPv6 without brackets). */
+function socketAddress(c: ConnectionSnapshot): string {
+  const addr = c.remoteAddress.startsWith("::ffff:") && c.remoteAddress.includes(".")
+    ? c.remoteAddress.slice(7)
+    : c.remoteAddress;
+  return `/${addr}:${c.remotePort}`;
+}
+
+/** One `cons` / `stat` line (ServerCnxn.dumpConnectionInfo), without the newline. */
+export function dumpConnection(c: ConnectionSnapshot, ci: ConnectionInfoView | undefined, brief: boolean): string {
+  let s = ` ${socketAddress(c)}[${c.interestOps === 0 ? "0" : c.interestOps.toString(16)}](queued=${ci?.queued ?? 0},recved=${c.packetsReceived},sent=${c.packetsSent}`;
+  const sid = ci?.sessionId ?? 0;
+  if (!brief && ci !== undefined && BigInt(sid) !== 0n) {
+    const lat = ci.latency;
+    const minLat = ci.minLatency ?? lat?.min ?? 0;
+    const avgLat = ci.avgLatency ?? lat?.avg ?? 0;
+    const maxLat = ci.maxLatency ?? lat?.max ?? 0;
+    s += `,sid=0x${hex(sid)},lop=${ci.lastOp ?? "NA"},est=${ci.established ?? 0},to=${ci.timeout ?? 0}`;
+    const lcxid = ci.lastCxid ?? -1;
+    if (lcxid >= 0) s += `,lcxid=0x${hex(lcxid)}`;
+    s += `,lzxid=0x${hex(ci.lastZxid ?? -1)},lresp=${ci.lastResponseTime ?? 0},llat=${ci.lastLatency ?? 0}`;
+    s += `,minlat=${minLat},avglat=${Math.trunc(avgLat)},maxlat=${maxLat}`;
+  }
+  return s + ")";
+}
+
+function formatConf(info: ServerInfoView): string {
+  const cfg = info.config === undefined ? {} : val(info.config, info);
+  const pairs: Iterable<readonly [string, unknown]> =
+    Symbol.iterator in (cfg as object)
+      ? (cfg as Iterable<readonly [string, unknown]>)
+      : Object.entries(cfg as Record<string, unknown>);
+  let out = "";
+  for (const [k, v] of pairs) out += `${k}=${String(v)}\n`;
+  return out;
+}
+
+function formatStat(word: "srvr" | "stat", ctx: FourLetterContext): string {
+  const info = ctx.info;
+  let out = `Zookeeper version: ${val(info.version, info)}\n`;
+  if (info.isReadOnly !== undefined && val(info.isReadOnly, info)) {
+    out += "READ-ONLY mode; serving only read-only clients\n";
+  }
+  if (word === "stat") {
+    out += "Clients:\n";
+    for (const c of ctx.connections) out += dumpConnection(c, coreInfoFor(info, c), true) + "\n";
+    out += "\n";
+  }
+  const lat = val(info.latency, info);
+  out += `Latency min/avg/max: ${lat.min}/${javaDouble(round4(lat.avg))}/${lat.max}\n`;
+  out += `Received: ${String(val(info.packetsReceived, info))}\n`;
+  out += `Sent: ${String(val(info.packetsSent, info))}\n`;
+  out += `Connections: ${ctx.connections.length}\n`;
+  out += `Outstanding: ${val(info.outstanding, info)}\n`;
+  out += `Zxid: 0x${hex(val(info.zxid, info))}\n`;
+  out += `Mode: ${val(info.serverState, info)}\n`;
+  out += `Node count: ${val(info.nodeCount, info)}\n`;
+  return out;
+}
+
+/** Java's Date.toString in UTC: `Sun Nov 22 01:51:22 UTC 2026`. */
+export function javaDate(ms: number): string {
+  const d = new Date(ms);
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const p = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${days[d.getUTCDay()]} ${months[d.getUTCMonth()]} ${p(d.getUTCDate())} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`
+  );
+}
+
+function buckets<T>(items: readonly T[], at: (t: T) => number): [number, T[]][] {
+  const m = new Map<number, T[]>();
+  for (const it of items) {
+    const k = at(it);
+    const list = m.get(k);
+    if (list === undefined) m.set(k, [it]);
+    else list.push(it);
+  }
+  return [...m.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+function formatDump(ctx: FourLetterContext): string {
+  const info = ctx.info;
+  const sessions = [...(info.sessions?.() ?? [])];
+  const now = ctx.now();
+  let out = "SessionTracker dump:\n";
+  const sb = buckets(sessions, (s) => s.expiresAt ?? now + s.timeout);
+  out += `Session Sets (${sb.length})/(${sessions.length}):\n`;
+  for (const [at, list] of sb) {
+    out += `${list.length} expire at ${javaDate(at)}:\n`;
+    for (const s of list) out += `\t0x${hex(s.id)}\n`;
+  }
+  const withEph = sessions.filter((s) => (s.ephemerals?.length ?? 0) > 0);
+  out += "ephemeral nodes dump:\n";
+  out += `Sessions with Ephemerals (${withEph.length}):\n`;
+  for (const s of withEph) {
+    out += `0x${hex(s.id)}:\n`;
+    for (const p of s.ephemerals ?? []) out += `\t${p}\n`;
+  }
+  out += "Connections dump:\n";
+  const cb = buckets(ctx.connections, (c) => Math.ceil(c.expiresAt / 1000) * 1000);
+  out += `Connections Sets (${cb.length})/(${ctx.connections.length}):\n`;
+  for (const [at, list] of cb) {
+    out += `${list.length} expire at ${javaDate(at)}:\n`;
+    for (const c of list) {
+      const ci = coreInfoFor(info, c);
+      out += `\tip: ${socketAddress(c)} sessionId: 0x${hex(ci?.sessionId ?? 0)}\n`;
+    }
+  }
+  return out;
+}
+
+function formatEnvi(info: ServerInfoView): string {
+  const mb = (n: number) => `${Math.floor(n / (1024 * 1024))}MB`;
+  const mem = process.memoryUsage();
+  const arch = process.arch === "x64" ? "amd64" : process.arch;
+  let user = "";
+  let home = "";
+  try {
+    const u = os.userInfo();
+    user = u.username;
+    home = u.homedir;
+  } catch {
+    // no passwd entry
+  }
+  const lines: [string, string][] = [
+    ["zookeeper.version", String(val(info.version, info))],
+    ["host.name", os.hostname()],
+    ["java.version", process.versions.node],
+    ["java.vendor", "Node.js"],
+    ["java.home", process.execPath],
+    ["java.class.path", process.argv[1] ?? ""],
+    ["java.library.path", ""],
+    ["java.io.tmpdir", os.tmpdir()],
+    ["java.compiler", "<NA>"],
+    ["os.name", os.type()],
+    ["os.arch", arch],
+    ["os.version", os.release()],
+    ["user.name", user],
+    ["user.home", home],
+    ["user.dir", process.cwd()],
+    ["os.memory.free", mb(mem.heapTotal - mem.heapUsed)],
+    ["os.memory.max", mb(os.totalmem())],
+    ["os.memory.total", mb(mem.heapTotal)],
+  ];
+  return "Environment:\n" + lines.map(([k, v]) => `${k}=${v}\n`).join("");
+}
+
+function openFds(): number {
+  try {
+    return readdirSync("/proc/self/fd").length;
+  } catch {
+    return 0;
+  }
+}
+
+function formatMntr(ctx: FourLetterContext): string {
+  const info = ctx.info;
+  const lat = val(info.latency, info);
+  const watch = info.watchSummary?.();
+  const sessions = info.globalSessions !== undefined ? val(info.globalSessions, info) : [...(info.sessions?.() ?? [])].length;
+  const known: Record<string, string | number | bigint> = {
+    zk_version: val(info.version, info),
+    zk_server_state: val(info.serverState, info),
+    zk_ephemerals_count: info.ephemeralsCount !== undefined ? val(info.ephemeralsCount, info) : 0,
+    zk_num_alive_connections: ctx.connections.length,
+    zk_avg_latency: javaDouble(round4(lat.avg)),
+    zk_outstanding_requests: val(info.outstanding, info),
+    zk_znode_count: val(info.nodeCount, info),
+    zk_global_sessions: sessions,
+    zk_last_client_response_size: ctx.stats.lastClientResponseSize,
+    zk_packets_sent: val(info.packetsSent, info),
+    zk_packets_received: val(info.packetsReceived, info),
+    zk_max_client_response_size: ctx.stats.maxClientResponseSize,
+    zk_min_client_response_size: ctx.stats.minClientResponseSize,
+    zk_connection_drop_probability: "0.0",
+    zk_watch_count: watch?.total ?? 0,
+    zk_auth_failed_count: info.authFailedCount !== undefined ? val(info.authFailedCount, info) : 0,
+    zk_min_latency: lat.min,
+    zk_max_latency: lat.max,
+    zk_max_file_descriptor_count: 0,
+    zk_approximate_data_size: info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : 0,
+    zk_open_file_descriptor_count: openFds(),
+    zk_uptime: Math.max(0, ctx.now() - ctx.stats.startedAt),
+    zk_bytes_received_count: ctx.stats.bytesReceived,
+    zk_connection_rejected: ctx.stats.connectionRejected,
+    zk_large_requests_rejected: ctx.stats.largeRequestsRejected,
+  };
+  let out = "";
+  for (const key of MNTR_KEYS) {
+    let v = known[key];
+    if (v === undefined) v = key.startsWith("zk_avg_") ? "0.0" : 0;
+    out += `${key}\t${String(v)}\n`;
+  }
+  return out;
+}

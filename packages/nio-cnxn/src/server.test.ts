@@ -1,0 +1,266 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { NioServer, startServer, type RunningServer, type StartServerOptions } from "./server.js";
+import { FakeCore, RawClient, sleep, waitFor } from "./testing/harness.js";
+import type { Logger } from "./types.js";
+
+const running: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+function memLogger(): Logger & { lines: { level: string; msg: string }[] } {
+  const lines: { level: string; msg: string }[] = [];
+  const at = (level: string) => (msg: string) => void lines.push({ level, msg });
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+async function start(core: FakeCore, opts: Partial<StartServerOptions> = {}): Promise<RunningServer> {
+  const s = await startServer({ host: "127.0.0.1", port: 0, core, ...opts });
+  running.push(s);
+  return s;
+}
+
+/** Starts a NioServer directly, for tests that inspect connections. */
+async function startRaw(core: FakeCore, opts: Partial<StartServerOptions> = {}): Promise<NioServer & { port: number }> {
+  const srv = new NioServer(core, { port: 0, ...opts });
+  await new Promise<void>((r) => srv.server.listen({ host: "127.0.0.1", port: 0 }, () => r()));
+  running.push(srv);
+  return Object.assign(srv, { port: (srv.server.address() as { port: number }).port });
+}
+
+function framed(payload: Buffer): Buffer {
+  const h = Buffer.alloc(4);
+  h.writeInt32BE(payload.length);
+  return Buffer.concat([h, payload]);
+}
+
+describe("framing", () => {
+  it("reassembles frames split across chunks and splits coalesced frames", async () => {
+    const core = new FakeCore();
+    const s = await start(core);
+    const c = await RawClient.connect(s.port);
+    const connect = Buffer.from("connect-request-bytes");
+    const wire = Buffer.concat([framed(connect), framed(Buffer.from("p1")), framed(Buffer.alloc(0)), framed(Buffer.from("p3"))]);
+    // one byte at a time for the first frame, the rest in one chunk
+    const firstLen = 4 + connect.length;
+    for (let i = 0; i < firstLen; i++) {
+      c.socket.write(wire.subarray(i, i + 1));
+      await sleep(1);
+    }
+    c.socket.write(wire.subarray(firstLen));
+    await c.until(() => c.frames.length === 4);
+    expect(core.connects.map((x) => x.payload.toString())).toEqual(["connect-request-bytes"]);
+    expect(core.packets.map((x) => x.payload.toString())).toEqual(["p1", "", "p3"]);
+    expect(c.frames.map((f) => f.toString())).toEqual(["connect-request-bytes", "p1", "", "p3"]);
+    expect(s.stats.packetsReceived).toBe(4);
+    expect(s.stats.packetsSent).toBe(4);
+    expect(s.stats.bytesReceived).toBe(wire.length);
+    c.socket.end();
+    await c.closed;
+    await waitFor(() => core.closed.length === 1);
+    expect(core.closed[0]).toBe(core.connects[0]!.conn);
+  });
+
+  it("batches the responses of one tick into a single write", async () => {
+    const core = new FakeCore();
+    core.onPacket = (conn) => {
+      for (let i = 0; i < 50; i++) conn.send(Buffer.from([i]));
+    };
+    const s = await start(core);
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("hello"));
+    c.sendFrame(Buffer.from("go"));
+    await c.until(() => c.frames.length === 51);
+    expect(c.frames.slice(1).map((f) => f[0])).toEqual([...Array(50).keys()]);
+  });
+
+  it("a frame over jute.maxbuffer closes only that connection", async () => {
+    const core = new FakeCore();
+    const log = memLogger();
+    const s = await start(core, { maxBuffer: 1024, logger: log });
+    const good = await RawClient.connect(s.port);
+    const bad = await RawClient.connect(s.port);
+    good.sendFrame(Buffer.from("c"));
+    bad.sendFrame(Buffer.from("c"));
+    await good.until(() => good.frames.length === 1);
+    await bad.until(() => bad.frames.length === 1);
+    const h = Buffer.alloc(4);
+    h.writeInt32BE(1025);
+    bad.socket.write(h);
+    await bad.closed;
+    expect(s.stats.badLength).toBe(1);
+    expect(s.stats.largeRequestsRejected).toBe(1);
+    expect(log.lines.some((l) => l.level === "warn" && l.msg.includes("bad packet length"))).toBe(true);
+    // exactly maxBuffer is fine on the other connection
+    good.sendFrame(Buffer.alloc(1024, 7));
+    await good.until(() => good.frames.length === 2);
+    expect(good.frames[1]!.length).toBe(1024);
+    expect(good.isClosed).toBe(false);
+  });
+
+  it("a negative length closes the connection", async () => {
+    const core = new FakeCore();
+    const s = await start(core);
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("c"));
+    await c.until(() => c.frames.length === 1);
+    c.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
+    await c.closed;
+    expect(s.stats.badLength).toBe(1);
+    await waitFor(() => core.closed.length === 1);
+  });
+
+  it("a negative length as the very first bytes closes the connection before core sees it", async () => {
+    const core = new FakeCore();
+    const s = await start(core);
+    const c = await RawClient.connect(s.port);
+    c.socket.write(Buffer.from([0xff, 0xf4, 0xff, 0xfd])); // telnet close sequence
+    await c.closed;
+    expect(core.connects.length).toBe(0);
+    expect(s.stats.badLength).toBe(1);
+  });
+
+  it("a packet core rejects by throwing closes that connection and is counted", async () => {
+    const core = new FakeCore();
+    core.onPacket = () => {
+      throw Object.assign(new Error("cannot decode"), { code: -5 });
+    };
+    const s = await start(core);
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("c"));
+    c.sendFrame(Buffer.from("garbage"));
+    await c.closed;
+    expect(s.stats.decodeFailures).toBe(1);
+    expect(c.frames.map((f) => f.toString())).toEqual(["c"]);
+  });
+});
+
+describe("limits", () => {
+  it("maxClientCnxns refuses connections over the per-IP limit", async () => {
+    const core = new FakeCore();
+    const log = memLogger();
+    const s = await start(core, { maxClientCnxns: 2, logger: log });
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    const c = await RawClient.connect(s.port);
+    await c.closed;
+    expect(s.stats.connectionRejected).toBe(1);
+    expect(log.lines.some((l) => l.msg === "Too many connections from /127.0.0.1 - max is 2")).toBe(true);
+    a.sendFrame(Buffer.from("x"));
+    await a.until(() => a.frames.length === 1);
+    a.socket.destroy();
+    await waitFor(() => s.connectionCount() === 1);
+    const d = await RawClient.connect(s.port);
+    d.sendFrame(Buffer.from("y"));
+    await d.until(() => d.frames.length === 1);
+    expect(b.isClosed).toBe(false);
+  });
+
+  it("maxClientCnxns 0 means unlimited", async () => {
+    const core = new FakeCore();
+    const s = await start(core, { maxClientCnxns: 0 });
+    const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(s.port)));
+    await waitFor(() => s.connectionCount() === 8);
+    expect(clients.every((c) => !c.isClosed)).toBe(true);
+  });
+
+  it("closes a client that never sends a connect request", async () => {
+    const core = new FakeCore();
+    const s = await start(core, { connectTimeoutMs: 100 });
+    const silent = await RawClient.connect(s.port);
+    const partial = await RawClient.connect(s.port);
+    partial.socket.write(Buffer.from([0, 0]));
+    const ok = await RawClient.connect(s.port);
+    ok.sendFrame(Buffer.from("c"));
+    await silent.closed;
+    await partial.closed;
+    expect(s.stats.connectTimeouts).toBe(2);
+    await sleep(150);
+    expect(ok.isClosed).toBe(false);
+    expect(core.closed.length).toBe(0);
+  });
+
+  it("a client that never reads: reading pauses, output is bounded, then it is closed", async () => {
+    const core = new FakeCore();
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    core.onPacket = (conn) => conn.send(chunk);
+    const limit = 4 * 1024 * 1024;
+    const srv = await startRaw(core, { maxQueuedBytesPerConnection: limit });
+    const slow = await RawClient.connect(srv.port);
+    const fine = await RawClient.connect(srv.port);
+    slow.socket.pause(); // never reads
+    slow.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 1);
+    const conn = [...srv.connections].find((c) => c.id === core.connects[0]!.conn.id)!;
+    // keep sending requests until the server stops reading this socket
+    let sent = 0;
+    while (!conn.readPaused) {
+      slow.sendFrame(Buffer.from("req"));
+      sent++;
+      if (sent > 2000) throw new Error(`server never applied back-pressure: ${conn.queuedBytes} ${core.packets.length} ${srv.stats.bytesSent} ${slow.raw.length} ${conn.socket.writableLength}`);
+      await sleep(2);
+    }
+    const handled = core.packets.length;
+    const queued = conn.queuedBytes;
+    for (let i = 0; i < 20; i++) slow.sendFrame(Buffer.from("req"));
+    await sleep(100);
+    // paused: requests are no longer taken in, so the output does not grow
+    expect(conn.state).toBe("open");
+    expect(core.packets.length).toBe(handled);
+    expect(conn.queuedBytes).toBe(queued);
+    // the rest of the server keeps serving
+    fine.sendFrame(Buffer.from("c"));
+    await fine.until(() => fine.frames.length === 1);
+    // server-initiated output (e.g. notifications) past the bound closes the connection
+    for (let i = 0; i < 40 && conn.state === "open"; i++) conn.send(chunk);
+    await waitFor(() => conn.state === "closed");
+    slow.socket.resume(); // so the client notices
+    await slow.closed;
+    expect(srv.stats.slowConsumersClosed).toBe(1);
+    fine.sendFrame(Buffer.from("again"));
+    await fine.until(() => fine.frames.length === 2);
+  });
+
+  it("pauses every socket above globalOutstandingLimit and resumes on onOutstandingDrained", async () => {
+    const core = new FakeCore();
+    core.onPacket = () => {
+      core.outstanding++;
+    };
+    const s = await startRaw(core, { globalOutstandingLimit: 2 });
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    a.sendFrame(Buffer.from("c"));
+    b.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 2);
+    for (let i = 0; i < 3; i++) a.sendFrame(Buffer.from(`a${i}`));
+    await waitFor(() => core.packets.length === 3);
+    expect(s.isThrottled).toBe(true);
+    expect(s.stats.throttleEvents).toBe(1);
+    a.sendFrame(Buffer.from("a3"));
+    b.sendFrame(Buffer.from("b0"));
+    await sleep(100);
+    expect(core.packets.length).toBe(3);
+    // core answers everything and signals
+    core.outstanding = 0;
+    core.onOutstandingDrained?.();
+    expect(s.isThrottled).toBe(false);
+    await waitFor(() => core.packets.length === 5);
+    expect(core.packets.map((p) => p.payload.toString()).sort()).toEqual(["a0", "a1", "a2", "a3", "b0"]);
+  });
+
+  it("close() flushes and closes every connection and tells core", async () => {
+    const core = new FakeCore();
+    const s = await startServer({ host: "127.0.0.1", port: 0, core });
+    const a = await RawClient.connect(s.port);
+    a.sendFrame(Buffer.from("c"));
+    await a.until(() => a.frames.length === 1);
+    await s.stopAccepting();
+    const b = await RawClient.connect(s.port).catch((e: Error) => e);
+    expect(b).toBeInstanceOf(Error);
+    a.sendFrame(Buffer.from("still served"));
+    await a.until(() => a.frames.length === 2);
+    await s.close();
+    await a.closed;
+    expect(core.closed.length).toBe(1);
+  });
+});

@@ -1,0 +1,537 @@
+import * as net from "node:net";
+import { FrameDecoder, FrameLengthError, DEFAULT_MAX_BUFFER } from "@zkts/jute";
+import {
+  fourLetterWordOf,
+  notWhitelisted,
+  parseWhitelist,
+  runFourLetterWord,
+  type CnxnStats,
+  type ConnectionSnapshot,
+} from "./four-letter.js";
+import type { CoreHandler, Logger, ServerConnection } from "./types.js";
+
+export interface StartServerOptions {
+  /** Address to listen on. Default: all interfaces. */
+  host?: string;
+  /** Port; 0 picks a free one (read it back from the result). */
+  port: number;
+  core: CoreHandler;
+  /** Connections per client IP; 0 = unlimited. Default 60. */
+  maxClientCnxns?: number;
+  /** jute.maxbuffer: the largest accepted packet. Default 0xfffff. */
+  maxBuffer?: number;
+  /** Close a connection that sends no connect request within this many ms. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Pause reading every socket while core has more outstanding requests than this; <= 0 disables. Default 1000. */
+  globalOutstandingLimit?: number;
+  /**
+   * A connection the kernel stopped taking output from (the client is not reading) is closed once its unsent
+   * output exceeds this many bytes. Default 16 MiB.
+   */
+  maxQueuedBytesPerConnection?: number;
+  /** `4lw.commands.whitelist` (comma list or array; `*` = all). Default: only `srvr`. */
+  fourLetterWhitelist?: string | readonly string[];
+  /** Listen backlog. */
+  backlog?: number;
+  logger?: Logger;
+  /** Wall clock for 4lw output (est/expiry times, uptime). Default Date.now. */
+  now?: () => number;
+}
+
+/** Counters of the connection layer (also reported by `mntr`). */
+export interface NioStats extends CnxnStats {
+  connectionsAccepted: number;
+  connectionsClosed: number;
+  /** Frames with a length < 0 or > maxBuffer. */
+  badLength: number;
+  /** Packets core rejected by throwing (undecodable bytes). */
+  decodeFailures: number;
+  connectTimeouts: number;
+  /** Connections closed because their unsent output passed maxQueuedBytesPerConnection. */
+  slowConsumersClosed: number;
+  fourLetterWords: number;
+  packetsReceived: number;
+  packetsSent: number;
+  bytesSent: number;
+  /** Times reading was paused globally because core.outstanding passed globalOutstandingLimit. */
+  throttleEvents: number;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly address: string;
+  readonly stats: Readonly<NioStats>;
+  /** Live connections. */
+  connectionCount(): number;
+  /** Stops accepting new connections; existing ones keep being served. */
+  stopAccepting(): Promise<void>;
+  /** Stops accepting, flushes and closes every connection. */
+  close(): Promise<void>;
+}
+
+const nullLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+type PauseReason = "global" | "write";
+
+let nextConnectionId = 1;
+
+/** One client socket. Implements core's ServerConnection. */
+export class NioConnection implements ServerConnection {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  packetsReceived = 0;
+  packetsSent = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  lastActivity: number;
+  /** fresh: before the first packet; open: core knows it; closing: flushing; closed. */
+  state: "fresh" | "open" | "closing" | "closed" = "fresh";
+  private head: Buffer | undefined;
+  private readonly decoder: FrameDecoder;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
+  private readonly paused = new Set<PauseReason>();
+  private connectTimer: NodeJS.Timeout | undefined;
+  private endTimer: NodeJS.Timeout | undefined;
+  /** Past the four-letter-word check: bytes now go to the frame decoder. */
+  private pastHead = false;
+  /** core.handleConnect was called, so core must hear connectionClosed. */
+  private coreKnows = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly srv: NioServer,
+  ) {
+    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
+    this.remotePort = socket.remotePort ?? 0;
+    this.decoder = new FrameDecoder({ maxBuffer: srv.maxBuffer });
+    this.lastActivity = srv.now();
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.resume("write"));
+    socket.on("error", (err) => {
+      srv.log.debug("connection error", { conn: this.id, remote: this.label, error: err.message });
+    });
+    socket.on("close", () => this.onClosed());
+    if (srv.connectTimeoutMs > 0) {
+      this.connectTimer = setTimeout(() => {
+        if (this.state === "fresh") {
+          srv.stats.connectTimeouts++;
+          srv.log.info("closing connection that sent no connect request", {
+            conn: this.id,
+            remote: this.label,
+            timeoutMs: srv.connectTimeoutMs,
+          });
+          this.abort("connect timeout");
+        }
+      }, srv.connectTimeoutMs);
+      this.connectTimer.unref?.();
+    }
+  }
+
+  get label(): string {
+    return `${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  /** Bytes queued and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.outBytes + this.socket.writableLength;
+  }
+
+  get readPaused(): boolean {
+    return this.paused.size > 0;
+  }
+
+  send(payload: Buffer): void {
+    if (this.state === "closed" || this.state === "closing") return;
+    const header = Buffer.allocUnsafe(4);
+    header.writeInt32BE(payload.length, 0);
+    this.out.push(header, payload);
+    this.outBytes += 4 + payload.length;
+    this.packetsSent++;
+    this.srv.noteResponse(payload.length);
+    // While the kernel refuses more (the peer is not reading), input is paused; output that still piles up
+    // (responses in flight, notifications) is bounded.
+    if (this.paused.has("write") && this.queuedBytes > this.srv.maxQueuedBytes) {
+      this.srv.stats.slowConsumersClosed++;
+      this.srv.log.warn("closing connection: client is not reading its responses", {
+        conn: this.id,
+        remote: this.label,
+        queuedBytes: this.queuedBytes,
+        limit: this.srv.maxQueuedBytes,
+      });
+      this.abort("too many queued bytes");
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  close(reason: string): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.srv.log.debug("closing connection", { conn: this.id, remote: this.label, reason });
+    this.state = "closing";
+    this.clearConnectTimer();
+    this.flush();
+    this.socket.end();
+    // Keep reading (and discarding) so the peer's FIN is seen and 'close' fires.
+    this.paused.clear();
+    this.socket.resume();
+    // A peer that never reads keeps the end pending forever: bound it.
+    this.endTimer = setTimeout(() => this.socket.destroy(), 5000);
+    this.endTimer.unref?.();
+  }
+
+  /** Closes at once, dropping unsent output. */
+  abort(reason: string): void {
+    if (this.state === "closed") return;
+    this.srv.log.debug("aborting connection", { conn: this.id, remote: this.label, reason });
+    if (this.state !== "closing") this.state = "closing";
+    this.out = [];
+    this.outBytes = 0;
+    this.socket.destroy();
+  }
+
+  pause(reason: PauseReason): void {
+    this.paused.add(reason);
+    this.socket.pause();
+  }
+
+  resume(reason: PauseReason): void {
+    if (!this.paused.delete(reason)) return;
+    if (this.paused.size === 0 && this.state !== "closed") this.socket.resume();
+  }
+
+  resetStats(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+  }
+
+  snapshot(): ConnectionSnapshot {
+    return {
+      id: this.id,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+      interestOps: this.readPaused ? 0 : 1,
+      packetsReceived: this.packetsReceived,
+      packetsSent: this.packetsSent,
+      expiresAt: this.lastActivity + this.srv.connectTimeoutMs,
+    };
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outBytes === 0 || this.socket.destroyed) return;
+    const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    this.bytesSent += data.length;
+    this.srv.stats.bytesSent += data.length;
+    if (!this.socket.write(data) && this.state !== "closing") this.pause("write");
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.bytesReceived += chunk.length;
+    this.srv.stats.bytesReceived += chunk.length;
+    this.lastActivity = this.srv.now();
+    let data = chunk;
+    if (this.head !== undefined) {
+      data = Buffer.concat([this.head, chunk]);
+      this.head = undefined;
+    }
+    if (!this.pastHead) {
+      // The first 4 bytes of a fresh connection may be a four-letter word.
+      if (data.length < 4) {
+        this.head = Buffer.from(data);
+        return;
+      }
+      const word = fourLetterWordOf(data.readInt32BE(0));
+      if (word !== undefined) {
+        this.srv.fourLetter(this, word);
+        return;
+      }
+      this.pastHead = true;
+    }
+    try {
+      this.decoder.push(data, (payload) => this.onFrame(payload));
+    } catch (err) {
+      if (err instanceof FrameLengthError) {
+        this.srv.stats.badLength++;
+        if (err.length > 0) this.srv.stats.largeRequestsRejected++;
+        this.srv.log.warn("closing connection: bad packet length", {
+          conn: this.id,
+          remote: this.label,
+          length: err.length,
+          maxBuffer: err.maxBuffer,
+        });
+        this.abort("bad length");
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private onFrame(payload: Buffer): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.packetsReceived++;
+    this.srv.stats.packetsReceived++;
+    const core = this.srv.core;
+    try {
+      if (this.state === "fresh") {
+        this.state = "open";
+        this.clearConnectTimer();
+        this.coreKnows = true;
+        core.handleConnect(this, payload);
+      } else {
+        core.handlePacket(this, payload);
+      }
+    } catch (err) {
+      this.srv.stats.decodeFailures++;
+      this.srv.log.warn("closing connection: packet rejected", {
+        conn: this.id,
+        remote: this.label,
+        error: err instanceof Error ? err.message : String(err),
+        code: (err as { code?: unknown } | null)?.code,
+      });
+      this.close("bad packet");
+      return;
+    }
+    this.srv.checkThrottle();
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    }
+  }
+
+  private onClosed(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.clearConnectTimer();
+    if (this.endTimer !== undefined) clearTimeout(this.endTimer);
+    this.out = [];
+    this.outBytes = 0;
+    this.srv.forget(this);
+    if (this.coreKnows) {
+      try {
+        this.srv.core.connectionClosed(this);
+      } catch (err) {
+        this.srv.log.error("core.connectionClosed threw", { conn: this.id, error: String(err) });
+      }
+    }
+  }
+}
+
+function normalizeAddress(a: string): string {
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
+/** The listener: accepts sockets, enforces limits, answers four-letter words. */
+export class NioServer {
+  readonly maxBuffer: number;
+  readonly maxClientCnxns: number;
+  readonly connectTimeoutMs: number;
+  readonly globalOutstandingLimit: number;
+  readonly maxQueuedBytes: number;
+  readonly whitelist: Set<string>;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly stats: NioStats;
+  readonly connections = new Set<NioConnection>();
+  private readonly perIp = new Map<string, number>();
+  private throttled = false;
+  readonly server: net.Server;
+
+  constructor(
+    readonly core: CoreHandler,
+    opts: StartServerOptions,
+  ) {
+    this.maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
+    this.maxClientCnxns = opts.maxClientCnxns ?? 60;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.globalOutstandingLimit = opts.globalOutstandingLimit ?? 1000;
+    this.maxQueuedBytes = opts.maxQueuedBytesPerConnection ?? 16 * 1024 * 1024;
+    this.whitelist = parseWhitelist(opts.fourLetterWhitelist);
+    this.log = opts.logger ?? nullLogger;
+    this.now = opts.now ?? Date.now;
+    this.stats = {
+      startedAt: this.now(),
+      bytesReceived: 0,
+      connectionRejected: 0,
+      largeRequestsRejected: 0,
+      lastClientResponseSize: -1,
+      minClientResponseSize: -1,
+      maxClientResponseSize: -1,
+      connectionsAccepted: 0,
+      connectionsClosed: 0,
+      badLength: 0,
+      decodeFailures: 0,
+      connectTimeouts: 0,
+      slowConsumersClosed: 0,
+      fourLetterWords: 0,
+      packetsReceived: 0,
+      packetsSent: 0,
+      bytesSent: 0,
+      throttleEvents: 0,
+    };
+    const previous = core.onOutstandingDrained;
+    core.onOutstandingDrained = () => {
+      previous?.();
+      this.checkThrottle();
+    };
+    this.server = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s));
+    this.server.on("error", (err) => this.log.error("listener error", { error: err.message }));
+  }
+
+  private accept(socket: net.Socket): void {
+    const ip = normalizeAddress(socket.remoteAddress ?? "");
+    const count = this.perIp.get(ip) ?? 0;
+    if (this.maxClientCnxns > 0 && count >= this.maxClientCnxns) {
+      this.stats.connectionRejected++;
+      this.log.warn(`Too many connections from /${ip} - max is ${this.maxClientCnxns}`, {
+        remote: ip,
+        maxClientCnxns: this.maxClientCnxns,
+      });
+      socket.on("error", () => {});
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, count + 1);
+    this.stats.connectionsAccepted++;
+    const conn = new NioConnection(socket, this);
+    this.connections.add(conn);
+    if (this.throttled) conn.pause("global");
+    this.log.debug("accepted connection", { conn: conn.id, remote: conn.label });
+  }
+
+  forget(conn: NioConnection): void {
+    if (!this.connections.delete(conn)) return;
+    this.stats.connectionsClosed++;
+    const n = (this.perIp.get(conn.remoteAddress) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(conn.remoteAddress);
+    else this.perIp.set(conn.remoteAddress, n);
+  }
+
+  noteResponse(size: number): void {
+    this.stats.packetsSent++;
+    this.stats.lastClientResponseSize = size;
+    if (this.stats.minClientResponseSize < 0 || size < this.stats.minClientResponseSize) {
+      this.stats.minClientResponseSize = size;
+    }
+    if (size > this.stats.maxClientResponseSize) this.stats.maxClientResponseSize = size;
+  }
+
+  /** Pauses every socket while core is over globalOutstandingLimit; resumes when it is back under. */
+  checkThrottle(): void {
+    if (this.globalOutstandingLimit <= 0) return;
+    const over = this.core.outstanding > this.globalOutstandingLimit;
+    if (over && !this.throttled) {
+      this.throttled = true;
+      this.stats.throttleEvents++;
+      this.log.info("throttling: too many outstanding requests", {
+        outstanding: this.core.outstanding,
+        limit: this.globalOutstandingLimit,
+      });
+      for (const c of this.connections) c.pause("global");
+    } else if (!over && this.throttled) {
+      this.throttled = false;
+      this.log.info("throttling ended", { outstanding: this.core.outstanding });
+      for (const c of this.connections) c.resume("global");
+    }
+  }
+
+  get isThrottled(): boolean {
+    return this.throttled;
+  }
+
+  fourLetter(conn: NioConnection, word: Parameters<typeof runFourLetterWord>[0]): void {
+    this.stats.fourLetterWords++;
+    conn.packetsReceived++;
+    conn.state = "closing";
+    let text: string;
+    if (!this.whitelist.has(word)) {
+      this.log.info("four-letter word not in the whitelist", { word, remote: conn.label });
+      text = notWhitelisted(word);
+    } else {
+      this.log.debug("four-letter word", { word, remote: conn.label });
+      try {
+        text = runFourLetterWord(word, {
+          info: this.core.info,
+          connections: [...this.connections].filter((c) => c.state !== "closed").map((c) => c.snapshot()),
+          stats: this.stats,
+          resetConnectionStats: () => {
+            for (const c of this.connections) c.resetStats();
+          },
+          resetServerStats: () => {
+            this.stats.lastClientResponseSize = -1;
+            this.stats.minClientResponseSize = -1;
+            this.stats.maxClientResponseSize = -1;
+          },
+          now: this.now,
+        });
+      } catch (err) {
+        this.log.error("four-letter word failed", { word, error: err instanceof Error ? err.message : String(err) });
+        text = "";
+      }
+    }
+    conn.socket.end(text);
+    setTimeout(() => conn.socket.destroy(), 5000).unref?.();
+  }
+
+  private closed: Promise<void> | undefined;
+
+  /** Stops accepting; the returned promise resolves at once (existing connections stay). */
+  stopAccepting(): Promise<void> {
+    if (this.closed === undefined) {
+      this.closed = new Promise<void>((resolve) => {
+        if (!this.server.listening) return resolve();
+        this.server.close(() => resolve());
+      });
+    }
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.stopAccepting();
+    const closing = [...this.connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.state === "closed") return resolve();
+          c.socket.once("close", () => resolve());
+          c.close("server shutting down");
+        }),
+    );
+    await Promise.all(closing);
+    await this.closed;
+  }
+}
+
+/** Starts listening; resolves once the port is bound. */
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const srv = new NioServer(opts.core, opts);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    srv.server.once("error", onError);
+    srv.server.listen({ host: opts.host, port: opts.port, backlog: opts.backlog }, () => {
+      srv.server.off("error", onError);
+      resolve();
+    });
+  });
+  const addr = srv.server.address() as net.AddressInfo;
+  srv.log.info("listening for client connections", { address: addr.address, port: addr.port });
+  return {
+    port: addr.port,
+    address: addr.address,
+    stats: srv.stats,
+    connectionCount: () => srv.connections.size,
+    stopAccepting: () => srv.stopAccepting(),
+    close: () => srv.close(),
+  };
+}
