@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import type { ACL, Id } from "@zkts/jute";
+import { ACLCache, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, checkACL, digestOf, digestOfAuth, ipMatches, isValidIpAcl } from "./acl.js";
+import { Perms } from "./constants.js";
+
+const id = (scheme: string, i: string): Id => ({ scheme, id: i });
+const acl = (perms: number, scheme: string, i: string): ACL => ({ perms, id: id(scheme, i) });
+
+describe("digestOf", () => {
+  it("is user:base64(sha1(user:password)) (ZooKeeper's own example values)", () => {
+    // DigestAuthenticationProvider.generateDigest("super:test") from the ZooKeeper admin guide.
+    expect(digestOf("super", "test")).toBe("super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
+    expect(digestOfAuth("super:test")).toBe("super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
+    expect(digestOfAuth("nocolon")).toBeNull();
+    expect(digestOf("u", "p:q")).toBe(digestOfAuth("u:p:q"));
+  });
+});
+
+describe("ip matching (IPAuthenticationProvider)", () => {
+  it("exact and CIDR", () => {
+    expect(ipMatches("10.1.2.3", "10.1.2.3")).toBe(true);
+    expect(ipMatches("10.1.2.4", "10.1.2.3")).toBe(false);
+    expect(ipMatches("10.1.2.3", "10.0.0.0/8")).toBe(true);
+    expect(ipMatches("11.1.2.3", "10.0.0.0/8")).toBe(false);
+    expect(ipMatches("192.168.1.77", "192.168.1.64/26")).toBe(true);
+    expect(ipMatches("192.168.1.128", "192.168.1.64/26")).toBe(false);
+    expect(ipMatches("1.2.3.4", "0.0.0.0/0")).toBe(true);
+    expect(ipMatches("10.1.2.3", "10.1.2.255/24")).toBe(true);
+  });
+  it("rejects malformed expressions and addresses", () => {
+    expect(ipMatches("10.1.2.3", "10.0.0.0/33")).toBe(false);
+    expect(ipMatches("10.1.2.3", "10.0.0.0/x")).toBe(false);
+    expect(ipMatches("10.1.2.3", "10.0.0/8")).toBe(false);
+    expect(ipMatches("10.1.2.3", "256.0.0.0/8")).toBe(false);
+    expect(ipMatches("bogus", "10.0.0.0/8")).toBe(false);
+    expect(isValidIpAcl("10.0.0.0/8")).toBe(true);
+    expect(isValidIpAcl("10.0.0.0/-1")).toBe(false);
+    expect(isValidIpAcl("host.example")).toBe(false);
+  });
+  it("IPv6 addresses and prefixes", () => {
+    expect(ipMatches("::1", "::1")).toBe(true);
+    expect(ipMatches("fe80::1:2", "fe80::/16")).toBe(true);
+    expect(ipMatches("fe81::1", "fe80::/16")).toBe(false);
+    expect(ipMatches("10.0.0.1", "::/0")).toBe(false);
+  });
+});
+
+describe("checkACL", () => {
+  const ids = [id("ip", "10.0.0.5"), id("digest", digestOf("bob", "pw"))];
+  it("world:anyone with the needed perm passes", () => {
+    expect(checkACL(OPEN_ACL_UNSAFE, Perms.WRITE, [])).toBe(true);
+    expect(checkACL(READ_ACL_UNSAFE, Perms.READ, [])).toBe(true);
+    expect(checkACL(READ_ACL_UNSAFE, Perms.WRITE, [])).toBe(false);
+  });
+  it("empty ACL lists pass (as ZooKeeper)", () => {
+    expect(checkACL([], Perms.ADMIN, [])).toBe(true);
+  });
+  it("digest and ip entries match the session's ids", () => {
+    expect(checkACL([acl(Perms.READ, "digest", digestOf("bob", "pw"))], Perms.READ, ids)).toBe(true);
+    expect(checkACL([acl(Perms.READ, "digest", digestOf("bob", "other"))], Perms.READ, ids)).toBe(false);
+    expect(checkACL([acl(Perms.ALL, "ip", "10.0.0.0/24")], Perms.DELETE, ids)).toBe(true);
+    expect(checkACL([acl(Perms.ALL, "ip", "10.0.1.0/24")], Perms.DELETE, ids)).toBe(false);
+    // perms must cover the request
+    expect(checkACL([acl(Perms.READ, "ip", "10.0.0.5")], Perms.WRITE, ids)).toBe(false);
+    // scheme must match
+    expect(checkACL([acl(Perms.ALL, "digest", "10.0.0.5")], Perms.READ, ids)).toBe(false);
+  });
+  it("super ids, configured super ids and skipACL pass", () => {
+    const locked = [acl(Perms.READ, "digest", "x:y")];
+    expect(checkACL(locked, Perms.ADMIN, [id("super", "")])).toBe(true);
+    const superId = id("digest", digestOf("super", "test"));
+    expect(checkACL(locked, Perms.ADMIN, [superId])).toBe(false);
+    expect(checkACL(locked, Perms.ADMIN, [superId], { superIds: [superId] })).toBe(true);
+    expect(checkACL(locked, Perms.ADMIN, [], { skipACL: true })).toBe(true);
+  });
+});
+
+describe("ACLCache (ReferenceCountedACLCache)", () => {
+  it("interns lists from 1 and maps -1 to OPEN_ACL_UNSAFE", () => {
+    const c = new ACLCache();
+    expect(c.convertLong(-1)).toEqual(OPEN_ACL_UNSAFE);
+    expect(c.convertAcls(null)).toBe(-1);
+    const a = c.convertAcls([...READ_ACL_UNSAFE]);
+    expect(a).toBe(1);
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(1);
+    expect(c.usage(1)).toBe(2);
+    expect(c.convertAcls([...OPEN_ACL_UNSAFE])).toBe(2);
+    c.removeUsage(1);
+    expect(c.has(1)).toBe(true);
+    c.removeUsage(1);
+    expect(c.has(1)).toBe(false);
+    // indexes are not reused
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(3);
+    expect(() => c.convertLong(99)).toThrow();
+  });
+  it("load + purgeUnused", () => {
+    const c = new ACLCache();
+    c.load([
+      [4, READ_ACL_UNSAFE],
+      [7, OPEN_ACL_UNSAFE],
+    ]);
+    c.addUsage(7);
+    c.purgeUnused();
+    expect(c.entries().map(([k]) => k)).toEqual([7]);
+    expect(c.convertAcls([acl(1, "ip", "1.2.3.4")])).toBe(8);
+  });
+});
