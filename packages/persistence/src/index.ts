@@ -1,0 +1,39 @@
+export {
+  PersistenceError,
+  StorageError,
+  LogWriteError,
+  LogClosedError,
+  ZxidOrderError,
+  LogCorruptionError,
+  SnapshotCorruptionError,
+} from "./errors.js";
+export { adler32 } from "./adler32.js";
+export { type Storage, type StorageFile, joinPath, readWholeFile } from "./storage.js";
+export { NodeStorage } from "./node-storage.js";
+export { MemoryStorage, seededRandom, type Fault, type CrashOptions } from "./memory-storage.js";
+export {
+  TXNLOG_MAGIC,
+  TXNLOG_VERSION,
+  FILE_HEADER_SIZE,
+  DEFAULT_PREALLOC_SIZE,
+  VERSION_DIR,
+  makeLogName,
+  makeSnapshotName,
+  zxidFromName,
+  frameEntry,
+  logFileHeader,
+  sizeWithPadding,
+} from "./log-format.js";
+export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedTxn } from "./txn.js";
+export { TxnLog, type TxnLogOptions, type TxnLogStats } from "./txnlog.js";
+export {
+  TxnLogReader,
+  readTxnLog,
+  truncateTornTail,
+  listLogFiles,
+  logFilesFrom,
+  type LogFile,
+  type LogEntry,
+  type LogEnd,
+  type ReadLogOptions,
+} from "./txnlog-reader.js";

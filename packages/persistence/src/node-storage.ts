@@ -1,0 +1,141 @@
+import { open, mkdir, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { StorageError } from "./errors.js";
+import type { Storage, StorageFile } from "./storage.js";
+
+/** Storage on the real file system (node:fs/promises). */
+export class NodeStorage implements Storage {
+  async mkdirp(dir: string): Promise<void> {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw StorageError.from("mkdir", dir, e);
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await readdir(dir);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return [];
+      throw StorageError.from("readdir", dir, e);
+    }
+  }
+
+  async open(path: string, mode: "read" | "create" | "append"): Promise<StorageFile> {
+    const flags =
+      mode === "read"
+        ? constants.O_RDONLY
+        : mode === "create"
+          ? constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC
+          : constants.O_RDWR | constants.O_CREAT;
+    try {
+      return new NodeFile(path, await open(path, flags, 0o644));
+    } catch (e) {
+      throw StorageError.from("open", path, e);
+    }
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(path)).size;
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return undefined;
+      throw StorageError.from("stat", path, e);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await rename(from, to);
+    } catch (e) {
+      throw StorageError.from("rename", from, e);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await rm(path, { force: true });
+    } catch (e) {
+      throw StorageError.from("remove", path, e);
+    }
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(dir, constants.O_RDONLY);
+      await fh.sync();
+    } catch (e) {
+      throw StorageError.from("fsync", dir, e);
+    } finally {
+      await fh?.close().catch(() => {});
+    }
+  }
+}
+
+class NodeFile implements StorageFile {
+  constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+  ) {}
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    try {
+      while (got < length) {
+        const { bytesRead } = await this.fh.read(buf, got, length - got, position + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } catch (e) {
+      throw StorageError.from("read", this.path, e);
+    }
+    return got === length ? buf : buf.subarray(0, got);
+  }
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    try {
+      while (done < data.length) {
+        const { bytesWritten } = await this.fh.write(data, done, data.length - done, position + done);
+        done += bytesWritten;
+      }
+    } catch (e) {
+      throw StorageError.from("write", this.path, e);
+    }
+  }
+
+  async size(): Promise<number> {
+    try {
+      return (await this.fh.stat()).size;
+    } catch (e) {
+      throw StorageError.from("fstat", this.path, e);
+    }
+  }
+
+  async truncate(length: number): Promise<void> {
+    try {
+      await this.fh.truncate(length);
+    } catch (e) {
+      throw StorageError.from("truncate", this.path, e);
+    }
+  }
+
+  async datasync(): Promise<void> {
+    try {
+      await this.fh.datasync();
+    } catch (e) {
+      throw StorageError.from("fdatasync", this.path, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.fh.close();
+    } catch (e) {
+      throw StorageError.from("close", this.path, e);
+    }
+  }
+}

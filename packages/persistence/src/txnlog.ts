@@ -1,0 +1,304 @@
+import { LogClosedError, LogWriteError, ZxidOrderError } from "./errors.js";
+import {
+  DEFAULT_PREALLOC_SIZE,
+  FILE_HEADER_SIZE,
+  VERSION_DIR,
+  frameEntry,
+  logFileHeader,
+  makeLogName,
+  sizeWithPadding,
+} from "./log-format.js";
+import { joinPath, type Storage, type StorageFile } from "./storage.js";
+import { payloadZxid } from "./txn.js";
+
+export interface TxnLogOptions {
+  /** Bytes the file is extended by, with zeros, ahead of the write position (default 64 MiB; 0 = never). */
+  preAllocSize?: number;
+  /** fdatasync each batch before acknowledging it (default true; false = zookeeper.forceSync=no). */
+  forceSync?: boolean;
+  /** FileHeader.dbid (ZooKeeper writes 0). */
+  dbId?: bigint;
+  /** Appends must carry a zxid greater than this (default 0: the last zxid recovered from disk). */
+  lastZxid?: bigint;
+  /** Most bytes written by one batch (default 4 MiB); more appends wait for the next batch. */
+  maxBatchBytes?: number;
+}
+
+export interface TxnLogStats {
+  /** Entries made durable (acknowledged). */
+  entries: number;
+  /** Batches written (each ends with one fdatasync when forceSync). */
+  batches: number;
+  syncs: number;
+  /** Batches that failed (their appends were rejected). */
+  failures: number;
+  /** Files created. */
+  files: number;
+}
+
+interface EntryItem {
+  kind: "entry";
+  zxid: bigint;
+  bytes: Buffer;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+interface RollItem {
+  kind: "roll" | "close";
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+type Item = EntryItem | RollItem;
+
+/**
+ * The txn log writer, in Apache ZooKeeper's format: `<dir>/version-2/log.<hex zxid of its first txn>`,
+ * FileHeader{ZKLG, 2, dbId}, then per txn: long Adler32 of the payload, int length, payload, 'B'.
+ *
+ * Group commit: `append()` queues an entry and returns a promise resolved once it is durable. One batch is
+ * written and fdatasync'ed at a time; appends arriving meanwhile form the next batch, covered by the next
+ * single fdatasync. If a write or sync fails, every append of that batch and every append queued behind it
+ * is rejected with `LogWriteError` (none is acknowledged); the next append retries at the same file position,
+ * overwriting (and zero-filling) whatever the failed batch may have left, so rejected entries never reappear.
+ *
+ * A new file is created for the first append and after `roll()` (ZooKeeper rolls the log when a snapshot
+ * starts); the directory is fsynced before the first batch of a new file is acknowledged.
+ */
+export class TxnLog {
+  readonly dir: string;
+  private readonly preAllocSize: number;
+  private readonly forceSync: boolean;
+  private readonly dbId: bigint;
+  private readonly maxBatchBytes: number;
+
+  private file: StorageFile | null = null;
+  private filePath: string | null = null;
+  /** End of the last acknowledged entry in the current file. */
+  private pos = 0;
+  /** Size the file has been padded to. */
+  private padded = 0;
+  /** End of the bytes a failed batch may have written (>= pos). */
+  private dirtyEnd = 0;
+  private fileHasDurableEntries = false;
+  private dirSyncPending = false;
+  private needHeader = false;
+
+  private queue: Item[] = [];
+  private running = false;
+  private closed = false;
+  private queuedZxid: bigint;
+  private durable: bigint;
+  readonly stats: TxnLogStats = { entries: 0, batches: 0, syncs: 0, failures: 0, files: 0 };
+
+  private constructor(
+    private readonly storage: Storage,
+    dataLogDir: string,
+    opts: TxnLogOptions,
+  ) {
+    this.dir = joinPath(dataLogDir, VERSION_DIR);
+    this.preAllocSize = opts.preAllocSize ?? DEFAULT_PREALLOC_SIZE;
+    this.forceSync = opts.forceSync ?? true;
+    this.dbId = opts.dbId ?? 0n;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
+    this.queuedZxid = opts.lastZxid ?? 0n;
+    this.durable = this.queuedZxid;
+  }
+
+  /** Opens a log writer over `<dataLogDir>/version-2` (created if missing). Files are created lazily. */
+  static async open(storage: Storage, dataLogDir: string, opts: TxnLogOptions = {}): Promise<TxnLog> {
+    const log = new TxnLog(storage, dataLogDir, opts);
+    await storage.mkdirp(log.dir);
+    return log;
+  }
+
+  /** zxid of the last acknowledged (durable) txn. */
+  get lastDurableZxid(): bigint {
+    return this.durable;
+  }
+
+  /** Path of the file being written, if any. */
+  get currentFile(): string | null {
+    return this.filePath;
+  }
+
+  /** Appends one marshalled txn (TxnHeader + record [+ TxnDigest], see `marshalTxn`); resolves when durable. */
+  append(payload: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    let zxid: bigint;
+    try {
+      zxid = payloadZxid(payload);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (zxid <= this.queuedZxid) return Promise.reject(new ZxidOrderError(zxid, this.queuedZxid));
+    this.queuedZxid = zxid;
+    const bytes = frameEntry(payload);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ kind: "entry", zxid, bytes, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Ends the current file after every append made before this call; the next append starts a new file.
+   * Resolves when the old file is closed.
+   */
+  roll(): Promise<void> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ kind: "roll", resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Waits for queued appends, then closes the current file. Further appends are rejected. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ kind: "close", resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0]!;
+        if (head.kind !== "entry") {
+          this.queue.shift();
+          try {
+            await this.closeFile();
+            head.resolve();
+          } catch (e) {
+            head.reject(new LogWriteError(this.filePath ?? this.dir, e));
+          }
+          continue;
+        }
+        const batch: EntryItem[] = [];
+        let bytes = 0;
+        while (this.queue.length > 0) {
+          const it = this.queue[0]!;
+          if (it.kind !== "entry") break;
+          if (batch.length > 0 && bytes + it.bytes.length > this.maxBatchBytes) break;
+          this.queue.shift();
+          batch.push(it);
+          bytes += it.bytes.length;
+        }
+        try {
+          await this.writeBatch(batch, bytes);
+        } catch (e) {
+          await this.fail(batch, e);
+          continue;
+        }
+        this.durable = batch[batch.length - 1]!.zxid;
+        this.stats.entries += batch.length;
+        for (const it of batch) it.resolve();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async writeBatch(batch: EntryItem[], bytes: number): Promise<void> {
+    if (!this.file) await this.openFile(batch[0]!.zxid);
+    const file = this.file!;
+    if (this.needHeader) {
+      await file.write(logFileHeader(this.dbId), 0);
+      this.needHeader = false;
+    }
+    const start = this.pos;
+    const end = start + bytes;
+    // Overwrite whatever an earlier failed batch may have left beyond our end with zeros.
+    const total = Math.max(end, this.dirtyEnd) - start;
+    const data = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const it of batch) {
+      it.bytes.copy(data, at);
+      at += it.bytes.length;
+    }
+    if (at < total) data.fill(0, at);
+    const newSize = sizeWithPadding(end, this.padded, this.preAllocSize);
+    this.dirtyEnd = Math.max(this.dirtyEnd, start + total);
+    if (newSize > this.padded && newSize > start + total) {
+      // Extend the file with zeros ahead of the write position (a sparse write of its last byte, as ZooKeeper).
+      await file.write(ZERO_BYTE, newSize - 1);
+      this.padded = newSize;
+    }
+    await file.write(data, start);
+    this.stats.batches++;
+    if (this.forceSync) {
+      await file.datasync();
+      this.stats.syncs++;
+      if (this.dirSyncPending) {
+        await this.storage.syncDir(this.dir);
+        this.dirSyncPending = false;
+      }
+    }
+    this.pos = end;
+    this.dirtyEnd = end;
+    this.fileHasDurableEntries = true;
+  }
+
+  private async openFile(firstZxid: bigint): Promise<void> {
+    const path = joinPath(this.dir, makeLogName(firstZxid));
+    const file = await this.storage.open(path, "create");
+    this.file = file;
+    this.filePath = path;
+    this.pos = FILE_HEADER_SIZE;
+    this.padded = 0;
+    this.dirtyEnd = FILE_HEADER_SIZE;
+    this.fileHasDurableEntries = false;
+    this.dirSyncPending = this.forceSync;
+    this.needHeader = false;
+    this.stats.files++;
+    await file.write(logFileHeader(this.dbId), 0);
+    this.padded = FILE_HEADER_SIZE;
+  }
+
+  private async fail(batch: EntryItem[], cause: unknown): Promise<void> {
+    this.stats.failures++;
+    const err = new LogWriteError(this.filePath ?? this.dir, cause);
+    // Reject the batch and every append queued behind it; roll/close markers stay queued.
+    const queued = this.queue.filter((it): it is EntryItem => it.kind === "entry");
+    this.queue = this.queue.filter((it) => it.kind !== "entry");
+    this.queuedZxid = this.durable;
+    for (const it of batch) it.reject(err);
+    for (const it of queued) it.reject(err);
+    if (this.file && !this.fileHasDurableEntries) {
+      // Nothing in this file was ever acknowledged: drop it, so the retry starts a file named after its own
+      // first zxid. If that fails too, keep the file and rewrite it from the header on the next batch.
+      const file = this.file;
+      const path = this.filePath!;
+      try {
+        await this.storage.remove(path);
+        await file.close().catch(() => {});
+        this.file = null;
+        this.filePath = null;
+      } catch {
+        this.needHeader = true;
+      }
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const file = this.file;
+    if (!file) return;
+    if (this.dirtyEnd > this.pos) {
+      // A failed batch may have left (rejected) entries after the last acknowledged one: zero them durably.
+      await file.write(Buffer.alloc(this.dirtyEnd - this.pos), this.pos);
+      await file.datasync();
+      this.dirtyEnd = this.pos;
+    }
+    this.file = null;
+    this.filePath = null;
+    await file.close();
+  }
+}
+
+const ZERO_BYTE = Buffer.alloc(1);
