@@ -22,7 +22,7 @@ async function start(core: FakeCore, opts: Partial<StartServerOptions> = {}): Pr
 
 /** Starts a NioServer directly, for tests that inspect connections. */
 async function startRaw(core: FakeCore, opts: Partial<StartServerOptions> = {}): Promise<NioServer & { port: number }> {
-  const srv = new NioServer(core, { port: 0, ...opts });
+  const srv = new NioServer(core, { port: 0, ...opts, core });
   await new Promise<void>((r) => srv.server.listen({ host: "127.0.0.1", port: 0 }, () => r()));
   running.push(srv);
   return Object.assign(srv, { port: (srv.server.address() as { port: number }).port });

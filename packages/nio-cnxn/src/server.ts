@@ -216,7 +216,7 @@ export class NioConnection implements ServerConnection {
       id: this.id,
       remoteAddress: this.remoteAddress,
       remotePort: this.remotePort,
-      interestOps: this.readPaused ? 0 : 1,
+      interestOps: this.readPaused || this.state === "closing" ? 0 : 1,
       packetsReceived: this.packetsReceived,
       packetsSent: this.packetsSent,
       expiresAt: this.lastActivity + this.srv.connectTimeoutMs,
