@@ -1,0 +1,1 @@
+export { RecordingProxy, type RecordedConnection, type RecordedFrame, type Direction } from "./proxy.js";
