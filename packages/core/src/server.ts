@@ -207,8 +207,6 @@ interface ConnState {
   hasReadOnly: boolean;
   closed: boolean;
   watcher: TreeWatcher;
-  /** Watches registered through this connection (for wchc/wchp). */
-  watchedPaths: Set<string>;
   outstanding: number;
   packetsReceived: number;
   packetsSent: number;
@@ -339,8 +337,7 @@ function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number): T {
 }
 
 function childCount(node: TreeNode): number {
-  const c = node.children as ReadonlySet<string> | readonly string[];
-  return "size" in c ? c.size : c.length;
+  return node.children === null ? 0 : node.children.size;
 }
 
 function encodeTxnRecord(type: number, txn: unknown): Buffer {
@@ -762,7 +759,7 @@ export class ZooKeeperServer {
     }
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
-    return { zxid: -1n, path, stat: n.stat, childCount: childCount(n), acl: this.tree.getACL(n), data: n.data };
+    return { zxid: -1n, path, stat: n.stat, childCount: childCount(n), acl: this.tree.getACLOf(n), data: n.data };
   }
 
   private addChange(c: ChangeRecord): void {
@@ -1016,34 +1013,10 @@ export class ZooKeeperServer {
   private checkQuota(path: string, lastData: Buffer | null, data: Buffer | null, isCreate: boolean): void {
     if (!this.enforceQuota) return;
     const dataBytes = data === null ? 0 : data.length;
-    // getMaxPrefixWithQuota: the longest prefix of `path` with a /zookeeper/quota<prefix>/zookeeper_limits node
-    let prefix: string | undefined;
-    if (!path.startsWith("/zookeeper")) {
-      const parts = path.split("/").filter((s) => s !== "");
-      let cur = "";
-      for (const part of parts) {
-        cur += "/" + part;
-        if (this.tree.getNode(`/zookeeper/quota${cur}/zookeeper_limits`) !== undefined) prefix = cur;
-      }
-    }
-    if (prefix === undefined) return;
-    const limits = this.tree.getNode(`/zookeeper/quota${prefix}/zookeeper_limits`);
-    if (limits === undefined) return;
-    const lim = parseStatsTrack(limits.data);
-    const countDiff = isCreate ? 1 : 0;
-    const bytesDiff = isCreate ? dataBytes : dataBytes - (lastData === null ? 0 : lastData.length);
-    const checkCount = countDiff !== 0 && (lim.count > -1 || lim.countHardLimit > -1);
-    const checkBytes = bytesDiff !== 0 && (lim.bytes > -1 || lim.byteHardLimit > -1);
-    if (!checkCount && !checkBytes) return;
-    const statNode = this.tree.getNode(`/zookeeper/quota${prefix}/zookeeper_stats`);
-    if (statNode === undefined) return;
-    const cur = parseStatsTrack(statNode.data);
-    if (checkCount && lim.countHardLimit > -1 && cur.count + countDiff > lim.countHardLimit) {
-      throw new CoreError(ErrorCode.QUOTAEXCEEDED, prefix);
-    }
-    if (checkBytes && lim.byteHardLimit > -1 && cur.bytes + bytesDiff > lim.byteHardLimit) {
-      throw new CoreError(ErrorCode.QUOTAEXCEEDED, prefix);
-    }
+    const bytesDelta = isCreate ? dataBytes : dataBytes - (lastData === null ? 0 : lastData.length);
+    const q = this.tree.checkQuota(path, bytesDelta, isCreate ? 1 : 0);
+    if (q.message !== undefined) this.logger.warn(q.message);
+    if (!q.ok) throw new CoreError(ErrorCode.QUOTAEXCEEDED, q.prefix);
   }
 
   // ---- apply + respond (FinalRequestProcessor) --------------------------------------------------------------
@@ -1123,29 +1096,22 @@ export class ZooKeeperServer {
     }
   }
 
-  private addWatch(cs: ConnState, path: string, kind: WatchKind): void {
-    this.tree.addWatch(path, cs.watcher, kind);
-    cs.watchedPaths.add(path);
-  }
-
   private getDataOp(cs: ConnState, r: Request, req: { path: string; watch: boolean }) {
     const n = this.tree.getNode(req.path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-    checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
-    const stat = this.tree.statOf(n);
-    const data = n.data;
-    if (req.watch) this.addWatch(cs, req.path, "data");
-    return { data, stat };
+    checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+    const res = this.tree.getData(req.path, req.watch ? cs.watcher : undefined);
+    if (res === null) throw new CoreError(ErrorCode.NONODE, req.path);
+    return res;
   }
 
   private getChildrenOp(cs: ConnState, r: Request, req: { path: string; watch: boolean }) {
     const n = this.tree.getNode(req.path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-    checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
-    const children = this.tree.getChildren(req.path);
-    const stat = this.tree.statOf(n);
-    if (req.watch) this.addWatch(cs, req.path, "child");
-    return { children, stat };
+    checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+    const res = this.tree.getChildren(req.path, req.watch ? cs.watcher : undefined);
+    if (res === null) throw new CoreError(ErrorCode.NONODE, req.path);
+    return res;
   }
 
   /** Builds the reply body of a request that did not fail in prepare. Throws CoreError. */
@@ -1238,10 +1204,10 @@ export class ZooKeeperServer {
         const req = this.read<{ path: string; watch: boolean }>(r);
         if (req.path.includes("\0")) throw new CoreError(ErrorCode.BADARGUMENTS);
         const n = this.tree.getNode(req.path);
-        if (n !== undefined) checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
-        if (req.watch) this.addWatch(cs, req.path, n === undefined ? "exist" : "data");
-        if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-        return { codec: codec(r.type), value: { stat: this.tree.statOf(n) } };
+        if (n !== undefined) checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+        const stat = this.tree.exists(req.path, req.watch ? cs.watcher : undefined);
+        if (stat === null) throw new CoreError(ErrorCode.NONODE, req.path);
+        return { codec: codec(r.type), value: { stat } };
       }
       case OpCode.getData: {
         const req = this.read<{ path: string; watch: boolean }>(r);
@@ -1265,22 +1231,22 @@ export class ZooKeeperServer {
           persistentRecursiveWatches: req.persistentRecursiveWatches ?? [],
         };
         this.tree.setWatches(req.relativeZxid, lists, cs.watcher);
-        for (const l of Object.values(lists)) for (const p of l) cs.watchedPaths.add(p);
         return null;
       }
       case OpCode.addWatch: {
         const req = this.read<{ path: string; mode: number }>(r);
         if (req.mode !== 0 && req.mode !== 1) throw new CoreError(ErrorCode.MARSHALLINGERROR);
-        this.addWatch(cs, req.path, req.mode === 0 ? "persistent" : "persistentRecursive");
+        this.tree.addWatch(req.path, cs.watcher, req.mode === 0 ? "persistent" : "persistentRecursive");
         return { codec: codec(r.type), value: { err: 0 } };
       }
       case OpCode.getACL: {
         const req = this.read<{ path: string }>(r);
         const n = this.tree.getNode(req.path);
         if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-        const acl = this.tree.getACL(n);
-        checkACL(this.policy, acl, Perm.READ | Perm.ADMIN, r.authInfo, req.path);
-        const stat = this.tree.statOf(n);
+        checkACL(this.policy, this.tree.getACLOf(n), Perm.READ | Perm.ADMIN, r.authInfo, req.path);
+        const res = this.tree.getACL(req.path);
+        if (res === null) throw new CoreError(ErrorCode.NONODE, req.path);
+        const { acl, stat } = res;
         if (hasPerm(this.policy, acl, Perm.ADMIN, r.authInfo)) {
           return { codec: codec(r.type), value: { acl: [...acl], stat } };
         }
@@ -1301,8 +1267,8 @@ export class ZooKeeperServer {
         const req = this.read<{ path: string }>(r);
         const n = this.tree.getNode(req.path);
         if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-        checkACL(this.policy, this.tree.getACL(n), Perm.READ, r.authInfo, req.path);
-        return { codec: codec(r.type), value: { totalNumber: this.allChildrenNumber(req.path) } };
+        checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+        return { codec: codec(r.type), value: { totalNumber: this.tree.getAllChildrenNumber(req.path) } };
       }
       case OpCode.checkWatches:
       case OpCode.removeWatches: {
@@ -1333,23 +1299,6 @@ export class ZooKeeperServer {
     }
   }
 
-  /**
-   * DataTree.getAllChildrenNumber counts node keys starting with `path + "/"`; for "/" that includes the "/" key
-   * of the root itself.
-   */
-  private allChildrenNumber(path: string): number {
-    let count = path === "/" ? 1 : 0;
-    const stack = [path];
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      for (const c of this.tree.getChildren(p)) {
-        count++;
-        stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
-      }
-    }
-    return count;
-  }
-
   private updateStats(cs: ConnState, r: Request, lastOp: string, lastZxid: bigint): void {
     const now = this.clock.monotonic();
     const lat = now - r.start;
@@ -1374,7 +1323,6 @@ export class ZooKeeperServer {
       hasReadOnly: false,
       closed: false,
       watcher: undefined as unknown as TreeWatcher,
-      watchedPaths: new Set(),
       outstanding: 0,
       packetsReceived: 0,
       packetsSent: 0,
@@ -1416,7 +1364,6 @@ export class ZooKeeperServer {
     if (this.conns.get(cs.conn.id) === cs) this.conns.delete(cs.conn.id);
     if (this.owners.get(cs.sessionId) === cs) this.owners.delete(cs.sessionId);
     this.tree.removeWatcher(cs.watcher);
-    cs.watchedPaths.clear();
   }
 
   private closeConn(cs: ConnState, reason: string): void {
@@ -1466,13 +1413,6 @@ export class ZooKeeperServer {
 
   private makeInfo(): ServerInfo {
     const s = this;
-    const sessionWatches = (): Map<bigint, string[]> => {
-      const m = new Map<bigint, string[]>();
-      for (const cs of s.conns.values()) {
-        if (cs.watchedPaths.size > 0) m.set(cs.sessionId, [...cs.watchedPaths]);
-      }
-      return m;
-    };
     return {
       get version() {
         return s.version;
@@ -1525,44 +1465,14 @@ export class ZooKeeperServer {
         })),
       sessions: () =>
         s.tracker.all().map((x) => ({ id: x.id, timeout: x.timeout, ephemerals: [...s.tree.ephemerals(x.id)] })),
-      watchSummary: () => {
-        const bySession = sessionWatches();
-        const paths = new Set<string>();
-        let total = 0;
-        for (const l of bySession.values()) {
-          total += l.length;
-          for (const p of l) paths.add(p);
-        }
-        return { connections: bySession.size, paths: paths.size, total };
-      },
-      watchesBySession: sessionWatches,
-      watchesByPath: () => {
-        const m = new Map<string, bigint[]>();
-        for (const [sid, paths] of sessionWatches()) {
-          for (const p of paths) {
-            const l = m.get(p) ?? [];
-            l.push(sid);
-            m.set(p, l);
-          }
-        }
-        return m;
-      },
+      watchSummary: () => s.tree.watchSummary(),
+      watchesBySession: () => s.tree.watchesBySession(),
+      watchesByPath: () => s.tree.watchesByPath(),
       get approximateDataSize() {
-        let size = 0;
-        const stack = ["/"];
-        while (stack.length > 0) {
-          const p = stack.pop()!;
-          const n = s.tree.getNode(p);
-          if (n === undefined) continue;
-          size += p.length + (n.data?.length ?? 0);
-          for (const c of s.tree.getChildren(p)) stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
-        }
-        return size;
+        return s.tree.approximateDataSize();
       },
       get ephemeralsCount() {
-        let n = 0;
-        for (const x of s.tracker.all()) n += s.tree.ephemerals(x.id).size;
-        return n;
+        return s.tree.ephemeralsCount();
       },
       resetStats: () => {
         s.packetsReceived = 0;
@@ -1616,24 +1526,5 @@ function zeroStat(): Stat {
 function javaFormat010(n: number): string {
   if (n >= 0) return String(n).padStart(10, "0");
   return "-" + String(-n).padStart(9, "0");
-}
-
-function parseStatsTrack(data: Buffer | null): {
-  count: number;
-  bytes: number;
-  countHardLimit: number;
-  byteHardLimit: number;
-} {
-  const out = { count: -1, bytes: -1, countHardLimit: -1, byteHardLimit: -1 };
-  if (data === null) return out;
-  for (const kv of data.toString("utf8").split(",")) {
-    const [k, v] = kv.split("=");
-    if (k === undefined || v === undefined) continue;
-    const n = Number(v.trim());
-    if (!Number.isFinite(n)) continue;
-    const key = k.trim();
-    if (key === "count" || key === "bytes" || key === "countHardLimit" || key === "byteHardLimit") out[key] = n;
-  }
-  return out;
 }
 

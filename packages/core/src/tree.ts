@@ -7,7 +7,7 @@ import type { ACL, Id, Stat, StatPersisted, TxnHeader } from "@zkts/jute";
 export interface TreeNode {
   data: Buffer | null;
   stat: StatPersisted;
-  children: ReadonlySet<string>;
+  children: ReadonlySet<string> | null;
 }
 
 export interface TxnResult {
@@ -37,20 +37,28 @@ export interface TreeWatcher {
 export type WatchKind = "data" | "exist" | "child" | "persistent" | "persistentRecursive";
 
 export interface WatchLists {
-  dataWatches: readonly string[];
-  existWatches: readonly string[];
-  childWatches: readonly string[];
-  persistentWatches: readonly string[];
-  persistentRecursiveWatches: readonly string[];
+  dataWatches?: readonly string[];
+  existWatches?: readonly string[];
+  childWatches?: readonly string[];
+  persistentWatches?: readonly string[];
+  persistentRecursiveWatches?: readonly string[];
 }
 
+/** The subset of @zkts/datatree's DataTree the core uses (a DataTree is passed as is). */
 export interface Tree {
   readonly lastProcessedZxid: bigint;
   nodeCount(): number;
   getNode(path: string): TreeNode | undefined;
-  getACL(node: TreeNode): readonly ACL[];
+  getACLOf(node: TreeNode): readonly ACL[];
   statOf(node: TreeNode): Stat;
-  getChildren(path: string): string[];
+  /** Registers a data watch when `watcher` is given; null when missing. */
+  getData(path: string, watcher?: TreeWatcher): { data: Buffer | null; stat: Stat } | null;
+  /** Registers a data/exist watch (even when missing) when `watcher` is given. */
+  exists(path: string, watcher?: TreeWatcher): Stat | null;
+  /** Registers a child watch when `watcher` is given; null when missing. */
+  getChildren(path: string, watcher?: TreeWatcher): { children: string[]; stat: Stat } | null;
+  getACL(path: string): { acl: ACL[]; stat: Stat } | null;
+  getAllChildrenNumber(path: string): number;
   processTxn(header: TxnHeader, txn: unknown): TxnResult;
   addWatch(path: string, watcher: TreeWatcher, kind: WatchKind): void;
   removeWatch(path: string, watcher: TreeWatcher, type: number): boolean;
@@ -58,5 +66,12 @@ export interface Tree {
   removeWatcher(watcher: TreeWatcher): void;
   setWatches(relativeZxid: bigint, lists: WatchLists, watcher: TreeWatcher): void;
   ephemerals(sessionId: bigint): ReadonlySet<string>;
+  ephemeralsCount(): number;
+  approximateDataSize(): number;
   containerAndTtlCandidates(now: number): string[];
+  /** ZooKeeperServer.checkQuota: ok=false when a hard limit would be exceeded. */
+  checkQuota(path: string, bytesDelta: number, countDelta: number): { ok: boolean; prefix?: string; message?: string };
+  watchSummary(): { connections: number; paths: number; total: number };
+  watchesBySession(): Map<bigint, string[]>;
+  watchesByPath(): Map<string, bigint[]>;
 }
