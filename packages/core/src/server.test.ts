@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
+import type { ACL } from "@zkts/jute";
 import { generateDigest } from "./auth.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 
-const OPEN = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
-const create = (path: string, data = "", flags = 0, acl = OPEN) => ({
+const OPEN: ACL[] = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
+const create = (path: string, data = "", flags = 0, acl: ACL[] = OPEN) => ({
   path,
   data: Buffer.from(data),
   acl,
