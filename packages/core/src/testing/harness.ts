@@ -124,7 +124,7 @@ export class TestClient {
   call(type: number, body: unknown): Response & { events: Response[] } {
     const xid = this.send(type, body);
     const rs = this.replies();
-    const reply = rs.find((r) => r.header.xid === xid || (xid === -2 && r.header.xid === -2));
+    const reply = rs.find((r) => r.header.xid === xid || (type === 11 && r.header.xid === -2));
     if (reply === undefined) throw new Error(`no reply to xid ${xid} (type ${type})`);
     return { ...reply, events: rs.filter((r) => r.header.xid === -1) };
   }
