@@ -9,3 +9,4 @@ export {
   type ReferenceOptions,
 } from "./reference.js";
 export { fourLetter } from "./net.js";
+export { startZkts, zktsAvailable, ZKTS_SERVER_BIN, type ZktsServer, type ZktsOptions } from "./zkts.js";

@@ -1,0 +1,192 @@
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ZKCLI, CLI_MT } from "@zkts/testkit";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const KAZOO_DRIVER = join(HERE, "..", "drivers", "kazoo_driver.py");
+/** Debian's python3 (has python3-kazoo), not whatever python3 is first on PATH. */
+export const PYTHON = "/usr/bin/python3";
+
+export type Step = { op: string; s?: string; [k: string]: unknown };
+export type StepResult = { ok: unknown } | { err: string };
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], input: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${cmd} timed out after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** Runs kazoo steps (see drivers/kazoo_driver.py) against connectString; one result per step. */
+export async function runKazoo(connectString: string, steps: Step[], timeoutMs = 60_000): Promise<StepResult[]> {
+  const r = await run(PYTHON, [KAZOO_DRIVER], JSON.stringify({ hosts: connectString, steps }), timeoutMs);
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as StepResult[];
+  } catch {
+    throw new Error(`kazoo driver failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+/** The `version` command prints this client-local line: it separates the output of consecutive commands. */
+const ZKCLI_SEPARATOR_CMD = "version";
+
+export interface ZkCliResult {
+  /** Output lines of each command (banner, log lines and WATCHER blocks removed). */
+  outputs: string[][];
+  /** Watch notifications printed by the client ("WatchedEvent state:... type:... path:..."), in order. */
+  events: string[];
+}
+
+/**
+ * Runs zkCli.sh commands in ONE client session (commands on stdin, as an interactive user would type them, then
+ * `quit`), which costs one JVM start per scenario instead of one per command and closes the session cleanly.
+ */
+export async function runZkCli(server: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ZkCliResult> {
+  const input = commands.map((c) => `${c}\n${ZKCLI_SEPARATOR_CMD}\n`).join("") + "quit\n";
+  const r = await run("/bin/sh", ["-c", `exec ${ZKCLI} -server ${server} 2>&1`], input, opts.timeoutMs ?? 60_000, {
+    ...process.env,
+    ZOO_LOG4J_PROP: "ERROR,CONSOLE",
+    CLIENT_JVMFLAGS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto",
+  });
+  return parseZkCli(r.stdout);
+}
+
+/** One-shot form: `zkCli.sh -server host:port cmd args` (one JVM and one session per command). */
+export async function runZkCliOneShot(server: string, command: string[], timeoutMs = 60_000): Promise<ZkCliResult> {
+  const r = await run(ZKCLI, ["-server", server, ...command], "", timeoutMs, {
+    ...process.env,
+    ZOO_LOG4J_PROP: "ERROR,CONSOLE",
+    CLIENT_JVMFLAGS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+  });
+  const parsed = parseZkCli(r.stdout + r.stderr);
+  return parsed;
+}
+
+const NOISE = [
+  /^SLF4J: /,
+  /^Connecting to /,
+  /^Welcome to ZooKeeper!$/,
+  /^JLine support is /,
+  /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/, // log4j lines
+  /^\s*at [\w$.<>]+\(.*\)$/, // stack frames of logged exceptions
+  /^log4j:/,
+];
+
+export function parseZkCli(text: string): ZkCliResult {
+  const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  const kept: string[] = [];
+  const events: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l === "WATCHER::") {
+      // "WATCHER::", "", "WatchedEvent state:X type:Y path:Z"
+      let j = i + 1;
+      while (j < lines.length && lines[j] === "") j++;
+      if (j < lines.length && lines[j]!.startsWith("WatchedEvent ")) {
+        events.push(lines[j]!);
+        i = j;
+      }
+      continue;
+    }
+    if (NOISE.some((re) => re.test(l))) continue;
+    kept.push(l);
+  }
+  // Split at the separator lines; drop empty lines (the WATCHER blocks leave some behind).
+  const outputs: string[][] = [[]];
+  for (const l of kept) {
+    if (/^ZooKeeper CLI version: /.test(l)) outputs.push([]);
+    else if (l.trim() !== "") outputs[outputs.length - 1]!.push(l);
+  }
+  // The last group is what `quit` printed (nothing).
+  if (outputs.length > 1 && outputs[outputs.length - 1]!.length === 0) outputs.pop();
+  return { outputs, events };
+}
+
+export interface CliMtResult {
+  /** Output lines after each command (timing lines removed). */
+  outputs: string[][];
+}
+
+/**
+ * Runs the C client shell `cli_mt host:port` with commands on stdin; each command's output is what the client
+ * printed before the next command was sent. cli_mt runs commands asynchronously, so the runner waits until
+ * `expect(output so far)` holds or `settleMs` pass without output.
+ */
+export async function runCliMt(
+  server: string,
+  commands: { cmd: string; until?: RegExp }[],
+  opts: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<CliMtResult> {
+  const settleMs = opts.settleMs ?? 300;
+  const child = spawn(CLI_MT, [server], { stdio: ["pipe", "pipe", "pipe"] });
+  let buf = "";
+  let lastData = Date.now();
+  const onData = (c: Buffer) => {
+    buf += c.toString();
+    lastData = Date.now();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const waitFor = async (until: RegExp | undefined, from: number) => {
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`cli_mt timed out; output so far:\n${buf}`);
+      const out = buf.slice(from);
+      if (until ? until.test(out) && Date.now() - lastData >= 50 : Date.now() - lastData >= settleMs) return;
+      await sleep(20);
+    }
+  };
+  const outputs: string[][] = [];
+  try {
+    // The connection banner: wait for the session.
+    await waitFor(/Got a new session id/, 0);
+    let from = buf.length;
+    outputs.push(splitCliMt(buf.slice(0, from)));
+    for (const { cmd, until } of commands) {
+      child.stdin.write(cmd + "\n");
+      lastData = Date.now();
+      await waitFor(until, from);
+      outputs.push(splitCliMt(buf.slice(from)));
+      from = buf.length;
+    }
+    child.stdin.end("quit\n");
+    await Promise.race([exited, sleep(5_000)]);
+    outputs.push(splitCliMt(buf.slice(from)));
+  } finally {
+    child.kill("SIGKILL");
+  }
+  return { outputs };
+}
+
+function splitCliMt(text: string): string[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !/^time = \d+ msec$/.test(l) && !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+:\d+/.test(l))
+    .map((l) => l.replace(/\s+$/, ""));
+}
