@@ -75,8 +75,12 @@ export class MemoryStorage implements Storage {
     mkdir: 0,
   };
 
-  constructor(opts: { capacity?: number } = {}) {
+  /** When true, every file operation first yields to the event loop (so a test can crash between operations). */
+  yieldEachOp: boolean;
+
+  constructor(opts: { capacity?: number; yieldEachOp?: boolean } = {}) {
     this.capacity = opts.capacity;
+    this.yieldEachOp = opts.yieldEachOp ?? false;
   }
 
   /** Makes matching operations fail until cleared (or `times` failures). */
@@ -249,19 +253,20 @@ class MemoryFile implements StorageFile {
     private readonly readOnly: boolean,
   ) {}
 
-  private live(op: Op): void {
+  private async live(op: Op): Promise<void> {
+    if (this.fs.yieldEachOp) await new Promise((r) => setImmediate(r));
     if (this.closed) throw new StorageError(op, this.path, "EBADF", `${op} ${this.path}: file is closed`);
     this.fs._check(op, this.path, this.gen);
   }
 
   async read(position: number, length: number): Promise<Buffer> {
-    this.live("read");
+    await this.live("read");
     const end = Math.min(this.ino.curLen, position + length);
     return position >= end ? Buffer.alloc(0) : Buffer.from(this.ino.cur.subarray(position, end));
   }
 
   async write(data: Uint8Array, position: number): Promise<void> {
-    this.live("write");
+    await this.live("write");
     if (this.readOnly) throw new StorageError("write", this.path, "EBADF", `write ${this.path}: opened read-only`);
     const ino = this.ino;
     const end = position + data.length;
@@ -283,12 +288,12 @@ class MemoryFile implements StorageFile {
   }
 
   async size(): Promise<number> {
-    this.live("read");
+    await this.live("read");
     return this.ino.curLen;
   }
 
   async truncate(length: number): Promise<void> {
-    this.live("truncate");
+    await this.live("truncate");
     const ino = this.ino;
     if (length > ino.cur.length) {
       const next = Buffer.alloc(length);
@@ -301,7 +306,7 @@ class MemoryFile implements StorageFile {
   }
 
   async datasync(): Promise<void> {
-    this.live("datasync");
+    await this.live("datasync");
     this.ino.durable = Buffer.from(this.ino.cur.subarray(0, this.ino.curLen));
   }
 

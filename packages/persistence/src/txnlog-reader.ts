@@ -64,7 +64,7 @@ export interface LogEnd {
   detail?: string;
   /** zxid of the last valid entry read (whether or not it was >= fromZxid); -1n if none. */
   lastZxid: bigint;
-  /** Later files to delete when truncating at a "corrupt" end. */
+  /** Later files (holding no valid txns, or only ones after a "corrupt" end) that truncateTornTail deletes. */
   discardFiles: string[];
 }
 
@@ -135,29 +135,23 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
             stop = { offset: off, reason: "torn", detail: r.detail };
           }
         }
-        if (stop.reason === "torn") {
-          // Torn only if nothing valid follows; otherwise this is damage in the middle of the log.
-          const later = isLast ? undefined : files.slice(i + 1).map((x) => x.path);
+        // A torn tail or the zero-filled tail ends the log only if nothing valid follows; otherwise this is
+        // damage in the middle of the log (e.g. a zeroed length, a bad checksum, a torn entry in an old file).
+        const later = isLast ? [] : files.slice(i + 1).map((x) => x.path);
+        if (stop.reason !== "eof") {
           const validAt = await findValidEntry(cur, stop.offset + 1);
-          if (validAt !== undefined || (later && (await anyEntries(this.storage, later)))) {
-            const what =
-              validAt !== undefined
-                ? `${stop.detail}, but a valid entry follows at offset ${validAt}`
-                : `${stop.detail}, but later log files hold txns`;
+          const laterTxns = stop.reason === "torn" && (await anyEntries(this.storage, later));
+          if (validAt !== undefined || laterTxns) {
+            const what = `${stop.detail ?? "zero-length entry"}, but ${
+              validAt !== undefined ? `a valid entry follows at offset ${validAt}` : "later log files hold txns"
+            }`;
             if (!this.opts.acceptLoss) throw new LogCorruptionError(path, stop.offset, what);
-            this.end = {
-              reason: "corrupt",
-              file: path,
-              offset: stop.offset,
-              detail: what,
-              lastZxid,
-              discardFiles: later ?? [],
-            };
+            this.end = { reason: "corrupt", file: path, offset: stop.offset, detail: what, lastZxid, discardFiles: later };
             return;
           }
         }
         if (isLast || stop.reason === "torn") {
-          this.end = { reason: stop.reason, file: path, offset: stop.offset, lastZxid, discardFiles: [] };
+          this.end = { reason: stop.reason, file: path, offset: stop.offset, lastZxid, discardFiles: later };
           if (stop.detail !== undefined) this.end.detail = stop.detail;
           return;
         }
@@ -230,15 +224,13 @@ class Cursor {
   }
 }
 
+const ZEROS = Buffer.alloc(1 << 16);
+
 function isZero(b: Uint8Array): boolean {
-  let i = 0;
-  const n = b.length;
-  if (n >= 64 && b.byteOffset % 8 === 0) {
-    const words = new BigUint64Array(b.buffer, b.byteOffset, n >>> 3);
-    for (let k = 0; k < words.length; k++) if (words[k] !== 0n) return false;
-    i = words.length * 8;
+  for (let i = 0; i < b.length; i += ZEROS.length) {
+    const n = Math.min(ZEROS.length, b.length - i);
+    if (Buffer.compare(b.subarray(i, i + n), ZEROS.subarray(0, n)) !== 0) return false;
   }
-  for (; i < n; i++) if (b[i] !== 0) return false;
   return true;
 }
 

@@ -1,0 +1,236 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { LogClosedError, LogWriteError, ZxidOrderError } from "./errors.js";
+import { FILE_HEADER_SIZE, makeLogName, sizeWithPadding } from "./log-format.js";
+import { MemoryStorage, seededRandom } from "./memory-storage.js";
+import { joinPath, readWholeFile } from "./storage.js";
+import { mixedTxns, setDataTxn, storageCases } from "./test-helpers.js";
+import { decodeTxn } from "./txn.js";
+import { TxnLog } from "./txnlog.js";
+import { listLogFiles, readTxnLog, truncateTornTail, type LogEntry } from "./txnlog-reader.js";
+import type { Storage } from "./storage.js";
+
+async function readAll(storage: Storage, dir: string, fromZxid?: bigint) {
+  const r = readTxnLog(storage, dir, fromZxid === undefined ? {} : { fromZxid });
+  const out: LogEntry[] = [];
+  for await (const e of r) out.push(e);
+  return { entries: out, end: r.end! };
+}
+
+describe("sizeWithPadding (FilePadding.calculateFileSizeWithPadding)", () => {
+  it("grows by a block when within 4 KiB of the end, to the next boundary when overrun", () => {
+    const P = 65536;
+    expect(sizeWithPadding(16, 16, P)).toBe(16 + P);
+    expect(sizeWithPadding(1000, 16 + P, P)).toBe(16 + P);
+    expect(sizeWithPadding(P - 4000, P + 16, P)).toBe(2 * P + 16);
+    expect(sizeWithPadding(3 * P + 5, P, P)).toBe(4 * P);
+    expect(sizeWithPadding(123, 16, 0)).toBe(16);
+  });
+});
+
+for (const sc of storageCases) {
+  describe(`TxnLog on ${sc.name}`, () => {
+    let cleanup = () => {};
+    afterEach(() => cleanup());
+    const setup = () => {
+      const c = sc.make();
+      cleanup = c.cleanup;
+      return c;
+    };
+
+    it("writes ZooKeeper's file layout and reads every txn back", async () => {
+      const { storage, dir } = setup();
+      const log = await TxnLog.open(storage, dir, { preAllocSize: 8192 });
+      const txns = mixedTxns(0x100000001n, true);
+      await Promise.all(txns.map((t) => log.append(t)));
+      await log.close();
+      const files = await listLogFiles(storage, dir);
+      expect(files.map((f) => f.name)).toEqual([makeLogName(0x100000001n)]);
+      expect(files[0]!.name).toBe("log.100000001");
+      const bytes = await readWholeFile(storage, files[0]!.path);
+      expect(bytes.subarray(0, 16).toString("hex")).toBe("5a4b4c4700000002" + "0000000000000000");
+      expect(bytes.length % 8192).toBe(0); // preallocated in whole blocks
+      const { entries, end } = await readAll(storage, dir);
+      expect(entries.map((e) => e.payload)).toEqual(txns);
+      expect(entries.map((e) => e.zxid)).toEqual(txns.map((_, i) => 0x100000001n + BigInt(i)));
+      expect(end.reason).toBe("preallocated");
+      expect(entries[0]!.offset).toBe(FILE_HEADER_SIZE);
+      const d = decodeTxn(entries[1]!.payload);
+      expect(d.header.type).toBe(1);
+      expect((d.txn as { path: string }).path).toBe("/a");
+      expect(d.digest).toEqual({ version: 2, treeDigest: 0x1234567890n });
+    });
+
+    it("group-commits concurrent appends: one fdatasync covers every append that queued meanwhile", async () => {
+      const { storage, dir } = setup();
+      const log = await TxnLog.open(storage, dir, { preAllocSize: 1 << 20 });
+      const n = 500;
+      const done: number[] = [];
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => log.append(setDataTxn(BigInt(i + 1))).then(() => done.push(i))),
+      );
+      expect(done).toEqual(Array.from({ length: n }, (_, i) => i)); // acknowledged in order
+      expect(log.stats.entries).toBe(n);
+      expect(log.stats.syncs).toBe(log.stats.batches);
+      expect(log.stats.syncs).toBeLessThanOrEqual(3);
+      expect(log.lastDurableZxid).toBe(BigInt(n));
+      await log.close();
+      expect((await readAll(storage, dir)).entries.length).toBe(n);
+    });
+
+    it("roll() starts a new file named after its first zxid; reading from a zxid picks files as ZooKeeper", async () => {
+      const { storage, dir } = setup();
+      const log = await TxnLog.open(storage, dir, { preAllocSize: 4096 });
+      for (let z = 1n; z <= 5n; z++) await log.append(setDataTxn(z));
+      const rolled = log.roll();
+      const more = [6n, 7n, 8n].map((z) => log.append(setDataTxn(z)));
+      await rolled;
+      await Promise.all(more);
+      await log.roll();
+      await log.append(setDataTxn(0x20n));
+      await log.close();
+      expect((await listLogFiles(storage, dir)).map((f) => f.name)).toEqual(["log.1", "log.6", "log.20"]);
+      const all = await readAll(storage, dir);
+      expect(all.entries.map((e) => e.zxid)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 0x20n]);
+      const from7 = await readAll(storage, dir, 7n);
+      expect(from7.entries.map((e) => e.zxid)).toEqual([7n, 8n, 0x20n]);
+      expect(from7.entries[0]!.file.endsWith("log.6")).toBe(true);
+      expect(from7.end.lastZxid).toBe(0x20n);
+    });
+
+    it("rejects non-increasing zxids and appends after close", async () => {
+      const { storage, dir } = setup();
+      const log = await TxnLog.open(storage, dir, { preAllocSize: 4096, lastZxid: 10n });
+      await expect(log.append(setDataTxn(10n))).rejects.toBeInstanceOf(ZxidOrderError);
+      await log.append(setDataTxn(11n));
+      await expect(log.append(setDataTxn(11n))).rejects.toBeInstanceOf(ZxidOrderError);
+      await log.close();
+      await expect(log.append(setDataTxn(12n))).rejects.toBeInstanceOf(LogClosedError);
+    });
+  });
+}
+
+describe("TxnLog durability (MemoryStorage)", () => {
+  it("forceSync=false writes without syncing", async () => {
+    const s = new MemoryStorage();
+    const log = await TxnLog.open(s, "/data", { preAllocSize: 4096, forceSync: false });
+    await Promise.all([1n, 2n, 3n].map((z) => log.append(setDataTxn(z))));
+    expect(s.ops.datasync).toBe(0);
+    expect(log.stats.syncs).toBe(0);
+    await log.close();
+    expect((await readAll(s, "/data")).entries.length).toBe(3);
+  });
+
+  it("an acknowledged append survives a crash, including the new file's directory entry", async () => {
+    const s = new MemoryStorage();
+    const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });
+    await log.append(setDataTxn(1n));
+    await log.append(setDataTxn(2n));
+    s.crash();
+    const { entries } = await readAll(s, "/data");
+    expect(entries.map((e) => e.zxid)).toEqual([1n, 2n]);
+  });
+
+  for (const [label, fault] of [
+    ["ENOSPC on write", { op: "write", code: "ENOSPC" }],
+    ["EIO on fdatasync", { op: "datasync", code: "EIO" }],
+    ["EIO on the directory fsync of a new file", { op: "syncDir", code: "EIO" }],
+  ] as const) {
+    it(`${label}: rejects every pending append, resolves none, and recovers once storage works`, async () => {
+      const s = new MemoryStorage();
+      const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });
+      if (fault.op !== "syncDir") await log.append(setDataTxn(1n));
+      s.inject({ ...fault });
+      const first = fault.op === "syncDir" ? 1n : 2n;
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => log.append(setDataTxn(first + BigInt(i)))),
+      );
+      expect(results.every((r) => r.status === "rejected")).toBe(true);
+      const reason = (results[0] as PromiseRejectedResult).reason as LogWriteError;
+      expect(reason).toBeInstanceOf(LogWriteError);
+      expect(reason.message).toContain(fault.code);
+      expect(log.lastDurableZxid).toBe(first - 1n);
+      // Still broken: still rejected.
+      await expect(log.append(setDataTxn(first))).rejects.toBeInstanceOf(LogWriteError);
+      s.clearFaults();
+      // Retry with fewer (and different) txns than the failed batch: stale rejected bytes must not reappear.
+      await log.append(setDataTxn(first, 10));
+      await log.append(setDataTxn(first + 1n, 10));
+      s.crash();
+      const { entries, end } = await readAll(s, "/data");
+      expect(entries.map((e) => e.zxid)).toEqual([...(first === 2n ? [1n] : []), first, first + 1n]);
+      expect(entries.at(-1)!.payload).toEqual(setDataTxn(first + 1n, 10));
+      expect(["preallocated", "eof"]).toContain(end.reason);
+    });
+  }
+
+  it("ENOSPC while preallocating: fails the batch, and works once space is freed", async () => {
+    const s = new MemoryStorage({ capacity: 3000 });
+    const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });
+    await expect(log.append(setDataTxn(1n))).rejects.toMatchObject({ name: "LogWriteError" });
+    s.capacity = undefined;
+    await log.append(setDataTxn(1n));
+    await log.close();
+    const files = await listLogFiles(s, "/data");
+    expect(files.map((f) => f.name)).toEqual(["log.1"]);
+    expect((await readAll(s, "/data")).entries.length).toBe(1);
+  });
+
+  it("rolling after a failed batch zero-fills the rejected entries durably", async () => {
+    const s = new MemoryStorage();
+    const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });
+    await log.append(setDataTxn(1n));
+    s.inject({ op: "datasync", code: "EIO", times: 1 });
+    await expect(log.append(setDataTxn(2n))).rejects.toBeInstanceOf(LogWriteError);
+    await log.roll();
+    await log.append(setDataTxn(2n, 5));
+    s.crash();
+    const { entries } = await readAll(s, "/data");
+    expect(entries.map((e) => [e.zxid, e.file.split("/").pop()])).toEqual([
+      [1n, "log.1"],
+      [2n, "log.2"],
+    ]);
+  });
+
+  it("random crashes with torn writes: recovery keeps every acknowledged txn and a clean prefix", async () => {
+    const ends = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const rnd = seededRandom(seed);
+      const s = new MemoryStorage({ yieldEachOp: true });
+      let next = 1n;
+      const acked: bigint[] = [];
+      for (let life = 0; life < 4; life++) {
+        // recover
+        const r = readTxnLog(s, "/data");
+        const seen: bigint[] = [];
+        for await (const e of r) seen.push(e.zxid);
+        // every acknowledged txn is there, in order, and what is there is a gap-free sequence
+        expect(seen.slice(0, acked.length)).toEqual(acked);
+        expect(seen).toEqual(seen.map((_, i) => 1n + BigInt(i)));
+        ends.add(r.end!.reason);
+        await truncateTornTail(s, "/data", r.end!);
+        acked.splice(0, acked.length, ...seen);
+        next = (seen.at(-1) ?? 0n) + 1n;
+        const log = await TxnLog.open(s, "/data", { preAllocSize: 2048, lastZxid: next - 1n });
+        const n = 1 + Math.floor(rnd() * 30);
+        const ps: Promise<void>[] = [];
+        for (let i = 0; i < n; i++) {
+          const z = next++;
+          ps.push(log.append(setDataTxn(z, Math.floor(rnd() * 300))).then(() => void acked.push(z)));
+          if (rnd() < 0.3) await Promise.resolve();
+          if (rnd() < 0.1) await ps[ps.length - 1];
+          if (rnd() < 0.05) log.roll().catch(() => {});
+        }
+        // crash at a random moment while batches are in flight
+        const steps = Math.floor(rnd() * 12);
+        for (let k = 0; k < steps; k++) await new Promise((res) => setImmediate(res));
+        s.crash({ torn: rnd });
+        await Promise.allSettled(ps);
+        acked.sort((a, b) => (a < b ? -1 : 1));
+      }
+    }
+    // the simulation really produced torn tails and clean ends
+    expect([...ends].sort()).toEqual(["eof", "preallocated", "torn"]);
+  });
+});
+
+void joinPath;
