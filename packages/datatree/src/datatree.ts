@@ -174,7 +174,7 @@ export class DataTree {
     this.putNode(CONFIG_ZOOKEEPER, config);
     // ZooKeeper sets READ_ACL_UNSAFE on /zookeeper/config with version -1 (so aversion reads -1).
     this.applySetACL(CONFIG_ZOOKEEPER, READ_ACL_UNSAFE, -1);
-    this.dataSize = this.approximateDataSize();
+    this.dataSize = this.computeApproximateDataSize();
   }
 
   // ---------------------------------------------------------------- basic accessors
@@ -226,12 +226,18 @@ export class DataTree {
     return this.aclCache;
   }
 
-  /** Sum over nodes of path length + data length (ZooKeeper's approximateDataSize, kept incrementally). */
+  /** Sum over nodes of path length + data length (ZooKeeper's approximateDataSize), kept incrementally: O(1). */
+  approximateDataSize(): number {
+    return this.dataSize;
+  }
+
+  /** Same as approximateDataSize() (ZooKeeper's name for the cached value). */
   cachedApproximateDataSize(): number {
     return this.dataSize;
   }
 
-  approximateDataSize(): number {
+  /** approximateDataSize recomputed by walking every node (O(n), for checks). */
+  computeApproximateDataSize(): number {
     let n = 0;
     for (const [p, node] of this.nodes) n += p.length + (node.data === null ? 0 : node.data.length);
     return n;
@@ -1073,7 +1079,7 @@ export class DataTree {
       this.putNode(path, node);
     }
     if (!this.nodes.has("/")) throw new Error("Invalid Datatree, no root");
-    this.dataSize = this.approximateDataSize();
+    this.dataSize = this.computeApproximateDataSize();
     this.setupQuota();
     this.aclCache.purgeUnused();
     this._lastProcessedZxid = lastZxid;
