@@ -223,7 +223,9 @@ export class TxnLog {
       at += it.bytes.length;
     }
     if (at < total) data.fill(0, at);
-    const newSize = sizeWithPadding(end, this.padded, this.preAllocSize);
+    // As ZooKeeper: pad from the position the batch starts at (and further if the batch would overrun).
+    let newSize = sizeWithPadding(start, this.padded, this.preAllocSize);
+    if (newSize < end) newSize = sizeWithPadding(end, newSize, this.preAllocSize);
     this.dirtyEnd = Math.max(this.dirtyEnd, start + total);
     if (newSize > this.padded && newSize > start + total) {
       // Extend the file with zeros ahead of the write position (a sparse write of its last byte, as ZooKeeper).
