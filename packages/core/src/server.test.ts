@@ -205,16 +205,31 @@ describe("requests", () => {
     expect(tree.getNode("/box")).toBeUndefined();
   });
 
-  it("unknown opcode -> UNIMPLEMENTED then close; check (13) alone is not valid", () => {
+  it("unknown opcode or notification (0) -> UNIMPLEMENTED with zxid -1, then close", () => {
+    for (const type of [0, 55]) {
+      const { server } = makeServer();
+      const c = new TestClient(server);
+      const hdr = Buffer.alloc(8);
+      hdr.writeInt32BE(7, 0);
+      hdr.writeInt32BE(type, 4);
+      c.raw(hdr, 7, 1);
+      const [r] = c.replies();
+      expect(r!.header).toEqual({ xid: 7, zxid: -1n, err: ErrorCode.UNIMPLEMENTED });
+      expect(c.conn.closed).not.toBeNull();
+    }
+  });
+
+  it("standalone check (13): consumes a zxid, answers only on failure (as the 3.8.0 reference server)", () => {
     const { server } = makeServer();
     const c = new TestClient(server);
-    const hdr = Buffer.alloc(8);
-    hdr.writeInt32BE(7, 0);
-    hdr.writeInt32BE(13, 4);
-    c.raw(Buffer.concat([hdr, Buffer.from([0, 0, 0, 1, 0x2f, 0, 0, 0, 0])]), 7, 13);
-    const [r] = c.replies();
-    expect(r!.header).toEqual({ xid: 7, zxid: -1n, err: ErrorCode.UNIMPLEMENTED });
-    expect(c.conn.closed).not.toBeNull();
+    const z = server.lastZxid;
+    c.send(OpCode.check, { path: "/", version: 0 });
+    expect(c.replies()).toEqual([]);
+    expect(server.lastZxid).toBe(z + 1n);
+    expect(server.outstanding).toBe(0);
+    expect(c.call(OpCode.check, { path: "/", version: 7 }).header).toEqual({ xid: 2, zxid: z + 2n, err: ErrorCode.BADVERSION });
+    expect(c.call(OpCode.check, { path: "/nope", version: -1 }).header.err).toBe(ErrorCode.NONODE);
+    expect(c.conn.closed).toBeNull();
   });
 
   it("a truncated header closes; a malformed body answers MARSHALLINGERROR", () => {

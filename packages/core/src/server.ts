@@ -249,8 +249,13 @@ const CONTAINER_OWNER = -(1n << 63n);
 const TTL_MASK = 0xff00000000000000n;
 const MAX_TTL = 0x000000ffffffffffn;
 
-/** Opcodes ZooKeeper's Request.isValid accepts from a client (check 13 and notification 0 are not). */
+/**
+ * Opcodes the reference server (3.8.0) processes; anything else (notification 0, unknown numbers) gets
+ * UNIMPLEMENTED and the connection is closed. 3.8.6 also rejects a standalone check (13); 3.8.0 runs it as a write
+ * (consuming a zxid) and answers only when it fails.
+ */
 const VALID_TYPES = new Set<number>([
+  OpCode.check,
   OpCode.closeSession,
   OpCode.create,
   OpCode.create2,
@@ -713,7 +718,7 @@ export class ZooKeeperServer {
           break;
         case OpCode.createSession:
           r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
-          r.txn = { timeOut: r.connectTimeout ?? 0 };
+          r.txn = { timeOut: r.connectTimeout ?? (r.body.length >= 4 ? r.body.readInt32BE(0) : 0) };
           break;
         case OpCode.closeSession:
           r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
@@ -1078,6 +1083,8 @@ export class ZooKeeperServer {
       rsp = null;
     }
     this.updateStats(cs, r, lastOp, lastZxid);
+    // 3.8.0: a successful standalone check gets no reply at all (observed on the reference server).
+    if (r.type === OpCode.check && err === 0) return;
     const header = { xid, zxid: lastZxid, err };
     const out = new OutputArchive(128);
     ReplyHeader.write(out, header);
