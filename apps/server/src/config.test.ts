@@ -1,0 +1,304 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_CONFIG_TEXT, jvmSystemProperty, parseConfig } from "./config.js";
+import { parseProperties } from "./properties.js";
+
+const base = "dataDir=/var/lib/zk\n";
+
+function problems(text: string, env?: Record<string, string>): string[] {
+  try {
+    parseConfig(text, { env });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("Java properties syntax", () => {
+  it("handles comments, separators, blanks, continuations and escapes", () => {
+    const text = [
+      "# a comment",
+      "! another comment",
+      "   ",
+      "a=1",
+      "b: 2",
+      "c 3",
+      "  d   =   4  ",
+      "e\t:\tfive",
+      "f = multi \\",
+      "    line \\",
+      "  value",
+      "g=tab\\there\\nnl \\u0041\\\\",
+      "h\\=key\\:x = v",
+      "i",
+      "j=",
+      "k = a=b:c",
+      "# comment ending in backslash \\",
+      "l=after",
+      "m=\\",
+    ].join("\r\n");
+    const got = parseProperties(text).map((e) => [e.key, e.value, e.line]);
+    expect(got).toEqual([
+      ["a", "1", 4],
+      ["b", "2", 5],
+      ["c", "3", 6],
+      ["d", "4  ", 7],
+      ["e", "five", 8],
+      ["f", "multi line value", 9],
+      ["g", "tab\there\nnl A\\", 12],
+      ["h=key:x", "v", 13],
+      ["i", "", 14],
+      ["j", "", 15],
+      ["k", "a=b:c", 16],
+      ["l", "after", 18],
+      ["m", "", 19],
+    ]);
+  });
+
+  it("rejects a malformed \\u escape with its line", () => {
+    expect(problems("dataDir=/x\nfoo=\\u12G4\n")).toEqual(['zoo.cfg:2: malformed \\uxxxx escape "\\u12G4"']);
+  });
+
+  it("later keys override earlier ones and values are trimmed", () => {
+    const c = parseConfig("tickTime=1000\ndataDir=/a\ntickTime = 3000   \n");
+    expect(c.tickTime).toBe(3000);
+  });
+});
+
+describe("zoo.cfg keys", () => {
+  it("applies ZooKeeper's defaults", () => {
+    const c = parseConfig(base);
+    expect(c).toMatchObject({
+      tickTime: 2000,
+      dataDir: "/var/lib/zk",
+      dataLogDir: "/var/lib/zk",
+      maxClientCnxns: 60,
+      minSessionTimeout: 4000,
+      maxSessionTimeout: 40000,
+      autopurgeSnapRetainCount: 3,
+      autopurgePurgeInterval: 0,
+      snapCount: 100000,
+      preAllocSize: 65536,
+      globalOutstandingLimit: 1000,
+      electionAlg: 3,
+      servers: [],
+      syncEnabled: true,
+      reconfigEnabled: false,
+      standaloneEnabled: true,
+      localSessionsEnabled: false,
+      adminEnableServer: true,
+      adminServerPort: 8080,
+      juteMaxBuffer: 0xfffff,
+      extendedTypesEnabled: false,
+      skipACL: false,
+      digestEnabled: true,
+      containerCheckIntervalMs: 60000,
+    });
+    expect(c.clientPort).toBeUndefined();
+    expect(c.fourLetterWhitelist).toBeUndefined();
+    expect(c.warnings).toEqual([]);
+  });
+
+  it("types every known key", () => {
+    const c = parseConfig(
+      [
+        "tickTime=500",
+        "initLimit=10",
+        "syncLimit=5",
+        "dataDir=/d",
+        "dataLogDir=/l",
+        "clientPort=2182",
+        "secureClientPort=2281",
+        "clientPortAddress=127.0.0.1",
+        "maxClientCnxns=0",
+        "minSessionTimeout=1000",
+        "maxSessionTimeout=60000",
+        "autopurge.snapRetainCount=5",
+        "autopurge.purgeInterval=24",
+        "snapCount=1000",
+        "preAllocSize=1024",
+        "globalOutstandingLimit=50",
+        "electionAlg=3",
+        "peerType=observer",
+        "syncEnabled=false",
+        "reconfigEnabled=TRUE",
+        "standaloneEnabled=false",
+        "localSessionsEnabled=true",
+        "4lw.commands.whitelist=ruok, stat",
+        "admin.enableServer=false",
+        "admin.serverPort=9090",
+        "jute.maxbuffer=4194304",
+        "extendedTypesEnabled=true",
+        "skipACL=yes",
+        "digest.enabled=false",
+        "znode.container.checkIntervalMs=1000",
+        "zkts.logFile=/var/log/zkts.log",
+        "zkts.logLevel=debug",
+      ].join("\n"),
+    );
+    expect(c).toMatchObject({
+      tickTime: 500,
+      initLimit: 10,
+      syncLimit: 5,
+      dataDir: "/d",
+      dataLogDir: "/l",
+      clientPort: 2182,
+      secureClientPort: 2281,
+      clientPortAddress: "127.0.0.1",
+      maxClientCnxns: 0,
+      minSessionTimeout: 1000,
+      maxSessionTimeout: 60000,
+      autopurgeSnapRetainCount: 5,
+      autopurgePurgeInterval: 24,
+      snapCount: 1000,
+      preAllocSize: 1024,
+      globalOutstandingLimit: 50,
+      peerType: "observer",
+      syncEnabled: false,
+      reconfigEnabled: true,
+      standaloneEnabled: false,
+      localSessionsEnabled: true,
+      fourLetterWhitelist: "ruok, stat",
+      adminEnableServer: false,
+      adminServerPort: 9090,
+      juteMaxBuffer: 4194304,
+      extendedTypesEnabled: true,
+      skipACL: true,
+      digestEnabled: false,
+      containerCheckIntervalMs: 1000,
+      logFile: "/var/log/zkts.log",
+      logLevel: "debug",
+    });
+    expect(c.systemProperties["zookeeper.4lw.commands.whitelist"]).toBe("ruok, stat");
+    expect(c.unknownKeys).toEqual([]);
+  });
+
+  it("derives the session timeouts from tickTime", () => {
+    const c = parseConfig("tickTime=3000\n" + base);
+    expect([c.minSessionTimeout, c.maxSessionTimeout]).toEqual([6000, 60000]);
+  });
+
+  it("names the file, line and key in each validation message", () => {
+    expect(problems("# c\n\ndataDir=/x\n\n\n\ntickTime=abc\n")).toEqual([
+      'zoo.cfg:7: tickTime must be a positive integer, got "abc"',
+    ]);
+    expect(problems(base + "tickTime=0")).toEqual(['zoo.cfg:2: tickTime must be a positive integer, got "0"']);
+    expect(problems(base + "clientPort=70000")).toEqual([
+      'zoo.cfg:2: clientPort must be a port number (0-65535), got "70000"',
+    ]);
+    expect(problems(base + "maxClientCnxns=-1")).toEqual([
+      'zoo.cfg:2: maxClientCnxns must be a non-negative integer, got "-1"',
+    ]);
+    expect(problems(base + "snapCount=1e5")).toEqual(['zoo.cfg:2: snapCount must be a positive integer, got "1e5"']);
+    expect(problems(base + "jute.maxbuffer=99999999999")).toEqual([
+      'zoo.cfg:2: jute.maxbuffer must be a positive integer, got "99999999999"',
+    ]);
+    expect(problems(base + "syncEnabled=yes")).toEqual(['zoo.cfg:2: syncEnabled must be true or false, got "yes"']);
+    expect(problems(base + "skipACL=maybe")).toEqual(['zoo.cfg:2: skipACL must be yes or no, got "maybe"']);
+    expect(problems(base + "electionAlg=0")).toEqual([
+      'zoo.cfg:2: electionAlg must be 3 (the only algorithm ZooKeeper 3.8 supports), got "0"',
+    ]);
+    expect(problems(base + "peerType=leader")).toEqual(['zoo.cfg:2: peerType must be participant or observer, got "leader"']);
+    expect(problems(base + "minSessionTimeout=50000")).toEqual([
+      "zoo.cfg:2: minSessionTimeout (50000) must not be larger than maxSessionTimeout (40000)",
+    ]);
+    expect(problems(base + "zkts.logLevel=loud")).toEqual([
+      'zoo.cfg:2: zkts.logLevel must be one of debug, info, warn, error, got "loud"',
+    ]);
+    expect(problems("dataDir=\n")).toEqual(["zoo.cfg:1: dataDir must not be empty"]);
+  });
+
+  it("requires dataDir and reports every problem at once", () => {
+    expect(problems("tickTime=x\nclientPort=y\n")).toEqual([
+      'zoo.cfg:1: tickTime must be a positive integer, got "x"',
+      "zoo.cfg: dataDir is not set",
+      'zoo.cfg:2: clientPort must be a port number (0-65535), got "y"',
+    ]);
+    try {
+      parseConfig("tickTime=x", { fileName: "/etc/zk/zoo.cfg" });
+    } catch (e) {
+      expect((e as Error).message).toContain('/etc/zk/zoo.cfg:1: tickTime must be a positive integer, got "x"');
+    }
+  });
+
+  it("raises snapRetainCount to 3 with a warning", () => {
+    const c = parseConfig(base + "autopurge.snapRetainCount=1\n");
+    expect(c.autopurgeSnapRetainCount).toBe(3);
+    expect(c.warnings).toEqual(["zoo.cfg:2: autopurge.snapRetainCount 1 is below the minimum 3; using 3"]);
+  });
+
+  it("accepts unknown keys, keeps them as zookeeper.<key> and reports them", () => {
+    const c = parseConfig(base + "fancy.option=42\nzookeeper.other=x\n");
+    expect(c.systemProperties).toEqual({ "zookeeper.fancy.option": "42", "zookeeper.other": "x" });
+    expect(c.unknownKeys).toEqual([
+      { key: "fancy.option", line: 2 },
+      { key: "zookeeper.other", line: 3 },
+    ]);
+    expect(c.warnings).toEqual([
+      "zoo.cfg:2: unknown key fancy.option; kept as the system property zookeeper.fancy.option",
+      "zoo.cfg:3: unknown key zookeeper.other; kept as the system property zookeeper.other",
+    ]);
+  });
+
+  it("parses server.N lines", () => {
+    const c = parseConfig(
+      base +
+        [
+          "server.3=zk3:2888:3888:observer;2183",
+          "server.1=zk1.example.com:2888:3888",
+          "server.2=[::1]:2889:3889:participant;0.0.0.0:2182",
+        ].join("\n"),
+    );
+    expect(c.servers).toEqual([
+      { id: 1n, host: "zk1.example.com", quorumPort: 2888, electionPort: 3888, role: "participant", line: 3 },
+      { id: 2n, host: "::1", quorumPort: 2889, electionPort: 3889, role: "participant", clientHost: "0.0.0.0", clientPort: 2182, line: 4 },
+      { id: 3n, host: "zk3", quorumPort: 2888, electionPort: 3888, role: "observer", clientPort: 2183, line: 2 },
+    ]);
+  });
+
+  it("rejects malformed server.N lines", () => {
+    const fmt = "host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]";
+    expect(problems(base + "server.1=zk1:2888")).toEqual([`zoo.cfg:2: server.1 must be ${fmt}, got "zk1:2888"`]);
+    expect(problems(base + "server.1=zk1:2888:3888:leader")).toEqual([
+      `zoo.cfg:2: server.1 must be ${fmt}, got "zk1:2888:3888:leader"`,
+    ]);
+    expect(problems(base + "server.1=zk1:2888:99999")).toEqual([`zoo.cfg:2: server.1 must be ${fmt}, got "zk1:2888:99999"`]);
+    expect(problems(base + "server.x=zk1:2888:3888")).toEqual([
+      'zoo.cfg:2: server id in "server.x" must be a non-negative integer',
+    ]);
+  });
+});
+
+describe("super digest", () => {
+  const digest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU=";
+  it("comes from either zoo.cfg spelling", () => {
+    expect(parseConfig(base + `DigestAuthenticationProvider.superDigest=${digest}`).superDigest).toBe(digest);
+    const c = parseConfig(base + `zookeeper.DigestAuthenticationProvider.superDigest=${digest}`);
+    expect(c.superDigest).toBe(digest);
+    expect(c.unknownKeys).toEqual([]);
+  });
+  it("comes from the environment: ZKTS_SUPER_DIGEST, SERVER_JVMFLAGS, JVMFLAGS", () => {
+    expect(parseConfig(base, { env: { ZKTS_SUPER_DIGEST: digest } }).superDigest).toBe(digest);
+    const flags = `-Xmx1g -Dzookeeper.DigestAuthenticationProvider.superDigest=${digest} -Dfoo=bar`;
+    expect(parseConfig(base, { env: { SERVER_JVMFLAGS: flags } }).superDigest).toBe(digest);
+    expect(parseConfig(base, { env: { JVMFLAGS: `"-Dzookeeper.DigestAuthenticationProvider.superDigest=${digest}"` } }).superDigest).toBe(digest);
+    expect(parseConfig(base, { env: {} }).superDigest).toBeUndefined();
+    // zoo.cfg wins
+    expect(parseConfig(base + "DigestAuthenticationProvider.superDigest=super:x", { env: { ZKTS_SUPER_DIGEST: digest } }).superDigest).toBe("super:x");
+  });
+  it("is validated", () => {
+    expect(problems(base, { ZKTS_SUPER_DIGEST: "nocolon" })).toEqual([
+      'environment ZKTS_SUPER_DIGEST: superDigest must look like "super:<base64 sha1 digest>"',
+    ]);
+  });
+  it("jvmSystemProperty finds the last -D flag, quoted or not", () => {
+    expect(jvmSystemProperty("-Da=1 -Da=2", "a")).toBe("2");
+    expect(jvmSystemProperty("-Da='x y'", "a")).toBe("x y");
+    expect(jvmSystemProperty("-Dab=1", "a")).toBeUndefined();
+  });
+});
+
+it("the built-in default config is valid", () => {
+  const c = parseConfig(DEFAULT_CONFIG_TEXT);
+  expect(c).toMatchObject({ clientPort: 2181, dataDir: "./.zkts-data", tickTime: 2000, fourLetterWhitelist: "*" });
+});

@@ -1,0 +1,436 @@
+import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** One `server.N=host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]` line. */
+export interface ServerSpec {
+  id: bigint;
+  host: string;
+  quorumPort: number;
+  electionPort: number;
+  role: "participant" | "observer";
+  clientHost?: string;
+  clientPort?: number;
+  line: number;
+}
+
+/** The effective zkts-server configuration (ZooKeeper's zoo.cfg keys, typed, with ZooKeeper's defaults). */
+export interface ZkConfig {
+  tickTime: number;
+  initLimit?: number;
+  syncLimit?: number;
+  dataDir: string;
+  /** Defaults to dataDir. */
+  dataLogDir: string;
+  clientPort?: number;
+  secureClientPort?: number;
+  clientPortAddress?: string;
+  /** Per client IP; 0 = unlimited. Default 60. */
+  maxClientCnxns: number;
+  /** Default 2 x tickTime. */
+  minSessionTimeout: number;
+  /** Default 20 x tickTime. */
+  maxSessionTimeout: number;
+  autopurgeSnapRetainCount: number;
+  /** Hours; 0 = off. */
+  autopurgePurgeInterval: number;
+  snapCount: number;
+  /** KiB. */
+  preAllocSize: number;
+  globalOutstandingLimit: number;
+  electionAlg: number;
+  servers: ServerSpec[];
+  peerType: "participant" | "observer";
+  syncEnabled: boolean;
+  reconfigEnabled: boolean;
+  standaloneEnabled: boolean;
+  localSessionsEnabled: boolean;
+  /** `4lw.commands.whitelist` as written; undefined = ZooKeeper's default (srvr only). */
+  fourLetterWhitelist?: string;
+  adminEnableServer: boolean;
+  adminServerPort: number;
+  juteMaxBuffer: number;
+  extendedTypesEnabled: boolean;
+  skipACL: boolean;
+  digestEnabled: boolean;
+  containerCheckIntervalMs: number;
+  /** `super:<base64 sha1>` from zoo.cfg or the environment. */
+  superDigest?: string;
+  /** Where the superDigest came from (for the startup log; never the digest itself). */
+  superDigestSource?: string;
+  /** `zkts.logFile`: JSON-lines log file instead of stdout. */
+  logFile?: string;
+  /** `zkts.logLevel`. */
+  logLevel?: LogLevel;
+  /**
+   * Keys QuorumPeerConfig does not parse itself: ZooKeeper turns them into `zookeeper.<key>` system
+   * properties. Kept here the same way (including the known ones such as `zookeeper.4lw.commands.whitelist`).
+   */
+  systemProperties: Record<string, string>;
+  /** Keys no part of zkts knows (also in systemProperties), with their line. */
+  unknownKeys: { key: string; line: number }[];
+  /** Human-readable warnings (unknown keys, adjusted values). */
+  warnings: string[];
+}
+
+/** Invalid configuration: every problem found, each naming the file, line and key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export interface ParseConfigOptions {
+  /** Name used in messages, e.g. `zoo.cfg`. */
+  fileName?: string;
+  /** Environment for the super digest (`ZKTS_SUPER_DIGEST`, `SERVER_JVMFLAGS`, `JVMFLAGS`). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Keys that ZooKeeper handles as system properties and zkts reads (besides the QuorumPeerConfig keys). */
+const SYSTEM_PROPERTY_KEYS = new Set([
+  "4lw.commands.whitelist",
+  "admin.enableServer",
+  "admin.serverPort",
+  "admin.serverAddress",
+  "jute.maxbuffer",
+  "extendedTypesEnabled",
+  "skipACL",
+  "digest.enabled",
+  "znode.container.checkIntervalMs",
+  "snapCount",
+  "preAllocSize",
+  "globalOutstandingLimit",
+  "DigestAuthenticationProvider.superDigest",
+  "zookeeper.DigestAuthenticationProvider.superDigest",
+  "readonlymode.enabled",
+  "zkts.logFile",
+  "zkts.logLevel",
+]);
+
+/** Keys QuorumPeerConfig parses (not turned into system properties). */
+const QUORUM_KEYS = new Set([
+  "dataDir",
+  "dataLogDir",
+  "clientPort",
+  "localSessionsEnabled",
+  "localSessionsUpgradingEnabled",
+  "clientPortAddress",
+  "secureClientPort",
+  "secureClientPortAddress",
+  "clientPortListenBacklog",
+  "tickTime",
+  "maxClientCnxns",
+  "minSessionTimeout",
+  "maxSessionTimeout",
+  "initLimit",
+  "syncLimit",
+  "connectToLearnerMasterLimit",
+  "electionAlg",
+  "quorumListenOnAllIPs",
+  "peerType",
+  "syncEnabled",
+  "dynamicConfigFile",
+  "autopurge.snapRetainCount",
+  "autopurge.purgeInterval",
+  "standaloneEnabled",
+  "reconfigEnabled",
+  "sslQuorum",
+  "portUnification",
+  "sslQuorumReloadCertFiles",
+  "client.portUnification",
+  "multiAddress.enabled",
+  "multiAddress.reachabilityCheckTimeoutMs",
+  "multiAddress.reachabilityCheckEnabled",
+  "metricsProvider.className",
+]);
+
+const SERVER_FORMAT = "host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]";
+
+/** Parses zoo.cfg text into a validated {@link ZkConfig}. Throws {@link ConfigError} listing every problem. */
+export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConfig {
+  const file = opts.fileName ?? "zoo.cfg";
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  let entries: PropertyEntry[];
+  try {
+    entries = parseProperties(text);
+  } catch (e) {
+    if (e instanceof PropertiesSyntaxError) throw new ConfigError([`${file}:${e.line}: ${e.reason}`]);
+    throw e;
+  }
+  // Later lines override earlier ones, as with java.util.Properties.
+  const byKey = new Map<string, PropertyEntry>();
+  for (const e of entries) {
+    const trimmed = { ...e, value: e.value.trim() };
+    byKey.set(e.key, trimmed);
+  }
+  const at = (e: PropertyEntry) => `${file}:${e.line}`;
+  const fail = (e: PropertyEntry, msg: string) => problems.push(`${at(e)}: ${msg}`);
+
+  const int = (key: string, def: number | undefined, check: "positive" | "nonNegative" | "any" | "port" = "any"): number | undefined => {
+    const e = byKey.get(key);
+    if (e === undefined) return def;
+    const v = e.value;
+    const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+    const ok =
+      Number.isSafeInteger(n) &&
+      n >= -2147483648 &&
+      n <= 2147483647 &&
+      (check === "positive" ? n > 0 : check === "nonNegative" ? n >= 0 : check === "port" ? n >= 0 && n <= 65535 : true);
+    if (!ok) {
+      const what =
+        check === "positive"
+          ? "a positive integer"
+          : check === "nonNegative"
+            ? "a non-negative integer"
+            : check === "port"
+              ? "a port number (0-65535)"
+              : "an integer";
+      fail(e, `${key} must be ${what}, got "${v}"`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (key: string, def: boolean): boolean => {
+    const e = byKey.get(key);
+    if (e === undefined) return def;
+    const v = e.value.toLowerCase();
+    if (v === "true") return true;
+    if (v === "false") return false;
+    fail(e, `${key} must be true or false, got "${e.value}"`);
+    return def;
+  };
+  const str = (key: string): string | undefined => {
+    const e = byKey.get(key);
+    if (e === undefined) return undefined;
+    if (e.value === "") {
+      fail(e, `${key} must not be empty`);
+      return undefined;
+    }
+    return e.value;
+  };
+
+  const tickTime = int("tickTime", 2000, "positive")!;
+  const dataDir = str("dataDir");
+  if (dataDir === undefined && !byKey.has("dataDir")) problems.push(`${file}: dataDir is not set`);
+  const dataLogDir = str("dataLogDir") ?? dataDir ?? "";
+  const clientPort = int("clientPort", undefined, "port");
+  const secureClientPort = int("secureClientPort", undefined, "port");
+  const clientPortAddress = str("clientPortAddress");
+  const maxClientCnxns = int("maxClientCnxns", 60, "nonNegative")!;
+  const minSessionTimeout = int("minSessionTimeout", -1, "any")!;
+  const maxSessionTimeout = int("maxSessionTimeout", -1, "any")!;
+  const minST = minSessionTimeout === -1 ? tickTime * 2 : minSessionTimeout;
+  const maxST = maxSessionTimeout === -1 ? tickTime * 20 : maxSessionTimeout;
+  if (minST > maxST) {
+    const e = byKey.get("minSessionTimeout") ?? byKey.get("maxSessionTimeout")!;
+    fail(e, `minSessionTimeout (${minST}) must not be larger than maxSessionTimeout (${maxST})`);
+  }
+  let snapRetain = int("autopurge.snapRetainCount", 3, "any")!;
+  if (snapRetain < 3) {
+    const e = byKey.get("autopurge.snapRetainCount")!;
+    warnings.push(`${at(e)}: autopurge.snapRetainCount ${snapRetain} is below the minimum 3; using 3`);
+    snapRetain = 3;
+  }
+  const purgeInterval = int("autopurge.purgeInterval", 0, "nonNegative")!;
+  const electionAlg = int("electionAlg", 3, "any")!;
+  if (electionAlg !== 3 && byKey.has("electionAlg")) {
+    fail(byKey.get("electionAlg")!, `electionAlg must be 3 (the only algorithm ZooKeeper 3.8 supports), got "${electionAlg}"`);
+  }
+  let peerType: "participant" | "observer" = "participant";
+  const pt = byKey.get("peerType");
+  if (pt !== undefined) {
+    if (pt.value.toLowerCase() === "observer") peerType = "observer";
+    else if (pt.value.toLowerCase() === "participant") peerType = "participant";
+    else fail(pt, `peerType must be participant or observer, got "${pt.value}"`);
+  }
+  const skipAclEntry = byKey.get("skipACL");
+  let skipACL = false;
+  if (skipAclEntry !== undefined) {
+    const v = skipAclEntry.value.toLowerCase();
+    if (v === "yes" || v === "true") skipACL = true;
+    else if (v !== "no" && v !== "false") fail(skipAclEntry, `skipACL must be yes or no, got "${skipAclEntry.value}"`);
+  }
+  let logLevel: LogLevel | undefined;
+  const ll = byKey.get("zkts.logLevel");
+  if (ll !== undefined) {
+    if ((LOG_LEVELS as readonly string[]).includes(ll.value)) logLevel = ll.value as LogLevel;
+    else fail(ll, `zkts.logLevel must be one of ${LOG_LEVELS.join(", ")}, got "${ll.value}"`);
+  }
+
+  const servers: ServerSpec[] = [];
+  const systemProperties: Record<string, string> = {};
+  const unknownKeys: { key: string; line: number }[] = [];
+  for (const e of byKey.values()) {
+    if (e.key.startsWith("server.")) {
+      const spec = parseServerLine(e);
+      if (typeof spec === "string") fail(e, spec);
+      else servers.push(spec);
+      continue;
+    }
+    if (QUORUM_KEYS.has(e.key)) continue;
+    if (e.key.startsWith("group.") || e.key.startsWith("weight.") || e.key.startsWith("metricsProvider.")) continue;
+    if (e.key.startsWith("quorum.") || e.key.startsWith("ssl.")) {
+      systemProperties[e.key] = e.value;
+      continue;
+    }
+    const prop = e.key.startsWith("zookeeper.") ? e.key : `zookeeper.${e.key}`;
+    systemProperties[prop] = e.value;
+    if (!SYSTEM_PROPERTY_KEYS.has(e.key)) {
+      unknownKeys.push({ key: e.key, line: e.line });
+      warnings.push(`${at(e)}: unknown key ${e.key}; kept as the system property ${prop}`);
+    }
+  }
+  const ids = new Set<bigint>();
+  for (const s of servers) {
+    if (ids.has(s.id)) problems.push(`${file}:${s.line}: server.${s.id} is defined twice`);
+    ids.add(s.id);
+  }
+
+  // super digest: zoo.cfg, then ZKTS_SUPER_DIGEST, then -D flags in SERVER_JVMFLAGS / JVMFLAGS.
+  let superDigest: string | undefined;
+  let superDigestSource: string | undefined;
+  for (const key of ["zookeeper.DigestAuthenticationProvider.superDigest", "DigestAuthenticationProvider.superDigest"]) {
+    const e = byKey.get(key);
+    if (e !== undefined && superDigest === undefined) {
+      superDigest = e.value;
+      superDigestSource = `${at(e)} ${key}`;
+    }
+  }
+  const env = opts.env ?? {};
+  if (superDigest === undefined && env.ZKTS_SUPER_DIGEST) {
+    superDigest = env.ZKTS_SUPER_DIGEST;
+    superDigestSource = "environment ZKTS_SUPER_DIGEST";
+  }
+  for (const v of ["SERVER_JVMFLAGS", "JVMFLAGS"]) {
+    if (superDigest !== undefined) break;
+    const flags = env[v];
+    if (!flags) continue;
+    const d = jvmSystemProperty(flags, "zookeeper.DigestAuthenticationProvider.superDigest");
+    if (d !== undefined) {
+      superDigest = d;
+      superDigestSource = `environment ${v}`;
+    }
+  }
+  if (superDigest !== undefined && !/^[^:]+:.+$/.test(superDigest)) {
+    problems.push(`${superDigestSource}: superDigest must look like "super:<base64 sha1 digest>"`);
+  }
+
+  const jute = int("jute.maxbuffer", 0xfffff, "positive")!;
+  const cfg: ZkConfig = {
+    tickTime,
+    initLimit: int("initLimit", undefined, "positive"),
+    syncLimit: int("syncLimit", undefined, "positive"),
+    dataDir: dataDir ?? "",
+    dataLogDir,
+    clientPort,
+    secureClientPort,
+    clientPortAddress,
+    maxClientCnxns,
+    minSessionTimeout: minST,
+    maxSessionTimeout: maxST,
+    autopurgeSnapRetainCount: snapRetain,
+    autopurgePurgeInterval: purgeInterval,
+    snapCount: int("snapCount", 100000, "positive")!,
+    preAllocSize: int("preAllocSize", 65536, "positive")!,
+    globalOutstandingLimit: int("globalOutstandingLimit", 1000, "any")!,
+    electionAlg,
+    servers: servers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    peerType,
+    syncEnabled: bool("syncEnabled", true),
+    reconfigEnabled: bool("reconfigEnabled", false),
+    standaloneEnabled: bool("standaloneEnabled", true),
+    localSessionsEnabled: bool("localSessionsEnabled", false),
+    fourLetterWhitelist: byKey.get("4lw.commands.whitelist")?.value,
+    adminEnableServer: bool("admin.enableServer", true),
+    adminServerPort: int("admin.serverPort", 8080, "port")!,
+    juteMaxBuffer: jute,
+    extendedTypesEnabled: bool("extendedTypesEnabled", false),
+    skipACL,
+    digestEnabled: bool("digest.enabled", true),
+    containerCheckIntervalMs: int("znode.container.checkIntervalMs", 60000, "positive")!,
+    superDigest,
+    superDigestSource,
+    logFile: str("zkts.logFile"),
+    logLevel,
+    systemProperties,
+    unknownKeys,
+    warnings,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return cfg;
+}
+
+function parseServerLine(e: PropertyEntry): ServerSpec | string {
+  const idText = e.key.slice("server.".length);
+  const bad = `${e.key} must be ${SERVER_FORMAT}, got "${e.value}"`;
+  if (!/^\d+$/.test(idText) || BigInt(idText) > 0x7fffffffffffffffn) {
+    return `server id in "${e.key}" must be a non-negative integer`;
+  }
+  const [quorumPart, clientPart, ...rest] = e.value.split(";");
+  if (rest.length > 0 || quorumPart === undefined) return bad;
+  const parts = splitHostParts(quorumPart.trim());
+  if (parts === undefined || parts.length < 3 || parts.length > 4) return bad;
+  const [host, qp, ep, role] = parts as [string, string, string, string | undefined];
+  const quorumPort = port(qp);
+  const electionPort = port(ep);
+  if (host === "" || quorumPort === undefined || electionPort === undefined) return bad;
+  let r: "participant" | "observer" = "participant";
+  if (role !== undefined) {
+    if (role.toLowerCase() === "observer") r = "observer";
+    else if (role.toLowerCase() !== "participant") return bad;
+  }
+  const spec: ServerSpec = { id: BigInt(idText), host, quorumPort, electionPort, role: r, line: e.line };
+  if (clientPart !== undefined) {
+    const c = splitHostParts(clientPart.trim());
+    if (c === undefined || c.length < 1 || c.length > 2) return bad;
+    const cp = port(c[c.length - 1]!);
+    if (cp === undefined) return bad;
+    spec.clientPort = cp;
+    if (c.length === 2) spec.clientHost = c[0]!;
+  }
+  return spec;
+}
+
+/** Splits `host:a:b` where host may be a bracketed IPv6 address. */
+function splitHostParts(s: string): string[] | undefined {
+  if (s.startsWith("[")) {
+    const close = s.indexOf("]");
+    if (close < 0) return undefined;
+    const host = s.slice(1, close);
+    const rest = s.slice(close + 1);
+    if (rest === "") return [host];
+    if (!rest.startsWith(":")) return undefined;
+    return [host, ...rest.slice(1).split(":")];
+  }
+  return s.split(":");
+}
+
+function port(s: string): number | undefined {
+  if (!/^\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return n >= 0 && n <= 65535 ? n : undefined;
+}
+
+/** Finds `-D<name>=<value>` in a JVM flags string (values may be quoted). */
+export function jvmSystemProperty(flags: string, name: string): string | undefined {
+  const tokens = flags.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];
+  let found: string | undefined;
+  for (const t of tokens) {
+    const unq = t.replace(/"([^"]*)"|'([^']*)'/g, (_m, a: string | undefined, b: string | undefined) => a ?? b ?? "");
+    const prefix = `-D${name}=`;
+    if (unq.startsWith(prefix)) found = unq.slice(prefix.length);
+  }
+  return found;
+}
+
+/** The configuration `zkts-server` runs with when given no zoo.cfg. */
+export const DEFAULT_CONFIG_TEXT = `# zkts-server built-in defaults
+tickTime=2000
+dataDir=./.zkts-data
+clientPort=2181
+4lw.commands.whitelist=*
+`;

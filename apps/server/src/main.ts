@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_LEVELS, parseConfig, type LogLevel } from "./config.js";
+import { createJsonLogger } from "./logger.js";
+import { runStandalone, UnsupportedConfigError } from "./run.js";
+
+const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
+
+Runs a standalone ZooKeeper-compatible server. Without a zoo.cfg it uses built-in defaults:
+clientPort=2181, dataDir=./.zkts-data, tickTime=2000, 4lw.commands.whitelist=*.
+
+Options:
+  --log-file <path>     write JSON-lines logs to this file (default: stdout; zoo.cfg key zkts.logFile)
+  --log-level <level>   debug, info, warn or error (default: info; zoo.cfg key zkts.logLevel)
+  -h, --help            show this help
+`;
+
+interface Args {
+  configPath?: string;
+  logFile?: string;
+  logLevel?: LogLevel;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const args: Args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (name: string): string | undefined => {
+      const eq = a.indexOf("=");
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    if (a === "-h" || a === "--help") return USAGE;
+    if (a === "--log-file" || a.startsWith("--log-file=")) args.logFile = value("--log-file");
+    else if (a === "--log-level" || a.startsWith("--log-level=")) {
+      const l = value("--log-level")!;
+      if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${l}"`);
+      args.logLevel = l as LogLevel;
+    } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
+    else if (args.configPath === undefined) args.configPath = a;
+    else throw new Error(`unexpected argument ${a}`);
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  let args: Args;
+  try {
+    const r = parseArgs(process.argv.slice(2));
+    if (typeof r === "string") {
+      process.stdout.write(r);
+      return;
+    }
+    args = r;
+  } catch (e) {
+    process.stderr.write(`zkts-server: ${(e as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+
+  let text: string;
+  let fileName: string;
+  if (args.configPath !== undefined) {
+    fileName = args.configPath;
+    try {
+      text = readFileSync(args.configPath, "utf8");
+    } catch (e) {
+      process.stderr.write(`zkts-server: cannot read ${args.configPath}: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  } else {
+    fileName = "(built-in defaults)";
+    text = DEFAULT_CONFIG_TEXT;
+  }
+  let cfg;
+  try {
+    cfg = parseConfig(text, { fileName, env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`zkts-server: invalid configuration:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+
+  const logger = createJsonLogger({ level: args.logLevel ?? cfg.logLevel ?? "info", file: args.logFile ?? cfg.logFile });
+  for (const w of cfg.warnings) logger.warn(w);
+  logger.info("starting zkts-server", {
+    config: args.configPath ?? "built-in defaults",
+    dataDir: cfg.dataDir,
+    clientPort: cfg.clientPort,
+    tickTime: cfg.tickTime,
+    superDigest: cfg.superDigestSource,
+    pid: process.pid,
+    node: process.version,
+  });
+
+  let server;
+  try {
+    server = await runStandalone(cfg, { logger });
+  } catch (e) {
+    const msg = e instanceof UnsupportedConfigError ? e.message : `cannot start: ${(e as Error).message}`;
+    logger.error(msg);
+    process.stderr.write(`zkts-server: ${msg}\n`);
+    await logger.close();
+    process.exitCode = e instanceof UnsupportedConfigError ? 3 : 1;
+    return;
+  }
+  logger.info("zkts-server started", { address: server.address, port: server.port, config: basename(fileName) });
+
+  let signalled = 0;
+  const stop = (signal: string) => {
+    signalled++;
+    if (signalled > 1) {
+      logger.warn("second signal: exiting at once", { signal });
+      process.exit(1);
+    }
+    logger.info("shutting down", { signal });
+    server
+      .shutdown()
+      .then(async () => {
+        logger.info("zkts-server stopped");
+        await logger.close();
+        process.exit(0);
+      })
+      .catch(async (e: unknown) => {
+        logger.error("shutdown failed", { error: e });
+        await logger.close();
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGHUP", () => logger.info("SIGHUP ignored"));
+}
+
+await main();

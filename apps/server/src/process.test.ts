@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ConnectRequest,
+  ConnectResponse,
+  CreateRequest,
+  CreateResponse,
+  FrameDecoder,
+  GetDataRequest,
+  GetDataResponse,
+  ReplyHeader,
+  RequestHeader,
+  decode,
+  encode,
+  frame,
+} from "@zkts/jute";
+import { afterAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../bin/zkts-server.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "zkts-server-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Proc {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  stderr: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnServer(cfg: string, args: string[] = []): Proc {
+  const path = join(dir, `zoo-${Math.random().toString(36).slice(2)}.cfg`);
+  writeFileSync(path, cfg);
+  const child = spawn(process.execPath, [BIN, path, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  let buf = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const l = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        lines.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        lines.push({ raw: l });
+      }
+    }
+  });
+  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, lines, stderr, exit };
+}
+
+async function waitForLine(p: Proc, msg: string, ms = 20000): Promise<Record<string, unknown>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const l = p.lines.find((x) => x.msg === msg);
+    if (l) return l;
+    if (Date.now() > end || p.child.exitCode !== null) {
+      throw new Error(`no "${msg}" log line; stdout=${JSON.stringify(p.lines)} stderr=${p.stderr.join("")}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function fourLetter(port: number, word: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: "127.0.0.1" }, () => s.write(word));
+    const chunks: Buffer[] = [];
+    s.on("data", (d) => chunks.push(d));
+    s.on("error", reject);
+    s.on("close", () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
+
+/** A minimal client over a raw socket: connect, then request/response in order. */
+class RawSession {
+  private readonly dec = new FrameDecoder();
+  private readonly frames: Buffer[] = [];
+  private waiter: (() => void) | undefined;
+  private constructor(readonly socket: net.Socket) {
+    socket.on("data", (d: Buffer) => {
+      this.dec.push(d, (f) => this.frames.push(Buffer.from(f)));
+      this.waiter?.();
+    });
+  }
+  static async open(port: number): Promise<{ s: RawSession; resp: ConnectResponse }> {
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const c = net.connect({ port, host: "127.0.0.1" }, () => resolve(c));
+      c.once("error", reject);
+    });
+    const s = new RawSession(socket);
+    socket.write(
+      frame(encode(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 10000, sessionId: 0n, passwd: Buffer.alloc(16) })),
+    );
+    const f = await s.next();
+    return { s, resp: decode(ConnectResponse, f, { allowTrailing: true }) };
+  }
+  async next(): Promise<Buffer> {
+    while (this.frames.length === 0) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("no reply")), 10000);
+        this.waiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    return this.frames.shift()!;
+  }
+  async request(xid: number, type: number, body: Buffer): Promise<{ header: ReplyHeader; body: Buffer }> {
+    this.socket.write(frame(Buffer.concat([encode(RequestHeader, { xid, type }), body])));
+    const f = await this.next();
+    return { header: decode(ReplyHeader, f.subarray(0, 16)), body: f.subarray(16) };
+  }
+}
+
+describe("zkts-server process", () => {
+  it("serves ruok and create/get, then exits 0 on SIGTERM", async () => {
+    const p = spawnServer(`tickTime=2000\ndataDir=${join(dir, "data")}\nclientPort=0\n4lw.commands.whitelist=*\nmystery.key=1\n`);
+    try {
+      const started = await waitForLine(p, "zkts-server started");
+      const port = started.port as number;
+      expect(port).toBeGreaterThan(0);
+      expect(p.lines.some((l) => l.level === "warn" && String(l.msg).includes("unknown key mystery.key"))).toBe(true);
+
+      expect(await fourLetter(port, "ruok")).toBe("imok");
+      expect(await fourLetter(port, "srvr")).toMatch(/^Zookeeper version: .*\nLatency min\/avg\/max: \d+\/[\d.]+\/\d+\n.*Mode: standalone\nNode count: \d+\n$/s);
+
+      const { s, resp } = await RawSession.open(port);
+      expect(resp.timeOut).toBe(10000);
+      expect(resp.sessionId).not.toBe(0n);
+      const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+      const created = await s.request(1, 1, encode(CreateRequest, { path: "/hello", data: Buffer.from("world"), acl, flags: 0 }));
+      expect(created.header.err).toBe(0);
+      expect(decode(CreateResponse, created.body).path).toBe("/hello");
+      const got = await s.request(2, 4, encode(GetDataRequest, { path: "/hello", watch: false }));
+      expect(got.header.err).toBe(0);
+      const data = decode(GetDataResponse, got.body);
+      expect(data.data?.toString()).toBe("world");
+      expect(data.stat.czxid).toBe(created.header.zxid);
+
+      const closed = new Promise<void>((resolve) => s.socket.on("close", () => resolve()));
+      p.child.kill("SIGHUP"); // ignored
+      expect(await fourLetter(port, "ruok")).toBe("imok");
+      p.child.kill("SIGTERM");
+      const exit = await p.exit;
+      expect(exit).toEqual({ code: 0, signal: null });
+      await closed; // the session's socket was closed by the server
+      expect(p.lines.some((l) => l.msg === "zkts-server stopped")).toBe(true);
+    } finally {
+      if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    }
+  });
+
+  it("refuses an ensemble config with a clear message and a non-zero exit", async () => {
+    const p = spawnServer(`dataDir=${join(dir, "d2")}\nclientPort=0\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n`);
+    const exit = await p.exit;
+    expect(exit.code).not.toBe(0);
+    expect(p.stderr.join("")).toContain("ensembles come later");
+  });
+
+  it("reports invalid configuration with file and line, exit 2", async () => {
+    const p = spawnServer(`dataDir=${join(dir, "d3")}\ntickTime=abc\n`);
+    const exit = await p.exit;
+    expect(exit.code).toBe(2);
+    expect(p.stderr.join("")).toMatch(/zoo-\w+\.cfg:2: tickTime must be a positive integer, got "abc"/);
+  });
+});

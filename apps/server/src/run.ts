@@ -1,0 +1,128 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { ZooKeeperServer, type Logger } from "@zkts/core";
+import { DataTree } from "@zkts/datatree";
+import { startServer, type RunningServer } from "@zkts/nio-cnxn";
+import type { ZkConfig } from "./config.js";
+import { createSystemClock, cryptoRandom } from "./env.js";
+
+/** Thrown for configurations zkts-server cannot run (yet). */
+export class UnsupportedConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsupportedConfigError";
+  }
+}
+
+export interface RunOptions {
+  logger: Logger;
+  /** Overrides clientPort (tests use 0). */
+  port?: number;
+  /** Overrides clientPortAddress. */
+  host?: string;
+  /** Close connections that never send a connect request after this many ms. Default 10000. */
+  connectTimeoutMs?: number;
+}
+
+export interface RunningZkts {
+  readonly port: number;
+  readonly address: string;
+  readonly core: ZooKeeperServer;
+  readonly net: RunningServer;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), close every session's
+   * socket, stop timers.
+   */
+  shutdown(drainMs?: number): Promise<void>;
+}
+
+/** The effective configuration as ZooKeeper's `conf` four-letter word prints it. */
+export function confMap(cfg: ZkConfig, clientPort: number): Record<string, string> {
+  return {
+    clientPort: String(clientPort),
+    secureClientPort: String(cfg.secureClientPort ?? -1),
+    dataDir: `${resolve(cfg.dataDir)}/version-2`,
+    dataDirSize: "0",
+    dataLogDir: `${resolve(cfg.dataLogDir)}/version-2`,
+    dataLogSize: "0",
+    tickTime: String(cfg.tickTime),
+    maxClientCnxns: String(cfg.maxClientCnxns),
+    minSessionTimeout: String(cfg.minSessionTimeout),
+    maxSessionTimeout: String(cfg.maxSessionTimeout),
+    clientPortListenBacklog: "-1",
+    serverId: "0",
+  };
+}
+
+/** Wires the real clock, randomness and network around @zkts/core for a standalone server. */
+export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<RunningZkts> {
+  if (cfg.servers.length > 0) {
+    throw new UnsupportedConfigError(
+      `this zoo.cfg defines an ensemble (${cfg.servers.map((s) => `server.${s.id}`).join(", ")}); ` +
+        "zkts-server runs standalone only for now, ensembles come later. Remove the server.N lines to run standalone.",
+    );
+  }
+  const port = opts.port ?? cfg.clientPort;
+  if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server does not support secureClientPort yet)");
+  const log = opts.logger;
+  mkdirSync(cfg.dataDir, { recursive: true });
+  if (cfg.dataLogDir !== cfg.dataDir) mkdirSync(cfg.dataLogDir, { recursive: true });
+  const clock = createSystemClock();
+  const tree = new DataTree({
+    digestEnabled: cfg.digestEnabled,
+    extendedTypesEnabled: cfg.extendedTypesEnabled,
+    skipACL: cfg.skipACL,
+  });
+  const core = new ZooKeeperServer(
+    {
+      tickTime: cfg.tickTime,
+      minSessionTimeout: cfg.minSessionTimeout,
+      maxSessionTimeout: cfg.maxSessionTimeout,
+      superDigest: cfg.superDigest,
+      skipACL: cfg.skipACL,
+      extendedTypesEnabled: cfg.extendedTypesEnabled,
+      containerCheckIntervalMs: cfg.containerCheckIntervalMs,
+      maxBuffer: cfg.juteMaxBuffer,
+      digestEnabled: cfg.digestEnabled,
+      serverId: 0,
+      config: confMap(cfg, port),
+    },
+    { clock, random: cryptoRandom, logger: log, tree },
+  );
+  core.start();
+  let net: RunningServer;
+  try {
+    net = await startServer({
+      host: opts.host ?? cfg.clientPortAddress,
+      port,
+      core,
+      maxClientCnxns: cfg.maxClientCnxns,
+      maxBuffer: cfg.juteMaxBuffer,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      globalOutstandingLimit: cfg.globalOutstandingLimit,
+      fourLetterWhitelist: cfg.fourLetterWhitelist,
+      logger: log,
+    });
+  } catch (e) {
+    await core.shutdown();
+    throw e;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    port: net.port,
+    address: net.address,
+    core,
+    net,
+    shutdown(drainMs = 5000) {
+      stopping ??= (async () => {
+        await net.stopAccepting();
+        const deadline = Date.now() + drainMs;
+        while (core.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        if (core.outstanding > 0) log.warn("shutting down with requests still in flight", { outstanding: core.outstanding });
+        await core.shutdown();
+        await net.close();
+      })();
+      return stopping;
+    },
+  };
+}
