@@ -292,6 +292,23 @@ describe("multi", () => {
     expect(c.call(OpCode.create, create("/m")).header.err).toBe(0);
   });
 
+  it("read ops in a multi, write ops in a multiRead, empty multi (as the reference server)", () => {
+    const { server } = makeServer();
+    const c = new TestClient(server);
+    const z = server.lastZxid;
+    const m = c.call(OpCode.multi, { ops: [{ type: OpCode.getData, body: { path: "/", watch: false } }] });
+    expect(m.header).toEqual({ xid: 1, zxid: z + 1n, err: ErrorCode.MARSHALLINGERROR });
+    const xid = c.send(OpCode.multiRead, { ops: [{ type: OpCode.delete, body: { path: "/x", version: -1 } }] });
+    const raw = c.conn.sent[c.conn.sent.length - 1]!;
+    expect(raw.subarray(0, 4).readInt32BE(0)).toBe(xid);
+    expect(raw.subarray(12, 16).readInt32BE(0)).toBe(ErrorCode.MARSHALLINGERROR);
+    expect(raw.subarray(16).toString("hex")).toBe("ffffffff01ffffffff");
+    c.skip();
+    const e = c.call(OpCode.multi, { ops: [] });
+    expect(e.header).toEqual({ xid: 3, zxid: z + 2n, err: 0 });
+    expect(e.body).toEqual({ results: [] });
+  });
+
   it("multiRead answers each op independently", () => {
     const { server } = makeServer();
     const c = new TestClient(server);

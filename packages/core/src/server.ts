@@ -982,6 +982,10 @@ export class ZooKeeperServer {
     }
     const zxid = this.nextZxid();
     r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+    if (multi.ops.some((op) => op.type === OpCode.getData || op.type === OpCode.getChildren)) {
+      // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
     const savedLen = this.changes.length;
     const savedMap = new Map(this.changesForPath);
     const txns: Array<{ type: number; data: Buffer }> = [];
@@ -994,7 +998,6 @@ export class ZooKeeperServer {
         txn = { err: ErrorCode.RUNTIMEINCONSISTENCY };
       } else {
         try {
-          if (op.type === OpCode.getData || op.type === OpCode.getChildren) throw new CoreError(ErrorCode.MARSHALLINGERROR);
           this.prepareOp(op.type, zxid, r, op.body);
           type = op.type;
           txn = r.txn;
@@ -1075,12 +1078,15 @@ export class ZooKeeperServer {
         xid = -2;
       }
     } catch (e) {
-      if (e instanceof CoreError) err = e.code;
+      if (e instanceof ErrorWithBody) {
+        err = e.code;
+        rsp = { codec: e.codec, value: e.body };
+      } else if (e instanceof CoreError) err = e.code;
       else {
         if (!(e instanceof JuteDecodeError)) this.logger.error("failed to process request", { error: String(e) });
         err = ErrorCode.MARSHALLINGERROR;
       }
-      rsp = null;
+      if (!(e instanceof ErrorWithBody)) rsp = null;
     }
     this.updateStats(cs, r, lastOp, lastZxid);
     // 3.8.0: a successful standalone check gets no reply at all (observed on the reference server).
@@ -1088,7 +1094,7 @@ export class ZooKeeperServer {
     const header = { xid, zxid: lastZxid, err };
     const out = new OutputArchive(128);
     ReplyHeader.write(out, header);
-    if (err === 0 && rsp !== null && rsp.codec !== null) rsp.codec.write(out, rsp.value);
+    if (rsp !== null && rsp.codec !== null) rsp.codec.write(out, rsp.value);
     this.send(cs, out.toBuffer());
     if (r.type === OpCode.closeSession) this.closeConn(cs, "client closed session");
   }
@@ -1177,10 +1183,11 @@ export class ZooKeeperServer {
               const c = this.getChildrenOp(cs, r, op.body);
               results.push({ type: OpCode.getChildren, err: 0, body: { children: c.children } });
             } else {
-              throw new CoreError(ErrorCode.MARSHALLINGERROR);
+              // FinalRequestProcessor has already built an (empty) MultiResponse: it goes out with err -5.
+              throw new ErrorWithBody(ErrorCode.MARSHALLINGERROR, codec(OpCode.multiRead), { results: [] });
             }
           } catch (e) {
-            if (!(e instanceof CoreError)) throw e;
+            if (e instanceof ErrorWithBody || !(e instanceof CoreError)) throw e;
             results.push({ type: OpCode.error, err: e.code, body: { err: e.code } });
           }
         }
@@ -1505,6 +1512,17 @@ export class ZooKeeperServer {
       dataLogDirSize: 0,
       isReadOnly: false,
     };
+  }
+}
+
+/** An error reply that still carries a body (ZooKeeper serialises a response record it had already built). */
+class ErrorWithBody extends CoreError {
+  constructor(
+    code: number,
+    readonly codec: Codec<any> | null,
+    readonly body: unknown,
+  ) {
+    super(code);
   }
 }
 

@@ -110,6 +110,11 @@ export class TestClient {
     return x;
   }
 
+  /** Drops every packet received so far (after inspecting them raw). */
+  skip(): void {
+    this.read = this.conn.sent.length;
+  }
+
   /** Every packet received since the last call, decoded. */
   replies(): Response[] {
     const out: Response[] = [];
