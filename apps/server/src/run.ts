@@ -68,6 +68,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   mkdirSync(cfg.dataDir, { recursive: true });
   if (cfg.dataLogDir !== cfg.dataDir) mkdirSync(cfg.dataLogDir, { recursive: true });
   const clock = createSystemClock();
+  // core keeps this object for `conf`; clientPort is filled in once the port is bound (it may be 0 here).
+  const conf = confMap(cfg, port);
   const tree = new DataTree({
     digestEnabled: cfg.digestEnabled,
     extendedTypesEnabled: cfg.extendedTypesEnabled,
@@ -85,7 +87,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       maxBuffer: cfg.juteMaxBuffer,
       digestEnabled: cfg.digestEnabled,
       serverId: 0,
-      config: confMap(cfg, port),
+      config: conf,
     },
     { clock, random: cryptoRandom, logger: log, tree },
   );
@@ -107,6 +109,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     await core.shutdown();
     throw e;
   }
+  conf.clientPort = String(net.port);
   let stopping: Promise<void> | undefined;
   return {
     port: net.port,

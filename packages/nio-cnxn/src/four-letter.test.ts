@@ -230,3 +230,17 @@ describe("over the wire", () => {
     expect(lines).toContain(" /127.0.0.1:PORT[0](queued=0,recved=1,sent=0)");
   });
 });
+
+describe("fractional latencies from core print as whole milliseconds", () => {
+  it("truncates like Java longs", () => {
+    const core = new FakeCore({ latency: { min: 0.097, avg: 0.654321, max: 2.29 } });
+    const out = runFourLetterWord("srvr", ctx(core.info));
+    expect(out).toContain("Latency min/avg/max: 0/0.6543/2\n");
+    const line = dumpConnection(
+      { id: 1, remoteAddress: "::ffff:127.0.0.1", remotePort: 1, interestOps: 1, packetsReceived: 1, packetsSent: 1, expiresAt: 0 },
+      { sessionId: 1n, lastOp: "GETD", established: 10.5, timeout: 1, lastCxid: 1, lastZxid: 1n, lastResponseTime: 3.7, lastLatency: 0.4, latency: { min: 0.1, avg: 1.9, max: 2.5 } },
+      false,
+    );
+    expect(line).toBe(" /127.0.0.1:1[1](queued=0,recved=1,sent=1,sid=0x1,lop=GETD,est=10,to=1,lcxid=0x1,lzxid=0x1,lresp=3,llat=0,minlat=0,avglat=1,maxlat=2)");
+  });
+});

@@ -174,6 +174,11 @@ export function javaDouble(n: number): string {
   return `${m}E${Number(exp)}`;
 }
 
+/** ZooKeeper keeps latencies and times as whole milliseconds (Java longs). */
+function ms(n: number): number {
+  return Math.trunc(n);
+}
+
 export function round4(n: number): number {
   return Math.round(n * 10000) / 10000;
 }
@@ -206,11 +211,11 @@ export function dumpConnection(c: ConnectionSnapshot, ci: ConnectionInfoView | u
     const minLat = ci.minLatency ?? lat?.min ?? 0;
     const avgLat = ci.avgLatency ?? lat?.avg ?? 0;
     const maxLat = ci.maxLatency ?? lat?.max ?? 0;
-    s += `,sid=0x${hex(sid)},lop=${ci.lastOp ?? "NA"},est=${ci.established ?? 0},to=${ci.timeout ?? 0}`;
+    s += `,sid=0x${hex(sid)},lop=${ci.lastOp ?? "NA"},est=${ms(ci.established ?? 0)},to=${ci.timeout ?? 0}`;
     const lcxid = ci.lastCxid ?? -1;
     if (lcxid >= 0) s += `,lcxid=0x${hex(lcxid)}`;
-    s += `,lzxid=0x${hex(ci.lastZxid ?? -1)},lresp=${ci.lastResponseTime ?? 0},llat=${ci.lastLatency ?? 0}`;
-    s += `,minlat=${minLat},avglat=${Math.trunc(avgLat)},maxlat=${maxLat}`;
+    s += `,lzxid=0x${hex(ci.lastZxid ?? -1)},lresp=${ms(ci.lastResponseTime ?? 0)},llat=${ms(ci.lastLatency ?? 0)}`;
+    s += `,minlat=${ms(minLat)},avglat=${ms(avgLat)},maxlat=${ms(maxLat)}`;
   }
   return s + ")";
 }
@@ -238,7 +243,7 @@ function formatStat(word: "srvr" | "stat", ctx: FourLetterContext): string {
     out += "\n";
   }
   const lat = val(info.latency, info);
-  out += `Latency min/avg/max: ${lat.min}/${javaDouble(round4(lat.avg))}/${lat.max}\n`;
+  out += `Latency min/avg/max: ${ms(lat.min)}/${javaDouble(round4(lat.avg))}/${ms(lat.max)}\n`;
   out += `Received: ${String(val(info.packetsReceived, info))}\n`;
   out += `Sent: ${String(val(info.packetsSent, info))}\n`;
   out += `Connections: ${ctx.connections.length}\n`;
@@ -369,8 +374,8 @@ function formatMntr(ctx: FourLetterContext): string {
     zk_connection_drop_probability: "0.0",
     zk_watch_count: watch?.total ?? 0,
     zk_auth_failed_count: info.authFailedCount !== undefined ? val(info.authFailedCount, info) : 0,
-    zk_min_latency: lat.min,
-    zk_max_latency: lat.max,
+    zk_min_latency: ms(lat.min),
+    zk_max_latency: ms(lat.max),
     zk_max_file_descriptor_count: 0,
     zk_approximate_data_size: info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : 0,
     zk_open_file_descriptor_count: openFds(),
