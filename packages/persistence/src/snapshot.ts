@@ -1,0 +1,446 @@
+import { createHash } from "node:crypto";
+import { Encoder, decodeMultiStream } from "@msgpack/msgpack";
+import type { ACL, StatPersisted } from "@zkts/jute";
+import { SnapshotCorruptionError } from "./errors.js";
+import { VERSION_DIR, makeSnapshotName, zxidFromName } from "./log-format.js";
+import { joinPath, type Storage, type StorageFile } from "./storage.js";
+
+/**
+ * zkts snapshot files: `<dataDir>/version-2/snapshot.<hex zxid>`, a stream of msgpack values followed by a
+ * 40-byte trailer:
+ *
+ *   [1, {magic: "ZKTS-SNAPSHOT", version: 1, zxid, time}]         header (longs as msgpack int64: exact)
+ *   [2, [[sessionId, timeout], ...]]                               sessions, in chunks
+ *   [3, [[ref, [[perms, scheme, id], ...]], ...]]                  ACL table, in chunks
+ *   [4, [[path, data|nil, aclRef, czxid, mzxid, ctime, mtime,      nodes, in chunks
+ *         version, cversion, aversion, ephemeralOwner, pzxid], ...]]
+ *   [5, {sessions, acls, nodes}]                                   footer: counts
+ *   "ZKTSSEAL" + SHA-256 of every byte before the trailer          trailer
+ *
+ * Sections come in that order; each may have any number of chunks.
+ */
+export const SNAPSHOT_MAGIC = "ZKTS-SNAPSHOT";
+export const SNAPSHOT_FORMAT_VERSION = 1;
+const SEAL = Buffer.from("ZKTSSEAL", "latin1");
+const TRAILER_SIZE = SEAL.length + 32;
+const TAG = { header: 1, sessions: 2, acls: 3, nodes: 4, footer: 5 } as const;
+
+export interface SnapshotHeader {
+  /** zxid of the last txn the snapshot covers (it may include later ones: replay is idempotent, as in ZooKeeper). */
+  zxid: bigint;
+  /** Wall-clock ms when the snapshot started. */
+  time: bigint;
+}
+export interface SnapshotSession {
+  id: bigint;
+  timeout: number;
+}
+export interface SnapshotAcl {
+  /** The ACL table key nodes refer to (ZooKeeper: -1 = OPEN_ACL_UNSAFE). */
+  ref: bigint;
+  acl: ACL[];
+}
+export interface SnapshotNode {
+  path: string;
+  /** null and empty data are kept distinct, as in ZooKeeper. */
+  data: Uint8Array | null;
+  aclRef: bigint;
+  stat: StatPersisted;
+}
+
+/** A stream of items or chunks of items, sync or async. */
+export type Many<T> = Iterable<T | readonly T[]> | AsyncIterable<T | readonly T[]>;
+
+export interface SnapshotSource {
+  header: { zxid: bigint; time: bigint | number };
+  sessions: Many<SnapshotSession>;
+  acls: Many<SnapshotAcl>;
+  nodes: Many<SnapshotNode>;
+}
+
+export interface WriteSnapshotOptions {
+  /** Nodes per msgpack chunk (default 512). */
+  nodesPerChunk?: number;
+  /** Yield to the event loop after encoding this many nodes (default 2000). */
+  yieldEvery?: number;
+  /** Bytes buffered before each write (default 1 MiB). */
+  bufferSize?: number;
+}
+
+export interface SnapshotInfo {
+  path: string;
+  zxid: bigint;
+  bytes: number;
+  sessions: number;
+  acls: number;
+  nodes: number;
+}
+
+const encoder = () => new Encoder({ useBigInt64: true, ignoreUndefined: false });
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+function isArr<T>(v: T | readonly T[]): v is readonly T[] {
+  return Array.isArray(v);
+}
+
+async function* flat<T>(src: Many<T>): AsyncGenerator<T> {
+  for await (const x of src as AsyncIterable<T | readonly T[]>) {
+    if (isArr(x)) yield* x;
+    else yield x;
+  }
+}
+
+/** Buffers bytes, writes them sequentially and hashes them. */
+class SnapshotSink {
+  private buf: Buffer;
+  private used = 0;
+  pos = 0;
+  readonly hash = createHash("sha256");
+  constructor(
+    private readonly file: StorageFile,
+    size: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  async add(bytes: Uint8Array): Promise<void> {
+    this.hash.update(bytes);
+    if (this.used + bytes.length > this.buf.length) await this.flush();
+    if (bytes.length > this.buf.length) {
+      await this.file.write(bytes, this.pos);
+      this.pos += bytes.length;
+      return;
+    }
+    this.buf.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    // The buffer is handed to the write; use a fresh one for what follows.
+    const out = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.used = 0;
+    await this.file.write(out, this.pos);
+    this.pos += out.length;
+  }
+}
+
+function nodeRow(n: SnapshotNode): unknown[] {
+  const s = n.stat;
+  return [n.path, n.data, n.aclRef, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid];
+}
+
+/**
+ * Writes a snapshot to `<dataDir>/version-2/snapshot.<hex zxid>` from a (possibly async, possibly chunked)
+ * source: to a temp file, fdatasync'ed, renamed into place, then the directory is fsynced. Yields to the
+ * event loop every `yieldEvery` nodes so a large tree does not stall it.
+ */
+export async function writeSnapshot(
+  storage: Storage,
+  dataDir: string,
+  source: SnapshotSource,
+  opts: WriteSnapshotOptions = {},
+): Promise<SnapshotInfo> {
+  const dir = joinPath(dataDir, VERSION_DIR);
+  await storage.mkdirp(dir);
+  const zxid = source.header.zxid;
+  const name = makeSnapshotName(zxid);
+  const path = joinPath(dir, name);
+  const tmp = joinPath(dir, `tmp.${name}`);
+  const perChunk = opts.nodesPerChunk ?? 512;
+  const yieldEvery = opts.yieldEvery ?? 2000;
+  const enc = encoder();
+  const file = await storage.open(tmp, "create");
+  let closed = false;
+  try {
+    const sink = new SnapshotSink(file, opts.bufferSize ?? 1 << 20);
+    const put = (tag: number, payload: unknown) => sink.add(enc.encodeSharedRef([tag, payload]));
+    await put(TAG.header, { magic: SNAPSHOT_MAGIC, version: SNAPSHOT_FORMAT_VERSION, zxid, time: BigInt(source.header.time) });
+
+    let sessions = 0;
+    let rows: unknown[] = [];
+    for await (const s of flat(source.sessions)) {
+      rows.push([s.id, s.timeout]);
+      sessions++;
+      if (rows.length >= 4096) {
+        await put(TAG.sessions, rows);
+        rows = [];
+      }
+    }
+    if (rows.length) await put(TAG.sessions, rows);
+
+    let acls = 0;
+    rows = [];
+    for await (const a of flat(source.acls)) {
+      rows.push([a.ref, a.acl.map((x) => [x.perms, x.id.scheme, x.id.id])]);
+      acls++;
+      if (rows.length >= 1024) {
+        await put(TAG.acls, rows);
+        rows = [];
+      }
+    }
+    if (rows.length) await put(TAG.acls, rows);
+
+    let nodes = 0;
+    rows = [];
+    for await (const n of flat(source.nodes)) {
+      rows.push(nodeRow(n));
+      nodes++;
+      if (rows.length >= perChunk) {
+        await put(TAG.nodes, rows);
+        rows = [];
+      }
+      if (nodes % yieldEvery === 0) await yieldToLoop();
+    }
+    if (rows.length) await put(TAG.nodes, rows);
+
+    await put(TAG.footer, { sessions, acls, nodes });
+    await sink.flush();
+    const digest = sink.hash.digest();
+    await file.write(Buffer.concat([SEAL, digest]), sink.pos);
+    const bytes = sink.pos + TRAILER_SIZE;
+    await file.datasync();
+    closed = true;
+    await file.close();
+    await storage.rename(tmp, path);
+    await storage.syncDir(dir);
+    return { path, zxid, bytes, sessions, acls, nodes };
+  } catch (e) {
+    if (!closed) await file.close().catch(() => {});
+    await storage.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+// ---- reading ----
+
+export type SnapshotRecord =
+  | { type: "header"; header: SnapshotHeader }
+  | { type: "sessions"; sessions: SnapshotSession[] }
+  | { type: "acls"; acls: SnapshotAcl[] }
+  | { type: "nodes"; nodes: SnapshotNode[] };
+
+export interface ReadSnapshotOptions {
+  /** Read size (default 1 MiB). */
+  chunkSize?: number;
+}
+
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+const isLong = (v: unknown): v is bigint | number => typeof v === "bigint" || isInt(v);
+const big = (v: bigint | number): bigint => (typeof v === "bigint" ? v : BigInt(v));
+
+/**
+ * Reads a snapshot as a stream of records (header, then chunks of sessions, ACLs and nodes). The file's
+ * checksum covers every byte and is checked when the body has been read: a consumer must treat what it
+ * received as valid only once the iteration ends without error (or call `verifySnapshot` first).
+ * Any damage - flipped bits, truncation, malformed records - is a SnapshotCorruptionError.
+ */
+export async function* readSnapshotRecords(
+  storage: Storage,
+  path: string,
+  opts: ReadSnapshotOptions = {},
+): AsyncGenerator<SnapshotRecord> {
+  const file = await storage.open(path, "read");
+  try {
+    const size = await file.size();
+    if (size < TRAILER_SIZE + 1) throw new SnapshotCorruptionError(path, 0, `file too short (${size} bytes)`);
+    const bodyLen = size - TRAILER_SIZE;
+    const trailer = await file.read(bodyLen, TRAILER_SIZE);
+    if (!trailer.subarray(0, SEAL.length).equals(SEAL)) {
+      throw new SnapshotCorruptionError(path, bodyLen, "missing end seal (incomplete or not a zkts snapshot)");
+    }
+    const hash = createHash("sha256");
+    const chunk = opts.chunkSize ?? 1 << 20;
+    let fed = 0;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      while (fed < bodyLen) {
+        const b = await file.read(fed, Math.min(chunk, bodyLen - fed));
+        if (b.length === 0) throw new SnapshotCorruptionError(path, fed, "file shrank while reading");
+        hash.update(b);
+        fed += b.length;
+        yield b;
+      }
+    }
+    const bad = (reason: string, cause?: unknown): SnapshotCorruptionError =>
+      cause instanceof SnapshotCorruptionError ? cause : new SnapshotCorruptionError(path, fed, reason, { cause });
+
+    let stage = 0;
+    let counts = { sessions: 0, acls: 0, nodes: 0 };
+    let footer: { sessions: unknown; acls: unknown; nodes: unknown } | undefined;
+    const it = decodeMultiStream<undefined>(body(), { useBigInt64: true })[Symbol.asyncIterator]();
+    for (;;) {
+      let r: IteratorResult<unknown>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        throw bad(`undecodable content near offset ${fed}: ${e instanceof Error ? e.message : String(e)}`, e);
+      }
+      if (r.done) break;
+      const v = r.value;
+      if (!Array.isArray(v) || v.length !== 2 || !isInt(v[0])) throw bad("malformed record");
+      const [tag, payload] = v as [number, unknown];
+      if (footer) throw bad("data after the footer");
+      if (tag < stage || tag < TAG.header || tag > TAG.footer || (stage === 0 && tag !== TAG.header) || (tag === TAG.header && stage !== 0)) {
+        throw bad(`record ${tag} out of order`);
+      }
+      stage = tag;
+      switch (tag) {
+        case TAG.header: {
+          const h = payload as Record<string, unknown>;
+          if (!h || h.magic !== SNAPSHOT_MAGIC) throw new SnapshotCorruptionError(path, 0, "bad magic (not a zkts snapshot)");
+          if (h.version !== SNAPSHOT_FORMAT_VERSION) throw bad(`unsupported snapshot format version ${String(h.version)}`);
+          if (!isLong(h.zxid) || !isLong(h.time)) throw bad("malformed header");
+          yield { type: "header", header: { zxid: big(h.zxid), time: big(h.time) } };
+          break;
+        }
+        case TAG.sessions: {
+          if (!Array.isArray(payload)) throw bad("malformed sessions");
+          const out: SnapshotSession[] = payload.map((s: unknown) => {
+            if (!Array.isArray(s) || !isLong(s[0]) || !isInt(s[1])) throw bad("malformed session");
+            return { id: big(s[0]), timeout: s[1] };
+          });
+          counts.sessions += out.length;
+          yield { type: "sessions", sessions: out };
+          break;
+        }
+        case TAG.acls: {
+          if (!Array.isArray(payload)) throw bad("malformed ACL table");
+          const out: SnapshotAcl[] = payload.map((a: unknown) => {
+            if (!Array.isArray(a) || !isLong(a[0]) || !Array.isArray(a[1])) throw bad("malformed ACL entry");
+            return {
+              ref: big(a[0]),
+              acl: a[1].map((x: unknown) => {
+                if (!Array.isArray(x) || !isInt(x[0]) || typeof x[1] !== "string" || typeof x[2] !== "string") {
+                  throw bad("malformed ACL");
+                }
+                return { perms: x[0], id: { scheme: x[1], id: x[2] } };
+              }),
+            };
+          });
+          counts.acls += out.length;
+          yield { type: "acls", acls: out };
+          break;
+        }
+        case TAG.nodes: {
+          if (!Array.isArray(payload)) throw bad("malformed nodes");
+          const out: SnapshotNode[] = new Array(payload.length);
+          for (let i = 0; i < payload.length; i++) {
+            const n = payload[i] as unknown[];
+            if (
+              !Array.isArray(n) ||
+              n.length !== 12 ||
+              typeof n[0] !== "string" ||
+              !(n[1] === null || n[1] instanceof Uint8Array) ||
+              !isLong(n[2]) || !isLong(n[3]) || !isLong(n[4]) || !isLong(n[5]) || !isLong(n[6]) ||
+              !isInt(n[7]) || !isInt(n[8]) || !isInt(n[9]) || !isLong(n[10]) || !isLong(n[11])
+            ) {
+              throw bad("malformed node");
+            }
+            out[i] = {
+              path: n[0],
+              data: n[1] === null ? null : Buffer.from(n[1] as Uint8Array),
+              aclRef: big(n[2]),
+              stat: {
+                czxid: big(n[3]),
+                mzxid: big(n[4]),
+                ctime: big(n[5]),
+                mtime: big(n[6]),
+                version: n[7],
+                cversion: n[8],
+                aversion: n[9],
+                ephemeralOwner: big(n[10]),
+                pzxid: big(n[11]),
+              },
+            };
+          }
+          counts.nodes += out.length;
+          yield { type: "nodes", nodes: out };
+          break;
+        }
+        case TAG.footer:
+          footer = payload as typeof footer;
+          if (!footer || typeof footer !== "object") throw bad("malformed footer");
+          break;
+      }
+    }
+    if (!footer) throw new SnapshotCorruptionError(path, bodyLen, "no footer (truncated)");
+    if (footer.sessions !== counts.sessions || footer.acls !== counts.acls || footer.nodes !== counts.nodes) {
+      throw new SnapshotCorruptionError(path, bodyLen, "record counts do not match the footer");
+    }
+    if (fed !== bodyLen) throw new SnapshotCorruptionError(path, fed, "trailing bytes after the footer");
+    if (!hash.digest().equals(trailer.subarray(SEAL.length))) {
+      throw new SnapshotCorruptionError(path, bodyLen, "checksum mismatch");
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+export interface LoadedSnapshot {
+  header: SnapshotHeader;
+  sessions: SnapshotSession[];
+  acls: SnapshotAcl[];
+  nodes: SnapshotNode[];
+}
+
+/** Reads a whole snapshot into memory (small trees, tests); large trees should consume readSnapshotRecords. */
+export async function readSnapshot(storage: Storage, path: string, opts: ReadSnapshotOptions = {}): Promise<LoadedSnapshot> {
+  const out: LoadedSnapshot = { header: { zxid: 0n, time: 0n }, sessions: [], acls: [], nodes: [] };
+  for await (const r of readSnapshotRecords(storage, path, opts)) {
+    if (r.type === "header") out.header = r.header;
+    else if (r.type === "sessions") out.sessions.push(...r.sessions);
+    else if (r.type === "acls") out.acls.push(...r.acls);
+    else for (const n of r.nodes) out.nodes.push(n);
+  }
+  return out;
+}
+
+/** Checks a snapshot completely (structure, counts, checksum) without keeping it; returns its header. */
+export async function verifySnapshot(storage: Storage, path: string, opts: ReadSnapshotOptions = {}): Promise<SnapshotHeader> {
+  let header: SnapshotHeader | undefined;
+  for await (const r of readSnapshotRecords(storage, path, opts)) if (r.type === "header") header = r.header;
+  return header!;
+}
+
+export interface SnapshotFile {
+  path: string;
+  name: string;
+  zxid: bigint;
+}
+
+/** `snapshot.<hex>` files of `<dataDir>/version-2`, newest (highest zxid) first. */
+export async function listSnapshots(storage: Storage, dataDir: string): Promise<SnapshotFile[]> {
+  const dir = joinPath(dataDir, VERSION_DIR);
+  const out: SnapshotFile[] = [];
+  for (const name of await storage.list(dir)) {
+    const zxid = zxidFromName(name, "snapshot");
+    if (zxid !== undefined) out.push({ path: joinPath(dir, name), name, zxid });
+  }
+  return out.sort((a, b) => (a.zxid > b.zxid ? -1 : a.zxid < b.zxid ? 1 : 0));
+}
+
+export interface NewestSnapshot extends SnapshotFile {
+  header: SnapshotHeader;
+  /** Newer snapshots that failed verification, with why. */
+  rejected: Array<{ path: string; error: SnapshotCorruptionError }>;
+}
+
+/**
+ * The newest snapshot that verifies completely, falling back to older ones (as ZooKeeper's
+ * findNValidSnapshots); undefined if none is valid. Storage errors propagate.
+ */
+export async function findNewestValidSnapshot(storage: Storage, dataDir: string): Promise<NewestSnapshot | undefined> {
+  const rejected: NewestSnapshot["rejected"] = [];
+  for (const f of await listSnapshots(storage, dataDir)) {
+    try {
+      const header = await verifySnapshot(storage, f.path);
+      if (header.zxid !== f.zxid) {
+        throw new SnapshotCorruptionError(f.path, 0, `header zxid 0x${header.zxid.toString(16)} does not match the file name`);
+      }
+      return { ...f, header, rejected };
+    } catch (e) {
+      if (!(e instanceof SnapshotCorruptionError)) throw e;
+      rejected.push({ path: f.path, error: e });
+    }
+  }
+  return undefined;
+}
