@@ -197,6 +197,8 @@ export class NioConnection implements ServerConnection {
   }
 
   pause(reason: PauseReason): void {
+    // A closing connection keeps reading (and discarding) so that the peer's FIN is seen.
+    if (this.state === "closing" || this.state === "closed") return;
     this.paused.add(reason);
     this.socket.pause();
   }
