@@ -105,6 +105,21 @@ describe("sessions", () => {
     expect(c.conn.closed).not.toBeNull();
   });
 
+  it("restored sessions can reconnect and expire", () => {
+    const a = makeServer({}, { seed: 9 });
+    const c = new TestClient(a.server);
+    const passwd = c.connectResponse!.passwd!;
+    const b = makeServer({}, { seed: 9 }); // same secret, as a restarted server with the same random source
+    b.server.restoreSession(c.sessionId, 30000);
+    const again = new TestClient(b.server, { sessionId: c.sessionId, passwd });
+    expect(again.connectResponse?.sessionId).toBe(c.sessionId);
+    again.conn.close("gone");
+    b.server.connectionClosed(again.conn);
+    b.clock.advance(40000);
+    const late = new TestClient(b.server, { sessionId: c.sessionId, passwd });
+    expect(late.connectResponse?.sessionId).toBe(0n);
+  });
+
   it("closeSession replies then closes, deleting ephemerals", () => {
     const { server, tree } = makeServer();
     const c = new TestClient(server);

@@ -455,6 +455,14 @@ export class ZooKeeperServer {
     return this.tree.lastProcessedZxid;
   }
 
+  /**
+   * Tracks a session restored from disk (snapshot sessions, or createSession txns replayed from the log) so
+   * that its client can reconnect or it can expire. Call before start().
+   */
+  restoreSession(id: bigint, timeout: number): void {
+    if (this.tracker.get(id) === undefined) this.tracker.add(id, timeout, this.clock.monotonic());
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
