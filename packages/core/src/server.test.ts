@@ -105,11 +105,17 @@ describe("sessions", () => {
     expect(c.conn.closed).not.toBeNull();
   });
 
-  it("restored sessions can reconnect and expire", () => {
-    const a = makeServer({}, { seed: 9 });
+  it("restored sessions can reconnect (same secret) and expire", () => {
+    const secret = Buffer.alloc(32, 7);
+    const a = makeServer({ sessionSecret: secret });
     const c = new TestClient(a.server);
     const passwd = c.connectResponse!.passwd!;
-    const b = makeServer({}, { seed: 9 }); // same secret, as a restarted server with the same random source
+    // another secret: the password does not check
+    const other = makeServer({ sessionSecret: Buffer.alloc(32, 8) });
+    other.server.restoreSession(c.sessionId, 30000);
+    expect(new TestClient(other.server, { sessionId: c.sessionId, passwd }).connectResponse?.sessionId).toBe(0n);
+    // a restarted server given the persisted secret
+    const b = makeServer({ sessionSecret: secret });
     b.server.restoreSession(c.sessionId, 30000);
     const again = new TestClient(b.server, { sessionId: c.sessionId, passwd });
     expect(again.connectResponse?.sessionId).toBe(c.sessionId);

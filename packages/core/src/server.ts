@@ -91,6 +91,11 @@ export interface ServerInit {
   digestEnabled?: boolean;
   /** Server id used in session ids (1 when standalone). */
   serverId?: number;
+  /**
+   * Secret the session passwords derive from. Default: 32 bytes from the injected Random. Persist it and pass it
+   * back after a restart so that clients of restored sessions can reconnect.
+   */
+  sessionSecret?: Buffer;
   /** The effective configuration as key/value pairs (for the `conf` 4lw). */
   config?: Record<string, string>;
   version?: string;
@@ -441,7 +446,7 @@ export class ZooKeeperServer {
       this.tickTime,
       this.clock.monotonic(),
       initialSessionId(this.clock.now(), BigInt(init.serverId ?? 1)),
-      components.random.bytes(32),
+      init.sessionSecret ?? components.random.bytes(32),
     );
     this.info = this.makeInfo();
   }
