@@ -1,5 +1,5 @@
 import * as os from "node:os";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { MNTR_KEYS } from "./mntr-keys.js";
 import { val, type ConnectionInfoView, type ServerInfoView } from "./types.js";
 
@@ -344,6 +344,15 @@ function formatEnvi(info: ServerInfoView): string {
   return "Environment:\n" + lines.map(([k, v]) => `${k}=${v}\n`).join("");
 }
 
+function maxFds(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function openFds(): number {
   try {
     return readdirSync("/proc/self/fd").length;
@@ -376,7 +385,7 @@ function formatMntr(ctx: FourLetterContext): string {
     zk_auth_failed_count: info.authFailedCount !== undefined ? val(info.authFailedCount, info) : 0,
     zk_min_latency: ms(lat.min),
     zk_max_latency: ms(lat.max),
-    zk_max_file_descriptor_count: 0,
+    zk_max_file_descriptor_count: maxFds(),
     zk_approximate_data_size: info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : 0,
     zk_open_file_descriptor_count: openFds(),
     zk_uptime: Math.max(0, ctx.now() - ctx.stats.startedAt),

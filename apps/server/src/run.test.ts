@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateRequest, GetDataRequest, encode } from "@zkts/jute";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseConfig } from "./config.js";
+import { createJsonLogger } from "./logger.js";
+import { runStandalone } from "./run.js";
+import { RawSession, fourLetter } from "./test-helpers.js";
+import { PassThrough } from "node:stream";
+
+const dir = mkdtempSync(join(tmpdir(), "zkts-run-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("runStandalone: real core behind nio-cnxn", () => {
+  it("four-letter words see the core's sessions, watches and config", async () => {
+    const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\n4lw.commands.whitelist=*\n`);
+    const server = await runStandalone(cfg, { logger: createJsonLogger({ level: "error", stream: new PassThrough() }) });
+    try {
+      const { s, resp } = await RawSession.open(server.port);
+      const sid = resp.sessionId;
+      const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+      expect((await s.request(1, 1, encode(CreateRequest, { path: "/a", data: Buffer.from("x"), acl, flags: 0 }))).header.err).toBe(0);
+      expect((await s.request(2, 1, encode(CreateRequest, { path: "/e", data: Buffer.alloc(0), acl, flags: 1 }))).header.err).toBe(0);
+      expect((await s.request(3, 4, encode(GetDataRequest, { path: "/a", watch: true }))).header.err).toBe(0);
+
+      const hexSid = sid.toString(16);
+      const cons = await fourLetter(server.port, "cons");
+      expect(cons).toMatch(new RegExp(`^ /127\\.0\\.0\\.1:\\d+\\[1\\]\\(queued=0,recved=4,sent=4,sid=0x${hexSid},lop=GETD,est=\\d+,to=10000,lcxid=0x3,lzxid=0x\\w+,lresp=\\d+,llat=\\d+,minlat=\\d+,avglat=\\d+,maxlat=\\d+\\)$`, "m"));
+      expect(await fourLetter(server.port, "wchc")).toBe(`0x${hexSid}\n\t/a\n\n`);
+      expect(await fourLetter(server.port, "wchp")).toBe(`/a\n\t0x${hexSid}\n\n`);
+      expect(await fourLetter(server.port, "wchs")).toBe("1 connections watching 1 paths\nTotal watches:1\n");
+      const dump = await fourLetter(server.port, "dump");
+      expect(dump).toContain(`Sessions with Ephemerals (1):\n0x${hexSid}:\n\t/e\n`);
+      const conf = await fourLetter(server.port, "conf");
+      expect(conf).toContain(`clientPort=${server.port}\n`);
+      expect(conf).toContain("maxSessionTimeout=40000\n");
+      const mntr = new Map((await fourLetter(server.port, "mntr")).trimEnd().split("\n").map((l) => l.split("\t") as [string, string]));
+      expect(mntr.get("zk_server_state")).toBe("standalone");
+      expect(mntr.get("zk_ephemerals_count")).toBe("1");
+      expect(mntr.get("zk_global_sessions")).toBe("1");
+      expect(mntr.get("zk_watch_count")).toBe("1");
+      const srvr = await fourLetter(server.port, "srvr");
+      expect(srvr).toMatch(/\nConnections: 2\nOutstanding: 0\nZxid: 0x3\nMode: standalone\nNode count: 6\n$/);
+      const closed = new Promise<void>((r) => s.socket.on("close", () => r()));
+      await server.shutdown();
+      await closed;
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it("refuses ensembles", async () => {
+    const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\nserver.1=a:1:2\n`);
+    await expect(runStandalone(cfg, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/ensembles come later/);
+  });
+});
