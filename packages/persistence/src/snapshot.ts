@@ -61,7 +61,7 @@ export interface SnapshotSource {
 export interface WriteSnapshotOptions {
   /** Nodes per msgpack chunk (default 512). */
   nodesPerChunk?: number;
-  /** Yield to the event loop after encoding this many nodes (default 2000). */
+  /** Yield to the event loop after encoding this many nodes (default 250). */
   yieldEvery?: number;
   /** Bytes buffered before each write (default 1 MiB). */
   bufferSize?: number;
@@ -147,7 +147,7 @@ export async function writeSnapshot(
   const path = joinPath(dir, name);
   const tmp = joinPath(dir, `tmp.${name}`);
   const perChunk = opts.nodesPerChunk ?? 512;
-  const yieldEvery = opts.yieldEvery ?? 2000;
+  const yieldEvery = opts.yieldEvery ?? 250;
   const enc = encoder();
   const file = await storage.open(tmp, "create");
   let closed = false;
@@ -220,7 +220,7 @@ export type SnapshotRecord =
   | { type: "nodes"; nodes: SnapshotNode[] };
 
 export interface ReadSnapshotOptions {
-  /** Read size (default 1 MiB). */
+  /** Read size (default 128 KiB: each read's bytes are decoded without yielding to the event loop). */
   chunkSize?: number;
 }
 
@@ -249,7 +249,7 @@ export async function* readSnapshotRecords(
       throw new SnapshotCorruptionError(path, bodyLen, "missing end seal (incomplete or not a zkts snapshot)");
     }
     const hash = createHash("sha256");
-    const chunk = opts.chunkSize ?? 1 << 20;
+    const chunk = opts.chunkSize ?? 128 * 1024;
     let fed = 0;
     async function* body(): AsyncGenerator<Uint8Array> {
       while (fed < bodyLen) {
