@@ -136,6 +136,14 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGHUP", () => logger.info("SIGHUP ignored"));
+  process.on("uncaughtException", (e) => {
+    logger.error("fatal: uncaught exception", { error: e, stack: e.stack });
+    void logger.close().finally(() => process.exit(1));
+  });
+  process.on("unhandledRejection", (e) => {
+    logger.error("fatal: unhandled promise rejection", { error: e });
+    void logger.close().finally(() => process.exit(1));
+  });
 }
 
 await main();

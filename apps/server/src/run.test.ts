@@ -50,6 +50,48 @@ describe("runStandalone: real core behind nio-cnxn", () => {
     }
   });
 
+  it("garbage from many clients never takes the server down", async () => {
+    const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\n4lw.commands.whitelist=ruok\njute.maxbuffer=4096\n`);
+    const server = await runStandalone(cfg, { logger: createJsonLogger({ level: "error", stream: new PassThrough() }) });
+    // deterministic pseudo-random bytes (xorshift32)
+    let x = 0x9e3779b9;
+    const rnd = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
+    const { connect } = await import("node:net");
+    try {
+      for (let round = 0; round < 40; round++) {
+        const sock = connect({ port: server.port, host: "127.0.0.1" });
+        sock.on("error", () => {});
+        await new Promise<void>((r) => sock.once("connect", () => r()));
+        // a plausible frame header with a random body, or raw noise
+        if (round % 2 === 0) {
+          const body = bytes(Math.floor(rnd() * 200));
+          const h = Buffer.alloc(4);
+          h.writeInt32BE(body.length);
+          sock.write(Buffer.concat([h, body]));
+          const h2 = Buffer.alloc(4);
+          const body2 = bytes(Math.floor(rnd() * 64));
+          h2.writeInt32BE(body2.length);
+          sock.write(Buffer.concat([h2, body2]));
+        } else {
+          sock.write(bytes(1 + Math.floor(rnd() * 300)));
+        }
+        await new Promise((r) => setTimeout(r, 5));
+        sock.destroy();
+      }
+      expect(await fourLetter(server.port, "ruok")).toBe("imok");
+      const { resp } = await RawSession.open(server.port);
+      expect(resp.sessionId).not.toBe(0n);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
   it("refuses ensembles", async () => {
     const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\nserver.1=a:1:2\n`);
     await expect(runStandalone(cfg, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/ensembles come later/);
