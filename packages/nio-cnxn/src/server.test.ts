@@ -221,6 +221,32 @@ describe("limits", () => {
     await fine.until(() => fine.frames.length === 2);
   });
 
+  it("a slow reader that catches up is resumed after 'drain' and gets every response", async () => {
+    const core = new FakeCore();
+    const chunk = Buffer.alloc(256 * 1024, 2);
+    core.onPacket = (conn) => conn.send(chunk);
+    const srv = await startRaw(core);
+    const c = await RawClient.connect(srv.port);
+    c.socket.pause();
+    c.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 1);
+    const conn = [...srv.connections][0]!;
+    let sent = 0;
+    while (!conn.readPaused) {
+      c.sendFrame(Buffer.from("req"));
+      sent++;
+      if (sent > 2000) throw new Error("server never applied back-pressure");
+      await sleep(2);
+    }
+    for (let i = 0; i < 10; i++) c.sendFrame(Buffer.from("more"));
+    sent += 10;
+    c.socket.resume();
+    await c.until(() => c.frames.length === sent + 1, 20000);
+    expect(conn.readPaused).toBe(false);
+    expect(core.packets.length).toBe(sent);
+    expect(srv.stats.slowConsumersClosed).toBe(0);
+  });
+
   it("pauses every socket above globalOutstandingLimit and resumes on onOutstandingDrained", async () => {
     const core = new FakeCore();
     core.onPacket = () => {
