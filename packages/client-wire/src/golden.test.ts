@@ -46,16 +46,7 @@ const fixtures: Array<{ file: string; fixture: Fixture }> = readdirSync(GOLDEN_D
  * Frames real clients send that this package cannot round-trip yet: a failure in `file` whose message matches
  * `match` is tolerated. Each gap must still occur (so it is removed once fixed); every other frame must round-trip.
  */
-const KNOWN_GAPS: Array<{ file: string; match: RegExp; reason: string }> = [
-  {
-    // kazoo writes an empty string as a null ustring (length -1), so CREATOR_ALL_ACL's Id("auth", "") goes out
-    // with id = null; Apache ZooKeeper accepts it (the create succeeds), but @zkts/jute's Id.id is a non-null
-    // ustring.
-    file: "kazoo-auth.json",
-    match: /CreateRequest\.acl\[\d+\] > ACL\.id > Id\.id .*null ustring/,
-    reason: "kazoo sends Id.id as a null ustring (CREATOR_ALL_ACL)",
-  },
-];
+const KNOWN_GAPS: Array<{ file: string; match: RegExp; reason: string }> = [];
 const isKnownGap = (file: string, message: string) =>
   KNOWN_GAPS.some((g) => g.file === file && g.match.test(message));
 

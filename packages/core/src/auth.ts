@@ -85,8 +85,8 @@ export function isKnownScheme(scheme: string): boolean {
 
 /** The user name whoAmI reports for an id ("" for schemes without a provider, e.g. super). */
 export function userOf(id: Id): string {
-  if (id.scheme === "digest") return id.id.split(":")[0] ?? "";
-  if (id.scheme === "ip") return id.id;
+  if (id.scheme === "digest") return (id.id ?? "").split(":")[0] ?? "";
+  if (id.scheme === "ip") return id.id ?? "";
   return "";
 }
 
@@ -102,7 +102,8 @@ export function fixupACL(path: string, authInfo: readonly Id[], acls: readonly A
   if (uniq.length === 0) throw new CoreError(ErrorCodes.INVALIDACL, path);
   const out: ACL[] = [];
   for (const a of uniq) {
-    const { scheme, id } = a.id;
+    const scheme = a.id.scheme;
+    const id = a.id.id ?? "";
     if (scheme === "world" && id === "anyone") {
       out.push(a);
     } else if (scheme === "auth") {
@@ -148,7 +149,7 @@ export function checkACL(
     if (!isKnownScheme(a.id.scheme)) continue;
     for (const authId of ids) {
       if (authId.scheme !== a.id.scheme) continue;
-      if (a.id.scheme === "digest" ? authId.id === a.id.id : ipMatches(authId.id, a.id.id)) return;
+      if (a.id.scheme === "digest" ? authId.id === a.id.id : ipMatches(authId.id ?? "", a.id.id ?? "")) return;
     }
   }
   throw new CoreError(ErrorCodes.NOAUTH, path);

@@ -1278,7 +1278,7 @@ export class ZooKeeperServer {
           return { codec: codec(r.type), value: { acl: [...acl], stat } };
         }
         const redacted = acl.map((a) =>
-          a.id.scheme === "digest" ? { perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id.replace(/:.*/s, ":x") } } : a,
+          a.id.scheme === "digest" ? { perms: a.perms, id: { scheme: a.id.scheme, id: (a.id.id ?? "").replace(/:.*/s, ":x") } } : a,
         );
         return { codec: codec(r.type), value: { acl: redacted, stat } };
       }

@@ -140,7 +140,7 @@ export function ipMatches(id: string, aclExpr: string): boolean {
 /** Does an authenticated id match an ACL entry's id (same scheme, provider-specific match)? */
 export function idMatches(authId: Id, aclId: Id): boolean {
   if (authId.scheme !== aclId.scheme) return false;
-  if (aclId.scheme === "ip") return ipMatches(authId.id, aclId.id);
+  if (aclId.scheme === "ip") return ipMatches(authId.id ?? "", aclId.id ?? "");
   return authId.id === aclId.id;
 }
 

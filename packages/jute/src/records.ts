@@ -17,7 +17,8 @@ import {
 } from "./codec.js";
 
 // ---- org.apache.zookeeper.data ----
-export const Id = defineRecord("Id", { scheme: ustring, id: ustring });
+/** `id` may be null on the wire: kazoo sends the auth id "" as a null ustring, and ZooKeeper accepts it. */
+export const Id = defineRecord("Id", { scheme: ustring, id: ustringOrNull });
 export type Id = Infer<typeof Id>;
 
 export const ACL = defineRecord("ACL", { perms: int, id: Id });
