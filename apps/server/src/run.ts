@@ -86,7 +86,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       containerCheckIntervalMs: cfg.containerCheckIntervalMs,
       maxBuffer: cfg.juteMaxBuffer,
       digestEnabled: cfg.digestEnabled,
-      serverId: 0,
+      // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
+      serverId: 1,
       config: conf,
     },
     { clock, random: cryptoRandom, logger: log, tree },
