@@ -1,8 +1,8 @@
 /**
  * Normalisation of client results: only what must differ between two servers is rewritten.
  *
- * - zxids (czxid, mzxid, pzxid, zxid keys; `cZxid = 0x..` lines) become "Z+n", relative to the first positive zxid
- *   seen in the scenario's output (0 and -1 stay as they are: they are not server history).
+ * - zxids (czxid, mzxid, pzxid, zxid keys; `cZxid = 0x..` lines) become "Z+n", relative to the smallest positive
+ *   zxid in the scenario's output (0 and -1 stay as they are: they are not server history).
  * - ctime/mtime become "T" (0 stays 0: the /zookeeper nodes have no creation time).
  * - session ids become "S1", "S2", ... in order of first appearance: first the ids the client reported when it
  *   connected, then any other session-looking ephemeralOwner. 0, the container owner 0x8000000000000000 and TTL
@@ -41,14 +41,21 @@ export class Normaliser {
     return v === 0 || v === "0" ? 0 : "T";
   }
 
+  /** Makes `z` the zxid base if it is the smallest positive zxid seen so far (call before rewriting). */
+  seeZxid(v: bigint | number | string): void {
+    const z = typeof v === "bigint" ? v : typeof v === "number" ? BigInt(v) : parseLong(v);
+    if (z > 0n && (this.zxidBase === undefined || z < this.zxidBase)) this.zxidBase = z;
+  }
+
   /** Rewrites a JSON value (kazoo / node-zookeeper-client results). */
   json(value: unknown): unknown {
-    // First pass: sessions reported at connect, in step order.
+    // First pass: sessions reported at connect, in step order, and the smallest zxid.
     const collect = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(collect);
       else if (v !== null && typeof v === "object") {
         for (const [k, x] of Object.entries(v)) {
           if (k === "session" && typeof x === "string") this.session(x);
+          else if (ZXID_KEYS.has(k) && (typeof x === "number" || typeof x === "string")) this.seeZxid(x);
           else collect(x);
         }
       }
@@ -59,7 +66,7 @@ export class Normaliser {
       if (v === null || typeof v !== "object") return v;
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
-        if ((k === "czxid" || k === "mzxid" || k === "pzxid" || k === "zxid") && (typeof x === "number" || typeof x === "string"))
+        if (ZXID_KEYS.has(k) && (typeof x === "number" || typeof x === "string"))
           out[k] = this.zxid(x);
         else if ((k === "ctime" || k === "mtime") && (typeof x === "number" || typeof x === "string")) out[k] = this.time(x);
         else if ((k === "ephemeralOwner" || k === "session") && typeof x === "string") out[k] = this.owner(x);
@@ -68,6 +75,24 @@ export class Normaliser {
       return out;
     };
     return walk(value);
+  }
+
+  /** Rewrites zkCli.sh output lines (zxids relative to the smallest one in `all`). */
+  zkCliLines(groups: string[][]): string[][] {
+    for (const l of groups.flat()) {
+      const m = /^(?:cZxid|mZxid|pZxid) = (0x[0-9a-fA-F]+)$/.exec(l);
+      if (m) this.seeZxid(m[1]!);
+    }
+    return groups.map((g) => g.map((l) => this.zkCliLine(l)));
+  }
+
+  /** Rewrites cli_mt output lines (zxids relative to the smallest one in `all`). */
+  cliMtLines(groups: string[][]): string[][] {
+    for (const l of groups.flat()) {
+      const m = /^\s*(?:czxid|mzxid|pzxid)=([0-9a-fA-F]+)$/.exec(l);
+      if (m) this.seeZxid("0x" + m[1]);
+    }
+    return groups.map((g) => g.map((l) => this.cliMtLine(l)));
   }
 
   /** Rewrites one line of zkCli.sh output. */
@@ -96,6 +121,8 @@ export class Normaliser {
     return line;
   }
 }
+
+const ZXID_KEYS = new Set(["czxid", "mzxid", "pzxid", "zxid"]);
 
 function parseLong(s: string): bigint {
   const t = s.trim();

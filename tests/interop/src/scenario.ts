@@ -72,16 +72,17 @@ export async function diffZkCli(
     runZkCli(pair.subject.connectString + chroot, commands),
   ]);
   const norm = (r: { outputs: string[][]; events: string[] }) => {
-    const n = new Normaliser();
+    const groups = new Normaliser().zkCliLines(r.outputs);
     return {
-      outputs: r.outputs.map((lines, i) => ({ cmd: i === 0 ? "(connect)" : commands[i - 1], lines: lines.map((l) => n.zkCliLine(l)) })),
+      // Group i is what command i printed (group 0 also holds the connection banner's leftovers).
+      outputs: groups.map((lines, i) => ({ cmd: commands[i] ?? "quit", lines })),
       events: r.events,
     };
   };
   const nref = norm(ref);
   const nsub = norm(sub);
   for (const [i, lines] of Object.entries(opts.expect ?? {})) {
-    expect({ cmd: commands[Number(i)], lines: nref.outputs[Number(i) + 1]?.lines }).toEqual({ cmd: commands[Number(i)], lines });
+    expect(nref.outputs[Number(i)]).toEqual({ cmd: commands[Number(i)], lines });
   }
   expect(nsub).toEqual(nref);
 }
@@ -97,10 +98,9 @@ export async function diffCliMt(
     runCliMt(pair.subject.connectString, commands),
   ]);
   const norm = (r: { outputs: string[][] }) => {
-    const n = new Normaliser();
-    return r.outputs.map((lines, i) => ({
+    return new Normaliser().cliMtLines(r.outputs).map((lines, i) => ({
       cmd: i === 0 ? "(connect)" : i > commands.length ? "quit" : commands[i - 1]!.cmd,
-      lines: sortChildBlocks(lines.map((l) => n.cliMtLine(l))),
+      lines: sortChildBlocks(lines),
     }));
   };
   const nref = norm(ref);

@@ -47,11 +47,14 @@ export async function startPair(opts: PairOptions = {}): Promise<ServerPair> {
   for (const [k, v] of Object.entries(config)) if (v === "") delete config[k];
   const withSuper = opts.superDigest ?? true;
   const kind = subjectKind();
-  const startRef = () =>
-    startReferenceZooKeeper({
-      config,
-      systemProperties: withSuper ? { "zookeeper.DigestAuthenticationProvider.superDigest": SUPER_DIGEST } : {},
-    });
+  // ZooKeeper reads the container/TTL reaper interval only as a JVM system property (a zoo.cfg key would become
+  // zookeeper.znode.container.checkIntervalMs); zkts reads it from zoo.cfg.
+  const refProps: Record<string, string> = {};
+  if (withSuper) refProps["zookeeper.DigestAuthenticationProvider.superDigest"] = SUPER_DIGEST;
+  for (const k of ["znode.container.checkIntervalMs", "znode.container.maxPerMinute"]) {
+    if (config[k] !== undefined) refProps[k] = config[k]!;
+  }
+  const startRef = () => startReferenceZooKeeper({ config, systemProperties: refProps });
   const startSubject = () =>
     kind === "zkts"
       ? startZkts({

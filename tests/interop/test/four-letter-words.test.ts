@@ -1,0 +1,86 @@
+import { describe, expect } from "vitest";
+import { fourLetter } from "@zkts/testkit";
+import { usePair, scenario } from "../src/scenario.js";
+import { runKazoo } from "../src/clients.js";
+
+const WORDS = ["ruok", "isro", "srvr", "stat", "conf", "envi", "mntr", "cons", "wchs", "wchc", "wchp", "dump", "dirs", "crst", "srst", "gtmk", "hash"];
+
+/**
+ * The structure of a 4lw answer: lines with their values replaced, so what is compared is the set of keys and the
+ * shape of each line. Values that must not depend on the server build (ruok, isro, Mode, ...) stay.
+ */
+export function structure(word: string, text: string): string[] {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const v = (l: string) =>
+    l
+      .replace(/0x[0-9a-f]+/gi, "<hex>")
+      .replace(/\/127\.0\.0\.1:\d+/g, "/127.0.0.1:<port>")
+      .replace(/\d+(\.\d+)?/g, "<n>");
+  switch (word) {
+    case "ruok":
+    case "isro":
+      return lines;
+    case "mntr":
+      return lines.map((l) => l.split("\t")[0]!).sort();
+    case "conf":
+    case "envi":
+      return lines.map((l) => (l.includes("=") ? l.slice(0, l.indexOf("=")) : v(l))).sort();
+    case "cons":
+      // One line per connection, in no particular order.
+      return lines.map(v).sort();
+    case "srvr":
+    case "stat":
+      return lines.map((l) => (l.startsWith("Mode:") ? l : /^[A-Za-z ]+:/.test(l) ? l.slice(0, l.indexOf(":") + 1) : v(l)));
+    default:
+      return lines.map(v);
+  }
+}
+
+describe("four-letter words", () => {
+  const pair = usePair();
+
+  // Both servers get the same state (a node, an ephemeral, watches held by a live session) and are asked every
+  // word once while that session is open; each word is then its own scenario.
+  let answers: Promise<{ ref: Record<string, string[]>; sub: Record<string, string[]> }> | undefined;
+  const gather = () => {
+    const steps = [
+      { op: "connect", s: "a" },
+      { op: "create", s: "a", path: "/fl", data: "x" },
+      { op: "create", s: "a", path: "/fl/e", ephemeral: true },
+      { op: "get", s: "a", path: "/fl", watch: true },
+      { op: "get_children", s: "a", path: "/fl", watch: true },
+      { op: "sleep", ms: 2500 },
+    ];
+    const ask = async (port: number) => {
+      const out: Record<string, string[]> = {};
+      for (const w of WORDS) out[w] = structure(w, await fourLetter(port, w));
+      return out;
+    };
+    const run = async (connectString: string, port: number) => {
+      const driver = runKazoo(connectString, steps);
+      await new Promise((r) => setTimeout(r, 1500));
+      const got = await ask(port);
+      await driver;
+      return got;
+    };
+    const p = pair();
+    answers ??= Promise.all([run(p.reference.connectString, p.reference.port), run(p.subject.connectString, p.subject.port)]).then(
+      ([ref, sub]) => ({ ref, sub }),
+    );
+    return answers;
+  };
+
+  for (const w of WORDS) {
+    scenario(`4lw/${w}`, async () => {
+      const { ref, sub } = await gather();
+      if (w === "ruok") expect(ref.ruok).toEqual(["imok"]);
+      expect({ word: w, lines: sub[w] }).toEqual({ word: w, lines: ref[w] });
+    });
+  }
+
+  scenario("4lw/not-whitelisted", async () => {
+    const p = pair();
+    const [ref, sub] = await Promise.all([fourLetter(p.reference.port, "xyzw"), fourLetter(p.subject.port, "xyzw")]);
+    expect(sub).toEqual(ref);
+  });
+});
