@@ -248,6 +248,8 @@ interface Request {
   ready: boolean;
   /** For createSession: the connect reply to send once applied. */
   connectTimeout?: number;
+  /** Set when the txn sink failed: the txn is neither applied nor acknowledged. */
+  sinkError?: unknown;
 }
 
 const CONTAINER_OWNER = -(1n << 63n);
@@ -420,6 +422,8 @@ export class ZooKeeperServer {
   private packetsSent = 0;
   private readonly latency = new Latency();
   private outstandingCount = 0;
+  private sinkFailures = 0;
+  private idleWaiters: Array<() => void> = [];
 
   onOutstandingDrained?: () => void;
   readonly info: ServerInfo;
@@ -480,8 +484,8 @@ export class ZooKeeperServer {
     if (this.expiryTimer !== undefined) this.clock.clearTimer(this.expiryTimer);
     if (this.reaperTimer !== undefined) this.clock.clearTimer(this.reaperTimer);
     this.expiryTimer = this.reaperTimer = undefined;
-    // wait for txns already handed to the sink
-    for (let i = 0; i < 1000 && this.queue.length > 0; i++) await new Promise<void>((r) => queueMicrotask(r));
+    // wait for txns already handed to the sink (a sink always settles: durable or failed)
+    if (this.queue.length > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
     for (const cs of [...this.conns.values()]) this.closeConn(cs, "server shutdown");
   }
 
@@ -667,7 +671,7 @@ export class ZooKeeperServer {
       try {
         p = this.sink(hdr, txn, () => encodeTxn(hdr, txn));
       } catch (e) {
-        this.logger.error("txn sink failed", { error: String(e) });
+        this.sinkFailed(r, e);
         p = undefined;
       }
       if (p !== undefined && typeof (p as Promise<void>).then === "function") {
@@ -677,16 +681,47 @@ export class ZooKeeperServer {
             this.drain();
           },
           (e: unknown) => {
-            this.logger.error("txn sink failed", { error: String(e) });
-            r.ready = true;
+            this.sinkFailed(r, e);
             this.drain();
           },
         );
         return;
       }
+      if (r.sinkError !== undefined) {
+        this.drain();
+        return;
+      }
     }
     r.ready = true;
     this.drain();
+  }
+
+  /**
+   * The txn could not be made durable (ENOSPC, EIO...): it is never applied nor acknowledged. The change records
+   * of this txn and of every later one are dropped: a sink that fails a txn fails every txn queued behind it
+   * too (the txn log rejects a failed batch and everything queued after it), so nothing prepared on top of them
+   * survives either. ZooKeeper's SyncRequestProcessor exits on such an IOException; we answer SYSTEMERROR.
+   */
+  private sinkFailed(r: Request, e: unknown): void {
+    if (this.sinkFailures++ === 0 || this.sinkFailures % 1000 === 0) {
+      this.logger.error("txn log write failed: the write is not acknowledged", {
+        zxid: r.hdr?.zxid.toString(16),
+        type: r.type,
+        session: r.sessionId.toString(16),
+        failures: this.sinkFailures,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+    r.sinkError = e;
+    r.ready = true;
+    const zxid = r.hdr!.zxid;
+    const kept = this.changes.filter((c) => c.zxid < zxid);
+    if (kept.length !== this.changes.length) {
+      this.changes.length = 0;
+      this.changes.push(...kept);
+      this.changesForPath.clear();
+      for (const c of kept) this.changesForPath.set(c.path, c);
+    }
   }
 
   private drain(): void {
@@ -703,6 +738,11 @@ export class ZooKeeperServer {
       }
     } finally {
       this.draining = false;
+    }
+    if (this.queue.length === 0 && this.idleWaiters.length > 0) {
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of ws) w();
     }
   }
 
@@ -1056,7 +1096,34 @@ export class ZooKeeperServer {
     return rc;
   }
 
+  /** A txn the sink failed: undo what prepare did to sessions, answer SYSTEMERROR (or close), apply nothing. */
+  private finishFailed(r: Request): void {
+    const now = this.clock.monotonic();
+    if (r.type === OpCode.closeSession) {
+      // the session lives on and expires (again) later, when the log may accept the closeSession
+      this.tracker.reopen(r.sessionId, now);
+    } else if (r.type === OpCode.createSession) {
+      this.tracker.remove(r.sessionId);
+      if (r.cs !== null && this.owners.get(r.sessionId) === r.cs) this.owners.delete(r.sessionId);
+    }
+    const cs = r.cs;
+    if (cs === null) return;
+    cs.outstanding--;
+    this.outstandingCount--;
+    if (this.outstandingCount === 0) this.onOutstandingDrained?.();
+    if (cs.closed) return;
+    if (r.type === OpCode.createSession || r.type === OpCode.closeSession) {
+      this.closeConn(cs, "txn log write failed");
+      return;
+    }
+    this.updateStats(cs, r, LAST_OP[r.type] ?? "NA", this.tree.lastProcessedZxid);
+    const out = new OutputArchive(16);
+    ReplyHeader.write(out, { xid: r.xid, zxid: this.tree.lastProcessedZxid, err: ErrorCode.SYSTEMERROR });
+    this.send(cs, out.toBuffer());
+  }
+
   private finish(r: Request): void {
+    if (r.sinkError !== undefined) return this.finishFailed(r);
     const rc = this.applyTxn(r);
     if (r.type === OpCode.closeSession && r.cs === null) {
       // expiry: close the session's connection, no reply

@@ -152,6 +152,14 @@ export class SessionTracker {
     if (s !== undefined) s.closing = true;
   }
 
+  /** Undoes setClosing/expiry (its closeSession could not be logged): the session expires again later. */
+  reopen(id: bigint, now: number): void {
+    const s = this.sessions.get(id);
+    if (s === undefined) return;
+    s.closing = false;
+    s.expiresAt = this.queue.update(id, s.timeout, now);
+  }
+
   remove(id: bigint): void {
     this.sessions.delete(id);
     this.queue.remove(id);
