@@ -53,7 +53,7 @@ import {
   type MultiRequest,
   type OpResult,
 } from "@zkts/client-wire";
-import { Perm, checkACL, fixupACL, generateDigest, hasPerm, userOf, type AclPolicy } from "./auth.js";
+import { Perm, addAuthId, checkACL, fixupACL, generateDigest, hasPerm, userOf, type AclPolicy } from "./auth.js";
 import type { Clock, Logger, Random, TimerHandle } from "./env.js";
 import { CoreError } from "./errors.js";
 import { isValidPath, parentOf } from "./path.js";
@@ -621,7 +621,7 @@ export class ZooKeeperServer {
   }
 
   private addAuth(cs: ConnState, id: Id): void {
-    if (!cs.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) cs.authInfo.push(id);
+    addAuthId(cs.authInfo, id);
   }
 
   private handleSasl(cs: ConnState, xid: number, body: Buffer): void {
@@ -1297,8 +1297,7 @@ export class ZooKeeperServer {
       case OpCode.exists: {
         const req = this.read<{ path: string; watch: boolean }>(r);
         if (req.path.includes("\0")) throw new CoreError(ErrorCode.BADARGUMENTS);
-        const n = this.tree.getNode(req.path);
-        if (n !== undefined) checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+        // ZooKeeper checks no ACL for exists: a node's Stat is visible to everyone.
         const stat = this.tree.exists(req.path, req.watch ? cs.watcher : undefined);
         if (stat === null) throw new CoreError(ErrorCode.NONODE, req.path);
         return { codec: codec(r.type), value: { stat } };

@@ -898,16 +898,17 @@ export class DataTree {
   }
 
   /**
-   * checkWatches: Children = one-shot child watch, Data = one-shot data/exist watch, Persistent,
-   * PersistentRecursive, Any = any watch of the watcher on the path.
+   * checkWatches, as ZooKeeper 3.8: Children = any watch in the child table (one-shot child watches and
+   * persistent watches), Data = any watch in the data table (one-shot data/exist, persistent, recursive),
+   * Any = either; Persistent and PersistentRecursive (3.9's types) match that mode only.
    */
   containsWatch(path: string, watcher: Watcher, type: number): boolean {
-    const S = WatchMode.STANDARD;
+    const ALL = WatchMode.STANDARD | WatchMode.PERSISTENT | WatchMode.PERSISTENT_RECURSIVE;
     switch (type) {
       case WatcherType.Children:
-        return this.childWatches.contains(path, watcher, S);
+        return this.childWatches.contains(path, watcher, ALL);
       case WatcherType.Data:
-        return this.dataWatches.contains(path, watcher, S);
+        return this.dataWatches.contains(path, watcher, ALL);
       case WatcherType.Persistent:
         return this.dataWatches.contains(path, watcher, WatchMode.PERSISTENT);
       case WatcherType.PersistentRecursive:
@@ -921,12 +922,12 @@ export class DataTree {
 
   /** removeWatches: removes what `type` names (see containsWatch); true when something was removed. */
   removeWatch(path: string, watcher: Watcher, type: number): boolean {
-    const S = WatchMode.STANDARD;
+    const ALL = WatchMode.STANDARD | WatchMode.PERSISTENT | WatchMode.PERSISTENT_RECURSIVE;
     switch (type) {
       case WatcherType.Children:
-        return this.childWatches.remove(path, watcher, S);
+        return this.childWatches.remove(path, watcher, ALL);
       case WatcherType.Data:
-        return this.dataWatches.remove(path, watcher, S);
+        return this.dataWatches.remove(path, watcher, ALL);
       case WatcherType.Persistent: {
         const a = this.childWatches.remove(path, watcher, WatchMode.PERSISTENT);
         const b = this.dataWatches.remove(path, watcher, WatchMode.PERSISTENT);

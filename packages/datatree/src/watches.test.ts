@@ -113,7 +113,7 @@ describe("persistent and persistent-recursive watches", () => {
     expect(root.take()).toEqual([`${E.NodeDataChanged} /r/a`]);
   });
 
-  it("a one-shot and a persistent watch on the same path coexist; each event is delivered once", () => {
+  it("the latest watch on a path replaces the mode, as ZooKeeper 3.8: a one-shot read after addWatch makes it one-shot", () => {
     const { t, d, w } = setup();
     d.create("/a");
     t.addWatch("/a", w, "persistent");
@@ -121,31 +121,40 @@ describe("persistent and persistent-recursive watches", () => {
     d.set("/a", "1");
     expect(w.take()).toEqual([`${E.NodeDataChanged} /a`]);
     expect(t.containsWatch("/a", w, WatcherType.Data)).toBe(false);
-    expect(t.containsWatch("/a", w, WatcherType.Persistent)).toBe(true);
     d.set("/a", "2");
-    expect(w.take()).toEqual([`${E.NodeDataChanged} /a`]);
+    expect(w.take()).toEqual([]);
+    // ...and a persistent watch set after a one-shot read stays persistent.
+    t.getData("/a", w);
+    t.addWatch("/a", w, "persistent");
+    d.set("/a", "3");
+    d.set("/a", "4");
+    expect(w.take()).toEqual([`${E.NodeDataChanged} /a`, `${E.NodeDataChanged} /a`]);
   });
 });
 
 describe("checkWatches / removeWatches / removeWatcher", () => {
-  it("by WatcherType", () => {
+  it("by WatcherType, as ZooKeeper 3.8: Data/Children match any mode in their table", () => {
     const { t, d, w } = setup();
     d.create("/a");
-    t.getData("/a", w);
-    t.getChildren("/a", w);
     t.addWatch("/a", w, "persistent");
-    t.addWatch("/a", w, "persistentRecursive");
-    expect(t.containsWatch("/a", w, WatcherType.Any)).toBe(true);
+    expect(t.containsWatch("/a", w, WatcherType.Data)).toBe(true);
+    expect(t.containsWatch("/a", w, WatcherType.Children)).toBe(true);
     expect(t.removeWatch("/a", w, WatcherType.Children)).toBe(true);
     expect(t.removeWatch("/a", w, WatcherType.Children)).toBe(false);
     expect(t.containsWatch("/a", w, WatcherType.Data)).toBe(true);
     expect(t.removeWatch("/a", w, WatcherType.Data)).toBe(true);
-    expect(t.removeWatch("/a", w, WatcherType.Persistent)).toBe(true);
-    expect(t.containsWatch("/a", w, WatcherType.Persistent)).toBe(false);
-    expect(t.containsWatch("/a", w, WatcherType.PersistentRecursive)).toBe(true);
+    expect(t.containsWatch("/a", w, WatcherType.Any)).toBe(false);
+    t.getData("/a", w);
+    t.getChildren("/a", w);
+    expect(t.containsWatch("/a", w, WatcherType.Any)).toBe(true);
     expect(t.removeWatch("/a", w, WatcherType.Any)).toBe(true);
     expect(t.containsWatch("/a", w, WatcherType.Any)).toBe(false);
     expect(t.removeWatch("/a", w, WatcherType.Any)).toBe(false);
+    t.addWatch("/a", w, "persistentRecursive");
+    expect(t.containsWatch("/a", w, WatcherType.Children)).toBe(false);
+    expect(t.containsWatch("/a", w, WatcherType.PersistentRecursive)).toBe(true);
+    expect(t.containsWatch("/a", w, WatcherType.Persistent)).toBe(false);
+    expect(t.removeWatch("/a", w, WatcherType.Data)).toBe(true);
     expect(t.removeWatch("/a", w, 42)).toBe(false);
     expect(t.watchCount()).toBe(0);
     d.set("/a", "x");

@@ -18,7 +18,7 @@ export interface Watcher {
   readonly sessionId: bigint;
 }
 
-/** Watch modes; a (path, watcher) pair may hold several at once. */
+/** Watch modes of a (path, watcher) pair (one at a time; bits so that queries can ask for several). */
 export const WatchMode = {
   STANDARD: 1,
   PERSISTENT: 2,
@@ -27,22 +27,24 @@ export const WatchMode = {
 export type WatchModeBits = number;
 
 /**
- * One watch table (ZooKeeper keeps two: data+exist watches and child watches). Modes per (path, watcher) are
- * a bit set, so a one-shot watch and a persistent one on the same path coexist (ZooKeeper 3.9's WatchStats).
+ * One watch table (ZooKeeper keeps two: data+exist watches and child watches). Each (path, watcher) pair holds one
+ * mode, and the latest watch set on the pair replaces it, as in ZooKeeper 3.8's WatcherModeManager: a one-shot
+ * getData watch set after addWatch(persistent) on the same path turns it into a one-shot watch.
  */
 export class WatchTable {
   private readonly byPath = new Map<string, Map<Watcher, WatchModeBits>>();
   private readonly byWatcher = new Map<Watcher, Set<string>>();
   private recursive = 0;
 
-  /** Adds `mode` for (path, watcher); false when it was already there. */
+  /** Sets (path, watcher) to `mode`, replacing any earlier mode; false when the pair was already watched. */
   add(path: string, watcher: Watcher, mode: WatchModeBits): boolean {
     let m = this.byPath.get(path);
     if (!m) this.byPath.set(path, (m = new Map()));
     const old = m.get(watcher) ?? 0;
-    if (old & mode) return false;
-    m.set(watcher, old | mode);
+    if (old & WatchMode.PERSISTENT_RECURSIVE) this.recursive--;
     if (mode & WatchMode.PERSISTENT_RECURSIVE) this.recursive++;
+    m.set(watcher, mode);
+    if (old !== 0) return false;
     let ps = this.byWatcher.get(watcher);
     if (!ps) this.byWatcher.set(watcher, (ps = new Set()));
     ps.add(path);
