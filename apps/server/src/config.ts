@@ -38,6 +38,8 @@ export interface ZkConfig {
   snapCount: number;
   /** KiB. */
   preAllocSize: number;
+  /** `forceSync` (zookeeper.forceSync): fdatasync the txn log before acknowledging; only "no" turns it off. */
+  forceSync: boolean;
   globalOutstandingLimit: number;
   electionAlg: number;
   servers: ServerSpec[];
@@ -102,6 +104,8 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "znode.container.checkIntervalMs",
   "snapCount",
   "preAllocSize",
+  "forceSync",
+  "zookeeper.forceSync",
   "globalOutstandingLimit",
   "DigestAuthenticationProvider.superDigest",
   "zookeeper.DigestAuthenticationProvider.superDigest",
@@ -336,6 +340,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     autopurgePurgeInterval: purgeInterval,
     snapCount: int("snapCount", 100000, "positive")!,
     preAllocSize: int("preAllocSize", 65536, "positive")!,
+    forceSync: systemProperties["zookeeper.forceSync"] !== "no",
     globalOutstandingLimit: int("globalOutstandingLimit", 1000, "any")!,
     electionAlg,
     servers: servers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),

@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { ZooKeeperServer, type Logger } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { startServer, type RunningServer } from "@zkts/nio-cnxn";
+import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 
@@ -22,6 +22,12 @@ export interface RunOptions {
   host?: string;
   /** Close connections that never send a connect request after this many ms. Default 10000. */
   connectTimeoutMs?: number;
+  /** Start even if the txn log is damaged mid-way or no snapshot is valid, losing what cannot be read. */
+  acceptDataLoss?: boolean;
+  /** Where dataDir/dataLogDir live (default: the real file system; tests inject a MemoryStorage). */
+  storage?: Storage;
+  /** Uniform in [0,1) for the snapshot interval (default Math.random). */
+  random?: () => number;
 }
 
 export interface RunningZkts {
@@ -29,6 +35,7 @@ export interface RunningZkts {
   readonly address: string;
   readonly core: ZooKeeperServer;
   readonly net: RunningServer;
+  readonly store: DurableStore;
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), close every session's
    * socket, stop timers.
@@ -65,8 +72,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   const port = opts.port ?? cfg.clientPort;
   if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server does not support secureClientPort yet)");
   const log = opts.logger;
-  mkdirSync(cfg.dataDir, { recursive: true });
-  if (cfg.dataLogDir !== cfg.dataDir) mkdirSync(cfg.dataLogDir, { recursive: true });
+  const storage = opts.storage ?? new NodeStorage();
   const clock = createSystemClock();
   // core keeps this object for `conf`; clientPort is filled in once the port is bound (it may be 0 here).
   const conf = confMap(cfg, port);
@@ -75,6 +81,27 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     extendedTypesEnabled: cfg.extendedTypesEnabled,
     skipACL: cfg.skipACL,
   });
+  const restoreStart = Date.now();
+  const store = await DurableStore.open({
+    storage,
+    dataDir: cfg.dataDir,
+    dataLogDir: cfg.dataLogDir,
+    tree,
+    snapCount: cfg.snapCount,
+    preAllocSize: cfg.preAllocSize * 1024,
+    forceSync: cfg.forceSync,
+    acceptDataLoss: opts.acceptDataLoss ?? false,
+    logger: log,
+    random: opts.random ?? Math.random,
+  });
+  log.info("data restored", {
+    zxid: `0x${store.restored.zxid.toString(16)}`,
+    nodes: tree.nodeCount(),
+    sessions: store.sessions.size,
+    replayed: store.restored.replayed,
+    ms: Date.now() - restoreStart,
+  });
+  if (!cfg.forceSync) log.warn("forceSync=no: acknowledged writes may be lost if the machine crashes");
   const core = new ZooKeeperServer(
     {
       tickTime: cfg.tickTime,
@@ -88,11 +115,25 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       digestEnabled: cfg.digestEnabled,
       // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
       serverId: 1,
+      sessionSecret: store.secret,
       config: conf,
     },
-    { clock, random: cryptoRandom, logger: log, tree },
+    { clock, random: cryptoRandom, logger: log, tree, txnSink: store.sink },
   );
+  for (const [id, timeout] of store.sessions) core.restoreSession(id, timeout);
   core.start();
+  let purgeTimer: NodeJS.Timeout | undefined;
+  if (cfg.autopurgePurgeInterval > 0) {
+    // DatadirCleanupManager: first run at once, then every purgeInterval hours.
+    const purge = () => {
+      purgeDataDirs({ storage, dataDir: cfg.dataDir, dataLogDir: cfg.dataLogDir }, Math.max(3, cfg.autopurgeSnapRetainCount))
+        .then((r) => log.info("autopurge done", { retained: r.retained.length, removedSnapshots: r.removedSnapshots, removedLogs: r.removedLogs }))
+        .catch((e: unknown) => log.error("autopurge failed", { error: e instanceof Error ? e.message : String(e) }));
+    };
+    purge();
+    purgeTimer = setInterval(purge, cfg.autopurgePurgeInterval * 3600_000);
+    purgeTimer.unref();
+  }
   let net: RunningServer;
   try {
     net = await startServer({
@@ -107,7 +148,9 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       logger: log,
     });
   } catch (e) {
+    if (purgeTimer) clearInterval(purgeTimer);
     await core.shutdown();
+    await store.close();
     throw e;
   }
   conf.clientPort = String(net.port);
@@ -117,14 +160,17 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     address: net.address,
     core,
     net,
+    store,
     shutdown(drainMs = 5000) {
       stopping ??= (async () => {
         await net.stopAccepting();
         const deadline = Date.now() + drainMs;
         while (core.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         if (core.outstanding > 0) log.warn("shutting down with requests still in flight", { outstanding: core.outstanding });
+        if (purgeTimer) clearInterval(purgeTimer);
         await core.shutdown();
         await net.close();
+        await store.close();
       })();
       return stopping;
     },

@@ -60,3 +60,17 @@ export {
   type WriteSnapshotOptions,
   type ReadSnapshotOptions,
 } from "./snapshot.js";
+export {
+  DurableStore,
+  DataLossError,
+  restoreDatabase,
+  snapshotTree,
+  purgeDataDirs,
+  type PersistentTree,
+  type PersistenceLogger,
+  type DataDirs,
+  type RestoreOptions,
+  type RestoreResult,
+  type PurgeResult,
+  type DurableStoreOptions,
+} from "./database.js";

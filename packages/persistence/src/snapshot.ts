@@ -14,6 +14,8 @@ import { joinPath, type Storage, type StorageFile } from "./storage.js";
  *   [3, [[ref, [[perms, scheme, id], ...]], ...]]                  ACL table, in chunks
  *   [4, [[path, data|nil, aclRef, czxid, mzxid, ctime, mtime,      nodes, in chunks
  *         version, cversion, aversion, ephemeralOwner, pzxid], ...]]
+ *   [3, [[ref, [[perms, scheme, id], ...]], ...]]                  late ACLs (optional): ACL lists nodes of a
+ *                                                                  fuzzy snapshot took while it was written
  *   [5, {sessions, acls, nodes}]                                   footer: counts
  *   "ZKTSSEAL" + SHA-256 of every byte before the trailer          trailer
  *
@@ -30,6 +32,8 @@ export interface SnapshotHeader {
   zxid: bigint;
   /** Wall-clock ms when the snapshot started. */
   time: bigint;
+  /** The server's session secret (session passwords derive from it), when the writer stored one. */
+  secret?: Buffer;
 }
 export interface SnapshotSession {
   id: bigint;
@@ -52,10 +56,15 @@ export interface SnapshotNode {
 export type Many<T> = Iterable<T | readonly T[]> | AsyncIterable<T | readonly T[]>;
 
 export interface SnapshotSource {
-  header: { zxid: bigint; time: bigint | number };
+  header: { zxid: bigint; time: bigint | number; secret?: Uint8Array };
   sessions: Many<SnapshotSession>;
   acls: Many<SnapshotAcl>;
   nodes: Many<SnapshotNode>;
+  /**
+   * ACL entries written after the nodes (called once the nodes are written): for a fuzzy snapshot of a live
+   * tree, the ACL lists that nodes written refer to but that were interned after `acls` was taken.
+   */
+  lateAcls?: () => Many<SnapshotAcl>;
 }
 
 export interface WriteSnapshotOptions {
@@ -154,7 +163,9 @@ export async function writeSnapshot(
   try {
     const sink = new SnapshotSink(file, opts.bufferSize ?? 1 << 20);
     const put = (tag: number, payload: unknown) => sink.add(enc.encodeSharedRef([tag, payload]));
-    await put(TAG.header, { magic: SNAPSHOT_MAGIC, version: SNAPSHOT_FORMAT_VERSION, zxid, time: BigInt(source.header.time) });
+    const hdr: Record<string, unknown> = { magic: SNAPSHOT_MAGIC, version: SNAPSHOT_FORMAT_VERSION, zxid, time: BigInt(source.header.time) };
+    if (source.header.secret !== undefined) hdr.secret = source.header.secret;
+    await put(TAG.header, hdr);
 
     let sessions = 0;
     let rows: unknown[] = [];
@@ -169,16 +180,19 @@ export async function writeSnapshot(
     if (rows.length) await put(TAG.sessions, rows);
 
     let acls = 0;
-    rows = [];
-    for await (const a of flat(source.acls)) {
-      rows.push([a.ref, a.acl.map((x) => [x.perms, x.id.scheme, x.id.id])]);
-      acls++;
-      if (rows.length >= 1024) {
-        await put(TAG.acls, rows);
-        rows = [];
+    const writeAcls = async (src: Many<SnapshotAcl>) => {
+      rows = [];
+      for await (const a of flat(src)) {
+        rows.push([a.ref, a.acl.map((x) => [x.perms, x.id.scheme, x.id.id])]);
+        acls++;
+        if (rows.length >= 1024) {
+          await put(TAG.acls, rows);
+          rows = [];
+        }
       }
-    }
-    if (rows.length) await put(TAG.acls, rows);
+      if (rows.length) await put(TAG.acls, rows);
+    };
+    await writeAcls(source.acls);
 
     let nodes = 0;
     rows = [];
@@ -192,6 +206,7 @@ export async function writeSnapshot(
       if (nodes % yieldEvery === 0) await yieldToLoop();
     }
     if (rows.length) await put(TAG.nodes, rows);
+    if (source.lateAcls) await writeAcls(source.lateAcls());
 
     await put(TAG.footer, { sessions, acls, nodes });
     await sink.flush();
@@ -264,6 +279,7 @@ export async function* readSnapshotRecords(
       cause instanceof SnapshotCorruptionError ? cause : new SnapshotCorruptionError(path, fed, reason, { cause });
 
     let stage = 0;
+    let late = false;
     let counts = { sessions: 0, acls: 0, nodes: 0 };
     let footer: { sessions: unknown; acls: unknown; nodes: unknown } | undefined;
     const it = decodeMultiStream<undefined>(body(), { useBigInt64: true })[Symbol.asyncIterator]();
@@ -279,17 +295,29 @@ export async function* readSnapshotRecords(
       if (!Array.isArray(v) || v.length !== 2 || !isInt(v[0])) throw bad("malformed record");
       const [tag, payload] = v as [number, unknown];
       if (footer) throw bad("data after the footer");
-      if (tag < stage || tag < TAG.header || tag > TAG.footer || (stage === 0 && tag !== TAG.header) || (tag === TAG.header && stage !== 0)) {
+      // late ACLs (3) may follow the nodes (4); no node may follow them
+      const lateAcl = tag === TAG.acls && (stage === TAG.nodes || late);
+      if (
+        (!lateAcl && (tag < stage || (late && tag === TAG.nodes))) ||
+        tag < TAG.header ||
+        tag > TAG.footer ||
+        (stage === 0 && tag !== TAG.header) ||
+        (tag === TAG.header && stage !== 0)
+      ) {
         throw bad(`record ${tag} out of order`);
       }
-      stage = tag;
+      if (lateAcl) late = true;
+      stage = lateAcl ? TAG.nodes : tag;
       switch (tag) {
         case TAG.header: {
           const h = payload as Record<string, unknown>;
           if (!h || h.magic !== SNAPSHOT_MAGIC) throw new SnapshotCorruptionError(path, 0, "bad magic (not a zkts snapshot)");
           if (h.version !== SNAPSHOT_FORMAT_VERSION) throw bad(`unsupported snapshot format version ${String(h.version)}`);
           if (!isLong(h.zxid) || !isLong(h.time)) throw bad("malformed header");
-          yield { type: "header", header: { zxid: big(h.zxid), time: big(h.time) } };
+          if (h.secret !== undefined && !(h.secret instanceof Uint8Array)) throw bad("malformed header");
+          const header: SnapshotHeader = { zxid: big(h.zxid), time: big(h.time) };
+          if (h.secret instanceof Uint8Array) header.secret = Buffer.from(h.secret);
+          yield { type: "header", header };
           break;
         }
         case TAG.sessions: {

@@ -1,0 +1,445 @@
+import { randomBytes } from "node:crypto";
+import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
+import { LogCorruptionError, PersistenceError, SnapshotCorruptionError } from "./errors.js";
+import { VERSION_DIR } from "./log-format.js";
+import { joinPath, readWholeFile, type Storage } from "./storage.js";
+import { TxnType, decodeTxn, marshalTxn } from "./txn.js";
+import { TxnLog } from "./txnlog.js";
+import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
+import {
+  findNewestValidSnapshot,
+  listSnapshots,
+  readSnapshotRecords,
+  verifySnapshot,
+  writeSnapshot,
+  type SnapshotAcl,
+  type SnapshotInfo,
+  type SnapshotNode,
+} from "./snapshot.js";
+
+/** What persistence needs from the data tree (@zkts/datatree's DataTree satisfies it structurally). */
+export interface PersistentTree {
+  readonly lastProcessedZxid: bigint;
+  readonly acls: { entries(): Array<[number, readonly ACL[]]>; convertLong(ref: number): readonly ACL[] };
+  snapshotNodes(): Iterable<{ path: string; data: Buffer | null; acl: number; stat: StatPersisted }>;
+  restore(
+    aclEntries: Iterable<readonly [number, readonly ACL[]]>,
+    nodes: Iterable<{ path: string; data: Buffer | null; acl: number; stat: StatPersisted }>,
+    lastZxid: bigint,
+  ): void;
+  processTxn(header: TxnHeader, txn: unknown): { err: number };
+}
+
+export interface PersistenceLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+const quiet: PersistenceLogger = { info() {}, warn() {}, error() {} };
+
+/** Start-up refused: the data on disk cannot be restored without losing acknowledged txns. */
+export class DataLossError extends PersistenceError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+export interface DataDirs {
+  storage: Storage;
+  /** Holds `version-2/snapshot.*` (and `zkts.secret`). */
+  dataDir: string;
+  /** Holds `version-2/log.*` (default dataDir). */
+  dataLogDir?: string;
+}
+
+export interface RestoreOptions extends DataDirs {
+  tree: PersistentTree;
+  /** Start from what is readable when the log is damaged mid-way or no snapshot is valid (loses txns). */
+  acceptDataLoss?: boolean;
+  logger?: PersistenceLogger;
+}
+
+export interface RestoreResult {
+  /** The last zxid in the restored tree. */
+  zxid: bigint;
+  /** Live sessions (id -> timeout) from the snapshot and the replayed log. */
+  sessions: Map<bigint, number>;
+  /** The session secret stored in the snapshot, if any. */
+  secret?: Buffer;
+  /** The snapshot restored from (undefined: none, the log was replayed from the start). */
+  snapshot?: { path: string; zxid: bigint };
+  /** Txns replayed from the log. */
+  replayed: number;
+  /** How the log ended (torn / corrupt tails were truncated). */
+  logEnd?: LogEnd;
+}
+
+/**
+ * ZooKeeper's FileTxnSnapLog.restore: loads the newest valid snapshot (falling back to older ones when one
+ * fails its checksum), then replays every logged txn after its zxid into the tree, tracking sessions as
+ * createSession/closeSession txns come. A torn or zero-filled tail is truncated (and logged); damage in the
+ * middle of the log stops with a DataLossError naming the file and offset unless `acceptDataLoss`.
+ */
+export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResult> {
+  const { storage, dataDir, tree } = opts;
+  const dataLogDir = opts.dataLogDir ?? dataDir;
+  const log = opts.logger ?? quiet;
+  const sessions = new Map<bigint, number>();
+  const result: RestoreResult = { zxid: 0n, sessions, replayed: 0 };
+
+  const snap = await findNewestValidSnapshot(storage, dataDir);
+  for (const r of snap?.rejected ?? []) {
+    log.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
+  }
+  let from = 0n;
+  if (snap) {
+    const acls: Array<[number, ACL[]]> = [];
+    const nodes: SnapshotNode[] = [];
+    for await (const rec of readSnapshotRecords(storage, snap.path)) {
+      if (rec.type === "header") {
+        if (rec.header.secret) result.secret = rec.header.secret;
+      } else if (rec.type === "sessions") {
+        for (const s of rec.sessions) sessions.set(s.id, s.timeout);
+      } else if (rec.type === "acls") {
+        for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
+      } else {
+        for (const n of rec.nodes) nodes.push(n);
+      }
+    }
+    tree.restore(
+      acls,
+      nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data), acl: Number(n.aclRef), stat: n.stat })),
+      snap.zxid,
+    );
+    from = snap.zxid;
+    result.snapshot = { path: snap.path, zxid: snap.zxid };
+    log.info("restored snapshot", { file: snap.path, zxid: `0x${snap.zxid.toString(16)}`, nodes: nodes.length, sessions: sessions.size });
+  } else {
+    const snaps = await listSnapshots(storage, dataDir);
+    const logs = await listLogFiles(storage, dataLogDir);
+    const fromStart = logs.length === 0 || logs[0]!.zxid <= 1n;
+    if (snaps.length > 0 || !fromStart) {
+      const why =
+        snaps.length > 0
+          ? `no valid snapshot in ${joinPath(dataDir, VERSION_DIR)} (${snap === undefined ? snaps.map((s) => s.name).join(", ") : ""} all failed verification)`
+          : `no snapshot in ${joinPath(dataDir, VERSION_DIR)} and the txn log does not start at zxid 1 (${logs[0]!.name})`;
+      if (!opts.acceptDataLoss) {
+        throw new DataLossError(`${why}; refusing to start. Restore the files, or start with --accept-data-loss to start from the log alone`);
+      }
+      log.error(`${why}; --accept-data-loss given: replaying what the log holds onto an empty tree`);
+    }
+  }
+
+  // Replay the log after the snapshot (FileTxnSnapLog.fastForwardFromEdits).
+  const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false });
+  try {
+    for await (const e of reader) {
+      const { header, txn } = decodeTxn(e.payload);
+      if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
+      else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
+      tree.processTxn(header, txn);
+      result.replayed++;
+    }
+  } catch (e) {
+    if (e instanceof LogCorruptionError) {
+      throw new DataLossError(
+        `${e.message}. Txns after this point would be lost; refusing to start. ` +
+          "Start with --accept-data-loss to discard the log from this point on",
+        e,
+      );
+    }
+    throw e;
+  }
+  const end = reader.end!;
+  result.logEnd = end;
+  if (end.reason === "torn") {
+    log.warn("txn log ends with a torn (partial) write: truncating it", { file: end.file, offset: end.offset, detail: end.detail });
+    await truncateTornTail(storage, dataLogDir, end);
+  } else if (end.reason === "corrupt") {
+    log.error("txn log is corrupt: --accept-data-loss given, discarding everything from this point", {
+      file: end.file,
+      offset: end.offset,
+      detail: end.detail,
+      discardFiles: end.discardFiles,
+    });
+    await truncateTornTail(storage, dataLogDir, end);
+  } else if (end.discardFiles.length > 0) {
+    await truncateTornTail(storage, dataLogDir, end);
+  }
+  result.zxid = tree.lastProcessedZxid;
+  if (result.replayed > 0) log.info("replayed txn log", { txns: result.replayed, zxid: `0x${result.zxid.toString(16)}` });
+  return result;
+}
+
+/** Writes a (fuzzy, when the tree changes meanwhile) snapshot of the tree at its current zxid. */
+export async function snapshotTree(
+  storage: Storage,
+  dataDir: string,
+  tree: PersistentTree,
+  sessions: ReadonlyMap<bigint, number>,
+  opts: { time: number; secret?: Buffer; yieldEvery?: number },
+): Promise<SnapshotInfo> {
+  const zxid = tree.lastProcessedZxid;
+  const entries = tree.acls.entries();
+  const known = new Set(entries.map(([ref]) => ref));
+  const late = new Map<number, readonly ACL[]>();
+  function* nodes(): Generator<SnapshotNode> {
+    for (const n of tree.snapshotNodes()) {
+      if (n.acl !== -1 && !known.has(n.acl) && !late.has(n.acl)) late.set(n.acl, tree.acls.convertLong(n.acl));
+      yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: { ...n.stat } };
+    }
+  }
+  const sessionList = [...sessions].map(([id, timeout]) => ({ id, timeout }));
+  return writeSnapshot(
+    storage,
+    dataDir,
+    {
+      header: { zxid, time: opts.time, ...(opts.secret ? { secret: opts.secret } : {}) },
+      sessions: sessionList,
+      acls: entries.map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
+      nodes: nodes(),
+      lateAcls: () => [...late].map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
+    },
+    opts.yieldEvery !== undefined ? { yieldEvery: opts.yieldEvery } : {},
+  );
+}
+
+// ---- purge (PurgeTxnLog) ----
+
+export interface PurgeResult {
+  retained: string[];
+  removedSnapshots: string[];
+  removedLogs: string[];
+}
+
+/**
+ * ZooKeeper's PurgeTxnLog.purge: keeps the `retain` newest valid snapshots (at least 3 when run by autopurge)
+ * and every txn log a restore from the oldest of them needs (the file holding its zxid and every later one);
+ * removes older snapshots and logs. Does nothing when no snapshot is valid.
+ */
+export async function purgeDataDirs(dirs: DataDirs, retain: number): Promise<PurgeResult> {
+  if (!Number.isInteger(retain) || retain < 1) throw new RangeError(`retain count must be at least 1, got ${retain}`);
+  const { storage, dataDir } = dirs;
+  const dataLogDir = dirs.dataLogDir ?? dataDir;
+  const res: PurgeResult = { retained: [], removedSnapshots: [], removedLogs: [] };
+  const valid: bigint[] = [];
+  for (const f of await listSnapshots(storage, dataDir)) {
+    if (valid.length >= retain) break;
+    try {
+      const h = await verifySnapshot(storage, f.path);
+      if (h.zxid !== f.zxid) continue;
+      valid.push(f.zxid);
+      res.retained.push(f.path);
+    } catch (e) {
+      if (!(e instanceof SnapshotCorruptionError)) throw e;
+    }
+  }
+  if (valid.length === 0) return res;
+  const least = valid[valid.length - 1]!;
+  for (const f of await listSnapshots(storage, dataDir)) {
+    if (f.zxid < least) {
+      await storage.remove(f.path);
+      res.removedSnapshots.push(f.path);
+    }
+  }
+  const logs = await listLogFiles(storage, dataLogDir);
+  const keep = new Set(logFilesFrom(logs, least).map((f) => f.path));
+  for (const f of logs) {
+    if (!keep.has(f.path)) {
+      await storage.remove(f.path);
+      res.removedLogs.push(f.path);
+    }
+  }
+  if (res.removedSnapshots.length) await storage.syncDir(joinPath(dataDir, VERSION_DIR));
+  if (res.removedLogs.length) await storage.syncDir(joinPath(dataLogDir, VERSION_DIR));
+  return res;
+}
+
+// ---- the server-side store ----
+
+export interface DurableStoreOptions extends DataDirs {
+  tree: PersistentTree;
+  /** Txns between snapshots: a snapshot starts after snapCount/2 + random(snapCount/2) txns (default 100000). */
+  snapCount?: number;
+  /** Txn log preallocation in bytes (default 64 MiB). */
+  preAllocSize?: number;
+  /** fdatasync each batch before acknowledging (default true). */
+  forceSync?: boolean;
+  acceptDataLoss?: boolean;
+  logger?: PersistenceLogger;
+  /** Uniform in [0,1), for the snapshot roll (inject a seeded one in tests). */
+  random?: () => number;
+  /** Wall-clock ms (snapshot header time). */
+  now?: () => number;
+  /** Snapshot writer yield interval (nodes). */
+  yieldEvery?: number;
+}
+
+const SECRET_FILE = "zkts.secret";
+
+/**
+ * Durable storage for a standalone server: restores the tree at open, logs every txn (group commit) through
+ * `sink` (plug it in as the core's txnSink), takes fuzzy snapshots every snapCount/2 + random(snapCount/2) txns
+ * (rolling the log first, as ZooKeeper's SyncRequestProcessor), and keeps the session secret in
+ * `<dataDir>/zkts.secret` and every snapshot.
+ */
+export class DurableStore {
+  readonly sessions: Map<bigint, number>;
+  readonly restored: RestoreResult;
+  readonly secret: Buffer;
+  private readonly log: TxnLog;
+  private readonly logger: PersistenceLogger;
+  private readonly snapCount: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private txnsSinceSnap = 0;
+  private randRoll: number;
+  private snapshotting: Promise<unknown> | null = null;
+  private closed = false;
+  readonly stats = { snapshots: 0, skippedSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
+
+  private constructor(
+    private readonly opts: DurableStoreOptions,
+    restored: RestoreResult,
+    secret: Buffer,
+    log: TxnLog,
+  ) {
+    this.restored = restored;
+    this.sessions = restored.sessions;
+    this.secret = secret;
+    this.log = log;
+    this.logger = opts.logger ?? quiet;
+    this.snapCount = Math.max(2, opts.snapCount ?? 100000);
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    this.randRoll = this.roll();
+  }
+
+  static async open(opts: DurableStoreOptions): Promise<DurableStore> {
+    const { storage, dataDir } = opts;
+    const dataLogDir = opts.dataLogDir ?? dataDir;
+    await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
+    await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
+    const restored = await restoreDatabase(opts);
+    const secret = await loadSecret(storage, dataDir, restored.secret);
+    const log = await TxnLog.open(storage, dataLogDir, {
+      ...(opts.preAllocSize !== undefined ? { preAllocSize: opts.preAllocSize } : {}),
+      forceSync: opts.forceSync ?? true,
+      lastZxid: restored.zxid,
+    });
+    const store = new DurableStore(opts, restored, secret, log);
+    // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
+    if (restored.replayed > 0 || restored.snapshot === undefined || restored.snapshot.zxid !== restored.zxid) {
+      await store.writeSnapshot();
+    }
+    return store;
+  }
+
+  /** zxid of the last durable txn. */
+  get lastDurableZxid(): bigint {
+    return this.log.lastDurableZxid;
+  }
+
+  get logStats() {
+    return this.log.stats;
+  }
+
+  /** The core's txnSink: resolves once the txn is durable; rejects (LogWriteError) if it could not be written. */
+  readonly sink = (header: TxnHeader, txn: unknown, encode: () => Buffer): Promise<void> => {
+    const p = this.log.append(encode());
+    this.txnsSinceSnap++;
+    if (this.txnsSinceSnap > this.snapCount / 2 + this.randRoll) {
+      this.txnsSinceSnap = 0;
+      this.randRoll = this.roll();
+      this.startSnapshot();
+    }
+    return p.then(
+      () => {
+        if (header.type === TxnType.createSession) this.sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
+        else if (header.type === TxnType.closeSession) this.sessions.delete(header.clientId);
+      },
+      (e: unknown) => {
+        this.stats.failedAppends++;
+        throw e;
+      },
+    );
+  };
+
+  /** Appends an already marshalled txn (tests, tools). */
+  appendPayload(header: TxnHeader, txn: unknown): Promise<void> {
+    return this.sink(header, txn, () => marshalTxn(header, txn));
+  }
+
+  private roll(): number {
+    return Math.floor(this.random() * (this.snapCount / 2));
+  }
+
+  /** Rolls the log and writes a fuzzy snapshot in the background (skipped if one is still being written). */
+  startSnapshot(): void {
+    if (this.closed) return;
+    if (this.snapshotting) {
+      this.stats.skippedSnapshots++;
+      this.logger.warn("too busy to snapshot, skipping");
+      return;
+    }
+    this.snapshotting = this.log
+      .roll()
+      .then(() => this.writeSnapshot())
+      .catch((e: unknown) => this.logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        this.snapshotting = null;
+      });
+  }
+
+  /** Writes a snapshot of the tree now (the caller rolls the log if it wants a new file). */
+  async writeSnapshot(): Promise<SnapshotInfo> {
+    const started = this.now();
+    const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
+      time: started,
+      secret: this.secret,
+      ...(this.opts.yieldEvery !== undefined ? { yieldEvery: this.opts.yieldEvery } : {}),
+    });
+    this.stats.snapshots++;
+    this.stats.lastSnapshot = info;
+    this.logger.info("snapshot written", {
+      file: info.path,
+      zxid: `0x${info.zxid.toString(16)}`,
+      nodes: info.nodes,
+      bytes: info.bytes,
+      ms: this.now() - started,
+    });
+    return info;
+  }
+
+  /** Waits for a running snapshot. */
+  async idle(): Promise<void> {
+    while (this.snapshotting) await this.snapshotting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+    await this.log.close();
+  }
+}
+
+async function loadSecret(storage: Storage, dataDir: string, fromSnapshot: Buffer | undefined): Promise<Buffer> {
+  const path = joinPath(dataDir, SECRET_FILE);
+  if ((await storage.size(path)) === 32) {
+    const b = await readWholeFile(storage, path);
+    if (b.length === 32) return b;
+  }
+  const secret = fromSnapshot && fromSnapshot.length === 32 ? fromSnapshot : randomBytes(32);
+  const tmp = `${path}.tmp`;
+  const f = await storage.open(tmp, "create");
+  try {
+    await f.write(secret, 0);
+    await f.datasync();
+  } finally {
+    await f.close();
+  }
+  await storage.rename(tmp, path);
+  await storage.syncDir(dataDir);
+  return secret;
+}
