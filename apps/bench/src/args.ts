@@ -1,0 +1,382 @@
+/** Command-line parsing for zkts-bench (no dependencies; every option also accepts --name=value). */
+
+export const WORKLOADS = ["get", "set", "exists", "create", "getChildren", "multi"] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+const WORKLOAD_ALIASES: Record<string, Workload> = {
+  get: "get",
+  getdata: "get",
+  read: "get",
+  set: "set",
+  setdata: "set",
+  write: "set",
+  exists: "exists",
+  create: "create",
+  getchildren: "getChildren",
+  children: "getChildren",
+  ls: "getChildren",
+  multi: "multi",
+};
+
+/** Parses a workload name (case-insensitive; getData, setData, ls, children accepted as aliases). */
+export function parseWorkload(name: string): Workload {
+  const w = WORKLOAD_ALIASES[name.trim().toLowerCase()];
+  if (w === undefined) throw new ArgError(`unknown workload "${name}" (one of ${WORKLOADS.join(", ")})`);
+  return w;
+}
+
+/** A weighted mix of workloads, weights > 0. */
+export type Mix = Array<{ workload: Workload; weight: number }>;
+
+/** Parses `get=80,set=20` (a bare name has weight 1; duplicates add up). */
+export function parseMix(text: string): Mix {
+  const mix: Mix = [];
+  for (const part of text.split(",")) {
+    const p = part.trim();
+    if (p === "") continue;
+    const eq = p.indexOf("=");
+    const name = eq < 0 ? p : p.slice(0, eq);
+    const weight = eq < 0 ? 1 : Number(p.slice(eq + 1));
+    if (!Number.isFinite(weight) || weight < 0) throw new ArgError(`bad weight in mix entry "${p}"`);
+    const workload = parseWorkload(name);
+    if (weight === 0) continue;
+    const existing = mix.find((m) => m.workload === workload);
+    if (existing) existing.weight += weight;
+    else mix.push({ workload, weight });
+  }
+  if (mix.length === 0) throw new ArgError(`empty mix "${text}"`);
+  return mix;
+}
+
+/** Human name of a mix: `get` or `get=80,set=20`. */
+export function mixName(mix: Mix): string {
+  if (mix.length === 1) return mix[0]!.workload;
+  return mix.map((m) => `${m.workload}=${m.weight}`).join(",");
+}
+
+/** Parses a duration: `10` or `10s` (seconds), `500ms`, `1.5s`, `2m`. Returns milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!m) throw new ArgError(`bad duration "${text}" (e.g. 10, 10s, 500ms, 2m)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return Math.round(unit === "ms" ? n : unit === "s" ? n * 1000 : n * 60_000);
+}
+
+/** Parses a count: `1000`, `10k`, `1m`, `1_000_000`. */
+export function parseCount(text: string, name = "value"): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmM])?\s*$/.exec(text.replace(/_/g, ""));
+  if (!m) throw new ArgError(`${name}: bad number "${text}"`);
+  const mult = m[2] === undefined ? 1 : m[2].toLowerCase() === "k" ? 1000 : 1_000_000;
+  const n = Math.round(Number(m[1]) * mult);
+  if (!Number.isSafeInteger(n)) throw new ArgError(`${name}: bad number "${text}"`);
+  return n;
+}
+
+export class ArgError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ArgError";
+  }
+}
+
+export interface BenchOptions {
+  /** host:port of the server. */
+  server: string;
+  mix: Mix;
+  connections: number;
+  /** Outstanding (pipelined) requests per connection. */
+  depth: number;
+  valueSize: number;
+  durationMs: number;
+  warmupMs: number;
+  /** Size of the key space created under `root` before the run (get/set/exists/multi pick keys from it). */
+  keys: number;
+  /** Children of `${root}/ls`, the node getChildren lists. */
+  children: number;
+  /** setData ops per multi. */
+  multiOps: number;
+  root: string;
+  /** Keep the bench tree (and skip re-creating existing keys) instead of deleting it afterwards. */
+  keep: boolean;
+  /** Skip the set-up phase (the key space must exist, e.g. from an earlier --keep run). */
+  noSetup: boolean;
+  /** Extra sessions that only connect and ping. */
+  sessions: number;
+  /** Idle mode: no load connections, only the `sessions` idle ones plus one probe connection (depth 1). */
+  idle: boolean;
+  /** Concurrent connection attempts while opening sessions. */
+  connectConcurrency: number;
+  sessionTimeoutMs: number;
+  procs: number;
+  json: boolean;
+  seed: number;
+  /** Decode every reply body with @zkts/client-wire (slower; by default only the reply header is read). */
+  decode: boolean;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  server: "127.0.0.1:2181",
+  mix: [{ workload: "get", weight: 1 }],
+  connections: 8,
+  depth: 32,
+  valueSize: 100,
+  durationMs: 10_000,
+  warmupMs: 2_000,
+  keys: 10_000,
+  children: 10,
+  multiOps: 4,
+  root: "/zkts-bench",
+  keep: false,
+  noSetup: false,
+  sessions: 0,
+  idle: false,
+  connectConcurrency: 200,
+  sessionTimeoutMs: 30_000,
+  procs: 1,
+  json: false,
+  seed: 1,
+  decode: false,
+};
+
+export interface CompareOptions {
+  quick: boolean;
+  /** Znodes of 100 bytes loaded before reading each server's RSS. */
+  memoryNodes: number;
+  durationMs: number;
+  warmupMs: number;
+  rounds: number;
+  connections: number;
+  depth: number;
+  keys: number;
+  valueSize: number;
+  procs: number;
+  /** Base directory for both servers' data dirs (same disk). */
+  dataDir: string | undefined;
+  /** Max heap of the JVM, e.g. "4g". */
+  zkHeap: string;
+  /** --max-old-space-size for zkts (MB). */
+  zktsHeapMb: number;
+  workloads: Mix[];
+  json: boolean;
+  /** Also write the markdown table to this file (appended). */
+  markdown: string | undefined;
+  /** Write a CPU profile of zkts per workload into this directory. */
+  profileDir: string | undefined;
+  skipMemory: boolean;
+}
+
+export const DEFAULT_COMPARE: CompareOptions = {
+  quick: false,
+  memoryNodes: 1_000_000,
+  durationMs: 10_000,
+  warmupMs: 3_000,
+  rounds: 2,
+  connections: 8,
+  depth: 32,
+  keys: 10_000,
+  valueSize: 100,
+  procs: 1,
+  dataDir: undefined,
+  zkHeap: "4g",
+  zktsHeapMb: 4096,
+  workloads: [
+    [{ workload: "get", weight: 1 }],
+    [{ workload: "set", weight: 1 }],
+    [{ workload: "create", weight: 1 }],
+    [
+      { workload: "get", weight: 80 },
+      { workload: "set", weight: 20 },
+    ],
+  ],
+  json: false,
+  markdown: undefined,
+  profileDir: undefined,
+  skipMemory: false,
+};
+
+export const QUICK_COMPARE: Partial<CompareOptions> = {
+  quick: true,
+  memoryNodes: 100_000,
+  durationMs: 3_000,
+  warmupMs: 1_000,
+  rounds: 1,
+};
+
+export type Command =
+  | { command: "run"; options: BenchOptions }
+  | { command: "compare"; options: CompareOptions }
+  | { command: "help"; text: string }
+  | { command: "worker" };
+
+export const USAGE = `Usage: zkts-bench [run] [options]        load any ZooKeeper-protocol server
+       zkts-bench compare [--quick] [...]   zkts vs Apache ZooKeeper side by side
+
+Run options:
+  -s, --server <host:port>     server to load (default 127.0.0.1:2181)
+  -w, --workload <name>        get | set | exists | create | getChildren | multi (default get)
+  -m, --mix <w=n,...>          weighted mix, e.g. get=80,set=20 (overrides --workload)
+  -c, --connections <n>        load connections (sessions) (default 8)
+  -d, --depth <n>              pipelined outstanding requests per connection (default 32)
+      --value-size <bytes>     data size for set/create/multi and the key space (default 100)
+  -t, --duration <time>        measured time: 10, 10s, 500ms, 2m (default 10s)
+      --warmup <time>          unmeasured load before it (default 2s)
+  -k, --keys <n>               key space created under --root first (default 10000; 10k, 1m accepted)
+      --children <n>           children of <root>/ls listed by getChildren (default 10)
+      --multi-ops <n>          setData ops per multi (default 4)
+      --root <path>            bench tree root (default /zkts-bench)
+      --keep                   keep the bench tree afterwards (and reuse existing keys)
+      --no-setup               skip the set-up phase (the tree exists from a --keep run)
+      --sessions <n>           extra sessions that only connect and ping
+      --idle                   only the idle sessions plus one probe connection measuring latency (depth 1)
+      --connect-concurrency <n> parallel connection attempts while opening sessions (default 200)
+      --session-timeout <ms>   requested session timeout (default 30000)
+  -p, --procs <n>              worker processes sharing the connections (default 1 = in-process)
+      --seed <n>               random seed of key choice (default 1)
+      --decode                 decode every reply body (default: headers only)
+      --json                   one JSON document instead of the human summary
+  -h, --help
+
+Compare options (also: --connections --depth --keys --value-size --procs --json):
+      --quick                  short runs, 100k znodes for the memory figure
+      --memory-nodes <n>       znodes of 100 bytes loaded before reading RSS (default 1m, quick 100k)
+      --skip-memory            no memory phase
+      --duration <time>, --warmup <time>, --rounds <n>   per workload and server (default 10s, 3s, 2)
+      --workloads <list>       ';'-separated mixes (default get;set;create;get=80,set=20)
+      --data-dir <dir>         base dir of both servers' data dirs (default: a temp dir under the cwd disk)
+      --zk-heap <size>         JVM -Xmx of Apache ZooKeeper (default 4g)
+      --zkts-heap <mb>         --max-old-space-size of zkts (default 4096)
+      --markdown <file>        append the result table to this file
+      --profile <dir>          run zkts under node --cpu-prof, profiles into <dir>
+`;
+
+type Setter<T> = (o: T, v: string) => void;
+
+function positive(name: string, v: string, allowZero = false): number {
+  const n = parseCount(v, name);
+  if (n < (allowZero ? 0 : 1)) throw new ArgError(`${name} must be ${allowZero ? ">= 0" : ">= 1"}`);
+  return n;
+}
+
+const RUN_OPTIONS: Record<string, Setter<BenchOptions>> = {
+  "--server": (o, v) => {
+    if (!/^[^:\s]+:\d+$/.test(v)) throw new ArgError(`--server must be host:port, got "${v}"`);
+    o.server = v;
+  },
+  "--workload": (o, v) => (o.mix = [{ workload: parseWorkload(v), weight: 1 }]),
+  "--mix": (o, v) => (o.mix = parseMix(v)),
+  "--connections": (o, v) => (o.connections = positive("--connections", v, true)),
+  "--depth": (o, v) => (o.depth = positive("--depth", v)),
+  "--value-size": (o, v) => (o.valueSize = positive("--value-size", v, true)),
+  "--duration": (o, v) => (o.durationMs = parseDuration(v)),
+  "--warmup": (o, v) => (o.warmupMs = parseDuration(v)),
+  "--keys": (o, v) => (o.keys = positive("--keys", v)),
+  "--children": (o, v) => (o.children = positive("--children", v, true)),
+  "--multi-ops": (o, v) => (o.multiOps = positive("--multi-ops", v)),
+  "--root": (o, v) => {
+    if (!v.startsWith("/") || v.endsWith("/") || v === "/") throw new ArgError(`--root must be an absolute path other than /`);
+    o.root = v;
+  },
+  "--sessions": (o, v) => (o.sessions = positive("--sessions", v, true)),
+  "--connect-concurrency": (o, v) => (o.connectConcurrency = positive("--connect-concurrency", v)),
+  "--session-timeout": (o, v) => (o.sessionTimeoutMs = positive("--session-timeout", v)),
+  "--procs": (o, v) => (o.procs = positive("--procs", v)),
+  "--seed": (o, v) => (o.seed = positive("--seed", v, true)),
+};
+const RUN_FLAGS: Record<string, (o: BenchOptions) => void> = {
+  "--keep": (o) => (o.keep = true),
+  "--no-setup": (o) => (o.noSetup = true),
+  "--idle": (o) => (o.idle = true),
+  "--json": (o) => (o.json = true),
+  "--decode": (o) => (o.decode = true),
+};
+const SHORT: Record<string, string> = {
+  "-s": "--server",
+  "-w": "--workload",
+  "-m": "--mix",
+  "-c": "--connections",
+  "-d": "--depth",
+  "-t": "--duration",
+  "-k": "--keys",
+  "-p": "--procs",
+};
+
+const COMPARE_OPTIONS: Record<string, Setter<CompareOptions>> = {
+  "--memory-nodes": (o, v) => (o.memoryNodes = positive("--memory-nodes", v, true)),
+  "--duration": (o, v) => (o.durationMs = parseDuration(v)),
+  "--warmup": (o, v) => (o.warmupMs = parseDuration(v)),
+  "--rounds": (o, v) => (o.rounds = positive("--rounds", v)),
+  "--connections": (o, v) => (o.connections = positive("--connections", v)),
+  "--depth": (o, v) => (o.depth = positive("--depth", v)),
+  "--keys": (o, v) => (o.keys = positive("--keys", v)),
+  "--value-size": (o, v) => (o.valueSize = positive("--value-size", v, true)),
+  "--procs": (o, v) => (o.procs = positive("--procs", v)),
+  "--data-dir": (o, v) => (o.dataDir = v),
+  "--zk-heap": (o, v) => {
+    if (!/^\d+[kmgKMG]?$/.test(v)) throw new ArgError(`--zk-heap must look like 4g or 2048m`);
+    o.zkHeap = v;
+  },
+  "--zkts-heap": (o, v) => (o.zktsHeapMb = positive("--zkts-heap", v)),
+  "--workloads": (o, v) => (o.workloads = v.split(";").filter((s) => s.trim() !== "").map(parseMix)),
+  "--markdown": (o, v) => (o.markdown = v),
+  "--profile": (o, v) => (o.profileDir = v),
+};
+const COMPARE_FLAGS: Record<string, (o: CompareOptions) => void> = {
+  "--quick": () => undefined, // handled up front
+  "--json": (o) => (o.json = true),
+  "--skip-memory": (o) => (o.skipMemory = true),
+};
+
+function parseWith<T>(
+  argv: string[],
+  target: T,
+  options: Record<string, Setter<T>>,
+  flags: Record<string, (o: T) => void>,
+): void {
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i]!;
+    let inline: string | undefined;
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      if (eq >= 0) {
+        inline = a.slice(eq + 1);
+        a = a.slice(0, eq);
+      }
+    } else if (SHORT[a] !== undefined) a = SHORT[a]!;
+    const setter = options[a];
+    if (setter !== undefined) {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new ArgError(`${a} needs a value`);
+      setter(target, v);
+      continue;
+    }
+    const flag = flags[a];
+    if (flag !== undefined) {
+      if (inline !== undefined) throw new ArgError(`${a} takes no value`);
+      flag(target);
+      continue;
+    }
+    throw new ArgError(a.startsWith("-") ? `unknown option ${a}` : `unexpected argument ${a}`);
+  }
+}
+
+/** Parses the whole command line (without node and the script). Throws ArgError. */
+export function parseArgs(argv: string[]): Command {
+  if (argv.includes("-h") || argv.includes("--help")) return { command: "help", text: USAGE };
+  const [first, ...rest] = argv;
+  if (first === "__worker") return { command: "worker" };
+  if (first === "compare") {
+    const options: CompareOptions = {
+      ...DEFAULT_COMPARE,
+      ...(rest.includes("--quick") ? QUICK_COMPARE : {}),
+      workloads: DEFAULT_COMPARE.workloads.map((m) => m.map((e) => ({ ...e }))),
+    };
+    parseWith(rest, options, COMPARE_OPTIONS, COMPARE_FLAGS);
+    return { command: "compare", options };
+  }
+  const args = first === "run" ? rest : argv;
+  const options: BenchOptions = { ...DEFAULT_OPTIONS, mix: DEFAULT_OPTIONS.mix.map((m) => ({ ...m })) };
+  parseWith(args, options, RUN_OPTIONS, RUN_FLAGS);
+  if (!options.idle && options.connections === 0) throw new ArgError("--connections 0 needs --idle");
+  return { command: "run", options };
+}

@@ -1,0 +1,249 @@
+/**
+ * `zkts-bench compare`: Apache ZooKeeper and zkts side by side on this machine, same zoo.cfg (tickTime 2000,
+ * forceSync=yes, data dirs under one base dir on the same disk), the same workloads run alternately against each,
+ * then resident memory after loading N znodes of 100 bytes.
+ */
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_OPTIONS, mixName, type BenchOptions, type CompareOptions, type Mix } from "./args.js";
+import { runBenchmark, setupTree, type BenchResult } from "./bench.js";
+import { ms } from "./format.js";
+import {
+  processMemory,
+  startApacheZooKeeper,
+  startZktsServer,
+  txnLogs,
+  type RunningServer,
+} from "./servers.js";
+
+/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface SideResult {
+  result: BenchResult;
+  /** Server CPU during the whole run (warm-up + measured), percent of one core. */
+  serverCpuPercent: number;
+}
+
+export interface CompareRow {
+  workload: string;
+  zookeeper: SideResult;
+  zkts: SideResult;
+}
+
+export interface CompareReport {
+  date: string;
+  machine: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  java: string;
+  loadavgBefore: number[];
+  loadavgAfter: number[];
+  options: CompareOptions;
+  rows: CompareRow[];
+  setup: { zookeeper: number; zkts: number; keys: number };
+  memory:
+    | {
+        nodes: number;
+        loadPerSecond: { zookeeper: number; zkts: number };
+        baseline: { zookeeper: number; zkts: number };
+        after: { zookeeper: number; zkts: number };
+      }
+    | undefined;
+  persistence: { zookeeper: { files: number; bytes: number }; zkts: { files: number; bytes: number } };
+  zktsInMemoryOnly: boolean;
+  profileDir: string | undefined;
+}
+
+function javaVersion(): string {
+  const r = spawnSync("/usr/bin/java", ["-version"], { encoding: "utf8" });
+  return (r.stderr ?? "").split("\n")[0]?.trim() || "java unknown";
+}
+
+async function runOne(server: RunningServer, opts: CompareOptions, mix: Mix, log: (l: string) => void): Promise<SideResult> {
+  const bench: BenchOptions = {
+    ...DEFAULT_OPTIONS,
+    server: server.server,
+    mix,
+    connections: opts.connections,
+    depth: opts.depth,
+    valueSize: opts.valueSize,
+    durationMs: opts.durationMs,
+    warmupMs: opts.warmupMs,
+    keys: opts.keys,
+    keep: true,
+    noSetup: true,
+    procs: opts.procs,
+  };
+  const cpu0 = processCpuSeconds(server.pid);
+  const t0 = performance.now();
+  const result = await runBenchmark(bench);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = processCpuSeconds(server.pid) - cpu0;
+  log(
+    `  ${server.name.padEnd(9)} ${mixName(mix).padEnd(14)} ${Math.round(result.throughput).toLocaleString("en-US").padStart(9)} ops/s` +
+      `  p50 ${ms(result.latencyUs.p50)} p99 ${ms(result.latencyUs.p99)} ms  errors ${result.errors}` +
+      `  server CPU ${((cpu / wall) * 100).toFixed(0)}%  bench CPU ${result.bench.cpuPercentOfOneCore.toFixed(0)}%`,
+  );
+  if (result.errors > 0) log(`    errors: ${JSON.stringify(result.errorsByCode)} first: ${result.firstError}`);
+  return { result, serverCpuPercent: (cpu / wall) * 100 };
+}
+
+const best = (a: SideResult[]): SideResult => a.reduce((x, y) => (y.result.throughput > x.result.throughput ? y : x));
+
+export async function runCompare(opts: CompareOptions, log: (line: string) => void): Promise<CompareReport> {
+  const baseDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "zkts-compare-"));
+  const loadavgBefore = loadavg();
+  log(`compare: data under ${baseDir}; load average ${loadavgBefore.map((x) => x.toFixed(2)).join(" ")}`);
+  const servers: RunningServer[] = [];
+  try {
+    const zk = await startApacheZooKeeper({ baseDir, heap: opts.zkHeap });
+    servers.push(zk);
+    const zkts = await startZktsServer({ baseDir, heapMb: opts.zktsHeapMb, profileDir: opts.profileDir });
+    servers.push(zkts);
+    log(`compare: Apache ZooKeeper pid ${zk.pid} on ${zk.server}, zkts pid ${zkts.pid} on ${zkts.server}`);
+
+    const setupOpts = { ...DEFAULT_OPTIONS, keys: opts.keys, valueSize: opts.valueSize };
+    const sZk = await setupTree({ ...setupOpts, server: zk.server });
+    const sZkts = await setupTree({ ...setupOpts, server: zkts.server });
+    const setup = {
+      keys: opts.keys,
+      zookeeper: (sZk.created / sZk.ms) * 1000,
+      zkts: (sZkts.created / sZkts.ms) * 1000,
+    };
+    log(`compare: key space of ${opts.keys} loaded (${Math.round(setup.zookeeper)} vs ${Math.round(setup.zkts)} creates/s)`);
+
+    const rows: CompareRow[] = [];
+    for (const mix of opts.workloads) {
+      const zkRuns: SideResult[] = [];
+      const zktsRuns: SideResult[] = [];
+      for (let round = 0; round < opts.rounds; round++) {
+        // Alternate which server goes first so neither always runs on a warmer (or busier) machine.
+        const order = round % 2 === 0 ? [zk, zkts] : [zkts, zk];
+        for (const s of order) (s === zk ? zkRuns : zktsRuns).push(await runOne(s, opts, mix, log));
+      }
+      rows.push({ workload: mixName(mix), zookeeper: best(zkRuns), zkts: best(zktsRuns) });
+    }
+
+    const persistence = { zookeeper: txnLogs(zk.dataDir), zkts: txnLogs(zkts.dataDir) };
+    const zktsInMemoryOnly = persistence.zkts.files === 0;
+    if (zktsInMemoryOnly) {
+      log(`compare: NOTE zkts wrote no txn log under ${zkts.dataDir}/version-2 after the writes: it runs in memory only, so its write figures include no fsync`);
+    }
+
+    let memory: CompareReport["memory"];
+    if (!opts.skipMemory && opts.memoryNodes > 0) {
+      const baseline = { zookeeper: processMemory(zk.pid).rss, zkts: processMemory(zkts.pid).rss };
+      const memOpts = { ...DEFAULT_OPTIONS, root: "/zkts-bench-mem", keys: opts.memoryNodes, valueSize: 100, children: 0 };
+      log(`compare: loading ${opts.memoryNodes} znodes of 100 bytes into each server`);
+      const lZk = await setupTree({ ...memOpts, server: zk.server }, log);
+      const lZkts = await setupTree({ ...memOpts, server: zkts.server }, log);
+      await new Promise((r) => setTimeout(r, 2000));
+      memory = {
+        nodes: opts.memoryNodes,
+        loadPerSecond: { zookeeper: (lZk.created / lZk.ms) * 1000, zkts: (lZkts.created / lZkts.ms) * 1000 },
+        baseline,
+        after: { zookeeper: processMemory(zk.pid).rss, zkts: processMemory(zkts.pid).rss },
+      };
+    }
+
+    const report: CompareReport = {
+      date: new Date().toISOString(),
+      machine: `${cpus()[0]?.model ?? "unknown CPU"}`,
+      cores: cpus().length,
+      memoryGiB: totalmem() / 2 ** 30,
+      node: process.version,
+      java: javaVersion(),
+      loadavgBefore,
+      loadavgAfter: loadavg(),
+      options: opts,
+      rows,
+      setup,
+      memory,
+      persistence,
+      zktsInMemoryOnly,
+      profileDir: opts.profileDir,
+    };
+    const md = compareMarkdown(report);
+    if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else process.stdout.write(md + "\n");
+    if (opts.markdown !== undefined) appendFileSync(opts.markdown, md + "\n");
+    return report;
+  } finally {
+    for (const s of servers.reverse()) await s.stop();
+    if (opts.dataDir === undefined) rmSync(baseDir, { recursive: true, force: true });
+  }
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+/** The report as a markdown section (what docs/benchmarks.md records). */
+export function compareMarkdown(r: CompareReport): string {
+  const o = r.options;
+  const out: string[] = [];
+  out.push(`### ${r.date.slice(0, 16).replace("T", " ")} UTC${o.quick ? " (--quick)" : ""}`);
+  out.push("");
+  out.push(
+    `Machine: ${r.machine}, ${r.cores} cores, ${r.memoryGiB.toFixed(0)} GiB; Node ${r.node}; ${r.java}. ` +
+      `Load average before ${r.loadavgBefore.map((x) => x.toFixed(2)).join(" ")}, after ${r.loadavgAfter.map((x) => x.toFixed(2)).join(" ")}.`,
+  );
+  out.push(
+    `Load: ${o.connections} connections x depth ${o.depth}, ${o.procs} bench process(es), ${o.valueSize}-byte values, ` +
+      `${o.keys} keys, warm-up ${o.warmupMs / 1000} s, measured ${o.durationMs / 1000} s, best of ${o.rounds} alternating round(s). ` +
+      `Both servers: tickTime=2000, forceSync=yes, data dirs on the same disk; ZooKeeper -Xmx${o.zkHeap}, zkts --max-old-space-size=${o.zktsHeapMb}.`,
+  );
+  if (r.zktsInMemoryOnly) {
+    out.push("");
+    out.push(
+      `**zkts ran in memory only** (no txn log under its dataDir/version-2 after the writes; ZooKeeper wrote ` +
+        `${r.persistence.zookeeper.files} log file(s), ${mb(r.persistence.zookeeper.bytes)}): its write figures include no disk I/O or fsync.`,
+    );
+  } else {
+    out.push("");
+    out.push(
+      `Both servers logged to disk (ZooKeeper ${r.persistence.zookeeper.files} txn log file(s), zkts ${r.persistence.zkts.files}).`,
+    );
+  }
+  out.push("");
+  out.push("| workload | ZooKeeper ops/s | zkts ops/s | zkts / ZK | ZK p50 / p99 / p99.9 ms | zkts p50 / p99 / p99.9 ms | p99 zkts / ZK | server CPU ZK / zkts | bench CPU |");
+  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const row of r.rows) {
+    const a = row.zookeeper.result;
+    const b = row.zkts.result;
+    const errs = a.errors + b.errors > 0 ? ` (errors ZK ${a.errors}, zkts ${b.errors})` : "";
+    const label = row.workload === "set" || row.workload.includes("set") || row.workload === "create" ? `${row.workload}${r.zktsInMemoryOnly ? "" : " (fsync)"}` : row.workload;
+    out.push(
+      `| ${label}${errs} | ${fmtInt(a.throughput)} | ${fmtInt(b.throughput)} | ${ratio(b.throughput, a.throughput)} | ` +
+        `${ms(a.latencyUs.p50)} / ${ms(a.latencyUs.p99)} / ${ms(a.latencyUs.p999)} | ${ms(b.latencyUs.p50)} / ${ms(b.latencyUs.p99)} / ${ms(b.latencyUs.p999)} | ` +
+        `${ratio(b.latencyUs.p99, a.latencyUs.p99)} | ${row.zookeeper.serverCpuPercent.toFixed(0)}% / ${row.zkts.serverCpuPercent.toFixed(0)}% | ` +
+        `${a.bench.cpuPercentOfOneCore.toFixed(0)}% / ${b.bench.cpuPercentOfOneCore.toFixed(0)}% |`,
+    );
+  }
+  out.push(
+    `| set-up: create ${fmtInt(r.setup.keys)} keys (8 conns x depth 128) | ${fmtInt(r.setup.zookeeper)} | ${fmtInt(r.setup.zkts)} | ${ratio(r.setup.zkts, r.setup.zookeeper)} | | | | | |`,
+  );
+  if (r.memory) {
+    const m = r.memory;
+    out.push(
+      `| load ${fmtInt(m.nodes)} znodes of 100 B (creates/s) | ${fmtInt(m.loadPerSecond.zookeeper)} | ${fmtInt(m.loadPerSecond.zkts)} | ${ratio(m.loadPerSecond.zkts, m.loadPerSecond.zookeeper)} | | | | | |`,
+    );
+    out.push("");
+    out.push("| resident memory (VmRSS) | ZooKeeper | zkts | zkts / ZK |");
+    out.push("|---|---:|---:|---:|");
+    out.push(`| idle, after the workloads | ${mb(m.baseline.zookeeper)} | ${mb(m.baseline.zkts)} | ${ratio(m.baseline.zkts, m.baseline.zookeeper)} |`);
+    out.push(`| after loading ${fmtInt(m.nodes)} znodes of 100 B | ${mb(m.after.zookeeper)} | ${mb(m.after.zkts)} | ${ratio(m.after.zkts, m.after.zookeeper)} |`);
+  }
+  out.push("");
+  out.push("Ratios are zkts / ZooKeeper: above 1x means zkts is faster for ops/s, slower for latency, bigger for memory. Server CPU is over the whole run (warm-up included), in percent of one core; bench CPU is ZK run / zkts run.");
+  return out.join("\n");
+}

@@ -1,0 +1,42 @@
+/** The zkts-bench command line. */
+import { ArgError, parseArgs, USAGE, type Command } from "./args.js";
+import { runBenchmark, workerMain } from "./bench.js";
+import { runCompare } from "./compare.js";
+import { formatResult } from "./format.js";
+
+async function main(): Promise<void> {
+  let cmd: Command;
+  try {
+    cmd = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ArgError) {
+      process.stderr.write(`zkts-bench: ${e.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+  const log = (line: string) => process.stderr.write(line + "\n");
+  switch (cmd.command) {
+    case "help":
+      process.stdout.write(cmd.text);
+      return;
+    case "worker":
+      workerMain();
+      return;
+    case "run": {
+      const r = await runBenchmark(cmd.options, { log });
+      process.stdout.write((cmd.options.json ? JSON.stringify(r, null, 2) : formatResult(r)) + "\n");
+      if (r.errors > 0 || r.connectionsLost > 0 || (r.sessions && r.sessions.failed > 0)) process.exitCode = 1;
+      return;
+    }
+    case "compare":
+      await runCompare(cmd.options, log);
+      return;
+  }
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`zkts-bench: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
