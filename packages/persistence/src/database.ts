@@ -432,6 +432,7 @@ async function loadSecret(storage: Storage, dataDir: string, fromSnapshot: Buffe
   }
   const secret = fromSnapshot && fromSnapshot.length === 32 ? fromSnapshot : randomBytes(32);
   const tmp = `${path}.tmp`;
+  await storage.mkdirp(dataDir);
   const f = await storage.open(tmp, "create");
   try {
     await f.write(secret, 0);
