@@ -145,6 +145,8 @@ export interface SessionInfo {
   id: bigint;
   timeout: number;
   ephemerals: string[];
+  /** When the session expires unless touched: its expiry bucket, as wall-clock ms (ZooKeeper's dump prints it). */
+  expiresAt?: number;
 }
 
 /** Everything the four-letter words and the AdminServer need. */
@@ -163,6 +165,11 @@ export interface ServerInfo {
   connections(): ConnectionInfo[];
   sessions(): SessionInfo[];
   watchSummary(): { connections: number; paths: number; total: number };
+  /** Bytes read/written per top-level namespace (mntr's per_namespace summaries). */
+  namespaceStats(): {
+    read: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
+    write: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
+  };
   watchesBySession(): Map<bigint, string[]>;
   watchesByPath(): Map<string, bigint[]>;
   readonly approximateDataSize: number;
@@ -618,6 +625,11 @@ export class ZooKeeperServer {
       this.sendReply(cs, { xid, zxid: 0n, err: ErrorCode.AUTHFAILED }, null);
       this.closeConn(cs, "auth failed");
     }
+  }
+
+  /** Converts a time on the monotonic clock (session expiry) to wall-clock ms. */
+  private wallClockOf(monotonicMs: number | undefined): number | undefined {
+    return monotonicMs === undefined ? undefined : this.clock.now() + (monotonicMs - this.clock.monotonic());
   }
 
   private addAuth(cs: ConnState, id: Id): void {
@@ -1557,8 +1569,14 @@ export class ZooKeeperServer {
           latency: cs.latency.stats,
         })),
       sessions: () =>
-        s.tracker.all().map((x) => ({ id: x.id, timeout: x.timeout, ephemerals: [...s.tree.ephemerals(x.id)] })),
+        s.tracker.all().map((x) => ({
+          id: x.id,
+          timeout: x.timeout,
+          ephemerals: [...s.tree.ephemerals(x.id)],
+          expiresAt: s.wallClockOf(s.tracker.expiresAt(x.id)),
+        })),
       watchSummary: () => s.tree.watchSummary(),
+      namespaceStats: () => s.tree.namespaceStats(),
       watchesBySession: () => s.tree.watchesBySession(),
       watchesByPath: () => s.tree.watchesByPath(),
       get approximateDataSize() {

@@ -66,6 +66,11 @@ export class ExpiryQueue<K> {
     this.buckets.get(prev)?.delete(key);
   }
 
+  /** The expiry time (bucket) of `key`, if it is queued. */
+  expiryOf(key: K): number | undefined {
+    return this.byKey.get(key);
+  }
+
   /** Milliseconds until the next bucket is due (0 when due now). */
   waitTime(now: number): number {
     return Math.max(0, this.nextExpiration - now);
@@ -124,6 +129,11 @@ export class SessionTracker {
     const id = this.nextId;
     this.nextId = BigInt.asIntN(64, this.nextId + 1n);
     return id;
+  }
+
+  /** When the session expires unless touched (its tick bucket), in the clock's monotonic milliseconds. */
+  expiresAt(id: bigint): number | undefined {
+    return this.queue.expiryOf(id);
   }
 
   /** Starts tracking a session (createSession txn applied, or restored). */

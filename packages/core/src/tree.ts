@@ -72,6 +72,10 @@ export interface Tree {
   /** ZooKeeperServer.checkQuota: ok=false when a hard limit would be exceeded. */
   checkQuota(path: string, bytesDelta: number, countDelta: number): { ok: boolean; prefix?: string; message?: string };
   watchSummary(): { connections: number; paths: number; total: number };
+  namespaceStats(): {
+    read: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
+    write: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
+  };
   watchesBySession(): Map<bigint, string[]>;
   watchesByPath(): Map<string, bigint[]>;
 }

@@ -140,6 +140,14 @@ function isSpecialPath(path: string): boolean {
  * ZooKeeper's DataTree: the znode tree in memory, pure. Applies txns (processTxn), answers reads, keeps the
  * watch tables and fires them, tracks ephemerals/containers/TTL nodes, quotas and the tree digest.
  */
+/** count/sum/min/max of the byte counts recorded for one namespace. */
+export interface NamespaceSummary {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export class DataTree {
   private readonly nodes = new Map<string, DataNode>();
   private readonly aclCache = new ACLCache();
@@ -153,6 +161,9 @@ export class DataTree {
   private readonly digestEnabled: boolean;
   private readonly extended: boolean;
   private hash = 0n;
+  /** Per top-level namespace read/write byte summaries (ZooKeeper's READ_/WRITE_PER_NAMESPACE metrics). */
+  private readonly nsRead = new Map<string, NamespaceSummary>();
+  private readonly nsWrite = new Map<string, NamespaceSummary>();
   private dataSize = 0;
   private _lastProcessedZxid = 0n;
 
@@ -243,6 +254,31 @@ export class DataTree {
     return n;
   }
 
+  /**
+   * Bytes read and written per top-level namespace (`/a/b` counts under `a`), as ZooKeeper's
+   * `zk_{avg,min,max,cnt,sum}_<ns>_{read,write}_per_namespace` metrics: reads count getData's data length,
+   * getChildren's child-name lengths and 0 for exists; writes count the data length of creates and setData and 0
+   * for deletes.
+   */
+  namespaceStats(): { read: ReadonlyMap<string, NamespaceSummary>; write: ReadonlyMap<string, NamespaceSummary> } {
+    return { read: this.nsRead, write: this.nsWrite };
+  }
+
+  private countNamespace(m: Map<string, NamespaceSummary>, path: string, bytes: number): void {
+    const end = path.indexOf("/", 1);
+    const ns = end < 0 ? path.slice(1) : path.slice(1, end);
+    if (ns === "") return;
+    const v = m.get(ns);
+    if (v === undefined) {
+      m.set(ns, { count: 1, sum: bytes, min: bytes, max: bytes });
+    } else {
+      v.min = Math.min(v.min, bytes);
+      v.max = Math.max(v.max, bytes);
+      v.count++;
+      v.sum += bytes;
+    }
+  }
+
   /** True for `/`, `/zookeeper`, `/zookeeper/quota`, `/zookeeper/config` (the core refuses to delete them). */
   isSpecialPath(path: string): boolean {
     return isSpecialPath(path);
@@ -255,6 +291,7 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) return null;
     if (watcher) this.dataWatches.add(path, watcher, WatchMode.STANDARD);
+    this.countNamespace(this.nsRead, path, n.data === null ? 0 : n.data.length);
     return { data: n.data, stat: this.statOf(n) };
   }
 
@@ -262,7 +299,9 @@ export class DataTree {
   exists(path: string, watcher?: Watcher): Stat | null {
     if (watcher) this.dataWatches.add(path, watcher, WatchMode.STANDARD);
     const n = this.getNode(path);
-    return n ? this.statOf(n) : null;
+    if (!n) return null;
+    this.countNamespace(this.nsRead, path, 0);
+    return this.statOf(n);
   }
 
   /** getChildren (unsorted, as ZooKeeper) + the parent's stat; registers a child watch; null when missing. */
@@ -270,7 +309,11 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) return null;
     if (watcher) this.childWatches.add(path, watcher, WatchMode.STANDARD);
-    return { children: n.children ? [...n.children] : [], stat: this.statOf(n) };
+    const children = n.children ? [...n.children] : [];
+    let bytes = 0;
+    for (const c of children) bytes += c.length;
+    this.countNamespace(this.nsRead, path, bytes);
+    return { children, stat: this.statOf(n) };
   }
 
   /** getACL: the node's ACL list and stat; null when missing. */
@@ -595,6 +638,7 @@ export class DataTree {
     }
     const lastPrefix = this.getMaxPrefixWithQuota(path);
     if (lastPrefix !== null) this.updateQuotaStat(lastPrefix, data === null ? 0 : data.length, 1);
+    this.countNamespace(this.nsWrite, path, data === null ? 0 : data.length);
 
     this.trigger(this.dataWatches, path, EventType.NodeCreated, zxid, this.getACLOf(node), true);
     this.trigger(this.childWatches, parentName, EventType.NodeChildrenChanged, zxid, parentAcl, false);
@@ -639,6 +683,7 @@ export class DataTree {
     }
     const lastPrefix = this.getMaxPrefixWithQuota(path);
     if (lastPrefix !== null) this.updateQuotaStat(lastPrefix, node.data === null ? 0 : -node.data.length, -1);
+    this.countNamespace(this.nsWrite, path, 0);
 
     const processed = this.trigger(this.dataWatches, path, EventType.NodeDeleted, zxid, acl, true);
     this.trigger(this.childWatches, path, EventType.NodeDeleted, zxid, acl, false, processed);
@@ -660,6 +705,7 @@ export class DataTree {
     const diff = (data === null ? 0 : data.length) - (last === null ? 0 : last.length);
     if (lastPrefix !== null) this.updateQuotaStat(lastPrefix, diff, 0);
     this.dataSize += diff;
+    this.countNamespace(this.nsWrite, path, data === null ? 0 : data.length);
     this.trigger(this.dataWatches, path, EventType.NodeDataChanged, zxid, this.getACLOf(n), true);
     return stat;
   }

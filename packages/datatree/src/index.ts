@@ -16,6 +16,7 @@ export {
   DataTree,
   DataNode,
   type DataTreeOptions,
+  type NamespaceSummary,
   type ProcessTxnResult,
   type SetWatchesLists,
   type SnapshotNode,

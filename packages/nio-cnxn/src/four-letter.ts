@@ -20,7 +20,14 @@ export const FOUR_LETTER_WORDS = [
   "mntr",
   "isro",
   "dirs",
+  "gtmk",
 ] as const;
+
+/**
+ * What `gtmk` answers: ZooKeeper's default trace mask (ZooTrace: client ping, request and server packet tracing =
+ * 306). zkts has no request tracing to tune, so the mask is fixed and `stmk` is not offered.
+ */
+export const TRACE_MASK = 306;
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
 
 const BY_CODE = new Map<number, FourLetterWord>(
@@ -60,9 +67,17 @@ export interface ConnectionSnapshot {
   interestOps: number;
   packetsReceived: number;
   packetsSent: number;
-  /** Wall-clock ms at which the connection expires if idle (for `dump`). */
-  expiresAt: number;
+  /** Wall-clock ms of the connection's last activity (for `dump`). */
+  lastActivity: number;
 }
+
+/**
+ * ZooKeeper's NIO layer expires idle connections through an ExpiryQueue whose buckets are
+ * `zookeeper.nio.sessionlessCnxnTimeout` (10 s) wide; a connection's timeout is its session's, or that same 10 s
+ * before a session exists. `dump` prints those buckets.
+ */
+const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
+
 
 /** Connection-layer statistics shown by `mntr` next to core's. */
 export interface CnxnStats {
@@ -96,6 +111,8 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
   switch (word) {
     case "ruok":
       return "imok";
+    case "gtmk":
+      return String(TRACE_MASK);
     case "isro":
       return info.isReadOnly !== undefined && val(info.isReadOnly, info) ? "ro" : "rw";
     case "conf":
@@ -296,7 +313,10 @@ function formatDump(ctx: FourLetterContext): string {
     for (const p of s.ephemerals ?? []) out += `\t${p}\n`;
   }
   out += "Connections dump:\n";
-  const cb = buckets(ctx.connections, (c) => Math.ceil(c.expiresAt / 1000) * 1000);
+  const cb = buckets(ctx.connections, (c) => {
+    const timeout = coreInfoFor(info, c)?.timeout || SESSIONLESS_CNXN_TIMEOUT_MS;
+    return (Math.floor((c.lastActivity + timeout) / SESSIONLESS_CNXN_TIMEOUT_MS) + 1) * SESSIONLESS_CNXN_TIMEOUT_MS;
+  });
   out += `Connections Sets (${cb.length})/(${ctx.connections.length}):\n`;
   for (const [at, list] of cb) {
     out += `${list.length} expire at ${javaDate(at)}:\n`;
@@ -398,6 +418,16 @@ function formatMntr(ctx: FourLetterContext): string {
     let v = known[key];
     if (v === undefined) v = key.startsWith("zk_avg_") ? "0.0" : 0;
     out += `${key}\t${String(v)}\n`;
+  }
+  // ZooKeeper's summary sets follow the fixed metrics, one group of five lines per namespace and direction.
+  const ns = info.namespaceStats?.();
+  for (const [dir, m] of [["read", ns?.read], ["write", ns?.write]] as const) {
+    for (const [name, v] of m ?? []) {
+      const key = (stat: string) => `zk_${stat}_${name}_${dir}_per_namespace`;
+      out += `${key("avg")}\t${javaDouble(v.count === 0 ? 0 : v.sum / v.count)}\n`;
+      out += `${key("min")}\t${v.min}\n${key("max")}\t${v.max}\n`;
+      out += `${key("cnt")}\t${v.count}\n${key("sum")}\t${v.sum}\n`;
+    }
   }
   return out;
 }

@@ -221,7 +221,7 @@ export class NioConnection implements ServerConnection {
       interestOps: this.readPaused || this.state === "closing" ? 0 : 1,
       packetsReceived: this.packetsReceived,
       packetsSent: this.packetsSent,
-      expiresAt: this.lastActivity + this.srv.connectTimeoutMs,
+      lastActivity: this.lastActivity,
     };
   }
 

@@ -78,6 +78,11 @@ export interface ServerInfoView {
   readonly dataDirSize?: Val<number | bigint>;
   readonly dataLogDirSize?: Val<number | bigint>;
   readonly isReadOnly?: Val<boolean>;
+  /** Bytes read/written per top-level namespace, for mntr's `zk_*_<ns>_{read,write}_per_namespace` lines. */
+  namespaceStats?(): {
+    read: ReadonlyMap<string, NamespaceSummaryView>;
+    write: ReadonlyMap<string, NamespaceSummaryView>;
+  };
   readonly globalSessions?: Val<number>;
   readonly authFailedCount?: Val<number>;
 }
@@ -95,4 +100,11 @@ export interface CoreHandler {
 /** Reads a `Val<T>`. */
 export function val<T>(v: Val<T>, self?: unknown): T {
   return typeof v === "function" ? (v as () => T).call(self) : v;
+}
+
+export interface NamespaceSummaryView {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
 }

@@ -4,9 +4,4 @@
  * Remove an entry as soon as the server is fixed.
  */
 export const KNOWN_DIFFERENCES: Record<string, string> = {
-  "4lw/mntr":
-    "zkts lacks the 10 keys zk_{avg,min,max,cnt,sum}_fl_{read,write}_per_namespace",
-  "4lw/dump":
-    "reference lists both live sessions under one '<n> expire at <date>:' bucket line, zkts prints one bucket line per session",
-  "4lw/gtmk": "reference answers the trace mask (a number line), zkts answers nothing",
 };

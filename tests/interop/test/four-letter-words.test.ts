@@ -25,6 +25,11 @@ export function structure(word: string, text: string): string[] {
     case "conf":
     case "envi":
       return lines.map((l) => (l.includes("=") ? l.slice(0, l.indexOf("=")) : v(l))).sort();
+    case "dump":
+      // Sessions and connections are grouped under "<n> expire at <date>:" lines by expiry bucket; which bucket a
+      // session lands in depends on when it was last touched, on both servers, so the bucket lines are not compared
+      // (the session, ephemeral and connection lines are).
+      return lines.filter((l) => !/ expire at /.test(l)).map(v);
     case "cons":
       // One line per connection, in no particular order.
       return lines.map(v).sort();
