@@ -1,0 +1,473 @@
+/**
+ * Fast leader election (ZooKeeper 3.8 FastLeaderElection) as a pure state machine for one server.
+ *
+ * Inputs: `start(self)` (lookForLeader), `receive(fromSid, notification)` (what WorkerReceiver gets from the
+ * connection manager) and `tick()` (timer expiries, read from the injected clock). Outputs accumulate in
+ * `ready()`: notifications to send, whether to re-dial peers, and the decision once one is reached;
+ * `advance()` acknowledges them. No timers, sockets or randomness inside: the clock is injected.
+ *
+ * Java runs WorkerReceiver and lookForLeader on two threads joined by a queue; here a received notification
+ * is answered and then processed at once, in arrival order. Notifications to ourselves (ZooKeeper loops them
+ * back through its receive queue) are processed right after the input that produced them.
+ */
+import { decodeNotification, type Notification, type NotificationInit, ServerState } from "./notification.js";
+import type { QuorumVerifier } from "./quorum.js";
+import { LONG_MIN, makeVote, totalOrderPredicate, type Vote, votesEqual } from "./vote.js";
+
+/** Monotonic milliseconds. Same shape as @zkts/core's Clock.monotonic, without depending on core. */
+export interface ElectionClock {
+  now(): number;
+}
+
+export interface ElectionLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const nullElectionLogger: ElectionLogger = { debug() {}, info() {}, warn() {} };
+
+/** FastLeaderElection.finalizeWait. */
+export const FINALIZE_WAIT_MS = 200;
+/** zookeeper.fastleader.minNotificationInterval default (= finalizeWait). */
+export const MIN_NOTIFICATION_INTERVAL_MS = 200;
+/** zookeeper.fastleader.maxNotificationInterval default. */
+export const MAX_NOTIFICATION_INTERVAL_MS = 60_000;
+
+/** Deliberately wrong behaviours, for proving that the simulator's invariants catch bugs. Never set in production. */
+export interface ElectionFaults {
+  /** Lower sid wins the last tie-break of the vote order. */
+  invertSidOrder?: boolean;
+}
+
+export interface ElectionInit {
+  sid: bigint;
+  quorum: QuorumVerifier;
+  finalizeWaitMs?: number;
+  minNotificationIntervalMs?: number;
+  maxNotificationIntervalMs?: number;
+  faults?: ElectionFaults;
+}
+
+export interface ElectionComponents {
+  clock: ElectionClock;
+  logger?: ElectionLogger;
+  /**
+   * QuorumCnxManager.haveDelivered: true when some peer's send queue is empty. On a notification timeout
+   * the election re-sends its vote if so, and asks for re-dialling (`ready().connectAll`) otherwise.
+   * Defaults to always true.
+   */
+  haveDelivered?: () => boolean;
+}
+
+/** What the server knows about itself when it starts looking. */
+export interface SelfState {
+  /** Last logged zxid (QuorumPeer.getLastLoggedZxid). */
+  zxid: bigint;
+  /** currentEpoch (QuorumPeer.getCurrentEpoch). */
+  peerEpoch: bigint;
+}
+
+export interface OutgoingNotification {
+  to: bigint;
+  notification: NotificationInit;
+}
+
+export interface Decision {
+  /** LEADING, FOLLOWING or OBSERVING. */
+  state: ServerState;
+  /** The final vote: leader, its zxid and epoch, and the election round it was decided in. */
+  vote: Vote;
+  /** How it was reached: a quorum of LOOKING votes, or joining servers that already follow a leader. */
+  via: "quorum" | "established";
+  /** Clock time of the decision. */
+  at: number;
+}
+
+export interface Ready {
+  messages: OutgoingNotification[];
+  /** The connection manager should (re)connect to every peer it has a queue for. */
+  connectAll: boolean;
+  decision?: Decision;
+}
+
+export class FastLeaderElection {
+  readonly sid: bigint;
+  readonly quorum: QuorumVerifier;
+  private readonly clock: ElectionClock;
+  private readonly log: ElectionLogger;
+  private readonly haveDelivered: () => boolean;
+  private readonly finalizeWait: number;
+  private readonly minInterval: number;
+  private readonly maxInterval: number;
+  private readonly faults: ElectionFaults;
+  private readonly configText: string;
+  private readonly isParticipant: boolean;
+
+  private _state: ServerState = ServerState.LOOKING;
+  private started = false;
+  private stopped = false;
+  private self: SelfState = { zxid: -1n, peerEpoch: -1n };
+  private _logicalClock = 0n;
+  private proposedLeader = -1n;
+  private proposedZxid = -1n;
+  private proposedEpoch = -1n;
+  private _currentVote: Vote | undefined;
+  private recvset = new Map<bigint, Vote>();
+  private outofelection = new Map<bigint, Vote>();
+  private notTimeout: number;
+  private pollDeadline = 0;
+  /** Set while waiting finalizeWait after a quorum agreed; the decision happens at this time. */
+  private finalizeDeadline: number | undefined;
+  private readonly pending: Array<[bigint, Notification]> = [];
+  private readonly loopback: Notification[] = [];
+  private processing = false;
+
+  private out: OutgoingNotification[] = [];
+  private wantConnectAll = false;
+  private decision: Decision | undefined;
+
+  constructor(init: ElectionInit, components: ElectionComponents) {
+    this.sid = init.sid;
+    this.quorum = init.quorum;
+    this.clock = components.clock;
+    this.log = components.logger ?? nullElectionLogger;
+    this.haveDelivered = components.haveDelivered ?? (() => true);
+    this.finalizeWait = init.finalizeWaitMs ?? FINALIZE_WAIT_MS;
+    this.minInterval = init.minNotificationIntervalMs ?? MIN_NOTIFICATION_INTERVAL_MS;
+    this.maxInterval = init.maxNotificationIntervalMs ?? MAX_NOTIFICATION_INTERVAL_MS;
+    this.faults = init.faults ?? {};
+    this.configText = init.quorum.toString();
+    this.notTimeout = this.minInterval;
+    const me = init.quorum.allMembers.get(init.sid);
+    this.isParticipant = me === undefined ? !init.quorum.observingMembers.has(init.sid) : me.type === "participant";
+  }
+
+  // ---- observation ----
+
+  get state(): ServerState {
+    return this._state;
+  }
+  /** The election round (logicalclock). */
+  get logicalClock(): bigint {
+    return this._logicalClock;
+  }
+  /** The vote being proposed in the current round. */
+  get proposal(): Vote {
+    return makeVote(this.proposedLeader, this.proposedZxid, this._logicalClock, this.proposedEpoch);
+  }
+  /** QuorumPeer.getCurrentVote: the last decided vote (or our own initial vote before any decision). */
+  get currentVote(): Vote | undefined {
+    return this._currentVote;
+  }
+  /** Current notification back-off interval. */
+  get notificationInterval(): number {
+    return this.notTimeout;
+  }
+  get isLooking(): boolean {
+    return this.started && !this.stopped && this._state === ServerState.LOOKING;
+  }
+
+  // ---- inputs ----
+
+  /**
+   * lookForLeader: start a new round (logicalclock + 1) proposing ourselves (or nobody, for an observer)
+   * and notify every voter. Called at boot and again whenever the server goes back to LOOKING.
+   */
+  start(self: SelfState): void {
+    if (this.stopped) return;
+    this.self = { ...self };
+    if (this._currentVote === undefined) this._currentVote = makeVote(this.sid, self.zxid, -1n, self.peerEpoch);
+    this._state = ServerState.LOOKING;
+    this.started = true;
+    this.decision = undefined;
+    this.recvset = new Map();
+    this.outofelection = new Map();
+    this.finalizeDeadline = undefined;
+    this.notTimeout = this.minInterval;
+    this._logicalClock += 1n;
+    this.updateProposal(this.initId(), this.initZxid(), this.initEpoch());
+    this.log.info("new election", { sid: this.sid, round: this._logicalClock, zxid: this.proposedZxid });
+    this.sendNotifications();
+    this.pollDeadline = this.clock.now() + this.notTimeout;
+    const queued = this.pending.splice(0);
+    this.run(() => {
+      for (const [from, n] of queued) this.handle(from, n);
+    });
+  }
+
+  /** Stops the election: nothing is processed or sent any more. */
+  stop(): void {
+    this.stopped = true;
+    this.finalizeDeadline = undefined;
+    this.out = [];
+  }
+
+  /** Decodes and receives a notification; undecodable bytes are dropped (ZooKeeper logs and drops them). */
+  receiveBytes(from: bigint, payload: Uint8Array): boolean {
+    let n: Notification;
+    try {
+      n = decodeNotification(payload);
+    } catch (e) {
+      this.log.warn("dropping undecodable notification", { from, error: String(e) });
+      return false;
+    }
+    this.receive(from, n);
+    return true;
+  }
+
+  /** A notification from `from` (WorkerReceiver). */
+  receive(from: bigint, n: Notification): void {
+    if (this.stopped) return;
+    if (!this.started) {
+      // ZooKeeper queues what arrives before lookForLeader runs (RECV_CAPACITY 100, oldest dropped).
+      this.pending.push([from, n]);
+      if (this.pending.length > 100) this.pending.shift();
+      return;
+    }
+    this.run(() => this.handle(from, n));
+  }
+
+  /** Fires whatever timer is due at the clock's current time. */
+  tick(): void {
+    if (!this.isLooking) return;
+    const now = this.clock.now();
+    this.run(() => {
+      if (this.finalizeDeadline !== undefined) {
+        if (now >= this.finalizeDeadline) this.finish("quorum");
+        return;
+      }
+      if (now >= this.pollDeadline) {
+        if (this.haveDelivered()) this.sendNotifications();
+        else this.wantConnectAll = true;
+        this.notTimeout = Math.min(this.notTimeout * 2, this.maxInterval);
+        this.log.debug("notification timeout", { sid: this.sid, next: this.notTimeout });
+        this.pollDeadline = now + this.notTimeout;
+      }
+    });
+  }
+
+  /** When `tick()` should next be called; undefined when no timer runs. */
+  nextDeadline(): number | undefined {
+    if (!this.isLooking) return undefined;
+    return this.finalizeDeadline ?? this.pollDeadline;
+  }
+
+  // ---- outputs ----
+
+  hasReady(): boolean {
+    return this.out.length > 0 || this.wantConnectAll || this.decision !== undefined;
+  }
+
+  ready(): Ready {
+    const r: Ready = { messages: this.out, connectAll: this.wantConnectAll };
+    if (this.decision) r.decision = this.decision;
+    return r;
+  }
+
+  advance(): void {
+    this.out = [];
+    this.wantConnectAll = false;
+    this.decision = undefined;
+  }
+
+  // ---- internals ----
+
+  private run(fn: () => void): void {
+    if (this.processing) {
+      fn();
+      return;
+    }
+    this.processing = true;
+    try {
+      fn();
+      while (this.loopback.length > 0 && !this.stopped) this.handle(this.sid, this.loopback.shift()!);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private validVoter(sid: bigint): boolean {
+    return this.quorum.votingMembers.has(sid);
+  }
+
+  private initId(): bigint {
+    return this.validVoter(this.sid) ? this.sid : LONG_MIN;
+  }
+  private initZxid(): bigint {
+    return this.isParticipant ? this.self.zxid : LONG_MIN;
+  }
+  private initEpoch(): bigint {
+    return this.isParticipant ? this.self.peerEpoch : LONG_MIN;
+  }
+
+  private better(id: bigint, zxid: bigint, epoch: bigint, curId: bigint, curZxid: bigint, curEpoch: bigint): boolean {
+    return totalOrderPredicate(
+      id,
+      zxid,
+      epoch,
+      curId,
+      curZxid,
+      curEpoch,
+      this.quorum.weight(id),
+      this.faults.invertSidOrder === true,
+    );
+  }
+
+  private updateProposal(leader: bigint, zxid: bigint, epoch: bigint): void {
+    this.proposedLeader = leader;
+    this.proposedZxid = zxid;
+    this.proposedEpoch = epoch;
+  }
+
+  private send(to: bigint, notification: NotificationInit): void {
+    if (to === this.sid) {
+      this.loopback.push({ ...notification, version: 2, config: Buffer.from(this.configText) });
+    } else {
+      this.out.push({ to, notification });
+    }
+  }
+
+  private notif(state: ServerState, leader: bigint, zxid: bigint, electionEpoch: bigint, peerEpoch: bigint): NotificationInit {
+    return { state, leader, zxid, electionEpoch, peerEpoch, config: this.configText };
+  }
+
+  /** sendNotifications: our proposal, as LOOKING, to every voter (ourselves included). */
+  private sendNotifications(): void {
+    for (const sid of this.quorum.votingMembers.keys()) {
+      this.send(
+        sid,
+        this.notif(ServerState.LOOKING, this.proposedLeader, this.proposedZxid, this._logicalClock, this.proposedEpoch),
+      );
+    }
+  }
+
+  /** WorkerReceiver.run for one message. */
+  private handle(from: bigint, n: Notification): void {
+    if (this.stopped) return;
+    if (!this.validVoter(from)) {
+      // Observers and non-voters get our current vote straight back.
+      const cur = this._currentVote!;
+      this.send(from, this.notif(this._state, cur.leader, cur.zxid, this._logicalClock, cur.peerEpoch));
+      return;
+    }
+    if (n.state !== 0 && n.state !== 1 && n.state !== 2 && n.state !== 3) return;
+    if (this._state === ServerState.LOOKING) {
+      const lagging = n.state === ServerState.LOOKING && n.electionEpoch < this._logicalClock;
+      const reply = lagging
+        ? this.notif(this._state, this.proposedLeader, this.proposedZxid, this._logicalClock, this.proposedEpoch)
+        : undefined;
+      this.dequeued(from, n);
+      if (reply) this.send(from, reply);
+    } else if (n.state === ServerState.LOOKING) {
+      // Not looking: tell a looking peer who we think leads.
+      const cur = this._currentVote!;
+      this.send(from, this.notif(this._state, cur.leader, cur.zxid, cur.electionEpoch, cur.peerEpoch));
+    }
+  }
+
+  /** A notification taken off lookForLeader's receive queue. */
+  private dequeued(from: bigint, n: Notification): void {
+    const now = this.clock.now();
+    if (this.finalizeDeadline !== undefined) {
+      // Finalizing: only a better vote interrupts; anything else is consumed and restarts the wait.
+      if (this.better(n.leader, n.zxid, n.peerEpoch, this.proposedLeader, this.proposedZxid, this.proposedEpoch)) {
+        this.finalizeDeadline = undefined;
+      } else {
+        this.finalizeDeadline = now + this.finalizeWait;
+        return;
+      }
+    }
+    this.pollDeadline = now + this.notTimeout;
+    if (!(this.validVoter(from) && this.validVoter(n.leader))) {
+      this.log.debug("ignoring notification", { from, leader: n.leader });
+      return;
+    }
+    switch (n.state) {
+      case ServerState.LOOKING:
+        this.onLooking(from, n, now);
+        break;
+      case ServerState.OBSERVING:
+        break;
+      case ServerState.FOLLOWING:
+      case ServerState.LEADING:
+        this.onSettled(from, n);
+        break;
+    }
+  }
+
+  private onLooking(from: bigint, n: Notification, now: number): void {
+    if (this.initZxid() === -1n || n.zxid === -1n) return;
+    if (n.electionEpoch > this._logicalClock) {
+      this._logicalClock = n.electionEpoch;
+      this.recvset.clear();
+      if (this.better(n.leader, n.zxid, n.peerEpoch, this.initId(), this.initZxid(), this.initEpoch())) {
+        this.updateProposal(n.leader, n.zxid, n.peerEpoch);
+      } else {
+        this.updateProposal(this.initId(), this.initZxid(), this.initEpoch());
+      }
+      this.sendNotifications();
+    } else if (n.electionEpoch < this._logicalClock) {
+      return;
+    } else if (this.better(n.leader, n.zxid, n.peerEpoch, this.proposedLeader, this.proposedZxid, this.proposedEpoch)) {
+      this.updateProposal(n.leader, n.zxid, n.peerEpoch);
+      this.sendNotifications();
+    }
+    this.recvset.set(from, makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch));
+    const mine = makeVote(this.proposedLeader, this.proposedZxid, this._logicalClock, this.proposedEpoch);
+    if (this.hasQuorum(this.recvset, mine)) this.finalizeDeadline = now + this.finalizeWait;
+  }
+
+  private onSettled(from: bigint, n: Notification): void {
+    const state = n.state as ServerState;
+    if (n.electionEpoch === this._logicalClock) {
+      this.recvset.set(from, makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch, state, 0));
+      const v = makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch, state, n.version);
+      if (this.hasQuorum(this.recvset, v) && this.checkLeader(this.recvset, n.leader, n.electionEpoch)) {
+        this.decide(n.leader, makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch), "established");
+        return;
+      }
+    }
+    const v = makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch, state, n.version);
+    this.outofelection.set(from, v);
+    if (this.hasQuorum(this.outofelection, v) && this.checkLeader(this.outofelection, n.leader, n.electionEpoch)) {
+      this._logicalClock = n.electionEpoch;
+      this.decide(n.leader, makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch), "established");
+    }
+  }
+
+  /** getVoteTracker(...).hasAllQuorums(): do the voters whose vote equals `vote` form a quorum? */
+  private hasQuorum(votes: Map<bigint, Vote>, vote: Vote): boolean {
+    const acks: bigint[] = [];
+    for (const [sid, v] of votes) if (votesEqual(vote, v) && this.validVoter(sid)) acks.push(sid);
+    return this.quorum.containsQuorum(acks);
+  }
+
+  /** checkLeader: a leader other than us must have told us it is LEADING; if it is us, the round must match. */
+  private checkLeader(votes: Map<bigint, Vote>, leader: bigint, electionEpoch: bigint): boolean {
+    if (leader !== this.sid) {
+      const v = votes.get(leader);
+      return v !== undefined && v.state === ServerState.LEADING;
+    }
+    return this._logicalClock === electionEpoch;
+  }
+
+  private finish(via: "quorum"): void {
+    this.decide(
+      this.proposedLeader,
+      makeVote(this.proposedLeader, this.proposedZxid, this._logicalClock, this.proposedEpoch),
+      via,
+    );
+  }
+
+  private decide(leader: bigint, vote: Vote, via: "quorum" | "established"): void {
+    const state =
+      leader === this.sid ? ServerState.LEADING : this.isParticipant ? ServerState.FOLLOWING : ServerState.OBSERVING;
+    this._state = state;
+    this._currentVote = vote;
+    this.finalizeDeadline = undefined;
+    this.loopback.length = 0;
+    this.decision = { state, vote, via, at: this.clock.now() };
+    this.log.info("election decided", { sid: this.sid, state, leader, round: vote.electionEpoch });
+  }
+}
