@@ -305,3 +305,24 @@ describe("containers and TTL nodes", () => {
     expect(encode(CloseSessionTxn, { paths2Delete: [] }).length).toBe(4);
   });
 });
+
+describe("per-namespace read/write byte summaries (mntr)", () => {
+  it("counts reads and writes under the top-level name, as ZooKeeper's DataTree", () => {
+    const t = new DataTree();
+    const d = new Driver(t);
+    d.create("/app", "hello");
+    d.create("/app/kid", "xy");
+    d.set("/app/kid", "abcd");
+    d.del("/app/kid");
+    t.getData("/app");
+    t.exists("/app");
+    t.getChildren("/app");
+    t.getData("/nope");
+    const { read, write } = t.namespaceStats();
+    expect(write.get("app")).toEqual({ count: 4, sum: 5 + 2 + 4 + 0, min: 0, max: 5 });
+    expect(read.get("app")).toEqual({ count: 3, sum: 5, min: 0, max: 5 });
+    expect(read.has("nope")).toBe(false);
+    t.getChildren("/");
+    expect([...read.keys()]).toEqual(["app"]);
+  });
+});
