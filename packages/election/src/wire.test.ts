@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { ElectionFrameError, HandshakeError, NotificationDecodeError } from "./errors.js";
 import {
   ElectionFrameDecoder,
-  ElectionFrameError,
   encodeElectionFrame,
   encodeInitialMessage,
   HandshakeDecoder,
-  HandshakeError,
   PACKET_MAX_SIZE,
 } from "./handshake.js";
-import { decodeNotification, encodeNotification, NotificationDecodeError, ServerState } from "./notification.js";
+import { decodeNotification, encodeNotification, ServerState } from "./notification.js";
 import { QuorumMaj } from "./quorum.js";
 
 // Reference bytes printed by scripts/java-vectors/run.sh, i.e. by ZooKeeper 3.8.0's own
