@@ -1,5 +1,5 @@
 /** Connection strings (`host:port,host:port/chroot`), chroot mapping and client-side path validation. */
-import { ErrorCode, KeeperError } from "@zkts/client-wire";
+import { BadArgumentsError } from "./errors.js";
 
 export interface HostPort {
   host: string;
@@ -87,8 +87,8 @@ export function stripChroot(chroot: string, serverPath: string): string {
   return serverPath;
 }
 
-function invalid(path: string, reason: string): KeeperError {
-  return new KeeperError(ErrorCode.BADARGUMENTS, path, `Invalid path string "${path}" caused by ${reason}`);
+function invalid(path: string, reason: string): Error {
+  return new BadArgumentsError(path, `Invalid path string "${path}" caused by ${reason}`);
 }
 
 /**

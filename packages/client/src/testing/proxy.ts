@@ -8,6 +8,8 @@ export class LoopbackProxy {
   /** Connections accepted so far (whatever the mode). */
   accepted = 0;
   mode: ProxyMode = "forward";
+  /** While true, bytes in both directions are dropped (the connections stay open): a silent network. */
+  stalled = false;
 
   private constructor(
     private readonly server: Server,
@@ -61,8 +63,12 @@ export class LoopbackProxy {
     pair[1] = upstream;
     upstream.on("error", () => undefined);
     upstream.on("close", () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on("data", (c: Buffer) => {
+      if (!this.stalled) upstream.write(c);
+    });
+    upstream.on("data", (c: Buffer) => {
+      if (!this.stalled) client.write(c);
+    });
   }
 
   /** Cuts every open connection (both directions). */
