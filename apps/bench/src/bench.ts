@@ -22,7 +22,10 @@ export interface BenchResult {
   ops: number;
   /** Completed requests per second (sum over workers). */
   throughput: number;
+  /** Failed requests in the measured window (errorsByCode counts them by error name). */
   errors: number;
+  /** Failed requests during warm-up and drain. */
+  errorsOutsideWindow: number;
   errorsByCode: Record<string, number>;
   firstError: string | undefined;
   connectionsLost: number;
@@ -204,6 +207,7 @@ function mergeShares(options: BenchOptions, results: ShareResult[]): Omit<BenchR
   const byOpHist = new Map<Workload, { ops: number; errors: number; hist: Histogram; throughput: number }>();
   let ops = 0;
   let errors = 0;
+  let errorsOutsideWindow = 0;
   let throughput = 0;
   let durationMs = 0;
   let cpuUs = 0;
@@ -214,6 +218,7 @@ function mergeShares(options: BenchOptions, results: ShareResult[]): Omit<BenchR
     hist.merge(r.hist);
     ops += r.ops;
     errors += r.errors;
+    errorsOutsideWindow += r.errorsOutsideWindow;
     const secs = r.measuredMs / 1000;
     throughput += secs > 0 ? r.ops / secs : 0;
     durationMs = Math.max(durationMs, r.measuredMs);
@@ -252,6 +257,7 @@ function mergeShares(options: BenchOptions, results: ShareResult[]): Omit<BenchR
     ops,
     throughput,
     errors,
+    errorsOutsideWindow,
     errorsByCode,
     firstError,
     connectionsLost: lost,

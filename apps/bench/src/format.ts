@@ -29,7 +29,9 @@ export function formatResult(r: BenchResult): string {
   lines.push(
     `  throughput  ${int(r.throughput)} ops/s  (${int(r.ops)} ops in ${(r.durationMs / 1000).toFixed(2)} s), ` +
       `errors ${r.errors}` +
-      (r.errors > 0 ? ` ${JSON.stringify(r.errorsByCode)} first: ${r.firstError}` : "") +
+      (r.errors > 0 ? ` ${JSON.stringify(r.errorsByCode)}` : "") +
+      (r.errorsOutsideWindow > 0 ? `, ${r.errorsOutsideWindow} more outside the measured window` : "") +
+      (r.firstError !== undefined ? ` (first: ${r.firstError})` : "") +
       (r.connectionsLost > 0 ? `, ${r.connectionsLost} connections lost` : ""),
   );
   lines.push(`  latency ms  ${latencyLine(r.latencyUs)}`);

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     case "run": {
       const r = await runBenchmark(cmd.options, { log });
       process.stdout.write((cmd.options.json ? JSON.stringify(r, null, 2) : formatResult(r)) + "\n");
-      if (r.errors > 0 || r.connectionsLost > 0 || (r.sessions && r.sessions.failed > 0)) process.exitCode = 1;
+      if (r.errors > 0 || r.errorsOutsideWindow > 0 || r.connectionsLost > 0 || (r.sessions && r.sessions.failed > 0)) process.exitCode = 1;
       return;
     }
     case "compare":

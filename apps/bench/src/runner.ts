@@ -30,6 +30,8 @@ export interface OpStats {
 export interface ShareResult {
   ops: number;
   errors: number;
+  /** Errors of requests outside the measured window (warm-up, drain). */
+  errorsOutsideWindow: number;
   errorsByCode: Record<string, number>;
   byOp: Partial<Record<Workload, OpStats>>;
   hist: HistogramSnapshot;
@@ -126,6 +128,7 @@ export async function runShare(
   const errorsByCode: Record<string, number> = {};
   let ops = 0;
   let errors = 0;
+  let errorsOutside = 0;
   let firstError: string | undefined;
   let phase: "warmup" | "measure" | "drain" = "warmup";
   let mStart = Infinity;
@@ -180,10 +183,8 @@ export async function runShare(
           }
         } else if (err !== 0 && err !== -4) {
           // Errors outside the measured window still mean something is wrong.
-          errors++;
-          const name = errorName(err) ?? String(err);
-          errorsByCode[name] = (errorsByCode[name] ?? 0) + 1;
-          firstError ??= `${op.workload}: ${name} (outside the measured window)`;
+          errorsOutside++;
+          firstError ??= `${op.workload}: ${errorName(err) ?? err} (outside the measured window)`;
         }
         if (phase !== "drain" && !conn.closed) issue();
         else if (inflight === 0) drained();
@@ -207,7 +208,11 @@ export async function runShare(
     pingsSent += c.pingsSent;
     pingsAnswered += c.pingsAnswered;
   }
-  if (inflight > 0) await Promise.race([allDrained, new Promise((r) => setTimeout(r, 30_000))]);
+  if (inflight > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([allDrained, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+    clearTimeout(timer);
+  }
 
   // Delete what the create workload made (not measured).
   let created = 0;
@@ -230,6 +235,7 @@ export async function runShare(
   return {
     ops,
     errors,
+    errorsOutsideWindow: errorsOutside,
     errorsByCode,
     byOp,
     hist: hist.snapshot(),
