@@ -2,98 +2,16 @@
  * Durability through the real core and connection layer, on a MemoryStorage that simulates power loss (only
  * fdatasync'ed bytes and fsynced directory entries survive, with torn tails) and disk faults (ENOSPC, EIO).
  */
-import * as net from "node:net";
 import { PassThrough } from "node:stream";
-import {
-  ConnectRequest,
-  ConnectResponse,
-  CreateRequest,
-  DeleteRequest,
-  FrameDecoder,
-  GetDataRequest,
-  GetDataResponse,
-  ReplyHeader,
-  RequestHeader,
-  SetDataRequest,
-  decode,
-  encode,
-  frame,
-} from "@zkts/jute";
 import { MemoryStorage, seededRandom } from "@zkts/persistence";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config.js";
 import { createJsonLogger } from "./logger.js";
 import { runStandalone, type RunningZkts } from "./run.js";
+import { Client } from "./test-client.js";
 
-const OPEN = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 const SYSTEMERROR = -1;
 const NONODE = -101;
-
-/** A pipelining raw client: requests are answered in order. */
-class Client {
-  private readonly dec = new FrameDecoder();
-  private readonly waiting: Array<(f: Buffer) => void> = [];
-  private xid = 1;
-  closed = false;
-  private constructor(readonly socket: net.Socket) {
-    socket.on("data", (d: Buffer) =>
-      this.dec.push(d, (f) => {
-        const b = Buffer.from(f);
-        if (b.length >= 4 && b.readInt32BE(0) === -1 && this.waiting.length > 0 && b.length > 16) {
-          // a watch notification: not used here
-        }
-        this.waiting.shift()?.(b);
-      }),
-    );
-    socket.on("close", () => {
-      this.closed = true;
-    });
-    socket.on("error", () => {});
-  }
-  static async connect(port: number, sessionId = 0n, passwd = Buffer.alloc(16)): Promise<{ c: Client; resp: ConnectResponse }> {
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
-      s.once("error", reject);
-    });
-    const c = new Client(socket);
-    const f = c.nextFrame();
-    socket.write(frame(encode(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId, passwd })));
-    return { c, resp: decode(ConnectResponse, await f, { allowTrailing: true }) };
-  }
-  private nextFrame(): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("no reply")), 10000);
-      this.waiting.push((f) => {
-        clearTimeout(t);
-        resolve(f);
-      });
-    });
-  }
-  async req(type: number, body: Buffer): Promise<{ err: number; body: Buffer }> {
-    const f = this.nextFrame();
-    this.socket.write(frame(Buffer.concat([encode(RequestHeader, { xid: this.xid++, type }), body])));
-    const r = await f;
-    return { err: decode(ReplyHeader, r.subarray(0, 16)).err, body: r.subarray(16) };
-  }
-  create(path: string, data: string, flags = 0) {
-    return this.req(1, encode(CreateRequest, { path, data: Buffer.from(data), acl: OPEN, flags }));
-  }
-  setData(path: string, data: string) {
-    return this.req(5, encode(SetDataRequest, { path, data: Buffer.from(data), version: -1 }));
-  }
-  delete(path: string) {
-    return this.req(2, encode(DeleteRequest, { path, version: -1 }));
-  }
-  async get(path: string): Promise<{ err: number; data?: string; version?: number }> {
-    const r = await this.req(4, encode(GetDataRequest, { path, watch: false }));
-    if (r.err !== 0) return { err: r.err };
-    const d = decode(GetDataResponse, r.body);
-    return { err: 0, data: d.data?.toString() ?? "", version: d.stat.version };
-  }
-  close() {
-    this.socket.destroy();
-  }
-}
 
 const quietLogger = () => createJsonLogger({ level: "error", stream: new PassThrough() });
 

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_LEVELS, parseConfig, type LogLevel } from "./config.js";
 import { createJsonLogger } from "./logger.js";
 import { runStandalone, UnsupportedConfigError } from "./run.js";
+import { runTool, TOOLS } from "./tools.js";
 
 const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
 
@@ -12,13 +13,24 @@ clientPort=2181, dataDir=./.zkts-data, tickTime=2000, 4lw.commands.whitelist=*.
 Options:
   --log-file <path>     write JSON-lines logs to this file (default: stdout; zoo.cfg key zkts.logFile)
   --log-level <level>   debug, info, warn or error (default: info; zoo.cfg key zkts.logLevel)
+  --accept-data-loss    start even when the txn log is damaged mid-way (or no snapshot is valid): everything
+                        from the damage on is DISCARDED. Without it such a server refuses to start.
   -h, --help            show this help
+
+Data tools (the server must not be running on these directories):
+  zkts-server purge <dataDir> [<dataLogDir>] -n <count>
+        keep the <count> (>= 3) newest snapshots and the logs they need; delete older files
+  zkts-server import <zookeeper dataDir> [<zookeeper dataLogDir>] --to <zkts dataDir>
+        convert an Apache ZooKeeper data directory (snapshot + txn logs) into a zkts one
+  zkts-server export --format zookeeper <zkts dataDir> [<zkts dataLogDir>] --to <dir>
+        write an Apache ZooKeeper 3.8 snapshot of a zkts data directory
 `;
 
 interface Args {
   configPath?: string;
   logFile?: string;
   logLevel?: LogLevel;
+  acceptDataLoss?: boolean;
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -33,6 +45,10 @@ function parseArgs(argv: string[]): Args | string {
       return v;
     };
     if (a === "-h" || a === "--help") return USAGE;
+    if (a === "--accept-data-loss") {
+      args.acceptDataLoss = true;
+      continue;
+    }
     if (a === "--log-file" || a.startsWith("--log-file=")) args.logFile = value("--log-file");
     else if (a === "--log-level" || a.startsWith("--log-level=")) {
       const l = value("--log-level")!;
@@ -46,6 +62,11 @@ function parseArgs(argv: string[]): Args | string {
 }
 
 async function main(): Promise<void> {
+  const tool = process.argv[2];
+  if (tool !== undefined && (TOOLS as readonly string[]).includes(tool)) {
+    process.exitCode = await runTool(tool, process.argv.slice(3), USAGE);
+    return;
+  }
   let args: Args;
   try {
     const r = parseArgs(process.argv.slice(2));
@@ -101,7 +122,7 @@ async function main(): Promise<void> {
 
   let server;
   try {
-    server = await runStandalone(cfg, { logger });
+    server = await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false });
   } catch (e) {
     const msg = e instanceof UnsupportedConfigError ? e.message : `cannot start: ${(e as Error).message}`;
     logger.error(msg);

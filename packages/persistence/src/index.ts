@@ -74,3 +74,13 @@ export {
   type PurgeResult,
   type DurableStoreOptions,
 } from "./database.js";
+export {
+  ZK_SNAPSHOT_MAGIC,
+  parseZkSnapshot,
+  readNewestZkSnapshot,
+  serializeZkSnapshot,
+  writeZkSnapshot,
+  type ZkSnapshot,
+  type ZkSnapshotNode,
+  type ZkSnapshotSource,
+} from "./zk-snapshot.js";

@@ -1,0 +1,267 @@
+/**
+ * Crash tests against the real zkts-server process: kill -9 at seeded random moments while clients write
+ * (creates, sets, deletes, multi) and check after each restart that every acknowledged write is there with the
+ * right data and version, and that nothing impossible appears. Then damaged files: torn tail, zero tail, a
+ * flipped bit in the newest snapshot (falls back and replays), a flipped bit mid-log (refuses, names the file).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, ftruncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { seededRandom } from "@zkts/persistence";
+import { Client } from "./test-client.js";
+
+const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../bin/zkts-server.js");
+const NONODE = -101;
+const NODEEXISTS = -110;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Proc {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function newDataDir(extra: Record<string, string> = {}): { dir: string; cfg: string } {
+  const dir = mkdtempSync(join(tmpdir(), "zkts-crash-"));
+  dirs.push(dir);
+  const cfg = join(dir, "zoo.cfg");
+  const lines = { tickTime: "2000", dataDir: join(dir, "data"), dataLogDir: join(dir, "log"), clientPort: "0", clientPortAddress: "127.0.0.1", preAllocSize: "256", ...extra };
+  writeFileSync(cfg, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  return { dir, cfg };
+}
+
+/** Starts zkts-server; resolves once it logged "zkts-server started" (with its port) or exited. */
+function startServer(cfg: string, args: string[] = []): Promise<Proc | { failed: true; code: number | null; output: string }> {
+  const child = spawn(process.execPath, [BIN, ...args, cfg], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /"zkts-server started".*?"port":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, port: Number(m[1]), output: () => out, exited });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      resolvePromise({ failed: true, code, output: out });
+    });
+  });
+}
+
+async function mustStart(cfg: string): Promise<Proc> {
+  const p = await startServer(cfg);
+  if ("failed" in p) throw new Error(`server exited (${p.code}):\n${p.output}`);
+  return p;
+}
+
+async function kill9(p: Proc): Promise<void> {
+  p.child.kill("SIGKILL");
+  await p.exited;
+}
+
+/** Per path: the last acknowledged state and, while an op is in flight, the state it would produce. */
+type State = { data: string; version: number } | null;
+interface PathModel {
+  acked: State;
+  inflight: State | undefined;
+  busy: boolean;
+}
+
+describe("zkts-server process: kill -9 while writing", () => {
+  it("20 kills at seeded moments: every acknowledged write survives, nothing impossible appears", async () => {
+    const rnd = seededRandom(20240601);
+    const { cfg } = newDataDir({ snapCount: "400" });
+    const model = new Map<string, PathModel>();
+    const WRITERS = 4;
+    const PATHS_PER_WRITER = 24;
+    for (let w = 0; w < WRITERS; w++) for (let i = 0; i < PATHS_PER_WRITER; i++) model.set(`/w${w}-${i}`, { acked: null, inflight: undefined, busy: false });
+    let acks = 0;
+    let counter = 0;
+
+    for (let round = 0; round < 20; round++) {
+      const p = await mustStart(cfg);
+      const { c: checker } = await Client.connect(p.port);
+      // after the restart: every path is its acknowledged state or what its in-flight op would have made it
+      for (const [path, m] of model) {
+        const g = await checker.get(path);
+        const actual: State = g.err === 0 ? { data: g.data!, version: g.version! } : null;
+        expect(g.err === 0 || g.err === NONODE, `${path}: ${g.err}`).toBe(true);
+        const allowed = [m.acked, ...(m.inflight !== undefined ? [m.inflight] : [])];
+        expect(allowed, `round ${round} ${path}`).toContainEqual(actual);
+        m.acked = actual;
+        m.inflight = undefined;
+        m.busy = false;
+      }
+      const kids = await checker.children("/");
+      for (const k of kids.children ?? []) expect(k === "zookeeper" || model.has(`/${k}`), `unexpected /${k}`).toBe(true);
+      checker.close();
+
+      // writers: one op in flight per path, many paths pipelined per connection
+      const clients = await Promise.all(Array.from({ length: WRITERS }, () => Client.connect(p.port).then((r) => r.c)));
+      let stop = false;
+      const loops = clients.map(async (c, w) => {
+        const paths = Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/w${w}-${i}`);
+        const one = async (path: string) => {
+          while (!stop && !c.closed) {
+            const m = model.get(path)!;
+            const v = `v${++counter}`;
+            const cur = m.acked;
+            let op: Promise<{ err: number }>;
+            m.busy = true;
+            if (cur === null) {
+              m.inflight = { data: v, version: 0 };
+              op = c.create(path, v);
+            } else {
+              const r = rnd();
+              if (r < 0.2) {
+                m.inflight = null;
+                op = c.delete(path);
+              } else if (r < 0.4) {
+                m.inflight = { data: `${v}b`, version: cur.version + 2 };
+                op = c.multiSet(path, [`${v}a`, `${v}b`]);
+              } else {
+                m.inflight = { data: v, version: cur.version + 1 };
+                op = c.setData(path, v);
+              }
+            }
+            let res: { err: number };
+            try {
+              res = await op;
+            } catch {
+              return; // connection gone: the op stays in flight
+            }
+            expect(res.err, `${path}`).toBe(0);
+            m.acked = m.inflight!;
+            m.inflight = undefined;
+            m.busy = false;
+            acks++;
+          }
+        };
+        await Promise.all(paths.map(one));
+      });
+      // kill at a seeded moment
+      await new Promise((r) => setTimeout(r, 150 + Math.floor(rnd() * 600)));
+      await kill9(p);
+      stop = true;
+      for (const c of clients) c.close();
+      await Promise.all(loops);
+    }
+    expect(acks).toBeGreaterThan(1000);
+  }, 150_000);
+});
+
+function versionDir(dir: string, sub: "data" | "log"): string {
+  return join(dir, sub, "version-2");
+}
+function newest(dir: string, prefix: string): string {
+  const names = readdirSync(dir).filter((n) => n.startsWith(prefix + "."));
+  names.sort((a, b) => (BigInt("0x" + a.split(".")[1]) < BigInt("0x" + b.split(".")[1]) ? -1 : 1));
+  return join(dir, names[names.length - 1]!);
+}
+
+/** Writes n nodes through a server and stops it with kill -9 (acknowledged, so durable). */
+async function populate(cfg: string, n: number, prefix = "/k"): Promise<void> {
+  const p = await mustStart(cfg);
+  const { c } = await Client.connect(p.port);
+  const rs = await Promise.all(Array.from({ length: n }, (_, i) => c.create(`${prefix}${i}`, `d${i}`)));
+  expect(rs.every((r) => r.err === 0 || r.err === NODEEXISTS)).toBe(true);
+  c.close();
+  await kill9(p);
+}
+
+async function countPresent(cfg: string, n: number, prefix = "/k"): Promise<number> {
+  const p = await mustStart(cfg);
+  const { c } = await Client.connect(p.port);
+  let present = 0;
+  for (let i = 0; i < n; i++) {
+    const g = await c.get(`${prefix}${i}`);
+    if (g.err === 0) {
+      expect(g.data).toBe(`d${i}`);
+      present++;
+    }
+  }
+  c.close();
+  await kill9(p);
+  return present;
+}
+
+describe("zkts-server process: damaged files", () => {
+  it("a torn tail is truncated and logged; a zero tail is the normal end", async () => {
+    const { dir, cfg } = newDataDir();
+    await populate(cfg, 50);
+    const log = newest(versionDir(dir, "log"), "log");
+    // find the end of the entries: the first zero 12-byte entry header after the file header
+    const buf = readFileSync(log);
+    let off = 16;
+    while (off + 12 <= buf.length && buf.readInt32BE(off + 8) !== 0) off += 12 + buf.readInt32BE(off + 8) + 1;
+    // tear the last entry: drop its 'B' and the zero padding behind it
+    const fd = openSync(log, "r+");
+    ftruncateSync(fd, off - 1);
+    closeSync(fd);
+    const p = await mustStart(cfg);
+    expect(p.output()).toMatch(/torn/);
+    const { c } = await Client.connect(p.port);
+    expect((await c.get("/k48")).err).toBe(0);
+    expect((await c.get("/k49")).err).toBe(NONODE);
+    expect((await c.create("/after", "x")).err).toBe(0);
+    c.close();
+    await kill9(p);
+    expect(await countPresent(cfg, 50)).toBe(49);
+  }, 60_000);
+
+  it("a flipped bit in the newest snapshot: falls back to the older one and replays the log", async () => {
+    const { dir, cfg } = newDataDir({ snapCount: "20" });
+    await populate(cfg, 60);
+    await populate(cfg, 1, "/extra"); // restart: a snapshot at start-up covers the replayed log
+    const snap = newest(versionDir(dir, "data"), "snapshot");
+    const b = readFileSync(snap);
+    b[Math.floor(b.length / 2)]! ^= 0x10;
+    writeFileSync(snap, b);
+    const p = await mustStart(cfg);
+    expect(p.output()).toMatch(/snapshot failed verification/);
+    await kill9(p);
+    expect(await countPresent(cfg, 60)).toBe(60);
+    expect(await countPresent(cfg, 1, "/extra")).toBe(1);
+  }, 60_000);
+
+  it("a flipped bit mid-log: refuses to start naming file and offset, unless --accept-data-loss", async () => {
+    const { dir, cfg } = newDataDir();
+    await populate(cfg, 40);
+    const log = newest(versionDir(dir, "log"), "log");
+    const b = readFileSync(log);
+    // damage the payload of the 10th entry
+    let off = 16;
+    for (let i = 0; i < 10; i++) off += 12 + b.readInt32BE(off + 8) + 1;
+    const target = off + 12 + 20;
+    const fd = openSync(log, "r+");
+    writeSync(fd, Buffer.from([b[target]! ^ 0x01]), 0, 1, target);
+    closeSync(fd);
+    const size = statSync(log).size;
+    const r = await startServer(cfg);
+    expect("failed" in r).toBe(true);
+    const out = (r as { output: string }).output;
+    expect(out).toContain(`${log} is corrupt at offset ${off}`);
+    expect(out).toContain("--accept-data-loss");
+    expect(statSync(log).size).toBe(size); // nothing was truncated
+    const p = await startServer(cfg, ["--accept-data-loss"]);
+    if ("failed" in p) throw new Error(p.output);
+    expect(p.output()).toMatch(/discarding/);
+    await kill9(p);
+    // entries 0..9 of this file hold createSession + /k0../k8
+    expect(await countPresent(cfg, 40)).toBe(9);
+  }, 60_000);
+});
