@@ -12,8 +12,8 @@ const ref = await startReferenceZooKeeper();
 const zk = await startInProcess();
 try {
   for (const c of allCases) {
-    const a = await probe(ref.port, c.bytes, { handshake: c.handshake }).catch((e) => String(e));
-    const b = await probe(zk.port, c.bytes, { handshake: c.handshake }).catch((e) => String(e));
+    const a = await probe(ref.port, c.bytes, { handshake: c.handshake, sync: c.sync ?? true }).catch((e) => String(e));
+    const b = await probe(zk.port, c.bytes, { handshake: c.handshake, sync: c.sync ?? true }).catch((e) => String(e));
     const sa = typeof a === "string" ? a : show(a);
     const sb = typeof b === "string" ? b : show(b);
     console.log(`${sa === sb ? "same" : "DIFF"} | ${c.name}\n   zk:   ${sa}\n   zkts: ${sb}`);

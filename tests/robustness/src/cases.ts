@@ -21,6 +21,13 @@ export interface AttackCase {
    * the reference is installed): the error codes of its replies, and whether the connection stayed open.
    */
   zk: { errs: number[]; open: boolean };
+  /**
+   * false: send no sync request after the attack, just wait for the close. For UNIMPLEMENTED: ZooKeeper queues the
+   * close behind its reply, and a request pipelined after the bad one is sometimes answered before the close.
+   */
+  sync?: false;
+  /** A zkts bug this case reproduces (the test is skipped with this reason until it is fixed). */
+  bug?: string;
 }
 
 const closed = (...errs: number[]) => ({ errs, open: false });
@@ -88,10 +95,10 @@ export const truncatedCases: AttackCase[] = [
 
 /** Section 3: unknown opcodes, requests before the handshake, invalid paths, huge counts. */
 export const protocolCases: AttackCase[] = [
-  { name: "unknown opcode 99", handshake: true, zk: closed(-6), bytes: frame(Buffer.concat([int32(1), int32(99)])) },
-  { name: "unknown opcode -200 with a body", handshake: true, zk: closed(-6), bytes: frame(Buffer.concat([int32(1), int32(-200), g.bytes(12)])) },
-  { name: "notification opcode 0 from a client", handshake: true, zk: closed(-6), bytes: frame(Buffer.concat([int32(1), int32(0)])) },
-  { name: "getData before the handshake", handshake: false, zk: closed(), bytes: frame(req(1, OpCode.getData, { path: "/", watch: false })) },
+  { name: "unknown opcode 99", handshake: true, sync: false, zk: closed(-6), bytes: frame(Buffer.concat([int32(1), int32(99)])) },
+  { name: "unknown opcode -200 with a body", handshake: true, sync: false, zk: closed(-6), bytes: frame(Buffer.concat([int32(1), int32(-200), g.bytes(12)])) },
+  { name: "notification opcode 0 from a client", handshake: true, sync: false, zk: closed(-6), bytes: frame(Buffer.concat([int32(1), int32(0)])) },
+  { name: "getData before the handshake", handshake: false, zk: closed(), bytes: frame(req(1, OpCode.getData, { path: "/zookeeper", watch: false })) },
   { name: "create before the handshake", handshake: false, zk: closed(), bytes: frame(createPayload(1, "/early")) },
   { name: "create path without a slash", handshake: true, zk: open(-8), bytes: frame(createPayload(1, "noslash")) },
   { name: "create path with a trailing slash", handshake: true, zk: open(-101), bytes: frame(createPayload(1, "/a/")) },
@@ -120,4 +127,25 @@ export const protocolCases: AttackCase[] = [
   },
 ];
 
-export const allCases: AttackCase[] = [...lengthCases, ...truncatedCases, ...protocolCases];
+/** Found by the fuzzer: ordinary requests carrying a special xid (-1 notification, -2 ping, -4 auth, -8 setWatches),
+ * and special requests carrying an ordinary xid. ZooKeeper echoes the request's xid whatever it is. */
+export const xidCases: AttackCase[] = [
+  { name: "getData with xid -2 (the ping xid)", handshake: true, zk: open(0), bytes: frame(req(-2, OpCode.getData, { path: "/zookeeper", watch: false })) },
+  { name: "getData with xid -1 (the notification xid)", handshake: true, zk: open(0), bytes: frame(req(-1, OpCode.getData, { path: "/zookeeper", watch: false })) },
+  { name: "getData with xid -4 (the auth xid)", handshake: true, zk: open(0), bytes: frame(req(-4, OpCode.getData, { path: "/zookeeper", watch: false })) },
+  { name: "getData with xid -8 (the setWatches xid)", handshake: true, zk: open(0), bytes: frame(req(-8, OpCode.getData, { path: "/zookeeper", watch: false })) },
+  {
+    name: "auth with xid 5",
+    handshake: true,
+    bug: "core: handleAuth replies with the request's xid 5 through encodeResponse, which throws UnknownXidError (no opcode for a non-special xid); nio-cnxn closes the connection instead of answering ReplyHeader(5, 0, 0)",
+    zk: open(0),
+    bytes: frame(req(5, OpCode.auth, { type: 0, scheme: "digest", auth: Buffer.from("alice:secret") })),
+  },
+  { name: "unknown opcode with xid -1",
+    handshake: true,
+    sync: false,
+    bug: "core: the UNIMPLEMENTED reply to xid -1 goes through encodeResponse, which picks the WatcherEvent codec for xid -1 and throws a TypeError on the null body; the connection is closed without the reply", zk: closed(-6), bytes: frame(Buffer.concat([int32(-1), int32(-501)])) },
+  { name: "ping with xid 7", handshake: true, zk: open(0), bytes: frame(req(7, OpCode.ping)) },
+];
+
+export const allCases: AttackCase[] = [...lengthCases, ...truncatedCases, ...protocolCases, ...xidCases];

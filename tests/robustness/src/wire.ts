@@ -36,6 +36,13 @@ export function pingFrame(): Buffer {
   return frame(req(PING_XID, OpCode.ping));
 }
 
+/** The xid of the `exists "/"` a probe sends after its attack: its answer orders everything before it. */
+export const SYNC_XID = 0x5a5a5a5a;
+
+export function syncFrame(): Buffer {
+  return frame(req(SYNC_XID, OpCode.exists, { path: "/", watch: false }));
+}
+
 export interface Reply {
   xid: number;
   zxid: bigint;
@@ -148,22 +155,22 @@ export interface Outcome {
   sessionId?: bigint;
   /** Replies received (pings excluded), in order: header xid and err, and the body after the ReplyHeader as hex. */
   replies: { xid: number; err: number; body: string }[];
-  /** The connection was still open afterwards: the ping sent after the attack was answered. */
+  /** The connection was still open afterwards: the sync request sent after the attack was answered. */
   open: boolean;
 }
 
 export interface ProbeOptions {
   /** Do the connect handshake first. Default true. */
   handshake?: boolean;
-  /** Send a ping after the attack and wait for its reply (or for the close). Default true. */
-  ping?: boolean;
+  /** Send a sync request (exists "/") after the attack and wait for its reply (or for the close). Default true. */
+  sync?: boolean;
   timeoutMs?: number;
 }
 
 /**
- * Opens a connection, optionally handshakes, writes `attack` (already framed bytes), then a ping, and waits until
- * the ping is answered (the connection survived) or the server closes the connection. Deterministic: no quiet
- * periods, the ping reply orders everything before it.
+ * Opens a connection, optionally handshakes, writes `attack` (already framed bytes), then a sync request
+ * (`exists "/"` with xid SYNC_XID), and waits until it is answered (the connection survived) or the server closes
+ * the connection. Deterministic: no quiet periods, the sync reply orders everything before it.
  */
 export async function probe(port: number, attack: Buffer, opts: ProbeOptions = {}): Promise<Outcome> {
   const c = await RawConnection.open(port);
@@ -171,14 +178,21 @@ export async function probe(port: number, attack: Buffer, opts: ProbeOptions = {
     let sessionId: bigint | undefined;
     if (opts.handshake ?? true) sessionId = await c.handshake();
     await c.write(attack);
-    const ping = opts.ping ?? true;
-    if (ping) await c.write(pingFrame());
+    const sync = opts.sync ?? true;
+    if (sync) await c.write(syncFrame());
     const out: Outcome = { replies: [], open: false };
     if (sessionId !== undefined) out.sessionId = sessionId;
     const timeoutMs = opts.timeoutMs ?? 15_000;
     let first = !(opts.handshake ?? true);
     for (;;) {
-      const f = await c.nextFrame(timeoutMs);
+      let f: Buffer | undefined;
+      try {
+        f = await c.nextFrame(timeoutMs);
+      } catch (e) {
+        if (sync) throw e;
+        out.open = true; // no close within timeoutMs
+        break;
+      }
       if (f === undefined) break;
       if (first) {
         // the attack itself was the first packet: its answer is a ConnectResponse
@@ -187,13 +201,12 @@ export async function probe(port: number, attack: Buffer, opts: ProbeOptions = {
         continue;
       }
       const r = replyOf(f);
-      if (r.xid === PING_XID && ping) {
+      if (r.xid === SYNC_XID && sync) {
         out.open = true;
         break;
       }
       out.replies.push({ xid: r.xid, err: r.err, body: f.subarray(16).toString("hex") });
     }
-    if (!ping) await c.until(() => false, timeoutMs, "the close").catch(() => (out.open = true));
     return out;
   } finally {
     await c.destroy();
