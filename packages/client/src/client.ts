@@ -789,9 +789,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       return (this.closePromise = Promise.resolve());
     }
     this.closing = true;
-    // Requests never sent fail now; those in flight get their replies (they precede closeSession).
-    for (const p of this.outgoing.splice(0)) this.finish(p, () => new ClientClosedError());
+    // Queued requests go out before closeSession and get their replies; when not connected they fail now, as
+    // do callers still waiting for a slot.
     for (const w of this.slots.waiting.splice(0)) w(false);
+    if (this.handshakeDone && this.sock) this.flush();
+    for (const p of this.outgoing.splice(0)) this.finish(p, () => new ClientClosedError());
     this.closePromise = (async () => {
       if (this.handshakeDone && this.sock) {
         const timeout = options.timeout ?? 2000;
