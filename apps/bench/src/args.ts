@@ -207,10 +207,12 @@ export type Command =
   | { command: "run"; options: BenchOptions }
   | { command: "compare"; options: CompareOptions }
   | { command: "help"; text: string }
-  | { command: "worker" };
+  | { command: "worker" }
+  | { command: "profile"; file: string; top: number };
 
 export const USAGE = `Usage: zkts-bench [run] [options]        load any ZooKeeper-protocol server
        zkts-bench compare [--quick] [...]   zkts vs Apache ZooKeeper side by side
+       zkts-bench profile <file.cpuprofile> [--top N]   self time per function/package
 
 Run options:
   -s, --server <host:port>     server to load (default 127.0.0.1:2181)
@@ -365,6 +367,13 @@ export function parseArgs(argv: string[]): Command {
   if (argv.includes("-h") || argv.includes("--help")) return { command: "help", text: USAGE };
   const [first, ...rest] = argv;
   if (first === "__worker") return { command: "worker" };
+  if (first === "profile") {
+    const file = rest.find((a) => !a.startsWith("-"));
+    if (file === undefined) throw new ArgError("profile needs a .cpuprofile file");
+    const i = rest.indexOf("--top");
+    const top = i >= 0 ? positive("--top", rest[i + 1] ?? "") : 25;
+    return { command: "profile", file, top };
+  }
   if (first === "compare") {
     const options: CompareOptions = {
       ...DEFAULT_COMPARE,

@@ -3,6 +3,7 @@ import { ArgError, parseArgs, USAGE, type Command } from "./args.js";
 import { runBenchmark, workerMain } from "./bench.js";
 import { runCompare } from "./compare.js";
 import { formatResult } from "./format.js";
+import { formatProfile, summariseProfileFile } from "./profile.js";
 
 async function main(): Promise<void> {
   let cmd: Command;
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
       if (r.errors > 0 || r.errorsOutsideWindow > 0 || r.connectionsLost > 0 || (r.sessions && r.sessions.failed > 0)) process.exitCode = 1;
       return;
     }
+    case "profile":
+      process.stdout.write(formatProfile(summariseProfileFile(cmd.file, cmd.top)) + "\n");
+      return;
     case "compare":
       await runCompare(cmd.options, log);
       return;
