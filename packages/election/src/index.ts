@@ -53,3 +53,18 @@ export {
   type Decision,
   type Ready,
 } from "./fle.js";
+export { QuorumCnxRules, SEND_CAPACITY, type CnxAction, type CnxRulesInit } from "./cnx-rules.js";
+export {
+  NodeCnxManager,
+  type NodeCnxManagerInit,
+  type NodeCnxManagerComponents,
+} from "./node/cnx-manager.js";
+export { ElectionPeer, type ElectionPeerInit, type ElectionPeerComponents } from "./node/election-peer.js";
+export {
+  ElectionSimulator,
+  simulate,
+  InvariantViolation,
+  type SimOptions,
+  type SimResult,
+  type SimNetworkOptions,
+} from "./sim/simulator.js";

@@ -1,0 +1,245 @@
+/**
+ * node:net adapter of the quorum connection manager: listens on the election port, dials peers (with
+ * back-off), runs the initial-message handshake and frames packets; every decision is QuorumCnxRules'.
+ */
+import * as net from "node:net";
+import { type CnxAction, QuorumCnxRules } from "../cnx-rules.js";
+import type { ElectionLogger } from "../fle.js";
+import { nullElectionLogger } from "../fle.js";
+import {
+  ElectionFrameDecoder,
+  encodeElectionFrame,
+  encodeInitialMessage,
+  HandshakeDecoder,
+  type HostPort,
+} from "../handshake.js";
+
+export interface NodeCnxManagerInit {
+  mySid: bigint;
+  /** Where to listen, and what we announce in the handshake (port 0: pick a free one). */
+  electionAddr: HostPort;
+  /** Election addresses of the other servers (can be filled after `listen()`). */
+  peers?: Map<bigint, HostPort>;
+  connectTimeoutMs?: number;
+  minDialBackoffMs?: number;
+  maxDialBackoffMs?: number;
+}
+
+export interface NodeCnxManagerComponents {
+  logger?: ElectionLogger;
+  /** Monotonic ms; defaults to performance.now(). */
+  now?: () => number;
+}
+
+export class NodeCnxManager {
+  readonly rules: QuorumCnxRules;
+  readonly peers: Map<bigint, HostPort>;
+  /** Called for every payload received from a peer (or looped back). */
+  onMessage: (from: bigint, payload: Buffer) => void = () => {};
+  private readonly log: ElectionLogger;
+  private readonly now: () => number;
+  private server: net.Server | undefined;
+  private readonly sockets = new Map<number, net.Socket>();
+  private nextConn = 1;
+  private redialTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private announced: HostPort;
+  private readonly connectTimeout: number;
+
+  constructor(
+    private readonly init: NodeCnxManagerInit,
+    components: NodeCnxManagerComponents = {},
+  ) {
+    const rulesInit: ConstructorParameters<typeof QuorumCnxRules>[0] = { mySid: init.mySid };
+    if (init.minDialBackoffMs !== undefined) rulesInit.minDialBackoffMs = init.minDialBackoffMs;
+    if (init.maxDialBackoffMs !== undefined) rulesInit.maxDialBackoffMs = init.maxDialBackoffMs;
+    this.rules = new QuorumCnxRules(rulesInit);
+    this.peers = init.peers ?? new Map();
+    this.log = components.logger ?? nullElectionLogger;
+    this.now = components.now ?? (() => performance.now());
+    this.announced = { ...init.electionAddr };
+    this.connectTimeout = init.connectTimeoutMs ?? 5_000;
+  }
+
+  /** The address we listen on and announce (with the real port once listening). */
+  get electionAddr(): HostPort {
+    return this.announced;
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<HostPort> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((sock) => this.accept(sock));
+      server.once("error", reject);
+      server.listen(this.init.electionAddr.port, this.init.electionAddr.host, () => {
+        server.off("error", reject);
+        const a = server.address() as net.AddressInfo;
+        this.announced = { host: this.init.electionAddr.host, port: a.port };
+        resolve(this.announced);
+      });
+      this.server = server;
+    });
+  }
+
+  send(sid: bigint, payload: Buffer): void {
+    if (this.stopped) return;
+    this.rules.send(sid, payload, this.now());
+    this.perform();
+  }
+
+  haveDelivered(): boolean {
+    return this.rules.haveDelivered();
+  }
+
+  connectAll(): void {
+    if (this.stopped) return;
+    this.rules.connectAll(this.now());
+    this.perform();
+  }
+
+  /** Closes the listener and every connection. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.redialTimer) clearTimeout(this.redialTimer);
+    for (const s of this.sockets.values()) s.destroy();
+    this.sockets.clear();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private perform(): void {
+    for (const a of this.rules.take()) this.act(a);
+    this.scheduleRedial();
+  }
+
+  private act(a: CnxAction): void {
+    switch (a.kind) {
+      case "deliver":
+        // Loopback and received payloads reach the election asynchronously, as through ZooKeeper's queue.
+        queueMicrotask(() => !this.stopped && this.onMessage(a.from, a.payload));
+        return;
+      case "write": {
+        const s = this.sockets.get(a.conn);
+        if (!s || s.destroyed) return;
+        if (!s.write(encodeElectionFrame(a.payload))) {
+          this.rules.writeBlocked(a.conn);
+          s.once("drain", () => {
+            this.rules.drained(a.conn);
+            this.perform();
+          });
+        }
+        return;
+      }
+      case "close": {
+        const s = this.sockets.get(a.conn);
+        this.log.debug("closing election connection", { conn: a.conn, reason: a.reason });
+        if (s) s.end();
+        return;
+      }
+      case "dial":
+        this.dial(a.sid);
+        return;
+    }
+  }
+
+  private scheduleRedial(): void {
+    if (this.stopped) return;
+    const at = this.rules.nextDialAt();
+    if (this.redialTimer) clearTimeout(this.redialTimer);
+    this.redialTimer = undefined;
+    if (at === undefined) return;
+    this.redialTimer = setTimeout(() => this.connectAll(), Math.max(0, at - this.now()));
+    this.redialTimer.unref();
+  }
+
+  private register(sock: net.Socket): number {
+    const conn = this.nextConn++;
+    this.sockets.set(conn, sock);
+    sock.setNoDelay(true);
+    sock.on("error", (e) => this.log.debug("election socket error", { conn, error: String(e) }));
+    sock.on("close", () => {
+      this.sockets.delete(conn);
+      this.rules.closed(conn);
+      this.perform();
+    });
+    return conn;
+  }
+
+  private readFrames(sock: net.Socket, conn: number, first?: Buffer): void {
+    const frames = new ElectionFrameDecoder();
+    const onData = (chunk: Buffer) => {
+      try {
+        frames.push(chunk, (p) => this.rules.received(conn, Buffer.from(p)));
+      } catch (e) {
+        this.log.warn("bad election packet, closing", { conn, error: String(e) });
+        sock.destroy();
+      }
+      this.perform();
+    };
+    sock.on("data", onData);
+    if (first && first.length > 0) onData(first);
+  }
+
+  private dial(sid: bigint): void {
+    const addr = this.peers.get(sid);
+    if (!addr || this.stopped) {
+      if (!addr) this.log.warn("no election address for server", { sid });
+      this.rules.dialFailed(sid, this.now());
+      return;
+    }
+    const sock = net.connect({ host: addr.host, port: addr.port });
+    let settled = false;
+    const timer = setTimeout(() => sock.destroy(new Error("connect timeout")), this.connectTimeout);
+    const fail = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.rules.dialFailed(sid, this.now());
+      this.perform();
+    };
+    sock.once("error", fail);
+    sock.once("close", fail);
+    sock.once("connect", () => {
+      settled = true;
+      clearTimeout(timer);
+      sock.off("error", fail);
+      sock.off("close", fail);
+      if (this.stopped) {
+        sock.destroy();
+        return;
+      }
+      const conn = this.register(sock);
+      sock.write(encodeInitialMessage(this.init.mySid, this.announced));
+      if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
+      this.perform();
+    });
+  }
+
+  private accept(sock: net.Socket): void {
+    if (this.stopped) {
+      sock.destroy();
+      return;
+    }
+    const conn = this.register(sock);
+    const hs = new HandshakeDecoder();
+    const onData = (chunk: Buffer) => {
+      let res;
+      try {
+        res = hs.push(chunk);
+      } catch (e) {
+        this.log.warn("bad election handshake, closing", { conn, error: String(e) });
+        sock.destroy();
+        return;
+      }
+      if (!res) return;
+      sock.off("data", onData);
+      const sid = this.rules.incomingEstablished(conn, res.message, this.now());
+      if (sid !== undefined) {
+        // A peer that announced an address we do not know yet (e.g. a new server) can be dialled back.
+        if (!this.peers.has(sid) && res.message.addresses[0]) this.peers.set(sid, res.message.addresses[0]);
+        this.readFrames(sock, conn, res.rest);
+      }
+      this.perform();
+    };
+    sock.on("data", onData);
+  }
+}
