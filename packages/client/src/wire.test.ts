@@ -101,6 +101,20 @@ describe("wire behaviour", () => {
     expect(fake.connects).toHaveLength(2);
   });
 
+  it("a read-only server gives connectedReadOnly (canBeReadOnly is sent)", async () => {
+    const fake = await FakeServer.start();
+    cleanup.push(() => fake.close());
+    fake.readOnly = true;
+    const c = createClient(fake.connectString, { canBeReadOnly: true });
+    cleanup.push(() => c.close({ timeout: 200 }));
+    const states: string[] = [];
+    c.on("state", (s) => states.push(s));
+    await c.connect();
+    expect(fake.connects[0]!.readOnly).toBe(true);
+    expect(c.state).toBe("connectedReadOnly");
+    expect(states).toEqual(["connecting", "connectedReadOnly"]);
+  });
+
   it("pings when idle", async () => {
     const [fake] = await setup("", { sessionTimeout: 300 });
     fake.timeOut = 300;

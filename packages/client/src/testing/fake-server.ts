@@ -40,6 +40,8 @@ export class FakeServer {
   passwd = Buffer.alloc(16, 7);
   /** timeOut of ConnectResponses (0 = session expired). */
   timeOut = 3000;
+  /** Answer as a read-only server. */
+  readOnly = false;
   /** Swap two replies' order (to test the client's xid check). */
   misorder = false;
 
@@ -85,7 +87,7 @@ export class FakeServer {
                 timeOut: this.timeOut,
                 sessionId: this.timeOut > 0 ? this.sessionId : 0n,
                 passwd: this.timeOut > 0 ? this.passwd : Buffer.alloc(16),
-                readOnly: false,
+                readOnly: this.readOnly,
                 hasReadOnly: cr.hasReadOnly,
               }),
             ),
