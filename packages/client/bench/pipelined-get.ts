@@ -15,6 +15,8 @@ import zookeeper from "node-zookeeper-client";
 import { connect } from "../src/index.js";
 
 const { values } = parseArgs({
+  // `pnpm bench -- --n 1000` passes the "--" through.
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     server: { type: "string", default: "zkts" },
     n: { type: "string", default: "20000" },
