@@ -133,47 +133,66 @@ export interface CliMtResult {
 
 /**
  * Runs the C client shell `cli_mt host:port` with commands on stdin; each command's output is what the client
- * printed before the next command was sent. cli_mt runs commands asynchronously, so the runner waits until
- * `expect(output so far)` holds or `settleMs` pass without output.
+ * printed before the next command was sent. cli_mt runs commands asynchronously, so after each command the runner
+ * waits for its completion line (or `until`), then for a sentinel `exists` of a path that never exists: no timing
+ * guesses, so a loaded machine changes nothing.
  */
 export async function runCliMt(
   server: string,
   commands: { cmd: string; until?: RegExp }[],
-  opts: { timeoutMs?: number; settleMs?: number } = {},
+  opts: { timeoutMs?: number } = {},
 ): Promise<CliMtResult> {
-  const settleMs = opts.settleMs ?? 300;
-  const child = spawn(CLI_MT, [server], { stdio: ["pipe", "pipe", "pipe"] });
+  // cli_mt prints replies on stdout and errors on stderr: both go into one pipe, line-buffered, so the text arrives
+  // in the order it was printed.
+  const child = spawn("sh", ["-c", 'exec stdbuf -oL -eL "$0" "$1" 2>&1', CLI_MT, server], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let buf = "";
-  let lastData = Date.now();
   const onData = (c: Buffer) => {
     buf += c.toString();
-    lastData = Date.now();
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
   const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const waitFor = async (until: RegExp | undefined, from: number) => {
+  const waitFor = async (pattern: RegExp, from: number, graceMs?: number): Promise<number> => {
+    const giveUp = graceMs === undefined ? deadline : Math.min(deadline, Date.now() + graceMs);
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`cli_mt timed out; output so far:\n${buf}`);
-      const out = buf.slice(from);
-      if (until ? until.test(out) && Date.now() - lastData >= 50 : Date.now() - lastData >= settleMs) return;
-      await sleep(20);
+      const m = pattern.exec(buf.slice(from));
+      if (m) return from + m.index;
+      if (Date.now() > giveUp) {
+        if (graceMs !== undefined) return -1;
+        throw new Error(`cli_mt timed out waiting for ${pattern}; output so far:\n${buf}`);
+      }
+      await sleep(10);
     }
   };
   const outputs: string[][] = [];
   try {
     // The connection banner: wait for the session.
-    await waitFor(/Got a new session id/, 0);
-    let from = buf.length;
+    let from = await waitFor(/Got a new session id[^\n]*\n/, 0);
+    from = buf.indexOf("\n", from) + 1;
     outputs.push(splitCliMt(buf.slice(0, from)));
-    for (const { cmd, until } of commands) {
-      child.stdin.write(cmd + "\n");
-      lastData = Date.now();
-      await waitFor(until, from);
-      outputs.push(splitCliMt(buf.slice(from)));
-      from = buf.length;
+    // After each command, an `exists` of a path that never exists: the server answers a session's requests in
+    // order and cli_mt prints completions in order, so once the sentinel's "Error -101 for <path>" line is out,
+    // everything the command caused (its reply and any watch event sent before it) has been printed.
+    for (let i = 0; i < commands.length; i++) {
+      const { cmd, until } = commands[i]!;
+      const sentinel = `/__cli_mt_end_${i}__`;
+      child.stdin.write(`${cmd}\n`);
+      // cli_mt may print a completion after a later one when several replies arrive in one read, so first wait for
+      // the command's own completion line ("[/p]: rc = 0", "/p: rc = -101", "Error -101 for /p") when it names a
+      // path, then send the sentinel.
+      const path = cmd.split(/\s+/).find((w) => w.startsWith("/"));
+      const own = path === undefined ? undefined : new RegExp(`(^|\\n)(\\[?${escapeRegExp(path)}\\]?: rc = -?\\d+|Error -?\\d+ for ${escapeRegExp(path)}\\n)`);
+      if (until) await waitFor(until, from);
+      // Commands cli_mt rejects itself (e.g. a TTL of 0) print no completion: give up on it after a grace period.
+      else if (own) await waitFor(own, from, 3_000);
+      child.stdin.write(`exists ${sentinel}\n`);
+      const at = await waitFor(new RegExp(`Error -101 for ${sentinel}\n`), from);
+      outputs.push(splitCliMt(buf.slice(from, at)));
+      from = buf.indexOf("\n", at) + 1;
     }
     child.stdin.end("quit\n");
     await Promise.race([exited, sleep(5_000)]);
@@ -189,4 +208,8 @@ function splitCliMt(text: string): string[] {
     .split("\n")
     .filter((l) => l.trim() !== "" && !/^time = \d+ msec$/.test(l) && !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+:\d+/.test(l))
     .map((l) => l.replace(/\s+$/, ""));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
