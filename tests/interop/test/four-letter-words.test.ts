@@ -54,7 +54,7 @@ describe("four-letter words", () => {
       { op: "create", s: "a", path: "/fl/e", ephemeral: true },
       { op: "get", s: "a", path: "/fl", watch: true },
       { op: "get_children", s: "a", path: "/fl", watch: true },
-      { op: "sleep", ms: 2500 },
+      { op: "sleep", ms: 8000 },
     ];
     const ask = async (port: number) => {
       const out: Record<string, string[]> = {};
@@ -63,7 +63,15 @@ describe("four-letter words", () => {
     };
     const run = async (connectString: string, port: number) => {
       const driver = runKazoo(connectString, steps);
-      await new Promise((r) => setTimeout(r, 1500));
+      // Ask once the session's state is in place on the server (ephemeral created, both watches set), however
+      // long kazoo takes to get there on a loaded machine.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const [dump, wchc] = [await fourLetter(port, "dump"), await fourLetter(port, "wchc")];
+        if (dump.includes("/fl/e") && wchc.includes("/fl")) break;
+        if (Date.now() > deadline) throw new Error(`kazoo session state never appeared on port ${port}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const got = await ask(port);
       await driver;
       return got;
