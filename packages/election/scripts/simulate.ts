@@ -34,9 +34,11 @@ const seeds = one !== undefined ? [one] : Array.from({ length: count }, (_, i) =
 let worstSettle = 0;
 let worstSeed = 0;
 let virtual = 0;
+let dualClaimSeeds = 0;
 for (const seed of seeds) {
   const r = simulate(optionsFor(seed));
   virtual += r.endMs;
+  if (r.dualLeaderClaims > 0) dualClaimSeeds++;
   if ((r.settledAfterMs ?? 0) > worstSettle) {
     worstSettle = r.settledAfterMs ?? 0;
     worstSeed = seed;
@@ -52,5 +54,6 @@ for (const seed of seeds) {
 }
 console.log(
   `${seeds.length} seeds OK (from ${seeds[0]}) in ${Date.now() - t0} ms wall, ${(virtual / 1000).toFixed(0)} s simulated; ` +
-    `slowest settle after heal ${worstSettle} ms (seed ${worstSeed})`,
+    `slowest settle after heal ${worstSettle} ms (seed ${worstSeed}); ` +
+    `${dualClaimSeeds} seeds saw two servers claim LEADING at once (never both backed by a quorum)`,
 );

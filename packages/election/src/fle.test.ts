@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FastLeaderElection, type Decision, type OutgoingNotification } from "./fle.js";
 import { decodeNotification, encodeNotification, ServerState } from "./notification.js";
-import { QuorumMaj } from "./quorum.js";
+import { QuorumHierarchical, QuorumMaj, type QuorumVerifier } from "./quorum.js";
 
 /** A hand-driven cluster: messages wait in `inflight` until a test delivers them. */
 class Cluster {
@@ -9,12 +9,13 @@ class Cluster {
   readonly nodes = new Map<bigint, FastLeaderElection>();
   readonly inflight: { from: bigint; msg: OutgoingNotification }[] = [];
   readonly decisions = new Map<bigint, Decision>();
-  readonly quorum: QuorumMaj;
 
-  constructor(voters: number, observers = 0) {
+  readonly quorum: QuorumVerifier;
+
+  constructor(voters: number, observers = 0, extra?: Record<string, string>) {
     const cfg: Record<string, string> = {};
     for (let i = 1; i <= voters + observers; i++) cfg[`server.${i}`] = `h:1:2${i > voters ? ":observer" : ""}`;
-    this.quorum = new QuorumMaj(cfg);
+    this.quorum = extra ? new QuorumHierarchical({ ...cfg, ...extra }) : new QuorumMaj(cfg);
     for (let i = 1; i <= voters + observers; i++) {
       const sid = BigInt(i);
       this.nodes.set(sid, new FastLeaderElection({ sid, quorum: this.quorum }, { clock: { now: () => this.now } }));
@@ -212,6 +213,20 @@ describe("fast leader election", () => {
     expect(c.decisions.get(4n)!.vote.leader).toBe(3n);
     // Votes from the observer never counted towards anyone's quorum.
     expect(c.decisions.get(1n)!.vote.leader).toBe(3n);
+  });
+
+  it("a server of weight 0 is never elected (hierarchical quorum) and ends up following", () => {
+    const c = new Cluster(3, 0, { "group.1": "1:2:3", "weight.3": "0" });
+    for (const s of [1, 2, 3]) c.start(s);
+    c.settle();
+    c.advance(200);
+    expect(c.decisions.get(2n)?.state).toBe(ServerState.LEADING);
+    expect(c.decisions.get(1n)?.vote.leader).toBe(2n);
+    expect(c.node(3).isLooking).toBe(true); // it keeps proposing itself: nobody else's vote is "better"
+    c.advance(400); // its back-off re-sends; the decided servers answer with the leader
+    c.settle();
+    expect(c.decisions.get(3n)).toMatchObject({ state: ServerState.FOLLOWING, via: "established" });
+    expect(c.decisions.get(3n)!.vote.leader).toBe(2n);
   });
 
   it("ignores LOOKING notifications carrying zxid -1", () => {

@@ -65,6 +65,11 @@ export interface SimResult {
   messages: number;
   decisions: number;
   leader?: bigint;
+  /**
+   * Events after which two or more live servers claimed LEADING at once (only one of them backed by a
+   * quorum). FLE allows this; ZAB (here: the peer model) resolves it.
+   */
+  dualLeaderClaims: number;
   trace: string[];
 }
 
@@ -114,6 +119,7 @@ export class ElectionSimulator {
   private messages = 0;
   private decisions = 0;
   private settledAt: number | undefined;
+  private dualLeaderClaims = 0;
 
   constructor(options: SimOptions) {
     this.opts = {
@@ -210,6 +216,7 @@ export class ElectionSimulator {
       events: this.events,
       messages: this.messages,
       decisions: this.decisions,
+      dualLeaderClaims: this.dualLeaderClaims,
       trace: this.trace,
     };
     if (violation !== undefined) r.violation = violation;
@@ -389,10 +396,13 @@ export class ElectionSimulator {
   private checkSafety(): void {
     // At most one leader with a quorum behind it, overall and per election round.
     const established: bigint[] = [];
+    let claims = 0;
     for (const s of this.servers.values()) {
       if (!s.up || s.fle!.state !== ServerState.LEADING) continue;
+      claims++;
       if (this.quorum.containsQuorum(this.backers(s.sid))) established.push(s.sid);
     }
+    if (claims > 1) this.dualLeaderClaims++;
     if (established.length > 1) this.fail(`two leaders backed by a quorum: ${established.join(", ")}`);
   }
 
