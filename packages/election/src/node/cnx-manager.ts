@@ -21,6 +21,8 @@ export interface NodeCnxManagerInit {
   /** Election addresses of the other servers (can be filled after `listen()`). */
   peers?: Map<bigint, HostPort>;
   connectTimeoutMs?: number;
+  /** An accepted connection must complete its initial message within this time (default 5000 ms). */
+  handshakeTimeoutMs?: number;
   minDialBackoffMs?: number;
   maxDialBackoffMs?: number;
 }
@@ -221,6 +223,12 @@ export class NodeCnxManager {
     }
     const conn = this.register(sock);
     const hs = new HandshakeDecoder();
+    const timer = setTimeout(() => {
+      this.log.warn("election handshake timed out, closing", { conn });
+      sock.destroy();
+    }, this.init.handshakeTimeoutMs ?? 5_000);
+    timer.unref();
+    sock.once("close", () => clearTimeout(timer));
     const onData = (chunk: Buffer) => {
       let res;
       try {
@@ -231,6 +239,7 @@ export class NodeCnxManager {
         return;
       }
       if (!res) return;
+      clearTimeout(timer);
       sock.off("data", onData);
       const sid = this.rules.incomingEstablished(conn, res.message, this.now());
       if (sid !== undefined) {

@@ -1,4 +1,7 @@
+import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { encodeInitialMessage } from "../handshake.js";
+import { NodeCnxManager } from "./cnx-manager.js";
 import { ServerState } from "../notification.js";
 import { QuorumMaj } from "../quorum.js";
 import { ElectionPeer } from "./election-peer.js";
@@ -63,5 +66,34 @@ describe("ElectionPeer over node:net", () => {
       [ServerState.LEADING, 2n],
     ]);
     expect(ds[0]!.vote.electionEpoch).toBe(2n);
+  });
+});
+
+describe("NodeCnxManager hygiene", () => {
+  async function closedBy(bytes: Buffer, opts: { handshakeTimeoutMs?: number } = {}) {
+    const m = new NodeCnxManager({ mySid: 5n, electionAddr: { host: "127.0.0.1", port: 0 }, ...opts });
+    const addr = await m.listen();
+    try {
+      const sock = net.connect(addr.port, "127.0.0.1");
+      await new Promise((r) => sock.once("connect", r));
+      sock.write(bytes);
+      const closedAt = Date.now();
+      await new Promise((r) => sock.once("close", r));
+      return Date.now() - closedAt;
+    } finally {
+      await m.close();
+    }
+  }
+
+  it("closes a connection with an unknown protocol version or an oversized packet", async () => {
+    await closedBy(Buffer.from("fffffffffffe0000", "hex"));
+    const big = Buffer.alloc(4);
+    big.writeInt32BE(512 * 1024 + 1);
+    await closedBy(Buffer.concat([encodeInitialMessage(9n, { host: "127.0.0.1", port: 1 }), big]));
+  });
+
+  it("closes a connection that never finishes its handshake", async () => {
+    const ms = await closedBy(Buffer.from("ffffffff", "hex"), { handshakeTimeoutMs: 100 });
+    expect(ms).toBeGreaterThanOrEqual(50);
   });
 });
