@@ -11,7 +11,13 @@
  * unreachable or not leading (after `leaderTimeoutMs` / `followerTimeoutMs`).
  */
 import { type Decision, type ElectionFaults, FastLeaderElection } from "../fle.js";
-import { decodeNotification, encodeNotification, SERVER_STATE_NAMES, ServerState } from "../notification.js";
+import {
+  decodeNotification,
+  encodeNotification,
+  type NotificationInit,
+  SERVER_STATE_NAMES,
+  ServerState,
+} from "../notification.js";
 import { parseQuorumConfig, type QuorumVerifier } from "../quorum.js";
 import { totalOrderPredicate } from "../vote.js";
 import { EventQueue, SimRandom } from "./random.js";
@@ -120,6 +126,8 @@ export class ElectionSimulator {
   private decisions = 0;
   private settledAt: number | undefined;
   private dualLeaderClaims = 0;
+  /** Who ever sent which vote: "L|round|leader|zxid|epoch" for LOOKING, "S|leader|epoch" / "LEADING|leader|epoch". */
+  private readonly cast = new Map<string, Set<bigint>>();
 
   constructor(options: SimOptions) {
     this.opts = {
@@ -330,7 +338,10 @@ export class ElectionSimulator {
     const fle = s.fle!;
     if (fle.hasReady()) {
       const rd = fle.ready();
-      for (const m of rd.messages) this.send(s, m.to, encodeNotification(m.notification));
+      for (const m of rd.messages) {
+        this.record(s.sid, m.notification);
+        this.send(s, m.to, encodeNotification(m.notification));
+      }
       if (rd.decision) this.onDecision(s, rd.decision);
       fle.advance();
     }
@@ -355,6 +366,42 @@ export class ElectionSimulator {
 
   // ---- invariants ----
 
+  private record(from: bigint, n: NotificationInit): void {
+    const keys =
+      n.state === ServerState.LOOKING
+        ? [`L|${n.electionEpoch}|${n.leader}|${n.zxid}|${n.peerEpoch}`]
+        : n.state === ServerState.OBSERVING
+          ? []
+          : [`S|${n.leader}|${n.peerEpoch}`, ...(n.state === ServerState.LEADING ? [`LEADING|${n.leader}|${n.peerEpoch}`] : [])];
+    for (const k of keys) {
+      let set = this.cast.get(k);
+      if (!set) this.cast.set(k, (set = new Set()));
+      set.add(from);
+    }
+  }
+
+  /** A decision must rest on votes that were really cast: a quorum of them, and the leader's own word. */
+  private checkSupport(s: SimServer, d: Decision): void {
+    const v = d.vote;
+    if (d.via === "quorum") {
+      const senders = new Set(this.cast.get(`L|${v.electionEpoch}|${v.leader}|${v.zxid}|${v.peerEpoch}`) ?? []);
+      if (s.voter) senders.add(s.sid); // its own vote loops back without crossing the network
+      if (!this.quorum.containsQuorum(senders)) {
+        this.fail(`${s.sid} decided for ${v.leader} in round ${v.electionEpoch} without a quorum of such votes`);
+      }
+    } else {
+      // Joining counts FOLLOWING/LEADING votes, plus (within the same round) matching LOOKING votes and our own.
+      const senders = new Set([
+        ...(this.cast.get(`S|${v.leader}|${v.peerEpoch}`) ?? []),
+        ...(this.cast.get(`L|${v.electionEpoch}|${v.leader}|${v.zxid}|${v.peerEpoch}`) ?? []),
+      ]);
+      if (s.voter) senders.add(s.sid);
+      const leaderSaid = this.cast.get(`LEADING|${v.leader}|${v.peerEpoch}`)?.has(v.leader) === true;
+      if (v.leader !== s.sid && !leaderSaid) this.fail(`${s.sid} joined ${v.leader}, which never said LEADING`);
+      if (!this.quorum.containsQuorum(senders)) this.fail(`${s.sid} joined ${v.leader} without a quorum behind it`);
+    }
+  }
+
   private onDecision(s: SimServer, d: Decision): void {
     this.decisions++;
     const v = d.vote;
@@ -363,6 +410,7 @@ export class ElectionSimulator {
     );
     const leader = this.servers.get(v.leader);
     if (!leader || !leader.voter) this.fail(`${s.sid} decided for ${v.leader}, which is not a voter`);
+    this.checkSupport(s, d);
     if (d.state === ServerState.LEADING && v.leader !== s.sid) this.fail(`${s.sid} LEADING for ${v.leader}`);
     if (d.state === ServerState.FOLLOWING && (v.leader === s.sid || !s.voter)) this.fail(`${s.sid} bad FOLLOWING`);
     if (d.state === ServerState.OBSERVING && s.voter) this.fail(`voter ${s.sid} decided OBSERVING`);
