@@ -221,6 +221,41 @@ describe("limits", () => {
     await fine.until(() => fine.frames.length === 2);
   });
 
+  it("a burst of pipelined requests in one chunk is answered only as fast as the client reads", async () => {
+    const core = new FakeCore();
+    const big = 64 * 1024;
+    core.onPacket = (conn, p) => {
+      const r = Buffer.alloc(big, 3);
+      p.copy(r, 0, 0, 4); // echo the request's number
+      conn.send(r);
+    };
+    const srv = await startRaw(core);
+    const c = await RawClient.connect(srv.port);
+    c.socket.pause(); // not reading, for now
+    const n = 1000;
+    const burst: Buffer[] = [framed(Buffer.from("c"))];
+    for (let i = 0; i < n; i++) {
+      const p = Buffer.alloc(4);
+      p.writeInt32BE(i);
+      burst.push(framed(p));
+    }
+    c.socket.write(Buffer.concat(burst)); // ~8 KB: one read chunk for the server, 64 MB of answers
+    await waitFor(() => core.connects.length === 1);
+    const conn = [...srv.connections][0]!;
+    await waitFor(() => conn.readPaused);
+    await sleep(100);
+    // the server stopped handing requests to core once the output backed up: memory stays bounded
+    expect(core.packets.length).toBeLessThan(n / 4);
+    expect(conn.queuedBytes).toBeLessThan(8 * 1024 * 1024);
+    expect(conn.state).toBe("open");
+    // once the client reads, every request is answered, in order
+    c.socket.resume();
+    await c.until(() => c.frames.length === n + 1, 20000);
+    expect(c.frames.slice(1).map((f) => f.readInt32BE(0))).toEqual([...Array(n).keys()]);
+    expect(core.packets.length).toBe(n);
+    expect(srv.stats.slowConsumersClosed).toBe(0);
+  });
+
   it("a slow reader that catches up is resumed after 'drain' and gets every response", async () => {
     const core = new FakeCore();
     const chunk = Buffer.alloc(256 * 1024, 2);

@@ -71,6 +71,9 @@ export interface RunningServer {
 
 const nullLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Queued output past which send() writes to the socket at once instead of at the end of the tick. */
+const FLUSH_EARLY_BYTES = 256 * 1024;
+
 type PauseReason = "global" | "write";
 
 let nextConnectionId = 1;
@@ -99,6 +102,11 @@ export class NioConnection implements ServerConnection {
   private pastHead = false;
   /** core.handleConnect was called, so core must hear connectionClosed. */
   private coreKnows = false;
+  /**
+   * Frames read but not yet handed to core because the output backed up (the socket is paused for "write"): a
+   * burst of pipelined requests in one read chunk is answered only as fast as the client reads.
+   */
+  private backlog: Buffer[] = [];
 
   constructor(
     readonly socket: net.Socket,
@@ -165,6 +173,12 @@ export class NioConnection implements ServerConnection {
       this.abort("too many queued bytes");
       return;
     }
+    if (this.outBytes >= FLUSH_EARLY_BYTES) {
+      // Much output from one tick (e.g. many pipelined reads of big nodes): hand it to the socket now, so that
+      // back-pressure (pause "write") applies before the rest of the chunk's requests are processed.
+      this.flush();
+      return;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -193,6 +207,7 @@ export class NioConnection implements ServerConnection {
     if (this.state !== "closing") this.state = "closing";
     this.out = [];
     this.outBytes = 0;
+    this.backlog = [];
     this.socket.destroy();
   }
 
@@ -205,7 +220,16 @@ export class NioConnection implements ServerConnection {
 
   resume(reason: PauseReason): void {
     if (!this.paused.delete(reason)) return;
+    if (reason === "write") this.processBacklog();
     if (this.paused.size === 0 && this.state !== "closed") this.socket.resume();
+  }
+
+  /** Hands deferred frames to core until the output backs up again. */
+  private processBacklog(): void {
+    while (this.backlog.length > 0 && !this.paused.has("write") && this.state !== "closing" && this.state !== "closed") {
+      this.dispatch(this.backlog.shift()!);
+    }
+    if (this.state === "closing" || this.state === "closed") this.backlog = [];
   }
 
   resetStats(): void {
@@ -280,6 +304,14 @@ export class NioConnection implements ServerConnection {
 
   private onFrame(payload: Buffer): void {
     if (this.state === "closing" || this.state === "closed") return;
+    if (this.paused.has("write") || this.backlog.length > 0) {
+      this.backlog.push(payload);
+      return;
+    }
+    this.dispatch(payload);
+  }
+
+  private dispatch(payload: Buffer): void {
     this.packetsReceived++;
     this.srv.stats.packetsReceived++;
     const core = this.srv.core;
