@@ -115,7 +115,6 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       digestEnabled: cfg.digestEnabled,
       // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
       serverId: 1,
-      sessionSecret: store.secret,
       config: conf,
     },
     { clock, random: cryptoRandom, logger: log, tree, txnSink: store.sink },

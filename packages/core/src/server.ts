@@ -91,11 +91,6 @@ export interface ServerInit {
   digestEnabled?: boolean;
   /** Server id used in session ids (1 when standalone). */
   serverId?: number;
-  /**
-   * Secret the session passwords derive from. Default: 32 bytes from the injected Random. Persist it and pass it
-   * back after a restart so that clients of restored sessions can reconnect.
-   */
-  sessionSecret?: Buffer;
   /** The effective configuration as key/value pairs (for the `conf` 4lw). */
   config?: Record<string, string>;
   version?: string;
@@ -457,7 +452,6 @@ export class ZooKeeperServer {
       this.tickTime,
       this.clock.monotonic(),
       initialSessionId(this.clock.now(), BigInt(init.serverId ?? 1)),
-      init.sessionSecret ?? components.random.bytes(32),
     );
     this.info = this.makeInfo();
   }

@@ -32,8 +32,12 @@ describe("ExpiryQueue", () => {
 });
 
 describe("SessionTracker", () => {
-  it("derives checkable 16-byte passwords", () => {
-    const t = new SessionTracker(2000, 0, 5n, seededRandom(1).bytes(32));
+  it("derives ZooKeeper's own 16-byte passwords (checked against java.util.Random in Java 17)", () => {
+    // jshell: new java.util.Random(id ^ 0xB3415C00L).nextBytes(b) for these ids.
+    const zk = new SessionTracker(2000, 0, 1n);
+    expect(zk.password(0x1000023a5190000n).toString("hex")).toBe("ed363d4d76827ad7135c2811af8e0e82");
+    expect(zk.password(-1n).toString("hex")).toBe("20f62cb5648dc2d771471c8a2486a9ee");
+    const t = new SessionTracker(2000, 0, 5n);
     const id = t.allocateId();
     expect(id).toBe(5n);
     expect(t.allocateId()).toBe(6n);
@@ -42,11 +46,12 @@ describe("SessionTracker", () => {
     expect(t.checkPassword(id, pw)).toBe(true);
     expect(t.checkPassword(id, Buffer.alloc(16))).toBe(false);
     expect(t.checkPassword(6n, pw)).toBe(false);
-    const other = new SessionTracker(2000, 0, 5n, seededRandom(2).bytes(32));
-    expect(other.checkPassword(id, pw)).toBe(false);
+    // Another server (a restart, or Apache ZooKeeper itself) checks the same password.
+    const other = new SessionTracker(2000, 0, 99n);
+    expect(other.checkPassword(id, pw)).toBe(true);
   });
   it("expires untouched sessions, keeps touched ones", () => {
-    const t = new SessionTracker(1000, 0, 1n, Buffer.alloc(32));
+    const t = new SessionTracker(1000, 0, 1n);
     t.add(1n, 4000, 0);
     t.add(2n, 4000, 0);
     t.touch(2n, 3000);

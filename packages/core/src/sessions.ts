@@ -2,7 +2,6 @@
  * Sessions: id allocation, passwords, timeout negotiation and tick-bucket expiry (ZooKeeper's SessionTrackerImpl
  * and ExpiryQueue). Pure: time comes from the caller, expiry is driven by `expireDue(now)`.
  */
-import { createHash } from "node:crypto";
 
 const MASK64 = (1n << 64n) - 1n;
 const CONTAINER_OWNER = -(1n << 63n);
@@ -104,20 +103,18 @@ export class SessionTracker {
     readonly tick: number,
     now: number,
     firstId: bigint,
-    private readonly secret: Buffer,
   ) {
     this.queue = new ExpiryQueue(tick, now);
     this.nextId = firstId;
   }
 
-  /** The 16-byte password of a session: derived from the id and the server secret. */
+  /**
+   * The 16-byte password of a session, exactly as ZooKeeper makes it: `new java.util.Random(sessionId ^
+   * 0xB3415C00L).nextBytes(16 bytes)`. Deterministic from the id, so sessions survive a restart and a migration
+   * between Apache ZooKeeper and zkts in both directions, and clients can resume them.
+   */
   password(id: bigint): Buffer {
-    const h = createHash("sha256");
-    h.update(this.secret);
-    const b = Buffer.alloc(8);
-    b.writeBigInt64BE(id);
-    h.update(b);
-    return h.digest().subarray(0, 16);
+    return javaRandomBytes(BigInt.asIntN(64, id ^ ZOOKEEPER_SUPER_SECRET), 16);
   }
 
   checkPassword(id: bigint, passwd: Buffer | null): boolean {
@@ -198,4 +195,22 @@ export class SessionTracker {
   get size(): number {
     return this.sessions.size;
   }
+}
+
+/** ZooKeeperServer's `superSecret`, mixed into the seed of every session password. */
+const ZOOKEEPER_SUPER_SECRET = 0xb3415c00n;
+
+const MASK_48 = (1n << 48n) - 1n;
+
+/** `new java.util.Random(seed).nextBytes(new byte[n])`: Java's 48-bit linear congruential generator. */
+export function javaRandomBytes(seed: bigint, n: number): Buffer {
+  let state = (seed ^ 0x5deece66dn) & MASK_48;
+  const out = Buffer.alloc(n);
+  let i = 0;
+  while (i < n) {
+    state = (state * 0x5deece66dn + 0xbn) & MASK_48;
+    let rnd = Number(BigInt.asIntN(32, state >> 16n));
+    for (let k = Math.min(n - i, 4); k-- > 0; rnd >>= 8) out[i++] = rnd & 0xff;
+  }
+  return out;
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
 import { LogCorruptionError, PersistenceError, SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR } from "./log-format.js";
-import { joinPath, readWholeFile, type Storage } from "./storage.js";
+import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn, marshalTxn } from "./txn.js";
 import { TxnLog } from "./txnlog.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
@@ -47,7 +46,7 @@ export class DataLossError extends PersistenceError {
 
 export interface DataDirs {
   storage: Storage;
-  /** Holds `version-2/snapshot.*` (and `zkts.secret`). */
+  /** Holds `version-2/snapshot.*`. */
   dataDir: string;
   /** Holds `version-2/log.*` (default dataDir). */
   dataLogDir?: string;
@@ -65,8 +64,6 @@ export interface RestoreResult {
   zxid: bigint;
   /** Live sessions (id -> timeout) from the snapshot and the replayed log. */
   sessions: Map<bigint, number>;
-  /** The session secret stored in the snapshot, if any. */
-  secret?: Buffer;
   /** The snapshot restored from (undefined: none, the log was replayed from the start). */
   snapshot?: { path: string; zxid: bigint };
   /** Txns replayed from the log. */
@@ -97,13 +94,11 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     const acls: Array<[number, ACL[]]> = [];
     const nodes: SnapshotNode[] = [];
     for await (const rec of readSnapshotRecords(storage, snap.path)) {
-      if (rec.type === "header") {
-        if (rec.header.secret) result.secret = rec.header.secret;
-      } else if (rec.type === "sessions") {
+      if (rec.type === "sessions") {
         for (const s of rec.sessions) sessions.set(s.id, s.timeout);
       } else if (rec.type === "acls") {
         for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
-      } else {
+      } else if (rec.type === "nodes") {
         for (const n of rec.nodes) nodes.push(n);
       }
     }
@@ -178,7 +173,7 @@ export async function snapshotTree(
   dataDir: string,
   tree: PersistentTree,
   sessions: ReadonlyMap<bigint, number>,
-  opts: { time: number; secret?: Buffer; yieldEvery?: number },
+  opts: { time: number; yieldEvery?: number },
 ): Promise<SnapshotInfo> {
   const zxid = tree.lastProcessedZxid;
   const entries = tree.acls.entries();
@@ -195,7 +190,7 @@ export async function snapshotTree(
     storage,
     dataDir,
     {
-      header: { zxid, time: opts.time, ...(opts.secret ? { secret: opts.secret } : {}) },
+      header: { zxid, time: opts.time },
       sessions: sessionList,
       acls: entries.map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
       nodes: nodes(),
@@ -276,18 +271,15 @@ export interface DurableStoreOptions extends DataDirs {
   yieldEvery?: number;
 }
 
-const SECRET_FILE = "zkts.secret";
-
 /**
  * Durable storage for a standalone server: restores the tree at open, logs every txn (group commit) through
  * `sink` (plug it in as the core's txnSink), takes fuzzy snapshots every snapCount/2 + random(snapCount/2) txns
- * (rolling the log first, as ZooKeeper's SyncRequestProcessor), and keeps the session secret in
- * `<dataDir>/zkts.secret` and every snapshot.
+ * (rolling the log first, as ZooKeeper's SyncRequestProcessor). Snapshots hold the sessions with their timeouts;
+ * session passwords derive from the session id (as ZooKeeper's), so restored sessions can be resumed.
  */
 export class DurableStore {
   readonly sessions: Map<bigint, number>;
   readonly restored: RestoreResult;
-  readonly secret: Buffer;
   private readonly log: TxnLog;
   private readonly logger: PersistenceLogger;
   private readonly snapCount: number;
@@ -302,12 +294,10 @@ export class DurableStore {
   private constructor(
     private readonly opts: DurableStoreOptions,
     restored: RestoreResult,
-    secret: Buffer,
     log: TxnLog,
   ) {
     this.restored = restored;
     this.sessions = restored.sessions;
-    this.secret = secret;
     this.log = log;
     this.logger = opts.logger ?? quiet;
     this.snapCount = Math.max(2, opts.snapCount ?? 100000);
@@ -322,13 +312,12 @@ export class DurableStore {
     await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
     await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
     const restored = await restoreDatabase(opts);
-    const secret = await loadSecret(storage, dataDir, restored.secret);
     const log = await TxnLog.open(storage, dataLogDir, {
       ...(opts.preAllocSize !== undefined ? { preAllocSize: opts.preAllocSize } : {}),
       forceSync: opts.forceSync ?? true,
       lastZxid: restored.zxid,
     });
-    const store = new DurableStore(opts, restored, secret, log);
+    const store = new DurableStore(opts, restored, log);
     // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
     if (restored.replayed > 0 || restored.snapshot === undefined || restored.snapshot.zxid !== restored.zxid) {
       await store.writeSnapshot();
@@ -397,7 +386,6 @@ export class DurableStore {
     const started = this.now();
     const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: started,
-      secret: this.secret,
       ...(this.opts.yieldEvery !== undefined ? { yieldEvery: this.opts.yieldEvery } : {}),
     });
     this.stats.snapshots++;
@@ -422,25 +410,4 @@ export class DurableStore {
     await this.idle();
     await this.log.close();
   }
-}
-
-async function loadSecret(storage: Storage, dataDir: string, fromSnapshot: Buffer | undefined): Promise<Buffer> {
-  const path = joinPath(dataDir, SECRET_FILE);
-  if ((await storage.size(path)) === 32) {
-    const b = await readWholeFile(storage, path);
-    if (b.length === 32) return b;
-  }
-  const secret = fromSnapshot && fromSnapshot.length === 32 ? fromSnapshot : randomBytes(32);
-  const tmp = `${path}.tmp`;
-  await storage.mkdirp(dataDir);
-  const f = await storage.open(tmp, "create");
-  try {
-    await f.write(secret, 0);
-    await f.datasync();
-  } finally {
-    await f.close();
-  }
-  await storage.rename(tmp, path);
-  await storage.syncDir(dataDir);
-  return secret;
 }

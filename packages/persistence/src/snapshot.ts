@@ -32,8 +32,6 @@ export interface SnapshotHeader {
   zxid: bigint;
   /** Wall-clock ms when the snapshot started. */
   time: bigint;
-  /** The server's session secret (session passwords derive from it), when the writer stored one. */
-  secret?: Buffer;
 }
 export interface SnapshotSession {
   id: bigint;
@@ -56,7 +54,7 @@ export interface SnapshotNode {
 export type Many<T> = Iterable<T | readonly T[]> | AsyncIterable<T | readonly T[]>;
 
 export interface SnapshotSource {
-  header: { zxid: bigint; time: bigint | number; secret?: Uint8Array };
+  header: { zxid: bigint; time: bigint | number };
   sessions: Many<SnapshotSession>;
   acls: Many<SnapshotAcl>;
   nodes: Many<SnapshotNode>;
@@ -164,7 +162,6 @@ export async function writeSnapshot(
     const sink = new SnapshotSink(file, opts.bufferSize ?? 1 << 20);
     const put = (tag: number, payload: unknown) => sink.add(enc.encodeSharedRef([tag, payload]));
     const hdr: Record<string, unknown> = { magic: SNAPSHOT_MAGIC, version: SNAPSHOT_FORMAT_VERSION, zxid, time: BigInt(source.header.time) };
-    if (source.header.secret !== undefined) hdr.secret = source.header.secret;
     await put(TAG.header, hdr);
 
     let sessions = 0;
@@ -314,9 +311,7 @@ export async function* readSnapshotRecords(
           if (!h || h.magic !== SNAPSHOT_MAGIC) throw new SnapshotCorruptionError(path, 0, "bad magic (not a zkts snapshot)");
           if (h.version !== SNAPSHOT_FORMAT_VERSION) throw bad(`unsupported snapshot format version ${String(h.version)}`);
           if (!isLong(h.zxid) || !isLong(h.time)) throw bad("malformed header");
-          if (h.secret !== undefined && !(h.secret instanceof Uint8Array)) throw bad("malformed header");
           const header: SnapshotHeader = { zxid: big(h.zxid), time: big(h.time) };
-          if (h.secret instanceof Uint8Array) header.secret = Buffer.from(h.secret);
           yield { type: "header", header };
           break;
         }
