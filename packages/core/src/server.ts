@@ -417,6 +417,8 @@ export class ZooKeeperServer {
   private readonly policy: AclPolicy;
 
   private expiryTimer: TimerHandle | undefined;
+  /** Connections closed over bad input (malformed or unknown requests). */
+  badInputCount = 0;
   private reaperTimer: TimerHandle | undefined;
   private running = false;
 
@@ -503,7 +505,7 @@ export class ZooKeeperServer {
       req = decodeConnectRequest(payload, { allowTrailing: true, maxBuffer: this.maxBuffer });
     } catch (e) {
       this.logger.warn("malformed connect request", { conn: conn.id, error: String(e) });
-      this.closeConn(cs, "malformed connect request");
+      this.rejectConn(cs, "malformed connect request");
       return;
     }
     cs.hasReadOnly = req.hasReadOnly;
@@ -564,7 +566,7 @@ export class ZooKeeperServer {
     cs.packetsReceived++;
     this.packetsReceived++;
     if (payload.length < 8) {
-      this.closeConn(cs, "truncated request header");
+      this.rejectConn(cs, "truncated request header");
       return;
     }
     const { xid, type } = RequestHeader.read(new InputArchive(payload));
@@ -579,7 +581,7 @@ export class ZooKeeperServer {
     if (!VALID_TYPES.has(type)) {
       this.logger.warn("unknown request type", { type });
       this.sendReply(cs, { xid, zxid: UNKNOWN_REPLY_ZXID, err: ErrorCode.UNIMPLEMENTED }, null);
-      this.closeConn(cs, "unimplemented request");
+      this.rejectConn(cs, "unimplemented request");
       return;
     }
     this.submit(this.newRequest(cs, cs.sessionId, xid, type, body));
@@ -599,7 +601,7 @@ export class ZooKeeperServer {
     try {
       pkt = decodeBody(AuthPacket, body, this.maxBuffer);
     } catch {
-      this.closeConn(cs, "malformed auth packet");
+      this.rejectConn(cs, "malformed auth packet");
       return;
     }
     let ok = false;
@@ -634,7 +636,7 @@ export class ZooKeeperServer {
     try {
       decodeBody(GetSASLRequest, body, this.maxBuffer);
     } catch {
-      this.closeConn(cs, "malformed sasl packet");
+      this.rejectConn(cs, "malformed sasl packet");
       return;
     }
     // No SASL login configured: ZooKeeper answers OK with a null token.
@@ -1454,8 +1456,9 @@ export class ZooKeeperServer {
     cs.conn.send(payload);
   }
 
+  /** A header-only reply (errors, auth, ping, ...): just the ReplyHeader, whatever xid the client used. */
   private sendReply(cs: ConnState, header: ReplyHeader, _body: null): void {
-    this.send(cs, encodeResponse({ header, body: null }));
+    this.send(cs, encode(ReplyHeader, header, 16));
   }
 
   private detach(cs: ConnState): void {
@@ -1463,6 +1466,17 @@ export class ZooKeeperServer {
     if (this.conns.get(cs.conn.id) === cs) this.conns.delete(cs.conn.id);
     if (this.owners.get(cs.sessionId) === cs) this.owners.delete(cs.sessionId);
     this.tree.removeWatcher(cs.watcher);
+  }
+
+  /** Closes a connection over bad input from the client, logged (at info) with who sent it. */
+  private rejectConn(cs: ConnState, reason: string): void {
+    this.badInputCount++;
+    this.logger.info("closing connection: bad input", {
+      reason,
+      remote: `${cs.conn.remoteAddress}:${cs.conn.remotePort}`,
+      session: cs.sessionId.toString(16),
+    });
+    this.closeConn(cs, reason);
   }
 
   private closeConn(cs: ConnState, reason: string): void {
