@@ -1,0 +1,260 @@
+/**
+ * Output formats of zkCli.sh (Apache ZooKeeper 3.8): StatPrinter, java.util.Date#toString, jute's CSV
+ * rendering of an Id, ZKUtil.getPermString, List#toString, KeeperException and WatchedEvent messages, PathUtils.
+ */
+import { ErrorCode, EventType, KeeperState, Perms, type ACL, type Stat } from "@zkts/client";
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** The time-zone abbreviation of a date in the local zone ("UTC", "CET", or "GMT+05:30" when there is none). */
+function zoneName(d: Date): string {
+  const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
+    .formatToParts(d)
+    .find((p) => p.type === "timeZoneName")?.value;
+  if (part && !/^GMT[+-]/.test(part)) return part;
+  const off = -d.getTimezoneOffset();
+  if (off === 0) return part ?? "GMT";
+  const a = Math.abs(off);
+  return `GMT${off < 0 ? "-" : "+"}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
+}
+
+/** `new java.util.Date(ms).toString()`: `EEE MMM dd HH:mm:ss zzz yyyy` in the local time zone. */
+export function javaDate(ms: bigint | number): string {
+  const d = new Date(Number(ms));
+  return (
+    `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${pad2(d.getDate())} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${zoneName(d)} ${d.getFullYear()}`
+  );
+}
+
+/** `Long.toHexString`: two's complement for negative values. */
+export function longHex(v: bigint | number): string {
+  return BigInt.asUintN(64, BigInt(v)).toString(16);
+}
+
+/** The eleven lines of zkCli's StatPrinter. */
+export function statLines(s: Stat): string[] {
+  return [
+    `cZxid = 0x${longHex(s.czxid)}`,
+    `ctime = ${javaDate(s.ctime)}`,
+    `mZxid = 0x${longHex(s.mzxid)}`,
+    `mtime = ${javaDate(s.mtime)}`,
+    `pZxid = 0x${longHex(s.pzxid)}`,
+    `cversion = ${s.cversion}`,
+    `dataVersion = ${s.version}`,
+    `aclVersion = ${s.aversion}`,
+    `ephemeralOwner = 0x${longHex(s.ephemeralOwner)}`,
+    `dataLength = ${s.dataLength}`,
+    `numChildren = ${s.numChildren}`,
+  ];
+}
+
+/** Stat as JSON (zxids and the owner as Java prints them, times as epoch ms). */
+export function statJson(s: Stat): Record<string, string | number> {
+  return {
+    czxid: `0x${longHex(s.czxid)}`,
+    mzxid: `0x${longHex(s.mzxid)}`,
+    pzxid: `0x${longHex(s.pzxid)}`,
+    ctime: Number(s.ctime),
+    mtime: Number(s.mtime),
+    version: s.version,
+    cversion: s.cversion,
+    aversion: s.aversion,
+    ephemeralOwner: `0x${longHex(s.ephemeralOwner)}`,
+    dataLength: s.dataLength,
+    numChildren: s.numChildren,
+  };
+}
+
+/** jute's Utils.toCSVString: a leading quote, and %-escapes for \0 \n \r , } %. */
+function csvString(s: string): string {
+  let out = "'";
+  for (const c of s) {
+    switch (c) {
+      case "\0":
+        out += "%00";
+        break;
+      case "\n":
+        out += "%0A";
+        break;
+      case "\r":
+        out += "%0D";
+        break;
+      case ",":
+        out += "%2C";
+        break;
+      case "}":
+        out += "%7D";
+        break;
+      case "%":
+        out += "%25";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+/** ZKUtil.getPermString: the letters of `cdrwa` that are set, in that order. */
+export function permString(perms: number): string {
+  let p = "";
+  if (perms & Perms.CREATE) p += "c";
+  if (perms & Perms.DELETE) p += "d";
+  if (perms & Perms.READ) p += "r";
+  if (perms & Perms.WRITE) p += "w";
+  if (perms & Perms.ADMIN) p += "a";
+  return p;
+}
+
+/** getAcl's lines: the Id record's CSV form (it ends with a newline), then `: perms`. */
+export function aclLines(acl: readonly ACL[]): string[] {
+  const out: string[] = [];
+  for (const a of acl) out.push(`${csvString(a.id.scheme ?? "")},${csvString(a.id.id ?? "")}`, `: ${permString(a.perms)}`);
+  return out;
+}
+
+/** AclParser.parse: `scheme:id:perms[,...]`; malformed entries are reported and skipped. */
+export function parseAcl(text: string, warn: (line: string) => void): ACL[] {
+  const acl: ACL[] = [];
+  for (const a of text.split(",")) {
+    const first = a.indexOf(":");
+    const last = a.lastIndexOf(":");
+    if (first === -1 || first === last) {
+      warn(`${a} does not have the form scheme:id:perm`);
+      continue;
+    }
+    let perms = 0;
+    for (const c of a.slice(last + 1)) {
+      if (c === "r") perms |= Perms.READ;
+      else if (c === "w") perms |= Perms.WRITE;
+      else if (c === "c") perms |= Perms.CREATE;
+      else if (c === "d") perms |= Perms.DELETE;
+      else if (c === "a") perms |= Perms.ADMIN;
+      else warn(`Unknown perm type: ${c}`);
+    }
+    acl.push({ perms, id: { scheme: a.slice(0, first), id: a.slice(first + 1, last) } });
+  }
+  return acl;
+}
+
+/** `List#toString`: `[a, b]`. */
+export function javaList(items: readonly string[]): string {
+  return `[${items.join(", ")}]`;
+}
+
+const CODE_MESSAGES: Record<number, string> = {
+  [ErrorCode.OK]: "ok",
+  [ErrorCode.SYSTEMERROR]: "SystemError",
+  [ErrorCode.RUNTIMEINCONSISTENCY]: "RuntimeInconsistency",
+  [ErrorCode.DATAINCONSISTENCY]: "DataInconsistency",
+  [ErrorCode.CONNECTIONLOSS]: "ConnectionLoss",
+  [ErrorCode.MARSHALLINGERROR]: "MarshallingError",
+  [ErrorCode.NEWCONFIGNOQUORUM]: "NewConfigNoQuorum",
+  [ErrorCode.RECONFIGINPROGRESS]: "ReconfigInProgress",
+  [ErrorCode.UNIMPLEMENTED]: "Unimplemented",
+  [ErrorCode.OPERATIONTIMEOUT]: "OperationTimeout",
+  [ErrorCode.BADARGUMENTS]: "BadArguments",
+  [ErrorCode.APIERROR]: "APIError",
+  [ErrorCode.NONODE]: "NoNode",
+  [ErrorCode.NOAUTH]: "NoAuth",
+  [ErrorCode.BADVERSION]: "BadVersion",
+  [ErrorCode.NOCHILDRENFOREPHEMERALS]: "NoChildrenForEphemerals",
+  [ErrorCode.NODEEXISTS]: "NodeExists",
+  [ErrorCode.INVALIDACL]: "InvalidACL",
+  [ErrorCode.AUTHFAILED]: "AuthFailed",
+  [ErrorCode.NOTEMPTY]: "Directory not empty",
+  [ErrorCode.SESSIONEXPIRED]: "Session expired",
+  [ErrorCode.INVALIDCALLBACK]: "Invalid callback",
+  [ErrorCode.SESSIONMOVED]: "Session moved",
+  [ErrorCode.NOTREADONLY]: "Not a read-only call",
+  [ErrorCode.EPHEMERALONLOCALSESSION]: "Ephemeral node on local session",
+  [ErrorCode.NOWATCHER]: "No such watcher",
+  [ErrorCode.RECONFIGDISABLED]: "Reconfig is disabled",
+  [ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH]: "Session closed because client failed to authenticate",
+  [ErrorCode.QUOTAEXCEEDED]: "Quota has exceeded",
+  [ErrorCode.THROTTLEDOP]: "Op throttled due to high load",
+};
+
+/** KeeperException#getMessage: `KeeperErrorCode = NoNode for /p`. */
+export function keeperMessage(code: number, path?: string | null): string {
+  const text = CODE_MESSAGES[code] ?? `Unknown error ${code}`;
+  return path ? `KeeperErrorCode = ${text} for ${path}` : `KeeperErrorCode = ${text}`;
+}
+
+/** CliWrapperException's message for a KeeperException. */
+export function cliErrorMessage(code: number, path?: string | null): string {
+  const p = path ?? "null";
+  switch (code) {
+    case ErrorCode.NONODE:
+      return `Node does not exist: ${p}`;
+    case ErrorCode.NOCHILDRENFOREPHEMERALS:
+      return `Ephemerals cannot have children: ${p}`;
+    case ErrorCode.NODEEXISTS:
+      return `Node already exists: ${p}`;
+    case ErrorCode.NOTEMPTY:
+      return `Node not empty: ${p}`;
+    case ErrorCode.NOTREADONLY:
+      return `Not a read-only call: ${p}`;
+    case ErrorCode.INVALIDACL:
+      return `Acl is not valid : ${p}`;
+    case ErrorCode.NOAUTH:
+      return `Insufficient permission : ${p}`;
+    case ErrorCode.BADARGUMENTS:
+      return `Arguments are not valid : ${p}`;
+    case ErrorCode.BADVERSION:
+      return `version No is not valid : ${p}`;
+    case ErrorCode.RECONFIGINPROGRESS:
+      return "Another reconfiguration is in progress -- concurrent reconfigs not supported (yet)";
+    case ErrorCode.NEWCONFIGNOQUORUM:
+      return (
+        "No quorum of new config is connected and up-to-date with the leader of last commmitted config - try " +
+        "invoking reconfiguration after new servers are connected and synced"
+      );
+    case ErrorCode.QUOTAEXCEEDED:
+      return `Quota has exceeded : ${p}`;
+    default:
+      return keeperMessage(code, path);
+  }
+}
+
+const keeperStateNames = new Map<number, string>(Object.entries(KeeperState).map(([k, v]) => [v, k]));
+const eventTypeNames = new Map<number, string>(Object.entries(EventType).map(([k, v]) => [v, k]));
+
+/** WatchedEvent#toString. */
+export function watchedEvent(state: number, type: number, path: string | null): string {
+  return `WatchedEvent state:${keeperStateNames.get(state) ?? state} type:${eventTypeNames.get(type) ?? type} path:${path ?? "null"}`;
+}
+
+/** PathUtils.validatePath: the IllegalArgumentException message, or undefined when the path is valid. */
+export function pathError(path: string, sequential = false): string | undefined {
+  if (sequential) path = path + "1";
+  if (path.length === 0) return "Path length must be > 0";
+  if (path[0] !== "/") return "Path must start with / character";
+  if (path.length === 1) return undefined;
+  if (path.endsWith("/")) return "Path must not end with / character";
+  let reason: string | undefined;
+  let lastc = "/";
+  for (let i = 1; i < path.length; lastc = path[i]!, i++) {
+    const c = path[i]!;
+    const code = c.charCodeAt(0);
+    if (code === 0) reason = `null character not allowed @${i}`;
+    else if (c === "/" && lastc === "/") reason = `empty node name specified @${i}`;
+    else if (c === "." && lastc === ".") {
+      if (path[i - 2] === "/" && (i + 1 === path.length || path[i + 1] === "/")) reason = `relative paths not allowed @${i}`;
+    } else if (c === ".") {
+      if (path[i - 1] === "/" && (i + 1 === path.length || path[i + 1] === "/")) reason = `relative paths not allowed @${i}`;
+    } else if (
+      (code > 0 && code <= 0x1f) ||
+      (code >= 0x7f && code <= 0x9f) ||
+      (code >= 0xd800 && code <= 0xf8ff) ||
+      (code >= 0xfff0 && code <= 0xffff)
+    ) {
+      reason = `invalid character @${i}`;
+    }
+    if (reason) break;
+  }
+  return reason ? `Invalid path string "${path}" caused by ${reason}` : undefined;
+}

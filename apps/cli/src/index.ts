@@ -1,0 +1,6 @@
+export { Shell, CliError, COMMANDS, EXTRA_COMMANDS, VERSION, listSubTreeBFS, visitSubTreeDFS, type ShellOptions } from "./shell.js";
+export { main, parseMainArgs, loadHistory, saveHistory, historyFile, HISTORY_LIMIT, type MainOptions } from "./cli.js";
+export { complete } from "./complete.js";
+export { exportTree, importTree, readDump, kindOf, type ExportResult, type ImportResult, type DumpContents } from "./tree-dump.js";
+export { splitCommand, parseOptions, ParseError } from "./args.js";
+export * from "./format.js";
