@@ -55,6 +55,8 @@ export interface ZkConfig {
   juteMaxBuffer: number;
   extendedTypesEnabled: boolean;
   skipACL: boolean;
+  /** `enforceQuota` (ZooKeeper's zookeeper.enforceQuota): hard quota limits reject writes with QUOTAEXCEEDED. */
+  enforceQuota: boolean;
   digestEnabled: boolean;
   containerCheckIntervalMs: number;
   /** `super:<base64 sha1>` from zoo.cfg or the environment. */
@@ -100,6 +102,7 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "jute.maxbuffer",
   "extendedTypesEnabled",
   "skipACL",
+  "enforceQuota",
   "digest.enabled",
   "znode.container.checkIntervalMs",
   "snapCount",
@@ -355,6 +358,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     juteMaxBuffer: jute,
     extendedTypesEnabled: bool("extendedTypesEnabled", false),
     skipACL,
+    enforceQuota: bool("enforceQuota", false),
     digestEnabled: bool("digest.enabled", true),
     containerCheckIntervalMs: int("znode.container.checkIntervalMs", 60000, "positive")!,
     superDigest,

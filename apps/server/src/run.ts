@@ -109,6 +109,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       maxSessionTimeout: cfg.maxSessionTimeout,
       superDigest: cfg.superDigest,
       skipACL: cfg.skipACL,
+      enforceQuota: cfg.enforceQuota,
       extendedTypesEnabled: cfg.extendedTypesEnabled,
       containerCheckIntervalMs: cfg.containerCheckIntervalMs,
       maxBuffer: cfg.juteMaxBuffer,
