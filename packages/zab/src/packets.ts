@@ -1,0 +1,118 @@
+import { LearnerInfo, QuorumPacket, decode, encode } from "@zkts/jute";
+
+/** Quorum packet types (org.apache.zookeeper.server.quorum.Leader). */
+export const PacketType = {
+  REQUEST: 1,
+  PROPOSAL: 2,
+  ACK: 3,
+  COMMIT: 4,
+  PING: 5,
+  REVALIDATE: 6,
+  SYNC: 7,
+  INFORM: 8,
+  COMMITANDACTIVATE: 9,
+  NEWLEADER: 10,
+  FOLLOWERINFO: 11,
+  UPTODATE: 12,
+  DIFF: 13,
+  TRUNC: 14,
+  SNAP: 15,
+  OBSERVERINFO: 16,
+  LEADERINFO: 17,
+  ACKEPOCH: 18,
+  INFORMANDACTIVATE: 19,
+} as const;
+export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+
+export const PACKET_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(PacketType).map(([k, v]) => [v, k]),
+);
+
+/** LearnerInfo.protocolVersion / LEADERINFO payload of ZooKeeper >= 3.4 (ZAB 1.0). */
+export const ZAB_PROTOCOL_VERSION = 0x10000;
+
+const MASK32 = 0xffffffffn;
+
+/** zxid = epoch << 32 | counter (ZxidUtils.makeZxid). */
+export function makeZxid(epoch: bigint, counter: bigint): bigint {
+  return (epoch << 32n) | (counter & MASK32);
+}
+export function epochOf(zxid: bigint): bigint {
+  return zxid >> 32n;
+}
+export function counterOf(zxid: bigint): bigint {
+  return zxid & MASK32;
+}
+export function zxidHex(zxid: bigint): string {
+  return "0x" + (zxid < 0n ? zxid + (1n << 64n) : zxid).toString(16);
+}
+
+/** A QuorumPacket as the protocol core produces and consumes it (authinfo is always null on the quorum wire). */
+export interface Packet {
+  type: number;
+  zxid: bigint;
+  data: Buffer | null;
+}
+
+export function encodePacket(p: Packet): Buffer {
+  return encode(QuorumPacket, { type: p.type, zxid: p.zxid, data: p.data, authinfo: null });
+}
+
+export function decodePacket(bytes: Uint8Array): Packet {
+  const q = decode(QuorumPacket, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return { type: q.type, zxid: q.zxid, data: q.data };
+}
+
+function int4(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(v | 0);
+  return b;
+}
+
+// ---- builders, each as ZooKeeper 3.8 builds it (Learner, LearnerHandler, Leader) ----
+
+/** Learner.registerWithLeader: zxid = makeZxid(acceptedEpoch, 0), data = LearnerInfo. */
+export function learnerInfoPacket(
+  observer: boolean,
+  acceptedEpoch: bigint,
+  sid: bigint,
+  configVersion = 0n,
+): Packet {
+  return {
+    type: observer ? PacketType.OBSERVERINFO : PacketType.FOLLOWERINFO,
+    zxid: makeZxid(acceptedEpoch, 0n),
+    data: encode(LearnerInfo, { serverid: sid, protocolVersion: ZAB_PROTOCOL_VERSION, configVersion }),
+  };
+}
+
+export function parseLearnerInfo(p: Packet): LearnerInfo {
+  if (!p.data) throw new Error("LearnerInfo packet without data");
+  return decode(LearnerInfo, p.data);
+}
+
+/** LearnerHandler: LEADERINFO(makeZxid(newEpoch, 0), int protocolVersion). */
+export function leaderInfoPacket(newEpoch: bigint): Packet {
+  return { type: PacketType.LEADERINFO, zxid: makeZxid(newEpoch, 0n), data: int4(ZAB_PROTOCOL_VERSION) };
+}
+
+/** Learner: ACKEPOCH(lastLoggedZxid, int currentEpoch, or -1 when the epoch was already accepted). */
+export function ackEpochPacket(lastLoggedZxid: bigint, currentEpoch: bigint | -1): Packet {
+  return { type: PacketType.ACKEPOCH, zxid: lastLoggedZxid, data: int4(currentEpoch === -1 ? -1 : Number(currentEpoch)) };
+}
+
+export function parseAckEpoch(p: Packet): { lastLoggedZxid: bigint; currentEpoch: bigint } {
+  if (!p.data || p.data.length < 4) throw new Error("ACKEPOCH without epoch");
+  return { lastLoggedZxid: p.zxid, currentEpoch: BigInt(p.data.readInt32BE(0)) };
+}
+
+/** LearnerHandler.queueOpPacket / Leader: packets with a zxid and no data. */
+export function opPacket(type: number, zxid: bigint): Packet {
+  return { type, zxid, data: null };
+}
+
+/** NEWLEADER(makeZxid(epoch, 0), quorum verifier bytes). */
+export function newLeaderPacket(epoch: bigint, quorumVerifierBytes: Buffer): Packet {
+  return { type: PacketType.NEWLEADER, zxid: makeZxid(epoch, 0n), data: quorumVerifierBytes };
+}
+
+export const UPTODATE_PACKET: Packet = { type: PacketType.UPTODATE, zxid: -1n, data: null };

@@ -1,0 +1,96 @@
+import type { Packet } from "./packets.js";
+
+/** One replicated transaction: opaque bytes (TxnHeader + record [+ digest], as the host serialised them) + zxid. */
+export interface Txn {
+  readonly zxid: bigint;
+  readonly data: Buffer;
+}
+
+/**
+ * The quorum verifier port. Structurally compatible with `@zkts/election`'s `QuorumMaj` / `QuorumHierarchical`:
+ * `containsQuorum` ignores sids that are not voting members (like ZooKeeper's SyncedLearnerTracker).
+ */
+export interface ZabQuorum {
+  containsQuorum(sids: Iterable<bigint>): boolean;
+  readonly votingMembers: ReadonlyMap<bigint, unknown>;
+}
+
+/** Injected bugs, for tests that prove the simulator's invariants can fail. Never set in production. */
+export interface ZabBugs {
+  /** A learner ACKs a proposal as soon as it arrives; the txn reaches the log one Ready later. */
+  ackBeforeFsync?: boolean;
+  /** acceptedEpoch/currentEpoch are acted upon without being written. */
+  skipEpochPersist?: boolean;
+  /** The leader commits a proposal once any one server (itself) has it durable. */
+  commitWithoutQuorum?: boolean;
+}
+
+export interface ZabInit {
+  sid: bigint;
+  quorum: ZabQuorum;
+  /** Ticks a learner has to connect and synchronise, and the leader to establish its epoch (zoo.cfg initLimit). */
+  initLimit: number;
+  /** Ticks of silence after which a leader drops a learner and a learner drops its leader (zoo.cfg syncLimit). */
+  syncLimit: number;
+  /** Committed txns kept in memory for DIFF (ZooKeeper's committedLog, 500); a learner further behind gets SNAP. */
+  maxDiffTxns?: number;
+  /** NEWLEADER payload: the quorum verifier's text form (QuorumVerifier.toString()), as ZooKeeper sends it. */
+  quorumVerifierBytes?: Buffer;
+  /** LearnerInfo.configVersion (0 for a static zoo.cfg). */
+  configVersion?: bigint;
+  bugs?: ZabBugs;
+}
+
+/** The durable state a peer starts from (restored by the host from its epoch files, snapshot and txn log). */
+export interface ZabRestore {
+  acceptedEpoch: bigint;
+  currentEpoch: bigint;
+  /** zxid of the host's applied state (its newest snapshot); 0 for an empty database. */
+  snapshotZxid: bigint;
+  /** Every logged txn after snapshotZxid, in zxid order (committed or not: ZAB decides). */
+  log: readonly Txn[];
+}
+
+/**
+ * A durable write. The host performs a Ready's ops in order and makes all of them durable (fdatasync, epoch files
+ * via a temp file + rename) before sending that Ready's messages. Epoch writes come after the log ops they follow.
+ */
+export type PersistOp =
+  | { kind: "append"; txns: Txn[] }
+  /** Drop every logged txn with zxid > `zxid` (TRUNC). */
+  | { kind: "truncate"; zxid: bigint }
+  /** Replace the database by this snapshot (SNAP): the log is emptied and the applied state becomes the snapshot. */
+  | { kind: "snapshot"; zxid: bigint; data: Buffer }
+  | { kind: "acceptedEpoch"; epoch: bigint }
+  | { kind: "currentEpoch"; epoch: bigint };
+
+export type Outbound =
+  | { conn: number; packet: Packet }
+  /** Leader: write the snapshot of the applied state (at `zxid`) on this connection, right after the SNAP packet. */
+  | { conn: number; snapshotAt: bigint };
+
+export type ZabEvent =
+  /** The role ended: the host runs leader election again. */
+  | { type: "looking"; reason: string }
+  /** Leader: a quorum acknowledged the new epoch (ACKEPOCH). */
+  | { type: "established"; epoch: bigint }
+  /** Leader: a quorum acknowledged NEWLEADER, proposals may start. Learner: UPTODATE received. */
+  | { type: "active"; epoch: bigint }
+  /** A protocol rule was broken by a peer (logged by the host; the connection was closed). */
+  | { type: "protocolError"; conn: number; message: string };
+
+export interface Ready {
+  /** 1. Make these durable, in order. */
+  persist: PersistOp[];
+  /** 2. Then send these (in order; per connection FIFO). */
+  messages: Outbound[];
+  /** 3. Then apply these committed txns to the state machine (in zxid order) and answer clients. */
+  committed: Txn[];
+  /** Connections to close (after sending). */
+  close: number[];
+  /** Learner: open a connection to this leader, then call `connected(conn)` or `connectFailed()`. */
+  connect?: bigint;
+  events: ZabEvent[];
+}
+
+export type Role = "looking" | "leading" | "following" | "observing";
