@@ -828,6 +828,13 @@ export class ZooKeeperServer {
     return { zxid: -1n, path, stat: n.stat, childCount: childCount(n), acl: this.tree.getACLOf(n), data: n.data };
   }
 
+  /** Whether `path` exists once the pending changes are applied (recordFor without building an exception). */
+  private existsPending(path: string): boolean {
+    const c = this.changesForPath.get(path);
+    if (c !== undefined) return c.stat !== null;
+    return this.tree.getNode(path) !== undefined;
+  }
+
   private addChange(c: ChangeRecord): void {
     this.changes.push(c);
     this.changesForPath.set(c.path, c);
@@ -978,13 +985,7 @@ export class ZooKeeperServer {
     const parentCVersion = parent.stat!.cversion;
     if (mode.sequential) path = path + javaFormat010(parentCVersion);
     this.validatePath(path);
-    let exists = true;
-    try {
-      this.recordFor(path);
-    } catch {
-      exists = false;
-    }
-    if (exists) throw new CoreError(ErrorCode.NODEEXISTS, path);
+    if (this.existsPending(path)) throw new CoreError(ErrorCode.NODEEXISTS, path);
     if (this.ephemeralType(parent.stat!.ephemeralOwner) === "normal") {
       throw new CoreError(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
     }
