@@ -5,7 +5,7 @@ export {
   FrameLengthError,
   MARSHALLING_ERROR_CODE,
 } from "./errors.js";
-export { OutputArchive } from "./output.js";
+export { OutputArchive, writeSafeInt64BE } from "./output.js";
 export { InputArchive, DEFAULT_MAX_BUFFER, type InputArchiveOptions } from "./input.js";
 export {
   int,

@@ -4,6 +4,23 @@ const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_32 = 4294967296;
+
+/** Writes a safe integer (|n| < 2^53) as a big-endian two's-complement int64, byte for byte as writeBigInt64BE. */
+export function writeSafeInt64BE(buf: Uint8Array, pos: number, n: number): void {
+  const hi = Math.floor(n / TWO_32);
+  const lo = n - hi * TWO_32;
+  buf[pos] = hi >>> 24;
+  buf[pos + 1] = hi >>> 16;
+  buf[pos + 2] = hi >>> 8;
+  buf[pos + 3] = hi;
+  buf[pos + 4] = lo >>> 24;
+  buf[pos + 5] = lo >>> 16;
+  buf[pos + 6] = lo >>> 8;
+  buf[pos + 7] = lo;
+}
 
 /** A growable big-endian writer producing jute's binary encoding. */
 export class OutputArchive {
@@ -40,9 +57,14 @@ export class OutputArchive {
 
   writeLong(v: bigint): void {
     if (typeof v !== "bigint") throw new JuteEncodeError(`long must be a bigint, got ${typeof v}`);
-    if (v < INT64_MIN || v > INT64_MAX) throw new JuteEncodeError(`long out of range: ${v}`);
     this.ensure(8);
-    this.buf.writeBigInt64BE(v, this.pos);
+    if (v >= SAFE_MIN && v <= SAFE_MAX) {
+      // zxids, times, session ids below 2^53: two 32-bit halves from one Number, no intermediate BigInts
+      writeSafeInt64BE(this.buf, this.pos, Number(v));
+    } else {
+      if (v < INT64_MIN || v > INT64_MAX) throw new JuteEncodeError(`long out of range: ${v}`);
+      this.buf.writeBigInt64BE(v, this.pos);
+    }
     this.pos += 8;
   }
 
