@@ -38,6 +38,9 @@ import { WatchMode, WatchTable, makeEvent, type WatchEvent, type Watcher } from 
  * One znode. `stat` is ZooKeeper's StatPersisted: `stat.cversion` counts child *creations* (it is what the
  * sequential suffix uses); the client-visible cversion is `statOf(node).cversion` = 2*cversion - numChildren.
  */
+/** |partial digest sum| past which it is folded into the BigInt total (2^52: adding a 2^32 term stays exact). */
+const HASH_FOLD = 2 ** 52;
+
 export class DataNode {
   constructor(
     public data: Buffer | null,
@@ -46,6 +49,9 @@ export class DataNode {
     public stat: StatPersisted,
     public children: Set<string> | null = null,
   ) {}
+
+  /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
+  digest = 0;
 
   get numChildren(): number {
     return this.children === null ? 0 : this.children.size;
@@ -161,6 +167,8 @@ export class DataTree {
   private readonly digestEnabled: boolean;
   private readonly extended: boolean;
   private hash = 0n;
+  /** The part of the digest sum not yet folded into `hash` (see addHash). */
+  private hashPart = 0;
   /** Per top-level namespace read/write byte summaries (ZooKeeper's READ_/WRITE_PER_NAMESPACE metrics). */
   private readonly nsRead = new Map<string, NamespaceSummary>();
   private readonly nsWrite = new Map<string, NamespaceSummary>();
@@ -747,27 +755,48 @@ export class DataTree {
     const old = this.nodes.get(path);
     this.nodes.set(path, node);
     if (this.digestEnabled) {
-      this.hash += BigInt(nodeDigest(path, node.data, node.stat));
-      if (old) this.hash -= BigInt(nodeDigest(path, old.data, old.stat));
+      this.addHash(this.digestOf(path, node));
+      if (old) this.addHash(-old.digest);
     }
   }
 
   private removeNode(path: string, node: DataNode): void {
     this.nodes.delete(path);
-    if (this.digestEnabled) this.hash -= BigInt(nodeDigest(path, node.data, node.stat));
+    if (this.digestEnabled) this.addHash(-node.digest);
   }
 
-  private preChange(path: string, node: DataNode): void {
-    if (this.digestEnabled) this.hash -= BigInt(nodeDigest(path, node.data, node.stat));
+  /** Before a node changes: its digest (cached since it was last added) leaves the sum. */
+  private preChange(_path: string, node: DataNode): void {
+    if (this.digestEnabled) this.addHash(-node.digest);
   }
 
   private postChange(path: string, node: DataNode): void {
-    if (this.digestEnabled) this.hash += BigInt(nodeDigest(path, node.data, node.stat));
+    if (this.digestEnabled) this.addHash(this.digestOf(path, node));
+  }
+
+  private digestOf(path: string, node: DataNode): number {
+    const d = nodeDigest(path, node.data, node.stat);
+    node.digest = d;
+    return d;
+  }
+
+  /**
+   * The AdHash sum is kept as a Number (exact below 2^53, each term is below 2^32) and folded into the BigInt
+   * total only when it grows large, instead of one BigInt addition per change.
+   */
+  private addHash(d: number): void {
+    const h = this.hashPart + d;
+    if (h > HASH_FOLD || h < -HASH_FOLD) {
+      this.hash += BigInt(h);
+      this.hashPart = 0;
+    } else {
+      this.hashPart = h;
+    }
   }
 
   /** The tree digest (DigestCalculator version 2 summed as AdHash), 0 when digests are disabled. */
   digest(): bigint {
-    return BigInt.asIntN(64, this.hash);
+    return BigInt.asIntN(64, this.hash + BigInt(this.hashPart));
   }
 
   /** { zxid, digestVersion, digest } for the last processed zxid (the snapshot's ZxidDigest and TxnDigest). */
@@ -1103,6 +1132,7 @@ export class DataTree {
     this.ttls.clear();
     this.quotaRoots.clear();
     this.hash = 0n;
+    this.hashPart = 0;
     for (const sn of nodes) {
       const path = sn.path === "" ? "/" : sn.path;
       const node = new DataNode(sn.data, sn.acl, { ...sn.stat });

@@ -1,21 +1,46 @@
-import type { StatPersisted } from "@zkts/jute";
+import { writeSafeInt64BE, type StatPersisted } from "@zkts/jute";
 
 /** DigestCalculator's digest version. */
 export const DIGEST_VERSION = 2;
 
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
+/**
+ * Slicing-by-8 tables: T[0] is the classic byte table, T[k][n] the CRC of byte n followed by k zero bytes, so
+ * eight input bytes are folded per step with eight lookups instead of eight dependent shift/lookup rounds.
+ */
+const T = (() => {
+  const t = new Int32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
+  for (let n = 0; n < 256; n++) {
+    let c = t[n]!;
+    for (let k = 1; k < 8; k++) {
+      c = t[c & 0xff]! ^ (c >>> 8);
+      t[k * 256 + n] = c;
+    }
+  }
   return t;
 })();
 
-function crcUpdate(crc: number, b: Uint8Array): number {
+function crcUpdate(crc: number, b: Uint8Array, start = 0, end = b.length): number {
   let c = crc;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  let i = start;
+  const t = T;
+  for (; i + 8 <= end; i += 8) {
+    const a = c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
+    c =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + b[i + 4]!]! ^
+      t[512 + b[i + 5]!]! ^
+      t[256 + b[i + 6]!]! ^
+      t[b[i + 7]!]!;
+  }
+  for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return c;
 }
 
@@ -26,7 +51,32 @@ export function crc32(...parts: Uint8Array[]): number {
   return (c ^ -1) >>> 0;
 }
 
+/** Scratch for a node's path (ASCII paths are copied byte by byte; others go through Buffer.from). */
+let pathBuf = Buffer.alloc(256);
 const statBuf = Buffer.alloc(60);
+
+function encodePath(p: string): { buf: Uint8Array; len: number } {
+  const n = p.length;
+  if (n > pathBuf.length) pathBuf = Buffer.alloc(Math.max(n, pathBuf.length * 2));
+  const b = pathBuf;
+  for (let i = 0; i < n; i++) {
+    const ch = p.charCodeAt(i);
+    if (ch >= 0x80) {
+      const u = Buffer.from(p, "utf8");
+      return { buf: u, len: u.length };
+    }
+    b[i] = ch;
+  }
+  return { buf: b, len: n };
+}
+
+function writeLong(buf: Buffer, pos: number, v: bigint): void {
+  if (v >= SAFE_MIN && v <= SAFE_MAX) writeSafeInt64BE(buf, pos, Number(v));
+  else buf.writeBigInt64BE(BigInt.asIntN(64, v), pos);
+}
+
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * DigestCalculator.calculateDigest: CRC32 over path bytes, data, then czxid, mzxid, pzxid, ctime, mtime,
@@ -35,15 +85,21 @@ const statBuf = Buffer.alloc(60);
  */
 export function nodeDigest(path: string, data: Buffer | null, stat: StatPersisted): number {
   if (path.startsWith("/zookeeper/")) return 0;
-  const p = path === "/" ? "" : path;
-  statBuf.writeBigInt64BE(BigInt.asIntN(64, stat.czxid), 0);
-  statBuf.writeBigInt64BE(BigInt.asIntN(64, stat.mzxid), 8);
-  statBuf.writeBigInt64BE(BigInt.asIntN(64, stat.pzxid), 16);
-  statBuf.writeBigInt64BE(BigInt.asIntN(64, stat.ctime), 24);
-  statBuf.writeBigInt64BE(BigInt.asIntN(64, stat.mtime), 32);
+  writeLong(statBuf, 0, stat.czxid);
+  writeLong(statBuf, 8, stat.mzxid);
+  writeLong(statBuf, 16, stat.pzxid);
+  writeLong(statBuf, 24, stat.ctime);
+  writeLong(statBuf, 32, stat.mtime);
   statBuf.writeInt32BE(stat.version | 0, 40);
   statBuf.writeInt32BE(stat.cversion | 0, 44);
   statBuf.writeInt32BE(stat.aversion | 0, 48);
-  statBuf.writeBigInt64BE(BigInt.asIntN(64, stat.ephemeralOwner), 52);
-  return data ? crc32(Buffer.from(p, "utf8"), data, statBuf) : crc32(Buffer.from(p, "utf8"), statBuf);
+  writeLong(statBuf, 52, stat.ephemeralOwner);
+  let c = -1;
+  if (path !== "/") {
+    const { buf, len } = encodePath(path);
+    c = crcUpdate(c, buf, 0, len);
+  }
+  if (data) c = crcUpdate(c, data);
+  c = crcUpdate(c, statBuf);
+  return (c ^ -1) >>> 0;
 }
