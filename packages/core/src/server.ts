@@ -58,7 +58,7 @@ import type { Clock, Logger, Random, TimerHandle } from "./env.js";
 import { CoreError } from "./errors.js";
 import { isValidPath, parentOf } from "./path.js";
 import { SessionTracker, initialSessionId } from "./sessions.js";
-import type { Tree, TreeEvent, TreeNode, TreeWatcher, TxnResult, WatchKind } from "./tree.js";
+import type { NamespaceStats, Tree, TreeEvent, TreeNode, TreeWatcher, TxnResult, WatchKind } from "./tree.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -161,10 +161,7 @@ export interface ServerInfo {
   sessions(): SessionInfo[];
   watchSummary(): { connections: number; paths: number; total: number };
   /** Bytes read/written per top-level namespace (mntr's per_namespace summaries). */
-  namespaceStats(): {
-    read: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
-    write: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
-  };
+  namespaceStats(): NamespaceStats;
   watchesBySession(): Map<bigint, string[]>;
   watchesByPath(): Map<string, bigint[]>;
   readonly approximateDataSize: number;

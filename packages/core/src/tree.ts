@@ -72,10 +72,13 @@ export interface Tree {
   /** ZooKeeperServer.checkQuota: ok=false when a hard limit would be exceeded. */
   checkQuota(path: string, bytesDelta: number, countDelta: number): { ok: boolean; prefix?: string; message?: string };
   watchSummary(): { connections: number; paths: number; total: number };
-  namespaceStats(): {
-    read: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
-    write: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
-  };
+  namespaceStats(): NamespaceStats;
   watchesBySession(): Map<bigint, string[]>;
   watchesByPath(): Map<string, bigint[]>;
+}
+
+/** Bytes read and written per top-level namespace: count/sum/min/max each (mntr's per_namespace summaries). */
+export interface NamespaceStats {
+  read: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
+  write: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
 }
