@@ -571,7 +571,7 @@ export class ZabSimulator {
   }
 
   private delay(): number {
-    return this.rnd.chance(0.05) ? this.rnd.int(50, 300) : this.rnd.int(1, 20);
+    return this.chaos && this.rnd.chance(0.05) ? this.rnd.int(50, 300) : this.rnd.int(1, 20);
   }
 
   private connect(s: Server, leader: bigint): void {

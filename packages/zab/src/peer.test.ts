@@ -1,0 +1,250 @@
+import { describe, expect, it } from "vitest";
+import { ZabPeer, NotLeaderError } from "./peer.js";
+import { PacketType, makeZxid, type Packet } from "./packets.js";
+import type { Ready, Txn, ZabQuorum } from "./types.js";
+
+const majority = (n: number): ZabQuorum => {
+  const votingMembers = new Map<bigint, true>();
+  for (let i = 1; i <= n; i++) votingMembers.set(BigInt(i), true);
+  return {
+    votingMembers,
+    containsQuorum(s) {
+      let k = 0;
+      for (const x of new Set(s)) if (votingMembers.has(x)) k++;
+      return 2 * k > n;
+    },
+  };
+};
+
+const txn = (epoch: bigint, c: bigint, d = `t${epoch}.${c}`): Txn => ({ zxid: makeZxid(epoch, c), data: Buffer.from(d) });
+
+interface Node {
+  peer: ZabPeer;
+  readies: Ready[];
+  applied: Txn[];
+}
+
+/** Instant, lossless network and disk: enough to script the protocol's steps. */
+class Harness {
+  nodes = new Map<bigint, Node>();
+  conns = new Map<number, { learner: bigint; leader: bigint }>();
+  wire: { conn: number; to: bigint; packet?: Packet; snapshot?: Buffer }[] = [];
+  sent: { from: bigint; packet: Packet; readyIndex: number }[] = [];
+  next = 1;
+  constructor(
+    n: number,
+    restore: (sid: bigint) => { acceptedEpoch?: bigint; currentEpoch?: bigint; log?: Txn[]; snapshotZxid?: bigint } = () => ({}),
+    maxDiffTxns = 500,
+  ) {
+    for (let i = 1; i <= n; i++) {
+      const sid = BigInt(i);
+      const r = restore(sid);
+      const peer = new ZabPeer(
+        { sid, quorum: majority(n), initLimit: 10, syncLimit: 5, maxDiffTxns },
+        { acceptedEpoch: r.acceptedEpoch ?? 0n, currentEpoch: r.currentEpoch ?? 0n, snapshotZxid: r.snapshotZxid ?? 0n, log: r.log ?? [] },
+      );
+      this.nodes.set(sid, { peer, readies: [], applied: [] });
+    }
+  }
+  node(sid: number): Node {
+    return this.nodes.get(BigInt(sid))!;
+  }
+  /** Runs every Ready and delivers every message until nothing moves. */
+  settle(block: (from: bigint, to: bigint) => boolean = () => false): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      let moved = false;
+      for (const [sid, n] of this.nodes) {
+        if (!n.peer.hasReady()) continue;
+        moved = true;
+        const rd = n.peer.ready();
+        n.readies.push(rd);
+        for (const m of rd.messages) {
+          const c = this.conns.get(m.conn)!;
+          const to = c.leader === sid ? c.learner : c.leader;
+          if ("snapshotAt" in m) this.wire.push({ conn: m.conn, to, snapshot: Buffer.from(JSON.stringify(n.applied.map((t) => [String(t.zxid), t.data.toString()]))) });
+          else {
+            this.sent.push({ from: sid, packet: m.packet, readyIndex: n.readies.length - 1 });
+            if (!block(sid, to)) this.wire.push({ conn: m.conn, to, packet: m.packet });
+          }
+        }
+        n.applied.push(...rd.committed);
+        for (const p of rd.persist) if (p.kind === "snapshot") n.applied = JSON.parse(p.data.toString()).map(([z, d]: [string, string]) => ({ zxid: BigInt(z), data: Buffer.from(d) }));
+        if (rd.connect !== undefined) {
+          const conn = this.next++;
+          this.conns.set(conn, { learner: sid, leader: rd.connect });
+          const l = this.nodes.get(rd.connect)!;
+          if (l.peer.role === "leading") {
+            l.peer.accepted(conn);
+            n.peer.connected(conn);
+          } else n.peer.connectFailed();
+        }
+        n.peer.advance();
+      }
+      const w = this.wire;
+      this.wire = [];
+      for (const m of w) {
+        moved = true;
+        const p = this.nodes.get(m.to)!.peer;
+        if (m.snapshot) p.stepSnapshot(m.conn, m.snapshot);
+        else p.step(m.conn, m.packet!);
+      }
+      if (!moved) return;
+    }
+    throw new Error("did not settle");
+  }
+  readyIndexOf(sid: number, pred: (r: Ready) => boolean): number {
+    return this.node(sid).readies.findIndex(pred);
+  }
+}
+
+describe("ZabPeer: discovery", () => {
+  it("proposes max(acceptedEpoch of a quorum) + 1 and persists it before LEADERINFO", () => {
+    const h = new Harness(3, (sid) => ({ acceptedEpoch: sid === 2n ? 7n : 3n, currentEpoch: 3n }));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    expect(h.node(1).peer.isActiveLeader).toBe(true);
+    expect(h.node(1).peer.leaderEpoch).toBe(8n);
+    for (const sid of [1, 2, 3]) {
+      expect(h.node(sid).peer.acceptedEpoch).toBe(8n);
+      expect(h.node(sid).peer.currentEpoch).toBe(8n);
+    }
+    const persisted = h.readyIndexOf(1, (r) => r.persist.some((p) => p.kind === "acceptedEpoch" && p.epoch === 8n));
+    const li = h.sent.find((s) => s.from === 1n && s.packet.type === PacketType.LEADERINFO)!;
+    expect(persisted).toBeGreaterThanOrEqual(0);
+    expect(li.readyIndex).toBeGreaterThan(persisted);
+    // Followers: ACKEPOCH only in a Ready after the one persisting the accepted epoch.
+    const f = h.readyIndexOf(2, (r) => r.persist.some((p) => p.kind === "acceptedEpoch"));
+    const ack = h.sent.find((s) => s.from === 2n && s.packet.type === PacketType.ACKEPOCH)!;
+    expect(ack.readyIndex).toBeGreaterThan(f);
+  });
+
+  it("refuses a follower whose history is more recent (Leader.waitForEpochAck)", () => {
+    const h = new Harness(3, (sid) => (sid === 2n ? { acceptedEpoch: 2n, currentEpoch: 2n, log: [txn(2n, 1n)] } : {}));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.settle();
+    const ev = h.node(1).readies.flatMap((r) => r.events);
+    expect(ev.some((e) => e.type === "protocolError" && /ahead of the leader/.test(e.message))).toBe(true);
+    expect(h.node(1).peer.isEstablishedLeader).toBe(false);
+  });
+});
+
+describe("ZabPeer: synchronisation", () => {
+  it("DIFF sends the txns after the learner's last zxid; UPTODATE commits the initial history", () => {
+    const log = [txn(1n, 1n), txn(1n, 2n), txn(1n, 3n)];
+    const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 1n ? log : log.slice(0, 1) }));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const toLearners = h.sent.filter((s) => s.from === 1n).map((s) => PacketType && s.packet.type);
+    expect(toLearners.filter((t) => t === PacketType.DIFF)).toHaveLength(2);
+    expect(toLearners.filter((t) => t === PacketType.PROPOSAL)).toHaveLength(4);
+    for (const sid of [1, 2, 3]) expect(h.node(sid).applied.map((t) => t.zxid)).toEqual(log.map((t) => t.zxid));
+  });
+
+  it("TRUNC cuts a divergent tail back to the newest shared zxid", () => {
+    const common = [txn(1n, 1n), txn(1n, 2n)];
+    const h = new Harness(3, (sid) =>
+      sid === 3n
+        ? { acceptedEpoch: 2n, currentEpoch: 1n, log: [...common, txn(1n, 3n, "lost")] }
+        : { acceptedEpoch: 2n, currentEpoch: 2n, log: [...common, txn(2n, 1n)] },
+    );
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const trunc = h.sent.find((s) => s.packet.type === PacketType.TRUNC)!;
+    expect(trunc.packet.zxid).toBe(makeZxid(1n, 2n));
+    expect(h.node(3).peer.logWindow().map((t) => t.data.toString())).toEqual(["t1.1", "t1.2", "t2.1"]);
+    expect(h.node(3).readies.some((r) => r.persist.some((p) => p.kind === "truncate" && p.zxid === makeZxid(1n, 2n)))).toBe(true);
+  });
+
+  it("SNAP when the learner is behind the leader's in-memory window", () => {
+    const log = Array.from({ length: 10 }, (_, i) => txn(1n, BigInt(i + 1)));
+    const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? [] : log }), 4);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.settle();
+    for (let i = 0; i < 6; i++) h.node(1).peer.propose(Buffer.from(`p${i}`));
+    h.settle();
+    h.node(3).peer.follow(1n);
+    h.settle();
+    expect(h.sent.some((s) => s.packet.type === PacketType.SNAP)).toBe(true);
+    expect(h.node(3).applied.map((t) => t.zxid)).toEqual(h.node(1).applied.map((t) => t.zxid));
+    expect(h.node(3).peer.isActiveLearner).toBe(true);
+  });
+});
+
+describe("ZabPeer: broadcast", () => {
+  it("a follower ACKs a proposal only in a Ready after the one that persists it", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const z = h.node(1).peer.propose(Buffer.from("x"));
+    h.settle();
+    const persisted = h.readyIndexOf(2, (r) => r.persist.some((p) => p.kind === "append" && p.txns.some((t) => t.zxid === z)));
+    const ack = h.sent.find((s) => s.from === 2n && s.packet.type === PacketType.ACK && s.packet.zxid === z)!;
+    expect(ack.readyIndex).toBeGreaterThan(persisted);
+    expect(h.node(3).applied.map((t) => t.zxid)).toEqual([z]);
+  });
+
+  it("commits only with a quorum of ACKs (5 servers: leader + 1 is not enough)", () => {
+    const h = new Harness(5);
+    h.node(1).peer.lead();
+    for (const s of [2, 3, 4, 5]) h.node(s).peer.follow(1n);
+    h.settle();
+    const only2 = (from: bigint, to: bigint) => (from === 3n || from === 4n || from === 5n) && to === 1n;
+    const z = h.node(1).peer.propose(Buffer.from("x"));
+    h.settle(only2);
+    expect(h.node(1).peer.commitZxid).toBeLessThan(z);
+    expect(h.node(1).applied).toEqual([]);
+
+    const h2 = new Harness(5);
+    h2.node(1).peer.lead();
+    for (const s of [2, 3, 4, 5]) h2.node(s).peer.follow(1n);
+    h2.settle();
+    const only23 = (from: bigint, to: bigint) => (from === 4n || from === 5n) && to === 1n;
+    const z2 = h2.node(1).peer.propose(Buffer.from("y"));
+    h2.settle(only23);
+    expect(h2.node(1).peer.commitZxid).toBe(z2);
+    expect(h2.node(1).applied.map((t) => t.zxid)).toEqual([z2]);
+  });
+
+  it("propose() throws on a server that is not an active leader", () => {
+    const h = new Harness(3);
+    expect(() => h.node(1).peer.propose(Buffer.from("x"))).toThrow(NotLeaderError);
+  });
+});
+
+describe("ZabPeer: liveness limits", () => {
+  it("a leader that loses its quorum steps down after syncLimit ticks; a follower drops a silent leader", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const none = () => true;
+    for (let i = 0; i < 7; i++) {
+      for (const s of [1, 2]) h.node(s).peer.tick();
+      h.settle(none);
+    }
+    expect(h.node(1).peer.role).toBe("looking");
+    expect(h.node(2).peer.role).toBe("looking");
+    expect(h.node(1).readies.flatMap((r) => r.events).some((e) => e.type === "looking")).toBe(true);
+  });
+
+  it("a leader without a quorum of learners gives up after initLimit ticks", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    for (let i = 0; i < 11; i++) {
+      h.node(1).peer.tick();
+      h.settle();
+    }
+    expect(h.node(1).peer.role).toBe("looking");
+  });
+});
