@@ -258,7 +258,9 @@ export class Shell {
         this.opts.stdout(JSON.stringify({ command: cmd, ok: true, result: this.jsonResult ?? {} }) + "\n");
       }
     } catch (e) {
-      const err = toCliError(e);
+      // A request that timed out without a connection (one-shot mode's bound) is zkCli's ConnectionLoss.
+      const lost = e instanceof KeeperError && e.code === ErrorCode.REQUESTTIMEOUT && !this.client?.isConnected;
+      const err = lost ? new CliError(keeperMessage(ErrorCode.CONNECTIONLOSS, e.path), 1, ErrorCode.CONNECTIONLOSS) : toCliError(e);
       this.exitCode = err.exitCode;
       if (this.json) {
         const error: Json = { message: err.message, exitCode: err.exitCode };

@@ -6,7 +6,7 @@
  */
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { ErrorCode, KeeperError, type ACL, type CreateModeName, type Stat, type ZooKeeperClient } from "@zkts/client";
+import { ErrorCode, Ids, KeeperError, type ACL, type CreateModeName, type Stat, type ZooKeeperClient } from "@zkts/client";
 import { NodeStorage, readSnapshotRecords, writeSnapshot, type SnapshotAcl, type SnapshotNode } from "@zkts/persistence";
 
 const CONTAINER_OWNER = 0x8000000000000000n;
@@ -180,7 +180,14 @@ export async function importTree(client: ZooKeeperClient, file: string, target: 
       result.created++;
     } catch (e) {
       if (!(e instanceof KeeperError && e.code === ErrorCode.NODEEXISTS)) throw e;
-      await client.setData(path, n.data);
+      try {
+        await client.setData(path, n.data);
+      } catch (e2) {
+        // The node's ACL does not let us write (e.g. read+admin): open it for the write, the dump's ACL follows.
+        if (!(e2 instanceof KeeperError && e2.code === ErrorCode.NOAUTH)) throw e2;
+        await client.setACL(path, [...Ids.OPEN_ACL_UNSAFE]);
+        await client.setData(path, n.data);
+      }
       await client.setACL(path, n.acl);
       result.updated++;
     }
