@@ -2,7 +2,7 @@
  * Output formats of zkCli.sh (Apache ZooKeeper 3.8): StatPrinter, java.util.Date#toString, jute's CSV
  * rendering of an Id, ZKUtil.getPermString, List#toString, KeeperException and WatchedEvent messages, PathUtils.
  */
-import { ErrorCode, EventType, KeeperState, Perms, type ACL, type Stat } from "@zkts/client";
+import { ErrorCode, EventType, KeeperState, Perms, errorMessage, type ACL, type Stat } from "@zkts/client";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -145,43 +145,10 @@ export function javaList(items: readonly string[]): string {
   return `[${items.join(", ")}]`;
 }
 
-const CODE_MESSAGES: Record<number, string> = {
-  [ErrorCode.OK]: "ok",
-  [ErrorCode.SYSTEMERROR]: "SystemError",
-  [ErrorCode.RUNTIMEINCONSISTENCY]: "RuntimeInconsistency",
-  [ErrorCode.DATAINCONSISTENCY]: "DataInconsistency",
-  [ErrorCode.CONNECTIONLOSS]: "ConnectionLoss",
-  [ErrorCode.MARSHALLINGERROR]: "MarshallingError",
-  [ErrorCode.NEWCONFIGNOQUORUM]: "NewConfigNoQuorum",
-  [ErrorCode.RECONFIGINPROGRESS]: "ReconfigInProgress",
-  [ErrorCode.UNIMPLEMENTED]: "Unimplemented",
-  [ErrorCode.OPERATIONTIMEOUT]: "OperationTimeout",
-  [ErrorCode.BADARGUMENTS]: "BadArguments",
-  [ErrorCode.APIERROR]: "APIError",
-  [ErrorCode.NONODE]: "NoNode",
-  [ErrorCode.NOAUTH]: "NoAuth",
-  [ErrorCode.BADVERSION]: "BadVersion",
-  [ErrorCode.NOCHILDRENFOREPHEMERALS]: "NoChildrenForEphemerals",
-  [ErrorCode.NODEEXISTS]: "NodeExists",
-  [ErrorCode.INVALIDACL]: "InvalidACL",
-  [ErrorCode.AUTHFAILED]: "AuthFailed",
-  [ErrorCode.NOTEMPTY]: "Directory not empty",
-  [ErrorCode.SESSIONEXPIRED]: "Session expired",
-  [ErrorCode.INVALIDCALLBACK]: "Invalid callback",
-  [ErrorCode.SESSIONMOVED]: "Session moved",
-  [ErrorCode.NOTREADONLY]: "Not a read-only call",
-  [ErrorCode.EPHEMERALONLOCALSESSION]: "Ephemeral node on local session",
-  [ErrorCode.NOWATCHER]: "No such watcher",
-  [ErrorCode.RECONFIGDISABLED]: "Reconfig is disabled",
-  [ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH]: "Session closed because client failed to authenticate",
-  [ErrorCode.QUOTAEXCEEDED]: "Quota has exceeded",
-  [ErrorCode.THROTTLEDOP]: "Op throttled due to high load",
-};
 
 /** KeeperException#getMessage: `KeeperErrorCode = NoNode for /p`. */
 export function keeperMessage(code: number, path?: string | null): string {
-  const text = CODE_MESSAGES[code] ?? `Unknown error ${code}`;
-  return path ? `KeeperErrorCode = ${text} for ${path}` : `KeeperErrorCode = ${text}`;
+  return errorMessage(code, path ? path : undefined);
 }
 
 /** CliWrapperException's message for a KeeperException. */

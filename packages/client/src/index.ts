@@ -39,4 +39,4 @@ export {
   type HostPort,
   type ParsedConnectString,
 } from "./connect-string.js";
-export { CreateMode, ErrorCode, EventType, KeeperState, Perms, Ids, errorName } from "@zkts/client-wire";
+export { CreateMode, ErrorCode, EventType, KeeperState, Perms, Ids, errorName, errorMessage } from "@zkts/client-wire";
