@@ -5,6 +5,7 @@
  *   npx tsx packages/zab/scripts/simulate.ts --seeds 200 --from 1      # seeds 1..200
  *   npx tsx packages/zab/scripts/simulate.ts --seed 1234 --voters 5 --trace   # replay one seed with its trace
  *   npx tsx packages/zab/scripts/simulate.ts --seeds 50 --bug ackBeforeFsync  # injected bug: must FAIL
+ *   harsher: --stale 0.6 --crash-every 500 --partition-every 700 --break-rate 0.02 --torn-rate 1
  */
 import { randomInt } from "node:crypto";
 import { simulate, type SimOptions, type ZabBugs } from "../src/index.js";
@@ -35,6 +36,12 @@ for (const seed of seeds) {
   for (const voters of voterSets) {
     const o: SimOptions = { seed, voters, observers, trace: flag("trace") };
     if (bug) o.bugs = { [bug]: true };
+    if (opt("stale") !== undefined) o.staleLeaderChance = Number(opt("stale"));
+    const faults: Record<string, number> = {};
+    for (const [flagName, key] of [["crash-every", "crashEveryMs"], ["partition-every", "partitionEveryMs"], ["break-rate", "breakRate"], ["torn-rate", "tornRate"]]) {
+      if (opt(flagName!) !== undefined) faults[key!] = Number(opt(flagName!));
+    }
+    o.faults = faults;
     const r = simulate(o);
     runs++;
     if (flag("trace")) console.log(r.trace.join("\n"));

@@ -515,8 +515,9 @@ export class ZabPeer {
         if (ss.currentEpoch !== -1n) {
           // Leader.waitForEpochAck: a follower more recent than the leader cannot be led by it.
           if (
-            ss.currentEpoch > this._currentEpoch ||
-            (ss.currentEpoch === this._currentEpoch && ss.lastLoggedZxid > this.lastZxid)
+            !this.init.bugs.ignoreFollowerAhead &&
+            (ss.currentEpoch > this._currentEpoch ||
+              (ss.currentEpoch === this._currentEpoch && ss.lastLoggedZxid > this.lastZxid))
           ) {
             return this.rejectHandler(h, `follower ${h.sid} is ahead of the leader`);
           }

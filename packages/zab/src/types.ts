@@ -23,6 +23,8 @@ export interface ZabBugs {
   skipEpochPersist?: boolean;
   /** The leader commits a proposal once any one server (itself) has it durable. */
   commitWithoutQuorum?: boolean;
+  /** The leader accepts followers whose history is more recent than its own (no Leader.waitForEpochAck check). */
+  ignoreFollowerAhead?: boolean;
 }
 
 export interface ZabInit {

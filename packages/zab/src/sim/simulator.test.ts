@@ -50,4 +50,12 @@ describe("ZAB simulation: injected bugs are caught on the fixed seeds", () => {
       }
     });
   }
+
+  it("ignoreFollowerAhead (a stale leader keeps a more recent follower): acknowledged txns get lost", () => {
+    // A consequence, not a direct rule: only seeds where a stale leader wins lose data, so expect several, not all.
+    const runs = SEEDS_3.map((seed) => simulate({ seed, voters: 3, observers: 1, bugs: { ignoreFollowerAhead: true } }));
+    const failed = runs.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThanOrEqual(5);
+    for (const r of failed) expect(r.violation).toMatch(/not a quorum|committed prefixes disagree|lost|TRUNC|not converged/);
+  });
 });
