@@ -18,11 +18,9 @@ import {
   DeleteTxn,
   ErrorTxn,
   GetSASLRequest,
-  InputArchive,
   JuteDecodeError,
   OutputArchive,
   ReplyHeader,
-  RequestHeader,
   SetACLTxn,
   SetDataTxn,
   SetSASLResponse,
@@ -70,6 +68,12 @@ export interface ServerConnection {
   readonly remotePort: number;
   /** Queue one packet payload (no length prefix; the connection frames it). */
   send(payload: Buffer): void;
+  /**
+   * Optional: queue one packet that already starts with its 4-byte big-endian length (what goes on the wire as
+   * is). Core uses it for replies when present, so that the length is written with the reply instead of being
+   * framed again by the connection; connections without it get `send(frame.subarray(4))`.
+   */
+  sendFramed?(frame: Buffer): void;
   /** Flush what is queued, then close. Idempotent. */
   close(reason: string): void;
 }
@@ -341,6 +345,8 @@ const LAST_OP: Record<number, string> = {
 };
 
 const UNKNOWN_REPLY_ZXID = -1n;
+const NO_AUTH: readonly Id[] = Object.freeze([]);
+
 
 /** Decodes a request body as Java does: trailing bytes are ignored. */
 function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number): T {
@@ -412,6 +418,8 @@ export class ZooKeeperServer {
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
   private readonly policy: AclPolicy;
+  /** Scratch archive for replies (finish); its bytes are copied out before anything else can write to it. */
+  private readonly replyOut = new OutputArchive(1024);
 
   private expiryTimer: TimerHandle | undefined;
   /** Connections closed over bad input (malformed or unknown requests). */
@@ -566,7 +574,9 @@ export class ZooKeeperServer {
       this.rejectConn(cs, "truncated request header");
       return;
     }
-    const { xid, type } = RequestHeader.read(new InputArchive(payload));
+    // RequestHeader {xid: int, type: int}, read in place
+    const xid = payload.readInt32BE(0);
+    const type = payload.readInt32BE(4);
     const body = payload.subarray(8);
     if (type === OpCode.auth) return this.handleAuth(cs, xid, body);
     if (type === OpCode.sasl) return this.handleSasl(cs, xid, body);
@@ -626,7 +636,9 @@ export class ZooKeeperServer {
   }
 
   private addAuth(cs: ConnState, id: Id): void {
-    addAuthId(cs.authInfo, id);
+    // copy on write: queued requests keep the list they were submitted with (see newRequest)
+    const next = cs.authInfo.slice();
+    if (addAuthId(next, id)) cs.authInfo = next;
   }
 
   private handleSasl(cs: ConnState, xid: number, body: Buffer): void {
@@ -653,7 +665,8 @@ export class ZooKeeperServer {
       xid,
       type,
       body,
-      authInfo: cs === null ? [] : cs.authInfo.slice(),
+      // cs.authInfo is never mutated in place (addAuth replaces it), so the request can share it
+      authInfo: cs === null ? NO_AUTH : cs.authInfo,
       start: this.clock.monotonic(),
       hdr: null,
       txn: null,
@@ -864,22 +877,12 @@ export class ZooKeeperServer {
   /** Decodes `r`'s body (or uses the multi op's record) and builds the txn. Throws CoreError. */
   private prepareOp(type: number, zxid: bigint, r: Request, record: unknown): void {
     if (r.hdr === null) r.hdr = this.txnHeader(r, zxid, type);
-    const body = <T>(): T => {
-      if (record !== undefined) return record as T;
-      const codec = requestCodec(type);
-      if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
-      try {
-        return decodeBody(codec, r.body, this.maxBuffer) as T;
-      } catch {
-        throw new CoreError(ErrorCode.MARSHALLINGERROR);
-      }
-    };
     switch (type) {
       case OpCode.create:
       case OpCode.create2:
       case OpCode.createTTL:
       case OpCode.createContainer:
-        this.prepareCreate(type, zxid, r, body<CreateRequest | CreateTTLRequest>());
+        this.prepareCreate(type, zxid, r, this.opBody<CreateRequest | CreateTTLRequest>(type, r, record));
         return;
       case OpCode.deleteContainer: {
         const path = record !== undefined ? (record as { path: string }).path : r.body.toString("utf8");
@@ -895,7 +898,7 @@ export class ZooKeeperServer {
       }
       case OpCode.delete: {
         if (r.cs !== null) this.checkSession(r.sessionId);
-        const req = body<{ path: string; version: number }>();
+        const req = this.opBody<{ path: string; version: number }>(type, r, record);
         const path = req.path;
         const parent = this.parentForDelete(path);
         const p = this.recordFor(parent);
@@ -910,7 +913,7 @@ export class ZooKeeperServer {
       }
       case OpCode.setData: {
         if (r.cs !== null) this.checkSession(r.sessionId);
-        const req = body<{ path: string; data: Buffer | null; version: number }>();
+        const req = this.opBody<{ path: string; data: Buffer | null; version: number }>(type, r, record);
         const path = req.path;
         this.validatePath(path);
         const node = this.recordFor(path);
@@ -928,7 +931,7 @@ export class ZooKeeperServer {
       }
       case OpCode.setACL: {
         if (r.cs !== null) this.checkSession(r.sessionId);
-        const req = body<{ path: string; acl: ACL[]; version: number }>();
+        const req = this.opBody<{ path: string; acl: ACL[]; version: number }>(type, r, record);
         const path = req.path;
         this.validatePath(path);
         const acl = fixupACL(path, r.authInfo, req.acl);
@@ -941,7 +944,7 @@ export class ZooKeeperServer {
       }
       case OpCode.check: {
         if (r.cs !== null) this.checkSession(r.sessionId);
-        const req = body<{ path: string; version: number }>();
+        const req = this.opBody<{ path: string; version: number }>(type, r, record);
         const path = req.path;
         this.validatePath(path);
         const node = this.recordFor(path);
@@ -951,6 +954,18 @@ export class ZooKeeperServer {
       }
       default:
         throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+  }
+
+  /** The request record of a write: the multi op's record, or `r.body` decoded. Throws MARSHALLINGERROR. */
+  private opBody<T>(type: number, r: Request, record: unknown): T {
+    if (record !== undefined) return record as T;
+    const codec = requestCodec(type);
+    if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    try {
+      return decodeBody(codec, r.body, this.maxBuffer) as T;
+    } catch {
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
     }
   }
 
@@ -1177,11 +1192,16 @@ export class ZooKeeperServer {
     this.updateStats(cs, r, lastOp, lastZxid);
     // 3.8.0: a successful standalone check gets no reply at all (observed on the reference server).
     if (r.type === OpCode.check && err === 0) return;
-    const header = { xid, zxid: lastZxid, err };
-    const out = new OutputArchive(128);
-    ReplyHeader.write(out, header);
+    // One reused archive: length prefix, ReplyHeader {xid, zxid, err}, body; copied out once, exactly sized.
+    const out = this.replyOut;
+    out.reset();
+    const mark = out.beginFrame();
+    out.writeInt(xid);
+    out.writeLong(lastZxid);
+    out.writeInt(err);
     if (rsp !== null && rsp.codec !== null) rsp.codec.write(out, rsp.value);
-    this.send(cs, out.toBuffer());
+    out.endFrame(mark);
+    this.sendFrame(cs, out.toBuffer());
     if (r.type === OpCode.closeSession) this.closeConn(cs, "client closed session");
   }
 
@@ -1219,10 +1239,7 @@ export class ZooKeeperServer {
     cs: ConnState,
     rc: TxnResult | null,
   ): { codec: Codec<any> | null; value: unknown } | null {
-    const codec = (type: number) => {
-      const c = responseCodecOf(type);
-      return c;
-    };
+    const codec = responseCodecOf;
     switch (r.type) {
       case OpCode.ping:
         return null;
@@ -1445,6 +1462,16 @@ export class ZooKeeperServer {
       },
     };
     return cs;
+  }
+
+  /** Sends a packet that starts with its length (see ServerConnection.sendFramed). */
+  private sendFrame(cs: ConnState, frame: Buffer): void {
+    if (cs.closed) return;
+    cs.packetsSent++;
+    this.packetsSent++;
+    const conn = cs.conn;
+    if (conn.sendFramed !== undefined) conn.sendFramed(frame);
+    else conn.send(frame.subarray(4));
   }
 
   private send(cs: ConnState, payload: Buffer): void {

@@ -95,6 +95,8 @@ export class NioConnection implements ServerConnection {
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushScheduled = false;
+  /** flush() as one closure per connection rather than one per scheduled flush. */
+  private readonly flushTask = (): void => this.flush();
   private readonly paused = new Set<PauseReason>();
   private connectTimer: NodeJS.Timeout | undefined;
   private endTimer: NodeJS.Timeout | undefined;
@@ -157,9 +159,20 @@ export class NioConnection implements ServerConnection {
     const header = Buffer.allocUnsafe(4);
     header.writeInt32BE(payload.length, 0);
     this.out.push(header, payload);
-    this.outBytes += 4 + payload.length;
+    this.queued(4 + payload.length);
+  }
+
+  /** A packet that already carries its length prefix (core's replies): queued without copying or re-framing. */
+  sendFramed(frame: Buffer): void {
+    if (this.state === "closed" || this.state === "closing") return;
+    this.out.push(frame);
+    this.queued(frame.length);
+  }
+
+  private queued(frameBytes: number): void {
+    this.outBytes += frameBytes;
     this.packetsSent++;
-    this.srv.noteResponse(payload.length);
+    this.srv.noteResponse(frameBytes - 4);
     // While the kernel refuses more (the peer is not reading), input is paused; output that still piles up
     // (responses in flight, notifications) is bounded.
     if (this.paused.has("write") && this.queuedBytes > this.srv.maxQueuedBytes) {
@@ -181,7 +194,7 @@ export class NioConnection implements ServerConnection {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.flushTask);
     }
   }
 

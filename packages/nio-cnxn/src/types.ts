@@ -21,6 +21,8 @@ export interface ServerConnection {
   readonly remotePort: number;
   /** Queue one packet payload (no length prefix; the connection frames it). */
   send(payload: Buffer): void;
+  /** Queue one packet that already starts with its 4-byte length prefix (written to the socket as is). */
+  sendFramed?(frame: Buffer): void;
   /** Flush what is queued, then close. Idempotent. */
   close(reason: string): void;
 }
