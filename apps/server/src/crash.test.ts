@@ -4,30 +4,18 @@
  * right data and version, and that nothing impossible appears. Then damaged files: torn tail, zero tail, a
  * flipped bit in the newest snapshot (falls back and replays), a flipped bit mid-log (refuses, names the file).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, ftruncateSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@zkts/persistence";
 import { Client } from "./test-client.js";
-
-const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../bin/zkts-server.js");
-const NONODE = -101;
-const NODEEXISTS = -110;
+import { NODEEXISTS, NONODE, checkModel, kill9, mustStart, startServer, type PathModel } from "./crash-helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-interface Proc {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 function newDataDir(extra: Record<string, string> = {}): { dir: string; cfg: string } {
   const dir = mkdtempSync(join(tmpdir(), "zkts-crash-"));
@@ -36,49 +24,6 @@ function newDataDir(extra: Record<string, string> = {}): { dir: string; cfg: str
   const lines = { tickTime: "2000", dataDir: join(dir, "data"), dataLogDir: join(dir, "log"), clientPort: "0", clientPortAddress: "127.0.0.1", preAllocSize: "256", ...extra };
   writeFileSync(cfg, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
   return { dir, cfg };
-}
-
-/** Starts zkts-server; resolves once it logged "zkts-server started" (with its port) or exited. */
-function startServer(cfg: string, args: string[] = []): Promise<Proc | { failed: true; code: number | null; output: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, cfg], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /"zkts-server started".*?"port":(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({ child, port: Number(m[1]), output: () => out, exited });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      resolvePromise({ failed: true, code, output: out });
-    });
-  });
-}
-
-async function mustStart(cfg: string): Promise<Proc> {
-  const p = await startServer(cfg);
-  if ("failed" in p) throw new Error(`server exited (${p.code}):\n${p.output}`);
-  return p;
-}
-
-async function kill9(p: Proc): Promise<void> {
-  p.child.kill("SIGKILL");
-  await p.exited;
-}
-
-/** Per path: the last acknowledged state and, while an op is in flight, the state it would produce. */
-type State = { data: string; version: number } | null;
-interface PathModel {
-  acked: State;
-  inflight: State | undefined;
-  busy: boolean;
 }
 
 describe("zkts-server process: kill -9 while writing", () => {
@@ -95,19 +40,7 @@ describe("zkts-server process: kill -9 while writing", () => {
     for (let round = 0; round < 20; round++) {
       const p = await mustStart(cfg);
       const { c: checker } = await Client.connect(p.port);
-      // after the restart: every path is its acknowledged state or what its in-flight op would have made it
-      for (const [path, m] of model) {
-        const g = await checker.get(path);
-        const actual: State = g.err === 0 ? { data: g.data!, version: g.version! } : null;
-        expect(g.err === 0 || g.err === NONODE, `${path}: ${g.err}`).toBe(true);
-        const allowed = [m.acked, ...(m.inflight !== undefined ? [m.inflight] : [])];
-        expect(allowed, `round ${round} ${path}`).toContainEqual(actual);
-        m.acked = actual;
-        m.inflight = undefined;
-        m.busy = false;
-      }
-      const kids = await checker.children("/");
-      for (const k of kids.children ?? []) expect(k === "zookeeper" || model.has(`/${k}`), `unexpected /${k}`).toBe(true);
+      await checkModel(checker, model, `round ${round}`);
       checker.close();
 
       // writers: one op in flight per path, many paths pipelined per connection
