@@ -175,6 +175,27 @@ describe("TxnLog durability (MemoryStorage)", () => {
     expect((await readAll(s, "/data")).entries.length).toBe(1);
   });
 
+  it("a rejected append is never read back, even when the process dies before the next batch (kill -9)", async () => {
+    // EIO on fdatasync: the batch was written whole; ENOSPC: a short write leaves whole entries before it fails.
+    for (const fault of ["EIO", "ENOSPC"] as const) {
+      const s = new MemoryStorage();
+      const log = await TxnLog.open(s, "/data", { preAllocSize: 0 });
+      await log.append(setDataTxn(1n));
+      const file = (await listLogFiles(s, "/data"))[0]!.path;
+      const entry = setDataTxn(2n).length + 13;
+      if (fault === "EIO") s.inject({ op: "datasync", code: "EIO", times: 1 });
+      else s.capacity = (await s.size(file))! + 2 * entry + 50; // 2 (alone in its batch), 3 whole, 4 torn
+      const rs = await Promise.allSettled([log.append(setDataTxn(2n)), log.append(setDataTxn(3n)), log.append(setDataTxn(4n))]);
+      const acked = fault === "EIO" ? [1n] : [1n, 2n];
+      expect(rs.map((r) => r.status), fault).toEqual(fault === "EIO" ? ["rejected", "rejected", "rejected"] : ["fulfilled", "rejected", "rejected"]);
+      // no crash(): a killed process leaves the page cache, and so every byte it wrote, in place
+      expect((await readAll(s, "/data")).entries.map((e) => e.zxid), fault).toEqual(acked);
+      s.capacity = undefined;
+      await log.append(setDataTxn(5n));
+      expect((await readAll(s, "/data")).entries.map((e) => e.zxid), fault).toEqual([...acked, 5n]);
+    }
+  });
+
   it("rolling after a failed batch zero-fills the rejected entries durably", async () => {
     const s = new MemoryStorage();
     const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });

@@ -270,8 +270,9 @@ export class TxnLog {
     const queued = this.queue.filter((it): it is EntryItem => it.kind === "entry");
     this.queue = this.queue.filter((it) => it.kind !== "entry");
     this.queuedZxid = this.durable;
-    for (const it of batch) it.reject(err);
-    for (const it of queued) it.reject(err);
+    // Before any of them is answered: take back what the failed batch wrote. A short write (ENOSPC) or a failed
+    // fdatasync (EIO) leaves whole entries in the file (and in the page cache: a kill -9 keeps them), which a
+    // restart would otherwise replay as if they had been logged.
     if (this.file && !this.fileHasDurableEntries) {
       // Nothing in this file was ever acknowledged: drop it, so the retry starts a file named after its own
       // first zxid. If that fails too, keep the file and rewrite it from the header on the next batch.
@@ -285,7 +286,20 @@ export class TxnLog {
       } catch {
         this.needHeader = true;
       }
+    } else if (this.file && this.dirtyEnd > this.pos) {
+      // Cut the file after the last acknowledged entry (this needs no space: it frees some). If that fails,
+      // the next batch, or closing the file, overwrites the rejected bytes with zeros.
+      try {
+        await this.file.truncate(this.pos);
+        this.padded = Math.min(this.padded, this.pos);
+        if (this.forceSync) await this.file.datasync();
+        this.dirtyEnd = this.pos;
+      } catch {
+        // keep dirtyEnd
+      }
     }
+    for (const it of batch) it.reject(err);
+    for (const it of queued) it.reject(err);
   }
 
   private async closeFile(): Promise<void> {
