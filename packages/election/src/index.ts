@@ -68,3 +68,5 @@ export {
   type SimResult,
   type SimNetworkOptions,
 } from "./sim/simulator.js";
+/** Seeded randomness and the event queue of the simulators (also used by @zkts/zab's). */
+export { SimRandom, EventQueue } from "./sim/random.js";

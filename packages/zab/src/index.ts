@@ -2,4 +2,3 @@ export * from "./packets.js";
 export * from "./types.js";
 export { ZabPeer, NotLeaderError } from "./peer.js";
 export { simulate, ZabSimulator, type SimOptions, type SimResult, type SimFaults } from "./sim/simulator.js";
-export { SimRandom } from "./sim/random.js";
