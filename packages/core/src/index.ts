@@ -18,6 +18,8 @@ export {
   type ServerInit,
   type SessionInfo,
   type TxnSink,
+  type EnsembleRole,
+  type ForwardedRequest,
 } from "./server.js";
 export { ExpiryQueue, SessionTracker, initialSessionId, roundToNextInterval, type SessionState } from "./sessions.js";
 export { CoreError, ErrorCodes } from "./errors.js";

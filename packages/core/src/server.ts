@@ -98,6 +98,8 @@ export interface ServerInit {
   /** The effective configuration as key/value pairs (for the `conf` 4lw). */
   config?: Record<string, string>;
   version?: string;
+  /** `Mode:` of srvr/stat and mntr's zk_server_state: "standalone" (default), "leader", "follower", "observer". */
+  serverState?: string;
 }
 
 /**
@@ -114,7 +116,25 @@ export interface ServerComponents {
   /** The data tree (a fresh @zkts/datatree DataTree, or one restored from disk). */
   tree: Tree;
   txnSink?: TxnSink;
+  /**
+   * Ensemble member role (absent: standalone). A "leader" prepares every request itself (its txnSink proposes
+   * through ZAB) and also requests forwarded by learners (`submitRemote`). A "learner" prepares nothing: writes,
+   * sync and session create/close go to `forward` and are answered once the committed txn comes back through
+   * `applyCommitted` (sync: `syncDone`); it neither expires sessions nor reaps containers (the leader does).
+   */
+  ensemble?: EnsembleRole;
 }
+
+/** A request a learner hands to its leader (ZooKeeper's Leader.REQUEST packet: session, cxid, type, body, auth). */
+export interface ForwardedRequest {
+  sessionId: bigint;
+  cxid: number;
+  type: number;
+  body: Buffer;
+  authInfo: readonly Id[];
+}
+
+export type EnsembleRole = { role: "leader" } | { role: "learner"; forward(req: ForwardedRequest): void };
 
 export interface LatencyStats {
   min: number;
@@ -151,7 +171,7 @@ export interface SessionInfo {
 /** Everything the four-letter words and the AdminServer need. */
 export interface ServerInfo {
   readonly version: string;
-  readonly serverState: "standalone";
+  readonly serverState: string;
   readonly zxid: bigint;
   readonly nodeCount: number;
   readonly packetsReceived: number;
@@ -253,6 +273,9 @@ interface Request {
   connectTimeout?: number;
   /** Set when the txn sink failed: the txn is neither applied nor acknowledged. */
   sinkError?: unknown;
+  /** Learner: handed to the leader; `rc` is the result of applying its committed txn. */
+  forwarded?: boolean;
+  rc?: TxnResult | null;
 }
 
 const CONTAINER_OWNER = -(1n << 63n);
@@ -409,6 +432,10 @@ export class ZooKeeperServer {
   private readonly tree: Tree;
   private readonly sink: TxnSink | undefined;
   private readonly tracker: SessionTracker;
+  private readonly serverState: string;
+  private readonly ensemble: EnsembleRole | undefined;
+  /** Learner: sessions touched since the last takeTouchedSessions() (reported to the leader in PINGs). */
+  private readonly touched = new Map<bigint, number>();
 
   private readonly conns = new Map<number, ConnState>();
   private readonly owners = new Map<bigint, ConnState>();
@@ -453,6 +480,8 @@ export class ZooKeeperServer {
     this.logger = components.logger;
     this.tree = components.tree;
     this.sink = components.txnSink;
+    this.serverState = init.serverState ?? "standalone";
+    this.ensemble = components.ensemble;
     this.policy = { skipACL: this.skipACL };
     this.hzxid = this.tree.lastProcessedZxid;
     this.tracker = new SessionTracker(
@@ -483,6 +512,7 @@ export class ZooKeeperServer {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.ensemble?.role === "learner") return; // the leader expires sessions and reaps containers
     this.scheduleExpiry();
     this.scheduleReaper();
   }
@@ -585,6 +615,7 @@ export class ZooKeeperServer {
       this.logger.debug("dropping request of a missing or closing session", { session: cs.sessionId.toString(16) });
       return;
     }
+    if (this.ensemble?.role === "learner") this.touched.set(cs.sessionId, cs.timeout);
     if (!VALID_TYPES.has(type)) {
       this.logger.warn("unknown request type", { type });
       this.sendReply(cs, { xid, zxid: UNKNOWN_REPLY_ZXID, err: ErrorCode.UNIMPLEMENTED }, null);
@@ -680,6 +711,16 @@ export class ZooKeeperServer {
       r.cs.outstanding++;
       this.outstandingCount++;
     }
+    const ens = this.ensemble;
+    if (ens?.role === "learner" && (WRITE_TYPES.has(r.type) || r.type === OpCode.sync)) {
+      // Learner: the leader prepares it; answered when its txn is committed (applyCommitted) or synced (syncDone).
+      r.forwarded = true;
+      this.queue.push(r);
+      const body = r.type === OpCode.createSession ? Buffer.alloc(4) : r.body;
+      if (r.type === OpCode.createSession) body.writeInt32BE(r.connectTimeout ?? 0, 0);
+      ens.forward({ sessionId: r.sessionId, cxid: r.xid, type: r.type, body, authInfo: r.authInfo });
+      return;
+    }
     this.prepare(r);
     this.queue.push(r);
     if (r.hdr !== null && this.sink !== undefined) {
@@ -767,6 +808,97 @@ export class ZooKeeperServer {
   private nextZxid(): bigint {
     this.hzxid += 1n;
     return this.hzxid;
+  }
+
+  // ---- ensemble ---------------------------------------------------------------------------------------------
+
+  /**
+   * Leader: a request forwarded by a learner for a session whose connection lives there. Prepared, proposed
+   * (txnSink) and applied like a local one; nobody is answered here (the learner answers its client once the txn
+   * is committed). Touches the session; a createSession (body: int timeout) starts tracking it.
+   */
+  submitRemote(req: ForwardedRequest): void {
+    const now = this.clock.monotonic();
+    if (req.type === OpCode.createSession) {
+      const timeout = req.body.length >= 4 ? req.body.readInt32BE(0) : this.minSessionTimeout;
+      if (this.tracker.get(req.sessionId) === undefined) this.tracker.add(req.sessionId, timeout, now);
+    } else {
+      this.tracker.touch(req.sessionId, now);
+    }
+    const r = this.newRequest(null, req.sessionId, req.cxid, req.type, req.body);
+    r.authInfo = req.authInfo;
+    if (req.type === OpCode.createSession && req.body.length >= 4) r.connectTimeout = req.body.readInt32BE(0);
+    this.submit(r);
+  }
+
+  /** Leader: a learner reports a session as alive (ZooKeeper's PING session data). */
+  touchSession(sessionId: bigint, timeout?: number): void {
+    this.tracker.touch(sessionId, this.clock.monotonic(), timeout);
+  }
+
+  /** Learner: the sessions touched by local clients since the last call (id -> timeout), for the leader. */
+  takeTouchedSessions(): Array<[bigint, number]> {
+    const out = [...this.touched];
+    this.touched.clear();
+    return out;
+  }
+
+  /** Leader: the next txn gets zxid `zxid + 1` (ZAB: the new epoch's first counter). */
+  setLastProposedZxid(zxid: bigint): void {
+    this.hzxid = zxid;
+  }
+
+  /**
+   * Learner: a txn the leader committed. Applied to the tree now (watches fire); a forwarded request of ours it
+   * belongs to is answered in request order; sessions start/end (an expired session's connection is closed).
+   */
+  applyCommitted(hdr: TxnHeader, txn: unknown): void {
+    const rc = this.tree.processTxn(hdr, txn);
+    const now = this.clock.monotonic();
+    let mine: Request | undefined;
+    for (const r of this.queue) {
+      if (
+        r.forwarded === true && !r.ready && r.sessionId === hdr.clientId && r.xid === hdr.cxid && r.type !== OpCode.sync &&
+        (r.type === hdr.type || hdr.type === OpCode.error)
+      ) {
+        mine = r;
+        break;
+      }
+    }
+    if (hdr.type === OpCode.createSession) {
+      if (this.tracker.get(hdr.clientId) === undefined) this.tracker.add(hdr.clientId, (txn as { timeOut: number }).timeOut, now);
+    } else if (hdr.type === OpCode.closeSession) {
+      this.tracker.remove(hdr.clientId);
+      const owner = this.owners.get(hdr.clientId);
+      if (owner !== undefined && (mine === undefined || mine.type !== OpCode.closeSession)) this.closeConn(owner, "session expired");
+    }
+    if (mine !== undefined) {
+      mine.hdr = hdr;
+      mine.txn = txn;
+      mine.rc = rc;
+      mine.ready = true;
+      this.drain();
+    }
+  }
+
+  /** Learner: the leader answered the oldest forwarded sync of this session; its reply may go. */
+  syncDone(sessionId: bigint, cxid: number): void {
+    for (const r of this.queue) {
+      if (r.forwarded === true && !r.ready && r.type === OpCode.sync && r.sessionId === sessionId && r.xid === cxid) {
+        r.ready = true;
+        this.drain();
+        return;
+      }
+    }
+  }
+
+  /** The member stops serving (lost its leader or quorum): timers stop, every client connection is closed. */
+  abort(reason: string): void {
+    this.running = false;
+    if (this.expiryTimer !== undefined) this.clock.clearTimer(this.expiryTimer);
+    if (this.reaperTimer !== undefined) this.clock.clearTimer(this.reaperTimer);
+    this.expiryTimer = this.reaperTimer = undefined;
+    for (const cs of [...this.conns.values()]) this.closeConn(cs, reason);
   }
 
   // ---- prepare (PrepRequestProcessor) -----------------------------------------------------------------------
@@ -1145,7 +1277,7 @@ export class ZooKeeperServer {
 
   private finish(r: Request): void {
     if (r.sinkError !== undefined) return this.finishFailed(r);
-    const rc = this.applyTxn(r);
+    const rc = r.forwarded === true ? (r.rc ?? null) : this.applyTxn(r);
     if (r.type === OpCode.closeSession && r.cs === null) {
       // expiry: close the session's connection, no reply
       const owner = this.owners.get(r.sessionId);
@@ -1555,7 +1687,7 @@ export class ZooKeeperServer {
       get version() {
         return s.version;
       },
-      serverState: "standalone",
+      serverState: s.serverState,
       get zxid() {
         return s.tree.lastProcessedZxid;
       },
