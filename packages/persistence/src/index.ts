@@ -26,6 +26,7 @@ export {
 } from "./log-format.js";
 export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedTxn } from "./txn.js";
 export { TxnLog, type TxnLogOptions, type TxnLogStats } from "./txnlog.js";
+export { truncateLogAfter } from "./truncate.js";
 export {
   TxnLogReader,
   readTxnLog,
