@@ -100,16 +100,13 @@ export function parseZkCli(text: string): ZkCliResult {
   const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
   const kept: string[] = [];
   const events: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l === "WATCHER::") {
-      // "WATCHER::", "", "WatchedEvent state:X type:Y path:Z"
-      let j = i + 1;
-      while (j < lines.length && lines[j] === "") j++;
-      if (j < lines.length && lines[j]!.startsWith("WatchedEvent ")) {
-        events.push(lines[j]!);
-        i = j;
-      }
+  // zkCli.sh prints watch events ("WATCHER::", "", "WatchedEvent state:X type:Y path:Z") from its event thread
+  // while the main thread prints command output, so an event's lines can land anywhere between other lines: they
+  // are taken out wherever they are and compared as one ordered list (one thread prints them, in order).
+  for (const l of lines) {
+    if (l === "WATCHER::") continue;
+    if (l.startsWith("WatchedEvent ")) {
+      events.push(l);
       continue;
     }
     if (NOISE.some((re) => re.test(l))) continue;
