@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_LEVELS, parseConfig, type LogLevel } from "./config.js";
 import { createJsonLogger } from "./logger.js";
+import { runEnsemble } from "./ensemble.js";
 import { runStandalone, UnsupportedConfigError } from "./run.js";
 import { runTool, TOOLS } from "./tools.js";
 
 const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
 
-Runs a standalone ZooKeeper-compatible server. Without a zoo.cfg it uses built-in defaults:
+Runs a ZooKeeper-compatible server: standalone, or a member of an ensemble when zoo.cfg has server.N lines
+(with <dataDir>/myid). Without a zoo.cfg it uses built-in defaults:
 clientPort=2181, dataDir=./.zkts-data, tickTime=2000, 4lw.commands.whitelist=*.
 
 Options:
@@ -122,7 +124,10 @@ async function main(): Promise<void> {
 
   let server;
   try {
-    server = await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false });
+    server =
+      cfg.servers.length > 0
+        ? await runEnsemble(cfg, { logger })
+        : await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false });
   } catch (e) {
     const msg = e instanceof UnsupportedConfigError ? e.message : `cannot start: ${(e as Error).message}`;
     logger.error(msg);

@@ -95,11 +95,11 @@ describe("zkts-server process", () => {
     }
   });
 
-  it("refuses an ensemble config with a clear message and a non-zero exit", async () => {
+  it("refuses an ensemble config without myid with a clear message and a non-zero exit", async () => {
     const p = spawnServer(`dataDir=${join(dir, "d2")}\nclientPort=0\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n`);
     const exit = await p.exit;
     expect(exit.code).not.toBe(0);
-    expect(p.stderr.join("")).toContain("ensembles come later");
+    expect(p.stderr.join("")).toContain("myid file is missing");
   });
 
   it("reports invalid configuration with file and line, exit 2", async () => {

@@ -92,8 +92,8 @@ describe("runStandalone: real core behind nio-cnxn", () => {
     }
   });
 
-  it("refuses ensembles", async () => {
+  it("refuses ensembles (they run through runEnsemble)", async () => {
     const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\nserver.1=a:1:2\n`);
-    await expect(runStandalone(cfg, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/ensembles come later/);
+    await expect(runStandalone(cfg, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
   });
 });

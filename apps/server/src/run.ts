@@ -65,8 +65,8 @@ export function confMap(cfg: ZkConfig, clientPort: number): Record<string, strin
 export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<RunningZkts> {
   if (cfg.servers.length > 0) {
     throw new UnsupportedConfigError(
-      `this zoo.cfg defines an ensemble (${cfg.servers.map((s) => `server.${s.id}`).join(", ")}); ` +
-        "zkts-server runs standalone only for now, ensembles come later. Remove the server.N lines to run standalone.",
+      `this zoo.cfg defines an ensemble (${cfg.servers.map((s) => `server.${s.id}`).join(", ")}): ` +
+        "run it with runEnsemble (zkts-server does), not runStandalone",
     );
   }
   const port = opts.port ?? cfg.clientPort;

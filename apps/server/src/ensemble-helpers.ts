@@ -1,0 +1,108 @@
+/**
+ * Test helper for real ensembles: writes N zoo.cfg files (free client, quorum and election ports on 127.0.0.1,
+ * myid files) and starts/kills `zkts-server` processes.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fourLetter, freePort } from "@zkts/testkit";
+import { kill9, mustStart, type Proc } from "./crash-helpers.js";
+
+export interface Member {
+  id: number;
+  dir: string;
+  cfgPath: string;
+  clientPort: number;
+  proc?: Proc;
+}
+
+export interface Ensemble {
+  root: string;
+  members: Member[];
+  start(m: Member): Promise<Proc>;
+  kill(m: Member): Promise<void>;
+  /** `Mode:` from srvr, or undefined when it does not answer. */
+  mode(m: Member): Promise<string | undefined>;
+  /** Waits until exactly one running member is leader and every other running one follower/observer. */
+  waitStable(timeoutMs?: number): Promise<Member>;
+  stopAll(): Promise<void>;
+}
+
+export async function makeEnsemble(n: number, opts: { observers?: number; tickTime?: number; extra?: Record<string, string> } = {}): Promise<Ensemble> {
+  const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
+  const observers = opts.observers ?? 0;
+  const ports: { client: number; quorum: number; election: number }[] = [];
+  const used = new Set<number>();
+  const port = async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!used.has(p)) {
+        used.add(p);
+        return p;
+      }
+    }
+  };
+  for (let i = 0; i < n; i++) ports.push({ client: await port(), quorum: await port(), election: await port() });
+  const lines = ports.map(
+    (p, i) => `server.${i + 1}=127.0.0.1:${p.quorum}:${p.election}${i >= n - observers ? ":observer" : ""};127.0.0.1:${p.client}`,
+  );
+  const members: Member[] = ports.map((p, i) => {
+    const dir = join(root, `s${i + 1}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "myid"), `${i + 1}\n`);
+    const cfg = {
+      tickTime: String(opts.tickTime ?? 500),
+      initLimit: "10",
+      syncLimit: "4",
+      dataDir: dir,
+      clientPortAddress: "127.0.0.1",
+      maxClientCnxns: "0",
+      "admin.enableServer": "false",
+      "4lw.commands.whitelist": "*",
+      ...(i >= n - observers ? { peerType: "observer" } : {}),
+      ...opts.extra,
+    };
+    const text = Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join("\n") + "\n" + lines.join("\n") + "\n";
+    const cfgPath = join(dir, "zoo.cfg");
+    writeFileSync(cfgPath, text);
+    return { id: i + 1, dir, cfgPath, clientPort: p.client };
+  });
+  const ens: Ensemble = {
+    root,
+    members,
+    async start(m) {
+      m.proc = await mustStart(m.cfgPath);
+      return m.proc;
+    },
+    async kill(m) {
+      if (m.proc) await kill9(m.proc);
+      m.proc = undefined;
+    },
+    async mode(m) {
+      try {
+        const out = await fourLetter(m.clientPort, "srvr");
+        return /Mode: (\w+)/.exec(out)?.[1];
+      } catch {
+        return undefined;
+      }
+    },
+    async waitStable(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last = "";
+      while (Date.now() < deadline) {
+        const running = members.filter((m) => m.proc !== undefined);
+        const modes = await Promise.all(running.map((m) => ens.mode(m)));
+        last = modes.join(",");
+        const leaders = running.filter((_, i) => modes[i] === "leader");
+        if (leaders.length === 1 && modes.every((x) => x === "leader" || x === "follower" || x === "observer")) return leaders[0]!;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`ensemble not stable within ${timeoutMs} ms (modes: ${last})`);
+    },
+    async stopAll() {
+      await Promise.all(members.map((m) => ens.kill(m)));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return ens;
+}

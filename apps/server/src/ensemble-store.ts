@@ -1,0 +1,208 @@
+/**
+ * Durable state of an ensemble member in its dataDir: the epoch files, the txn log (every logged txn, committed or
+ * not: ZAB decides), snapshots (committed state only) — the host side of ZAB's persist ops.
+ */
+import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "@zkts/core";
+import type { DataTree } from "@zkts/datatree";
+import {
+  decodeTxn,
+  findNewestValidSnapshot,
+  joinPath,
+  listLogFiles,
+  MemoryStorage,
+  readSnapshotRecords,
+  readTxnLog,
+  readWholeFile,
+  snapshotTree,
+  TxnLog,
+  truncateLogAfter,
+  truncateTornTail,
+  VERSION_DIR,
+  type SnapshotNode,
+  type Storage,
+} from "@zkts/persistence";
+import type { Txn } from "@zkts/zab";
+
+export interface EnsembleStoreOptions {
+  storage: Storage;
+  dataDir: string;
+  dataLogDir: string;
+  tree: DataTree;
+  forceSync: boolean;
+  preAllocSize: number;
+  logger: Logger;
+}
+
+/** Reads a decimal epoch file (ZooKeeper's QuorumPeer.readLongFromFile); absent = 0. */
+async function readEpoch(path: string): Promise<bigint> {
+  try {
+    const t = (await readFile(path, "utf8")).trim();
+    if (!/^\d+$/.test(t)) throw new Error(`${path}: not a decimal number: "${t}"`);
+    return BigInt(t);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0n;
+    throw e;
+  }
+}
+
+/** Writes a decimal epoch file via a temp file + fsync + rename + directory fsync (AtomicFileWritingIdiom). */
+async function writeEpoch(dir: string, name: string, epoch: bigint): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  const f = await open(tmp, "w");
+  try {
+    await f.writeFile(`${epoch}\n`);
+    await f.sync();
+  } finally {
+    await f.close();
+  }
+  await rename(tmp, join(dir, name));
+  const d = await open(dir, "r");
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+export class EnsembleStore {
+  acceptedEpoch = 0n;
+  currentEpoch = 0n;
+  /** Live sessions (id -> timeout) of the applied (committed) state. */
+  readonly sessions = new Map<bigint, number>();
+  /** zxid of the snapshot the tree was restored from. */
+  snapshotZxid = 0n;
+  /** Logged txns after the snapshot (handed to ZAB at start). */
+  restoredLog: Txn[] = [];
+  private log!: TxnLog;
+
+  private constructor(private readonly opts: EnsembleStoreOptions) {}
+
+  static async open(opts: EnsembleStoreOptions): Promise<EnsembleStore> {
+    const s = new EnsembleStore(opts);
+    await s.load();
+    return s;
+  }
+
+  private async load(): Promise<void> {
+    const { storage, dataDir, dataLogDir, tree } = this.opts;
+    await mkdir(dataDir, { recursive: true });
+    await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
+    await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
+    this.acceptedEpoch = await readEpoch(join(dataDir, "acceptedEpoch"));
+    this.currentEpoch = await readEpoch(join(dataDir, "currentEpoch"));
+    const snap = await findNewestValidSnapshot(storage, dataDir);
+    if (snap) await this.restoreFrom(storage, snap.path, snap.zxid);
+    const reader = readTxnLog(storage, dataLogDir, { fromZxid: this.snapshotZxid + 1n });
+    let last = this.snapshotZxid;
+    for await (const e of reader) {
+      if (e.zxid <= last) continue;
+      this.restoredLog.push({ zxid: e.zxid, data: Buffer.from(e.payload) });
+      last = e.zxid;
+    }
+    const end = reader.end!;
+    if (end.reason === "torn" || end.reason === "corrupt" || end.discardFiles.length > 0) {
+      this.opts.logger.warn("txn log ends with a torn write: truncating it", { file: end.file, offset: end.offset });
+      await truncateTornTail(storage, dataLogDir, end);
+    }
+    this.log = await this.openLog(last);
+    this.opts.logger.info("ensemble data restored", {
+      snapshotZxid: `0x${this.snapshotZxid.toString(16)}`,
+      loggedAfterSnapshot: this.restoredLog.length,
+      acceptedEpoch: String(this.acceptedEpoch),
+      currentEpoch: String(this.currentEpoch),
+    });
+  }
+
+  private openLog(lastZxid: bigint): Promise<TxnLog> {
+    return TxnLog.open(this.opts.storage, this.opts.dataLogDir, {
+      preAllocSize: this.opts.preAllocSize,
+      forceSync: this.opts.forceSync,
+      lastZxid,
+    });
+  }
+
+  private async restoreFrom(storage: Storage, path: string, zxid: bigint): Promise<void> {
+    const acls: Array<[number, import("@zkts/jute").ACL[]]> = [];
+    const nodes: SnapshotNode[] = [];
+    this.sessions.clear();
+    for await (const rec of readSnapshotRecords(storage, path)) {
+      if (rec.type === "sessions") for (const s of rec.sessions) this.sessions.set(s.id, s.timeout);
+      else if (rec.type === "acls") for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
+      else if (rec.type === "nodes") for (const n of rec.nodes) nodes.push(n);
+    }
+    this.opts.tree.restore(
+      acls,
+      nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data), acl: Number(n.aclRef), stat: n.stat })),
+      zxid,
+    );
+    this.snapshotZxid = zxid;
+  }
+
+  /** Tracks sessions as committed txns are applied (the tree is applied by the caller). */
+  noteCommitted(type: number, clientId: bigint, txn: unknown): void {
+    if (type === -10) this.sessions.set(clientId, (txn as { timeOut: number }).timeOut);
+    else if (type === -11) this.sessions.delete(clientId);
+  }
+
+  /** Appends txns; resolves when all are durable. */
+  async append(txns: readonly Txn[]): Promise<void> {
+    await Promise.all(txns.map((t) => this.log.append(t.data)));
+  }
+
+  /** TRUNC: drops every logged txn after `zxid`. */
+  async truncate(zxid: bigint): Promise<void> {
+    await this.log.close();
+    const n = await truncateLogAfter(this.opts.storage, this.opts.dataLogDir, zxid);
+    this.opts.logger.info("txn log truncated (TRUNC)", { zxid: `0x${zxid.toString(16)}`, dropped: n });
+    this.log = await this.openLog(zxid);
+  }
+
+  /** SNAP: the leader's snapshot becomes our database; the log is emptied. */
+  async installSnapshot(zxid: bigint, bytes: Buffer): Promise<void> {
+    const { storage, dataDir, dataLogDir } = this.opts;
+    const dir = joinPath(dataDir, VERSION_DIR);
+    const name = `snapshot.${zxid.toString(16)}`;
+    const tmp = joinPath(dir, `tmp.${name}`);
+    const f = await storage.open(tmp, "create");
+    try {
+      await f.write(bytes, 0);
+      await f.datasync();
+    } finally {
+      await f.close();
+    }
+    await storage.rename(tmp, joinPath(dir, name));
+    await storage.syncDir(dir);
+    await this.log.close();
+    for (const lf of await listLogFiles(storage, dataLogDir)) await storage.remove(lf.path);
+    await storage.syncDir(joinPath(dataLogDir, VERSION_DIR));
+    await this.restoreFrom(storage, joinPath(dir, name), zxid);
+    this.log = await this.openLog(zxid);
+    this.opts.logger.info("snapshot received from the leader (SNAP)", { zxid: `0x${zxid.toString(16)}`, bytes: bytes.length });
+  }
+
+  /** The snapshot bytes of the applied state, for a learner that needs SNAP. */
+  async snapshotBytes(): Promise<Buffer> {
+    const mem = new MemoryStorage();
+    await mem.mkdirp("/s/version-2");
+    const info = await snapshotTree(mem, "/s", this.opts.tree, this.sessions, { time: Date.now() });
+    return readWholeFile(mem, info.path);
+  }
+
+  /** A snapshot of the applied (committed) state on disk (at shutdown and every snapCount txns). */
+  async writeSnapshot(): Promise<void> {
+    await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, { time: Date.now() });
+  }
+
+  async setEpoch(kind: "acceptedEpoch" | "currentEpoch", epoch: bigint): Promise<void> {
+    await writeEpoch(this.opts.dataDir, kind, epoch);
+    this[kind] = epoch;
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+}
+
+export { decodeTxn };

@@ -1,0 +1,528 @@
+/**
+ * zkts-server as a member of an ensemble: fast leader election (@zkts/election) on the election port, then ZAB
+ * (@zkts/zab) as leader / follower / observer over the quorum port, the txn log and epoch files in dataDir, and
+ * a @zkts/core server per serving period (created when ZAB is active, aborted when it loses its leader/quorum).
+ *
+ * Host loop for each ZAB Ready: persist (durably) -> send -> apply committed txns -> events -> advance.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ZooKeeperServer, type Logger, type ServerConnection } from "@zkts/core";
+import { DataTree } from "@zkts/datatree";
+import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
+import { InputArchive, OutputArchive } from "@zkts/jute";
+import { startServer, type RunningServer } from "@zkts/nio-cnxn";
+import { NodeStorage, type Storage } from "@zkts/persistence";
+import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
+import type { ServerSpec, ZkConfig } from "./config.js";
+import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
+import { createSystemClock, cryptoRandom } from "./env.js";
+import { confMap, UnsupportedConfigError, type RunningZkts } from "./run.js";
+
+export interface EnsembleRunOptions {
+  logger: Logger;
+  storage?: Storage;
+}
+
+type Mode = "looking" | "leader" | "follower" | "observer";
+
+/** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
+export function readMyId(dataDir: string): bigint {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, "myid"), "utf8");
+  } catch (e) {
+    throw new UnsupportedConfigError(`${join(dataDir, "myid")} file is missing (${(e as Error).message}); it must hold this server's id`);
+  }
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new UnsupportedConfigError(`${join(dataDir, "myid")} must hold a server id, got "${t}"`);
+  return BigInt(t);
+}
+
+/** The quorum verifier of the server.N lines (same text on every member: it travels in NEWLEADER/notifications). */
+export function quorumOf(cfg: ZkConfig): QuorumVerifier {
+  const pairs: [string, string][] = cfg.servers.map((s: ServerSpec) => {
+    let v = `${s.host}:${s.quorumPort}:${s.electionPort}`;
+    if (s.role === "observer") v += ":observer";
+    if (s.clientPort !== undefined) v += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
+    return [`server.${s.id}`, v];
+  });
+  return parseQuorumConfig(pairs);
+}
+
+/** REQUEST payload: long sessionId, int cxid, int type, then (zkts) the auth ids, then the request body. */
+function encodeRequest(sessionId: bigint, cxid: number, type: number, authInfo: readonly { scheme: string; id: string }[], body: Buffer): Buffer {
+  const out = new OutputArchive(64 + body.length);
+  out.writeLong(sessionId);
+  out.writeInt(cxid);
+  out.writeInt(type);
+  out.writeInt(authInfo.length);
+  for (const a of authInfo) {
+    out.writeString(a.scheme);
+    out.writeString(a.id);
+  }
+  out.writeBuffer(body);
+  return out.toBuffer();
+}
+
+function decodeRequest(data: Buffer) {
+  const inp = new InputArchive(data);
+  const sessionId = inp.readLong();
+  const cxid = inp.readInt();
+  const type = inp.readInt();
+  const n = inp.readInt();
+  const authInfo: { scheme: string; id: string }[] = [];
+  for (let i = 0; i < n; i++) authInfo.push({ scheme: inp.readString() ?? "", id: inp.readString() ?? "" });
+  const body = inp.readBuffer() ?? Buffer.alloc(0);
+  return { sessionId, cxid, type, authInfo, body };
+}
+
+export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Promise<RunningZkts> {
+  const log = opts.logger;
+  const myid = readMyId(cfg.dataDir);
+  const me = cfg.servers.find((s) => s.id === myid);
+  if (me === undefined) throw new UnsupportedConfigError(`myid is ${myid} but there is no server.${myid} line`);
+  const quorum = quorumOf(cfg);
+  const clientPort = me.clientPort ?? cfg.clientPort;
+  if (clientPort === undefined) throw new UnsupportedConfigError(`no clientPort (zoo.cfg clientPort or server.${myid}=...;port)`);
+  const tickTime = cfg.tickTime;
+  const initLimit = cfg.initLimit ?? 10;
+  const syncLimit = cfg.syncLimit ?? 5;
+  const storage = opts.storage ?? new NodeStorage();
+  const clock = createSystemClock();
+  const conf = confMap(cfg, clientPort);
+  conf.serverId = String(myid);
+  conf.initLimit = String(initLimit);
+  conf.syncLimit = String(syncLimit);
+  conf.electionAlg = "3";
+  conf.electionPort = String(me.electionPort);
+  conf.quorumPort = String(me.quorumPort);
+  conf.peerType = me.role === "observer" ? "1" : "0";
+
+  const tree = new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL });
+  const store = await EnsembleStore.open({
+    storage,
+    dataDir: cfg.dataDir,
+    dataLogDir: cfg.dataLogDir,
+    tree,
+    forceSync: cfg.forceSync,
+    preAllocSize: cfg.preAllocSize * 1024,
+    logger: log,
+  });
+  const zab = new ZabPeer(
+    { sid: myid, quorum, initLimit, syncLimit, quorumVerifierBytes: Buffer.from(quorum.toString()) },
+    { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
+  );
+
+  let mode: Mode = "looking";
+  let core: ZooKeeperServer | undefined;
+  let stopping = false;
+  /** Leader: proposals of the current core waiting for their commit. */
+  const waiters = new Map<bigint, () => void>();
+  /** Learner: syncs answered by the leader, waiting until we applied its zxid. */
+  let pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
+  let learnerConn: number | undefined;
+  let committedSinceSnap = 0;
+
+  /** srvr/stat/mntr: the role once serving, "looking" until then (ZooKeeper: "not currently serving"). */
+  const modeName = (): string => (core === undefined ? "looking" : mode);
+  const baseInit = {
+    tickTime,
+    minSessionTimeout: cfg.minSessionTimeout,
+    maxSessionTimeout: cfg.maxSessionTimeout,
+    superDigest: cfg.superDigest,
+    skipACL: cfg.skipACL,
+    enforceQuota: cfg.enforceQuota,
+    extendedTypesEnabled: cfg.extendedTypesEnabled,
+    containerCheckIntervalMs: cfg.containerCheckIntervalMs,
+    maxBuffer: cfg.juteMaxBuffer,
+    digestEnabled: cfg.digestEnabled,
+    serverId: Number(myid),
+    config: conf,
+  };
+  // Answers 4lw while no core serves (srvr: Mode: looking); never started.
+  const idle = new ZooKeeperServer({ ...baseInit, serverState: "looking" }, { clock, random: cryptoRandom, logger: log, tree });
+
+  // ---- the client port: one listener, requests go to the core of the current serving period -------------
+  const switcher = {
+    handleConnect(conn: ServerConnection, payload: Buffer) {
+      if (core === undefined) {
+        conn.close("not serving: this member has no leader/quorum");
+        return;
+      }
+      core.handleConnect(conn, payload);
+    },
+    handlePacket(conn: ServerConnection, payload: Buffer) {
+      if (core === undefined) {
+        conn.close("not serving");
+        return;
+      }
+      core.handlePacket(conn, payload);
+    },
+    connectionClosed(conn: ServerConnection) {
+      core?.connectionClosed(conn);
+    },
+    get outstanding() {
+      return core?.outstanding ?? 0;
+    },
+    onOutstandingDrained: undefined as (() => void) | undefined,
+    info: undefined as unknown as ZooKeeperServer["info"],
+  };
+  const infoOf = () => (core ?? idle).info;
+  switcher.info = new Proxy({} as ZooKeeperServer["info"], {
+    get(_t, prop) {
+      if (prop === "serverState") return modeName();
+      const i = infoOf() as unknown as Record<string | symbol, unknown>;
+      const v = i[prop];
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(i) : v;
+    },
+    has(_t, prop) {
+      return prop in infoOf();
+    },
+  });
+
+  const net: RunningServer = await startServer({
+    host: cfg.clientPortAddress ?? me.clientHost,
+    port: clientPort,
+    core: switcher,
+    maxClientCnxns: cfg.maxClientCnxns,
+    maxBuffer: cfg.juteMaxBuffer,
+    globalOutstandingLimit: cfg.globalOutstandingLimit,
+    fourLetterWhitelist: cfg.fourLetterWhitelist,
+    logger: log,
+  });
+  conf.clientPort = String(net.port);
+
+  // ---- quorum transport -------------------------------------------------------------------------------------
+  const { QuorumTransport } = await import("./quorum-transport.js");
+  const transport = new QuorumTransport({
+    accepted(conn) {
+      if (zab.role !== "leading") {
+        transport.close(conn);
+        return;
+      }
+      zab.accepted(conn);
+      kick();
+    },
+    packet(conn, p) {
+      onPacket(conn, p);
+      zab.step(conn, p);
+      kick();
+    },
+    snapshot(conn, bytes) {
+      zab.stepSnapshot(conn, bytes);
+      kick();
+    },
+    closed(conn) {
+      if (conn === learnerConn) learnerConn = undefined;
+      zab.closed(conn);
+      kick();
+    },
+    error(conn, message) {
+      log.warn("quorum connection error", { conn, message });
+    },
+  });
+  await transport.listen(me.host, me.quorumPort);
+
+  /** Host business carried in quorum packets: REQUEST, session PINGs, SYNC. */
+  function onPacket(conn: number, p: Packet): void {
+    if (zab.role === "leading") {
+      if (p.type === PacketType.REQUEST && p.data !== null) {
+        const r = decodeRequest(p.data);
+        if (r.type === 9 /* sync */) {
+          // Answered once the learner applied everything proposed so far.
+          const out = new OutputArchive(16);
+          out.writeLong(r.sessionId);
+          out.writeInt(r.cxid);
+          transport.send(conn, { type: PacketType.SYNC, zxid: zab.lastZxid, data: out.toBuffer() });
+          return;
+        }
+        if (core !== undefined && zab.isActiveLeader) core.submitRemote(r);
+        return;
+      }
+      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && core !== undefined) {
+        const inp = new InputArchive(p.data);
+        for (let i = 0; i + 12 <= p.data.length; i += 12) core.touchSession(inp.readLong(), inp.readInt());
+      }
+      return;
+    }
+    if (p.type === PacketType.PING && core !== undefined) {
+      const touched = core.takeTouchedSessions();
+      if (touched.length > 0) {
+        const out = new OutputArchive(12 * touched.length);
+        for (const [id, to] of touched) {
+          out.writeLong(id);
+          out.writeInt(to);
+        }
+        transport.send(conn, { type: PacketType.PING, zxid: p.zxid, data: out.toBuffer() });
+      }
+    } else if (p.type === PacketType.SYNC && p.data !== null && p.data.length >= 12) {
+      const inp = new InputArchive(p.data);
+      pendingSyncs.push({ sessionId: inp.readLong(), cxid: inp.readInt(), zxid: p.zxid });
+      releaseSyncs();
+    }
+  }
+
+  function releaseSyncs(): void {
+    if (pendingSyncs.length === 0 || core === undefined) return;
+    const applied = tree.lastProcessedZxid;
+    const due = pendingSyncs.filter((s) => s.zxid <= applied);
+    if (due.length === 0) return;
+    pendingSyncs = pendingSyncs.filter((s) => s.zxid > applied);
+    for (const s of due) core.syncDone(s.sessionId, s.cxid);
+  }
+
+  // ---- serving periods ----------------------------------------------------------------------------------------
+  function startServing(epoch: bigint): void {
+    stopServing("new serving period");
+    const m = mode;
+    const c = new ZooKeeperServer(
+      { ...baseInit, serverState: m },
+      m === "leader"
+        ? {
+            clock,
+            random: cryptoRandom,
+            logger: log,
+            tree,
+            ensemble: { role: "leader" },
+            txnSink: (hdr, _txn, encode) => {
+              const z = zab.propose(encode());
+              if (z !== hdr.zxid) {
+                log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
+                zab.stop("zxid mismatch");
+                kick();
+              }
+              kick();
+              return new Promise<void>((resolve) => waiters.set(z, resolve));
+            },
+          }
+        : {
+            clock,
+            random: cryptoRandom,
+            logger: log,
+            tree,
+            ensemble: {
+              role: "learner",
+              forward: (r) => {
+                if (learnerConn === undefined) return;
+                transport.send(learnerConn, { type: PacketType.REQUEST, zxid: -1n, data: encodeRequest(r.sessionId, r.cxid, r.type, r.authInfo as { scheme: string; id: string }[], r.body) });
+              },
+            },
+          },
+    );
+    if (m === "leader") c.setLastProposedZxid(makeZxid(epoch, 0n));
+    for (const [id, timeout] of store.sessions) c.restoreSession(id, timeout);
+    c.onOutstandingDrained = () => switcher.onOutstandingDrained?.();
+    c.start();
+    core = c;
+    log.info("serving clients", { mode: m, epoch: String(epoch), zxid: `0x${tree.lastProcessedZxid.toString(16)}`, sessions: store.sessions.size });
+  }
+
+  function stopServing(reason: string): void {
+    const c = core;
+    core = undefined;
+    waiters.clear();
+    pendingSyncs = [];
+    if (c !== undefined) {
+      c.abort(reason);
+      log.info("stopped serving clients", { reason });
+    }
+  }
+
+  // ---- election ---------------------------------------------------------------------------------------------
+  const election = new ElectionPeer({ sid: myid, quorum }, {
+    logger: {
+      debug: () => {},
+      info: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
+      warn: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
+      error: (m: string, f?: Record<string, unknown>) => log.warn(`election: ${m}`, f),
+    } as never,
+  });
+  await election.listen();
+  let electing = false;
+  let lookingSince = Date.now();
+
+  async function elect(): Promise<void> {
+    if (electing || stopping) return;
+    electing = true;
+    try {
+      mode = "looking";
+      lookingSince = Date.now();
+      election.lookForLeader({ zxid: zab.lastZxid, peerEpoch: zab.currentEpoch });
+      const d = await election.waitForDecision();
+      if (stopping) return;
+      const leader = d.vote.leader;
+      log.info("election decided", { state: d.state, leader: String(leader), zxid: `0x${d.vote.zxid.toString(16)}`, ms: Date.now() - lookingSince });
+      if (d.state === ServerState.LEADING) {
+        mode = "leader";
+        zab.lead();
+      } else if (d.state === ServerState.OBSERVING) {
+        mode = "observer";
+        zab.observe(leader);
+      } else {
+        mode = "follower";
+        zab.follow(leader);
+      }
+    } finally {
+      electing = false;
+    }
+    kick();
+  }
+
+  // ---- the host loop ----------------------------------------------------------------------------------------
+  let pumping = false;
+  let failed = false;
+  function kick(): void {
+    if (pumping || failed) return;
+    pumping = true;
+    pump()
+      .catch((e: unknown) => {
+        failed = true;
+        log.error("fatal: ensemble host loop failed", { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        process.exit(1);
+      })
+      .finally(() => {
+        pumping = false;
+      });
+  }
+
+  async function pump(): Promise<void> {
+    while (zab.hasReady()) {
+      const rd = zab.ready();
+      await persist(rd);
+      for (const m of rd.messages) {
+        if ("packet" in m) transport.send(m.conn, m.packet);
+        else {
+          if (tree.lastProcessedZxid !== m.snapshotAt) {
+            log.warn("snapshot zxid differs from the requested one", { tree: tree.lastProcessedZxid.toString(16), want: m.snapshotAt.toString(16) });
+          }
+          transport.sendBytes(m.conn, await store.snapshotBytes());
+        }
+      }
+      let resolved = false;
+      for (const t of rd.committed) {
+        const { header, txn } = decodeTxn(t.data);
+        store.noteCommitted(header.type, header.clientId, txn);
+        const w = waiters.get(t.zxid);
+        if (w !== undefined) {
+          waiters.delete(t.zxid);
+          w(); // the leader's core applies it (in order) and answers
+          resolved = true;
+        } else if (core !== undefined && mode !== "leader") {
+          core.applyCommitted(header, txn);
+        } else {
+          tree.processTxn(header, txn);
+        }
+        committedSinceSnap++;
+      }
+      if (resolved) await new Promise((r) => setImmediate(r)); // let the core apply before anything else
+      releaseSyncs();
+      for (const c of rd.close) {
+        if (c === learnerConn) learnerConn = undefined;
+        transport.close(c);
+      }
+      if (rd.connect !== undefined) dialLeader(rd.connect);
+      for (const e of rd.events) {
+        if (e.type === "looking") {
+          log.info("ZAB role ended: looking for a leader", { reason: e.reason });
+          stopServing(`lost the leader/quorum: ${e.reason}`);
+          mode = "looking";
+          setImmediate(() => void elect());
+        } else if (e.type === "active") {
+          log.info("ZAB active", { mode, epoch: String(e.epoch), ms: Date.now() - lookingSince });
+          startServing(e.epoch);
+        } else if (e.type === "established") {
+          log.info("new epoch established", { epoch: String(e.epoch) });
+        } else if (e.type === "protocolError") {
+          log.warn("ZAB protocol error", { conn: e.conn, message: e.message });
+        }
+      }
+      zab.advance();
+      if (committedSinceSnap >= cfg.snapCount && tree.lastProcessedZxid <= zab.commitZxid) {
+        committedSinceSnap = 0;
+        // Committed state only; the log keeps everything after it.
+        await store.writeSnapshot();
+      }
+    }
+  }
+
+  async function persist(rd: Ready): Promise<void> {
+    for (const op of rd.persist) {
+      switch (op.kind) {
+        case "append":
+          await store.append(op.txns);
+          break;
+        case "truncate":
+          await store.truncate(op.zxid);
+          break;
+        case "snapshot":
+          await store.installSnapshot(op.zxid, op.data);
+          break;
+        case "acceptedEpoch":
+        case "currentEpoch":
+          await store.setEpoch(op.kind, op.epoch);
+          break;
+      }
+    }
+  }
+
+  function dialLeader(sid: bigint): void {
+    const spec = cfg.servers.find((s) => s.id === sid);
+    if (spec === undefined) {
+      zab.connectFailed();
+      return;
+    }
+    transport.dial(spec.host, spec.quorumPort, tickTime * 2).then(
+      (conn) => {
+        learnerConn = conn;
+        zab.connected(conn);
+        kick();
+      },
+      () => {
+        zab.connectFailed();
+        kick();
+      },
+    );
+  }
+
+  const ticker = setInterval(() => {
+    zab.tick();
+    kick();
+  }, tickTime);
+
+  void elect();
+  log.info("ensemble member started", {
+    myid: String(myid),
+    servers: cfg.servers.length,
+    quorumPort: me.quorumPort,
+    electionPort: me.electionPort,
+    role: me.role,
+    epochs: `${store.acceptedEpoch}/${store.currentEpoch}`,
+    lastZxid: `0x${zab.lastZxid.toString(16)}`,
+    epochOfLastZxid: String(epochOf(zab.lastZxid)),
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    port: net.port,
+    address: net.address,
+    get core() {
+      return core ?? idle;
+    },
+    net,
+    store: undefined as never,
+    shutdown() {
+      stopped ??= (async () => {
+        stopping = true;
+        clearInterval(ticker);
+        stopServing("server shutdown");
+        zab.stop("shutdown");
+        await net.close();
+        await election.close();
+        await transport.shutdown();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
