@@ -246,7 +246,10 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       }
       return;
     }
-    if (p.type === PacketType.PING && core !== undefined) {
+    if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP) {
+      const kind = p.type === PacketType.DIFF ? "DIFF" : p.type === PacketType.TRUNC ? "TRUNC" : "SNAP";
+      log.info("synchronising with the leader", { kind, zxid: `0x${p.zxid.toString(16)}`, ours: `0x${zab.lastZxid.toString(16)}` });
+    } else if (p.type === PacketType.PING && core !== undefined) {
       const touched = core.takeTouchedSessions();
       if (touched.length > 0) {
         const out = new OutputArchive(12 * touched.length);
