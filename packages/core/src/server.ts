@@ -1692,7 +1692,9 @@ export class ZooKeeperServer {
         return s.tree.lastProcessedZxid;
       },
       get nodeCount() {
-        return s.tree.nodeCount();
+        // ZooKeeper's DataTree keeps the root under both "" and "/", so its node count (srvr, stat, mntr's
+        // zk_znode_count) is one more than the number of znodes: report what it reports.
+        return s.tree.nodeCount() + 1;
       },
       get packetsReceived() {
         return s.packetsReceived;

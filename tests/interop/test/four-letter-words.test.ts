@@ -21,7 +21,7 @@ export function structure(word: string, text: string): string[] {
     case "isro":
       return lines;
     case "mntr":
-      return lines.map((l) => l.split("\t")[0]!).sort();
+      return lines.map((l) => (l.startsWith("zk_znode_count\t") ? l : l.split("\t")[0]!)).sort();
     case "conf":
     case "envi":
       return lines.map((l) => (l.includes("=") ? l.slice(0, l.indexOf("=")) : v(l))).sort();
@@ -35,7 +35,10 @@ export function structure(word: string, text: string): string[] {
       return lines.map(v).sort();
     case "srvr":
     case "stat":
-      return lines.map((l) => (l.startsWith("Mode:") ? l : /^[A-Za-z ]+:/.test(l) ? l.slice(0, l.indexOf(":") + 1) : v(l)));
+      // Both servers hold the same tree here, so the node count must agree exactly.
+      return lines.map((l) =>
+        l.startsWith("Mode:") || l.startsWith("Node count:") ? l : /^[A-Za-z ]+:/.test(l) ? l.slice(0, l.indexOf(":") + 1) : v(l),
+      );
     default:
       return lines.map(v);
   }
