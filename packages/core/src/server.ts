@@ -369,6 +369,23 @@ const LAST_OP: Record<number, string> = {
 
 const UNKNOWN_REPLY_ZXID = -1n;
 const NO_AUTH: readonly Id[] = Object.freeze([]);
+/** Reads that may be answered ahead of queued writes (see canAnswerNow); each request starts with its path. */
+const IMMEDIATE_READS = new Set<number>([
+  OpCode.ping,
+  OpCode.getData,
+  OpCode.exists,
+  OpCode.getChildren,
+  OpCode.getChildren2,
+  OpCode.getACL,
+]);
+
+/** The ustring a request body starts with, or undefined when it is not a plausible one. */
+function leadingPath(body: Buffer): string | undefined {
+  if (body.length < 4) return undefined;
+  const len = body.readInt32BE(0);
+  if (len < 0 || len > body.length - 4) return undefined;
+  return body.toString("utf8", 4, 4 + len);
+}
 
 
 /** Decodes a request body as Java does: trailing bytes are ignored. */
@@ -444,6 +461,8 @@ export class ZooKeeperServer {
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
+  /** Requests in `queue` per session id (a session's read may not overtake its own queued requests). */
+  private readonly sessionQueued = new Map<bigint, number>();
   private readonly policy: AclPolicy;
   /** Scratch archive for replies (finish); its bytes are copied out before anything else can write to it. */
   private readonly replyOut = new OutputArchive(1024);
@@ -706,6 +725,11 @@ export class ZooKeeperServer {
     };
   }
 
+  private enqueue(r: Request): void {
+    this.queue.push(r);
+    this.sessionQueued.set(r.sessionId, (this.sessionQueued.get(r.sessionId) ?? 0) + 1);
+  }
+
   private submit(r: Request): void {
     if (r.cs !== null) {
       r.cs.outstanding++;
@@ -715,14 +739,24 @@ export class ZooKeeperServer {
     if (ens?.role === "learner" && (WRITE_TYPES.has(r.type) || r.type === OpCode.sync)) {
       // Learner: the leader prepares it; answered when its txn is committed (applyCommitted) or synced (syncDone).
       r.forwarded = true;
-      this.queue.push(r);
+      this.enqueue(r);
       const body = r.type === OpCode.createSession ? Buffer.alloc(4) : r.body;
       if (r.type === OpCode.createSession) body.writeInt32BE(r.connectTimeout ?? 0, 0);
       ens.forward({ sessionId: r.sessionId, cxid: r.xid, type: r.type, body, authInfo: r.authInfo });
       return;
     }
     this.prepare(r);
-    this.queue.push(r);
+    if (r.hdr === null && ens === undefined && this.queue.length > 0 && !this.draining && this.canAnswerNow(r)) {
+      // A read that cannot observe anything still queued: answered now instead of behind other sessions' writes.
+      r.ready = true;
+      try {
+        this.finish(r);
+      } catch (e) {
+        this.logger.error("request failed", { type: r.type, error: String(e) });
+      }
+      return;
+    }
+    this.enqueue(r);
     if (r.hdr !== null && this.sink !== undefined) {
       const hdr = r.hdr;
       const txn = r.txn;
@@ -789,6 +823,9 @@ export class ZooKeeperServer {
     try {
       while (this.queue.length > 0 && this.queue[0]!.ready) {
         const r = this.queue.shift()!;
+        const left = this.sessionQueued.get(r.sessionId)! - 1;
+        if (left === 0) this.sessionQueued.delete(r.sessionId);
+        else this.sessionQueued.set(r.sessionId, left);
         try {
           this.finish(r);
         } catch (e) {
@@ -803,6 +840,21 @@ export class ZooKeeperServer {
       this.idleWaiters = [];
       for (const w of ws) w();
     }
+  }
+
+  /**
+   * Whether a read may be answered before the queued requests (writes waiting to be durable, and what queued
+   * behind them): its own session has nothing queued (replies stay in request order), and the read cannot see
+   * any pending change: a ping, or a read of one path that no queued txn changes (nothing pending at all, or no
+   * change record for that path). The tree only ever holds durable txns, so the answer is what the read would
+   * have seen had it arrived before the pending writes; a read of a path with a pending change still waits, as
+   * ZooKeeper's standalone pipeline (SyncRequestProcessor's toFlush) holds every read behind unflushed writes.
+   */
+  private canAnswerNow(r: Request): boolean {
+    if (!IMMEDIATE_READS.has(r.type) || this.sessionQueued.has(r.sessionId)) return false;
+    if (r.type === OpCode.ping || this.changesForPath.size === 0) return true;
+    const path = leadingPath(r.body);
+    return path !== undefined && !this.changesForPath.has(path === "" ? "/" : path);
   }
 
   private nextZxid(): bigint {
