@@ -41,6 +41,37 @@ import { WatchMode, WatchTable, makeEvent, type WatchEvent, type Watcher } from 
 /** |partial digest sum| past which it is folded into the BigInt total (2^52: adding a 2^32 term stays exact). */
 const HASH_FOLD = 2 ** 52;
 
+/** Slab size for node data (see keepData); data at least this big gets its own copy. */
+const DATA_SLAB = 16 * 1024;
+const EMPTY_DATA = Buffer.alloc(0);
+let slab = Buffer.allocUnsafeSlow(DATA_SLAB);
+let slabUsed = 0;
+
+/**
+ * The copy of a node's data the tree keeps. Request data arrives as a slice of Node's shared 8 KiB buffer pool,
+ * which also serves every short-lived buffer of the request path (replies, txn records): one kept 100-byte value
+ * pins its whole pool chunk, about 300 bytes per znode in a create-heavy server. Kept data goes to slabs that
+ * only hold node data instead (16 KiB, so a slab pinned by one surviving value costs no more than a pool chunk).
+ */
+function keepData(data: Buffer | null): Buffer | null {
+  if (data === null) return null;
+  const n = data.length;
+  if (n === 0) return EMPTY_DATA;
+  if (n >= DATA_SLAB / 4) {
+    const own = Buffer.allocUnsafeSlow(n);
+    data.copy(own, 0, 0, n);
+    return own;
+  }
+  if (slabUsed + n > DATA_SLAB) {
+    slab = Buffer.allocUnsafeSlow(DATA_SLAB);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  data.copy(slab, start, 0, n);
+  slabUsed = start + n;
+  return slab.subarray(start, start + n);
+}
+
 export class DataNode {
   constructor(
     public data: Buffer | null,
@@ -624,7 +655,7 @@ export class DataTree {
       ephemeralOwner,
       pzxid: zxid,
     };
-    const node = new DataNode(data, aclRef, stat);
+    const node = new DataNode(keepData(data), aclRef, stat);
     this.putNode(path, node);
     this.dataSize += path.length + (data === null ? 0 : data.length);
     const kind = ephemeralKind(ephemeralOwner, this.extended);
@@ -703,7 +734,7 @@ export class DataTree {
     if (!n) throw new TreeError(ErrorCode.NONODE);
     const last = n.data;
     this.preChange(path, n);
-    n.data = data;
+    n.data = keepData(data);
     n.stat.mtime = time;
     n.stat.mzxid = zxid;
     n.stat.version = version;
@@ -1135,7 +1166,7 @@ export class DataTree {
     this.hashPart = 0;
     for (const sn of nodes) {
       const path = sn.path === "" ? "/" : sn.path;
-      const node = new DataNode(sn.data, sn.acl, { ...sn.stat });
+      const node = new DataNode(keepData(sn.data), sn.acl, { ...sn.stat });
       this.aclCache.addUsage(sn.acl);
       if (path !== "/") {
         const { parent, child } = splitPath(path);
