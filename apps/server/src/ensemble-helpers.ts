@@ -5,8 +5,24 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fourLetter, freePort } from "@zkts/testkit";
+import { createServer } from "node:net";
+import { fourLetter } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
+
+/**
+ * A free port below Linux's ephemeral range (32768-60999): the members' own outgoing quorum/election connections
+ * take ephemeral ports, and could take a port another member is about to listen on (EADDRINUSE) if ports were
+ * chosen by the OS from that range, as testkit's freePort does.
+ */
+function freeLowPort(): Promise<number> {
+  const candidate = 20000 + Math.floor(Math.random() * 12000);
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => resolve(freeLowPort()));
+    srv.listen(candidate, "127.0.0.1", () => srv.close(() => resolve(candidate)));
+  });
+}
 
 export interface Member {
   id: number;
@@ -35,7 +51,7 @@ export async function makeEnsemble(n: number, opts: { observers?: number; tickTi
   const used = new Set<number>();
   const port = async () => {
     for (;;) {
-      const p = await freePort();
+      const p = await freeLowPort();
       if (!used.has(p)) {
         used.add(p);
         return p;

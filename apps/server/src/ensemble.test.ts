@@ -130,3 +130,207 @@ describe("zkts-server ensemble: leader failure", () => {
     await waitFor(() => hasAll(leader.clientPort, w.acked), 20_000, "the restarted server to catch up");
   }, 110_000);
 });
+
+function syncBody(path: string): Buffer {
+  const b = Buffer.alloc(4 + Buffer.byteLength(path));
+  b.writeInt32BE(Buffer.byteLength(path), 0);
+  b.write(path, 4);
+  return b;
+}
+
+describe("zkts-server ensemble: sessions, sync, kazoo, quorum loss", () => {
+  let e: Ensemble | undefined;
+  afterAll(async () => {
+    if (process.env.ZKTS_ENSEMBLE_DEBUG) for (const m of e?.members ?? []) console.log(`--- server ${m.id}\n${m.proc?.output()}`);
+    await e?.stopAll();
+  });
+
+  it("global sessions: ephemerals replicate, a client moves between members, survives a leader change, expires", async () => {
+    e = await makeEnsemble(3, { extra: { maxSessionTimeout: "4000" } });
+    const ens = e;
+    await Promise.all(ens.members.map((m) => ens.start(m)));
+    const leader = await ens.waitStable();
+    const [f1, f2] = ens.members.filter((m) => m !== leader) as [typeof leader, typeof leader];
+    expect(await ens.mode(f1)).toBe("follower");
+    expect(await ens.mode(leader)).toBe("leader");
+    const { c: a, resp } = await Client.connect(f1.clientPort);
+    const sid = resp.sessionId;
+    expect(sid >> 56n).toBe(BigInt(f1.id)); // allocated by the member that owns the connection
+    expect((await a.create("/e", "x", 1)).err).toBe(0);
+    expect((await a.req(9, syncBody("/"))).err).toBe(0); // sync through a follower
+    for (const m of ens.members) await waitFor(() => hasAll(m.clientPort, ["/e"]), 5000, `/e on ${m.id}`);
+    a.close();
+    // the client moves to another member: same session
+    const moved = await Client.connect(f2.clientPort, sid, Buffer.from(resp.passwd!));
+    expect(moved.resp.sessionId).toBe(sid);
+    expect(moved.resp.timeOut).toBe(4000);
+    expect((await moved.c.get("/e")).err).toBe(0);
+    // leader change: the session and its ephemeral live on
+    await ens.kill(leader);
+    await waitFor(async () => moved.c.closed, 5000, "the follower to drop its clients when the leader dies");
+    await ens.waitStable();
+    const again = await Client.connect(f2.clientPort, sid, Buffer.from(resp.passwd!));
+    expect(again.resp.sessionId).toBe(sid);
+    expect((await again.c.get("/e")).err).toBe(0);
+    expect((await again.c.create("/p", "")).err).toBe(0);
+    again.c.close();
+    // nobody connected any more: the leader expires the session, its ephemeral goes everywhere
+    for (const m of [f1, f2]) {
+      await waitFor(async () => (await hasAll(m.clientPort, ["/p"])) && !(await hasAll(m.clientPort, ["/e"])), 15_000, `/e expired on ${m.id}`);
+    }
+  }, 60_000);
+
+  it("kazoo clients on different members see the same data", async () => {
+    const ens = e!;
+    const live = ens.members.filter((m) => m.proc !== undefined);
+    const script = `
+import sys
+from kazoo.client import KazooClient
+a = KazooClient(hosts="127.0.0.1:${live[0]!.clientPort}", timeout=10)
+b = KazooClient(hosts="127.0.0.1:${live[1]!.clientPort}", timeout=10)
+a.start(timeout=15); b.start(timeout=15)
+a.create("/kz/node", b"v1", makepath=True)
+a.create("/kz/eph", b"", ephemeral=True)
+b.sync("/kz")
+data, stat = b.get("/kz/node")
+assert data == b"v1", data
+b.set("/kz/node", b"v2")
+a.sync("/kz")
+assert a.get("/kz/node")[0] == b"v2"
+assert sorted(b.get_children("/kz")) == ["eph", "node"]
+a.stop(); b.stop()
+print("kazoo-ok")
+`;
+    const { execFileSync } = await import("node:child_process");
+    const out = execFileSync("/usr/bin/python3", ["-c", script], { timeout: 45_000 }).toString();
+    expect(out).toContain("kazoo-ok");
+  }, 60_000);
+
+  it("a member without a quorum stops serving clients", async () => {
+    const ens = e!;
+    const live = ens.members.filter((m) => m.proc !== undefined);
+    expect(live).toHaveLength(2);
+    await ens.kill(live[0]!);
+    const last = live[1]!;
+    await waitFor(async () => (await ens.mode(last)) === "looking", 10_000, "the last member to stop serving");
+    await expect(Client.connect(last.clientPort)).rejects.toThrow();
+  }, 30_000);
+});
+
+/** mulberry32: a seeded generator for the kill schedule. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function createAll(port: number, paths: string[]): Promise<void> {
+  const { c } = await Client.connect(port);
+  const rs = await Promise.all(paths.map((p) => c.create(p, "")));
+  c.close();
+  expect(rs.every((r) => r.err === 0)).toBe(true);
+}
+
+describe("zkts-server ensemble: learner synchronisation", () => {
+  let e: Ensemble | undefined;
+  afterAll(async () => {
+    if (process.env.ZKTS_ENSEMBLE_DEBUG) for (const m of e?.members ?? []) console.log(`--- server ${m.id}\n${m.proc?.output()}`);
+    await e?.stopAll();
+  });
+
+  it("a restarted follower catches up by DIFF, by SNAP when far behind, and by TRUNC when it logged an uncommitted txn", async () => {
+    e = await makeEnsemble(3);
+    const ens = e;
+    await Promise.all(ens.members.map((m) => ens.start(m)));
+    let leader = await ens.waitStable();
+    const [a, b] = ens.members.filter((m) => m !== leader) as [typeof leader, typeof leader];
+    const all: string[] = [];
+    const write = async (prefix: string, n: number) => {
+      const ps = Array.from({ length: n }, (_, i) => `/${prefix}${i}`);
+      await createAll(leader.clientPort, ps);
+      all.push(...ps);
+    };
+    await write("x", 10);
+
+    // DIFF: a few txns behind
+    await ens.kill(a);
+    await write("d", 20);
+    await ens.start(a);
+    await ens.waitStable();
+    await waitFor(() => hasAll(a.clientPort, all), 10_000, "DIFF catch-up");
+    expect(a.proc!.output()).toMatch(/"synchronising with the leader","kind":"DIFF"/);
+
+    // SNAP: further behind than the leader's in-memory window (500 txns)
+    await ens.kill(a);
+    await write("s", 600);
+    await ens.start(a);
+    await ens.waitStable();
+    await waitFor(() => hasAll(a.clientPort, all), 15_000, "SNAP catch-up");
+    expect(a.proc!.output()).toMatch(/"synchronising with the leader","kind":"SNAP"/);
+
+    // TRUNC: the leader logs a proposal no follower acknowledges (both frozen), then everyone dies; the two
+    // followers elect a new leader without it; the old leader comes back and must drop it.
+    const { c } = await Client.connect(leader.clientPort); // (creating a session needs the quorum)
+    a.proc!.child.kill("SIGSTOP");
+    b.proc!.child.kill("SIGSTOP");
+    void c.create("/lost", "").catch(() => {});
+    await waitFor(async () => (await ens.mode(leader)) === "looking", 10_000, "the leader to lose its quorum");
+    c.close();
+    const old = leader;
+    await ens.kill(old);
+    await ens.kill(a);
+    await ens.kill(b);
+    await Promise.all([ens.start(a), ens.start(b)]);
+    leader = await ens.waitStable();
+    await write("n", 5);
+    await ens.start(old);
+    await ens.waitStable();
+    await waitFor(() => hasAll(old.clientPort, all), 10_000, "TRUNC catch-up");
+    expect(old.proc!.output()).toMatch(/"synchronising with the leader","kind":"TRUNC"/);
+    for (const m of ens.members) expect((await Client.connect(m.clientPort).then(async ({ c: x }) => { const r = await x.get("/lost"); x.close(); return r; })).err).toBe(-101);
+  }, 110_000);
+});
+
+describe("zkts-server ensemble: repeated leader kills", () => {
+  let e: Ensemble | undefined;
+  afterAll(async () => {
+    if (process.env.ZKTS_ENSEMBLE_DEBUG) for (const m of e?.members ?? []) console.log(`--- server ${m.id}\n${m.proc?.output()}`);
+    await e?.stopAll();
+  });
+
+  const KILLS = Number(process.env.ZKTS_ENSEMBLE_KILLS ?? 20);
+  const SEED = Number(process.env.ZKTS_ENSEMBLE_SEED ?? 6);
+  it(`${KILLS} leader kills (seed ${SEED}) under continuous writes lose no acknowledged write`, async () => {
+    const rnd = seeded(SEED);
+    e = await makeEnsemble(3);
+    const ens = e;
+    await Promise.all(ens.members.map((m) => ens.start(m)));
+    let leader = await ens.waitStable();
+    await createAll(leader.clientPort, ["/k"]);
+    const w = new Writer(() => ens.members.filter((m) => m.proc !== undefined).map((m) => m.clientPort), "/k");
+    const recoveries: number[] = [];
+    for (let i = 0; i < KILLS; i++) {
+      const want = w.acked.length + 5 + Math.floor(rnd() * 40);
+      await waitFor(async () => w.acked.length >= want, 20_000, `writes before kill ${i}`);
+      const killedAt = Date.now();
+      await ens.kill(leader);
+      await waitFor(async () => w.okTimes.some((t) => t > killedAt), 30_000, `a write after kill ${i}`);
+      recoveries.push(w.okTimes.find((t) => t > killedAt)! - killedAt);
+      const dead = leader;
+      await ens.start(dead);
+      leader = await ens.waitStable();
+    }
+    await w.stop();
+    const sorted = [...recoveries].sort((x, y) => x - y);
+    console.log(
+      `leader kills: ${KILLS}, acked writes ${w.acked.length}; kill -> first acked write: median ${sorted[Math.floor(sorted.length / 2)]} ms, ` +
+        `worst ${sorted[sorted.length - 1]} ms (all: ${recoveries.join(",")})`,
+    );
+    for (const m of ens.members) await waitFor(() => hasAll(m.clientPort, w.acked), 20_000, `every acked write on server ${m.id}`);
+  }, 115_000);
+});

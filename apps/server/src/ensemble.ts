@@ -195,16 +195,26 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
 
   // ---- quorum transport -------------------------------------------------------------------------------------
   const { QuorumTransport } = await import("./quorum-transport.js");
+  /** Learner connections accepted before this member decided to lead (conn -> accepted at). */
+  const pendingAccepts = new Map<number, number>();
+  const heldPackets: Array<{ conn: number; p: Packet }> = [];
   const transport = new QuorumTransport({
     accepted(conn) {
       if (zab.role !== "leading") {
-        transport.close(conn);
+        // A learner that decided faster than we did: held until our own decision (LearnerCnxAcceptor starts
+        // when LEADING), closed if we do not lead.
+        pendingAccepts.set(conn, Date.now());
         return;
       }
       zab.accepted(conn);
       kick();
     },
     packet(conn, p) {
+      if (pendingAccepts.has(conn)) {
+        // FOLLOWERINFO before we lead: keep it for when we do
+        heldPackets.push({ conn, p });
+        return;
+      }
       onPacket(conn, p);
       zab.step(conn, p);
       kick();
@@ -214,6 +224,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       kick();
     },
     closed(conn) {
+      if (pendingAccepts.delete(conn)) return;
       if (conn === learnerConn) learnerConn = undefined;
       zab.closed(conn);
       kick();
@@ -223,6 +234,16 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     },
   });
   await transport.listen(me.host, me.quorumPort);
+  function dropPendingAccepts(olderThanMs: number): void {
+    const now = Date.now();
+    for (const [c, at] of pendingAccepts) {
+      if (now - at < olderThanMs) continue;
+      pendingAccepts.delete(c);
+      transport.close(c);
+    }
+    if (pendingAccepts.size === 0) heldPackets.length = 0;
+    else for (let i = heldPackets.length - 1; i >= 0; i--) if (!pendingAccepts.has(heldPackets[i]!.conn)) heldPackets.splice(i, 1);
+  }
 
   /** Host business carried in quorum packets: REQUEST, session PINGs, SYNC. */
   function onPacket(conn: number, p: Packet): void {
@@ -359,6 +380,12 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       if (d.state === ServerState.LEADING) {
         mode = "leader";
         zab.lead();
+        for (const c of pendingAccepts.keys()) zab.accepted(c);
+        pendingAccepts.clear();
+        for (const h of heldPackets.splice(0)) {
+          onPacket(h.conn, h.p);
+          zab.step(h.conn, h.p);
+        }
       } else if (d.state === ServerState.OBSERVING) {
         mode = "observer";
         zab.observe(leader);
@@ -366,6 +393,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         mode = "follower";
         zab.follow(leader);
       }
+      if (d.state !== ServerState.LEADING) dropPendingAccepts(0);
     } finally {
       electing = false;
     }
@@ -489,6 +517,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   }
 
   const ticker = setInterval(() => {
+    if (pendingAccepts.size > 0) dropPendingAccepts(tickTime * initLimit);
     zab.tick();
     kick();
   }, tickTime);

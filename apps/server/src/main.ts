@@ -134,6 +134,8 @@ async function main(): Promise<void> {
     process.stderr.write(`zkts-server: ${msg}\n`);
     await logger.close();
     process.exitCode = e instanceof UnsupportedConfigError ? 3 : 1;
+    // An ensemble member may have opened listeners (client, quorum, election ports) before failing.
+    if (cfg.servers.length > 0) process.exit(process.exitCode);
     return;
   }
   logger.info("zkts-server started", { address: server.address, port: server.port, config: basename(fileName) });
