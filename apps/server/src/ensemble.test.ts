@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { fourLetter } from "@zkts/testkit";
 import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
@@ -23,7 +24,40 @@ describe("zkts-server ensemble (3 real processes)", () => {
       c2.close();
     }
     c.close();
+    const mntr = await fourLetter(leader.clientPort, "mntr");
+    expect(mntr).toContain("zk_server_state\tleader\n");
+    await waitFor(async () => (await fourLetter(leader.clientPort, "mntr")).includes("zk_synced_followers\t2\n"), 5000, "2 synced followers");
+    expect(await fourLetter(f.clientPort, "mntr")).toContain("zk_server_state\tfollower\n");
+    expect(await fourLetter(f.clientPort, "srvr")).toContain("Mode: follower\n");
   }, 60_000);
+
+  it("5 servers (4 voters + 1 observer): writes through the observer, a leader kill, every member agrees", async () => {
+    const five = await makeEnsemble(5, { observers: 1 });
+    try {
+      await Promise.all(five.members.map((m) => five.start(m)));
+      const leader = await five.waitStable();
+      const observer = five.members[4]!;
+      expect(await five.mode(observer)).toBe("observer");
+      await createAll(observer.clientPort, ["/o1", "/o2"]);
+      await five.kill(leader);
+      const next = await five.waitStable();
+      expect(next).not.toBe(leader);
+      await waitFor(async () => {
+        try {
+          await createAll(observer.clientPort, ["/o3"]);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 20_000, "a write through the observer after the kill");
+      for (const m of five.members.filter((x) => x.proc !== undefined)) {
+        await waitFor(() => hasAll(m.clientPort, ["/o1", "/o2", "/o3"]), 10_000, `all writes on ${m.id}`);
+      }
+      expect(await fourLetter(next.clientPort, "mntr")).toMatch(/zk_synced_observers\t1\n/);
+    } finally {
+      await five.stopAll();
+    }
+  }, 90_000);
 });
 
 /** Writes /w/<n> one after another through any live member, reconnecting on failure; records what was acked. */

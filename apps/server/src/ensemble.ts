@@ -169,9 +169,24 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     info: undefined as unknown as ZooKeeperServer["info"],
   };
   const infoOf = () => (core ?? idle).info;
+  /** mntr lines of a quorum member (ZooKeeper's leader-only metrics when leading). */
+  const quorumMetrics = (): Record<string, string | number> => {
+    const m: Record<string, string | number> = { zk_peer_state: `${modeName()} - ${core === undefined ? "not serving" : "broadcast"}` };
+    if (mode !== "leader" || core === undefined) return m;
+    const synced = zab.syncedLearners().filter((sid) => sid !== myid);
+    const voters = synced.filter((sid) => quorum.votingMembers.has(sid));
+    m.zk_learners = synced.length;
+    m.zk_followers = voters.length;
+    m.zk_synced_followers = voters.length;
+    m.zk_synced_non_voting_followers = 0;
+    m.zk_synced_observers = synced.length - voters.length;
+    m.zk_pending_syncs = 0;
+    return m;
+  };
   switcher.info = new Proxy({} as ZooKeeperServer["info"], {
     get(_t, prop) {
       if (prop === "serverState") return modeName();
+      if (prop === "quorumMetrics") return quorumMetrics;
       const i = infoOf() as unknown as Record<string | symbol, unknown>;
       const v = i[prop];
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(i) : v;

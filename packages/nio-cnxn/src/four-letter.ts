@@ -419,6 +419,7 @@ function formatMntr(ctx: FourLetterContext): string {
     if (v === undefined) v = key.startsWith("zk_avg_") ? "0.0" : 0;
     out += `${key}\t${String(v)}\n`;
   }
+  for (const [key, v] of Object.entries(info.quorumMetrics?.() ?? {})) out += `${key}\t${String(v)}\n`;
   // ZooKeeper's summary sets follow the fixed metrics, one group of five lines per namespace and direction.
   const ns = info.namespaceStats?.();
   for (const [dir, m] of [["read", ns?.read], ["write", ns?.write]] as const) {
