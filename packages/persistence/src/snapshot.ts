@@ -193,14 +193,32 @@ export async function writeSnapshot(
 
     let nodes = 0;
     rows = [];
-    for await (const n of flat(source.nodes)) {
+    /** Adds a row; true when a chunk is full or it is time to yield (then `pause` must be awaited). */
+    const addNode = (n: SnapshotNode): boolean => {
       rows.push(nodeRow(n));
       nodes++;
+      return rows.length >= perChunk || nodes % yieldEvery === 0;
+    };
+    const pause = async () => {
       if (rows.length >= perChunk) {
         await put(TAG.nodes, rows);
         rows = [];
       }
       if (nodes % yieldEvery === 0) await yieldToLoop();
+    };
+    const src = source.nodes;
+    if (Symbol.asyncIterator in src) {
+      for await (const n of flat(src)) if (addNode(n)) await pause();
+    } else {
+      // A synchronous source (the live tree) is iterated directly: a node costs no async-generator round trip
+      // (a promise per node through flat()); only full chunks and the periodic yields await.
+      for (const x of src) {
+        if (isArr(x)) {
+          for (const n of x) if (addNode(n)) await pause();
+        } else if (addNode(x)) {
+          await pause();
+        }
+      }
     }
     if (rows.length) await put(TAG.nodes, rows);
     if (source.lateAcls) await writeAcls(source.lateAcls());
