@@ -23,6 +23,7 @@ interface Conn {
   buf: Buffer;
   expectSnapshot: boolean;
   open: boolean;
+  corked: boolean;
 }
 
 export class QuorumTransport {
@@ -70,7 +71,7 @@ export class QuorumTransport {
   private add(s: net.Socket): number {
     const id = this.next++;
     s.setNoDelay(true);
-    const c: Conn = { socket: s, buf: Buffer.alloc(0), expectSnapshot: false, open: true };
+    const c: Conn = { socket: s, buf: Buffer.alloc(0), expectSnapshot: false, open: true, corked: false };
     this.conns.set(id, c);
     s.on("data", (chunk: Buffer) => this.onData(id, c, chunk));
     s.on("error", () => {});
@@ -124,10 +125,17 @@ export class QuorumTransport {
     if (!c || !c.open) return;
     const hdr = Buffer.allocUnsafe(4);
     hdr.writeInt32BE(bytes.length, 0);
-    c.socket.cork();
+    // One write per event-loop turn for everything sent meanwhile (proposals, ACKs, forwarded requests).
+    if (!c.corked) {
+      c.corked = true;
+      c.socket.cork();
+      process.nextTick(() => {
+        c.corked = false;
+        c.socket.uncork();
+      });
+    }
     c.socket.write(hdr);
     c.socket.write(bytes);
-    c.socket.uncork();
   }
 
   /** Closes after flushing what was written; no `closed` event for a connection closed here. */
