@@ -63,9 +63,11 @@ describe("zkts-server ensemble (3 real processes)", () => {
 /** Writes /w/<n> one after another through any live member, reconnecting on failure; records what was acked. */
 class Writer {
   acked: string[] = [];
+  /** Reply time of each acked write whose request was sent after `since` (see markKill). */
   okTimes: number[] = [];
   private stopped = false;
   private n = 0;
+  since = 0;
   done: Promise<void>;
   constructor(
     private readonly ports: () => number[],
@@ -87,10 +89,12 @@ class Writer {
           c = (await Client.connect(ps[k++ % ps.length]!)).c;
         }
         const path = `${this.prefix}/${this.n}`;
+        const sentAt = Date.now();
         const r = await c.create(path, String(this.n));
         if (r.err === 0) {
           this.acked.push(path);
-          this.okTimes.push(Date.now());
+          // a write sent before the kill may be acked after it (committed just in time): not a recovery
+          this.okTimes.push(sentAt >= this.since ? Date.now() : 0);
           this.n++;
         } else if (r.err === -110) this.n++; // committed earlier without our ack
         else throw new Error(`create ${path}: ${r.err}`);
@@ -147,6 +151,7 @@ describe("zkts-server ensemble: leader failure", () => {
     const w = new Writer(() => ens.members.filter((m) => m.proc !== undefined).map((m) => m.clientPort), "/w");
     await waitFor(async () => w.acked.length >= 50, 20_000, "50 writes before the kill");
     const killedAt = Date.now();
+    w.since = killedAt;
     const ackedBefore = w.acked.length;
     await ens.kill(leader);
     await waitFor(async () => w.okTimes.some((t) => t > killedAt), 30_000, "a write after the kill");
@@ -352,6 +357,7 @@ describe("zkts-server ensemble: repeated leader kills", () => {
       const want = w.acked.length + 5 + Math.floor(rnd() * 40);
       await waitFor(async () => w.acked.length >= want, 20_000, `writes before kill ${i}`);
       const killedAt = Date.now();
+      w.since = killedAt;
       await ens.kill(leader);
       await waitFor(async () => w.okTimes.some((t) => t > killedAt), 30_000, `a write after kill ${i}`);
       recoveries.push(w.okTimes.find((t) => t > killedAt)! - killedAt);
