@@ -26,6 +26,9 @@ export const WatchMode = {
 } as const;
 export type WatchModeBits = number;
 
+/** The (never modified) result of collect() when no watch matches. */
+const NO_WATCHERS: Set<Watcher> = new Set<Watcher>();
+
 /**
  * One watch table (ZooKeeper keeps two: data+exist watches and child watches). Each (path, watcher) pair holds one
  * mode, and the latest watch set on the pair replaces it, as in ZooKeeper 3.8's WatcherModeManager: a one-shot
@@ -99,8 +102,10 @@ export class WatchTable {
    * itself, and recursive watchers on its ancestors when `recursiveToo`.
    */
   collect(path: string, recursiveToo: boolean): Set<Watcher> {
-    const out = new Set<Watcher>();
     const m = this.byPath.get(path);
+    // Most changes fire nothing: no Set per txn then (callers only read the result).
+    if (m === undefined && !(recursiveToo && this.recursive > 0 && path !== "/")) return NO_WATCHERS;
+    const out = new Set<Watcher>();
     if (m) {
       for (const [w, modes] of [...m]) {
         out.add(w);
