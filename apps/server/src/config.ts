@@ -95,6 +95,7 @@ export interface ParseConfigOptions {
 
 /** Keys that ZooKeeper handles as system properties and zkts reads (besides the QuorumPeerConfig keys). */
 const SYSTEM_PROPERTY_KEYS = new Set([
+  "readonlymode.enabled",
   "4lw.commands.whitelist",
   "admin.enableServer",
   "admin.serverPort",

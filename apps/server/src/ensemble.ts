@@ -18,6 +18,7 @@ import type { ServerSpec, ZkConfig } from "./config.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { confMap, UnsupportedConfigError, type RunningZkts } from "./run.js";
+import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
 export interface EnsembleRunOptions {
   logger: Logger;
@@ -125,7 +126,11 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   let committedSinceSnap = 0;
 
   /** srvr/stat/mntr: the role once serving, "looking" until then (ZooKeeper: "not currently serving"). */
-  const modeName = (): string => (core === undefined ? "looking" : mode);
+  const modeName = (): string => (core === undefined ? (ro !== undefined ? "read-only" : "looking") : mode);
+  /** Read-only mode (readonlymode.enabled): the period's server while looking, over a copy of the tree. */
+  const roEnabled = readOnlyModeEnabled(cfg);
+  let ro: ReadOnlyServer | undefined;
+  let roGen = 0;
   const baseInit = {
     tickTime,
     minSessionTimeout: cfg.minSessionTimeout,
@@ -147,28 +152,31 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const switcher = {
     handleConnect(conn: ServerConnection, payload: Buffer) {
       if (core === undefined) {
-        conn.close("not serving: this member has no leader/quorum");
+        if (ro !== undefined) ro.handleConnect(conn, payload);
+        else conn.close("not serving: this member has no leader/quorum");
         return;
       }
       core.handleConnect(conn, payload);
     },
     handlePacket(conn: ServerConnection, payload: Buffer) {
       if (core === undefined) {
-        conn.close("not serving");
+        if (ro !== undefined) ro.handlePacket(conn, payload);
+        else conn.close("not serving");
         return;
       }
       core.handlePacket(conn, payload);
     },
     connectionClosed(conn: ServerConnection) {
       core?.connectionClosed(conn);
+      ro?.connectionClosed(conn);
     },
     get outstanding() {
-      return core?.outstanding ?? 0;
+      return (core ?? ro?.core)?.outstanding ?? 0;
     },
     onOutstandingDrained: undefined as (() => void) | undefined,
     info: undefined as unknown as ZooKeeperServer["info"],
   };
-  const infoOf = () => (core ?? idle).info;
+  const infoOf = () => (core ?? ro?.core ?? idle).info;
   /** mntr lines of a quorum member (ZooKeeper's leader-only metrics when leading). */
   const quorumMetrics = (): Record<string, string | number> => {
     const m: Record<string, string | number> = { zk_peer_state: `${modeName()} - ${core === undefined ? "not serving" : "broadcast"}` };
@@ -187,6 +195,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     get(_t, prop) {
       if (prop === "serverState") return modeName();
       if (prop === "quorumMetrics") return quorumMetrics;
+      if (prop === "isReadOnly") return core === undefined && ro !== undefined;
       const i = infoOf() as unknown as Record<string | symbol, unknown>;
       const v = i[prop];
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(i) : v;
@@ -314,6 +323,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   // ---- serving periods ----------------------------------------------------------------------------------------
   function startServing(epoch: bigint): void {
     stopServing("new serving period");
+    stopReadOnly("serving again");
     const m = mode;
     const c = new ZooKeeperServer(
       { ...baseInit, serverState: m },
@@ -368,6 +378,33 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     }
   }
 
+  function stopReadOnly(reason: string): void {
+    roGen++;
+    const r = ro;
+    ro = undefined;
+    r?.stop(reason);
+  }
+
+  /** ZooKeeper starts its ReadOnlyZooKeeperServer max(2000, tickTime) ms into LOOKING. */
+  function scheduleReadOnly(): void {
+    if (!roEnabled || ro !== undefined) return;
+    const gen = ++roGen;
+    setTimeout(() => {
+      if (gen !== roGen || stopping || core !== undefined || ro !== undefined) return;
+      void copyTree(tree, () => new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL })).then(
+        (copy) => {
+          if (gen !== roGen || stopping || core !== undefined) return;
+          const c = new ZooKeeperServer({ ...baseInit, serverState: "read-only" }, { clock, random: cryptoRandom, logger: log, tree: copy });
+          c.onOutstandingDrained = () => switcher.onOutstandingDrained?.();
+          c.start();
+          ro = new ReadOnlyServer(c, copy, log);
+          log.info("read-only mode: serving readOnly clients", { zxid: `0x${copy.lastProcessedZxid.toString(16)}` });
+        },
+        (e: unknown) => log.warn("read-only mode failed to start", { error: String(e) }),
+      );
+    }, Math.max(2000, tickTime)).unref();
+  }
+
   // ---- election ---------------------------------------------------------------------------------------------
   const election = new ElectionPeer({ sid: myid, quorum }, {
     logger: {
@@ -384,6 +421,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   async function elect(): Promise<void> {
     if (electing || stopping) return;
     electing = true;
+    scheduleReadOnly();
     try {
       mode = "looking";
       lookingSince = Date.now();
@@ -563,6 +601,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         stopping = true;
         clearInterval(ticker);
         stopServing("server shutdown");
+        stopReadOnly("server shutdown");
         zab.stop("shutdown");
         await net.close();
         await election.close();

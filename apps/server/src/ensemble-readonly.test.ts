@@ -1,0 +1,111 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { fourLetter } from "@zkts/testkit";
+import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
+import { Client } from "./test-client.js";
+
+const run = promisify(execFile);
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function python(script: string): Promise<string> {
+  const { stdout } = await run("/usr/bin/python3", ["-c", script], { timeout: 45_000 });
+  return stdout;
+}
+
+const isro = (port: number) => fourLetter(port, "isro").then((s) => s.trim(), () => "");
+
+describe("zkts-server ensemble: read-only mode (readonlymode.enabled)", () => {
+  let e: Ensemble | undefined;
+  afterAll(async () => {
+    if (process.env.ZKTS_ENSEMBLE_DEBUG) for (const m of e?.members ?? []) console.log(`--- server ${m.id}\n${m.proc?.output()}`);
+    await e?.stopAll();
+  });
+
+  it("a member without quorum serves readOnly clients their reads, refuses writes, and returns to normal", async () => {
+    e = await makeEnsemble(3, { extra: { "readonlymode.enabled": "true" } });
+    const ens = e;
+    await Promise.all(ens.members.map((m) => ens.start(m)));
+    const leader = await ens.waitStable();
+    const [survivor, other] = ens.members.filter((m) => m !== leader) as [typeof leader, typeof leader];
+    expect(await isro(survivor.clientPort)).toBe("rw");
+    const seeded = await python(`
+from kazoo.client import KazooClient
+c = KazooClient(hosts="127.0.0.1:${leader.clientPort}", timeout=10)
+c.start(timeout=15)
+c.create("/ro/a", b"v1", makepath=True)
+c.stop()
+print("seed-ok")
+`);
+    expect(seeded).toContain("seed-ok");
+    await waitFor(async () => {
+      const r = await Client.connect(survivor.clientPort).then(
+        async ({ c }) => {
+          const g = await c.get("/ro/a");
+          c.close();
+          return g.err === 0;
+        },
+        () => false,
+      );
+      return r;
+    }, 5000, "/ro/a on the survivor");
+
+    await ens.kill(leader);
+    await ens.kill(other);
+    await waitFor(async () => (await isro(survivor.clientPort)) === "ro", 15_000, "isro to answer ro");
+    expect(await ens.mode(survivor)).toBe("read"); // srvr: "Mode: read-only"
+    // a client that did not ask for readOnly is refused as before
+    await expect(Client.connect(survivor.clientPort)).rejects.toThrow();
+    const ro = await python(`
+from kazoo.client import KazooClient
+from kazoo.exceptions import NotReadOnlyCallError
+from kazoo.protocol.states import KeeperState
+c = KazooClient(hosts="127.0.0.1:${survivor.clientPort}", read_only=True, timeout=10)
+c.start(timeout=15)
+assert c.client_state == KeeperState.CONNECTED_RO, c.client_state
+data, stat = c.get("/ro/a")
+assert data == b"v1", data
+assert c.get_children("/ro") == ["a"]
+assert c.exists("/ro/none") is None
+try:
+    c.create("/ro/b", b"x")
+    raise SystemExit("create succeeded in read-only mode")
+except NotReadOnlyCallError:
+    pass
+try:
+    c.set("/ro/a", b"v2")
+    raise SystemExit("set succeeded in read-only mode")
+except NotReadOnlyCallError:
+    pass
+c.stop()
+print("ro-ok")
+`);
+    expect(ro).toContain("ro-ok");
+
+    await ens.start(leader);
+    await ens.start(other);
+    await ens.waitStable();
+    expect(await isro(survivor.clientPort)).toBe("rw");
+    const rw = await python(`
+from kazoo.client import KazooClient
+c = KazooClient(hosts="127.0.0.1:${survivor.clientPort}", timeout=10)
+c.start(timeout=15)
+assert c.get("/ro/a")[0] == b"v1"
+assert not c.exists("/ro/b")
+c.create("/ro/b", b"x")
+c.set("/ro/a", b"v2")
+assert c.get("/ro/a")[0] == b"v2"
+c.stop()
+print("rw-ok")
+`);
+    expect(rw).toContain("rw-ok");
+  }, 90_000);
+});
