@@ -1,7 +1,7 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { fourLetter } from "@zkts/testkit";
+import { fourLetter, referenceAvailable, ZKCLI } from "@zkts/testkit";
 import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
@@ -19,6 +19,23 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: st
 async function python(script: string): Promise<string> {
   const { stdout } = await run("/usr/bin/python3", ["-c", script], { timeout: 45_000 });
   return stdout;
+}
+
+/** zkCli.sh with `commands` on stdin; its merged output. */
+function zkCli(port: number, commands: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ZKCLI, ["-server", `127.0.0.1:${port}`], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    child.stdin.end(commands);
+  });
 }
 
 const isro = (port: number) => fourLetter(port, "isro").then((s) => s.trim(), () => "");
@@ -108,4 +125,38 @@ print("rw-ok")
 `);
     expect(rw).toContain("rw-ok");
   }, 90_000);
+});
+
+describe.skipIf(!referenceAvailable())("zkts-server ensemble: zkCli.sh and kazoo on different members", () => {
+  let e: Ensemble | undefined;
+  afterAll(async () => {
+    await e?.stopAll();
+  });
+
+  it("see the same data", async () => {
+    e = await makeEnsemble(3);
+    const ens = e;
+    await Promise.all(ens.members.map((m) => ens.start(m)));
+    await ens.waitStable();
+    const [a, b] = ens.members as [(typeof ens.members)[0], (typeof ens.members)[0]];
+    const first = await zkCli(a.clientPort, "create /mixed from-cli\ncreate /mixed/c1 one\nget /mixed\nquit\n");
+    expect(first).toContain("Created /mixed/c1");
+    const kz = await python(`
+from kazoo.client import KazooClient
+c = KazooClient(hosts="127.0.0.1:${b.clientPort}", timeout=10)
+c.start(timeout=15)
+c.sync("/mixed")
+assert c.get("/mixed")[0] == b"from-cli", c.get("/mixed")
+assert c.get("/mixed/c1")[0] == b"one"
+c.create("/mixed/c2", b"from-kazoo")
+c.set("/mixed/c1", b"uno")
+c.stop()
+print("kazoo-ok")
+`);
+    expect(kz).toContain("kazoo-ok");
+    const second = await zkCli(a.clientPort, "sync /mixed\nls /mixed\nget /mixed/c2\nget /mixed/c1\nquit\n");
+    expect(second).toContain("[c1, c2]");
+    expect(second).toMatch(/^from-kazoo$/m);
+    expect(second).toMatch(/^uno$/m);
+  }, 120_000);
 });
