@@ -183,8 +183,9 @@ export async function runCliMt(
       // cli_mt may print a completion after a later one when several replies arrive in one read, so first wait for
       // the command's own completion line ("[/p]: rc = 0", "/p: rc = -101", "Error -101 for /p") when it names a
       // path, then send the sentinel.
-      const path = cmd.split(/\s+/).find((w) => w.startsWith("/"));
-      const own = path === undefined ? undefined : new RegExp(`(^|\\n)(\\[?${escapeRegExp(path)}\\]?: rc = -?\\d+|Error -?\\d+ for ${escapeRegExp(path)}\\n)`);
+      const path = cmd.startsWith("config") ? "/zookeeper/config" : cmd.split(/\s+/).find((w) => w.startsWith("/"));
+      // Commands without a path (reconfig, addauth) print "<what>: rc = N" or nothing at all.
+      const own = path === undefined ? /(^|\n)[^\n]*: rc = -?\d+\n/ : new RegExp(`(^|\\n)(\\[?${escapeRegExp(path)}\\]?: rc = -?\\d+|Error -?\\d+ for ${escapeRegExp(path)}\\n)`);
       if (until) await waitFor(until, from);
       // Commands cli_mt rejects itself (e.g. a TTL of 0) print no completion: give up on it after a grace period.
       else if (own) await waitFor(own, from, 3_000);
