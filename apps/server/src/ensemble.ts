@@ -17,7 +17,7 @@ import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from 
 import type { ServerSpec, ZkConfig } from "./config.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
-import { confMap, UnsupportedConfigError, type RunningZkts } from "./run.js";
+import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
 export interface EnsembleRunOptions {
@@ -131,20 +131,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const roEnabled = readOnlyModeEnabled(cfg);
   let ro: ReadOnlyServer | undefined;
   let roGen = 0;
-  const baseInit = {
-    tickTime,
-    minSessionTimeout: cfg.minSessionTimeout,
-    maxSessionTimeout: cfg.maxSessionTimeout,
-    superDigest: cfg.superDigest,
-    skipACL: cfg.skipACL,
-    enforceQuota: cfg.enforceQuota,
-    extendedTypesEnabled: cfg.extendedTypesEnabled,
-    containerCheckIntervalMs: cfg.containerCheckIntervalMs,
-    maxBuffer: cfg.juteMaxBuffer,
-    digestEnabled: cfg.digestEnabled,
-    serverId: Number(myid),
-    config: conf,
-  };
+  const baseInit = coreInit(cfg, conf, Number(myid));
   // Answers 4lw while no core serves (srvr: Mode: looking); never started.
   const idle = new ZooKeeperServer({ ...baseInit, serverState: "looking" }, { clock, random: cryptoRandom, logger: log, tree });
 

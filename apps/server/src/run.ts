@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ZooKeeperServer, type Logger } from "@zkts/core";
+import { ZooKeeperServer, type Logger, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { startServer, type RunningServer } from "@zkts/nio-cnxn";
 import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/persistence";
@@ -61,6 +61,24 @@ export function confMap(cfg: ZkConfig, clientPort: number): Record<string, strin
   };
 }
 
+/** The core's settings from a parsed zoo.cfg (standalone and ensemble members alike). */
+export function coreInit(cfg: ZkConfig, conf: Record<string, string>, serverId: number): ServerInit {
+  return {
+    tickTime: cfg.tickTime,
+    minSessionTimeout: cfg.minSessionTimeout,
+    maxSessionTimeout: cfg.maxSessionTimeout,
+    superDigest: cfg.superDigest,
+    skipACL: cfg.skipACL,
+    enforceQuota: cfg.enforceQuota,
+    extendedTypesEnabled: cfg.extendedTypesEnabled,
+    containerCheckIntervalMs: cfg.containerCheckIntervalMs,
+    maxBuffer: cfg.juteMaxBuffer,
+    digestEnabled: cfg.digestEnabled,
+    serverId,
+    config: conf,
+  };
+}
+
 /** Wires the real clock, randomness and network around @zkts/core for a standalone server. */
 export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<RunningZkts> {
   if (cfg.servers.length > 0) {
@@ -102,24 +120,14 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     ms: Date.now() - restoreStart,
   });
   if (!cfg.forceSync) log.warn("forceSync=no: acknowledged writes may be lost if the machine crashes");
-  const core = new ZooKeeperServer(
-    {
-      tickTime: cfg.tickTime,
-      minSessionTimeout: cfg.minSessionTimeout,
-      maxSessionTimeout: cfg.maxSessionTimeout,
-      superDigest: cfg.superDigest,
-      skipACL: cfg.skipACL,
-      enforceQuota: cfg.enforceQuota,
-      extendedTypesEnabled: cfg.extendedTypesEnabled,
-      containerCheckIntervalMs: cfg.containerCheckIntervalMs,
-      maxBuffer: cfg.juteMaxBuffer,
-      digestEnabled: cfg.digestEnabled,
-      // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
-      serverId: 1,
-      config: conf,
-    },
-    { clock, random: cryptoRandom, logger: log, tree, txnSink: store.sink },
-  );
+  // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
+  const core = new ZooKeeperServer(coreInit(cfg, conf, 1), {
+    clock,
+    random: cryptoRandom,
+    logger: log,
+    tree,
+    txnSink: store.sink,
+  });
   for (const [id, timeout] of store.sessions) core.restoreSession(id, timeout);
   core.start();
   let purgeTimer: NodeJS.Timeout | undefined;

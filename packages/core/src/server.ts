@@ -1029,6 +1029,12 @@ export class ZooKeeperServer {
     return this.tree.getNode(path) !== undefined;
   }
 
+  /** Pending changes of a delete (and deleteContainer): the parent loses a child, its pzxid moves; the node goes. */
+  private addDeleteChanges(parent: ChangeRecord, path: string, zxid: bigint): void {
+    this.addChange({ ...parent, zxid, childCount: parent.childCount - 1, stat: { ...parent.stat!, pzxid: zxid } });
+    this.addChange({ zxid, path, stat: null, childCount: -1, acl: [], data: null });
+  }
+
   private addChange(c: ChangeRecord): void {
     this.changes.push(c);
     this.changesForPath.set(c.path, c);
@@ -1076,8 +1082,7 @@ export class ZooKeeperServer {
         if (this.ephemeralType(node.stat!.ephemeralOwner) === "normal") throw new CoreError(ErrorCode.BADVERSION, path);
         const p = this.recordFor(parent);
         r.txn = { path };
-        this.addChange({ ...p, zxid, childCount: p.childCount - 1, stat: { ...p.stat!, pzxid: zxid } });
-        this.addChange({ zxid, path, stat: null, childCount: -1, acl: [], data: null });
+        this.addDeleteChanges(p, path, zxid);
         return;
       }
       case OpCode.delete: {
@@ -1091,8 +1096,7 @@ export class ZooKeeperServer {
         this.checkVersion(node.stat!.version, req.version, path);
         if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
         r.txn = { path };
-        this.addChange({ ...p, zxid, childCount: p.childCount - 1, stat: { ...p.stat!, pzxid: zxid } });
-        this.addChange({ zxid, path, stat: null, childCount: -1, acl: [], data: null });
+        this.addDeleteChanges(p, path, zxid);
         return;
       }
       case OpCode.setData: {
