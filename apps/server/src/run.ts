@@ -126,7 +126,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     random: cryptoRandom,
     logger: log,
     tree,
-    txnSink: store.sink,
+    txnLog: store,
   });
   for (const [id, timeout] of store.sessions) core.restoreSession(id, timeout);
   core.start();

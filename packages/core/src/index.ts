@@ -18,6 +18,8 @@ export {
   type ServerInit,
   type SessionInfo,
   type TxnSink,
+  type TxnLogPort,
+  type TxnListener,
   type EnsembleRole,
   type ForwardedRequest,
 } from "./server.js";

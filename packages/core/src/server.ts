@@ -108,6 +108,25 @@ export interface ServerInit {
  */
 export type TxnSink = (header: TxnHeader, txn: unknown, encodedTxn: () => Buffer) => void | Promise<void>;
 
+/** What a txn log port reports, in zxid order, about the txns handed to it. */
+export interface TxnListener {
+  /** Every txn up to and including `zxid` is durable. */
+  durable(zxid: bigint): void;
+  /** The txns from `first` to `last` (zxids) could not be made durable; none of them may be acknowledged. */
+  failed(first: bigint, last: bigint, error: unknown): void;
+}
+
+/**
+ * A txn log the core writes through without a promise per txn (the standalone server's path; @zkts/persistence's
+ * DurableStore implements it): `logTxn` queues the txn, the listener hears once per batch how far txns are
+ * durable. Replies are held until then, in order.
+ */
+export interface TxnLogPort {
+  /** Queues the txn to be made durable; throws if it cannot be queued (the request fails: SYSTEMERROR). */
+  logTxn(header: TxnHeader, txn: unknown): void;
+  setTxnListener(listener: TxnListener): void;
+}
+
 /** Injected dependencies. */
 export interface ServerComponents {
   clock: Clock;
@@ -116,6 +135,8 @@ export interface ServerComponents {
   /** The data tree (a fresh @zkts/datatree DataTree, or one restored from disk). */
   tree: Tree;
   txnSink?: TxnSink;
+  /** Used instead of txnSink when given. */
+  txnLog?: TxnLogPort;
   /**
    * Ensemble member role (absent: standalone). A "leader" prepares every request itself (its txnSink proposes
    * through ZAB) and also requests forwarded by learners (`submitRemote`). A "learner" prepares nothing: writes,
@@ -448,6 +469,9 @@ export class ZooKeeperServer {
   private readonly logger: Logger;
   private readonly tree: Tree;
   private readonly sink: TxnSink | undefined;
+  private readonly txnLog: TxnLogPort | undefined;
+  /** Requests whose txn went to `txnLog` and is not durable yet, in zxid order. */
+  private awaitingDurable: Request[] = [];
   private readonly tracker: SessionTracker;
   private readonly serverState: string;
   private readonly ensemble: EnsembleRole | undefined;
@@ -499,6 +523,11 @@ export class ZooKeeperServer {
     this.logger = components.logger;
     this.tree = components.tree;
     this.sink = components.txnSink;
+    this.txnLog = components.txnLog;
+    this.txnLog?.setTxnListener({
+      durable: (zxid) => this.txnsDurable(zxid),
+      failed: (first, last, error) => this.txnsFailed(first, last, error),
+    });
     this.serverState = init.serverState ?? "standalone";
     this.ensemble = components.ensemble;
     this.policy = { skipACL: this.skipACL };
@@ -757,6 +786,17 @@ export class ZooKeeperServer {
       return;
     }
     this.enqueue(r);
+    if (r.hdr !== null && this.txnLog !== undefined) {
+      try {
+        this.txnLog.logTxn(r.hdr, r.txn);
+      } catch (e) {
+        this.sinkFailed(r, e);
+        this.drain();
+        return;
+      }
+      this.awaitingDurable.push(r);
+      return;
+    }
     if (r.hdr !== null && this.sink !== undefined) {
       const hdr = r.hdr;
       const txn = r.txn;
@@ -786,6 +826,29 @@ export class ZooKeeperServer {
       }
     }
     r.ready = true;
+    this.drain();
+  }
+
+  /** txnLog: the requests of txns up to `zxid` may be applied and answered. */
+  private txnsDurable(zxid: bigint): void {
+    const a = this.awaitingDurable;
+    let i = 0;
+    while (i < a.length && a[i]!.hdr!.zxid <= zxid) a[i++]!.ready = true;
+    if (i === 0) return;
+    if (i === a.length) this.awaitingDurable = [];
+    else a.splice(0, i);
+    this.drain();
+  }
+
+  /** txnLog: the txns from `first` to `last` failed (with them, every txn queued behind them). */
+  private txnsFailed(first: bigint, last: bigint, error: unknown): void {
+    const keep: Request[] = [];
+    for (const r of this.awaitingDurable) {
+      const z = r.hdr!.zxid;
+      if (z >= first && z <= last) this.sinkFailed(r, error);
+      else keep.push(r);
+    }
+    this.awaitingDurable = keep;
     this.drain();
   }
 

@@ -1,18 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import type { TxnHeader } from "@zkts/jute";
+import type { TxnListener, TxnLogPort, TxnSink } from "./server.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
 const create = (path: string, data = "") => ({ path, data: Buffer.from(data), acl: OPEN, flags: 0 });
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
-/** A sink whose txns the test makes durable or fails, batch by batch, like the txn log. */
-function controlledSink() {
+type Controlled = {
+  pending: Array<{ hdr: TxnHeader }>;
+  components: { txnSink: TxnSink } | { txnLog: TxnLogPort };
+  flush(): void;
+  failAll(msg?: string): void;
+};
+
+/** A promise sink whose txns the test makes durable or fails, batch by batch, like the txn log. */
+function controlledSink(): Controlled {
   const pending: Array<{ hdr: TxnHeader; ok: () => void; fail: (e: Error) => void }> = [];
   return {
     pending,
-    sink: (hdr: TxnHeader) => new Promise<void>((ok, fail) => pending.push({ hdr, ok, fail })),
+    components: { txnSink: (hdr: TxnHeader) => new Promise<void>((ok, fail) => pending.push({ hdr, ok, fail })) },
     flush() {
       for (const p of pending.splice(0)) p.ok();
     },
@@ -22,10 +30,33 @@ function controlledSink() {
   };
 }
 
-describe("txn sink: durability before visibility", () => {
+/** The same over a TxnLogPort: one durable(zxid) / failed(first, last) report per batch. */
+function controlledPort(): Controlled {
+  const pending: Array<{ hdr: TxnHeader }> = [];
+  let listener: TxnListener | undefined;
+  const port: TxnLogPort = {
+    logTxn: (hdr) => void pending.push({ hdr }),
+    setTxnListener: (l) => void (listener = l),
+  };
+  return {
+    pending,
+    components: { txnLog: port },
+    flush() {
+      const batch = pending.splice(0);
+      if (batch.length > 0) queueMicrotask(() => listener!.durable(batch[batch.length - 1]!.hdr.zxid));
+    },
+    failAll(msg = "ENOSPC") {
+      const batch = pending.splice(0);
+      if (batch.length > 0) queueMicrotask(() => listener!.failed(batch[0]!.hdr.zxid, batch[batch.length - 1]!.hdr.zxid, new Error(msg)));
+    },
+  };
+}
+
+for (const [kind, controlled] of [["txnSink", controlledSink], ["txnLog port", controlledPort]] as const) {
+describe(`${kind}: durability before visibility`, () => {
   it("no other session sees a write (read or watch) before it is durable", async () => {
-    const s = controlledSink();
-    const { server } = makeServer({}, { txnSink: s.sink });
+    const s = controlled();
+    const { server } = makeServer({}, s.components);
     const a = new TestClient(server);
     const b = new TestClient(server);
     s.flush();
@@ -50,8 +81,8 @@ describe("txn sink: durability before visibility", () => {
   });
 
   it("a failed txn is never applied nor acknowledged; later txns prepared on it fail too; recovers", async () => {
-    const s = controlledSink();
-    const { server, tree } = makeServer({}, { txnSink: s.sink });
+    const s = controlled();
+    const { server, tree } = makeServer({}, s.components);
     const a = new TestClient(server);
     s.flush();
     await tick();
@@ -81,8 +112,8 @@ describe("txn sink: durability before visibility", () => {
   });
 
   it("a session whose createSession fails is closed; an expiry that fails is retried later", async () => {
-    const s = controlledSink();
-    const { server, clock, tree } = makeServer({}, { txnSink: s.sink });
+    const s = controlled();
+    const { server, clock, tree } = makeServer({}, s.components);
     const bad = new TestClient(server);
     s.failAll();
     await tick();
@@ -113,8 +144,8 @@ describe("txn sink: durability before visibility", () => {
   });
 
   it("shutdown waits for txns handed to the sink", async () => {
-    const s = controlledSink();
-    const { server } = makeServer({}, { txnSink: s.sink });
+    const s = controlled();
+    const { server } = makeServer({}, s.components);
     new TestClient(server);
     let done = false;
     const p = server.shutdown().then(() => (done = true));
@@ -125,3 +156,4 @@ describe("txn sink: durability before visibility", () => {
     expect(done).toBe(true);
   });
 });
+}

@@ -133,6 +133,31 @@ export class OutputArchive {
     this.buf.writeInt32BE(this.pos - mark - 4, mark);
   }
 
+  /** Reserves `n` bytes (to be filled in later with `setInt32At`); returns their position. */
+  reserve(n: number): number {
+    this.ensure(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** Overwrites 4 bytes at `at` (inside what was written) with a big-endian int; unsigned values up to 2^32-1 too. */
+  setInt32At(at: number, v: number): void {
+    if (at < 0 || at + 4 > this.pos) throw new RangeError(`setInt32At(${at}) outside the ${this.pos} bytes written`);
+    this.buf.writeUInt32BE(v >>> 0, at);
+  }
+
+  /** Drops what was written after `length` bytes (undoes a partly written record). */
+  truncate(length: number): void {
+    if (length < 0 || length > this.pos) throw new RangeError(`truncate(${length}) outside the ${this.pos} bytes written`);
+    this.pos = length;
+  }
+
+  /** The underlying storage (bytes 0..length are the written ones); valid until the next write. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** A copy of the bytes written. */
   toBuffer(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));

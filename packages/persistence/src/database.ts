@@ -337,12 +337,7 @@ export class DurableStore {
   /** The core's txnSink: resolves once the txn is durable; rejects (LogWriteError) if it could not be written. */
   readonly sink = (header: TxnHeader, txn: unknown, encode: () => Buffer): Promise<void> => {
     const p = this.log.append(encode());
-    this.txnsSinceSnap++;
-    if (this.txnsSinceSnap > this.snapCount / 2 + this.randRoll) {
-      this.txnsSinceSnap = 0;
-      this.randRoll = this.roll();
-      this.startSnapshot();
-    }
+    this.countForSnapshot();
     return p.then(
       () => {
         if (header.type === TxnType.createSession) this.sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
@@ -354,6 +349,57 @@ export class DurableStore {
       },
     );
   };
+
+  /**
+   * The core's txn log port (ZooKeeperServer's `txnLog`), the allocation-free alternative to `sink`: the txn is
+   * marshalled straight into the log's batch buffer, and `setTxnListener`'s listener hears, once per batch, up
+   * to which zxid txns are durable (or which failed). Throws if the txn cannot be queued.
+   */
+  logTxn(header: TxnHeader, txn: unknown): void {
+    this.log.appendTxn(header, txn);
+    if (header.type === TxnType.createSession || header.type === TxnType.closeSession) {
+      this.pendingSessionTxns.push({ zxid: header.zxid, type: header.type, id: header.clientId, timeout: header.type === TxnType.createSession ? (txn as { timeOut: number }).timeOut : 0 });
+    }
+    this.countForSnapshot();
+  }
+
+  /** Where `logTxn`'s outcomes go (one listener; a later call replaces it). */
+  setTxnListener(listener: { durable(zxid: bigint): void; failed(first: bigint, last: bigint, error: unknown): void }): void {
+    this.log.listener = {
+      durable: (zxid) => {
+        this.applySessionTxns(zxid);
+        listener.durable(zxid);
+      },
+      failed: (first, last, error, count) => {
+        this.stats.failedAppends += count;
+        this.pendingSessionTxns = this.pendingSessionTxns.filter((t) => t.zxid < first || t.zxid > last);
+        listener.failed(first, last, error);
+      },
+    };
+  }
+
+  private pendingSessionTxns: Array<{ zxid: bigint; type: number; id: bigint; timeout: number }> = [];
+
+  private applySessionTxns(durable: bigint): void {
+    const p = this.pendingSessionTxns;
+    if (p.length === 0 || p[0]!.zxid > durable) return;
+    let i = 0;
+    for (; i < p.length && p[i]!.zxid <= durable; i++) {
+      const t = p[i]!;
+      if (t.type === TxnType.createSession) this.sessions.set(t.id, t.timeout);
+      else this.sessions.delete(t.id);
+    }
+    p.splice(0, i);
+  }
+
+  private countForSnapshot(): void {
+    this.txnsSinceSnap++;
+    if (this.txnsSinceSnap > this.snapCount / 2 + this.randRoll) {
+      this.txnsSinceSnap = 0;
+      this.randRoll = this.roll();
+      this.startSnapshot();
+    }
+  }
 
   /** Appends an already marshalled txn (tests, tools). */
   appendPayload(header: TxnHeader, txn: unknown): Promise<void> {
@@ -409,5 +455,7 @@ export class DurableStore {
     this.closed = true;
     await this.idle();
     await this.log.close();
+    const st = this.log.stats;
+    this.logger.info("txn log closed", { entries: st.entries, batches: st.batches, syncs: st.syncs, files: st.files, failures: st.failures });
   }
 }

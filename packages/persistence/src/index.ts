@@ -25,7 +25,7 @@ export {
   sizeWithPadding,
 } from "./log-format.js";
 export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedTxn } from "./txn.js";
-export { TxnLog, type TxnLogOptions, type TxnLogStats } from "./txnlog.js";
+export { TxnLog, type TxnLogOptions, type TxnLogStats, type TxnLogListener } from "./txnlog.js";
 export { truncateLogAfter } from "./truncate.js";
 export {
   TxnLogReader,

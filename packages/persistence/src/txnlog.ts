@@ -1,15 +1,17 @@
+import { OutputArchive, TxnHeader, type TxnHeader as TxnHeaderRecord } from "@zkts/jute";
+import { adler32 } from "./adler32.js";
 import { LogClosedError, LogWriteError, ZxidOrderError } from "./errors.js";
 import {
   DEFAULT_PREALLOC_SIZE,
+  EOR,
   FILE_HEADER_SIZE,
   VERSION_DIR,
-  frameEntry,
   logFileHeader,
   makeLogName,
   sizeWithPadding,
 } from "./log-format.js";
 import { joinPath, type Storage, type StorageFile } from "./storage.js";
-import { payloadZxid } from "./txn.js";
+import { payloadZxid, txnCodecFor } from "./txn.js";
 
 export interface TxnLogOptions {
   /** Bytes the file is extended by, with zeros, ahead of the write position (default 64 MiB; 0 = never). */
@@ -36,19 +38,39 @@ export interface TxnLogStats {
   files: number;
 }
 
-interface EntryItem {
-  kind: "entry";
-  zxid: bigint;
-  bytes: Buffer;
-  resolve: () => void;
-  reject: (e: unknown) => void;
+/**
+ * Entries waiting to be written, framed in place (checksum, length, payload, 'B') in one buffer: a txn is
+ * encoded once, straight into the batch that is handed to the file.
+ */
+interface BatchItem {
+  kind: "batch";
+  out: OutputArchive;
+  first: bigint;
+  last: bigint;
+  count: number;
+  /** Promises of `append()` calls in this batch (null: only `appendTxn` entries, reported to the listener). */
+  waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> | null;
 }
 interface RollItem {
   kind: "roll" | "close";
   resolve: () => void;
   reject: (e: unknown) => void;
 }
-type Item = EntryItem | RollItem;
+type Item = BatchItem | RollItem;
+
+/** Told, in log order, when entries became durable or were rejected. */
+export interface TxnLogListener {
+  /** Every entry up to and including `zxid` is durable. */
+  durable(zxid: bigint): void;
+  /** The `count` entries from `first` to `last` (zxids) were not written and never will be: none is acknowledged. */
+  failed(first: bigint, last: bigint, error: LogWriteError, count: number): void;
+}
+
+/** Bytes before a payload: long checksum (Adler32 in its low 32 bits), int length. */
+const ENTRY_HEAD = 12;
+/** Batch buffers kept for reuse (one being written, one filling). */
+const POOL_SIZE = 2;
+const POOLED_MAX = 1024 * 1024;
 
 /**
  * The txn log writer, in Apache ZooKeeper's format: `<dir>/version-2/log.<hex zxid of its first txn>`,
@@ -62,6 +84,9 @@ type Item = EntryItem | RollItem;
  *
  * A new file is created for the first append and after `roll()` (ZooKeeper rolls the log when a snapshot
  * starts); the directory is fsynced before the first batch of a new file is acknowledged.
+ *
+ * `appendTxn()` is the allocation-free form the server uses: the txn is marshalled straight into the batch
+ * buffer and the outcome goes to the `listener` (one call per batch) instead of a promise per entry.
  */
 export class TxnLog {
   readonly dir: string;
@@ -83,6 +108,9 @@ export class TxnLog {
   private needHeader = false;
 
   private queue: Item[] = [];
+  private readonly pool: OutputArchive[] = [];
+  /** Receives durable / failed reports for every entry (appendTxn and append alike). */
+  listener: TxnLogListener | null = null;
   private running = false;
   private closed = false;
   private queuedZxid: bigint;
@@ -130,12 +158,65 @@ export class TxnLog {
       return Promise.reject(e);
     }
     if (zxid <= this.queuedZxid) return Promise.reject(new ZxidOrderError(zxid, this.queuedZxid));
-    this.queuedZxid = zxid;
-    const bytes = frameEntry(payload);
+    const b = this.openBatch(payload.length);
+    const out = b.out;
+    const start = out.reserve(ENTRY_HEAD);
+    out.writeRaw(payload);
+    this.sealEntry(b, start, zxid);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ kind: "entry", zxid, bytes, resolve, reject });
+      (b.waiters ??= []).push({ resolve, reject });
       this.kick();
     });
+  }
+
+  /**
+   * Appends a txn, marshalled (TxnHeader + record, as `marshalTxn`) straight into the batch being filled. Nothing
+   * is returned: the outcome reaches `listener`. Throws (and appends nothing) on a closed log, a zxid not above
+   * the last one, or a txn its record codec cannot encode.
+   */
+  appendTxn(header: TxnHeaderRecord, txn: unknown | null): void {
+    if (this.closed) throw new LogClosedError();
+    const zxid = header.zxid;
+    if (zxid <= this.queuedZxid) throw new ZxidOrderError(zxid, this.queuedZxid);
+    const b = this.openBatch(128);
+    const out = b.out;
+    const start = out.reserve(ENTRY_HEAD);
+    try {
+      TxnHeader.write(out, header);
+      if (txn !== null && txn !== undefined) {
+        const codec = txnCodecFor(header.type);
+        if (!codec) throw new TypeError(`no txn record for txn type ${header.type}`);
+        codec.write(out, txn);
+      }
+    } catch (e) {
+      out.truncate(start);
+      throw e;
+    }
+    this.sealEntry(b, start, zxid);
+    this.kick();
+  }
+
+  /** The batch at the tail of the queue while it has room, else a new one. */
+  private openBatch(hint: number): BatchItem {
+    const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1]! : undefined;
+    if (tail !== undefined && tail.kind === "batch" && tail.out.length + hint + ENTRY_HEAD + 1 <= this.maxBatchBytes) return tail;
+    const b: BatchItem = { kind: "batch", out: this.pool.pop() ?? new OutputArchive(64 * 1024), first: 0n, last: 0n, count: 0, waiters: null };
+    this.queue.push(b);
+    return b;
+  }
+
+  /** Completes the entry whose 12-byte head is at `start`: 'B' after the payload, then length and checksum. */
+  private sealEntry(b: BatchItem, start: number, zxid: bigint): void {
+    const out = b.out;
+    const end = out.length;
+    out.writeByte(EOR);
+    out.setInt32At(start, 0);
+    out.setInt32At(start + 4, adler32(out.buffer, 1, start + ENTRY_HEAD, end));
+    out.setInt32At(start + 8, end - start - ENTRY_HEAD);
+    if (b.count === 0) b.first = zxid;
+    b.last = zxid;
+    b.count++;
+    this.queuedZxid = zxid;
   }
 
   /**
@@ -163,14 +244,18 @@ export class TxnLog {
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    void this.run();
+    // Started after the current round of I/O callbacks, so that the requests of every connection read in this
+    // round share the first batch (later batches form while the previous one is being synced).
+    setImmediate(this.runTask);
   }
+
+  private readonly runTask = (): void => void this.run();
 
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const head = this.queue[0]!;
-        if (head.kind !== "entry") {
+        if (head.kind !== "batch") {
           this.queue.shift();
           try {
             await this.closeFile();
@@ -180,49 +265,49 @@ export class TxnLog {
           }
           continue;
         }
-        const batch: EntryItem[] = [];
-        let bytes = 0;
-        while (this.queue.length > 0) {
-          const it = this.queue[0]!;
-          if (it.kind !== "entry") break;
-          if (batch.length > 0 && bytes + it.bytes.length > this.maxBatchBytes) break;
-          this.queue.shift();
-          batch.push(it);
-          bytes += it.bytes.length;
-        }
-        try {
-          await this.writeBatch(batch, bytes);
-        } catch (e) {
-          await this.fail(batch, e);
+        this.queue.shift();
+        if (head.count === 0) {
+          // its only entry failed to encode
+          this.recycle(head.out);
           continue;
         }
-        this.durable = batch[batch.length - 1]!.zxid;
-        this.stats.entries += batch.length;
-        for (const it of batch) it.resolve();
+        try {
+          await this.writeBatch(head.out, head.first);
+        } catch (e) {
+          await this.fail(head, e);
+          continue;
+        }
+        this.durable = head.last;
+        this.stats.entries += head.count;
+        const ws = head.waiters;
+        this.recycle(head.out);
+        if (ws !== null) for (const w of ws) w.resolve();
+        this.listener?.durable(head.last);
       }
     } finally {
       this.running = false;
     }
   }
 
-  private async writeBatch(batch: EntryItem[], bytes: number): Promise<void> {
-    if (!this.file) await this.openFile(batch[0]!.zxid);
+  private recycle(out: OutputArchive): void {
+    if (this.pool.length < POOL_SIZE && out.buffer.length <= POOLED_MAX) {
+      out.reset();
+      this.pool.push(out);
+    }
+  }
+
+  private async writeBatch(out: OutputArchive, firstZxid: bigint): Promise<void> {
+    if (!this.file) await this.openFile(firstZxid);
     const file = this.file!;
     if (this.needHeader) {
       await file.write(logFileHeader(this.dbId), 0);
       this.needHeader = false;
     }
+    const bytes = out.length;
+    const data = out.buffer.subarray(0, bytes);
     const start = this.pos;
     const end = start + bytes;
-    // Overwrite whatever an earlier failed batch may have left beyond our end with zeros.
     const total = Math.max(end, this.dirtyEnd) - start;
-    const data = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (const it of batch) {
-      it.bytes.copy(data, at);
-      at += it.bytes.length;
-    }
-    if (at < total) data.fill(0, at);
     // As ZooKeeper: pad from the position the batch starts at (and further if the batch would overrun).
     let newSize = sizeWithPadding(start, this.padded, this.preAllocSize);
     if (newSize < end) newSize = sizeWithPadding(end, newSize, this.preAllocSize);
@@ -231,6 +316,10 @@ export class TxnLog {
       // Extend the file with zeros ahead of the write position (a sparse write of its last byte, as ZooKeeper).
       await file.write(ZERO_BYTE, newSize - 1);
       this.padded = newSize;
+    }
+    if (total > bytes) {
+      // Overwrite what an earlier failed batch may have left beyond our end with zeros.
+      await file.write(Buffer.alloc(total - bytes), end);
     }
     await file.write(data, start);
     this.stats.batches++;
@@ -263,12 +352,12 @@ export class TxnLog {
     this.padded = FILE_HEADER_SIZE;
   }
 
-  private async fail(batch: EntryItem[], cause: unknown): Promise<void> {
+  private async fail(batch: BatchItem, cause: unknown): Promise<void> {
     this.stats.failures++;
     const err = new LogWriteError(this.filePath ?? this.dir, cause);
     // Reject the batch and every append queued behind it; roll/close markers stay queued.
-    const queued = this.queue.filter((it): it is EntryItem => it.kind === "entry");
-    this.queue = this.queue.filter((it) => it.kind !== "entry");
+    const queued = this.queue.filter((it): it is BatchItem => it.kind === "batch");
+    this.queue = this.queue.filter((it) => it.kind !== "batch");
     this.queuedZxid = this.durable;
     // Before any of them is answered: take back what the failed batch wrote. A short write (ENOSPC) or a failed
     // fdatasync (EIO) leaves whole entries in the file (and in the page cache: a kill -9 keeps them), which a
@@ -298,8 +387,15 @@ export class TxnLog {
         // keep dirtyEnd
       }
     }
-    for (const it of batch) it.reject(err);
-    for (const it of queued) it.reject(err);
+    let last = batch.last;
+    let count = 0;
+    for (const b of [batch, ...queued]) {
+      if (b.count > 0) last = b.last;
+      count += b.count;
+      for (const w of b.waiters ?? []) w.reject(err);
+      this.recycle(b.out);
+    }
+    this.listener?.failed(batch.first, last, err, count);
   }
 
   private async closeFile(): Promise<void> {
