@@ -103,6 +103,31 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["compare", "--zk-heap", "lots"])).toThrow(ArgError);
   });
 
+  it("parses compare --ensemble: single workloads, 1 GB per member, no memory phase", () => {
+    const cmp = (...argv: string[]) => {
+      const c = parseArgs(["compare", ...argv]);
+      if (c.command !== "compare") throw new Error("not compare");
+      return c.options;
+    };
+    expect(cmp().ensemble).toBe(0);
+    const e = cmp("--ensemble", "3", "--quick");
+    expect(e).toMatchObject({ ensemble: 3, quick: true, durationMs: 3000, warmupMs: 1000, rounds: 1, zkHeap: "1g", zktsHeapMb: 1024, skipMemory: true, connections: 8, depth: 32, valueSize: 100 });
+    expect(e.workloads).toEqual([[{ workload: "set", weight: 1 }], [{ workload: "get", weight: 1 }], [{ workload: "create", weight: 1 }]]);
+    // "set,get" (one mix of two names standalone) and "set;get" both list two workloads; duplicates collapse.
+    for (const list of ["set,get", "set;get", "setData, get; set"]) {
+      expect(cmp("--workloads", list, "--ensemble=3").workloads).toEqual([[{ workload: "set", weight: 1 }], [{ workload: "get", weight: 1 }]]);
+    }
+    expect(cmp("--ensemble", "5", "--zk-heap=2g", "--zkts-heap", "512")).toMatchObject({ ensemble: 5, zkHeap: "2g", zktsHeapMb: 512 });
+    expect(() => cmp("--ensemble", "3", "--workloads", "get=80,set=20")).toThrow(/single workloads/);
+    expect(() => cmp("--ensemble", "1")).toThrow(/3 or more/);
+    expect(() => cmp("--ensemble", "three")).toThrow(ArgError);
+  });
+
+  it("accepts a server list for run", () => {
+    expect(run("-s", "127.0.0.1:1,127.0.0.1:2").server).toBe("127.0.0.1:1,127.0.0.1:2");
+    expect(() => run("-s", "127.0.0.1:1,")).toThrow(/host:port/);
+  });
+
   it("answers help and the worker entry", () => {
     expect(parseArgs(["-w", "get", "--help"]).command).toBe("help");
     expect(parseArgs(["__worker"]).command).toBe("worker");

@@ -164,6 +164,12 @@ export interface CompareOptions {
   /** Write a CPU profile of zkts per workload into this directory. */
   profileDir: string | undefined;
   skipMemory: boolean;
+  /**
+   * 0: both servers standalone. N >= 3: an N-member ensemble of each server, one after the other; each workload in
+   * `workloads` (single workloads only) runs with every connection to the leader (writes) and spread over the
+   * followers (writes and reads).
+   */
+  ensemble: number;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = {
@@ -193,7 +199,18 @@ export const DEFAULT_COMPARE: CompareOptions = {
   markdown: undefined,
   profileDir: undefined,
   skipMemory: false,
+  ensemble: 0,
 };
+
+/** What --ensemble changes, unless given explicitly: the workloads, and 1 GB of heap per member (3 per machine). */
+export const ENSEMBLE_COMPARE: Partial<CompareOptions> = {
+  zkHeap: "1g",
+  zktsHeapMb: 1024,
+  workloads: [[{ workload: "set", weight: 1 }], [{ workload: "get", weight: 1 }], [{ workload: "create", weight: 1 }]],
+};
+
+/** Workloads that write (run against the leader and against the followers with --ensemble); the others read. */
+export const WRITE_WORKLOADS: ReadonlySet<Workload> = new Set(["set", "create", "multi"]);
 
 export const QUICK_COMPARE: Partial<CompareOptions> = {
   quick: true,
@@ -212,10 +229,12 @@ export type Command =
 
 export const USAGE = `Usage: zkts-bench [run] [options]        load any ZooKeeper-protocol server
        zkts-bench compare [--quick] [...]   zkts vs Apache ZooKeeper side by side
+       zkts-bench compare --ensemble 3 [--quick] [...]   the same with a 3-member ensemble of each
        zkts-bench profile <file.cpuprofile> [--top N]   self time per function/package
 
 Run options:
-  -s, --server <host:port>     server to load (default 127.0.0.1:2181)
+  -s, --server <host:port>     server to load (default 127.0.0.1:2181); a list host:port,host:port,...
+                               spreads the connections over the servers (set-up through the first)
   -w, --workload <name>        get | set | exists | create | getChildren | multi (default get)
   -m, --mix <w=n,...>          weighted mix, e.g. get=80,set=20 (overrides --workload)
   -c, --connections <n>        load connections (sessions) (default 8)
@@ -250,6 +269,10 @@ Compare options (also: --connections --depth --keys --value-size --procs --json)
       --zkts-heap <mb>         --max-old-space-size of zkts (default 4096)
       --markdown <file>        append the result table to this file
       --profile <dir>          run zkts under node --cpu-prof, profiles into <dir>
+      --ensemble <n>           n-member ensembles (n >= 3), ZooKeeper's then zkts's (alternating per round):
+                               writes with every connection to the leader, writes and reads spread over
+                               the followers; --workloads is then a list of single workloads (default
+                               set,get,create), heaps default to 1g / 1024 MB per member, no memory phase
 `;
 
 type Setter<T> = (o: T, v: string) => void;
@@ -262,7 +285,7 @@ function positive(name: string, v: string, allowZero = false): number {
 
 const RUN_OPTIONS: Record<string, Setter<BenchOptions>> = {
   "--server": (o, v) => {
-    if (!/^[^:\s]+:\d+$/.test(v)) throw new ArgError(`--server must be host:port, got "${v}"`);
+    if (!/^[^:\s,]+:\d+(,[^:\s,]+:\d+)*$/.test(v)) throw new ArgError(`--server must be host:port[,host:port...], got "${v}"`);
     o.server = v;
   },
   "--workload": (o, v) => (o.mix = [{ workload: parseWorkload(v), weight: 1 }]),
@@ -322,6 +345,11 @@ const COMPARE_OPTIONS: Record<string, Setter<CompareOptions>> = {
   "--workloads": (o, v) => (o.workloads = v.split(";").filter((s) => s.trim() !== "").map(parseMix)),
   "--markdown": (o, v) => (o.markdown = v),
   "--profile": (o, v) => (o.profileDir = v),
+  "--ensemble": (o, v) => {
+    const n = positive("--ensemble", v);
+    if (n < 3) throw new ArgError("--ensemble must be 3 or more (a leader and at least two followers)");
+    o.ensemble = n;
+  },
 };
 const COMPARE_FLAGS: Record<string, (o: CompareOptions) => void> = {
   "--quick": () => undefined, // handled up front
@@ -362,6 +390,29 @@ function parseWith<T>(
   }
 }
 
+/** Whether `name` was given on the command line (as `name value` or `name=value`). */
+const given = (argv: string[], name: string) => argv.some((a) => a === name || a.startsWith(`${name}=`));
+
+/** --ensemble: its defaults for what was not given, and the workloads as a flat list of single workloads. */
+function applyEnsembleDefaults(o: CompareOptions, argv: string[]): void {
+  if (!given(argv, "--zk-heap")) o.zkHeap = ENSEMBLE_COMPARE.zkHeap!;
+  if (!given(argv, "--zkts-heap")) o.zktsHeapMb = ENSEMBLE_COMPARE.zktsHeapMb!;
+  o.skipMemory = true;
+  if (!given(argv, "--workloads")) {
+    o.workloads = ENSEMBLE_COMPARE.workloads!.map((m) => m.map((e) => ({ ...e })));
+    return;
+  }
+  // "set,get" and "set;get" both mean the two workloads; a weighted mix has no single target.
+  const list: Workload[] = [];
+  for (const mix of o.workloads) {
+    for (const e of mix) {
+      if (e.weight !== 1) throw new ArgError(`--ensemble runs single workloads (e.g. --workloads set,get,create), not weighted mixes`);
+      if (!list.includes(e.workload)) list.push(e.workload);
+    }
+  }
+  o.workloads = list.map((workload) => [{ workload, weight: 1 }]);
+}
+
 /** Parses the whole command line (without node and the script). Throws ArgError. */
 export function parseArgs(argv: string[]): Command {
   if (argv.includes("-h") || argv.includes("--help")) return { command: "help", text: USAGE };
@@ -381,6 +432,7 @@ export function parseArgs(argv: string[]): Command {
       workloads: DEFAULT_COMPARE.workloads.map((m) => m.map((e) => ({ ...e }))),
     };
     parseWith(rest, options, COMPARE_OPTIONS, COMPARE_FLAGS);
+    if (options.ensemble > 0) applyEnsembleDefaults(options, rest);
     return { command: "compare", options };
   }
   const args = first === "run" ? rest : argv;

@@ -4,7 +4,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ErrorCode, errorName, Ids, OpCode } from "@zkts/client-wire";
 import { mixName, type BenchOptions, type Workload } from "./args.js";
-import { Connection, openMany, parseHostPort } from "./connection.js";
+import { Connection, openMany, parseServers } from "./connection.js";
 import { Histogram, type LatencySummary } from "./histogram.js";
 import { pump, runShare, type ShareResult, type ShareSpec } from "./runner.js";
 import { createDir, keyPath, listPath } from "./workload.js";
@@ -66,7 +66,8 @@ export async function setupTree(
   options: Pick<BenchOptions, "server" | "root" | "keys" | "children" | "valueSize" | "sessionTimeoutMs">,
   log: (line: string) => void = () => undefined,
 ): Promise<{ created: number; ms: number }> {
-  const { host, port } = parseHostPort(options.server);
+  // With a server list, through the first server (its writes reach the others through the ensemble).
+  const { host, port } = parseServers(options.server)[0]!;
   const { conns } = await openMany(8, 8, { host, port, sessionTimeoutMs: options.sessionTimeoutMs });
   if (conns.length === 0) throw new Error(`cannot connect to ${options.server}`);
   try {
@@ -111,7 +112,8 @@ export async function setupTree(
 export async function teardownTree(
   options: Pick<BenchOptions, "server" | "root" | "keys" | "sessionTimeoutMs">,
 ): Promise<void> {
-  const { host, port } = parseHostPort(options.server);
+  // With a server list, through the first server (its writes reach the others through the ensemble).
+  const { host, port } = parseServers(options.server)[0]!;
   const { conns } = await openMany(8, 8, { host, port, sessionTimeoutMs: options.sessionTimeoutMs });
   if (conns.length === 0) throw new Error(`cannot connect to ${options.server}`);
   try {
@@ -288,6 +290,7 @@ export async function runBenchmark(options: BenchOptions, hooks: RunHooks = {}):
     sessions: sess[i]!,
     probe: options.idle && i === 0,
     runTag,
+    connectionOffset: conns.slice(0, i).reduce((a, b) => a + b, 0),
   }));
   log(
     `load: ${mixName(options.mix)} on ${options.server}, ` +

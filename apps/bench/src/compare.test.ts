@@ -20,7 +20,7 @@ describe("compareMarkdown", () => {
   const report: CompareReport = {
     date: "2026-01-01T12:34:56.000Z", machine: "Test CPU", cores: 2, memoryGiB: 24, node: "v20", java: "openjdk 17",
     loadavgBefore: [1, 2, 3], loadavgAfter: [1.5, 2, 3], options: { ...DEFAULT_COMPARE, quick: true },
-    rows: [{ workload: "get", zookeeper: { result: result(10_000, [1000, 2000]), serverCpuPercent: 150 }, zkts: { result: result(25_000, [500, 1000]), serverCpuPercent: 90 } }],
+    rows: [{ workload: "get", zookeeper: { result: result(10_000, [1000, 2000]), serverCpuPercent: 150, serverCpuPercentByProcess: [150] }, zkts: { result: result(25_000, [500, 1000]), serverCpuPercent: 90, serverCpuPercentByProcess: [90] } }],
     setup: { keys: 10_000, zookeeper: 1000, zkts: 2000 },
     memory: { nodes: 1000, loadPerSecond: { zookeeper: 100, zkts: 50 }, baseline: { zookeeper: 2 ** 29, zkts: 2 ** 27 }, after: { zookeeper: 2 ** 30, zkts: 2 ** 28 } },
     persistence: { zookeeper: { files: 1, bytes: 2 ** 26 }, zkts: { files: 0, bytes: 0 } },

@@ -28,8 +28,39 @@ export function processCpuSeconds(pid: number): number {
 
 export interface SideResult {
   result: BenchResult;
-  /** Server CPU during the whole run (warm-up + measured), percent of one core. */
+  /** Server CPU during the whole run (warm-up + measured), percent of one core, summed over the server processes. */
   serverCpuPercent: number;
+  /** The same per server process (for an ensemble: leader first, then the followers by id). */
+  serverCpuPercentByProcess: number[];
+}
+
+/** Where a run sends its load: a server list (connections spread over it) and the server processes whose CPU counts. */
+export interface LoadTarget {
+  name: string;
+  /** host:port[,host:port...] */
+  server: string;
+  pids: number[];
+}
+
+/** What every report records about the machine and the software. */
+export interface MachineInfo {
+  date: string;
+  machine: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  java: string;
+}
+
+export function machineInfo(): MachineInfo {
+  return {
+    date: new Date().toISOString(),
+    machine: `${cpus()[0]?.model ?? "unknown CPU"}`,
+    cores: cpus().length,
+    memoryGiB: totalmem() / 2 ** 30,
+    node: process.version,
+    java: javaVersion(),
+  };
 }
 
 export interface CompareRow {
@@ -38,13 +69,7 @@ export interface CompareRow {
   zkts: SideResult;
 }
 
-export interface CompareReport {
-  date: string;
-  machine: string;
-  cores: number;
-  memoryGiB: number;
-  node: string;
-  java: string;
+export interface CompareReport extends MachineInfo {
   loadavgBefore: number[];
   loadavgAfter: number[];
   options: CompareOptions;
@@ -68,10 +93,26 @@ function javaVersion(): string {
   return (r.stderr ?? "").split("\n")[0]?.trim() || "java unknown";
 }
 
-async function runOne(server: RunningServer, opts: CompareOptions, mix: Mix, log: (l: string) => void): Promise<SideResult> {
+/** CPU seconds of a process, NaN once it is gone. */
+function cpuSecondsOrNaN(pid: number): number {
+  try {
+    return processCpuSeconds(pid);
+  } catch {
+    return NaN;
+  }
+}
+
+/** One benchmark run (key space already set up) against `target`, with the server processes' CPU over it. */
+export async function runOne(
+  target: LoadTarget,
+  opts: CompareOptions,
+  mix: Mix,
+  log: (l: string) => void,
+  label = mixName(mix),
+): Promise<SideResult> {
   const bench: BenchOptions = {
     ...DEFAULT_OPTIONS,
-    server: server.server,
+    server: target.server,
     mix,
     connections: opts.connections,
     depth: opts.depth,
@@ -83,23 +124,33 @@ async function runOne(server: RunningServer, opts: CompareOptions, mix: Mix, log
     noSetup: true,
     procs: opts.procs,
   };
-  const cpu0 = processCpuSeconds(server.pid);
+  const cpu0 = target.pids.map(cpuSecondsOrNaN);
   const t0 = performance.now();
   const result = await runBenchmark(bench);
   const wall = (performance.now() - t0) / 1000;
-  const cpu = processCpuSeconds(server.pid) - cpu0;
+  const byProcess = target.pids.map((pid, i) => ((cpuSecondsOrNaN(pid) - cpu0[i]!) / wall) * 100);
+  const serverCpuPercent = byProcess.reduce((a, b) => a + b, 0);
   log(
-    `  ${server.name.padEnd(9)} ${mixName(mix).padEnd(14)} ${Math.round(result.throughput).toLocaleString("en-US").padStart(9)} ops/s` +
+    `  ${target.name.padEnd(9)} ${label.padEnd(14)} ${Math.round(result.throughput).toLocaleString("en-US").padStart(9)} ops/s` +
       `  p50 ${ms(result.latencyUs.p50)} p99 ${ms(result.latencyUs.p99)} ms  errors ${result.errors}` +
-      `  server CPU ${((cpu / wall) * 100).toFixed(0)}%  bench CPU ${result.bench.cpuPercentOfOneCore.toFixed(0)}%`,
+      `  server CPU ${serverCpuPercent.toFixed(0)}%${byProcess.length > 1 ? ` (${byProcess.map((c) => c.toFixed(0)).join(" + ")})` : ""}` +
+      `  bench CPU ${result.bench.cpuPercentOfOneCore.toFixed(0)}%`,
   );
   if (result.errors > 0) log(`    errors: ${JSON.stringify(result.errorsByCode)} first: ${result.firstError}`);
-  return { result, serverCpuPercent: (cpu / wall) * 100 };
+  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess };
 }
 
-const best = (a: SideResult[]): SideResult => a.reduce((x, y) => (y.result.throughput > x.result.throughput ? y : x));
+/** The run with the highest throughput. */
+export const best = (a: SideResult[]): SideResult => a.reduce((x, y) => (y.result.throughput > x.result.throughput ? y : x));
 
-export async function runCompare(opts: CompareOptions, log: (line: string) => void): Promise<CompareReport> {
+/** Writes the report to stdout (markdown, or JSON with --json). */
+export const toStdout = (text: string) => void process.stdout.write(text);
+
+export async function runCompare(
+  opts: CompareOptions,
+  log: (line: string) => void,
+  out: (text: string) => void = toStdout,
+): Promise<CompareReport> {
   const baseDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "zkts-compare-"));
   const loadavgBefore = loadavg();
   log(`compare: data under ${baseDir}; load average ${loadavgBefore.map((x) => x.toFixed(2)).join(" ")}`);
@@ -128,7 +179,9 @@ export async function runCompare(opts: CompareOptions, log: (line: string) => vo
       for (let round = 0; round < opts.rounds; round++) {
         // Alternate which server goes first so neither always runs on a warmer (or busier) machine.
         const order = round % 2 === 0 ? [zk, zkts] : [zkts, zk];
-        for (const s of order) (s === zk ? zkRuns : zktsRuns).push(await runOne(s, opts, mix, log));
+        for (const s of order) {
+          (s === zk ? zkRuns : zktsRuns).push(await runOne({ name: s.name, server: s.server, pids: [s.pid] }, opts, mix, log));
+        }
       }
       rows.push({ workload: mixName(mix), zookeeper: best(zkRuns), zkts: best(zktsRuns) });
     }
@@ -156,12 +209,7 @@ export async function runCompare(opts: CompareOptions, log: (line: string) => vo
     }
 
     const report: CompareReport = {
-      date: new Date().toISOString(),
-      machine: `${cpus()[0]?.model ?? "unknown CPU"}`,
-      cores: cpus().length,
-      memoryGiB: totalmem() / 2 ** 30,
-      node: process.version,
-      java: javaVersion(),
+      ...machineInfo(),
       loadavgBefore,
       loadavgAfter: loadavg(),
       options: opts,
@@ -172,10 +220,7 @@ export async function runCompare(opts: CompareOptions, log: (line: string) => vo
       zktsInMemoryOnly,
       profileDir: opts.profileDir,
     };
-    const md = compareMarkdown(report);
-    if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    else process.stdout.write(md + "\n");
-    if (opts.markdown !== undefined) appendFileSync(opts.markdown, md + "\n");
+    publish(report, compareMarkdown(report), opts, out);
     return report;
   } finally {
     for (const s of servers.reverse()) await s.stop();
@@ -183,9 +228,52 @@ export async function runCompare(opts: CompareOptions, log: (line: string) => vo
   }
 }
 
-const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+/** Prints the report (JSON with --json, else the markdown) and appends the markdown to --markdown's file. */
+export function publish(report: object, md: string, opts: Pick<CompareOptions, "json" | "markdown">, out: (text: string) => void): void {
+  out(opts.json ? JSON.stringify(report, null, 2) + "\n" : md + "\n");
+  if (opts.markdown !== undefined) appendFileSync(opts.markdown, "\n" + md + "\n");
+}
+
+export const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+export const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
+export const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+export const pct = (cpu: number) => (Number.isFinite(cpu) ? `${cpu.toFixed(0)}%` : "n/a");
+const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+
+/** "Machine: ..., Load average before ..., after ...". */
+export function machineLine(r: MachineInfo & { loadavgBefore: number[]; loadavgAfter: number[] }): string {
+  return (
+    `Machine: ${r.machine}, ${r.cores} cores, ${r.memoryGiB.toFixed(0)} GiB; Node ${r.node}; ${r.java}. ` +
+    `Load average before ${loads(r.loadavgBefore)}, after ${loads(r.loadavgAfter)}.`
+  );
+}
+
+/** The results table's header; `extra` columns go after the workload column. */
+export function resultsHeader(extra: string[] = [], cpuTitle = "server CPU ZK / zkts"): string[] {
+  const cols = ["workload", ...extra, "ZooKeeper ops/s", "zkts ops/s", "zkts / ZK", "ZK p50 / p99 / p99.9 ms", "zkts p50 / p99 / p99.9 ms", "p99 zkts / ZK", cpuTitle, "bench CPU"];
+  const align = ["---", ...extra.map(() => "---"), ...Array.from({ length: 8 }, () => "---:")];
+  return [`| ${cols.join(" | ")} |`, `|${align.join("|")}|`];
+}
+
+/** One results row: ops/s, ratio, latencies, server CPU (summed) and bench CPU of both sides. */
+export function resultsRow(cells: string[], zk: SideResult, zkts: SideResult): string {
+  const a = zk.result;
+  const b = zkts.result;
+  const errs = a.errors + b.errors > 0 ? ` (errors ZK ${a.errors}, zkts ${b.errors})` : "";
+  const [first = "", ...rest] = cells;
+  return (
+    `| ${[first + errs, ...rest].join(" | ")} | ${fmtInt(a.throughput)} | ${fmtInt(b.throughput)} | ${ratio(b.throughput, a.throughput)} | ` +
+    `${ms(a.latencyUs.p50)} / ${ms(a.latencyUs.p99)} / ${ms(a.latencyUs.p999)} | ${ms(b.latencyUs.p50)} / ${ms(b.latencyUs.p99)} / ${ms(b.latencyUs.p999)} | ` +
+    `${ratio(b.latencyUs.p99, a.latencyUs.p99)} | ${pct(zk.serverCpuPercent)} / ${pct(zkts.serverCpuPercent)} | ` +
+    `${a.bench.cpuPercentOfOneCore.toFixed(0)}% / ${b.bench.cpuPercentOfOneCore.toFixed(0)}% |`
+  );
+}
+
+/** A workload's label: writes say "(fsync)" when the servers persisted. */
+export function workloadLabel(workload: string, inMemoryOnly: boolean): string {
+  const writes = workload === "set" || workload.includes("set") || workload === "create" || workload.includes("multi");
+  return writes && !inMemoryOnly ? `${workload} (fsync)` : workload;
+}
 
 /** The report as a markdown section (what docs/benchmarks.md records). */
 export function compareMarkdown(r: CompareReport): string {
@@ -193,10 +281,7 @@ export function compareMarkdown(r: CompareReport): string {
   const out: string[] = [];
   out.push(`### ${r.date.slice(0, 16).replace("T", " ")} UTC${o.quick ? " (--quick)" : ""}`);
   out.push("");
-  out.push(
-    `Machine: ${r.machine}, ${r.cores} cores, ${r.memoryGiB.toFixed(0)} GiB; Node ${r.node}; ${r.java}. ` +
-      `Load average before ${r.loadavgBefore.map((x) => x.toFixed(2)).join(" ")}, after ${r.loadavgAfter.map((x) => x.toFixed(2)).join(" ")}.`,
-  );
+  out.push(machineLine(r));
   out.push(
     `Load: ${o.connections} connections x depth ${o.depth}, ${o.procs} bench process(es), ${o.valueSize}-byte values, ` +
       `${o.keys} keys, warm-up ${o.warmupMs / 1000} s, measured ${o.durationMs / 1000} s, best of ${o.rounds} alternating round(s). ` +
@@ -215,20 +300,8 @@ export function compareMarkdown(r: CompareReport): string {
     );
   }
   out.push("");
-  out.push("| workload | ZooKeeper ops/s | zkts ops/s | zkts / ZK | ZK p50 / p99 / p99.9 ms | zkts p50 / p99 / p99.9 ms | p99 zkts / ZK | server CPU ZK / zkts | bench CPU |");
-  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const row of r.rows) {
-    const a = row.zookeeper.result;
-    const b = row.zkts.result;
-    const errs = a.errors + b.errors > 0 ? ` (errors ZK ${a.errors}, zkts ${b.errors})` : "";
-    const label = row.workload === "set" || row.workload.includes("set") || row.workload === "create" ? `${row.workload}${r.zktsInMemoryOnly ? "" : " (fsync)"}` : row.workload;
-    out.push(
-      `| ${label}${errs} | ${fmtInt(a.throughput)} | ${fmtInt(b.throughput)} | ${ratio(b.throughput, a.throughput)} | ` +
-        `${ms(a.latencyUs.p50)} / ${ms(a.latencyUs.p99)} / ${ms(a.latencyUs.p999)} | ${ms(b.latencyUs.p50)} / ${ms(b.latencyUs.p99)} / ${ms(b.latencyUs.p999)} | ` +
-        `${ratio(b.latencyUs.p99, a.latencyUs.p99)} | ${row.zookeeper.serverCpuPercent.toFixed(0)}% / ${row.zkts.serverCpuPercent.toFixed(0)}% | ` +
-        `${a.bench.cpuPercentOfOneCore.toFixed(0)}% / ${b.bench.cpuPercentOfOneCore.toFixed(0)}% |`,
-    );
-  }
+  out.push(...resultsHeader());
+  for (const row of r.rows) out.push(resultsRow([workloadLabel(row.workload, r.zktsInMemoryOnly)], row.zookeeper, row.zkts));
   out.push(
     `| set-up: create ${fmtInt(r.setup.keys)} keys (8 conns x depth 128) | ${fmtInt(r.setup.zookeeper)} | ${fmtInt(r.setup.zkts)} | ${ratio(r.setup.zkts, r.setup.zookeeper)} | | | | | |`,
   );

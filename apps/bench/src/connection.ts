@@ -252,11 +252,26 @@ export function parseHostPort(server: string): { host: string; port: number } {
   return { host: server.slice(0, i), port: Number(server.slice(i + 1)) };
 }
 
-/** Opens `n` sessions with at most `concurrency` handshakes in flight; failures are counted, not thrown. */
+/**
+ * Splits a server list "host:port[,host:port...]" (a ZooKeeper connect string without chroot). The bench spreads
+ * its connections over the list: connection i goes to server i % n.
+ */
+export function parseServers(list: string): Array<{ host: string; port: number }> {
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map(parseHostPort);
+}
+
+/**
+ * Opens `n` sessions with at most `concurrency` handshakes in flight; failures are counted, not thrown. `opts` may
+ * be a function of the connection's index (0..n-1), e.g. to spread the sessions over several servers.
+ */
 export async function openMany(
   n: number,
   concurrency: number,
-  opts: ConnectOptions,
+  opts: ConnectOptions | ((index: number) => ConnectOptions),
 ): Promise<{ conns: Connection[]; failures: number; firstError: string | undefined }> {
   const conns: Connection[] = [];
   let failures = 0;
@@ -264,9 +279,9 @@ export async function openMany(
   let next = 0;
   const lane = async () => {
     while (next < n) {
-      next++;
+      const i = next++;
       try {
-        conns.push(await Connection.open(opts));
+        conns.push(await Connection.open(typeof opts === "function" ? opts(i) : opts));
       } catch (e) {
         failures++;
         firstError ??= (e as Error).message;

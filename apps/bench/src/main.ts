@@ -2,6 +2,7 @@
 import { ArgError, parseArgs, USAGE, type Command } from "./args.js";
 import { runBenchmark, workerMain } from "./bench.js";
 import { runCompare } from "./compare.js";
+import { runEnsembleCompare } from "./compare-ensemble.js";
 import { formatResult } from "./format.js";
 import { formatProfile, summariseProfileFile } from "./profile.js";
 
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
       process.stdout.write(formatProfile(summariseProfileFile(cmd.file, cmd.top)) + "\n");
       return;
     case "compare":
-      await runCompare(cmd.options, log);
+      if (cmd.options.ensemble > 0) await runEnsembleCompare(cmd.options, log);
+      else await runCompare(cmd.options, log);
       return;
   }
 }

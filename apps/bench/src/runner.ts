@@ -5,7 +5,7 @@
  */
 import { decodeResponse, ErrorCode, errorName, OpCode, type MultiResponse } from "@zkts/client-wire";
 import type { BenchOptions, Workload } from "./args.js";
-import { Connection, openMany, parseHostPort } from "./connection.js";
+import { Connection, openMany, parseServers, type ConnectOptions } from "./connection.js";
 import { Histogram, type HistogramSnapshot } from "./histogram.js";
 import { OpGenerator } from "./workload.js";
 
@@ -19,6 +19,11 @@ export interface ShareSpec {
   probe: boolean;
   /** Unique per run, part of the names of created nodes. */
   runTag: string;
+  /**
+   * Index of this share's first connection among all shares' (load and idle alike): with a server list, connection
+   * k of the share goes to server (connectionOffset + k) % servers, so the list is covered evenly across workers.
+   */
+  connectionOffset?: number;
 }
 
 export interface OpStats {
@@ -106,8 +111,9 @@ export async function runShare(
   share: ShareSpec,
   ready: () => Promise<void> = async () => undefined,
 ): Promise<ShareResult> {
-  const { host, port } = parseHostPort(options.server);
-  const connectOpts = { host, port, sessionTimeoutMs: options.sessionTimeoutMs };
+  const servers = parseServers(options.server);
+  const offset = share.connectionOffset ?? 0;
+  const connectOpts = (i: number): ConnectOptions => ({ ...servers[(offset + i) % servers.length]!, sessionTimeoutMs: options.sessionTimeoutMs });
 
   const t0 = performance.now();
   const idle = await openMany(share.sessions, options.connectConcurrency, connectOpts);
