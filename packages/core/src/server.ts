@@ -277,6 +277,28 @@ interface ChangeRecord {
   data: Buffer | null;
 }
 
+const NO_ACL: readonly ACL[] = Object.freeze([]);
+
+/** A change record: one object shape for all of them (no spreads on the write path). */
+function changeRecord(zxid: bigint, path: string, stat: StatPersisted | null, childCount: number, acl: readonly ACL[], data: Buffer | null): ChangeRecord {
+  return { zxid, path, stat, childCount, acl, data };
+}
+
+/** A copy of `s` with some fields replaced; every StatPersisted made here has one shape, in record order. */
+function statWith(
+  s: StatPersisted,
+  czxid: bigint,
+  mzxid: bigint,
+  ctime: bigint,
+  mtime: bigint,
+  version: number,
+  cversion: number,
+  aversion: number,
+  pzxid: bigint,
+): StatPersisted {
+  return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: s.ephemeralOwner, pzxid };
+}
+
 interface Request {
   cs: ConnState | null;
   sessionId: bigint;
@@ -297,6 +319,8 @@ interface Request {
   /** Learner: handed to the leader; `rc` is the result of applying its committed txn. */
   forwarded?: boolean;
   rc?: TxnResult | null;
+  /** setData: the tree node found while preparing it (a hint for applying it). */
+  node: TreeNode | undefined;
 }
 
 const CONTAINER_OWNER = -(1n << 63n);
@@ -751,6 +775,7 @@ export class ZooKeeperServer {
       txn: null,
       error: null,
       ready: false,
+      node: undefined,
     };
   }
 
@@ -1074,7 +1099,11 @@ export class ZooKeeperServer {
     if (s.closing) throw new CoreError(ErrorCode.SESSIONEXPIRED);
   }
 
+  /** The tree node the last recordFor() found (undefined when it came from a pending change). */
+  private lastTreeNode: TreeNode | undefined = undefined;
+
   private recordFor(path: string): ChangeRecord {
+    this.lastTreeNode = undefined;
     const c = this.changesForPath.get(path);
     if (c !== undefined) {
       if (c.stat === null) throw new CoreError(ErrorCode.NONODE, path);
@@ -1082,7 +1111,8 @@ export class ZooKeeperServer {
     }
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
-    return { zxid: -1n, path, stat: n.stat, childCount: childCount(n), acl: this.tree.getACLOf(n), data: n.data };
+    this.lastTreeNode = n;
+    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data);
   }
 
   /** Whether `path` exists once the pending changes are applied (recordFor without building an exception). */
@@ -1094,8 +1124,11 @@ export class ZooKeeperServer {
 
   /** Pending changes of a delete (and deleteContainer): the parent loses a child, its pzxid moves; the node goes. */
   private addDeleteChanges(parent: ChangeRecord, path: string, zxid: bigint): void {
-    this.addChange({ ...parent, zxid, childCount: parent.childCount - 1, stat: { ...parent.stat!, pzxid: zxid } });
-    this.addChange({ zxid, path, stat: null, childCount: -1, acl: [], data: null });
+    const ps = parent.stat!;
+    this.addChange(
+      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data),
+    );
+    this.addChange(changeRecord(zxid, path, null, -1, NO_ACL, null));
   }
 
   private addChange(c: ChangeRecord): void {
@@ -1168,16 +1201,15 @@ export class ZooKeeperServer {
         const path = req.path;
         this.validatePath(path);
         const node = this.recordFor(path);
+        if (r.type === OpCode.setData) r.node = this.lastTreeNode; // spares applying it a second lookup
         checkACL(this.policy, node.acl, Perm.WRITE, r.authInfo, path);
         this.checkQuota(path, node.data, req.data, false);
         const version = this.checkVersion(node.stat!.version, req.version, path);
         r.txn = { path, data: req.data, version };
-        this.addChange({
-          ...node,
-          zxid,
-          data: req.data,
-          stat: { ...node.stat!, version, mtime: r.hdr.time, mzxid: zxid },
-        });
+        const ns = node.stat!;
+        this.addChange(
+          changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data),
+        );
         return;
       }
       case OpCode.setACL: {
@@ -1190,7 +1222,10 @@ export class ZooKeeperServer {
         checkACL(this.policy, node.acl, Perm.ADMIN, r.authInfo, path);
         const version = this.checkVersion(node.stat!.aversion, req.version, path);
         r.txn = { path, acl, version };
-        this.addChange({ ...node, zxid, stat: { ...node.stat!, aversion: version } });
+        const ns = node.stat!;
+        this.addChange(
+          changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data),
+        );
         return;
       }
       case OpCode.check: {
@@ -1277,13 +1312,11 @@ export class ZooKeeperServer {
       ephemeralOwner: owner,
       pzxid: zxid,
     };
-    this.addChange({
-      ...parent,
-      zxid,
-      childCount: parent.childCount + 1,
-      stat: { ...parent.stat!, cversion: newCversion, pzxid: zxid },
-    });
-    this.addChange({ zxid, path, stat, childCount: 0, acl, data: req.data });
+    const ps = parent.stat!;
+    this.addChange(
+      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data),
+    );
+    this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data));
   }
 
   private prepareCloseSession(r: Request): void {
@@ -1292,7 +1325,7 @@ export class ZooKeeperServer {
       if (c.stat === null) es.delete(c.path);
       else if (c.stat.ephemeralOwner === r.sessionId) es.add(c.path);
     }
-    for (const p of es) this.addChange({ zxid: r.hdr!.zxid, path: p, stat: null, childCount: 0, acl: [], data: null });
+    for (const p of es) this.addChange(changeRecord(r.hdr!.zxid, p, null, 0, NO_ACL, null));
     r.txn = { paths2Delete: [...es] };
     this.tracker.setClosing(r.sessionId);
   }
@@ -1357,7 +1390,7 @@ export class ZooKeeperServer {
   private applyTxn(r: Request): TxnResult | null {
     if (r.hdr === null) return null;
     const hdr = r.hdr;
-    const rc = this.tree.processTxn(hdr, r.txn);
+    const rc = this.tree.processTxn(hdr, r.txn, r.node);
     if (hdr.type === OpCode.closeSession) {
       this.tracker.remove(r.sessionId);
     }

@@ -59,7 +59,11 @@ export interface Tree {
   getChildren(path: string, watcher?: TreeWatcher): { children: string[]; stat: Stat } | null;
   getACL(path: string): { acl: ACL[]; stat: Stat } | null;
   getAllChildrenNumber(path: string): number;
-  processTxn(header: TxnHeader, txn: unknown): TxnResult;
+  /**
+   * `node`: optional, what getNode returned for the txn's path when the txn was prepared; the tree may use it
+   * instead of looking the path up again while that node is still in the tree.
+   */
+  processTxn(header: TxnHeader, txn: unknown, node?: TreeNode): TxnResult;
   addWatch(path: string, watcher: TreeWatcher, kind: WatchKind): void;
   removeWatch(path: string, watcher: TreeWatcher, type: number): boolean;
   containsWatch(path: string, watcher: TreeWatcher, type: number): boolean;

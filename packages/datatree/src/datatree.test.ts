@@ -326,3 +326,28 @@ describe("per-namespace read/write byte summaries (mntr)", () => {
     expect([...read.keys()]).toEqual(["app"]);
   });
 });
+
+describe("processTxn with a node hint (setData)", () => {
+  it("uses a live hint, and looks the path up again when the hinted node left the tree", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/a", "1");
+    const before = tree.getNode("/a")!;
+    let rc = tree.processTxn(hdr(++d.zxid, OpCode.setData), { path: "/a", data: Buffer.from("2"), version: 1 }, before);
+    expect(rc.err).toBe(0);
+    expect(tree.getNode("/a")!.data!.toString()).toBe("2");
+    // /a deleted and created again: the old node is detached, the txn goes to the new one
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/a" });
+    expect(before.detached).toBe(true);
+    d.create("/a", "3");
+    rc = tree.processTxn(hdr(++d.zxid, OpCode.setData), { path: "/a", data: Buffer.from("4"), version: 1 }, before);
+    expect(rc.err).toBe(0);
+    expect(tree.getNode("/a")!.data!.toString()).toBe("4");
+    expect(tree.getNode("/a")!.stat.version).toBe(1);
+    expect(before.data!.toString()).toBe("2");
+    // a detached hint for a path that is gone: NONODE, as without a hint
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/a" });
+    rc = tree.processTxn(hdr(++d.zxid, OpCode.setData), { path: "/a", data: Buffer.from("5"), version: 2 }, before);
+    expect(rc.err).toBe(ErrorCode.NONODE);
+  });
+});

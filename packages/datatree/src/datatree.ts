@@ -83,6 +83,8 @@ export class DataNode {
 
   /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
   digest = 0;
+  /** Set once the node left the tree (deleted, replaced, or the tree restored): a `processTxn` hint no longer. */
+  detached = false;
 
   get numChildren(): number {
     return this.children === null ? 0 : this.children.size;
@@ -448,9 +450,17 @@ export class DataTree {
    * CloseSessionTxn (or null), ErrorTxn, MultiTxn. Fires watches. Never throws for a bad txn: errors are in
    * `err`.
    */
-  processTxn(header: TxnHeader, txn: unknown): ProcessTxnResult {
-    return this.process(header, txn, false);
+  processTxn(header: TxnHeader, txn: unknown, node?: DataNode): ProcessTxnResult {
+    this.hint = node;
+    try {
+      return this.process(header, txn, false);
+    } finally {
+      this.hint = undefined;
+    }
   }
+
+  /** processTxn's `node`: the node at the txn's path, if the caller looked it up already (setData). */
+  private hint: DataNode | undefined = undefined;
 
   private process(header: TxnHeader, txn: unknown, isSubTxn: boolean): ProcessTxnResult {
     const rc: ProcessTxnResult = {
@@ -730,7 +740,8 @@ export class DataTree {
   }
 
   private applySetData(path: string, data: Buffer | null, version: number, zxid: bigint, time: bigint): Stat {
-    const n = this.nodes.get(path);
+    const h = this.hint;
+    const n = h !== undefined && !h.detached ? h : this.nodes.get(path);
     if (!n) throw new TreeError(ErrorCode.NONODE);
     const last = n.data;
     this.preChange(path, n);
@@ -784,6 +795,7 @@ export class DataTree {
 
   private putNode(path: string, node: DataNode): void {
     const old = this.nodes.get(path);
+    if (old !== undefined) old.detached = true;
     this.nodes.set(path, node);
     if (this.digestEnabled) {
       this.addHash(this.digestOf(path, node));
@@ -793,6 +805,7 @@ export class DataTree {
 
   private removeNode(path: string, node: DataNode): void {
     this.nodes.delete(path);
+    node.detached = true;
     if (this.digestEnabled) this.addHash(-node.digest);
   }
 
@@ -1157,6 +1170,7 @@ export class DataTree {
    */
   restore(aclEntries: Iterable<readonly [number, readonly ACL[]]>, nodes: Iterable<SnapshotNode>, lastZxid: bigint): void {
     this.aclCache.load(aclEntries);
+    for (const n of this.nodes.values()) n.detached = true;
     this.nodes.clear();
     this.ephemeralsBySession.clear();
     this.containers.clear();
