@@ -148,7 +148,7 @@ export class EnsembleStore {
 
   /** Appends txns; resolves when all are durable. */
   async append(txns: readonly Txn[]): Promise<void> {
-    await Promise.all(txns.map((t) => this.log.append(t.data)));
+    await this.log.appendAll(txns);
   }
 
   /** TRUNC: drops every logged txn after `zxid`. */

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ZooKeeperServer, type Logger, type ServerConnection } from "@zkts/core";
+import { encodeTxn, ZooKeeperServer, type Logger, type ServerConnection, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
 import { InputArchive, OutputArchive } from "@zkts/jute";
@@ -28,6 +28,11 @@ export interface EnsembleRunOptions {
 type Mode = "looking" | "leader" | "follower" | "observer";
 
 /** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
+/** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
+const TXN_TYPE_OFFSET = 28;
+const TXN_CREATE_SESSION = -10;
+const TXN_CLOSE_SESSION = -11;
+
 export function readMyId(dataDir: string): bigint {
   let text: string;
   try {
@@ -118,8 +123,29 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   let mode: Mode = "looking";
   let core: ZooKeeperServer | undefined;
   let stopping = false;
-  /** Leader: proposals of the current core waiting for their commit. */
-  const waiters = new Map<bigint, () => void>();
+  /**
+   * Leader: the current core's txn log port. Its txns are proposed through ZAB; the core hears, once per Ready,
+   * up to which zxid its proposals are committed (and applies and answers them then).
+   */
+  let leaderListener: TxnListener | undefined;
+  /** Leader: the first and last zxids the current core proposed (0: none). */
+  let leaderFirst = 0n;
+  let leaderProposed = 0n;
+  const leaderPort: TxnLogPort = {
+    logTxn(hdr, txn) {
+      const z = zab.propose(encodeTxn(hdr, txn));
+      if (z !== hdr.zxid) {
+        log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
+        zab.stop("zxid mismatch");
+      }
+      if (leaderFirst === 0n) leaderFirst = z;
+      leaderProposed = z;
+      kick();
+    },
+    setTxnListener(l) {
+      leaderListener = l;
+    },
+  };
   /** Learner: syncs answered by the leader, waiting until we applied its zxid. */
   let pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
   let learnerConn: number | undefined;
@@ -321,16 +347,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
             logger: log,
             tree,
             ensemble: { role: "leader" },
-            txnSink: (hdr, _txn, encode) => {
-              const z = zab.propose(encode());
-              if (z !== hdr.zxid) {
-                log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
-                zab.stop("zxid mismatch");
-                kick();
-              }
-              kick();
-              return new Promise<void>((resolve) => waiters.set(z, resolve));
-            },
+            txnLog: leaderPort,
           }
         : {
             clock,
@@ -357,7 +374,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   function stopServing(reason: string): void {
     const c = core;
     core = undefined;
-    waiters.clear();
+    leaderListener = undefined;
+    leaderFirst = leaderProposed = 0n;
     pendingSyncs = [];
     if (c !== undefined) {
       c.abort(reason);
@@ -470,23 +488,25 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
           transport.sendBytes(m.conn, await store.snapshotBytes());
         }
       }
-      let resolved = false;
+      let ours = 0n;
       for (const t of rd.committed) {
-        const { header, txn } = decodeTxn(t.data);
-        store.noteCommitted(header.type, header.clientId, txn);
-        const w = waiters.get(t.zxid);
-        if (w !== undefined) {
-          waiters.delete(t.zxid);
-          w(); // the leader's core applies it (in order) and answers
-          resolved = true;
-        } else if (core !== undefined && mode !== "leader") {
-          core.applyCommitted(header, txn);
+        if (leaderListener !== undefined && t.zxid >= leaderFirst && t.zxid <= leaderProposed && leaderFirst !== 0n) {
+          // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
+          const type = t.data.readInt32BE(TXN_TYPE_OFFSET);
+          if (type === TXN_CREATE_SESSION || type === TXN_CLOSE_SESSION) {
+            const { header, txn } = decodeTxn(t.data);
+            store.noteCommitted(header.type, header.clientId, txn);
+          }
+          ours = t.zxid;
         } else {
-          tree.processTxn(header, txn);
+          const { header, txn } = decodeTxn(t.data);
+          store.noteCommitted(header.type, header.clientId, txn);
+          if (core !== undefined && mode !== "leader") core.applyCommitted(header, txn);
+          else tree.processTxn(header, txn);
         }
         committedSinceSnap++;
       }
-      if (resolved) await new Promise((r) => setImmediate(r)); // let the core apply before anything else
+      if (ours !== 0n) leaderListener?.durable(ours); // the core applies (in order) and answers
       releaseSyncs();
       for (const c of rd.close) {
         if (c === learnerConn) learnerConn = undefined;

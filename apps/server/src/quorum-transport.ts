@@ -4,10 +4,13 @@
  * the driver maps them to ZabPeer's `conn` ids.
  */
 import net from "node:net";
-import { decodePacket, encodePacket, PacketType, type Packet } from "@zkts/zab";
+import { OutputArchive } from "@zkts/jute";
+import { decodePacket, PacketType, writeFramedPacket, type Packet } from "@zkts/zab";
 
 /** Frames larger than this close the connection (a snapshot frame may be as large as this). */
 const MAX_FRAME = 1 << 30;
+/** Payloads from this size on (snapshots) are handed to the socket as they are instead of copied into the batch. */
+const DIRECT_WRITE = 256 * 1024;
 
 export interface TransportEvents {
   /** A learner connected to our quorum port. */
@@ -20,10 +23,15 @@ export interface TransportEvents {
 
 interface Conn {
   socket: net.Socket;
-  buf: Buffer;
+  /** Received bytes not yet framed (a frame may span many chunks: no re-concatenation per chunk). */
+  chunks: Buffer[];
+  buffered: number;
   expectSnapshot: boolean;
   open: boolean;
-  corked: boolean;
+  /** Packets sent since the last flush, framed back to back: one socket write per event-loop turn. */
+  out: OutputArchive;
+  flushQueued: boolean;
+  flushTask: () => void;
 }
 
 export class QuorumTransport {
@@ -71,7 +79,16 @@ export class QuorumTransport {
   private add(s: net.Socket): number {
     const id = this.next++;
     s.setNoDelay(true);
-    const c: Conn = { socket: s, buf: Buffer.alloc(0), expectSnapshot: false, open: true, corked: false };
+    const c: Conn = {
+      socket: s,
+      chunks: [],
+      buffered: 0,
+      expectSnapshot: false,
+      open: true,
+      out: new OutputArchive(16 * 1024),
+      flushQueued: false,
+      flushTask: () => this.flush(c),
+    };
     this.conns.set(id, c);
     s.on("data", (chunk: Buffer) => this.onData(id, c, chunk));
     s.on("error", () => {});
@@ -84,19 +101,44 @@ export class QuorumTransport {
     return id;
   }
 
+  /** The first `n` buffered bytes as one buffer (n <= buffered); they stay buffered. */
+  private head(c: Conn, n: number): Buffer {
+    const first = c.chunks[0]!;
+    if (first.length >= n) return first;
+    const joined = Buffer.concat(c.chunks, c.buffered);
+    c.chunks = [joined];
+    return joined;
+  }
+
+  /** Drops the first `n` buffered bytes. */
+  private consume(c: Conn, n: number): void {
+    c.buffered -= n;
+    while (n > 0) {
+      const first = c.chunks[0]!;
+      if (first.length <= n) {
+        c.chunks.shift();
+        n -= first.length;
+      } else {
+        c.chunks[0] = first.subarray(n);
+        n = 0;
+      }
+    }
+  }
+
   private onData(id: number, c: Conn, chunk: Buffer): void {
-    c.buf = c.buf.length === 0 ? chunk : Buffer.concat([c.buf, chunk]);
-    while (c.open && c.buf.length >= 4) {
-      const len = c.buf.readInt32BE(0);
+    c.chunks.push(chunk);
+    c.buffered += chunk.length;
+    while (c.open && c.buffered >= 4) {
+      const len = this.head(c, 4).readInt32BE(0);
       if (len < 0 || len > MAX_FRAME) {
         this.ev.error(id, `bad frame length ${len}`);
         this.close(id);
         this.ev.closed(id);
         return;
       }
-      if (c.buf.length < 4 + len) return;
-      const frame = c.buf.subarray(4, 4 + len);
-      c.buf = c.buf.subarray(4 + len);
+      if (c.buffered < 4 + len) return;
+      const frame = this.head(c, 4 + len).subarray(4, 4 + len);
+      this.consume(c, 4 + len);
       if (c.expectSnapshot) {
         c.expectSnapshot = false;
         this.ev.snapshot(id, Buffer.from(frame));
@@ -117,31 +159,48 @@ export class QuorumTransport {
   }
 
   send(conn: number, p: Packet): void {
-    this.sendBytes(conn, encodePacket(p));
+    const c = this.conns.get(conn);
+    if (!c || !c.open) return;
+    writeFramedPacket(c.out, p);
+    this.queueFlush(c);
   }
 
   sendBytes(conn: number, bytes: Buffer): void {
     const c = this.conns.get(conn);
     if (!c || !c.open) return;
-    const hdr = Buffer.allocUnsafe(4);
-    hdr.writeInt32BE(bytes.length, 0);
-    // One write per event-loop turn for everything sent meanwhile (proposals, ACKs, forwarded requests).
-    if (!c.corked) {
-      c.corked = true;
-      c.socket.cork();
-      process.nextTick(() => {
-        c.corked = false;
-        c.socket.uncork();
-      });
+    if (bytes.length >= DIRECT_WRITE) {
+      // a snapshot: after what is queued, without copying it
+      c.out.writeInt(bytes.length);
+      this.flush(c);
+      c.socket.write(bytes);
+      return;
     }
-    c.socket.write(hdr);
-    c.socket.write(bytes);
+    c.out.writeInt(bytes.length);
+    c.out.writeRaw(bytes);
+    this.queueFlush(c);
+  }
+
+  private queueFlush(c: Conn): void {
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    // After the current round of I/O callbacks: everything sent meanwhile (proposals, ACKs, commits, forwarded
+    // requests) goes out in one write.
+    setImmediate(c.flushTask);
+  }
+
+  private flush(c: Conn): void {
+    c.flushQueued = false;
+    if (c.out.length === 0 || !c.open) return;
+    const data = Buffer.from(c.out.view());
+    c.out.reset();
+    c.socket.write(data);
   }
 
   /** Closes after flushing what was written; no `closed` event for a connection closed here. */
   close(conn: number): void {
     const c = this.conns.get(conn);
     if (!c) return;
+    this.flush(c);
     c.open = false;
     this.conns.delete(conn);
     c.socket.end();

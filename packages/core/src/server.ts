@@ -505,6 +505,8 @@ export class ZooKeeperServer {
   private readonly conns = new Map<number, ConnState>();
   private readonly owners = new Map<bigint, ConnState>();
   private readonly queue: Request[] = [];
+  /** Learner: forwarded writes waiting for their committed txn, per session, in forwarding order. */
+  private readonly forwardedWrites = new Map<bigint, Request[]>();
   private draining = false;
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
@@ -794,6 +796,11 @@ export class ZooKeeperServer {
       // Learner: the leader prepares it; answered when its txn is committed (applyCommitted) or synced (syncDone).
       r.forwarded = true;
       this.enqueue(r);
+      if (r.type !== OpCode.sync) {
+        const fwd = this.forwardedWrites.get(r.sessionId);
+        if (fwd === undefined) this.forwardedWrites.set(r.sessionId, [r]);
+        else fwd.push(r);
+      }
       const body = r.type === OpCode.createSession ? Buffer.alloc(4) : r.body;
       if (r.type === OpCode.createSession) body.writeInt32BE(r.connectTimeout ?? 0, 0);
       ens.forward({ sessionId: r.sessionId, cxid: r.xid, type: r.type, body, authInfo: r.authInfo });
@@ -996,13 +1003,16 @@ export class ZooKeeperServer {
     const rc = this.tree.processTxn(hdr, txn);
     const now = this.clock.monotonic();
     let mine: Request | undefined;
-    for (const r of this.queue) {
-      if (
-        r.forwarded === true && !r.ready && r.sessionId === hdr.clientId && r.xid === hdr.cxid && r.type !== OpCode.sync &&
-        (r.type === hdr.type || hdr.type === OpCode.error)
-      ) {
-        mine = r;
-        break;
+    const fwd = this.forwardedWrites.get(hdr.clientId);
+    if (fwd !== undefined) {
+      for (let i = 0; i < fwd.length; i++) {
+        const r = fwd[i]!;
+        if (!r.ready && r.xid === hdr.cxid && (r.type === hdr.type || hdr.type === OpCode.error)) {
+          mine = r;
+          if (fwd.length === 1) this.forwardedWrites.delete(hdr.clientId);
+          else fwd.splice(i, 1);
+          break;
+        }
       }
     }
     if (hdr.type === OpCode.createSession) {

@@ -170,6 +170,32 @@ export class TxnLog {
   }
 
   /**
+   * Appends marshalled txns (as `append`) whose zxids the caller knows; resolves once all are durable, rejects
+   * if any could not be written. One promise for the lot.
+   */
+  appendAll(txns: ReadonlyArray<{ zxid: bigint; data: Uint8Array }>): Promise<void> {
+    if (txns.length === 0) return Promise.resolve();
+    if (this.closed) return Promise.reject(new LogClosedError());
+    let prev = this.queuedZxid;
+    for (const t of txns) {
+      if (t.zxid <= prev) return Promise.reject(new ZxidOrderError(t.zxid, prev));
+      prev = t.zxid;
+    }
+    let b: BatchItem | undefined;
+    for (const t of txns) {
+      b = this.openBatch(t.data.length);
+      const start = b.out.reserve(ENTRY_HEAD);
+      b.out.writeRaw(t.data);
+      this.sealEntry(b, start, t.zxid);
+    }
+    const last = b!;
+    return new Promise<void>((resolve, reject) => {
+      (last.waiters ??= []).push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
    * Appends a txn, marshalled (TxnHeader + record, as `marshalTxn`) straight into the batch being filled. Nothing
    * is returned: the outcome reaches `listener`. Throws (and appends nothing) on a closed log, a zxid not above
    * the last one, or a txn its record codec cannot encode.

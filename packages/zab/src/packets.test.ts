@@ -97,3 +97,22 @@ describe("QuorumPacket wire format (vectors from ZooKeeper 3.8's classes)", () =
     expect(counterOf(z)).toBe(0xfffffffen);
   });
 });
+
+describe("writeFramedPacket", () => {
+  it("writes the length prefix and exactly encodePacket's bytes", async () => {
+    const { OutputArchive } = await import("@zkts/jute");
+    const { writeFramedPacket, encodePacket } = await import("./packets.js");
+    for (const p of [
+      { type: 2, zxid: 0x100000007n, data: Buffer.from("txn bytes") },
+      { type: 4, zxid: 0x100000007n, data: null },
+      { type: 3, zxid: -1n, data: Buffer.alloc(0) },
+    ]) {
+      const out = new OutputArchive(8);
+      writeFramedPacket(out, p);
+      const b = out.toBuffer();
+      const e = encodePacket(p);
+      expect(b.readInt32BE(0)).toBe(e.length);
+      expect(b.subarray(4).equals(e)).toBe(true);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { LearnerInfo, QuorumPacket, decode, encode } from "@zkts/jute";
+import { LearnerInfo, OutputArchive, QuorumPacket, decode, encode } from "@zkts/jute";
 
 /** Quorum packet types (org.apache.zookeeper.server.quorum.Leader). */
 export const PacketType = {
@@ -56,6 +56,16 @@ export interface Packet {
 
 export function encodePacket(p: Packet): Buffer {
   return encode(QuorumPacket, { type: p.type, zxid: p.zxid, data: p.data, authinfo: null });
+}
+
+/** Writes one QuorumPacket with its 4-byte length prefix (the quorum port's framing) into `out`. */
+export function writeFramedPacket(out: OutputArchive, p: Packet): void {
+  const mark = out.beginFrame();
+  out.writeInt(p.type);
+  out.writeLong(p.zxid);
+  out.writeBuffer(p.data);
+  out.writeInt(-1); // authinfo: null vector
+  out.endFrame(mark);
 }
 
 export function decodePacket(bytes: Uint8Array): Packet {

@@ -646,8 +646,9 @@ export class ZabPeer {
   }
 
   private informObserver(h: Handler): void {
-    for (const t of this.log) {
-      if (t.zxid <= h.informedZxid || t.zxid > this._commitZxid) continue;
+    for (let i = this.indexAfter(h.informedZxid); i < this.log.length; i++) {
+      const t = this.log[i]!;
+      if (t.zxid > this._commitZxid) break;
       this.send(h.conn, { type: PacketType.INFORM, zxid: t.zxid, data: t.data });
     }
     h.informedZxid = this._commitZxid;
@@ -853,12 +854,26 @@ export class ZabPeer {
 
   private commitUpTo(zxid: bigint): void {
     if (zxid <= this._commitZxid) return;
-    for (const t of this.log) {
-      if (t.zxid <= this._commitZxid) continue;
+    const log = this.log;
+    for (let i = this.indexAfter(this._commitZxid); i < log.length; i++) {
+      const t = log[i]!;
       if (t.zxid > zxid) break;
       this.pending.committed.push(t);
       this._commitZxid = t.zxid;
     }
+  }
+
+  /** Index of the first txn of the log window with a zxid above `z` (the window is in zxid order). */
+  private indexAfter(z: bigint): number {
+    const log = this.log;
+    let lo = 0;
+    let hi = log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (log[mid]!.zxid <= z) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The zxid of the applied state the host's snapshot will hold (commits handed out in earlier Readies). */
@@ -868,29 +883,22 @@ export class ZabPeer {
     if (c.length > 0) z = c[0]!.zxid - 1n; // below the first pending commit
     // The txns before the first pending commit are applied; find the txn just before it.
     if (c.length > 0) {
-      let prev = this.baseZxid;
-      for (const t of this.log) {
-        if (t.zxid >= c[0]!.zxid) break;
-        prev = t.zxid;
-      }
-      z = prev;
+      const i = this.indexAfter(c[0]!.zxid - 1n) - 1;
+      z = i >= 0 ? this.log[i]!.zxid : this.baseZxid;
     }
     return z;
   }
 
   private hasZxid(z: bigint): boolean {
     if (z === this.baseZxid) return true;
-    return this.log.some((t) => t.zxid === z);
+    const i = this.indexAfter(z) - 1;
+    return i >= 0 && this.log[i]!.zxid === z;
   }
 
   /** The newest zxid we hold that is <= z (the window base at least). */
   private prevZxid(z: bigint): bigint {
-    let p = this.baseZxid;
-    for (const t of this.log) {
-      if (t.zxid > z) break;
-      p = t.zxid;
-    }
-    return p;
+    const i = this.indexAfter(z) - 1;
+    return i >= 0 ? this.log[i]!.zxid : this.baseZxid;
   }
 
   /** Keeps at most maxDiffTxns committed + applied txns in memory (older ones are served by SNAP). */
