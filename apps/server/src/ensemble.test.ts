@@ -346,7 +346,9 @@ describe("zkts-server ensemble: repeated leader kills", () => {
   const SEED = Number(process.env.ZKTS_ENSEMBLE_SEED ?? 6);
   it(`${KILLS} leader kills (seed ${SEED}) under continuous writes lose no acknowledged write`, async () => {
     const rnd = seeded(SEED);
-    e = await makeEnsemble(3);
+    // snapCount 40: background (fuzzy) snapshots every few dozen writes, so kills also land while one is written
+    // and restarts restore from fuzzy snapshots plus the log
+    e = await makeEnsemble(3, { extra: { snapCount: "40" } });
     const ens = e;
     await Promise.all(ens.members.map((m) => ens.start(m)));
     let leader = await ens.waitStable();

@@ -150,6 +150,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   let pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
   let learnerConn: number | undefined;
   let committedSinceSnap = 0;
+  /** A snapshot being written in the background (at most one). */
+  let snapshotting: Promise<void> | undefined;
 
   /** srvr/stat/mntr: the role once serving, "looking" until then (ZooKeeper: "not currently serving"). */
   const modeName = (): string => (core === undefined ? (ro !== undefined ? "read-only" : "looking") : mode);
@@ -529,16 +531,29 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         }
       }
       zab.advance();
-      if (committedSinceSnap >= cfg.snapCount && tree.lastProcessedZxid <= zab.commitZxid) {
+      if (committedSinceSnap >= cfg.snapCount && tree.lastProcessedZxid <= zab.commitZxid && snapshotting === undefined) {
         committedSinceSnap = 0;
-        // Committed state only; the log keeps everything after it.
-        await store.writeSnapshot();
+        // In the background, as ZooKeeper's SyncRequestProcessor: a fuzzy snapshot of the applied state, named
+        // after the zxid applied when it starts; txns applied meanwhile are in the log after that zxid and are
+        // replayed over it on restore (ZAB recommits them). The pump goes on meanwhile.
+        const started = Date.now();
+        snapshotting = store
+          .writeSnapshot()
+          .then(
+            () => log.info("snapshot written", { ms: Date.now() - started }),
+            (e: unknown) => log.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
+          )
+          .finally(() => {
+            snapshotting = undefined;
+          });
       }
     }
   }
 
   async function persist(rd: Ready): Promise<void> {
     for (const op of rd.persist) {
+      // TRUNC and SNAP rewrite the tree or the log under a background snapshot: let it finish first.
+      if ((op.kind === "truncate" || op.kind === "snapshot") && snapshotting !== undefined) await snapshotting;
       switch (op.kind) {
         case "append":
           await store.append(op.txns);
@@ -613,6 +628,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         await net.close();
         await election.close();
         await transport.shutdown();
+        if (snapshotting !== undefined) await snapshotting;
         await store.close();
       })();
       return stopped;
