@@ -351,3 +351,40 @@ describe("processTxn with a node hint (setData)", () => {
     expect(rc.err).toBe(ErrorCode.NONODE);
   });
 });
+
+describe("snapshotNodes while the tree changes (fuzzy snapshot)", () => {
+  it("parents first, no path twice, nodes created after it started left out", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/a", "1");
+    d.create("/a/x", "2");
+    d.create("/b", "3");
+    d.create("/b/y", "4");
+    const it = tree.snapshotNodes();
+    const seen: string[] = [];
+    const take = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const r = it.next();
+        if (r.done) return;
+        seen.push(r.value.path);
+      }
+    };
+    take(3); // "", "/zookeeper", ... whatever comes first
+    // /a deleted and made again with a new child; /b/y changed; /c new
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/a/x" });
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/a" });
+    d.create("/a", "5");
+    d.create("/a/z", "6");
+    d.create("/c", "7");
+    take(100);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const p of seen) {
+      if (p === "") continue;
+      const parent = p.slice(0, p.lastIndexOf("/")) || "";
+      expect(seen.indexOf(parent), `${p} after its parent`).toBeLessThan(seen.indexOf(p));
+    }
+    expect(seen).not.toContain("/c");
+    expect(seen).not.toContain("/a/z");
+    expect(seen).toContain("/b/y");
+  });
+});

@@ -85,6 +85,8 @@ export class DataNode {
   digest = 0;
   /** Set once the node left the tree (deleted, replaced, or the tree restored): a `processTxn` hint no longer. */
   detached = false;
+  /** Order in which nodes entered the tree (a snapshot leaves out those that entered after it started). */
+  seq = 0;
 
   get numChildren(): number {
     return this.children === null ? 0 : this.children.size;
@@ -796,6 +798,7 @@ export class DataTree {
   private putNode(path: string, node: DataNode): void {
     const old = this.nodes.get(path);
     if (old !== undefined) old.detached = true;
+    node.seq = this.nodeSeq++;
     this.nodes.set(path, node);
     if (this.digestEnabled) {
       this.addHash(this.digestOf(path, node));
@@ -1146,22 +1149,25 @@ export class DataTree {
   // ---------------------------------------------------------------- snapshots
 
   /**
-   * Nodes depth-first from the root, the root named "" as in ZooKeeper snapshots (children in set order).
-   * The persistence layer writes these after `acls.entries()`.
+   * Every node, parents before children, the root first and named "" as in ZooKeeper snapshots. The persistence
+   * layer writes these after `acls.entries()`.
+   *
+   * Nodes come in the order they entered the tree (a node always enters after its parent, and a parent deleted
+   * and created again has no children left from before), straight from the node table: no path is built or
+   * looked up per node. The tree may change while the iterator is consumed (a fuzzy snapshot, as ZooKeeper's):
+   * nodes that entered the tree after the first node was taken are left out (their txns follow the snapshot's
+   * zxid in the log and are replayed over it), so no path can come twice.
    */
   *snapshotNodes(): IterableIterator<SnapshotNode> {
-    const stack: string[] = ["/"];
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      const n = this.nodes.get(p);
-      if (!n) continue;
+    const before = this.nodeSeq;
+    for (const [p, n] of this.nodes) {
+      if (n.seq >= before) continue;
       yield { path: p === "/" ? "" : p, data: n.data, acl: n.acl, stat: n.stat };
-      if (n.children) {
-        const kids = [...n.children];
-        for (let i = kids.length - 1; i >= 0; i--) stack.push(p === "/" ? `/${kids[i]}` : `${p}/${kids[i]}`);
-      }
     }
   }
+
+  /** Sequence number the next node entering the tree gets (DataNode.seq). */
+  private nodeSeq = 0;
 
   /**
    * Replaces the whole tree with a snapshot's content (ACL cache entries, then nodes parents-first, root
