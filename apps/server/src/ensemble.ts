@@ -480,6 +480,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   async function pump(): Promise<void> {
     while (zab.hasReady()) {
       const rd = zab.ready();
+      for (const m of rd.early) if ("packet" in m) transport.send(m.conn, m.packet);
       await persist(rd);
       for (const m of rd.messages) {
         if ("packet" in m) transport.send(m.conn, m.packet);

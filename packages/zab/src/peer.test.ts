@@ -58,7 +58,7 @@ class Harness {
         moved = true;
         const rd = n.peer.ready();
         n.readies.push(rd);
-        for (const m of rd.messages) {
+        for (const m of [...rd.early, ...rd.messages]) {
           const c = this.conns.get(m.conn)!;
           const to = c.leader === sid ? c.learner : c.leader;
           if ("snapshotAt" in m) this.wire.push({ conn: m.conn, to, snapshot: Buffer.from(JSON.stringify(n.applied.map((t) => [String(t.zxid), t.data.toString()]))) });

@@ -25,7 +25,11 @@ const MAX_COUNTER = 0xffffffffn;
 
 interface Batch {
   persist: PersistOp[];
+  /** Messages that may go before the persist ops are durable (the leader's proposals). */
+  early: Outbound[];
   messages: Outbound[];
+  /** Connections with a message in `messages`: later sends to them queue behind it (per connection FIFO). */
+  lateConns: Set<number>;
   committed: Txn[];
   close: number[];
   connect?: bigint;
@@ -34,7 +38,7 @@ interface Batch {
 }
 
 function emptyBatch(): Batch {
-  return { persist: [], messages: [], committed: [], close: [], events: [], after: [] };
+  return { persist: [], early: [], messages: [], lateConns: new Set(), committed: [], close: [], events: [], after: [] };
 }
 
 /** Learner handler states on the leader (LearnerHandler's progress). */
@@ -209,6 +213,7 @@ export class ZabPeer {
     const b = this.pending;
     return (
       b.persist.length > 0 ||
+      b.early.length > 0 ||
       b.messages.length > 0 ||
       b.committed.length > 0 ||
       b.close.length > 0 ||
@@ -224,7 +229,7 @@ export class ZabPeer {
     const b = this.pending;
     this.pending = emptyBatch();
     this.inflight = b;
-    const rd: Ready = { persist: b.persist, messages: b.messages, committed: b.committed, close: b.close, events: b.events };
+    const rd: Ready = { persist: b.persist, early: b.early, messages: b.messages, committed: b.committed, close: b.close, events: b.events };
     if (b.connect !== undefined) rd.connect = b.connect;
     return rd;
   }
@@ -433,9 +438,11 @@ export class ZabPeer {
       if (gen !== this.gen || !this.leaderState) return;
       this.leaderAck(this.leaderState, this.sid, zxid);
     });
+    // As ZooKeeper's leader: the proposal goes to the followers while the leader logs it (its own ACK counts
+    // only once its log write is durable).
     const pkt: Packet = { type: PacketType.PROPOSAL, zxid, data };
     for (const h of ls.handlers.values()) {
-      if (!h.observer && isForwarding(h.state)) this.send(h.conn, pkt);
+      if (!h.observer && isForwarding(h.state)) this.sendEarly(h.conn, pkt);
     }
     return zxid;
   }
@@ -829,6 +836,16 @@ export class ZabPeer {
 
   private send(conn: number, packet: Packet): void {
     this.pending.messages.push({ conn, packet });
+    this.pending.lateConns.add(conn);
+  }
+
+  /**
+   * A message that needs nothing of this Ready to be durable first: it may go out while the host persists
+   * (unless the connection already has a message waiting in this Ready, which it must not overtake).
+   */
+  private sendEarly(conn: number, packet: Packet): void {
+    if (this.pending.lateConns.has(conn)) this.send(conn, packet);
+    else this.pending.early.push({ conn, packet });
   }
 
   private persistEpoch(kind: "acceptedEpoch" | "currentEpoch", epoch: bigint, then: () => void): void {

@@ -82,6 +82,11 @@ export type ZabEvent =
   | { type: "protocolError"; conn: number; message: string };
 
 export interface Ready {
+  /**
+   * 0. These may be sent at once, before or while the persist ops run (the leader's proposals); per connection
+   * they come before this Ready's `messages`.
+   */
+  early: Outbound[];
   /** 1. Make these durable, in order. */
   persist: PersistOp[];
   /** 2. Then send these (in order; per connection FIFO). */

@@ -457,6 +457,14 @@ export class ZabSimulator {
     const rd = s.peer.ready();
     s.busy = true;
     s.pendingReady = rd;
+    // 0. early messages: before the disk write
+    for (const m of rd.early) {
+      if ("snapshotAt" in m) this.fail(`${s.sid}: a snapshot among the early messages`);
+      else {
+        this.checkSend(s, m.packet);
+        this.sendOn(s, m.conn, { packet: m.packet });
+      }
+    }
     s.disk.unsynced.push(...rd.persist);
     if (rd.persist.length === 0) {
       this.finishReady(s);
