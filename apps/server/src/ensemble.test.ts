@@ -31,6 +31,28 @@ describe("zkts-server ensemble (3 real processes)", () => {
     expect(await fourLetter(f.clientPort, "srvr")).toContain("Mode: follower\n");
   }, 60_000);
 
+  it("writes one at a time through a follower never wait for a tick (no lost host-loop wake-up)", async () => {
+    // tickTime 3000: a write whose ZAB work were left for the next tick would take up to 3 s
+    const slow = await makeEnsemble(3, { tickTime: 3000 });
+    try {
+      await Promise.all(slow.members.map((m) => slow.start(m)));
+      const leader = await slow.waitStable(60_000);
+      const f = slow.members.find((m) => m !== leader)!;
+      const { c } = await Client.connect(f.clientPort);
+      expect((await c.create("/w", "0")).err).toBe(0);
+      let worst = 0;
+      for (let i = 0; i < 200; i++) {
+        const t0 = Date.now();
+        expect((await c.setData("/w", String(i))).err).toBe(0);
+        worst = Math.max(worst, Date.now() - t0);
+      }
+      c.close();
+      expect(worst).toBeLessThan(2500);
+    } finally {
+      await slow.stopAll();
+    }
+  }, 90_000);
+
   it("5 servers (4 voters + 1 observer): writes through the observer, a leader kill, every member agrees", async () => {
     const five = await makeEnsemble(5, { observers: 1 });
     try {

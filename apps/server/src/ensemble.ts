@@ -474,6 +474,9 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       })
       .finally(() => {
         pumping = false;
+        // Work that arrived after the loop's last hasReady() check, while its promise settled (a kick() made in
+        // that window was a no-op), is not left waiting for the next tick.
+        if (zab.hasReady()) kick();
       });
   }
 
