@@ -319,3 +319,40 @@ describe("TxnLog.appendTxn (marshalled into the batch, outcome to the listener)"
 });
 
 void joinPath;
+
+describe("TxnLog on NodeStorage: durable writes", () => {
+  const fdFlags = async (file: string): Promise<number | undefined> => {
+    const { readdirSync, readlinkSync, readFileSync } = await import("node:fs");
+    for (const fd of readdirSync("/proc/self/fd")) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (target !== file) continue;
+      const m = /flags:\s+([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+      return m ? parseInt(m[1]!, 8) : undefined;
+    }
+    return undefined;
+  };
+  it.runIf(process.platform === "linux")("opens log files O_DSYNC when forceSync (no separate fdatasync), plain otherwise", async () => {
+    const { mkdtempSync, rmSync, realpathSync, constants } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { NodeStorage } = await import("./node-storage.js");
+    for (const forceSync of [true, false]) {
+      const dir = realpathSync(mkdtempSync(joinPath(tmpdir(), "zkts-dsync-")));
+      try {
+        const log = await TxnLog.open(new NodeStorage(), dir, { forceSync, preAllocSize: 4096 });
+        await log.append(setDataTxn(1n));
+        const flags = await fdFlags(log.currentFile!);
+        expect(flags, `forceSync=${forceSync}`).toBeDefined();
+        expect((flags! & constants.O_DSYNC) !== 0, `forceSync=${forceSync}`).toBe(forceSync);
+        await log.close();
+        expect((await readAll(new NodeStorage(), dir)).entries.map((e) => e.zxid)).toEqual([1n]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+});

@@ -106,6 +106,8 @@ export class TxnLog {
   private fileHasDurableEntries = false;
   private dirSyncPending = false;
   private needHeader = false;
+  /** The current file was opened with durable writes (Storage.openDurableWrites): no datasync per batch. */
+  private fileWritesDurable = false;
 
   private queue: Item[] = [];
   private readonly pool: OutputArchive[] = [];
@@ -350,7 +352,7 @@ export class TxnLog {
     await file.write(data, start);
     this.stats.batches++;
     if (this.forceSync) {
-      await file.datasync();
+      if (!this.fileWritesDurable) await file.datasync(); // else the write returned once durable (O_DSYNC)
       this.stats.syncs++;
       if (this.dirSyncPending) {
         await this.storage.syncDir(this.dir);
@@ -364,7 +366,9 @@ export class TxnLog {
 
   private async openFile(firstZxid: bigint): Promise<void> {
     const path = joinPath(this.dir, makeLogName(firstZxid));
-    const file = await this.storage.open(path, "create");
+    const durableWrites = this.forceSync && this.storage.openDurableWrites !== undefined;
+    const file = durableWrites ? await this.storage.openDurableWrites!(path) : await this.storage.open(path, "create");
+    this.fileWritesDurable = durableWrites;
     this.file = file;
     this.filePath = path;
     this.pos = FILE_HEADER_SIZE;
