@@ -1,4 +1,4 @@
-import { writeSafeInt64BE, type StatPersisted } from "@zkts/jute";
+import type { StatPersisted } from "@zkts/jute";
 
 /** DigestCalculator's digest version. */
 export const DIGEST_VERSION = 2;
@@ -54,6 +54,7 @@ export function crc32(...parts: Uint8Array[]): number {
 /** Scratch for a node's path (ASCII paths are copied byte by byte; others go through Buffer.from). */
 let pathBuf = Buffer.alloc(256);
 const statBuf = Buffer.alloc(60);
+const statView = new DataView(statBuf.buffer, statBuf.byteOffset, statBuf.byteLength);
 
 function encodePath(p: string): { buf: Uint8Array; len: number } {
   const n = p.length;
@@ -70,13 +71,11 @@ function encodePath(p: string): { buf: Uint8Array; len: number } {
   return { buf: b, len: n };
 }
 
-function writeLong(buf: Buffer, pos: number, v: bigint): void {
-  if (v >= SAFE_MIN && v <= SAFE_MAX) writeSafeInt64BE(buf, pos, Number(v));
-  else buf.writeBigInt64BE(BigInt.asIntN(64, v), pos);
+function writeLong(_buf: Buffer, pos: number, v: bigint): void {
+  // DataView's native setBigInt64 (two's complement, wraps like BigInt.asIntN(64, v)): no BigInt comparisons
+  statView.setBigInt64(pos, v);
 }
 
-const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * DigestCalculator.calculateDigest: CRC32 over path bytes, data, then czxid, mzxid, pzxid, ctime, mtime,

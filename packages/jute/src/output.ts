@@ -44,7 +44,11 @@ export class OutputArchive {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.dv = undefined;
   }
+
+  /** A DataView over `buf` for 64-bit writes outside the safe-integer range (made when first needed). */
+  private dv: DataView | undefined = undefined;
 
   writeInt(v: number): void {
     if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
@@ -63,7 +67,9 @@ export class OutputArchive {
       writeSafeInt64BE(this.buf, this.pos, Number(v));
     } else {
       if (v < INT64_MIN || v > INT64_MAX) throw new JuteEncodeError(`long out of range: ${v}`);
-      this.buf.writeBigInt64BE(v, this.pos);
+      // session ids (server id in the top byte) land here: DataView's native setBigInt64, not Buffer's BigInt math
+      const b = this.buf;
+      (this.dv ??= new DataView(b.buffer, b.byteOffset, b.byteLength)).setBigInt64(this.pos, v);
     }
     this.pos += 8;
   }
