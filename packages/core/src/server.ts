@@ -508,6 +508,8 @@ export class ZooKeeperServer {
   /** Learner: forwarded writes waiting for their committed txn, per session, in forwarding order. */
   private readonly forwardedWrites = new Map<bigint, Request[]>();
   private draining = false;
+  /** monotonic() taken when the running drain() started (-1: not draining). */
+  private drainClock = -1;
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
@@ -685,7 +687,8 @@ export class ZooKeeperServer {
     if (type === OpCode.auth) return this.handleAuth(cs, xid, body);
     if (type === OpCode.sasl) return this.handleSasl(cs, xid, body);
     // ZooKeeperServer.submitRequestNow: touch, then validate the opcode
-    if (!this.tracker.touch(cs.sessionId, this.clock.monotonic(), cs.timeout)) {
+    const now = this.clock.monotonic();
+    if (!this.tracker.touch(cs.sessionId, now, cs.timeout)) {
       this.logger.debug("dropping request of a missing or closing session", { session: cs.sessionId.toString(16) });
       return;
     }
@@ -696,7 +699,7 @@ export class ZooKeeperServer {
       this.rejectConn(cs, "unimplemented request");
       return;
     }
-    this.submit(this.newRequest(cs, cs.sessionId, xid, type, body));
+    this.submit(this.newRequest(cs, cs.sessionId, xid, type, body, now));
   }
 
   connectionClosed(conn: ServerConnection): void {
@@ -763,7 +766,7 @@ export class ZooKeeperServer {
   // -------------------------------------------------------------------------------------------------------------
   // Pipeline
 
-  private newRequest(cs: ConnState | null, sessionId: bigint, xid: number, type: number, body: Buffer): Request {
+  private newRequest(cs: ConnState | null, sessionId: bigint, xid: number, type: number, body: Buffer, now?: number): Request {
     return {
       cs,
       sessionId,
@@ -772,7 +775,7 @@ export class ZooKeeperServer {
       body,
       // cs.authInfo is never mutated in place (addAuth replaces it), so the request can share it
       authInfo: cs === null ? NO_AUTH : cs.authInfo,
-      start: this.clock.monotonic(),
+      start: now ?? this.clock.monotonic(),
       hdr: null,
       txn: null,
       error: null,
@@ -915,6 +918,7 @@ export class ZooKeeperServer {
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
+    this.drainClock = this.clock.monotonic();
     try {
       while (this.queue.length > 0 && this.queue[0]!.ready) {
         const r = this.queue.shift()!;
@@ -929,6 +933,7 @@ export class ZooKeeperServer {
       }
     } finally {
       this.draining = false;
+      this.drainClock = -1;
     }
     if (this.queue.length === 0 && this.idleWaiters.length > 0) {
       const ws = this.idleWaiters;
@@ -1710,7 +1715,8 @@ export class ZooKeeperServer {
   }
 
   private updateStats(cs: ConnState, r: Request, lastOp: string, lastZxid: bigint): void {
-    const now = this.clock.monotonic();
+    // One clock reading per drained batch (its replies go out together), else one per reply.
+    const now = this.drainClock >= 0 ? this.drainClock : this.clock.monotonic();
     const lat = now - r.start;
     this.latency.add(lat);
     cs.latency.add(lat);
