@@ -36,14 +36,6 @@ export class NodeStorage implements Storage {
     }
   }
 
-  async openDurableWrites(path: string): Promise<StorageFile> {
-    try {
-      return new NodeFile(path, await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o644));
-    } catch (e) {
-      throw StorageError.from("open", path, e);
-    }
-  }
-
   async size(path: string): Promise<number | undefined> {
     try {
       return (await stat(path)).size;

@@ -18,12 +18,6 @@ export interface Storage {
   remove(path: string): Promise<void>;
   /** Makes the directory's entries (created, renamed, removed files) durable. */
   syncDir(dir: string): Promise<void>;
-  /**
-   * Optional: opens a file (as `open` "create") whose writes return only once their data is durable (O_DSYNC), so
-   * a write needs no separate `datasync`. The txn log uses it when present: one I/O round trip per batch instead
-   * of two.
-   */
-  openDurableWrites?(path: string): Promise<StorageFile>;
 }
 
 export interface StorageFile {

@@ -68,8 +68,20 @@ export interface TxnLogListener {
 
 /** Bytes before a payload: long checksum (Adler32 in its low 32 bits), int length. */
 const ENTRY_HEAD = 12;
-/** Batch buffers kept for reuse (one being written, one filling). */
-const POOL_SIZE = 2;
+/** Batches written at once (the next one's write starts while the previous one is still being made durable). */
+const MAX_INFLIGHT = 2;
+/** Batch buffers kept for reuse (being written, one filling). */
+const POOL_SIZE = MAX_INFLIGHT + 1;
+const WOKEN = Symbol("woken");
+
+interface Job {
+  batch: BatchItem;
+  /** File position after the batch. */
+  end: number;
+  /** The job synced the directory (the first batch of a new file). */
+  dirSynced: boolean;
+  done: Promise<unknown>;
+}
 const POOLED_MAX = 1024 * 1024;
 
 /**
@@ -106,8 +118,6 @@ export class TxnLog {
   private fileHasDurableEntries = false;
   private dirSyncPending = false;
   private needHeader = false;
-  /** The current file was opened with durable writes (Storage.openDurableWrites): no datasync per batch. */
-  private fileWritesDurable = false;
 
   private queue: Item[] = [];
   private readonly pool: OutputArchive[] = [];
@@ -270,21 +280,67 @@ export class TxnLog {
   }
 
   private kick(): void {
-    if (this.running) return;
+    if (this.running) {
+      // A batch may go out now if fewer than MAX_INFLIGHT are being written: wake the writer, after the current
+      // round of I/O callbacks (so the batch holds every request read in this round).
+      if (this.wake !== null && !this.wakeQueued) {
+        this.wakeQueued = true;
+        setImmediate(this.wakeTask);
+      }
+      return;
+    }
     this.running = true;
     // Started after the current round of I/O callbacks, so that the requests of every connection read in this
-    // round share the first batch (later batches form while the previous one is being synced).
+    // round share the first batch (later batches form while earlier ones are being written).
     setImmediate(this.runTask);
   }
 
   private readonly runTask = (): void => void this.run();
+  /** Resolves the writer's wait for "the oldest write finished, or there is more to write". */
+  private wake: (() => void) | null = null;
+  private wakeQueued = false;
+  private readonly wakeTask = (): void => {
+    this.wakeQueued = false;
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  };
 
+  /** Batches being written (at most MAX_INFLIGHT), oldest first; acknowledged in this order. */
+  private inflight: Job[] = [];
+  /** End of the bytes handed to the file (>= pos: includes the batches in flight). */
+  private writePos = 0;
+  /** The last dispatched batch's writes (the next batch's writes wait for them); null: none pending. */
+  private lastWritten: Promise<void> | null = null;
+
+  /**
+   * The writer: up to MAX_INFLIGHT batches are written (and synced) at once, at consecutive positions, and
+   * acknowledged strictly in order, each once it and every batch before it are durable. If one fails, every
+   * batch in flight or queued is rejected once all writes in flight have settled.
+   */
   private async run(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const head = this.queue[0]!;
-        if (head.kind !== "batch") {
-          this.queue.shift();
+      for (;;) {
+        while (this.inflight.length < MAX_INFLIGHT && this.queue.length > 0 && this.queue[0]!.kind === "batch") {
+          const b = this.queue.shift() as BatchItem;
+          if (b.count === 0) {
+            // its only entry failed to encode
+            this.recycle(b.out);
+            continue;
+          }
+          if (!this.file) {
+            try {
+              await this.openFile(b.first);
+            } catch (e) {
+              await this.fail([b], e);
+              continue;
+            }
+          }
+          this.inflight.push(this.dispatch(b));
+        }
+        if (this.inflight.length === 0) {
+          if (this.queue.length === 0) break;
+          const head = this.queue.shift() as RollItem;
           try {
             await this.closeFile();
             head.resolve();
@@ -293,24 +349,40 @@ export class TxnLog {
           }
           continue;
         }
-        this.queue.shift();
-        if (head.count === 0) {
-          // its only entry failed to encode
-          this.recycle(head.out);
+        const oldest = this.inflight[0]!;
+        let outcome: unknown;
+        if (this.inflight.length < MAX_INFLIGHT && (this.queue.length === 0 || this.queue[0]!.kind === "batch")) {
+          outcome = await Promise.race([oldest.done, new Promise<typeof WOKEN>((r) => (this.wake = () => r(WOKEN)))]);
+          this.wake = null;
+          if (outcome === WOKEN) continue;
+        } else {
+          outcome = await oldest.done;
+        }
+        if (outcome !== null) {
+          // Let every write in flight settle, then take them all back.
+          const jobs = this.inflight;
+          this.inflight = [];
+          await Promise.all(jobs.map((j) => j.done));
+          await this.fail(
+            jobs.map((j) => j.batch),
+            outcome,
+          );
           continue;
         }
-        try {
-          await this.writeBatch(head.out, head.first);
-        } catch (e) {
-          await this.fail(head, e);
-          continue;
-        }
-        this.durable = head.last;
-        this.stats.entries += head.count;
-        const ws = head.waiters;
-        this.recycle(head.out);
+        this.inflight.shift();
+        this.pos = oldest.end;
+        // Everything written is acknowledged once nothing is in flight (zero-filled bytes past it are zeros now).
+        if (this.inflight.length === 0) this.dirtyEnd = this.pos;
+        if (oldest.dirSynced) this.dirSyncPending = false;
+        if (this.forceSync) this.stats.syncs++;
+        this.fileHasDurableEntries = true;
+        const b = oldest.batch;
+        this.durable = b.last;
+        this.stats.entries += b.count;
+        const ws = b.waiters;
+        this.recycle(b.out);
         if (ws !== null) for (const w of ws) w.resolve();
-        this.listener?.durable(head.last);
+        this.listener?.durable(b.last);
       }
     } finally {
       this.running = false;
@@ -324,54 +396,70 @@ export class TxnLog {
     }
   }
 
-  private async writeBatch(out: OutputArchive, firstZxid: bigint): Promise<void> {
-    if (!this.file) await this.openFile(firstZxid);
+  /**
+   * Starts writing a batch at `writePos`: positions, padding and zero-filling are decided now, in batch order;
+   * the I/O runs in the background. `done` resolves with null once the batch is durable, or with the error.
+   */
+  private dispatch(b: BatchItem): Job {
     const file = this.file!;
-    if (this.needHeader) {
-      await file.write(logFileHeader(this.dbId), 0);
-      this.needHeader = false;
-    }
+    const out = b.out;
     const bytes = out.length;
     const data = out.buffer.subarray(0, bytes);
-    const start = this.pos;
+    const start = this.writePos;
     const end = start + bytes;
+    // Overwrite whatever an earlier failed batch may have left beyond our end with zeros.
     const total = Math.max(end, this.dirtyEnd) - start;
     // As ZooKeeper: pad from the position the batch starts at (and further if the batch would overrun).
     let newSize = sizeWithPadding(start, this.padded, this.preAllocSize);
     if (newSize < end) newSize = sizeWithPadding(end, newSize, this.preAllocSize);
     this.dirtyEnd = Math.max(this.dirtyEnd, start + total);
+    let padAt = -1;
     if (newSize > this.padded && newSize > start + total) {
       // Extend the file with zeros ahead of the write position (a sparse write of its last byte, as ZooKeeper).
-      await file.write(ZERO_BYTE, newSize - 1);
+      padAt = newSize - 1;
       this.padded = newSize;
     }
-    if (total > bytes) {
-      // Overwrite what an earlier failed batch may have left beyond our end with zeros.
-      await file.write(Buffer.alloc(total - bytes), end);
-    }
-    await file.write(data, start);
+    const header = this.needHeader;
+    this.needHeader = false;
+    const dirSync = this.forceSync && this.dirSyncPending;
+    this.writePos = end;
     this.stats.batches++;
-    if (this.forceSync) {
-      if (!this.fileWritesDurable) await file.datasync(); // else the write returned once durable (O_DSYNC)
-      this.stats.syncs++;
-      if (this.dirSyncPending) {
-        await this.storage.syncDir(this.dir);
-        this.dirSyncPending = false;
+    // The writes themselves go one batch after the other (a batch's write starts once the previous batch's
+    // write returned, and not at all if it failed), so a crashed process never leaves a hole before a later
+    // batch's entries; only the syncs overlap.
+    const prev = this.lastWritten;
+    const written = (async (): Promise<void> => {
+      if (prev !== null) await prev;
+      if (header) await file.write(logFileHeader(this.dbId), 0);
+      if (padAt >= 0) await file.write(ZERO_BYTE, padAt);
+      if (total > bytes) await file.write(Buffer.alloc(total - bytes), end);
+      await file.write(data, start);
+    })();
+    written.catch(() => {}); // seen through `done`
+    this.lastWritten = written;
+    const done = (async (): Promise<unknown> => {
+      try {
+        await written;
+        if (this.forceSync) {
+          await file.datasync();
+          if (dirSync) await this.storage.syncDir(this.dir);
+        }
+        return null;
+      } catch (e) {
+        return e;
       }
-    }
-    this.pos = end;
-    this.dirtyEnd = end;
-    this.fileHasDurableEntries = true;
+    })();
+    return { batch: b, end, dirSynced: dirSync, done };
   }
 
   private async openFile(firstZxid: bigint): Promise<void> {
     const path = joinPath(this.dir, makeLogName(firstZxid));
-    const durableWrites = this.forceSync && this.storage.openDurableWrites !== undefined;
-    const file = durableWrites ? await this.storage.openDurableWrites!(path) : await this.storage.open(path, "create");
-    this.fileWritesDurable = durableWrites;
+    const file = await this.storage.open(path, "create");
     this.file = file;
     this.filePath = path;
     this.pos = FILE_HEADER_SIZE;
+    this.writePos = FILE_HEADER_SIZE;
+    this.lastWritten = null;
     this.padded = 0;
     this.dirtyEnd = FILE_HEADER_SIZE;
     this.fileHasDurableEntries = false;
@@ -382,7 +470,8 @@ export class TxnLog {
     this.padded = FILE_HEADER_SIZE;
   }
 
-  private async fail(batch: BatchItem, cause: unknown): Promise<void> {
+  private async fail(batches: BatchItem[], cause: unknown): Promise<void> {
+    const batch = batches[0]!;
     this.stats.failures++;
     const err = new LogWriteError(this.filePath ?? this.dir, cause);
     // Reject the batch and every append queued behind it; roll/close markers stay queued.
@@ -417,9 +506,11 @@ export class TxnLog {
         // keep dirtyEnd
       }
     }
+    this.writePos = this.pos;
+    this.lastWritten = null;
     let last = batch.last;
     let count = 0;
-    for (const b of [batch, ...queued]) {
+    for (const b of [...batches, ...queued]) {
       if (b.count > 0) last = b.last;
       count += b.count;
       for (const w of b.waiters ?? []) w.reject(err);
