@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseArgs, type CompareOptions } from "./args.js";
-import type { BenchResult } from "./bench.js";
 import { ensembleMarkdown, ensembleTargets, runEnsembleCompare, type EnsembleReport } from "./compare-ensemble.js";
-import { Histogram } from "./histogram.js";
+import { fakeResult } from "./test-fixtures.js";
 import {
   EnsembleStartError,
   freePorts,
@@ -169,16 +168,7 @@ describe("ensemble plumbing", () => {
   });
 });
 
-function fakeResult(throughput: number, latencies: number[]): BenchResult {
-  const h = new Histogram();
-  for (const l of latencies) h.record(l);
-  return {
-    server: "127.0.0.1:1", workload: "set", connections: 8, depth: 32, procs: 1, valueSize: 100, keys: 10, durationMs: 1000,
-    ops: throughput, throughput, errors: 0, errorsOutsideWindow: 0, errorsByCode: {}, firstError: undefined, connectionsLost: 0,
-    latencyUs: h.summary(), byOp: {}, setup: undefined, sessions: undefined, bench: { cpuPercentOfOneCore: 10, cores: 2 },
-    loadavg: [1, 1, 1], date: "2026-01-01T00:00:00.000Z",
-  };
-}
+const setResult = (throughput: number, latencies: number[]) => fakeResult(throughput, latencies, "set", 10);
 
 describe("ensembleMarkdown", () => {
   it("prints both ensembles, the targets, summed and per-member CPU", () => {
@@ -197,13 +187,13 @@ describe("ensembleMarkdown", () => {
       rows: [
         {
           workload: "set", target: "leader",
-          zookeeper: { result: fakeResult(4000, [40_000]), serverCpuPercent: 180, serverCpuPercentByProcess: [90, 45, 45] },
-          zkts: { result: fakeResult(8000, [20_000]), serverCpuPercent: 100, serverCpuPercentByProcess: [50, 25, 25] },
+          zookeeper: { result: setResult(4000, [40_000]), serverCpuPercent: 180, serverCpuPercentByProcess: [90, 45, 45] },
+          zkts: { result: setResult(8000, [20_000]), serverCpuPercent: 100, serverCpuPercentByProcess: [50, 25, 25] },
         },
         {
           workload: "get", target: "followers",
-          zookeeper: { result: fakeResult(20_000, [10_000]), serverCpuPercent: 170, serverCpuPercentByProcess: [10, 80, 80] },
-          zkts: { result: fakeResult(100_000, [1000]), serverCpuPercent: 80, serverCpuPercentByProcess: [0, 40, 40] },
+          zookeeper: { result: setResult(20_000, [10_000]), serverCpuPercent: 170, serverCpuPercentByProcess: [10, 80, 80] },
+          zkts: { result: setResult(100_000, [1000]), serverCpuPercent: 80, serverCpuPercentByProcess: [0, 40, 40] },
         },
       ],
       sides: [side("zookeeper"), side("zkts")], zktsInMemoryOnly: false,

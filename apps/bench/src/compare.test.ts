@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_COMPARE } from "./args.js";
-import type { BenchResult } from "./bench.js";
 import { compareMarkdown, processCpuSeconds, type CompareReport } from "./compare.js";
-import { Histogram } from "./histogram.js";
 import { processMemory, txnLogs } from "./servers.js";
+import { fakeResult } from "./test-fixtures.js";
 
-function result(throughput: number, latencies: number[]): BenchResult {
-  const h = new Histogram();
-  for (const l of latencies) h.record(l);
-  return {
-    server: "127.0.0.1:1", workload: "get", connections: 8, depth: 32, procs: 1, valueSize: 100, keys: 10, durationMs: 1000,
-    ops: throughput, throughput, errors: 0, errorsOutsideWindow: 0, errorsByCode: {}, firstError: undefined, connectionsLost: 0,
-    latencyUs: h.summary(), byOp: {}, setup: undefined, sessions: undefined, bench: { cpuPercentOfOneCore: 20, cores: 2 },
-    loadavg: [1, 1, 1], date: "2026-01-01T00:00:00.000Z",
-  };
-}
+const result = (throughput: number, latencies: number[]) => fakeResult(throughput, latencies);
 
 describe("compareMarkdown", () => {
   const report: CompareReport = {
