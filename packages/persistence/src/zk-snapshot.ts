@@ -11,7 +11,7 @@ import { joinPath, readWholeFile, type Storage } from "./storage.js";
  *   FileHeader{int magic "ZKSN", int version 2, long dbid -1}
  *   int sessionCount, {long id, int timeout}...
  *   int aclCount, {long key, vector<ACL>}...                    (key -1 = OPEN_ACL_UNSAFE, never stored)
- *   {ustring path, buffer data, long aclKey, StatPersisted}...   depth-first, root path "", parents first
+ *   {ustring path, buffer data, long aclKey, StatPersisted}...   parents first, root path "" (ZooKeeper: depth-first)
  *   ustring "/"                                                  end of nodes
  *   long Adler32(every byte so far), ustring "/"                 seal
  *   [ZxidDigest{long zxid, int digestVersion, long digest}, long Adler32(every byte so far), ustring "/"]
