@@ -463,7 +463,18 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   // ---- the host loop ----------------------------------------------------------------------------------------
   let pumping = false;
   let failed = false;
+  /**
+   * Runs the host loop after the current round of I/O callbacks: every packet read in that round (a burst of ACKs,
+   * forwarded requests) is stepped into ZAB first, so one Ready carries all their output.
+   */
+  let kickQueued = false;
   function kick(): void {
+    if (kickQueued || pumping || failed) return;
+    kickQueued = true;
+    setImmediate(runKick);
+  }
+  function runKick(): void {
+    kickQueued = false;
     if (pumping || failed) return;
     pumping = true;
     pump()
