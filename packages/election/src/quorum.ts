@@ -147,7 +147,8 @@ export class QuorumMaj implements QuorumVerifier {
 
   containsQuorum(sids: Iterable<bigint>): boolean {
     let n = 0;
-    for (const sid of new Set(sids)) if (this.votingMembers.has(sid)) n++;
+    // a Set (the ZAB leader's ack sets, per proposal) is counted as it is; other iterables once per sid
+    for (const sid of sids instanceof Set ? (sids as Set<bigint>) : new Set(sids)) if (this.votingMembers.has(sid)) n++;
     return n > this.half;
   }
 

@@ -116,3 +116,30 @@ describe("writeFramedPacket", () => {
     }
   });
 });
+
+describe("decodePacket", () => {
+  it("reads the common shapes in place exactly as the generic decoder, and falls back for the rest", async () => {
+    const { encodePacket, decodePacket } = await import("./packets.js");
+    const { decode, encode, QuorumPacket } = await import("@zkts/jute");
+    const cases = [
+      { type: 3, zxid: 0x100000007n, data: null },
+      { type: 2, zxid: -1n, data: Buffer.from("txn bytes") },
+      { type: 2, zxid: 5n, data: Buffer.alloc(0) },
+    ];
+    for (const p of cases) {
+      const bytes = encodePacket(p);
+      const q = decodePacket(bytes);
+      expect(q).toEqual(p);
+      expect(q).toEqual((({ type, zxid, data }) => ({ type, zxid, data }))(decode(QuorumPacket, bytes)));
+      if (q.data !== null && q.data.length > 0) {
+        bytes.fill(0xee); // owned, not a view of the frame
+        expect(q.data).toEqual(p.data);
+      }
+    }
+    // with authinfo: the generic path
+    const withAuth = encode(QuorumPacket, { type: 6, zxid: 9n, data: null, authinfo: [{ scheme: "digest", id: "u:p" }] });
+    expect(decodePacket(withAuth)).toEqual({ type: 6, zxid: 9n, data: null });
+    // truncated / trailing bytes: refused as before
+    expect(() => decodePacket(encodePacket(cases[1]!).subarray(0, 18))).toThrow();
+  });
+});

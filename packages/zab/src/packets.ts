@@ -69,7 +69,16 @@ export function writeFramedPacket(out: OutputArchive, p: Packet): void {
 }
 
 export function decodePacket(bytes: Uint8Array): Packet {
-  const q = decode(QuorumPacket, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The common shape, read in place: int type, long zxid, buffer data (or -1), authinfo null (-1), nothing after.
+  if (b.length >= 20) {
+    const len = b.readInt32BE(12);
+    if (len === -1 && b.length === 20 && b.readInt32BE(16) === -1) return { type: b.readInt32BE(0), zxid: b.readBigInt64BE(4), data: null };
+    if (len >= 0 && b.length === 20 + len && b.readInt32BE(16 + len) === -1) {
+      return { type: b.readInt32BE(0), zxid: b.readBigInt64BE(4), data: Buffer.from(b.subarray(16, 16 + len)) };
+    }
+  }
+  const q = decode(QuorumPacket, b);
   return { type: q.type, zxid: q.zxid, data: q.data };
 }
 
