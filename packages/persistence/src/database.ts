@@ -2,7 +2,7 @@ import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
 import { LogCorruptionError, PersistenceError, SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
-import { TxnType, decodeTxn, marshalTxn } from "./txn.js";
+import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog } from "./txnlog.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
 import {
@@ -273,8 +273,8 @@ export interface DurableStoreOptions extends DataDirs {
 
 /**
  * Durable storage for a standalone server: restores the tree at open, logs every txn (group commit) through
- * `sink` (plug it in as the core's txnSink), takes fuzzy snapshots every snapCount/2 + random(snapCount/2) txns
- * (rolling the log first, as ZooKeeper's SyncRequestProcessor). Snapshots hold the sessions with their timeouts;
+ * `logTxn` (plug the store in as the core's `txnLog`), takes fuzzy snapshots every snapCount/2 +
+ * random(snapCount/2) txns (rolling the log first, as ZooKeeper's SyncRequestProcessor). Snapshots hold the sessions with their timeouts;
  * session passwords derive from the session id (as ZooKeeper's), so restored sessions can be resumed.
  */
 export class DurableStore {
@@ -334,25 +334,9 @@ export class DurableStore {
     return this.log.stats;
   }
 
-  /** The core's txnSink: resolves once the txn is durable; rejects (LogWriteError) if it could not be written. */
-  readonly sink = (header: TxnHeader, txn: unknown, encode: () => Buffer): Promise<void> => {
-    const p = this.log.append(encode());
-    this.countForSnapshot();
-    return p.then(
-      () => {
-        if (header.type === TxnType.createSession) this.sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
-        else if (header.type === TxnType.closeSession) this.sessions.delete(header.clientId);
-      },
-      (e: unknown) => {
-        this.stats.failedAppends++;
-        throw e;
-      },
-    );
-  };
-
   /**
-   * The core's txn log port (ZooKeeperServer's `txnLog`), the allocation-free alternative to `sink`: the txn is
-   * marshalled straight into the log's batch buffer, and `setTxnListener`'s listener hears, once per batch, up
+   * The core's txn log port (ZooKeeperServer's `txnLog`): the txn is marshalled straight into the log's batch
+   * buffer, and `setTxnListener`'s listener hears, once per batch, up
    * to which zxid txns are durable (or which failed). Throws if the txn cannot be queued.
    */
   logTxn(header: TxnHeader, txn: unknown): void {
@@ -399,11 +383,6 @@ export class DurableStore {
       this.randRoll = this.roll();
       this.startSnapshot();
     }
-  }
-
-  /** Appends an already marshalled txn (tests, tools). */
-  appendPayload(header: TxnHeader, txn: unknown): Promise<void> {
-    return this.sink(header, txn, () => marshalTxn(header, txn));
   }
 
   private roll(): number {
