@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createServer } from "node:net";
 import { fourLetter } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
+import { Client } from "./test-client.js";
 
 /**
  * A free port below Linux's ephemeral range (32768-60999): the members' own outgoing quorum/election connections
@@ -121,4 +122,62 @@ export async function makeEnsemble(n: number, opts: { observers?: number; tickTi
     },
   };
   return ens;
+}
+
+/** Polls `cond` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Writes <prefix>/<n> one after another through any live member, reconnecting on failure; records what was acked. */
+export class Writer {
+  acked: string[] = [];
+  /** Reply time of each acked write whose request was sent after `since` (see markKill). */
+  okTimes: number[] = [];
+  private stopped = false;
+  private n = 0;
+  since = 0;
+  done: Promise<void>;
+  constructor(
+    private readonly ports: () => number[],
+    private readonly prefix: string,
+  ) {
+    this.done = this.run();
+  }
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.done;
+  }
+  private async run(): Promise<void> {
+    let c: Client | undefined;
+    let k = 0;
+    while (!this.stopped) {
+      try {
+        if (c === undefined || c.closed) {
+          const ps = this.ports();
+          c = (await Client.connect(ps[k++ % ps.length]!)).c;
+        }
+        const path = `${this.prefix}/${this.n}`;
+        const sentAt = Date.now();
+        const r = await c.create(path, String(this.n));
+        if (r.err === 0) {
+          this.acked.push(path);
+          // a write sent before the kill may be acked after it (committed just in time): not a recovery
+          this.okTimes.push(sentAt >= this.since ? Date.now() : 0);
+          this.n++;
+        } else if (r.err === -110) this.n++; // committed earlier without our ack
+        else throw new Error(`create ${path}: ${r.err}`);
+      } catch {
+        c?.close();
+        c = undefined;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    c?.close();
+  }
 }

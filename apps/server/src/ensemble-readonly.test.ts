@@ -2,19 +2,10 @@ import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { fourLetter, referenceAvailable, ZKCLI } from "@zkts/testkit";
-import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
+import { makeEnsemble, waitFor, type Ensemble } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 const run = promisify(execFile);
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function python(script: string): Promise<string> {
   const { stdout } = await run("/usr/bin/python3", ["-c", script], { timeout: 45_000 });

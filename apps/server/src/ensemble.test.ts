@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { fourLetter } from "@zkts/testkit";
-import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
+import { makeEnsemble, waitFor, Writer, type Ensemble } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 describe("zkts-server ensemble (3 real processes)", () => {
@@ -81,63 +81,6 @@ describe("zkts-server ensemble (3 real processes)", () => {
     }
   }, 90_000);
 });
-
-/** Writes /w/<n> one after another through any live member, reconnecting on failure; records what was acked. */
-class Writer {
-  acked: string[] = [];
-  /** Reply time of each acked write whose request was sent after `since` (see markKill). */
-  okTimes: number[] = [];
-  private stopped = false;
-  private n = 0;
-  since = 0;
-  done: Promise<void>;
-  constructor(
-    private readonly ports: () => number[],
-    private readonly prefix: string,
-  ) {
-    this.done = this.run();
-  }
-  stop(): Promise<void> {
-    this.stopped = true;
-    return this.done;
-  }
-  private async run(): Promise<void> {
-    let c: Client | undefined;
-    let k = 0;
-    while (!this.stopped) {
-      try {
-        if (c === undefined || c.closed) {
-          const ps = this.ports();
-          c = (await Client.connect(ps[k++ % ps.length]!)).c;
-        }
-        const path = `${this.prefix}/${this.n}`;
-        const sentAt = Date.now();
-        const r = await c.create(path, String(this.n));
-        if (r.err === 0) {
-          this.acked.push(path);
-          // a write sent before the kill may be acked after it (committed just in time): not a recovery
-          this.okTimes.push(sentAt >= this.since ? Date.now() : 0);
-          this.n++;
-        } else if (r.err === -110) this.n++; // committed earlier without our ack
-        else throw new Error(`create ${path}: ${r.err}`);
-      } catch {
-        c?.close();
-        c = undefined;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-    c?.close();
-  }
-}
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Every path present on the member (reads are local to it). */
 async function hasAll(port: number, paths: string[]): Promise<boolean> {
