@@ -66,6 +66,41 @@ export interface PathModel {
   busy: boolean;
 }
 
+/**
+ * Starts the next write on `path` and records in `m` the state it would leave (`m.inflight`): a create while the
+ * path is absent, else by `rnd()`: a delete below `deleteBelow`, a two-setData multi below 0.4, a setData.
+ */
+export function startModelOp(
+  c: Client,
+  path: string,
+  m: PathModel,
+  rnd: () => number,
+  value: () => string,
+  deleteBelow: number,
+): Promise<{ err: number }> {
+  const cur = m.acked;
+  m.busy = true;
+  if (cur === null) {
+    const v = value();
+    m.inflight = { data: v, version: 0 };
+    return c.create(path, v);
+  }
+  const r = rnd();
+  if (r < deleteBelow) {
+    m.inflight = null;
+    return c.delete(path);
+  }
+  if (r < 0.4) {
+    const a = value();
+    const b = value();
+    m.inflight = { data: b, version: cur.version + 2 };
+    return c.multiSet(path, [a, b]);
+  }
+  const v = value();
+  m.inflight = { data: v, version: cur.version + 1 };
+  return c.setData(path, v);
+}
+
 const short = (s: State) => (s === null ? "absent" : `v${s.version} ${s.data.length}B "${s.data.slice(0, 24)}"`);
 
 /**

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@zkts/persistence";
 import { Client } from "./test-client.js";
-import { NODEEXISTS, NONODE, checkModel, kill9, mustStart, startServer, type PathModel } from "./crash-helpers.js";
+import { NODEEXISTS, NONODE, checkModel, kill9, mustStart, startModelOp, startServer, type PathModel } from "./crash-helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -51,26 +51,7 @@ describe("zkts-server process: kill -9 while writing", () => {
         const one = async (path: string) => {
           while (!stop && !c.closed) {
             const m = model.get(path)!;
-            const v = `v${++counter}`;
-            const cur = m.acked;
-            let op: Promise<{ err: number }>;
-            m.busy = true;
-            if (cur === null) {
-              m.inflight = { data: v, version: 0 };
-              op = c.create(path, v);
-            } else {
-              const r = rnd();
-              if (r < 0.2) {
-                m.inflight = null;
-                op = c.delete(path);
-              } else if (r < 0.4) {
-                m.inflight = { data: `${v}b`, version: cur.version + 2 };
-                op = c.multiSet(path, [`${v}a`, `${v}b`]);
-              } else {
-                m.inflight = { data: v, version: cur.version + 1 };
-                op = c.setData(path, v);
-              }
-            }
+            const op = startModelOp(c, path, m, rnd, () => `v${++counter}`, 0.2);
             let res: { err: number };
             try {
               res = await op;

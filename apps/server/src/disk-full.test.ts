@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@zkts/persistence";
 import { Client } from "./test-client.js";
-import { checkModel, kill9, startServer, type PathModel, type Proc, type State } from "./crash-helpers.js";
+import { checkModel, kill9, startModelOp, startServer, type PathModel, type Proc, type State } from "./crash-helpers.js";
 
 const SYSTEMERROR = -1;
 const MB = 1024 * 1024;
@@ -139,29 +139,7 @@ describe.skipIf(skipReason !== undefined)(`zkts-server process on a full disk (t
         const one = async (path: string) => {
           while (!stop && !c.closed) {
             const m = model.get(path)!;
-            const cur = m.acked;
-            let op: Promise<{ err: number }>;
-            m.busy = true;
-            if (cur === null) {
-              const v = value();
-              m.inflight = { data: v, version: 0 };
-              op = c.create(path, v);
-            } else {
-              const r = rnd();
-              if (r < 0.15) {
-                m.inflight = null;
-                op = c.delete(path);
-              } else if (r < 0.4) {
-                const a = value();
-                const b = value();
-                m.inflight = { data: b, version: cur.version + 2 };
-                op = c.multiSet(path, [a, b]);
-              } else {
-                const v = value();
-                m.inflight = { data: v, version: cur.version + 1 };
-                op = c.setData(path, v);
-              }
-            }
+            const op = startModelOp(c, path, m, rnd, value, 0.15);
             let res: { err: number };
             try {
               res = await op;
