@@ -1,5 +1,5 @@
 /**
- * The core's ensemble roles without any network: a leader core (its txnSink stands for ZAB's propose/commit) and
+ * The core's ensemble roles without any network: a leader core (its txnLog stands for ZAB's propose/commit) and
  * a learner core that forwards writes, sync and session create/close to it, as apps/server wires them.
  */
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { decodeConnectResponse, ErrorCode, OpCode, Perms } from "@zkts/client-wi
 import type { TxnHeader } from "@zkts/jute";
 import { DataTree } from "@zkts/datatree";
 import { ManualClock, nullLogger, seededRandom } from "./env.js";
-import { ZooKeeperServer, type ForwardedRequest } from "./server.js";
+import { ZooKeeperServer, type ForwardedRequest, type TxnListener } from "./server.js";
 import { TestClient } from "./testing/harness.js";
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
@@ -17,6 +17,7 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 function ensemble() {
   const clock = new ManualClock({ now: 1_700_000_000_000, monotonic: 0 });
   const proposals: Array<{ hdr: TxnHeader; txn: unknown; commit: () => void }> = [];
+  let leaderListener: TxnListener | undefined;
   const forwarded: ForwardedRequest[] = [];
   const leaderTree = new DataTree({ extendedTypesEnabled: false });
   const learnerTree = new DataTree({ extendedTypesEnabled: false });
@@ -28,7 +29,11 @@ function ensemble() {
       logger: nullLogger,
       tree: leaderTree,
       ensemble: { role: "leader" },
-      txnSink: (hdr, txn) => new Promise<void>((commit) => proposals.push({ hdr, txn, commit })),
+      txnLog: {
+        // ZAB's propose; the commit reports the txn durable (committed) to the leader core
+        logTxn: (hdr, txn) => void proposals.push({ hdr, txn, commit: () => leaderListener!.durable(hdr.zxid) }),
+        setTxnListener: (l) => void (leaderListener = l),
+      },
     },
   );
   const learner = new ZooKeeperServer(

@@ -17,7 +17,6 @@ export {
   type ServerInfo,
   type ServerInit,
   type SessionInfo,
-  type TxnSink,
   type TxnLogPort,
   type TxnListener,
   type EnsembleRole,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import type { ACL } from "@zkts/jute";
 import { generateDigest } from "./auth.js";
+import type { TxnListener, TxnLogPort } from "./server.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 
 const OPEN: ACL[] = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
@@ -509,11 +510,19 @@ describe("other requests", () => {
   });
 });
 
-describe("txn sink", () => {
+describe("txn log", () => {
   it("holds replies until the txn is durable, in order", async () => {
     const pending: Array<() => void> = [];
     const seen: number[] = [];
-    const { server } = makeServer({}, { txnSink: (h) => { seen.push(h.type); return new Promise<void>((res) => pending.push(res)); } });
+    let listener: TxnListener | undefined;
+    const txnLog: TxnLogPort = {
+      logTxn: (h) => {
+        seen.push(h.type);
+        pending.push(() => listener!.durable(h.zxid));
+      },
+      setTxnListener: (l) => void (listener = l),
+    };
+    const { server } = makeServer({}, { txnLog });
     const c = new TestClient(server);
     expect(c.connectResponse).toBeUndefined();
     pending.shift()!();

@@ -2,10 +2,10 @@
  * ZooKeeperServer: the standalone request pipeline of Apache ZooKeeper 3.8 (ZooKeeperServer,
  * PrepRequestProcessor, FinalRequestProcessor, SessionTrackerImpl, ContainerManager), pure.
  *
- * Every request goes prepare -> (txn sink) -> apply -> respond, in arrival order. `prepare` validates and builds
+ * Every request goes prepare -> (txn log) -> apply -> respond, in arrival order. `prepare` validates and builds
  * the txn against the tree as changed by txns prepared but not yet applied (ZooKeeper's outstanding change
- * records); the txn sink may hold a txn until it is durable; apply runs DataTree.processTxn; respond writes the
- * reply. With the default synchronous sink all three happen inside the call that received the packet.
+ * records); the txn log port holds a txn until it is durable; apply runs DataTree.processTxn; respond writes the
+ * reply. Without a txn log (in memory) all three happen inside the call that received the packet.
  */
 import {
   AuthPacket,
@@ -102,12 +102,6 @@ export interface ServerInit {
   serverState?: string;
 }
 
-/**
- * Persists a txn before it is applied. Return nothing (synchronous, the default) or a promise that resolves
- * once the txn is durable; replies are held until then, in order.
- */
-export type TxnSink = (header: TxnHeader, txn: unknown, encodedTxn: () => Buffer) => void | Promise<void>;
-
 /** What a txn log port reports, in zxid order, about the txns handed to it. */
 export interface TxnListener {
   /** Every txn up to and including `zxid` is durable. */
@@ -117,9 +111,9 @@ export interface TxnListener {
 }
 
 /**
- * A txn log the core writes through without a promise per txn (the standalone server's path; @zkts/persistence's
- * DurableStore implements it): `logTxn` queues the txn, the listener hears once per batch how far txns are
- * durable. Replies are held until then, in order.
+ * The txn log the core writes through (@zkts/persistence's DurableStore implements it; an ensemble leader's port
+ * proposes through ZAB and reports commits): `logTxn` queues the txn, the listener hears (once per batch) how far
+ * txns are durable. Replies are held until then, in order.
  */
 export interface TxnLogPort {
   /** Queues the txn to be made durable; throws if it cannot be queued (the request fails: SYSTEMERROR). */
@@ -134,11 +128,10 @@ export interface ServerComponents {
   logger: Logger;
   /** The data tree (a fresh @zkts/datatree DataTree, or one restored from disk). */
   tree: Tree;
-  txnSink?: TxnSink;
-  /** Used instead of txnSink when given. */
+  /** Where txns are made durable before they are applied (absent: applied at once, in memory only). */
   txnLog?: TxnLogPort;
   /**
-   * Ensemble member role (absent: standalone). A "leader" prepares every request itself (its txnSink proposes
+   * Ensemble member role (absent: standalone). A "leader" prepares every request itself (its txnLog proposes
    * through ZAB) and also requests forwarded by learners (`submitRemote`). A "learner" prepares nothing: writes,
    * sync and session create/close go to `forward` and are answered once the committed txn comes back through
    * `applyCommitted` (sync: `syncDone`); it neither expires sessions nor reaps containers (the leader does).
@@ -314,7 +307,7 @@ interface Request {
   ready: boolean;
   /** For createSession: the connect reply to send once applied. */
   connectTimeout?: number;
-  /** Set when the txn sink failed: the txn is neither applied nor acknowledged. */
+  /** Set when the txn log failed: the txn is neither applied nor acknowledged. */
   sinkError?: unknown;
   /** Learner: handed to the leader; `rc` is the result of applying its committed txn. */
   forwarded?: boolean;
@@ -465,7 +458,7 @@ const TXN_CODECS: Record<number, Codec<any>> = {
   [OpCode.multi]: MultiTxn,
 };
 
-/** Serialises a txn (header + record) as ZooKeeper logs it, for txn sinks. */
+/** Serialises a txn (header + record) as ZooKeeper logs it (an ensemble leader proposes these bytes). */
 export function encodeTxn(header: TxnHeader, txn: unknown): Buffer {
   const out = new OutputArchive(128);
   TxnHeaderCodec.write(out, header);
@@ -492,7 +485,6 @@ export class ZooKeeperServer {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly tree: Tree;
-  private readonly sink: TxnSink | undefined;
   private readonly txnLog: TxnLogPort | undefined;
   /** Requests whose txn went to `txnLog` and is not durable yet, in zxid order. */
   private awaitingDurable: Request[] = [];
@@ -550,7 +542,6 @@ export class ZooKeeperServer {
     this.clock = components.clock;
     this.logger = components.logger;
     this.tree = components.tree;
-    this.sink = components.txnSink;
     this.txnLog = components.txnLog;
     this.txnLog?.setTxnListener({
       durable: (zxid) => this.txnsDurable(zxid),
@@ -598,7 +589,7 @@ export class ZooKeeperServer {
     if (this.expiryTimer !== undefined) this.clock.clearTimer(this.expiryTimer);
     if (this.reaperTimer !== undefined) this.clock.clearTimer(this.reaperTimer);
     this.expiryTimer = this.reaperTimer = undefined;
-    // wait for txns already handed to the sink (a sink always settles: durable or failed)
+    // wait for txns already handed to the txn log (it always reports them: durable or failed)
     if (this.queue.length > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
     for (const cs of [...this.conns.values()]) this.closeConn(cs, "server shutdown");
   }
@@ -832,34 +823,6 @@ export class ZooKeeperServer {
       this.awaitingDurable.push(r);
       return;
     }
-    if (r.hdr !== null && this.sink !== undefined) {
-      const hdr = r.hdr;
-      const txn = r.txn;
-      let p: void | Promise<void>;
-      try {
-        p = this.sink(hdr, txn, () => encodeTxn(hdr, txn));
-      } catch (e) {
-        this.sinkFailed(r, e);
-        p = undefined;
-      }
-      if (p !== undefined && typeof (p as Promise<void>).then === "function") {
-        (p as Promise<void>).then(
-          () => {
-            r.ready = true;
-            this.drain();
-          },
-          (e: unknown) => {
-            this.sinkFailed(r, e);
-            this.drain();
-          },
-        );
-        return;
-      }
-      if (r.sinkError !== undefined) {
-        this.drain();
-        return;
-      }
-    }
     r.ready = true;
     this.drain();
   }
@@ -889,7 +852,7 @@ export class ZooKeeperServer {
 
   /**
    * The txn could not be made durable (ENOSPC, EIO...): it is never applied nor acknowledged. The change records
-   * of this txn and of every later one are dropped: a sink that fails a txn fails every txn queued behind it
+   * of this txn and of every later one are dropped: a txn log that fails a txn fails every txn queued behind it
    * too (the txn log rejects a failed batch and everything queued after it), so nothing prepared on top of them
    * survives either. ZooKeeper's SyncRequestProcessor exits on such an IOException; we answer SYSTEMERROR.
    */
@@ -966,7 +929,7 @@ export class ZooKeeperServer {
 
   /**
    * Leader: a request forwarded by a learner for a session whose connection lives there. Prepared, proposed
-   * (txnSink) and applied like a local one; nobody is answered here (the learner answers its client once the txn
+   * (txnLog) and applied like a local one; nobody is answered here (the learner answers its client once the txn
    * is committed). Touches the session; a createSession (body: int timeout) starts tracking it.
    */
   submitRemote(req: ForwardedRequest): void {
@@ -1416,7 +1379,7 @@ export class ZooKeeperServer {
     return rc;
   }
 
-  /** A txn the sink failed: undo what prepare did to sessions, answer SYSTEMERROR (or close), apply nothing. */
+  /** A txn the txn log failed: undo what prepare did to sessions, answer SYSTEMERROR (or close), apply nothing. */
   private finishFailed(r: Request): void {
     const now = this.clock.monotonic();
     if (r.type === OpCode.closeSession) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import type { TxnHeader } from "@zkts/jute";
-import type { TxnListener, TxnLogPort, TxnSink } from "./server.js";
+import type { TxnListener, TxnLogPort } from "./server.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
@@ -10,27 +10,12 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 type Controlled = {
   pending: Array<{ hdr: TxnHeader }>;
-  components: { txnSink: TxnSink } | { txnLog: TxnLogPort };
+  components: { txnLog: TxnLogPort };
   flush(): void;
   failAll(msg?: string): void;
 };
 
-/** A promise sink whose txns the test makes durable or fails, batch by batch, like the txn log. */
-function controlledSink(): Controlled {
-  const pending: Array<{ hdr: TxnHeader; ok: () => void; fail: (e: Error) => void }> = [];
-  return {
-    pending,
-    components: { txnSink: (hdr: TxnHeader) => new Promise<void>((ok, fail) => pending.push({ hdr, ok, fail })) },
-    flush() {
-      for (const p of pending.splice(0)) p.ok();
-    },
-    failAll(msg = "ENOSPC") {
-      for (const p of pending.splice(0)) p.fail(new Error(msg));
-    },
-  };
-}
-
-/** The same over a TxnLogPort: one durable(zxid) / failed(first, last) report per batch. */
+/** A txn log port whose txns the test makes durable or fails, batch by batch: one durable(zxid) / failed(first, last) report per batch. */
 function controlledPort(): Controlled {
   const pending: Array<{ hdr: TxnHeader }> = [];
   let listener: TxnListener | undefined;
@@ -52,10 +37,9 @@ function controlledPort(): Controlled {
   };
 }
 
-for (const [kind, controlled] of [["txnSink", controlledSink], ["txnLog port", controlledPort]] as const) {
-describe(`${kind}: durability before visibility`, () => {
+describe("txn log port: durability before visibility", () => {
   it("no other session sees a write (read or watch) before it is durable", async () => {
-    const s = controlled();
+    const s = controlledPort();
     const { server } = makeServer({}, s.components);
     const a = new TestClient(server);
     const b = new TestClient(server);
@@ -81,7 +65,7 @@ describe(`${kind}: durability before visibility`, () => {
   });
 
   it("a failed txn is never applied nor acknowledged; later txns prepared on it fail too; recovers", async () => {
-    const s = controlled();
+    const s = controlledPort();
     const { server, tree } = makeServer({}, s.components);
     const a = new TestClient(server);
     s.flush();
@@ -112,7 +96,7 @@ describe(`${kind}: durability before visibility`, () => {
   });
 
   it("a session whose createSession fails is closed; an expiry that fails is retried later", async () => {
-    const s = controlled();
+    const s = controlledPort();
     const { server, clock, tree } = makeServer({}, s.components);
     const bad = new TestClient(server);
     s.failAll();
@@ -144,7 +128,7 @@ describe(`${kind}: durability before visibility`, () => {
   });
 
   it("shutdown waits for txns handed to the sink", async () => {
-    const s = controlled();
+    const s = controlledPort();
     const { server } = makeServer({}, s.components);
     new TestClient(server);
     let done = false;
@@ -156,4 +140,3 @@ describe(`${kind}: durability before visibility`, () => {
     expect(done).toBe(true);
   });
 });
-}

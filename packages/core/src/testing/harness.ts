@@ -9,7 +9,7 @@ import {
 } from "@zkts/client-wire";
 import { DataTree } from "@zkts/datatree";
 import { ManualClock, nullLogger, seededRandom } from "../env.js";
-import { ZooKeeperServer, type ServerConnection, type ServerInit, type TxnSink, type TxnLogPort } from "../server.js";
+import { ZooKeeperServer, type ServerConnection, type ServerInit, type TxnLogPort } from "../server.js";
 
 let nextConnId = 1;
 
@@ -30,7 +30,7 @@ export class FakeConnection implements ServerConnection {
   }
 }
 
-export function makeServer(init: ServerInit = {}, opts: { txnSink?: TxnSink; txnLog?: TxnLogPort; seed?: number } = {}) {
+export function makeServer(init: ServerInit = {}, opts: { txnLog?: TxnLogPort; seed?: number } = {}) {
   const clock = new ManualClock({ now: 1_700_000_000_000, monotonic: 0 });
   const tree = new DataTree({
     skipACL: init.skipACL ?? false,
@@ -43,7 +43,6 @@ export function makeServer(init: ServerInit = {}, opts: { txnSink?: TxnSink; txn
       random: seededRandom(opts.seed ?? 42),
       logger: nullLogger,
       tree,
-      ...(opts.txnSink ? { txnSink: opts.txnSink } : {}),
       ...(opts.txnLog ? { txnLog: opts.txnLog } : {}),
     },
   );
