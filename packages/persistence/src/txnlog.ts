@@ -169,16 +169,7 @@ export class TxnLog {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (zxid <= this.queuedZxid) return Promise.reject(new ZxidOrderError(zxid, this.queuedZxid));
-    const b = this.openBatch(payload.length);
-    const out = b.out;
-    const start = out.reserve(ENTRY_HEAD);
-    out.writeRaw(payload);
-    this.sealEntry(b, start, zxid);
-    return new Promise<void>((resolve, reject) => {
-      (b.waiters ??= []).push({ resolve, reject });
-      this.kick();
-    });
+    return this.appendAll([{ zxid, data: payload }]);
   }
 
   /**
