@@ -12,7 +12,7 @@ import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
 import { InputArchive, OutputArchive } from "@zkts/jute";
 import { startServer, type RunningServer } from "@zkts/nio-cnxn";
-import { NodeStorage, type Storage } from "@zkts/persistence";
+import { NodeStorage, TxnType, type Storage } from "@zkts/persistence";
 import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
 import type { ServerSpec, ZkConfig } from "./config.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
@@ -30,8 +30,6 @@ type Mode = "looking" | "leader" | "follower" | "observer";
 /** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
 /** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
 const TXN_TYPE_OFFSET = 28;
-const TXN_CREATE_SESSION = -10;
-const TXN_CLOSE_SESSION = -11;
 
 export function readMyId(dataDir: string): bigint {
   let text: string;
@@ -510,7 +508,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         if (leaderListener !== undefined && t.zxid >= leaderFirst && t.zxid <= leaderProposed && leaderFirst !== 0n) {
           // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
           const type = t.data.readInt32BE(TXN_TYPE_OFFSET);
-          if (type === TXN_CREATE_SESSION || type === TXN_CLOSE_SESSION) {
+          if (type === TxnType.createSession || type === TxnType.closeSession) {
             const { header, txn } = decodeTxn(t.data);
             store.noteCommitted(header.type, header.clientId, txn);
           }
