@@ -27,10 +27,10 @@ export interface EnsembleRunOptions {
 
 type Mode = "looking" | "leader" | "follower" | "observer";
 
-/** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
 /** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
 const TXN_TYPE_OFFSET = 28;
 
+/** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
 export function readMyId(dataDir: string): bigint {
   let text: string;
   try {
