@@ -87,8 +87,6 @@ export interface ServerInfoView {
   };
   readonly globalSessions?: Val<number>;
   readonly authFailedCount?: Val<number>;
-  /** Ensemble members: extra mntr lines (leader: zk_learners, zk_synced_followers, ...), after the fixed ones. */
-  quorumMetrics?(): Record<string, string | number | bigint>;
 }
 
 /** The part of core's `ZooKeeperServer` the connection layer drives. */
