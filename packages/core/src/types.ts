@@ -1,4 +1,5 @@
 /** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
+import type { MetricsRegistry } from "@zkts/metrics";
 import type { Id, TxnHeader } from "@zkts/jute";
 import type { Clock, Logger, Random } from "./env.js";
 import type { NamespaceStats, Tree } from "./tree.js";
@@ -79,6 +80,8 @@ export interface ServerComponents {
    * `applyCommitted` (sync: `syncDone`); it neither expires sessions nor reaps containers (the leader does).
    */
   ensemble?: EnsembleRole;
+  /** Where request latencies (`readlatency`, `updatelatency`) are recorded. Default: a registry of its own. */
+  metrics?: MetricsRegistry;
 }
 
 /** A request a learner hands to its leader (ZooKeeper's Leader.REQUEST packet: session, cxid, type, body, auth). */
@@ -149,7 +152,5 @@ export interface ServerInfo {
   resetStats(): void;
   resetConnectionStats(): void;
   readonly config: Record<string, string>;
-  readonly dataDirSize: number;
-  readonly dataLogDirSize: number;
   readonly isReadOnly: boolean;
 }

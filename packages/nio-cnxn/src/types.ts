@@ -77,8 +77,6 @@ export interface ServerInfoView {
   resetStats?(): void;
   resetConnectionStats?(): void;
   readonly config?: Val<Record<string, unknown> | Iterable<readonly [string, unknown]>>;
-  readonly dataDirSize?: Val<number | bigint>;
-  readonly dataLogDirSize?: Val<number | bigint>;
   readonly isReadOnly?: Val<boolean>;
   /** Bytes read/written per top-level namespace, for mntr's `zk_*_<ns>_{read,write}_per_namespace` lines. */
   namespaceStats?(): {
