@@ -180,6 +180,9 @@ export function makeInfo(s: InfoSources): ServerInfo {
         expiresAt: wallClockOf(tracker.expiresAt(x.id)),
       })),
     watchSummary: () => tree.watchSummary(),
+    get watchCount() {
+      return tree.watchCount();
+    },
     namespaceStats: () => tree.namespaceStats(),
     watchesBySession: () => tree.watchesBySession(),
     watchesByPath: () => tree.watchesByPath(),

@@ -143,6 +143,8 @@ export interface ServerInfo {
   connections(): ConnectionInfo[];
   sessions(): SessionInfo[];
   watchSummary(): { connections: number; paths: number; total: number };
+  /** Data and child watches (DataTree.getWatchCount: mntr's zk_watch_count). */
+  readonly watchCount: number;
   /** Bytes read/written per top-level namespace (mntr's per_namespace summaries). */
   namespaceStats(): NamespaceStats;
   watchesBySession(): Map<bigint, string[]>;

@@ -404,6 +404,13 @@ function openFds(): number | undefined {
   }
 }
 
+/** MNTR_KEYS, with a quorum member's zk_peer_state where QuorumZooKeeperServer.dumpMonitorValues puts it. */
+const MNTR_ORDER: readonly string[] = (() => {
+  const keys = [...MNTR_KEYS];
+  keys.splice(keys.indexOf("zk_server_state") + 1, 0, "zk_peer_state");
+  return keys;
+})();
+
 /**
  * `mntr`: ZooKeeper's dumpMonitorValues (version, server_state) and then its metrics, printed only where zkts
  * measures them: the live values of the server info and connection layer, then everything in the metrics registry.
@@ -420,6 +427,7 @@ function formatMntr(ctx: FourLetterContext): string {
   const lat = val(info.latency, info);
   put("version", val(info.version, info));
   put("server_state", val(info.serverState, info));
+  put("peer_state", info.peerState !== undefined ? val(info.peerState, info) : undefined);
   put("ephemerals_count", info.ephemeralsCount !== undefined ? val(info.ephemeralsCount, info) : undefined);
   put("num_alive_connections", ctx.connections.length);
   put("avg_latency", javaDouble(round4(lat.avg)));
@@ -434,7 +442,7 @@ function formatMntr(ctx: FourLetterContext): string {
   put("packets_sent", val(info.packetsSent, info));
   put("packets_received", val(info.packetsReceived, info));
   put("max_client_response_size", st.maxClientResponseSize);
-  put("watch_count", info.watchSummary?.().total);
+  put("watch_count", info.watchCount !== undefined ? val(info.watchCount, info) : undefined);
   put("auth_failed_count", info.authFailedCount !== undefined ? val(info.authFailedCount, info) : undefined);
   put("min_latency", ms(lat.min));
   put("max_file_descriptor_count", maxFds());
@@ -446,7 +454,7 @@ function formatMntr(ctx: FourLetterContext): string {
   put("large_requests_rejected", st.largeRequestsRejected);
   ctx.metrics?.dump((key, v, isDouble) => put(key, isDouble ? javaDouble(Number(v)) : v));
   let out = "";
-  for (const key of MNTR_KEYS) {
+  for (const key of MNTR_ORDER) {
     const v = values.get(key);
     if (v === undefined) continue;
     out += `${key}\t${v}\n`;
