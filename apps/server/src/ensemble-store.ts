@@ -23,6 +23,7 @@ import {
   type SnapshotNode,
   type Storage,
 } from "@zkts/persistence";
+import { M, MetricsRegistry } from "@zkts/metrics";
 import type { Txn } from "@zkts/zab";
 
 export interface EnsembleStoreOptions {
@@ -33,6 +34,8 @@ export interface EnsembleStoreOptions {
   forceSync: boolean;
   preAllocSize: number;
   logger: Logger;
+  /** Where `dbinittime`, `snapshottime` and the txn log's metrics are recorded (default: a registry of its own). */
+  metrics?: MetricsRegistry;
 }
 
 /** Reads a decimal epoch file (ZooKeeper's QuorumPeer.readLongFromFile); absent = 0. */
@@ -76,12 +79,18 @@ export class EnsembleStore {
   /** Logged txns after the snapshot (handed to ZAB at start). */
   restoredLog: Txn[] = [];
   private log!: TxnLog;
+  private readonly metrics: MetricsRegistry;
 
-  private constructor(private readonly opts: EnsembleStoreOptions) {}
+  private constructor(private readonly opts: EnsembleStoreOptions) {
+    this.metrics = opts.metrics ?? new MetricsRegistry();
+  }
 
   static async open(opts: EnsembleStoreOptions): Promise<EnsembleStore> {
     const s = new EnsembleStore(opts);
+    const t0 = performance.now();
     await s.load();
+    // ZKDatabase.loadDataBase: the time to restore the snapshot and read the log.
+    s.metrics.summary(M.DB_INIT_TIME).observe(performance.now() - t0);
     return s;
   }
 
@@ -120,6 +129,7 @@ export class EnsembleStore {
       preAllocSize: this.opts.preAllocSize,
       forceSync: this.opts.forceSync,
       lastZxid,
+      metrics: this.metrics,
     });
   }
 
@@ -192,7 +202,9 @@ export class EnsembleStore {
 
   /** A snapshot of the applied (committed) state on disk (at shutdown and every snapCount txns). */
   async writeSnapshot(): Promise<void> {
+    const t0 = performance.now();
     await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, { time: Date.now() });
+    this.metrics.summary(M.SNAPSHOT_TIME).observe(performance.now() - t0);
   }
 
   async setEpoch(kind: "acceptedEpoch" | "currentEpoch", epoch: bigint): Promise<void> {

@@ -27,8 +27,22 @@ describe("zkts-server ensemble (3 real processes)", () => {
     const mntr = await fourLetter(leader.clientPort, "mntr");
     expect(mntr).toContain("zk_server_state\tleader\n");
     await waitFor(async () => (await fourLetter(leader.clientPort, "mntr")).includes("zk_synced_followers\t2\n"), 5000, "2 synced followers");
-    expect(await fourLetter(f.clientPort, "mntr")).toContain("zk_server_state\tfollower\n");
+    const fm = await fourLetter(f.clientPort, "mntr");
+    expect(fm).toContain("zk_server_state\tfollower\n");
     expect(await fourLetter(f.clientPort, "srvr")).toContain("Mode: follower\n");
+    // quorum metrics from the registry: the create (and the two sessions) were proposed and committed by the
+    // leader, received and committed by the follower; each member's election took a measured time
+    const value = (text: string, key: string) => Number(new RegExp(`^${key}\t(\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+    const lm = await fourLetter(leader.clientPort, "mntr");
+    expect(value(lm, "zk_proposal_count")).toBeGreaterThanOrEqual(3);
+    expect(value(lm, "zk_commit_count")).toBe(value(lm, "zk_proposal_count"));
+    expect(value(lm, "zk_learners")).toBe(2);
+    expect(value(lm, "zk_diff_count") + value(lm, "zk_snap_count")).toBeGreaterThanOrEqual(2);
+    expect(value(fm, "zk_learner_proposal_received_count")).toBeGreaterThanOrEqual(3);
+    expect(value(fm, "zk_learner_commit_received_count")).toBeGreaterThanOrEqual(3);
+    expect(value(fm, "zk_cnt_election_time")).toBeGreaterThanOrEqual(1);
+    expect(value(fm, "zk_looking_count")).toBeGreaterThanOrEqual(1);
+    expect(fm).not.toContain("zk_learners\t");
   }, 60_000);
 
   it("writes one at a time through a follower never wait for a tick (no lost host-loop wake-up)", async () => {

@@ -11,10 +11,12 @@ import { encodeTxn, ZooKeeperServer, type Logger, type ServerConnection, type Tx
 import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
 import { InputArchive, OutputArchive } from "@zkts/jute";
+import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type RunningServer } from "@zkts/nio-cnxn";
 import { NodeStorage, TxnType, type Storage } from "@zkts/persistence";
 import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
 import type { ServerSpec, ZkConfig } from "./config.js";
+import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
@@ -23,6 +25,8 @@ import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 export interface EnsembleRunOptions {
   logger: Logger;
   storage?: Storage;
+  /** The server's metrics (default: a new registry); every component records into it, mntr prints it. */
+  metrics?: MetricsRegistry;
 }
 
 type Mode = "looking" | "leader" | "follower" | "observer";
@@ -93,6 +97,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const initLimit = cfg.initLimit ?? 10;
   const syncLimit = cfg.syncLimit ?? 5;
   const storage = opts.storage ?? new NodeStorage();
+  const metrics = opts.metrics ?? new MetricsRegistry();
   const clock = createSystemClock();
   const conf = confMap(cfg, clientPort);
   conf.serverId = String(myid);
@@ -103,8 +108,9 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   conf.quorumPort = String(me.quorumPort);
   conf.peerType = me.role === "observer" ? "1" : "0";
 
-  const tree = new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL });
+  const tree = new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL, metrics });
   const store = await EnsembleStore.open({
+    metrics,
     storage,
     dataDir: cfg.dataDir,
     dataLogDir: cfg.dataLogDir,
@@ -116,6 +122,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const zab = new ZabPeer(
     { sid: myid, quorum, initLimit, syncLimit, quorumVerifierBytes: Buffer.from(quorum.toString()) },
     { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
+    { metrics },
   );
 
   let mode: Mode = "looking";
@@ -159,7 +166,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   let roGen = 0;
   const baseInit = coreInit(cfg, conf, Number(myid));
   // Answers 4lw while no core serves (srvr: Mode: looking); never started.
-  const idle = new ZooKeeperServer({ ...baseInit, serverState: "looking" }, { clock, random: cryptoRandom, logger: log, tree });
+  const idle = new ZooKeeperServer({ ...baseInit, serverState: "looking" }, { clock, random: cryptoRandom, logger: log, tree, metrics });
 
   // ---- the client port: one listener, requests go to the core of the current serving period -------------
   const switcher = {
@@ -190,24 +197,17 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     info: undefined as unknown as ZooKeeperServer["info"],
   };
   const infoOf = () => (core ?? ro?.core ?? idle).info;
-  /** mntr lines of a quorum member (ZooKeeper's leader-only metrics when leading). */
-  const quorumMetrics = (): Record<string, string | number> => {
-    const m: Record<string, string | number> = { zk_peer_state: `${modeName()} - ${core === undefined ? "not serving" : "broadcast"}` };
-    if (mode !== "leader" || core === undefined) return m;
-    const synced = zab.syncedLearners().filter((sid) => sid !== myid);
-    const voters = synced.filter((sid) => quorum.votingMembers.has(sid));
-    m.zk_learners = synced.length;
-    m.zk_followers = voters.length;
-    m.zk_synced_followers = voters.length;
-    m.zk_synced_non_voting_followers = 0;
-    m.zk_synced_observers = synced.length - voters.length;
-    m.zk_pending_syncs = 0;
-    return m;
-  };
+  // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
+  const syncedLearners = (): bigint[] | undefined =>
+    mode === "leader" && core !== undefined ? zab.syncedLearners().filter((sid) => sid !== myid) : undefined;
+  metrics.gauge("learners", () => syncedLearners()?.length);
+  metrics.gauge("synced_followers", () => syncedLearners()?.filter((sid) => quorum.votingMembers.has(sid)).length);
+  metrics.gauge("synced_observers", () => syncedLearners()?.filter((sid) => !quorum.votingMembers.has(sid)).length);
   switcher.info = new Proxy({} as ZooKeeperServer["info"], {
     get(_t, prop) {
       if (prop === "serverState") return modeName();
-      if (prop === "quorumMetrics") return quorumMetrics;
+      // QuorumZooKeeperServer.dumpMonitorValues: mntr's zk_peer_state
+      if (prop === "peerState") return `${modeName()} - ${core === undefined ? "not serving" : "broadcast"}`;
       if (prop === "isReadOnly") return core === undefined && ro !== undefined;
       const i = infoOf() as unknown as Record<string | symbol, unknown>;
       const v = i[prop];
@@ -227,6 +227,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     globalOutstandingLimit: cfg.globalOutstandingLimit,
     fourLetterWhitelist: cfg.fourLetterWhitelist,
     logger: log,
+    metrics,
+    dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
   });
   conf.clientPort = String(net.port);
 
@@ -348,12 +350,14 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
             tree,
             ensemble: { role: "leader" },
             txnLog: leaderPort,
+            metrics,
           }
         : {
             clock,
             random: cryptoRandom,
             logger: log,
             tree,
+            metrics,
             ensemble: {
               role: "learner",
               forward: (r) => {
@@ -396,12 +400,12 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     const gen = ++roGen;
     setTimeout(() => {
       if (gen !== roGen || stopping || core !== undefined || ro !== undefined) return;
-      void copyTree(tree, () => new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL })).then(
+      void copyTree(tree, () => new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL, metrics })).then(
         (copy) => {
           if (gen !== roGen || stopping || core !== undefined) return;
           const c = new ZooKeeperServer(
             { ...baseInit, serverState: "read-only" },
-            { clock, random: cryptoRandom, logger: log, tree: copy, ensemble: { role: "read-only" } },
+            { clock, random: cryptoRandom, logger: log, tree: copy, metrics, ensemble: { role: "read-only" } },
           );
           c.onOutstandingDrained = () => switcher.onOutstandingDrained?.();
           c.start();
@@ -421,6 +425,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       warn: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
       error: (m: string, f?: Record<string, unknown>) => log.warn(`election: ${m}`, f),
     } as never,
+    metrics,
   });
   await election.listen();
   let electing = false;
@@ -634,6 +639,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     },
     net,
     store: undefined as never,
+    metrics,
     shutdown() {
       stopped ??= (async () => {
         stopping = true;

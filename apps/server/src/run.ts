@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
 import { ZooKeeperServer, type Logger, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
+import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type RunningServer } from "@zkts/nio-cnxn";
 import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
+import { dirSizesOf } from "./dir-sizes.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 
 /** Thrown for configurations zkts-server cannot run (yet). */
@@ -28,6 +30,8 @@ export interface RunOptions {
   storage?: Storage;
   /** Uniform in [0,1) for the snapshot interval (default Math.random). */
   random?: () => number;
+  /** The server's metrics (default: a new registry); every component records into it, mntr prints it. */
+  metrics?: MetricsRegistry;
 }
 
 export interface RunningZkts {
@@ -36,6 +40,8 @@ export interface RunningZkts {
   readonly core: ZooKeeperServer;
   readonly net: RunningServer;
   readonly store: DurableStore;
+  /** The one registry every component of this server records into. */
+  readonly metrics: MetricsRegistry;
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), close every session's
    * socket, stop timers.
@@ -43,15 +49,16 @@ export interface RunningZkts {
   shutdown(drainMs?: number): Promise<void>;
 }
 
-/** The effective configuration as ZooKeeper's `conf` four-letter word prints it. */
+/**
+ * The effective configuration as ZooKeeper's `conf` four-letter word prints it (the connection layer adds the
+ * measured dataDirSize / dataLogSize after dataDir / dataLogDir).
+ */
 export function confMap(cfg: ZkConfig, clientPort: number): Record<string, string> {
   return {
     clientPort: String(clientPort),
     secureClientPort: String(cfg.secureClientPort ?? -1),
     dataDir: `${resolve(cfg.dataDir)}/version-2`,
-    dataDirSize: "0",
     dataLogDir: `${resolve(cfg.dataLogDir)}/version-2`,
-    dataLogSize: "0",
     tickTime: String(cfg.tickTime),
     maxClientCnxns: String(cfg.maxClientCnxns),
     minSessionTimeout: String(cfg.minSessionTimeout),
@@ -91,6 +98,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server does not support secureClientPort yet)");
   const log = opts.logger;
   const storage = opts.storage ?? new NodeStorage();
+  const metrics = opts.metrics ?? new MetricsRegistry();
   const clock = createSystemClock();
   // core keeps this object for `conf`; clientPort is filled in once the port is bound (it may be 0 here).
   const conf = confMap(cfg, port);
@@ -98,6 +106,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     digestEnabled: cfg.digestEnabled,
     extendedTypesEnabled: cfg.extendedTypesEnabled,
     skipACL: cfg.skipACL,
+    metrics,
   });
   const restoreStart = Date.now();
   const store = await DurableStore.open({
@@ -111,6 +120,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     acceptDataLoss: opts.acceptDataLoss ?? false,
     logger: log,
     random: opts.random ?? Math.random,
+    metrics,
   });
   log.info("data restored", {
     zxid: `0x${store.restored.zxid.toString(16)}`,
@@ -127,6 +137,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     logger: log,
     tree,
     txnLog: store,
+    metrics,
   });
   for (const [id, timeout] of store.sessions) core.restoreSession(id, timeout);
   core.start();
@@ -154,6 +165,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       globalOutstandingLimit: cfg.globalOutstandingLimit,
       fourLetterWhitelist: cfg.fourLetterWhitelist,
       logger: log,
+      metrics,
+      dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
     });
   } catch (e) {
     if (purgeTimer) clearInterval(purgeTimer);
@@ -169,6 +182,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     core,
     net,
     store,
+    metrics,
     shutdown(drainMs = 5000) {
       stopping ??= (async () => {
         await net.stopAccepting();

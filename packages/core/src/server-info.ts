@@ -3,6 +3,8 @@
  * ServerInfo view the four-letter words and the AdminServer read (ZooKeeper's ServerStats, ZooKeeperServerBean
  * and the connection beans).
  */
+import { M, type MetricsRegistry, type Summary } from "@zkts/metrics";
+import { OpCode } from "@zkts/client-wire";
 import type { Clock } from "./env.js";
 import type { ConnState, Request, Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
@@ -46,8 +48,16 @@ export class ServerStats {
   onOutstandingDrained: (() => void) | undefined = undefined;
   /** monotonic() taken when the running drain started (-1: not draining): one clock reading per drained batch. */
   batchClock = -1;
+  private readonly readLatency: Summary;
+  private readonly updateLatency: Summary;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    metrics: MetricsRegistry,
+  ) {
+    this.readLatency = metrics.summary(M.READ_LATENCY);
+    this.updateLatency = metrics.summary(M.UPDATE_LATENCY);
+  }
 
   /** A request of a connection was answered (or dropped). */
   requestDone(cs: ConnState): void {
@@ -62,6 +72,9 @@ export class ServerStats {
     const now = this.batchClock >= 0 ? this.batchClock : this.clock.monotonic();
     const lat = now - r.start;
     this.latency.add(lat);
+    // ServerStats.updateLatency: requests with a txn (answered once committed) are updates, the rest reads.
+    if (r.hdr !== null || (r.forwarded === true && r.type !== OpCode.sync)) this.updateLatency.observe(lat);
+    else this.readLatency.observe(lat);
     cs.latency.add(lat);
     cs.lastOp = lastOp;
     cs.lastCxid = r.xid;
@@ -167,6 +180,9 @@ export function makeInfo(s: InfoSources): ServerInfo {
         expiresAt: wallClockOf(tracker.expiresAt(x.id)),
       })),
     watchSummary: () => tree.watchSummary(),
+    get watchCount() {
+      return tree.watchCount();
+    },
     namespaceStats: () => tree.namespaceStats(),
     watchesBySession: () => tree.watchesBySession(),
     watchesByPath: () => tree.watchesByPath(),
@@ -183,8 +199,6 @@ export function makeInfo(s: InfoSources): ServerInfo {
     get config() {
       return { ...settings.configMap };
     },
-    dataDirSize: 0,
-    dataLogDirSize: 0,
     isReadOnly: s.isReadOnly,
   };
 }

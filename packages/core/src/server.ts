@@ -12,6 +12,7 @@
  * - connections.ts: connection state, sending, closing; server-info.ts: counters and the ServerInfo view;
  * - op-tables.ts: the constant opcode tables; types.ts: the public types.
  */
+import { MetricsRegistry } from "@zkts/metrics";
 import type { TxnHeader } from "@zkts/jute";
 import { ErrorCode, OpCode } from "@zkts/client-wire";
 import { Connections } from "./connections.js";
@@ -77,7 +78,7 @@ export class ZooKeeperServer {
       clock.monotonic(),
       initialSessionId(clock.now(), BigInt(settings.serverId)),
     ));
-    const stats = (this.stats = new ServerStats(clock));
+    const stats = (this.stats = new ServerStats(clock, components.metrics ?? new MetricsRegistry()));
     const conns = (this.conns = new Connections(clock, logger, tree, stats));
     const readOnly = components.ensemble?.role === "read-only";
     const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly));

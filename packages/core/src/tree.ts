@@ -76,6 +76,8 @@ export interface Tree {
   /** ZooKeeperServer.checkQuota: ok=false when a hard limit would be exceeded. */
   checkQuota(path: string, bytesDelta: number, countDelta: number): { ok: boolean; prefix?: string; message?: string };
   watchSummary(): { connections: number; paths: number; total: number };
+  /** Watches of both tables (data/exist and child), as DataTree.getWatchCount (mntr's zk_watch_count). */
+  watchCount(): number;
   namespaceStats(): NamespaceStats;
   watchesBySession(): Map<bigint, string[]>;
   watchesByPath(): Map<string, bigint[]>;

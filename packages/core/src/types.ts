@@ -1,4 +1,5 @@
 /** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
+import type { MetricsRegistry } from "@zkts/metrics";
 import type { Id, TxnHeader } from "@zkts/jute";
 import type { Clock, Logger, Random } from "./env.js";
 import type { NamespaceStats, Tree } from "./tree.js";
@@ -80,6 +81,8 @@ export interface ServerComponents {
    * "read-only": see EnsembleRole.
    */
   ensemble?: EnsembleRole;
+  /** Where request latencies (`readlatency`, `updatelatency`) are recorded. Default: a registry of its own. */
+  metrics?: MetricsRegistry;
 }
 
 /** A request a learner hands to its leader (ZooKeeper's Leader.REQUEST packet: session, cxid, type, body, auth). */
@@ -149,6 +152,8 @@ export interface ServerInfo {
   connections(): ConnectionInfo[];
   sessions(): SessionInfo[];
   watchSummary(): { connections: number; paths: number; total: number };
+  /** Data and child watches (DataTree.getWatchCount: mntr's zk_watch_count). */
+  readonly watchCount: number;
   /** Bytes read/written per top-level namespace (mntr's per_namespace summaries). */
   namespaceStats(): NamespaceStats;
   watchesBySession(): Map<bigint, string[]>;
@@ -158,7 +163,5 @@ export interface ServerInfo {
   resetStats(): void;
   resetConnectionStats(): void;
   readonly config: Record<string, string>;
-  readonly dataDirSize: number;
-  readonly dataLogDirSize: number;
   readonly isReadOnly: boolean;
 }

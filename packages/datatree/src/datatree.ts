@@ -16,6 +16,7 @@ import {
   type StatPersisted,
   type TxnHeader,
 } from "@zkts/jute";
+import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { ACLCache, READ_ACL_UNSAFE, checkACL, type ACLCheckOptions } from "./acl.js";
 import { CONTAINER_EPHEMERAL_OWNER, ErrorCode, EventType, OpCode, Perms, WatcherType } from "./constants.js";
 import { DIGEST_VERSION, nodeDigest } from "./digest.js";
@@ -125,6 +126,11 @@ export interface DataTreeOptions extends ACLCheckOptions {
   extendedTypesEnabled?: boolean;
   /** znode.container.maxNeverUsedIntervalMs (default 0 = never): reap never-used containers older than this. */
   maxNeverUsedIntervalMs?: number;
+  /**
+   * Where the watches fired per event are recorded (ZooKeeper's WatchManager: node_created_watch_count,
+   * node_deleted_watch_count, node_changed_watch_count, node_children_watch_count). Default: a registry of its own.
+   */
+  metrics?: MetricsRegistry;
 }
 
 /** A node as stored in a snapshot. */
@@ -210,8 +216,18 @@ export class DataTree {
   private dataSize = 0;
   private _lastProcessedZxid = 0n;
 
+  /** Summaries of watches fired per event, indexed by event type (1 created .. 4 children changed). */
+  private readonly firedWatches: readonly (Summary | undefined)[];
+
   constructor(opts: DataTreeOptions = {}) {
     this.opts = opts;
+    const metrics = opts.metrics ?? new MetricsRegistry();
+    const fired: (Summary | undefined)[] = [];
+    fired[EventType.NodeCreated] = metrics.summary(M.NODE_CREATED_WATCHER);
+    fired[EventType.NodeDeleted] = metrics.summary(M.NODE_DELETED_WATCHER);
+    fired[EventType.NodeDataChanged] = metrics.summary(M.NODE_CHANGED_WATCHER);
+    fired[EventType.NodeChildrenChanged] = metrics.summary(M.NODE_CHILDREN_WATCHER);
+    this.firedWatches = fired;
     this.digestEnabled = opts.digestEnabled ?? true;
     this.extended = opts.extendedTypesEnabled ?? true;
     this.initSpecialNodes();
@@ -978,6 +994,8 @@ export class DataTree {
       if (suppress && suppress.has(w)) continue;
       this.deliver(w, event, acl);
     }
+    // As WatchManager.triggerWatch: per table and event, the watchers found (suppressed ones included).
+    this.firedWatches[type]?.observe(watchers.size);
     return watchers;
   }
 

@@ -287,3 +287,29 @@ describe("watch reports (wchs / wchc / wchp)", () => {
     expect(d.create("/a").err).toBe(0);
   });
 });
+
+describe("fired-watch metrics (WatchManager.triggerWatch)", () => {
+  it("records, per table and event with watchers, how many watchers were found", async () => {
+    const { M, MetricsRegistry } = await import("@zkts/metrics");
+    const metrics = new MetricsRegistry();
+    const t = new DataTree({ metrics });
+    const d = new Driver(t);
+    const [w1, w2] = [new TestWatcher(1n), new TestWatcher(2n)];
+    d.create("/p");
+    t.exists("/p/c", w1);
+    t.exists("/p/c", w2);
+    t.getChildren("/p", w1);
+    d.create("/p/c"); // created: 2 data watchers; children changed on /p: 1
+    t.getData("/p/c", w1);
+    d.set("/p/c", "x"); // changed: 1
+    d.set("/p/c", "y"); // no watcher left: nothing recorded
+    t.getData("/p/c", w1);
+    t.getChildren("/p/c", w2);
+    d.del("/p/c"); // deleted: 1 data watcher, then 1 child watcher (its own table)
+    const s = (name: string) => metrics.summary(name);
+    expect([s(M.NODE_CREATED_WATCHER).count, s(M.NODE_CREATED_WATCHER).sum]).toEqual([1, 2]);
+    expect([s(M.NODE_CHANGED_WATCHER).count, s(M.NODE_CHANGED_WATCHER).sum]).toEqual([1, 1]);
+    expect([s(M.NODE_DELETED_WATCHER).count, s(M.NODE_DELETED_WATCHER).sum]).toEqual([2, 2]);
+    expect([s(M.NODE_CHILDREN_WATCHER).count, s(M.NODE_CHILDREN_WATCHER).sum]).toEqual([1, 1]);
+  });
+});

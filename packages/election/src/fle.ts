@@ -10,6 +10,7 @@
  * is answered and then processed at once, in arrival order. Notifications to ourselves (ZooKeeper loops them
  * back through its receive queue) are processed right after the input that produced them.
  */
+import { M, MetricsRegistry, type Counter, type Summary } from "@zkts/metrics";
 import { decodeNotification, type Notification, type NotificationInit, ServerState } from "./notification.js";
 import type { QuorumVerifier } from "./quorum.js";
 import { LONG_MIN, makeVote, totalOrderPredicate, type Vote, votesEqual } from "./vote.js";
@@ -58,6 +59,11 @@ export interface ElectionComponents {
    * Defaults to always true.
    */
   haveDelivered?: () => boolean;
+  /**
+   * Where ZooKeeper's `looking_count` (rounds started: QuorumPeer entering LOOKING) and `election_time` (ms from
+   * lookForLeader to its decision) are recorded. Default: a registry of its own.
+   */
+  metrics?: MetricsRegistry;
 }
 
 /** What the server knows about itself when it starts looking. */
@@ -127,7 +133,15 @@ export class FastLeaderElection {
   private wantConnectAll = false;
   private decision: Decision | undefined;
 
+  private readonly lookingCount: Counter;
+  private readonly electionTime: Summary;
+  /** clock.now() when the current round started (for election_time). */
+  private lookingSince = 0;
+
   constructor(init: ElectionInit, components: ElectionComponents) {
+    const metrics = components.metrics ?? new MetricsRegistry();
+    this.lookingCount = metrics.counter(M.LOOKING_COUNT);
+    this.electionTime = metrics.summary(M.ELECTION_TIME);
     this.sid = init.sid;
     this.quorum = init.quorum;
     this.clock = components.clock;
@@ -189,7 +203,9 @@ export class FastLeaderElection {
     this.updateProposal(this.initId(), this.initZxid(), this.initEpoch());
     this.log.info("new election", { sid: this.sid, round: this._logicalClock, zxid: this.proposedZxid });
     this.sendNotifications();
-    this.pollDeadline = this.clock.now() + this.notTimeout;
+    this.lookingSince = this.clock.now();
+    this.lookingCount.inc();
+    this.pollDeadline = this.lookingSince + this.notTimeout;
     const queued = this.pending.splice(0);
     this.run(() => {
       for (const [from, n] of queued) this.handle(from, n);
@@ -467,7 +483,9 @@ export class FastLeaderElection {
     this._currentVote = vote;
     this.finalizeDeadline = undefined;
     this.loopback.length = 0;
-    this.decision = { state, vote, via, at: this.clock.now() };
+    const at = this.clock.now();
+    this.decision = { state, vote, via, at };
+    this.electionTime.observe(at - this.lookingSince);
     this.log.info("election decided", { sid: this.sid, state, leader, round: vote.electionEpoch });
   }
 }

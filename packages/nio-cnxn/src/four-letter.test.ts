@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { M, MetricsRegistry } from "@zkts/metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   FOUR_LETTER_WORDS,
@@ -23,8 +24,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-async function start(core: FakeCore, whitelist?: string): Promise<RunningServer> {
-  const s = await startServer({ host: "127.0.0.1", port: 0, core, fourLetterWhitelist: whitelist });
+async function start(core: FakeCore, whitelist?: string, more: Partial<Parameters<typeof startServer>[0]> = {}): Promise<RunningServer> {
+  const s = await startServer({ host: "127.0.0.1", port: 0, core, fourLetterWhitelist: whitelist, ...more });
   running.push(s);
   return s;
 }
@@ -41,6 +42,7 @@ function sessionInfo(): Partial<ServerInfoView> {
     latency: { min: 1, avg: 15.166666666, max: 45 },
     sessions: () => [{ id: sid, timeout: 10000, ephemerals: ["/e"], expiresAt: Date.UTC(2026, 10, 22, 1, 51, 22) }],
     watchSummary: () => ({ connections: 1, paths: 2, total: 2 }),
+    watchCount: 3, // data + child watches (the reference's session-mntr: zk_watch_count 3 while wchs counts 2)
     watchesBySession: () => new Map([[sid, ["/a", "/nope"]]]),
     watchesByPath: () =>
       new Map([
@@ -50,14 +52,13 @@ function sessionInfo(): Partial<ServerInfoView> {
   };
 }
 
-function ctx(info: ServerInfoView): FourLetterContext {
+function ctx(info: ServerInfoView, metrics?: MetricsRegistry): FourLetterContext {
   return {
     info,
     connections: [],
+    metrics,
     stats: {
       startedAt: 0,
-      bytesReceived: 0,
-      connectionRejected: 0,
       largeRequestsRejected: 0,
       lastClientResponseSize: -1,
       minClientResponseSize: -1,
@@ -125,28 +126,55 @@ describe("formats match ZooKeeper 3.8.0 output", () => {
     expect(dump.slice(0, dump.indexOf("Connections dump:"))).toBe(want.slice(0, want.indexOf("Connections dump:")));
   });
 
-  it("mntr prints every key of ZooKeeper's, in its order", () => {
+  it("mntr prints only measured keys, each one ZooKeeper's, in ZooKeeper's order", () => {
     const core = new FakeCore(sessionInfo());
-    const out = runFourLetterWord("mntr", ctx(core.info));
-    const keys = out.trimEnd().split("\n").map((l) => l.split("\t")[0]);
-    // (the reference adds per-namespace summaries once paths are used; zkts does not track those)
-    expect(keys).toEqual(fixture("fresh-mntr").trimEnd().split("\n").map((l) => l.split("\t")[0]));
-    expect(keys).toEqual([...MNTR_KEYS]);
+    const metrics = new MetricsRegistry();
+    // registered in an order unlike ZooKeeper's: mntr still prints in its order
+    metrics.summary(M.READ_LATENCY).observe(3);
+    metrics.summary(M.FSYNC_TIME).observe(2);
+    metrics.summary(M.FSYNC_TIME).observe(5);
+    metrics.counter(M.BYTES_RECEIVED_COUNT).inc(40);
+    const out = runFourLetterWord("mntr", ctx(core.info, metrics));
+    const keys = out.trimEnd().split("\n").map((l) => l.split("\t")[0]!);
+    const reference = fixture("fresh-mntr").trimEnd().split("\n").map((l) => l.split("\t")[0]!);
+    expect(reference).toEqual([...MNTR_KEYS]);
+    // a subset of ZooKeeper's keys, in ZooKeeper's order
+    expect(keys.filter((k) => !MNTR_KEYS.includes(k))).toEqual([]);
+    expect(keys).toEqual(MNTR_KEYS.filter((k) => keys.includes(k)));
+    // nothing zkts does not measure (here: no connection throttle, no TLS, no local sessions, no sync processor)
+    for (const k of ["zk_connection_drop_probability", "zk_outstanding_tls_handshake", "zk_local_sessions", "zk_avg_snapshottime", "zk_p50_sync_processor_queue_time_ms"]) {
+      expect(keys).not.toContain(k);
+    }
     const map = new Map(out.trimEnd().split("\n").map((l) => l.split("\t") as [string, string]));
     expect(map.get("zk_version")).toBe(REF_VERSION);
     expect(map.get("zk_server_state")).toBe("standalone");
     expect(map.get("zk_avg_latency")).toBe("15.1667");
     expect(map.get("zk_znode_count")).toBe("7");
-    expect(map.get("zk_watch_count")).toBe("2");
+    expect(map.get("zk_watch_count")).toBe(fixture("session-mntr").match(/zk_watch_count\t(\d+)/)![1]);
     expect(map.get("zk_global_sessions")).toBe("1");
-    expect(map.get("zk_avg_fsynctime")).toBe("0.0");
+    expect(map.get("zk_avg_fsynctime")).toBe("3.5");
+    expect(map.get("zk_cnt_fsynctime")).toBe("2");
+    expect(map.get("zk_sum_fsynctime")).toBe("7");
+    expect(map.get("zk_p99_readlatency")).toBe("3");
+    expect(map.get("zk_bytes_received_count")).toBe("40");
+    // srst resets the registry's counters and summaries
+    runFourLetterWord("srst", ctx(core.info, metrics));
+    const after = new Map(runFourLetterWord("mntr", ctx(core.info, metrics)).trimEnd().split("\n").map((l) => l.split("\t") as [string, string]));
+    expect(after.get("zk_cnt_fsynctime")).toBe("0");
+    expect(after.get("zk_bytes_received_count")).toBe("0");
   });
 });
 
 describe("over the wire", () => {
   it("every word answers with the whitelist '*' and closes", async () => {
-    const core = new FakeCore({ config: { clientPort: "2181", tickTime: "2000" }, dataDirSize: 457, dataLogDirSize: 457 });
-    const s = await start(core, "*");
+    const core = new FakeCore({ config: { clientPort: "2181", dataDir: "/d/version-2", dataLogDir: "/l/version-2", tickTime: "2000" } });
+    let measured = 0;
+    const s = await start(core, "*", {
+      dirSizes: async () => {
+        measured++;
+        return { dataDirSize: 457, logDirSize: 457 };
+      },
+    });
     expect(await fourLetter(s.port, "ruok")).toBe(fixture("fresh-ruok"));
     expect(await fourLetter(s.port, "isro")).toBe(fixture("fresh-isro"));
     expect(await fourLetter(s.port, "srvr")).toBe(fixture("fresh-srvr"));
@@ -156,7 +184,10 @@ describe("over the wire", () => {
     expect(await fourLetter(s.port, "wchc")).toBe(fixture("fresh-wchc"));
     expect(await fourLetter(s.port, "wchp")).toBe(fixture("fresh-wchp"));
     expect(await fourLetter(s.port, "dirs")).toBe(fixture("fresh-dirs"));
-    expect(await fourLetter(s.port, "conf")).toBe("clientPort=2181\ntickTime=2000\n");
+    expect(await fourLetter(s.port, "conf")).toBe(
+      "clientPort=2181\ndataDir=/d/version-2\ndataDirSize=457\ndataLogDir=/l/version-2\ndataLogSize=457\ntickTime=2000\n",
+    );
+    expect(measured).toBe(2);
     expect(await fourLetter(s.port, "crst")).toBe(fixture("fresh-crst"));
     expect(core.resets.connStats).toBe(1);
     expect(await fourLetter(s.port, "srst")).toBe(fixture("fresh-srst"));
@@ -166,11 +197,39 @@ describe("over the wire", () => {
     expect(keys(envi)).toEqual(keys(fixture("fresh-envi")));
     expect(envi).toContain(`zookeeper.version=${REF_VERSION}\n`);
     const mntr = await fourLetter(s.port, "mntr");
-    expect(mntr.split("\n").length).toBe(fixture("fresh-mntr").split("\n").length);
+    const mntrKeys = mntr.trimEnd().split("\n").map((l) => l.split("\t")[0]!);
+    expect(mntrKeys).toEqual(MNTR_KEYS.filter((k) => mntrKeys.includes(k)));
+    expect(mntrKeys).toContain("zk_bytes_received_count");
+    expect(mntrKeys).toContain("zk_connection_request_count");
     const dump = noPorts(await fourLetter(s.port, "dump"));
     expect(dump).toMatch(/^SessionTracker dump:\nSession Sets \(0\)\/\(0\):\nephemeral nodes dump:\nSessions with Ephemerals \(0\):\nConnections dump:\nConnections Sets \(1\)\/\(1\):\n1 expire at \w{3} \w{3} \d\d \d\d:\d\d:\d\d UTC \d{4}:\n\tip: \/127\.0\.0\.1:PORT sessionId: 0x0\n$/);
     expect(core.connects.length).toBe(0);
     expect(s.stats.fourLetterWords).toBe(15);
+  });
+
+  it("dirs and conf print no directory sizes that were not measured", async () => {
+    const core = new FakeCore({ config: { clientPort: "2181", dataDir: "/d/version-2", dataDirSize: "0", tickTime: "2000" } });
+    const s = await start(core, "*");
+    expect(await fourLetter(s.port, "dirs")).toBe("");
+    expect(await fourLetter(s.port, "conf")).toBe("clientPort=2181\ndataDir=/d/version-2\ntickTime=2000\n");
+  });
+
+  it("connection counters land in the injected registry", async () => {
+    const core = new FakeCore();
+    const metrics = new MetricsRegistry();
+    const s = await start(core, "mntr", { metrics, connectTimeoutMs: 50 });
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("connect"));
+    await c.until(() => c.frames.length === 1);
+    const idle = await RawClient.connect(s.port);
+    await idle.closed;
+    expect(metrics.counter(M.CONNECTION_REQUEST_COUNT).value).toBe(1);
+    expect(metrics.counter(M.SESSIONLESS_CONNECTIONS_EXPIRED).value).toBe(1);
+    expect(metrics.counter(M.BYTES_RECEIVED_COUNT).value).toBe(4 + "connect".length);
+    expect(s.stats.bytesReceived).toBe(4 + "connect".length);
+    const mntr = await fourLetter(s.port, "mntr");
+    expect(mntr).toContain("zk_connection_request_count\t1\n");
+    expect(mntr).toContain("zk_sessionless_connections_expired\t1\n");
   });
 
   it("only srvr answers with the default whitelist; the rest say they are not whitelisted", async () => {

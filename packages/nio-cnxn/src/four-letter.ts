@@ -1,5 +1,6 @@
 import * as os from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
+import type { MetricsRegistry, MetricValue } from "@zkts/metrics";
 import { MNTR_KEYS } from "./mntr-keys.js";
 import { val, type ConnectionInfoView, type ServerInfoView } from "./types.js";
 
@@ -79,21 +80,33 @@ export interface ConnectionSnapshot {
 const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
 
 
-/** Connection-layer statistics shown by `mntr` next to core's. */
+/** Connection-layer statistics shown by `mntr` next to core's (counters of the registry are read from it). */
 export interface CnxnStats {
   startedAt: number;
-  bytesReceived: number;
-  connectionRejected: number;
   largeRequestsRejected: number;
   lastClientResponseSize: number;
   minClientResponseSize: number;
   maxClientResponseSize: number;
 }
 
+/**
+ * The byte sizes ZooKeeper's `dirs` and `conf` print, measured when asked. As ZooKeeperServer: `dataDirSize` is the
+ * size of the txn log directory (FileTxnSnapLog's "dataDir", i.e. `<dataLogDir>/version-2`) and `logDirSize` that
+ * of the snapshot directory (`<dataDir>/version-2`).
+ */
+export interface DirSizes {
+  dataDirSize: number;
+  logDirSize: number;
+}
+
 export interface FourLetterContext {
   info: ServerInfoView;
   connections: readonly ConnectionSnapshot[];
   stats: CnxnStats;
+  /** The server's metrics (mntr prints what they hold; srst resets them). */
+  metrics?: MetricsRegistry;
+  /** Measured directory sizes for `dirs` and `conf` (absent: those lines are left out). */
+  dirSizes?: DirSizes;
   /** Called by crst / srst on the connection layer's own counters. */
   resetConnectionStats(): void;
   resetServerStats(): void;
@@ -116,7 +129,7 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
     case "isro":
       return info.isReadOnly !== undefined && val(info.isReadOnly, info) ? "ro" : "rw";
     case "conf":
-      return formatConf(info);
+      return formatConf(info, ctx.dirSizes);
     case "cons":
       return ctx.connections.map((c) => dumpConnection(c, coreInfoFor(info, c), false) + "\n").join("") + "\n";
     case "crst":
@@ -126,6 +139,8 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
     case "srst":
       info.resetStats?.();
       ctx.resetServerStats();
+      // ServerStats.reset() also resets every metric (ServerMetrics.resetAll).
+      ctx.metrics?.reset();
       return "Server stats reset.\n";
     case "srvr":
     case "stat":
@@ -154,11 +169,10 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
       }
       return out + "\n";
     }
-    case "dirs":
-      return (
-        `datadir_size: ${String(info.dataDirSize !== undefined ? val(info.dataDirSize, info) : 0)}\n` +
-        `logdir_size: ${String(info.dataLogDirSize !== undefined ? val(info.dataLogDirSize, info) : 0)}\n`
-      );
+    case "dirs": {
+      const d = ctx.dirSizes;
+      return d === undefined ? "" : `datadir_size: ${d.dataDirSize}\nlogdir_size: ${d.logDirSize}\n`;
+    }
     case "mntr":
       return formatMntr(ctx);
   }
@@ -237,14 +251,23 @@ export function dumpConnection(c: ConnectionSnapshot, ci: ConnectionInfoView | u
   return s + ")";
 }
 
-function formatConf(info: ServerInfoView): string {
+/**
+ * The configuration as `conf` prints it. ZooKeeper's dumpConf follows `dataDir` with `dataDirSize` and `dataLogDir`
+ * with `dataLogSize` (getDataDirSize / getLogDirSize): those come from the measured sizes, or are left out.
+ */
+function formatConf(info: ServerInfoView, sizes: DirSizes | undefined): string {
   const cfg = info.config === undefined ? {} : val(info.config, info);
   const pairs: Iterable<readonly [string, unknown]> =
     Symbol.iterator in (cfg as object)
       ? (cfg as Iterable<readonly [string, unknown]>)
       : Object.entries(cfg as Record<string, unknown>);
   let out = "";
-  for (const [k, v] of pairs) out += `${k}=${String(v)}\n`;
+  for (const [k, v] of pairs) {
+    if (k === "dataDirSize" || k === "dataLogSize") continue;
+    out += `${k}=${String(v)}\n`;
+    if (sizes !== undefined && k === "dataDir") out += `dataDirSize=${sizes.dataDirSize}\n`;
+    if (sizes !== undefined && k === "dataLogDir") out += `dataLogSize=${sizes.logDirSize}\n`;
+  }
   return out;
 }
 
@@ -364,68 +387,86 @@ function formatEnvi(info: ServerInfoView): string {
   return "Environment:\n" + lines.map(([k, v]) => `${k}=${v}\n`).join("");
 }
 
-function maxFds(): number {
+function maxFds(): number | undefined {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-    return m ? Number(m[1]) : 0;
+    return m ? Number(m[1]) : undefined;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
-function openFds(): number {
+function openFds(): number | undefined {
   try {
     return readdirSync("/proc/self/fd").length;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
+/** MNTR_KEYS, with a quorum member's zk_peer_state where QuorumZooKeeperServer.dumpMonitorValues puts it. */
+const MNTR_ORDER: readonly string[] = (() => {
+  const keys = [...MNTR_KEYS];
+  keys.splice(keys.indexOf("zk_server_state") + 1, 0, "zk_peer_state");
+  return keys;
+})();
+
+/**
+ * `mntr`: ZooKeeper's dumpMonitorValues (version, server_state) and then its metrics, printed only where zkts
+ * measures them: the live values of the server info and connection layer, then everything in the metrics registry.
+ * Keys ZooKeeper 3.8 prints in a standalone server's mntr come in its order (MNTR_KEYS); the others (role
+ * gauges of ensemble members, per-key summary sets) follow in registration order. A key zkts does not measure is
+ * left out, never printed as a made-up 0.
+ */
 function formatMntr(ctx: FourLetterContext): string {
   const info = ctx.info;
-  const lat = val(info.latency, info);
-  const watch = info.watchSummary?.();
-  const sessions = info.globalSessions !== undefined ? val(info.globalSessions, info) : [...(info.sessions?.() ?? [])].length;
-  const known: Record<string, string | number | bigint> = {
-    zk_version: val(info.version, info),
-    zk_server_state: val(info.serverState, info),
-    zk_ephemerals_count: info.ephemeralsCount !== undefined ? val(info.ephemeralsCount, info) : 0,
-    zk_num_alive_connections: ctx.connections.length,
-    zk_avg_latency: javaDouble(round4(lat.avg)),
-    zk_outstanding_requests: val(info.outstanding, info),
-    zk_znode_count: val(info.nodeCount, info),
-    zk_global_sessions: sessions,
-    zk_last_client_response_size: ctx.stats.lastClientResponseSize,
-    zk_packets_sent: val(info.packetsSent, info),
-    zk_packets_received: val(info.packetsReceived, info),
-    zk_max_client_response_size: ctx.stats.maxClientResponseSize,
-    zk_min_client_response_size: ctx.stats.minClientResponseSize,
-    zk_connection_drop_probability: "0.0",
-    zk_watch_count: watch?.total ?? 0,
-    zk_auth_failed_count: info.authFailedCount !== undefined ? val(info.authFailedCount, info) : 0,
-    zk_min_latency: ms(lat.min),
-    zk_max_latency: ms(lat.max),
-    zk_max_file_descriptor_count: maxFds(),
-    zk_approximate_data_size: info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : 0,
-    zk_open_file_descriptor_count: openFds(),
-    zk_uptime: Math.max(0, ctx.now() - ctx.stats.startedAt),
-    zk_bytes_received_count: ctx.stats.bytesReceived,
-    zk_connection_rejected: ctx.stats.connectionRejected,
-    zk_large_requests_rejected: ctx.stats.largeRequestsRejected,
+  const values = new Map<string, string>();
+  const put = (key: string, v: MetricValue | string | undefined): void => {
+    if (v !== undefined) values.set(`zk_${key}`, String(v));
   };
+  const lat = val(info.latency, info);
+  put("version", val(info.version, info));
+  put("server_state", val(info.serverState, info));
+  put("peer_state", info.peerState !== undefined ? val(info.peerState, info) : undefined);
+  put("ephemerals_count", info.ephemeralsCount !== undefined ? val(info.ephemeralsCount, info) : undefined);
+  put("num_alive_connections", ctx.connections.length);
+  put("avg_latency", javaDouble(round4(lat.avg)));
+  put("outstanding_requests", val(info.outstanding, info));
+  put("znode_count", val(info.nodeCount, info));
+  put(
+    "global_sessions",
+    info.globalSessions !== undefined ? val(info.globalSessions, info) : info.sessions !== undefined ? [...info.sessions()].length : undefined,
+  );
+  const st = ctx.stats;
+  put("last_client_response_size", st.lastClientResponseSize);
+  put("packets_sent", val(info.packetsSent, info));
+  put("packets_received", val(info.packetsReceived, info));
+  put("max_client_response_size", st.maxClientResponseSize);
+  put("watch_count", info.watchCount !== undefined ? val(info.watchCount, info) : undefined);
+  put("auth_failed_count", info.authFailedCount !== undefined ? val(info.authFailedCount, info) : undefined);
+  put("min_latency", ms(lat.min));
+  put("max_file_descriptor_count", maxFds());
+  put("approximate_data_size", info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : undefined);
+  put("open_file_descriptor_count", openFds());
+  put("uptime", Math.max(0, ctx.now() - st.startedAt));
+  put("max_latency", ms(lat.max));
+  put("min_client_response_size", st.minClientResponseSize);
+  put("large_requests_rejected", st.largeRequestsRejected);
+  ctx.metrics?.dump((key, v, isDouble) => put(key, isDouble ? javaDouble(Number(v)) : v));
   let out = "";
-  for (const key of MNTR_KEYS) {
-    let v = known[key];
-    if (v === undefined) v = key.startsWith("zk_avg_") ? "0.0" : 0;
-    out += `${key}\t${String(v)}\n`;
+  for (const key of MNTR_ORDER) {
+    const v = values.get(key);
+    if (v === undefined) continue;
+    out += `${key}\t${v}\n`;
+    values.delete(key);
   }
-  for (const [key, v] of Object.entries(info.quorumMetrics?.() ?? {})) out += `${key}\t${String(v)}\n`;
-  // ZooKeeper's summary sets follow the fixed metrics, one group of five lines per namespace and direction.
+  for (const [key, v] of values) out += `${key}\t${v}\n`;
+  // ZooKeeper's per-namespace summary sets (kept by the data tree).
   const ns = info.namespaceStats?.();
   for (const [dir, m] of [["read", ns?.read], ["write", ns?.write]] as const) {
     for (const [name, v] of m ?? []) {
       const key = (stat: string) => `zk_${stat}_${name}_${dir}_per_namespace`;
-      out += `${key("avg")}\t${javaDouble(v.count === 0 ? 0 : v.sum / v.count)}\n`;
+      out += `${key("avg")}\t${javaDouble(v.count === 0 ? 0 : round4(v.sum / v.count))}\n`;
       out += `${key("min")}\t${v.min}\n${key("max")}\t${v.max}\n`;
       out += `${key("cnt")}\t${v.count}\n${key("sum")}\t${v.sum}\n`;
     }

@@ -20,6 +20,7 @@ export {
   type FourLetterContext,
   type ConnectionSnapshot,
   type CnxnStats,
+  type DirSizes,
 } from "./four-letter.js";
 export { MNTR_KEYS } from "./mntr-keys.js";
 export {

@@ -1,5 +1,6 @@
 import * as net from "node:net";
 import { FrameDecoder, FrameLengthError, DEFAULT_MAX_BUFFER } from "@zkts/jute";
+import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
 import {
   fourLetterWordOf,
   notWhitelisted,
@@ -7,6 +8,7 @@ import {
   runFourLetterWord,
   type CnxnStats,
   type ConnectionSnapshot,
+  type DirSizes,
 } from "./four-letter.js";
 import type { CoreHandler, Logger, ServerConnection } from "./types.js";
 
@@ -36,17 +38,26 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Wall clock for 4lw output (est/expiry times, uptime). Default Date.now. */
   now?: () => number;
+  /** The server's metrics (connection counters are recorded there; mntr prints them). Default: a registry of its own. */
+  metrics?: MetricsRegistry;
+  /** Measures the data and log directories for `dirs` and `conf` (absent: those lines are left out). */
+  dirSizes?: () => Promise<DirSizes>;
 }
 
 /** Counters of the connection layer (also reported by `mntr`). */
 export interface NioStats extends CnxnStats {
+  /** Bytes read from clients (the registry's `bytes_received_count`). */
+  readonly bytesReceived: number;
+  /** Connections refused by maxClientCnxns (the registry's `connection_rejected`). */
+  readonly connectionRejected: number;
   connectionsAccepted: number;
   connectionsClosed: number;
   /** Frames with a length < 0 or > maxBuffer. */
   badLength: number;
   /** Packets core rejected by throwing (undecodable bytes). */
   decodeFailures: number;
-  connectTimeouts: number;
+  /** Connections closed for sending no connect request (the registry's `sessionless_connections_expired`). */
+  readonly connectTimeouts: number;
   /** Connections closed because their unsent output passed maxQueuedBytesPerConnection. */
   slowConsumersClosed: number;
   fourLetterWords: number;
@@ -128,7 +139,7 @@ export class NioConnection implements ServerConnection {
     if (srv.connectTimeoutMs > 0) {
       this.connectTimer = setTimeout(() => {
         if (this.state === "fresh") {
-          srv.stats.connectTimeouts++;
+          srv.sessionlessExpired.inc();
           srv.log.info("closing connection that sent no connect request", {
             conn: this.id,
             remote: this.label,
@@ -276,7 +287,7 @@ export class NioConnection implements ServerConnection {
   private onData(chunk: Buffer): void {
     if (this.state === "closing" || this.state === "closed") return;
     this.bytesReceived += chunk.length;
-    this.srv.stats.bytesReceived += chunk.length;
+    this.srv.bytesReceived.inc(chunk.length);
     this.lastActivity = this.srv.now();
     let data = chunk;
     if (this.head !== undefined) {
@@ -330,6 +341,7 @@ export class NioConnection implements ServerConnection {
     const core = this.srv.core;
     try {
       if (this.state === "fresh") {
+        this.srv.connectionRequests.inc();
         this.state = "open";
         this.clearConnectTimer();
         this.coreKnows = true;
@@ -391,6 +403,12 @@ export class NioServer {
   readonly log: Logger;
   readonly now: () => number;
   readonly stats: NioStats;
+  readonly metrics: MetricsRegistry;
+  readonly bytesReceived: Counter;
+  readonly connectionRejected: Counter;
+  readonly connectionRequests: Counter;
+  readonly sessionlessExpired: Counter;
+  private readonly dirSizes: (() => Promise<DirSizes>) | undefined;
   readonly connections = new Set<NioConnection>();
   private readonly perIp = new Map<string, number>();
   private throttled = false;
@@ -408,10 +426,20 @@ export class NioServer {
     this.whitelist = parseWhitelist(opts.fourLetterWhitelist);
     this.log = opts.logger ?? nullLogger;
     this.now = opts.now ?? Date.now;
+    this.metrics = opts.metrics ?? new MetricsRegistry();
+    this.dirSizes = opts.dirSizes;
+    const bytesReceived = (this.bytesReceived = this.metrics.counter(M.BYTES_RECEIVED_COUNT));
+    const connectionRejected = (this.connectionRejected = this.metrics.counter(M.CONNECTION_REJECTED));
+    this.connectionRequests = this.metrics.counter(M.CONNECTION_REQUEST_COUNT);
+    const sessionlessExpired = (this.sessionlessExpired = this.metrics.counter(M.SESSIONLESS_CONNECTIONS_EXPIRED));
     this.stats = {
       startedAt: this.now(),
-      bytesReceived: 0,
-      connectionRejected: 0,
+      get bytesReceived() {
+        return bytesReceived.value;
+      },
+      get connectionRejected() {
+        return connectionRejected.value;
+      },
       largeRequestsRejected: 0,
       lastClientResponseSize: -1,
       minClientResponseSize: -1,
@@ -420,7 +448,9 @@ export class NioServer {
       connectionsClosed: 0,
       badLength: 0,
       decodeFailures: 0,
-      connectTimeouts: 0,
+      get connectTimeouts() {
+        return sessionlessExpired.value;
+      },
       slowConsumersClosed: 0,
       fourLetterWords: 0,
       packetsReceived: 0,
@@ -441,7 +471,7 @@ export class NioServer {
     const ip = normalizeAddress(socket.remoteAddress ?? "");
     const count = this.perIp.get(ip) ?? 0;
     if (this.maxClientCnxns > 0 && count >= this.maxClientCnxns) {
-      this.stats.connectionRejected++;
+      this.connectionRejected.inc();
       this.log.warn(`Too many connections from /${ip} - max is ${this.maxClientCnxns}`, {
         remote: ip,
         maxClientCnxns: this.maxClientCnxns,
@@ -502,35 +532,55 @@ export class NioServer {
     this.stats.fourLetterWords++;
     conn.packetsReceived++;
     conn.state = "closing";
-    let text: string;
     if (!this.whitelist.has(word)) {
       this.log.info("four-letter word not in the whitelist", { word, remote: conn.label });
-      text = notWhitelisted(word);
-    } else {
-      this.log.debug("four-letter word", { word, remote: conn.label });
-      try {
-        text = runFourLetterWord(word, {
-          info: this.core.info,
-          connections: [...this.connections].filter((c) => c.state !== "closed").map((c) => c.snapshot()),
-          stats: this.stats,
-          resetConnectionStats: () => {
-            for (const c of this.connections) c.resetStats();
-          },
-          resetServerStats: () => {
-            this.stats.lastClientResponseSize = -1;
-            this.stats.minClientResponseSize = -1;
-            this.stats.maxClientResponseSize = -1;
-          },
-          now: this.now,
-        });
-      } catch (err) {
-        this.log.error("four-letter word failed", { word, error: err instanceof Error ? err.message : String(err) });
-        text = "";
-      }
+      this.answer(conn, notWhitelisted(word));
+      return;
     }
+    this.log.debug("four-letter word", { word, remote: conn.label });
+    if ((word === "dirs" || word === "conf") && this.dirSizes !== undefined) {
+      // The directory sizes are measured when asked (on the storage, asynchronously).
+      this.dirSizes().then(
+        (sizes) => this.answer(conn, this.runWord(word, sizes)),
+        (err: unknown) => {
+          this.log.warn("could not measure the data directories", { word, error: err instanceof Error ? err.message : String(err) });
+          this.answer(conn, this.runWord(word, undefined));
+        },
+      );
+      return;
+    }
+    this.answer(conn, this.runWord(word, undefined));
+  }
+
+  private answer(conn: NioConnection, text: string): void {
     conn.socket.end(text);
     setTimeout(() => conn.socket.destroy(), 5000).unref?.();
   }
+
+  private runWord(word: Parameters<typeof runFourLetterWord>[0], dirSizes: DirSizes | undefined): string {
+    try {
+      return runFourLetterWord(word, {
+        info: this.core.info,
+        connections: [...this.connections].filter((c) => c.state !== "closed").map((c) => c.snapshot()),
+        stats: this.stats,
+        metrics: this.metrics,
+        dirSizes,
+        resetConnectionStats: () => {
+          for (const c of this.connections) c.resetStats();
+        },
+        resetServerStats: () => {
+          this.stats.lastClientResponseSize = -1;
+          this.stats.minClientResponseSize = -1;
+          this.stats.maxClientResponseSize = -1;
+        },
+        now: this.now,
+      });
+    } catch (err) {
+      this.log.error("four-letter word failed", { word, error: err instanceof Error ? err.message : String(err) });
+      return "";
+    }
+  }
+
 
   private closed: Promise<void> | undefined;
 

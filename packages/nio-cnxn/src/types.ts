@@ -70,6 +70,8 @@ export interface ServerInfoView {
   connections?(): Iterable<ConnectionInfoView>;
   sessions?(): Iterable<SessionInfoView>;
   watchSummary?(): { connections: number; paths: number; total: number };
+  /** Data and child watches (DataTree.getWatchCount): mntr's zk_watch_count. */
+  readonly watchCount?: Val<number>;
   watchesBySession?(): Map<bigint | number, readonly string[]> | Iterable<[bigint | number, readonly string[]]>;
   watchesByPath?(): Map<string, readonly (bigint | number)[]> | Iterable<[string, readonly (bigint | number)[]]>;
   readonly approximateDataSize?: Val<number | bigint>;
@@ -77,9 +79,9 @@ export interface ServerInfoView {
   resetStats?(): void;
   resetConnectionStats?(): void;
   readonly config?: Val<Record<string, unknown> | Iterable<readonly [string, unknown]>>;
-  readonly dataDirSize?: Val<number | bigint>;
-  readonly dataLogDirSize?: Val<number | bigint>;
   readonly isReadOnly?: Val<boolean>;
+  /** Ensemble members: mntr's zk_peer_state (QuorumZooKeeperServer.dumpMonitorValues), right after the state. */
+  readonly peerState?: Val<string>;
   /** Bytes read/written per top-level namespace, for mntr's `zk_*_<ns>_{read,write}_per_namespace` lines. */
   namespaceStats?(): {
     read: ReadonlyMap<string, NamespaceSummaryView>;
@@ -87,8 +89,6 @@ export interface ServerInfoView {
   };
   readonly globalSessions?: Val<number>;
   readonly authFailedCount?: Val<number>;
-  /** Ensemble members: extra mntr lines (leader: zk_learners, zk_synced_followers, ...), after the fixed ones. */
-  quorumMetrics?(): Record<string, string | number | bigint>;
 }
 
 /** The part of core's `ZooKeeperServer` the connection layer drives. */

@@ -1,4 +1,5 @@
 import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
+import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { LogCorruptionError, PersistenceError, SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
@@ -269,6 +270,13 @@ export interface DurableStoreOptions extends DataDirs {
   now?: () => number;
   /** Snapshot writer yield interval (nodes). */
   yieldEvery?: number;
+  /**
+   * Where `dbinittime` and `startup_txns_loaded` (restore), `snapshottime` and the txn log's `fsynctime` /
+   * `sync_processor_batch_size` are recorded. Default: a registry of its own.
+   */
+  metrics?: MetricsRegistry;
+  /** Monotonic milliseconds for those timings (default performance.now). */
+  elapsed?: () => number;
 }
 
 /**
@@ -289,6 +297,8 @@ export class DurableStore {
   private randRoll: number;
   private snapshotting: Promise<unknown> | null = null;
   private closed = false;
+  private readonly snapshotTime: Summary;
+  private readonly elapsed: () => number;
   readonly stats = { snapshots: 0, skippedSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
 
   private constructor(
@@ -304,6 +314,8 @@ export class DurableStore {
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
     this.randRoll = this.roll();
+    this.elapsed = opts.elapsed ?? (() => performance.now());
+    this.snapshotTime = (opts.metrics ?? new MetricsRegistry()).summary(M.SNAPSHOT_TIME);
   }
 
   static async open(opts: DurableStoreOptions): Promise<DurableStore> {
@@ -311,11 +323,20 @@ export class DurableStore {
     const dataLogDir = opts.dataLogDir ?? dataDir;
     await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
     await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
+    const metrics = opts.metrics ?? new MetricsRegistry();
+    opts = { ...opts, metrics };
+    const elapsed = opts.elapsed ?? (() => performance.now());
+    const t0 = elapsed();
     const restored = await restoreDatabase(opts);
+    // ZKDatabase.loadDataBase: snapshot load + txn replay time, and the txns replayed (FileTxnSnapLog).
+    metrics.summary(M.DB_INIT_TIME).observe(elapsed() - t0);
+    metrics.summary(M.STARTUP_TXNS_LOADED).observe(restored.replayed);
     const log = await TxnLog.open(storage, dataLogDir, {
       ...(opts.preAllocSize !== undefined ? { preAllocSize: opts.preAllocSize } : {}),
       forceSync: opts.forceSync ?? true,
       lastZxid: restored.zxid,
+      metrics,
+      elapsed,
     });
     const store = new DurableStore(opts, restored, log);
     // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
@@ -409,10 +430,13 @@ export class DurableStore {
   /** Writes a snapshot of the tree now (the caller rolls the log if it wants a new file). */
   async writeSnapshot(): Promise<SnapshotInfo> {
     const started = this.now();
+    const t0 = this.elapsed();
     const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: started,
       ...(this.opts.yieldEvery !== undefined ? { yieldEvery: this.opts.yieldEvery } : {}),
     });
+    // ZooKeeperServer.takeSnapshot: the time the snapshot took.
+    this.snapshotTime.observe(this.elapsed() - t0);
     this.stats.snapshots++;
     this.stats.lastSnapshot = info;
     this.logger.info("snapshot written", {

@@ -1,4 +1,5 @@
 import { OutputArchive, TxnHeader, type TxnHeader as TxnHeaderRecord } from "@zkts/jute";
+import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { adler32 } from "./adler32.js";
 import { LogClosedError, LogWriteError, ZxidOrderError } from "./errors.js";
 import {
@@ -24,6 +25,10 @@ export interface TxnLogOptions {
   lastZxid?: bigint;
   /** Most bytes written by one batch (default 4 MiB); more appends wait for the next batch. */
   maxBatchBytes?: number;
+  /** Where `fsynctime` (ms per fdatasync) and `sync_processor_batch_size` (txns per batch) are recorded. */
+  metrics?: MetricsRegistry;
+  /** Monotonic milliseconds for the fsync timing (default performance.now). */
+  elapsed?: () => number;
 }
 
 export interface TxnLogStats {
@@ -128,6 +133,9 @@ export class TxnLog {
   private queuedZxid: bigint;
   private durable: bigint;
   readonly stats: TxnLogStats = { entries: 0, batches: 0, syncs: 0, failures: 0, files: 0 };
+  private readonly fsyncTime: Summary;
+  private readonly batchSize: Summary;
+  private readonly elapsed: () => number;
 
   private constructor(
     private readonly storage: Storage,
@@ -141,6 +149,10 @@ export class TxnLog {
     this.maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
     this.queuedZxid = opts.lastZxid ?? 0n;
     this.durable = this.queuedZxid;
+    const metrics = opts.metrics ?? new MetricsRegistry();
+    this.fsyncTime = metrics.summary(M.FSYNC_TIME);
+    this.batchSize = metrics.summary(M.SYNC_PROCESSOR_BATCH_SIZE);
+    this.elapsed = opts.elapsed ?? (() => performance.now());
   }
 
   /** Opens a log writer over `<dataLogDir>/version-2` (created if missing). Files are created lazily. */
@@ -415,6 +427,8 @@ export class TxnLog {
     const dirSync = this.forceSync && this.dirSyncPending;
     this.writePos = end;
     this.stats.batches++;
+    // ZooKeeper's SyncRequestProcessor records the requests of each flush.
+    this.batchSize.observe(b.count);
     // The writes themselves go one batch after the other (a batch's write starts once the previous batch's
     // write returned, and not at all if it failed), so a crashed process never leaves a hole before a later
     // batch's entries; only the syncs overlap.
@@ -432,7 +446,10 @@ export class TxnLog {
       try {
         await written;
         if (this.forceSync) {
+          const t0 = this.elapsed();
           await file.datasync();
+          // FileTxnLog.commit: whole milliseconds per fsync.
+          this.fsyncTime.observe(this.elapsed() - t0);
           if (dirSync) await this.storage.syncDir(this.dir);
         }
         return null;

@@ -1,3 +1,4 @@
+import { M, MetricsRegistry } from "@zkts/metrics";
 import { describe, expect, it } from "vitest";
 import { ZabPeer, NotLeaderError } from "./peer.js";
 import { PacketType, makeZxid, type Packet } from "./packets.js";
@@ -20,6 +21,7 @@ const txn = (epoch: bigint, c: bigint, d = `t${epoch}.${c}`): Txn => ({ zxid: ma
 
 interface Node {
   peer: ZabPeer;
+  metrics: MetricsRegistry;
   readies: Ready[];
   applied: Txn[];
 }
@@ -39,11 +41,13 @@ class Harness {
     for (let i = 1; i <= n; i++) {
       const sid = BigInt(i);
       const r = restore(sid);
+      const metrics = new MetricsRegistry();
       const peer = new ZabPeer(
         { sid, quorum: majority(n), initLimit: 10, syncLimit: 5, maxDiffTxns },
         { acceptedEpoch: r.acceptedEpoch ?? 0n, currentEpoch: r.currentEpoch ?? 0n, snapshotZxid: r.snapshotZxid ?? 0n, log: r.log ?? [] },
+        { metrics },
       );
-      this.nodes.set(sid, { peer, readies: [], applied: [] });
+      this.nodes.set(sid, { peer, metrics, readies: [], applied: [] });
     }
   }
   node(sid: number): Node {
@@ -173,6 +177,8 @@ describe("ZabPeer: synchronisation", () => {
     h.node(3).peer.follow(1n);
     h.settle();
     expect(h.sent.some((s) => s.packet.type === PacketType.SNAP)).toBe(true);
+    expect(h.node(1).metrics.counter(M.SNAP_COUNT).value).toBe(1);
+    expect(h.node(1).metrics.counter(M.DIFF_COUNT).value).toBe(1); // node 2's sync
     expect(h.node(3).applied.map((t) => t.zxid)).toEqual(h.node(1).applied.map((t) => t.zxid));
     expect(h.node(3).peer.isActiveLearner).toBe(true);
   });
@@ -191,6 +197,26 @@ describe("ZabPeer: broadcast", () => {
     const ack = h.sent.find((s) => s.from === 2n && s.packet.type === PacketType.ACK && s.packet.zxid === z)!;
     expect(ack.readyIndex).toBeGreaterThan(persisted);
     expect(h.node(3).applied.map((t) => t.zxid)).toEqual([z]);
+  });
+
+  it("counts proposals and commits (leader) and proposals and commits received while broadcasting (followers)", () => {
+    const h = new Harness(3, () => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: [txn(1n, 1n)] }));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    // the sync's own traffic (DIFF) is not broadcast traffic
+    expect(h.node(1).metrics.counter(M.DIFF_COUNT).value).toBe(2);
+    expect(h.node(2).metrics.counter(M.LEARNER_PROPOSAL_RECEIVED_COUNT).value).toBe(0);
+    for (let i = 0; i < 3; i++) h.node(1).peer.propose(Buffer.from(`p${i}`));
+    h.settle();
+    expect(h.node(1).metrics.counter(M.PROPOSAL_COUNT).value).toBe(3);
+    expect(h.node(1).metrics.counter(M.COMMIT_COUNT).value).toBe(3);
+    for (const f of [2, 3]) {
+      expect(h.node(f).metrics.counter(M.LEARNER_PROPOSAL_RECEIVED_COUNT).value).toBe(3);
+      expect(h.node(f).metrics.counter(M.LEARNER_COMMIT_RECEIVED_COUNT).value).toBe(3);
+      expect(h.node(f).metrics.counter(M.PROPOSAL_COUNT).value).toBe(0);
+    }
   });
 
   it("commits only with a quorum of ACKs (5 servers: leader + 1 is not enough)", () => {

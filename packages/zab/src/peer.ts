@@ -15,7 +15,8 @@ import {
   parseLearnerInfo,
   zxidHex,
 } from "./packets.js";
-import type { Outbound, PersistOp, Ready, Role, Txn, ZabEvent, ZabInit, ZabRestore } from "./types.js";
+import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
+import type { Outbound, PersistOp, Ready, Role, Txn, ZabComponents, ZabEvent, ZabInit, ZabRestore } from "./types.js";
 
 export class NotLeaderError extends Error {
   override name = "NotLeaderError";
@@ -132,7 +133,26 @@ export class ZabPeer {
   private inflight: Batch | null = null;
   private deferredAppends: Txn[] = [];
 
-  constructor(init: ZabInit, restore: ZabRestore) {
+  /** ZooKeeper's Leader / LearnerHandler / Follower counters (ServerMetrics). */
+  private readonly m: {
+    proposals: Counter;
+    commits: Counter;
+    learnerProposals: Counter;
+    learnerCommits: Counter;
+    diffSyncs: Counter;
+    snapSyncs: Counter;
+  };
+
+  constructor(init: ZabInit, restore: ZabRestore, components: ZabComponents = {}) {
+    const metrics = components.metrics ?? new MetricsRegistry();
+    this.m = {
+      proposals: metrics.counter(M.PROPOSAL_COUNT),
+      commits: metrics.counter(M.COMMIT_COUNT),
+      learnerProposals: metrics.counter(M.LEARNER_PROPOSAL_RECEIVED_COUNT),
+      learnerCommits: metrics.counter(M.LEARNER_COMMIT_RECEIVED_COUNT),
+      diffSyncs: metrics.counter(M.DIFF_COUNT),
+      snapSyncs: metrics.counter(M.SNAP_COUNT),
+    };
     this.sid = init.sid;
     this.init = {
       sid: init.sid,
@@ -429,6 +449,7 @@ export class ZabPeer {
       throw new NotLeaderError("zxid counter exhausted");
     }
     ls.counter++;
+    this.m.proposals.inc();
     const zxid = makeZxid(ls.epoch, ls.counter);
     const txn: Txn = { zxid, data };
     this.log.push(txn);
@@ -613,18 +634,22 @@ export class ZabPeer {
     let from: bigint; // txns with zxid > from are sent
     if (peerLast === last || (peerLast >= this.baseZxid && this.hasZxid(peerLast))) {
       this.send(h.conn, opPacket(PacketType.DIFF, this._commitZxid));
+      this.m.diffSyncs.inc(); // LearnerHandler.syncFollower counts DIFF and TRUNC syncs as diff_count
       from = peerLast;
     } else if (peerLast > this.baseZxid) {
       // The learner has txns we do not: cut back to the newest txn we share (<= its last zxid).
       const p = this.prevZxid(peerLast);
       this.send(h.conn, opPacket(PacketType.TRUNC, p));
+      this.m.diffSyncs.inc();
       from = p;
     } else {
       const at = this.appliedZxid;
       this.send(h.conn, opPacket(PacketType.SNAP, at));
       this.pending.messages.push({ conn: h.conn, snapshotAt: at });
+      this.m.snapSyncs.inc();
       from = at;
     }
+
     for (const t of this.log) {
       if (t.zxid <= from || t.zxid > sendUpTo) continue;
       this.send(h.conn, { type: PacketType.PROPOSAL, zxid: t.zxid, data: t.data });
@@ -670,6 +695,7 @@ export class ZabPeer {
       const ok = this.init.bugs.commitWithoutQuorum ? set.size > 0 : this.init.quorum.containsQuorum(set);
       if (!ok) break;
       ls.outstanding.delete(z);
+      this.m.commits.inc(); // Leader.commit
       this.commitUpTo(z);
       for (const h of ls.handlers.values()) {
         if (!isForwarding(h.state)) continue;
@@ -753,6 +779,8 @@ export class ZabPeer {
           return this.protocolError(conn, "unexpected PROPOSAL");
         }
         if (p.zxid <= this.lastZxid) return this.protocolError(conn, `PROPOSAL ${zxidHex(p.zxid)} not after ${zxidHex(this.lastZxid)}`);
+        // Follower.processPacket (proposals while synchronising are Learner.syncWithLeader's, not counted)
+        if (lr.phase === "broadcast") this.m.learnerProposals.inc();
         const txn: Txn = { zxid: p.zxid, data: p.data ?? Buffer.alloc(0) };
         this.log.push(txn);
         if (this.init.bugs.ackBeforeFsync) {
@@ -769,6 +797,7 @@ export class ZabPeer {
       }
       case PacketType.COMMIT:
         if (!this.hasZxid(p.zxid)) return this.protocolError(conn, `COMMIT of unknown ${zxidHex(p.zxid)}`);
+        if (lr.phase === "broadcast") this.m.learnerCommits.inc();
         this.commitUpTo(p.zxid);
         return;
       case PacketType.INFORM: {

@@ -1,3 +1,4 @@
+import type { MetricsRegistry } from "@zkts/metrics";
 import type { Packet } from "./packets.js";
 
 /** One replicated transaction: opaque bytes (TxnHeader + record [+ digest], as the host serialised them) + zxid. */
@@ -41,6 +42,16 @@ export interface ZabInit {
   /** LearnerInfo.configVersion (0 for a static zoo.cfg). */
   configVersion?: bigint;
   bugs?: ZabBugs;
+}
+
+/** Injected components (all optional). */
+export interface ZabComponents {
+  /**
+   * Where ZooKeeper's quorum counters are recorded: proposal_count and commit_count (leader), diff_count and
+   * snap_count (leader, per learner sync), learner_proposal_received_count and learner_commit_received_count
+   * (follower, while broadcasting). Default: a registry of its own.
+   */
+  metrics?: MetricsRegistry;
 }
 
 /** The durable state a peer starts from (restored by the host from its epoch files, snapshot and txn log). */

@@ -1,4 +1,5 @@
 /** Test helpers: an in-memory ServerConnection and a tiny client speaking the wire protocol through it. */
+import type { MetricsRegistry } from "@zkts/metrics";
 import {
   decodeConnectResponse,
   decodeResponse,
@@ -30,11 +31,12 @@ export class FakeConnection implements ServerConnection {
   }
 }
 
-export function makeServer(init: ServerInit = {}, opts: { txnLog?: TxnLogPort; seed?: number } = {}) {
+export function makeServer(init: ServerInit = {}, opts: { txnLog?: TxnLogPort; seed?: number; metrics?: MetricsRegistry } = {}) {
   const clock = new ManualClock({ now: 1_700_000_000_000, monotonic: 0 });
   const tree = new DataTree({
     skipACL: init.skipACL ?? false,
     extendedTypesEnabled: init.extendedTypesEnabled ?? false,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const server = new ZooKeeperServer(
     { tickTime: 2000, ...init },
@@ -44,6 +46,7 @@ export function makeServer(init: ServerInit = {}, opts: { txnLog?: TxnLogPort; s
       logger: nullLogger,
       tree,
       ...(opts.txnLog ? { txnLog: opts.txnLog } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },
   );
   server.start();

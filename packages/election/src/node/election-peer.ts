@@ -7,6 +7,7 @@ import { nullElectionLogger } from "../fle.js";
 import type { HostPort } from "../handshake.js";
 import { encodeNotification } from "../notification.js";
 import type { QuorumVerifier } from "../quorum.js";
+import type { MetricsRegistry } from "@zkts/metrics";
 import { NodeCnxManager } from "./cnx-manager.js";
 
 export interface ElectionPeerInit {
@@ -23,6 +24,8 @@ export interface ElectionPeerInit {
 export interface ElectionPeerComponents {
   logger?: ElectionLogger;
   now?: () => number;
+  /** Where `election_time` and `looking_count` are recorded (default: a registry of its own). */
+  metrics?: MetricsRegistry;
 }
 
 export class ElectionPeer {
@@ -54,6 +57,7 @@ export class ElectionPeer {
       clock: { now: this.now },
       logger: this.log,
       haveDelivered: () => this.cnx.haveDelivered(),
+      ...(components.metrics !== undefined ? { metrics: components.metrics } : {}),
     });
     this.cnx.onMessage = (from, payload) => {
       this.fle.receiveBytes(from, payload);

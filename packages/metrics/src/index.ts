@@ -1,0 +1,13 @@
+export {
+  Counter,
+  Gauge,
+  MetricKindError,
+  MetricsRegistry,
+  RESERVOIR_SIZE,
+  Summary,
+  SummarySet,
+  type Metric,
+  type MetricValue,
+  type ValueSink,
+} from "./registry.js";
+export { M, SUMMARY_DETAIL, SUMMARY_SET_DETAIL, type DetailLevel } from "./names.js";
