@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { encodeTxn, ZooKeeperServer, type Logger, type ServerConnection, type TxnListener, type TxnLogPort } from "@zkts/core";
+import type { Logger, ServerConnection, ServerInfo } from "@zkts/contracts";
+import { encodeTxn, ZooKeeperServer, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
 import { InputArchive, OutputArchive } from "@zkts/jute";
@@ -187,7 +188,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       return (core ?? ro?.core)?.outstanding ?? 0;
     },
     onOutstandingDrained: undefined as (() => void) | undefined,
-    info: undefined as unknown as ZooKeeperServer["info"],
+    info: undefined as unknown as ServerInfo,
   };
   const infoOf = () => (core ?? ro?.core ?? idle).info;
   /** mntr lines of a quorum member (ZooKeeper's leader-only metrics when leading). */
@@ -204,7 +205,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     m.zk_pending_syncs = 0;
     return m;
   };
-  switcher.info = new Proxy({} as ZooKeeperServer["info"], {
+  switcher.info = new Proxy({} as ServerInfo, {
     get(_t, prop) {
       if (prop === "serverState") return modeName();
       if (prop === "quorumMetrics") return quorumMetrics;
@@ -414,10 +415,10 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const election = new ElectionPeer({ sid: myid, quorum }, {
     logger: {
       debug: () => {},
-      info: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
-      warn: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
-      error: (m: string, f?: Record<string, unknown>) => log.warn(`election: ${m}`, f),
-    } as never,
+      info: (m, f) => log.debug(`election: ${m}`, f),
+      warn: (m, f) => log.debug(`election: ${m}`, f),
+      error: (m, f) => log.warn(`election: ${m}`, f),
+    },
   });
   await election.listen();
   let electing = false;

@@ -5,11 +5,14 @@
  * writes and sync with NOTREADONLY (-119) and marks the ConnectResponse readOnly. ZooKeeper starts it
  * max(2000, tickTime) ms after the member started looking; it ends when the member serves again.
  */
-import { ZooKeeperServer, type Logger, type ServerConnection } from "@zkts/core";
+import type { Logger, ServerConnection } from "@zkts/contracts";
+import { ZooKeeperServer } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { decodeConnectRequest, ErrorCode, OpCode } from "@zkts/client-wire";
 import { encode, ReplyHeader } from "@zkts/jute";
-import { MemoryStorage, readSnapshotRecords, snapshotTree, type SnapshotNode } from "@zkts/persistence";
+import { readSnapshotRecords, snapshotTree, type SnapshotNode } from "@zkts/persistence";
+// An in-memory Storage as a scratch buffer for the snapshot round trip of copyTree.
+import { MemoryStorage } from "@zkts/persistence/testing";
 import type { ZkConfig } from "./config.js";
 
 /** Whether zoo.cfg (kept as a system property) or SERVER_JVMFLAGS/JVMFLAGS enable read-only mode. */
@@ -93,6 +96,9 @@ export class ReadOnlyServer {
       id: conn.id,
       remoteAddress: conn.remoteAddress,
       remotePort: conn.remotePort,
+      secure: conn.secure,
+      peerCertificates: conn.peerCertificates,
+      x509Subject: conn.x509Subject,
       send: (p) => conn.send(mark(p)),
       close: (r) => conn.close(r),
       ...(conn.sendFramed !== undefined ? { sendFramed: (f: Buffer) => conn.sendFramed!(mark(f)) } : {}),

@@ -31,4 +31,5 @@ export {
   type ServerInfoView,
   type ConnectionInfoView,
   type SessionInfoView,
+  type NamespaceSummaryView,
 } from "./types.js";
