@@ -1,0 +1,91 @@
+/** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
+import type { Id, TxnHeader } from "@zkts/jute";
+import type { Clock, Logger, Random, ServerConnection } from "@zkts/contracts";
+import type { Tree } from "./tree.js";
+
+/**
+ * The contracts core shares with the connection layer, defined once in @zkts/contracts: `ServerConnection` (one
+ * client connection, implemented by @zkts/nio-cnxn or by tests in memory) and `ServerInfo` with its parts
+ * (what the four-letter words read; core's `ZooKeeperServer.info` implements it).
+ */
+export type {
+  ConnectionInfo,
+  LatencyStats,
+  NamespaceStats,
+  ServerConnection,
+  ServerInfo,
+  SessionInfo,
+} from "@zkts/contracts";
+
+/** User options (zoo.cfg). */
+export interface ServerInit {
+  tickTime?: number;
+  /** Default 2 x tickTime. */
+  minSessionTimeout?: number;
+  /** Default 20 x tickTime. */
+  maxSessionTimeout?: number;
+  /** `super:<base64 sha1>` digest that grants the super id (zookeeper.DigestAuthenticationProvider.superDigest). */
+  superDigest?: string;
+  skipACL?: boolean;
+  extendedTypesEnabled?: boolean;
+  enforceQuota?: boolean;
+  containerCheckIntervalMs?: number;
+  maxBuffer?: number;
+  digestEnabled?: boolean;
+  /** Server id used in session ids (1 when standalone). */
+  serverId?: number;
+  /** The effective configuration as key/value pairs (for the `conf` 4lw). */
+  config?: Record<string, string>;
+  version?: string;
+  /** `Mode:` of srvr/stat and mntr's zk_server_state: "standalone" (default), "leader", "follower", "observer". */
+  serverState?: string;
+}
+
+/** What a txn log port reports, in zxid order, about the txns handed to it. */
+export interface TxnListener {
+  /** Every txn up to and including `zxid` is durable. */
+  durable(zxid: bigint): void;
+  /** The txns from `first` to `last` (zxids) could not be made durable; none of them may be acknowledged. */
+  failed(first: bigint, last: bigint, error: unknown): void;
+}
+
+/**
+ * The txn log the core writes through (@zkts/persistence's DurableStore implements it; an ensemble leader's port
+ * proposes through ZAB and reports commits): `logTxn` queues the txn, the listener hears (once per batch) how far
+ * txns are durable. Replies are held until then, in order.
+ */
+export interface TxnLogPort {
+  /** Queues the txn to be made durable; throws if it cannot be queued (the request fails: SYSTEMERROR). */
+  logTxn(header: TxnHeader, txn: unknown): void;
+  setTxnListener(listener: TxnListener): void;
+}
+
+/** Injected dependencies. */
+export interface ServerComponents {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** The data tree (a fresh @zkts/datatree DataTree, or one restored from disk). */
+  tree: Tree;
+  /** Where txns are made durable before they are applied (absent: applied at once, in memory only). */
+  txnLog?: TxnLogPort;
+  /**
+   * Ensemble member role (absent: standalone). A "leader" prepares every request itself (its txnLog proposes
+   * through ZAB) and also requests forwarded by learners (`submitRemote`). A "learner" prepares nothing: writes,
+   * sync and session create/close go to `forward` and are answered once the committed txn comes back through
+   * `applyCommitted` (sync: `syncDone`); it neither expires sessions nor reaps containers (the leader does).
+   */
+  ensemble?: EnsembleRole;
+}
+
+/** A request a learner hands to its leader (ZooKeeper's Leader.REQUEST packet: session, cxid, type, body, auth). */
+export interface ForwardedRequest {
+  sessionId: bigint;
+  cxid: number;
+  type: number;
+  body: Buffer;
+  authInfo: readonly Id[];
+}
+
+export type EnsembleRole = { role: "leader" } | { role: "learner"; forward(req: ForwardedRequest): void };
+
