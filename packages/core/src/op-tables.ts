@@ -124,6 +124,22 @@ export const IMMEDIATE_READS = new Set<number>([
   OpCode.getACL,
 ]);
 
+/** ZooKeeper's ReadOnlyRequestProcessor: a read-only server answers these NOTREADONLY. */
+export const READ_ONLY_REFUSED = new Set<number>([
+  OpCode.sync,
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createTTL,
+  OpCode.createContainer,
+  OpCode.delete,
+  OpCode.deleteContainer,
+  OpCode.setData,
+  OpCode.reconfig,
+  OpCode.setACL,
+  OpCode.multi,
+  OpCode.check,
+]);
+
 export function encodeTxnRecord(type: number, txn: unknown): Buffer {
   const codec = TXN_CODECS[type];
   if (codec === undefined) return Buffer.alloc(0);
