@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { seededRandom } from "@zkts/persistence";
+import { seededRandom } from "@zkts/contracts/testing";
 import { Client } from "./test-client.js";
 import { NODEEXISTS, NONODE, checkModel, kill9, mustStart, startModelOp, startServer, type PathModel } from "./crash-helpers.js";
 
@@ -28,7 +28,8 @@ function newDataDir(extra: Record<string, string> = {}): { dir: string; cfg: str
 
 describe("zkts-server process: kill -9 while writing", () => {
   it("20 kills at seeded moments: every acknowledged write survives, nothing impossible appears", async () => {
-    const rnd = seededRandom(20240601);
+    const random = seededRandom(20240601);
+    const rnd = () => random.next();
     const { cfg } = newDataDir({ snapCount: "400" });
     const model = new Map<string, PathModel>();
     const WRITERS = 4;

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { seededRandom } from "@zkts/persistence";
+import { seededRandom } from "@zkts/contracts/testing";
 import { Client } from "./test-client.js";
 import { checkModel, kill9, startModelOp, startServer, type PathModel, type Proc, type State } from "./crash-helpers.js";
 
@@ -68,7 +68,8 @@ describe.skipIf(skipReason !== undefined)(`zkts-server process on a full disk (t
   });
 
   it("errors (never an OK) while full, recovers when it grows, kill -9 full or not: acknowledged writes survive", async () => {
-    const rnd = seededRandom(20240917);
+    const random = seededRandom(20240917);
+    const rnd = () => random.next();
     let sizeMb = 4;
     mkdirSync(mnt);
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMb}m`, "tmpfs", mnt], { stdio: "pipe" });

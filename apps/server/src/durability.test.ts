@@ -3,7 +3,8 @@
  * fdatasync'ed bytes and fsynced directory entries survive, with torn tails) and disk faults (ENOSPC, EIO).
  */
 import { PassThrough } from "node:stream";
-import { MemoryStorage, seededRandom } from "@zkts/persistence";
+import { seededRandom } from "@zkts/contracts/testing";
+import { MemoryStorage } from "@zkts/persistence/testing";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config.js";
 import { createJsonLogger } from "./logger.js";

@@ -4,14 +4,13 @@
  */
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "@zkts/core";
+import type { Logger } from "@zkts/contracts";
 import type { DataTree } from "@zkts/datatree";
 import {
   decodeTxn,
   findNewestValidSnapshot,
   joinPath,
   listLogFiles,
-  MemoryStorage,
   readSnapshotRecords,
   readTxnLog,
   readWholeFile,
@@ -24,6 +23,8 @@ import {
   type Storage,
 } from "@zkts/persistence";
 import { M, MetricsRegistry } from "@zkts/metrics";
+// An in-memory Storage as a scratch buffer for serialising a snapshot (see snapshotBytes).
+import { MemoryStorage } from "@zkts/persistence/testing";
 import type { Txn } from "@zkts/zab";
 
 export interface EnsembleStoreOptions {

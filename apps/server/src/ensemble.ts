@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { encodeTxn, ZooKeeperServer, type Logger, type ServerConnection, type TxnListener, type TxnLogPort } from "@zkts/core";
+import type { Logger, ServerConnection, ServerInfo } from "@zkts/contracts";
+import { encodeTxn, ZooKeeperServer, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
 import { InputArchive, OutputArchive } from "@zkts/jute";
@@ -194,7 +195,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       return (core ?? ro?.core)?.outstanding ?? 0;
     },
     onOutstandingDrained: undefined as (() => void) | undefined,
-    info: undefined as unknown as ZooKeeperServer["info"],
+    info: undefined as unknown as ServerInfo,
   };
   const infoOf = () => (core ?? ro?.core ?? idle).info;
   // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
@@ -203,7 +204,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   metrics.gauge("learners", () => syncedLearners()?.length);
   metrics.gauge("synced_followers", () => syncedLearners()?.filter((sid) => quorum.votingMembers.has(sid)).length);
   metrics.gauge("synced_observers", () => syncedLearners()?.filter((sid) => !quorum.votingMembers.has(sid)).length);
-  switcher.info = new Proxy({} as ZooKeeperServer["info"], {
+  switcher.info = new Proxy({} as ServerInfo, {
     get(_t, prop) {
       if (prop === "serverState") return modeName();
       // QuorumZooKeeperServer.dumpMonitorValues: mntr's zk_peer_state
@@ -421,10 +422,10 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const election = new ElectionPeer({ sid: myid, quorum }, {
     logger: {
       debug: () => {},
-      info: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
-      warn: (m: string, f?: Record<string, unknown>) => log.debug(`election: ${m}`, f),
-      error: (m: string, f?: Record<string, unknown>) => log.warn(`election: ${m}`, f),
-    } as never,
+      info: (m, f) => log.debug(`election: ${m}`, f),
+      warn: (m, f) => log.debug(`election: ${m}`, f),
+      error: (m, f) => log.warn(`election: ${m}`, f),
+    },
     metrics,
   });
   await election.listen();

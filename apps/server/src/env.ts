@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import type { Clock, Random, TimerHandle } from "@zkts/contracts";
 
-type TimerHandle = { readonly id: number };
-
-/** The real clock (core's Clock): Date.now, performance.now and node timers. */
-export function createSystemClock() {
+/** The real Clock: Date.now, performance.now and node timers. */
+export function createSystemClock(): Clock & { readonly pending: number } {
   let nextId = 1;
   const timers = new Map<number, NodeJS.Timeout>();
   return {
@@ -33,8 +32,8 @@ export function createSystemClock() {
   };
 }
 
-/** Cryptographically strong randomness (core's Random). */
-export const cryptoRandom = {
+/** Cryptographically strong randomness (the contracts' Random). */
+export const cryptoRandom: Random = {
   next(): number {
     return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
   },

@@ -1,14 +1,12 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
+import type { Logger } from "@zkts/contracts";
 import type { LogLevel } from "./config.js";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export interface JsonLogger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
+/** The contracts' Logger, writing JSON lines, with a level, children and close. */
+export interface JsonLogger extends Logger {
   level: LogLevel;
   /** A logger that adds `fields` to every line. */
   child(fields: Record<string, unknown>): JsonLogger;

@@ -6,9 +6,12 @@
  * clients that did not ask for readOnly. ZooKeeper starts it max(2000, tickTime) ms after the member started
  * looking; it ends when the member serves again.
  */
-import { ZooKeeperServer, type Logger, type ServerConnection } from "@zkts/core";
+import type { Logger, ServerConnection } from "@zkts/contracts";
+import { ZooKeeperServer } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
-import { MemoryStorage, readSnapshotRecords, snapshotTree, type SnapshotNode } from "@zkts/persistence";
+import { readSnapshotRecords, snapshotTree, type SnapshotNode } from "@zkts/persistence";
+// An in-memory Storage as a scratch buffer for the snapshot round trip of copyTree.
+import { MemoryStorage } from "@zkts/persistence/testing";
 import type { ZkConfig } from "./config.js";
 
 /** Whether zoo.cfg (kept as a system property) or SERVER_JVMFLAGS/JVMFLAGS enable read-only mode. */

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { ZooKeeperServer, type Logger, type ServerInit } from "@zkts/core";
+import type { Logger, Random } from "@zkts/contracts";
+import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type RunningServer } from "@zkts/nio-cnxn";
@@ -28,8 +29,8 @@ export interface RunOptions {
   acceptDataLoss?: boolean;
   /** Where dataDir/dataLogDir live (default: the real file system; tests inject a MemoryStorage). */
   storage?: Storage;
-  /** Uniform in [0,1) for the snapshot interval (default Math.random). */
-  random?: () => number;
+  /** For the snapshot interval (default cryptoRandom; tests inject `seededRandom` from @zkts/contracts/testing). */
+  random?: Pick<Random, "next">;
   /** The server's metrics (default: a new registry); every component records into it, mntr prints it. */
   metrics?: MetricsRegistry;
 }
@@ -119,7 +120,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     forceSync: cfg.forceSync,
     acceptDataLoss: opts.acceptDataLoss ?? false,
     logger: log,
-    random: opts.random ?? Math.random,
+    random: opts.random ?? cryptoRandom,
     metrics,
   });
   log.info("data restored", {

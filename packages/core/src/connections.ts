@@ -4,7 +4,7 @@
  */
 import { encode, ReplyHeader } from "@zkts/jute";
 import { encodeNotification } from "@zkts/client-wire";
-import type { Clock, Logger } from "./env.js";
+import type { Clock, Logger } from "@zkts/contracts";
 import type { ConnState } from "./request.js";
 import { Latency, type ServerStats } from "./server-info.js";
 import type { Tree, TreeEvent, TreeWatcher } from "./tree.js";

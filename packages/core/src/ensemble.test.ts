@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { decodeConnectResponse, ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import type { TxnHeader } from "@zkts/jute";
 import { DataTree } from "@zkts/datatree";
-import { ManualClock, nullLogger, seededRandom } from "./env.js";
+import { nullLogger } from "@zkts/contracts";
+import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { ZooKeeperServer, type ForwardedRequest, type TxnListener } from "./server.js";
 import { TestClient } from "./testing/harness.js";
 

@@ -6,7 +6,7 @@
 import { JuteDecodeError, OutputArchive, ReplyHeader, type Codec } from "@zkts/jute";
 import { ErrorCode, OpCode, type MultiRequest, type OpResult } from "@zkts/client-wire";
 import { Perm, checkACL, hasPerm, userOf, type AclPolicy } from "./auth.js";
-import type { Clock, Logger } from "./env.js";
+import type { Clock, Logger } from "@zkts/contracts";
 import type { Connections } from "./connections.js";
 import { CoreError } from "./errors.js";
 import { LAST_OP, responseCodecOf as codec, zeroStat } from "./op-tables.js";

@@ -1,12 +1,5 @@
-export {
-  ManualClock,
-  nullLogger,
-  seededRandom,
-  type Clock,
-  type Logger,
-  type Random,
-  type TimerHandle,
-} from "./env.js";
+/** The environment contracts, re-exported from @zkts/contracts for compatibility. */
+export { nullLogger, type Clock, type Logger, type Random, type TimerHandle } from "@zkts/contracts";
 export { ZooKeeperServer } from "./server.js";
 export { encodeTxn } from "./op-tables.js";
 export type {

@@ -5,7 +5,7 @@
  * txn log, a request is ready at once and answered inside the call that submitted it.
  */
 import { OpCode } from "@zkts/client-wire";
-import type { Clock, Logger } from "./env.js";
+import type { Clock, Logger } from "@zkts/contracts";
 import type { FinalProcessor } from "./final.js";
 import { IMMEDIATE_READS } from "./op-tables.js";
 import type { PrepProcessor } from "./prep.js";

@@ -7,7 +7,7 @@
 import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type StatPersisted, type TxnHeader } from "@zkts/jute";
 import { ErrorCode, OpCode, createModeFromFlag, requestCodec, type MultiOp, type MultiRequest } from "@zkts/client-wire";
 import { Perm, checkACL, fixupACL, type AclPolicy } from "./auth.js";
-import type { Clock, Logger } from "./env.js";
+import type { Clock, Logger } from "@zkts/contracts";
 import { CoreError } from "./errors.js";
 import { CONTAINER_OWNER, MAX_TTL, TTL_MASK, WRITE_TYPES, encodeTxnRecord } from "./op-tables.js";
 import { isValidPath } from "./path.js";

@@ -1,5 +1,6 @@
 import { DataTree } from "@zkts/datatree";
-import { ManualClock, ZooKeeperServer, nullLogger, seededRandom, type ServerConnection } from "./index.js";
+import { ZooKeeperServer, nullLogger, type ServerConnection } from "./index.js";
+import { ManualClock, seededRandom } from "./testing/index.js";
 import { OpCode, decodeConnectResponse, decodeResponse, encodeConnectRequest, encodeRequest } from "@zkts/client-wire";
 import { readFileSync, readdirSync } from "node:fs";
 import { expect, it } from "vitest";

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import { DataTree } from "@zkts/datatree";
-import { ManualClock, nullLogger, seededRandom } from "./env.js";
+import { nullLogger } from "@zkts/contracts";
+import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { ZooKeeperServer } from "./server.js";
 import { TestClient } from "./testing/harness.js";
 

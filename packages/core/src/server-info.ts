@@ -5,7 +5,7 @@
  */
 import { M, type MetricsRegistry, type Summary } from "@zkts/metrics";
 import { OpCode } from "@zkts/client-wire";
-import type { Clock } from "./env.js";
+import type { Clock } from "@zkts/contracts";
 import type { ConnState, Request, Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { Tree } from "./tree.js";

@@ -16,7 +16,7 @@ import { MetricsRegistry } from "@zkts/metrics";
 import type { TxnHeader } from "@zkts/jute";
 import { ErrorCode, OpCode } from "@zkts/client-wire";
 import { Connections } from "./connections.js";
-import type { Clock, Logger, TimerHandle } from "./env.js";
+import type { Clock, Logger, TimerHandle } from "@zkts/contracts";
 import { FinalProcessor } from "./final.js";
 import { VALID_TYPES } from "./op-tables.js";
 import { DurabilityPipeline } from "./pipeline.js";

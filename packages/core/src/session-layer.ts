@@ -7,7 +7,7 @@ import { AuthPacket, GetSASLRequest, OutputArchive, ReplyHeader, SetSASLResponse
 import { ErrorCode, OpCode, decodeConnectRequest, encodeConnectResponse } from "@zkts/client-wire";
 import { addAuthId, generateDigest } from "./auth.js";
 import type { Connections } from "./connections.js";
-import type { Clock, Logger, TimerHandle } from "./env.js";
+import type { Clock, Logger, TimerHandle } from "@zkts/contracts";
 import { decodeBody, newRequest, type ConnState, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { Tree } from "./tree.js";

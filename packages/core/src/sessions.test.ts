@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock, seededRandom } from "./env.js";
+import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { ExpiryQueue, SessionTracker, initialSessionId, roundToNextInterval } from "./sessions.js";
 
 describe("initialSessionId", () => {

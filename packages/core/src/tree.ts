@@ -1,3 +1,4 @@
+import type { NamespaceStats } from "@zkts/contracts";
 /**
  * What the core needs from the data tree (@zkts/datatree's DataTree satisfies it). Kept as an interface so the
  * server can run on a tree restored by a persistence layer, and so every call into the tree is in one place.
@@ -83,8 +84,5 @@ export interface Tree {
   watchesByPath(): Map<string, bigint[]>;
 }
 
-/** Bytes read and written per top-level namespace: count/sum/min/max each (mntr's per_namespace summaries). */
-export interface NamespaceStats {
-  read: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
-  write: ReadonlyMap<string, { count: number; sum: number; min: number; max: number }>;
-}
+/** Bytes read and written per top-level namespace (mntr's per_namespace summaries): the contracts' type. */
+export type { NamespaceStats } from "@zkts/contracts";

@@ -1,25 +1,22 @@
 /** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
-import type { MetricsRegistry } from "@zkts/metrics";
 import type { Id, TxnHeader } from "@zkts/jute";
-import type { Clock, Logger, Random } from "./env.js";
-import type { NamespaceStats, Tree } from "./tree.js";
+import type { Clock, Logger, Random, ServerConnection } from "@zkts/contracts";
+import type { MetricsRegistry } from "@zkts/metrics";
+import type { Tree } from "./tree.js";
 
-/** One client connection, implemented by @zkts/nio-cnxn (sockets) or by tests (in memory). */
-export interface ServerConnection {
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  /** Queue one packet payload (no length prefix; the connection frames it). */
-  send(payload: Buffer): void;
-  /**
-   * Optional: queue one packet that already starts with its 4-byte big-endian length (what goes on the wire as
-   * is). Core uses it for replies when present, so that the length is written with the reply instead of being
-   * framed again by the connection; connections without it get `send(frame.subarray(4))`.
-   */
-  sendFramed?(frame: Buffer): void;
-  /** Flush what is queued, then close. Idempotent. */
-  close(reason: string): void;
-}
+/**
+ * The contracts core shares with the connection layer, defined once in @zkts/contracts: `ServerConnection` (one
+ * client connection, implemented by @zkts/nio-cnxn or by tests in memory) and `ServerInfo` with its parts
+ * (what the four-letter words read; core's `ZooKeeperServer.info` implements it).
+ */
+export type {
+  ConnectionInfo,
+  LatencyStats,
+  NamespaceStats,
+  ServerConnection,
+  ServerInfo,
+  SessionInfo,
+} from "@zkts/contracts";
 
 /** User options (zoo.cfg). */
 export interface ServerInit {
@@ -104,64 +101,3 @@ export type EnsembleRole =
   | { role: "learner"; forward(req: ForwardedRequest): void }
   | { role: "read-only" };
 
-export interface LatencyStats {
-  min: number;
-  avg: number;
-  max: number;
-}
-
-export interface ConnectionInfo {
-  id: number;
-  remoteAddress: string;
-  remotePort: number;
-  queued: number;
-  packetsReceived: number;
-  packetsSent: number;
-  sessionId: bigint;
-  lastOp: string;
-  lastCxid: number;
-  lastZxid: bigint;
-  lastResponseTime: number;
-  lastLatency: number;
-  timeout: number;
-  established: number;
-  latency: LatencyStats;
-}
-
-export interface SessionInfo {
-  id: bigint;
-  timeout: number;
-  ephemerals: string[];
-  /** When the session expires unless touched: its expiry bucket, as wall-clock ms (ZooKeeper's dump prints it). */
-  expiresAt?: number;
-}
-
-/** Everything the four-letter words and the AdminServer need. */
-export interface ServerInfo {
-  readonly version: string;
-  readonly serverState: string;
-  readonly zxid: bigint;
-  readonly nodeCount: number;
-  readonly packetsReceived: number;
-  readonly packetsSent: number;
-  readonly latency: LatencyStats;
-  readonly outstanding: number;
-  readonly tickTime: number;
-  readonly minSessionTimeout: number;
-  readonly maxSessionTimeout: number;
-  connections(): ConnectionInfo[];
-  sessions(): SessionInfo[];
-  watchSummary(): { connections: number; paths: number; total: number };
-  /** Data and child watches (DataTree.getWatchCount: mntr's zk_watch_count). */
-  readonly watchCount: number;
-  /** Bytes read/written per top-level namespace (mntr's per_namespace summaries). */
-  namespaceStats(): NamespaceStats;
-  watchesBySession(): Map<bigint, string[]>;
-  watchesByPath(): Map<string, bigint[]>;
-  readonly approximateDataSize: number;
-  readonly ephemeralsCount: number;
-  resetStats(): void;
-  resetConnectionStats(): void;
-  readonly config: Record<string, string>;
-  readonly isReadOnly: boolean;
-}

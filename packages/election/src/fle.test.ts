@@ -18,7 +18,7 @@ class Cluster {
     this.quorum = extra ? new QuorumHierarchical({ ...cfg, ...extra }) : new QuorumMaj(cfg);
     for (let i = 1; i <= voters + observers; i++) {
       const sid = BigInt(i);
-      this.nodes.set(sid, new FastLeaderElection({ sid, quorum: this.quorum }, { clock: { now: () => this.now } }));
+      this.nodes.set(sid, new FastLeaderElection({ sid, quorum: this.quorum }, { clock: { monotonic: () => this.now } }));
     }
   }
   start(sid: number, zxid = 0n, peerEpoch = 0n) {
@@ -163,7 +163,7 @@ describe("fast leader election", () => {
   it("asks the connection manager to re-dial when nothing was delivered", () => {
     let now = 0;
     const q = new QuorumMaj({ "server.1": "h:1:2", "server.2": "h:1:2" });
-    const n = new FastLeaderElection({ sid: 1n, quorum: q }, { clock: { now: () => now }, haveDelivered: () => false });
+    const n = new FastLeaderElection({ sid: 1n, quorum: q }, { clock: { monotonic: () => now }, haveDelivered: () => false });
     n.start({ zxid: 0n, peerEpoch: 0n });
     n.advance();
     now = 200;

@@ -11,22 +11,10 @@
  * back through its receive queue) are processed right after the input that produced them.
  */
 import { M, MetricsRegistry, type Counter, type Summary } from "@zkts/metrics";
+import { nullLogger, type Clock, type Logger } from "@zkts/contracts";
 import { decodeNotification, type Notification, type NotificationInit, ServerState } from "./notification.js";
 import type { QuorumVerifier } from "./quorum.js";
 import { LONG_MIN, makeVote, totalOrderPredicate, type Vote, votesEqual } from "./vote.js";
-
-/** Monotonic milliseconds. Same shape as @zkts/core's Clock.monotonic, without depending on core. */
-export interface ElectionClock {
-  now(): number;
-}
-
-export interface ElectionLogger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export const nullElectionLogger: ElectionLogger = { debug() {}, info() {}, warn() {} };
 
 /** FastLeaderElection.finalizeWait. */
 export const FINALIZE_WAIT_MS = 200;
@@ -51,8 +39,9 @@ export interface ElectionInit {
 }
 
 export interface ElectionComponents {
-  clock: ElectionClock;
-  logger?: ElectionLogger;
+  /** The election reads monotonic time only (timeouts); it never schedules timers itself. */
+  clock: Pick<Clock, "monotonic">;
+  logger?: Logger;
   /**
    * QuorumCnxManager.haveDelivered: true when some peer's send queue is empty. On a notification timeout
    * the election re-sends its vote if so, and asks for re-dialling (`ready().connectAll`) otherwise.
@@ -100,8 +89,8 @@ export interface Ready {
 export class FastLeaderElection {
   readonly sid: bigint;
   readonly quorum: QuorumVerifier;
-  private readonly clock: ElectionClock;
-  private readonly log: ElectionLogger;
+  private readonly clock: Pick<Clock, "monotonic">;
+  private readonly log: Logger;
   private readonly haveDelivered: () => boolean;
   private readonly finalizeWait: number;
   private readonly minInterval: number;
@@ -145,7 +134,7 @@ export class FastLeaderElection {
     this.sid = init.sid;
     this.quorum = init.quorum;
     this.clock = components.clock;
-    this.log = components.logger ?? nullElectionLogger;
+    this.log = components.logger ?? nullLogger;
     this.haveDelivered = components.haveDelivered ?? (() => true);
     this.finalizeWait = init.finalizeWaitMs ?? FINALIZE_WAIT_MS;
     this.minInterval = init.minNotificationIntervalMs ?? MIN_NOTIFICATION_INTERVAL_MS;
@@ -203,7 +192,7 @@ export class FastLeaderElection {
     this.updateProposal(this.initId(), this.initZxid(), this.initEpoch());
     this.log.info("new election", { sid: this.sid, round: this._logicalClock, zxid: this.proposedZxid });
     this.sendNotifications();
-    this.lookingSince = this.clock.now();
+    this.lookingSince = this.clock.monotonic();
     this.lookingCount.inc();
     this.pollDeadline = this.lookingSince + this.notTimeout;
     const queued = this.pending.splice(0);
@@ -247,7 +236,7 @@ export class FastLeaderElection {
   /** Fires whatever timer is due at the clock's current time. */
   tick(): void {
     if (!this.isLooking) return;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     this.run(() => {
       if (this.finalizeDeadline !== undefined) {
         if (now >= this.finalizeDeadline) this.finish("quorum");
@@ -384,7 +373,7 @@ export class FastLeaderElection {
 
   /** A notification taken off lookForLeader's receive queue. */
   private dequeued(from: bigint, n: Notification): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     if (this.finalizeDeadline !== undefined) {
       // Finalizing: only a better vote interrupts; anything else is consumed and restarts the wait.
       if (this.better(n.leader, n.zxid, n.peerEpoch, this.proposedLeader, this.proposedZxid, this.proposedEpoch)) {
@@ -483,7 +472,7 @@ export class FastLeaderElection {
     this._currentVote = vote;
     this.finalizeDeadline = undefined;
     this.loopback.length = 0;
-    const at = this.clock.now();
+    const at = this.clock.monotonic();
     this.decision = { state, vote, via, at };
     this.electionTime.observe(at - this.lookingSince);
     this.log.info("election decided", { sid: this.sid, state, leader, round: vote.electionEpoch });

@@ -42,9 +42,6 @@ export {
   FINALIZE_WAIT_MS,
   MIN_NOTIFICATION_INTERVAL_MS,
   MAX_NOTIFICATION_INTERVAL_MS,
-  nullElectionLogger,
-  type ElectionClock,
-  type ElectionLogger,
   type ElectionFaults,
   type ElectionInit,
   type ElectionComponents,
@@ -60,13 +57,3 @@ export {
   type NodeCnxManagerComponents,
 } from "./node/cnx-manager.js";
 export { ElectionPeer, type ElectionPeerInit, type ElectionPeerComponents } from "./node/election-peer.js";
-export {
-  ElectionSimulator,
-  simulate,
-  InvariantViolation,
-  type SimOptions,
-  type SimResult,
-  type SimNetworkOptions,
-} from "./sim/simulator.js";
-/** Seeded randomness and the event queue of the simulators (also used by @zkts/zab's). */
-export { SimRandom, EventQueue } from "./sim/random.js";

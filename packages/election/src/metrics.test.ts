@@ -9,7 +9,7 @@ describe("election metrics", () => {
     let now = 1000;
     const quorum = new QuorumMaj({ "server.1": "h:1:2", "server.2": "h:1:2", "server.3": "h:1:2" });
     const regs = [1, 2, 3].map(() => new MetricsRegistry());
-    const nodes = [1n, 2n, 3n].map((sid, i) => new FastLeaderElection({ sid, quorum }, { clock: { now: () => now }, metrics: regs[i]! }));
+    const nodes = [1n, 2n, 3n].map((sid, i) => new FastLeaderElection({ sid, quorum }, { clock: { monotonic: () => now }, metrics: regs[i]! }));
     const flush = () => {
       for (let moved = true; moved; ) {
         moved = false;

@@ -100,6 +100,12 @@ describe("formats match ZooKeeper 3.8.0 output", () => {
     const line = dumpConnection(
       { id: 1, remoteAddress: "127.0.0.1", remotePort: 55214, interestOps: 0, packetsReceived: 6, packetsSent: 5, lastActivity: 0 },
       {
+        id: 1,
+        remoteAddress: "127.0.0.1",
+        remotePort: 55214,
+        queued: 0,
+        packetsReceived: 6,
+        packetsSent: 5,
         sessionId: 0x1000005dede0000n,
         lastOp: "EXIS",
         established: 1795312271754,
@@ -268,7 +274,11 @@ describe("over the wire", () => {
       connections: () => [
         {
           id,
+          remoteAddress: "127.0.0.1",
+          remotePort: 0,
           queued: 0,
+          packetsReceived: 1,
+          packetsSent: 1,
           sessionId: 0x100n,
           lastOp: "PING",
           established: 1,
@@ -297,7 +307,7 @@ describe("fractional latencies from core print as whole milliseconds", () => {
     expect(out).toContain("Latency min/avg/max: 0/0.6543/2\n");
     const line = dumpConnection(
       { id: 1, remoteAddress: "::ffff:127.0.0.1", remotePort: 1, interestOps: 1, packetsReceived: 1, packetsSent: 1, lastActivity: 0 },
-      { sessionId: 1n, lastOp: "GETD", established: 10.5, timeout: 1, lastCxid: 1, lastZxid: 1n, lastResponseTime: 3.7, lastLatency: 0.4, latency: { min: 0.1, avg: 1.9, max: 2.5 } },
+      { id: 1, remoteAddress: "::ffff:127.0.0.1", remotePort: 1, queued: 0, packetsReceived: 1, packetsSent: 1, sessionId: 1n, lastOp: "GETD", established: 10.5, timeout: 1, lastCxid: 1, lastZxid: 1n, lastResponseTime: 3.7, lastLatency: 0.4, latency: { min: 0.1, avg: 1.9, max: 2.5 } },
       false,
     );
     expect(line).toBe(" /127.0.0.1:1[1](queued=0,recved=1,sent=1,sid=0x1,lop=GETD,est=10,to=1,lcxid=0x1,lzxid=0x1,lresp=3,llat=0,minlat=0,avglat=1,maxlat=2)");

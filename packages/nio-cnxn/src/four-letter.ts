@@ -239,9 +239,9 @@ export function dumpConnection(c: ConnectionSnapshot, ci: ConnectionInfoView | u
   const sid = ci?.sessionId ?? 0;
   if (!brief && ci !== undefined && BigInt(sid) !== 0n) {
     const lat = ci.latency;
-    const minLat = ci.minLatency ?? lat?.min ?? 0;
-    const avgLat = ci.avgLatency ?? lat?.avg ?? 0;
-    const maxLat = ci.maxLatency ?? lat?.max ?? 0;
+    const minLat = lat?.min ?? 0;
+    const avgLat = lat?.avg ?? 0;
+    const maxLat = lat?.max ?? 0;
     s += `,sid=0x${hex(sid)},lop=${ci.lastOp ?? "NA"},est=${ms(ci.established ?? 0)},to=${ci.timeout ?? 0}`;
     const lcxid = ci.lastCxid ?? -1;
     if (lcxid >= 0) s += `,lcxid=0x${hex(lcxid)}`;
@@ -259,7 +259,7 @@ function formatConf(info: ServerInfoView, sizes: DirSizes | undefined): string {
   const cfg = info.config === undefined ? {} : val(info.config, info);
   const pairs: Iterable<readonly [string, unknown]> =
     Symbol.iterator in (cfg as object)
-      ? (cfg as Iterable<readonly [string, unknown]>)
+      ? (cfg as unknown as Iterable<readonly [string, unknown]>)
       : Object.entries(cfg as Record<string, unknown>);
   let out = "";
   for (const [k, v] of pairs) {

@@ -32,4 +32,5 @@ export {
   type ServerInfoView,
   type ConnectionInfoView,
   type SessionInfoView,
+  type NamespaceSummaryView,
 } from "./types.js";

@@ -94,6 +94,8 @@ export class NioConnection implements ServerConnection {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** Plain TCP: no TLS, hence no peer certificates or x509 subject (see ServerConnection in @zkts/contracts). */
+  readonly secure = false;
   packetsReceived = 0;
   packetsSent = 0;
   bytesReceived = 0;

@@ -1,3 +1,4 @@
+import { nullLogger, type Clock, type Logger, type Random } from "@zkts/contracts";
 import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { LogCorruptionError, PersistenceError, SnapshotCorruptionError } from "./errors.js";
@@ -30,14 +31,6 @@ export interface PersistentTree {
   processTxn(header: TxnHeader, txn: unknown): { err: number };
 }
 
-export interface PersistenceLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-const quiet: PersistenceLogger = { info() {}, warn() {}, error() {} };
-
 /** Start-up refused: the data on disk cannot be restored without losing acknowledged txns. */
 export class DataLossError extends PersistenceError {
   constructor(message: string, cause?: unknown) {
@@ -57,7 +50,7 @@ export interface RestoreOptions extends DataDirs {
   tree: PersistentTree;
   /** Start from what is readable when the log is damaged mid-way or no snapshot is valid (loses txns). */
   acceptDataLoss?: boolean;
-  logger?: PersistenceLogger;
+  logger?: Logger;
 }
 
 export interface RestoreResult {
@@ -82,7 +75,7 @@ export interface RestoreResult {
 export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResult> {
   const { storage, dataDir, tree } = opts;
   const dataLogDir = opts.dataLogDir ?? dataDir;
-  const log = opts.logger ?? quiet;
+  const log = opts.logger ?? nullLogger;
   const sessions = new Map<bigint, number>();
   const result: RestoreResult = { zxid: 0n, sessions, replayed: 0 };
 
@@ -263,11 +256,11 @@ export interface DurableStoreOptions extends DataDirs {
   /** fdatasync each batch before acknowledging (default true). */
   forceSync?: boolean;
   acceptDataLoss?: boolean;
-  logger?: PersistenceLogger;
-  /** Uniform in [0,1), for the snapshot roll (inject a seeded one in tests). */
-  random?: () => number;
-  /** Wall-clock ms (snapshot header time). */
-  now?: () => number;
+  logger?: Logger;
+  /** For the snapshot roll (default Math.random; inject `seededRandom` from `@zkts/contracts/testing` in tests). */
+  random?: Pick<Random, "next">;
+  /** Wall clock (snapshot header time and duration; default Date.now). */
+  clock?: Pick<Clock, "now">;
   /** Snapshot writer yield interval (nodes). */
   yieldEvery?: number;
   /**
@@ -289,10 +282,10 @@ export class DurableStore {
   readonly sessions: Map<bigint, number>;
   readonly restored: RestoreResult;
   private readonly log: TxnLog;
-  private readonly logger: PersistenceLogger;
+  private readonly logger: Logger;
   private readonly snapCount: number;
-  private readonly random: () => number;
-  private readonly now: () => number;
+  private readonly random: Pick<Random, "next">;
+  private readonly clock: Pick<Clock, "now">;
   private txnsSinceSnap = 0;
   private randRoll: number;
   private snapshotting: Promise<unknown> | null = null;
@@ -309,10 +302,10 @@ export class DurableStore {
     this.restored = restored;
     this.sessions = restored.sessions;
     this.log = log;
-    this.logger = opts.logger ?? quiet;
+    this.logger = opts.logger ?? nullLogger;
     this.snapCount = Math.max(2, opts.snapCount ?? 100000);
-    this.random = opts.random ?? Math.random;
-    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? { next: Math.random };
+    this.clock = opts.clock ?? { now: Date.now };
     this.randRoll = this.roll();
     this.elapsed = opts.elapsed ?? (() => performance.now());
     this.snapshotTime = (opts.metrics ?? new MetricsRegistry()).summary(M.SNAPSHOT_TIME);
@@ -407,7 +400,7 @@ export class DurableStore {
   }
 
   private roll(): number {
-    return Math.floor(this.random() * (this.snapCount / 2));
+    return Math.floor(this.random.next() * (this.snapCount / 2));
   }
 
   /** Rolls the log and writes a fuzzy snapshot in the background (skipped if one is still being written). */
@@ -429,7 +422,7 @@ export class DurableStore {
 
   /** Writes a snapshot of the tree now (the caller rolls the log if it wants a new file). */
   async writeSnapshot(): Promise<SnapshotInfo> {
-    const started = this.now();
+    const started = this.clock.now();
     const t0 = this.elapsed();
     const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: started,
@@ -444,7 +437,7 @@ export class DurableStore {
       zxid: `0x${info.zxid.toString(16)}`,
       nodes: info.nodes,
       bytes: info.bytes,
-      ms: this.now() - started,
+      ms: this.clock.now() - started,
     });
     return info;
   }

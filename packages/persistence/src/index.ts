@@ -10,7 +10,6 @@ export {
 export { adler32 } from "./adler32.js";
 export { type Storage, type StorageFile, joinPath, readWholeFile } from "./storage.js";
 export { NodeStorage } from "./node-storage.js";
-export { MemoryStorage, seededRandom, type Fault, type CrashOptions } from "./memory-storage.js";
 export {
   TXNLOG_MAGIC,
   TXNLOG_VERSION,
@@ -68,7 +67,6 @@ export {
   snapshotTree,
   purgeDataDirs,
   type PersistentTree,
-  type PersistenceLogger,
   type DataDirs,
   type RestoreOptions,
   type RestoreResult,

@@ -1,3 +1,4 @@
+import type { Random } from "@zkts/contracts";
 import { StorageError } from "./errors.js";
 import { baseName, dirName, type Storage, type StorageFile } from "./storage.js";
 
@@ -32,21 +33,10 @@ export interface Fault {
 export interface CrashOptions {
   /**
    * Torn writes: for each file, a random prefix of the bytes written since its last datasync survives
-   * (0..all of them, cut at any byte), instead of none. Takes a uniform [0,1) random source.
+   * (0..all of them, cut at any byte), instead of none. Takes a random source (e.g. `@zkts/contracts/testing`'s
+   * `seededRandom(seed)`, so that a crash replays from its seed).
    */
-  torn?: () => number;
-}
-
-/** A deterministic [0,1) generator (mulberry32) for crash simulations. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  torn?: Pick<Random, "next">;
 }
 
 /**
@@ -108,7 +98,7 @@ export class MemoryStorage implements Storage {
           const common = Math.min(cur.length, ino.durable.length);
           while (first < common && cur[first] === ino.durable[first]) first++;
           if (first < Math.max(cur.length, ino.durable.length)) {
-            const keep = first + Math.floor(opts.torn() * (cur.length - first + 1));
+            const keep = first + Math.floor(opts.torn.next() * (cur.length - first + 1));
             const len = Math.max(ino.durable.length, Math.min(keep, cur.length));
             next = Buffer.alloc(len);
             ino.durable.copy(next);

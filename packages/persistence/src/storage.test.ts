@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { StorageError } from "./errors.js";
-import { MemoryStorage, seededRandom } from "./memory-storage.js";
+import { seededRandom } from "@zkts/contracts/testing";
+import { MemoryStorage } from "./memory-storage.js";
 import { joinPath, readWholeFile, type Storage } from "./storage.js";
 import { storageCases } from "./test-helpers.js";
 

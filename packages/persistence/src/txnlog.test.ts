@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LogClosedError, LogWriteError, ZxidOrderError } from "./errors.js";
 import { FILE_HEADER_SIZE, makeLogName, sizeWithPadding } from "./log-format.js";
-import { MemoryStorage, seededRandom } from "./memory-storage.js";
+import { seededRandom } from "@zkts/contracts/testing";
+import { MemoryStorage } from "./memory-storage.js";
 import { joinPath, readWholeFile } from "./storage.js";
 import { mixedTxns, setDataTxn, storageCases } from "./test-helpers.js";
 import { TxnType, decodeTxn, marshalTxn } from "./txn.js";
@@ -220,7 +221,8 @@ describe("TxnLog durability (MemoryStorage)", () => {
   it("random crashes with torn writes: recovery keeps every acknowledged txn and a clean prefix", async () => {
     const ends = new Set<string>();
     for (let seed = 1; seed <= 40; seed++) {
-      const rnd = seededRandom(seed);
+      const random = seededRandom(seed);
+      const rnd = () => random.next();
       const s = new MemoryStorage({ yieldEachOp: true });
       let next = 1n;
       const acked: bigint[] = [];
@@ -249,7 +251,7 @@ describe("TxnLog durability (MemoryStorage)", () => {
         // crash at a random moment while batches are in flight
         const steps = Math.floor(rnd() * 12);
         for (let k = 0; k < steps; k++) await new Promise((res) => setImmediate(res));
-        s.crash({ torn: rnd });
+        s.crash({ torn: random });
         await Promise.allSettled(ps);
         acked.sort((a, b) => (a < b ? -1 : 1));
       }

@@ -8,7 +8,8 @@
  *   harsher: --stale 0.6 --crash-every 500 --partition-every 700 --break-rate 0.02 --torn-rate 1
  */
 import { randomInt } from "node:crypto";
-import { simulate, type SimOptions, type ZabBugs } from "../src/index.js";
+import type { ZabBugs } from "../src/index.js";
+import { simulate, type SimOptions } from "../src/testing.js";
 
 const args = process.argv.slice(2);
 function opt(name: string): string | undefined {

@@ -9,7 +9,8 @@ import {
   type Response,
 } from "@zkts/client-wire";
 import { DataTree } from "@zkts/datatree";
-import { ManualClock, nullLogger, seededRandom } from "../env.js";
+import { nullLogger } from "@zkts/contracts";
+import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { ZooKeeperServer, type ServerConnection, type ServerInit, type TxnLogPort } from "../server.js";
 
 let nextConnId = 1;

@@ -4,8 +4,7 @@
  */
 import * as net from "node:net";
 import { type CnxAction, QuorumCnxRules } from "../cnx-rules.js";
-import type { ElectionLogger } from "../fle.js";
-import { nullElectionLogger } from "../fle.js";
+import { nullLogger, type Clock, type Logger } from "@zkts/contracts";
 import {
   ElectionFrameDecoder,
   encodeElectionFrame,
@@ -28,9 +27,9 @@ export interface NodeCnxManagerInit {
 }
 
 export interface NodeCnxManagerComponents {
-  logger?: ElectionLogger;
-  /** Monotonic ms; defaults to performance.now(). */
-  now?: () => number;
+  logger?: Logger;
+  /** Monotonic time; defaults to performance.now(). */
+  clock?: Pick<Clock, "monotonic">;
 }
 
 export class NodeCnxManager {
@@ -38,8 +37,8 @@ export class NodeCnxManager {
   readonly peers: Map<bigint, HostPort>;
   /** Called for every payload received from a peer (or looped back). */
   onMessage: (from: bigint, payload: Buffer) => void = () => {};
-  private readonly log: ElectionLogger;
-  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly clock: Pick<Clock, "monotonic">;
   private server: net.Server | undefined;
   private readonly sockets = new Map<number, net.Socket>();
   private nextConn = 1;
@@ -57,8 +56,8 @@ export class NodeCnxManager {
     if (init.maxDialBackoffMs !== undefined) rulesInit.maxDialBackoffMs = init.maxDialBackoffMs;
     this.rules = new QuorumCnxRules(rulesInit);
     this.peers = init.peers ?? new Map();
-    this.log = components.logger ?? nullElectionLogger;
-    this.now = components.now ?? (() => performance.now());
+    this.log = components.logger ?? nullLogger;
+    this.clock = components.clock ?? { monotonic: () => performance.now() };
     this.announced = { ...init.electionAddr };
     this.connectTimeout = init.connectTimeoutMs ?? 5_000;
   }
@@ -85,7 +84,7 @@ export class NodeCnxManager {
 
   send(sid: bigint, payload: Buffer): void {
     if (this.stopped) return;
-    this.rules.send(sid, payload, this.now());
+    this.rules.send(sid, payload, this.clock.monotonic());
     this.perform();
   }
 
@@ -95,7 +94,7 @@ export class NodeCnxManager {
 
   connectAll(): void {
     if (this.stopped) return;
-    this.rules.connectAll(this.now());
+    this.rules.connectAll(this.clock.monotonic());
     this.perform();
   }
 
@@ -149,7 +148,7 @@ export class NodeCnxManager {
     if (this.redialTimer) clearTimeout(this.redialTimer);
     this.redialTimer = undefined;
     if (at === undefined) return;
-    this.redialTimer = setTimeout(() => this.connectAll(), Math.max(0, at - this.now()));
+    this.redialTimer = setTimeout(() => this.connectAll(), Math.max(0, at - this.clock.monotonic()));
     this.redialTimer.unref();
   }
 
@@ -185,7 +184,7 @@ export class NodeCnxManager {
     const addr = this.peers.get(sid);
     if (!addr || this.stopped) {
       if (!addr) this.log.warn("no election address for server", { sid });
-      this.rules.dialFailed(sid, this.now());
+      this.rules.dialFailed(sid, this.clock.monotonic());
       return;
     }
     const sock = net.connect({ host: addr.host, port: addr.port });
@@ -195,7 +194,7 @@ export class NodeCnxManager {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      this.rules.dialFailed(sid, this.now());
+      this.rules.dialFailed(sid, this.clock.monotonic());
       this.perform();
     };
     sock.once("error", fail);
@@ -241,7 +240,7 @@ export class NodeCnxManager {
       if (!res) return;
       clearTimeout(timer);
       sock.off("data", onData);
-      const sid = this.rules.incomingEstablished(conn, res.message, this.now());
+      const sid = this.rules.incomingEstablished(conn, res.message, this.clock.monotonic());
       if (sid !== undefined) {
         // A peer that announced an address we do not know yet (e.g. a new server) can be dialled back.
         if (!this.peers.has(sid) && res.message.addresses[0]) this.peers.set(sid, res.message.addresses[0]);

@@ -2,8 +2,8 @@
  * A runnable election participant: the pure FastLeaderElection driven by real timers and a NodeCnxManager.
  * This is the thin async driver around the state machine (cf. etcd's RawNode + node).
  */
-import { type Decision, type ElectionFaults, FastLeaderElection, type ElectionLogger, type SelfState } from "../fle.js";
-import { nullElectionLogger } from "../fle.js";
+import { nullLogger, type Clock, type Logger } from "@zkts/contracts";
+import { type Decision, type ElectionFaults, FastLeaderElection, type SelfState } from "../fle.js";
 import type { HostPort } from "../handshake.js";
 import { encodeNotification } from "../notification.js";
 import type { QuorumVerifier } from "../quorum.js";
@@ -22,8 +22,9 @@ export interface ElectionPeerInit {
 }
 
 export interface ElectionPeerComponents {
-  logger?: ElectionLogger;
-  now?: () => number;
+  logger?: Logger;
+  /** Monotonic time of the election and the connection manager; defaults to performance.now(). */
+  clock?: Pick<Clock, "monotonic">;
   /** Where `election_time` and `looking_count` are recorded (default: a registry of its own). */
   metrics?: MetricsRegistry;
 }
@@ -32,8 +33,8 @@ export class ElectionPeer {
   readonly fle: FastLeaderElection;
   readonly cnx: NodeCnxManager;
   private timer: NodeJS.Timeout | undefined;
-  private readonly now: () => number;
-  private readonly log: ElectionLogger;
+  private readonly clock: Pick<Clock, "monotonic">;
+  private readonly log: Logger;
   private waiters: Array<(d: Decision) => void> = [];
   /** The latest decision, if any. */
   decision: Decision | undefined;
@@ -41,20 +42,20 @@ export class ElectionPeer {
   onDecision: (d: Decision) => void = () => {};
 
   constructor(init: ElectionPeerInit, components: ElectionPeerComponents = {}) {
-    this.now = components.now ?? (() => performance.now());
-    this.log = components.logger ?? nullElectionLogger;
+    this.clock = components.clock ?? { monotonic: () => performance.now() };
+    this.log = components.logger ?? nullLogger;
     const me = init.quorum.allMembers.get(init.sid);
     const addr = init.electionAddr ?? me?.electionAddrs[0] ?? { host: "127.0.0.1", port: 0 };
     const peers = init.peers ?? new Map<bigint, HostPort>();
     if (!init.peers) {
       for (const [sid, s] of init.quorum.allMembers) if (sid !== init.sid && s.electionAddrs[0]) peers.set(sid, s.electionAddrs[0]);
     }
-    this.cnx = new NodeCnxManager({ mySid: init.sid, electionAddr: addr, peers }, { logger: this.log, now: this.now });
+    this.cnx = new NodeCnxManager({ mySid: init.sid, electionAddr: addr, peers }, { logger: this.log, clock: this.clock });
     const feInit: ConstructorParameters<typeof FastLeaderElection>[0] = { sid: init.sid, quorum: init.quorum };
     if (init.finalizeWaitMs !== undefined) feInit.finalizeWaitMs = init.finalizeWaitMs;
     if (init.faults) feInit.faults = init.faults;
     this.fle = new FastLeaderElection(feInit, {
-      clock: { now: this.now },
+      clock: this.clock,
       logger: this.log,
       haveDelivered: () => this.cnx.haveDelivered(),
       ...(components.metrics !== undefined ? { metrics: components.metrics } : {}),
@@ -109,7 +110,7 @@ export class ElectionPeer {
         this.timer = undefined;
         this.fle.tick();
         this.pump();
-      }, Math.max(0, Math.ceil(at - this.now())));
+      }, Math.max(0, Math.ceil(at - this.clock.monotonic())));
     }
   }
 }

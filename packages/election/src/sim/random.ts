@@ -1,16 +1,18 @@
-/** A small seeded PRNG (mulberry32) so every simulation replays exactly from its seed. */
+import type { Random } from "@zkts/contracts";
+import { seededRandom } from "@zkts/contracts/testing";
+
+/**
+ * The simulators' seeded randomness: `@zkts/contracts/testing`'s `seededRandom` (mulberry32) with helpers, so every
+ * simulation replays exactly from its seed.
+ */
 export class SimRandom {
-  private s: number;
+  private readonly r: Random;
   constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
+    this.r = seededRandom(seed);
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.r.next();
   }
   /** Integer in [lo, hi]. */
   int(lo: number, hi: number): number {

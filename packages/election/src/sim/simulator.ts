@@ -288,7 +288,7 @@ export class ElectionSimulator {
     s.unbackedSince = undefined;
     s.fle = new FastLeaderElection(
       { sid: s.sid, quorum: this.quorum, faults: this.opts.faults },
-      { clock: { now: () => this.now } },
+      { clock: { monotonic: () => this.now } },
     );
     this.log(`boot ${s.sid} (inc ${s.incarnation}, epoch ${s.peerEpoch}, zxid 0x${s.zxid.toString(16)})`);
     s.fle.start({ zxid: s.zxid, peerEpoch: s.peerEpoch });

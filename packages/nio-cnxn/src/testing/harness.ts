@@ -31,6 +31,20 @@ export class FakeCore implements CoreHandler {
       get outstanding() {
         return self.outstanding;
       },
+      tickTime: 2000,
+      minSessionTimeout: 4000,
+      maxSessionTimeout: 40000,
+      connections: () => [],
+      sessions: () => [],
+      watchSummary: () => ({ connections: 0, paths: 0, total: 0 }),
+      namespaceStats: () => ({ read: new Map(), write: new Map() }),
+      watchesBySession: () => new Map(),
+      watchesByPath: () => new Map(),
+      approximateDataSize: 0,
+      ephemeralsCount: 0,
+      config: {},
+      watchCount: 0,
+      isReadOnly: false,
       resetStats: () => {
         this.resets.stats++;
       },

@@ -8,7 +8,7 @@
 import { ZabPeer } from "../peer.js";
 import { type Packet, PacketType, epochOf, counterOf, zxidHex, PACKET_NAMES } from "../packets.js";
 import type { PersistOp, Ready, Txn, ZabBugs, ZabQuorum } from "../types.js";
-import { EventQueue, SimRandom } from "@zkts/election";
+import { EventQueue, SimRandom } from "@zkts/election/testing";
 
 export interface SimFaults {
   /** Mean ms between crashes during the chaos phase (0 = none). */

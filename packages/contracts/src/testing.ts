@@ -1,39 +1,8 @@
 /**
- * Injected components: the core never reads the time, schedules, draws randomness or logs on its own.
- * `apps/server` wires real implementations; tests use {@link ManualClock}, {@link seededRandom}, {@link nullLogger}.
+ * @zkts/contracts/testing — deterministic doubles of the environment contracts, for tests and simulators.
+ * Never wire these into a real server.
  */
-
-export type TimerHandle = { readonly id: number };
-
-export interface Clock {
-  /** Wall-clock milliseconds (used for ctime/mtime and TTL). */
-  now(): number;
-  /** Monotonic milliseconds (used for session expiry and latency). */
-  monotonic(): number;
-  setTimer(ms: number, fn: () => void): TimerHandle;
-  clearTimer(h: TimerHandle): void;
-}
-
-export interface Random {
-  /** Uniform in [0,1). */
-  next(): number;
-  bytes(n: number): Buffer;
-}
-
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-/** A logger that drops everything. */
-export const nullLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
+import type { Clock, Random, TimerHandle } from "./env.js";
 
 interface PendingTimer {
   id: number;
@@ -44,8 +13,8 @@ interface PendingTimer {
 
 /**
  * A test clock. Time only moves when {@link ManualClock.advance} is called; due timers fire in order of due time,
- * then of scheduling, each seeing `now()` equal to its due time. Timers scheduled while advancing fire in the same
- * call if they fall due within it.
+ * then of scheduling, each seeing `now()` and `monotonic()` at its due time. Timers scheduled while advancing fire
+ * in the same call if they fall due within it.
  */
 export class ManualClock implements Clock {
   private wall: number;
@@ -104,12 +73,16 @@ export class ManualClock implements Clock {
   }
 }
 
-/** A deterministic generator (xorshift128+ style over 32-bit lanes, via mulberry32 per seed). */
+/**
+ * A deterministic generator (mulberry32): the same seed gives the same sequence on every platform, so seeded
+ * tests and simulator runs replay exactly. Seed 0 is replaced by 0x9e3779b9. `bytes(n)` draws one 32-bit value
+ * per 4 bytes, little-endian.
+ */
 export function seededRandom(seed: number): Random {
-  let a = seed >>> 0 || 0x9e3779b9;
+  let s = seed >>> 0 || 0x9e3779b9;
   const nextU32 = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
