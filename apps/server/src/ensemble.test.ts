@@ -43,6 +43,9 @@ describe("zkts-server ensemble (3 real processes)", () => {
     expect(value(fm, "zk_cnt_election_time")).toBeGreaterThanOrEqual(1);
     expect(value(fm, "zk_looking_count")).toBeGreaterThanOrEqual(1);
     expect(fm).not.toContain("zk_learners\t");
+    // QuorumPeer.getDetailedPeerState: "leading - broadcast" / "following - broadcast"
+    expect(lm).toContain("zk_peer_state\tleading - broadcast\n");
+    expect(fm).toContain("zk_peer_state\tfollowing - broadcast\n");
   }, 60_000);
 
   it("writes one at a time through a follower never wait for a tick (no lost host-loop wake-up)", async () => {

@@ -208,7 +208,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     get(_t, prop) {
       if (prop === "serverState") return modeName();
       // QuorumZooKeeperServer.dumpMonitorValues: mntr's zk_peer_state
-      if (prop === "peerState") return `${modeName()} - ${core === undefined ? "not serving" : "broadcast"}`;
+      // QuorumPeer.getDetailedPeerState: the peer state, then the ZAB phase unless electing ("leading - broadcast").
+      if (prop === "peerState") return zab.zabState === "election" ? zab.role : `${zab.role} - ${zab.zabState}`;
       if (prop === "isReadOnly") return core === undefined && ro !== undefined;
       const i = infoOf() as unknown as Record<string | symbol, unknown>;
       const v = i[prop];

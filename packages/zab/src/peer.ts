@@ -210,6 +210,28 @@ export class ZabPeer {
   get isActiveLearner(): boolean {
     return this.learnerState?.phase === "broadcast";
   }
+  /**
+   * ZooKeeper's QuorumPeer.ZabState, lower-cased as `zk_peer_state` prints it: "election" while looking, then
+   * "discovery" (epoch agreement), "synchronization" (DIFF/TRUNC/SNAP up to UPTODATE) and "broadcast".
+   */
+  get zabState(): "election" | "discovery" | "synchronization" | "broadcast" {
+    if (this._role === "leading") {
+      const phase = this.leaderState!.phase;
+      return phase === "sync" ? "synchronization" : phase;
+    }
+    const lr = this.learnerState;
+    if (this._role === "looking" || lr === undefined) return "election";
+    switch (lr.phase) {
+      case "connecting":
+      case "registering":
+      case "epochPending":
+        return "discovery";
+      case "broadcast":
+        return "broadcast";
+      default:
+        return "synchronization";
+    }
+  }
   get followingSid(): bigint | undefined {
     return this.learnerState?.leader;
   }
