@@ -1,37 +1,41 @@
 import {
-  CheckVersionTxn,
-  CloseSessionTxn,
-  CreateContainerTxn,
-  CreateTTLTxn,
-  CreateTxn,
-  DeleteTxn,
-  ErrorTxn,
-  SetACLTxn,
-  SetDataTxn,
   decode,
+  zeroStatPersisted,
   type ACL,
-  type Codec,
+  type CheckVersionTxn,
+  type CloseSessionTxn,
+  type CreateContainerTxn,
+  type CreateTTLTxn,
+  type CreateTxn,
+  type DeleteTxn,
+  type ErrorTxn,
   type MultiTxn,
+  type SetACLTxn,
+  type SetDataTxn,
   type Stat,
   type StatPersisted,
   type TxnHeader,
 } from "@zkts/jute";
-import { ACLCache, READ_ACL_UNSAFE, checkACL, type ACLCheckOptions } from "./acl.js";
-import { CONTAINER_EPHEMERAL_OWNER, ErrorCode, EventType, OpCode, Perms, WatcherType } from "./constants.js";
-import { DIGEST_VERSION, nodeDigest } from "./digest.js";
-import { clientEphemeralOwner, ephemeralKind, ttlEphemeralOwner, ttlOf } from "./ephemeral.js";
 import {
   CONFIG_ZOOKEEPER,
+  CONTAINER_EPHEMERAL_OWNER,
   LIMIT_NODE,
   PROC_ZOOKEEPER,
   QUOTA_ZOOKEEPER,
   STAT_NODE,
   StatsTrack,
+  clientEphemeralOwner,
+  ephemeralKind,
   limitPath,
   statPath,
+  subTxnCodec,
   trimQuotaPath,
-  type QuotaCheck,
-} from "./quota.js";
+  ttlEphemeralOwner,
+  ttlOf,
+} from "@zkts/client-wire";
+import { ACLCache, READ_ACL_UNSAFE, checkACL, type ACLCheckOptions } from "./acl.js";
+import { ErrorCode, EventType, OpCode, Perms, WatcherType } from "./constants.js";
+import { DIGEST_VERSION, nodeDigest } from "./digest.js";
 import { WatchMode, WatchTable, makeEvent, type WatchEvent, type Watcher } from "./watches.js";
 
 /**
@@ -127,6 +131,16 @@ export interface DataTreeOptions extends ACLCheckOptions {
   maxNeverUsedIntervalMs?: number;
 }
 
+/** The answer of DataTree.checkQuota. */
+export interface QuotaCheck {
+  /** false when a hard limit would be exceeded: the server answers QUOTAEXCEEDED when it enforces quotas. */
+  ok: boolean;
+  /** The quota root that applies, if any. */
+  prefix?: string;
+  /** A soft or hard limit would be exceeded; ZooKeeper logs this message. */
+  message?: string;
+}
+
 /** A node as stored in a snapshot. */
 export interface SnapshotNode {
   path: string;
@@ -139,33 +153,6 @@ class TreeError extends Error {
   constructor(readonly code: number) {
     super(`keeper error ${code}`);
   }
-}
-
-const SUB_TXN_CODECS: Record<number, Codec<unknown>> = {
-  [OpCode.create]: CreateTxn as Codec<unknown>,
-  [OpCode.create2]: CreateTxn as Codec<unknown>,
-  [OpCode.createTTL]: CreateTTLTxn as Codec<unknown>,
-  [OpCode.createContainer]: CreateContainerTxn as Codec<unknown>,
-  [OpCode.delete]: DeleteTxn as Codec<unknown>,
-  [OpCode.deleteContainer]: DeleteTxn as Codec<unknown>,
-  [OpCode.setData]: SetDataTxn as Codec<unknown>,
-  [OpCode.setACL]: SetACLTxn as Codec<unknown>,
-  [OpCode.check]: CheckVersionTxn as Codec<unknown>,
-  [OpCode.error]: ErrorTxn as Codec<unknown>,
-};
-
-function emptyStat(): StatPersisted {
-  return {
-    czxid: 0n,
-    mzxid: 0n,
-    ctime: 0n,
-    mtime: 0n,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    ephemeralOwner: 0n,
-    pzxid: 0n,
-  };
 }
 
 function splitPath(path: string): { parent: string; child: string } {
@@ -218,13 +205,13 @@ export class DataTree {
   }
 
   private initSpecialNodes(): void {
-    const root = new DataNode(Buffer.alloc(0), -1, emptyStat());
+    const root = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
     this.putNode("/", root);
     root.children = new Set(["zookeeper"]);
-    const proc = new DataNode(Buffer.alloc(0), -1, emptyStat(), new Set(["quota", "config"]));
+    const proc = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted(), new Set(["quota", "config"]));
     this.putNode(PROC_ZOOKEEPER, proc);
-    this.putNode(QUOTA_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, emptyStat()));
-    const config = new DataNode(Buffer.alloc(0), -1, emptyStat());
+    this.putNode(QUOTA_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, zeroStatPersisted()));
+    const config = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
     this.putNode(CONFIG_ZOOKEEPER, config);
     // ZooKeeper sets READ_ACL_UNSAFE on /zookeeper/config with version -1 (so aversion reads -1).
     this.applySetACL(CONFIG_ZOOKEEPER, READ_ACL_UNSAFE, -1);
@@ -590,9 +577,9 @@ export class DataTree {
         record = { err: postFailed ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK };
         type = OpCode.error;
       } else {
-        const codec = SUB_TXN_CODECS[type];
         try {
-          if (!codec || sub.data === null) throw new Error("bad sub-txn");
+          const codec = subTxnCodec(type);
+          if (sub.data === null) throw new Error("bad sub-txn");
           record = decode(codec, sub.data);
         } catch {
           decodeFailed = true;

@@ -18,6 +18,7 @@ export {
   type DataTreeOptions,
   type NamespaceSummary,
   type ProcessTxnResult,
+  type QuotaCheck,
   type SetWatchesLists,
   type SnapshotNode,
   type WatchKind,
@@ -39,8 +40,15 @@ export {
   isValidIpAcl,
   type ACLCheckOptions,
 } from "./acl.js";
-export { InvalidPathError, baseName, formatSequence, isValidPath, parentPath, validatePath } from "./path.js";
+// Path validation, ephemeral-owner encoding and quota records live in @zkts/client-wire (one copy each, shared
+// with the client and the CLI); re-exported here for the tree's users.
 export {
+  InvalidPathError,
+  baseName,
+  formatSequence,
+  isValidPath,
+  parentPath,
+  validatePath,
   MAX_TTL,
   clientEphemeralOwner,
   ephemeralKind,
@@ -48,8 +56,6 @@ export {
   ttlEphemeralOwner,
   ttlOf,
   type EphemeralKind,
-} from "./ephemeral.js";
-export {
   CONFIG_ZOOKEEPER,
   LIMIT_NODE,
   PROC_ZOOKEEPER,
@@ -60,8 +66,7 @@ export {
   quotaPath,
   statPath,
   trimQuotaPath,
-  type QuotaCheck,
-} from "./quota.js";
+} from "@zkts/client-wire";
 export { DIGEST_VERSION, crc32, nodeDigest } from "./digest.js";
 export {
   CONTAINER_EPHEMERAL_OWNER,
