@@ -7,21 +7,21 @@ export {
   type Random,
   type TimerHandle,
 } from "./env.js";
-export {
-  ZooKeeperServer,
-  encodeTxn,
-  type ConnectionInfo,
-  type LatencyStats,
-  type ServerComponents,
-  type ServerConnection,
-  type ServerInfo,
-  type ServerInit,
-  type SessionInfo,
-  type TxnLogPort,
-  type TxnListener,
-  type EnsembleRole,
-  type ForwardedRequest,
-} from "./server.js";
+export { ZooKeeperServer } from "./server.js";
+export { encodeTxn } from "./op-tables.js";
+export type {
+  ConnectionInfo,
+  LatencyStats,
+  ServerComponents,
+  ServerConnection,
+  ServerInfo,
+  ServerInit,
+  SessionInfo,
+  TxnLogPort,
+  TxnListener,
+  EnsembleRole,
+  ForwardedRequest,
+} from "./types.js";
 export { ExpiryQueue, SessionTracker, initialSessionId, roundToNextInterval, type SessionState } from "./sessions.js";
 export { CoreError, ErrorCodes } from "./errors.js";
 export { checkACL, fixupACL, generateDigest, ipMatches, Perm } from "./auth.js";

@@ -1,0 +1,469 @@
+/**
+ * Prep (ZooKeeper's PrepRequestProcessor): validates a request against the tree as changed by the txns prepared
+ * but not applied yet (the outstanding change records), checks sessions, ACLs and quota, and builds its txn
+ * (`r.hdr`, `r.txn`; a failed write becomes an ErrorTxn that still consumes a zxid). Multi is prepared op by op
+ * and rolled back as a whole.
+ */
+import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type StatPersisted, type TxnHeader } from "@zkts/jute";
+import { ErrorCode, OpCode, createModeFromFlag, requestCodec, type MultiOp, type MultiRequest } from "@zkts/client-wire";
+import { Perm, checkACL, fixupACL, type AclPolicy } from "./auth.js";
+import type { Clock, Logger } from "./env.js";
+import { CoreError } from "./errors.js";
+import { CONTAINER_OWNER, MAX_TTL, TTL_MASK, WRITE_TYPES, encodeTxnRecord } from "./op-tables.js";
+import { isValidPath } from "./path.js";
+import { decodeBody, readBody, type Request, type Settings } from "./request.js";
+import type { SessionTracker } from "./sessions.js";
+import type { Tree, TreeNode } from "./tree.js";
+
+interface ChangeRecord {
+  zxid: bigint;
+  path: string;
+  stat: StatPersisted | null;
+  childCount: number;
+  acl: readonly ACL[];
+  data: Buffer | null;
+}
+
+const NO_ACL: readonly ACL[] = Object.freeze([]);
+
+/** A change record: one object shape for all of them (no spreads on the write path). */
+function changeRecord(zxid: bigint, path: string, stat: StatPersisted | null, childCount: number, acl: readonly ACL[], data: Buffer | null): ChangeRecord {
+  return { zxid, path, stat, childCount, acl, data };
+}
+
+/** A copy of `s` with some fields replaced; every StatPersisted made here has one shape, in record order. */
+function statWith(
+  s: StatPersisted,
+  czxid: bigint,
+  mzxid: bigint,
+  ctime: bigint,
+  mtime: bigint,
+  version: number,
+  cversion: number,
+  aversion: number,
+  pzxid: bigint,
+): StatPersisted {
+  return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: s.ephemeralOwner, pzxid };
+}
+
+function childCount(node: TreeNode): number {
+  return node.children === null ? 0 : node.children.size;
+}
+
+/** Java's String.format("%010d", n) for a negative n: sign, then zero padding to width 10 in total. */
+function javaFormat010(n: number): string {
+  if (n >= 0) return String(n).padStart(10, "0");
+  return "-" + String(-n).padStart(9, "0");
+}
+
+export class PrepProcessor {
+  /** The highest zxid handed out. */
+  private hzxid: bigint;
+  private readonly changes: ChangeRecord[] = [];
+  private readonly changesForPath = new Map<string, ChangeRecord>();
+  private readonly policy: AclPolicy;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly tree: Tree,
+    private readonly tracker: SessionTracker,
+  ) {
+    this.policy = { skipACL: settings.skipACL };
+    this.hzxid = tree.lastProcessedZxid;
+  }
+
+  /** Leader: the next txn gets zxid `zxid + 1` (ZAB: the new epoch's first counter). */
+  setLastProposedZxid(zxid: bigint): void {
+    this.hzxid = zxid;
+  }
+
+  /** Whether no change is pending at all. */
+  get noPendingChanges(): boolean {
+    return this.changesForPath.size === 0;
+  }
+
+  /** Whether a txn prepared and not applied yet changes `path`. */
+  hasPendingChange(path: string): boolean {
+    return this.changesForPath.has(path);
+  }
+
+  /** The txn with `zxid` was applied: its change records (and older ones) are no longer pending. */
+  applied(zxid: bigint): void {
+    while (this.changes.length > 0 && this.changes[0]!.zxid <= zxid) {
+      const c = this.changes.shift()!;
+      if (this.changesForPath.get(c.path) === c) this.changesForPath.delete(c.path);
+    }
+  }
+
+  /**
+   * The txn with `zxid` failed to become durable: its change records and those of every later txn are dropped
+   * (the txn log fails every txn queued behind a failed one, so nothing prepared on top of them survives).
+   */
+  dropFrom(zxid: bigint): void {
+    const kept = this.changes.filter((c) => c.zxid < zxid);
+    if (kept.length !== this.changes.length) {
+      this.changes.length = 0;
+      this.changes.push(...kept);
+      this.changesForPath.clear();
+      for (const c of kept) this.changesForPath.set(c.path, c);
+    }
+  }
+
+  prepare(r: Request): void {
+    if (!WRITE_TYPES.has(r.type)) {
+      // reads only check the session
+      try {
+        if (r.cs !== null) this.checkSession(r.sessionId);
+      } catch (e) {
+        if (e instanceof CoreError) r.error = e;
+        else throw e;
+      }
+      return;
+    }
+    try {
+      switch (r.type) {
+        case OpCode.multi:
+          this.prepareMulti(r);
+          break;
+        case OpCode.createSession:
+          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+          r.txn = { timeOut: r.connectTimeout ?? (r.body.length >= 4 ? r.body.readInt32BE(0) : 0) };
+          break;
+        case OpCode.closeSession:
+          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+          this.prepareCloseSession(r);
+          break;
+        case OpCode.reconfig: {
+          // The body is decoded before a zxid is taken; standalone has reconfigEnabled=false.
+          readBody<unknown>(r, this.settings.maxBuffer);
+          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+          throw new CoreError(ErrorCode.RECONFIGDISABLED);
+        }
+        default:
+          this.prepareOp(r.type, this.nextZxid(), r, undefined);
+      }
+    } catch (e) {
+      const code = e instanceof CoreError ? e.code : ErrorCode.MARSHALLINGERROR;
+      if (!(e instanceof CoreError) && !(e instanceof JuteDecodeError)) {
+        this.logger.error("failed to prepare request", { type: r.type, error: String(e) });
+      }
+      r.error = e instanceof CoreError ? e : new CoreError(code);
+      if (r.hdr !== null) {
+        r.hdr = { ...r.hdr, type: OpCode.error };
+        r.txn = { err: code };
+      }
+    }
+  }
+
+  private nextZxid(): bigint {
+    this.hzxid += 1n;
+    return this.hzxid;
+  }
+
+  private txnHeader(r: Request, zxid: bigint, type: number): TxnHeader {
+    return { clientId: r.sessionId, cxid: r.xid, zxid, time: BigInt(this.clock.now()), type };
+  }
+
+  private checkSession(sessionId: bigint): void {
+    const s = this.tracker.get(sessionId);
+    if (s === undefined) throw new CoreError(ErrorCode.UNKNOWNSESSION);
+    if (s.closing) throw new CoreError(ErrorCode.SESSIONEXPIRED);
+  }
+
+  /** The tree node the last recordFor() found (undefined when it came from a pending change). */
+  private lastTreeNode: TreeNode | undefined = undefined;
+
+  private recordFor(path: string): ChangeRecord {
+    this.lastTreeNode = undefined;
+    const c = this.changesForPath.get(path);
+    if (c !== undefined) {
+      if (c.stat === null) throw new CoreError(ErrorCode.NONODE, path);
+      return c;
+    }
+    const n = this.tree.getNode(path);
+    if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
+    this.lastTreeNode = n;
+    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data);
+  }
+
+  /** Whether `path` exists once the pending changes are applied (recordFor without building an exception). */
+  private existsPending(path: string): boolean {
+    const c = this.changesForPath.get(path);
+    if (c !== undefined) return c.stat !== null;
+    return this.tree.getNode(path) !== undefined;
+  }
+
+  /** Pending changes of a delete (and deleteContainer): the parent loses a child, its pzxid moves; the node goes. */
+  private addDeleteChanges(parent: ChangeRecord, path: string, zxid: bigint): void {
+    const ps = parent.stat!;
+    this.addChange(
+      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data),
+    );
+    this.addChange(changeRecord(zxid, path, null, -1, NO_ACL, null));
+  }
+
+  private addChange(c: ChangeRecord): void {
+    this.changes.push(c);
+    this.changesForPath.set(c.path, c);
+  }
+
+  private checkVersion(current: number, expected: number, path: string): number {
+    if (expected !== -1 && expected !== current) throw new CoreError(ErrorCode.BADVERSION, path);
+    return current + 1;
+  }
+
+  private validatePath(path: string): void {
+    if (!isValidPath(path)) throw new CoreError(ErrorCode.BADARGUMENTS, path);
+  }
+
+  /** getParentPathAndValidate: no slash, NUL, or a special path (/, /zookeeper, ...) -> BADARGUMENTS. */
+  private parentForDelete(path: string): string {
+    const slash = path.lastIndexOf("/");
+    if (slash < 0 || path.includes("\0") || this.isSpecialPath(path)) {
+      throw new CoreError(ErrorCode.BADARGUMENTS, path);
+    }
+    return slash === 0 ? "/" : path.slice(0, slash);
+  }
+
+  private isSpecialPath(path: string): boolean {
+    return (
+      path === "/" || path === "/zookeeper" || path === "/zookeeper/quota" || path === "/zookeeper/config"
+    );
+  }
+
+  /** Decodes `r`'s body (or uses the multi op's record) and builds the txn. Throws CoreError. */
+  private prepareOp(type: number, zxid: bigint, r: Request, record: unknown): void {
+    if (r.hdr === null) r.hdr = this.txnHeader(r, zxid, type);
+    switch (type) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        return this.prepareCreate(type, zxid, r, this.opBody<CreateRequest | CreateTTLRequest>(type, r, record));
+      case OpCode.deleteContainer:
+        return this.prepareDeleteContainer(zxid, r, record);
+      case OpCode.delete:
+        return this.prepareDelete(zxid, r, record);
+      case OpCode.setData:
+        return this.prepareSetData(zxid, r, record);
+      case OpCode.setACL:
+        return this.prepareSetACL(zxid, r, record);
+      case OpCode.check:
+        return this.prepareCheck(r, record);
+      default:
+        throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+  }
+
+  private prepareDeleteContainer(zxid: bigint, r: Request, record: unknown): void {
+    const path = record !== undefined ? (record as { path: string }).path : r.body.toString("utf8");
+    const parent = this.parentForDelete(path);
+    const node = this.recordFor(path);
+    if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
+    if (this.ephemeralType(node.stat!.ephemeralOwner) === "normal") throw new CoreError(ErrorCode.BADVERSION, path);
+    const p = this.recordFor(parent);
+    r.txn = { path };
+    this.addDeleteChanges(p, path, zxid);
+  }
+
+  private prepareDelete(zxid: bigint, r: Request, record: unknown): void {
+    if (r.cs !== null) this.checkSession(r.sessionId);
+    const req = this.opBody<{ path: string; version: number }>(OpCode.delete, r, record);
+    const path = req.path;
+    const parent = this.parentForDelete(path);
+    const p = this.recordFor(parent);
+    checkACL(this.policy, p.acl, Perm.DELETE, r.authInfo, path);
+    const node = this.recordFor(path);
+    this.checkVersion(node.stat!.version, req.version, path);
+    if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
+    r.txn = { path };
+    this.addDeleteChanges(p, path, zxid);
+  }
+
+  private prepareSetData(zxid: bigint, r: Request, record: unknown): void {
+    if (r.cs !== null) this.checkSession(r.sessionId);
+    const req = this.opBody<{ path: string; data: Buffer | null; version: number }>(OpCode.setData, r, record);
+    const path = req.path;
+    this.validatePath(path);
+    const node = this.recordFor(path);
+    if (r.type === OpCode.setData) r.node = this.lastTreeNode; // spares applying it a second lookup
+    checkACL(this.policy, node.acl, Perm.WRITE, r.authInfo, path);
+    this.checkQuota(path, node.data, req.data, false);
+    const version = this.checkVersion(node.stat!.version, req.version, path);
+    r.txn = { path, data: req.data, version };
+    const ns = node.stat!;
+    this.addChange(
+      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data),
+    );
+  }
+
+  private prepareSetACL(zxid: bigint, r: Request, record: unknown): void {
+    if (r.cs !== null) this.checkSession(r.sessionId);
+    const req = this.opBody<{ path: string; acl: ACL[]; version: number }>(OpCode.setACL, r, record);
+    const path = req.path;
+    this.validatePath(path);
+    const acl = fixupACL(path, r.authInfo, req.acl);
+    const node = this.recordFor(path);
+    checkACL(this.policy, node.acl, Perm.ADMIN, r.authInfo, path);
+    const version = this.checkVersion(node.stat!.aversion, req.version, path);
+    r.txn = { path, acl, version };
+    const ns = node.stat!;
+    this.addChange(
+      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data),
+    );
+  }
+
+  private prepareCheck(r: Request, record: unknown): void {
+    if (r.cs !== null) this.checkSession(r.sessionId);
+    const req = this.opBody<{ path: string; version: number }>(OpCode.check, r, record);
+    const path = req.path;
+    this.validatePath(path);
+    const node = this.recordFor(path);
+    checkACL(this.policy, node.acl, Perm.READ, r.authInfo, path);
+    r.txn = { path, version: this.checkVersion(node.stat!.version, req.version, path) };
+  }
+
+  /** The request record of a write: the multi op's record, or `r.body` decoded. Throws MARSHALLINGERROR. */
+  private opBody<T>(type: number, r: Request, record: unknown): T {
+    if (record !== undefined) return record as T;
+    const codec = requestCodec(type);
+    if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    try {
+      return decodeBody(codec, r.body, this.settings.maxBuffer) as T;
+    } catch {
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+  }
+
+  private ephemeralType(owner: bigint): "void" | "normal" | "container" | "ttl" {
+    if (this.settings.extendedTypes && (owner & TTL_MASK) === TTL_MASK) {
+      // only the TTL extended feature (bits 0x00ffff0000000000 == 0) exists
+      return "ttl";
+    }
+    if (owner === CONTAINER_OWNER) return "container";
+    return owner === 0n ? "void" : "normal";
+  }
+
+  private prepareCreate(type: number, zxid: bigint, r: Request, req: CreateRequest | CreateTTLRequest): void {
+    const ttl = type === OpCode.createTTL ? (req as CreateTTLRequest).ttl : -1n;
+    const mode = createModeFromFlag(req.flags);
+    if (mode === undefined) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
+    // validateCreateRequest
+    if (mode.ttl && !this.settings.extendedTypes) throw new CoreError(ErrorCode.UNIMPLEMENTED);
+    if (mode.ttl ? ttl > MAX_TTL || ttl <= 0n : ttl >= 0n) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
+    if (r.cs !== null) this.checkSession(r.sessionId);
+    // validatePathForCreate
+    let path = req.path;
+    const slash = path.lastIndexOf("/");
+    if (slash < 0 || path.includes("\0")) throw new CoreError(ErrorCode.BADARGUMENTS, path);
+    const parentPath = slash === 0 ? "/" : path.slice(0, slash);
+    const acl = fixupACL(path, r.authInfo, req.acl);
+    const parent = this.recordFor(parentPath);
+    checkACL(this.policy, parent.acl, Perm.CREATE, r.authInfo, path);
+    const parentCVersion = parent.stat!.cversion;
+    if (mode.sequential) path = path + javaFormat010(parentCVersion);
+    this.validatePath(path);
+    if (this.existsPending(path)) throw new CoreError(ErrorCode.NODEEXISTS, path);
+    if (this.ephemeralType(parent.stat!.ephemeralOwner) === "normal") {
+      throw new CoreError(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
+    }
+    const newCversion = parent.stat!.cversion + 1;
+    this.checkQuota(path, null, req.data, true);
+    if (type === OpCode.createContainer) {
+      r.txn = { path, data: req.data, acl, parentCVersion: newCversion };
+    } else if (type === OpCode.createTTL) {
+      r.txn = { path, data: req.data, acl, parentCVersion: newCversion, ttl };
+    } else {
+      r.txn = { path, data: req.data, acl, ephemeral: mode.ephemeral, parentCVersion: newCversion };
+    }
+    let owner = 0n;
+    if (mode.container) owner = CONTAINER_OWNER;
+    else if (mode.ttl) owner = BigInt.asIntN(64, TTL_MASK | ttl);
+    else if (mode.ephemeral) owner = r.sessionId;
+    const time = r.hdr!.time;
+    const stat: StatPersisted = {
+      czxid: zxid,
+      mzxid: zxid,
+      ctime: time,
+      mtime: time,
+      version: 0,
+      cversion: 0,
+      aversion: 0,
+      ephemeralOwner: owner,
+      pzxid: zxid,
+    };
+    const ps = parent.stat!;
+    this.addChange(
+      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data),
+    );
+    this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data));
+  }
+
+  private prepareCloseSession(r: Request): void {
+    const es = new Set(this.tree.ephemerals(r.sessionId));
+    for (const c of this.changes) {
+      if (c.stat === null) es.delete(c.path);
+      else if (c.stat.ephemeralOwner === r.sessionId) es.add(c.path);
+    }
+    for (const p of es) this.addChange(changeRecord(r.hdr!.zxid, p, null, 0, NO_ACL, null));
+    r.txn = { paths2Delete: [...es] };
+    this.tracker.setClosing(r.sessionId);
+  }
+
+  private prepareMulti(r: Request): void {
+    let multi: MultiRequest;
+    try {
+      multi = decodeBody(requestCodec(OpCode.multi) as Codec<MultiRequest>, r.body, this.settings.maxBuffer);
+    } catch {
+      r.hdr = this.txnHeader(r, this.nextZxid(), OpCode.multi);
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+    const zxid = this.nextZxid();
+    r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+    if (multi.ops.some((op) => op.type === OpCode.getData || op.type === OpCode.getChildren)) {
+      // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
+      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    }
+    const savedLen = this.changes.length;
+    const savedMap = new Map(this.changesForPath);
+    const txns: Array<{ type: number; data: Buffer }> = [];
+    let failed: CoreError | null = null;
+    for (const op of multi.ops as MultiOp[]) {
+      let type: number;
+      let txn: unknown;
+      if (failed !== null) {
+        type = OpCode.error;
+        txn = { err: ErrorCode.RUNTIMEINCONSISTENCY };
+      } else {
+        try {
+          this.prepareOp(op.type, zxid, r, op.body);
+          type = op.type;
+          txn = r.txn;
+        } catch (e) {
+          failed = e instanceof CoreError ? e : new CoreError(ErrorCode.MARSHALLINGERROR);
+          type = OpCode.error;
+          txn = { err: failed.code };
+          r.error = failed;
+          // roll back the change records of this multi
+          this.changes.length = savedLen;
+          this.changesForPath.clear();
+          for (const [k, v] of savedMap) this.changesForPath.set(k, v);
+        }
+      }
+      txns.push({ type, data: encodeTxnRecord(type, txn) });
+    }
+    r.txn = { txns };
+    r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+  }
+
+  private checkQuota(path: string, lastData: Buffer | null, data: Buffer | null, isCreate: boolean): void {
+    if (!this.settings.enforceQuota) return;
+    const dataBytes = data === null ? 0 : data.length;
+    const bytesDelta = isCreate ? dataBytes : dataBytes - (lastData === null ? 0 : lastData.length);
+    const q = this.tree.checkQuota(path, bytesDelta, isCreate ? 1 : 0);
+    if (q.message !== undefined) this.logger.warn(q.message);
+    if (!q.ok) throw new CoreError(ErrorCode.QUOTAEXCEEDED, q.prefix);
+  }
+}

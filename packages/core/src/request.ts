@@ -1,0 +1,127 @@
+/**
+ * The internal shapes every stage of the pipeline shares: the resolved settings, a connection's state and a
+ * request on its way through prep -> durability -> final.
+ */
+import { decode, type Codec, type Id, type TxnHeader } from "@zkts/jute";
+import { ErrorCode, requestCodec } from "@zkts/client-wire";
+import { CoreError } from "./errors.js";
+import type { Latency } from "./server-info.js";
+import type { TreeNode, TreeWatcher, TxnResult } from "./tree.js";
+import type { ServerConnection, ServerInit } from "./types.js";
+
+/** ServerInit with its defaults applied. */
+export interface Settings {
+  readonly tickTime: number;
+  readonly minSessionTimeout: number;
+  readonly maxSessionTimeout: number;
+  readonly skipACL: boolean;
+  readonly superDigest: string | undefined;
+  readonly extendedTypes: boolean;
+  readonly enforceQuota: boolean;
+  readonly containerInterval: number;
+  readonly maxBuffer: number;
+  readonly configMap: Record<string, string>;
+  readonly version: string;
+  readonly serverState: string;
+  readonly serverId: number;
+}
+
+export function resolveSettings(init: ServerInit): Settings {
+  const tickTime = init.tickTime ?? 2000;
+  return {
+    tickTime,
+    minSessionTimeout: init.minSessionTimeout ?? tickTime * 2,
+    maxSessionTimeout: init.maxSessionTimeout ?? tickTime * 20,
+    skipACL: init.skipACL ?? false,
+    superDigest: init.superDigest,
+    extendedTypes: init.extendedTypesEnabled ?? false,
+    enforceQuota: init.enforceQuota ?? false,
+    containerInterval: init.containerCheckIntervalMs ?? 60_000,
+    maxBuffer: init.maxBuffer ?? 0xfffff,
+    configMap: init.config ?? {},
+    version: init.version ?? "3.8.0-zkts",
+    serverState: init.serverState ?? "standalone",
+    serverId: init.serverId ?? 1,
+  };
+}
+
+export interface ConnState {
+  conn: ServerConnection;
+  sessionId: bigint;
+  timeout: number;
+  authInfo: Id[];
+  hasReadOnly: boolean;
+  closed: boolean;
+  watcher: TreeWatcher;
+  outstanding: number;
+  packetsReceived: number;
+  packetsSent: number;
+  latency: Latency;
+  lastOp: string;
+  lastCxid: number;
+  lastZxid: bigint;
+  lastLatency: number;
+  lastResponseTime: number;
+  established: number;
+}
+
+export interface Request {
+  cs: ConnState | null;
+  sessionId: bigint;
+  xid: number;
+  type: number;
+  body: Buffer;
+  authInfo: readonly Id[];
+  start: number;
+  hdr: TxnHeader | null;
+  txn: unknown;
+  error: CoreError | null;
+  /** Decoded multi ops, kept for the reply. */
+  ready: boolean;
+  /** For createSession: the connect reply to send once applied. */
+  connectTimeout?: number;
+  /** Set when the txn log failed: the txn is neither applied nor acknowledged. */
+  sinkError?: unknown;
+  /** Learner: handed to the leader; `rc` is the result of applying its committed txn. */
+  forwarded?: boolean;
+  rc?: TxnResult | null;
+  /** setData: the tree node found while preparing it (a hint for applying it). */
+  node: TreeNode | undefined;
+}
+
+export const UNKNOWN_REPLY_ZXID = -1n;
+export const NO_AUTH: readonly Id[] = Object.freeze([]);
+
+export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number, type: number, body: Buffer, start: number): Request {
+  return {
+    cs,
+    sessionId,
+    xid,
+    type,
+    body,
+    // cs.authInfo is never mutated in place (addAuth replaces it), so the request can share it
+    authInfo: cs === null ? NO_AUTH : cs.authInfo,
+    start,
+    hdr: null,
+    txn: null,
+    error: null,
+    ready: false,
+    node: undefined,
+  };
+}
+
+/** Decodes a request body as Java does: trailing bytes are ignored. */
+export function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number): T {
+  return decode(codec, body, { allowTrailing: true, maxBuffer });
+}
+
+/** `r`'s body decoded with its opcode's request codec. Throws MARSHALLINGERROR. */
+export function readBody<T>(r: Request, maxBuffer: number): T {
+  const codec = requestCodec(r.type);
+  if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
+  try {
+    return decodeBody(codec, r.body, maxBuffer) as T;
+  } catch {
+    throw new CoreError(ErrorCode.MARSHALLINGERROR);
+  }
+}

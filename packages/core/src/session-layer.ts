@@ -1,0 +1,205 @@
+/**
+ * Session tracking around SessionTracker (ZooKeeper's ZooKeeperServer connect handshake, processPacket's auth and
+ * sasl, SessionTrackerImpl's expiry): the ConnectRequest -> createSession or reconnect, the ConnectResponse,
+ * auth packets, touching sessions, and expiring them (a closeSession request per expired session).
+ */
+import { AuthPacket, GetSASLRequest, OutputArchive, ReplyHeader, SetSASLResponse, type Id, type TxnHeader } from "@zkts/jute";
+import { ErrorCode, OpCode, decodeConnectRequest, encodeConnectResponse } from "@zkts/client-wire";
+import { addAuthId, generateDigest } from "./auth.js";
+import type { Connections } from "./connections.js";
+import type { Clock, Logger, TimerHandle } from "./env.js";
+import { decodeBody, newRequest, type ConnState, type Request, type Settings } from "./request.js";
+import type { SessionTracker } from "./sessions.js";
+import type { Tree } from "./tree.js";
+import type { ForwardedRequest } from "./types.js";
+
+/** Where new requests go (the server: its role strategy takes them). */
+export interface RequestSink {
+  submit(r: Request): void;
+}
+
+export class SessionLayer {
+  private expiryTimer: TimerHandle | undefined;
+  private running = false;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly tree: Tree,
+    readonly tracker: SessionTracker,
+    private readonly conns: Connections,
+    private readonly sink: RequestSink,
+    /** Read-only server: ConnectResponses say readOnly. */
+    private readonly readOnly: boolean,
+  ) {}
+
+  /** The ConnectRequest of `cs`: a new session (a createSession request) or a reconnect (answered now). */
+  connect(cs: ConnState, payload: Buffer): void {
+    let req;
+    try {
+      req = decodeConnectRequest(payload, { allowTrailing: true, maxBuffer: this.settings.maxBuffer });
+    } catch (e) {
+      this.logger.warn("malformed connect request", { conn: cs.conn.id, error: String(e) });
+      this.conns.reject(cs, "malformed connect request");
+      return;
+    }
+    cs.hasReadOnly = req.hasReadOnly;
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      this.logger.info("refusing session: client has seen a newer zxid", {
+        lastZxidSeen: req.lastZxidSeen.toString(16),
+        ourZxid: this.tree.lastProcessedZxid.toString(16),
+      });
+      this.conns.close(cs, "client zxid ahead");
+      return;
+    }
+    let timeout = req.timeOut;
+    if (timeout < this.settings.minSessionTimeout) timeout = this.settings.minSessionTimeout;
+    if (timeout > this.settings.maxSessionTimeout) timeout = this.settings.maxSessionTimeout;
+    cs.timeout = timeout;
+    const now = this.clock.monotonic();
+    if (req.sessionId === 0n) {
+      const id = this.tracker.allocateId();
+      this.tracker.add(id, timeout, now);
+      cs.sessionId = id;
+      this.conns.owners.set(id, cs);
+      const r = newRequest(cs, id, 0, OpCode.createSession, Buffer.alloc(0), this.clock.monotonic());
+      r.connectTimeout = timeout;
+      this.sink.submit(r);
+      return;
+    }
+    const id = req.sessionId;
+    const prev = this.conns.owners.get(id);
+    if (prev !== undefined && prev !== cs) this.conns.close(prev, "client reconnected");
+    cs.sessionId = id;
+    const valid = this.tracker.checkPassword(id, req.passwd) && this.tracker.touch(id, now, timeout);
+    if (valid) this.conns.owners.set(id, cs);
+    this.finishSessionInit(cs, valid);
+  }
+
+  /** The ConnectResponse; an invalid session's connection is closed after it. */
+  finishSessionInit(cs: ConnState, valid: boolean): void {
+    const rsp = encodeConnectResponse({
+      protocolVersion: 0,
+      timeOut: valid ? cs.timeout : 0,
+      sessionId: valid ? cs.sessionId : 0n,
+      passwd: valid ? this.tracker.password(cs.sessionId) : Buffer.alloc(16),
+      readOnly: this.readOnly,
+      hasReadOnly: cs.hasReadOnly,
+    });
+    this.conns.send(cs, rsp);
+    if (!valid) {
+      this.logger.info("invalid session, probably expired", { session: cs.sessionId.toString(16) });
+      this.conns.close(cs, "invalid session");
+    }
+  }
+
+  // ---- auth / sasl (answered directly, as ZooKeeperServer.processPacket) --------------------------------------
+
+  handleAuth(cs: ConnState, xid: number, body: Buffer): void {
+    let pkt;
+    try {
+      pkt = decodeBody(AuthPacket, body, this.settings.maxBuffer);
+    } catch {
+      this.conns.reject(cs, "malformed auth packet");
+      return;
+    }
+    let ok = false;
+    if (pkt.scheme === "digest") {
+      const digest = generateDigest((pkt.auth ?? Buffer.alloc(0)).toString("utf8"));
+      const superDigest = this.settings.superDigest;
+      if (superDigest !== undefined && digest === superDigest) this.addAuth(cs, { scheme: "super", id: "" });
+      this.addAuth(cs, { scheme: "digest", id: digest });
+      ok = true;
+    } else if (pkt.scheme === "ip") {
+      this.addAuth(cs, { scheme: "ip", id: cs.conn.remoteAddress });
+      ok = true;
+    }
+    if (ok) {
+      this.conns.sendReply(cs, { xid, zxid: 0n, err: 0 });
+    } else {
+      this.logger.warn("authentication failed", { scheme: pkt.scheme });
+      this.conns.sendReply(cs, { xid, zxid: 0n, err: ErrorCode.AUTHFAILED });
+      this.conns.close(cs, "auth failed");
+    }
+  }
+
+  private addAuth(cs: ConnState, id: Id): void {
+    // copy on write: queued requests keep the list they were submitted with (see newRequest)
+    const next = cs.authInfo.slice();
+    if (addAuthId(next, id)) cs.authInfo = next;
+  }
+
+  handleSasl(cs: ConnState, xid: number, body: Buffer): void {
+    try {
+      decodeBody(GetSASLRequest, body, this.settings.maxBuffer);
+    } catch {
+      this.conns.reject(cs, "malformed sasl packet");
+      return;
+    }
+    // No SASL login configured: ZooKeeper answers OK with a null token.
+    const out = new OutputArchive(32);
+    ReplyHeader.write(out, { xid, zxid: 0n, err: 0 });
+    SetSASLResponse.write(out, { token: null });
+    this.conns.send(cs, out.toBuffer());
+  }
+
+  // ---- sessions of other members (ensemble) ------------------------------------------------------------------
+
+  /** Leader: the session of a forwarded request is touched; a createSession (body: int timeout) starts it. */
+  remoteRequest(req: ForwardedRequest, now: number): void {
+    if (req.type === OpCode.createSession) {
+      const timeout = req.body.length >= 4 ? req.body.readInt32BE(0) : this.settings.minSessionTimeout;
+      if (this.tracker.get(req.sessionId) === undefined) this.tracker.add(req.sessionId, timeout, now);
+    } else {
+      this.tracker.touch(req.sessionId, now);
+    }
+  }
+
+  /**
+   * Learner: a committed session txn starts or ends a session; an ended session's connection is closed unless
+   * `mine` (the local request it answers) is that session's own closeSession.
+   */
+  committed(hdr: TxnHeader, txn: unknown, mine: Request | undefined): void {
+    if (hdr.type === OpCode.createSession) {
+      if (this.tracker.get(hdr.clientId) === undefined) {
+        this.tracker.add(hdr.clientId, (txn as { timeOut: number }).timeOut, this.clock.monotonic());
+      }
+    } else if (hdr.type === OpCode.closeSession) {
+      this.tracker.remove(hdr.clientId);
+      const owner = this.conns.owners.get(hdr.clientId);
+      if (owner !== undefined && (mine === undefined || mine.type !== OpCode.closeSession)) this.conns.close(owner, "session expired");
+    }
+  }
+
+  // ---- expiry (SessionTrackerImpl) ---------------------------------------------------------------------------
+
+  startExpiry(): void {
+    this.running = true;
+    this.scheduleExpiry();
+  }
+
+  stopExpiry(): void {
+    this.running = false;
+    if (this.expiryTimer !== undefined) this.clock.clearTimer(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  private scheduleExpiry(): void {
+    if (!this.running) return;
+    const wait = this.tracker.waitTime(this.clock.monotonic());
+    this.expiryTimer = this.clock.setTimer(wait, () => {
+      this.expiryTimer = undefined;
+      this.expireSessions();
+      this.scheduleExpiry();
+    });
+  }
+
+  /** Expires every session whose bucket is due: a closeSession request (no connection) for each. */
+  expireSessions(): void {
+    for (const s of this.tracker.expireDue(this.clock.monotonic())) {
+      this.logger.info("expiring session", { session: s.id.toString(16), timeout: s.timeout });
+      this.sink.submit(newRequest(null, s.id, 0, OpCode.closeSession, Buffer.alloc(0), this.clock.monotonic()));
+    }
+  }
+}

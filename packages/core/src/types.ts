@@ -1,0 +1,155 @@
+/** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
+import type { Id, TxnHeader } from "@zkts/jute";
+import type { Clock, Logger, Random } from "./env.js";
+import type { NamespaceStats, Tree } from "./tree.js";
+
+/** One client connection, implemented by @zkts/nio-cnxn (sockets) or by tests (in memory). */
+export interface ServerConnection {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Queue one packet payload (no length prefix; the connection frames it). */
+  send(payload: Buffer): void;
+  /**
+   * Optional: queue one packet that already starts with its 4-byte big-endian length (what goes on the wire as
+   * is). Core uses it for replies when present, so that the length is written with the reply instead of being
+   * framed again by the connection; connections without it get `send(frame.subarray(4))`.
+   */
+  sendFramed?(frame: Buffer): void;
+  /** Flush what is queued, then close. Idempotent. */
+  close(reason: string): void;
+}
+
+/** User options (zoo.cfg). */
+export interface ServerInit {
+  tickTime?: number;
+  /** Default 2 x tickTime. */
+  minSessionTimeout?: number;
+  /** Default 20 x tickTime. */
+  maxSessionTimeout?: number;
+  /** `super:<base64 sha1>` digest that grants the super id (zookeeper.DigestAuthenticationProvider.superDigest). */
+  superDigest?: string;
+  skipACL?: boolean;
+  extendedTypesEnabled?: boolean;
+  enforceQuota?: boolean;
+  containerCheckIntervalMs?: number;
+  maxBuffer?: number;
+  digestEnabled?: boolean;
+  /** Server id used in session ids (1 when standalone). */
+  serverId?: number;
+  /** The effective configuration as key/value pairs (for the `conf` 4lw). */
+  config?: Record<string, string>;
+  version?: string;
+  /** `Mode:` of srvr/stat and mntr's zk_server_state: "standalone" (default), "leader", "follower", "observer". */
+  serverState?: string;
+}
+
+/** What a txn log port reports, in zxid order, about the txns handed to it. */
+export interface TxnListener {
+  /** Every txn up to and including `zxid` is durable. */
+  durable(zxid: bigint): void;
+  /** The txns from `first` to `last` (zxids) could not be made durable; none of them may be acknowledged. */
+  failed(first: bigint, last: bigint, error: unknown): void;
+}
+
+/**
+ * The txn log the core writes through (@zkts/persistence's DurableStore implements it; an ensemble leader's port
+ * proposes through ZAB and reports commits): `logTxn` queues the txn, the listener hears (once per batch) how far
+ * txns are durable. Replies are held until then, in order.
+ */
+export interface TxnLogPort {
+  /** Queues the txn to be made durable; throws if it cannot be queued (the request fails: SYSTEMERROR). */
+  logTxn(header: TxnHeader, txn: unknown): void;
+  setTxnListener(listener: TxnListener): void;
+}
+
+/** Injected dependencies. */
+export interface ServerComponents {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** The data tree (a fresh @zkts/datatree DataTree, or one restored from disk). */
+  tree: Tree;
+  /** Where txns are made durable before they are applied (absent: applied at once, in memory only). */
+  txnLog?: TxnLogPort;
+  /**
+   * Ensemble member role (absent: standalone). A "leader" prepares every request itself (its txnLog proposes
+   * through ZAB) and also requests forwarded by learners (`submitRemote`). A "learner" prepares nothing: writes,
+   * sync and session create/close go to `forward` and are answered once the committed txn comes back through
+   * `applyCommitted` (sync: `syncDone`); it neither expires sessions nor reaps containers (the leader does).
+   */
+  ensemble?: EnsembleRole;
+}
+
+/** A request a learner hands to its leader (ZooKeeper's Leader.REQUEST packet: session, cxid, type, body, auth). */
+export interface ForwardedRequest {
+  sessionId: bigint;
+  cxid: number;
+  type: number;
+  body: Buffer;
+  authInfo: readonly Id[];
+}
+
+export type EnsembleRole = { role: "leader" } | { role: "learner"; forward(req: ForwardedRequest): void };
+
+export interface LatencyStats {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  remoteAddress: string;
+  remotePort: number;
+  queued: number;
+  packetsReceived: number;
+  packetsSent: number;
+  sessionId: bigint;
+  lastOp: string;
+  lastCxid: number;
+  lastZxid: bigint;
+  lastResponseTime: number;
+  lastLatency: number;
+  timeout: number;
+  established: number;
+  latency: LatencyStats;
+}
+
+export interface SessionInfo {
+  id: bigint;
+  timeout: number;
+  ephemerals: string[];
+  /** When the session expires unless touched: its expiry bucket, as wall-clock ms (ZooKeeper's dump prints it). */
+  expiresAt?: number;
+}
+
+/** Everything the four-letter words and the AdminServer need. */
+export interface ServerInfo {
+  readonly version: string;
+  readonly serverState: string;
+  readonly zxid: bigint;
+  readonly nodeCount: number;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+  readonly latency: LatencyStats;
+  readonly outstanding: number;
+  readonly tickTime: number;
+  readonly minSessionTimeout: number;
+  readonly maxSessionTimeout: number;
+  connections(): ConnectionInfo[];
+  sessions(): SessionInfo[];
+  watchSummary(): { connections: number; paths: number; total: number };
+  /** Bytes read/written per top-level namespace (mntr's per_namespace summaries). */
+  namespaceStats(): NamespaceStats;
+  watchesBySession(): Map<bigint, string[]>;
+  watchesByPath(): Map<string, bigint[]>;
+  readonly approximateDataSize: number;
+  readonly ephemeralsCount: number;
+  resetStats(): void;
+  resetConnectionStats(): void;
+  readonly config: Record<string, string>;
+  readonly dataDirSize: number;
+  readonly dataLogDirSize: number;
+  readonly isReadOnly: boolean;
+}
