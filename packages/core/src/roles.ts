@@ -11,8 +11,7 @@
  *   expires sessions and reaps containers, so a learner does neither; it reports the sessions its clients touched.
  */
 import type { TxnHeader } from "@zkts/jute";
-import { OpCode } from "@zkts/client-wire";
-import { WRITE_TYPES } from "./op-tables.js";
+import { OpCode, opInfo } from "@zkts/client-wire";
 import type { DurabilityPipeline } from "./pipeline.js";
 import type { PrepProcessor } from "./prep.js";
 import type { Request } from "./request.js";
@@ -83,7 +82,7 @@ export class LearnerRole extends Role {
   submit(r: Request): void {
     // a client packet (not the createSession of a handshake, which has connectTimeout) touched its session
     if (r.cs !== null && r.connectTimeout === undefined) this.touchedSessions.set(r.sessionId, r.cs.timeout);
-    if (!WRITE_TYPES.has(r.type) && r.type !== OpCode.sync) {
+    if (!opInfo(r.type).write && r.type !== OpCode.sync) {
       this.prep.prepare(r);
       this.pipeline.admit(r);
       return;

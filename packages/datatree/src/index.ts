@@ -31,14 +31,19 @@ export {
   CREATOR_ALL_ACL,
   OPEN_ACL_UNSAFE,
   READ_ACL_UNSAFE,
+  DEFAULT_SCHEMES,
   checkACL,
   digestOf,
   digestOfAuth,
+  fixupACL,
+  generateDigest,
   idMatches,
   ipMatches,
   isSuper,
   isValidIpAcl,
+  userOf,
   type ACLCheckOptions,
+  type AclScheme,
 } from "./acl.js";
 // Path validation, ephemeral-owner encoding and quota records live in @zkts/client-wire (one copy each, shared
 // with the client and the CLI); re-exported here for the tree's users.
