@@ -28,7 +28,7 @@ import {
   statLines,
   watchedEvent,
 } from "./format.js";
-import { limitPath, QUOTA_ROOT, quotaPath, statPath, StatsTrack, trimQuotaPath, LIMIT_NODE } from "./quota.js";
+import { limitPath, QUOTA_ZOOKEEPER as QUOTA_ROOT, quotaPath, statPath, StatsTrack, trimQuotaPath, LIMIT_NODE } from "@zkts/client-wire";
 import { exportTree, importTree } from "./tree-dump.js";
 
 export const VERSION: string = (() => {

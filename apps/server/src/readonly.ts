@@ -7,9 +7,9 @@
  */
 import { ZooKeeperServer, type Logger, type ServerConnection } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
-import { decodeConnectRequest, ErrorCode, OpCode } from "@zkts/client-wire";
+import { decodeConnectRequest, ErrorCode, opInfo } from "@zkts/client-wire";
 import { encode, ReplyHeader } from "@zkts/jute";
-import { MemoryStorage, readSnapshotRecords, snapshotTree, type SnapshotNode } from "@zkts/persistence";
+import { loadSnapshot, MemoryStorage, snapshotTree } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 
 /** Whether zoo.cfg (kept as a system property) or SERVER_JVMFLAGS/JVMFLAGS enable read-only mode. */
@@ -23,39 +23,13 @@ export function readOnlyModeEnabled(cfg: ZkConfig, env: NodeJS.ProcessEnv = proc
   return false;
 }
 
-/** ZooKeeper's ReadOnlyRequestProcessor: these get NOTREADONLY. */
-const REFUSED = new Set<number>([
-  OpCode.sync,
-  OpCode.create,
-  OpCode.create2,
-  OpCode.createTTL,
-  OpCode.createContainer,
-  OpCode.delete,
-  OpCode.deleteContainer,
-  OpCode.setData,
-  OpCode.reconfig,
-  OpCode.setACL,
-  OpCode.multi,
-  OpCode.check,
-]);
-
 /** A copy of `src` (nodes, ACLs, zxid) through the snapshot format. */
 export async function copyTree(src: DataTree, make: () => DataTree): Promise<DataTree> {
   const mem = new MemoryStorage();
   await mem.mkdirp("/s/version-2");
   const info = await snapshotTree(mem, "/s", src, new Map(), { time: Date.now() });
-  const acls: Array<[number, import("@zkts/jute").ACL[]]> = [];
-  const nodes: SnapshotNode[] = [];
-  for await (const rec of readSnapshotRecords(mem, info.path)) {
-    if (rec.type === "acls") for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
-    else if (rec.type === "nodes") for (const n of rec.nodes) nodes.push(n);
-  }
   const t = make();
-  t.restore(
-    acls,
-    nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data), acl: Number(n.aclRef), stat: n.stat })),
-    src.lastProcessedZxid,
-  );
+  await loadSnapshot(mem, info.path, t, src.lastProcessedZxid);
   return t;
 }
 
@@ -104,7 +78,8 @@ export class ReadOnlyServer {
     if (payload.length >= 8) {
       const xid = payload.readInt32BE(0);
       const type = payload.readInt32BE(4);
-      if (REFUSED.has(type)) {
+      // ZooKeeper's ReadOnlyRequestProcessor: these get NOTREADONLY (the opcode table's readOnlyRefused column).
+      if (opInfo(type).readOnlyRefused) {
         conn.send(encode(ReplyHeader, { xid, zxid: this.tree.lastProcessedZxid, err: ErrorCode.NOTREADONLY }, 16));
         return;
       }
