@@ -13,7 +13,6 @@ import {
   listLogFiles,
   loadSnapshot,
   MemoryStorage,
-  readSnapshotRecords,
   readTxnLog,
   readWholeFile,
   snapshotTree,
@@ -21,7 +20,6 @@ import {
   truncateLogAfter,
   truncateTornTail,
   VERSION_DIR,
-  type SnapshotNode,
   type Storage,
 } from "@zkts/persistence";
 import type { Txn } from "@zkts/zab";

@@ -21,7 +21,7 @@ import {
   type MultiOp,
   type MultiRequest,
 } from "@zkts/client-wire";
-import type { ACLCheckOptions } from "@zkts/datatree";
+import { newNodeStat, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "./env.js";
 import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
@@ -391,17 +391,7 @@ export class PrepProcessor {
     else if (mode.ttl) owner = ttlEphemeralOwner(ttl);
     else if (mode.ephemeral) owner = r.sessionId;
     const time = r.hdr!.time;
-    const stat: StatPersisted = {
-      czxid: zxid,
-      mzxid: zxid,
-      ctime: time,
-      mtime: time,
-      version: 0,
-      cversion: 0,
-      aversion: 0,
-      ephemeralOwner: owner,
-      pzxid: zxid,
-    };
+    const stat = newNodeStat(zxid, time, owner);
     const ps = parent.stat!;
     this.addChange(
       changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data),

@@ -141,6 +141,14 @@ export interface QuotaCheck {
   message?: string;
 }
 
+/**
+ * The StatPersisted of a node created at `zxid`/`time` (DataTree.createNode): created and modified then, every
+ * version 0. The server's prep stage builds the same stat for its change record.
+ */
+export function newNodeStat(zxid: bigint, time: bigint, ephemeralOwner: bigint): StatPersisted {
+  return { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid };
+}
+
 /** A node as stored in a snapshot. */
 export interface SnapshotNode {
   path: string;
@@ -643,18 +651,7 @@ export class DataTree {
     parent.children.add(childName);
     this.postChange(parentName, parent);
 
-    const stat: StatPersisted = {
-      czxid: zxid,
-      mzxid: zxid,
-      ctime: time,
-      mtime: time,
-      version: 0,
-      cversion: 0,
-      aversion: 0,
-      ephemeralOwner,
-      pzxid: zxid,
-    };
-    const node = new DataNode(keepData(data), aclRef, stat);
+    const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
     this.putNode(path, node);
     this.dataSize += path.length + (data === null ? 0 : data.length);
     const kind = ephemeralKind(ephemeralOwner, this.extended);

@@ -15,6 +15,7 @@
 export {
   DataTree,
   DataNode,
+  newNodeStat,
   type DataTreeOptions,
   type NamespaceSummary,
   type ProcessTxnResult,

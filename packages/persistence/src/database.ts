@@ -9,7 +9,6 @@ import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd }
 import {
   findNewestValidSnapshot,
   listSnapshots,
-  readSnapshotRecords,
   verifySnapshot,
   writeSnapshot,
   type SnapshotAcl,
