@@ -399,10 +399,13 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       void copyTree(tree, () => new DataTree({ digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL })).then(
         (copy) => {
           if (gen !== roGen || stopping || core !== undefined) return;
-          const c = new ZooKeeperServer({ ...baseInit, serverState: "read-only" }, { clock, random: cryptoRandom, logger: log, tree: copy });
+          const c = new ZooKeeperServer(
+            { ...baseInit, serverState: "read-only" },
+            { clock, random: cryptoRandom, logger: log, tree: copy, ensemble: { role: "read-only" } },
+          );
           c.onOutstandingDrained = () => switcher.onOutstandingDrained?.();
           c.start();
-          ro = new ReadOnlyServer(c, copy, log);
+          ro = new ReadOnlyServer(c, log);
           log.info("read-only mode: serving readOnly clients", { zxid: `0x${copy.lastProcessedZxid.toString(16)}` });
         },
         (e: unknown) => log.warn("read-only mode failed to start", { error: String(e) }),

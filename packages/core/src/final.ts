@@ -119,7 +119,8 @@ export class FinalProcessor {
       if (r.hdr !== null && r.hdr.type === OpCode.error) {
         throw r.error ?? new CoreError((r.txn as { err: number }).err);
       }
-      if (r.error !== null && r.type !== OpCode.multi) throw r.error;
+      // a prepared multi carries its failure in its results; one refused before prep (no txn) does not
+      if (r.error !== null && (r.type !== OpCode.multi || r.hdr === null)) throw r.error;
       const responder = RESPONDERS.get(r.type);
       rsp = responder === undefined ? null : responder(this, r, cs, rc);
       if (r.type === OpCode.ping) {

@@ -9,9 +9,13 @@
  * - learner: writes, sync and session create/close go to the leader (`forward`); they are answered once the
  *   committed txn comes back (applyCommitted) or the sync is done (syncDone). Reads run locally. The leader
  *   expires sessions and reaps containers, so a learner does neither; it reports the sessions its clients touched.
+ * - read-only (ZooKeeper's ReadOnlyZooKeeperServer, over a copy of the tree): as standalone, except that writes
+ *   and sync are answered NOTREADONLY (ReadOnlyRequestProcessor); the session layer refuses clients that did not
+ *   ask for readOnly and marks ConnectResponses readOnly.
  */
 import type { TxnHeader } from "@zkts/jute";
-import { OpCode, opInfo } from "@zkts/client-wire";
+import { ErrorCode, OpCode, opInfo } from "@zkts/client-wire";
+import { CoreError } from "./errors.js";
 import type { DurabilityPipeline } from "./pipeline.js";
 import type { PrepProcessor } from "./prep.js";
 import type { Request } from "./request.js";
@@ -52,6 +56,15 @@ export class StandaloneRole extends Role {
   submit(r: Request): void {
     this.prep.prepare(r);
     if (!this.pipeline.answerEarly(r)) this.pipeline.admit(r);
+  }
+}
+
+export class ReadOnlyRole extends StandaloneRole {
+  override submit(r: Request): void {
+    if (!opInfo(r.type).readOnlyRefused) return super.submit(r);
+    // answered in order, header only: NOTREADONLY at the last applied zxid
+    r.error = new CoreError(ErrorCode.NOTREADONLY);
+    this.pipeline.admit(r);
   }
 }
 
@@ -138,5 +151,6 @@ export class LearnerRole extends Role {
 export function makeRole(ensemble: EnsembleRole | undefined, prep: PrepProcessor, pipeline: DurabilityPipeline): Role {
   if (ensemble === undefined) return new StandaloneRole(prep, pipeline);
   if (ensemble.role === "leader") return new LeaderRole(prep, pipeline);
+  if (ensemble.role === "read-only") return new ReadOnlyRole(prep, pipeline);
   return new LearnerRole(prep, pipeline, ensemble.forward);
 }

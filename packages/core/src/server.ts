@@ -8,7 +8,7 @@
  * - prep.ts: validation, ACL, quota, change records, txns (multi included);
  * - pipeline.ts: the ordered queue, the txn log port (durable/failed), early reads, drain;
  * - final.ts: apply the txn, then the reply of each opcode (a table of responders);
- * - roles.ts: standalone / leader / learner strategies (how a request enters the pipeline);
+ * - roles.ts: standalone / leader / learner / read-only strategies (how a request enters the pipeline);
  * - connections.ts: connection state, sending, closing; server-info.ts: counters and the ServerInfo view;
  * - types.ts: the public types. The opcode table, txn codecs, ACL engine and path validator are shared
  *   (@zkts/client-wire opInfo/encodeTxn/isValidPath, @zkts/datatree checkACL/fixupACL).
@@ -80,12 +80,13 @@ export class ZooKeeperServer {
     ));
     const stats = (this.stats = new ServerStats(clock));
     const conns = (this.conns = new Connections(clock, logger, tree, stats));
-    const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, false));
+    const readOnly = components.ensemble?.role === "read-only";
+    const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly));
     const prep = (this.prep = new PrepProcessor(settings, clock, logger, tree, tracker));
     this.final = new FinalProcessor(settings, clock, logger, tree, tracker, prep, conns, stats, sessions);
     this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats);
     this.role = makeRole(components.ensemble, prep, this.pipeline);
-    this.info = makeInfo({ settings, clock, tree, tracker, stats, conns: conns.byId, isReadOnly: false });
+    this.info = makeInfo({ settings, clock, tree, tracker, stats, conns: conns.byId, isReadOnly: readOnly });
   }
 
   /** Requests accepted and not yet answered, for globalOutstandingLimit. */

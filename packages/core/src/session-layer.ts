@@ -30,7 +30,7 @@ export class SessionLayer {
     readonly tracker: SessionTracker,
     private readonly conns: Connections,
     private readonly sink: RequestSink,
-    /** Read-only server: ConnectResponses say readOnly. */
+    /** Read-only server: only readOnly clients are accepted; ConnectResponses say readOnly. */
     private readonly readOnly: boolean,
   ) {}
 
@@ -45,6 +45,12 @@ export class SessionLayer {
       return;
     }
     cs.hasReadOnly = req.hasReadOnly;
+    if (this.readOnly && !req.readOnly) {
+      // ZooKeeperServer.processConnectRequest on a ReadOnlyZooKeeperServer
+      this.logger.info("refusing session request for a not-read-only client", { conn: cs.conn.id });
+      this.conns.close(cs, "read-only server: the client did not ask for readOnly");
+      return;
+    }
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
       this.logger.info("refusing session: client has seen a newer zxid", {
         lastZxidSeen: req.lastZxidSeen.toString(16),

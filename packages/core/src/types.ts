@@ -77,6 +77,7 @@ export interface ServerComponents {
    * through ZAB) and also requests forwarded by learners (`submitRemote`). A "learner" prepares nothing: writes,
    * sync and session create/close go to `forward` and are answered once the committed txn comes back through
    * `applyCommitted` (sync: `syncDone`); it neither expires sessions nor reaps containers (the leader does).
+   * "read-only": see EnsembleRole.
    */
   ensemble?: EnsembleRole;
 }
@@ -90,7 +91,15 @@ export interface ForwardedRequest {
   authInfo: readonly Id[];
 }
 
-export type EnsembleRole = { role: "leader" } | { role: "learner"; forward(req: ForwardedRequest): void };
+/**
+ * An ensemble member's role. "read-only": a member without a quorum serving readOnly clients (ZooKeeper's
+ * ReadOnlyZooKeeperServer) over its own copy of the tree: it refuses clients that did not ask for readOnly,
+ * marks its ConnectResponses readOnly and answers writes and sync NOTREADONLY; sessions stay local.
+ */
+export type EnsembleRole =
+  | { role: "leader" }
+  | { role: "learner"; forward(req: ForwardedRequest): void }
+  | { role: "read-only" };
 
 export interface LatencyStats {
   min: number;
