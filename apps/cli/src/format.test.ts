@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseOptions, splitCommand } from "./args.js";
 import { aclLines, cliErrorMessage, javaDate, longHex, parseAcl, pathError, permString, statLines } from "./format.js";
-import { StatsTrack } from "./quota.js";
+import { StatsTrack } from "@zkts/client-wire";
 import { kindOf } from "./tree-dump.js";
 
 describe("formats", () => {

@@ -2,7 +2,8 @@
  * Output formats of zkCli.sh (Apache ZooKeeper 3.8): StatPrinter, java.util.Date#toString, jute's CSV
  * rendering of an Id, ZKUtil.getPermString, List#toString, KeeperException and WatchedEvent messages, PathUtils.
  */
-import { ErrorCode, EventType, KeeperState, Perms, errorMessage, type ACL, type Stat } from "@zkts/client";
+import { ErrorCode, Perms, errorMessage, type ACL, type Stat } from "@zkts/client";
+import { eventTypeName, invalidPathReason, keeperStateName } from "@zkts/client-wire";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -187,41 +188,12 @@ export function cliErrorMessage(code: number, path?: string | null): string {
   }
 }
 
-const keeperStateNames = new Map<number, string>(Object.entries(KeeperState).map(([k, v]) => [v, k]));
-const eventTypeNames = new Map<number, string>(Object.entries(EventType).map(([k, v]) => [v, k]));
-
 /** WatchedEvent#toString. */
 export function watchedEvent(state: number, type: number, path: string | null): string {
-  return `WatchedEvent state:${keeperStateNames.get(state) ?? state} type:${eventTypeNames.get(type) ?? type} path:${path ?? "null"}`;
+  return `WatchedEvent state:${keeperStateName(state) ?? state} type:${eventTypeName(type) ?? type} path:${path ?? "null"}`;
 }
 
-/** PathUtils.validatePath: the IllegalArgumentException message, or undefined when the path is valid. */
+/** PathUtils.validatePath (the one copy, @zkts/client-wire): the IllegalArgumentException message, or undefined when the path is valid. */
 export function pathError(path: string, sequential = false): string | undefined {
-  if (sequential) path = path + "1";
-  if (path.length === 0) return "Path length must be > 0";
-  if (path[0] !== "/") return "Path must start with / character";
-  if (path.length === 1) return undefined;
-  if (path.endsWith("/")) return "Path must not end with / character";
-  let reason: string | undefined;
-  let lastc = "/";
-  for (let i = 1; i < path.length; lastc = path[i]!, i++) {
-    const c = path[i]!;
-    const code = c.charCodeAt(0);
-    if (code === 0) reason = `null character not allowed @${i}`;
-    else if (c === "/" && lastc === "/") reason = `empty node name specified @${i}`;
-    else if (c === "." && lastc === ".") {
-      if (path[i - 2] === "/" && (i + 1 === path.length || path[i + 1] === "/")) reason = `relative paths not allowed @${i}`;
-    } else if (c === ".") {
-      if (path[i - 1] === "/" && (i + 1 === path.length || path[i + 1] === "/")) reason = `relative paths not allowed @${i}`;
-    } else if (
-      (code > 0 && code <= 0x1f) ||
-      (code >= 0x7f && code <= 0x9f) ||
-      (code >= 0xd800 && code <= 0xf8ff) ||
-      (code >= 0xfff0 && code <= 0xffff)
-    ) {
-      reason = `invalid character @${i}`;
-    }
-    if (reason) break;
-  }
-  return reason ? `Invalid path string "${path}" caused by ${reason}` : undefined;
+  return invalidPathReason(path, sequential) ?? undefined;
 }

@@ -28,7 +28,18 @@ import {
   statLines,
   watchedEvent,
 } from "./format.js";
-import { limitPath, QUOTA_ROOT, quotaPath, statPath, StatsTrack, trimQuotaPath, LIMIT_NODE } from "./quota.js";
+import {
+  errorName,
+  eventTypeName,
+  keeperStateName,
+  limitPath,
+  QUOTA_ZOOKEEPER as QUOTA_ROOT,
+  quotaPath,
+  statPath,
+  StatsTrack,
+  trimQuotaPath,
+  LIMIT_NODE,
+} from "@zkts/client-wire";
 import { exportTree, importTree } from "./tree-dump.js";
 
 export const VERSION: string = (() => {
@@ -170,8 +181,8 @@ export class Shell {
   private printEvent(state: number, type: number, path: string | null): void {
     if (!this.printWatches) return;
     if (this.json) {
-      const stateName = Object.entries(KeeperState).find(([, v]) => v === state)?.[0] ?? String(state);
-      const typeName = Object.entries(EventType).find(([, v]) => v === type)?.[0] ?? String(type);
+      const stateName = keeperStateName(state) ?? String(state);
+      const typeName = eventTypeName(type) ?? String(type);
       this.opts.stdout(JSON.stringify({ event: { state: stateName, type: typeName, path } }) + "\n");
     } else {
       this.opts.stdout(`\nWATCHER::\n\n${watchedEvent(state, type, path)}\n`);
@@ -955,7 +966,7 @@ function javaDecode(s: string): number | undefined {
 }
 
 function errorCodeName(code: number): string {
-  return Object.entries(ErrorCode).find(([, v]) => v === code)?.[0] ?? String(code);
+  return errorName(code) ?? String(code);
 }
 
 function toCliError(e: unknown): CliError {

@@ -7,21 +7,27 @@
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { ErrorCode, Ids, KeeperError, type ACL, type CreateModeName, type Stat, type ZooKeeperClient } from "@zkts/client";
+import { ephemeralKind, ownerAsLong, ttlOf } from "@zkts/client-wire";
 import { NodeStorage, readSnapshotRecords, writeSnapshot, type SnapshotAcl, type SnapshotNode } from "@zkts/persistence";
-
-const CONTAINER_OWNER = 0x8000000000000000n;
-const TTL_MASK = 0xff00000000000000n;
-const TTL_VALUE = 0x0000ffffffffffffn;
 
 export type NodeKind = "persistent" | "ephemeral" | "container" | "ttl";
 
-/** The create mode an ephemeralOwner stands for, and the TTL of TTL nodes. */
+/**
+ * The create mode an ephemeralOwner stands for, and the TTL of TTL nodes (EphemeralType, decoded by
+ * @zkts/client-wire; the owner may be given signed or as its unsigned 64-bit value).
+ */
 export function kindOf(ephemeralOwner: bigint): { kind: NodeKind; ttl?: bigint } {
-  const owner = BigInt.asUintN(64, ephemeralOwner);
-  if (owner === 0n) return { kind: "persistent" };
-  if (owner === CONTAINER_OWNER) return { kind: "container" };
-  if ((owner & TTL_MASK) === TTL_MASK) return { kind: "ttl", ttl: owner & TTL_VALUE };
-  return { kind: "ephemeral" };
+  const owner = ownerAsLong(ephemeralOwner);
+  switch (ephemeralKind(owner)) {
+    case "void":
+      return { kind: "persistent" };
+    case "container":
+      return { kind: "container" };
+    case "ttl":
+      return { kind: "ttl", ttl: ttlOf(owner) };
+    default:
+      return { kind: "ephemeral" };
+  }
 }
 
 const childPath = (parent: string, name: string) => (parent === "/" ? `/${name}` : `${parent}/${name}`);

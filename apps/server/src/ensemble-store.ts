@@ -11,7 +11,7 @@ import {
   findNewestValidSnapshot,
   joinPath,
   listLogFiles,
-  readSnapshotRecords,
+  loadSnapshot,
   readTxnLog,
   readWholeFile,
   snapshotTree,
@@ -19,7 +19,6 @@ import {
   truncateLogAfter,
   truncateTornTail,
   VERSION_DIR,
-  type SnapshotNode,
   type Storage,
 } from "@zkts/persistence";
 import { M, MetricsRegistry } from "@zkts/metrics";
@@ -135,19 +134,9 @@ export class EnsembleStore {
   }
 
   private async restoreFrom(storage: Storage, path: string, zxid: bigint): Promise<void> {
-    const acls: Array<[number, import("@zkts/jute").ACL[]]> = [];
-    const nodes: SnapshotNode[] = [];
+    const loaded = await loadSnapshot(storage, path, this.opts.tree, zxid);
     this.sessions.clear();
-    for await (const rec of readSnapshotRecords(storage, path)) {
-      if (rec.type === "sessions") for (const s of rec.sessions) this.sessions.set(s.id, s.timeout);
-      else if (rec.type === "acls") for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
-      else if (rec.type === "nodes") for (const n of rec.nodes) nodes.push(n);
-    }
-    this.opts.tree.restore(
-      acls,
-      nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data), acl: Number(n.aclRef), stat: n.stat })),
-      zxid,
-    );
+    for (const [id, timeout] of loaded.sessions) this.sessions.set(id, timeout);
     this.snapshotZxid = zxid;
   }
 

@@ -7,6 +7,7 @@ import {
   NodeStorage,
   TxnType,
   decodeTxn,
+  restoreTree,
   readNewestZkSnapshot,
   readTxnLog,
   restoreDatabase,
@@ -47,11 +48,7 @@ export async function importZooKeeper(
   const snap = await readNewestZkSnapshot(storage, zkDataDir, (path, e) => opts.warn?.(`skipping invalid snapshot ${path}: ${e.message}`));
   let from = 0n;
   if (snap) {
-    tree.restore(
-      snap.acls.map((a) => [Number(a.ref), a.acl] as const),
-      snap.nodes.map((n) => ({ path: n.path, data: n.data, acl: Number(n.aclRef), stat: n.stat })),
-      snap.zxid,
-    );
+    restoreTree(tree, snap.acls, snap.nodes, snap.zxid);
     for (const s of snap.sessions) sessions.set(s.id, s.timeout);
     from = snap.zxid;
   } else if ((await listLogFiles(storage, zkDataLogDir)).length === 0) {

@@ -9,7 +9,7 @@
 import type { Logger, ServerConnection } from "@zkts/contracts";
 import { ZooKeeperServer } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
-import { readSnapshotRecords, snapshotTree, type SnapshotNode } from "@zkts/persistence";
+import { loadSnapshot, snapshotTree } from "@zkts/persistence";
 // An in-memory Storage as a scratch buffer for the snapshot round trip of copyTree.
 import { MemoryStorage } from "@zkts/persistence/testing";
 import type { ZkConfig } from "./config.js";
@@ -30,18 +30,8 @@ export async function copyTree(src: DataTree, make: () => DataTree): Promise<Dat
   const mem = new MemoryStorage();
   await mem.mkdirp("/s/version-2");
   const info = await snapshotTree(mem, "/s", src, new Map(), { time: Date.now() });
-  const acls: Array<[number, import("@zkts/jute").ACL[]]> = [];
-  const nodes: SnapshotNode[] = [];
-  for await (const rec of readSnapshotRecords(mem, info.path)) {
-    if (rec.type === "acls") for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
-    else if (rec.type === "nodes") for (const n of rec.nodes) nodes.push(n);
-  }
   const t = make();
-  t.restore(
-    acls,
-    nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data), acl: Number(n.aclRef), stat: n.stat })),
-    src.lastProcessedZxid,
-  );
+  await loadSnapshot(mem, info.path, t, src.lastProcessedZxid);
   return t;
 }
 

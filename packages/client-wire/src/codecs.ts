@@ -127,23 +127,3 @@ export type RequestBody<Op extends RequestOpCode> = RequestCodecs[Op] extends nu
 export type ResponseBody<Op extends ResponseOpCode> = ResponseCodecs[Op] extends null
   ? null
   : Infer<ResponseCodecs[Op]>;
-
-function has<T extends object>(table: T, opcode: number): opcode is keyof T & number {
-  return Object.prototype.hasOwnProperty.call(table, opcode);
-}
-
-/**
- * The codec of a request's body: a Codec, `null` when the request is header only, `undefined` when the
- * opcode is not one a client may send (notification, createSession, error and unknown numbers).
- */
-export function requestCodec(opcode: number): Codec<unknown> | null | undefined {
-  return has(requestCodecs, opcode) ? (requestCodecs[opcode] as Codec<unknown> | null) : undefined;
-}
-
-/**
- * The codec of a reply's body when its err is 0: a Codec, `null` when the reply is header only,
- * `undefined` for an unknown opcode.
- */
-export function responseCodec(opcode: number): Codec<unknown> | null | undefined {
-  return has(responseCodecs, opcode) ? (responseCodecs[opcode] as Codec<unknown> | null) : undefined;
-}

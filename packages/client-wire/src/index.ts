@@ -31,8 +31,6 @@ export {
   type ConnectResponsePacket,
 } from "./connect.js";
 export {
-  requestCodec,
-  responseCodec,
   requestCodecs,
   responseCodecs,
   type RequestOpCode,
@@ -59,3 +57,47 @@ export {
   type RequestPacket,
   type Response,
 } from "./packet.js";
+export { opInfo, opString, allOps, requestCodec, responseCodec, type OpDescriptor } from "./ops.js";
+export {
+  TxnType,
+  UnknownTxnTypeError,
+  txnCodec,
+  subTxnCodec,
+  writeTxn,
+  encodeTxn,
+  encodeTxnRecord,
+  decodeTxn,
+  type DecodedTxn,
+} from "./txn.js";
+export {
+  CONTAINER_EPHEMERAL_OWNER,
+  MAX_TTL,
+  clientEphemeralOwner,
+  ephemeralKind,
+  isValidTtl,
+  ownerAsLong,
+  ttlEphemeralOwner,
+  ttlOf,
+  type EphemeralKind,
+} from "./ephemeral.js";
+export {
+  InvalidPathError,
+  baseName,
+  formatSequence,
+  invalidPathReason,
+  isValidPath,
+  parentPath,
+  validatePath,
+} from "./path.js";
+export {
+  CONFIG_ZOOKEEPER,
+  LIMIT_NODE,
+  PROC_ZOOKEEPER,
+  QUOTA_ZOOKEEPER,
+  STAT_NODE,
+  StatsTrack,
+  limitPath,
+  quotaPath,
+  statPath,
+  trimQuotaPath,
+} from "./quota.js";

@@ -9,7 +9,8 @@ import {
   type Codec,
   type InputArchiveOptions,
 } from "@zkts/jute";
-import { requestCodec, responseCodec, type RequestBody, type RequestOpCode } from "./codecs.js";
+import type { RequestBody, RequestOpCode } from "./codecs.js";
+import { requestCodec, responseCodec } from "./ops.js";
 import { Xid } from "./constants.js";
 import { RequestDecodeError, UnknownOpCodeError, UnknownXidError } from "./errors.js";
 

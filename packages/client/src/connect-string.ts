@@ -1,4 +1,5 @@
 /** Connection strings (`host:port,host:port/chroot`), chroot mapping and client-side path validation. */
+import { invalidPathReason } from "@zkts/client-wire";
 import { BadArgumentsError } from "./errors.js";
 
 export interface HostPort {
@@ -87,42 +88,14 @@ export function stripChroot(chroot: string, serverPath: string): string {
   return serverPath;
 }
 
-function invalid(path: string, reason: string): Error {
-  return new BadArgumentsError(path, `Invalid path string "${path}" caused by ${reason}`);
-}
-
 /**
- * ZooKeeper's PathUtils.validatePath: absolute, no trailing slash (unless `sequential`), no empty, "." or ".."
- * segments, no control or reserved characters. Throws a KeeperError with code BADARGUMENTS.
+ * ZooKeeper's PathUtils.validatePath (the one copy, in @zkts/client-wire), with `sequential` checked as if a
+ * sequence number followed. Throws a KeeperError with code BADARGUMENTS and ZooKeeper's message.
  */
 export function validatePath(path: string, sequential = false): void {
   if (typeof path !== "string") throw new TypeError("path must be a string");
-  if (path.length === 0) throw invalid(path, "empty path");
-  if (path[0] !== "/") throw invalid(path, "path must start with / character");
-  if (path.length === 1) {
-    if (sequential) return;
-    return;
-  }
-  if (path.endsWith("/") && !sequential) throw invalid(path, "path must not end with / character");
-  const segs = path.slice(1).split("/");
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i]!;
-    const last = i === segs.length - 1;
-    if (seg === "" && !(last && sequential)) throw invalid(path, `empty node name specified @${path.indexOf("//") + 1}`);
-    if (seg === "." || seg === "..") throw invalid(path, `relative paths not allowed @${path.indexOf("/" + seg)}`);
-  }
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (
-      c === 0 ||
-      (c > 0x00 && c <= 0x1f) ||
-      (c >= 0x7f && c <= 0x9f) ||
-      (c >= 0xd800 && c <= 0xf8ff) ||
-      (c >= 0xfff0 && c <= 0xffff)
-    ) {
-      throw invalid(path, `invalid character @${i}`);
-    }
-  }
+  const reason = invalidPathReason(path, sequential);
+  if (reason !== null) throw new BadArgumentsError(path, reason);
 }
 
 /** Parent of a path ("/a/b" -> "/a", "/a" -> "/"). */

@@ -3,19 +3,23 @@
  * answers it. The reply body of each opcode comes from a table of small responders (RESPONDERS); the reply is
  * framed in one reused archive. A txn the txn log failed is never applied: SYSTEMERROR, or the connection closes.
  */
-import { JuteDecodeError, OutputArchive, ReplyHeader, type Codec } from "@zkts/jute";
-import { ErrorCode, OpCode, type MultiRequest, type OpResult } from "@zkts/client-wire";
-import { Perm, checkACL, hasPerm, userOf, type AclPolicy } from "./auth.js";
+import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec } from "@zkts/jute";
+import { ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
+import { checkACL, userOf, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import type { Connections } from "./connections.js";
 import { CoreError } from "./errors.js";
-import { LAST_OP, responseCodecOf as codec, zeroStat } from "./op-tables.js";
 import type { PrepProcessor } from "./prep.js";
-import { readBody, type ConnState, type Request, type Settings } from "./request.js";
+import { readBody, requireACL, type ConnState, type Request, type Settings } from "./request.js";
 import type { ServerStats } from "./server-info.js";
 import type { SessionLayer } from "./session-layer.js";
 import type { SessionTracker } from "./sessions.js";
 import type { Tree, TxnResult } from "./tree.js";
+
+/** The reply record of an opcode (the opcode table's response column; null: header only). */
+function codec(type: number): Codec<any> | null {
+  return opInfo(type).response ?? null;
+}
 
 /** A reply body: the response record and its codec. */
 export interface Reply {
@@ -35,7 +39,7 @@ class ErrorWithBody extends CoreError {
 }
 
 export class FinalProcessor {
-  readonly policy: AclPolicy;
+  readonly policy: ACLCheckOptions;
   /** Scratch archive for replies (finish); its bytes are copied out before anything else can write to it. */
   private readonly replyOut = new OutputArchive(1024);
 
@@ -82,7 +86,7 @@ export class FinalProcessor {
       this.conns.close(cs, "txn log write failed");
       return;
     }
-    this.stats.record(cs, r, LAST_OP[r.type] ?? "NA", this.tree.lastProcessedZxid);
+    this.stats.record(cs, r, opInfo(r.type).lastOp, this.tree.lastProcessedZxid);
     const out = new OutputArchive(16);
     ReplyHeader.write(out, { xid: r.xid, zxid: this.tree.lastProcessedZxid, err: ErrorCode.SYSTEMERROR });
     this.conns.send(cs, out.toBuffer());
@@ -102,7 +106,7 @@ export class FinalProcessor {
     this.stats.requestDone(cs);
     if (cs.closed) return;
     const lastZxid = this.tree.lastProcessedZxid;
-    const lastOp = LAST_OP[r.type] ?? "NA";
+    const lastOp = opInfo(r.type).lastOp;
     if (r.type === OpCode.createSession) {
       this.stats.record(cs, r, lastOp, lastZxid);
       this.sessions.finishSessionInit(cs, r.error === null);
@@ -156,7 +160,7 @@ export class FinalProcessor {
   getDataOp(cs: ConnState, r: Request, req: { path: string; watch: boolean }) {
     const n = this.tree.getNode(req.path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-    checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+    requireACL(this.policy, this.tree.getACLOf(n), Perms.READ, r.authInfo, req.path);
     const res = this.tree.getData(req.path, req.watch ? cs.watcher : undefined);
     if (res === null) throw new CoreError(ErrorCode.NONODE, req.path);
     return res;
@@ -165,7 +169,7 @@ export class FinalProcessor {
   getChildrenOp(cs: ConnState, r: Request, req: { path: string; watch: boolean }) {
     const n = this.tree.getNode(req.path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-    checkACL(this.policy, this.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+    requireACL(this.policy, this.tree.getACLOf(n), Perms.READ, r.authInfo, req.path);
     const res = this.tree.getChildren(req.path, req.watch ? cs.watcher : undefined);
     if (res === null) throw new CoreError(ErrorCode.NONODE, req.path);
     return res;
@@ -300,11 +304,11 @@ const getACL: Responder = (f, r) => {
   const req = f.read<{ path: string }>(r);
   const n = f.tree.getNode(req.path);
   if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-  checkACL(f.policy, f.tree.getACLOf(n), Perm.READ | Perm.ADMIN, r.authInfo, req.path);
+  requireACL(f.policy, f.tree.getACLOf(n), Perms.READ | Perms.ADMIN, r.authInfo, req.path);
   const res = f.tree.getACL(req.path);
   if (res === null) throw new CoreError(ErrorCode.NONODE, req.path);
   const { acl, stat } = res;
-  if (hasPerm(f.policy, acl, Perm.ADMIN, r.authInfo)) {
+  if (checkACL(acl, Perms.ADMIN, r.authInfo, f.policy)) {
     return { codec: codec(r.type), value: { acl: [...acl], stat } };
   }
   const redacted = acl.map((a) =>
@@ -327,7 +331,7 @@ const getAllChildrenNumber: Responder = (f, r) => {
   const req = f.read<{ path: string }>(r);
   const n = f.tree.getNode(req.path);
   if (n === undefined) throw new CoreError(ErrorCode.NONODE, req.path);
-  checkACL(f.policy, f.tree.getACLOf(n), Perm.READ, r.authInfo, req.path);
+  requireACL(f.policy, f.tree.getACLOf(n), Perms.READ, r.authInfo, req.path);
   return { codec: codec(r.type), value: { totalNumber: f.tree.getAllChildrenNumber(req.path) } };
 };
 
@@ -342,9 +346,9 @@ const watchCheck: Responder = (f, r, cs) => {
   return null;
 };
 
-const whoAmI: Responder = (_f, r) => ({
+const whoAmI: Responder = (f, r) => ({
   codec: codec(r.type),
-  value: { clientInfo: r.authInfo.map((id) => ({ authScheme: id.scheme, user: userOf(id) })) },
+  value: { clientInfo: r.authInfo.map((id) => ({ authScheme: id.scheme, user: userOf(id, f.policy) })) },
 });
 
 const getEphemerals: Responder = (f, r) => {

@@ -4,10 +4,9 @@
  * durable (or failed); `drain` hands the ready head of the queue to final, so replies go out in order. Without a
  * txn log, a request is ready at once and answered inside the call that submitted it.
  */
-import { OpCode } from "@zkts/client-wire";
+import { OpCode, opInfo } from "@zkts/client-wire";
 import type { Clock, Logger } from "@zkts/contracts";
 import type { FinalProcessor } from "./final.js";
-import { IMMEDIATE_READS } from "./op-tables.js";
 import type { PrepProcessor } from "./prep.js";
 import type { Request } from "./request.js";
 import type { ServerStats } from "./server-info.js";
@@ -100,7 +99,7 @@ export class DurabilityPipeline {
    * ZooKeeper's standalone pipeline (SyncRequestProcessor's toFlush) holds every read behind unflushed writes.
    */
   private canAnswerNow(r: Request): boolean {
-    if (!IMMEDIATE_READS.has(r.type) || this.sessionQueued.has(r.sessionId)) return false;
+    if (!opInfo(r.type).immediateRead || this.sessionQueued.has(r.sessionId)) return false;
     if (r.type === OpCode.ping || this.prep.noPendingChanges) return true;
     const path = leadingPath(r.body);
     return path !== undefined && !this.prep.hasPendingChange(path === "" ? "/" : path);

@@ -5,13 +5,26 @@
  * and rolled back as a whole.
  */
 import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type StatPersisted, type TxnHeader } from "@zkts/jute";
-import { ErrorCode, OpCode, createModeFromFlag, requestCodec, type MultiOp, type MultiRequest } from "@zkts/client-wire";
-import { Perm, checkACL, fixupACL, type AclPolicy } from "./auth.js";
+import {
+  CONTAINER_EPHEMERAL_OWNER,
+  ErrorCode,
+  OpCode,
+  Perms,
+  createModeFromFlag,
+  encodeTxnRecord,
+  ephemeralKind,
+  isValidPath,
+  isValidTtl,
+  opInfo,
+  requestCodec,
+  ttlEphemeralOwner,
+  type MultiOp,
+  type MultiRequest,
+} from "@zkts/client-wire";
+import { newNodeStat, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import { CoreError } from "./errors.js";
-import { CONTAINER_OWNER, MAX_TTL, TTL_MASK, WRITE_TYPES, encodeTxnRecord } from "./op-tables.js";
-import { isValidPath } from "./path.js";
-import { decodeBody, readBody, type Request, type Settings } from "./request.js";
+import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { Tree, TreeNode } from "./tree.js";
 
@@ -61,7 +74,7 @@ export class PrepProcessor {
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
-  private readonly policy: AclPolicy;
+  private readonly policy: ACLCheckOptions;
 
   constructor(
     private readonly settings: Settings,
@@ -112,7 +125,7 @@ export class PrepProcessor {
   }
 
   prepare(r: Request): void {
-    if (!WRITE_TYPES.has(r.type)) {
+    if (!opInfo(r.type).write) {
       // reads only check the session
       try {
         if (r.cs !== null) this.checkSession(r.sessionId);
@@ -274,7 +287,7 @@ export class PrepProcessor {
     const path = req.path;
     const parent = this.parentForDelete(path);
     const p = this.recordFor(parent);
-    checkACL(this.policy, p.acl, Perm.DELETE, r.authInfo, path);
+    requireACL(this.policy, p.acl, Perms.DELETE, r.authInfo, path);
     const node = this.recordFor(path);
     this.checkVersion(node.stat!.version, req.version, path);
     if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
@@ -289,7 +302,7 @@ export class PrepProcessor {
     this.validatePath(path);
     const node = this.recordFor(path);
     if (r.type === OpCode.setData) r.node = this.lastTreeNode; // spares applying it a second lookup
-    checkACL(this.policy, node.acl, Perm.WRITE, r.authInfo, path);
+    requireACL(this.policy, node.acl, Perms.WRITE, r.authInfo, path);
     this.checkQuota(path, node.data, req.data, false);
     const version = this.checkVersion(node.stat!.version, req.version, path);
     r.txn = { path, data: req.data, version };
@@ -304,9 +317,9 @@ export class PrepProcessor {
     const req = this.opBody<{ path: string; acl: ACL[]; version: number }>(OpCode.setACL, r, record);
     const path = req.path;
     this.validatePath(path);
-    const acl = fixupACL(path, r.authInfo, req.acl);
+    const acl = requireValidACL(path, r.authInfo, req.acl, this.policy);
     const node = this.recordFor(path);
-    checkACL(this.policy, node.acl, Perm.ADMIN, r.authInfo, path);
+    requireACL(this.policy, node.acl, Perms.ADMIN, r.authInfo, path);
     const version = this.checkVersion(node.stat!.aversion, req.version, path);
     r.txn = { path, acl, version };
     const ns = node.stat!;
@@ -321,7 +334,7 @@ export class PrepProcessor {
     const path = req.path;
     this.validatePath(path);
     const node = this.recordFor(path);
-    checkACL(this.policy, node.acl, Perm.READ, r.authInfo, path);
+    requireACL(this.policy, node.acl, Perms.READ, r.authInfo, path);
     r.txn = { path, version: this.checkVersion(node.stat!.version, req.version, path) };
   }
 
@@ -338,12 +351,7 @@ export class PrepProcessor {
   }
 
   private ephemeralType(owner: bigint): "void" | "normal" | "container" | "ttl" {
-    if (this.settings.extendedTypes && (owner & TTL_MASK) === TTL_MASK) {
-      // only the TTL extended feature (bits 0x00ffff0000000000 == 0) exists
-      return "ttl";
-    }
-    if (owner === CONTAINER_OWNER) return "container";
-    return owner === 0n ? "void" : "normal";
+    return ephemeralKind(owner, this.settings.extendedTypes);
   }
 
   private prepareCreate(type: number, zxid: bigint, r: Request, req: CreateRequest | CreateTTLRequest): void {
@@ -352,16 +360,16 @@ export class PrepProcessor {
     if (mode === undefined) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
     // validateCreateRequest
     if (mode.ttl && !this.settings.extendedTypes) throw new CoreError(ErrorCode.UNIMPLEMENTED);
-    if (mode.ttl ? ttl > MAX_TTL || ttl <= 0n : ttl >= 0n) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
+    if (mode.ttl ? !isValidTtl(ttl) : ttl >= 0n) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
     if (r.cs !== null) this.checkSession(r.sessionId);
     // validatePathForCreate
     let path = req.path;
     const slash = path.lastIndexOf("/");
     if (slash < 0 || path.includes("\0")) throw new CoreError(ErrorCode.BADARGUMENTS, path);
     const parentPath = slash === 0 ? "/" : path.slice(0, slash);
-    const acl = fixupACL(path, r.authInfo, req.acl);
+    const acl = requireValidACL(path, r.authInfo, req.acl, this.policy);
     const parent = this.recordFor(parentPath);
-    checkACL(this.policy, parent.acl, Perm.CREATE, r.authInfo, path);
+    requireACL(this.policy, parent.acl, Perms.CREATE, r.authInfo, path);
     const parentCVersion = parent.stat!.cversion;
     if (mode.sequential) path = path + javaFormat010(parentCVersion);
     this.validatePath(path);
@@ -379,21 +387,11 @@ export class PrepProcessor {
       r.txn = { path, data: req.data, acl, ephemeral: mode.ephemeral, parentCVersion: newCversion };
     }
     let owner = 0n;
-    if (mode.container) owner = CONTAINER_OWNER;
-    else if (mode.ttl) owner = BigInt.asIntN(64, TTL_MASK | ttl);
+    if (mode.container) owner = CONTAINER_EPHEMERAL_OWNER;
+    else if (mode.ttl) owner = ttlEphemeralOwner(ttl);
     else if (mode.ephemeral) owner = r.sessionId;
     const time = r.hdr!.time;
-    const stat: StatPersisted = {
-      czxid: zxid,
-      mzxid: zxid,
-      ctime: time,
-      mtime: time,
-      version: 0,
-      cversion: 0,
-      aversion: 0,
-      ephemeralOwner: owner,
-      pzxid: zxid,
-    };
+    const stat = newNodeStat(zxid, time, owner);
     const ps = parent.stat!;
     this.addChange(
       changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data),

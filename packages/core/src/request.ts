@@ -4,6 +4,8 @@
  */
 import { decode, type Codec, type Id, type TxnHeader } from "@zkts/jute";
 import { ErrorCode, requestCodec } from "@zkts/client-wire";
+import { checkACL, fixupACL, type ACLCheckOptions } from "@zkts/datatree";
+import type { ACL } from "@zkts/jute";
 import { CoreError } from "./errors.js";
 import type { Latency } from "./server-info.js";
 import type { TreeNode, TreeWatcher, TxnResult } from "./tree.js";
@@ -124,4 +126,22 @@ export function readBody<T>(r: Request, maxBuffer: number): T {
   } catch {
     throw new CoreError(ErrorCode.MARSHALLINGERROR);
   }
+}
+
+/** ZooKeeperServer.checkACL (the shared engine in @zkts/datatree): NOAUTH unless `ids` may exercise `perm`. */
+export function requireACL(
+  opts: ACLCheckOptions,
+  acl: readonly ACL[] | null | undefined,
+  perm: number,
+  ids: readonly Id[],
+  path?: string,
+): void {
+  if (!checkACL(acl, perm, ids, opts)) throw new CoreError(ErrorCode.NOAUTH, path);
+}
+
+/** PrepRequestProcessor.fixupACL (the shared engine in @zkts/datatree): INVALIDACL where ZooKeeper throws InvalidACL. */
+export function requireValidACL(path: string, authInfo: readonly Id[], acl: readonly ACL[], opts: ACLCheckOptions = {}): ACL[] {
+  const fixed = fixupACL(authInfo, acl, opts);
+  if (fixed === null) throw new CoreError(ErrorCode.INVALIDACL, path);
+  return fixed;
 }

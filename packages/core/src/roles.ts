@@ -14,9 +14,8 @@
  *   ask for readOnly and marks ConnectResponses readOnly.
  */
 import type { TxnHeader } from "@zkts/jute";
-import { ErrorCode, OpCode } from "@zkts/client-wire";
+import { ErrorCode, OpCode, opInfo } from "@zkts/client-wire";
 import { CoreError } from "./errors.js";
-import { READ_ONLY_REFUSED, WRITE_TYPES } from "./op-tables.js";
 import type { DurabilityPipeline } from "./pipeline.js";
 import type { PrepProcessor } from "./prep.js";
 import type { Request } from "./request.js";
@@ -62,7 +61,7 @@ export class StandaloneRole extends Role {
 
 export class ReadOnlyRole extends StandaloneRole {
   override submit(r: Request): void {
-    if (!READ_ONLY_REFUSED.has(r.type)) return super.submit(r);
+    if (!opInfo(r.type).readOnlyRefused) return super.submit(r);
     // answered in order, header only: NOTREADONLY at the last applied zxid
     r.error = new CoreError(ErrorCode.NOTREADONLY);
     this.pipeline.admit(r);
@@ -96,7 +95,7 @@ export class LearnerRole extends Role {
   submit(r: Request): void {
     // a client packet (not the createSession of a handshake, which has connectTimeout) touched its session
     if (r.cs !== null && r.connectTimeout === undefined) this.touchedSessions.set(r.sessionId, r.cs.timeout);
-    if (!WRITE_TYPES.has(r.type) && r.type !== OpCode.sync) {
+    if (!opInfo(r.type).write && r.type !== OpCode.sync) {
       this.prep.prepare(r);
       this.pipeline.admit(r);
       return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import type { ACL } from "@zkts/jute";
-import { generateDigest } from "./auth.js";
+import { generateDigest } from "@zkts/datatree";
 import type { TxnListener, TxnLogPort } from "./server.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 

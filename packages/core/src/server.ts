@@ -10,15 +10,15 @@
  * - final.ts: apply the txn, then the reply of each opcode (a table of responders);
  * - roles.ts: standalone / leader / learner / read-only strategies (how a request enters the pipeline);
  * - connections.ts: connection state, sending, closing; server-info.ts: counters and the ServerInfo view;
- * - op-tables.ts: the constant opcode tables; types.ts: the public types.
+ * - types.ts: the public types. The opcode table, txn codecs, ACL engine and path validator are shared
+ *   (@zkts/client-wire opInfo/encodeTxn/isValidPath, @zkts/datatree checkACL/fixupACL).
  */
 import { MetricsRegistry } from "@zkts/metrics";
 import type { TxnHeader } from "@zkts/jute";
-import { ErrorCode, OpCode } from "@zkts/client-wire";
+import { ErrorCode, OpCode, opInfo } from "@zkts/client-wire";
 import { Connections } from "./connections.js";
 import type { Clock, Logger, TimerHandle } from "@zkts/contracts";
 import { FinalProcessor } from "./final.js";
-import { VALID_TYPES } from "./op-tables.js";
 import { DurabilityPipeline } from "./pipeline.js";
 import { PrepProcessor } from "./prep.js";
 import { UNKNOWN_REPLY_ZXID, newRequest, resolveSettings, type Request, type Settings } from "./request.js";
@@ -42,7 +42,8 @@ export type {
   TxnListener,
   TxnLogPort,
 } from "./types.js";
-export { encodeTxn } from "./op-tables.js";
+/** Serialises a txn (header + record) as ZooKeeper logs it; the one copy is @zkts/client-wire's. */
+export { encodeTxn } from "@zkts/client-wire";
 
 export class ZooKeeperServer {
   readonly tickTime: number;
@@ -183,7 +184,7 @@ export class ZooKeeperServer {
       this.logger.debug("dropping request of a missing or closing session", { session: cs.sessionId.toString(16) });
       return;
     }
-    if (!VALID_TYPES.has(type)) {
+    if (!opInfo(type).served) {
       this.role.touched(cs.sessionId, cs.timeout);
       this.logger.warn("unknown request type", { type });
       this.conns.sendReply(cs, { xid, zxid: UNKNOWN_REPLY_ZXID, err: ErrorCode.UNIMPLEMENTED });

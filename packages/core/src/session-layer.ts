@@ -5,7 +5,7 @@
  */
 import { AuthPacket, GetSASLRequest, OutputArchive, ReplyHeader, SetSASLResponse, type Id, type TxnHeader } from "@zkts/jute";
 import { ErrorCode, OpCode, decodeConnectRequest, encodeConnectResponse } from "@zkts/client-wire";
-import { addAuthId, generateDigest } from "./auth.js";
+import { generateDigest } from "@zkts/datatree";
 import type { Connections } from "./connections.js";
 import type { Clock, Logger, TimerHandle } from "@zkts/contracts";
 import { decodeBody, newRequest, type ConnState, type Request, type Settings } from "./request.js";
@@ -208,4 +208,37 @@ export class SessionLayer {
       this.sink.submit(newRequest(null, s.id, 0, OpCode.closeSession, Buffer.alloc(0), this.clock.monotonic()));
     }
   }
+}
+
+/** Java's String.hashCode over UTF-16 code units (int arithmetic). */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The bucket ConcurrentHashMap puts an Id in: jute's Id.hashCode, spread, masked by the table size. */
+function javaIdBucket(id: Id, tableSize: number): number {
+  let h = 17;
+  h = (Math.imul(37, h) + javaStringHash(id.scheme)) | 0;
+  h = (Math.imul(37, h) + javaStringHash(id.id ?? "")) | 0;
+  const spread = (h ^ (h >>> 16)) & 0x7fffffff;
+  return spread & (tableSize - 1);
+}
+
+/**
+ * Inserts `id` into a connection's auth ids, keeping ZooKeeper's order. ZooKeeper keeps them in a set backed by a
+ * ConcurrentHashMap (ServerCnxn.authInfo), so whoAmI, and `auth` ACL expansion, list them in hash-bucket order,
+ * insertion order within a bucket. Returns false when the id was already there.
+ */
+function addAuthId(ids: Id[], id: Id): boolean {
+  if (ids.some((a) => a.scheme === id.scheme && a.id === id.id)) return false;
+  ids.push(id);
+  // Default table of 16 bins, doubled whenever the count passes 3/4 of it.
+  let table = 16;
+  while (ids.length > table * 0.75) table *= 2;
+  const order = ids.map((a, i) => ({ a, i, b: javaIdBucket(a, table) }));
+  order.sort((x, y) => x.b - y.b || x.i - y.i);
+  for (let k = 0; k < order.length; k++) ids[k] = order[k]!.a;
+  return true;
 }

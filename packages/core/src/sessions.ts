@@ -3,8 +3,9 @@
  * and ExpiryQueue). Pure: time comes from the caller, expiry is driven by `expireDue(now)`.
  */
 
+import { CONTAINER_EPHEMERAL_OWNER } from "@zkts/client-wire";
+
 const MASK64 = (1n << 64n) - 1n;
-const CONTAINER_OWNER = -(1n << 63n);
 
 /**
  * The first session id of a server: `((ms << 24) >>> 8) | (serverId << 56)` with Java long semantics, skipping
@@ -14,7 +15,7 @@ export function initialSessionId(ms: number, serverId = 1n): bigint {
   const shifted = (BigInt(Math.trunc(ms)) << 24n) & MASK64; // Java: long << 24 (wraps)
   const logical = shifted >> 8n; // Java: >>> 8 on the unsigned view
   let sid = BigInt.asIntN(64, logical | ((serverId << 56n) & MASK64));
-  if (sid === CONTAINER_OWNER) sid += 1n;
+  if (sid === CONTAINER_EPHEMERAL_OWNER) sid += 1n;
   return sid;
 }
 

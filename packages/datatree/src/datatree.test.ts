@@ -3,7 +3,7 @@ import { CloseSessionTxn, CreateContainerTxn, CreateTTLTxn, encode, type ACL } f
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, digestOf } from "./acl.js";
 import { CONTAINER_EPHEMERAL_OWNER, ErrorCode, EventType, OpCode, Perms } from "./constants.js";
 import { DataTree } from "./datatree.js";
-import { ttlEphemeralOwner } from "./ephemeral.js";
+import { ttlEphemeralOwner } from "@zkts/client-wire";
 import { Driver, TestWatcher, hdr, sub } from "./testutil.test-util.js";
 
 const E = EventType;

@@ -1,38 +1,42 @@
 import {
-  CheckVersionTxn,
-  CloseSessionTxn,
-  CreateContainerTxn,
-  CreateTTLTxn,
-  CreateTxn,
-  DeleteTxn,
-  ErrorTxn,
-  SetACLTxn,
-  SetDataTxn,
   decode,
+  zeroStatPersisted,
   type ACL,
-  type Codec,
+  type CheckVersionTxn,
+  type CloseSessionTxn,
+  type CreateContainerTxn,
+  type CreateTTLTxn,
+  type CreateTxn,
+  type DeleteTxn,
+  type ErrorTxn,
   type MultiTxn,
+  type SetACLTxn,
+  type SetDataTxn,
   type Stat,
   type StatPersisted,
   type TxnHeader,
 } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
-import { ACLCache, READ_ACL_UNSAFE, checkACL, type ACLCheckOptions } from "./acl.js";
-import { CONTAINER_EPHEMERAL_OWNER, ErrorCode, EventType, OpCode, Perms, WatcherType } from "./constants.js";
-import { DIGEST_VERSION, nodeDigest } from "./digest.js";
-import { clientEphemeralOwner, ephemeralKind, ttlEphemeralOwner, ttlOf } from "./ephemeral.js";
 import {
   CONFIG_ZOOKEEPER,
+  CONTAINER_EPHEMERAL_OWNER,
   LIMIT_NODE,
   PROC_ZOOKEEPER,
   QUOTA_ZOOKEEPER,
   STAT_NODE,
   StatsTrack,
+  clientEphemeralOwner,
+  ephemeralKind,
   limitPath,
   statPath,
+  subTxnCodec,
   trimQuotaPath,
-  type QuotaCheck,
-} from "./quota.js";
+  ttlEphemeralOwner,
+  ttlOf,
+} from "@zkts/client-wire";
+import { ACLCache, READ_ACL_UNSAFE, checkACL, type ACLCheckOptions } from "./acl.js";
+import { ErrorCode, EventType, OpCode, Perms, WatcherType } from "./constants.js";
+import { DIGEST_VERSION, nodeDigest } from "./digest.js";
 import { WatchMode, WatchTable, makeEvent, type WatchEvent, type Watcher } from "./watches.js";
 
 /**
@@ -133,6 +137,24 @@ export interface DataTreeOptions extends ACLCheckOptions {
   metrics?: MetricsRegistry;
 }
 
+/** The answer of DataTree.checkQuota. */
+export interface QuotaCheck {
+  /** false when a hard limit would be exceeded: the server answers QUOTAEXCEEDED when it enforces quotas. */
+  ok: boolean;
+  /** The quota root that applies, if any. */
+  prefix?: string;
+  /** A soft or hard limit would be exceeded; ZooKeeper logs this message. */
+  message?: string;
+}
+
+/**
+ * The StatPersisted of a node created at `zxid`/`time` (DataTree.createNode): created and modified then, every
+ * version 0. The server's prep stage builds the same stat for its change record.
+ */
+export function newNodeStat(zxid: bigint, time: bigint, ephemeralOwner: bigint): StatPersisted {
+  return { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid };
+}
+
 /** A node as stored in a snapshot. */
 export interface SnapshotNode {
   path: string;
@@ -145,33 +167,6 @@ class TreeError extends Error {
   constructor(readonly code: number) {
     super(`keeper error ${code}`);
   }
-}
-
-const SUB_TXN_CODECS: Record<number, Codec<unknown>> = {
-  [OpCode.create]: CreateTxn as Codec<unknown>,
-  [OpCode.create2]: CreateTxn as Codec<unknown>,
-  [OpCode.createTTL]: CreateTTLTxn as Codec<unknown>,
-  [OpCode.createContainer]: CreateContainerTxn as Codec<unknown>,
-  [OpCode.delete]: DeleteTxn as Codec<unknown>,
-  [OpCode.deleteContainer]: DeleteTxn as Codec<unknown>,
-  [OpCode.setData]: SetDataTxn as Codec<unknown>,
-  [OpCode.setACL]: SetACLTxn as Codec<unknown>,
-  [OpCode.check]: CheckVersionTxn as Codec<unknown>,
-  [OpCode.error]: ErrorTxn as Codec<unknown>,
-};
-
-function emptyStat(): StatPersisted {
-  return {
-    czxid: 0n,
-    mzxid: 0n,
-    ctime: 0n,
-    mtime: 0n,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    ephemeralOwner: 0n,
-    pzxid: 0n,
-  };
 }
 
 function splitPath(path: string): { parent: string; child: string } {
@@ -234,13 +229,13 @@ export class DataTree {
   }
 
   private initSpecialNodes(): void {
-    const root = new DataNode(Buffer.alloc(0), -1, emptyStat());
+    const root = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
     this.putNode("/", root);
     root.children = new Set(["zookeeper"]);
-    const proc = new DataNode(Buffer.alloc(0), -1, emptyStat(), new Set(["quota", "config"]));
+    const proc = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted(), new Set(["quota", "config"]));
     this.putNode(PROC_ZOOKEEPER, proc);
-    this.putNode(QUOTA_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, emptyStat()));
-    const config = new DataNode(Buffer.alloc(0), -1, emptyStat());
+    this.putNode(QUOTA_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, zeroStatPersisted()));
+    const config = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
     this.putNode(CONFIG_ZOOKEEPER, config);
     // ZooKeeper sets READ_ACL_UNSAFE on /zookeeper/config with version -1 (so aversion reads -1).
     this.applySetACL(CONFIG_ZOOKEEPER, READ_ACL_UNSAFE, -1);
@@ -606,9 +601,9 @@ export class DataTree {
         record = { err: postFailed ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK };
         type = OpCode.error;
       } else {
-        const codec = SUB_TXN_CODECS[type];
         try {
-          if (!codec || sub.data === null) throw new Error("bad sub-txn");
+          const codec = subTxnCodec(type);
+          if (sub.data === null) throw new Error("bad sub-txn");
           record = decode(codec, sub.data);
         } catch {
           decodeFailed = true;
@@ -672,18 +667,7 @@ export class DataTree {
     parent.children.add(childName);
     this.postChange(parentName, parent);
 
-    const stat: StatPersisted = {
-      czxid: zxid,
-      mzxid: zxid,
-      ctime: time,
-      mtime: time,
-      version: 0,
-      cversion: 0,
-      aversion: 0,
-      ephemeralOwner,
-      pzxid: zxid,
-    };
-    const node = new DataNode(keepData(data), aclRef, stat);
+    const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
     this.putNode(path, node);
     this.dataSize += path.length + (data === null ? 0 : data.length);
     const kind = ephemeralKind(ephemeralOwner, this.extended);

@@ -15,9 +15,11 @@
 export {
   DataTree,
   DataNode,
+  newNodeStat,
   type DataTreeOptions,
   type NamespaceSummary,
   type ProcessTxnResult,
+  type QuotaCheck,
   type SetWatchesLists,
   type SnapshotNode,
   type WatchKind,
@@ -30,17 +32,29 @@ export {
   CREATOR_ALL_ACL,
   OPEN_ACL_UNSAFE,
   READ_ACL_UNSAFE,
+  DEFAULT_SCHEMES,
   checkACL,
   digestOf,
   digestOfAuth,
+  fixupACL,
+  generateDigest,
   idMatches,
   ipMatches,
   isSuper,
   isValidIpAcl,
+  userOf,
   type ACLCheckOptions,
+  type AclScheme,
 } from "./acl.js";
-export { InvalidPathError, baseName, formatSequence, isValidPath, parentPath, validatePath } from "./path.js";
+// Path validation, ephemeral-owner encoding and quota records live in @zkts/client-wire (one copy each, shared
+// with the client and the CLI); re-exported here for the tree's users.
 export {
+  InvalidPathError,
+  baseName,
+  formatSequence,
+  isValidPath,
+  parentPath,
+  validatePath,
   MAX_TTL,
   clientEphemeralOwner,
   ephemeralKind,
@@ -48,8 +62,6 @@ export {
   ttlEphemeralOwner,
   ttlOf,
   type EphemeralKind,
-} from "./ephemeral.js";
-export {
   CONFIG_ZOOKEEPER,
   LIMIT_NODE,
   PROC_ZOOKEEPER,
@@ -60,8 +72,7 @@ export {
   quotaPath,
   statPath,
   trimQuotaPath,
-  type QuotaCheck,
-} from "./quota.js";
+} from "@zkts/client-wire";
 export { DIGEST_VERSION, crc32, nodeDigest } from "./digest.js";
 export {
   CONTAINER_EPHEMERAL_OWNER,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OpCode } from "./constants.js";
 import { DataTree } from "./datatree.js";
-import { StatsTrack, limitPath, statPath, trimQuotaPath } from "./quota.js";
+import { StatsTrack, limitPath, statPath, trimQuotaPath } from "@zkts/client-wire";
 import { Driver, hdr } from "./testutil.test-util.js";
 
 /** What zkCli's setquota does: create /zookeeper/quota/<path> parents, the limits node, then the stats node. */

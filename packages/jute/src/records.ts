@@ -52,6 +52,16 @@ export const StatPersisted = defineRecord("StatPersisted", {
 });
 export type StatPersisted = Infer<typeof StatPersisted>;
 
+/** A Stat with every field 0 (what `new Stat()` holds in Java), a fresh object each call. */
+export function zeroStat(): Stat {
+  return { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 0, numChildren: 0, pzxid: 0n };
+}
+
+/** A StatPersisted with every field 0, a fresh object each call. */
+export function zeroStatPersisted(): StatPersisted {
+  return { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n };
+}
+
 const aclList = vector(ACL);
 const stringList = vector(ustring);
 

@@ -6,11 +6,11 @@ import { VERSION_DIR } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog } from "./txnlog.js";
+import { loadSnapshot, type RestorableTree } from "./restore.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
 import {
   findNewestValidSnapshot,
   listSnapshots,
-  readSnapshotRecords,
   verifySnapshot,
   writeSnapshot,
   type SnapshotAcl,
@@ -19,15 +19,10 @@ import {
 } from "./snapshot.js";
 
 /** What persistence needs from the data tree (@zkts/datatree's DataTree satisfies it structurally). */
-export interface PersistentTree {
+export interface PersistentTree extends RestorableTree {
   readonly lastProcessedZxid: bigint;
   readonly acls: { entries(): Array<[number, readonly ACL[]]>; convertLong(ref: number): readonly ACL[] };
   snapshotNodes(): Iterable<{ path: string; data: Buffer | null; acl: number; stat: StatPersisted }>;
-  restore(
-    aclEntries: Iterable<readonly [number, readonly ACL[]]>,
-    nodes: Iterable<{ path: string; data: Buffer | null; acl: number; stat: StatPersisted }>,
-    lastZxid: bigint,
-  ): void;
   processTxn(header: TxnHeader, txn: unknown): { err: number };
 }
 
@@ -85,25 +80,11 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   }
   let from = 0n;
   if (snap) {
-    const acls: Array<[number, ACL[]]> = [];
-    const nodes: SnapshotNode[] = [];
-    for await (const rec of readSnapshotRecords(storage, snap.path)) {
-      if (rec.type === "sessions") {
-        for (const s of rec.sessions) sessions.set(s.id, s.timeout);
-      } else if (rec.type === "acls") {
-        for (const a of rec.acls) acls.push([Number(a.ref), a.acl]);
-      } else if (rec.type === "nodes") {
-        for (const n of rec.nodes) nodes.push(n);
-      }
-    }
-    tree.restore(
-      acls,
-      nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data), acl: Number(n.aclRef), stat: n.stat })),
-      snap.zxid,
-    );
+    const loaded = await loadSnapshot(storage, snap.path, tree, snap.zxid);
+    for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
     from = snap.zxid;
     result.snapshot = { path: snap.path, zxid: snap.zxid };
-    log.info("restored snapshot", { file: snap.path, zxid: `0x${snap.zxid.toString(16)}`, nodes: nodes.length, sessions: sessions.size });
+    log.info("restored snapshot", { file: snap.path, zxid: `0x${snap.zxid.toString(16)}`, nodes: loaded.nodes, sessions: sessions.size });
   } else {
     const snaps = await listSnapshots(storage, dataDir);
     const logs = await listLogFiles(storage, dataLogDir);

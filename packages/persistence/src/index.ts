@@ -83,3 +83,4 @@ export {
   type ZkSnapshotNode,
   type ZkSnapshotSource,
 } from "./zk-snapshot.js";
+export { restoreTree, loadSnapshot, type RestorableTree, type RestoreNode, type SnapshotLoad } from "./restore.js";

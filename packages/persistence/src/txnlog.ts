@@ -1,4 +1,4 @@
-import { OutputArchive, TxnHeader, type TxnHeader as TxnHeaderRecord } from "@zkts/jute";
+import { OutputArchive, type TxnHeader as TxnHeaderRecord } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { adler32 } from "./adler32.js";
 import { LogClosedError, LogWriteError, ZxidOrderError } from "./errors.js";
@@ -12,7 +12,8 @@ import {
   sizeWithPadding,
 } from "./log-format.js";
 import { joinPath, type Storage, type StorageFile } from "./storage.js";
-import { payloadZxid, txnCodecFor } from "./txn.js";
+import { writeTxn } from "@zkts/client-wire";
+import { payloadZxid } from "./txn.js";
 
 export interface TxnLogOptions {
   /** Bytes the file is extended by, with zeros, ahead of the write position (default 64 MiB; 0 = never). */
@@ -223,12 +224,7 @@ export class TxnLog {
     const out = b.out;
     const start = out.reserve(ENTRY_HEAD);
     try {
-      TxnHeader.write(out, header);
-      if (txn !== null && txn !== undefined) {
-        const codec = txnCodecFor(header.type);
-        if (!codec) throw new TypeError(`no txn record for txn type ${header.type}`);
-        codec.write(out, txn);
-      }
+      writeTxn(out, header, txn);
     } catch (e) {
       out.truncate(start);
       throw e;

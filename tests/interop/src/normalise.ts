@@ -8,6 +8,8 @@
  *   connected, then any other session-looking ephemeralOwner. 0, the container owner 0x8000000000000000 and TTL
  *   owners (top byte 0xff) are not sessions and stay.
  */
+import { ephemeralKind, ownerAsLong } from "@zkts/client-wire";
+
 export class Normaliser {
   private zxidBase: bigint | undefined;
   private readonly sessions = new Map<bigint, string>();
@@ -33,7 +35,7 @@ export class Normaliser {
   /** An ephemeralOwner value: 0/container/TTL stay (as hex), sessions become S<n>. */
   owner(v: bigint | string): string {
     const o = typeof v === "bigint" ? BigInt.asUintN(64, v) : BigInt.asUintN(64, parseLong(v));
-    if (o === 0n || o === 0x8000000000000000n || o >> 56n === 0xffn) return `0x${o.toString(16)}`;
+    if (ephemeralKind(ownerAsLong(o)) !== "normal") return `0x${o.toString(16)}`;
     return this.session(o);
   }
 

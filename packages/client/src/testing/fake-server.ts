@@ -13,21 +13,9 @@ import {
   type ConnectRequestPacket,
   type Request,
 } from "@zkts/client-wire";
-import { FrameDecoder, frame, type Stat } from "@zkts/jute";
+import { FrameDecoder, frame, zeroStat, type Stat } from "@zkts/jute";
 
-export const ZERO_STAT: Stat = {
-  czxid: 0n,
-  mzxid: 0n,
-  ctime: 0n,
-  mtime: 0n,
-  version: 0,
-  cversion: 0,
-  aversion: 0,
-  ephemeralOwner: 0n,
-  dataLength: 0,
-  numChildren: 0,
-  pzxid: 0n,
-};
+export const ZERO_STAT: Stat = Object.freeze(zeroStat());
 
 export class FakeServer {
   readonly connects: ConnectRequestPacket[] = [];

@@ -1,11 +1,13 @@
+/**
+ * ZooKeeper's PathUtils.validatePath, the one znode path validator (server, client and CLI), with its messages.
+ */
 import { ErrorCode } from "./constants.js";
+import { KeeperError } from "./errors.js";
 
-/** A znode path that ZooKeeper's PathUtils.validatePath rejects; the server answers BADARGUMENTS. */
-export class InvalidPathError extends Error {
-  readonly code = ErrorCode.BADARGUMENTS;
+/** A znode path that ZooKeeper's PathUtils.validatePath rejects (BADARGUMENTS); the message is ZooKeeper's. */
+export class InvalidPathError extends KeeperError {
   constructor(message: string) {
-    super(message);
-    this.name = "InvalidPathError";
+    super(ErrorCode.BADARGUMENTS, undefined, message);
   }
 }
 
@@ -19,17 +21,16 @@ function isInvalidChar(c: number): boolean {
 }
 
 /**
- * Validates a znode path with the rules and messages of ZooKeeper's PathUtils.validatePath.
+ * Why ZooKeeper's PathUtils.validatePath rejects `path` (its exact message), or null when it accepts it.
  * With `isSequential` the path is checked as if a sequence digit followed it (so `/a/` is allowed).
- * Throws InvalidPathError (code BADARGUMENTS) with ZooKeeper's exact message.
  */
-export function validatePath(path: string | null | undefined, isSequential = false): void {
-  if (path === null || path === undefined) throw new InvalidPathError("Path cannot be null");
+export function invalidPathReason(path: string | null | undefined, isSequential = false): string | null {
+  if (path === null || path === undefined) return "Path cannot be null";
   const p = isSequential ? path + "1" : path;
-  if (p.length === 0) throw new InvalidPathError("Path length must be > 0");
-  if (p.charCodeAt(0) !== 0x2f) throw new InvalidPathError("Path must start with / character");
-  if (p.length === 1) return;
-  if (p.charCodeAt(p.length - 1) === 0x2f) throw new InvalidPathError("Path must not end with / character");
+  if (p.length === 0) return "Path length must be > 0";
+  if (p.charCodeAt(0) !== 0x2f) return "Path must start with / character";
+  if (p.length === 1) return null;
+  if (p.charCodeAt(p.length - 1) === 0x2f) return "Path must not end with / character";
   let reason: string | null = null;
   let last = 0x2f;
   for (let i = 1; i < p.length; last = p.charCodeAt(i), i++) {
@@ -55,17 +56,21 @@ export function validatePath(path: string | null | undefined, isSequential = fal
       break;
     }
   }
-  if (reason !== null) throw new InvalidPathError(`Invalid path string "${p}" caused by ${reason}`);
+  return reason === null ? null : `Invalid path string "${p}" caused by ${reason}`;
+}
+
+/**
+ * Validates a znode path with the rules of ZooKeeper's PathUtils.validatePath; throws InvalidPathError (code
+ * BADARGUMENTS) with ZooKeeper's exact message.
+ */
+export function validatePath(path: string | null | undefined, isSequential = false): void {
+  const reason = invalidPathReason(path, isSequential);
+  if (reason !== null) throw new InvalidPathError(reason);
 }
 
 /** true when validatePath would accept the path. */
 export function isValidPath(path: string, isSequential = false): boolean {
-  try {
-    validatePath(path, isSequential);
-    return true;
-  } catch {
-    return false;
-  }
+  return invalidPathReason(path, isSequential) === null;
 }
 
 /** The parent path: `/a/b` -> `/a`, `/a` -> `/`, `/` -> `` (none). */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTAINER_EPHEMERAL_OWNER } from "./constants.js";
-import { MAX_TTL, clientEphemeralOwner, ephemeralKind, isValidTtl, ttlEphemeralOwner, ttlOf } from "./ephemeral.js";
+import { CONTAINER_EPHEMERAL_OWNER, MAX_TTL, clientEphemeralOwner, ephemeralKind, isValidTtl, ttlEphemeralOwner, ttlOf } from "./ephemeral.js";
 
 describe("EphemeralType", () => {
   it("kinds", () => {

@@ -1,4 +1,10 @@
-import { CONTAINER_EPHEMERAL_OWNER } from "./constants.js";
+/**
+ * ZooKeeper's EphemeralType: what a znode's ephemeralOwner encodes (a session, a container, a TTL) - the one copy
+ * for server, tree, snapshot tools and CLI.
+ */
+
+/** Long.MIN_VALUE (0x8000000000000000): the ephemeralOwner of container nodes (EphemeralType.CONTAINER_EPHEMERAL_OWNER). */
+export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
 
 /** How a node's ephemeralOwner reads (ZooKeeper's EphemeralType). */
 export type EphemeralKind = "void" | "normal" | "container" | "ttl";
@@ -38,6 +44,11 @@ export function ephemeralKind(owner: bigint, extendedTypesEnabled = true): Ephem
 /** The TTL in ms encoded in a TTL node's ephemeralOwner. */
 export function ttlOf(owner: bigint): bigint {
   return owner & EXTENDED_FEATURE_VALUE_MASK;
+}
+
+/** An ephemeralOwner read as an unsigned 64-bit number (0x8000000000000000 for containers) made signed, as Java's long. */
+export function ownerAsLong(owner: bigint): bigint {
+  return BigInt.asIntN(64, owner);
 }
 
 /** The ephemeralOwner a client sees in Stat: the session id for ephemerals, 0 for containers and TTL nodes. */

@@ -1,4 +1,7 @@
-/** ZooKeeper's Quotas and StatsTrack: where quota nodes live and how their data reads and writes. */
+/**
+ * ZooKeeper's Quotas and StatsTrack: where quota nodes live and how their data reads and writes (the one copy,
+ * used by the tree and the CLI).
+ */
 
 export const PROC_ZOOKEEPER = "/zookeeper";
 export const QUOTA_ZOOKEEPER = "/zookeeper/quota";
@@ -45,8 +48,12 @@ export class StatsTrack {
     }
   }
 
-  private get(key: string): bigint {
+  /** The value of `key`; -1 when absent. */
+  get(key: string): bigint {
     return this.stats.get(key) ?? -1n;
+  }
+  set(key: string, v: bigint | number): void {
+    this.stats.set(key, BigInt(v));
   }
 
   get count(): bigint {
@@ -88,14 +95,11 @@ export class StatsTrack {
   toBuffer(): Buffer {
     return Buffer.from(this.toString(), "utf8");
   }
-}
 
-/** The answer of DataTree.checkQuota. */
-export interface QuotaCheck {
-  /** false when a hard limit would be exceeded: the server answers QUOTAEXCEEDED when it enforces quotas. */
-  ok: boolean;
-  /** The quota root that applies, if any. */
-  prefix?: string;
-  /** A soft or hard limit would be exceeded; ZooKeeper logs this message. */
-  message?: string;
+  /** Every key as a number (the CLI's JSON output). */
+  toJSON(): Record<string, number> {
+    const o: Record<string, number> = {};
+    for (const [k, v] of this.stats) o[k] = Number(v);
+    return o;
+  }
 }

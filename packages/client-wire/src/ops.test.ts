@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { CreateTxn, CreateTxnV0, encode, OutputArchive, TxnHeader } from "@zkts/jute";
+import { OpCode } from "./constants.js";
+import { allOps, opInfo, opString, requestCodec, responseCodec } from "./ops.js";
+import { decodeTxn, encodeTxn, encodeTxnRecord, subTxnCodec, txnCodec, UnknownTxnTypeError } from "./txn.js";
+
+const codes = (pred: (d: ReturnType<typeof opInfo>) => boolean) =>
+  allOps()
+    .filter(pred)
+    .map((d) => d.code)
+    .sort((a, b) => a - b);
+
+describe("opcode descriptor table", () => {
+  it("names opcodes as Request.op2String (3.8.0)", () => {
+    expect(opString(OpCode.createTTL)).toBe("createTtl");
+    expect(opString(OpCode.getChildren2)).toBe("getChildren2");
+    expect(opString(OpCode.createSession)).toBe("createSession");
+    // 3.8.0's op2String has no case for addWatch
+    expect(opString(OpCode.addWatch)).toBe("unknown 106");
+    expect(opString(99)).toBe("unknown 99");
+    expect(opString(-12)).toBe("unknown -12");
+  });
+
+  it("lists every ZooDefs.OpCode once", () => {
+    const defined = Object.values(OpCode).sort((a, b) => a - b);
+    expect(allOps().map((d) => d.code)).toEqual(defined);
+  });
+
+  it("marks ReadOnlyRequestProcessor's refusals", () => {
+    expect(codes((d) => d.readOnlyRefused)).toEqual(
+      [
+        OpCode.sync,
+        OpCode.create,
+        OpCode.create2,
+        OpCode.createTTL,
+        OpCode.createContainer,
+        OpCode.delete,
+        OpCode.deleteContainer,
+        OpCode.setData,
+        OpCode.reconfig,
+        OpCode.setACL,
+        OpCode.multi,
+        OpCode.check,
+      ].sort((a, b) => a - b),
+    );
+  });
+
+  it("writes are the served opcodes with a txn record", () => {
+    expect(codes((d) => d.write)).toEqual(codes((d) => d.served && d.txn !== undefined));
+    expect(opInfo(OpCode.sync).write).toBe(false);
+    expect(opInfo(OpCode.createSession).write).toBe(true);
+  });
+
+  it("unknown numbers get an all-false descriptor", () => {
+    for (const code of [0, 10, 23, 108, -2, 1.5, Number.NaN]) {
+      const d = opInfo(code);
+      expect(d.served || d.write || d.readOnlyRefused || d.immediateRead).toBe(false);
+      expect(d.txn).toBeUndefined();
+    }
+    expect(opInfo(OpCode.notification).served).toBe(false);
+    expect(opInfo(OpCode.sasl).lastOp).toBe("NA");
+    expect(opInfo(OpCode.getAllChildrenNumber).lastOp).toBe("GETACN");
+  });
+
+  it("body codecs: header-only is null, not sendable is undefined", () => {
+    expect(requestCodec(OpCode.ping)).toBeNull();
+    expect(requestCodec(OpCode.createSession)).toBeUndefined();
+    expect(requestCodec(OpCode.create2)?.name).toBe("CreateRequest");
+    expect(responseCodec(OpCode.check)?.name).toBe("SetDataResponse");
+    expect(responseCodec(OpCode.delete)).toBeNull();
+  });
+});
+
+describe("txn encode/decode", () => {
+  const header = { clientId: 5n, cxid: 7, zxid: 0x100000001n, time: 1234n, type: OpCode.create };
+  const create = { path: "/a", data: Buffer.from("x"), acl: [], ephemeral: false, parentCVersion: 3 };
+
+  it("round-trips header + record (+ digest)", () => {
+    const bytes = encodeTxn(header, create, { version: 2, treeDigest: 42n });
+    const d = decodeTxn(bytes);
+    expect(d.header).toEqual(header);
+    expect(d.txn).toEqual(create);
+    expect(d.digest).toEqual({ version: 2, treeDigest: 42n });
+    expect(encodeTxnRecord(OpCode.create, create)).toEqual(encode(CreateTxn, create));
+  });
+
+  it("reads a CreateTxn without parentCVersion as CreateTxnV0", () => {
+    const out = new OutputArchive(64);
+    TxnHeader.write(out, header);
+    CreateTxnV0.write(out, { path: "/a", data: Buffer.from("x"), acl: [], ephemeral: true });
+    expect(decodeTxn(out.toBuffer()).txn).toEqual({ path: "/a", data: Buffer.from("x"), acl: [], ephemeral: true, parentCVersion: -1 });
+  });
+
+  it("a closeSession may have no record", () => {
+    const bytes = encodeTxn({ ...header, type: OpCode.closeSession }, null);
+    expect(decodeTxn(bytes).txn).toBeNull();
+  });
+
+  it("throws UnknownTxnTypeError (MARSHALLINGERROR) for a type without a record", () => {
+    expect(() => txnCodec(OpCode.getData)).toThrow(UnknownTxnTypeError);
+    expect(() => encodeTxn({ ...header, type: OpCode.sync }, null)).toThrow(UnknownTxnTypeError);
+    expect(() => encodeTxnRecord(999, {})).toThrow(UnknownTxnTypeError);
+    const out = new OutputArchive(64);
+    TxnHeader.write(out, { ...header, type: 77 });
+    try {
+      decodeTxn(out.toBuffer());
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UnknownTxnTypeError);
+      expect((e as UnknownTxnTypeError).code).toBe(-5);
+    }
+  });
+
+  it("a multi holds only single-node txns", () => {
+    expect(subTxnCodec(OpCode.setData).name).toBe("SetDataTxn");
+    expect(subTxnCodec(OpCode.error).name).toBe("ErrorTxn");
+    expect(() => subTxnCodec(OpCode.multi)).toThrow(UnknownTxnTypeError);
+    expect(() => subTxnCodec(OpCode.createSession)).toThrow(UnknownTxnTypeError);
+  });
+});
