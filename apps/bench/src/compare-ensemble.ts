@@ -33,7 +33,6 @@ import {
   srvrMode,
   startEnsemble,
   txnLogs,
-  type RunningEnsemble,
   type ServerKind,
 } from "./servers.js";
 

@@ -109,7 +109,7 @@ describe.skipIf(!haveScript)("interactive mode in a pseudo-terminal", () => {
       p.send(UP);
       at = await p.until("ls /completion-target/child-two", at);
       p.send("\r");
-      at = await p.until(prompt(3), at);
+      await p.until(prompt(3), at);
 
       p.send("quit\r");
       expect(await p.exited()).toBe(0);
@@ -126,7 +126,7 @@ describe.skipIf(!haveScript)("interactive mode in a pseudo-terminal", () => {
       q.send(UP + UP);
       at = await q.until("ls /completion-target/child-two", at);
       q.send("\r");
-      at = await q.until(prompt(1), at);
+      await q.until(prompt(1), at);
       q.send("quit\r");
       expect(await q.exited()).toBe(0);
     } finally {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@zkts/contracts/testing";
 import { Client } from "./test-client.js";
-import { checkModel, kill9, startModelOp, startServer, type PathModel, type Proc, type State } from "./crash-helpers.js";
+import { checkModel, kill9, startModelOp, startServer, type PathModel, type Proc } from "./crash-helpers.js";
 
 const SYSTEMERROR = -1;
 const MB = 1024 * 1024;

@@ -95,7 +95,7 @@ export class EnsembleStore {
   }
 
   private async load(): Promise<void> {
-    const { storage, dataDir, dataLogDir, tree } = this.opts;
+    const { storage, dataDir, dataLogDir } = this.opts;
     await mkdir(dataDir, { recursive: true });
     await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
     await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
@@ -130,6 +130,7 @@ export class EnsembleStore {
       forceSync: this.opts.forceSync,
       lastZxid,
       metrics: this.metrics,
+      clock: { monotonic: () => performance.now() },
     });
   }
 

@@ -121,6 +121,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     acceptDataLoss: opts.acceptDataLoss ?? false,
     logger: log,
     random: opts.random ?? cryptoRandom,
+    clock,
     metrics,
   });
   log.info("data restored", {

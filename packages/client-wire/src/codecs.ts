@@ -36,7 +36,6 @@ import {
   SetWatches2,
   SyncRequest,
   SyncResponse,
-  type Codec,
   type Infer,
 } from "@zkts/jute";
 import { OpCode } from "./constants.js";

@@ -1,6 +1,6 @@
 /** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
 import type { Id, TxnHeader } from "@zkts/jute";
-import type { Clock, Logger, Random, ServerConnection } from "@zkts/contracts";
+import type { Clock, Logger, Random } from "@zkts/contracts";
 import type { MetricsRegistry } from "@zkts/metrics";
 import type { Tree } from "./tree.js";
 

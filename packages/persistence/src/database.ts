@@ -238,10 +238,10 @@ export interface DurableStoreOptions extends DataDirs {
   forceSync?: boolean;
   acceptDataLoss?: boolean;
   logger?: Logger;
-  /** For the snapshot roll (default Math.random; inject `seededRandom` from `@zkts/contracts/testing` in tests). */
-  random?: Pick<Random, "next">;
-  /** Wall clock (snapshot header time and duration; default Date.now). */
-  clock?: Pick<Clock, "now">;
+  /** For the snapshot roll (inject `seededRandom` from `@zkts/contracts/testing` in tests). */
+  random: Pick<Random, "next">;
+  /** Wall clock (snapshot header time) and monotonic time (durations: `dbinittime`, `snapshottime`, `fsynctime`). */
+  clock: Pick<Clock, "now" | "monotonic">;
   /** Snapshot writer yield interval (nodes). */
   yieldEvery?: number;
   /**
@@ -249,8 +249,6 @@ export interface DurableStoreOptions extends DataDirs {
    * `sync_processor_batch_size` are recorded. Default: a registry of its own.
    */
   metrics?: MetricsRegistry;
-  /** Monotonic milliseconds for those timings (default performance.now). */
-  elapsed?: () => number;
 }
 
 /**
@@ -266,13 +264,12 @@ export class DurableStore {
   private readonly logger: Logger;
   private readonly snapCount: number;
   private readonly random: Pick<Random, "next">;
-  private readonly clock: Pick<Clock, "now">;
+  private readonly clock: Pick<Clock, "now" | "monotonic">;
   private txnsSinceSnap = 0;
   private randRoll: number;
   private snapshotting: Promise<unknown> | null = null;
   private closed = false;
   private readonly snapshotTime: Summary;
-  private readonly elapsed: () => number;
   readonly stats = { snapshots: 0, skippedSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
 
   private constructor(
@@ -285,10 +282,9 @@ export class DurableStore {
     this.log = log;
     this.logger = opts.logger ?? nullLogger;
     this.snapCount = Math.max(2, opts.snapCount ?? 100000);
-    this.random = opts.random ?? { next: Math.random };
-    this.clock = opts.clock ?? { now: Date.now };
+    this.random = opts.random;
+    this.clock = opts.clock;
     this.randRoll = this.roll();
-    this.elapsed = opts.elapsed ?? (() => performance.now());
     this.snapshotTime = (opts.metrics ?? new MetricsRegistry()).summary(M.SNAPSHOT_TIME);
   }
 
@@ -299,18 +295,17 @@ export class DurableStore {
     await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
     const metrics = opts.metrics ?? new MetricsRegistry();
     opts = { ...opts, metrics };
-    const elapsed = opts.elapsed ?? (() => performance.now());
-    const t0 = elapsed();
+    const t0 = opts.clock.monotonic();
     const restored = await restoreDatabase(opts);
     // ZKDatabase.loadDataBase: snapshot load + txn replay time, and the txns replayed (FileTxnSnapLog).
-    metrics.summary(M.DB_INIT_TIME).observe(elapsed() - t0);
+    metrics.summary(M.DB_INIT_TIME).observe(opts.clock.monotonic() - t0);
     metrics.summary(M.STARTUP_TXNS_LOADED).observe(restored.replayed);
     const log = await TxnLog.open(storage, dataLogDir, {
       ...(opts.preAllocSize !== undefined ? { preAllocSize: opts.preAllocSize } : {}),
       forceSync: opts.forceSync ?? true,
       lastZxid: restored.zxid,
       metrics,
-      elapsed,
+      clock: opts.clock,
     });
     const store = new DurableStore(opts, restored, log);
     // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
@@ -404,13 +399,13 @@ export class DurableStore {
   /** Writes a snapshot of the tree now (the caller rolls the log if it wants a new file). */
   async writeSnapshot(): Promise<SnapshotInfo> {
     const started = this.clock.now();
-    const t0 = this.elapsed();
+    const t0 = this.clock.monotonic();
     const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: started,
       ...(this.opts.yieldEvery !== undefined ? { yieldEvery: this.opts.yieldEvery } : {}),
     });
     // ZooKeeperServer.takeSnapshot: the time the snapshot took.
-    this.snapshotTime.observe(this.elapsed() - t0);
+    this.snapshotTime.observe(this.clock.monotonic() - t0);
     this.stats.snapshots++;
     this.stats.lastSnapshot = info;
     this.logger.info("snapshot written", {

@@ -9,7 +9,7 @@ describe("TxnLog metrics", () => {
     const metrics = new MetricsRegistry();
     // a clock that moves 3 ms between the two readings around each fdatasync
     let t = 0;
-    const log = await TxnLog.open(new MemoryStorage(), "/d", { metrics, elapsed: () => (t += 1.5) });
+    const log = await TxnLog.open(new MemoryStorage(), "/d", { metrics, clock: { monotonic: () => (t += 1.5) } });
     const txns = mixedTxns(0x100000001n, true);
     await log.append(txns[0]!);
     await Promise.all(txns.slice(1).map((p) => log.append(p)));

@@ -5,7 +5,6 @@ const zk = await startZkts({ config: { forceSync: "no" } });
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void zk.stop().then(() => process.exit(1)));
 const corpus = loadCorpus();
 const t0 = Date.now();
-const stats: unknown[] = [];
 const tick = setInterval(async () => {
   const m = await fourLetter(zk.port, "mntr", "127.0.0.1", 3000).catch((e) => String(e));
   console.log(live.map((l) => `${l.framesSent}/${l.connections}/${l.syncTimeouts}`).join(" "));
