@@ -13,7 +13,7 @@ import {
   listLogFiles,
   loadSnapshot,
   readTxnLog,
-  readWholeFile,
+  snapshotToBuffer,
   snapshotTree,
   TxnLog,
   truncateLogAfter,
@@ -22,8 +22,6 @@ import {
   type Storage,
 } from "@zkts/persistence";
 import { M, MetricsRegistry } from "@zkts/metrics";
-// An in-memory Storage as a scratch buffer for serialising a snapshot (see snapshotBytes).
-import { MemoryStorage } from "@zkts/persistence/testing";
 import type { Txn } from "@zkts/zab";
 
 export interface EnsembleStoreOptions {
@@ -185,10 +183,7 @@ export class EnsembleStore {
 
   /** The snapshot bytes of the applied state, for a learner that needs SNAP. */
   async snapshotBytes(): Promise<Buffer> {
-    const mem = new MemoryStorage();
-    await mem.mkdirp("/s/version-2");
-    const info = await snapshotTree(mem, "/s", this.opts.tree, this.sessions, { time: Date.now() });
-    return readWholeFile(mem, info.path);
+    return snapshotToBuffer(this.opts.tree, this.sessions, { time: Date.now() });
   }
 
   /** A snapshot of the applied (committed) state on disk (at shutdown and every snapCount txns). */

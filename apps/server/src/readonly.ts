@@ -9,9 +9,7 @@
 import type { Logger, ServerConnection } from "@zkts/contracts";
 import { ZooKeeperServer } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
-import { loadSnapshot, snapshotTree } from "@zkts/persistence";
-// An in-memory Storage as a scratch buffer for the snapshot round trip of copyTree.
-import { MemoryStorage } from "@zkts/persistence/testing";
+import { copyTreeThroughSnapshot } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 
 /** Whether zoo.cfg (kept as a system property) or SERVER_JVMFLAGS/JVMFLAGS enable read-only mode. */
@@ -27,11 +25,8 @@ export function readOnlyModeEnabled(cfg: ZkConfig, env: NodeJS.ProcessEnv = proc
 
 /** A copy of `src` (nodes, ACLs, zxid) through the snapshot format. */
 export async function copyTree(src: DataTree, make: () => DataTree): Promise<DataTree> {
-  const mem = new MemoryStorage();
-  await mem.mkdirp("/s/version-2");
-  const info = await snapshotTree(mem, "/s", src, new Map(), { time: Date.now() });
   const t = make();
-  await loadSnapshot(mem, info.path, t, src.lastProcessedZxid);
+  await copyTreeThroughSnapshot(src, t, { time: Date.now() });
   return t;
 }
 
