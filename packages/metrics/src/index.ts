@@ -8,6 +8,7 @@ export {
   SummarySet,
   type Metric,
   type MetricValue,
+  type SummaryObserver,
   type ValueSink,
 } from "./registry.js";
 export { M, SUMMARY_DETAIL, SUMMARY_SET_DETAIL, type DetailLevel } from "./names.js";

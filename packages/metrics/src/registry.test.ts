@@ -150,3 +150,33 @@ describe("MetricsRegistry", () => {
     expect([...r.all()].map((m) => `${m.kind}:${m.name}`)).toEqual(["summary:b", "counter:a", "gauge:c", "summarySet:d"]);
   });
 });
+
+describe("observeSummaries and Counter.total (for exporters such as Prometheus)", () => {
+  it("passes every recorded value, of summaries existing or created later and of summary sets, until stopped", () => {
+    const r = new MetricsRegistry();
+    const before = r.summary(M.FSYNC_TIME);
+    const seen: string[] = [];
+    const stop = r.observeSummaries((v, s, set, key) => seen.push(`${set ? `${set.name}[${key}]` : s.name}=${v}`));
+    before.observe(2.7);
+    r.summary(M.READ_LATENCY).observe(5);
+    const set = r.summarySet("write_per_namespace");
+    set.observe("app", 10);
+    set.summary("zookeeper").observe(1);
+    expect(seen).toEqual(["fsynctime=2", "readlatency=5", "write_per_namespace[app]=10", "write_per_namespace[zookeeper]=1"]);
+    stop();
+    before.observe(1);
+    set.observe("app", 3);
+    set.observe("other", 3);
+    expect(seen).toHaveLength(4);
+    expect(before.count).toBe(2); // recording goes on without observers
+  });
+
+  it("a counter's total is never reset (srst resets value only)", () => {
+    const r = new MetricsRegistry();
+    const c = r.counter(M.COMMIT_COUNT);
+    c.inc(3);
+    r.reset();
+    c.inc();
+    expect([c.value, c.total]).toEqual([1, 4]);
+  });
+});

@@ -9,10 +9,14 @@ export type ValueSink = (key: string, value: MetricValue, isDouble: boolean) => 
 /** A monotonically increasing count (ZooKeeper's SimpleCounter). Keep the handle; `inc` allocates nothing. */
 export class Counter {
   readonly kind = "counter";
+  /** Since start or the last reset (srst): what mntr prints. */
   value = 0;
+  /** Since start, never reset: what a Prometheus counter exposes (ZooKeeper's Prometheus provider ignores resets). */
+  total = 0;
   constructor(readonly name: string) {}
   inc(by = 1): void {
     this.value += by;
+    this.total += by;
   }
   reset(): void {
     this.value = 0;
@@ -48,6 +52,8 @@ export class Summary {
   private seen = 0;
   /** xorshift32 state of the reservoir's replacement choice. */
   private rnd = 0x9e3779b9;
+  /** Receives every recorded value (set by {@link MetricsRegistry.observeSummaries}); undefined: nobody listens. */
+  tap: ((value: number) => void) | undefined = undefined;
 
   constructor(
     readonly name: string,
@@ -78,6 +84,8 @@ export class Summary {
         if (r < s.length) s[r] = v;
       }
     }
+    const t = this.tap;
+    if (t !== undefined) t(v);
   }
 
   /** 0 while empty, as ZooKeeper's getMin. */
@@ -156,6 +164,8 @@ const QUANTILE_PREFIX = ["p50", "p95", "p99", "p999"] as const;
 export class SummarySet {
   readonly kind = "summarySet";
   private readonly byKey = new Map<string, Summary>();
+  /** Told of each key's summary when it is created (set by {@link MetricsRegistry.observeSummaries}). */
+  onNewSummary: ((key: string, summary: Summary) => void) | undefined = undefined;
   constructor(
     readonly name: string,
     readonly detail: DetailLevel = "basic",
@@ -167,6 +177,7 @@ export class SummarySet {
     if (s === undefined) {
       s = new Summary(`${key}_${this.name}`, this.detail);
       this.byKey.set(key, s);
+      this.onNewSummary?.(key, s);
     }
     return s;
   }
@@ -195,6 +206,13 @@ export class SummarySet {
 
 export type Metric = Counter | Gauge | Summary | SummarySet;
 
+/**
+ * Receives every value a registry's summaries record: `summary` is a registry summary, or (with `set` and `key`)
+ * one key's summary of a summary set. For exporters that keep their own view of the values (a Prometheus summary
+ * over a time window); values are whole numbers, as recorded.
+ */
+export type SummaryObserver = (value: number, summary: Summary, set?: SummarySet, key?: string) => void;
+
 /** Thrown when a name is registered twice with different kinds. */
 export class MetricKindError extends Error {
   constructor(name: string, had: string, wanted: string) {
@@ -211,6 +229,44 @@ export class MetricKindError extends Error {
  */
 export class MetricsRegistry {
   private readonly byName = new Map<string, Metric>();
+  private readonly observers = new Set<SummaryObserver>();
+
+  /**
+   * Calls `observer` with every value recorded from now on by the registry's summaries, those of summary sets
+   * included, and those created later. Returns a function that stops it. Recording costs nothing extra while no
+   * observer is attached.
+   */
+  observeSummaries(observer: SummaryObserver): () => void {
+    this.observers.add(observer);
+    if (this.observers.size === 1) for (const m of this.byName.values()) this.attach(m);
+    return () => {
+      if (!this.observers.delete(observer) || this.observers.size > 0) return;
+      for (const m of this.byName.values()) {
+        if (m.kind === "summary") m.tap = undefined;
+        else if (m.kind === "summarySet") {
+          m.onNewSummary = undefined;
+          for (const [, s] of m.entries()) s.tap = undefined;
+        }
+      }
+    };
+  }
+
+  private attach(m: Metric): void {
+    const observers = this.observers;
+    if (m.kind === "summary") {
+      m.tap = (v) => {
+        for (const o of observers) o(v, m);
+      };
+    } else if (m.kind === "summarySet") {
+      const attachKey = (key: string, s: Summary) => {
+        s.tap = (v) => {
+          for (const o of observers) o(v, s, m, key);
+        };
+      };
+      for (const [key, s] of m.entries()) attachKey(key, s);
+      m.onNewSummary = attachKey;
+    }
+  }
 
   counter(name: string): Counter {
     return this.getOrCreate(name, "counter", () => new Counter(name));
@@ -287,6 +343,7 @@ export class MetricsRegistry {
     }
     const m = make();
     this.byName.set(name, m);
+    if (this.observers.size > 0) this.attach(m);
     return m;
   }
 }
