@@ -72,11 +72,34 @@ export interface ZkConfig {
    * properties. Kept here the same way (including the known ones such as `zookeeper.4lw.commands.whitelist`).
    */
   systemProperties: Record<string, string>;
+  /**
+   * `metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider` with its
+   * `metricsProvider.httpHost` / `httpPort` / `exportJvmInfo`: serve Prometheus `/metrics`. Undefined: ZooKeeper's
+   * default provider (metrics through mntr only).
+   */
+  prometheus?: PrometheusConfig;
   /** Keys no part of zkts knows (also in systemProperties), with their line. */
   unknownKeys: { key: string; line: number }[];
   /** Human-readable warnings (unknown keys, adjusted values). */
   warnings: string[];
 }
+
+/** ZooKeeper's PrometheusMetricsProvider settings (its defaults: 0.0.0.0, 7000, true). */
+export interface PrometheusConfig {
+  httpHost: string;
+  httpPort: number;
+  /** ZooKeeper: JVM metrics (hotspot DefaultExports); zkts: Node.js process metrics (prom-client's defaults). */
+  exportJvmInfo: boolean;
+}
+
+export const PROMETHEUS_PROVIDER = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider";
+/** ZooKeeper's default provider (the one used when className is not set) and its no-op provider. */
+export const DEFAULT_METRICS_PROVIDERS: readonly string[] = [
+  "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider",
+  "org.apache.zookeeper.metrics.impl.NullMetricsProvider",
+];
+/** The PrometheusMetricsProvider keys zkts honours (`metricsProvider.<key>`). */
+const PROMETHEUS_KEYS = new Set(["httpHost", "httpPort", "exportJvmInfo"]);
 
 /** Invalid configuration: every problem found, each naming the file, line and key. */
 export class ConfigError extends Error {
@@ -269,6 +292,34 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     else fail(ll, `zkts.logLevel must be one of ${LOG_LEVELS.join(", ")}, got "${ll.value}"`);
   }
 
+  // metricsProvider.*: QuorumPeerConfig refuses a provider class it cannot load; zkts knows two kinds.
+  let prometheus: PrometheusConfig | undefined;
+  const providerEntry = byKey.get("metricsProvider.className");
+  const providerKeys = [...byKey.values()].filter((e) => e.key.startsWith("metricsProvider.") && e.key !== "metricsProvider.className");
+  if (providerEntry !== undefined && providerEntry.value === PROMETHEUS_PROVIDER) {
+    for (const e of providerKeys) {
+      const k = e.key.slice("metricsProvider.".length);
+      if (!PROMETHEUS_KEYS.has(k)) {
+        fail(e, `${e.key} is not supported by zkts (its Prometheus provider honours ${[...PROMETHEUS_KEYS].map((x) => `metricsProvider.${x}`).join(", ")})`);
+      }
+    }
+    const host = byKey.get("metricsProvider.httpHost");
+    if (host !== undefined && host.value === "") fail(host, "metricsProvider.httpHost must not be empty");
+    prometheus = {
+      httpHost: host?.value || "0.0.0.0",
+      httpPort: int("metricsProvider.httpPort", 7000, "port")!,
+      exportJvmInfo: bool("metricsProvider.exportJvmInfo", true),
+    };
+  } else if (providerEntry !== undefined && !DEFAULT_METRICS_PROVIDERS.includes(providerEntry.value)) {
+    fail(
+      providerEntry,
+      `metrics provider class was not found: metricsProvider.className=${providerEntry.value} ` +
+        `(zkts supports ${PROMETHEUS_PROVIDER} and ZooKeeper's default ${DEFAULT_METRICS_PROVIDERS[0]})`,
+    );
+  } else {
+    for (const e of providerKeys) warnings.push(`${at(e)}: ${e.key} is ignored: the metrics provider is not Prometheus (as ZooKeeper ignores it)`);
+  }
+
   const servers: ServerSpec[] = [];
   const systemProperties: Record<string, string> = {};
   const unknownKeys: { key: string; line: number }[] = [];
@@ -366,6 +417,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     superDigestSource,
     logFile: str("zkts.logFile"),
     logLevel,
+    prometheus,
     systemProperties,
     unknownKeys,
     warnings,

@@ -4,6 +4,8 @@ import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_LEVELS, parseConfig, type LogLeve
 import { createJsonLogger } from "./logger.js";
 import { runEnsemble } from "./ensemble.js";
 import { runStandalone, UnsupportedConfigError } from "./run.js";
+import { MetricsRegistry } from "@zkts/metrics";
+import { startPrometheusEndpoint, type PrometheusEndpoint } from "./prometheus.js";
 import { runTool, TOOLS } from "./tools.js";
 
 const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
@@ -122,13 +124,18 @@ async function main(): Promise<void> {
     node: process.version,
   });
 
+  // One registry for the whole server; the Prometheus endpoint (when configured) follows it from the start.
+  const metrics = new MetricsRegistry();
+  let prometheus: PrometheusEndpoint | undefined;
   let server;
   try {
+    if (cfg.prometheus !== undefined) prometheus = await startPrometheusEndpoint(metrics, cfg.prometheus, logger);
     server =
       cfg.servers.length > 0
-        ? await runEnsemble(cfg, { logger })
-        : await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false });
+        ? await runEnsemble(cfg, { logger, metrics })
+        : await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false, metrics });
   } catch (e) {
+    await prometheus?.close();
     const msg = e instanceof UnsupportedConfigError ? e.message : `cannot start: ${(e as Error).message}`;
     logger.error(msg);
     process.stderr.write(`zkts-server: ${msg}\n`);
@@ -150,6 +157,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     server
       .shutdown()
+      .then(() => prometheus?.close())
       .then(async () => {
         logger.info("zkts-server stopped");
         await logger.close();

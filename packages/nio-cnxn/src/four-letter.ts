@@ -387,7 +387,7 @@ function formatEnvi(info: ServerInfoView): string {
   return "Environment:\n" + lines.map(([k, v]) => `${k}=${v}\n`).join("");
 }
 
-function maxFds(): number | undefined {
+export function maxFds(): number | undefined {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
     return m ? Number(m[1]) : undefined;
@@ -396,7 +396,7 @@ function maxFds(): number | undefined {
   }
 }
 
-function openFds(): number | undefined {
+export function openFds(): number | undefined {
   try {
     return readdirSync("/proc/self/fd").length;
   } catch {

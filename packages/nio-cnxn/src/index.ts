@@ -34,3 +34,4 @@ export {
   type SessionInfoView,
   type NamespaceSummaryView,
 } from "./types.js";
+export { registerServerGauges, type ServerGaugeSource } from "./server-gauges.js";

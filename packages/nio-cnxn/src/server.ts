@@ -11,6 +11,7 @@ import {
   type DirSizes,
 } from "./four-letter.js";
 import type { CoreHandler, Logger, ServerConnection } from "./types.js";
+import { registerServerGauges } from "./server-gauges.js";
 
 export interface StartServerOptions {
   /** Address to listen on. Default: all interfaces. */
@@ -411,6 +412,8 @@ export class NioServer {
   readonly connectionRequests: Counter;
   readonly sessionlessExpired: Counter;
   private readonly dirSizes: (() => Promise<DirSizes>) | undefined;
+  /** Removes ZooKeeperServer's gauges (registered in the metrics on start) when the server closes. */
+  private readonly unregisterGauges: () => void;
   readonly connections = new Set<NioConnection>();
   private readonly perIp = new Map<string, number>();
   private throttled = false;
@@ -460,6 +463,16 @@ export class NioServer {
       bytesSent: 0,
       throttleEvents: 0,
     };
+    this.unregisterGauges = registerServerGauges(this.metrics, {
+      info: () => this.core.info,
+      stats: this.stats,
+      aliveConnections: () => {
+        let n = 0;
+        for (const c of this.connections) if (c.state !== "closed") n++;
+        return n;
+      },
+      now: this.now,
+    });
     const previous = core.onOutstandingDrained;
     core.onOutstandingDrained = () => {
       previous?.();
@@ -598,6 +611,7 @@ export class NioServer {
   }
 
   async close(): Promise<void> {
+    this.unregisterGauges();
     await this.stopAccepting();
     const closing = [...this.connections].map(
       (c) =>
