@@ -1,3 +1,4 @@
+import { MetricsRegistry } from "@zkts/metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import { NioServer, startServer, type RunningServer, type StartServerOptions } from "./server.js";
 import { FakeCore, RawClient, sleep, waitFor } from "./testing/harness.js";
@@ -323,5 +324,31 @@ describe("limits", () => {
     await s.close();
     await a.closed;
     expect(core.closed.length).toBe(1);
+  });
+});
+
+describe("ZooKeeperServer's gauges in the metrics registry", () => {
+  it("registers them on start, reads them live, and removes them on close", async () => {
+    const metrics = new MetricsRegistry();
+    const core = new FakeCore();
+    const s = await startServer({ host: "127.0.0.1", port: 0, core, metrics });
+    const read = () => {
+      const out: Record<string, unknown> = {};
+      metrics.dump((k, v) => (out[k] = v));
+      return out;
+    };
+    try {
+      expect(read()).toMatchObject({ num_alive_connections: 0, znode_count: core.info.nodeCount, packets_received: core.info.packetsReceived });
+      const c = await RawClient.connect(s.port);
+      c.socket.write(framed(Buffer.from("connect")));
+      await c.until(() => c.frames.length === 1);
+      expect(read().num_alive_connections).toBe(1);
+      c.socket.end();
+      await c.closed;
+    } finally {
+      await s.close();
+    }
+    expect(metrics.has("znode_count")).toBe(false);
+    expect(metrics.has("bytes_received_count")).toBe(true); // counters stay
   });
 });
