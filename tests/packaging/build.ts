@@ -1,8 +1,9 @@
 // Shared by the packaging tests: the repository root, the publishable packages, and a build that is up to date.
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -54,8 +55,26 @@ function oldestOutput(dir: string): number {
  * `pnpm test:all`'s own build step: rebuilding then would rewrite dist/ under the feet of the tests that start
  * zkts-server through its launcher). Apps bundle the libraries, so any stale package means a full build.
  */
-export function ensureBuilt(): void {
-  const stale = publishablePackages().filter((p) => oldestOutput(p.dir) < newestInput(p.dir));
-  if (stale.length === 0) return;
-  execFileSync("pnpm", ["build"], { cwd: REPO_ROOT, stdio: "pipe", timeout: 600_000 });
+export async function ensureBuilt(): Promise<void> {
+  const isStale = () => publishablePackages().some((p) => oldestOutput(p.dir) < newestInput(p.dir));
+  if (!isStale()) return;
+  // The packaging test files run in parallel workers: one builds while the others wait (a directory as the lock).
+  const lock = join(REPO_ROOT, "node_modules", ".zkts-packaging-build.lock");
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 900_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${lock} held for 10 minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    // Asynchronous, so that the test worker keeps answering vitest while the build runs.
+    if (isStale()) await promisify(execFile)("pnpm", ["build"], { cwd: REPO_ROOT, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
