@@ -12,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, REPO_ROOT } from "./build.js";
 
 const run = promisify(execFile);
-// Nothing of the workspace's npm/pnpm settings (npx and pnpm export them as npm_config_*) reaches the install.
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+// Nothing of the workspace's npm/pnpm settings (npx and pnpm export the repository's .npmrc as npm_config_*)
+// reaches the install; the machine's registry, proxy and certificate settings do.
+const KEEP = /^npm_config_(registry|cache|userconfig|globalconfig|https?[-_]proxy|proxy|noproxy|no[-_]proxy|strict[-_]ssl|cafile|ca)$/i;
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || KEEP.test(k)));
 const work = mkdtempSync(join(tmpdir(), "zkts-pkg-"));
 const prefix = join(work, "global");
 let server: TestServer | undefined;
