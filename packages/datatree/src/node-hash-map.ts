@@ -1,0 +1,101 @@
+import type { DataNode } from "./data-node.js";
+import { nodeDigest } from "./digest.js";
+
+/** |partial digest sum| past which it is folded into the BigInt total (2^52: adding a 2^32 term stays exact). */
+const HASH_FOLD = 2 ** 52;
+
+/**
+ * ZooKeeper's NodeHashMapImpl: the path -> node table and the tree digest kept with it (each node's
+ * DigestCalculator digest summed as AdHash). Every change to a node in the table goes through `put`, `remove`
+ * or `preChange`/`postChange`, or the cached digest (`DataNode.digest`) goes stale. Also keeps the node
+ * sequence snapshots use (`DataNode.seq`) and the approximate data size (DataTree's nodeDataSize).
+ */
+export class NodeHashMap {
+  /** The table itself: read it freely, change it only through the methods below. */
+  readonly map = new Map<string, DataNode>();
+  /** Sum over nodes of path length + data length (ZooKeeper's approximateDataSize); callers keep it current. */
+  dataSize = 0;
+  /** Sequence number the next node entering the table gets (DataNode.seq). */
+  nextSeq = 0;
+  private hash = 0n;
+  /** The part of the digest sum not yet folded into `hash` (see addHash). */
+  private hashPart = 0;
+
+  constructor(readonly digestEnabled: boolean) {}
+
+  get(path: string): DataNode | undefined {
+    return this.map.get(path);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Adds (or replaces) the node at `path`; a replaced node is detached and leaves the digest. */
+  put(path: string, node: DataNode): void {
+    const old = this.map.get(path);
+    if (old !== undefined) old.detached = true;
+    node.seq = this.nextSeq++;
+    this.map.set(path, node);
+    if (this.digestEnabled) {
+      this.addHash(this.digestOf(path, node));
+      if (old) this.addHash(-old.digest);
+    }
+  }
+
+  remove(path: string, node: DataNode): void {
+    this.map.delete(path);
+    node.detached = true;
+    if (this.digestEnabled) this.addHash(-node.digest);
+  }
+
+  /** Before a node changes: its digest (cached since it was last added) leaves the sum. */
+  preChange(node: DataNode): void {
+    if (this.digestEnabled) this.addHash(-node.digest);
+  }
+
+  /** After a node changed: its new digest joins the sum. */
+  postChange(path: string, node: DataNode): void {
+    if (this.digestEnabled) this.addHash(this.digestOf(path, node));
+  }
+
+  /** Empties the table (every node detached) and the digest; the node sequence goes on. */
+  clear(): void {
+    for (const n of this.map.values()) n.detached = true;
+    this.map.clear();
+    this.hash = 0n;
+    this.hashPart = 0;
+  }
+
+  /** The tree digest (DigestCalculator version 2 summed as AdHash), 0 when digests are disabled. */
+  digest(): bigint {
+    return BigInt.asIntN(64, this.hash + BigInt(this.hashPart));
+  }
+
+  /** approximateDataSize recomputed by walking every node (O(n), for checks and after a restore). */
+  computeDataSize(): number {
+    let n = 0;
+    for (const [p, node] of this.map) n += p.length + (node.data === null ? 0 : node.data.length);
+    return n;
+  }
+
+  private digestOf(path: string, node: DataNode): number {
+    const d = nodeDigest(path, node.data, node.stat);
+    node.digest = d;
+    return d;
+  }
+
+  /**
+   * The AdHash sum is kept as a Number (exact below 2^53, each term is below 2^32) and folded into the BigInt
+   * total only when it grows large, instead of one BigInt addition per change.
+   */
+  private addHash(d: number): void {
+    const h = this.hashPart + d;
+    if (h > HASH_FOLD || h < -HASH_FOLD) {
+      this.hash += BigInt(h);
+      this.hashPart = 0;
+    } else {
+      this.hashPart = h;
+    }
+  }
+}
