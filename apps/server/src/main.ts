@@ -5,6 +5,7 @@ import { createJsonLogger } from "./logger.js";
 import { runEnsemble } from "./ensemble.js";
 import { runStandalone, UnsupportedConfigError } from "./run.js";
 import { runTool, TOOLS } from "./tools.js";
+import { EXIT_ADMIN_SERVER, startAdmin, type AdminHandle } from "./admin.js";
 
 const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
 
@@ -122,6 +123,23 @@ async function main(): Promise<void> {
     node: process.version,
   });
 
+  // The AdminServer starts before the server, as in ZooKeeperServerMain / QuorumPeer.start.
+  let admin: AdminHandle | undefined;
+  try {
+    admin = await startAdmin(cfg, { logger, initialConfig: text });
+  } catch (e) {
+    if (cfg.servers.length === 0) {
+      // ZooKeeperServerMain: "Unable to start AdminServer, exiting abnormally", exit code 4.
+      const msg = `Unable to start AdminServer, exiting abnormally: ${(e as Error).message}`;
+      logger.error(msg);
+      process.stderr.write(`zkts-server: ${msg}\n`);
+      await logger.close();
+      process.exit(EXIT_ADMIN_SERVER);
+    }
+    // QuorumPeer.start: a member runs on without its AdminServer.
+    logger.warn("Problem starting AdminServer", { error: (e as Error).message });
+  }
+
   let server;
   try {
     server =
@@ -133,11 +151,13 @@ async function main(): Promise<void> {
     logger.error(msg);
     process.stderr.write(`zkts-server: ${msg}\n`);
     await logger.close();
+    await admin?.close();
     process.exitCode = e instanceof UnsupportedConfigError ? 3 : 1;
     // An ensemble member may have opened listeners (client, quorum, election ports) before failing.
     if (cfg.servers.length > 0) process.exit(process.exitCode);
     return;
   }
+  admin?.attach(server);
   logger.info("zkts-server started", { address: server.address, port: server.port, config: basename(fileName) });
 
   let signalled = 0;
@@ -150,6 +170,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     server
       .shutdown()
+      .then(() => admin?.close())
       .then(async () => {
         logger.info("zkts-server stopped");
         await logger.close();
