@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { MetricsRegistry } from "@zkts/metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -270,6 +271,18 @@ describe("AdminServer over HTTP", () => {
     expect({ status: ready.status, body: JSON.parse(ready.body) }).toEqual({ status: 200, body: { ready: true, server_state: "standalone" } });
     serving = ctx({}, new FakeCore({ serverState: "looking" }).info);
     expect((await get(s.port, "/ready")).status).toBe(503);
+  });
+
+  it("closes a connection idle for admin.idleTimeout", async () => {
+    const s = await start({ idleTimeoutMs: 300 });
+    const sock = connect(s.port, "127.0.0.1");
+    const t0 = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      sock.once("close", () => resolve());
+      sock.once("error", reject);
+      setTimeout(() => reject(new Error("idle connection not closed")), 5000).unref();
+    });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   });
 
   it("fails to start with ZooKeeper's message when the port is taken", async () => {
