@@ -495,43 +495,89 @@ function round4(n: number): number {
   return Math.round(n * 10000) / 10000;
 }
 
-/** SrvrCommand: version, read_only, server_stats (ServerStats as Jackson prints it), client_response, node_count. */
-function srvrRecord(ctx: CommandContext, out: Map<string, RecordValue>): void {
+/** What `srvr` / `stat` / `server_stats` report (SrvrCommand: version, read_only, ServerStats, node_count). */
+export interface ServerStatsRecord {
+  version: string;
+  readOnly: boolean;
+  packetsSent: number;
+  packetsReceived: number;
+  /** fsync_threshold_exceed_count, when the registry has it. */
+  fsyncThresholdExceedCount: number | bigint | undefined;
+  clientResponse: { last: number; min: number; max: number };
+  dirSizes: { dataDirSize: number; logDirSize: number } | undefined;
+  serverState: string;
+  lastProcessedZxid: bigint;
+  outstandingRequests: number;
+  /** Rounded to 4 decimals, as ServerStats.getAvgLatency. */
+  avgLatency: number;
+  maxLatency: number;
+  minLatency: number;
+  numAliveClientConnections: number;
+  uptime: number;
+  authFailedCount: number | undefined;
+  nodeCount: number;
+}
+
+export function serverStatsRecord(ctx: FourLetterContext): ServerStatsRecord {
   const info = ctx.info;
   const st = ctx.stats;
   const lat = val(info.latency, info);
-  const clientResponse = {
-    last_buffer_size: st.lastClientResponseSize,
-    min_buffer_size: st.minClientResponseSize,
-    max_buffer_size: st.maxClientResponseSize,
-  };
   const fsyncMetric = ctx.metrics?.get("fsync_threshold_exceed_count");
-  const fsyncExceeded = fsyncMetric !== undefined && "value" in fsyncMetric ? fsyncMetric.value : undefined;
-  out.set("version", String(val(info.version, info)));
-  out.set("read_only", isReadOnly(ctx));
-  out.set("server_stats", {
-    packets_sent: val(info.packetsSent, info),
-    packets_received: val(info.packetsReceived, info),
-    fsync_threshold_exceed_count: typeof fsyncExceeded === "number" || typeof fsyncExceeded === "bigint" ? fsyncExceeded : null,
-    client_response_stats: clientResponse,
-    data_dir_size: ctx.dirSizes?.dataDirSize ?? null,
-    log_dir_size: ctx.dirSizes?.logDirSize ?? null,
-    provider_null: false,
-    server_state: String(val(info.serverState, info)),
-    last_processed_zxid: BigInt(val(info.zxid, info)),
-    outstanding_requests: val(info.outstanding, info),
-    avg_latency: new JavaDouble(round4(lat.avg)),
-    max_latency: Math.trunc(lat.max),
-    min_latency: Math.trunc(lat.min),
-    num_alive_client_connections: ctx.connections.length,
+  const fsync = fsyncMetric !== undefined && "value" in fsyncMetric ? fsyncMetric.value : undefined;
+  return {
+    version: String(val(info.version, info)),
+    readOnly: isReadOnly(ctx),
+    packetsSent: val(info.packetsSent, info),
+    packetsReceived: val(info.packetsReceived, info),
+    fsyncThresholdExceedCount: typeof fsync === "number" || typeof fsync === "bigint" ? fsync : undefined,
+    clientResponse: { last: st.lastClientResponseSize, min: st.minClientResponseSize, max: st.maxClientResponseSize },
+    dirSizes: ctx.dirSizes,
+    serverState: String(val(info.serverState, info)),
+    lastProcessedZxid: BigInt(val(info.zxid, info)),
+    outstandingRequests: val(info.outstanding, info),
+    avgLatency: round4(lat.avg),
+    maxLatency: Math.trunc(lat.max),
+    minLatency: Math.trunc(lat.min),
+    numAliveClientConnections: ctx.connections.length,
     uptime: Math.max(0, ctx.now() - st.startedAt),
-    auth_failed_count: info.authFailedCount !== undefined ? val(info.authFailedCount, info) : null,
-    // zkts has no TLS: every connection is a non-mTLS one, but ZooKeeper counts these only with client auth.
+    authFailedCount: info.authFailedCount !== undefined ? val(info.authFailedCount, info) : undefined,
+    nodeCount: val(info.nodeCount, info),
+  };
+}
+
+/** SrvrCommand's JSON: version, read_only, server_stats (ServerStats as Jackson prints it), client_response, node_count. */
+function srvrRecord(ctx: CommandContext, out: Map<string, RecordValue>): void {
+  const r = serverStatsRecord(ctx);
+  const clientResponse = {
+    last_buffer_size: r.clientResponse.last,
+    min_buffer_size: r.clientResponse.min,
+    max_buffer_size: r.clientResponse.max,
+  };
+  out.set("version", r.version);
+  out.set("read_only", r.readOnly);
+  out.set("server_stats", {
+    packets_sent: r.packetsSent,
+    packets_received: r.packetsReceived,
+    fsync_threshold_exceed_count: r.fsyncThresholdExceedCount ?? null,
+    client_response_stats: clientResponse,
+    data_dir_size: r.dirSizes?.dataDirSize ?? null,
+    log_dir_size: r.dirSizes?.logDirSize ?? null,
+    provider_null: false,
+    server_state: r.serverState,
+    last_processed_zxid: r.lastProcessedZxid,
+    outstanding_requests: r.outstandingRequests,
+    avg_latency: new JavaDouble(r.avgLatency),
+    max_latency: r.maxLatency,
+    min_latency: r.minLatency,
+    num_alive_client_connections: r.numAliveClientConnections,
+    uptime: r.uptime,
+    auth_failed_count: r.authFailedCount ?? null,
+    // zkts has no TLS: ZooKeeper counts these non-mTLS connections only under client-certificate auth.
     non_mtlsremote_conn_count: null,
     non_mtlslocal_conn_count: null,
   });
   out.set("client_response", clientResponse);
-  out.set("node_count", val(info.nodeCount, info));
+  out.set("node_count", r.nodeCount);
 }
 
 /**

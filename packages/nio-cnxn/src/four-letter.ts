@@ -6,6 +6,7 @@ import {
   isReadOnly,
   JavaDouble,
   monitorParts,
+  serverStatsRecord,
   TRACE_MASK,
   watchesByPath,
   watchesBySession,
@@ -273,26 +274,24 @@ function formatConf(info: ServerInfoView, sizes: DirSizes | undefined): string {
   return out;
 }
 
+/** `srvr` / `stat`: the server_stats record as ZooKeeper's text (stat adds the clients' brief lines). */
 function formatStat(word: "srvr" | "stat", ctx: FourLetterContext): string {
-  const info = ctx.info;
-  let out = `Zookeeper version: ${val(info.version, info)}\n`;
-  if (info.isReadOnly !== undefined && val(info.isReadOnly, info)) {
-    out += "READ-ONLY mode; serving only read-only clients\n";
-  }
+  const r = serverStatsRecord(ctx);
+  let out = `Zookeeper version: ${r.version}\n`;
+  if (r.readOnly) out += "READ-ONLY mode; serving only read-only clients\n";
   if (word === "stat") {
     out += "Clients:\n";
-    for (const c of ctx.connections) out += dumpConnection(c, coreInfoFor(info, c), true) + "\n";
+    for (const c of ctx.connections) out += dumpConnection(c, coreInfoFor(ctx.info, c), true) + "\n";
     out += "\n";
   }
-  const lat = val(info.latency, info);
-  out += `Latency min/avg/max: ${ms(lat.min)}/${javaDouble(round4(lat.avg))}/${ms(lat.max)}\n`;
-  out += `Received: ${String(val(info.packetsReceived, info))}\n`;
-  out += `Sent: ${String(val(info.packetsSent, info))}\n`;
-  out += `Connections: ${ctx.connections.length}\n`;
-  out += `Outstanding: ${val(info.outstanding, info)}\n`;
-  out += `Zxid: 0x${hex(val(info.zxid, info))}\n`;
-  out += `Mode: ${val(info.serverState, info)}\n`;
-  out += `Node count: ${val(info.nodeCount, info)}\n`;
+  out += `Latency min/avg/max: ${r.minLatency}/${javaDouble(r.avgLatency)}/${r.maxLatency}\n`;
+  out += `Received: ${r.packetsReceived}\n`;
+  out += `Sent: ${r.packetsSent}\n`;
+  out += `Connections: ${r.numAliveClientConnections}\n`;
+  out += `Outstanding: ${r.outstandingRequests}\n`;
+  out += `Zxid: 0x${hex(r.lastProcessedZxid)}\n`;
+  out += `Mode: ${r.serverState}\n`;
+  out += `Node count: ${r.nodeCount}\n`;
   return out;
 }
 
