@@ -50,8 +50,16 @@ export interface ZkConfig {
   localSessionsEnabled: boolean;
   /** `4lw.commands.whitelist` as written; undefined = ZooKeeper's default (srvr only). */
   fourLetterWhitelist?: string;
+  /** `admin.enableServer`: the AdminServer (HTTP commands and probes) runs unless this is false. */
   adminEnableServer: boolean;
+  /** `admin.serverPort` (default 8080; 0 picks a free port). */
   adminServerPort: number;
+  /** `admin.serverAddress` (default 0.0.0.0). */
+  adminServerAddress: string;
+  /** `admin.idleTimeout` in ms (default 30000). */
+  adminIdleTimeout: number;
+  /** `admin.commandURL` (default /commands). */
+  adminCommandUrl: string;
   juteMaxBuffer: number;
   extendedTypesEnabled: boolean;
   skipACL: boolean;
@@ -116,6 +124,14 @@ export interface ParseConfigOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** AdminServer keys zkts accepts only with ZooKeeper's default value (it serves plain HTTP/1.1). */
+const ADMIN_DEFAULTS_ONLY: Record<string, string> = {
+  "admin.portUnification": "false",
+  "admin.forceHttps": "false",
+  "admin.needClientAuth": "false",
+  "admin.httpVersion": "11",
+};
+
 /** Keys that ZooKeeper handles as system properties and zkts reads (besides the QuorumPeerConfig keys). */
 const SYSTEM_PROPERTY_KEYS = new Set([
   "readonlymode.enabled",
@@ -123,6 +139,8 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "admin.enableServer",
   "admin.serverPort",
   "admin.serverAddress",
+  "admin.idleTimeout",
+  "admin.commandURL",
   "jute.maxbuffer",
   "extendedTypesEnabled",
   "skipACL",
@@ -338,6 +356,14 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     }
     const prop = e.key.startsWith("zookeeper.") ? e.key : `zookeeper.${e.key}`;
     systemProperties[prop] = e.value;
+    const adminKey = e.key.replace(/^zookeeper\./, "");
+    if (adminKey.startsWith("admin.") && !SYSTEM_PROPERTY_KEYS.has(adminKey)) {
+      // The AdminServer's TLS and HTTP/2 settings: only ZooKeeper's defaults can be honoured.
+      if (ADMIN_DEFAULTS_ONLY[adminKey] !== e.value.toLowerCase()) {
+        fail(e, `${adminKey} is not supported by zkts (its AdminServer is plain HTTP/1.1)${ADMIN_DEFAULTS_ONLY[adminKey] !== undefined ? `; only ${ADMIN_DEFAULTS_ONLY[adminKey]} is accepted` : ""}`);
+      }
+      continue;
+    }
     if (!SYSTEM_PROPERTY_KEYS.has(e.key)) {
       unknownKeys.push({ key: e.key, line: e.line });
       warnings.push(`${at(e)}: unknown key ${e.key}; kept as the system property ${prop}`);
@@ -407,6 +433,9 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     fourLetterWhitelist: byKey.get("4lw.commands.whitelist")?.value,
     adminEnableServer: bool("admin.enableServer", true),
     adminServerPort: int("admin.serverPort", 8080, "port")!,
+    adminServerAddress: str("admin.serverAddress") ?? "0.0.0.0",
+    adminIdleTimeout: int("admin.idleTimeout", 30000, "positive")!,
+    adminCommandUrl: str("admin.commandURL") ?? "/commands",
     juteMaxBuffer: jute,
     extendedTypesEnabled: bool("extendedTypesEnabled", false),
     skipACL,

@@ -21,7 +21,7 @@ function newDataDir(extra: Record<string, string> = {}): { dir: string; cfg: str
   const dir = mkdtempSync(join(tmpdir(), "zkts-crash-"));
   dirs.push(dir);
   const cfg = join(dir, "zoo.cfg");
-  const lines = { tickTime: "2000", dataDir: join(dir, "data"), dataLogDir: join(dir, "log"), clientPort: "0", clientPortAddress: "127.0.0.1", preAllocSize: "256", ...extra };
+  const lines = { tickTime: "2000", dataDir: join(dir, "data"), dataLogDir: join(dir, "log"), clientPort: "0", clientPortAddress: "127.0.0.1", preAllocSize: "256", "admin.enableServer": "false", ...extra };
   writeFileSync(cfg, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
   return { dir, cfg };
 }

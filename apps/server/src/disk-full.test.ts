@@ -93,6 +93,7 @@ describe.skipIf(skipReason !== undefined)(`zkts-server process on a full disk (t
       preAllocSize: "64",
       snapCount: "200",
       forceSync: "yes",
+      "admin.enableServer": "false",
     };
     writeFileSync(cfg, Object.entries(conf).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
 

@@ -13,7 +13,7 @@ import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
 import { InputArchive, OutputArchive } from "@zkts/jute";
 import { MetricsRegistry } from "@zkts/metrics";
-import { startServer, type RunningServer } from "@zkts/nio-cnxn";
+import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
 import { NodeStorage, TxnType, type Storage } from "@zkts/persistence";
 import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
 import type { ServerSpec, ZkConfig } from "./config.js";
@@ -432,6 +432,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   await election.listen();
   let electing = false;
   let lookingSince = Date.now();
+  /** The leader of the last decided election (the AdminServer's `leader` / `zabstate`). */
+  let currentLeader: bigint | undefined;
 
   async function elect(): Promise<void> {
     if (electing || stopping) return;
@@ -444,6 +446,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       const d = await election.waitForDecision();
       if (stopping) return;
       const leader = d.vote.leader;
+      currentLeader = leader;
       log.info("election decided", { state: d.state, leader: String(leader), zxid: `0x${d.vote.zxid.toString(16)}`, ms: Date.now() - lookingSince });
       if (d.state === ServerState.LEADING) {
         mode = "leader";
@@ -642,6 +645,31 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     net,
     store: undefined as never,
     metrics,
+    quorum(): QuorumView | undefined {
+      if (mode === "looking" && currentLeader === undefined) return undefined;
+      const addr = (h: string, p: number) => `${h}:${p}`;
+      const leaderSpec = currentLeader === undefined || mode === "looking" ? undefined : cfg.servers.find((x) => x.id === currentLeader);
+      return {
+        myid: Number(myid),
+        isLeader: mode === "leader",
+        leaderId: leaderSpec === undefined ? undefined : Number(leaderSpec.id),
+        leaderAddress: leaderSpec === undefined ? undefined : addr(leaderSpec.host, leaderSpec.quorumPort),
+        quorumAddress: addr(me.host, me.quorumPort),
+        electionAddress: addr(me.host, me.electionPort),
+        clientAddress: addr(cfg.clientPortAddress ?? me.clientHost ?? "0.0.0.0", net.port),
+        voting: me.role === "participant",
+        zabState: zab.zabState,
+        votingView: cfg.servers
+          .filter((x) => x.role === "participant")
+          .map((x) => ({
+            sid: Number(x.id),
+            serverAddresses: [addr(x.host, x.quorumPort)],
+            electionAddresses: [addr(x.host, x.electionPort)],
+            clientAddress: x.clientPort === undefined ? "" : addr(x.clientHost ?? "0.0.0.0", x.clientPort),
+            learnerType: "participant" as const,
+          })),
+      };
+    },
     shutdown() {
       stopped ??= (async () => {
         stopping = true;

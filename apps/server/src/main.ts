@@ -7,6 +7,7 @@ import { runStandalone, UnsupportedConfigError } from "./run.js";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startPrometheusEndpoint, type PrometheusEndpoint } from "./prometheus.js";
 import { runTool, TOOLS } from "./tools.js";
+import { EXIT_ADMIN_SERVER, startAdmin, type AdminHandle } from "./admin.js";
 
 const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
 
@@ -127,6 +128,23 @@ async function main(): Promise<void> {
   // One registry for the whole server; the Prometheus endpoint (when configured) follows it from the start.
   const metrics = new MetricsRegistry();
   let prometheus: PrometheusEndpoint | undefined;
+  // The AdminServer starts before the server, as in ZooKeeperServerMain / QuorumPeer.start.
+  let admin: AdminHandle | undefined;
+  try {
+    admin = await startAdmin(cfg, { logger, initialConfig: text });
+  } catch (e) {
+    if (cfg.servers.length === 0) {
+      // ZooKeeperServerMain: "Unable to start AdminServer, exiting abnormally", exit code 4.
+      const msg = `Unable to start AdminServer, exiting abnormally: ${(e as Error).message}`;
+      logger.error(msg);
+      process.stderr.write(`zkts-server: ${msg}\n`);
+      await logger.close();
+      process.exit(EXIT_ADMIN_SERVER);
+    }
+    // QuorumPeer.start: a member runs on without its AdminServer.
+    logger.warn("Problem starting AdminServer", { error: (e as Error).message });
+  }
+
   let server;
   try {
     if (cfg.prometheus !== undefined) prometheus = await startPrometheusEndpoint(metrics, cfg.prometheus, logger);
@@ -140,11 +158,13 @@ async function main(): Promise<void> {
     logger.error(msg);
     process.stderr.write(`zkts-server: ${msg}\n`);
     await logger.close();
+    await admin?.close();
     process.exitCode = e instanceof UnsupportedConfigError ? 3 : 1;
     // An ensemble member may have opened listeners (client, quorum, election ports) before failing.
     if (cfg.servers.length > 0) process.exit(process.exitCode);
     return;
   }
+  admin?.attach(server);
   logger.info("zkts-server started", { address: server.address, port: server.port, config: basename(fileName) });
 
   let signalled = 0;
@@ -158,6 +178,7 @@ async function main(): Promise<void> {
     server
       .shutdown()
       .then(() => prometheus?.close())
+      .then(() => admin?.close())
       .then(async () => {
         logger.info("zkts-server stopped");
         await logger.close();

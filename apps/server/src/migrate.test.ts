@@ -48,7 +48,7 @@ async function killAndWait(child: ChildProcess): Promise<void> {
 async function startZktsOn(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const cfg = join(dataDir, "..", `zoo-${port}.cfg`);
-  writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}\nclientPort=${port}\nclientPortAddress=127.0.0.1\n`);
+  writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n`);
   const child = spawn(process.execPath, [BIN, cfg], { stdio: "ignore" });
   procs.push(child);
   await waitForPort(port, "127.0.0.1", 30_000);

@@ -59,7 +59,7 @@ async function waitForLine(p: Proc, msg: string, ms = 20000): Promise<Record<str
 
 describe("zkts-server process", () => {
   it("serves ruok and create/get, then exits 0 on SIGTERM", async () => {
-    const p = spawnServer(`tickTime=2000\ndataDir=${join(dir, "data")}\nclientPort=0\n4lw.commands.whitelist=*\nmystery.key=1\n`);
+    const p = spawnServer(`tickTime=2000\ndataDir=${join(dir, "data")}\nclientPort=0\n4lw.commands.whitelist=*\nmystery.key=1\nadmin.serverPort=0\nadmin.serverAddress=127.0.0.1\n`);
     try {
       const started = await waitForLine(p, "zkts-server started");
       const port = started.port as number;
@@ -96,7 +96,7 @@ describe("zkts-server process", () => {
   });
 
   it("refuses an ensemble config without myid with a clear message and a non-zero exit", async () => {
-    const p = spawnServer(`dataDir=${join(dir, "d2")}\nclientPort=0\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n`);
+    const p = spawnServer(`dataDir=${join(dir, "d2")}\nclientPort=0\nadmin.serverPort=0\nadmin.serverAddress=127.0.0.1\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n`);
     const exit = await p.exit;
     expect(exit.code).not.toBe(0);
     expect(p.stderr.join("")).toContain("myid file is missing");

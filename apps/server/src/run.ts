@@ -3,7 +3,7 @@ import type { Logger, Random } from "@zkts/contracts";
 import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
-import { startServer, type RunningServer } from "@zkts/nio-cnxn";
+import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
 import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
@@ -43,6 +43,8 @@ export interface RunningZkts {
   readonly store: DurableStore;
   /** The one registry every component of this server records into. */
   readonly metrics: MetricsRegistry;
+  /** An ensemble member's view of the quorum (AdminServer: leader, voting_view, zabstate); absent standalone. */
+  quorum?(): QuorumView | undefined;
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), close every session's
    * socket, stop timers.

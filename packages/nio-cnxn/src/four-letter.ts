@@ -1,7 +1,19 @@
-import * as os from "node:os";
-import { readdirSync, readFileSync } from "node:fs";
-import type { MetricsRegistry, MetricValue } from "@zkts/metrics";
+import type { MetricsRegistry } from "@zkts/metrics";
 import { MNTR_KEYS } from "./mntr-keys.js";
+import {
+  dirsRecord,
+  environmentRecord,
+  isReadOnly,
+  JavaDouble,
+  monitorParts,
+  serverStatsRecord,
+  TRACE_MASK,
+  watchesByPath,
+  watchesBySession,
+  watchSummary,
+  type HostFacts,
+  type RecordValue,
+} from "./commands.js";
 import { val, type ConnectionInfoView, type ServerInfoView } from "./types.js";
 
 /** Every four-letter word zkts answers. */
@@ -24,11 +36,7 @@ export const FOUR_LETTER_WORDS = [
   "gtmk",
 ] as const;
 
-/**
- * What `gtmk` answers: ZooKeeper's default trace mask (ZooTrace: client ping, request and server packet tracing =
- * 306). zkts has no request tracing to tune, so the mask is fixed and `stmk` is not offered.
- */
-export const TRACE_MASK = 306;
+export { TRACE_MASK };
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
 
 const BY_CODE = new Map<number, FourLetterWord>(
@@ -111,6 +119,8 @@ export interface FourLetterContext {
   resetConnectionStats(): void;
   resetServerStats(): void;
   now(): number;
+  /** What the host knows (envi, file descriptors in mntr); absent: those are left out. */
+  host?: HostFacts;
 }
 
 /** The answer ZooKeeper gives to a word that is not whitelisted. */
@@ -127,7 +137,7 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
     case "gtmk":
       return String(TRACE_MASK);
     case "isro":
-      return info.isReadOnly !== undefined && val(info.isReadOnly, info) ? "ro" : "rw";
+      return isReadOnly(ctx) ? "ro" : "rw";
     case "conf":
       return formatConf(info, ctx.dirSizes);
     case "cons":
@@ -148,14 +158,14 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
     case "dump":
       return formatDump(ctx);
     case "envi":
-      return formatEnvi(info);
+      return "Environment:\n" + environmentRecord(ctx).map(([k, v]) => `${k}=${v}\n`).join("");
     case "wchs": {
-      const s = info.watchSummary?.() ?? { connections: 0, paths: 0, total: 0 };
+      const s = watchSummary(ctx);
       return `${s.connections} connections watching ${s.paths} paths\nTotal watches:${s.total}\n`;
     }
     case "wchc": {
       let out = "";
-      for (const [sid, paths] of entries(info.watchesBySession?.())) {
+      for (const [sid, paths] of watchesBySession(ctx)) {
         out += `0x${hex(sid)}\n`;
         for (const p of paths) out += `\t${p}\n`;
       }
@@ -163,24 +173,17 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
     }
     case "wchp": {
       let out = "";
-      for (const [path, sids] of entries(info.watchesByPath?.())) {
+      for (const [path, sids] of watchesByPath(ctx)) {
         out += `${path}\n`;
         for (const s of sids) out += `\t0x${hex(s)}\n`;
       }
       return out + "\n";
     }
-    case "dirs": {
-      const d = ctx.dirSizes;
-      return d === undefined ? "" : `datadir_size: ${d.dataDirSize}\nlogdir_size: ${d.logDirSize}\n`;
-    }
+    case "dirs":
+      return dirsRecord(ctx).map(([k, v]) => `${k}: ${v}\n`).join("");
     case "mntr":
       return formatMntr(ctx);
   }
-}
-
-function entries<K, V>(src: Map<K, V> | Iterable<[K, V]> | undefined): Iterable<[K, V]> {
-  if (src === undefined) return [];
-  return src instanceof Map ? src.entries() : src;
 }
 
 /** Java's Long.toHexString: two's complement for negatives. */
@@ -271,26 +274,24 @@ function formatConf(info: ServerInfoView, sizes: DirSizes | undefined): string {
   return out;
 }
 
+/** `srvr` / `stat`: the server_stats record as ZooKeeper's text (stat adds the clients' brief lines). */
 function formatStat(word: "srvr" | "stat", ctx: FourLetterContext): string {
-  const info = ctx.info;
-  let out = `Zookeeper version: ${val(info.version, info)}\n`;
-  if (info.isReadOnly !== undefined && val(info.isReadOnly, info)) {
-    out += "READ-ONLY mode; serving only read-only clients\n";
-  }
+  const r = serverStatsRecord(ctx);
+  let out = `Zookeeper version: ${r.version}\n`;
+  if (r.readOnly) out += "READ-ONLY mode; serving only read-only clients\n";
   if (word === "stat") {
     out += "Clients:\n";
-    for (const c of ctx.connections) out += dumpConnection(c, coreInfoFor(info, c), true) + "\n";
+    for (const c of ctx.connections) out += dumpConnection(c, coreInfoFor(ctx.info, c), true) + "\n";
     out += "\n";
   }
-  const lat = val(info.latency, info);
-  out += `Latency min/avg/max: ${ms(lat.min)}/${javaDouble(round4(lat.avg))}/${ms(lat.max)}\n`;
-  out += `Received: ${String(val(info.packetsReceived, info))}\n`;
-  out += `Sent: ${String(val(info.packetsSent, info))}\n`;
-  out += `Connections: ${ctx.connections.length}\n`;
-  out += `Outstanding: ${val(info.outstanding, info)}\n`;
-  out += `Zxid: 0x${hex(val(info.zxid, info))}\n`;
-  out += `Mode: ${val(info.serverState, info)}\n`;
-  out += `Node count: ${val(info.nodeCount, info)}\n`;
+  out += `Latency min/avg/max: ${r.minLatency}/${javaDouble(r.avgLatency)}/${r.maxLatency}\n`;
+  out += `Received: ${r.packetsReceived}\n`;
+  out += `Sent: ${r.packetsSent}\n`;
+  out += `Connections: ${r.numAliveClientConnections}\n`;
+  out += `Outstanding: ${r.outstandingRequests}\n`;
+  out += `Zxid: 0x${hex(r.lastProcessedZxid)}\n`;
+  out += `Mode: ${r.serverState}\n`;
+  out += `Node count: ${r.nodeCount}\n`;
   return out;
 }
 
@@ -351,59 +352,6 @@ function formatDump(ctx: FourLetterContext): string {
   return out;
 }
 
-function formatEnvi(info: ServerInfoView): string {
-  const mb = (n: number) => `${Math.floor(n / (1024 * 1024))}MB`;
-  const mem = process.memoryUsage();
-  const arch = process.arch === "x64" ? "amd64" : process.arch;
-  let user = "";
-  let home = "";
-  try {
-    const u = os.userInfo();
-    user = u.username;
-    home = u.homedir;
-  } catch {
-    // no passwd entry
-  }
-  const lines: [string, string][] = [
-    ["zookeeper.version", String(val(info.version, info))],
-    ["host.name", os.hostname()],
-    ["java.version", process.versions.node],
-    ["java.vendor", "Node.js"],
-    ["java.home", process.execPath],
-    ["java.class.path", process.argv[1] ?? ""],
-    ["java.library.path", ""],
-    ["java.io.tmpdir", os.tmpdir()],
-    ["java.compiler", "<NA>"],
-    ["os.name", os.type()],
-    ["os.arch", arch],
-    ["os.version", os.release()],
-    ["user.name", user],
-    ["user.home", home],
-    ["user.dir", process.cwd()],
-    ["os.memory.free", mb(mem.heapTotal - mem.heapUsed)],
-    ["os.memory.max", mb(os.totalmem())],
-    ["os.memory.total", mb(mem.heapTotal)],
-  ];
-  return "Environment:\n" + lines.map(([k, v]) => `${k}=${v}\n`).join("");
-}
-
-export function maxFds(): number | undefined {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function openFds(): number | undefined {
-  try {
-    return readdirSync("/proc/self/fd").length;
-  } catch {
-    return undefined;
-  }
-}
-
 /** MNTR_KEYS, with a quorum member's zk_peer_state where QuorumZooKeeperServer.dumpMonitorValues puts it. */
 const MNTR_ORDER: readonly string[] = (() => {
   const keys = [...MNTR_KEYS];
@@ -419,57 +367,17 @@ const MNTR_ORDER: readonly string[] = (() => {
  * left out, never printed as a made-up 0.
  */
 function formatMntr(ctx: FourLetterContext): string {
-  const info = ctx.info;
-  const values = new Map<string, string>();
-  const put = (key: string, v: MetricValue | string | undefined): void => {
-    if (v !== undefined) values.set(`zk_${key}`, String(v));
-  };
-  const lat = val(info.latency, info);
-  put("version", val(info.version, info));
-  put("server_state", val(info.serverState, info));
-  put("peer_state", info.peerState !== undefined ? val(info.peerState, info) : undefined);
-  put("ephemerals_count", info.ephemeralsCount !== undefined ? val(info.ephemeralsCount, info) : undefined);
-  put("num_alive_connections", ctx.connections.length);
-  put("avg_latency", javaDouble(round4(lat.avg)));
-  put("outstanding_requests", val(info.outstanding, info));
-  put("znode_count", val(info.nodeCount, info));
-  put(
-    "global_sessions",
-    info.globalSessions !== undefined ? val(info.globalSessions, info) : info.sessions !== undefined ? [...info.sessions()].length : undefined,
-  );
-  const st = ctx.stats;
-  put("last_client_response_size", st.lastClientResponseSize);
-  put("packets_sent", val(info.packetsSent, info));
-  put("packets_received", val(info.packetsReceived, info));
-  put("max_client_response_size", st.maxClientResponseSize);
-  put("watch_count", info.watchCount !== undefined ? val(info.watchCount, info) : undefined);
-  put("auth_failed_count", info.authFailedCount !== undefined ? val(info.authFailedCount, info) : undefined);
-  put("min_latency", ms(lat.min));
-  put("max_file_descriptor_count", maxFds());
-  put("approximate_data_size", info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : undefined);
-  put("open_file_descriptor_count", openFds());
-  put("uptime", Math.max(0, ctx.now() - st.startedAt));
-  put("max_latency", ms(lat.max));
-  put("min_client_response_size", st.minClientResponseSize);
-  put("large_requests_rejected", st.largeRequestsRejected);
-  ctx.metrics?.dump((key, v, isDouble) => put(key, isDouble ? javaDouble(Number(v)) : v));
+  const { values, namespace } = monitorParts(ctx);
+  const text = (v: RecordValue): string => (v instanceof JavaDouble ? javaDouble(v.value) : String(v));
   let out = "";
   for (const key of MNTR_ORDER) {
-    const v = values.get(key);
+    const k = key.slice(3);
+    const v = values.get(k);
     if (v === undefined) continue;
-    out += `${key}\t${v}\n`;
-    values.delete(key);
+    out += `${key}\t${text(v)}\n`;
+    values.delete(k);
   }
-  for (const [key, v] of values) out += `${key}\t${v}\n`;
-  // ZooKeeper's per-namespace summary sets (kept by the data tree).
-  const ns = info.namespaceStats?.();
-  for (const [dir, m] of [["read", ns?.read], ["write", ns?.write]] as const) {
-    for (const [name, v] of m ?? []) {
-      const key = (stat: string) => `zk_${stat}_${name}_${dir}_per_namespace`;
-      out += `${key("avg")}\t${javaDouble(v.count === 0 ? 0 : round4(v.sum / v.count))}\n`;
-      out += `${key("min")}\t${v.min}\n${key("max")}\t${v.max}\n`;
-      out += `${key("cnt")}\t${v.count}\n${key("sum")}\t${v.sum}\n`;
-    }
-  }
+  for (const [k, v] of values) out += `zk_${k}\t${text(v)}\n`;
+  for (const [k, v] of namespace) out += `zk_${k}\t${text(v)}\n`;
   return out;
 }

@@ -35,3 +35,35 @@ export {
   type NamespaceSummaryView,
 } from "./types.js";
 export { registerServerGauges, type ServerGaugeSource } from "./server-gauges.js";
+export {
+  runCommand,
+  responseMap,
+  readiness,
+  primaryName,
+  commandNames,
+  monitorRecord,
+  COMMAND_NAMES,
+  NOT_SERVING,
+  TRACE_MASK,
+  JavaDouble,
+  type CommandContext,
+  type CommandResponse,
+  type HostFacts,
+  type QuorumView,
+  type RecordValue,
+  type RecordMap,
+} from "./commands.js";
+export { toJackson } from "./json.js";
+export { nodeHost } from "./host.js";
+export {
+  startAdminServer,
+  AdminServerError,
+  ADMIN_DEFAULT_PORT,
+  ADMIN_DEFAULT_ADDRESS,
+  ADMIN_DEFAULT_IDLE_TIMEOUT_MS,
+  ADMIN_DEFAULT_COMMAND_URL,
+  LIVE_PATH,
+  READY_PATH,
+  type AdminServerOptions,
+  type RunningAdminServer,
+} from "./admin-server.js";

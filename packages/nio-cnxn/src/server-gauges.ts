@@ -1,5 +1,6 @@
 import type { Gauge, MetricsRegistry, MetricValue } from "@zkts/metrics";
-import { maxFds, openFds, round4, type CnxnStats } from "./four-letter.js";
+import { round4, type CnxnStats } from "./four-letter.js";
+import { nodeHost } from "./host.js";
 import type { ServerInfoView } from "./types.js";
 
 /** What the server gauges read: the core's info, the connection layer's stats and live connection count. */
@@ -31,8 +32,8 @@ export function registerServerGauges(metrics: MetricsRegistry, src: ServerGaugeS
     ["ephemerals_count", () => src.info().ephemeralsCount],
     ["approximate_data_size", () => src.info().approximateDataSize],
     ["global_sessions", () => src.info().globalSessions ?? src.info().sessions().length],
-    ["open_file_descriptor_count", openFds],
-    ["max_file_descriptor_count", maxFds],
+    ["open_file_descriptor_count", nodeHost.openFileDescriptors],
+    ["max_file_descriptor_count", nodeHost.maxFileDescriptors],
     ["last_client_response_size", () => src.stats.lastClientResponseSize],
     ["max_client_response_size", () => src.stats.maxClientResponseSize],
     // -1 until a response was sent, as ZooKeeper's BufferStats

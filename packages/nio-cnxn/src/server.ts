@@ -9,7 +9,9 @@ import {
   type CnxnStats,
   type ConnectionSnapshot,
   type DirSizes,
+  type FourLetterContext,
 } from "./four-letter.js";
+import { nodeHost } from "./host.js";
 import type { CoreHandler, Logger, ServerConnection } from "./types.js";
 import { registerServerGauges } from "./server-gauges.js";
 
@@ -75,6 +77,8 @@ export interface RunningServer {
   readonly stats: Readonly<NioStats>;
   /** Live connections. */
   connectionCount(): number;
+  /** What the commands read (AdminServer), with the directory sizes measured now. */
+  commandContext(): Promise<FourLetterContext>;
   /** Stops accepting new connections; existing ones keep being served. */
   stopAccepting(): Promise<void>;
   /** Stops accepting, flushes and closes every connection. */
@@ -574,28 +578,46 @@ export class NioServer {
 
   private runWord(word: Parameters<typeof runFourLetterWord>[0], dirSizes: DirSizes | undefined): string {
     try {
-      return runFourLetterWord(word, {
-        info: this.core.info,
-        connections: [...this.connections].filter((c) => c.state !== "closed").map((c) => c.snapshot()),
-        stats: this.stats,
-        metrics: this.metrics,
-        dirSizes,
-        resetConnectionStats: () => {
-          for (const c of this.connections) c.resetStats();
-        },
-        resetServerStats: () => {
-          this.stats.lastClientResponseSize = -1;
-          this.stats.minClientResponseSize = -1;
-          this.stats.maxClientResponseSize = -1;
-        },
-        now: this.now,
-      });
+      return runFourLetterWord(word, this.context(dirSizes));
     } catch (err) {
       this.log.error("four-letter word failed", { word, error: err instanceof Error ? err.message : String(err) });
       return "";
     }
   }
 
+  /** The context the commands read (four-letter words and the AdminServer alike). */
+  context(dirSizes: DirSizes | undefined): FourLetterContext {
+    return {
+      info: this.core.info,
+      connections: [...this.connections].filter((c) => c.state !== "closed").map((c) => c.snapshot()),
+      stats: this.stats,
+      metrics: this.metrics,
+      dirSizes,
+      host: nodeHost,
+      resetConnectionStats: () => {
+        for (const c of this.connections) c.resetStats();
+      },
+      resetServerStats: () => {
+        this.stats.lastClientResponseSize = -1;
+        this.stats.minClientResponseSize = -1;
+        this.stats.maxClientResponseSize = -1;
+      },
+      now: this.now,
+    };
+  }
+
+  /** The commands' context with the directory sizes measured now (they are left out if that fails). */
+  async commandContext(): Promise<FourLetterContext> {
+    let sizes: DirSizes | undefined;
+    if (this.dirSizes !== undefined) {
+      try {
+        sizes = await this.dirSizes();
+      } catch (err) {
+        this.log.warn("could not measure the data directories", { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return this.context(sizes);
+  }
 
   private closed: Promise<void> | undefined;
 
@@ -644,6 +666,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     address: addr.address,
     stats: srv.stats,
     connectionCount: () => srv.connections.size,
+    commandContext: () => srv.commandContext(),
     stopAccepting: () => srv.stopAccepting(),
     close: () => srv.close(),
   };

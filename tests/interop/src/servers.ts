@@ -39,6 +39,8 @@ export interface PairOptions {
   config?: Record<string, string>;
   /** Pass the super digest (default true). */
   superDigest?: boolean;
+  /** zoo.cfg keys for one server only (e.g. its own AdminServer port). */
+  adminFor?: (kind: "reference" | "subject") => Record<string, string>;
 }
 
 /** Starts the reference server and the subject (in parallel) with the same settings. */
@@ -54,13 +56,15 @@ export async function startPair(opts: PairOptions = {}): Promise<ServerPair> {
   for (const k of ["znode.container.checkIntervalMs", "znode.container.maxPerMinute"]) {
     if (config[k] !== undefined) refProps[k] = config[k]!;
   }
-  const startRef = () => startReferenceZooKeeper({ config, systemProperties: refProps });
+  const own = (k: "reference" | "subject") => ({ ...config, ...opts.adminFor?.(k) });
+  const startRef = (k: "reference" | "subject" = "reference") =>
+    startReferenceZooKeeper({ config: own(k), systemProperties: refProps });
   const startSubject = () =>
     kind === "zkts"
       ? startZkts({
-          config: withSuper ? { ...config, "DigestAuthenticationProvider.superDigest": SUPER_DIGEST } : config,
+          config: withSuper ? { ...own("subject"), "DigestAuthenticationProvider.superDigest": SUPER_DIGEST } : own("subject"),
         })
-      : startRef();
+      : startRef("subject");
   const [r, s] = await Promise.allSettled([startRef(), startSubject()]);
   if (r.status === "rejected" || s.status === "rejected") {
     if (r.status === "fulfilled") await r.value.stop();

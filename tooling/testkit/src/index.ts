@@ -2,6 +2,7 @@ export { freePort, waitForPort } from "./net.js";
 export {
   startReferenceZooKeeper,
   referenceAvailable,
+  SERVLET_API_JAR,
   REFERENCE_JAR,
   ZKCLI,
   CLI_MT,

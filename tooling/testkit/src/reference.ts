@@ -5,6 +5,11 @@ import { launchServer, type TestServer } from "./server-process.js";
 export const REFERENCE_JAR = "/usr/share/java/zookeeper.jar";
 export const ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh";
 export const CLI_MT = "/usr/lib/zookeeper/bin/cli_mt";
+/**
+ * Debian's zookeeper.jar manifest leaves the servlet API off its class path, so its AdminServer (Jetty) cannot start
+ * without it; it is put on the class path (a test turns the AdminServer on with `admin.enableServer=true`).
+ */
+export const SERVLET_API_JAR = "/usr/share/java/servlet-api.jar";
 
 /** True when Debian's zookeeper package (the reference server) is installed. */
 export function referenceAvailable(): boolean {
@@ -61,7 +66,7 @@ export async function startReferenceZooKeeper(opts: ReferenceOptions = {}): Prom
           "-XX:TieredStopAtLevel=1",
           ...props,
           "-cp",
-          `${dataDir}:${REFERENCE_JAR}`,
+          [dataDir, REFERENCE_JAR, ...(existsSync(SERVLET_API_JAR) ? [SERVLET_API_JAR] : [])].join(":"),
           "org.apache.zookeeper.server.ZooKeeperServerMain",
           cfgPath,
         ],
