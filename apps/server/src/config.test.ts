@@ -301,4 +301,17 @@ describe("super digest", () => {
 it("the built-in default config is valid", () => {
   const c = parseConfig(DEFAULT_CONFIG_TEXT);
   expect(c).toMatchObject({ clientPort: 2181, dataDir: "./.zkts-data", tickTime: 2000, fourLetterWhitelist: "*" });
+
+  describe("standalone or ensemble (QuorumPeerConfig.isDistributed)", () => {
+    const cfgOf = (extra: string) => parseConfig(`dataDir=/tmp/x\nclientPort=2181\n${extra}`);
+    it("no server lines: standalone", () => expect(cfgOf("").distributed).toBe(false));
+    it("one server line with standaloneEnabled (default): standalone, as ZooKeeper's Docker image runs", () =>
+      expect(cfgOf("server.1=localhost:2888:3888;2181\n").distributed).toBe(false));
+    it("one server line with standaloneEnabled=false: a one-member ensemble", () =>
+      expect(cfgOf("standaloneEnabled=false\nserver.1=localhost:2888:3888;2181\n").distributed).toBe(true));
+    it("two participants: an ensemble", () =>
+      expect(cfgOf("server.1=h1:2888:3888\nserver.2=h2:2888:3888\n").distributed).toBe(true));
+    it("one participant and one observer: standalone unless standaloneEnabled=false", () =>
+      expect(cfgOf("server.1=h1:2888:3888\nserver.2=h2:2888:3888:observer\n").distributed).toBe(false));
+  });
 });

@@ -43,6 +43,12 @@ export interface ZkConfig {
   globalOutstandingLimit: number;
   electionAlg: number;
   servers: ServerSpec[];
+  /**
+   * Runs as an ensemble member (QuorumPeerConfig.isDistributed): server lines are present and either
+   * `standaloneEnabled=false` or more than one of them is a participant. One `server.N` line with standaloneEnabled
+   * (the default, and what ZooKeeper's Docker image writes) is a standalone server, as in ZooKeeper.
+   */
+  distributed: boolean;
   peerType: "participant" | "observer";
   syncEnabled: boolean;
   reconfigEnabled: boolean;
@@ -425,6 +431,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     globalOutstandingLimit: int("globalOutstandingLimit", 1000, "any")!,
     electionAlg,
     servers: servers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    distributed: servers.length > 0 && (!bool("standaloneEnabled", true) || servers.filter((s) => s.role === "participant").length > 1),
     peerType,
     syncEnabled: bool("syncEnabled", true),
     reconfigEnabled: bool("reconfigEnabled", false),

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   try {
     admin = await startAdmin(cfg, { logger, initialConfig: text });
   } catch (e) {
-    if (cfg.servers.length === 0) {
+    if (!cfg.distributed) {
       // ZooKeeperServerMain: "Unable to start AdminServer, exiting abnormally", exit code 4.
       const msg = `Unable to start AdminServer, exiting abnormally: ${(e as Error).message}`;
       logger.error(msg);
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   try {
     if (cfg.prometheus !== undefined) prometheus = await startPrometheusEndpoint(metrics, cfg.prometheus, logger);
     server =
-      cfg.servers.length > 0
+      cfg.distributed
         ? await runEnsemble(cfg, { logger, metrics })
         : await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false, metrics });
   } catch (e) {
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     await admin?.close();
     process.exitCode = e instanceof UnsupportedConfigError ? 3 : 1;
     // An ensemble member may have opened listeners (client, quorum, election ports) before failing.
-    if (cfg.servers.length > 0) process.exit(process.exitCode);
+    if (cfg.distributed) process.exit(process.exitCode);
     return;
   }
   admin?.attach(server);

@@ -94,7 +94,11 @@ describe("runStandalone: real core behind nio-cnxn", () => {
   });
 
   it("refuses ensembles (they run through runEnsemble)", async () => {
-    const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\nserver.1=a:1:2\n`);
+    // Two participants are an ensemble; one server line with standaloneEnabled (the default) is not: ZooKeeper runs
+    // that standalone (QuorumPeerConfig.isDistributed), see tests/docker.
+    const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\nserver.1=a:1:2\nserver.2=b:1:2\n`);
     await expect(runStandalone(cfg, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
+    const one = parseConfig(`dataDir=${dir}\nclientPort=0\nstandaloneEnabled=false\nserver.1=a:1:2\n`);
+    await expect(runStandalone(one, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
   });
 });

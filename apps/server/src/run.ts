@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Logger, Random } from "@zkts/contracts";
 import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
@@ -7,6 +8,7 @@ import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn
 import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
+import { readMyId } from "./ensemble.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 
 /** Thrown for configurations zkts-server cannot run (yet). */
@@ -89,15 +91,37 @@ export function coreInit(cfg: ZkConfig, conf: Record<string, string>, serverId: 
   };
 }
 
+/**
+ * The client address of a standalone server (QuorumPeerConfig.setupClientPort): clientPort/clientPortAddress, or,
+ * when the config has server lines (one participant with standaloneEnabled, as ZooKeeper's Docker image writes it)
+ * and dataDir holds a myid, the `;host:port` of this server's line. A clientPort that differs from that line's is a
+ * configuration error, as in ZooKeeper.
+ */
+export function standaloneClientAddress(cfg: ZkConfig): { port?: number; host?: string } {
+  const own = { port: cfg.clientPort, host: cfg.clientPortAddress };
+  if (cfg.servers.length === 0 || !existsSync(join(cfg.dataDir, "myid"))) return own;
+  const id = readMyId(cfg.dataDir);
+  const spec = cfg.servers.find((s) => s.id === id);
+  if (spec?.clientPort === undefined) return own;
+  if (cfg.clientPort !== undefined && cfg.clientPort !== spec.clientPort) {
+    throw new UnsupportedConfigError(
+      `client address for this server (id = ${id}) in static config file is port ${cfg.clientPort}, ` +
+        `different from the one in its server.${id} line: ${spec.clientPort}`,
+    );
+  }
+  return { port: spec.clientPort, host: cfg.clientPortAddress ?? spec.clientHost };
+}
+
 /** Wires the real clock, randomness and network around @zkts/core for a standalone server. */
 export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<RunningZkts> {
-  if (cfg.servers.length > 0) {
+  if (cfg.distributed) {
     throw new UnsupportedConfigError(
       `this zoo.cfg defines an ensemble (${cfg.servers.map((s) => `server.${s.id}`).join(", ")}): ` +
         "run it with runEnsemble (zkts-server does), not runStandalone",
     );
   }
-  const port = opts.port ?? cfg.clientPort;
+  const client = standaloneClientAddress(cfg);
+  const port = opts.port ?? client.port;
   if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server does not support secureClientPort yet)");
   const log = opts.logger;
   const storage = opts.storage ?? new NodeStorage();
@@ -160,7 +184,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   let net: RunningServer;
   try {
     net = await startServer({
-      host: opts.host ?? cfg.clientPortAddress,
+      host: opts.host ?? client.host,
       port,
       core,
       maxClientCnxns: cfg.maxClientCnxns,
