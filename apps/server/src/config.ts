@@ -1,7 +1,10 @@
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
+import { unhonouredKeys } from "./unhonoured.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+export type LogFormat = "json" | "text";
+export const LOG_FORMATS: readonly LogFormat[] = ["json", "text"];
 
 /** One `server.N=host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]` line. */
 export interface ServerSpec {
@@ -67,6 +70,8 @@ export interface ZkConfig {
   logFile?: string;
   /** `zkts.logLevel`. */
   logLevel?: LogLevel;
+  /** `zkts.logFormat`: json (default) or text (ZooKeeper-like lines). */
+  logFormat?: LogFormat;
   /**
    * Keys QuorumPeerConfig does not parse itself: ZooKeeper turns them into `zookeeper.<key>` system
    * properties. Kept here the same way (including the known ones such as `zookeeper.4lw.commands.whitelist`).
@@ -116,6 +121,7 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "readonlymode.enabled",
   "zkts.logFile",
   "zkts.logLevel",
+  "zkts.logFormat",
 ]);
 
 /** Keys QuorumPeerConfig parses (not turned into system properties). */
@@ -269,6 +275,15 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     else fail(ll, `zkts.logLevel must be one of ${LOG_LEVELS.join(", ")}, got "${ll.value}"`);
   }
 
+  let logFormat: LogFormat | undefined;
+  const lf = byKey.get("zkts.logFormat");
+  if (lf !== undefined) {
+    if ((LOG_FORMATS as readonly string[]).includes(lf.value)) logFormat = lf.value as LogFormat;
+    else fail(lf, `zkts.logFormat must be one of ${LOG_FORMATS.join(", ")}, got "${lf.value}"`);
+  }
+  // Keys zkts knows but cannot honour are refused, never silently ignored.
+  problems.push(...unhonouredKeys(byKey.values(), file));
+
   const servers: ServerSpec[] = [];
   const systemProperties: Record<string, string> = {};
   const unknownKeys: { key: string; line: number }[] = [];
@@ -366,6 +381,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     superDigestSource,
     logFile: str("zkts.logFile"),
     logLevel,
+    logFormat,
     systemProperties,
     unknownKeys,
     warnings,

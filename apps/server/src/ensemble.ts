@@ -20,6 +20,7 @@ import type { ServerSpec, ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
+import { checkDataDirs } from "./exit-codes.js";
 import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
@@ -97,6 +98,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const tickTime = cfg.tickTime;
   const initLimit = cfg.initLimit ?? 10;
   const syncLimit = cfg.syncLimit ?? 5;
+  if (opts.storage === undefined) checkDataDirs(cfg.dataDir, cfg.dataLogDir);
   const storage = opts.storage ?? new NodeStorage();
   const metrics = opts.metrics ?? new MetricsRegistry();
   const clock = createSystemClock();
