@@ -47,11 +47,9 @@ export class DataDirError extends Error {
  * and must be a writable directory ("Cannot write to data directory"). Throws {@link DataDirError}.
  */
 export function checkDataDirs(dataDir: string, dataLogDir: string): void {
-  for (const [key, dir] of [
-    ["dataLogDir", dataLogDir],
-    ["dataDir", dataDir],
-  ] as const) {
-    const abs = resolve(dir);
+  const dirs: [string, string][] = [["dataDir", resolve(dataDir)]];
+  if (resolve(dataLogDir) !== resolve(dataDir)) dirs.push(["dataLogDir", resolve(dataLogDir)]);
+  for (const [key, abs] of dirs) {
     try {
       mkdirSync(abs, { recursive: true });
     } catch (e) {

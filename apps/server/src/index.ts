@@ -4,12 +4,25 @@ export {
   ConfigError,
   DEFAULT_CONFIG_TEXT,
   LOG_LEVELS,
+  LOG_FORMATS,
+  type LogFormat,
   type ZkConfig,
   type ServerSpec,
   type LogLevel,
   type ParseConfigOptions,
 } from "./config.js";
 export { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
-export { createJsonLogger, type JsonLogger, type JsonLoggerOptions } from "./logger.js";
+export {
+  createLogger,
+  createJsonLogger,
+  textLine,
+  LogFileError,
+  type ServerLogger,
+  type LoggerOptions,
+  type JsonLogger,
+  type JsonLoggerOptions,
+} from "./logger.js";
+export { ExitCode, EXIT_SUMMARY, DataDirError, checkDataDirs } from "./exit-codes.js";
+export { unhonouredReason } from "./unhonoured.js";
 export { createSystemClock, cryptoRandom } from "./env.js";
 export { runStandalone, confMap, UnsupportedConfigError, type RunOptions, type RunningZkts } from "./run.js";
