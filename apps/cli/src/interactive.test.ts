@@ -152,7 +152,7 @@ describe.skipIf(!haveScript)("interactive mode in a pseudo-terminal", () => {
       // The server goes away: the prompt turns CONNECTING again, with the typed text.
       await late.stop();
       late = undefined;
-      at = await p.until(prompt("CONNECTING", 0) + "ls /", at);
+      await p.until(prompt("CONNECTING", 0) + "ls /", at);
       p.send("\x15quit\r"); // Ctrl-U clears the line
       expect(await p.exited()).toBe(0);
     } finally {
