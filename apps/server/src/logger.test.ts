@@ -25,7 +25,12 @@ describe("server logger (pino)", () => {
     log.level = "error";
     log.warn("hidden too");
     log.error("plain");
-    const lines = text().trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const raw = text().trimEnd().split("\n");
+    // The message comes right after level and time, before the fields.
+    expect(raw[0]).toMatch(/^\{"level":"info","ts":"1970-01-01T00:00:00\.000Z","msg":"hello","session":"4660",/);
+    expect(raw[1]).toBe('{"level":"warn","ts":"1970-01-01T00:00:00.000Z","msg":"child","conn":7}');
+    expect(raw[2]).toBe('{"level":"error","ts":"1970-01-01T00:00:00.000Z","msg":"plain"}');
+    const lines = raw.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       {
         ts: "1970-01-01T00:00:00.000Z",
@@ -39,6 +44,15 @@ describe("server logger (pino)", () => {
       { ts: "1970-01-01T00:00:00.000Z", level: "warn", msg: "child", conn: 7 },
       { ts: "1970-01-01T00:00:00.000Z", level: "error", msg: "plain" },
     ]);
+  });
+
+  it("json: messages and fields that contain the text ,\"msg\": stay intact", () => {
+    const { stream, text } = capture();
+    const log = createLogger({ stream, now: () => 0 });
+    log.info('say ,"msg":"no"', { note: ',"msg":"x"}', n: 1 });
+    const line = text().trimEnd();
+    expect(JSON.parse(line)).toEqual({ level: "info", ts: "1970-01-01T00:00:00.000Z", msg: 'say ,"msg":"no"', note: ',"msg":"x"}', n: 1 });
+    expect(line.indexOf('"msg"')).toBeLessThan(line.indexOf('"note"'));
   });
 
   it("text: ZooKeeper-like lines with myid, padded level, component and key=value fields", () => {

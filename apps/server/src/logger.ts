@@ -1,7 +1,8 @@
 /**
  * zkts-server's logger: pino underneath, the contracts' `Logger` on top (what every package sees).
  *
- * - `json` (default): one object per line, `{"level":"info","ts":"2026-12-07T10:00:00.123Z",...fields,"msg":"..."}`.
+ * - `json` (default): one object per line, `{"level":"info","ts":"2026-12-07T10:00:00.123Z","msg":"...",...fields}`
+ *   (the message before the fields, as zkts always wrote it, so `grep 'msg.*ENOSPC'`-style searches keep working).
  * - `text`: ZooKeeper-like lines (log4j's `%d{ISO8601} [myid:%X{myid}] - %-5p [%t] - %m`, local time), fields appended
  *   as `key=value`: `2026-12-07 10:00:00,123 [myid:1] - INFO  [main] - zkts-server started port=2181`.
  *   The `[...]` slot is the record's `component` field when it has one, else `main`.
@@ -101,6 +102,20 @@ export function textLine(json: string, myid: string): string {
   return `${when} [myid:${myid}] - ${lvl} [${thread}] - ${String(msg ?? "")}${extra === "" ? "" : " " + extra}\n`;
 }
 
+/**
+ * pino writes `{"level":..,"ts":"..",<fields>,"msg":".."}`; this moves the message right after the timestamp. The
+ * last `,"msg":` of the line is the message key: inside JSON strings a `"` is always escaped.
+ */
+export function msgFirst(line: string): string {
+  const ts = line.indexOf(',"ts":"');
+  if (ts < 0) return line;
+  const headEnd = line.indexOf('"', ts + 7) + 1;
+  const m = line.lastIndexOf(',"msg":');
+  const end = line.lastIndexOf("}");
+  if (headEnd <= 0 || m <= headEnd || end < m) return line;
+  return line.slice(0, headEnd) + line.slice(m, end) + line.slice(headEnd, m) + line.slice(end);
+}
+
 interface Sink {
   write(s: string): void;
   reopen(): void;
@@ -156,7 +171,7 @@ export function createLogger(opts: LoggerOptions = {}): ServerLogger {
     const out = opts.stream ?? process.stdout;
     sink = { write: (s) => void out.write(s), reopen: () => {}, close: () => Promise.resolve() };
   }
-  const destination = { write: (s: string) => sink.write(format === "text" ? textLine(s, myid) : s) };
+  const destination = { write: (s: string) => sink.write(format === "text" ? textLine(s, myid) : msgFirst(s)) };
   const root = pino(
     {
       level: opts.level ?? "info",
