@@ -20,7 +20,7 @@ import type { ServerSpec, ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
-import { checkDataDirs } from "./exit-codes.js";
+import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
 import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
@@ -431,7 +431,11 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     },
     metrics,
   });
-  await election.listen();
+  try {
+    await election.listen();
+  } catch (e) {
+    throw new ElectionPortBindError(`cannot bind the election port ${me.host}:${me.electionPort}: ${(e as Error).message}`);
+  }
   let electing = false;
   let lookingSince = Date.now();
 

@@ -43,6 +43,17 @@ export class DataDirError extends Error {
 }
 
 /**
+ * The election port cannot be bound (exit {@link ExitCode.UNABLE_TO_BIND_QUORUM_PORT}, as QuorumCnxManager's
+ * Listener after its bind retries).
+ */
+export class ElectionPortBindError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ElectionPortBindError";
+  }
+}
+
+/**
  * FileTxnSnapLog's start-up checks: each directory is created when missing ("Unable to create data directory")
  * and must be a writable directory ("Cannot write to data directory"). Throws {@link DataDirError}.
  */

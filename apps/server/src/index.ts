@@ -22,7 +22,7 @@ export {
   type JsonLogger,
   type JsonLoggerOptions,
 } from "./logger.js";
-export { ExitCode, EXIT_SUMMARY, DataDirError, checkDataDirs } from "./exit-codes.js";
+export { ExitCode, EXIT_SUMMARY, DataDirError, ElectionPortBindError, checkDataDirs } from "./exit-codes.js";
 export { unhonouredReason } from "./unhonoured.js";
 export { createSystemClock, cryptoRandom } from "./env.js";
 export { runStandalone, confMap, UnsupportedConfigError, type RunOptions, type RunningZkts } from "./run.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_FORMATS, LOG_LEVELS, parseConfig, type LogFormat, type LogLevel } from "./config.js";
-import { DataDirError, EXIT_SUMMARY, ExitCode } from "./exit-codes.js";
+import { DataDirError, ElectionPortBindError, EXIT_SUMMARY, ExitCode } from "./exit-codes.js";
 import { createLogger, LogFileError, type ServerLogger } from "./logger.js";
 import { readMyId, runEnsemble } from "./ensemble.js";
 import { runStandalone, UnsupportedConfigError } from "./run.js";
@@ -24,7 +24,7 @@ Options:
 
 Exit codes (ZooKeeper's): 0 stopped cleanly, 1 unexpected error (e.g. client port in use, corrupt txn log),
 2 invalid arguments or configuration (including zoo.cfg keys zkts cannot honour), 3 dataDir/dataLogDir cannot be
-created or written.
+created or written, 14 an ensemble member cannot bind its election port.
 
 Data tools (the server must not be running on these directories):
   zkts-server purge <dataDir> [<dataLogDir>] -n <count>
@@ -171,14 +171,16 @@ async function main(): Promise<void> {
         ? await runEnsemble(cfg, { logger })
         : await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false });
   } catch (e) {
-    const known = e instanceof UnsupportedConfigError || e instanceof DataDirError;
+    const known = e instanceof UnsupportedConfigError || e instanceof DataDirError || e instanceof ElectionPortBindError;
     const msg = known ? (e as Error).message : `cannot start: ${(e as Error).message}`;
     const code =
       e instanceof UnsupportedConfigError
         ? ExitCode.INVALID_INVOCATION
         : e instanceof DataDirError
           ? ExitCode.UNABLE_TO_ACCESS_DATADIR
-          : ExitCode.UNEXPECTED_ERROR;
+          : e instanceof ElectionPortBindError
+            ? ExitCode.UNABLE_TO_BIND_QUORUM_PORT
+            : ExitCode.UNEXPECTED_ERROR;
     logger.error(msg);
     process.stderr.write(`zkts-server: ${msg}\n`);
     const summary = EXIT_SUMMARY[code];

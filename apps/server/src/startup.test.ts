@@ -6,7 +6,7 @@
  * regular file, and 1 for a client port in use (checked by hand against Debian's zookeeper 3.8 package).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,6 +117,37 @@ describe("zkts-server start-up: exit codes and messages", () => {
       const r = await run([cfgFile(`dataDir=${join(dir, "d5")}\nclientPort=${port}\nclientPortAddress=127.0.0.1\n`)]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/cannot start: .*EADDRINUSE/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("an ensemble member whose election port is taken: exit 14 (UNABLE_TO_BIND_QUORUM_PORT)", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const election = (blocker.address() as net.AddressInfo).port;
+    const free = async () => {
+      const s = net.createServer();
+      await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+      const p = (s.address() as net.AddressInfo).port;
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      return p;
+    };
+    const data = join(dir, "d8");
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, "myid"), "1\n");
+    try {
+      const lines = [
+        `dataDir=${data}`,
+        "initLimit=5",
+        "syncLimit=2",
+        `server.1=127.0.0.1:${await free()}:${election};127.0.0.1:${await free()}`,
+        `server.2=127.0.0.1:${await free()}:${await free()};127.0.0.1:${await free()}`,
+        `server.3=127.0.0.1:${await free()}:${await free()};127.0.0.1:${await free()}`,
+      ];
+      const r = await run([cfgFile(lines.join("\n") + "\n")]);
+      expect(r.code).toBe(14);
+      expect(r.stderr).toContain(`cannot bind the election port 127.0.0.1:${election}`);
     } finally {
       blocker.close();
     }
