@@ -76,6 +76,9 @@ describe("global install of the packed server and cli tarballs", () => {
     // --help comes from the installed build.
     const help = await run(serverBin, ["--help"], { cwd: work, timeout: 30_000 });
     expect(help.stdout).toContain("Usage: zkts-server");
+    const version = await run(serverBin, ["--version"], { cwd: work, timeout: 30_000 });
+    const pkgVersion = (JSON.parse(readFileSync(join(REPO_ROOT, "apps", "server", "package.json"), "utf8")) as { version: string }).version;
+    expect(version.stdout.trim()).toBe(`zkts-server ${pkgVersion}`);
 
     server = await launchServer({
       name: "installed zkts-server",

@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { complete } from "./complete.js";
+import type { ZooKeeperClient } from "@zkts/client";
 import { Shell, CliError } from "./shell.js";
 
 export interface MainOptions {
@@ -100,6 +101,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     json: o.json,
     // A single command must not wait forever for an unreachable server.
     requestTimeout: oneShot ? o.timeout : 0,
+    // ... nor for one that refuses connections or does not resolve: fail as soon as every host failed once.
+    // (-waitforconnection asks to wait for a server that is not up yet: no fail-fast then.)
+    failFast: oneShot && !o.waitForConnection,
     stdout: write(process.stdout),
     stderr: write(process.stderr),
   });
@@ -139,8 +143,9 @@ async function piped(shell: Shell): Promise<number> {
 }
 
 async function repl(shell: Shell, o: MainOptions): Promise<number> {
-  // Show the first prompt once the session is up (or the timeout passed), so it reads CONNECTED.
-  await shell.client?.connect({ timeout: o.timeout }).catch(() => undefined);
+  // Show the first prompt once the session is up (so it reads CONNECTED), or once every host failed once, or the
+  // timeout passed; from then on the prompt follows the connection state.
+  await firstOutcome(shell.client, o.timeout);
   const file = historyFile();
   const rl: Interface = createInterface({
     input: process.stdin,
@@ -159,7 +164,10 @@ async function repl(shell: Shell, o: MainOptions): Promise<number> {
   rl.on("history", (h: string[]) => saveHistory(file, h));
   let idle = false;
   shell.onAsyncOutput = () => {
-    if (idle) rl.prompt(true);
+    if (!idle) return;
+    // Redraw the prompt with the current connection state, keeping what the user has typed.
+    rl.setPrompt(shell.prompt());
+    rl.prompt(true);
   };
   const ask = () => {
     rl.setPrompt(shell.prompt());
@@ -176,4 +184,22 @@ async function repl(shell: Shell, o: MainOptions): Promise<number> {
   rl.close();
   await shell.close();
   return shell.exitCode;
+}
+
+/** Resolves when `client` is connected, when every host of its list failed once, or after `timeout` ms. */
+function firstOutcome(client: ZooKeeperClient | undefined, timeout: number): Promise<void> {
+  if (client === undefined) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const failed = new Set<string>();
+    const onFail = (h: { host: string; port: number }) => {
+      failed.add(`${h.host}:${h.port}`);
+      if (failed.size >= client.hosts.length) done();
+    };
+    const done = () => {
+      client.off("connectFailed", onFail);
+      resolve();
+    };
+    client.on("connectFailed", onFail);
+    client.connect({ timeout }).then(done, done);
+  });
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@zkts/client";
-import { startZkts, type ZktsServer } from "@zkts/testkit";
+import { freePort, startZkts, type ZktsServer } from "@zkts/testkit";
 import { loadHistory, saveHistory, HISTORY_LIMIT } from "./cli.js";
 import { ZKCLI_BIN } from "./test-helpers.js";
 
@@ -131,6 +131,33 @@ describe.skipIf(!haveScript)("interactive mode in a pseudo-terminal", () => {
       expect(await q.exited()).toBe(0);
     } finally {
       q.child.kill();
+    }
+  }, 90_000);
+
+  it("the prompt follows the connection state without waiting for Enter", async () => {
+    const port = await freePort(); // nothing listens there yet
+    const server = `127.0.0.1:${port}`;
+    const prompt = (state: string, n: number) => `[zk: ${server}(${state}) ${n}] `;
+    const p = new Pty(["-server", server], { ZKCLI_HISTORY: join(dir, "follow-history") });
+    let late: ZktsServer | undefined;
+    try {
+      // Every attempt is refused: the first prompt comes at once (not after the 30 s session timeout).
+      let at = await p.until(prompt("CONNECTING", 0), 0, 10_000);
+      // The server comes up: the prompt turns CONNECTED by itself.
+      late = await startZkts({ port });
+      at = await p.until(prompt("CONNECTED", 0), at);
+      // Text typed but not entered is kept across the redraw.
+      p.send("ls /");
+      at = await p.until("ls /", at);
+      // The server goes away: the prompt turns CONNECTING again, with the typed text.
+      await late.stop();
+      late = undefined;
+      await p.until(prompt("CONNECTING", 0) + "ls /", at);
+      p.send("\x15quit\r"); // Ctrl-U clears the line
+      expect(await p.exited()).toBe(0);
+    } finally {
+      p.child.kill();
+      await late?.stop();
     }
   }, 90_000);
 

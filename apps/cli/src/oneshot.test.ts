@@ -7,9 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, Perms, type ZooKeeperClient } from "@zkts/client";
-import { freePort, referenceAvailable, startReferenceZooKeeper, startZkts, type ReferenceZooKeeper, type ZktsServer } from "@zkts/testkit";
+import {
+  freePort,
+  referenceAvailable,
+  startReferenceZooKeeper,
+  startZkts,
+  ZKCLI,
+  type ReferenceZooKeeper,
+  type ZktsServer,
+} from "@zkts/testkit";
 import { readDump } from "./tree-dump.js";
-import { zkcli } from "./test-helpers.js";
+import { run, zkcli } from "./test-helpers.js";
 
 let zkts: ZktsServer;
 let dir: string;
@@ -58,10 +66,53 @@ describe("one-shot mode", () => {
     const port = await freePort(); // nothing listens there
     const r = await zkcli(["-server", `127.0.0.1:${port}`, "-timeout", "1500", "ls", "/"], "", { timeoutMs: 20_000 });
     expect(r.code).toBe(1);
-    expect(r.err).toBe("KeeperErrorCode = ConnectionLoss for /\n");
+    expect(r.err).toBe(`Cannot connect to 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})\nKeeperErrorCode = ConnectionLoss for /\n`);
     const w = await zkcli(["-server", `127.0.0.1:${port}`, "-timeout", "1000", "-waitforconnection", "ls", "/"], "", { timeoutMs: 20_000 });
     expect(w).toMatchObject({ code: 1, err: "KeeperErrorCode = ConnectionLoss\n" });
   });
+
+  it("fails fast on a refused port or an unresolvable host, without waiting for the session timeout", async () => {
+    const port = await freePort(); // nothing listens there
+    // Default -timeout is 30000 ms; zkCli.sh gives up on the first failed connection attempt, so does zkcli.
+    let t0 = Date.now();
+    const refused = await zkcli(["-server", `127.0.0.1:${port}`, "get", "/a"], "", { timeoutMs: 20_000 });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(refused).toMatchObject({
+      code: 1,
+      out: "",
+      err: `Cannot connect to 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})\nKeeperErrorCode = ConnectionLoss for /a\n`,
+    });
+    t0 = Date.now();
+    const unresolvable = await zkcli(["-server", "no-such-host.invalid:2181", "ls", "/"], "", { timeoutMs: 20_000 });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(unresolvable.code).toBe(1);
+    expect(unresolvable.err).toMatch(/^Cannot connect to no-such-host\.invalid:2181 \(getaddrinfo \w+ no-such-host\.invalid\)\nKeeperErrorCode = ConnectionLoss for \/\n$/);
+    // Every host of the list is tried once before giving up; a live one among dead ones serves the command.
+    const mixed = await zkcli(["-server", `127.0.0.1:${port},no-such-host.invalid:2181,${zkts.connectString}`, "ls", "/"], "", {
+      timeoutMs: 20_000,
+    });
+    expect(mixed).toMatchObject({ code: 0, err: "" });
+    expect(mixed.out).toContain("zookeeper");
+    // --json: the failure is a document naming why.
+    const j = await zkcli(["--json", "-server", `127.0.0.1:${port}`, "ls", "/"], "", { timeoutMs: 20_000 });
+    expect(j.code).toBe(1);
+    expect(json(j.out)).toEqual([
+      {
+        command: "ls",
+        ok: false,
+        error: { message: "KeeperErrorCode = ConnectionLoss for /", exitCode: 1, code: "CONNECTIONLOSS", unreachable: `127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})` },
+      },
+    ]);
+  });
+
+  it.skipIf(!referenceAvailable())("zkCli.sh also exits 1 with ConnectionLoss on a refused port and an unresolvable host", async () => {
+    const port = await freePort();
+    for (const server of [`127.0.0.1:${port}`, "no-such-host.invalid:2181"]) {
+      const java = await run([ZKCLI, "-server", server, "ls", "/"], "", { merge: true, timeoutMs: 60_000 });
+      expect(java.code).toBe(1);
+      expect(java.out).toContain("KeeperErrorCode = ConnectionLoss for /\n");
+    }
+  }, 120_000);
 
   it("honours a chroot in -server", async () => {
     const r = await zkcli(["-server", `${zkts.connectString}/one`, "ls", "/"]);

@@ -138,6 +138,12 @@ export interface ShellOptions {
   json?: boolean;
   /** Per-request timeout, ms (0 = none). */
   requestTimeout?: number;
+  /**
+   * One-shot mode: once every host of the connect string failed once (refused, unresolvable, ...) before any
+   * session was made, give up at once: the command fails with ConnectionLoss (as zkCli.sh's, whose client fails
+   * queued requests when a connection attempt fails) instead of waiting for the request timeout.
+   */
+  failFast?: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -152,8 +158,13 @@ export class Shell {
   printWatches = true;
   exitCode = 0;
   quitRequested = false;
-  /** Called after output that was not caused by a command (watch events), e.g. to redraw a prompt. */
+  /**
+   * Called after output that was not caused by a command (watch events) and when the connection state changes,
+   * e.g. to redraw the prompt (which shows the state).
+   */
   onAsyncOutput: (() => void) | undefined;
+  /** Why the servers could not be reached (fail-fast mode), once every host failed before a session was made. */
+  unreachable: string | undefined;
   private busy = false;
   private jsonResult: Json | undefined;
   private readonly json: boolean;
@@ -220,10 +231,25 @@ export class Shell {
       throw new CliError((e as Error).message);
     }
     this.client = client;
+    this.unreachable = undefined;
     client.on("state", (s) => {
       const ks = STATE_EVENTS[s];
-      if (ks !== undefined) this.printEvent(ks, EventType.None, null);
+      if (ks !== undefined && this.printWatches) this.printEvent(ks, EventType.None, null);
+      else if (!this.busy) this.onAsyncOutput?.();
     });
+    if (this.opts.failFast) {
+      const failures = new Map<string, string>();
+      let everConnected = false;
+      client.once("connected", () => (everConnected = true));
+      client.once("connectedReadOnly", () => (everConnected = true));
+      client.on("connectFailed", (h, err) => {
+        if (everConnected || this.client !== client) return;
+        failures.set(`${h.host}:${h.port}`, err?.message ?? "no answer to the connect request");
+        if (failures.size < client.hosts.length) return;
+        this.unreachable = [...failures].map(([hp, why]) => `${hp} (${why})`).join(", ");
+        void client.close();
+      });
+    }
     client.on("watch", (ev) => this.printEvent(ev.state, ev.type, ev.path));
     const connected = client.connect({ timeout: wait ? timeout : undefined });
     if (wait) {
@@ -270,12 +296,17 @@ export class Shell {
       }
     } catch (e) {
       // A request that timed out without a connection (one-shot mode's bound) is zkCli's ConnectionLoss.
-      const lost = e instanceof KeeperError && e.code === ErrorCode.REQUESTTIMEOUT && !this.client?.isConnected;
-      const err = lost ? new CliError(keeperMessage(ErrorCode.CONNECTIONLOSS, e.path), 1, ErrorCode.CONNECTIONLOSS) : toCliError(e);
+      const lost =
+        (e instanceof KeeperError && e.code === ErrorCode.REQUESTTIMEOUT && !this.client?.isConnected) ||
+        (this.unreachable !== undefined && e instanceof KeeperError);
+      const lostPath = lost ? ((e as KeeperError).path ?? args.slice(1).find((a) => a.startsWith("/"))) : undefined;
+      const err = lost ? new CliError(keeperMessage(ErrorCode.CONNECTIONLOSS, lostPath), 1, ErrorCode.CONNECTIONLOSS) : toCliError(e);
       this.exitCode = err.exitCode;
+      if (this.unreachable !== undefined && !this.json) this.opts.stderr(`Cannot connect to ${this.unreachable}\n`);
       if (this.json) {
         const error: Json = { message: err.message, exitCode: err.exitCode };
         if (err.code !== undefined) error.code = errorCodeName(err.code);
+        if (this.unreachable !== undefined) error.unreachable = this.unreachable;
         this.opts.stdout(JSON.stringify({ command: cmd, ok: false, error }) + "\n");
       } else this.opts.stderr(err.message + "\n");
     } finally {
@@ -327,6 +358,10 @@ export class Shell {
       await this.connect(args.length >= 2 ? args[1]! : this.host);
     }
 
+    if (!this.alive && this.unreachable !== undefined) {
+      const path = args.slice(1).find((a) => a.startsWith("/"));
+      throw new CliError(keeperMessage(ErrorCode.CONNECTIONLOSS, path), 1, ErrorCode.CONNECTIONLOSS);
+    }
     if (!this.alive) {
       this.println("Not connected");
       this.result({ connected: false });

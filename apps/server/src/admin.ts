@@ -4,8 +4,6 @@ import { startAdminServer, type CommandContext, type RunningAdminServer } from "
 import type { ZkConfig } from "./config.js";
 import type { RunningZkts } from "./run.js";
 
-/** ZooKeeper's ExitCode.ERROR_STARTING_ADMIN_SERVER: a standalone server whose AdminServer cannot start exits 4. */
-export const EXIT_ADMIN_SERVER = 4;
 
 export interface AdminHandle {
   readonly server: RunningAdminServer;

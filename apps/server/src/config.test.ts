@@ -108,7 +108,6 @@ describe("zoo.cfg keys", () => {
         "dataDir=/d",
         "dataLogDir=/l",
         "clientPort=2182",
-        "secureClientPort=2281",
         "clientPortAddress=127.0.0.1",
         "maxClientCnxns=0",
         "minSessionTimeout=1000",
@@ -120,10 +119,10 @@ describe("zoo.cfg keys", () => {
         "globalOutstandingLimit=50",
         "electionAlg=3",
         "peerType=observer",
-        "syncEnabled=false",
-        "reconfigEnabled=TRUE",
-        "standaloneEnabled=false",
-        "localSessionsEnabled=true",
+        "syncEnabled=TRUE",
+        "reconfigEnabled=false",
+        "standaloneEnabled=true",
+        "localSessionsEnabled=False",
         "4lw.commands.whitelist=ruok, stat",
         "admin.enableServer=false",
         "admin.serverPort=9090",
@@ -134,6 +133,7 @@ describe("zoo.cfg keys", () => {
         "znode.container.checkIntervalMs=1000",
         "zkts.logFile=/var/log/zkts.log",
         "zkts.logLevel=debug",
+        "zkts.logFormat=text",
       ].join("\n"),
     );
     expect(c).toMatchObject({
@@ -143,7 +143,6 @@ describe("zoo.cfg keys", () => {
       dataDir: "/d",
       dataLogDir: "/l",
       clientPort: 2182,
-      secureClientPort: 2281,
       clientPortAddress: "127.0.0.1",
       maxClientCnxns: 0,
       minSessionTimeout: 1000,
@@ -154,10 +153,10 @@ describe("zoo.cfg keys", () => {
       preAllocSize: 1024,
       globalOutstandingLimit: 50,
       peerType: "observer",
-      syncEnabled: false,
-      reconfigEnabled: true,
-      standaloneEnabled: false,
-      localSessionsEnabled: true,
+      syncEnabled: true,
+      reconfigEnabled: false,
+      standaloneEnabled: true,
+      localSessionsEnabled: false,
       fourLetterWhitelist: "ruok, stat",
       adminEnableServer: false,
       adminServerPort: 9090,
@@ -168,6 +167,7 @@ describe("zoo.cfg keys", () => {
       containerCheckIntervalMs: 1000,
       logFile: "/var/log/zkts.log",
       logLevel: "debug",
+      logFormat: "text",
     });
     expect(c.systemProperties["zookeeper.4lw.commands.whitelist"]).toBe("ruok, stat");
     expect(c.unknownKeys).toEqual([]);
@@ -205,6 +205,7 @@ describe("zoo.cfg keys", () => {
     expect(problems(base + "zkts.logLevel=loud")).toEqual([
       'zoo.cfg:2: zkts.logLevel must be one of debug, info, warn, error, got "loud"',
     ]);
+    expect(problems(base + "zkts.logFormat=xml")).toEqual(['zoo.cfg:2: zkts.logFormat must be one of json, text, got "xml"']);
     expect(problems("dataDir=\n")).toEqual(["zoo.cfg:1: dataDir must not be empty"]);
   });
 
@@ -313,5 +314,80 @@ it("the built-in default config is valid", () => {
       expect(cfgOf("server.1=h1:2888:3888\nserver.2=h2:2888:3888\n").distributed).toBe(true));
     it("one participant and one observer: standalone unless standaloneEnabled=false", () =>
       expect(cfgOf("server.1=h1:2888:3888\nserver.2=h2:2888:3888:observer\n").distributed).toBe(false));
+  });
+});
+
+describe("keys zkts knows but cannot honour are refused, naming the key", () => {
+  // Each entry: a zoo.cfg line zkts cannot honour, and the start of the reason it gives.
+  const refused: [string, RegExp][] = [
+    ["secureClientPort=2281", /no TLS/],
+    ["secureClientPortAddress=127.0.0.1", /no TLS/],
+    ["sslQuorum=true", /no TLS/],
+    ["sslQuorumReloadCertFiles=true", /no TLS/],
+    ["portUnification=true", /no TLS/],
+    ["client.portUnification=true", /no TLS/],
+    ["ssl.keyStore.location=/etc/zk/keystore.jks", /no TLS/],
+    ["ssl.quorum.trustStore.location=/etc/zk/trust.jks", /no TLS/],
+    ["zookeeper.ssl.protocol=TLSv1.3", /no TLS/],
+    ["clientPortListenBacklog=100", /listen backlog/],
+    ["reconfigEnabled=true", /dynamic reconfiguration/],
+    ["dynamicConfigFile=/etc/zk/zoo.cfg.dynamic", /dynamic reconfiguration/],
+    ["localSessionsEnabled=true", /local sessions/],
+    ["localSessionsUpgradingEnabled=true", /local sessions/],
+    ["syncEnabled=false", /observers always log/],
+    ["quorumListenOnAllIPs=true", /binds the quorum and election ports/],
+    ["connectToLearnerMasterLimit=10", /observer masters/],
+    ["multiAddress.enabled=true", /one address per server/],
+    ["enforce.auth.enabled=true", /enforce authentication/],
+    ["enforce.auth.schemes=sasl", /enforce authentication/],
+    ["sessionRequireClientSASLAuth=true", /SASL/],
+    ["requireClientAuthScheme=sasl", /SASL/],
+    ["quorum.auth.enableSasl=true", /SASL/],
+    ["quorum.auth.learnerRequireSasl=true", /SASL/],
+    ["quorum.auth.serverRequireSasl=true", /SASL/],
+    ["quorum.auth.kerberosServicePrincipal=zkquorum/localhost", /SASL/],
+    ["authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider", /digest and ip/],
+    ["authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider", /digest and ip/],
+    ["group.1=1:2:3", /hierarchical quorums/],
+    ["weight.1=1", /hierarchical quorums/],
+  ];
+  for (const [line, why] of refused) {
+    it(line, () => {
+      const got = problems(base + line);
+      const key = line.slice(0, line.indexOf("="));
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatch(new RegExp(`^zoo\\.cfg:2: ${key.replace(/\./g, "\\.")}=.* is not supported: `));
+      expect(got[0]).toMatch(why);
+    });
+  }
+
+  it("accepts the values zkts behaves as, and the built-in auth providers", () => {
+    const ok = [
+      "sslQuorum=false",
+      "portUnification=false",
+      "reconfigEnabled=false",
+      "standaloneEnabled=true",
+      "localSessionsEnabled=false",
+      "syncEnabled=true",
+      "quorumListenOnAllIPs=false",
+      "multiAddress.enabled=false",
+      "enforce.auth.enabled=false",
+      "quorum.auth.enableSasl=false",
+      "authProvider.1=org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
+      "authProvider.2=org.apache.zookeeper.server.auth.IPAuthenticationProvider",
+      // other helpers' keys are not judged here
+      "admin.enableServer=true",
+      "admin.serverPort=8080",
+      "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+      "metricsProvider.httpPort=7000",
+    ];
+    expect(() => parseConfig(base + ok.join("\n"))).not.toThrow();
+  });
+
+  it("reports every refused key at once and never prints a password", () => {
+    const got = problems(base + "secureClientPort=2281\nssl.keyStore.password=hunter2\nreconfigEnabled=true\n");
+    expect(got).toHaveLength(3);
+    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.keyStore\.password is not supported/);
+    expect(got.join("\n")).not.toContain("hunter2");
   });
 });

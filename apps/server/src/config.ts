@@ -1,7 +1,10 @@
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
+import { unhonouredKeys } from "./unhonoured.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+export type LogFormat = "json" | "text";
+export const LOG_FORMATS: readonly LogFormat[] = ["json", "text"];
 
 /** One `server.N=host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]` line. */
 export interface ServerSpec {
@@ -81,6 +84,8 @@ export interface ZkConfig {
   logFile?: string;
   /** `zkts.logLevel`. */
   logLevel?: LogLevel;
+  /** `zkts.logFormat`: json (default) or text (ZooKeeper-like lines). */
+  logFormat?: LogFormat;
   /**
    * Keys QuorumPeerConfig does not parse itself: ZooKeeper turns them into `zookeeper.<key>` system
    * properties. Kept here the same way (including the known ones such as `zookeeper.4lw.commands.whitelist`).
@@ -163,6 +168,7 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "readonlymode.enabled",
   "zkts.logFile",
   "zkts.logLevel",
+  "zkts.logFormat",
 ]);
 
 /** Keys QuorumPeerConfig parses (not turned into system properties). */
@@ -343,6 +349,14 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   } else {
     for (const e of providerKeys) warnings.push(`${at(e)}: ${e.key} is ignored: the metrics provider is not Prometheus (as ZooKeeper ignores it)`);
   }
+  let logFormat: LogFormat | undefined;
+  const lf = byKey.get("zkts.logFormat");
+  if (lf !== undefined) {
+    if ((LOG_FORMATS as readonly string[]).includes(lf.value)) logFormat = lf.value as LogFormat;
+    else fail(lf, `zkts.logFormat must be one of ${LOG_FORMATS.join(", ")}, got "${lf.value}"`);
+  }
+  // Keys zkts knows but cannot honour are refused, never silently ignored.
+  problems.push(...unhonouredKeys(byKey.values(), file));
 
   const servers: ServerSpec[] = [];
   const systemProperties: Record<string, string> = {};
@@ -454,6 +468,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     logFile: str("zkts.logFile"),
     logLevel,
     prometheus,
+    logFormat,
     systemProperties,
     unknownKeys,
     warnings,

@@ -32,10 +32,20 @@ export function startServer(cfg: string, args: string[] = []): Promise<Proc | { 
     }, 30_000);
     const onData = (c: Buffer) => {
       out += c.toString();
-      const m = /"zkts-server started".*?"port":(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({ child, port: Number(m[1]), output: () => out, exited });
+      // One JSON object per line; the key order is the logger's business.
+      for (const line of out.split("\n")) {
+        if (!line.includes("zkts-server started")) continue;
+        let rec: { msg?: unknown; port?: unknown };
+        try {
+          rec = JSON.parse(line) as typeof rec;
+        } catch {
+          continue; // not a complete line yet
+        }
+        if (rec.msg === "zkts-server started" && typeof rec.port === "number") {
+          clearTimeout(timer);
+          resolvePromise({ child, port: rec.port, output: () => out, exited });
+          return;
+        }
       }
     };
     child.stdout!.on("data", onData);

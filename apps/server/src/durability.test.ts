@@ -7,14 +7,14 @@ import { seededRandom } from "@zkts/contracts/testing";
 import { MemoryStorage } from "@zkts/persistence/testing";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config.js";
-import { createJsonLogger } from "./logger.js";
+import { createLogger } from "./logger.js";
 import { runStandalone, type RunningZkts } from "./run.js";
 import { Client } from "./test-client.js";
 
 const SYSTEMERROR = -1;
 const NONODE = -101;
 
-const quietLogger = () => createJsonLogger({ level: "error", stream: new PassThrough() });
+const quietLogger = () => createLogger({ level: "error", stream: new PassThrough() });
 
 async function start(storage: MemoryStorage, extra = ""): Promise<RunningZkts> {
   const cfg = parseConfig(`dataDir=/data\ndataLogDir=/logs\nclientPort=0\npreAllocSize=16\n4lw.commands.whitelist=*\n${extra}`);

@@ -20,6 +20,7 @@ import type { ServerSpec, ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
+import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
 import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
@@ -97,6 +98,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const tickTime = cfg.tickTime;
   const initLimit = cfg.initLimit ?? 10;
   const syncLimit = cfg.syncLimit ?? 5;
+  if (opts.storage === undefined) checkDataDirs(cfg.dataDir, cfg.dataLogDir);
   const storage = opts.storage ?? new NodeStorage();
   const metrics = opts.metrics ?? new MetricsRegistry();
   const clock = createSystemClock();
@@ -429,7 +431,11 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     },
     metrics,
   });
-  await election.listen();
+  try {
+    await election.listen();
+  } catch (e) {
+    throw new ElectionPortBindError(`cannot bind the election port ${me.host}:${me.electionPort}: ${(e as Error).message}`);
+  }
   let electing = false;
   let lookingSince = Date.now();
   /** The leader of the last decided election (the AdminServer's `leader` / `zabstate`). */

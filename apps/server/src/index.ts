@@ -7,12 +7,25 @@ export {
   DEFAULT_METRICS_PROVIDERS,
   type PrometheusConfig,
   LOG_LEVELS,
+  LOG_FORMATS,
+  type LogFormat,
   type ZkConfig,
   type ServerSpec,
   type LogLevel,
   type ParseConfigOptions,
 } from "./config.js";
 export { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
-export { createJsonLogger, type JsonLogger, type JsonLoggerOptions } from "./logger.js";
+export {
+  createLogger,
+  createJsonLogger,
+  textLine,
+  LogFileError,
+  type ServerLogger,
+  type LoggerOptions,
+  type JsonLogger,
+  type JsonLoggerOptions,
+} from "./logger.js";
+export { ExitCode, EXIT_SUMMARY, DataDirError, ElectionPortBindError, checkDataDirs } from "./exit-codes.js";
+export { unhonouredReason } from "./unhonoured.js";
 export { createSystemClock, cryptoRandom } from "./env.js";
 export { runStandalone, confMap, UnsupportedConfigError, type RunOptions, type RunningZkts } from "./run.js";

@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_LEVELS, parseConfig, type LogLevel } from "./config.js";
-import { createJsonLogger } from "./logger.js";
-import { runEnsemble } from "./ensemble.js";
+import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_FORMATS, LOG_LEVELS, parseConfig, type LogFormat, type LogLevel } from "./config.js";
+import { DataDirError, ElectionPortBindError, EXIT_SUMMARY, ExitCode } from "./exit-codes.js";
+import { createLogger, LogFileError, type ServerLogger } from "./logger.js";
+import { readMyId, runEnsemble } from "./ensemble.js";
 import { runStandalone, UnsupportedConfigError } from "./run.js";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startPrometheusEndpoint, type PrometheusEndpoint } from "./prometheus.js";
 import { runTool, TOOLS } from "./tools.js";
-import { EXIT_ADMIN_SERVER, startAdmin, type AdminHandle } from "./admin.js";
+import { startAdmin, type AdminHandle } from "./admin.js";
 
 const USAGE = `Usage: zkts-server [options] [path/to/zoo.cfg]
 
@@ -16,11 +17,17 @@ Runs a ZooKeeper-compatible server: standalone, or a member of an ensemble when 
 clientPort=2181, dataDir=./.zkts-data, tickTime=2000, 4lw.commands.whitelist=*.
 
 Options:
-  --log-file <path>     write JSON-lines logs to this file (default: stdout; zoo.cfg key zkts.logFile)
+  --log-file <path>     append logs to this file (default: stdout; zoo.cfg key zkts.logFile); SIGHUP reopens it
   --log-level <level>   debug, info, warn or error (default: info; zoo.cfg key zkts.logLevel)
+  --log-format <fmt>    json (one object per line, default) or text (ZooKeeper-like lines; zoo.cfg zkts.logFormat)
   --accept-data-loss    start even when the txn log is damaged mid-way (or no snapshot is valid): everything
                         from the damage on is DISCARDED. Without it such a server refuses to start.
   -h, --help            show this help
+  --version             print the version and exit
+
+Exit codes (ZooKeeper's): 0 stopped cleanly, 1 unexpected error (e.g. client port in use, corrupt txn log),
+2 invalid arguments or configuration (including zoo.cfg keys zkts cannot honour), 3 dataDir/dataLogDir cannot be
+created or written, 14 an ensemble member cannot bind its election port.
 
 Data tools (the server must not be running on these directories):
   zkts-server purge <dataDir> [<dataLogDir>] -n <count>
@@ -35,7 +42,17 @@ interface Args {
   configPath?: string;
   logFile?: string;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
   acceptDataLoss?: boolean;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -50,6 +67,7 @@ function parseArgs(argv: string[]): Args | string {
       return v;
     };
     if (a === "-h" || a === "--help") return USAGE;
+    if (a === "--version") return `zkts-server ${version()}\n`;
     if (a === "--accept-data-loss") {
       args.acceptDataLoss = true;
       continue;
@@ -59,6 +77,10 @@ function parseArgs(argv: string[]): Args | string {
       const l = value("--log-level")!;
       if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${l}"`);
       args.logLevel = l as LogLevel;
+    } else if (a === "--log-format" || a.startsWith("--log-format=")) {
+      const f = value("--log-format")!;
+      if (!(LOG_FORMATS as readonly string[]).includes(f)) throw new Error(`--log-format must be one of ${LOG_FORMATS.join(", ")}, got "${f}"`);
+      args.logFormat = f as LogFormat;
     } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
     else if (args.configPath === undefined) args.configPath = a;
     else throw new Error(`unexpected argument ${a}`);
@@ -82,7 +104,7 @@ async function main(): Promise<void> {
     args = r;
   } catch (e) {
     process.stderr.write(`zkts-server: ${(e as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
+    process.exitCode = ExitCode.INVALID_INVOCATION;
     return;
   }
 
@@ -94,7 +116,8 @@ async function main(): Promise<void> {
       text = readFileSync(args.configPath, "utf8");
     } catch (e) {
       process.stderr.write(`zkts-server: cannot read ${args.configPath}: ${(e as Error).message}\n`);
-      process.exitCode = 2;
+      process.stderr.write(`${EXIT_SUMMARY[ExitCode.INVALID_INVOCATION]}\n`);
+      process.exitCode = ExitCode.INVALID_INVOCATION;
       return;
     }
   } else {
@@ -107,13 +130,32 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`zkts-server: invalid configuration:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
-      process.exitCode = 2;
+      process.stderr.write(`${EXIT_SUMMARY[ExitCode.INVALID_INVOCATION]}\n`);
+      process.exitCode = ExitCode.INVALID_INVOCATION;
       return;
     }
     throw e;
   }
 
-  const logger = createJsonLogger({ level: args.logLevel ?? cfg.logLevel ?? "info", file: args.logFile ?? cfg.logFile });
+  let logger: ServerLogger;
+  try {
+    logger = createLogger({
+      level: args.logLevel ?? cfg.logLevel ?? "info",
+      format: args.logFormat ?? cfg.logFormat ?? "json",
+      file: args.logFile ?? cfg.logFile,
+      myid: textMyId(cfg.dataDir, cfg.servers.length > 0),
+    });
+  } catch (e) {
+    if (!(e instanceof LogFileError)) throw e;
+    process.stderr.write(`zkts-server: ${e.message}\n`);
+    process.exitCode = ExitCode.INVALID_INVOCATION;
+    return;
+  }
+  process.on("SIGHUP", () => {
+    // logrotate: the old file was renamed; reopen the configured path (a new file).
+    logger.reopen();
+    logger.info("SIGHUP: log file reopened");
+  });
   for (const w of cfg.warnings) logger.warn(w);
   logger.info("starting zkts-server", {
     config: args.configPath ?? "built-in defaults",
@@ -135,11 +177,11 @@ async function main(): Promise<void> {
   } catch (e) {
     if (!cfg.distributed) {
       // ZooKeeperServerMain: "Unable to start AdminServer, exiting abnormally", exit code 4.
-      const msg = `Unable to start AdminServer, exiting abnormally: ${(e as Error).message}`;
+      const msg = `${EXIT_SUMMARY[ExitCode.ERROR_STARTING_ADMIN_SERVER]}: ${(e as Error).message}`;
       logger.error(msg);
       process.stderr.write(`zkts-server: ${msg}\n`);
       await logger.close();
-      process.exit(EXIT_ADMIN_SERVER);
+      process.exit(ExitCode.ERROR_STARTING_ADMIN_SERVER);
     }
     // QuorumPeer.start: a member runs on without its AdminServer.
     logger.warn("Problem starting AdminServer", { error: (e as Error).message });
@@ -154,12 +196,23 @@ async function main(): Promise<void> {
         : await runStandalone(cfg, { logger, acceptDataLoss: args.acceptDataLoss ?? false, metrics });
   } catch (e) {
     await prometheus?.close();
-    const msg = e instanceof UnsupportedConfigError ? e.message : `cannot start: ${(e as Error).message}`;
+    const known = e instanceof UnsupportedConfigError || e instanceof DataDirError || e instanceof ElectionPortBindError;
+    const msg = known ? (e as Error).message : `cannot start: ${(e as Error).message}`;
+    const code =
+      e instanceof UnsupportedConfigError
+        ? ExitCode.INVALID_INVOCATION
+        : e instanceof DataDirError
+          ? ExitCode.UNABLE_TO_ACCESS_DATADIR
+          : e instanceof ElectionPortBindError
+            ? ExitCode.UNABLE_TO_BIND_QUORUM_PORT
+            : ExitCode.UNEXPECTED_ERROR;
     logger.error(msg);
     process.stderr.write(`zkts-server: ${msg}\n`);
+    const summary = EXIT_SUMMARY[code];
+    if (summary !== undefined) process.stderr.write(`${summary}\n`);
     await logger.close();
     await admin?.close();
-    process.exitCode = e instanceof UnsupportedConfigError ? 3 : 1;
+    process.exitCode = code;
     // An ensemble member may have opened listeners (client, quorum, election ports) before failing.
     if (cfg.distributed) process.exit(process.exitCode);
     return;
@@ -192,7 +245,6 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGHUP", () => logger.info("SIGHUP ignored"));
   process.on("uncaughtException", (e) => {
     logger.error("fatal: uncaught exception", { error: e, stack: e.stack });
     void logger.close().finally(() => process.exit(1));
@@ -201,6 +253,16 @@ async function main(): Promise<void> {
     logger.error("fatal: unhandled promise rejection", { error: e });
     void logger.close().finally(() => process.exit(1));
   });
+}
+
+/** `[myid:N]` for text logs: an ensemble member's id from <dataDir>/myid (empty for standalone, as ZooKeeper). */
+function textMyId(dataDir: string, ensemble: boolean): string {
+  if (!ensemble) return "";
+  try {
+    return readMyId(dataDir).toString();
+  } catch {
+    return ""; // runEnsemble reports the missing myid
+  }
 }
 
 await main();

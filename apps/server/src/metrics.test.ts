@@ -6,7 +6,7 @@ import { CreateRequest, ExistsRequest, GetChildrenRequest, GetDataRequest, SetDa
 import { MNTR_KEYS } from "@zkts/nio-cnxn";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "./config.js";
-import { createJsonLogger } from "./logger.js";
+import { createLogger } from "./logger.js";
 import { runStandalone } from "./run.js";
 import { RawSession, fourLetter } from "./test-helpers.js";
 
@@ -37,7 +37,7 @@ describe("mntr through a real zkts-server", () => {
     const logDir = join(dir, "log");
     // snapCount=4 with random 0: a snapshot after every 3rd txn
     const cfg = parseConfig(`dataDir=${dataDir}\ndataLogDir=${logDir}\nclientPort=0\nsnapCount=4\n4lw.commands.whitelist=*\n`);
-    const server = await runStandalone(cfg, { logger: createJsonLogger({ level: "error", stream: new PassThrough() }), random: { next: () => 0 } });
+    const server = await runStandalone(cfg, { logger: createLogger({ level: "error", stream: new PassThrough() }), random: { next: () => 0 } });
     try {
       const m0 = await mntr(server.port);
       // every key is one ZooKeeper 3.8 prints, in ZooKeeper's order; nothing unmeasured

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CreateRequest, GetDataRequest, encode } from "@zkts/jute";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "./config.js";
-import { createJsonLogger } from "./logger.js";
+import { createLogger } from "./logger.js";
 import { runStandalone } from "./run.js";
 import { RawSession, fourLetter } from "./test-helpers.js";
 import { PassThrough } from "node:stream";
@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("runStandalone: real core behind nio-cnxn", () => {
   it("four-letter words see the core's sessions, watches and config", async () => {
     const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\n4lw.commands.whitelist=*\n`);
-    const server = await runStandalone(cfg, { logger: createJsonLogger({ level: "error", stream: new PassThrough() }) });
+    const server = await runStandalone(cfg, { logger: createLogger({ level: "error", stream: new PassThrough() }) });
     try {
       const { s, resp } = await RawSession.open(server.port);
       const sid = resp.sessionId;
@@ -53,7 +53,7 @@ describe("runStandalone: real core behind nio-cnxn", () => {
 
   it("garbage from many clients never takes the server down", async () => {
     const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\n4lw.commands.whitelist=ruok\njute.maxbuffer=4096\n`);
-    const server = await runStandalone(cfg, { logger: createJsonLogger({ level: "error", stream: new PassThrough() }) });
+    const server = await runStandalone(cfg, { logger: createLogger({ level: "error", stream: new PassThrough() }) });
     // deterministic pseudo-random bytes (xorshift32)
     let x = 0x9e3779b9;
     const rnd = () => {
@@ -97,8 +97,8 @@ describe("runStandalone: real core behind nio-cnxn", () => {
     // Two participants are an ensemble; one server line with standaloneEnabled (the default) is not: ZooKeeper runs
     // that standalone (QuorumPeerConfig.isDistributed), see tests/docker.
     const cfg = parseConfig(`dataDir=${dir}\nclientPort=0\nserver.1=a:1:2\nserver.2=b:1:2\n`);
-    await expect(runStandalone(cfg, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
+    await expect(runStandalone(cfg, { logger: createLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
     const one = parseConfig(`dataDir=${dir}\nclientPort=0\nstandaloneEnabled=false\nserver.1=a:1:2\n`);
-    await expect(runStandalone(one, { logger: createJsonLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
+    await expect(runStandalone(one, { logger: createLogger({ stream: new PassThrough() }) })).rejects.toThrow(/runEnsemble/);
   });
 });

@@ -9,6 +9,7 @@ import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/pe
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { readMyId } from "./ensemble.js";
+import { checkDataDirs } from "./exit-codes.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 
 /** Thrown for configurations zkts-server cannot run (yet). */
@@ -124,6 +125,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   const port = opts.port ?? client.port;
   if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server does not support secureClientPort yet)");
   const log = opts.logger;
+  if (opts.storage === undefined) checkDataDirs(cfg.dataDir, cfg.dataLogDir);
   const storage = opts.storage ?? new NodeStorage();
   const metrics = opts.metrics ?? new MetricsRegistry();
   const clock = createSystemClock();

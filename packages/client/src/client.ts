@@ -213,6 +213,11 @@ export interface ClientEvents {
   watch: [event: WatchEvent];
   /** A watcher callback threw. */
   watcherError: [error: unknown, event: WatchEvent];
+  /**
+   * An attempt to reach `host` ended before a session handshake completed (refused, unresolvable, reset, or no
+   * ConnectResponse in time); `error` is the socket's error when there was one. The client goes on trying.
+   */
+  connectFailed: [host: HostPort, error: Error | undefined];
 }
 
 interface Pending {
@@ -315,6 +320,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   private _connectedHost: HostPort | undefined;
 
   private sock: Socket | null = null;
+  private sockError: Error | undefined;
   private handshakeDone = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -467,6 +473,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     const sock = netConnect({ host: host.host, port: host.port });
     sock.setNoDelay(true);
     this.sock = sock;
+    this.sockError = undefined;
     this.handshakeDone = false;
     this._connectedHost = host;
     const decoder = new FrameDecoder({ maxBuffer: this.opts.maxPacketSize + 64 });
@@ -498,7 +505,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         this.drop(sock);
       }
     });
-    sock.on("error", () => undefined);
+    sock.on("error", (e) => {
+      if (this.sock === sock) this.sockError = e;
+    });
     sock.on("close", () => this.onSocketClosed(sock));
   }
 
@@ -531,6 +540,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       this.attempt();
       return;
     }
+    const host = this._connectedHost;
+    if (host !== undefined) this.emit("connectFailed", host, this.sockError);
+    if (this.isTerminal || this.closing) return;
     this.failedInCycle++;
     if (this.failedInCycle >= this.hosts.length) {
       this.failedInCycle = 0;

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import {
   AuthFailedError,
@@ -156,6 +157,32 @@ describeServers("sessions", (server) => {
     await waitFor(() => states.at(-1) === "connected" && c.connectedHost?.port === a.port, 10_000, "failover to a");
     expect(c.sessionId).toBe(sessionId);
     expect((await other.exists(p))?.ephemeralOwner).toBe(sessionId);
+  });
+
+  it("reports each failed connection attempt (connectFailed) and keeps trying", async () => {
+    // A port nothing listens on: bound, then closed again.
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
+    const port = (holder.address() as AddressInfo).port;
+    await new Promise<void>((r) => holder.close(() => r()));
+    const dead = createClient(`127.0.0.1:${port}`, { sessionTimeout: 4000, retryDelay: 50 });
+    cleanup.push(() => dead.close());
+    const failures: { port: number; error: string | undefined }[] = [];
+    dead.on("connectFailed", (h, e) => failures.push({ port: h.port, error: (e as NodeJS.ErrnoException | undefined)?.code }));
+    dead.connect().catch(() => undefined);
+    await waitFor(() => failures.length >= 2, 10_000, "two failed attempts");
+    expect(failures[0]).toEqual({ port, error: "ECONNREFUSED" });
+    expect(dead.state).toBe("connecting");
+    // A host that accepts the connection but never answers the handshake: reported too, without a socket error.
+    const b = await proxy();
+    b.mode = "blackhole";
+    const silent = createClient(b.connectString, { sessionTimeout: 4000, connectTimeout: 200 });
+    cleanup.push(() => silent.close());
+    const silentFailure = once(silent, "connectFailed");
+    silent.connect().catch(() => undefined);
+    const [host, error] = (await silentFailure) as [{ port: number }, Error | undefined];
+    expect(host.port).toBe(b.port);
+    expect(error).toBeUndefined();
   });
 
   it("gives up on a silent host after the per-host connect timeout", async () => {

@@ -1,0 +1,97 @@
+/**
+ * zoo.cfg keys zkts knows but cannot honour: refused at start-up (exit 2, as ZooKeeper's ConfigException) with a
+ * message naming the key, instead of being accepted and silently ignored. A key set to the value zkts behaves as
+ * (e.g. `reconfigEnabled=false`, `sslQuorum=false`) is accepted. `admin.*` and `metricsProvider.*` are not
+ * judged here. Keys spelled with ZooKeeper's `zookeeper.` system-property prefix are judged like the bare key.
+ */
+import type { PropertyEntry } from "./properties.js";
+
+/** A refusal: undefined when the value is one zkts honours, else the reason. */
+type Rule = (value: string) => string | undefined;
+
+const isFalse = (v: string) => v.trim().toLowerCase() === "false";
+const isTrue = (v: string) => v.trim().toLowerCase() === "true";
+
+const always =
+  (why: string): Rule =>
+  () =>
+    why;
+// Booleans as ZooKeeper reads them (Boolean.parseBoolean: only "true", any case, is true); values that are not
+// booleans at all are reported by parseConfig for the keys it types.
+const unlessFalse =
+  (why: string): Rule =>
+  (v) =>
+    isTrue(v) ? why : undefined;
+const unlessTrue =
+  (why: string): Rule =>
+  (v) =>
+    isFalse(v) ? why : undefined;
+
+const NO_TLS = "zkts has no TLS (secure client port, quorum TLS) yet";
+const NO_SASL = "zkts has no SASL/Kerberos authentication yet";
+
+/** Exact keys. */
+const RULES: Record<string, Rule> = {
+  secureClientPort: always(`${NO_TLS}; serve clients on clientPort`),
+  secureClientPortAddress: always(NO_TLS),
+  sslQuorum: unlessFalse(NO_TLS),
+  sslQuorumReloadCertFiles: unlessFalse(NO_TLS),
+  portUnification: unlessFalse(NO_TLS),
+  "client.portUnification": unlessFalse(NO_TLS),
+  clientPortListenBacklog: always("zkts does not set the client port's listen backlog from zoo.cfg yet"),
+  reconfigEnabled: unlessFalse("zkts has no dynamic reconfiguration yet"),
+  dynamicConfigFile: always("zkts has no dynamic reconfiguration yet: put the server.N lines in zoo.cfg"),
+  localSessionsEnabled: unlessFalse("zkts has no local sessions yet (every session is global)"),
+  localSessionsUpgradingEnabled: unlessFalse("zkts has no local sessions yet (every session is global)"),
+  syncEnabled: unlessTrue("zkts observers always log txns to disk (syncEnabled=true)"),
+  quorumListenOnAllIPs: unlessFalse("zkts binds the quorum and election ports to the address of this server's server.N line"),
+  connectToLearnerMasterLimit: always("zkts has no observer masters and does not use connectToLearnerMasterLimit"),
+  "multiAddress.enabled": unlessFalse("zkts takes one address per server.N line"),
+  "enforce.auth.enabled": unlessFalse("zkts does not enforce authentication schemes yet"),
+  "enforce.auth.schemes": always("zkts does not enforce authentication schemes yet"),
+  sessionRequireClientSASLAuth: unlessFalse(NO_SASL),
+  requireClientAuthScheme: always(NO_SASL),
+  "quorum.auth.enableSasl": unlessFalse(NO_SASL),
+  "quorum.auth.learnerRequireSasl": unlessFalse(NO_SASL),
+  "quorum.auth.serverRequireSasl": unlessFalse(NO_SASL),
+};
+
+/** The authentication providers zkts has built in (registering them again changes nothing). */
+const BUILT_IN_AUTH = new Set([
+  "org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
+  "org.apache.zookeeper.server.auth.IPAuthenticationProvider",
+]);
+
+/** Key prefixes. */
+const PREFIX_RULES: [string, Rule][] = [
+  ["ssl.", always(NO_TLS)],
+  ["quorum.auth.", always(NO_SASL)],
+  ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest and ip authentication providers")],
+  [
+    "group.",
+    always("hierarchical quorums (group.N / weight.N) are not supported: a zkts ensemble needs a majority of its participants"),
+  ],
+  [
+    "weight.",
+    always("hierarchical quorums (group.N / weight.N) are not supported: a zkts ensemble needs a majority of its participants"),
+  ],
+];
+
+/** Why zkts cannot honour `key=value`, or undefined when it can (or the key is not one it judges). */
+export function unhonouredReason(key: string, value: string): string | undefined {
+  const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
+  const rule = RULES[bare] ?? PREFIX_RULES.find(([p]) => bare.startsWith(p))?.[1];
+  return rule?.(value);
+}
+
+/** Every entry zkts cannot honour, as `<file>:<line>: <key>=<value> is not supported: <reason>`. */
+export function unhonouredKeys(entries: Iterable<PropertyEntry>, file: string): string[] {
+  const out: string[] = [];
+  for (const e of entries) {
+    const why = unhonouredReason(e.key, e.value);
+    if (why === undefined) continue;
+    const shown = /pass(word|wd)?|secret/i.test(e.key) ? e.key : `${e.key}=${e.value}`;
+    out.push(`${file}:${e.line}: ${shown} is not supported: ${why}`);
+  }
+  return out;
+}
