@@ -16,7 +16,7 @@ import {
   type QuorumView,
 } from "./commands.js";
 import { toJackson } from "./json.js";
-import { runFourLetterWord } from "./four-letter.js";
+import { FOUR_LETTER_WORDS, runFourLetterWord } from "./four-letter.js";
 import { startAdminServer, type RunningAdminServer } from "./admin-server.js";
 import { FakeCore } from "./testing/harness.js";
 
@@ -155,6 +155,10 @@ describe("command records as JSON (byte for byte where the values are the same)"
 });
 
 describe("one layer for both faces", () => {
+  it("every four-letter word is a command of the registry", () => {
+    for (const w of FOUR_LETTER_WORDS) expect({ w, primary: primaryName(w) }).toEqual({ w, primary: expect.any(String) });
+  });
+
   it("mntr text and monitor JSON carry the same measured values", () => {
     const c = ctx();
     const text = runFourLetterWord("mntr", c);
@@ -190,6 +194,10 @@ describe("one layer for both faces", () => {
     expect({ conn, srv }).toEqual({ conn: 1, srv: 1 });
     expect(runFourLetterWord("crst", c)).toBe("Connection stats reset.\n");
     expect(runFourLetterWord("srst", c)).toBe("Server stats reset.\n");
+    expect({ conn, srv }).toEqual({ conn: 2, srv: 2 });
+    const notServing: CommandContext = { ...c, serving: false };
+    expect(runFourLetterWord("crst", notServing)).toBe(`${NOT_SERVING}\n`);
+    expect(runFourLetterWord("srst", notServing)).toBe(`${NOT_SERVING}\n`);
     expect({ conn, srv }).toEqual({ conn: 2, srv: 2 });
   });
 

@@ -144,12 +144,13 @@ export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext):
     case "cons":
       return connectionRecords(ctx).map((r) => connectionLine(r, false) + "\n").join("") + "\n";
     case "crst":
-      // connection_stat_reset: the reset is the command layer's; the text acknowledges it.
-      runCommand("crst", ctx);
-      return "Connection stats reset.\n";
-    case "srst":
-      runCommand("srst", ctx);
-      return "Server stats reset.\n";
+    case "srst": {
+      // connection_stat_reset / stat_reset: the reset is the command layer's; the text acknowledges it, or prints
+      // the command's error (ZooKeeper's 4lw println of ZK_NOT_SERVING while the server is not running).
+      const { error } = runCommand(word, ctx);
+      if (error !== null) return `${error}\n`;
+      return word === "crst" ? "Connection stats reset.\n" : "Server stats reset.\n";
+    }
     case "srvr":
     case "stat":
       return formatStat(word, ctx);
