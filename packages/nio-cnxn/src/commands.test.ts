@@ -16,7 +16,7 @@ import {
   type QuorumView,
 } from "./commands.js";
 import { toJackson } from "./json.js";
-import { runFourLetterWord } from "./four-letter.js";
+import { FOUR_LETTER_WORDS, runFourLetterWord } from "./four-letter.js";
 import { startAdminServer, type RunningAdminServer } from "./admin-server.js";
 import { FakeCore } from "./testing/harness.js";
 
@@ -155,6 +155,10 @@ describe("command records as JSON (byte for byte where the values are the same)"
 });
 
 describe("one layer for both faces", () => {
+  it("every four-letter word is a command of the registry", () => {
+    for (const w of FOUR_LETTER_WORDS) expect({ w, primary: primaryName(w) }).toEqual({ w, primary: expect.any(String) });
+  });
+
   it("mntr text and monitor JSON carry the same measured values", () => {
     const c = ctx();
     const text = runFourLetterWord("mntr", c);
@@ -188,6 +192,98 @@ describe("one layer for both faces", () => {
     runCommand("crst", c);
     runCommand("stat_reset", c);
     expect({ conn, srv }).toEqual({ conn: 1, srv: 1 });
+    expect(runFourLetterWord("crst", c)).toBe("Connection stats reset.\n");
+    expect(runFourLetterWord("srst", c)).toBe("Server stats reset.\n");
+    expect({ conn, srv }).toEqual({ conn: 2, srv: 2 });
+    const notServing: CommandContext = { ...c, serving: false };
+    expect(runFourLetterWord("crst", notServing)).toBe(`${NOT_SERVING}\n`);
+    expect(runFourLetterWord("srst", notServing)).toBe(`${NOT_SERVING}\n`);
+    expect({ conn, srv }).toEqual({ conn: 2, srv: 2 });
+  });
+
+  /** Two connections: one with a session (core knows it), one that has not sent its connect request. */
+  function twoConnections(): CommandContext {
+    const sid = 0x1000005dede0000n;
+    const info = new FakeCore({
+      sessions: () => [
+        { id: sid, timeout: 10000, ephemerals: ["/e1", "/e2"], expiresAt: 1_795_312_290_000 },
+        { id: 7n, timeout: 30000, ephemerals: [], expiresAt: 1_795_312_280_000 },
+      ],
+      connections: () => [
+        {
+          id: 1, remoteAddress: "::ffff:127.0.0.1", remotePort: 5000, queued: 2, packetsReceived: 9, packetsSent: 8,
+          sessionId: sid, lastOp: "GETD", established: 1_795_312_271_754.6, timeout: 10000, lastCxid: 5, lastZxid: 3n,
+          lastResponseTime: 1_795_312_279_000.9, lastLatency: 1.7, latency: { min: 0.2, avg: 15.9, max: 45.1 },
+        },
+      ],
+      config: { clientPort: "2181", dataDir: "/d/version-2", dataLogDir: "/l/version-2", tickTime: "2000", maxClientCnxns: "60" },
+    }).info;
+    return ctx({
+      info,
+      now: () => 1_795_312_275_000,
+      dirSizes: { dataDirSize: 457, logDirSize: 912 },
+      connections: [
+        { id: 1, remoteAddress: "::ffff:127.0.0.1", remotePort: 5000, interestOps: 1, packetsReceived: 9, packetsSent: 8, lastActivity: 1_795_312_279_000 },
+        { id: 2, remoteAddress: "127.0.0.1", remotePort: 5001, interestOps: 0, packetsReceived: 0, packetsSent: 0, lastActivity: 1_795_312_262_000 },
+      ],
+    });
+  }
+
+  it("cons and stat lines and the connections / stats JSON lists come from one record per connection", () => {
+    const c = twoConnections();
+    expect(runFourLetterWord("cons", c)).toBe(
+      " /127.0.0.1:5000[1](queued=2,recved=9,sent=8,sid=0x1000005dede0000,lop=GETD,est=1795312271754,to=10000,lcxid=0x5," +
+        "lzxid=0x3,lresp=1795312279000,llat=1,minlat=0,avglat=15,maxlat=45)\n /127.0.0.1:5001[0](queued=0,recved=0,sent=0)\n\n",
+    );
+    expect(JSON.parse(json("cons", c)).connections).toEqual([
+      {
+        remote_socket_address: "127.0.0.1:5000", interest_ops: 1, outstanding_requests: 2, packets_received: 9, packets_sent: 8,
+        session_id: 0x1000005dede0000, last_operation: "GETD", established: 1795312271754, session_timeout: 10000, last_cxid: 5,
+        last_zxid: 3, last_response_time: 1795312279000, last_latency: 1, min_latency: 0, avg_latency: 15, max_latency: 45,
+      },
+      {
+        remote_socket_address: "127.0.0.1:5001", interest_ops: 0, outstanding_requests: 0, packets_received: 0, packets_sent: 0,
+        session_id: 0, last_operation: "NA", established: 0, session_timeout: 0, last_cxid: -1, last_zxid: -1,
+        last_response_time: 0, last_latency: 0, min_latency: 0, avg_latency: 0, max_latency: 0,
+      },
+    ]);
+    const stat = runFourLetterWord("stat", c);
+    expect(stat).toContain("Clients:\n /127.0.0.1:5000[1](queued=2,recved=9,sent=8)\n /127.0.0.1:5001[0](queued=0,recved=0,sent=0)\n\n");
+    expect(JSON.parse(json("stats", c)).connections).toEqual([
+      { remote_socket_address: "127.0.0.1:5000", interest_ops: 1, outstanding_requests: 2, packets_received: 9, packets_sent: 8 },
+      { remote_socket_address: "127.0.0.1:5001", interest_ops: 0, outstanding_requests: 0, packets_received: 0, packets_sent: 0 },
+    ]);
+  });
+
+  it("dump text and the dump JSON come from one record", () => {
+    const c = twoConnections();
+    expect(runFourLetterWord("dump", c)).toBe(
+      "SessionTracker dump:\nSession Sets (2)/(2):\n" +
+        "1 expire at Sun Nov 22 01:51:20 UTC 2026:\n\t0x7\n1 expire at Sun Nov 22 01:51:30 UTC 2026:\n\t0x1000005dede0000\n" +
+        "ephemeral nodes dump:\nSessions with Ephemerals (1):\n0x1000005dede0000:\n\t/e1\n\t/e2\n" +
+        "Connections dump:\nConnections Sets (2)/(2):\n" +
+        // its session's timeout (or 10 s without one) after its last activity, in 10 s buckets
+        "1 expire at Sun Nov 22 01:51:20 UTC 2026:\n\tip: /127.0.0.1:5001 sessionId: 0x0\n" +
+        "1 expire at Sun Nov 22 01:51:30 UTC 2026:\n\tip: /127.0.0.1:5000 sessionId: 0x1000005dede0000\n",
+    );
+    expect(JSON.parse(json("dump", c))).toEqual({
+      expiry_time_to_session_ids: { "1795312280000": [7], "1795312290000": [0x1000005dede0000] },
+      session_id_to_ephemeral_paths: { [String(0x1000005dede0000n)]: ["/e1", "/e2"] },
+      command: "dump",
+      error: null,
+    });
+  });
+
+  it("conf text and the configuration JSON come from one record", () => {
+    const c = twoConnections();
+    expect(runFourLetterWord("conf", c)).toBe(
+      "clientPort=2181\ndataDir=/d/version-2\ndataDirSize=457\ndataLogDir=/l/version-2\ndataLogSize=912\ntickTime=2000\nmaxClientCnxns=60\n",
+    );
+    expect(JSON.parse(json("conf", c))).toEqual({
+      client_port: 2181, data_dir: "/d/version-2", data_log_dir: "/l/version-2", tick_time: 2000, max_client_cnxns: 60,
+      min_session_timeout: null, max_session_timeout: null, server_id: null, client_port_listen_backlog: null,
+      command: "configuration", error: null,
+    });
   });
 });
 

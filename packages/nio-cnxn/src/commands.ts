@@ -2,7 +2,10 @@
  * The command layer shared by the four-letter words and the AdminServer, as ZooKeeper 3.8's `Commands` registry:
  * every command has a primary name and aliases, and produces a record (a `CommandResponse`: the command's primary
  * name, an error or null, and ordered data). The AdminServer prints the record as JSON; the four-letter words print
- * the records they share (monitor, environment, watches, dirs, is_read_only, get_trace_mask) as ZooKeeper's text.
+ * the same records as ZooKeeper's text (four-letter.ts). Where ZooKeeper's text and JSON differ in shape (`cons`
+ * lines and the `connections` list, `conf`'s dumpConf and ZooKeeperServerConf.toMap, `dump`'s buckets and expiry
+ * map), both are derived from one typed record here (ConnectionRecord, configurationRecord, DumpRecord), so each
+ * figure has one source.
  *
  * Pure: what the process and the host know (environment, file descriptors, system properties) comes in through
  * the context (`HostFacts`), built by the node adapter (host.ts).
@@ -108,14 +111,19 @@ const COMMANDS: readonly CommandDef[] = [
     names: ["configuration", "conf", "config"],
     serverRequired: true,
     run(ctx, _k, out) {
-      for (const [k, v] of confRecord(ctx)) out.set(k, v);
+      const conf = new Map(configurationRecord(ctx));
+      // ZooKeeperServerConf.toMap: a fixed set of keys, numbers as numbers; one zkts does not know is null.
+      for (const [from, to, numeric] of CONF_JSON_KEYS) {
+        const v = conf.get(from);
+        out.set(to, v === undefined ? null : numeric ? Number(v) : v);
+      }
     },
   },
   {
     names: ["connections", "cons"],
     serverRequired: true,
     run(ctx, _k, out) {
-      out.set("connections", connectionRecords(ctx, false));
+      out.set("connections", connectionRecords(ctx).map((r) => connectionJson(r, false)));
       out.set("secure_connections", []);
     },
   },
@@ -138,21 +146,10 @@ const COMMANDS: readonly CommandDef[] = [
     names: ["dump"],
     serverRequired: true,
     run(ctx, _k, out) {
-      const sessions = [...(ctx.info.sessions?.() ?? [])];
-      const now = ctx.now();
-      const byExpiry = new Map<number, bigint[]>();
-      for (const s of sessions) {
-        const at = s.expiresAt ?? now + s.timeout;
-        const list = byExpiry.get(at);
-        if (list === undefined) byExpiry.set(at, [BigInt(s.id)]);
-        else list.push(BigInt(s.id));
-      }
-      const expiry = new Map<string, RecordValue>();
-      for (const [at, ids] of [...byExpiry].sort((a, b) => a[0] - b[0])) expiry.set(String(at), ids);
-      const eph = new Map<string, RecordValue>();
-      for (const s of sessions) if ((s.ephemerals?.length ?? 0) > 0) eph.set(BigInt(s.id).toString(), [...s.ephemerals]);
-      out.set("expiry_time_to_session_ids", expiry);
-      out.set("session_id_to_ephemeral_paths", eph);
+      // DumpCommand: getSessionExpiryMap and getEphemerals (the connection buckets are text only).
+      const d = dumpRecord(ctx);
+      out.set("expiry_time_to_session_ids", new Map<string, RecordValue>(d.sessionSets.map(([at, ids]) => [String(at), ids])));
+      out.set("session_id_to_ephemeral_paths", new Map<string, RecordValue>(d.ephemerals.map(([id, paths]) => [id.toString(), [...paths]])));
     },
   },
   {
@@ -260,7 +257,7 @@ const COMMANDS: readonly CommandDef[] = [
     serverRequired: true,
     run(ctx, _k, out) {
       srvrRecord(ctx, out);
-      out.set("connections", connectionRecords(ctx, true));
+      out.set("connections", connectionRecords(ctx).map((r) => connectionJson(r, true)));
       out.set("secure_connections", []);
     },
   },
@@ -270,6 +267,7 @@ const COMMANDS: readonly CommandDef[] = [
     run(ctx) {
       ctx.info.resetStats?.();
       ctx.resetServerStats();
+      // ServerStats.reset() also resets every metric (ServerMetrics.resetAll).
       ctx.metrics?.reset();
     },
   },
@@ -432,7 +430,31 @@ export function environmentRecord(ctx: CommandContext): readonly (readonly [stri
   return env.map(([k, v]): readonly [string, string] => (k === "zookeeper.version" ? [k, String(val(ctx.info.version, ctx.info))] : [k, v]));
 }
 
-/** ZooKeeperServerConf.toMap: the configuration keys of `conf` in JSON, from the server's `conf` map. */
+/**
+ * `conf` / `configuration`: the server's configuration in its order, as ZooKeeperServer.dumpConf lists it:
+ * `dataDir` is followed by `dataDirSize` and `dataLogDir` by `dataLogSize` (getDataDirSize / getLogDirSize), from
+ * the measured sizes, or left out when they were not measured. The text prints every pair; the JSON picks
+ * ZooKeeperServerConf.toMap's keys from it.
+ */
+export function configurationRecord(ctx: FourLetterContext): [string, string][] {
+  const info = ctx.info;
+  const cfg = info.config === undefined ? {} : val(info.config, info);
+  const pairs: Iterable<readonly [string, unknown]> =
+    Symbol.iterator in (cfg as object)
+      ? (cfg as unknown as Iterable<readonly [string, unknown]>)
+      : Object.entries(cfg as Record<string, unknown>);
+  const sizes = ctx.dirSizes;
+  const out: [string, string][] = [];
+  for (const [k, v] of pairs) {
+    if (k === "dataDirSize" || k === "dataLogSize") continue;
+    out.push([k, String(v)]);
+    if (sizes !== undefined && k === "dataDir") out.push(["dataDirSize", String(sizes.dataDirSize)]);
+    if (sizes !== undefined && k === "dataLogDir") out.push(["dataLogSize", String(sizes.logDirSize)]);
+  }
+  return out;
+}
+
+/** ZooKeeperServerConf.toMap: [configuration key, JSON key, numeric]. */
 const CONF_JSON_KEYS: readonly (readonly [string, string, boolean])[] = [
   ["clientPort", "client_port", true],
   ["dataDir", "data_dir", false],
@@ -445,16 +467,6 @@ const CONF_JSON_KEYS: readonly (readonly [string, string, boolean])[] = [
   ["clientPortListenBacklog", "client_port_listen_backlog", true],
 ];
 
-function confRecord(ctx: CommandContext): Map<string, RecordValue> {
-  const cfg = ctx.info.config === undefined ? {} : (val(ctx.info.config, ctx.info) as Record<string, string>);
-  const out = new Map<string, RecordValue>();
-  for (const [from, to, numeric] of CONF_JSON_KEYS) {
-    const v = cfg[from];
-    out.set(to, v === undefined ? null : numeric ? Number(v) : v);
-  }
-  return out;
-}
-
 function coreInfoFor(ctx: FourLetterContext, c: ConnectionSnapshot): ConnectionInfoView | undefined {
   for (const ci of ctx.info.connections?.() ?? []) {
     if (ci.id !== undefined ? ci.id === c.id : ci.remotePort === c.remotePort && ci.remoteAddress === c.remoteAddress) return ci;
@@ -462,36 +474,136 @@ function coreInfoFor(ctx: FourLetterContext, c: ConnectionSnapshot): ConnectionI
   return undefined;
 }
 
-/** ServerCnxn.getConnectionInfo(brief). */
-function connectionRecords(ctx: FourLetterContext, brief: boolean): RecordValue[] {
-  return ctx.connections.map((c) => {
-    const ci = coreInfoFor(ctx, c);
-    const addr = c.remoteAddress.startsWith("::ffff:") && c.remoteAddress.includes(".") ? c.remoteAddress.slice(7) : c.remoteAddress;
-    const m = new Map<string, RecordValue>([
-      ["remote_socket_address", `${addr}:${c.remotePort}`],
-      ["interest_ops", c.interestOps],
-      ["outstanding_requests", ci?.queued ?? 0],
-      ["packets_received", c.packetsReceived],
-      ["packets_sent", c.packetsSent],
-    ]);
-    if (!brief) {
-      m.set("session_id", BigInt(ci?.sessionId ?? 0));
-      m.set("last_operation", ci?.lastOp ?? "NA");
-      m.set("established", Math.trunc(ci?.established ?? 0));
-      m.set("session_timeout", ci?.timeout ?? 0);
-      m.set("last_cxid", ci?.lastCxid ?? -1);
-      m.set("last_zxid", BigInt(ci?.lastZxid ?? -1));
-      m.set("last_response_time", Math.trunc(ci?.lastResponseTime ?? 0));
-      m.set("last_latency", Math.trunc(ci?.lastLatency ?? 0));
-      m.set("min_latency", Math.trunc(ci?.latency?.min ?? 0));
-      m.set("avg_latency", Math.trunc(ci?.latency?.avg ?? 0));
-      m.set("max_latency", Math.trunc(ci?.latency?.max ?? 0));
-    }
-    return m;
-  });
+/**
+ * One client connection as ServerCnxn reports it: the connection layer's counters and core's session facts (whole
+ * milliseconds, as Java's longs). `cons` / `stat` print it as dumpConnectionInfo's line, `connections` / `stats` as
+ * getConnectionInfo's map.
+ */
+export interface ConnectionRecord {
+  /** The remote IP as Java prints it (an IPv4-mapped IPv6 address as plain IPv4). */
+  address: string;
+  port: number;
+  interestOps: number;
+  outstandingRequests: number;
+  packetsReceived: number;
+  packetsSent: number;
+  /** 0 before the session is established. */
+  sessionId: bigint;
+  lastOperation: string;
+  established: number;
+  sessionTimeout: number;
+  lastCxid: number;
+  lastZxid: bigint;
+  lastResponseTime: number;
+  lastLatency: number;
+  minLatency: number;
+  avgLatency: number;
+  maxLatency: number;
 }
 
-function round4(n: number): number {
+/** The record of connection `c`, with what core knows of it (`ci`; absent: no session yet). */
+export function connectionRecord(c: ConnectionSnapshot, ci: ConnectionInfoView | undefined): ConnectionRecord {
+  return {
+    address: c.remoteAddress.startsWith("::ffff:") && c.remoteAddress.includes(".") ? c.remoteAddress.slice(7) : c.remoteAddress,
+    port: c.remotePort,
+    interestOps: c.interestOps,
+    outstandingRequests: ci?.queued ?? 0,
+    packetsReceived: c.packetsReceived,
+    packetsSent: c.packetsSent,
+    sessionId: BigInt(ci?.sessionId ?? 0),
+    lastOperation: ci?.lastOp ?? "NA",
+    established: Math.trunc(ci?.established ?? 0),
+    sessionTimeout: ci?.timeout ?? 0,
+    lastCxid: ci?.lastCxid ?? -1,
+    lastZxid: BigInt(ci?.lastZxid ?? -1),
+    lastResponseTime: Math.trunc(ci?.lastResponseTime ?? 0),
+    lastLatency: Math.trunc(ci?.lastLatency ?? 0),
+    minLatency: Math.trunc(ci?.latency?.min ?? 0),
+    avgLatency: Math.trunc(ci?.latency?.avg ?? 0),
+    maxLatency: Math.trunc(ci?.latency?.max ?? 0),
+  };
+}
+
+/** Every live connection's record, in the connection layer's order. */
+export function connectionRecords(ctx: FourLetterContext): ConnectionRecord[] {
+  return ctx.connections.map((c) => connectionRecord(c, coreInfoFor(ctx, c)));
+}
+
+/** ServerCnxn.getConnectionInfo(brief): the record as the `connections` / `stats` JSON list holds it. */
+function connectionJson(r: ConnectionRecord, brief: boolean): RecordValue {
+  const m = new Map<string, RecordValue>([
+    ["remote_socket_address", `${r.address}:${r.port}`],
+    ["interest_ops", r.interestOps],
+    ["outstanding_requests", r.outstandingRequests],
+    ["packets_received", r.packetsReceived],
+    ["packets_sent", r.packetsSent],
+  ]);
+  if (!brief) {
+    m.set("session_id", r.sessionId);
+    m.set("last_operation", r.lastOperation);
+    m.set("established", r.established);
+    m.set("session_timeout", r.sessionTimeout);
+    m.set("last_cxid", r.lastCxid);
+    m.set("last_zxid", r.lastZxid);
+    m.set("last_response_time", r.lastResponseTime);
+    m.set("last_latency", r.lastLatency);
+    m.set("min_latency", r.minLatency);
+    m.set("avg_latency", r.avgLatency);
+    m.set("max_latency", r.maxLatency);
+  }
+  return m;
+}
+
+/**
+ * ZooKeeper's NIO layer expires idle connections through an ExpiryQueue whose buckets are
+ * `zookeeper.nio.sessionlessCnxnTimeout` (10 s) wide; a connection's timeout is its session's, or that same 10 s
+ * before a session exists. `dump` prints those buckets.
+ */
+const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
+
+/**
+ * `dump`: sessions by the wall-clock ms their expiry bucket ends (SessionTracker.dumpSessions; the JSON's
+ * getSessionExpiryMap), sessions that own ephemeral nodes (dumpEphemerals; getEphemerals), and connections by the
+ * NIO layer's expiry bucket (NIOServerCnxnFactory.dumpConnections; text only). Buckets come earliest first.
+ */
+export interface DumpRecord {
+  sessionSets: [number, bigint[]][];
+  sessionCount: number;
+  ephemerals: [bigint, readonly string[]][];
+  connectionSets: [number, ConnectionRecord[]][];
+  connectionCount: number;
+}
+
+function buckets<T>(items: readonly T[], at: (t: T) => number): [number, T[]][] {
+  const m = new Map<number, T[]>();
+  for (const it of items) {
+    const k = at(it);
+    const list = m.get(k);
+    if (list === undefined) m.set(k, [it]);
+    else list.push(it);
+  }
+  return [...m.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+export function dumpRecord(ctx: FourLetterContext): DumpRecord {
+  const sessions = [...(ctx.info.sessions?.() ?? [])];
+  const now = ctx.now();
+  const sessionSets = buckets(sessions, (s) => s.expiresAt ?? now + s.timeout).map(
+    ([at, list]): [number, bigint[]] => [at, list.map((s) => BigInt(s.id))],
+  );
+  const ephemerals = sessions
+    .filter((s) => (s.ephemerals?.length ?? 0) > 0)
+    .map((s): [bigint, readonly string[]] => [BigInt(s.id), s.ephemerals]);
+  const conns = ctx.connections.map((c) => ({ c, r: connectionRecord(c, coreInfoFor(ctx, c)) }));
+  const connectionSets = buckets(conns, ({ c, r }) => {
+    const timeout = r.sessionTimeout || SESSIONLESS_CNXN_TIMEOUT_MS;
+    return (Math.floor((c.lastActivity + timeout) / SESSIONLESS_CNXN_TIMEOUT_MS) + 1) * SESSIONLESS_CNXN_TIMEOUT_MS;
+  }).map(([at, list]): [number, ConnectionRecord[]] => [at, list.map((x) => x.r)]);
+  return { sessionSets, sessionCount: sessions.length, ephemerals, connectionSets, connectionCount: conns.length };
+}
+
+/** ServerStats.getAvgLatency's rounding: half-up to 4 decimals. */
+export function round4(n: number): number {
   return Math.round(n * 10000) / 10000;
 }
 

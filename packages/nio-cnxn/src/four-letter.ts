@@ -1,20 +1,26 @@
 import type { MetricsRegistry } from "@zkts/metrics";
 import { MNTR_KEYS } from "./mntr-keys.js";
 import {
+  configurationRecord,
+  connectionRecord,
+  connectionRecords,
   dirsRecord,
+  dumpRecord,
   environmentRecord,
   isReadOnly,
   JavaDouble,
   monitorParts,
+  runCommand,
   serverStatsRecord,
   TRACE_MASK,
   watchesByPath,
   watchesBySession,
   watchSummary,
+  type ConnectionRecord,
   type HostFacts,
   type RecordValue,
 } from "./commands.js";
-import { val, type ConnectionInfoView, type ServerInfoView } from "./types.js";
+import type { ConnectionInfoView, ServerInfoView } from "./types.js";
 
 /** Every four-letter word zkts answers. */
 export const FOUR_LETTER_WORDS = [
@@ -80,14 +86,6 @@ export interface ConnectionSnapshot {
   lastActivity: number;
 }
 
-/**
- * ZooKeeper's NIO layer expires idle connections through an ExpiryQueue whose buckets are
- * `zookeeper.nio.sessionlessCnxnTimeout` (10 s) wide; a connection's timeout is its session's, or that same 10 s
- * before a session exists. `dump` prints those buckets.
- */
-const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
-
-
 /** Connection-layer statistics shown by `mntr` next to core's (counters of the registry are read from it). */
 export interface CnxnStats {
   startedAt: number;
@@ -128,30 +126,31 @@ export function notWhitelisted(word: string): string {
   return `${word} is not executed because it is not in the whitelist.\n`;
 }
 
-/** Renders the answer to a four-letter word (ZooKeeper 3.8 formats). */
+/**
+ * Renders the answer to a four-letter word (ZooKeeper 3.8 formats) as text of the command layer's records
+ * (commands.ts): the AdminServer prints the same records as JSON.
+ */
 export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext): string {
-  const info = ctx.info;
   switch (word) {
     case "ruok":
+      // RuokCommand: a fixed answer (the AdminServer's `ruok` record is empty).
       return "imok";
     case "gtmk":
       return String(TRACE_MASK);
     case "isro":
       return isReadOnly(ctx) ? "ro" : "rw";
     case "conf":
-      return formatConf(info, ctx.dirSizes);
+      return configurationRecord(ctx).map(([k, v]) => `${k}=${v}\n`).join("");
     case "cons":
-      return ctx.connections.map((c) => dumpConnection(c, coreInfoFor(info, c), false) + "\n").join("") + "\n";
+      return connectionRecords(ctx).map((r) => connectionLine(r, false) + "\n").join("") + "\n";
     case "crst":
-      info.resetConnectionStats?.();
-      ctx.resetConnectionStats();
-      return "Connection stats reset.\n";
-    case "srst":
-      info.resetStats?.();
-      ctx.resetServerStats();
-      // ServerStats.reset() also resets every metric (ServerMetrics.resetAll).
-      ctx.metrics?.reset();
-      return "Server stats reset.\n";
+    case "srst": {
+      // connection_stat_reset / stat_reset: the reset is the command layer's; the text acknowledges it, or prints
+      // the command's error (ZooKeeper's 4lw println of ZK_NOT_SERVING while the server is not running).
+      const { error } = runCommand(word, ctx);
+      if (error !== null) return `${error}\n`;
+      return word === "crst" ? "Connection stats reset.\n" : "Server stats reset.\n";
+    }
     case "srvr":
     case "stat":
       return formatStat(word, ctx);
@@ -208,70 +207,29 @@ export function javaDouble(n: number): string {
   return `${m}E${Number(exp)}`;
 }
 
-/** ZooKeeper keeps latencies and times as whole milliseconds (Java longs). */
-function ms(n: number): number {
-  return Math.trunc(n);
-}
-
-export function round4(n: number): number {
-  return Math.round(n * 10000) / 10000;
-}
-
-function coreInfoFor(info: ServerInfoView, c: ConnectionSnapshot): ConnectionInfoView | undefined {
-  const all = info.connections?.();
-  if (all === undefined) return undefined;
-  for (const ci of all) {
-    if (ci.id !== undefined ? ci.id === c.id : ci.remotePort === c.remotePort && ci.remoteAddress === c.remoteAddress) {
-      return ci;
-    }
-  }
-  return undefined;
-}
-
 /** Java's InetSocketAddress.toString for an unresolved-host socket: `/ip:port` (IPv6 without brackets). */
-function socketAddress(c: ConnectionSnapshot): string {
-  const addr = c.remoteAddress.startsWith("::ffff:") && c.remoteAddress.includes(".")
-    ? c.remoteAddress.slice(7)
-    : c.remoteAddress;
-  return `/${addr}:${c.remotePort}`;
+function socketAddress(r: ConnectionRecord): string {
+  return `/${r.address}:${r.port}`;
 }
 
-/** One `cons` / `stat` line (ServerCnxn.dumpConnectionInfo), without the newline. */
-export function dumpConnection(c: ConnectionSnapshot, ci: ConnectionInfoView | undefined, brief: boolean): string {
-  let s = ` ${socketAddress(c)}[${c.interestOps === 0 ? "0" : c.interestOps.toString(16)}](queued=${ci?.queued ?? 0},recved=${c.packetsReceived},sent=${c.packetsSent}`;
-  const sid = ci?.sessionId ?? 0;
-  if (!brief && ci !== undefined && BigInt(sid) !== 0n) {
-    const lat = ci.latency;
-    const minLat = lat?.min ?? 0;
-    const avgLat = lat?.avg ?? 0;
-    const maxLat = lat?.max ?? 0;
-    s += `,sid=0x${hex(sid)},lop=${ci.lastOp ?? "NA"},est=${ms(ci.established ?? 0)},to=${ci.timeout ?? 0}`;
-    const lcxid = ci.lastCxid ?? -1;
-    if (lcxid >= 0) s += `,lcxid=0x${hex(lcxid)}`;
-    s += `,lzxid=0x${hex(ci.lastZxid ?? -1)},lresp=${ms(ci.lastResponseTime ?? 0)},llat=${ms(ci.lastLatency ?? 0)}`;
-    s += `,minlat=${ms(minLat)},avglat=${ms(avgLat)},maxlat=${ms(maxLat)}`;
+/**
+ * A connection record as ServerCnxn.dumpConnectionInfo prints it (a `cons` / `stat` line, without the newline):
+ * the session's figures only once it has one, and not in `stat`'s brief lines.
+ */
+export function connectionLine(r: ConnectionRecord, brief: boolean): string {
+  let s = ` ${socketAddress(r)}[${r.interestOps === 0 ? "0" : r.interestOps.toString(16)}](queued=${r.outstandingRequests},recved=${r.packetsReceived},sent=${r.packetsSent}`;
+  if (!brief && r.sessionId !== 0n) {
+    s += `,sid=0x${hex(r.sessionId)},lop=${r.lastOperation},est=${r.established},to=${r.sessionTimeout}`;
+    if (r.lastCxid >= 0) s += `,lcxid=0x${hex(r.lastCxid)}`;
+    s += `,lzxid=0x${hex(r.lastZxid)},lresp=${r.lastResponseTime},llat=${r.lastLatency}`;
+    s += `,minlat=${r.minLatency},avglat=${r.avgLatency},maxlat=${r.maxLatency}`;
   }
   return s + ")";
 }
 
-/**
- * The configuration as `conf` prints it. ZooKeeper's dumpConf follows `dataDir` with `dataDirSize` and `dataLogDir`
- * with `dataLogSize` (getDataDirSize / getLogDirSize): those come from the measured sizes, or are left out.
- */
-function formatConf(info: ServerInfoView, sizes: DirSizes | undefined): string {
-  const cfg = info.config === undefined ? {} : val(info.config, info);
-  const pairs: Iterable<readonly [string, unknown]> =
-    Symbol.iterator in (cfg as object)
-      ? (cfg as unknown as Iterable<readonly [string, unknown]>)
-      : Object.entries(cfg as Record<string, unknown>);
-  let out = "";
-  for (const [k, v] of pairs) {
-    if (k === "dataDirSize" || k === "dataLogSize") continue;
-    out += `${k}=${String(v)}\n`;
-    if (sizes !== undefined && k === "dataDir") out += `dataDirSize=${sizes.dataDirSize}\n`;
-    if (sizes !== undefined && k === "dataLogDir") out += `dataLogSize=${sizes.logDirSize}\n`;
-  }
-  return out;
+/** One `cons` / `stat` line for connection `c` and what core knows of it: connectionLine of its record. */
+export function dumpConnection(c: ConnectionSnapshot, ci: ConnectionInfoView | undefined, brief: boolean): string {
+  return connectionLine(connectionRecord(c, ci), brief);
 }
 
 /** `srvr` / `stat`: the server_stats record as ZooKeeper's text (stat adds the clients' brief lines). */
@@ -281,7 +239,7 @@ function formatStat(word: "srvr" | "stat", ctx: FourLetterContext): string {
   if (r.readOnly) out += "READ-ONLY mode; serving only read-only clients\n";
   if (word === "stat") {
     out += "Clients:\n";
-    for (const c of ctx.connections) out += dumpConnection(c, coreInfoFor(ctx.info, c), true) + "\n";
+    for (const c of connectionRecords(ctx)) out += connectionLine(c, true) + "\n";
     out += "\n";
   }
   out += `Latency min/avg/max: ${r.minLatency}/${javaDouble(r.avgLatency)}/${r.maxLatency}\n`;
@@ -307,47 +265,26 @@ export function javaDate(ms: number): string {
   );
 }
 
-function buckets<T>(items: readonly T[], at: (t: T) => number): [number, T[]][] {
-  const m = new Map<number, T[]>();
-  for (const it of items) {
-    const k = at(it);
-    const list = m.get(k);
-    if (list === undefined) m.set(k, [it]);
-    else list.push(it);
-  }
-  return [...m.entries()].sort((a, b) => a[0] - b[0]);
-}
-
+/** `dump`: the dump record as ZooKeeper's text (session buckets, ephemerals, connection buckets). */
 function formatDump(ctx: FourLetterContext): string {
-  const info = ctx.info;
-  const sessions = [...(info.sessions?.() ?? [])];
-  const now = ctx.now();
+  const d = dumpRecord(ctx);
   let out = "SessionTracker dump:\n";
-  const sb = buckets(sessions, (s) => s.expiresAt ?? now + s.timeout);
-  out += `Session Sets (${sb.length})/(${sessions.length}):\n`;
-  for (const [at, list] of sb) {
-    out += `${list.length} expire at ${javaDate(at)}:\n`;
-    for (const s of list) out += `\t0x${hex(s.id)}\n`;
+  out += `Session Sets (${d.sessionSets.length})/(${d.sessionCount}):\n`;
+  for (const [at, ids] of d.sessionSets) {
+    out += `${ids.length} expire at ${javaDate(at)}:\n`;
+    for (const id of ids) out += `\t0x${hex(id)}\n`;
   }
-  const withEph = sessions.filter((s) => (s.ephemerals?.length ?? 0) > 0);
   out += "ephemeral nodes dump:\n";
-  out += `Sessions with Ephemerals (${withEph.length}):\n`;
-  for (const s of withEph) {
-    out += `0x${hex(s.id)}:\n`;
-    for (const p of s.ephemerals ?? []) out += `\t${p}\n`;
+  out += `Sessions with Ephemerals (${d.ephemerals.length}):\n`;
+  for (const [id, paths] of d.ephemerals) {
+    out += `0x${hex(id)}:\n`;
+    for (const p of paths) out += `\t${p}\n`;
   }
   out += "Connections dump:\n";
-  const cb = buckets(ctx.connections, (c) => {
-    const timeout = coreInfoFor(info, c)?.timeout || SESSIONLESS_CNXN_TIMEOUT_MS;
-    return (Math.floor((c.lastActivity + timeout) / SESSIONLESS_CNXN_TIMEOUT_MS) + 1) * SESSIONLESS_CNXN_TIMEOUT_MS;
-  });
-  out += `Connections Sets (${cb.length})/(${ctx.connections.length}):\n`;
-  for (const [at, list] of cb) {
+  out += `Connections Sets (${d.connectionSets.length})/(${d.connectionCount}):\n`;
+  for (const [at, list] of d.connectionSets) {
     out += `${list.length} expire at ${javaDate(at)}:\n`;
-    for (const c of list) {
-      const ci = coreInfoFor(info, c);
-      out += `\tip: ${socketAddress(c)} sessionId: 0x${hex(ci?.sessionId ?? 0)}\n`;
-    }
+    for (const r of list) out += `\tip: ${socketAddress(r)} sessionId: 0x${hex(r.sessionId)}\n`;
   }
   return out;
 }

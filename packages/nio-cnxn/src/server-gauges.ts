@@ -1,5 +1,6 @@
 import type { Gauge, MetricsRegistry, MetricValue } from "@zkts/metrics";
-import { round4, type CnxnStats } from "./four-letter.js";
+import { round4 } from "./commands.js";
+import type { CnxnStats } from "./four-letter.js";
 import { nodeHost } from "./host.js";
 import type { ServerInfoView } from "./types.js";
 
