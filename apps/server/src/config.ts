@@ -38,6 +38,11 @@ export interface ZkConfig {
   autopurgeSnapRetainCount: number;
   /** Hours; 0 = off. */
   autopurgePurgeInterval: number;
+  /**
+   * `zkts.autopurge.purgeIntervalMs` (zkts only, for tests and short-lived deployments): the autopurge interval in
+   * milliseconds, used instead of `autopurge.purgeInterval` when set; 0 = off.
+   */
+  autopurgePurgeIntervalMs?: number;
   snapCount: number;
   /** KiB. */
   preAllocSize: number;
@@ -169,6 +174,7 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "zkts.logFile",
   "zkts.logLevel",
   "zkts.logFormat",
+  "zkts.autopurge.purgeIntervalMs",
 ]);
 
 /** Keys QuorumPeerConfig parses (not turned into system properties). */
@@ -439,6 +445,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     maxSessionTimeout: maxST,
     autopurgeSnapRetainCount: snapRetain,
     autopurgePurgeInterval: purgeInterval,
+    autopurgePurgeIntervalMs: int("zkts.autopurge.purgeIntervalMs", undefined, "nonNegative"),
     snapCount: int("snapCount", 100000, "positive")!,
     preAllocSize: int("preAllocSize", 65536, "positive")!,
     forceSync: systemProperties["zookeeper.forceSync"] !== "no",

@@ -1,10 +1,10 @@
 /**
  * Durable state of an ensemble member in its dataDir: the epoch files, the txn log (every logged txn, committed or
- * not: ZAB decides), snapshots (committed state only) — the host side of ZAB's persist ops.
+ * not: ZAB decides), snapshots (committed state only) — the host side of ZAB's persist ops. Everything goes through
+ * persistence's `Storage`; the snapshot cadence (randomised, the log rolled first) is persistence's SnapshotSchedule,
+ * the same rule as a standalone server's.
  */
-import { mkdir, open, readFile, rename } from "node:fs/promises";
-import { join } from "node:path";
-import type { Logger } from "@zkts/contracts";
+import type { Logger, Random } from "@zkts/contracts";
 import type { DataTree } from "@zkts/datatree";
 import {
   decodeTxn,
@@ -12,13 +12,16 @@ import {
   joinPath,
   listLogFiles,
   loadSnapshot,
+  readLongFile,
   readTxnLog,
+  SnapshotSchedule,
   snapshotToBuffer,
   snapshotTree,
   TxnLog,
   truncateLogAfter,
   truncateTornTail,
   VERSION_DIR,
+  writeLongFile,
   type Storage,
 } from "@zkts/persistence";
 import { M, MetricsRegistry } from "@zkts/metrics";
@@ -32,39 +35,12 @@ export interface EnsembleStoreOptions {
   forceSync: boolean;
   preAllocSize: number;
   logger: Logger;
+  /** zoo.cfg snapCount: a snapshot after snapCount/2 + random(snapCount/2) logged txns (SnapshotSchedule). */
+  snapCount: number;
+  /** For the snapshot interval's random part. */
+  random: Pick<Random, "next">;
   /** Where `dbinittime`, `snapshottime` and the txn log's metrics are recorded (default: a registry of its own). */
   metrics?: MetricsRegistry;
-}
-
-/** Reads a decimal epoch file (ZooKeeper's QuorumPeer.readLongFromFile); absent = 0. */
-async function readEpoch(path: string): Promise<bigint> {
-  try {
-    const t = (await readFile(path, "utf8")).trim();
-    if (!/^\d+$/.test(t)) throw new Error(`${path}: not a decimal number: "${t}"`);
-    return BigInt(t);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0n;
-    throw e;
-  }
-}
-
-/** Writes a decimal epoch file via a temp file + fsync + rename + directory fsync (AtomicFileWritingIdiom). */
-async function writeEpoch(dir: string, name: string, epoch: bigint): Promise<void> {
-  const tmp = join(dir, `${name}.tmp`);
-  const f = await open(tmp, "w");
-  try {
-    await f.writeFile(`${epoch}\n`);
-    await f.sync();
-  } finally {
-    await f.close();
-  }
-  await rename(tmp, join(dir, name));
-  const d = await open(dir, "r");
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
 }
 
 export class EnsembleStore {
@@ -76,11 +52,18 @@ export class EnsembleStore {
   snapshotZxid = 0n;
   /** Logged txns after the snapshot (handed to ZAB at start). */
   restoredLog: Txn[] = [];
+  /**
+   * Set when the logged txns reach the snapshot schedule's count (the log has been rolled then): the host takes a
+   * snapshot of the applied state and clears it.
+   */
+  snapshotDue = false;
   private log!: TxnLog;
   private readonly metrics: MetricsRegistry;
+  private readonly schedule: SnapshotSchedule;
 
   private constructor(private readonly opts: EnsembleStoreOptions) {
     this.metrics = opts.metrics ?? new MetricsRegistry();
+    this.schedule = new SnapshotSchedule(opts.snapCount, opts.random);
   }
 
   static async open(opts: EnsembleStoreOptions): Promise<EnsembleStore> {
@@ -94,11 +77,12 @@ export class EnsembleStore {
 
   private async load(): Promise<void> {
     const { storage, dataDir, dataLogDir } = this.opts;
-    await mkdir(dataDir, { recursive: true });
+    await storage.mkdirp(dataDir);
     await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
     await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
-    this.acceptedEpoch = await readEpoch(join(dataDir, "acceptedEpoch"));
-    this.currentEpoch = await readEpoch(join(dataDir, "currentEpoch"));
+    // absent = 0 (a member that never accepted an epoch)
+    this.acceptedEpoch = (await readLongFile(storage, joinPath(dataDir, "acceptedEpoch"))) ?? 0n;
+    this.currentEpoch = (await readLongFile(storage, joinPath(dataDir, "currentEpoch"))) ?? 0n;
     const snap = await findNewestValidSnapshot(storage, dataDir);
     if (snap) await this.restoreFrom(storage, snap.path, snap.zxid);
     const reader = readTxnLog(storage, dataLogDir, { fromZxid: this.snapshotZxid + 1n });
@@ -145,9 +129,16 @@ export class EnsembleStore {
     else if (type === -11) this.sessions.delete(clientId);
   }
 
-  /** Appends txns; resolves when all are durable. */
+  /**
+   * Appends txns; resolves when all are durable. When the snapshot schedule says so, the log is then rolled (the
+   * next txn starts a new file, as SyncRequestProcessor's rollLog before a snapshot) and `snapshotDue` is set.
+   */
   async append(txns: readonly Txn[]): Promise<void> {
     await this.log.appendAll(txns);
+    if (txns.length > 0 && this.schedule.logged(txns.length)) {
+      await this.log.roll();
+      this.snapshotDue = true;
+    }
   }
 
   /** TRUNC: drops every logged txn after `zxid`. */
@@ -186,15 +177,16 @@ export class EnsembleStore {
     return snapshotToBuffer(this.opts.tree, this.sessions, { time: Date.now() });
   }
 
-  /** A snapshot of the applied (committed) state on disk (at shutdown and every snapCount txns). */
+  /** A snapshot of the applied (committed) state on disk (when `snapshotDue`). */
   async writeSnapshot(): Promise<void> {
     const t0 = performance.now();
     await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, { time: Date.now() });
     this.metrics.summary(M.SNAPSHOT_TIME).observe(performance.now() - t0);
   }
 
+  /** Writes an epoch file durably (temp + fdatasync + rename + dir sync); resolves only once it is durable. */
   async setEpoch(kind: "acceptedEpoch" | "currentEpoch", epoch: bigint): Promise<void> {
-    await writeEpoch(this.opts.dataDir, kind, epoch);
+    await writeLongFile(this.opts.storage, joinPath(this.opts.dataDir, kind), epoch);
     this[kind] = epoch;
   }
 

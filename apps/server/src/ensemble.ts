@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger, ServerConnection, ServerInfo } from "@zkts/contracts";
+import type { Logger, Random, ServerConnection, ServerInfo } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } from "@zkts/election";
@@ -21,12 +21,14 @@ import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
-import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
+import { autoPurgeOf, confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
 export interface EnsembleRunOptions {
   logger: Logger;
   storage?: Storage;
+  /** For the snapshot interval (default cryptoRandom; tests inject `seededRandom` from @zkts/contracts/testing). */
+  random?: Pick<Random, "next">;
   /** The server's metrics (default: a new registry); every component records into it, mntr prints it. */
   metrics?: MetricsRegistry;
 }
@@ -120,6 +122,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     tree,
     forceSync: cfg.forceSync,
     preAllocSize: cfg.preAllocSize * 1024,
+    snapCount: cfg.snapCount,
+    random: opts.random ?? cryptoRandom,
     logger: log,
   });
   const zab = new ZabPeer(
@@ -157,7 +161,6 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   /** Learner: syncs answered by the leader, waiting until we applied its zxid. */
   let pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
   let learnerConn: number | undefined;
-  let committedSinceSnap = 0;
   /** A snapshot being written in the background (at most one). */
   let snapshotting: Promise<void> | undefined;
 
@@ -235,6 +238,9 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
   });
   conf.clientPort = String(net.port);
+  // DatadirCleanupManager, as on a standalone server.
+  const autoPurge = autoPurgeOf(cfg, storage, clock, log);
+  autoPurge.start();
 
   // ---- quorum transport -------------------------------------------------------------------------------------
   const { QuorumTransport } = await import("./quorum-transport.js");
@@ -538,7 +544,6 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
           if (core !== undefined && mode !== "leader") core.applyCommitted(header, txn);
           else tree.processTxn(header, txn);
         }
-        committedSinceSnap++;
       }
       if (ours !== 0n) leaderListener?.durable(ours); // the core applies (in order) and answers
       releaseSyncs();
@@ -563,9 +568,15 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         }
       }
       zab.advance();
-      if (committedSinceSnap >= cfg.snapCount && tree.lastProcessedZxid <= zab.commitZxid && snapshotting === undefined) {
-        committedSinceSnap = 0;
-        // In the background, as ZooKeeper's SyncRequestProcessor: a fuzzy snapshot of the applied state, named
+      if (store.snapshotDue && snapshotting !== undefined) {
+        // SyncRequestProcessor: a snapshot still being written when the next is due -> this one is skipped.
+        store.snapshotDue = false;
+        log.warn("too busy to snapshot, skipping");
+      }
+      if (store.snapshotDue && tree.lastProcessedZxid <= zab.commitZxid) {
+        store.snapshotDue = false;
+        // Due after snapCount/2 + random(snapCount/2) logged txns, the log rolled (EnsembleStore.append). In the
+        // background, as ZooKeeper's SyncRequestProcessor: a fuzzy snapshot of the applied state, named
         // after the zxid applied when it starts; txns applied meanwhile are in the log after that zxid and are
         // replayed over it on restore (ZAB recommits them). The pump goes on meanwhile.
         const started = Date.now();
@@ -686,6 +697,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         await net.close();
         await election.close();
         await transport.shutdown();
+        await autoPurge.stop();
         if (snapshotting !== undefined) await snapshotting;
         await store.close();
       })();

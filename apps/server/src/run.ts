@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Logger, Random } from "@zkts/contracts";
+import type { Clock, Logger, Random } from "@zkts/contracts";
 import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
-import { DurableStore, NodeStorage, purgeDataDirs, type Storage } from "@zkts/persistence";
+import { AutoPurge, DurableStore, NodeStorage, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { readMyId } from "./ensemble.js";
@@ -113,6 +113,23 @@ export function standaloneClientAddress(cfg: ZkConfig): { port?: number; host?: 
   return { port: spec.clientPort, host: cfg.clientPortAddress ?? spec.clientHost };
 }
 
+/**
+ * Autopurge from zoo.cfg (DatadirCleanupManager), standalone and ensemble alike: `autopurge.snapRetainCount`
+ * snapshots kept, every `autopurge.purgeInterval` hours (or `zkts.autopurge.purgeIntervalMs` milliseconds when set);
+ * off when the interval is 0.
+ */
+export function autoPurgeOf(cfg: ZkConfig, storage: Storage, clock: Pick<Clock, "setTimer" | "clearTimer">, logger: Logger): AutoPurge {
+  return new AutoPurge({
+    storage,
+    dataDir: cfg.dataDir,
+    dataLogDir: cfg.dataLogDir,
+    snapRetainCount: cfg.autopurgeSnapRetainCount,
+    intervalMs: cfg.autopurgePurgeIntervalMs ?? cfg.autopurgePurgeInterval * 3600_000,
+    clock,
+    logger,
+  });
+}
+
 /** Wires the real clock, randomness and network around @zkts/core for a standalone server. */
 export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<RunningZkts> {
   if (cfg.distributed) {
@@ -171,18 +188,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   });
   for (const [id, timeout] of store.sessions) core.restoreSession(id, timeout);
   core.start();
-  let purgeTimer: NodeJS.Timeout | undefined;
-  if (cfg.autopurgePurgeInterval > 0) {
-    // DatadirCleanupManager: first run at once, then every purgeInterval hours.
-    const purge = () => {
-      purgeDataDirs({ storage, dataDir: cfg.dataDir, dataLogDir: cfg.dataLogDir }, Math.max(3, cfg.autopurgeSnapRetainCount))
-        .then((r) => log.info("autopurge done", { retained: r.retained.length, removedSnapshots: r.removedSnapshots, removedLogs: r.removedLogs }))
-        .catch((e: unknown) => log.error("autopurge failed", { error: e instanceof Error ? e.message : String(e) }));
-    };
-    purge();
-    purgeTimer = setInterval(purge, cfg.autopurgePurgeInterval * 3600_000);
-    purgeTimer.unref();
-  }
+  const autoPurge = autoPurgeOf(cfg, storage, clock, log);
+  autoPurge.start();
   let net: RunningServer;
   try {
     net = await startServer({
@@ -199,7 +206,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
     });
   } catch (e) {
-    if (purgeTimer) clearInterval(purgeTimer);
+    await autoPurge.stop();
     await core.shutdown();
     await store.close();
     throw e;
@@ -219,7 +226,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
         const deadline = Date.now() + drainMs;
         while (core.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         if (core.outstanding > 0) log.warn("shutting down with requests still in flight", { outstanding: core.outstanding });
-        if (purgeTimer) clearInterval(purgeTimer);
+        await autoPurge.stop();
         await core.shutdown();
         await net.close();
         await store.close();

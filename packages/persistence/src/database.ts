@@ -6,6 +6,7 @@ import { VERSION_DIR } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog } from "./txnlog.js";
+import { DEFAULT_SNAP_COUNT, SnapshotSchedule } from "./snapshot-schedule.js";
 import { loadSnapshot, type RestorableTree } from "./restore.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
 import {
@@ -262,11 +263,8 @@ export class DurableStore {
   readonly restored: RestoreResult;
   private readonly log: TxnLog;
   private readonly logger: Logger;
-  private readonly snapCount: number;
-  private readonly random: Pick<Random, "next">;
+  private readonly schedule: SnapshotSchedule;
   private readonly clock: Pick<Clock, "now" | "monotonic">;
-  private txnsSinceSnap = 0;
-  private randRoll: number;
   private snapshotting: Promise<unknown> | null = null;
   private closed = false;
   private readonly snapshotTime: Summary;
@@ -281,10 +279,8 @@ export class DurableStore {
     this.sessions = restored.sessions;
     this.log = log;
     this.logger = opts.logger ?? nullLogger;
-    this.snapCount = Math.max(2, opts.snapCount ?? 100000);
-    this.random = opts.random;
+    this.schedule = new SnapshotSchedule(opts.snapCount ?? DEFAULT_SNAP_COUNT, opts.random);
     this.clock = opts.clock;
-    this.randRoll = this.roll();
     this.snapshotTime = (opts.metrics ?? new MetricsRegistry()).summary(M.SNAPSHOT_TIME);
   }
 
@@ -334,7 +330,7 @@ export class DurableStore {
     if (header.type === TxnType.createSession || header.type === TxnType.closeSession) {
       this.pendingSessionTxns.push({ zxid: header.zxid, type: header.type, id: header.clientId, timeout: header.type === TxnType.createSession ? (txn as { timeOut: number }).timeOut : 0 });
     }
-    this.countForSnapshot();
+    if (this.schedule.logged()) this.startSnapshot();
   }
 
   /** Where `logTxn`'s outcomes go (one listener; a later call replaces it). */
@@ -364,19 +360,6 @@ export class DurableStore {
       else this.sessions.delete(t.id);
     }
     p.splice(0, i);
-  }
-
-  private countForSnapshot(): void {
-    this.txnsSinceSnap++;
-    if (this.txnsSinceSnap > this.snapCount / 2 + this.randRoll) {
-      this.txnsSinceSnap = 0;
-      this.randRoll = this.roll();
-      this.startSnapshot();
-    }
-  }
-
-  private roll(): number {
-    return Math.floor(this.random.next() * (this.snapCount / 2));
   }
 
   /** Rolls the log and writes a fuzzy snapshot in the background (skipped if one is still being written). */

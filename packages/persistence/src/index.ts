@@ -85,3 +85,6 @@ export {
   type ZkSnapshotSource,
 } from "./zk-snapshot.js";
 export { restoreTree, loadSnapshot, type RestorableTree, type RestoreNode, type SnapshotLoad } from "./restore.js";
+export { SnapshotSchedule, DEFAULT_SNAP_COUNT } from "./snapshot-schedule.js";
+export { AutoPurge, MIN_SNAP_RETAIN_COUNT, type AutoPurgeOptions } from "./autopurge.js";
+export { readLongFile, writeLongFile, EpochFileError } from "./epoch-file.js";
