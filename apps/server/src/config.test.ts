@@ -348,8 +348,6 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
     ["quorum.auth.kerberosServicePrincipal=zkquorum/localhost", /SASL/],
     ["authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider", /digest and ip/],
     ["authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider", /digest and ip/],
-    ["group.1=1:2:3", /hierarchical quorums/],
-    ["weight.1=1", /hierarchical quorums/],
   ];
   for (const [line, why] of refused) {
     it(line, () => {
@@ -389,5 +387,55 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
     expect(got).toHaveLength(3);
     expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.keyStore\.password is not supported/);
     expect(got.join("\n")).not.toContain("hunter2");
+  });
+});
+
+describe("hierarchical quorums (group / weight lines, as ZooKeeper 3.8's QuorumPeerConfig)", () => {
+  const servers = [1, 2, 3, 4, 5].map((i) => `server.${i}=127.0.0.1:${2000 + i}:${3000 + i}`).join("\n");
+  const text = (groups: string) => `${base}clientPort=2181\n${servers}\n${groups}`;
+
+  it("group and weight lines are kept, in file order, and not taken for system properties", () => {
+    const c = parseConfig(text("group.1=1:2:3\ngroup.2=4:5\nweight.1=3\nweight.4=2\n"));
+    expect(c.quorumGroups.map((e) => [e.key, e.value, e.line])).toEqual([
+      ["group.1", "1:2:3", 8],
+      ["group.2", "4:5", 9],
+      ["weight.1", "3", 10],
+      ["weight.4", "2", 11],
+    ]);
+    expect(c.distributed).toBe(true);
+    expect(Object.keys(c.systemProperties).filter((k) => /group|weight/.test(k))).toEqual([]);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it("no group or weight line: none kept", () => expect(parseConfig(text("")).quorumGroups).toEqual([]));
+
+  it("a server in two groups, naming the line, with ZooKeeper's text", () => {
+    expect(problems(text("group.1=1:2:3\ngroup.2=3:4:5\n"))).toEqual(["zoo.cfg:9: group.2=3:4:5: Server 3is in multiple groups"]);
+  });
+
+  it("a participant in no group names its server line; weights alone make the quorum hierarchical", () => {
+    expect(problems(text("group.1=1:2:3\ngroup.2=4\n"))).toEqual([
+      "zoo.cfg:7: server.5=127.0.0.1:2005:3005: Server 5is not in a group",
+    ]);
+    expect(problems(text("weight.1=2\n"))).toEqual(["zoo.cfg:3: server.1=127.0.0.1:2001:3001: Server 1is not in a group"]);
+  });
+
+  it("an observer or an unknown server in a group without a weight; bad ids and weights", () => {
+    const obs = "server.6=127.0.0.1:2006:3006:observer\n";
+    expect(problems(text(`${obs}group.1=1:2:3\ngroup.2=4:5:6\n`))[0]).toMatch(
+      /^zoo\.cfg:10: group\.2=4:5:6: Server 6 is in group 2 but has no weight: server\.6 is an observer/,
+    );
+    expect(parseConfig(text(`${obs}group.1=1:2:3\ngroup.2=4:5:6\nweight.6=0\n`)).quorumGroups).toHaveLength(3);
+    expect(problems(text("group.1=1:2:3\ngroup.2=4:5:9\n"))[0]).toMatch(/^zoo\.cfg:9: group\.2=4:5:9: .*no server\.9 line/);
+    expect(problems(text("group.1=1:2:3\ngroup.2=4:5\nweight.4=heavy\n"))).toEqual([
+      'zoo.cfg:10: weight.4=heavy: bad weight in weight.4=heavy: For input string: "heavy"',
+    ]);
+    expect(problems(text("group.1=1:2:3\ngroups=4:5\n"))[0]).toMatch(/^zoo\.cfg:9: groups=4:5: .*For input string: "groups"/);
+  });
+
+  it("checked also when the server runs standalone, as ZooKeeper does", () => {
+    expect(problems(`${base}clientPort=2181\nserver.1=127.0.0.1:1:2\ngroup.1=1\ngroup.2=1\n`)).toEqual([
+      "zoo.cfg:5: group.2=1: Server 1is in multiple groups",
+    ]);
   });
 });

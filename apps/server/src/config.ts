@@ -1,3 +1,4 @@
+import { QuorumConfigError, QuorumHierarchical } from "@zkts/election";
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
 import { unhonouredKeys } from "./unhonoured.js";
 
@@ -51,6 +52,11 @@ export interface ZkConfig {
   globalOutstandingLimit: number;
   electionAlg: number;
   servers: ServerSpec[];
+  /**
+   * The hierarchical quorum's lines as written: every key starting with `group` or `weight` (QuorumPeerConfig:
+   * such a key makes the quorum a QuorumHierarchical), e.g. `group.1=1:2:3`, `weight.4=2`. Empty: a majority.
+   */
+  quorumGroups: PropertyEntry[];
   /**
    * Runs as an ensemble member (QuorumPeerConfig.isDistributed): server lines are present and either
    * `standaloneEnabled=false` or more than one of them is a participant. One `server.N` line with standaloneEnabled
@@ -365,17 +371,25 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   problems.push(...unhonouredKeys(byKey.values(), file));
 
   const servers: ServerSpec[] = [];
+  const quorumGroups: PropertyEntry[] = [];
+  let badServerLine = false;
   const systemProperties: Record<string, string> = {};
   const unknownKeys: { key: string; line: number }[] = [];
   for (const e of byKey.values()) {
     if (e.key.startsWith("server.")) {
       const spec = parseServerLine(e);
-      if (typeof spec === "string") fail(e, spec);
-      else servers.push(spec);
+      if (typeof spec === "string") {
+        fail(e, spec);
+        badServerLine = true;
+      } else servers.push(spec);
       continue;
     }
     if (QUORUM_KEYS.has(e.key)) continue;
-    if (e.key.startsWith("group.") || e.key.startsWith("weight.") || e.key.startsWith("metricsProvider.")) continue;
+    if (e.key.startsWith("group") || e.key.startsWith("weight")) {
+      quorumGroups.push(e);
+      continue;
+    }
+    if (e.key.startsWith("metricsProvider.")) continue;
     if (e.key.startsWith("quorum.") || e.key.startsWith("ssl.")) {
       systemProperties[e.key] = e.value;
       continue;
@@ -399,6 +413,16 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   for (const s of servers) {
     if (ids.has(s.id)) problems.push(`${file}:${s.line}: server.${s.id} is defined twice`);
     ids.add(s.id);
+  }
+  // group/weight lines: checked as ZooKeeper checks them (QuorumHierarchical), also when the server runs standalone.
+  if (quorumGroups.length > 0 && !badServerLine) {
+    try {
+      new QuorumHierarchical(quorumPairs(servers, quorumGroups));
+    } catch (err) {
+      if (!(err instanceof QuorumConfigError)) throw err;
+      const e = err.key === undefined ? undefined : (byKey.get(err.key) ?? quorumGroups.find((g) => g.key === err.key));
+      problems.push(`${e === undefined ? file : `${at(e)}: ${e.key}=${e.value}`}: ${err.message}`);
+    }
   }
 
   // super digest: zoo.cfg, then ZKTS_SUPER_DIGEST, then -D flags in SERVER_JVMFLAGS / JVMFLAGS.
@@ -452,6 +476,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     globalOutstandingLimit: int("globalOutstandingLimit", 1000, "any")!,
     electionAlg,
     servers: servers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    quorumGroups,
     distributed: servers.length > 0 && (!bool("standaloneEnabled", true) || servers.filter((s) => s.role === "participant").length > 1),
     peerType,
     syncEnabled: bool("syncEnabled", true),
@@ -482,6 +507,22 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+/**
+ * The quorum verifier's input: the `server.N` lines (in the form @zkts/election parses) and the `group`/`weight`
+ * lines. Every member builds the same text from it: it travels in notifications and NEWLEADER.
+ */
+export function quorumPairs(servers: readonly ServerSpec[], quorumGroups: readonly PropertyEntry[]): [string, string][] {
+  const pairs: [string, string][] = servers.map((s) => {
+    const host = (h: string) => (h.includes(":") ? `[${h}]` : h);
+    let v = `${host(s.host)}:${s.quorumPort}:${s.electionPort}`;
+    if (s.role === "observer") v += ":observer";
+    if (s.clientPort !== undefined) v += `;${host(s.clientHost ?? "0.0.0.0")}:${s.clientPort}`;
+    return [`server.${s.id}`, v];
+  });
+  for (const g of quorumGroups) pairs.push([g.key, g.value]);
+  return pairs;
 }
 
 function parseServerLine(e: PropertyEntry): ServerSpec | string {

@@ -16,7 +16,7 @@ import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
 import { NodeStorage, TxnType, type Storage } from "@zkts/persistence";
 import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
-import type { ServerSpec, ZkConfig } from "./config.js";
+import { quorumPairs, type ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
@@ -51,15 +51,12 @@ export function readMyId(dataDir: string): bigint {
   return BigInt(t);
 }
 
-/** The quorum verifier of the server.N lines (same text on every member: it travels in NEWLEADER/notifications). */
+/**
+ * The quorum verifier of the server.N lines and the group/weight lines: a QuorumHierarchical when any are given,
+ * else a majority (same text on every member: it travels in NEWLEADER/notifications).
+ */
 export function quorumOf(cfg: ZkConfig): QuorumVerifier {
-  const pairs: [string, string][] = cfg.servers.map((s: ServerSpec) => {
-    let v = `${s.host}:${s.quorumPort}:${s.electionPort}`;
-    if (s.role === "observer") v += ":observer";
-    if (s.clientPort !== undefined) v += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
-    return [`server.${s.id}`, v];
-  });
-  return parseQuorumConfig(pairs);
+  return parseQuorumConfig(quorumPairs(cfg.servers, cfg.quorumGroups));
 }
 
 /** REQUEST payload: long sessionId, int cxid, int type, then (zkts) the auth ids, then the request body. */

@@ -77,13 +77,25 @@ describe("zkts-server start-up: exit codes and messages", () => {
 
   it("keys zkts cannot honour: exit 2, each key named", async () => {
     const r = await run([
-      cfgFile(`dataDir=${join(dir, "d2")}\nclientPort=0\nsecureClientPort=2281\nreconfigEnabled=true\ngroup.1=1:2:3\n`),
+      cfgFile(`dataDir=${join(dir, "d2")}\nclientPort=0\nsecureClientPort=2281\nreconfigEnabled=true\n`),
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/zoo-\d+\.cfg:4: secureClientPort=2281 is not supported: /);
     expect(r.stderr).toMatch(/zoo-\d+\.cfg:5: reconfigEnabled=true is not supported: /);
-    expect(r.stderr).toMatch(/zoo-\d+\.cfg:6: group\.1=1:2:3 is not supported: hierarchical quorums/);
     expect(existsSync(join(dir, "d2"))).toBe(false); // refused before touching the data dir
+  });
+
+  it("bad hierarchical quorum groups: exit 2 with ZooKeeper's ConfigException text", async () => {
+    const r = await run([
+      cfgFile(
+        `dataDir=${join(dir, "d4")}\nclientPort=0\nserver.1=127.0.0.1:1:2\nserver.2=127.0.0.1:3:4\nserver.3=127.0.0.1:5:6\n` +
+          "group.1=1:2\ngroup.2=2:3\n",
+      ),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/zoo-\d+\.cfg:8: group\.2=2:3: Server 2is in multiple groups/);
+    expect(r.stderr).toContain("Invalid config, exiting abnormally");
+    expect(existsSync(join(dir, "d4"))).toBe(false);
   });
 
   it("a dataDir that cannot be created: exit 3, Unable to access datadir", async () => {

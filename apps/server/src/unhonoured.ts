@@ -67,14 +67,6 @@ const PREFIX_RULES: [string, Rule][] = [
   ["ssl.", always(NO_TLS)],
   ["quorum.auth.", always(NO_SASL)],
   ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest and ip authentication providers")],
-  [
-    "group.",
-    always("hierarchical quorums (group.N / weight.N) are not supported: a zkts ensemble needs a majority of its participants"),
-  ],
-  [
-    "weight.",
-    always("hierarchical quorums (group.N / weight.N) are not supported: a zkts ensemble needs a majority of its participants"),
-  ],
 ];
 
 /** Why zkts cannot honour `key=value`, or undefined when it can (or the key is not one it judges). */

@@ -27,4 +27,12 @@ export class ElectionFrameError extends ElectionError {
 }
 
 /** A zoo.cfg-style quorum configuration that ZooKeeper would refuse. */
-export class QuorumConfigError extends ElectionError {}
+export class QuorumConfigError extends ElectionError {
+  constructor(
+    message: string,
+    /** The zoo.cfg key the problem is in (e.g. `group.2`, `server.5`), when one can be named. */
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}

@@ -29,6 +29,7 @@ export {
   QuorumMaj,
   QuorumHierarchical,
   parseQuorumConfig,
+  isHierarchicalConfig,
   parseQuorumServer,
   formatQuorumServer,
   parseCfgText,

@@ -76,6 +76,91 @@ describe("QuorumHierarchical", () => {
   });
 });
 
+describe("QuorumHierarchical: parsing and validation as ZooKeeper 3.8's QuorumPeerConfig.parse", () => {
+  // Five servers; each case's outcome and message were printed by ZooKeeper 3.8.0 (QuorumPeerConfig.parse on the
+  // same lines, Debian's zookeeper.jar).
+  const five: Record<string, string> = {};
+  for (let i = 1; i <= 5; i++) five[`server.${i}`] = `127.0.0.1:${2000 + i}:${3000 + i}`;
+  const obs = { "server.6": "127.0.0.1:2006:3006:observer" };
+  const err = (cfg: Record<string, string>) => {
+    try {
+      parseQuorumConfig(cfg);
+    } catch (e) {
+      expect(e).toBeInstanceOf(QuorumConfigError);
+      return e as QuorumConfigError;
+    }
+    throw new Error("expected a QuorumConfigError");
+  };
+
+  it("prints the verifier as ZooKeeper does: servers, groups, every weight (defaults included), version", () => {
+    const q = parseQuorumConfig({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.1": "1", "weight.4": "3" });
+    expect(q.kind).toBe("hierarchical");
+    expect(q.toString()).toBe(
+      [1, 2, 3, 4, 5].map((i) => `server.${i}=127.0.0.1:${2000 + i}:${3000 + i}:participant\n`).join("") +
+        "group.1=1:2:3\ngroup.2=4:5\nweight.1=1\nweight.2=1\nweight.3=1\nweight.4=3\nweight.5=1\nversion=0",
+    );
+    // the ids of a group in ascending order, whatever order the line gives them in; groups too
+    const r = parseQuorumConfig({ ...five, "group.2": "5:4", "group.1": "3:1:2" }).toString();
+    expect(r).toContain("group.1=1:2:3\ngroup.2=4:5\nweight.1=1\n");
+  });
+
+  it("a server in two groups: Server 3is in multiple groups (ZooKeeper's text)", () => {
+    const e = err({ ...five, "group.1": "1:2:3", "group.2": "3:4:5" });
+    expect(e.message).toBe("Server 3is in multiple groups");
+    expect(e.key).toBe("group.2");
+  });
+
+  it("a participant in no group: Server 5is not in a group", () => {
+    const e = err({ ...five, "group.1": "1:2:3", "group.2": "4" });
+    expect(e.message).toBe("Server 5is not in a group");
+    expect(e.key).toBe("server.5");
+  });
+
+  it("weights without groups make the quorum hierarchical: every participant is then in no group", () => {
+    expect(err({ ...five, "weight.1": "2" }).message).toBe("Server 1is not in a group");
+  });
+
+  it("accepts (as ZooKeeper does) weights of unknown servers, negative and zero weights, and a trailing ':'", () => {
+    expect(parseQuorumConfig({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.9": "2" }).toString()).toContain(
+      "weight.5=1\nweight.9=2\nversion=0",
+    );
+    expect(parseQuorumConfig({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.4": "-2" }).weight(4n)).toBe(-2n);
+    expect(parseQuorumConfig({ ...five, "group.1": "1:2:3:", "group.2": "4:5" }).toString()).toContain("group.1=1:2:3\n");
+    const zero = parseQuorumConfig({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.4": "0", "weight.5": "0" });
+    expect((zero as QuorumHierarchical).numGroups).toBe(1);
+    expect(zero.containsQuorum(ids(1, 2))).toBe(true);
+  });
+
+  it("observers: outside every group, or in one with a weight; with none, refused (ZooKeeper: NullPointerException)", () => {
+    expect(parseQuorumConfig({ ...five, ...obs, "group.1": "1:2:3", "group.2": "4:5" }).observingMembers.size).toBe(1);
+    const w0 = parseQuorumConfig({ ...five, ...obs, "group.1": "1:2:3", "group.2": "4:5:6", "weight.6": "0" });
+    expect(w0.toString()).toContain("group.2=4:5:6\n");
+    const e = err({ ...five, ...obs, "group.1": "1:2:3", "group.2": "4:5:6" });
+    expect(e.message).toMatch(/^Server 6 is in group 2 but has no weight: server\.6 is an observer/);
+    expect(e.key).toBe("group.2");
+    expect(err({ ...five, "group.1": "1:2:3", "group.2": "4:5:9" }).message).toMatch(/there is no server\.9 line/);
+  });
+
+  it("ids and weights that are not longs (ZooKeeper: NumberFormatException For input string)", () => {
+    expect(err({ ...five, "group.1": "1:2:x", "group.2": "4:5" }).message).toContain('For input string: "x"');
+    expect(err({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.4": "abc" }).message).toContain('"abc"');
+    expect(err({ ...five, "group.x": "1:2:3", "group.2": "4:5" }).message).toContain('For input string: "x"');
+    // any key that starts with "group" is a group (QuorumPeerConfig / QuorumHierarchical use startsWith)
+    expect(err({ ...five, groupies: "1:2:3", "group.2": "4:5" }).message).toContain('For input string: "groupies"');
+    expect(err({ ...five, "group.1": "1::2:3", "group.2": "4:5" }).message).toContain('For input string: ""');
+    expect(err({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.4": "9223372036854775808" }).key).toBe("weight.4");
+  });
+
+  it("the 5-server example of the real-process test: a quorum needs servers 1 and 4, not a plain majority", () => {
+    const q = parseQuorumConfig({ ...five, "group.1": "1:2:3", "group.2": "4:5", "weight.1": "3", "weight.4": "2" });
+    expect(q.containsQuorum(ids(1, 2, 3))).toBe(false); // a plain majority, but group 2 has 0 of 3
+    expect(q.containsQuorum(ids(2, 3, 4, 5))).toBe(false); // a plain majority, but group 1 has 2 of 5
+    expect(q.containsQuorum(ids(1, 4))).toBe(true); // 3 of 5 and 2 of 3
+    expect(q.containsQuorum(ids(1, 2, 3, 4))).toBe(true);
+    expect(new QuorumMaj(five).containsQuorum(ids(1, 2, 3))).toBe(true);
+  });
+});
+
 describe("parseQuorumConfig", () => {
   it("picks hierarchical when a group key is present, majority otherwise", () => {
     const text = `

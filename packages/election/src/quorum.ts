@@ -157,10 +157,37 @@ export class QuorumMaj implements QuorumVerifier {
   }
 }
 
+/** Long.parseLong: an optional sign and decimal digits, within a signed 64-bit long. */
+function parseJavaLong(text: string): bigint | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n >= -(1n << 63n) && n < 1n << 63n ? n : undefined;
+}
+
+/** The id after the first dot of `group.G` / `weight.N` (Long.parseLong(key.substring(key.indexOf('.') + 1))). */
+function keyId(key: string): bigint {
+  const suffix = key.slice(key.indexOf(".") + 1);
+  const n = parseJavaLong(suffix);
+  // ZooKeeper: ConfigException "Error processing <file>" caused by NumberFormatException: For input string: "<suffix>"
+  if (n === undefined) throw new QuorumConfigError(`bad id in ${key}: For input string: "${suffix}"`, key);
+  return n;
+}
+
+const byBigint = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * QuorumHierarchical: servers in disjoint groups (`group.G=1:2:3`) with weights (`weight.N=w`, default 1 for
  * participants). A quorum is more than half of the weight of each of more than half of the groups; groups whose
  * total weight is 0 are not counted.
+ *
+ * Parsed as ZooKeeper 3.8 parses it (QuorumHierarchical.parse): every key starting with "group" is a group and
+ * every key starting with "weight" a weight (the id after the first dot, Long.parseLong); a group's value is
+ * `sid:sid:...` (String.split(":"), so trailing empty parts are dropped); ConfigException, with ZooKeeper's own
+ * text (its missing space included), for a server in two groups ("Server 3is in multiple groups") and for a
+ * participant in no group ("Server 5is not in a group"). Weights may be any long, also for servers that have no
+ * server.N line (ZooKeeper keeps and prints them). Where ZooKeeper 3.8 fails with a NullPointerException (a group
+ * naming a server that has neither a weight nor a participant's default weight: an observer or an unknown id),
+ * this refuses the configuration with a QuorumConfigError that says so.
  */
 export class QuorumHierarchical implements QuorumVerifier {
   readonly kind = "hierarchical" as const;
@@ -181,28 +208,42 @@ export class QuorumHierarchical implements QuorumVerifier {
     this.observingMembers = p.observing;
     this.version = p.version;
     let groups = 0;
+    /** The group key that placed each server (for messages). */
+    const groupKey = new Map<bigint, string>();
     for (const [k, v] of entries) {
       if (k.startsWith("group")) {
-        const gid = parseSidSuffix(k);
+        const gid = keyId(k);
         groups++;
-        for (const part of v.split(":")) {
-          if (!/^-?\d+$/.test(part.trim())) throw new QuorumConfigError(`bad server id ${part} in ${k}`);
-          const sid = BigInt(part.trim());
-          if (this.serverGroup.has(sid)) throw new QuorumConfigError(`Server ${sid} is in multiple groups`);
+        const parts = v.split(":");
+        while (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
+        for (const part of parts) {
+          const sid = parseJavaLong(part);
+          if (sid === undefined) throw new QuorumConfigError(`bad server id in ${k}=${v}: For input string: "${part}"`, k);
+          if (this.serverGroup.has(sid)) throw new QuorumConfigError(`Server ${sid}is in multiple groups`, k);
           this.serverGroup.set(sid, gid);
+          groupKey.set(sid, k);
         }
       } else if (k.startsWith("weight")) {
-        if (!/^-?\d+$/.test(v)) throw new QuorumConfigError(`bad weight ${v} in ${k}`);
-        this.serverWeight.set(parseSidSuffix(k), BigInt(v));
+        const sid = keyId(k);
+        const w = parseJavaLong(v);
+        if (w === undefined) throw new QuorumConfigError(`bad weight in ${k}=${v}: For input string: "${v}"`, k);
+        this.serverWeight.set(sid, w);
       }
     }
     for (const s of this.votingMembers.values()) {
-      if (!this.serverGroup.has(s.sid)) throw new QuorumConfigError(`Server ${s.sid} is not in a group`);
+      if (!this.serverGroup.has(s.sid)) throw new QuorumConfigError(`Server ${s.sid}is not in a group`, `server.${s.sid}`);
       if (!this.serverWeight.has(s.sid)) this.serverWeight.set(s.sid, 1n);
     }
     for (const [sid, gid] of this.serverGroup) {
       const w = this.serverWeight.get(sid);
-      if (w === undefined) throw new QuorumConfigError(`Server ${sid} is in group ${gid} but has no weight`);
+      if (w === undefined) {
+        const what = this.observingMembers.has(sid) ? `server.${sid} is an observer` : `there is no server.${sid} line`;
+        throw new QuorumConfigError(
+          `Server ${sid} is in group ${gid} but has no weight: ${what} and there is no weight.${sid} ` +
+            "(ZooKeeper 3.8 fails to start here with a NullPointerException)",
+          groupKey.get(sid),
+        );
+      }
       this.groupWeight.set(gid, (this.groupWeight.get(gid) ?? 0n) + w);
     }
     for (const w of this.groupWeight.values()) if (w === 0n) groups--;
@@ -224,28 +265,39 @@ export class QuorumHierarchical implements QuorumVerifier {
     if (expansion.size === 0) return false;
     let majGroups = 0;
     for (const [gid, w] of expansion) if (w > this.groupWeight.get(gid)! / 2n) majGroups++;
-    return majGroups > Math.floor(this.numGroups / 2);
+    return majGroups > Math.trunc(this.numGroups / 2);
   }
 
+  /**
+   * QuorumHierarchical.toString: the server lines, then `group.G=sid:sid` and `weight.N=w` (defaults included),
+   * then the version. ZooKeeper walks HashMaps keyed by Long, which for the usual small non-negative ids is
+   * ascending order: groups, the ids in each group and the weights are printed in ascending order here.
+   */
   toString(): string {
     let out = serversText(this.allMembers);
     const groups = new Map<bigint, bigint[]>();
-    for (const [sid, gid] of this.serverGroup) groups.set(gid, [...(groups.get(gid) ?? []), sid]);
-    for (const [gid, sids] of groups) out += `group.${gid}=${sids.join(":")}\n`;
-    for (const [sid, w] of this.serverWeight) out += `weight.${sid}=${w}\n`;
+    for (const [sid, gid] of [...this.serverGroup].sort((a, b) => byBigint(a[0], b[0]))) {
+      groups.set(gid, [...(groups.get(gid) ?? []), sid]);
+    }
+    for (const gid of [...groups.keys()].sort(byBigint)) out += `group.${gid}=${groups.get(gid)!.join(":")}\n`;
+    for (const sid of [...this.serverWeight.keys()].sort(byBigint)) out += `weight.${sid}=${this.serverWeight.get(sid)}\n`;
     return `${out}version=${this.version.toString(16)}`;
   }
 }
 
+/** True when zoo.cfg-style pairs configure a hierarchical quorum (QuorumPeerConfig: a key starting with "group" or "weight"). */
+export function isHierarchicalConfig(cfg: Entries): boolean {
+  return entriesOf(cfg).some(([k]) => k.startsWith("group") || k.startsWith("weight"));
+}
+
 /**
- * Builds the verifier ZooKeeper would from zoo.cfg-style pairs: hierarchical when any key starts with
- * "group", majority otherwise. Keys other than server.N / group.N / weight.N / version are ignored.
+ * Builds the verifier ZooKeeper would from zoo.cfg-style pairs (QuorumPeerConfig.parseDynamicConfig):
+ * hierarchical when any key starts with "group" or "weight", majority otherwise. Keys other than server.N,
+ * group*, weight* and version are ignored.
  */
 export function parseQuorumConfig(cfg: Entries): QuorumVerifier {
   const entries = entriesOf(cfg);
-  const v: QuorumVerifier = entries.some(([k]) => k.startsWith("group"))
-    ? new QuorumHierarchical(entries)
-    : new QuorumMaj(entries);
+  const v: QuorumVerifier = isHierarchicalConfig(entries) ? new QuorumHierarchical(entries) : new QuorumMaj(entries);
   if (v.votingMembers.size === 0) throw new QuorumConfigError("no voting members (server.N=...:participant)");
   return v;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServerState } from "../notification.js";
-import { QuorumMaj } from "../quorum.js";
+import { QuorumHierarchical, QuorumMaj, type QuorumVerifier } from "../quorum.js";
 import { ElectionPeer } from "./election-peer.js";
 
 const JAR = "/usr/share/java/zookeeper.jar";
@@ -33,7 +33,8 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function mixedCluster(javaEpoch: bigint) {
+/** `groups`: group/weight lines, given to both ZooKeeper's zoo.cfg and the zkts peers' QuorumHierarchical. */
+async function mixedCluster(javaEpoch: bigint, groups: Record<string, string> = {}) {
   const [q1, e1, q2, e2, q3, e3, client] = await Promise.all(Array.from({ length: 7 }, freePort));
   const servers = {
     "server.1": `127.0.0.1:${q1}:${e1}`,
@@ -47,13 +48,15 @@ async function mixedCluster(javaEpoch: bigint) {
   writeFileSync(join(data, "myid"), "3\n");
   writeFileSync(join(data, "version-2", "currentEpoch"), `${javaEpoch}`);
   writeFileSync(join(data, "version-2", "acceptedEpoch"), `${javaEpoch}`);
-  const cfg = Object.entries(servers).map(([k, v]) => `${k}=${v}`).join("\n");
+  const cfg = Object.entries({ ...servers, ...groups }).map(([k, v]) => `${k}=${v}`).join("\n");
   writeFileSync(
     join(dir, "zoo.cfg"),
     `tickTime=500\ninitLimit=20\nsyncLimit=2\ndataDir=${data}\nclientPort=${client}\nclientPortAddress=127.0.0.1\n` +
       `admin.enableServer=false\n${cfg}\n`,
   );
-  return { quorum: new QuorumMaj(servers), dir };
+  const quorum: QuorumVerifier =
+    Object.keys(groups).length > 0 ? new QuorumHierarchical({ ...servers, ...groups }) : new QuorumMaj(servers);
+  return { quorum, dir };
 }
 
 function startJava(dir: string): { proc: ChildProcess; log: () => string } {
@@ -120,4 +123,32 @@ describe.skipIf(!haveJava)("interop with Apache ZooKeeper 3.8 (QuorumPeerMain)",
     expect(await waitFor(() => /FOLLOWING/.test(java.log()), 15_000), java.log()).toBe(true);
     expect(db.vote.leader).toBe(2n);
   }, 40_000);
+
+  it("hierarchical quorum (group.1=1:2, group.2=3): the ZooKeeper server and one zkts peer decide nothing; all three elect", async () => {
+    // Both groups need a majority: group 1 needs servers 1 and 2, group 2 server 3. {1,3} is a plain majority of
+    // 3 but no quorum here, for ZooKeeper as for zkts; the config text each sends in its notifications is parsed by
+    // the other (ZooKeeper logs "Something went wrong while processing config" when it cannot).
+    const { quorum, dir } = await mixedCluster(0n, { "group.1": "1:2", "group.2": "3" });
+    expect(quorum.kind).toBe("hierarchical");
+    const peers = [new ElectionPeer({ sid: 1n, quorum }), new ElectionPeer({ sid: 2n, quorum })];
+    cleanup.push(...peers.map((p) => () => p.close()));
+    for (const p of peers) await p.listen();
+    const java = startJava(dir);
+    const self = { zxid: 0n, peerEpoch: 0n };
+    peers[0]!.lookForLeader(self);
+    const first = peers[0]!.waitForDecision();
+    let decidedEarly = false;
+    void first.then(() => (decidedEarly = true));
+    // ZooKeeper has joined the election (it answers with its own notifications) and still nobody decides
+    expect(await waitFor(() => /LOOKING/.test(java.log()), 15_000), java.log()).toBe(true);
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(decidedEarly).toBe(false);
+    expect(java.log()).not.toMatch(/LEADING|FOLLOWING/);
+    peers[1]!.lookForLeader(self);
+    const [d1, d2] = await Promise.all([first, peers[1]!.waitForDecision()]);
+    expect(d1.vote.leader).toBe(3n); // equal votes: the highest sid
+    expect(d2.vote.leader).toBe(3n);
+    expect(await waitFor(() => /LEADING/.test(java.log()), 15_000), java.log()).toBe(true);
+    expect(java.log()).not.toContain("Something went wrong while processing config");
+  }, 60_000);
 });
