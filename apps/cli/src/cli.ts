@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { complete } from "./complete.js";
 import type { ZooKeeperClient } from "@zkts/client";
-import { Shell, CliError } from "./shell.js";
+import { CliError } from "./commands/base.js";
+import { Shell } from "./shell.js";
 
 export interface MainOptions {
   server: string;

@@ -3,7 +3,7 @@
  * with `/` to znode paths (the children of the typed prefix's parent, asked from the server).
  */
 import type { ZooKeeperClient } from "@zkts/client";
-import { ALL_COMMAND_NAMES } from "./shell.js";
+import { ALL_COMMAND_NAMES } from "./commands/base.js";
 
 export type Completion = [matches: string[], word: string];
 
