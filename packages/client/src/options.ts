@@ -1,0 +1,41 @@
+/**
+ * Client options with their defaults applied (the Java client's ZKClientConfig and the constructor arguments of
+ * ZooKeeper), and the timeouts derived from them. The connect string itself is parsed by connect-string.ts.
+ */
+import { DEFAULT_MAX_BUFFER } from "@zkts/jute";
+import type { ClientOptions } from "./types.js";
+
+/** The options a connection works with: every default applied; the session to resume and auth kept apart. */
+export type ResolvedOptions = Required<Omit<ClientOptions, "sessionId" | "sessionPassword" | "connectTimeout" | "authInfo">> & {
+  connectTimeout: number | undefined;
+};
+
+/** The password of "no session yet" (sent with session id 0). */
+export const EMPTY_PASSWD = Buffer.alloc(16);
+
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  return {
+    sessionTimeout: options.sessionTimeout ?? 30_000,
+    connectTimeout: options.connectTimeout,
+    requestTimeout: options.requestTimeout ?? 0,
+    maxOutstanding: Math.max(1, options.maxOutstanding ?? 1000),
+    retryDelay: options.retryDelay ?? 1000,
+    random: options.random ?? Math.random,
+    canBeReadOnly: options.canBeReadOnly ?? false,
+    maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_BUFFER,
+    setWatchesBatchBytes: options.setWatchesBatchBytes ?? 128 * 1024,
+  };
+}
+
+/**
+ * Time one host gets for TCP connect plus handshake: `connectTimeout`, or the (negotiated, else requested) session
+ * timeout shared among the hosts, as the Java client's connectTimeout = sessionTimeout / hostCount.
+ */
+export function hostConnectTimeout(opts: ResolvedOptions, negotiatedTimeout: number, hostCount: number): number {
+  return opts.connectTimeout ?? Math.max(1, Math.floor((negotiatedTimeout || opts.sessionTimeout) / hostCount));
+}
+
+/** The pause after every host of the list failed once: `retryDelay` jittered into [retryDelay/2, retryDelay). */
+export function retryPause(opts: ResolvedOptions): number {
+  return Math.floor(opts.retryDelay * (0.5 + opts.random() / 2));
+}
