@@ -1,0 +1,74 @@
+import type { PeerCore } from "./peer-core.js";
+
+/** Learner handler states on the leader (LearnerHandler's progress). */
+export type HandlerState =
+  | "connected" // waiting for FOLLOWERINFO / OBSERVERINFO
+  | "info" // info received, waiting for the epoch to be decided
+  | "leaderInfoSent" // waiting for ACKEPOCH
+  | "epochAcked" // waiting for the epoch to be established before syncing
+  | "syncing" // DIFF/TRUNC/SNAP + NEWLEADER queued, forwarding proposals; waiting for the NEWLEADER ACK
+  | "newLeaderAcked" // waiting for the leader to become active
+  | "uptodate";
+
+/** One connected learner, as the leader sees it (ZooKeeper's LearnerHandler). */
+export interface Handler {
+  conn: number;
+  sid?: bigint;
+  observer: boolean;
+  state: HandlerState;
+  lastHeard: number;
+  peerLastZxid: bigint;
+  /** Observers: highest committed zxid already sent (sync or INFORM). */
+  informedZxid: bigint;
+}
+
+/** The leader's state for one term (ZooKeeper's Leader). */
+export interface LeaderState {
+  phase: "discovery" | "sync" | "broadcast";
+  started: number;
+  epoch: bigint;
+  epochDecided: boolean;
+  established: boolean;
+  connecting: Map<bigint, bigint>;
+  maxSeenAcceptedEpoch: bigint;
+  epochAcks: Set<bigint>;
+  newLeaderAcks: Set<bigint>;
+  handlers: Map<number, Handler>;
+  /** Proposals not yet committed, in zxid order, with the sids whose ACK counted. */
+  outstanding: Map<bigint, Set<bigint>>;
+  counter: bigint;
+}
+
+/** Discovery starts with the leader's own accepted epoch. */
+export function newLeaderState(c: PeerCore): LeaderState {
+  return {
+    phase: "discovery",
+    started: c.ticks,
+    epoch: -1n,
+    epochDecided: false,
+    established: false,
+    connecting: new Map([[c.sid, c.acceptedEpoch]]),
+    maxSeenAcceptedEpoch: c.acceptedEpoch,
+    epochAcks: new Set(),
+    newLeaderAcks: new Set(),
+    handlers: new Map(),
+    outstanding: new Map(),
+    counter: 0n,
+  };
+}
+
+/** Handlers that receive the proposal stream (after their sync stream). */
+export function isForwarding(s: HandlerState): boolean {
+  return s === "syncing" || s === "newLeaderAcked" || s === "uptodate";
+}
+
+export function dropHandler(c: PeerCore, h: Handler, _why: string, close: boolean): void {
+  const ls = c.leaderState!;
+  ls.handlers.delete(h.conn);
+  if (close) c.pending.close.push(h.conn);
+}
+
+export function rejectHandler(c: PeerCore, h: Handler, message: string): void {
+  c.pending.events.push({ type: "protocolError", conn: h.conn, message });
+  dropHandler(c, h, message, true);
+}

@@ -1,0 +1,81 @@
+/**
+ * The leader's synchronisation of learners (LearnerHandler.syncFollower, Leader.waitForNewLeaderAck): DIFF, TRUNC
+ * or SNAP, the txns the learner lacks, NEWLEADER; the NEWLEADER quorum; UPTODATE; observers' INFORMs.
+ */
+import { PacketType, UPTODATE_PACKET, epochOf, newLeaderPacket, opPacket } from "./packets.js";
+import { type Handler, type LeaderState, isForwarding } from "./leader-state.js";
+import type { PeerCore } from "./peer-core.js";
+
+/** LearnerHandler.syncFollower: DIFF, TRUNC or SNAP, then the txns the learner lacks, then NEWLEADER. */
+export function syncLearner(c: PeerCore, ls: LeaderState, h: Handler): void {
+  const peerLast = h.peerLastZxid;
+  const last = c.lastZxid;
+  const observer = h.observer;
+  // Observers are sent committed txns only (later ones come as INFORM); participants every logged txn.
+  const sendUpTo = observer ? c.commitZxid : last;
+  let from: bigint; // txns with zxid > from are sent
+  if (peerLast === last || (peerLast >= c.baseZxid && c.hasZxid(peerLast))) {
+    c.send(h.conn, opPacket(PacketType.DIFF, c.commitZxid));
+    c.m.diffSyncs.inc(); // LearnerHandler.syncFollower counts DIFF and TRUNC syncs as diff_count
+    from = peerLast;
+  } else if (peerLast > c.baseZxid) {
+    // The learner has txns we do not: cut back to the newest txn we share (<= its last zxid).
+    const p = c.prevZxid(peerLast);
+    c.send(h.conn, opPacket(PacketType.TRUNC, p));
+    c.m.diffSyncs.inc();
+    from = p;
+  } else {
+    const at = c.appliedZxid;
+    c.send(h.conn, opPacket(PacketType.SNAP, at));
+    c.pending.messages.push({ conn: h.conn, snapshotAt: at });
+    c.m.snapSyncs.inc();
+    from = at;
+  }
+
+  for (const t of c.log) {
+    if (t.zxid <= from || t.zxid > sendUpTo) continue;
+    c.send(h.conn, { type: PacketType.PROPOSAL, zxid: t.zxid, data: t.data });
+    if (t.zxid <= c.commitZxid) c.send(h.conn, opPacket(PacketType.COMMIT, t.zxid));
+  }
+  h.informedZxid = c.commitZxid;
+  c.send(h.conn, newLeaderPacket(ls.epoch, c.init.quorumVerifierBytes));
+  h.state = "syncing";
+}
+
+/** The ACK of NEWLEADER (counter 0 of the new epoch); other counter-0 ACKs (after UPTODATE, stale) are ignored. */
+export function onNewLeaderAck(c: PeerCore, ls: LeaderState, h: Handler, zxid: bigint): void {
+  if (h.state === "syncing" && epochOf(zxid) === ls.epoch) {
+    h.state = "newLeaderAcked";
+    if (!h.observer) ls.newLeaderAcks.add(h.sid!);
+    if (ls.phase === "broadcast") sendUptodate(c, h);
+    else checkNewLeaderQuorum(c, ls);
+  }
+}
+
+/** Leader.waitForNewLeaderAck: a quorum acknowledged NEWLEADER; the leader becomes active. */
+export function checkNewLeaderQuorum(c: PeerCore, ls: LeaderState): void {
+  if (ls.phase !== "sync" || !c.init.quorum.containsQuorum(ls.newLeaderAcks)) return;
+  ls.phase = "broadcast";
+  // The whole initial history (everything logged before the new epoch) is now committed.
+  c.commitUpTo(c.lastZxid);
+  for (const h of ls.handlers.values()) {
+    if (h.observer && isForwarding(h.state)) informObserver(c, h);
+    if (h.state === "newLeaderAcked") sendUptodate(c, h);
+  }
+  c.pending.events.push({ type: "active", epoch: ls.epoch });
+}
+
+function sendUptodate(c: PeerCore, h: Handler): void {
+  c.send(h.conn, UPTODATE_PACKET);
+  h.state = "uptodate";
+}
+
+/** INFORM the observer of every committed txn it has not been sent yet. */
+export function informObserver(c: PeerCore, h: Handler): void {
+  for (let i = c.indexAfter(h.informedZxid); i < c.log.length; i++) {
+    const t = c.log[i]!;
+    if (t.zxid > c.commitZxid) break;
+    c.send(h.conn, { type: PacketType.INFORM, zxid: t.zxid, data: t.data });
+  }
+  h.informedZxid = c.commitZxid;
+}

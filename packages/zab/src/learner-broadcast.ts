@@ -1,0 +1,45 @@
+/**
+ * The learner's broadcast (Follower.processPacket / Observer.processPacket, also the proposals of the sync
+ * stream): PROPOSAL (log, ACK once durable), COMMIT, INFORM.
+ */
+import { type Packet, PacketType, opPacket, zxidHex } from "./packets.js";
+import { type LearnerState, protocolError } from "./learner-state.js";
+import type { PeerCore } from "./peer-core.js";
+import type { Txn } from "./types.js";
+
+export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
+  if (!["syncing", "newLeaderPending", "awaitingUptodate", "broadcast"].includes(lr.phase)) {
+    return protocolError(c, conn, "unexpected PROPOSAL");
+  }
+  if (p.zxid <= c.lastZxid) return protocolError(c, conn, `PROPOSAL ${zxidHex(p.zxid)} not after ${zxidHex(c.lastZxid)}`);
+  // Follower.processPacket (proposals while synchronising are Learner.syncWithLeader's, not counted)
+  if (lr.phase === "broadcast") c.m.learnerProposals.inc();
+  const txn: Txn = { zxid: p.zxid, data: p.data ?? Buffer.alloc(0) };
+  c.log.push(txn);
+  if (c.init.bugs.ackBeforeFsync) {
+    if (!lr.observer && lr.ackEnabled) c.send(conn, opPacket(PacketType.ACK, txn.zxid));
+    c.deferredAppends.push(txn);
+    return;
+  }
+  const gen = c.gen;
+  c.appendDurably([txn], () => {
+    if (gen !== c.gen || lr.observer || !lr.ackEnabled) return;
+    c.send(conn, opPacket(PacketType.ACK, txn.zxid));
+  });
+}
+
+export function onCommit(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
+  if (!c.hasZxid(p.zxid)) return protocolError(c, conn, `COMMIT of unknown ${zxidHex(p.zxid)}`);
+  if (lr.phase === "broadcast") c.m.learnerCommits.inc();
+  c.commitUpTo(p.zxid);
+}
+
+/** Observers: a committed txn, logged and applied at once. */
+export function onInform(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
+  if (!lr.observer) return protocolError(c, conn, "INFORM to a follower");
+  if (p.zxid <= c.lastZxid) return;
+  const txn: Txn = { zxid: p.zxid, data: p.data ?? Buffer.alloc(0) };
+  c.log.push(txn);
+  c.appendDurably([txn]);
+  c.commitUpTo(txn.zxid);
+}

@@ -1,0 +1,37 @@
+import type { PeerCore } from "./peer-core.js";
+
+export type LearnerPhase =
+  | "connecting"
+  | "registering" // info sent, waiting for LEADERINFO
+  | "epochPending" // persisting the accepted epoch
+  | "awaitingSync" // ACKEPOCH sent, waiting for DIFF / TRUNC / SNAP
+  | "snapWait" // SNAP received, waiting for the snapshot bytes
+  | "syncing"
+  | "newLeaderPending" // persisting currentEpoch
+  | "awaitingUptodate"
+  | "broadcast";
+
+/** A follower's or observer's state for one term (ZooKeeper's Learner). */
+export interface LearnerState {
+  leader: bigint;
+  observer: boolean;
+  phase: LearnerPhase;
+  conn?: number;
+  connectPending: boolean;
+  started: number;
+  lastHeard: number;
+  newEpoch: bigint;
+  /** Set once currentEpoch = newEpoch is durable: proposals of the new epoch may be ACKed from then on. */
+  ackEnabled: boolean;
+}
+
+/** The leader broke a protocol rule: report it, close the connection and go LOOKING. */
+export function protocolError(c: PeerCore, conn: number, message: string): void {
+  c.pending.events.push({ type: "protocolError", conn, message });
+  const lr = c.learnerState;
+  if (lr && lr.conn === conn) {
+    c.pending.close.push(conn);
+    lr.conn = undefined;
+    c.goLooking(message);
+  }
+}
