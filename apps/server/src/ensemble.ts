@@ -21,7 +21,7 @@ import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
-import { confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
+import { clientPortTlsOptions, confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
 export interface EnsembleRunOptions {
@@ -233,8 +233,10 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     logger: log,
     metrics,
     dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
+    ...clientPortTlsOptions(cfg, cfg.clientPortAddress ?? me.clientHost),
   });
   conf.clientPort = String(net.port);
+  if (net.securePort !== undefined) conf.secureClientPort = String(net.securePort);
 
   // ---- quorum transport -------------------------------------------------------------------------------------
   const { QuorumTransport } = await import("./quorum-transport.js");
