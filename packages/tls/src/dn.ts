@@ -33,11 +33,6 @@ const STRING_TAGS = new Set<number>([
 /** AVA.toRFC2253String's escapees. */
 const ESCAPEES = ',=+<>#;"\\';
 
-/** DerValue.isPrintableStringChar. */
-function isPrintableStringChar(c: string): boolean {
-  return /^[A-Za-z0-9 '()+,\-./:=?]$/.test(c);
-}
-
 function decodeString(tag: number, v: Buffer): string {
   switch (tag) {
     case TAG.BMP_STRING: {
