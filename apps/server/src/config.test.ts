@@ -432,6 +432,8 @@ describe("TLS on the client port (secureClientPort, client.portUnification, ssl.
     const cfg = parseConfig(`${base}clientPort=2181\nclient.portUnification=true\n${NETTY}ssl.keyStore.location=${store}\nssl.clientAuth=want\n`);
     expect(cfg.clientPortUnification).toBe(true);
     expect(cfg.tls?.clientAuth).toBe("want");
+    // QuorumPeerConfig.configureSSLAuth: TLS on the client port registers the x509 provider
+    expect(cfg.x509AuthProvider).toBe(true);
   });
 
   it("refuses TLS without the Netty factory or a key store, and bad ssl values, naming key and line", () => {
@@ -442,5 +444,6 @@ describe("TLS on the client port (secureClientPort, client.portUnification, ssl.
     expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:6: ssl\.clientAuth: "sometimes"/));
     expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:7: ssl\.keyStore\.type: unknown key store type PKCS11/));
     expect(problems(`${base}serverCnxnFactory=com.example.Factory\n`).join("\n")).toMatch(/serverCnxnFactory must be/);
+    expect(problems(`${base}secureClientPortAddress=127.0.0.1\n`)).toEqual(["zoo.cfg:2: secureClientPortAddress is set but secureClientPort is not set"]);
   });
 });

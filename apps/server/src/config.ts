@@ -39,7 +39,10 @@ export interface ZkConfig {
   clientCertReload: boolean;
   /** `netty.server.outstandingHandshake.limit` (zookeeper.netty.server.outstandingHandshake.limit); <= 0: none. */
   outstandingHandshakeLimit: number;
-  /** An `authProvider.N` names X509AuthenticationProvider: the `x509` scheme is registered. */
+  /**
+   * The `x509` scheme is registered: TLS is on for the client port (QuorumPeerConfig.configureSSLAuth registers
+   * it then), or an `authProvider.N` names X509AuthenticationProvider.
+   */
   x509AuthProvider: boolean;
   /** `X509AuthenticationProvider.superUser` (zookeeper.X509AuthenticationProvider.superUser). */
   x509SuperUser?: string;
@@ -405,7 +408,11 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
       }
     }
   }
-  let x509AuthProvider = false;
+  if (secureClientPortAddress !== undefined && secureClientPort === undefined) {
+    fail(byKey.get("secureClientPortAddress")!, "secureClientPortAddress is set but secureClientPort is not set");
+  }
+  // QuorumPeerConfig.configureSSLAuth: a TLS client port registers the x509 provider (ssl.authProvider's scheme).
+  let x509AuthProvider = tlsOn;
   for (const e of byKey.values()) {
     if (/^(zookeeper\.)?authProvider\./.test(e.key) && e.value.trim() === X509_PROVIDER) x509AuthProvider = true;
   }
