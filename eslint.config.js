@@ -10,15 +10,16 @@ const ALLOWED = {
   jute: [],
   contracts: [],
   metrics: [],
+  tls: [],
   "client-wire": ["jute"],
   datatree: ["jute", "client-wire", "contracts", "metrics"],
   election: ["jute", "contracts", "metrics"],
   zab: ["jute", "election", "contracts", "metrics"],
   persistence: ["jute", "client-wire", "datatree", "contracts", "metrics"],
-  "nio-cnxn": ["jute", "client-wire", "contracts", "metrics"],
+  "nio-cnxn": ["jute", "client-wire", "contracts", "metrics", "tls"],
   core: ["jute", "client-wire", "datatree", "contracts", "metrics"],
   quorum: ["jute", "client-wire", "datatree", "contracts", "metrics", "core", "persistence", "election", "zab"],
-  client: ["jute", "client-wire", "contracts"],
+  client: ["jute", "client-wire", "contracts", "tls"],
 };
 
 /** Packages whose sources must stay pure outside their node adapters and test doubles. */

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_CONFIG_TEXT, jvmSystemProperty, parseConfig } from "./config.js";
 import { parseProperties } from "./properties.js";
 
@@ -320,15 +323,15 @@ it("the built-in default config is valid", () => {
 describe("keys zkts knows but cannot honour are refused, naming the key", () => {
   // Each entry: a zoo.cfg line zkts cannot honour, and the start of the reason it gives.
   const refused: [string, RegExp][] = [
-    ["secureClientPort=2281", /no TLS/],
-    ["secureClientPortAddress=127.0.0.1", /no TLS/],
-    ["sslQuorum=true", /no TLS/],
-    ["sslQuorumReloadCertFiles=true", /no TLS/],
-    ["portUnification=true", /no TLS/],
-    ["client.portUnification=true", /no TLS/],
-    ["ssl.keyStore.location=/etc/zk/keystore.jks", /no TLS/],
-    ["ssl.quorum.trustStore.location=/etc/zk/trust.jks", /no TLS/],
-    ["zookeeper.ssl.protocol=TLSv1.3", /no TLS/],
+    ["sslQuorum=true", /no quorum TLS/],
+    ["sslQuorumReloadCertFiles=true", /no quorum TLS/],
+    ["portUnification=true", /no quorum TLS/],
+    ["ssl.quorum.trustStore.location=/etc/zk/trust.jks", /no quorum TLS/],
+    ["zookeeper.ssl.quorum.protocol=TLSv1.3", /no quorum TLS/],
+    ["ssl.crl=true", /only false is accepted/],
+    ["ssl.ocsp=true", /only false is accepted/],
+    ["ssl.context.supplier.class=com.example.Ctx", /does not support ssl\.context\.supplier\.class/],
+    ["ssl.authProvider=myx509", /built-in x509 scheme/],
     ["clientPortListenBacklog=100", /listen backlog/],
     ["reconfigEnabled=true", /dynamic reconfiguration/],
     ["dynamicConfigFile=/etc/zk/zoo.cfg.dynamic", /dynamic reconfiguration/],
@@ -347,7 +350,6 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
     ["quorum.auth.serverRequireSasl=true", /SASL/],
     ["quorum.auth.kerberosServicePrincipal=zkquorum/localhost", /SASL/],
     ["authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider", /digest and ip/],
-    ["authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider", /digest and ip/],
   ];
   for (const [line, why] of refused) {
     it(line, () => {
@@ -373,6 +375,10 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
       "quorum.auth.enableSasl=false",
       "authProvider.1=org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
       "authProvider.2=org.apache.zookeeper.server.auth.IPAuthenticationProvider",
+      "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+      "ssl.crl=false",
+      "ssl.authProvider=x509",
+      "ssl.hostnameVerification=false",
       // other helpers' keys are not judged here
       "admin.enableServer=true",
       "admin.serverPort=8080",
@@ -383,9 +389,9 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
   });
 
   it("reports every refused key at once and never prints a password", () => {
-    const got = problems(base + "secureClientPort=2281\nssl.keyStore.password=hunter2\nreconfigEnabled=true\n");
+    const got = problems(base + "sslQuorum=true\nssl.quorum.keyStore.password=hunter2\nreconfigEnabled=true\n");
     expect(got).toHaveLength(3);
-    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.keyStore\.password is not supported/);
+    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.quorum\.keyStore\.password is not supported/);
     expect(got.join("\n")).not.toContain("hunter2");
   });
 });
@@ -437,5 +443,55 @@ describe("hierarchical quorums (group / weight lines, as ZooKeeper 3.8's QuorumP
     expect(problems(`${base}clientPort=2181\nserver.1=127.0.0.1:1:2\ngroup.1=1\ngroup.2=1\n`)).toEqual([
       "zoo.cfg:5: group.2=1: Server 1is in multiple groups",
     ]);
+  });
+});
+
+describe("TLS on the client port (secureClientPort, client.portUnification, ssl.*)", () => {
+  const NETTY = "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n";
+  const dir = mkdtempSync(join(tmpdir(), "zkts-cfgtls-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const store = join(dir, "keystore.pem");
+  writeFileSync(store, "not read at parse time");
+  const secret = join(dir, "pw.txt");
+  writeFileSync(secret, "from-file\n");
+
+  it("reads the client port's TLS settings with ZooKeeper's defaults; ssl keys with or without the zookeeper. prefix", () => {
+    const cfg = parseConfig(
+      `${base}clientPort=2181\nsecureClientPort=2281\nsecureClientPortAddress=127.0.0.1\n${NETTY}` +
+        `ssl.keyStore.location=${store}\nzookeeper.ssl.keyStore.passwordPath=${secret}\nssl.trustStore.location=${store}\n` +
+        "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider\n" +
+        "X509AuthenticationProvider.superUser=CN=admin\nclient.certReload=true\n",
+    );
+    expect(cfg.secureClientPort).toBe(2281);
+    expect(cfg.secureClientPortAddress).toBe("127.0.0.1");
+    expect(cfg.clientPortUnification).toBe(false);
+    expect(cfg.tls?.keyStore).toEqual({ location: store, password: "from-file", type: undefined });
+    expect(cfg.tls?.clientAuth).toBe("need");
+    expect(cfg.tls?.enabledProtocols).toEqual(["TLSv1.2"]);
+    expect(cfg.x509AuthProvider).toBe(true);
+    expect(cfg.x509SuperUser).toBe("CN=admin");
+    expect(cfg.clientCertReload).toBe(true);
+    const off = parseConfig(`${base}clientPort=2181\n`);
+    expect(off.tls).toBeUndefined();
+    expect(off.x509AuthProvider).toBe(false);
+  });
+
+  it("client.portUnification turns TLS on for the client port", () => {
+    const cfg = parseConfig(`${base}clientPort=2181\nclient.portUnification=true\n${NETTY}ssl.keyStore.location=${store}\nssl.clientAuth=want\n`);
+    expect(cfg.clientPortUnification).toBe(true);
+    expect(cfg.tls?.clientAuth).toBe("want");
+    // QuorumPeerConfig.configureSSLAuth: TLS on the client port registers the x509 provider
+    expect(cfg.x509AuthProvider).toBe(true);
+  });
+
+  it("refuses TLS without the Netty factory or a key store, and bad ssl values, naming key and line", () => {
+    expect(problems(`${base}secureClientPort=2281\nssl.keyStore.location=${store}\n`).join("\n")).toMatch(/secureClientPort needs serverCnxnFactory=org\.apache\.zookeeper\.server\.NettyServerCnxnFactory/);
+    expect(problems(`${base}secureClientPort=2281\n${NETTY}`).join("\n")).toMatch(/needs ssl\.keyStore\.location/);
+    const bad = problems(`${base}secureClientPort=2281\n${NETTY}ssl.keyStore.location=${store}\nssl.ciphersuites=TLS_NOPE_WITH_NOTHING\nssl.clientAuth=sometimes\nssl.keyStore.type=PKCS11\n`);
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:5: ssl\.ciphersuites: .*TLS_NOPE_WITH_NOTHING/));
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:6: ssl\.clientAuth: "sometimes"/));
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:7: ssl\.keyStore\.type: unknown key store type PKCS11/));
+    expect(problems(`${base}serverCnxnFactory=com.example.Factory\n`).join("\n")).toMatch(/serverCnxnFactory must be/);
+    expect(problems(`${base}secureClientPortAddress=127.0.0.1\n`)).toEqual(["zoo.cfg:2: secureClientPortAddress is set but secureClientPort is not set"]);
   });
 });

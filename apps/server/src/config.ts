@@ -1,4 +1,5 @@
 import { QuorumConfigError, QuorumHierarchical } from "@zkts/election";
+import { parseClientTlsSettings, TlsSettingsError, type ClientTlsSettings } from "@zkts/tls";
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "./properties.js";
 import { unhonouredKeys } from "./unhonoured.js";
 
@@ -29,6 +30,23 @@ export interface ZkConfig {
   dataLogDir: string;
   clientPort?: number;
   secureClientPort?: number;
+  /** `secureClientPortAddress` (default: clientPortAddress's host, else all interfaces). */
+  secureClientPortAddress?: string;
+  /** `client.portUnification`: the client port also takes TLS clients. */
+  clientPortUnification: boolean;
+  /** The client port's `ssl.*` settings; set when TLS is on (secureClientPort or client.portUnification). */
+  tls?: ClientTlsSettings;
+  /** `client.certReload` (zookeeper.client.certReload): reload the stores when their files change. */
+  clientCertReload: boolean;
+  /** `netty.server.outstandingHandshake.limit` (zookeeper.netty.server.outstandingHandshake.limit); <= 0: none. */
+  outstandingHandshakeLimit: number;
+  /**
+   * The `x509` scheme is registered: TLS is on for the client port (QuorumPeerConfig.configureSSLAuth registers
+   * it then), or an `authProvider.N` names X509AuthenticationProvider.
+   */
+  x509AuthProvider: boolean;
+  /** `X509AuthenticationProvider.superUser` (zookeeper.X509AuthenticationProvider.superUser). */
+  x509SuperUser?: string;
   clientPortAddress?: string;
   /** Per client IP; 0 = unlimited. Default 60. */
   maxClientCnxns: number;
@@ -181,7 +199,15 @@ const SYSTEM_PROPERTY_KEYS = new Set([
   "zkts.logLevel",
   "zkts.logFormat",
   "zkts.autopurge.purgeIntervalMs",
+  "client.certReload",
+  "serverCnxnFactory",
+  "netty.server.outstandingHandshake.limit",
+  "X509AuthenticationProvider.superUser",
 ]);
+
+export const NETTY_FACTORY = "org.apache.zookeeper.server.NettyServerCnxnFactory";
+export const NIO_FACTORY = "org.apache.zookeeper.server.NIOServerCnxnFactory";
+export const X509_PROVIDER = "org.apache.zookeeper.server.auth.X509AuthenticationProvider";
 
 /** Keys QuorumPeerConfig parses (not turned into system properties). */
 const QUORUM_KEYS = new Set([
@@ -367,6 +393,48 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     if ((LOG_FORMATS as readonly string[]).includes(lf.value)) logFormat = lf.value as LogFormat;
     else fail(lf, `zkts.logFormat must be one of ${LOG_FORMATS.join(", ")}, got "${lf.value}"`);
   }
+  // TLS on the client port (NettyServerCnxnFactory): keys as in zoo.cfg or with ZooKeeper's `zookeeper.` prefix.
+  const prop = (key: string): PropertyEntry | undefined => byKey.get(`zookeeper.${key}`) ?? byKey.get(key);
+  const secureClientPortAddress = str("secureClientPortAddress");
+  const clientPortUnification = bool("client.portUnification", false);
+  let tls: ClientTlsSettings | undefined;
+  const tlsOn = secureClientPort !== undefined || clientPortUnification;
+  const factory = prop("serverCnxnFactory");
+  if (factory !== undefined && factory.value !== NETTY_FACTORY && factory.value !== NIO_FACTORY) {
+    fail(factory, `serverCnxnFactory must be ${NETTY_FACTORY} or ${NIO_FACTORY}, got "${factory.value}"`);
+  }
+  if (tlsOn) {
+    const what = secureClientPort !== undefined ? "secureClientPort" : "client.portUnification";
+    if (factory?.value !== NETTY_FACTORY) {
+      problems.push(`${factory ? at(factory) : file}: ${what} needs serverCnxnFactory=${NETTY_FACTORY} (as ZooKeeper: its NIO factory has no TLS)`);
+    }
+    try {
+      tls = parseClientTlsSettings((k) => prop(`ssl.${k}`)?.value);
+      if (tls.keyStore === undefined) problems.push(`${file}: ${what} needs ssl.keyStore.location (the server's key and certificate)`);
+    } catch (e) {
+      if (!(e instanceof TlsSettingsError)) throw e;
+      for (const msg of e.problems) {
+        const key = /^ssl\.[A-Za-z.]+/.exec(msg)?.[0];
+        const entry = key === undefined ? undefined : prop(key);
+        problems.push(`${entry ? at(entry) : file}: ${msg}`);
+      }
+    }
+  }
+  if (secureClientPortAddress !== undefined && secureClientPort === undefined) {
+    fail(byKey.get("secureClientPortAddress")!, "secureClientPortAddress is set but secureClientPort is not set");
+  }
+  // QuorumPeerConfig.configureSSLAuth: a TLS client port registers the x509 provider (ssl.authProvider's scheme).
+  let x509AuthProvider = tlsOn;
+  for (const e of byKey.values()) {
+    if (/^(zookeeper\.)?authProvider\./.test(e.key) && e.value.trim() === X509_PROVIDER) x509AuthProvider = true;
+  }
+  const handshakeLimit = prop("netty.server.outstandingHandshake.limit");
+  let outstandingHandshakeLimit = -1;
+  if (handshakeLimit !== undefined) {
+    if (/^[+-]?\d+$/.test(handshakeLimit.value)) outstandingHandshakeLimit = Number(handshakeLimit.value);
+    else fail(handshakeLimit, `${handshakeLimit.key} must be an integer, got "${handshakeLimit.value}"`);
+  }
+
   // Keys zkts knows but cannot honour are refused, never silently ignored.
   problems.push(...unhonouredKeys(byKey.values(), file));
 
@@ -463,6 +531,13 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     dataLogDir,
     clientPort,
     secureClientPort,
+    secureClientPortAddress,
+    clientPortUnification,
+    tls,
+    clientCertReload: prop("client.certReload")?.value.toLowerCase() === "true",
+    outstandingHandshakeLimit,
+    x509AuthProvider,
+    x509SuperUser: prop("X509AuthenticationProvider.superUser")?.value,
     clientPortAddress,
     maxClientCnxns,
     minSessionTimeout: minST,

@@ -25,7 +25,7 @@ import { dirSizesOf } from "./dir-sizes.js";
 import { decodeTxn, EnsembleStore } from "./ensemble-store.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
-import { autoPurgeOf, confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
+import { autoPurgeOf, clientPortTlsOptions, confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 import { copyTree, readOnlyModeEnabled, ReadOnlyServer } from "./readonly.js";
 
 export interface EnsembleRunOptions {
@@ -237,11 +237,13 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     logger: log,
     metrics,
     dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
+    ...clientPortTlsOptions(cfg, cfg.clientPortAddress ?? me.clientHost),
   });
   conf.clientPort = String(net.port);
   // DatadirCleanupManager, as on a standalone server.
   const autoPurge = autoPurgeOf(cfg, storage, clock, log);
   autoPurge.start();
+  if (net.securePort !== undefined) conf.secureClientPort = String(net.securePort);
 
   // ---- quorum transport -------------------------------------------------------------------------------------
   const { QuorumTransport } = await import("./quorum-transport.js");

@@ -4,7 +4,7 @@ import type { Clock, Logger, Random } from "@zkts/contracts";
 import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
-import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
+import { startServer, type QuorumView, type RunningServer, type StartServerOptions } from "@zkts/nio-cnxn";
 import { AutoPurge, DurableStore, NodeStorage, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
@@ -74,6 +74,19 @@ export function confMap(cfg: ZkConfig, clientPort: number): Record<string, strin
   };
 }
 
+/**
+ * The client port's TLS options for startServer (secureClientPort / secureClientPortAddress, client.portUnification,
+ * ssl.*): nothing when TLS is off. The secure port binds to secureClientPortAddress, else clientPortAddress's host.
+ */
+export function clientPortTlsOptions(cfg: ZkConfig, host: string | undefined): Pick<StartServerOptions, "tls" | "secure" | "portUnification"> {
+  if (cfg.tls === undefined) return {};
+  return {
+    tls: { settings: cfg.tls, certReload: cfg.clientCertReload, outstandingHandshakeLimit: cfg.outstandingHandshakeLimit },
+    ...(cfg.secureClientPort !== undefined ? { secure: { port: cfg.secureClientPort, host: cfg.secureClientPortAddress ?? host } } : {}),
+    portUnification: cfg.clientPortUnification,
+  };
+}
+
 /** The core's settings from a parsed zoo.cfg (standalone and ensemble members alike). */
 export function coreInit(cfg: ZkConfig, conf: Record<string, string>, serverId: number): ServerInit {
   return {
@@ -81,6 +94,7 @@ export function coreInit(cfg: ZkConfig, conf: Record<string, string>, serverId: 
     minSessionTimeout: cfg.minSessionTimeout,
     maxSessionTimeout: cfg.maxSessionTimeout,
     superDigest: cfg.superDigest,
+    ...(cfg.x509AuthProvider ? { x509: cfg.x509SuperUser !== undefined ? { superUser: cfg.x509SuperUser } : {} } : {}),
     skipACL: cfg.skipACL,
     enforceQuota: cfg.enforceQuota,
     extendedTypesEnabled: cfg.extendedTypesEnabled,
@@ -140,7 +154,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   }
   const client = standaloneClientAddress(cfg);
   const port = opts.port ?? client.port;
-  if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server does not support secureClientPort yet)");
+  if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server serves secureClientPort beside a clientPort)");
   const log = opts.logger;
   if (opts.storage === undefined) checkDataDirs(cfg.dataDir, cfg.dataLogDir);
   const storage = opts.storage ?? new NodeStorage();
@@ -204,6 +218,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       logger: log,
       metrics,
       dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
+      ...clientPortTlsOptions(cfg, opts.host ?? client.host),
     });
   } catch (e) {
     await autoPurge.stop();
@@ -212,6 +227,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     throw e;
   }
   conf.clientPort = String(net.port);
+  if (net.securePort !== undefined) conf.secureClientPort = String(net.securePort);
   let stopping: Promise<void> | undefined;
   return {
     port: net.port,

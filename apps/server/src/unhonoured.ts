@@ -4,6 +4,7 @@
  * (e.g. `reconfigEnabled=false`, `sslQuorum=false`) is accepted. `admin.*` and `metricsProvider.*` are not
  * judged here. Keys spelled with ZooKeeper's `zookeeper.` system-property prefix are judged like the bare key.
  */
+import { CLIENT_SSL_DEFAULT_ONLY, CLIENT_SSL_KEYS } from "@zkts/tls";
 import type { PropertyEntry } from "./properties.js";
 
 /** A refusal: undefined when the value is one zkts honours, else the reason. */
@@ -27,17 +28,14 @@ const unlessTrue =
   (v) =>
     isFalse(v) ? why : undefined;
 
-const NO_TLS = "zkts has no TLS (secure client port, quorum TLS) yet";
+const NO_TLS = "zkts has no quorum TLS yet (TLS is on the client port only)";
 const NO_SASL = "zkts has no SASL/Kerberos authentication yet";
 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
-  secureClientPort: always(`${NO_TLS}; serve clients on clientPort`),
-  secureClientPortAddress: always(NO_TLS),
   sslQuorum: unlessFalse(NO_TLS),
   sslQuorumReloadCertFiles: unlessFalse(NO_TLS),
   portUnification: unlessFalse(NO_TLS),
-  "client.portUnification": unlessFalse(NO_TLS),
   clientPortListenBacklog: always("zkts does not set the client port's listen backlog from zoo.cfg yet"),
   reconfigEnabled: unlessFalse("zkts has no dynamic reconfiguration yet"),
   dynamicConfigFile: always("zkts has no dynamic reconfiguration yet: put the server.N lines in zoo.cfg"),
@@ -56,15 +54,30 @@ const RULES: Record<string, Rule> = {
   "quorum.auth.serverRequireSasl": unlessFalse(NO_SASL),
 };
 
-/** The authentication providers zkts has built in (registering them again changes nothing). */
+/** The authentication providers zkts has built in (registering them again changes nothing; x509 is registered so). */
 const BUILT_IN_AUTH = new Set([
   "org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
   "org.apache.zookeeper.server.auth.IPAuthenticationProvider",
+  "org.apache.zookeeper.server.auth.X509AuthenticationProvider",
 ]);
+
+/** The client port's `ssl.*` keys zkts reads (@zkts/tls), and those it takes only with ZooKeeper's default. */
+const CLIENT_SSL = new Set(CLIENT_SSL_KEYS);
+
+/** `ssl.<rest>`: honoured for the client port, or why not. */
+function sslReason(rest: string, value: string): string | undefined {
+  if (rest.startsWith("quorum.")) return NO_TLS;
+  if (rest === "authProvider") {
+    return value.trim() === "x509" ? undefined : "zkts's only X509 authentication provider is the built-in x509 scheme";
+  }
+  if (CLIENT_SSL.has(rest)) return undefined;
+  const def = CLIENT_SSL_DEFAULT_ONLY[rest];
+  if (def !== undefined) return value.trim().toLowerCase() === def ? undefined : `zkts does not do ssl.${rest} checks; only ${def} is accepted`;
+  return `zkts does not support ssl.${rest} (it honours ssl.${[...CLIENT_SSL].join(", ssl.")})`;
+}
 
 /** Key prefixes. */
 const PREFIX_RULES: [string, Rule][] = [
-  ["ssl.", always(NO_TLS)],
   ["quorum.auth.", always(NO_SASL)],
   ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest and ip authentication providers")],
 ];
@@ -72,6 +85,7 @@ const PREFIX_RULES: [string, Rule][] = [
 /** Why zkts cannot honour `key=value`, or undefined when it can (or the key is not one it judges). */
 export function unhonouredReason(key: string, value: string): string | undefined {
   const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
+  if (bare.startsWith("ssl.")) return sslReason(bare.slice(4), value);
   const rule = RULES[bare] ?? PREFIX_RULES.find(([p]) => bare.startsWith(p))?.[1];
   return rule?.(value);
 }

@@ -54,7 +54,7 @@ export class FinalProcessor {
     private readonly stats: ServerStats,
     private readonly sessions: SessionLayer,
   ) {
-    this.policy = { skipACL: settings.skipACL };
+    this.policy = { skipACL: settings.skipACL, schemes: settings.schemes };
   }
 
   private applyTxn(r: Request): TxnResult | null {

@@ -83,7 +83,7 @@ export class PrepProcessor {
     private readonly tree: Tree,
     private readonly tracker: SessionTracker,
   ) {
-    this.policy = { skipACL: settings.skipACL };
+    this.policy = { skipACL: settings.skipACL, schemes: settings.schemes };
     this.hzxid = tree.lastProcessedZxid;
   }
 

@@ -4,7 +4,7 @@
  */
 import { decode, type Codec, type Id, type TxnHeader } from "@zkts/jute";
 import { ErrorCode, requestCodec } from "@zkts/client-wire";
-import { checkACL, fixupACL, type ACLCheckOptions } from "@zkts/datatree";
+import { checkACL, DEFAULT_SCHEMES, fixupACL, type ACLCheckOptions, type AclScheme } from "@zkts/datatree";
 import type { ACL } from "@zkts/jute";
 import { CoreError } from "./errors.js";
 import type { Latency } from "./server-info.js";
@@ -18,6 +18,10 @@ export interface Settings {
   readonly maxSessionTimeout: number;
   readonly skipACL: boolean;
   readonly superDigest: string | undefined;
+  /** The authentication providers registered (ProviderRegistry): ip and digest, and x509 when configured. */
+  readonly schemes: readonly AclScheme[];
+  /** zookeeper.X509AuthenticationProvider.superUser. */
+  readonly x509SuperUser: string | undefined;
   readonly extendedTypes: boolean;
   readonly enforceQuota: boolean;
   readonly containerInterval: number;
@@ -36,6 +40,8 @@ export function resolveSettings(init: ServerInit): Settings {
     maxSessionTimeout: init.maxSessionTimeout ?? tickTime * 20,
     skipACL: init.skipACL ?? false,
     superDigest: init.superDigest,
+    schemes: init.x509 !== undefined ? [...DEFAULT_SCHEMES, "x509"] : DEFAULT_SCHEMES,
+    x509SuperUser: init.x509?.superUser,
     extendedTypes: init.extendedTypesEnabled ?? false,
     enforceQuota: init.enforceQuota ?? false,
     containerInterval: init.containerCheckIntervalMs ?? 60_000,

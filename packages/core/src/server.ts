@@ -157,6 +157,7 @@ export class ZooKeeperServer {
     const cs = this.conns.open(conn);
     cs.packetsReceived++;
     this.stats.packetsReceived++;
+    if (!this.sessions.x509Identity(cs)) return;
     this.sessions.connect(cs, payload);
   }
 

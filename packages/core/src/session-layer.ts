@@ -102,6 +102,33 @@ export class SessionLayer {
 
   // ---- auth / sasl (answered directly, as ZooKeeperServer.processPacket) --------------------------------------
 
+  /**
+   * NettyServerCnxnFactory.CertificateVerifier: a connection whose client certificate was verified is
+   * authenticated by the x509 provider before anything else (X509AuthenticationProvider.handleAuthentication:
+   * `x509:<subject>`, and `super:<subject>` for the configured super user). Without that provider registered the
+   * connection is closed. False when it was closed.
+   */
+  x509Identity(cs: ConnState): boolean {
+    const subject = cs.conn.x509Subject;
+    if (subject === undefined) return true;
+    if (!this.settings.schemes.includes("x509")) {
+      this.logger.error("X509 Auth provider not found: x509", { conn: cs.conn.id });
+      this.conns.close(cs, "x509 auth provider not found");
+      return false;
+    }
+    this.addX509(cs, subject);
+    return true;
+  }
+
+  private addX509(cs: ConnState, subject: string): void {
+    if (subject === this.settings.x509SuperUser) {
+      this.addAuth(cs, { scheme: "super", id: subject });
+      this.logger.info("Authenticated Id as super user", { id: subject });
+    }
+    this.addAuth(cs, { scheme: "x509", id: subject });
+    this.logger.info("Authenticated Id for Scheme 'x509'", { id: subject });
+  }
+
   handleAuth(cs: ConnState, xid: number, body: Buffer): void {
     let pkt;
     try {
@@ -119,6 +146,10 @@ export class SessionLayer {
       ok = true;
     } else if (pkt.scheme === "ip") {
       this.addAuth(cs, { scheme: "ip", id: cs.conn.remoteAddress });
+      ok = true;
+    } else if (pkt.scheme === "x509" && this.settings.schemes.includes("x509") && cs.conn.x509Subject !== undefined) {
+      // the provider authenticates the connection's certificate; the auth data is not used
+      this.addX509(cs, cs.conn.x509Subject);
       ok = true;
     }
     if (ok) {

@@ -27,6 +27,14 @@ export interface ServerInit {
   maxSessionTimeout?: number;
   /** `super:<base64 sha1>` digest that grants the super id (zookeeper.DigestAuthenticationProvider.superDigest). */
   superDigest?: string;
+  /**
+   * ZooKeeper's X509AuthenticationProvider is registered (`authProvider.N=...X509AuthenticationProvider`): `x509`
+   * ids are valid in ACLs, and a connection with a verified client certificate (ServerConnection.x509Subject) is
+   * authenticated as `x509:<subject>` when it opens; `superUser` (zookeeper.X509AuthenticationProvider.superUser)
+   * also gets the super id. Absent: x509 ids are invalid and a connection with a client certificate is closed
+   * ("X509 Auth provider not found").
+   */
+  x509?: { superUser?: string };
   skipACL?: boolean;
   extendedTypesEnabled?: boolean;
   enforceQuota?: boolean;

@@ -1,11 +1,12 @@
 export {
   startServer,
   NioServer,
-  NioConnection,
   type StartServerOptions,
   type RunningServer,
   type NioStats,
 } from "./server.js";
+export { NioConnection, type TlsPeer } from "./connection.js";
+export { ClientPortTls, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, type ClientPortTlsOptions } from "./tls.js";
 export {
   FOUR_LETTER_WORDS,
   fourLetterWordOf,

@@ -371,7 +371,7 @@ export function srvrRecord(ctx: CommandContext, out: Map<string, RecordValue>): 
     num_alive_client_connections: r.numAliveClientConnections,
     uptime: r.uptime,
     auth_failed_count: r.authFailedCount ?? null,
-    // zkts has no TLS: ZooKeeper counts these non-mTLS connections only under client-certificate auth.
+    // not measured by zkts (ZooKeeper counts non-mTLS connections only under client-certificate auth).
     non_mtlsremote_conn_count: null,
     non_mtlslocal_conn_count: null,
   });

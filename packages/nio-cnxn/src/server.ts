@@ -1,19 +1,19 @@
 import * as net from "node:net";
-import { FrameDecoder, FrameLengthError, DEFAULT_MAX_BUFFER } from "@zkts/jute";
+import { DEFAULT_MAX_BUFFER } from "@zkts/jute";
 import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
+import { NioConnection, normalizeAddress, type TlsPeer } from "./connection.js";
 import {
-  fourLetterWordOf,
   notWhitelisted,
   parseWhitelist,
   runFourLetterWord,
   type CnxnStats,
-  type ConnectionSnapshot,
   type DirSizes,
   type FourLetterContext,
 } from "./four-letter.js";
 import { nodeHost } from "./host.js";
-import type { CoreHandler, Logger, ServerConnection } from "./types.js";
+import type { CoreHandler, Logger } from "./types.js";
 import { registerServerGauges } from "./server-gauges.js";
+import { ClientPortTls, type ClientPortTlsOptions, type Peer } from "./tls.js";
 
 export interface StartServerOptions {
   /** Address to listen on. Default: all interfaces. */
@@ -45,6 +45,12 @@ export interface StartServerOptions {
   metrics?: MetricsRegistry;
   /** Measures the data and log directories for `dirs` and `conf` (absent: those lines are left out). */
   dirSizes?: () => Promise<DirSizes>;
+  /** TLS settings for `secure` and `portUnification` (required by either). */
+  tls?: ClientPortTlsOptions;
+  /** `secureClientPort` / `secureClientPortAddress`: a second listener that speaks TLS only (port 0: a free one). */
+  secure?: { port: number; host?: string };
+  /** `client.portUnification`: the plain port also accepts TLS clients (told apart by their first bytes). */
+  portUnification?: boolean;
 }
 
 /** Counters of the connection layer (also reported by `mntr`). */
@@ -74,6 +80,10 @@ export interface NioStats extends CnxnStats {
 export interface RunningServer {
   readonly port: number;
   readonly address: string;
+  /** The secure client port, when one was asked for. */
+  readonly securePort: number | undefined;
+  /** The TLS side (reload, handshake counts), when TLS is on. */
+  readonly tls: ClientPortTls | undefined;
   readonly stats: Readonly<NioStats>;
   /** Live connections. */
   connectionCount(): number;
@@ -86,318 +96,6 @@ export interface RunningServer {
 }
 
 const nullLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Queued output past which send() writes to the socket at once instead of at the end of the tick. */
-const FLUSH_EARLY_BYTES = 256 * 1024;
-
-type PauseReason = "global" | "write";
-
-let nextConnectionId = 1;
-
-/** One client socket. Implements core's ServerConnection. */
-export class NioConnection implements ServerConnection {
-  readonly id = nextConnectionId++;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  /** Plain TCP: no TLS, hence no peer certificates or x509 subject (see ServerConnection in @zkts/contracts). */
-  readonly secure = false;
-  packetsReceived = 0;
-  packetsSent = 0;
-  bytesReceived = 0;
-  bytesSent = 0;
-  lastActivity: number;
-  /** fresh: before the first packet; open: core knows it; closing: flushing; closed. */
-  state: "fresh" | "open" | "closing" | "closed" = "fresh";
-  private head: Buffer | undefined;
-  private readonly decoder: FrameDecoder;
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private flushScheduled = false;
-  /** flush() as one closure per connection rather than one per scheduled flush. */
-  private readonly flushTask = (): void => this.flush();
-  private readonly paused = new Set<PauseReason>();
-  private connectTimer: NodeJS.Timeout | undefined;
-  private endTimer: NodeJS.Timeout | undefined;
-  /** Past the four-letter-word check: bytes now go to the frame decoder. */
-  private pastHead = false;
-  /** core.handleConnect was called, so core must hear connectionClosed. */
-  private coreKnows = false;
-  /**
-   * Frames read but not yet handed to core because the output backed up (the socket is paused for "write"): a
-   * burst of pipelined requests in one read chunk is answered only as fast as the client reads.
-   */
-  private backlog: Buffer[] = [];
-
-  constructor(
-    readonly socket: net.Socket,
-    private readonly srv: NioServer,
-  ) {
-    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
-    this.remotePort = socket.remotePort ?? 0;
-    this.decoder = new FrameDecoder({ maxBuffer: srv.maxBuffer });
-    this.lastActivity = srv.now();
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => this.resume("write"));
-    socket.on("error", (err) => {
-      srv.log.debug("connection error", { conn: this.id, remote: this.label, error: err.message });
-    });
-    socket.on("close", () => this.onClosed());
-    if (srv.connectTimeoutMs > 0) {
-      this.connectTimer = setTimeout(() => {
-        if (this.state === "fresh") {
-          srv.sessionlessExpired.inc();
-          srv.log.info("closing connection that sent no connect request", {
-            conn: this.id,
-            remote: this.label,
-            timeoutMs: srv.connectTimeoutMs,
-          });
-          this.abort("connect timeout");
-        }
-      }, srv.connectTimeoutMs);
-      this.connectTimer.unref?.();
-    }
-  }
-
-  get label(): string {
-    return `${this.remoteAddress}:${this.remotePort}`;
-  }
-
-  /** Bytes queued and not yet taken by the kernel. */
-  get queuedBytes(): number {
-    return this.outBytes + this.socket.writableLength;
-  }
-
-  get readPaused(): boolean {
-    return this.paused.size > 0;
-  }
-
-  send(payload: Buffer): void {
-    if (this.state === "closed" || this.state === "closing") return;
-    const header = Buffer.allocUnsafe(4);
-    header.writeInt32BE(payload.length, 0);
-    this.out.push(header, payload);
-    this.queued(4 + payload.length);
-  }
-
-  /** A packet that already carries its length prefix (core's replies): queued without copying or re-framing. */
-  sendFramed(frame: Buffer): void {
-    if (this.state === "closed" || this.state === "closing") return;
-    this.out.push(frame);
-    this.queued(frame.length);
-  }
-
-  private queued(frameBytes: number): void {
-    this.outBytes += frameBytes;
-    this.packetsSent++;
-    this.srv.noteResponse(frameBytes - 4);
-    // While the kernel refuses more (the peer is not reading), input is paused; output that still piles up
-    // (responses in flight, notifications) is bounded.
-    if (this.paused.has("write") && this.queuedBytes > this.srv.maxQueuedBytes) {
-      this.srv.stats.slowConsumersClosed++;
-      this.srv.log.warn("closing connection: client is not reading its responses", {
-        conn: this.id,
-        remote: this.label,
-        queuedBytes: this.queuedBytes,
-        limit: this.srv.maxQueuedBytes,
-      });
-      this.abort("too many queued bytes");
-      return;
-    }
-    if (this.outBytes >= FLUSH_EARLY_BYTES) {
-      // Much output from one tick (e.g. many pipelined reads of big nodes): hand it to the socket now, so that
-      // back-pressure (pause "write") applies before the rest of the chunk's requests are processed.
-      this.flush();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
-    }
-  }
-
-  close(reason: string): void {
-    if (this.state === "closing" || this.state === "closed") return;
-    this.srv.log.debug("closing connection", { conn: this.id, remote: this.label, reason });
-    this.state = "closing";
-    this.clearConnectTimer();
-    this.flush();
-    this.socket.end();
-    // Keep reading (and discarding) so the peer's FIN is seen and 'close' fires.
-    this.paused.clear();
-    this.socket.resume();
-    // A peer that never reads keeps the end pending forever: bound it.
-    this.endTimer = setTimeout(() => this.socket.destroy(), 5000);
-    this.endTimer.unref?.();
-  }
-
-  /** Closes at once, dropping unsent output. */
-  abort(reason: string): void {
-    if (this.state === "closed") return;
-    this.srv.log.debug("aborting connection", { conn: this.id, remote: this.label, reason });
-    if (this.state !== "closing") this.state = "closing";
-    this.out = [];
-    this.outBytes = 0;
-    this.backlog = [];
-    this.socket.destroy();
-  }
-
-  pause(reason: PauseReason): void {
-    // A closing connection keeps reading (and discarding) so that the peer's FIN is seen.
-    if (this.state === "closing" || this.state === "closed") return;
-    this.paused.add(reason);
-    this.socket.pause();
-  }
-
-  resume(reason: PauseReason): void {
-    if (!this.paused.delete(reason)) return;
-    if (reason === "write") this.processBacklog();
-    if (this.paused.size === 0 && this.state !== "closed") this.socket.resume();
-  }
-
-  /** Hands deferred frames to core until the output backs up again. */
-  private processBacklog(): void {
-    while (this.backlog.length > 0 && !this.paused.has("write") && this.state !== "closing" && this.state !== "closed") {
-      this.dispatch(this.backlog.shift()!);
-    }
-    if (this.state === "closing" || this.state === "closed") this.backlog = [];
-  }
-
-  resetStats(): void {
-    this.packetsReceived = 0;
-    this.packetsSent = 0;
-  }
-
-  snapshot(): ConnectionSnapshot {
-    return {
-      id: this.id,
-      remoteAddress: this.remoteAddress,
-      remotePort: this.remotePort,
-      interestOps: this.readPaused || this.state === "closing" ? 0 : 1,
-      packetsReceived: this.packetsReceived,
-      packetsSent: this.packetsSent,
-      lastActivity: this.lastActivity,
-    };
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outBytes === 0 || this.socket.destroyed) return;
-    const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
-    this.bytesSent += data.length;
-    this.srv.stats.bytesSent += data.length;
-    if (!this.socket.write(data) && this.state !== "closing") this.pause("write");
-  }
-
-  private onData(chunk: Buffer): void {
-    if (this.state === "closing" || this.state === "closed") return;
-    this.bytesReceived += chunk.length;
-    this.srv.bytesReceived.inc(chunk.length);
-    this.lastActivity = this.srv.now();
-    let data = chunk;
-    if (this.head !== undefined) {
-      data = Buffer.concat([this.head, chunk]);
-      this.head = undefined;
-    }
-    if (!this.pastHead) {
-      // The first 4 bytes of a fresh connection may be a four-letter word.
-      if (data.length < 4) {
-        this.head = Buffer.from(data);
-        return;
-      }
-      const word = fourLetterWordOf(data.readInt32BE(0));
-      if (word !== undefined) {
-        this.srv.fourLetter(this, word);
-        return;
-      }
-      this.pastHead = true;
-    }
-    try {
-      this.decoder.push(data, (payload) => this.onFrame(payload));
-    } catch (err) {
-      if (err instanceof FrameLengthError) {
-        this.srv.stats.badLength++;
-        if (err.length > 0) this.srv.stats.largeRequestsRejected++;
-        this.srv.log.warn("closing connection: bad packet length", {
-          conn: this.id,
-          remote: this.label,
-          length: err.length,
-          maxBuffer: err.maxBuffer,
-        });
-        this.abort("bad length");
-        return;
-      }
-      throw err;
-    }
-  }
-
-  private onFrame(payload: Buffer): void {
-    if (this.state === "closing" || this.state === "closed") return;
-    if (this.paused.has("write") || this.backlog.length > 0) {
-      this.backlog.push(payload);
-      return;
-    }
-    this.dispatch(payload);
-  }
-
-  private dispatch(payload: Buffer): void {
-    this.packetsReceived++;
-    this.srv.stats.packetsReceived++;
-    const core = this.srv.core;
-    try {
-      if (this.state === "fresh") {
-        this.srv.connectionRequests.inc();
-        this.state = "open";
-        this.clearConnectTimer();
-        this.coreKnows = true;
-        core.handleConnect(this, payload);
-      } else {
-        core.handlePacket(this, payload);
-      }
-    } catch (err) {
-      this.srv.stats.decodeFailures++;
-      this.srv.log.warn("closing connection: packet rejected", {
-        conn: this.id,
-        remote: this.label,
-        error: err instanceof Error ? err.message : String(err),
-        code: (err as { code?: unknown } | null)?.code,
-      });
-      this.close("bad packet");
-      return;
-    }
-    this.srv.checkThrottle();
-  }
-
-  private clearConnectTimer(): void {
-    if (this.connectTimer !== undefined) {
-      clearTimeout(this.connectTimer);
-      this.connectTimer = undefined;
-    }
-  }
-
-  private onClosed(): void {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.clearConnectTimer();
-    if (this.endTimer !== undefined) clearTimeout(this.endTimer);
-    this.out = [];
-    this.outBytes = 0;
-    this.srv.forget(this);
-    if (this.coreKnows) {
-      try {
-        this.srv.core.connectionClosed(this);
-      } catch (err) {
-        this.srv.log.error("core.connectionClosed threw", { conn: this.id, error: String(err) });
-      }
-    }
-  }
-}
-
-function normalizeAddress(a: string): string {
-  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
-}
 
 /** The listener: accepts sockets, enforces limits, answers four-letter words. */
 export class NioServer {
@@ -422,6 +120,10 @@ export class NioServer {
   private readonly perIp = new Map<string, number>();
   private throttled = false;
   readonly server: net.Server;
+  /** The secure client port's listener. */
+  readonly secureServer: net.Server | undefined;
+  readonly tls: ClientPortTls | undefined;
+  private readonly unified: boolean;
 
   constructor(
     readonly core: CoreHandler,
@@ -482,11 +184,21 @@ export class NioServer {
       previous?.();
       this.checkThrottle();
     };
-    this.server = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s));
+    if ((opts.secure !== undefined || opts.portUnification === true) && opts.tls === undefined) {
+      throw new Error("the secure client port and port unification need TLS settings (a key store)");
+    }
+    this.tls = opts.tls !== undefined && (opts.secure !== undefined || opts.portUnification === true) ? new ClientPortTls(opts.tls, this.log, this.metrics) : undefined;
+    this.unified = opts.portUnification === true;
+    this.server = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s, this.unified ? "unified" : "plain"));
     this.server.on("error", (err) => this.log.error("listener error", { error: err.message }));
+    if (opts.secure !== undefined) {
+      this.secureServer = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s, "secure"));
+      this.secureServer.on("error", (err) => this.log.error("secure listener error", { error: err.message }));
+    }
   }
 
-  private accept(socket: net.Socket): void {
+  /** Enforces maxClientCnxns, then serves the socket plainly or hands it to the TLS side first. */
+  private accept(socket: net.Socket, mode: "plain" | "secure" | "unified"): void {
     const ip = normalizeAddress(socket.remoteAddress ?? "");
     const count = this.perIp.get(ip) ?? 0;
     if (this.maxClientCnxns > 0 && count >= this.maxClientCnxns) {
@@ -500,19 +212,34 @@ export class NioServer {
       return;
     }
     this.perIp.set(ip, count + 1);
+    const peer: Peer = { address: ip, port: socket.remotePort ?? 0 };
+    if (mode === "plain") return this.adopt(socket, peer, undefined);
+    socket.setNoDelay(true);
+    const adopt = this.adopt.bind(this);
+    const release = () => this.releaseIp(ip);
+    if (mode === "secure") this.tls!.secure(socket, peer, adopt, release);
+    else this.tls!.unified(socket, peer, adopt, release);
+  }
+
+  /** A socket ready to serve (plain, or TLS with its handshake done) becomes a connection. */
+  private adopt(socket: net.Socket, peer: Peer, tls: TlsPeer | undefined): void {
     this.stats.connectionsAccepted++;
-    const conn = new NioConnection(socket, this);
+    const conn = new NioConnection(socket, this, peer, tls);
     this.connections.add(conn);
     if (this.throttled) conn.pause("global");
-    this.log.debug("accepted connection", { conn: conn.id, remote: conn.label });
+    this.log.debug("accepted connection", { conn: conn.id, remote: conn.label, secure: conn.secure });
+  }
+
+  private releaseIp(ip: string): void {
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
   }
 
   forget(conn: NioConnection): void {
     if (!this.connections.delete(conn)) return;
     this.stats.connectionsClosed++;
-    const n = (this.perIp.get(conn.remoteAddress) ?? 1) - 1;
-    if (n <= 0) this.perIp.delete(conn.remoteAddress);
-    else this.perIp.set(conn.remoteAddress, n);
+    this.releaseIp(conn.remoteAddress);
   }
 
   noteResponse(size: number): void {
@@ -624,16 +351,19 @@ export class NioServer {
   /** Stops accepting; the returned promise resolves at once (existing connections stay). */
   stopAccepting(): Promise<void> {
     if (this.closed === undefined) {
-      this.closed = new Promise<void>((resolve) => {
-        if (!this.server.listening) return resolve();
-        this.server.close(() => resolve());
-      });
+      const stop = (l: net.Server | undefined) =>
+        new Promise<void>((resolve) => {
+          if (l === undefined || !l.listening) return resolve();
+          l.close(() => resolve());
+        });
+      this.closed = Promise.all([stop(this.server), stop(this.secureServer)]).then(() => undefined);
     }
     return Promise.resolve();
   }
 
   async close(): Promise<void> {
     this.unregisterGauges();
+    this.tls?.close();
     await this.stopAccepting();
     const closing = [...this.connections].map(
       (c) =>
@@ -660,10 +390,31 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     });
   });
   const addr = srv.server.address() as net.AddressInfo;
-  srv.log.info("listening for client connections", { address: addr.address, port: addr.port });
+  srv.log.info("listening for client connections", { address: addr.address, port: addr.port, portUnification: opts.portUnification === true });
+  let securePort: number | undefined;
+  if (srv.secureServer !== undefined && opts.secure !== undefined) {
+    const secure = srv.secureServer;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        secure.once("error", reject);
+        secure.listen({ host: opts.secure!.host, port: opts.secure!.port, backlog: opts.backlog }, () => {
+          secure.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      await srv.close();
+      throw err;
+    }
+    const sa = secure.address() as net.AddressInfo;
+    securePort = sa.port;
+    srv.log.info("listening for secure client connections", { address: sa.address, port: sa.port });
+  }
   return {
     port: addr.port,
     address: addr.address,
+    securePort,
+    tls: srv.tls,
     stats: srv.stats,
     connectionCount: () => srv.connections.size,
     commandContext: () => srv.commandContext(),

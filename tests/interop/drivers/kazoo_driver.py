@@ -344,10 +344,17 @@ def run_step(step, hosts):
     if op == "connect":
         name = step.get("s", "a")
         h = hosts + step.get("chroot", "")
+        # "tls": {"ca": path, "certfile": path, "keyfile": path, "verify_certs": bool} connects with TLS;
+        # "tries" bounds the connection attempts (a refused TLS handshake is then an error, not a hang).
+        tls = step.get("tls")
+        tls_args = {}
+        if tls is not None:
+            tls_args = {"use_ssl": True, "ca": tls.get("ca"), "certfile": tls.get("certfile"),
+                        "keyfile": tls.get("keyfile"), "verify_certs": tls.get("verify_certs", True)}
         c = KazooClient(hosts=h, timeout=step.get("timeout", 10.0),
                         auth_data=[tuple(x) for x in step.get("auth", [])] or None,
-                        connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.2},
-                        command_retry=None)
+                        connection_retry={"max_tries": step.get("tries", -1), "delay": 0.05, "max_delay": 0.2},
+                        command_retry=None, **tls_args)
         sess = Session(name, c)
         RECORDS[id(c)] = sess
         SESSIONS[name] = sess
@@ -358,7 +365,7 @@ def run_step(step, hosts):
                 _cond.notify_all()
 
         c.add_listener(listener)
-        c.start(timeout=10)
+        c.start(timeout=step.get("start_timeout", 10))
         return {"session": "0x%x" % c.client_id[0], "timeout": c._session_timeout}
     if op == "close":
         sess = session(step)

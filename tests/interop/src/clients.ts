@@ -65,12 +65,17 @@ export interface ZkCliResult {
  * Runs zkCli.sh commands in ONE client session (commands on stdin, as an interactive user would type them, then
  * `quit`), which costs one JVM start per scenario instead of one per command and closes the session cleanly.
  */
-export async function runZkCli(server: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ZkCliResult> {
+export async function runZkCli(
+  server: string,
+  commands: string[],
+  opts: { timeoutMs?: number; jvmFlags?: string[] } = {},
+): Promise<ZkCliResult> {
   const input = commands.map((c) => `${c}\n${ZKCLI_SEPARATOR_CMD}\n`).join("") + "quit\n";
   const r = await run("/bin/sh", ["-c", `exec ${ZKCLI} -server ${server} 2>&1`], input, opts.timeoutMs ?? 60_000, {
     ...process.env,
     ZOO_LOG4J_PROP: "ERROR,CONSOLE",
-    CLIENT_JVMFLAGS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto",
+    // extra -D flags (e.g. TLS: zookeeper.client.secure, zookeeper.ssl.*), as zkCli.sh users pass them
+    CLIENT_JVMFLAGS: ["-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto", ...(opts.jvmFlags ?? [])].join(" "),
   });
   return parseZkCli(r.stdout);
 }

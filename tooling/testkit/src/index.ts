@@ -3,6 +3,7 @@ export {
   startReferenceZooKeeper,
   referenceAvailable,
   SERVLET_API_JAR,
+  NETTY_JARS,
   REFERENCE_JAR,
   ZKCLI,
   CLI_MT,

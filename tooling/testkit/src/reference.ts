@@ -10,6 +10,11 @@ export const CLI_MT = "/usr/lib/zookeeper/bin/cli_mt";
  * without it; it is put on the class path (a test turns the AdminServer on with `admin.enableServer=true`).
  */
 export const SERVLET_API_JAR = "/usr/share/java/servlet-api.jar";
+/**
+ * Nor netty-codec and netty-resolver, which NettyServerCnxnFactory (the factory ZooKeeper needs for TLS) and the
+ * Netty client socket (zkCli.sh over TLS) load: they are put on the class path too.
+ */
+export const NETTY_JARS: readonly string[] = ["/usr/share/java/netty-codec.jar", "/usr/share/java/netty-resolver.jar"];
 
 /** True when Debian's zookeeper package (the reference server) is installed. */
 export function referenceAvailable(): boolean {
@@ -66,7 +71,7 @@ export async function startReferenceZooKeeper(opts: ReferenceOptions = {}): Prom
           "-XX:TieredStopAtLevel=1",
           ...props,
           "-cp",
-          [dataDir, REFERENCE_JAR, ...(existsSync(SERVLET_API_JAR) ? [SERVLET_API_JAR] : [])].join(":"),
+          [dataDir, REFERENCE_JAR, ...[SERVLET_API_JAR, ...NETTY_JARS].filter((j) => existsSync(j))].join(":"),
           "org.apache.zookeeper.server.ZooKeeperServerMain",
           cfgPath,
         ],

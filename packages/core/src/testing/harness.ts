@@ -19,10 +19,19 @@ export class FakeConnection implements ServerConnection {
   readonly id = nextConnId++;
   readonly sent: Buffer[] = [];
   closed: string | null = null;
+  /** A TLS connection with a verified client certificate of this subject (as @zkts/nio-cnxn sets it). */
+  readonly secure?: boolean;
+  readonly x509Subject?: string;
   constructor(
     readonly remoteAddress = "127.0.0.1",
     readonly remotePort = 40000,
-  ) {}
+    x509Subject?: string,
+  ) {
+    if (x509Subject !== undefined) {
+      this.secure = true;
+      this.x509Subject = x509Subject;
+    }
+  }
   send(payload: Buffer): void {
     if (this.closed !== null) throw new Error("send after close");
     this.sent.push(payload);
@@ -61,6 +70,8 @@ export interface ConnectOptions {
   lastZxidSeen?: bigint;
   readOnly?: boolean | undefined;
   remoteAddress?: string;
+  /** The client certificate's subject (a TLS connection). */
+  x509Subject?: string;
 }
 
 /** A client session over a FakeConnection. Replies are decoded in order. */
@@ -75,7 +86,7 @@ export class TestClient {
     readonly server: ZooKeeperServer,
     opts: ConnectOptions = {},
   ) {
-    this.conn = new FakeConnection(opts.remoteAddress);
+    this.conn = new FakeConnection(opts.remoteAddress, undefined, opts.x509Subject);
     const hasReadOnly = opts.readOnly !== undefined;
     server.handleConnect(
       this.conn,
