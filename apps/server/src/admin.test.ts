@@ -1,62 +1,27 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "./config.js";
+import { spawnServer as spawnIn, waitForLine, type ServerProcess } from "./process-helpers.js";
 
-const BIN = fileURLToPath(new URL("../bin/zkts-server.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "zkts-admin-test-"));
 const children: ChildProcess[] = [];
+/** A server process on `<dir>/<name>.cfg`, killed after the tests if still running. */
+function spawnServer(name: string, cfg: string): ServerProcess {
+  const p = spawnIn(dir, cfg, { name });
+  children.push(p.child);
+  return p;
+}
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Proc {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
 
-function spawnServer(name: string, cfg: string): Proc {
-  const path = join(dir, `${name}.cfg`);
-  writeFileSync(path, cfg);
-  const child = spawn(process.execPath, [BIN, path], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let err = "";
-  let buf = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const l = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        lines.push({ raw: l });
-      }
-    }
-  });
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, lines, stderr: () => err, exit };
-}
 
-async function waitForLine(p: Proc, msg: string, ms = 20_000): Promise<Record<string, unknown>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const l = p.lines.find((x) => x.msg === msg);
-    if (l) return l;
-    if (Date.now() > end || p.child.exitCode !== null) throw new Error(`no "${msg}" log line: ${JSON.stringify(p.lines)} ${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const get = async (port: number, path: string) => {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
@@ -86,7 +51,7 @@ describe("zkts-server's AdminServer", () => {
     expect(stat.server_stats.server_state).toBe("standalone");
     expect(stat.node_count).toBeGreaterThan(0);
     p.child.kill("SIGTERM");
-    expect(await p.exit).toBe(0);
+    expect((await p.exit).code).toBe(0);
   }, 30_000);
 
   it("exits 4 when its port is taken, as ZooKeeperServerMain does", async () => {
@@ -95,9 +60,9 @@ describe("zkts-server's AdminServer", () => {
     const port = (taken.address() as net.AddressInfo).port;
     try {
       const p = spawnServer("b", base("b") + `admin.serverPort=${port}\nadmin.serverAddress=127.0.0.1\n`);
-      expect(await p.exit).toBe(4);
-      expect(p.stderr()).toContain("Unable to start AdminServer, exiting abnormally");
-      expect(p.stderr()).toContain(`port ${port}`);
+      expect((await p.exit).code).toBe(4);
+      expect(p.stderr.join("")).toContain("Unable to start AdminServer, exiting abnormally");
+      expect(p.stderr.join("")).toContain(`port ${port}`);
       // nothing else was started: no client port was opened
       expect(p.lines.some((l) => l.msg === "listening for client connections")).toBe(false);
     } finally {
@@ -110,7 +75,7 @@ describe("zkts-server's AdminServer", () => {
     await waitForLine(p, "zkts-server started");
     expect(p.lines.some((l) => l.msg === "Started AdminServer")).toBe(false);
     p.child.kill("SIGTERM");
-    expect(await p.exit).toBe(0);
+    expect((await p.exit).code).toBe(0);
   }, 30_000);
 });
 

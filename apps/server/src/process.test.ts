@@ -1,65 +1,20 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CreateRequest, CreateResponse, GetDataRequest, GetDataResponse, decode, encode } from "@zkts/jute";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnServer as spawnIn, waitForLine } from "./process-helpers.js";
 import { RawSession, fourLetter } from "./test-helpers.js";
 
-const BIN = fileURLToPath(new URL("../bin/zkts-server.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "zkts-server-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Proc {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderr: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
-function spawnServer(cfg: string, args: string[] = []): Proc {
-  const path = join(dir, `zoo-${Math.random().toString(36).slice(2)}.cfg`);
-  writeFileSync(path, cfg);
-  const child = spawn(process.execPath, [BIN, path, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  let buf = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const l = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        lines.push({ raw: l });
-      }
-    }
-  });
-  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, lines, stderr, exit };
-}
 
-async function waitForLine(p: Proc, msg: string, ms = 20000): Promise<Record<string, unknown>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const l = p.lines.find((x) => x.msg === msg);
-    if (l) return l;
-    if (Date.now() > end || p.child.exitCode !== null) {
-      throw new Error(`no "${msg}" log line; stdout=${JSON.stringify(p.lines)} stderr=${p.stderr.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("zkts-server process", () => {
   it("serves ruok and create/get, then exits 0 on SIGTERM", async () => {
-    const p = spawnServer(`tickTime=2000\ndataDir=${join(dir, "data")}\nclientPort=0\n4lw.commands.whitelist=*\nmystery.key=1\nadmin.serverPort=0\nadmin.serverAddress=127.0.0.1\n`);
+    const p = spawnIn(dir, `tickTime=2000\ndataDir=${join(dir, "data")}\nclientPort=0\n4lw.commands.whitelist=*\nmystery.key=1\nadmin.serverPort=0\nadmin.serverAddress=127.0.0.1\n`);
     try {
       const started = await waitForLine(p, "zkts-server started");
       const port = started.port as number;
@@ -96,14 +51,14 @@ describe("zkts-server process", () => {
   });
 
   it("refuses an ensemble config without myid with a clear message and a non-zero exit", async () => {
-    const p = spawnServer(`dataDir=${join(dir, "d2")}\nclientPort=0\nadmin.serverPort=0\nadmin.serverAddress=127.0.0.1\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n`);
+    const p = spawnIn(dir, `dataDir=${join(dir, "d2")}\nclientPort=0\nadmin.serverPort=0\nadmin.serverAddress=127.0.0.1\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n`);
     const exit = await p.exit;
     expect(exit.code).not.toBe(0);
     expect(p.stderr.join("")).toContain("myid file is missing");
   });
 
   it("reports invalid configuration with file and line, exit 2", async () => {
-    const p = spawnServer(`dataDir=${join(dir, "d3")}\ntickTime=abc\n`);
+    const p = spawnIn(dir, `dataDir=${join(dir, "d3")}\ntickTime=abc\n`);
     const exit = await p.exit;
     expect(exit.code).toBe(2);
     expect(p.stderr.join("")).toMatch(/zoo-\w+\.cfg:2: tickTime must be a positive integer, got "abc"/);

@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CreateRequest, GetDataRequest, encode } from "@zkts/jute";
 import { M, MetricsRegistry } from "@zkts/metrics";
 import parsePrometheus from "parse-prometheus-text-format";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, PROMETHEUS_PROVIDER } from "./config.js";
 import { createPrometheusExporter } from "./prometheus.js";
+import { spawnServer as spawnIn, waitForLine } from "./process-helpers.js";
 import { RawSession } from "./test-helpers.js";
 
 interface Family {
@@ -143,51 +142,11 @@ describe("Prometheus exporter", () => {
 
 // ---- against a real zkts-server process ----
 
-const BIN = fileURLToPath(new URL("../bin/zkts-server.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "zkts-prom-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Proc {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderr: string[];
-  exit: Promise<number | null>;
-}
 
-function spawnServer(cfg: string): Proc {
-  const path = join(dir, `zoo-${Math.random().toString(36).slice(2)}.cfg`);
-  writeFileSync(path, cfg);
-  const child = spawn(process.execPath, [BIN, path], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  let buf = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const l = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        lines.push({ raw: l });
-      }
-    }
-  });
-  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, lines, stderr, exit };
-}
 
-async function waitForLine(p: Proc, msg: string, ms = 20000): Promise<Record<string, unknown>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const l = p.lines.find((x) => x.msg === msg);
-    if (l) return l;
-    if (Date.now() > end || p.child.exitCode !== null) throw new Error(`no "${msg}" log line; stdout=${JSON.stringify(p.lines)} stderr=${p.stderr.join("")}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function http(port: number, path: string, method = "GET"): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
@@ -228,7 +187,7 @@ const ZK_NAMES: Record<string, string> = {
 
 describe("zkts-server /metrics (metricsProvider.className=PrometheusMetricsProvider)", () => {
   it("serves ZooKeeper's metric names while a load runs, with values that move", { timeout: 60000 }, async () => {
-    const p = spawnServer(
+    const p = spawnIn(dir, 
       `tickTime=2000\ndataDir=${join(dir, "data")}\nclientPort=0\n` +
         `metricsProvider.className=${PROMETHEUS_PROVIDER}\nmetricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=0\n`,
     );
@@ -289,7 +248,7 @@ describe("zkts-server /metrics (metricsProvider.className=PrometheusMetricsProvi
       expect((await http(mport, "/metrics", "POST")).status).toBe(405);
       for (const s of sessions) s.socket.destroy();
       p.child.kill("SIGTERM");
-      expect(await p.exit).toBe(0);
+      expect((await p.exit).code).toBe(0);
     } finally {
       if (p.child.exitCode === null) p.child.kill("SIGKILL");
     }
@@ -300,16 +259,16 @@ describe("zkts-server /metrics (metricsProvider.className=PrometheusMetricsProvi
     await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
     try {
       const port = (busy.address() as AddressInfo).port;
-      const p = spawnServer(
+      const p = spawnIn(dir, 
         `dataDir=${join(dir, "d2")}\nclientPort=0\nmetricsProvider.className=${PROMETHEUS_PROVIDER}\nmetricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=${port}\n`,
       );
-      expect(await p.exit).toBe(1);
+      expect((await p.exit).code).toBe(1);
       expect(p.stderr.join("")).toContain(`Cannot start /metrics server on 127.0.0.1:${port}`);
     } finally {
       busy.close();
     }
-    const q = spawnServer(`dataDir=${join(dir, "d3")}\nclientPort=0\nmetricsProvider.className=com.example.Nope\n`);
-    expect(await q.exit).toBe(2);
+    const q = spawnIn(dir, `dataDir=${join(dir, "d3")}\nclientPort=0\nmetricsProvider.className=com.example.Nope\n`);
+    expect((await q.exit).code).toBe(2);
     expect(q.stderr.join("")).toMatch(/zoo-\w+\.cfg:3: metrics provider class was not found: metricsProvider\.className=com\.example\.Nope/);
   });
 });
