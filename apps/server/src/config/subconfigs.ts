@@ -1,0 +1,148 @@
+/**
+ * The sub-configurations: TLS on the client port (NettyServerCnxnFactory and the `ssl.*` keys), the metrics
+ * provider (Prometheus), the AdminServer and zkts's own log settings.
+ */
+import { parseClientTlsSettings, TlsSettingsError } from "@zkts/tls";
+import { PROMETHEUS_KEYS } from "./keys.js";
+import type { ConfigReader } from "./reader.js";
+import {
+  DEFAULT_METRICS_PROVIDERS,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  NETTY_FACTORY,
+  NIO_FACTORY,
+  PROMETHEUS_PROVIDER,
+  X509_PROVIDER,
+  type LogFormat,
+  type LogLevel,
+  type PrometheusConfig,
+  type ZkConfig,
+} from "./types.js";
+
+export function readLogLevel(r: ConfigReader): LogLevel | undefined {
+  const ll = r.get("zkts.logLevel");
+  if (ll === undefined) return undefined;
+  if ((LOG_LEVELS as readonly string[]).includes(ll.value)) return ll.value as LogLevel;
+  r.fail(ll, `zkts.logLevel must be one of ${LOG_LEVELS.join(", ")}, got "${ll.value}"`);
+  return undefined;
+}
+
+export function readLogFormat(r: ConfigReader): LogFormat | undefined {
+  const lf = r.get("zkts.logFormat");
+  if (lf === undefined) return undefined;
+  if ((LOG_FORMATS as readonly string[]).includes(lf.value)) return lf.value as LogFormat;
+  r.fail(lf, `zkts.logFormat must be one of ${LOG_FORMATS.join(", ")}, got "${lf.value}"`);
+  return undefined;
+}
+
+/** metricsProvider.*: QuorumPeerConfig refuses a provider class it cannot load; zkts knows two kinds. */
+export function readPrometheus(r: ConfigReader): PrometheusConfig | undefined {
+  const providerEntry = r.get("metricsProvider.className");
+  const providerKeys = [...r.entries()].filter((e) => e.key.startsWith("metricsProvider.") && e.key !== "metricsProvider.className");
+  if (providerEntry !== undefined && providerEntry.value === PROMETHEUS_PROVIDER) {
+    for (const e of providerKeys) {
+      const k = e.key.slice("metricsProvider.".length);
+      if (!PROMETHEUS_KEYS.has(k)) {
+        r.fail(e, `${e.key} is not supported by zkts (its Prometheus provider honours ${[...PROMETHEUS_KEYS].map((x) => `metricsProvider.${x}`).join(", ")})`);
+      }
+    }
+    const host = r.get("metricsProvider.httpHost");
+    if (host !== undefined && host.value === "") r.fail(host, "metricsProvider.httpHost must not be empty");
+    return {
+      httpHost: host?.value || "0.0.0.0",
+      httpPort: r.int("metricsProvider.httpPort", 7000, "port")!,
+      exportJvmInfo: r.bool("metricsProvider.exportJvmInfo", true),
+    };
+  }
+  if (providerEntry !== undefined && !DEFAULT_METRICS_PROVIDERS.includes(providerEntry.value)) {
+    r.fail(
+      providerEntry,
+      `metrics provider class was not found: metricsProvider.className=${providerEntry.value} ` +
+        `(zkts supports ${PROMETHEUS_PROVIDER} and ZooKeeper's default ${DEFAULT_METRICS_PROVIDERS[0]})`,
+    );
+  } else {
+    for (const e of providerKeys) r.warnings.push(`${r.at(e)}: ${e.key} is ignored: the metrics provider is not Prometheus (as ZooKeeper ignores it)`);
+  }
+  return undefined;
+}
+
+/** The client port's TLS settings and the x509 provider. */
+export type ClientTlsValues = Pick<
+  ZkConfig,
+  "secureClientPortAddress" | "clientPortUnification" | "tls" | "clientCertReload" | "outstandingHandshakeLimit" | "x509AuthProvider" | "x509SuperUser"
+>;
+
+/** TLS on the client port (NettyServerCnxnFactory): keys as in zoo.cfg or with ZooKeeper's `zookeeper.` prefix. */
+export function readClientTls(r: ConfigReader, secureClientPort: number | undefined): ClientTlsValues {
+  const secureClientPortAddress = r.str("secureClientPortAddress");
+  const clientPortUnification = r.bool("client.portUnification", false);
+  const tlsOn = secureClientPort !== undefined || clientPortUnification;
+  const factory = r.prop("serverCnxnFactory");
+  if (factory !== undefined && factory.value !== NETTY_FACTORY && factory.value !== NIO_FACTORY) {
+    r.fail(factory, `serverCnxnFactory must be ${NETTY_FACTORY} or ${NIO_FACTORY}, got "${factory.value}"`);
+  }
+  let tls: ZkConfig["tls"];
+  if (tlsOn) {
+    const what = secureClientPort !== undefined ? "secureClientPort" : "client.portUnification";
+    if (factory?.value !== NETTY_FACTORY) {
+      r.problems.push(`${factory ? r.at(factory) : r.file}: ${what} needs serverCnxnFactory=${NETTY_FACTORY} (as ZooKeeper: its NIO factory has no TLS)`);
+    }
+    tls = readSslSettings(r, what);
+  }
+  if (secureClientPortAddress !== undefined && secureClientPort === undefined) {
+    r.fail(r.get("secureClientPortAddress")!, "secureClientPortAddress is set but secureClientPort is not set");
+  }
+  // QuorumPeerConfig.configureSSLAuth: a TLS client port registers the x509 provider (ssl.authProvider's scheme).
+  let x509AuthProvider = tlsOn;
+  for (const e of r.entries()) {
+    if (/^(zookeeper\.)?authProvider\./.test(e.key) && e.value.trim() === X509_PROVIDER) x509AuthProvider = true;
+  }
+  return {
+    secureClientPortAddress,
+    clientPortUnification,
+    tls,
+    clientCertReload: r.prop("client.certReload")?.value.toLowerCase() === "true",
+    outstandingHandshakeLimit: readHandshakeLimit(r),
+    x509AuthProvider,
+    x509SuperUser: r.prop("X509AuthenticationProvider.superUser")?.value,
+  };
+}
+
+/** The `ssl.*` keys (@zkts/tls checks them); each problem names its key's line when the key is in the file. */
+function readSslSettings(r: ConfigReader, what: string): ZkConfig["tls"] {
+  try {
+    const tls = parseClientTlsSettings((k) => r.prop(`ssl.${k}`)?.value);
+    if (tls.keyStore === undefined) r.problems.push(`${r.file}: ${what} needs ssl.keyStore.location (the server's key and certificate)`);
+    return tls;
+  } catch (e) {
+    if (!(e instanceof TlsSettingsError)) throw e;
+    for (const msg of e.problems) {
+      const key = /^ssl\.[A-Za-z.]+/.exec(msg)?.[0];
+      const entry = key === undefined ? undefined : r.prop(key);
+      r.problems.push(`${entry ? r.at(entry) : r.file}: ${msg}`);
+    }
+    return undefined;
+  }
+}
+
+/** netty.server.outstandingHandshake.limit: any integer (<= 0: no limit); default -1. */
+function readHandshakeLimit(r: ConfigReader): number {
+  const e = r.prop("netty.server.outstandingHandshake.limit");
+  if (e === undefined) return -1;
+  if (/^[+-]?\d+$/.test(e.value)) return Number(e.value);
+  r.fail(e, `${e.key} must be an integer, got "${e.value}"`);
+  return -1;
+}
+
+export type AdminValues = Pick<ZkConfig, "adminEnableServer" | "adminServerPort" | "adminServerAddress" | "adminIdleTimeout" | "adminCommandUrl">;
+
+/** The AdminServer (`admin.*`, ZooKeeper's defaults: enabled, 0.0.0.0:8080, 30 s idle, /commands). */
+export function readAdmin(r: ConfigReader): AdminValues {
+  return {
+    adminEnableServer: r.bool("admin.enableServer", true),
+    adminServerPort: r.int("admin.serverPort", 8080, "port")!,
+    adminServerAddress: r.str("admin.serverAddress") ?? "0.0.0.0",
+    adminIdleTimeout: r.int("admin.idleTimeout", 30000, "positive")!,
+    adminCommandUrl: r.str("admin.commandURL") ?? "/commands",
+  };
+}
