@@ -6,7 +6,10 @@
  * and the end of the session (expiry, auth failure, close).
  */
 import type { EventEmitter } from "node:events";
-import { connect as netConnect, type Socket } from "node:net";
+import { reverse } from "node:dns/promises";
+import { connect as netConnect, isIP, type Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { verifyServerHost } from "@zkts/tls";
 import { decodeConnectResponse, decodeResponse, encodeConnectRequest, KeeperError, OpCode, Xid } from "@zkts/client-wire";
 import { FrameDecoder, type WatcherEvent } from "@zkts/jute";
 import type { HostPort } from "./connect-string.js";
@@ -17,6 +20,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { EMPTY_PASSWD, hostConnectTimeout, retryPause, type ResolvedOptions } from "./options.js";
 import { errorWithPath, RequestQueue } from "./request-queue.js";
 import { toBuffer } from "./requests.js";
+import { sniFor } from "./tls.js";
 import { setWatchesRequests } from "./set-watches.js";
 import type { CallOptions, ClientEvents, SessionState } from "./types.js";
 import type { WatchManager } from "./watch-manager.js";
@@ -175,7 +179,19 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     if (this.isTerminal || this.closing) return;
     this.hostIndex = (this.hostIndex + 1) % this.owner.hosts.length;
     const host = this.owner.hosts[this.hostIndex]!;
-    const sock = netConnect({ host: host.host, port: host.port });
+    const tls = this.opts.tls;
+    const sock: Socket =
+      tls === undefined
+        ? netConnect({ host: host.host, port: host.port })
+        : tlsConnect({
+            ...tls.connect,
+            host: host.host,
+            port: host.port,
+            servername: sniFor(tls, host.host),
+            rejectUnauthorized: true,
+            // the host check is ZooKeeper's (verifyServerHost, after the handshake), not Node's
+            checkServerIdentity: () => undefined,
+          });
     sock.setNoDelay(true);
     this.sock = sock;
     this.sockError = undefined;
@@ -184,7 +200,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     const decoder = new FrameDecoder({ maxBuffer: this.opts.maxPacketSize + 64 });
     const timeout = hostConnectTimeout(this.opts, this.negotiatedTimeout, this.owner.hosts.length);
     this.handshakeTimer = setTimeout(() => this.drop(sock), timeout);
-    sock.once("connect", () => {
+    const sendConnect = () => {
       if (this.sock !== sock) return;
       const req = encodeConnectRequest({
         protocolVersion: 0,
@@ -196,7 +212,27 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
         hasReadOnly: true,
       });
       this.write(req);
-    });
+    };
+    let tlsPhase: "tcp" | "handshake" | "done" = "tcp";
+    if (tls === undefined) sock.once("connect", sendConnect);
+    else {
+      sock.once("connect", () => (tlsPhase = "handshake"));
+      sock.once("secureConnect", () => {
+        tlsPhase = "done";
+        if (!tls.hostnameVerification) return sendConnect();
+        this.checkServerHost(sock as TLSSocket, host.host).then(
+          (problem) => {
+            if (problem === undefined) return sendConnect();
+            if (this.sock === sock) this.sockError = new Error(problem);
+            this.drop(sock);
+          },
+          (e: unknown) => {
+            if (this.sock === sock) this.sockError = e as Error;
+            this.drop(sock);
+          },
+        );
+      });
+    }
     sock.on("data", (chunk: Buffer) => {
       if (this.sock !== sock) return;
       this.heartbeat.lastRecv = Date.now();
@@ -209,9 +245,26 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
       }
     });
     sock.on("error", (e) => {
-      if (this.sock === sock) this.sockError = e;
+      if (this.sock !== sock) return;
+      // a refused certificate or protocol is named as a TLS failure (Node's message says which)
+      this.sockError = tlsPhase === "handshake" ? new Error(`TLS handshake failed: ${e.message}`, { cause: e }) : e;
     });
     sock.on("close", () => this.onSocketClosed(sock));
+  }
+
+  /**
+   * ZooKeeper's server host check (ZKTrustManager.performHostVerification): the address connected to, then the
+   * connect string's host name, or the address's reverse lookup when the connect string gave an address.
+   */
+  private async checkServerHost(sock: TLSSocket, host: string): Promise<string | undefined> {
+    const cert = sock.getPeerX509Certificate();
+    const address = sock.remoteAddress;
+    if (cert === undefined || address === undefined) return "the server sent no certificate";
+    if (isIP(host) === 0) return verifyServerHost(cert, address, host);
+    const first = verifyServerHost(cert, address, undefined);
+    if (first === undefined) return undefined;
+    const names = await reverse(address).catch(() => [] as string[]);
+    return names.length > 0 ? verifyServerHost(cert, address, names[0]) : first;
   }
 
   /** Closes a connection; the session survives (the client reconnects). */

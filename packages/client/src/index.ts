@@ -40,3 +40,4 @@ export {
   type ParsedConnectString,
 } from "./connect-string.js";
 export { CreateMode, ErrorCode, EventType, KeeperState, Perms, Ids, errorName, errorMessage } from "@zkts/client-wire";
+export { TlsSettingsError, KeyStoreError, type ClientTlsOptions, type TlsStore } from "./tls.js";

@@ -3,11 +3,13 @@
  * ZooKeeper), and the timeouts derived from them. The connect string itself is parsed by connect-string.ts.
  */
 import { DEFAULT_MAX_BUFFER } from "@zkts/jute";
+import { resolveTls, type ResolvedTls } from "./tls.js";
 import type { ClientOptions } from "./types.js";
 
 /** The options a connection works with: every default applied; the session to resume and auth kept apart. */
-export type ResolvedOptions = Required<Omit<ClientOptions, "sessionId" | "sessionPassword" | "connectTimeout" | "authInfo">> & {
+export type ResolvedOptions = Required<Omit<ClientOptions, "sessionId" | "sessionPassword" | "connectTimeout" | "authInfo" | "tls">> & {
   connectTimeout: number | undefined;
+  tls: ResolvedTls | undefined;
 };
 
 /** The password of "no session yet" (sent with session id 0). */
@@ -24,6 +26,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     canBeReadOnly: options.canBeReadOnly ?? false,
     maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_BUFFER,
     setWatchesBatchBytes: options.setWatchesBatchBytes ?? 128 * 1024,
+    tls: resolveTls(options.tls),
   };
 }
 

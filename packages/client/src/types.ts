@@ -5,6 +5,7 @@
 import type { CreateMode, KeeperError } from "@zkts/client-wire";
 import type { ACL, Stat } from "@zkts/jute";
 import type { HostPort } from "./connect-string.js";
+import type { ClientTlsOptions } from "./tls.js";
 import type { WatchEvent, Watcher } from "./watch-manager.js";
 
 export type { ACL, Stat } from "@zkts/jute";
@@ -43,6 +44,11 @@ export interface ClientOptions {
   setWatchesBatchBytes?: number;
   /** Auth to send on every connection, as if addAuth was called before connect. */
   authInfo?: Array<{ scheme: string; auth: Buffer | string }>;
+  /**
+   * Connect over TLS (`zookeeper.client.secure=true`): `true` for Node's default CAs, or the stores, PEM material,
+   * host name verification, protocols and suites. The stores are read when the client is created.
+   */
+  tls?: ClientTlsOptions | boolean;
 }
 
 export interface CallOptions {

@@ -25,3 +25,12 @@ export {
   type ClientAuth,
   type StoreSettings,
 } from "./settings.js";
+export {
+  ZOOKEEPER_CLIENT_SECURE,
+  ZOOKEEPER_SSL_PREFIX,
+  clientSecureFromProperties,
+  clientTlsSettingsFromProperties,
+  clientTlsOptions,
+  hostMatchesCertificate,
+  verifyServerHost,
+} from "./client.js";
