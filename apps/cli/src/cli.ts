@@ -1,5 +1,6 @@
 /**
- * `zkcli [-server host:port[,...][/chroot]] [-timeout ms] [-r] [-waitforconnection] [--json] [cmd args...]`
+ * `zkcli [-server host:port[,...][/chroot]] [-timeout ms] [-r] [-waitforconnection] [-client-configuration file]
+ *  [-Dzookeeper.client.secure=true -Dzookeeper.ssl.*=...] [--json] [cmd args...]` (also CLIENT_JVMFLAGS, JVMFLAGS)
  *
  * With a command: runs it once and exits with its exit code (0 ok, 1 failed, 127 unknown command). Without one:
  * an interactive shell on a terminal (prompt, tab completion, persistent history), or line-by-line commands from
@@ -10,7 +11,8 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { complete } from "./complete.js";
-import type { ZooKeeperClient } from "@zkts/client";
+import type { ClientTlsOptions, ZooKeeperClient } from "@zkts/client";
+import { clientProperties, tlsFromProperties } from "./client-config.js";
 import { CliError } from "./commands/base.js";
 import { Shell } from "./shell.js";
 
@@ -21,11 +23,15 @@ export interface MainOptions {
   waitForConnection: boolean;
   json: boolean;
   command: string[] | undefined;
+  /** `-client-configuration <file>`: a ZKClientConfig properties file. */
+  clientConfiguration: string | undefined;
+  /** `-Dkey=value` arguments (Java system properties, as given to zkCli.sh's JVM). */
+  systemProperties: string[];
 }
 
 /** ZooKeeperMain.MyCommandOptions#parseOptions, plus --json. Unknown dash options are ignored, as there. */
 export function parseMainArgs(argv: readonly string[]): MainOptions | string {
-  const o: MainOptions = { server: "localhost:2181", timeout: 30000, readOnly: false, waitForConnection: false, json: false, command: undefined };
+  const o: MainOptions = { server: "localhost:2181", timeout: 30000, readOnly: false, waitForConnection: false, json: false, command: undefined, clientConfiguration: undefined, systemProperties: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -42,7 +48,8 @@ export function parseMainArgs(argv: readonly string[]): MainOptions | string {
       } else if (a === "-r") o.readOnly = true;
       else if (a === "-waitforconnection") o.waitForConnection = true;
       else if (a === "--json" || a === "-json") o.json = true;
-      else if (a === "-client-configuration") value();
+      else if (a === "-client-configuration") o.clientConfiguration = value();
+      else if (a.startsWith("-D") && a.length > 2) o.systemProperties.push(a);
       else if (!a.startsWith("-")) {
         o.command = argv.slice(i);
         return o;
@@ -94,12 +101,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const o = parsed;
+  let tls: ClientTlsOptions | undefined;
+  try {
+    tls = tlsFromProperties(clientProperties({ args: o.systemProperties, env: process.env, configFile: o.clientConfiguration }));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
   const oneShot = o.command !== undefined;
   const shell = new Shell({
     server: o.server,
     timeout: o.timeout,
     readOnly: o.readOnly,
     json: o.json,
+    tls,
     // A single command must not wait forever for an unreachable server.
     requestTimeout: oneShot ? o.timeout : 0,
     // ... nor for one that refuses connections or does not resolve: fail as soon as every host failed once.

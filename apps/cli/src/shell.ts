@@ -4,7 +4,7 @@
  * commands/ (grouped as org.apache.zookeeper.cli's classes), all on @zkts/client. Text goes to `stdout`/`stderr`
  * exactly where zkCli.sh writes it; with `json`, each command prints one JSON object on stdout instead.
  */
-import { createClient, ErrorCode, EventType, KeeperError, KeeperState, type SessionState, type ZooKeeperClient } from "@zkts/client";
+import { createClient, ErrorCode, EventType, KeeperError, KeeperState, type ClientTlsOptions, type SessionState, type ZooKeeperClient } from "@zkts/client";
 import { eventTypeName, keeperStateName } from "@zkts/client-wire";
 import { splitCommand } from "./args.js";
 import { keeperMessage, watchedEvent } from "./format.js";
@@ -58,6 +58,8 @@ export interface ShellOptions {
    * queued requests when a connection attempt fails) instead of waiting for the request timeout.
    */
   failFast?: boolean;
+  /** TLS (zookeeper.client.secure with the zookeeper.ssl.* settings), kept for `connect` to another host. */
+  tls?: ClientTlsOptions;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -138,6 +140,7 @@ export class Shell {
         sessionTimeout: timeout,
         canBeReadOnly: this.opts.readOnly ?? false,
         requestTimeout: this.opts.requestTimeout ?? 0,
+        ...(this.opts.tls !== undefined ? { tls: this.opts.tls } : {}),
       });
     } catch (e) {
       throw new CliError((e as Error).message);

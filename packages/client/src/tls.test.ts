@@ -92,7 +92,7 @@ for (const kind of kinds) {
       await c.connect({ timeout: 20_000 });
       const p = uniq("tls");
       await c.create(p, "over tls");
-      expect((await c.getData(p)).data.toString()).toBe("over tls");
+      expect((await c.getData(p)).data?.toString()).toBe("over tls");
       expect(await c.whoAmI()).toContainEqual({ authScheme: "x509", user: "O=zkts,CN=alice" });
     }, 30_000);
 
