@@ -151,6 +151,22 @@ async function saslTokens(port: number, tokens: Buffer[]): Promise<number[]> {
   });
 }
 
+describe.skipIf(!referenceAvailable())("a JAAS Server section without SASLAuthenticationProvider: zkts beside ZooKeeper 3.8", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startSaslPair({ superUser: "admin", "4lw.commands.whitelist": "*" });
+  }, 120_000);
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  it("the login works and gives the sasl id, but sasl ACLs are invalid", async () => {
+    const alice = await both(() => pair, ALICE, ["whoami", "create /np x", "setAcl /np sasl:alice:cdrwa", "getAcl /np"]);
+    expect(alice.events.join("\n")).toContain("state:SaslAuthenticated");
+    expect(alice.out).toMatch(/InvalidACL|Acl is not valid/);
+  }, 120_000);
+});
+
 describe.skipIf(!referenceAvailable())("SASL garbage tokens (bounded): zkts beside ZooKeeper 3.8", () => {
   let pair: Pair;
   beforeAll(async () => {
