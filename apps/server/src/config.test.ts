@@ -341,15 +341,12 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
     ["quorumListenOnAllIPs=true", /binds the quorum and election ports/],
     ["connectToLearnerMasterLimit=10", /observer masters/],
     ["multiAddress.enabled=true", /one address per server/],
-    ["enforce.auth.enabled=true", /enforce authentication/],
-    ["enforce.auth.schemes=sasl", /enforce authentication/],
-    ["sessionRequireClientSASLAuth=true", /SASL/],
     ["requireClientAuthScheme=sasl", /SASL/],
+    ["authProvider.1=com.example.MyAuthenticationProvider", /digest, ip, x509 and sasl/],
     ["quorum.auth.enableSasl=true", /SASL/],
     ["quorum.auth.learnerRequireSasl=true", /SASL/],
     ["quorum.auth.serverRequireSasl=true", /SASL/],
     ["quorum.auth.kerberosServicePrincipal=zkquorum/localhost", /SASL/],
-    ["authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider", /digest and ip/],
   ];
   for (const [line, why] of refused) {
     it(line, () => {
@@ -376,6 +373,7 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
       "authProvider.1=org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
       "authProvider.2=org.apache.zookeeper.server.auth.IPAuthenticationProvider",
       "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+      "authProvider.3=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
       "ssl.crl=false",
       "ssl.authProvider=x509",
       "ssl.hostnameVerification=false",

@@ -10,6 +10,7 @@
  * This file is the entry point: it runs them in ZooKeeper's order (so problems are listed in that order) and
  * re-exports what the rest of the server imports.
  */
+import { readSasl, type SaslValues } from "./config/sasl.js";
 import { unhonouredKeys } from "./unhonoured.js";
 import { readSuperDigest, type SuperDigest } from "./config/auth.js";
 import { classifyKeys, type ClassifiedKeys } from "./config/keys.js";
@@ -37,6 +38,7 @@ export {
 } from "./config/types.js";
 export { quorumPairs } from "./config/servers.js";
 export { jvmSystemProperty } from "./config/auth.js";
+export { SASL_PROVIDER, DIGEST_LOGIN_MODULE } from "./config/sasl.js";
 export { DEFAULT_CONFIG_TEXT } from "./config/defaults.js";
 
 /** Parses zoo.cfg text into a validated {@link ZkConfig}. Throws {@link ConfigError} listing every problem. */
@@ -52,13 +54,14 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const keys = classifyKeys(r);
   checkQuorum(r, keys.servers, keys.quorumGroups, keys.badServerLine);
   const digest = readSuperDigest(r, opts.env ?? {});
+  const sasl = readSasl(r, opts.env ?? {}, tls.x509AuthProvider, opts.readFile);
   const limits = readLimits(r);
   const distributed = isDistributed(r, keys.servers);
   const flags = readPeerFlags(r);
   const admin = readAdmin(r);
   const features = readTreeFeatures(r);
   const logFile = r.str("zkts.logFile");
-  const cfg = assemble({ r, peer, tls, keys, limits, distributed, flags, admin, features, digest, logFile, logLevel, logFormat, prometheus });
+  const cfg = assemble({ r, peer, tls, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }
@@ -74,6 +77,7 @@ interface Parts {
   admin: AdminValues;
   features: TreeFeatures;
   digest: SuperDigest;
+  sasl: SaslValues;
   logFile: string | undefined;
   logLevel: ZkConfig["logLevel"];
   logFormat: ZkConfig["logFormat"];
@@ -98,6 +102,7 @@ function assemble(p: Parts): ZkConfig {
     outstandingHandshakeLimit: tls.outstandingHandshakeLimit,
     x509AuthProvider: tls.x509AuthProvider,
     x509SuperUser: tls.x509SuperUser,
+    ...p.sasl,
     clientPortAddress: peer.clientPortAddress,
     maxClientCnxns: peer.maxClientCnxns,
     minSessionTimeout: peer.minSessionTimeout,

@@ -163,6 +163,7 @@ async function main(): Promise<void> {
     clientPort: cfg.clientPort,
     tickTime: cfg.tickTime,
     superDigest: cfg.superDigestSource,
+    sasl: cfg.sasl !== undefined ? `DIGEST-MD5 users from ${cfg.sasl.source} (${cfg.sasl.users.size})` : undefined,
     pid: process.pid,
     node: process.version,
   });

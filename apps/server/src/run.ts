@@ -95,6 +95,11 @@ export function coreInit(cfg: ZkConfig, conf: Record<string, string>, serverId: 
     maxSessionTimeout: cfg.maxSessionTimeout,
     superDigest: cfg.superDigest,
     ...(cfg.x509AuthProvider ? { x509: cfg.x509SuperUser !== undefined ? { superUser: cfg.x509SuperUser } : {} } : {}),
+    ...(cfg.sasl !== undefined
+      ? { sasl: { users: cfg.sasl.users, allowFailedClients: cfg.sasl.allowFailedClients, ...(cfg.sasl.superUser !== undefined ? { superUser: cfg.sasl.superUser } : {}) } }
+      : {}),
+    saslAuthProvider: cfg.saslAuthProvider,
+    ...(cfg.enforceAuthSchemes !== undefined ? { enforceAuthSchemes: cfg.enforceAuthSchemes } : {}),
     skipACL: cfg.skipACL,
     enforceQuota: cfg.enforceQuota,
     extendedTypesEnabled: cfg.extendedTypesEnabled,

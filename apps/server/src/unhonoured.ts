@@ -29,7 +29,7 @@ const unlessTrue =
     isFalse(v) ? why : undefined;
 
 const NO_TLS = "zkts has no quorum TLS yet (TLS is on the client port only)";
-const NO_SASL = "zkts has no SASL/Kerberos authentication yet";
+const NO_SASL = "zkts has no quorum SASL or Kerberos yet (client SASL is DIGEST-MD5 only)";
 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
@@ -45,9 +45,6 @@ const RULES: Record<string, Rule> = {
   quorumListenOnAllIPs: unlessFalse("zkts binds the quorum and election ports to the address of this server's server.N line"),
   connectToLearnerMasterLimit: always("zkts has no observer masters and does not use connectToLearnerMasterLimit"),
   "multiAddress.enabled": unlessFalse("zkts takes one address per server.N line"),
-  "enforce.auth.enabled": unlessFalse("zkts does not enforce authentication schemes yet"),
-  "enforce.auth.schemes": always("zkts does not enforce authentication schemes yet"),
-  sessionRequireClientSASLAuth: unlessFalse(NO_SASL),
   requireClientAuthScheme: always(NO_SASL),
   "quorum.auth.enableSasl": unlessFalse(NO_SASL),
   "quorum.auth.learnerRequireSasl": unlessFalse(NO_SASL),
@@ -59,6 +56,7 @@ const BUILT_IN_AUTH = new Set([
   "org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
   "org.apache.zookeeper.server.auth.IPAuthenticationProvider",
   "org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+  "org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
 ]);
 
 /** The client port's `ssl.*` keys zkts reads (@zkts/tls), and those it takes only with ZooKeeper's default. */
@@ -79,7 +77,7 @@ function sslReason(rest: string, value: string): string | undefined {
 /** Key prefixes. */
 const PREFIX_RULES: [string, Rule][] = [
   ["quorum.auth.", always(NO_SASL)],
-  ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest and ip authentication providers")],
+  ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest, ip, x509 and sasl authentication providers")],
 ];
 
 /** Why zkts cannot honour `key=value`, or undefined when it can (or the key is not one it judges). */

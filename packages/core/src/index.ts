@@ -23,3 +23,4 @@ export { requireACL as checkACL, requireValidACL as fixupACL } from "./request.j
 export { generateDigest, ipMatches } from "@zkts/datatree";
 export { Perms as Perm, isValidPath } from "@zkts/client-wire";
 export type { Tree, TreeNode, TreeEvent, TreeWatcher, TxnResult, WatchKind, WatchLists } from "./tree.js";
+export { DigestMd5Server, SaslError, digestResponse, parseDirectives, DIGEST_MD5_PROTOCOL, DIGEST_MD5_SERVER_NAME } from "./digest-md5.js";

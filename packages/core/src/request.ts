@@ -6,6 +6,7 @@ import { decode, type Codec, type Id, type TxnHeader } from "@zkts/jute";
 import { ErrorCode, requestCodec } from "@zkts/client-wire";
 import { checkACL, DEFAULT_SCHEMES, fixupACL, type ACLCheckOptions, type AclScheme } from "@zkts/datatree";
 import type { ACL } from "@zkts/jute";
+import type { DigestMd5Server } from "./digest-md5.js";
 import { CoreError } from "./errors.js";
 import type { Latency } from "./server-info.js";
 import type { TreeNode, TreeWatcher, TxnResult } from "./tree.js";
@@ -22,6 +23,9 @@ export interface Settings {
   readonly schemes: readonly AclScheme[];
   /** zookeeper.X509AuthenticationProvider.superUser. */
   readonly x509SuperUser: string | undefined;
+  readonly sasl: ServerInit["sasl"];
+  /** The schemes AuthenticationHelper enforces; undefined when enforcement is off. */
+  readonly enforceAuthSchemes: readonly string[] | undefined;
   readonly extendedTypes: boolean;
   readonly enforceQuota: boolean;
   readonly containerInterval: number;
@@ -40,8 +44,10 @@ export function resolveSettings(init: ServerInit): Settings {
     maxSessionTimeout: init.maxSessionTimeout ?? tickTime * 20,
     skipACL: init.skipACL ?? false,
     superDigest: init.superDigest,
-    schemes: init.x509 !== undefined ? [...DEFAULT_SCHEMES, "x509"] : DEFAULT_SCHEMES,
+    schemes: [...DEFAULT_SCHEMES, ...(init.x509 !== undefined ? (["x509"] as const) : []), ...(init.saslAuthProvider ? (["sasl"] as const) : [])],
     x509SuperUser: init.x509?.superUser,
+    sasl: init.sasl,
+    enforceAuthSchemes: init.enforceAuthSchemes !== undefined && init.enforceAuthSchemes.length > 0 ? init.enforceAuthSchemes : undefined,
     extendedTypes: init.extendedTypesEnabled ?? false,
     enforceQuota: init.enforceQuota ?? false,
     containerInterval: init.containerCheckIntervalMs ?? 60_000,
@@ -58,6 +64,8 @@ export interface ConnState {
   sessionId: bigint;
   timeout: number;
   authInfo: Id[];
+  /** The connection's DIGEST-MD5 exchange, made by its first SASL packet (ServerCnxn.zooKeeperSaslServer). */
+  sasl?: DigestMd5Server;
   hasReadOnly: boolean;
   closed: boolean;
   watcher: TreeWatcher;

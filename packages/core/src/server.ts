@@ -82,7 +82,7 @@ export class ZooKeeperServer {
     const stats = (this.stats = new ServerStats(clock, components.metrics ?? new MetricsRegistry()));
     const conns = (this.conns = new Connections(clock, logger, tree, stats));
     const readOnly = components.ensemble?.role === "read-only";
-    const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly));
+    const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly, components.random));
     const prep = (this.prep = new PrepProcessor(settings, clock, logger, tree, tracker));
     this.final = new FinalProcessor(settings, clock, logger, tree, tracker, prep, conns, stats, sessions);
     this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats);
@@ -179,6 +179,7 @@ export class ZooKeeperServer {
     const body = payload.subarray(8);
     if (type === OpCode.auth) return this.sessions.handleAuth(cs, xid, body);
     if (type === OpCode.sasl) return this.sessions.handleSasl(cs, xid, body);
+    if (!this.sessions.enforceAuthentication(cs, xid)) return;
     // ZooKeeperServer.submitRequestNow: touch, then validate the opcode
     const now = this.clock.monotonic();
     if (!this.tracker.touch(cs.sessionId, now, cs.timeout)) {

@@ -7,7 +7,8 @@ import { AuthPacket, GetSASLRequest, OutputArchive, ReplyHeader, SetSASLResponse
 import { ErrorCode, OpCode, decodeConnectRequest, encodeConnectResponse } from "@zkts/client-wire";
 import { generateDigest } from "@zkts/datatree";
 import type { Connections } from "./connections.js";
-import type { Clock, Logger, TimerHandle } from "@zkts/contracts";
+import type { Clock, Logger, Random, TimerHandle } from "@zkts/contracts";
+import { DigestMd5Server, SaslError } from "./digest-md5.js";
 import { decodeBody, newRequest, type ConnState, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { Tree } from "./tree.js";
@@ -32,6 +33,7 @@ export class SessionLayer {
     private readonly sink: RequestSink,
     /** Read-only server: only readOnly clients are accepted; ConnectResponses say readOnly. */
     private readonly readOnly: boolean,
+    private readonly random: Random,
   ) {}
 
   /** The ConnectRequest of `cs`: a new session (a createSession request) or a reconnect (answered now). */
@@ -167,18 +169,90 @@ export class SessionLayer {
     if (addAuthId(next, id)) cs.authInfo = next;
   }
 
+  /**
+   * ZooKeeperServer.processSasl. Without a SASL login (no JAAS server section) ZooKeeper answers OK with a null
+   * token. With one, the connection's DIGEST-MD5 exchange takes the token; once complete the connection gets
+   * `sasl:<authorization id>` (and `super:` for zookeeper.superUser). A failed exchange is answered AUTHFAILED, or
+   * SESSIONCLOSEDREQUIRESASLAUTH when sasl is an enforced scheme, with a null token, and the connection is closed
+   * (kept, answered OK with a null token, under zookeeper.allowSaslFailedClients when sasl is not enforced).
+   */
   handleSasl(cs: ConnState, xid: number, body: Buffer): void {
+    let token: Buffer | null;
     try {
-      decodeBody(GetSASLRequest, body, this.settings.maxBuffer);
+      token = decodeBody(GetSASLRequest, body, this.settings.maxBuffer).token;
     } catch {
       this.conns.reject(cs, "malformed sasl packet");
       return;
     }
-    // No SASL login configured: ZooKeeper answers OK with a null token.
-    const out = new OutputArchive(32);
-    ReplyHeader.write(out, { xid, zxid: 0n, err: 0 });
-    SetSASLResponse.write(out, { token: null });
+    const sasl = this.settings.sasl;
+    if (sasl === undefined) return this.saslReply(cs, xid, 0, null);
+    if (token === null) {
+      // ZooKeeper reads clientToken.length before anything else: a null token fails the connection
+      this.conns.reject(cs, "null sasl token");
+      return;
+    }
+    const server = (cs.sasl ??= new DigestMd5Server({
+      password: (user) => {
+        const pw = sasl.users.get(user);
+        if (pw === undefined) this.logger.warn("User not found in list of DIGEST-MD5 authenticateable users", { user });
+        return pw;
+      },
+      randomBytes: (n) => this.random.bytes(n),
+    }));
+    let response: Buffer;
+    try {
+      response = server.evaluate(token);
+    } catch (e) {
+      const message = e instanceof SaslError ? e.message : String(e);
+      this.logger.warn("Client failed to SASL authenticate", {
+        remote: `${cs.conn.remoteAddress}:${cs.conn.remotePort}`,
+        error: message,
+      });
+      const required = this.settings.enforceAuthSchemes?.includes("sasl") ?? false;
+      if (sasl.allowFailedClients && !required) {
+        this.logger.warn("Maintaining client connection despite SASL authentication failure.");
+        return this.saslReply(cs, xid, 0, null);
+      }
+      this.logger.warn(
+        required
+          ? "Closing client connection due to server requires client SASL authentication, but client SASL authentication has failed, or client is not configured with SASL authentication."
+          : "Closing client connection due to SASL authentication failure.",
+      );
+      this.saslReply(cs, xid, required ? ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH : ErrorCode.AUTHFAILED, null);
+      this.conns.close(cs, "sasl authentication failed");
+      return;
+    }
+    if (server.isComplete()) {
+      const authzId = server.authorizationId();
+      this.logger.info("adding SASL authorization for authorizationID", { id: authzId });
+      this.addAuth(cs, { scheme: "sasl", id: authzId });
+      if (sasl.superUser !== undefined && authzId === sasl.superUser) this.addAuth(cs, { scheme: "super", id: "" });
+    }
+    this.saslReply(cs, xid, 0, response);
+  }
+
+  private saslReply(cs: ConnState, xid: number, err: number, token: Buffer | null): void {
+    const out = new OutputArchive(32 + (token?.length ?? 0));
+    ReplyHeader.write(out, { xid, zxid: 0n, err });
+    SetSASLResponse.write(out, { token });
     this.conns.send(cs, out.toBuffer());
+  }
+
+  /**
+   * AuthenticationHelper.enforceAuthentication: with enforcement on, a request from a connection holding no id of
+   * an enforced scheme is answered SESSIONCLOSEDREQUIRESASLAUTH and the connection is closed. False when it was.
+   */
+  enforceAuthentication(cs: ConnState, xid: number): boolean {
+    const schemes = this.settings.enforceAuthSchemes;
+    if (schemes === undefined) return true;
+    for (const id of cs.authInfo) if (schemes.includes(id.scheme)) return true;
+    this.logger.error("Client authentication scheme(s) do not match any of the expected authentication schemes, closing session.", {
+      schemes: cs.authInfo.map((i) => i.scheme).join(","),
+      expected: schemes.join(","),
+    });
+    this.conns.sendReply(cs, { xid, zxid: 0n, err: ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH });
+    this.conns.close(cs, "client not authenticated with an enforced scheme");
+    return false;
   }
 
   // ---- sessions of other members (ensemble) ------------------------------------------------------------------

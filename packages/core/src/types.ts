@@ -35,6 +35,23 @@ export interface ServerInit {
    * ("X509 Auth provider not found").
    */
   x509?: { superUser?: string };
+  /**
+   * SASL on the client port (ZooKeeper's ZooKeeperSaslServer, made when the JAAS file has the server section):
+   * DIGEST-MD5 with the section's `user_<name>="<password>"` entries. A completed exchange gives the connection
+   * `sasl:<authorization id>`, and `super:` too for `superUser` (zookeeper.superUser); a failed one is answered
+   * AUTHFAILED (SESSIONCLOSEDREQUIRESASLAUTH when sasl is an enforced scheme) and the connection is closed, unless
+   * `allowFailedClients` (zookeeper.allowSaslFailedClients) and sasl is not enforced. Absent: SASL packets are
+   * answered OK with a null token, as ZooKeeper without a JAAS server section does.
+   */
+  sasl?: { users: ReadonlyMap<string, string>; superUser?: string; allowFailedClients?: boolean };
+  /** SASLAuthenticationProvider is registered (`authProvider.N=...`): `sasl` ids are valid in ACLs and match. */
+  saslAuthProvider?: boolean;
+  /**
+   * AuthenticationHelper: zookeeper.enforce.auth.enabled with zookeeper.enforce.auth.schemes (or
+   * sessionRequireClientSASLAuth=true: ["sasl"]). A request (other than auth and sasl) on a connection with no id
+   * of these schemes is answered SESSIONCLOSEDREQUIRESASLAUTH and the connection is closed.
+   */
+  enforceAuthSchemes?: readonly string[];
   skipACL?: boolean;
   extendedTypesEnabled?: boolean;
   enforceQuota?: boolean;

@@ -107,6 +107,22 @@ describe("fixupACL", () => {
     expect(fixupACL([], [acl(Perms.READ, "x509", "not a name")], { schemes: ["x509"] })).toBeNull();
     expect(fixupACL([], [acl(Perms.READ, "super", "")])).toBeNull();
   });
+  it("sasl (SASLAuthenticationProvider): exact ids, `super` matches every entry, Kerberos-shaped ids only", () => {
+    const sasl = { schemes: ["ip", "digest", "sasl"] as const };
+    const only = [acl(Perms.ALL, "sasl", "alice")];
+    expect(checkACL(only, Perms.WRITE, [id("sasl", "alice")], sasl)).toBe(true);
+    expect(checkACL(only, Perms.WRITE, [id("sasl", "bob")], sasl)).toBe(false);
+    expect(checkACL(only, Perms.WRITE, [id("sasl", "super")], sasl)).toBe(true);
+    expect(checkACL(only, Perms.WRITE, [id("sasl", "alice")])).toBe(false);
+    expect(checkACL(only, Perms.WRITE, [id("digest", "alice")], sasl)).toBe(false);
+    expect(fixupACL([], only, sasl)).toHaveLength(1);
+    expect(fixupACL([], only)).toBeNull();
+    expect(fixupACL([], [acl(Perms.READ, "sasl", "zk/host@EXAMPLE.COM")], sasl)).toHaveLength(1);
+    expect(fixupACL([], [acl(Perms.READ, "sasl", "a@b@c")], sasl)).toBeNull();
+    expect(fixupACL([], [acl(Perms.READ, "sasl", "a/b/c@R")], sasl)).toBeNull();
+    expect(fixupACL([id("sasl", "alice")], [acl(Perms.READ, "auth", "")], sasl)).toEqual([acl(Perms.READ, "sasl", "alice")]);
+    expect(userOf(id("sasl", "alice"), sasl)).toBe("alice");
+  });
   it("whoAmI user names", () => {
     expect(userOf(alice)).toBe("alice");
     expect(userOf(id("ip", "127.0.0.1"))).toBe("127.0.0.1");

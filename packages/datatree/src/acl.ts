@@ -26,7 +26,7 @@ export interface ACLCheckOptions {
 }
 
 /** The schemes of ZooKeeper's built-in authentication providers. */
-export type AclScheme = "ip" | "digest" | "x509";
+export type AclScheme = "ip" | "digest" | "x509" | "sasl";
 
 /** ProviderRegistry's defaults (IPAuthenticationProvider, DigestAuthenticationProvider). */
 export const DEFAULT_SCHEMES: readonly AclScheme[] = Object.freeze(["ip", "digest"]);
@@ -147,6 +147,15 @@ function isDistinguishedName(id: string): boolean {
   return id.split(/(?<!\\),/).every((rdn) => /^\s*[A-Za-z][A-Za-z0-9-]*(\.[0-9]+)*\s*=/.test(rdn) || /^\s*[0-9]+(\.[0-9]+)+\s*=/.test(rdn));
 }
 
+/**
+ * SASLAuthenticationProvider.isValid: `new KerberosName(id)` succeeds - a name without `@`, or
+ * `primary[/instance]@REALM` with no further `/` or `@`.
+ */
+export function isValidSaslId(id: string): boolean {
+  if (!id.includes("@")) return true;
+  return /^[^/@]*(\/[^/@]*)?@[^/@]*$/.test(id);
+}
+
 const PROVIDERS: Readonly<Record<AclScheme, Provider>> = {
   ip: { matches: ipMatches, isValid: isValidIpAcl, authenticated: false, userName: (id) => id },
   digest: {
@@ -157,6 +166,14 @@ const PROVIDERS: Readonly<Record<AclScheme, Provider>> = {
   },
   // X509AuthenticationProvider: the id is the client certificate's subject; an ACL entry matches it exactly.
   x509: { matches: (id, aclExpr) => id === aclExpr, isValid: isDistinguishedName, authenticated: true, userName: (id) => id },
+  // SASLAuthenticationProvider (registered by authProvider.N): the id is the SASL authorization id; an ACL entry
+  // matches it exactly, and an id "super" matches every sasl entry. (zookeeper.letAnySaslUserDoX is not read.)
+  sasl: {
+    matches: (id, aclExpr) => id === "super" || id === aclExpr,
+    isValid: isValidSaslId,
+    authenticated: true,
+    userName: (id) => id,
+  },
 };
 
 function providerOf(scheme: string, opts: ACLCheckOptions): Provider | undefined {

@@ -50,6 +50,13 @@ export const SYSTEM_PROPERTY_KEYS = new Set([
   "serverCnxnFactory",
   "netty.server.outstandingHandshake.limit",
   "X509AuthenticationProvider.superUser",
+  "superUser",
+  "zookeeper.superUser",
+  "allowSaslFailedClients",
+  "sasl.serverconfig",
+  "enforce.auth.enabled",
+  "enforce.auth.schemes",
+  "sessionRequireClientSASLAuth",
 ]);
 
 /** Keys QuorumPeerConfig parses (not turned into system properties). */

@@ -46,6 +46,16 @@ export interface ZkConfig {
   x509AuthProvider: boolean;
   /** `X509AuthenticationProvider.superUser` (zookeeper.X509AuthenticationProvider.superUser). */
   x509SuperUser?: string;
+  /**
+   * SASL DIGEST-MD5 on the client port: the JAAS file's server section (java.security.auth.login.config in
+   * SERVER_JVMFLAGS/JVMFLAGS, section zookeeper.sasl.serverconfig, default Server) with its users;
+   * zookeeper.superUser; zookeeper.allowSaslFailedClients. Absent: no SASL login (SASL packets get a null token).
+   */
+  sasl?: { users: Map<string, string>; source: string; superUser?: string; allowFailedClients: boolean };
+  /** authProvider.N=org.apache.zookeeper.server.auth.SASLAuthenticationProvider: the `sasl` ACL scheme. */
+  saslAuthProvider: boolean;
+  /** enforce.auth.enabled=true: enforce.auth.schemes (sessionRequireClientSASLAuth=true: ["sasl"]). */
+  enforceAuthSchemes?: string[];
   clientPortAddress?: string;
   /** Per client IP; 0 = unlimited. Default 60. */
   maxClientCnxns: number;
@@ -159,6 +169,8 @@ export interface ParseConfigOptions {
   fileName?: string;
   /** Environment for the super digest (`ZKTS_SUPER_DIGEST`, `SERVER_JVMFLAGS`, `JVMFLAGS`). */
   env?: Record<string, string | undefined>;
+  /** Reads the JAAS file (default: node:fs). */
+  readFile?: (path: string) => string;
 }
 
 /** The client-port connection factories ZooKeeper ships (`serverCnxnFactory`) and its x509 auth provider. */
