@@ -4,27 +4,22 @@
  * zkts with a secure client port. whoami shows the certificate's x509 identity; a wrong CA is refused with a clear
  * error. Plus the properties and JVM-flag readers.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, referenceAvailable, startReferenceZooKeeper, startZkts, zktsAvailable, type TestServer } from "@zkts/testkit";
+import { freePort, pkiToolsAvailable, referenceAvailable, startReferenceZooKeeper, startZkts, TestPki, zktsAvailable, type TestServer } from "@zkts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientProperties, parseJavaProperties, systemPropertiesOf, tlsFromProperties } from "./client-config.js";
 import { run, ZKCLI_BIN } from "./test-helpers.js";
 
-const tools = existsSync("/usr/bin/openssl") && existsSync("/usr/bin/keytool");
+const tools = pkiToolsAvailable;
 const PW = "changeit";
 let dir = "";
 const f = (n: string) => join(dir, n);
-const sh = (file: string, args: string[]) => execFileSync(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
 
+/** A certificate signed by `ca` (see @zkts/testkit's TestPki for the files it makes). */
 function issue(name: string, subj: string, ca = "ca", san?: string): void {
-  sh("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
-  if (san !== undefined) writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
-  sh("openssl", ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", ...(san !== undefined ? ["-extfile", `${name}.ext`] : [])]);
-  sh("openssl", ["pkcs12", "-export", "-in", `${name}.pem`, "-inkey", `${name}.key`, "-out", `${name}.p12`, "-passout", `pass:${PW}`, "-name", name]);
-  sh("keytool", ["-importkeystore", "-srckeystore", `${name}.p12`, "-srcstoretype", "PKCS12", "-srcstorepass", PW, "-destkeystore", `${name}.jks`, "-deststoretype", "JKS", "-deststorepass", PW]);
+  new TestPki(dir, PW).issue(name, subj, { ca, ...(san !== undefined ? { san } : {}) });
 }
 
 describe("client configuration readers", () => {
@@ -58,10 +53,10 @@ describe.runIf(tools)("zkcli over TLS", () => {
   const servers: { name: string; server: TestServer; port: number }[] = [];
   beforeAll(async () => {
     dir ||= mkdtempSync(join(tmpdir(), "zkcli-tls-"));
-    for (const ca of ["ca", "otherca"]) sh("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`]);
+    for (const ca of ["ca", "otherca"]) new TestPki(dir, PW).ca(ca);
     issue("server", "/CN=localhost", "ca", "IP:127.0.0.1,DNS:localhost");
     issue("alice", "/CN=alice");
-    sh("keytool", ["-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-storetype", "JKS", "-keystore", "trust.jks", "-storepass", PW]);
+    new TestPki(dir, PW).trustStore("trust.jks", "JKS");
     for (const k of kinds.filter((x) => x.available)) {
       const port = await freePort();
       const server = await k.start({

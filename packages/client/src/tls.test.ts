@@ -4,30 +4,24 @@
  * no client certificate, a wrong CA refused with a clear error, the server host check, whoami's x509 identity,
  * and reconnecting over TLS with the session kept. Certificates are made here with openssl and keytool.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, referenceAvailable, startReferenceZooKeeper, startZkts, zktsAvailable } from "@zkts/testkit";
+import { freePort, pkiToolsAvailable, referenceAvailable, startReferenceZooKeeper, startZkts, TestPki, zktsAvailable } from "@zkts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, KeyStoreError, type ClientOptions, type ZooKeeperClient } from "./index.js";
 import { once, uniq } from "./testing/helpers.js";
 import { LoopbackProxy } from "./testing/proxy.js";
 import type { TestServer } from "./testing/servers.js";
 
-const tools = existsSync("/usr/bin/openssl") && existsSync("/usr/bin/keytool");
+const tools = pkiToolsAvailable;
 const PW = "changeit";
 let dir = "";
 const f = (n: string) => join(dir, n);
-const sh = (file: string, args: string[]) => execFileSync(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
 
+/** A certificate signed by `ca` (see @zkts/testkit's TestPki for the files it makes). */
 function issue(name: string, subj: string, ca = "ca", san?: string): void {
-  sh("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
-  if (san !== undefined) writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
-  sh("openssl", ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", ...(san !== undefined ? ["-extfile", `${name}.ext`] : [])]);
-  sh("openssl", ["pkcs12", "-export", "-in", `${name}.pem`, "-inkey", `${name}.key`, "-out", `${name}.p12`, "-passout", `pass:${PW}`, "-name", name]);
-  sh("keytool", ["-importkeystore", "-srckeystore", `${name}.p12`, "-srcstoretype", "PKCS12", "-srcstorepass", PW, "-destkeystore", `${name}.jks`, "-deststoretype", "JKS", "-deststorepass", PW]);
-  writeFileSync(f(`${name}-store.pem`), readFileSync(f(`${name}.key`), "utf8") + readFileSync(f(`${name}.pem`), "utf8"));
+  new TestPki(dir, PW).issue(name, subj, { ca, ...(san !== undefined ? { san } : {}) });
 }
 
 const kinds = [
@@ -38,13 +32,13 @@ const kinds = [
 beforeAll(() => {
   if (!tools) return;
   dir = mkdtempSync(join(tmpdir(), "zkts-client-tls-"));
-  for (const ca of ["ca", "otherca"]) sh("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`]);
+  for (const ca of ["ca", "otherca"]) new TestPki(dir, PW).ca(ca);
   issue("server", "/CN=localhost", "ca", "IP:127.0.0.1,DNS:localhost");
   issue("elsewhere", "/CN=elsewhere", "ca", "DNS:elsewhere.invalid");
   issue("alice", "/CN=alice/O=zkts");
   issue("stranger", "/CN=stranger", "otherca");
-  sh("keytool", ["-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-storetype", "PKCS12", "-keystore", "trust.p12", "-storepass", PW]);
-  sh("keytool", ["-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-storetype", "JKS", "-keystore", "trust.jks", "-storepass", PW]);
+  new TestPki(dir, PW).trustStore("trust.p12", "PKCS12");
+  new TestPki(dir, PW).trustStore("trust.jks", "JKS");
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

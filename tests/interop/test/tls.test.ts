@@ -5,13 +5,12 @@
  * ACLs allowed and denied, whoami; untrusted certificates refused; garbage on the TLS port; and a small figure
  * (handshake time, get/set throughput over TLS) for both servers in the same run. Certificates are made here.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as net from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { freePort, NETTY_JARS, REFERENCE_JAR } from "@zkts/testkit";
+import { freePort, NETTY_JARS, REFERENCE_JAR, TestPki } from "@zkts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runKazoo, runZkCli } from "../src/clients.js";
 import { Normaliser } from "../src/normalise.js";
@@ -20,16 +19,11 @@ import { tlsFigure } from "../src/tls-bench.js";
 
 const dir = mkdtempSync(join(tmpdir(), "zkts-interop-tls-"));
 const f = (n: string) => join(dir, n);
-const sh = (file: string, args: string[]) => execFileSync(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
 const PW = "changeit";
 
-function issue(name: string, subj: string, ca = "ca", ext?: string): void {
-  sh("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
-  if (ext !== undefined) writeFileSync(f(`${name}.ext`), `subjectAltName=${ext}\n`);
-  sh("openssl", ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", ...(ext !== undefined ? ["-extfile", `${name}.ext`] : [])]);
-  // a JKS key store (keytool, from a PKCS12 made by openssl) for zkCli.sh and the servers
-  sh("openssl", ["pkcs12", "-export", "-in", `${name}.pem`, "-inkey", `${name}.key`, "-out", `${name}.p12`, "-passout", `pass:${PW}`, "-name", name]);
-  sh("keytool", ["-importkeystore", "-srckeystore", `${name}.p12`, "-srcstoretype", "PKCS12", "-srcstorepass", PW, "-destkeystore", `${name}.jks`, "-deststoretype", "JKS", "-deststorepass", PW]);
+/** A certificate signed by `ca` (see @zkts/testkit's TestPki for the files it makes). */
+function issue(name: string, subj: string, ca = "ca", san?: string): void {
+  new TestPki(dir, PW).issue(name, subj, { ca, ...(san !== undefined ? { san } : {}) });
 }
 
 const ALICE = "CN=alice";
@@ -40,15 +34,15 @@ let pair: ServerPair;
 let securePorts: { reference: number; subject: number };
 
 beforeAll(async () => {
-  for (const ca of ["ca", "otherca"]) sh("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`]);
+  for (const ca of ["ca", "otherca"]) new TestPki(dir, PW).ca(ca);
   issue("server", "/CN=localhost", "ca", "IP:127.0.0.1,DNS:localhost");
   issue("alice", "/CN=alice");
   issue("bob", "/CN=bob");
   issue("carol", "/CN=carol/O=zkts/C=DE");
   issue("admin", "/CN=admin");
   issue("stranger", "/CN=stranger", "otherca");
-  sh("keytool", ["-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-storetype", "PKCS12", "-keystore", "trust.p12", "-storepass", PW]);
-  sh("keytool", ["-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-storetype", "JKS", "-keystore", "trust.jks", "-storepass", PW]);
+  new TestPki(dir, PW).trustStore("trust.p12", "PKCS12");
+  new TestPki(dir, PW).trustStore("trust.jks", "JKS");
   const ports = { reference: await freePort(), subject: await freePort() };
   securePorts = ports;
   pair = await startPair({

@@ -11,5 +11,6 @@ export {
   type ReferenceOptions,
 } from "./reference.js";
 export { fourLetter } from "./net.js";
+export { TestPki, pkiToolsAvailable } from "./certs.js";
 export { launchServer, type TestServer, type LaunchOptions } from "./server-process.js";
 export { startZkts, zktsAvailable, ZKTS_SERVER_BIN, type ZktsServer, type ZktsOptions } from "./zkts.js";
