@@ -12,5 +12,6 @@ export {
 } from "./reference.js";
 export { fourLetter } from "./net.js";
 export { TestPki, pkiToolsAvailable } from "./certs.js";
+export { moduleLayoutProblems, MODULE_LINE_LIMIT } from "./module-layout.js";
 export { launchServer, type TestServer, type LaunchOptions } from "./server-process.js";
 export { startZkts, zktsAvailable, ZKTS_SERVER_BIN, type ZktsServer, type ZktsOptions } from "./zkts.js";
