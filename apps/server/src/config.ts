@@ -24,6 +24,7 @@ export {
   ConfigError,
   DEFAULT_METRICS_PROVIDERS,
   LOG_FORMATS,
+  oneOf,
   LOG_LEVELS,
   NETTY_FACTORY,
   NIO_FACTORY,

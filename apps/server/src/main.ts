@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_FORMATS, LOG_LEVELS, parseConfig, type LogFormat, type LogLevel } from "./config.js";
+import { ConfigError, DEFAULT_CONFIG_TEXT, LOG_FORMATS, LOG_LEVELS, oneOf, parseConfig, type LogFormat, type LogLevel } from "./config.js";
 import { DataDirError, ElectionPortBindError, EXIT_SUMMARY, ExitCode } from "./exit-codes.js";
 import { createLogger, LogFileError, type ServerLogger } from "./logger.js";
 import { readMyId, runEnsemble } from "./ensemble.js";
@@ -74,13 +74,13 @@ function parseArgs(argv: string[]): Args | string {
     }
     if (a === "--log-file" || a.startsWith("--log-file=")) args.logFile = value("--log-file");
     else if (a === "--log-level" || a.startsWith("--log-level=")) {
-      const l = value("--log-level")!;
-      if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${l}"`);
-      args.logLevel = l as LogLevel;
+      const r = oneOf("--log-level", LOG_LEVELS, value("--log-level")!);
+      if ("problem" in r) throw new Error(r.problem);
+      args.logLevel = r.ok;
     } else if (a === "--log-format" || a.startsWith("--log-format=")) {
-      const f = value("--log-format")!;
-      if (!(LOG_FORMATS as readonly string[]).includes(f)) throw new Error(`--log-format must be one of ${LOG_FORMATS.join(", ")}, got "${f}"`);
-      args.logFormat = f as LogFormat;
+      const r = oneOf("--log-format", LOG_FORMATS, value("--log-format")!);
+      if ("problem" in r) throw new Error(r.problem);
+      args.logFormat = r.ok;
     } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
     else if (args.configPath === undefined) args.configPath = a;
     else throw new Error(`unexpected argument ${a}`);

@@ -4,7 +4,7 @@
  * along the way, each prefixed with the file and line.
  */
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from "../properties.js";
-import { ConfigError } from "./types.js";
+import { ConfigError, oneOf } from "./types.js";
 
 /** How {@link ConfigReader.int} checks a value (and names the expectation in its message). */
 export type IntCheck = "positive" | "nonNegative" | "any" | "port";
@@ -90,6 +90,16 @@ export class ConfigReader {
       return def;
     }
     return n;
+  }
+
+  /** One of `choices`; another value is a problem and yields undefined (as does an absent key). */
+  choice<T extends string>(key: string, choices: readonly T[]): T | undefined {
+    const e = this.byKey.get(key);
+    if (e === undefined) return undefined;
+    const r = oneOf(key, choices, e.value);
+    if ("ok" in r) return r.ok;
+    this.fail(e, r.problem);
+    return undefined;
   }
 
   /** true or false (any case); another value is a problem and yields the default. */

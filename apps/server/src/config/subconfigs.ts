@@ -20,19 +20,11 @@ import {
 } from "./types.js";
 
 export function readLogLevel(r: ConfigReader): LogLevel | undefined {
-  const ll = r.get("zkts.logLevel");
-  if (ll === undefined) return undefined;
-  if ((LOG_LEVELS as readonly string[]).includes(ll.value)) return ll.value as LogLevel;
-  r.fail(ll, `zkts.logLevel must be one of ${LOG_LEVELS.join(", ")}, got "${ll.value}"`);
-  return undefined;
+  return r.choice("zkts.logLevel", LOG_LEVELS);
 }
 
 export function readLogFormat(r: ConfigReader): LogFormat | undefined {
-  const lf = r.get("zkts.logFormat");
-  if (lf === undefined) return undefined;
-  if ((LOG_FORMATS as readonly string[]).includes(lf.value)) return lf.value as LogFormat;
-  r.fail(lf, `zkts.logFormat must be one of ${LOG_FORMATS.join(", ")}, got "${lf.value}"`);
-  return undefined;
+  return r.choice("zkts.logFormat", LOG_FORMATS);
 }
 
 /** metricsProvider.*: QuorumPeerConfig refuses a provider class it cannot load; zkts knows two kinds. */

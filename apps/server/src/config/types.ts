@@ -7,6 +7,16 @@ export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"
 export type LogFormat = "json" | "text";
 export const LOG_FORMATS: readonly LogFormat[] = ["json", "text"];
 
+/**
+ * `value` checked against `choices` (log levels, log formats, ...): the value, typed, or the problem as zkts words it
+ * for a zoo.cfg key or a command-line option named `name`.
+ */
+export function oneOf<T extends string>(name: string, choices: readonly T[], value: string): { ok: T } | { problem: string } {
+  return (choices as readonly string[]).includes(value)
+    ? { ok: value as T }
+    : { problem: `${name} must be one of ${choices.join(", ")}, got "${value}"` };
+}
+
 /** One `server.N=host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]` line. */
 export interface ServerSpec {
   id: bigint;
