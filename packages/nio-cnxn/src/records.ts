@@ -3,8 +3,8 @@
  * info, the connection layer and the host facts. The AdminServer prints them as JSON (json.ts) and the four-letter
  * words as ZooKeeper's text (four-letter.ts), so each figure has one source.
  */
-import { val, type ConnectionInfoView } from "./types.js";
-import type { ConnectionSnapshot, FourLetterContext } from "./four-letter.js";
+import { val, type ConnectionInfoView, type ServerInfoView } from "./types.js";
+import type { CnxnStats, ConnectionSnapshot, FourLetterContext } from "./four-letter.js";
 
 /** A Java double in a record: printed as Java prints it ("0.0", "2.8571") in JSON and in text. */
 export class JavaDouble {
@@ -390,6 +390,49 @@ export function monitorRecord(ctx: FourLetterContext & { host?: HostFacts }): Ma
   return values;
 }
 
+/** What ZooKeeper's server gauges read: the core's info, the connection layer's stats, the live connections. */
+export interface ServerGaugeSource {
+  info(): ServerInfoView;
+  stats: Readonly<CnxnStats>;
+  aliveConnections(): number;
+  now(): number;
+  /** File descriptor counts; absent: those gauges are not measured. */
+  host?: HostFacts;
+}
+
+/**
+ * The gauges ZooKeeperServer.registerMetrics registers in ZooKeeper 3.8's root metrics context, for those zkts
+ * measures (local_sessions, connection_drop_probability, outstanding_tls_handshake and the non_mtls_* counts are
+ * not measured), in `monitor`'s order: [name, read, is a double]. A value that is not measured reads undefined and
+ * is left out. The one definition of these figures: the connection layer registers them in the metrics registry
+ * (mntr's and Prometheus's source, server-gauges.ts) and `monitor` reads them directly when there is no registry.
+ */
+export function serverGauges(src: ServerGaugeSource): readonly (readonly [string, () => number | bigint | undefined, boolean])[] {
+  const info = src.info;
+  return [
+    ["ephemerals_count", () => info().ephemeralsCount, false],
+    ["num_alive_connections", () => src.aliveConnections(), false],
+    ["avg_latency", () => round4(info().latency.avg), true],
+    ["outstanding_requests", () => info().outstanding, false],
+    ["znode_count", () => info().nodeCount, false],
+    ["global_sessions", () => info().globalSessions ?? info().sessions().length, false],
+    ["last_client_response_size", () => src.stats.lastClientResponseSize, false],
+    ["packets_sent", () => info().packetsSent, false],
+    ["packets_received", () => info().packetsReceived, false],
+    ["max_client_response_size", () => src.stats.maxClientResponseSize, false],
+    ["watch_count", () => info().watchCount, false],
+    ["auth_failed_count", () => info().authFailedCount, false],
+    ["min_latency", () => Math.trunc(info().latency.min), false],
+    ["max_file_descriptor_count", () => src.host?.maxFileDescriptors(), false],
+    ["approximate_data_size", () => info().approximateDataSize, false],
+    ["open_file_descriptor_count", () => src.host?.openFileDescriptors(), false],
+    ["uptime", () => Math.max(0, src.now() - src.stats.startedAt), false],
+    ["max_latency", () => Math.trunc(info().latency.max), false],
+    // -1 until a response was sent, as ZooKeeper's BufferStats
+    ["min_client_response_size", () => src.stats.minClientResponseSize, false],
+  ];
+}
+
 /** monitorRecord in two parts: the server's values and metrics, then the per-namespace summary sets. */
 export function monitorParts(ctx: FourLetterContext & { host?: HostFacts }): {
   values: Map<string, RecordValue>;
@@ -400,34 +443,17 @@ export function monitorParts(ctx: FourLetterContext & { host?: HostFacts }): {
   const put = (key: string, v: RecordValue | undefined): void => {
     if (v !== undefined) values.set(key, v);
   };
-  const lat = val(info.latency, info);
   put("version", String(val(info.version, info)));
   put("server_state", String(val(info.serverState, info)));
   put("peer_state", info.peerState !== undefined ? val(info.peerState, info) : undefined);
-  put("ephemerals_count", info.ephemeralsCount !== undefined ? val(info.ephemeralsCount, info) : undefined);
-  put("num_alive_connections", ctx.connections.length);
-  put("avg_latency", new JavaDouble(round4(lat.avg)));
-  put("outstanding_requests", val(info.outstanding, info));
-  put("znode_count", val(info.nodeCount, info));
-  put(
-    "global_sessions",
-    info.globalSessions !== undefined ? val(info.globalSessions, info) : info.sessions !== undefined ? [...info.sessions()].length : undefined,
-  );
-  const st = ctx.stats;
-  put("last_client_response_size", st.lastClientResponseSize);
-  put("packets_sent", val(info.packetsSent, info));
-  put("packets_received", val(info.packetsReceived, info));
-  put("max_client_response_size", st.maxClientResponseSize);
-  put("watch_count", info.watchCount !== undefined ? val(info.watchCount, info) : undefined);
-  put("auth_failed_count", info.authFailedCount !== undefined ? val(info.authFailedCount, info) : undefined);
-  put("min_latency", Math.trunc(lat.min));
-  put("max_file_descriptor_count", ctx.host?.maxFileDescriptors());
-  put("approximate_data_size", info.approximateDataSize !== undefined ? val(info.approximateDataSize, info) : undefined);
-  put("open_file_descriptor_count", ctx.host?.openFileDescriptors());
-  put("uptime", Math.max(0, ctx.now() - st.startedAt));
-  put("max_latency", Math.trunc(lat.max));
-  put("min_client_response_size", st.minClientResponseSize);
-  put("large_requests_rejected", st.largeRequestsRejected);
+  // The server gauges, read here too so that `monitor` has them without a registry; a registry's gauges (the same
+  // definitions, registered by the connection layer) then overwrite them in place.
+  const gaugeSource = { info: () => info, stats: ctx.stats, aliveConnections: () => ctx.connections.length, now: () => ctx.now(), host: ctx.host };
+  for (const [key, read, isDouble] of serverGauges(gaugeSource)) {
+    const v = read();
+    put(key, v === undefined ? undefined : isDouble ? new JavaDouble(Number(v)) : v);
+  }
+  put("large_requests_rejected", ctx.stats.largeRequestsRejected);
   ctx.metrics?.dump((key, v, isDouble) => put(key, isDouble ? new JavaDouble(Number(v)) : v));
   // ZooKeeper's per-namespace summary sets (kept by the data tree).
   const namespace = new Map<string, RecordValue>();

@@ -178,6 +178,7 @@ export class NioServer {
         return n;
       },
       now: this.now,
+      host: nodeHost,
     });
     const previous = core.onOutstandingDrained;
     core.onOutstandingDrained = () => {
