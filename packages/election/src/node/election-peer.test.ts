@@ -75,6 +75,7 @@ describe("NodeCnxManager hygiene", () => {
     const addr = await m.listen();
     try {
       const sock = net.connect(addr.port, "127.0.0.1");
+      sock.resume(); // unread bytes would hold back 'close'
       await new Promise((r) => sock.once("connect", r));
       sock.write(bytes);
       const closedAt = Date.now();
