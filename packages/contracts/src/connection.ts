@@ -1,3 +1,5 @@
+import type { ServerInfo } from "./server-info.js";
+
 /**
  * One client connection as the server core sees it. @zkts/nio-cnxn's `NioConnection` implements it over a
  * socket; tests implement it in memory. The core only sends packets and closes; everything else is read-only.
@@ -36,4 +38,19 @@ export interface ServerConnection {
    * ZooKeeper's X509AuthenticationProvider uses as the `x509` auth id. Absent without a verified client certificate.
    */
   readonly x509Subject?: string;
+}
+
+/**
+ * What a client port drives: the server core of a standalone server, or an ensemble member's switch between the
+ * core of its current serving period, its read-only server and "not serving". @zkts/core's `ZooKeeperServer`
+ * satisfies it; @zkts/nio-cnxn serves a listener on it.
+ */
+export interface ClientPortHandler {
+  handleConnect(conn: ServerConnection, payload: Buffer): void;
+  handlePacket(conn: ServerConnection, payload: Buffer): void;
+  connectionClosed(conn: ServerConnection): void;
+  readonly outstanding: number;
+  /** Set by the connection layer: called when `outstanding` falls back under its limit. */
+  onOutstandingDrained?: (() => void) | undefined;
+  readonly info: ServerInfo;
 }

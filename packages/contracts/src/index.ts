@@ -3,7 +3,7 @@
  * `nullLogger`; test doubles are in `@zkts/contracts/testing`.
  */
 export { nullLogger, type Clock, type LogFields, type Logger, type Random, type TimerHandle } from "./env.js";
-export type { ServerConnection } from "./connection.js";
+export type { ClientPortHandler, ServerConnection } from "./connection.js";
 export type {
   ConnectionInfo,
   LatencyStats,

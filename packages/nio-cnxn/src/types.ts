@@ -3,7 +3,7 @@
  * `ServerInfo`, `Logger`) live in @zkts/contracts, which both core and nio-cnxn depend on, so the real
  * `ZooKeeperServer` satisfies `CoreHandler` while nio-cnxn does not depend on core.
  */
-import type { ConnectionInfo, NamespaceSummary, ServerConnection, ServerInfo, SessionInfo } from "@zkts/contracts";
+import type { ClientPortHandler, ConnectionInfo, NamespaceSummary, ServerInfo, SessionInfo } from "@zkts/contracts";
 
 export type { Logger, ServerConnection } from "@zkts/contracts";
 
@@ -17,15 +17,8 @@ export type ConnectionInfoView = ConnectionInfo;
 export type SessionInfoView = SessionInfo;
 export type NamespaceSummaryView = NamespaceSummary;
 
-/** The part of core's `ZooKeeperServer` the connection layer drives. */
-export interface CoreHandler {
-  handleConnect(conn: ServerConnection, payload: Buffer): void;
-  handlePacket(conn: ServerConnection, payload: Buffer): void;
-  connectionClosed(conn: ServerConnection): void;
-  readonly outstanding: number;
-  onOutstandingDrained?: (() => void) | undefined;
-  readonly info: ServerInfo;
-}
+/** The part of core's `ZooKeeperServer` (or an ensemble member's switch) the connection layer drives. */
+export type CoreHandler = ClientPortHandler;
 
 /** Reads a `Val<T>`. */
 export function val<T>(v: Val<T>, self?: unknown): T {

@@ -83,7 +83,8 @@ export class TestClient {
   connectResponse: ConnectResponsePacket | undefined;
 
   constructor(
-    readonly server: ZooKeeperServer,
+    /** A core, or anything that serves a client port like one (an ensemble member's `clientPort`). */
+    readonly server: Pick<ZooKeeperServer, "handleConnect" | "handlePacket">,
     opts: ConnectOptions = {},
   ) {
     this.conn = new FakeConnection(opts.remoteAddress, undefined, opts.x509Subject);

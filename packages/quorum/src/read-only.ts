@@ -7,30 +7,17 @@
  * looking; it ends when the member serves again.
  */
 import type { Logger, ServerConnection } from "@zkts/contracts";
-import { ZooKeeperServer } from "@zkts/core";
-import { DataTree } from "@zkts/datatree";
+import type { ZooKeeperServer } from "@zkts/core";
+import type { DataTree } from "@zkts/datatree";
 import { copyTreeThroughSnapshot } from "@zkts/persistence";
-import type { ZkConfig } from "./config.js";
 
-/** Whether zoo.cfg (kept as a system property) or SERVER_JVMFLAGS/JVMFLAGS enable read-only mode. */
-export function readOnlyModeEnabled(cfg: ZkConfig, env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = cfg.systemProperties["zookeeper.readonlymode.enabled"] ?? cfg.systemProperties["readonlymode.enabled"];
-  if (v !== undefined) return v.trim() === "true";
-  for (const flags of [env.SERVER_JVMFLAGS, env.JVMFLAGS]) {
-    const m = /(?:^|\s)-Dreadonlymode\.enabled=(\S+)/.exec(flags ?? "");
-    if (m) return m[1] === "true";
-  }
-  return false;
-}
-
-/** A copy of `src` (nodes, ACLs, zxid) through the snapshot format. */
-export async function copyTree(src: DataTree, make: () => DataTree): Promise<DataTree> {
+/** A copy of `src` (nodes, ACLs, zxid) through the snapshot format; `time` stamps the snapshot header. */
+export async function copyTree(src: DataTree, make: () => DataTree, time: number): Promise<DataTree> {
   const t = make();
-  await copyTreeThroughSnapshot(src, t, { time: Date.now() });
+  await copyTreeThroughSnapshot(src, t, { time });
   return t;
 }
 
-/** The client-port side of one read-only period: a core in the "read-only" role over a copy of the tree. */
 export class ReadOnlyServer {
   private readonly conns = new Set<number>();
   constructor(

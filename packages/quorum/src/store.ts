@@ -4,10 +4,9 @@
  * persistence's `Storage`; the snapshot cadence (randomised, the log rolled first) is persistence's SnapshotSchedule,
  * the same rule as a standalone server's.
  */
-import type { Logger, Random } from "@zkts/contracts";
+import type { Clock, Logger, Random } from "@zkts/contracts";
 import type { DataTree } from "@zkts/datatree";
 import {
-  decodeTxn,
   findNewestValidSnapshot,
   joinPath,
   listLogFiles,
@@ -20,6 +19,7 @@ import {
   TxnLog,
   truncateLogAfter,
   truncateTornTail,
+  TxnType,
   VERSION_DIR,
   writeLongFile,
   type Storage,
@@ -35,6 +35,8 @@ export interface EnsembleStoreOptions {
   forceSync: boolean;
   preAllocSize: number;
   logger: Logger;
+  /** Snapshot header times (wall) and the durations recorded in metrics (monotonic). */
+  clock: Pick<Clock, "now" | "monotonic">;
   /** zoo.cfg snapCount: a snapshot after snapCount/2 + random(snapCount/2) logged txns (SnapshotSchedule). */
   snapCount: number;
   /** For the snapshot interval's random part. */
@@ -43,6 +45,7 @@ export interface EnsembleStoreOptions {
   metrics?: MetricsRegistry;
 }
 
+/** One member's durable state: restored at open, then the host side of ZAB's persist ops. */
 export class EnsembleStore {
   acceptedEpoch = 0n;
   currentEpoch = 0n;
@@ -68,10 +71,10 @@ export class EnsembleStore {
 
   static async open(opts: EnsembleStoreOptions): Promise<EnsembleStore> {
     const s = new EnsembleStore(opts);
-    const t0 = performance.now();
+    const t0 = opts.clock.monotonic();
     await s.load();
     // ZKDatabase.loadDataBase: the time to restore the snapshot and read the log.
-    s.metrics.summary(M.DB_INIT_TIME).observe(performance.now() - t0);
+    s.metrics.summary(M.DB_INIT_TIME).observe(opts.clock.monotonic() - t0);
     return s;
   }
 
@@ -112,7 +115,7 @@ export class EnsembleStore {
       forceSync: this.opts.forceSync,
       lastZxid,
       metrics: this.metrics,
-      clock: { monotonic: () => performance.now() },
+      clock: this.opts.clock,
     });
   }
 
@@ -125,8 +128,8 @@ export class EnsembleStore {
 
   /** Tracks sessions as committed txns are applied (the tree is applied by the caller). */
   noteCommitted(type: number, clientId: bigint, txn: unknown): void {
-    if (type === -10) this.sessions.set(clientId, (txn as { timeOut: number }).timeOut);
-    else if (type === -11) this.sessions.delete(clientId);
+    if (type === TxnType.createSession) this.sessions.set(clientId, (txn as { timeOut: number }).timeOut);
+    else if (type === TxnType.closeSession) this.sessions.delete(clientId);
   }
 
   /**
@@ -174,14 +177,14 @@ export class EnsembleStore {
 
   /** The snapshot bytes of the applied state, for a learner that needs SNAP. */
   async snapshotBytes(): Promise<Buffer> {
-    return snapshotToBuffer(this.opts.tree, this.sessions, { time: Date.now() });
+    return snapshotToBuffer(this.opts.tree, this.sessions, { time: this.opts.clock.now() });
   }
 
   /** A snapshot of the applied (committed) state on disk (when `snapshotDue`). */
   async writeSnapshot(): Promise<void> {
-    const t0 = performance.now();
-    await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, { time: Date.now() });
-    this.metrics.summary(M.SNAPSHOT_TIME).observe(performance.now() - t0);
+    const t0 = this.opts.clock.monotonic();
+    await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, { time: this.opts.clock.now() });
+    this.metrics.summary(M.SNAPSHOT_TIME).observe(this.opts.clock.monotonic() - t0);
   }
 
   /** Writes an epoch file durably (temp + fdatasync + rename + dir sync); resolves only once it is durable. */
@@ -194,5 +197,3 @@ export class EnsembleStore {
     await this.log.close();
   }
 }
-
-export { decodeTxn };

@@ -1,0 +1,106 @@
+/**
+ * A QuorumPeer on real sockets: the quorum port (QuorumTransport) and the election port (@zkts/election's
+ * NodeCnxManager) wired to the pure peer. Clock, randomness and storage are the caller's (an app passes the
+ * system clock, crypto randomness and NodeStorage).
+ */
+import type { HostPort } from "@zkts/election";
+import { NodeCnxManager } from "@zkts/election";
+import { QuorumPeer } from "../peer.js";
+import type { QuorumPeerEnv, QuorumPeerInit } from "../types.js";
+import { QuorumTransport } from "./quorum-transport.js";
+
+export interface NodeQuorumPeerOptions {
+  init: QuorumPeerInit;
+  env: Omit<QuorumPeerEnv, "quorumNet" | "electionNet" | "defer">;
+  /** Where the quorum (ZAB) port listens; default this member's first quorum address in `init.quorum`. */
+  quorumAddr?: HostPort;
+}
+
+/** The election port could not be bound (ZooKeeper exits; zkts-server exits 14). */
+export class ElectionPortError extends Error {
+  constructor(
+    readonly addr: HostPort,
+    cause: Error,
+  ) {
+    super(`cannot bind the election port ${addr.host}:${addr.port}: ${cause.message}`);
+    this.name = "ElectionPortError";
+  }
+}
+
+export interface NodeQuorumPeer {
+  readonly peer: QuorumPeer;
+  /** Stops the peer, then closes the quorum and election ports. */
+  close(): Promise<void>;
+}
+
+/**
+ * Restores the member's data, binds its quorum and election ports and returns the peer, not yet started: serve its
+ * `clientPort` on a client listener, then call `peer.start()`.
+ */
+export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<NodeQuorumPeer> {
+  const { init, env } = opts;
+  const me = init.quorum.allMembers.get(init.sid);
+  if (me === undefined) throw new Error(`server ${init.sid} is not in the quorum configuration`);
+  const quorumAddr = opts.quorumAddr ?? me.quorumAddrs[0];
+  const electionAddr = me.electionAddrs[0];
+  if (quorumAddr === undefined || electionAddr === undefined) throw new Error(`server ${init.sid} has no quorum or election address`);
+
+  let peer: QuorumPeer | undefined;
+  const transport = new QuorumTransport({
+    accepted: (conn) => peer?.quorumAccepted(conn),
+    packet: (conn, p) => peer?.quorumPacket(conn, p),
+    snapshot: (conn, bytes) => peer?.quorumSnapshot(conn, bytes),
+    closed: (conn) => peer?.quorumClosed(conn),
+    error: (conn, message) => env.logger.warn("quorum connection error", { conn, message }),
+  });
+  const peers = new Map<bigint, HostPort>();
+  for (const [sid, s] of init.quorum.allMembers) if (sid !== init.sid && s.electionAddrs[0] !== undefined) peers.set(sid, s.electionAddrs[0]);
+  const cnx = new NodeCnxManager({ mySid: init.sid, electionAddr, peers }, { logger: env.electionLogger ?? env.logger, clock: env.clock });
+  cnx.onMessage = (from, payload) => peer?.electionMessage(from, payload);
+
+  const p = await QuorumPeer.open(init, {
+    ...env,
+    defer: (fn) => void setImmediate(fn),
+    quorumNet: {
+      send: (conn, packet) => transport.send(conn, packet),
+      sendBytes: (conn, bytes) => transport.sendBytes(conn, bytes),
+      close: (conn) => transport.close(conn),
+      dial: (sid, timeoutMs) => {
+        const addr = init.quorum.allMembers.get(sid)?.quorumAddrs[0];
+        if (addr === undefined) return Promise.reject(new Error(`no quorum address for server ${sid}`));
+        return transport.dial(addr.host, addr.port, timeoutMs);
+      },
+    },
+    electionNet: {
+      send: (sid, payload) => cnx.send(sid, payload),
+      connectAll: () => cnx.connectAll(),
+      haveDelivered: () => cnx.haveDelivered(),
+    },
+  });
+  peer = p;
+  try {
+    await transport.listen(quorumAddr.host, quorumAddr.port);
+    try {
+      await cnx.listen();
+    } catch (e) {
+      throw new ElectionPortError(electionAddr, e as Error);
+    }
+  } catch (e) {
+    await p.shutdown();
+    await transport.shutdown();
+    await cnx.close();
+    throw e;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    peer: p,
+    close() {
+      closed ??= (async () => {
+        await p.shutdown();
+        await cnx.close();
+        await transport.shutdown();
+      })();
+      return closed;
+    },
+  };
+}

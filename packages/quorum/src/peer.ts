@@ -1,0 +1,677 @@
+/**
+ * One ensemble member (ZooKeeper's QuorumPeer), pure: fast leader election (@zkts/election's FastLeaderElection),
+ * then ZAB (@zkts/zab's ZabPeer) as leader / follower / observer, the durable store (txn log, snapshots, epoch
+ * files through persistence's Storage), and a @zkts/core server per serving period: created when ZAB is active,
+ * aborted when the member loses its leader or quorum. Everything outside comes in through QuorumPeerEnv (clock,
+ * random, quorum and election transports, storage), so the Node adapters and the whole-cluster simulator run the
+ * same code.
+ *
+ * Host loop for each ZAB Ready: send early -> persist (durably) -> send -> apply committed txns -> events ->
+ * advance, then the snapshot cadence.
+ */
+import type { Clock, ClientPortHandler, Logger, ServerConnection, ServerInfo, TimerHandle } from "@zkts/contracts";
+import { encodeTxn, ZooKeeperServer, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
+import { DataTree } from "@zkts/datatree";
+import { FastLeaderElection, ServerState, encodeNotification, type Decision } from "@zkts/election";
+import { MetricsRegistry } from "@zkts/metrics";
+import { decodeTxn, TxnType } from "@zkts/persistence";
+import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
+import { decodeRequest, decodeSyncAnswer, decodeTouchedSessions, encodeRequest, encodeSyncAnswer, encodeTouchedSessions } from "./forwarding.js";
+import { copyTree, ReadOnlyServer } from "./read-only.js";
+import { EnsembleStore } from "./store.js";
+import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
+
+/** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
+const TXN_TYPE_OFFSET = 28;
+/** OpCode.sync. */
+const OP_SYNC = 9;
+
+export class QuorumPeer {
+  readonly sid: bigint;
+  readonly tree: DataTree;
+  readonly store: EnsembleStore;
+  readonly zab: ZabPeer;
+  readonly metrics: MetricsRegistry;
+  /** The client port's handler: the core of the current serving period, the read-only server, or "not serving". */
+  readonly clientPort: ClientPortHandler;
+
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly fle: FastLeaderElection;
+  private readonly defer: (fn: () => void) => void;
+  /** Answers 4lw while no core serves (srvr: Mode: looking); never started. */
+  private readonly idle: ZooKeeperServer;
+
+  private modeNow: PeerMode = "looking";
+  private core: ZooKeeperServer | undefined;
+  private started = false;
+  private stopping = false;
+  private failed = false;
+
+  // leader: the current core's txns are proposed through ZAB; it hears, once per Ready, up to which zxid they committed
+  private leaderListener: TxnListener | undefined;
+  /** Leader: the first and last zxids the current core proposed (0: none). */
+  private leaderFirst = 0n;
+  private leaderProposed = 0n;
+  // learner
+  /** Syncs answered by the leader, waiting until we applied its zxid. */
+  private pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
+  private learnerConn: number | undefined;
+  /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
+  private readonly pendingAccepts = new Map<number, number>();
+  private heldPackets: Array<{ conn: number; p: Packet }> = [];
+
+  /** A snapshot being written in the background (at most one). */
+  private snapshotting: Promise<void> | undefined;
+  // read-only mode
+  private ro: ReadOnlyServer | undefined;
+  private roGen = 0;
+  private roTimer: TimerHandle | undefined;
+  // election
+  private electing = false;
+  private electionTimer: TimerHandle | undefined;
+  private lookingSince = 0;
+  private leaderOfLastElection: bigint | undefined;
+  // host loop
+  private ticker: TimerHandle | undefined;
+  private pumping = false;
+  private kickQueued = false;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(
+    private readonly init: QuorumPeerInit,
+    private readonly env: QuorumPeerEnv,
+    tree: DataTree,
+    store: EnsembleStore,
+    metrics: MetricsRegistry,
+  ) {
+    this.sid = init.sid;
+    this.tree = tree;
+    this.store = store;
+    this.metrics = metrics;
+    this.clock = env.clock;
+    this.log = env.logger;
+    this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
+    const quorum = init.quorum;
+    this.zab = new ZabPeer(
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, quorumVerifierBytes: Buffer.from(quorum.toString()) },
+      { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
+      { metrics },
+    );
+    this.fle = new FastLeaderElection(
+      { sid: init.sid, quorum, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
+      { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
+    );
+    this.idle = new ZooKeeperServer({ ...init.server, serverState: "looking" }, this.components(tree));
+    this.clientPort = this.makeClientPort();
+    // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
+    const synced = (): bigint[] | undefined =>
+      this.modeNow === "leader" && this.core !== undefined ? this.zab.syncedLearners().filter((s) => s !== this.sid) : undefined;
+    metrics.gauge("learners", () => synced()?.length);
+    metrics.gauge("synced_followers", () => synced()?.filter((s) => quorum.votingMembers.has(s)).length);
+    metrics.gauge("synced_observers", () => synced()?.filter((s) => !quorum.votingMembers.has(s)).length);
+  }
+
+  /** Restores the member's data from `env.storage` (snapshot, log, epochs); `start()` then begins electing. */
+  static async open(init: QuorumPeerInit, env: QuorumPeerEnv): Promise<QuorumPeer> {
+    const metrics = env.metrics ?? new MetricsRegistry();
+    const tree = new DataTree({ ...init.tree, metrics });
+    const store = await EnsembleStore.open({
+      ...init.store,
+      storage: env.storage,
+      tree,
+      clock: env.clock,
+      random: env.random,
+      logger: env.logger,
+      metrics,
+    });
+    return new QuorumPeer(init, env, tree, store, metrics);
+  }
+
+  // ---- what the outside reads -----------------------------------------------------------------------------------
+
+  /** The member's role; "looking" while electing or synchronising. */
+  get mode(): PeerMode {
+    return this.modeNow;
+  }
+
+  /** srvr/stat/mntr: the role once serving, "read-only" or "looking" until then. */
+  get modeName(): string {
+    return this.core === undefined ? (this.ro !== undefined ? "read-only" : "looking") : this.modeNow;
+  }
+
+  /** The core serving clients now (the idle one, which only answers 4lw, when none). */
+  get serving(): ZooKeeperServer {
+    return this.core ?? this.ro?.core ?? this.idle;
+  }
+
+  /** True while a core of a ZAB-active period serves clients. */
+  get isServing(): boolean {
+    return this.core !== undefined;
+  }
+
+  get isReadOnly(): boolean {
+    return this.core === undefined && this.ro !== undefined;
+  }
+
+  /** The leader of the last decided election, unless looking again. */
+  get leader(): bigint | undefined {
+    return this.modeNow === "looking" ? undefined : this.leaderOfLastElection;
+  }
+
+  /** The leader the last election decided (kept while looking again). */
+  get lastElectedLeader(): bigint | undefined {
+    return this.leaderOfLastElection;
+  }
+
+  /** True once the host loop failed (a storage error); the member does nothing more. */
+  get hasFailed(): boolean {
+    return this.failed;
+  }
+
+  // ---- life -----------------------------------------------------------------------------------------------------
+
+  /** Starts ticking and looking for a leader. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const tick = () => {
+      if (this.stopping) return;
+      if (this.pendingAccepts.size > 0) this.dropPendingAccepts(this.init.tickTime * this.init.initLimit);
+      this.zab.tick();
+      this.kick();
+      this.ticker = this.clock.setTimer(this.init.tickTime, tick);
+    };
+    this.ticker = this.clock.setTimer(this.init.tickTime, tick);
+    this.elect();
+  }
+
+  /** Stops serving, electing and ZAB; waits for a snapshot in progress; closes the txn log. The transports are the caller's. */
+  shutdown(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      if (this.ticker !== undefined) this.clock.clearTimer(this.ticker);
+      if (this.electionTimer !== undefined) this.clock.clearTimer(this.electionTimer);
+      if (this.roTimer !== undefined) this.clock.clearTimer(this.roTimer);
+      this.stopServing("server shutdown");
+      this.stopReadOnly("server shutdown");
+      this.zab.stop("shutdown");
+      this.fle.stop();
+      if (this.snapshotting !== undefined) await this.snapshotting;
+      await this.store.close();
+    })();
+    return this.stopped;
+  }
+
+  // ---- inputs from the election port ---------------------------------------------------------------------------
+
+  electionMessage(from: bigint, payload: Uint8Array): void {
+    if (this.stopping) return;
+    this.fle.receiveBytes(from, payload);
+    this.pumpElection();
+  }
+
+  // ---- inputs from the quorum port -----------------------------------------------------------------------------
+
+  /** A learner connected to our quorum port. */
+  quorumAccepted(conn: number): void {
+    if (this.stopping) return;
+    if (this.zab.role !== "leading") {
+      // A learner that decided faster than we did: held until our own decision (LearnerCnxAcceptor starts when
+      // LEADING), closed if we do not lead.
+      this.pendingAccepts.set(conn, this.clock.monotonic());
+      return;
+    }
+    this.zab.accepted(conn);
+    this.kick();
+  }
+
+  quorumPacket(conn: number, p: Packet): void {
+    if (this.stopping) return;
+    if (this.pendingAccepts.has(conn)) {
+      // FOLLOWERINFO before we lead: kept for when we do
+      this.heldPackets.push({ conn, p });
+      return;
+    }
+    this.onPacket(conn, p);
+    this.zab.step(conn, p);
+    this.kick();
+  }
+
+  /** The frame after a SNAP packet. */
+  quorumSnapshot(conn: number, bytes: Buffer): void {
+    if (this.stopping) return;
+    this.zab.stepSnapshot(conn, bytes);
+    this.kick();
+  }
+
+  quorumClosed(conn: number): void {
+    if (this.pendingAccepts.delete(conn)) return;
+    if (conn === this.learnerConn) this.learnerConn = undefined;
+    if (this.stopping) return;
+    this.zab.closed(conn);
+    this.kick();
+  }
+
+  // ---- the client port -----------------------------------------------------------------------------------------
+
+  private makeClientPort(): ClientPortHandler {
+    const peer = this;
+    const handler: ClientPortHandler = {
+      handleConnect(conn: ServerConnection, payload: Buffer) {
+        if (peer.core !== undefined) peer.core.handleConnect(conn, payload);
+        else if (peer.ro !== undefined) peer.ro.handleConnect(conn, payload);
+        else conn.close("not serving: this member has no leader/quorum");
+      },
+      handlePacket(conn: ServerConnection, payload: Buffer) {
+        if (peer.core !== undefined) peer.core.handlePacket(conn, payload);
+        else if (peer.ro !== undefined) peer.ro.handlePacket(conn, payload);
+        else conn.close("not serving");
+      },
+      connectionClosed(conn: ServerConnection) {
+        peer.core?.connectionClosed(conn);
+        peer.ro?.connectionClosed(conn);
+      },
+      get outstanding() {
+        return (peer.core ?? peer.ro?.core)?.outstanding ?? 0;
+      },
+      onOutstandingDrained: undefined,
+      info: new Proxy({} as ServerInfo, {
+        get(_t, prop) {
+          if (prop === "serverState") return peer.modeName;
+          // QuorumPeer.getDetailedPeerState (mntr's zk_peer_state): the peer state, then the ZAB phase unless electing.
+          if (prop === "peerState") return peer.zab.zabState === "election" ? peer.zab.role : `${peer.zab.role} - ${peer.zab.zabState}`;
+          if (prop === "isReadOnly") return peer.isReadOnly;
+          const i = peer.serving.info as unknown as Record<string | symbol, unknown>;
+          const v = i[prop];
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(i) : v;
+        },
+        has(_t, prop) {
+          return prop in peer.serving.info;
+        },
+      }),
+    };
+    return handler;
+  }
+
+  private components(tree: DataTree): ServerComponents {
+    return { clock: this.clock, random: this.env.random, logger: this.log, tree, metrics: this.metrics };
+  }
+
+  // ---- host business carried in quorum packets: REQUEST, session PINGs, SYNC ------------------------------------
+
+  private onPacket(conn: number, p: Packet): void {
+    if (this.zab.role === "leading") {
+      if (p.type === PacketType.REQUEST && p.data !== null) {
+        let r;
+        try {
+          r = decodeRequest(p.data);
+        } catch (e) {
+          this.log.warn("dropping a malformed forwarded request", { conn, error: (e as Error).message });
+          return;
+        }
+        if (r.type === OP_SYNC) {
+          // Answered once the learner applied everything proposed so far.
+          this.env.quorumNet.send(conn, { type: PacketType.SYNC, zxid: this.zab.lastZxid, data: encodeSyncAnswer(r.sessionId, r.cxid) });
+          return;
+        }
+        if (this.core !== undefined && this.zab.isActiveLeader) this.core.submitRemote(r);
+        else this.log.warn("dropping a forwarded request: not an active leader", { conn, sessionId: `0x${r.sessionId.toString(16)}`, type: r.type });
+        return;
+      }
+      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && this.core !== undefined) {
+        for (const [id, to] of decodeTouchedSessions(p.data)) this.core.touchSession(id, to);
+      }
+      return;
+    }
+    if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP) {
+      const kind = p.type === PacketType.DIFF ? "DIFF" : p.type === PacketType.TRUNC ? "TRUNC" : "SNAP";
+      this.log.info("synchronising with the leader", { kind, zxid: `0x${p.zxid.toString(16)}`, ours: `0x${this.zab.lastZxid.toString(16)}` });
+    } else if (p.type === PacketType.PING && this.core !== undefined) {
+      const touched = this.core.takeTouchedSessions();
+      if (touched.length > 0) this.env.quorumNet.send(conn, { type: PacketType.PING, zxid: p.zxid, data: encodeTouchedSessions(touched, touched.length) });
+    } else if (p.type === PacketType.SYNC && p.data !== null && p.data.length >= 12) {
+      const { sessionId, cxid } = decodeSyncAnswer(p.data);
+      this.pendingSyncs.push({ sessionId, cxid, zxid: p.zxid });
+      this.releaseSyncs();
+    }
+  }
+
+  private releaseSyncs(): void {
+    if (this.pendingSyncs.length === 0 || this.core === undefined) return;
+    const applied = this.tree.lastProcessedZxid;
+    const due = this.pendingSyncs.filter((s) => s.zxid <= applied);
+    if (due.length === 0) return;
+    this.pendingSyncs = this.pendingSyncs.filter((s) => s.zxid > applied);
+    for (const s of due) this.core.syncDone(s.sessionId, s.cxid);
+  }
+
+  private dropPendingAccepts(olderThanMs: number): void {
+    const now = this.clock.monotonic();
+    for (const [c, at] of this.pendingAccepts) {
+      if (now - at < olderThanMs) continue;
+      this.pendingAccepts.delete(c);
+      this.env.quorumNet.close(c);
+    }
+    if (this.pendingAccepts.size === 0) this.heldPackets = [];
+    else this.heldPackets = this.heldPackets.filter((h) => this.pendingAccepts.has(h.conn));
+  }
+
+  // ---- serving periods -------------------------------------------------------------------------------------------
+
+  private leaderPort(): TxnLogPort {
+    return {
+      logTxn: (hdr, txn) => {
+        const z = this.zab.propose(encodeTxn(hdr, txn));
+        if (z !== hdr.zxid) {
+          this.log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
+          this.zab.stop("zxid mismatch");
+        }
+        if (this.leaderFirst === 0n) this.leaderFirst = z;
+        this.leaderProposed = z;
+        if (this.init.faults?.answerBeforeCommit === true) this.leaderListener?.durable(z);
+        this.kick();
+      },
+      setTxnListener: (l) => {
+        this.leaderListener = l;
+      },
+    };
+  }
+
+  private startServing(epoch: bigint): void {
+    this.stopServing("new serving period");
+    this.stopReadOnly("serving again");
+    const m = this.modeNow;
+    const base = this.components(this.tree);
+    const c = new ZooKeeperServer(
+      { ...this.init.server, serverState: m },
+      m === "leader"
+        ? { ...base, ensemble: { role: "leader" }, txnLog: this.leaderPort() }
+        : {
+            ...base,
+            ensemble: {
+              role: "learner",
+              forward: (r) => {
+                if (this.learnerConn === undefined) return;
+                this.env.quorumNet.send(this.learnerConn, { type: PacketType.REQUEST, zxid: -1n, data: encodeRequest(r) });
+              },
+            },
+          },
+    );
+    if (m === "leader") c.setLastProposedZxid(makeZxid(epoch, 0n));
+    for (const [id, timeout] of this.store.sessions) c.restoreSession(id, timeout);
+    c.onOutstandingDrained = () => this.clientPort.onOutstandingDrained?.();
+    c.start();
+    this.core = c;
+    this.log.info("serving clients", { mode: m, epoch: String(epoch), zxid: `0x${this.tree.lastProcessedZxid.toString(16)}`, sessions: this.store.sessions.size });
+  }
+
+  private stopServing(reason: string): void {
+    const c = this.core;
+    this.core = undefined;
+    this.leaderListener = undefined;
+    this.leaderFirst = this.leaderProposed = 0n;
+    this.pendingSyncs = [];
+    if (c !== undefined) {
+      c.abort(reason);
+      this.log.info("stopped serving clients", { reason });
+    }
+  }
+
+  private stopReadOnly(reason: string): void {
+    this.roGen++;
+    if (this.roTimer !== undefined) this.clock.clearTimer(this.roTimer);
+    this.roTimer = undefined;
+    const r = this.ro;
+    this.ro = undefined;
+    r?.stop(reason);
+  }
+
+  /** ZooKeeper starts its ReadOnlyZooKeeperServer max(2000, tickTime) ms into LOOKING. */
+  private scheduleReadOnly(): void {
+    if (this.init.readOnlyMode !== true || this.ro !== undefined || this.roTimer !== undefined) return;
+    const gen = ++this.roGen;
+    this.roTimer = this.clock.setTimer(Math.max(2000, this.init.tickTime), () => {
+      this.roTimer = undefined;
+      if (gen !== this.roGen || this.stopping || this.core !== undefined || this.ro !== undefined) return;
+      const make = () => new DataTree({ ...this.init.tree, metrics: this.metrics });
+      copyTree(this.tree, make, this.clock.now()).then(
+        (copy) => {
+          if (gen !== this.roGen || this.stopping || this.core !== undefined) return;
+          const c = new ZooKeeperServer({ ...this.init.server, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
+          c.onOutstandingDrained = () => this.clientPort.onOutstandingDrained?.();
+          c.start();
+          this.ro = new ReadOnlyServer(c, this.log);
+          this.log.info("read-only mode: serving readOnly clients", { zxid: `0x${copy.lastProcessedZxid.toString(16)}` });
+        },
+        (e: unknown) => this.log.warn("read-only mode failed to start", { error: String(e) }),
+      );
+    });
+  }
+
+  // ---- election --------------------------------------------------------------------------------------------------
+
+  private elect(): void {
+    if (this.electing || this.stopping) return;
+    this.electing = true;
+    this.scheduleReadOnly();
+    this.modeNow = "looking";
+    this.lookingSince = this.clock.monotonic();
+    this.fle.start({ zxid: this.zab.lastZxid, peerEpoch: this.zab.currentEpoch });
+    this.pumpElection();
+  }
+
+  private pumpElection(): void {
+    if (this.fle.hasReady()) {
+      const rd = this.fle.ready();
+      for (const m of rd.messages) this.env.electionNet.send(m.to, encodeNotification(m.notification));
+      if (rd.connectAll) this.env.electionNet.connectAll();
+      this.fle.advance();
+      if (rd.decision !== undefined && this.electing) this.decided(rd.decision);
+    }
+    if (this.electionTimer !== undefined) this.clock.clearTimer(this.electionTimer);
+    this.electionTimer = undefined;
+    const at = this.fle.nextDeadline();
+    if (at !== undefined && !this.stopping) {
+      this.electionTimer = this.clock.setTimer(Math.max(0, Math.ceil(at - this.clock.monotonic())), () => {
+        this.electionTimer = undefined;
+        this.fle.tick();
+        this.pumpElection();
+      });
+    }
+  }
+
+  private decided(d: Decision): void {
+    this.electing = false;
+    if (this.stopping) return;
+    const leader = d.vote.leader;
+    this.leaderOfLastElection = leader;
+    this.log.info("election decided", { state: d.state, leader: String(leader), zxid: `0x${d.vote.zxid.toString(16)}`, ms: Math.round(this.clock.monotonic() - this.lookingSince) });
+    if (d.state === ServerState.LEADING) {
+      this.modeNow = "leader";
+      this.zab.lead();
+      for (const c of this.pendingAccepts.keys()) this.zab.accepted(c);
+      this.pendingAccepts.clear();
+      for (const h of this.heldPackets.splice(0)) {
+        this.onPacket(h.conn, h.p);
+        this.zab.step(h.conn, h.p);
+      }
+    } else if (d.state === ServerState.OBSERVING) {
+      this.modeNow = "observer";
+      this.zab.observe(leader);
+    } else {
+      this.modeNow = "follower";
+      this.zab.follow(leader);
+    }
+    if (d.state !== ServerState.LEADING) this.dropPendingAccepts(0);
+    this.kick();
+  }
+
+  // ---- the host loop ---------------------------------------------------------------------------------------------
+
+  /**
+   * Runs the host loop after the current round of I/O callbacks: every packet read in that round (a burst of ACKs,
+   * forwarded requests) is stepped into ZAB first, so one Ready carries all their output.
+   */
+  private kick(): void {
+    if (this.kickQueued || this.pumping || this.failed) return;
+    this.kickQueued = true;
+    this.defer(() => this.runKick());
+  }
+
+  private runKick(): void {
+    this.kickQueued = false;
+    if (this.pumping || this.failed) return;
+    this.pumping = true;
+    this.pump()
+      .catch((e: unknown) => {
+        this.failed = true;
+        this.log.error("fatal: ensemble host loop failed", { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        this.stopServing("host loop failed");
+        this.zab.stop("host loop failed");
+        this.env.onFatal?.(e);
+      })
+      .finally(() => {
+        this.pumping = false;
+        // Work that arrived after the loop's last hasReady() check, while its promise settled (a kick() made in
+        // that window was a no-op), is not left waiting for the next tick.
+        if (this.zab.hasReady()) this.kick();
+      });
+  }
+
+  private async pump(): Promise<void> {
+    const zab = this.zab;
+    const net = this.env.quorumNet;
+    while (zab.hasReady()) {
+      const rd = zab.ready();
+      for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
+      await this.persist(rd);
+      for (const m of rd.messages) {
+        if ("packet" in m) net.send(m.conn, m.packet);
+        else {
+          if (this.tree.lastProcessedZxid !== m.snapshotAt) {
+            this.log.warn("snapshot zxid differs from the requested one", { tree: this.tree.lastProcessedZxid.toString(16), want: m.snapshotAt.toString(16) });
+          }
+          net.sendBytes(m.conn, await this.store.snapshotBytes());
+        }
+      }
+      this.applyCommitted(rd);
+      this.releaseSyncs();
+      for (const c of rd.close) {
+        if (c === this.learnerConn) this.learnerConn = undefined;
+        net.close(c);
+      }
+      if (rd.connect !== undefined) this.dialLeader(rd.connect);
+      for (const e of rd.events) {
+        if (e.type === "looking") {
+          this.log.info("ZAB role ended: looking for a leader", { reason: e.reason });
+          this.stopServing(`lost the leader/quorum: ${e.reason}`);
+          this.modeNow = "looking";
+          this.defer(() => this.elect());
+        } else if (e.type === "active") {
+          this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
+          this.startServing(e.epoch);
+        } else if (e.type === "established") {
+          this.log.info("new epoch established", { epoch: String(e.epoch) });
+        } else if (e.type === "protocolError") {
+          this.log.warn("ZAB protocol error", { conn: e.conn, message: e.message });
+        }
+      }
+      zab.advance();
+      this.maybeSnapshot();
+    }
+  }
+
+  private applyCommitted(rd: Ready): void {
+    let ours = 0n;
+    const store = this.store;
+    for (const t of rd.committed) {
+      if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {
+        // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
+        const type = t.data.readInt32BE(TXN_TYPE_OFFSET);
+        if (type === TxnType.createSession || type === TxnType.closeSession) {
+          const { header, txn } = decodeTxn(t.data);
+          store.noteCommitted(header.type, header.clientId, txn);
+        }
+        ours = t.zxid;
+      } else {
+        const { header, txn } = decodeTxn(t.data);
+        store.noteCommitted(header.type, header.clientId, txn);
+        if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn);
+        else this.tree.processTxn(header, txn);
+      }
+    }
+    if (ours !== 0n) this.leaderListener?.durable(ours); // the core applies (in order) and answers
+  }
+
+  private maybeSnapshot(): void {
+    const store = this.store;
+    if (store.snapshotDue && this.snapshotting !== undefined) {
+      // SyncRequestProcessor: a snapshot still being written when the next is due -> this one is skipped.
+      store.snapshotDue = false;
+      this.log.warn("too busy to snapshot, skipping");
+    }
+    if (store.snapshotDue && this.tree.lastProcessedZxid <= this.zab.commitZxid) {
+      store.snapshotDue = false;
+      // Due after snapCount/2 + random(snapCount/2) logged txns, the log rolled (EnsembleStore.append). In the
+      // background, as ZooKeeper's SyncRequestProcessor: a fuzzy snapshot of the applied state, named after the zxid
+      // applied when it starts; txns applied meanwhile are in the log after that zxid and are replayed over it on
+      // restore (ZAB recommits them). The host loop goes on meanwhile.
+      const started = this.clock.monotonic();
+      this.snapshotting = store
+        .writeSnapshot()
+        .then(
+          () => this.log.info("snapshot written", { ms: Math.round(this.clock.monotonic() - started) }),
+          (e: unknown) => this.log.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
+        )
+        .finally(() => {
+          this.snapshotting = undefined;
+        });
+    }
+  }
+
+  private async persist(rd: Ready): Promise<void> {
+    for (const op of rd.persist) {
+      // TRUNC and SNAP rewrite the tree or the log under a background snapshot: let it finish first.
+      if ((op.kind === "truncate" || op.kind === "snapshot") && this.snapshotting !== undefined) await this.snapshotting;
+      switch (op.kind) {
+        case "append":
+          await this.store.append(op.txns);
+          break;
+        case "truncate":
+          await this.store.truncate(op.zxid);
+          break;
+        case "snapshot":
+          await this.store.installSnapshot(op.zxid, op.data);
+          break;
+        case "acceptedEpoch":
+        case "currentEpoch":
+          await this.store.setEpoch(op.kind, op.epoch);
+          break;
+      }
+    }
+  }
+
+  private dialLeader(sid: bigint): void {
+    if (this.init.quorum.allMembers.get(sid) === undefined) {
+      this.zab.connectFailed();
+      return;
+    }
+    this.env.quorumNet.dial(sid, this.init.tickTime * 2).then(
+      (conn) => {
+        if (this.stopping) {
+          this.env.quorumNet.close(conn);
+          return;
+        }
+        this.learnerConn = conn;
+        this.zab.connected(conn);
+        this.kick();
+      },
+      () => {
+        if (this.stopping) return;
+        this.zab.connectFailed();
+        this.kick();
+      },
+    );
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What a QuorumPeer is given: its settings, and the ports it reaches the world through (clock, randomness, the two
+ * quorum transports, storage). The Node adapters in src/node/ implement the ports over sockets, timers and files;
+ * the simulator implements them in memory under one seeded scheduler.
+ */
+import type { Clock, Logger, Random } from "@zkts/contracts";
+import type { ServerInit } from "@zkts/core";
+import type { DataTreeOptions } from "@zkts/datatree";
+import type { QuorumVerifier } from "@zkts/election";
+import type { MetricsRegistry } from "@zkts/metrics";
+import type { Storage } from "@zkts/persistence";
+import type { Packet } from "@zkts/zab";
+
+/** The quorum port (learner <-> leader connections), connection-numbered. */
+export interface QuorumNet {
+  send(conn: number, p: Packet): void;
+  /** The frame after a SNAP packet: the leader's snapshot bytes. */
+  sendBytes(conn: number, bytes: Buffer): void;
+  close(conn: number): void;
+  /** Connects to server `sid`'s quorum port: the new connection's id, or a rejection (refused, timed out). */
+  dial(sid: bigint, timeoutMs: number): Promise<number>;
+}
+
+/** The election port (ZooKeeper's QuorumCnxManager): notifications to and from server ids. */
+export interface ElectionNet {
+  send(sid: bigint, payload: Buffer): void;
+  /** Dial every peer we have no connection to (FLE's "connectAll" after a quiet period). */
+  connectAll(): void;
+  /** True when every queued outgoing notification has been handed over (FLE's haveDelivered). */
+  haveDelivered(): boolean;
+}
+
+/** Bugs the simulator injects on purpose to prove its invariants catch them. Never set outside tests. */
+export interface QuorumPeerFaults {
+  /** Leader: answer a forwarded write's client before the txn is committed (as soon as it is proposed). */
+  answerBeforeCommit?: boolean;
+}
+
+export interface QuorumPeerInit {
+  sid: bigint;
+  /** The server.N / group / weight lines as a verifier (majority or hierarchical). */
+  quorum: QuorumVerifier;
+  tickTime: number;
+  initLimit: number;
+  syncLimit: number;
+  /** The server core's settings (session timeouts, limits, auth); the state is set per serving period. */
+  server: ServerInit;
+  /** The data tree's options (digest, extended types, skipACL). */
+  tree?: Omit<DataTreeOptions, "metrics">;
+  /** readonlymode.enabled: serve readOnly clients from a copy of the tree while looking. */
+  readOnlyMode?: boolean;
+  /** Election's finalize wait (FastLeaderElection's finalizeWait, default 200 ms). */
+  finalizeWaitMs?: number;
+  /** The data and log directories in `storage`, and the txn log's settings. */
+  store: {
+    dataDir: string;
+    dataLogDir: string;
+    forceSync: boolean;
+    preAllocSize: number;
+    snapCount: number;
+  };
+  faults?: QuorumPeerFaults;
+}
+
+export interface QuorumPeerEnv {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** Where every component records (mntr, Prometheus); default: a registry of its own. */
+  metrics?: MetricsRegistry;
+  storage: Storage;
+  quorumNet: QuorumNet;
+  electionNet: ElectionNet;
+  /**
+   * Runs `fn` once the current round of I/O callbacks is done (Node: setImmediate), so a burst of packets read in
+   * one round is stepped into ZAB before one host-loop pass answers them all. Default: a 0 ms clock timer.
+   */
+  defer?: (fn: () => void) => void;
+  /**
+   * The host loop failed (storage error): the member stopped working and must go away (Node: exit 1). Default: log
+   * it; the peer stays failed.
+   */
+  onFatal?: (error: unknown) => void;
+  /** Election's own log lines (chatty: Node demotes them a level); default `logger`. */
+  electionLogger?: Logger;
+}
+
+/** A member's role as srvr/mntr print it. */
+export type PeerMode = "looking" | "leader" | "follower" | "observer";
