@@ -192,7 +192,7 @@ describe("QuorumPeer in memory (3 members, one ManualClock)", () => {
     });
     const digests = [...c.peers.values()].map((p) => p.tree.digest());
     expect(new Set(digests.map(String)).size).toBe(1);
-    expect(back.tree.getNode("/a")?.data.toString()).toBe("one");
+    expect(back.tree.getNode("/a")?.data?.toString()).toBe("one");
     expect(back.tree.getNode("/b")).toBeDefined();
     const g = await connect(c, back);
     const gx = g.send(OP_GET_DATA, { path: "/a", watch: false });
