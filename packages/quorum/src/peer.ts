@@ -9,7 +9,7 @@
  * Host loop for each ZAB Ready: send early -> persist (durably) -> send -> apply committed txns -> events ->
  * advance, then the snapshot cadence.
  */
-import type { Clock, ClientPortHandler, Logger, ServerConnection, ServerInfo, TimerHandle } from "@zkts/contracts";
+import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { FastLeaderElection, ServerState, encodeNotification, type Decision } from "@zkts/election";
@@ -17,7 +17,8 @@ import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
 import { decodeRequest, decodeSyncAnswer, decodeTouchedSessions, encodeRequest, encodeSyncAnswer, encodeTouchedSessions } from "./forwarding.js";
-import { copyTree, ReadOnlyServer } from "./read-only.js";
+import { clientPortSwitch } from "./client-port.js";
+import { ReadOnlyMode } from "./read-only.js";
 import { EnsembleStore } from "./store.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
@@ -61,12 +62,8 @@ export class QuorumPeer {
   private readonly pendingAccepts = new Map<number, number>();
   private heldPackets: Array<{ conn: number; p: Packet }> = [];
 
-  /** A snapshot being written in the background (at most one). */
-  private snapshotting: Promise<void> | undefined;
   // read-only mode
-  private ro: ReadOnlyServer | undefined;
-  private roGen = 0;
-  private roTimer: TimerHandle | undefined;
+  private readonly readOnly: ReadOnlyMode;
   // election
   private electing = false;
   private electionTimer: TimerHandle | undefined;
@@ -103,7 +100,26 @@ export class QuorumPeer {
       { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
     );
     this.idle = new ZooKeeperServer({ ...init.server, serverState: "looking" }, this.components(tree));
-    this.clientPort = this.makeClientPort();
+    this.readOnly = new ReadOnlyMode({
+      clock: env.clock,
+      logger: env.logger,
+      // ZooKeeper starts its ReadOnlyZooKeeperServer max(2000, tickTime) ms into LOOKING.
+      delayMs: Math.max(2000, init.tickTime),
+      source: tree,
+      makeTree: () => new DataTree({ ...init.tree, metrics }),
+      makeCore: (copy) => {
+        const c = new ZooKeeperServer({ ...init.server, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
+        c.onOutstandingDrained = () => this.clientPort.onOutstandingDrained?.();
+        return c;
+      },
+    });
+    this.clientPort = clientPortSwitch({
+      core: () => this.core,
+      readOnly: () => this.readOnly.server,
+      serving: () => this.serving,
+      modeName: () => this.modeName,
+      peerState: () => (this.zab.zabState === "election" ? this.zab.role : `${this.zab.role} - ${this.zab.zabState}`),
+    });
     // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
     const synced = (): bigint[] | undefined =>
       this.modeNow === "leader" && this.core !== undefined ? this.zab.syncedLearners().filter((s) => s !== this.sid) : undefined;
@@ -137,12 +153,12 @@ export class QuorumPeer {
 
   /** srvr/stat/mntr: the role once serving, "read-only" or "looking" until then. */
   get modeName(): string {
-    return this.core === undefined ? (this.ro !== undefined ? "read-only" : "looking") : this.modeNow;
+    return this.core === undefined ? (this.readOnly.server !== undefined ? "read-only" : "looking") : this.modeNow;
   }
 
   /** The core serving clients now (the idle one, which only answers 4lw, when none). */
   get serving(): ZooKeeperServer {
-    return this.core ?? this.ro?.core ?? this.idle;
+    return this.core ?? this.readOnly.server?.core ?? this.idle;
   }
 
   /** True while a core of a ZAB-active period serves clients. */
@@ -151,7 +167,7 @@ export class QuorumPeer {
   }
 
   get isReadOnly(): boolean {
-    return this.core === undefined && this.ro !== undefined;
+    return this.core === undefined && this.readOnly.server !== undefined;
   }
 
   /** The leader of the last decided election, unless looking again. */
@@ -192,12 +208,10 @@ export class QuorumPeer {
       this.stopping = true;
       if (this.ticker !== undefined) this.clock.clearTimer(this.ticker);
       if (this.electionTimer !== undefined) this.clock.clearTimer(this.electionTimer);
-      if (this.roTimer !== undefined) this.clock.clearTimer(this.roTimer);
       this.stopServing("server shutdown");
-      this.stopReadOnly("server shutdown");
+      this.readOnly.stop("server shutdown");
       this.zab.stop("shutdown");
       this.fle.stop();
-      if (this.snapshotting !== undefined) await this.snapshotting;
       await this.store.close();
     })();
     return this.stopped;
@@ -254,45 +268,6 @@ export class QuorumPeer {
   }
 
   // ---- the client port -----------------------------------------------------------------------------------------
-
-  private makeClientPort(): ClientPortHandler {
-    const peer = this;
-    const handler: ClientPortHandler = {
-      handleConnect(conn: ServerConnection, payload: Buffer) {
-        if (peer.core !== undefined) peer.core.handleConnect(conn, payload);
-        else if (peer.ro !== undefined) peer.ro.handleConnect(conn, payload);
-        else conn.close("not serving: this member has no leader/quorum");
-      },
-      handlePacket(conn: ServerConnection, payload: Buffer) {
-        if (peer.core !== undefined) peer.core.handlePacket(conn, payload);
-        else if (peer.ro !== undefined) peer.ro.handlePacket(conn, payload);
-        else conn.close("not serving");
-      },
-      connectionClosed(conn: ServerConnection) {
-        peer.core?.connectionClosed(conn);
-        peer.ro?.connectionClosed(conn);
-      },
-      get outstanding() {
-        return (peer.core ?? peer.ro?.core)?.outstanding ?? 0;
-      },
-      onOutstandingDrained: undefined,
-      info: new Proxy({} as ServerInfo, {
-        get(_t, prop) {
-          if (prop === "serverState") return peer.modeName;
-          // QuorumPeer.getDetailedPeerState (mntr's zk_peer_state): the peer state, then the ZAB phase unless electing.
-          if (prop === "peerState") return peer.zab.zabState === "election" ? peer.zab.role : `${peer.zab.role} - ${peer.zab.zabState}`;
-          if (prop === "isReadOnly") return peer.isReadOnly;
-          const i = peer.serving.info as unknown as Record<string | symbol, unknown>;
-          const v = i[prop];
-          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(i) : v;
-        },
-        has(_t, prop) {
-          return prop in peer.serving.info;
-        },
-      }),
-    };
-    return handler;
-  }
 
   private components(tree: DataTree): ServerComponents {
     return { clock: this.clock, random: this.env.random, logger: this.log, tree, metrics: this.metrics };
@@ -380,7 +355,7 @@ export class QuorumPeer {
 
   private startServing(epoch: bigint): void {
     this.stopServing("new serving period");
-    this.stopReadOnly("serving again");
+    this.readOnly.stop("serving again");
     const m = this.modeNow;
     const base = this.components(this.tree);
     const c = new ZooKeeperServer(
@@ -418,43 +393,12 @@ export class QuorumPeer {
     }
   }
 
-  private stopReadOnly(reason: string): void {
-    this.roGen++;
-    if (this.roTimer !== undefined) this.clock.clearTimer(this.roTimer);
-    this.roTimer = undefined;
-    const r = this.ro;
-    this.ro = undefined;
-    r?.stop(reason);
-  }
-
-  /** ZooKeeper starts its ReadOnlyZooKeeperServer max(2000, tickTime) ms into LOOKING. */
-  private scheduleReadOnly(): void {
-    if (this.init.readOnlyMode !== true || this.ro !== undefined || this.roTimer !== undefined) return;
-    const gen = ++this.roGen;
-    this.roTimer = this.clock.setTimer(Math.max(2000, this.init.tickTime), () => {
-      this.roTimer = undefined;
-      if (gen !== this.roGen || this.stopping || this.core !== undefined || this.ro !== undefined) return;
-      const make = () => new DataTree({ ...this.init.tree, metrics: this.metrics });
-      copyTree(this.tree, make, this.clock.now()).then(
-        (copy) => {
-          if (gen !== this.roGen || this.stopping || this.core !== undefined) return;
-          const c = new ZooKeeperServer({ ...this.init.server, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
-          c.onOutstandingDrained = () => this.clientPort.onOutstandingDrained?.();
-          c.start();
-          this.ro = new ReadOnlyServer(c, this.log);
-          this.log.info("read-only mode: serving readOnly clients", { zxid: `0x${copy.lastProcessedZxid.toString(16)}` });
-        },
-        (e: unknown) => this.log.warn("read-only mode failed to start", { error: String(e) }),
-      );
-    });
-  }
-
   // ---- election --------------------------------------------------------------------------------------------------
 
   private elect(): void {
     if (this.electing || this.stopping) return;
     this.electing = true;
-    this.scheduleReadOnly();
+    if (this.init.readOnlyMode === true) this.readOnly.schedule(() => !this.stopping && this.core === undefined);
     this.modeNow = "looking";
     this.lookingSince = this.clock.monotonic();
     this.fle.start({ zxid: this.zab.lastZxid, peerEpoch: this.zab.currentEpoch });
@@ -545,7 +489,7 @@ export class QuorumPeer {
     while (zab.hasReady()) {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
-      await this.persist(rd);
+      await this.store.persist(rd.persist);
       for (const m of rd.messages) {
         if ("packet" in m) net.send(m.conn, m.packet);
         else {
@@ -578,7 +522,7 @@ export class QuorumPeer {
         }
       }
       zab.advance();
-      this.maybeSnapshot();
+      this.store.maybeSnapshot(this.zab.commitZxid);
     }
   }
 
@@ -602,54 +546,6 @@ export class QuorumPeer {
       }
     }
     if (ours !== 0n) this.leaderListener?.durable(ours); // the core applies (in order) and answers
-  }
-
-  private maybeSnapshot(): void {
-    const store = this.store;
-    if (store.snapshotDue && this.snapshotting !== undefined) {
-      // SyncRequestProcessor: a snapshot still being written when the next is due -> this one is skipped.
-      store.snapshotDue = false;
-      this.log.warn("too busy to snapshot, skipping");
-    }
-    if (store.snapshotDue && this.tree.lastProcessedZxid <= this.zab.commitZxid) {
-      store.snapshotDue = false;
-      // Due after snapCount/2 + random(snapCount/2) logged txns, the log rolled (EnsembleStore.append). In the
-      // background, as ZooKeeper's SyncRequestProcessor: a fuzzy snapshot of the applied state, named after the zxid
-      // applied when it starts; txns applied meanwhile are in the log after that zxid and are replayed over it on
-      // restore (ZAB recommits them). The host loop goes on meanwhile.
-      const started = this.clock.monotonic();
-      this.snapshotting = store
-        .writeSnapshot()
-        .then(
-          () => this.log.info("snapshot written", { ms: Math.round(this.clock.monotonic() - started) }),
-          (e: unknown) => this.log.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
-        )
-        .finally(() => {
-          this.snapshotting = undefined;
-        });
-    }
-  }
-
-  private async persist(rd: Ready): Promise<void> {
-    for (const op of rd.persist) {
-      // TRUNC and SNAP rewrite the tree or the log under a background snapshot: let it finish first.
-      if ((op.kind === "truncate" || op.kind === "snapshot") && this.snapshotting !== undefined) await this.snapshotting;
-      switch (op.kind) {
-        case "append":
-          await this.store.append(op.txns);
-          break;
-        case "truncate":
-          await this.store.truncate(op.zxid);
-          break;
-        case "snapshot":
-          await this.store.installSnapshot(op.zxid, op.data);
-          break;
-        case "acceptedEpoch":
-        case "currentEpoch":
-          await this.store.setEpoch(op.kind, op.epoch);
-          break;
-      }
-    }
   }
 
   private dialLeader(sid: bigint): void {

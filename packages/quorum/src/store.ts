@@ -25,7 +25,7 @@ import {
   type Storage,
 } from "@zkts/persistence";
 import { M, MetricsRegistry } from "@zkts/metrics";
-import type { Txn } from "@zkts/zab";
+import type { PersistOp, Txn } from "@zkts/zab";
 
 export interface EnsembleStoreOptions {
   storage: Storage;
@@ -61,6 +61,8 @@ export class EnsembleStore {
    */
   snapshotDue = false;
   private log!: TxnLog;
+  /** A snapshot being written in the background (at most one). */
+  private snapshotting: Promise<void> | undefined;
   private readonly metrics: MetricsRegistry;
   private readonly schedule: SnapshotSchedule;
 
@@ -193,7 +195,58 @@ export class EnsembleStore {
     this[kind] = epoch;
   }
 
+  /** Carries out ZAB's persist ops in order; resolves once all are durable. */
+  async persist(ops: readonly PersistOp[]): Promise<void> {
+    for (const op of ops) {
+      // TRUNC and SNAP rewrite the tree or the log under a background snapshot: let it finish first.
+      if ((op.kind === "truncate" || op.kind === "snapshot") && this.snapshotting !== undefined) await this.snapshotting;
+      switch (op.kind) {
+        case "append":
+          await this.append(op.txns);
+          break;
+        case "truncate":
+          await this.truncate(op.zxid);
+          break;
+        case "snapshot":
+          await this.installSnapshot(op.zxid, op.data);
+          break;
+        case "acceptedEpoch":
+        case "currentEpoch":
+          await this.setEpoch(op.kind, op.epoch);
+          break;
+      }
+    }
+  }
+
+  /**
+   * Starts a background snapshot when one is due and the tree holds nothing uncommitted (applied <= commitZxid).
+   * Due after snapCount/2 + random(snapCount/2) logged txns, the log rolled (`append`). As ZooKeeper's
+   * SyncRequestProcessor: a fuzzy snapshot of the applied state, named after the zxid applied when it starts; txns
+   * applied meanwhile are in the log after that zxid and are replayed over it on restore (ZAB recommits them); one
+   * still being written when the next is due makes that one skipped.
+   */
+  maybeSnapshot(commitZxid: bigint): void {
+    const { logger, clock, tree } = this.opts;
+    if (this.snapshotDue && this.snapshotting !== undefined) {
+      this.snapshotDue = false;
+      logger.warn("too busy to snapshot, skipping");
+    }
+    if (!this.snapshotDue || tree.lastProcessedZxid > commitZxid) return;
+    this.snapshotDue = false;
+    const started = clock.monotonic();
+    this.snapshotting = this.writeSnapshot()
+      .then(
+        () => logger.info("snapshot written", { ms: Math.round(clock.monotonic() - started) }),
+        (e: unknown) => logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
+      )
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
+  }
+
+  /** Waits for a snapshot in progress, then closes the txn log. */
   async close(): Promise<void> {
+    if (this.snapshotting !== undefined) await this.snapshotting;
     await this.log.close();
   }
 }
