@@ -86,8 +86,8 @@ export class EnsembleStore {
     await storage.mkdirp(joinPath(dataDir, VERSION_DIR));
     await storage.mkdirp(joinPath(dataLogDir, VERSION_DIR));
     // absent = 0 (a member that never accepted an epoch)
-    this.acceptedEpoch = (await readLongFile(storage, joinPath(dataDir, "acceptedEpoch"))) ?? 0n;
-    this.currentEpoch = (await readLongFile(storage, joinPath(dataDir, "currentEpoch"))) ?? 0n;
+    this.acceptedEpoch = await this.readEpoch("acceptedEpoch");
+    this.currentEpoch = await this.readEpoch("currentEpoch");
     const snap = await findNewestValidSnapshot(storage, dataDir);
     if (snap) await this.restoreFrom(storage, snap.path, snap.zxid);
     const reader = readTxnLog(storage, dataLogDir, { fromZxid: this.snapshotZxid + 1n });
@@ -189,9 +189,31 @@ export class EnsembleStore {
     this.metrics.summary(M.SNAPSHOT_TIME).observe(this.opts.clock.monotonic() - t0);
   }
 
+  /**
+   * Reads an epoch file where ZooKeeper keeps it, `<dataDir>/version-2/<kind>`; 0 when absent. One found only where
+   * zkts before 0.2 kept it (`<dataDir>/<kind>`) is moved to version-2 first (written durably there, then removed).
+   */
+  private async readEpoch(kind: "acceptedEpoch" | "currentEpoch"): Promise<bigint> {
+    const { storage, dataDir } = this.opts;
+    const here = await readLongFile(storage, this.epochPath(kind));
+    if (here !== undefined) return here;
+    const legacy = joinPath(dataDir, kind);
+    const old = await readLongFile(storage, legacy);
+    if (old === undefined) return 0n;
+    await writeLongFile(storage, this.epochPath(kind), old);
+    await storage.remove(legacy);
+    await storage.syncDir(dataDir);
+    this.opts.logger.info("epoch file moved to version-2 (where ZooKeeper keeps it)", { file: kind, epoch: String(old) });
+    return old;
+  }
+
+  private epochPath(kind: "acceptedEpoch" | "currentEpoch"): string {
+    return joinPath(joinPath(this.opts.dataDir, VERSION_DIR), kind);
+  }
+
   /** Writes an epoch file durably (temp + fdatasync + rename + dir sync); resolves only once it is durable. */
   async setEpoch(kind: "acceptedEpoch" | "currentEpoch", epoch: bigint): Promise<void> {
-    await writeLongFile(this.opts.storage, joinPath(this.opts.dataDir, kind), epoch);
+    await writeLongFile(this.opts.storage, this.epochPath(kind), epoch);
     this[kind] = epoch;
   }
 
