@@ -491,5 +491,9 @@ describe("TLS on the client port (secureClientPort, client.portUnification, ssl.
     expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:7: ssl\.keyStore\.type: unknown key store type PKCS11/));
     expect(problems(`${base}serverCnxnFactory=com.example.Factory\n`).join("\n")).toMatch(/serverCnxnFactory must be/);
     expect(problems(`${base}secureClientPortAddress=127.0.0.1\n`)).toEqual(["zoo.cfg:2: secureClientPortAddress is set but secureClientPort is not set"]);
+    // QuorumPeerConfig: "clientPortAddress is set but clientPort is not set" (Invalid config, exit 2)
+    expect(problems("dataDir=/tmp/x\nclientPortAddress=127.0.0.1\nserver.1=127.0.0.1:2888:3888;2181\n")).toEqual([
+      "zoo.cfg:2: clientPortAddress is set but clientPort is not set",
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Figures, not assertions: time from `kill -9` of the leader to the first acknowledged write sent after the kill,
- * over ZKTS_FAILOVER_KILLS (10) kills, at tickTime 2000 and 200. Skipped unless ZKTS_FAILOVER_BENCH=1:
- *   ZKTS_FAILOVER_BENCH=1 npx vitest run apps/server/src/ensemble-failover.bench.test.ts
+ * over ZKTS_FAILOVER_KILLS (10) kills, at tickTime 2000 and 200 (ZKTS_FAILOVER_TICKS), for a zkts ensemble and an
+ * Apache ZooKeeper 3.8 ensemble (QuorumPeerMain, Debian's) in the same harness (ZKTS_FAILOVER_IMPLS=zkts,zookeeper).
+ * Skipped unless ZKTS_FAILOVER_BENCH=1:
+ *   ZKTS_FAILOVER_BENCH=1 ZKTS_FAILOVER_KILLS=20 npx vitest run apps/server/src/ensemble-failover.bench.test.ts
  */
 import { describe, it } from "vitest";
 import { makeEnsemble, waitFor, Writer } from "./ensemble-helpers.js";
@@ -9,10 +11,13 @@ import { Client } from "./test-client.js";
 
 const KILLS = Number(process.env.ZKTS_FAILOVER_KILLS ?? 10);
 
+const IMPLS = (process.env.ZKTS_FAILOVER_IMPLS ?? "zkts,zookeeper").split(",") as ("zkts" | "zookeeper")[];
+const TICKS = (process.env.ZKTS_FAILOVER_TICKS ?? "2000,200").split(",").map(Number);
+
 describe.skipIf(!process.env.ZKTS_FAILOVER_BENCH)("leader kill -9 -> first acked write (figures only)", () => {
-  for (const tickTime of [2000, 200]) {
-    it(`tickTime=${tickTime}, ${KILLS} kills`, async () => {
-      const ens = await makeEnsemble(3, { tickTime });
+  for (const tickTime of TICKS) for (const impl of IMPLS) {
+    it(`${impl}: tickTime=${tickTime}, ${KILLS} kills`, async () => {
+      const ens = await makeEnsemble(3, { tickTime, impl });
       try {
         await Promise.all(ens.members.map((m) => ens.start(m)));
         let leader = await ens.waitStable(60_000);
@@ -37,7 +42,7 @@ describe.skipIf(!process.env.ZKTS_FAILOVER_BENCH)("leader kill -9 -> first acked
           await w.stop();
         }
         const s = [...rec].sort((a, b) => a - b);
-        console.log(`tickTime=${tickTime}: ${KILLS} leader kills, kill -> first acked write: median ${s[Math.floor(s.length / 2)]} ms, worst ${s[s.length - 1]} ms (all: ${rec.join(",")})`);
+        console.log(`${impl} tickTime=${tickTime}: ${KILLS} leader kills, kill -> first acked write: median ${s[Math.floor(s.length / 2)]} ms, worst ${s[s.length - 1]} ms (all: ${rec.join(",")})`);
       } finally {
         await ens.stopAll();
       }

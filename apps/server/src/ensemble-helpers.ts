@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
-import { fourLetter } from "@zkts/testkit";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fourLetter, NETTY_JARS, REFERENCE_JAR, SERVLET_API_JAR } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
 import { Client } from "./test-client.js";
 
@@ -45,7 +47,41 @@ export interface Ensemble {
   stopAll(): Promise<void>;
 }
 
-export async function makeEnsemble(n: number, opts: { observers?: number; tickTime?: number; extra?: Record<string, string> } = {}): Promise<Ensemble> {
+/**
+ * Starts Apache ZooKeeper's QuorumPeerMain (Debian's 3.8) on a member's zoo.cfg; resolves once its client port
+ * answers `srvr` (serving or not), as mustStart does for zkts-server.
+ */
+async function startJavaMember(m: Member): Promise<Proc> {
+  writeFileSync(join(m.dir, "log4j.properties"), "log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n");
+  const cp = [m.dir, REFERENCE_JAR, ...[SERVLET_API_JAR, ...NETTY_JARS].filter((j) => existsSync(j))].join(":");
+  const child = spawn(
+    "/usr/bin/java",
+    ["-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false", "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain", m.cfgPath],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !dead) {
+    try {
+      if ((await fourLetter(m.clientPort, "srvr")).length > 0) return { child, port: m.clientPort, output: () => out, exited };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`ZooKeeper member ${m.id} did not start:\n${out}`);
+}
+
+export async function makeEnsemble(
+  n: number,
+  opts: { observers?: number; tickTime?: number; extra?: Record<string, string>; impl?: "zkts" | "zookeeper" } = {},
+): Promise<Ensemble> {
   const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
   const observers = opts.observers ?? 0;
   const ports: { client: number; quorum: number; election: number }[] = [];
@@ -72,7 +108,6 @@ export async function makeEnsemble(n: number, opts: { observers?: number; tickTi
       initLimit: "10",
       syncLimit: "4",
       dataDir: dir,
-      clientPortAddress: "127.0.0.1",
       maxClientCnxns: "0",
       "admin.enableServer": "false",
       "4lw.commands.whitelist": "*",
@@ -88,7 +123,7 @@ export async function makeEnsemble(n: number, opts: { observers?: number; tickTi
     root,
     members,
     async start(m) {
-      m.proc = await mustStart(m.cfgPath);
+      m.proc = opts.impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath);
       return m.proc;
     },
     async kill(m) {

@@ -26,6 +26,11 @@ export interface EnsembleRunOptions {
   random?: Pick<Random, "next">;
   /** The server's metrics (default: a new registry); every component records into it, mntr prints it. */
   metrics?: MetricsRegistry;
+  /**
+   * The member's host loop failed (a storage error) and it stopped working. Default: exit the process with 1, as
+   * ZooKeeper does; an in-process host (@zkts/testing) shuts the member down instead.
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 /** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
@@ -116,7 +121,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
           warn: (m, f) => log.debug(`election: ${m}`, f),
           error: (m, f) => log.warn(`election: ${m}`, f),
         },
-        onFatal: () => process.exit(1),
+        onFatal: opts.onFatal ?? (() => process.exit(1)),
       },
       quorumAddr: { host: me.host, port: me.quorumPort },
     });
@@ -198,6 +203,9 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
             learnerType: "participant" as const,
           })),
       };
+    },
+    isolate(on: boolean) {
+      member.isolate(on);
     },
     shutdown() {
       stopped ??= (async () => {

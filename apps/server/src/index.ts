@@ -29,3 +29,4 @@ export { ExitCode, EXIT_SUMMARY, DataDirError, ElectionPortBindError, checkDataD
 export { unhonouredReason } from "./unhonoured.js";
 export { createSystemClock, cryptoRandom } from "./env.js";
 export { runStandalone, confMap, UnsupportedConfigError, type RunOptions, type RunningZkts } from "./run.js";
+export { runEnsemble, readMyId, quorumOf, type EnsembleRunOptions } from "./ensemble.js";

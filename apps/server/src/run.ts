@@ -48,6 +48,8 @@ export interface RunningZkts {
   readonly metrics: MetricsRegistry;
   /** An ensemble member's view of the quorum (AdminServer: leader, voting_view, zabstate); absent standalone. */
   quorum?(): QuorumView | undefined;
+  /** An ensemble member only, for tests (@zkts/testing): cut it off the ensemble's quorum and election traffic, or heal. */
+  isolate?(on: boolean): void;
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (up to `drainMs`), close every session's
    * socket, stop timers.

@@ -32,6 +32,8 @@ export function readPeer(r: ConfigReader): PeerValues {
   const clientPort = r.int("clientPort", undefined, "port");
   const secureClientPort = r.int("secureClientPort", undefined, "port");
   const clientPortAddress = r.str("clientPortAddress");
+  // QuorumPeerConfig.parseProperties: a client address without a client port is refused.
+  if (clientPort === undefined && clientPortAddress !== undefined) r.fail(r.get("clientPortAddress")!, "clientPortAddress is set but clientPort is not set");
   const maxClientCnxns = r.int("maxClientCnxns", 60, "nonNegative")!;
   const [minSessionTimeout, maxSessionTimeout] = readSessionTimeouts(r, tickTime);
   const autopurgeSnapRetainCount = readSnapRetainCount(r);

@@ -29,6 +29,11 @@ export class ElectionPortError extends Error {
 
 export interface NodeQuorumPeer {
   readonly peer: QuorumPeer;
+  /**
+   * Cuts this member off the ensemble (on) or reconnects it (off), for tests: while isolated every quorum connection
+   * is reset and new ones refused, and election messages are dropped both ways. Client connections are not touched.
+   */
+  isolate(on: boolean): void;
   /** Stops the peer, then closes the quorum and election ports. */
   close(): Promise<void>;
 }
@@ -46,8 +51,12 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
   if (quorumAddr === undefined || electionAddr === undefined) throw new Error(`server ${init.sid} has no quorum or election address`);
 
   let peer: QuorumPeer | undefined;
+  let isolated = false;
   const transport = new QuorumTransport({
-    accepted: (conn) => peer?.quorumAccepted(conn),
+    accepted: (conn) => {
+      if (isolated) transport.close(conn);
+      else peer?.quorumAccepted(conn);
+    },
     packet: (conn, p) => peer?.quorumPacket(conn, p),
     snapshot: (conn, bytes) => peer?.quorumSnapshot(conn, bytes),
     closed: (conn) => peer?.quorumClosed(conn),
@@ -56,7 +65,9 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
   const peers = new Map<bigint, HostPort>();
   for (const [sid, s] of init.quorum.allMembers) if (sid !== init.sid && s.electionAddrs[0] !== undefined) peers.set(sid, s.electionAddrs[0]);
   const cnx = new NodeCnxManager({ mySid: init.sid, electionAddr, peers }, { logger: env.electionLogger ?? env.logger, clock: env.clock });
-  cnx.onMessage = (from, payload) => peer?.electionMessage(from, payload);
+  cnx.onMessage = (from, payload) => {
+    if (!isolated) peer?.electionMessage(from, payload);
+  };
 
   const p = await QuorumPeer.open(init, {
     ...env,
@@ -66,13 +77,16 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
       sendBytes: (conn, bytes) => transport.sendBytes(conn, bytes),
       close: (conn) => transport.close(conn),
       dial: (sid, timeoutMs) => {
+        if (isolated) return Promise.reject(new Error("isolated"));
         const addr = init.quorum.allMembers.get(sid)?.quorumAddrs[0];
         if (addr === undefined) return Promise.reject(new Error(`no quorum address for server ${sid}`));
         return transport.dial(addr.host, addr.port, timeoutMs);
       },
     },
     electionNet: {
-      send: (sid, payload) => cnx.send(sid, payload),
+      send: (sid, payload) => {
+        if (!isolated) cnx.send(sid, payload);
+      },
       connectAll: () => cnx.connectAll(),
       haveDelivered: () => cnx.haveDelivered(),
     },
@@ -94,6 +108,12 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
   let closed: Promise<void> | undefined;
   return {
     peer: p,
+    isolate(on: boolean) {
+      if (on === isolated) return;
+      isolated = on;
+      if (on) for (const conn of transport.resetAll()) p.quorumClosed(conn);
+      env.logger.warn(on ? "isolated from the ensemble (test partition)" : "partition healed", {});
+    },
     close() {
       closed ??= (async () => {
         await p.shutdown();

@@ -207,6 +207,18 @@ export class QuorumTransport {
     setTimeout(() => c.socket.destroy(), 2000).unref();
   }
 
+  /** Resets every connection now (a test's network partition); returns their ids, which get no `closed` event. */
+  resetAll(): number[] {
+    const ids = [...this.conns.keys()];
+    for (const id of ids) {
+      const c = this.conns.get(id)!;
+      c.open = false;
+      c.socket.destroy();
+    }
+    this.conns.clear();
+    return ids;
+  }
+
   async shutdown(): Promise<void> {
     for (const id of [...this.conns.keys()]) {
       const c = this.conns.get(id)!;
