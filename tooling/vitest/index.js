@@ -26,7 +26,7 @@ export function workspaceAliases() {
       const pkg = JSON.parse(readFileSync(pkgJson, "utf8"));
       aliases.push({ find: new RegExp(`^${escape(pkg.name)}$`), replacement: entry });
       for (const key of Object.keys(pkg.exports ?? {})) {
-        if (key === "." || !key.startsWith("./")) continue;
+        if (key === "." || !key.startsWith("./") || key.endsWith(".json")) continue; // ./package.json: the file itself
         const sub = key.slice(2);
         const source = [join(dir, name, "src", `${sub}.ts`), join(dir, name, "src", sub, "index.ts")].find(existsSync);
         if (source === undefined) throw new Error(`${pkg.name}: no source for the export "${key}" (src/${sub}.ts or src/${sub}/index.ts)`);
