@@ -44,7 +44,7 @@ describe("TestingServer (in-process standalone)", () => {
     expect(server.isRunning).toBe(false);
     await server.restart();
     const again = await client(server.connectString);
-    expect((await again.getData("/kept")).data.toString()).toBe("v1");
+    expect((await again.getData("/kept")).data?.toString()).toBe("v1");
     await server.close();
     expect(existsSync(server.dataDir)).toBe(false);
   });
@@ -74,7 +74,7 @@ describe("TestingCluster (in-process ensemble)", () => {
     await cluster.waitForLeader();
     await until("the restarted member has the write", async () => {
       const c = await client(leader.connectString);
-      return (await c.getData("/a")).data.toString() === "2";
+      return (await c.getData("/a")).data?.toString() === "2";
     });
 
     const follower = cluster.members.find((m) => m.id !== next.id)!;
