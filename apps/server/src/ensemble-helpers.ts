@@ -53,7 +53,7 @@ export interface Ensemble {
  */
 async function startJavaMember(m: Member): Promise<Proc> {
   writeFileSync(join(m.dir, "log4j.properties"), "log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n");
-  const cp = [m.dir, REFERENCE_JAR, ...[SERVLET_API_JAR, ...NETTY_JARS].filter((j) => existsSync(j))].join(":");
+  const cp = [m.dir, REFERENCE_JAR, ...[SERVLET_API_JAR, ...NETTY_JARS, "/usr/share/java/slf4j-simple.jar"].filter((j) => existsSync(j))].join(":");
   const child = spawn(
     "/usr/bin/java",
     ["-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false", "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain", m.cfgPath],
@@ -80,7 +80,14 @@ async function startJavaMember(m: Member): Promise<Proc> {
 
 export async function makeEnsemble(
   n: number,
-  opts: { observers?: number; tickTime?: number; extra?: Record<string, string>; impl?: "zkts" | "zookeeper" } = {},
+  opts: {
+    observers?: number;
+    tickTime?: number;
+    extra?: Record<string, string>;
+    /** Every member's implementation (default zkts); `impls` gives one per member (a mixed ensemble). */
+    impl?: "zkts" | "zookeeper";
+    impls?: readonly ("zkts" | "zookeeper")[];
+  } = {},
 ): Promise<Ensemble> {
   const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
   const observers = opts.observers ?? 0;
@@ -123,7 +130,8 @@ export async function makeEnsemble(
     root,
     members,
     async start(m) {
-      m.proc = opts.impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath);
+      const impl = opts.impls?.[m.id - 1] ?? opts.impl ?? "zkts";
+      m.proc = impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath);
       return m.proc;
     },
     async kill(m) {

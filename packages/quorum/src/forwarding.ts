@@ -1,36 +1,35 @@
 /**
- * Host business carried in quorum packets, beside ZAB's own: a learner's forwarded client request (REQUEST), the
- * session liveness a learner reports in its PING answers, and the leader's SYNC answer.
+ * Host business carried in quorum packets, beside ZAB's own, byte for byte as ZooKeeper's: a learner's forwarded
+ * client request (REQUEST) and the session liveness a learner reports in its PING answers. (The leader's answer
+ * to a forwarded sync is a bare SYNC packet: learners match them to their syncs in order.)
  */
 import type { ForwardedRequest } from "@zkts/core";
 import { InputArchive, OutputArchive } from "@zkts/jute";
+import { PacketType, type Packet } from "@zkts/zab";
 
-/** REQUEST payload: long sessionId, int cxid, int type, then (zkts) the auth ids, then the request body. */
-export function encodeRequest(r: ForwardedRequest): Buffer {
-  const out = new OutputArchive(64 + r.body.length);
+/**
+ * A learner's REQUEST, as ZooKeeper's Learner.request writes it: data = long sessionId, int cxid, int type, then the
+ * request record's bytes as the client sent them (no length); the client connection's auth ids in the packet's
+ * authinfo.
+ */
+export function requestPacket(r: ForwardedRequest): Packet {
+  const out = new OutputArchive(16 + r.body.length);
   out.writeLong(r.sessionId);
   out.writeInt(r.cxid);
   out.writeInt(r.type);
-  out.writeInt(r.authInfo.length);
-  for (const a of r.authInfo) {
-    out.writeString(a.scheme);
-    out.writeString(a.id);
-  }
-  out.writeBuffer(r.body);
-  return out.toBuffer();
+  out.writeRaw(r.body);
+  return { type: PacketType.REQUEST, zxid: -1n, data: out.toBuffer(), authinfo: r.authInfo.map((a) => ({ scheme: a.scheme, id: a.id ?? "" })) };
 }
 
-export function decodeRequest(data: Buffer): ForwardedRequest {
+/** Reads a learner's REQUEST (LearnerHandler: sessionId, cxid, type, the rest is the request). */
+export function forwardedRequest(p: Packet): ForwardedRequest {
+  const data = p.data;
+  if (data === null || data.length < 16) throw new RangeError(`a REQUEST of ${data?.length ?? 0} bytes (at least 16 expected)`);
   const inp = new InputArchive(data);
   const sessionId = inp.readLong();
   const cxid = inp.readInt();
   const type = inp.readInt();
-  const n = inp.readInt();
-  if (n < 0 || n > data.length) throw new RangeError(`bad auth id count ${n} in a forwarded request`);
-  const authInfo: { scheme: string; id: string }[] = [];
-  for (let i = 0; i < n; i++) authInfo.push({ scheme: inp.readString() ?? "", id: inp.readString() ?? "" });
-  const body = inp.readBuffer() ?? Buffer.alloc(0);
-  return { sessionId, cxid, type, authInfo, body };
+  return { sessionId, cxid, type, body: Buffer.from(data.subarray(16)), authInfo: p.authinfo ?? [] };
 }
 
 /** A learner's PING answer: (long sessionId, int timeout) for each session touched since the last one. */
@@ -46,17 +45,4 @@ export function encodeTouchedSessions(touched: Iterable<readonly [bigint, number
 export function* decodeTouchedSessions(data: Buffer): Generator<[bigint, number]> {
   const inp = new InputArchive(data);
   for (let i = 0; i + 12 <= data.length; i += 12) yield [inp.readLong(), inp.readInt()];
-}
-
-/** SYNC answer payload: long sessionId, int cxid (the zxid to wait for is the packet's). */
-export function encodeSyncAnswer(sessionId: bigint, cxid: number): Buffer {
-  const out = new OutputArchive(16);
-  out.writeLong(sessionId);
-  out.writeInt(cxid);
-  return out.toBuffer();
-}
-
-export function decodeSyncAnswer(data: Buffer): { sessionId: bigint; cxid: number } {
-  const inp = new InputArchive(data);
-  return { sessionId: inp.readLong(), cxid: inp.readInt() };
 }

@@ -7,6 +7,6 @@ export type { ElectionNet, PeerMode, QuorumNet, QuorumPeerEnv, QuorumPeerFaults,
 export { EnsembleStore, type EnsembleStoreOptions } from "./store.js";
 export { copyTree, ReadOnlyMode, ReadOnlyServer } from "./read-only.js";
 export { clientPortSwitch, type ClientPortView } from "./client-port.js";
-export { decodeRequest, encodeRequest, decodeSyncAnswer, encodeSyncAnswer, decodeTouchedSessions, encodeTouchedSessions } from "./forwarding.js";
+export { forwardedRequest, requestPacket, decodeTouchedSessions, encodeTouchedSessions } from "./forwarding.js";
 export { QuorumTransport, type TransportEvents } from "./node/quorum-transport.js";
 export { ElectionPortError, openNodeQuorumPeer, type NodeQuorumPeer, type NodeQuorumPeerOptions } from "./node/node-peer.js";

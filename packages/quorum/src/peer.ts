@@ -16,7 +16,7 @@ import { FastLeaderElection, ServerState, encodeNotification, type Decision } fr
 import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
-import { decodeRequest, decodeSyncAnswer, decodeTouchedSessions, encodeRequest, encodeSyncAnswer, encodeTouchedSessions } from "./forwarding.js";
+import { decodeTouchedSessions, encodeTouchedSessions, forwardedRequest, requestPacket } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
 import { EnsembleStore } from "./store.js";
@@ -57,6 +57,10 @@ export class QuorumPeer {
   // learner
   /** Syncs answered by the leader, waiting until we applied its zxid. */
   private pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
+  /** Syncs forwarded to the leader, not answered yet, in order. */
+  private forwardedSyncs: Array<{ sessionId: bigint; cxid: number }> = [];
+  /** Leader: learners' syncs waiting for the zxid proposed when they arrived to commit. */
+  private leaderSyncs: Array<{ conn: number; zxid: bigint }> = [];
   private learnerConn: number | undefined;
   /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
   private readonly pendingAccepts = new Map<number, number>();
@@ -277,17 +281,19 @@ export class QuorumPeer {
 
   private onPacket(conn: number, p: Packet): void {
     if (this.zab.role === "leading") {
-      if (p.type === PacketType.REQUEST && p.data !== null) {
+      if (p.type === PacketType.REQUEST) {
         let r;
         try {
-          r = decodeRequest(p.data);
+          r = forwardedRequest(p);
         } catch (e) {
           this.log.warn("dropping a malformed forwarded request", { conn, error: (e as Error).message });
           return;
         }
         if (r.type === OP_SYNC) {
-          // Answered once the learner applied everything proposed so far.
-          this.env.quorumNet.send(conn, { type: PacketType.SYNC, zxid: this.zab.lastZxid, data: encodeSyncAnswer(r.sessionId, r.cxid) });
+          // Answered (a bare SYNC, as ZooKeeper's Leader.sendSync) once everything proposed so far is committed:
+          // the learner has then received those COMMITs before the SYNC.
+          this.leaderSyncs.push({ conn, zxid: this.zab.lastZxid });
+          this.answerLeaderSyncs();
           return;
         }
         if (this.core !== undefined && this.zab.isActiveLeader) this.core.submitRemote(r);
@@ -305,10 +311,26 @@ export class QuorumPeer {
     } else if (p.type === PacketType.PING && this.core !== undefined) {
       const touched = this.core.takeTouchedSessions();
       if (touched.length > 0) this.env.quorumNet.send(conn, { type: PacketType.PING, zxid: p.zxid, data: encodeTouchedSessions(touched, touched.length) });
-    } else if (p.type === PacketType.SYNC && p.data !== null && p.data.length >= 12) {
-      const { sessionId, cxid } = decodeSyncAnswer(p.data);
-      this.pendingSyncs.push({ sessionId, cxid, zxid: p.zxid });
+    } else if (p.type === PacketType.SYNC) {
+      // The leader's answer to our oldest forwarded sync (ZooKeeper's leaders send no session in it): done once we
+      // applied every txn committed before it arrived.
+      const s = this.forwardedSyncs.shift();
+      if (s === undefined) {
+        this.log.warn("a SYNC from the leader matches no forwarded sync", { conn });
+        return;
+      }
+      this.pendingSyncs.push({ ...s, zxid: p.zxid > this.zab.commitZxid ? p.zxid : this.zab.commitZxid });
       this.releaseSyncs();
+    }
+  }
+
+  /** Leader: sends SYNC for forwarded syncs whose zxid is committed. */
+  private answerLeaderSyncs(): void {
+    if (this.leaderSyncs.length === 0) return;
+    const committed = this.zab.commitZxid;
+    while (this.leaderSyncs.length > 0 && this.leaderSyncs[0]!.zxid <= committed) {
+      const s = this.leaderSyncs.shift()!;
+      this.env.quorumNet.send(s.conn, { type: PacketType.SYNC, zxid: s.zxid, data: null });
     }
   }
 
@@ -368,7 +390,8 @@ export class QuorumPeer {
               role: "learner",
               forward: (r) => {
                 if (this.learnerConn === undefined) return;
-                this.env.quorumNet.send(this.learnerConn, { type: PacketType.REQUEST, zxid: -1n, data: encodeRequest(r) });
+                if (r.type === OP_SYNC) this.forwardedSyncs.push({ sessionId: r.sessionId, cxid: r.cxid });
+                this.env.quorumNet.send(this.learnerConn, requestPacket(r));
               },
             },
           },
@@ -387,6 +410,8 @@ export class QuorumPeer {
     this.leaderListener = undefined;
     this.leaderFirst = this.leaderProposed = 0n;
     this.pendingSyncs = [];
+    this.forwardedSyncs = [];
+    this.leaderSyncs = [];
     if (c !== undefined) {
       c.abort(reason);
       this.log.info("stopped serving clients", { reason });
@@ -501,6 +526,7 @@ export class QuorumPeer {
       }
       this.applyCommitted(rd);
       this.releaseSyncs();
+      this.answerLeaderSyncs();
       for (const c of rd.close) {
         if (c === this.learnerConn) this.learnerConn = undefined;
         net.close(c);

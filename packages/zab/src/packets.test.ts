@@ -98,22 +98,32 @@ describe("QuorumPacket wire format (vectors from ZooKeeper 3.8's classes)", () =
   });
 });
 
-describe("writeFramedPacket", () => {
-  it("writes the length prefix and exactly encodePacket's bytes", async () => {
+describe("writePacket / packetExtent", () => {
+  it("writes exactly encodePacket's bytes, back to back, and finds each packet's end in a stream as it arrives", async () => {
     const { OutputArchive } = await import("@zkts/jute");
-    const { writeFramedPacket, encodePacket } = await import("./packets.js");
-    for (const p of [
+    const { writePacket, encodePacket, packetExtent, decodePacket } = await import("./packets.js");
+    const packets = [
       { type: 2, zxid: 0x100000007n, data: Buffer.from("txn bytes") },
       { type: 4, zxid: 0x100000007n, data: null },
       { type: 3, zxid: -1n, data: Buffer.alloc(0) },
-    ]) {
-      const out = new OutputArchive(8);
-      writeFramedPacket(out, p);
-      const b = out.toBuffer();
-      const e = encodePacket(p);
-      expect(b.readInt32BE(0)).toBe(e.length);
-      expect(b.subarray(4).equals(e)).toBe(true);
+      { type: 1, zxid: -1n, data: Buffer.from("request"), authinfo: [{ scheme: "digest", id: "alice:x" }, { scheme: "ip", id: "127.0.0.1" }] },
+    ];
+    const out = new OutputArchive(8);
+    for (const p of packets) writePacket(out, p);
+    const stream = out.toBuffer();
+    expect(stream.equals(Buffer.concat(packets.map((p) => encodePacket(p))))).toBe(true);
+    let off = 0;
+    for (const p of packets) {
+      const size = encodePacket(p).length;
+      // every prefix shorter than the packet is "not yet"
+      for (let n = 0; n < size; n++) expect(packetExtent(n, (o) => stream.readInt32BE(off + o))).toBeUndefined();
+      expect(packetExtent(stream.length - off, (o) => stream.readInt32BE(off + o))).toBe(size);
+      expect(decodePacket(stream.subarray(off, off + size))).toEqual(p);
+      off += size;
     }
+    const bad = Buffer.alloc(20);
+    bad.writeInt32BE(0x01000000, 12);
+    expect(() => packetExtent(20, (o) => bad.readInt32BE(o))).toThrow(/Unreasonable length = 16777216/);
   });
 });
 
@@ -136,9 +146,9 @@ describe("decodePacket", () => {
         expect(q.data).toEqual(p.data);
       }
     }
-    // with authinfo: the generic path
+    // with authinfo (a learner's REQUEST): the generic path, the ids kept
     const withAuth = encode(QuorumPacket, { type: 6, zxid: 9n, data: null, authinfo: [{ scheme: "digest", id: "u:p" }] });
-    expect(decodePacket(withAuth)).toEqual({ type: 6, zxid: 9n, data: null });
+    expect(decodePacket(withAuth)).toEqual({ type: 6, zxid: 9n, data: null, authinfo: [{ scheme: "digest", id: "u:p" }] });
     // truncated / trailing bytes: refused as before
     expect(() => decodePacket(encodePacket(cases[1]!).subarray(0, 18))).toThrow();
   });

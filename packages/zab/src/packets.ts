@@ -47,25 +47,70 @@ export function zxidHex(zxid: bigint): string {
   return "0x" + (zxid < 0n ? zxid + (1n << 64n) : zxid).toString(16);
 }
 
-/** A QuorumPacket as the protocol core produces and consumes it (authinfo is always null on the quorum wire). */
+/** An auth id carried in a packet's `authinfo` (Learner.request: the forwarded request's connection ids). */
+export interface PacketId {
+  scheme: string;
+  id: string;
+}
+
+/**
+ * A QuorumPacket as the protocol core produces and consumes it. `authinfo` is absent (written as a null vector)
+ * except on REQUEST, where ZooKeeper's learners put the client connection's auth ids.
+ */
 export interface Packet {
   type: number;
   zxid: bigint;
   data: Buffer | null;
+  authinfo?: PacketId[];
 }
 
 export function encodePacket(p: Packet): Buffer {
-  return encode(QuorumPacket, { type: p.type, zxid: p.zxid, data: p.data, authinfo: null });
+  return encode(QuorumPacket, { type: p.type, zxid: p.zxid, data: p.data, authinfo: p.authinfo ?? null });
 }
 
-/** Writes one QuorumPacket with its 4-byte length prefix (the quorum port's framing) into `out`. */
-export function writeFramedPacket(out: OutputArchive, p: Packet): void {
-  const mark = out.beginFrame();
+/**
+ * Writes one QuorumPacket into `out` as the quorum port carries it: jute, back to back, no length prefix
+ * (BinaryOutputArchive.writeRecord on the socket stream, as ZooKeeper's Learner and LearnerHandler write it).
+ */
+export function writePacket(out: OutputArchive, p: Packet): void {
   out.writeInt(p.type);
   out.writeLong(p.zxid);
   out.writeBuffer(p.data);
-  out.writeInt(-1); // authinfo: null vector
-  out.endFrame(mark);
+  if (p.authinfo === undefined) {
+    out.writeInt(-1); // authinfo: null vector
+    return;
+  }
+  out.writeInt(p.authinfo.length);
+  for (const a of p.authinfo) {
+    out.writeString(a.scheme);
+    out.writeString(a.id);
+  }
+}
+
+/** The quorum port's limit on one packet's buffers (ZooKeeper's jute.maxbuffer default plus its padding). */
+export const MAX_PACKET_BUFFER = 0xfffff + 1024;
+
+/**
+ * The size of the QuorumPacket at the start of a stream, read through `intAt(offset)` (which may see only what has
+ * arrived: `available` bytes): the packet's length once it is all there, undefined while it is not. Throws on
+ * lengths no ZooKeeper peer sends ("Unreasonable length").
+ */
+export function packetExtent(available: number, intAt: (offset: number) => number, maxBuffer = MAX_PACKET_BUFFER): number | undefined {
+  if (available < 16) return undefined;
+  const len = intAt(12);
+  if (len < -1 || len > maxBuffer) throw new RangeError(`Unreasonable length = ${len}`);
+  let off = 16 + Math.max(len, 0);
+  if (available < off + 4) return undefined;
+  const n = intAt(off);
+  off += 4;
+  if (n < -1 || n > 4096) throw new RangeError(`Unreasonable authinfo count = ${n}`);
+  for (let i = 0; i < n * 2; i++) {
+    if (available < off + 4) return undefined;
+    const l = intAt(off);
+    if (l < -1 || l > maxBuffer) throw new RangeError(`Unreasonable length = ${l}`);
+    off += 4 + Math.max(l, 0);
+  }
+  return available < off ? undefined : off;
 }
 
 export function decodePacket(bytes: Uint8Array): Packet {
@@ -79,7 +124,9 @@ export function decodePacket(bytes: Uint8Array): Packet {
     }
   }
   const q = decode(QuorumPacket, b);
-  return { type: q.type, zxid: q.zxid, data: q.data };
+  const p: Packet = { type: q.type, zxid: q.zxid, data: q.data };
+  if (q.authinfo !== null && q.authinfo !== undefined) p.authinfo = q.authinfo.map((a: { scheme: string | null; id: string | null }) => ({ scheme: a.scheme ?? "", id: a.id ?? "" }));
+  return p;
 }
 
 function int4(v: number): Buffer {

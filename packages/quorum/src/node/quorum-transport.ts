@@ -1,11 +1,12 @@
 /**
- * The quorum-port transport (node:net): 4-byte length-framed jute QuorumPackets. After a SNAP packet the next
- * frame is the leader's snapshot (the @zkts/persistence snapshot bytes, one frame). Connections are numbered;
+ * The quorum-port transport (node:net): jute QuorumPackets back to back, as ZooKeeper streams them (no length
+ * prefix). After a SNAP packet the leader's snapshot follows as one jute buffer (the @zkts/persistence snapshot
+ * bytes; ZooKeeper's own snapshot stream is not spoken yet). Connections are numbered;
  * the driver maps them to ZabPeer's `conn` ids.
  */
 import net from "node:net";
 import { OutputArchive } from "@zkts/jute";
-import { decodePacket, PacketType, writeFramedPacket, type Packet } from "@zkts/zab";
+import { decodePacket, packetExtent, PacketType, writePacket, type Packet } from "@zkts/zab";
 
 /** Frames larger than this close the connection (a snapshot frame may be as large as this). */
 const MAX_FRAME = 1 << 30;
@@ -125,34 +126,55 @@ export class QuorumTransport {
     }
   }
 
+  /** The big-endian int at `offset` of the buffered bytes (offset + 4 <= buffered), without joining chunks. */
+  private intAt(c: Conn, offset: number): number {
+    let off = offset;
+    for (const ch of c.chunks) {
+      if (off + 4 <= ch.length) return ch.readInt32BE(off);
+      if (off < ch.length) return this.head(c, offset + 4).readInt32BE(offset); // straddles two chunks
+      off -= ch.length;
+    }
+    throw new RangeError("intAt past the buffered bytes");
+  }
+
+  private fail(id: number, why: string): void {
+    this.ev.error(id, why);
+    this.close(id);
+    this.ev.closed(id);
+  }
+
   private onData(id: number, c: Conn, chunk: Buffer): void {
     c.chunks.push(chunk);
     c.buffered += chunk.length;
-    while (c.open && c.buffered >= 4) {
-      const len = this.head(c, 4).readInt32BE(0);
-      if (len < 0 || len > MAX_FRAME) {
-        this.ev.error(id, `bad frame length ${len}`);
-        this.close(id);
-        this.ev.closed(id);
-        return;
-      }
-      if (c.buffered < 4 + len) return;
-      const frame = this.head(c, 4 + len).subarray(4, 4 + len);
-      this.consume(c, 4 + len);
+    while (c.open) {
       if (c.expectSnapshot) {
+        // the snapshot after SNAP: one jute buffer (int length, then the bytes)
+        if (c.buffered < 4) return;
+        const len = this.intAt(c, 0);
+        if (len < 0 || len > MAX_FRAME) return this.fail(id, `bad snapshot length ${len}`);
+        if (c.buffered < 4 + len) return;
+        const bytes = Buffer.from(this.head(c, 4 + len).subarray(4, 4 + len));
+        this.consume(c, 4 + len);
         c.expectSnapshot = false;
-        this.ev.snapshot(id, Buffer.from(frame));
+        this.ev.snapshot(id, bytes);
         continue;
       }
+      // QuorumPackets back to back, as ZooKeeper's Learner and LearnerHandler stream them (no length prefix)
+      let size: number | undefined;
+      try {
+        size = packetExtent(c.buffered, (off) => this.intAt(c, off));
+      } catch (e) {
+        return this.fail(id, `undecodable packet: ${(e as Error).message}`);
+      }
+      if (size === undefined) return;
+      const frame = this.head(c, size).subarray(0, size);
       let p: Packet;
       try {
         p = decodePacket(frame);
       } catch (e) {
-        this.ev.error(id, `undecodable packet: ${(e as Error).message}`);
-        this.close(id);
-        this.ev.closed(id);
-        return;
+        return this.fail(id, `undecodable packet: ${(e as Error).message}`);
       }
+      this.consume(c, size);
       if (p.type === PacketType.SNAP) c.expectSnapshot = true;
       this.ev.packet(id, p);
     }
@@ -161,7 +183,7 @@ export class QuorumTransport {
   send(conn: number, p: Packet): void {
     const c = this.conns.get(conn);
     if (!c || !c.open) return;
-    writeFramedPacket(c.out, p);
+    writePacket(c.out, p);
     this.queueFlush(c);
   }
 
