@@ -10,7 +10,7 @@
  * advance, then the snapshot cadence.
  */
 import type { Clock, ClientPortHandler, Logger, ServerConnection, ServerInfo, TimerHandle } from "@zkts/contracts";
-import { encodeTxn, ZooKeeperServer, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
+import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { FastLeaderElection, ServerState, encodeNotification, type Decision } from "@zkts/election";
 import { MetricsRegistry } from "@zkts/metrics";
@@ -41,6 +41,8 @@ export class QuorumPeer {
   private readonly defer: (fn: () => void) => void;
   /** Answers 4lw while no core serves (srvr: Mode: looking); never started. */
   private readonly idle: ZooKeeperServer;
+  /** The server core's settings, with this member's id as the session id prefix. */
+  private readonly serverInit: ServerInit;
 
   private modeNow: PeerMode = "looking";
   private core: ZooKeeperServer | undefined;
@@ -102,7 +104,10 @@ export class QuorumPeer {
       { sid: init.sid, quorum, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
       { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
     );
-    this.idle = new ZooKeeperServer({ ...init.server, serverState: "looking" }, this.components(tree));
+    // A member's session ids carry its server id in their top byte (SessionTrackerImpl.initializeNextSessionId):
+    // without it every member would hand out ids from the same sequence, and two clients could share a session.
+    this.serverInit = { ...init.server, serverId: init.server.serverId ?? Number(init.sid) };
+    this.idle = new ZooKeeperServer({ ...this.serverInit, serverState: "looking" }, this.components(tree));
     this.clientPort = this.makeClientPort();
     // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
     const synced = (): bigint[] | undefined =>
@@ -384,7 +389,7 @@ export class QuorumPeer {
     const m = this.modeNow;
     const base = this.components(this.tree);
     const c = new ZooKeeperServer(
-      { ...this.init.server, serverState: m },
+      { ...this.serverInit, serverState: m },
       m === "leader"
         ? { ...base, ensemble: { role: "leader" }, txnLog: this.leaderPort() }
         : {
@@ -438,7 +443,7 @@ export class QuorumPeer {
       copyTree(this.tree, make, this.clock.now()).then(
         (copy) => {
           if (gen !== this.roGen || this.stopping || this.core !== undefined) return;
-          const c = new ZooKeeperServer({ ...this.init.server, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
+          const c = new ZooKeeperServer({ ...this.serverInit, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
           c.onOutstandingDrained = () => this.clientPort.onOutstandingDrained?.();
           c.start();
           this.ro = new ReadOnlyServer(c, this.log);
@@ -546,6 +551,7 @@ export class QuorumPeer {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
       await this.persist(rd);
+      if (this.init.faults?.applyUncommitted === true) this.applyLoggedEarly(rd);
       for (const m of rd.messages) {
         if ("packet" in m) net.send(m.conn, m.packet);
         else {
@@ -586,6 +592,8 @@ export class QuorumPeer {
     let ours = 0n;
     const store = this.store;
     for (const t of rd.committed) {
+      // injected bug (applyUncommitted): already applied when it was logged
+      if (this.init.faults?.applyUncommitted === true && this.modeNow !== "leader" && t.zxid <= this.tree.lastProcessedZxid) continue;
       if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {
         // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
         const type = t.data.readInt32BE(TXN_TYPE_OFFSET);
@@ -602,6 +610,20 @@ export class QuorumPeer {
       }
     }
     if (ours !== 0n) this.leaderListener?.durable(ours); // the core applies (in order) and answers
+  }
+
+  /** The applyUncommitted fault: a serving learner applies every proposal it logged, before its COMMIT. */
+  private applyLoggedEarly(rd: Ready): void {
+    if (this.core === undefined || this.modeNow === "leader") return;
+    for (const op of rd.persist) {
+      if (op.kind !== "append") continue;
+      for (const t of op.txns) {
+        if (t.zxid <= this.tree.lastProcessedZxid) continue;
+        const { header, txn } = decodeTxn(t.data);
+        this.store.noteCommitted(header.type, header.clientId, txn);
+        this.core.applyCommitted(header, txn);
+      }
+    }
   }
 
   private maybeSnapshot(): void {
