@@ -63,6 +63,8 @@ export class QuorumPeer {
   private readonly pendingAccepts = new Map<number, number>();
   private heldPackets: Array<{ conn: number; p: Packet }> = [];
 
+  /** applyUncommitted fault: the last txn logged while serving. */
+  private lastLoggedEarly: bigint | undefined;
   /** A snapshot being written in the background (at most one). */
   private snapshotting: Promise<void> | undefined;
   // read-only mode
@@ -416,6 +418,7 @@ export class QuorumPeer {
     this.core = undefined;
     this.leaderListener = undefined;
     this.leaderFirst = this.leaderProposed = 0n;
+    this.lastLoggedEarly = undefined;
     this.pendingSyncs = [];
     if (c !== undefined) {
       c.abort(reason);
@@ -612,13 +615,17 @@ export class QuorumPeer {
     if (ours !== 0n) this.leaderListener?.durable(ours); // the core applies (in order) and answers
   }
 
-  /** The applyUncommitted fault: a serving learner applies every proposal it logged, before its COMMIT. */
+  /**
+   * The applyUncommitted fault: a serving learner that has applied everything it logged applies each new proposal
+   * as soon as it is logged, before its COMMIT (and answers its client if it is one of ours).
+   */
   private applyLoggedEarly(rd: Ready): void {
-    if (this.core === undefined || this.modeNow === "leader") return;
     for (const op of rd.persist) {
       if (op.kind !== "append") continue;
       for (const t of op.txns) {
-        if (t.zxid <= this.tree.lastProcessedZxid) continue;
+        const caughtUp = this.lastLoggedEarly !== undefined && this.lastLoggedEarly === this.tree.lastProcessedZxid;
+        this.lastLoggedEarly = t.zxid;
+        if (!caughtUp || this.core === undefined || this.modeNow === "leader") continue;
         const { header, txn } = decodeTxn(t.data);
         this.store.noteCommitted(header.type, header.clientId, txn);
         this.core.applyCommitted(header, txn);

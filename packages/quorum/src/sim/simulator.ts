@@ -106,7 +106,7 @@ export class QuorumSimulator {
       await this.heal();
     } catch (e) {
       if (!(e instanceof InvariantViolation)) throw e;
-      violation = e;
+      violation = w.violation ?? e;
     } finally {
       for (const m of w.members.values()) if (m.up) void m.peer?.shutdown().catch(() => {});
       await this.drain();
@@ -128,6 +128,7 @@ export class QuorumSimulator {
       if (!w.step()) break;
       this.stats.events++;
       await this.settle();
+      if (w.violation !== undefined) throw w.violation;
       for (const c of this.clients) c.poll();
       this.checker.everyStep();
     }

@@ -82,9 +82,14 @@ export class World {
     this.trace?.push(`${String(this.now).padStart(8)} ${line}`);
   }
 
+  /** The first violation: kept even when the throw lands inside a member (a host loop catches it) — the run stops there. */
+  violation: InvariantViolation | undefined;
+
   fail(invariant: string, message: string): never {
     this.log(`VIOLATION ${invariant}: ${message}`);
-    throw new InvariantViolation(invariant, message);
+    const v = new InvariantViolation(invariant, message);
+    this.violation ??= v;
+    throw v;
   }
 
   /** Runs `fn` at `at` if member `sid` is still in life `life` (held while it is paused); `sid` undefined: always. */
