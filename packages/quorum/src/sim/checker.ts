@@ -6,7 +6,7 @@
  * - "every acknowledged write survives": an acknowledged write is in that history, no member that goes past its
  *   zxid skips it, and the healed ensemble has it
  * - "session replies in FIFO order" (clients.ts)
- * - "conditional writes applied on the version they named": checked on every member as it applies the txn, and on
+ * - "conditional writes applied on the version they named": checked on the tree that first applies the txn, and on
  *   the client's reply (clients.ts)
  * - "ephemerals gone with their session": no member holds an ephemeral of a session its committed state does not
  *   have, or of a session closed at a zxid it applied; once healed and quiet, none at all
@@ -83,12 +83,14 @@ export class Checker {
       }
       if (next > z) w.fail("committed prefixes agree", `${m.sid} applies ${hex(z)} after ${hex(p)}, where the history has ${hex(next)}`);
     } else {
+      // Checked where a txn is first applied: a member restored from a fuzzy snapshot replays txns whose effect
+      // the snapshot may already hold (ZooKeeper's idempotent replay), so later members need not see the version.
+      this.checkVersion(m, peer, header, txn);
       this.zxids.push(z);
       this.hashes.set(z, h);
       if (w.trace !== undefined) w.log(`history ${hex(z)} type ${header.type} session ${hex(header.clientId)} cxid ${header.cxid}${typeof (txn as { path?: unknown })?.path === "string" ? ` ${(txn as { path: string }).path}` : ""} (first applied by ${m.sid})`);
       this.stats.committed++;
     }
-    this.checkVersion(m, peer, header, txn);
   }
 
   private firstAfter(p: bigint): number {
