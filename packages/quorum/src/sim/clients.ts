@@ -249,7 +249,7 @@ export class SimClient {
         }
         if (this.sessionId === 0n) this.stats.sessions++;
         this.sessionId = cr.sessionId;
-        this.passwd = Buffer.from(cr.passwd);
+        this.passwd = Buffer.from(cr.passwd ?? Buffer.alloc(16));
         this.timeout = cr.timeOut;
         this.connected = true;
         this.log(`connected to ${this.member} (${this.w.members.get(this.member!)?.peer?.mode}) session 0x${this.sessionId.toString(16)} timeout ${cr.timeOut}`);
