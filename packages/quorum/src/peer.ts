@@ -326,7 +326,7 @@ export class QuorumPeer {
         else this.log.warn("dropping a forwarded request: not an active leader", { conn, sessionId: `0x${r.sessionId.toString(16)}`, type: r.type });
         return;
       }
-      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && this.core !== undefined) {
+      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && this.core !== undefined && this.init.faults?.ignoreSessionPings !== true) {
         for (const [id, to] of decodeTouchedSessions(p.data)) this.core.touchSession(id, to);
       }
       return;

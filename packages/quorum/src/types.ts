@@ -36,6 +36,8 @@ export interface QuorumPeerFaults {
   answerBeforeCommit?: boolean;
   /** Learner: apply a proposal to the tree (and answer its client) as soon as it is logged, before its COMMIT. */
   applyUncommitted?: boolean;
+  /** Leader: ignore the session liveness learners report in PING answers (their clients' sessions then expire). */
+  ignoreSessionPings?: boolean;
 }
 
 export interface QuorumPeerInit {

@@ -10,6 +10,8 @@
  *   the client's reply (clients.ts)
  * - "ephemerals gone with their session": no member holds an ephemeral of a session its committed state does not
  *   have, or of a session closed at a zxid it applied; once healed and quiet, none at all
+ * - "live sessions survive a quiet network" (simulator.ts): once healed, no session expires whose client has held
+ *   it on one connection to a serving member for a whole session timeout
  * - "digests equal once healed and quiet"
  */
 import { encodeTxn, OpCode } from "@zkts/client-wire";
@@ -90,8 +92,12 @@ export class Checker {
       this.hashes.set(z, h);
       if (w.trace !== undefined) w.log(`history ${hex(z)} type ${header.type} session ${hex(header.clientId)} cxid ${header.cxid}${typeof (txn as { path?: unknown })?.path === "string" ? ` ${(txn as { path: string }).path}` : ""} (first applied by ${m.sid})`);
       this.stats.committed++;
+      if (header.type === OpCode.closeSession && header.cxid === 0) this.onExpiry?.(header.clientId, z);
     }
   }
+
+  /** Called when the leader's expiry of a session (a closeSession no client asked for) is first applied. */
+  onExpiry: ((sessionId: bigint, zxid: bigint) => void) | undefined;
 
   private firstAfter(p: bigint): number {
     let lo = 0;

@@ -71,8 +71,12 @@ export class SimClient {
   private closing = false;
   /** Versions this client last saw per path (from its own replies). */
   private readonly versions = new Map<string, number>();
+  /** Since when the current connection has been established (undefined: not connected). */
+  private connectedSince: number | undefined;
   /** Stopped issuing requests (the quiet phase): the session is left to expire. */
   stopped = false;
+  /** Only pings: the session lives on the ping traffic alone (no writes reach the leader). */
+  idle = false;
 
   constructor(
     readonly id: number,
@@ -150,7 +154,7 @@ export class SimClient {
         this.drop("stopped");
         return;
       }
-      if (this.pending.length < 4 && w.rnd.chance(0.6)) this.request();
+      if (!this.idle && this.pending.length < 4 && w.rnd.chance(0.6)) this.request();
       else if (w.now - this.lastSent > this.timeout / 3) this.send(-2, OpCode.ping, null);
     }
     this.schedule(w.rnd.int(20, 150));
@@ -168,7 +172,14 @@ export class SimClient {
     conn.close(reason);
     this.conn = undefined;
     this.connected = false;
+    this.connectedSince = undefined;
     this.pending = [];
+  }
+
+  /** The session this client has held on one open connection since `since` (and is not closing), if any. */
+  liveSession(): { sessionId: bigint; since: number; member: bigint; timeout: number } | undefined {
+    if (!this.connected || this.closing || this.stopped || this.conn?.closed !== null || this.connectedSince === undefined) return undefined;
+    return { sessionId: this.sessionId, since: this.connectedSince, member: this.member!, timeout: this.timeout };
   }
 
   private send(xid: number, type: number, body: unknown, p?: Omit<Pending, "xid" | "type">): void {
@@ -252,6 +263,7 @@ export class SimClient {
         this.passwd = Buffer.from(cr.passwd ?? Buffer.alloc(16));
         this.timeout = cr.timeOut;
         this.connected = true;
+        this.connectedSince = this.w.now;
         this.log(`connected to ${this.member} (${this.w.members.get(this.member!)?.peer?.mode}) session 0x${this.sessionId.toString(16)} timeout ${cr.timeOut}`);
         continue;
       }
@@ -298,6 +310,7 @@ export class SimClient {
   }
 
   private newSession(): void {
+    this.connectedSince = undefined;
     this.sessionId = 0n;
     this.passwd = Buffer.alloc(16);
     this.xid = 1;

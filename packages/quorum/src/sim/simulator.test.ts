@@ -51,6 +51,12 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
     expect(r.invariant).toBe("committed prefixes agree");
   }, 30_000);
 
+  it("ignoreSessionPings (the leader ignores the session liveness learners report) is caught", async () => {
+    const r = await run({ seed: 3, voters: 3, durationMs: 10_000, bugs: { ignoreSessionPings: true } });
+    expect(r.ok).toBe(false);
+    expect(r.invariant).toBe("live sessions survive a quiet network");
+  }, 30_000);
+
   it("a seed replays exactly", async () => {
     const a = await run({ seed: 11, voters: 3, durationMs: 5_000, trace: true });
     const b = await run({ seed: 11, voters: 3, durationMs: 5_000, trace: true });

@@ -292,27 +292,47 @@ export class QuorumSimulator {
       else if (m.paused) this.resume(m);
     }
     await this.settle();
-    for (const c of this.clients) c.stopped = true;
     const start = w.now;
-    // sessions of departed clients expire after their timeout; give the ensemble time to elect and sync as well
-    const quietAfter = start + this.tickTime * 20 * 3;
     const deadline = start + 120_000;
+    const ms = () => [...w.members.values()];
+    const serving = () => {
+      if (!ms().every((m) => m.up && m.peer !== undefined && m.peer.isServing)) return false;
+      if (ms().filter((m) => m.peer!.zab.isActiveLeader).length !== 1) return false;
+      return ms().every((m) => m.peer!.zab.isActiveLeader || m.peer!.zab.isActiveLearner);
+    };
+    await this.runUntil(() => serving() || w.now >= deadline);
+    // A quiet network with every member serving: the clients go on for a while, and none of their sessions may
+    // expire while its client holds it on a connection to a serving member (its pings reach the leader).
+    const quietFrom = w.now;
+    this.checker.onExpiry = (sessionId, zxid) => {
+      for (const c of this.clients) {
+        const live = c.liveSession();
+        if (live === undefined || live.sessionId !== sessionId) continue;
+        const from = Math.max(live.since, quietFrom);
+        if (w.now - from > live.timeout) {
+          w.fail(
+            "live sessions survive a quiet network",
+            `session ${hex(sessionId)} expired at ${hex(zxid)} while client${c.id} has held it on ${live.member} since ${live.since} ms (quiet since ${quietFrom} ms, timeout ${live.timeout} ms)`,
+          );
+        }
+      }
+    };
+    await this.runUntil(() => w.now >= quietFrom + this.tickTime * 10 * 3 || w.now >= deadline);
+    for (const c of this.clients) c.idle = true; // sessions kept alive by pings alone
+    await this.runUntil(() => w.now >= quietFrom + this.tickTime * 10 * 6 || w.now >= deadline);
+    for (const c of this.clients) c.stopped = true;
+    // sessions of departed clients expire after their timeout
+    const quietAfter = w.now + this.tickTime * 20 * 3;
     const converged = () => {
-      const ms = [...w.members.values()];
-      if (!ms.every((m) => m.up && m.peer !== undefined && m.peer.isServing)) return false;
-      const leaders = ms.filter((m) => m.peer!.zab.isActiveLeader);
-      if (leaders.length !== 1) return false;
-      if (!ms.every((m) => m.peer!.zab.isActiveLeader || m.peer!.zab.isActiveLearner)) return false;
-      const zx = ms.map((m) => m.peer!.tree.lastProcessedZxid);
-      if (!zx.every((z) => z === zx[0])) return false;
-      return ms.every((m) => m.peer!.store.sessions.size === 0);
+      if (!serving()) return false;
+      const zx = ms().map((m) => m.peer!.tree.lastProcessedZxid);
+      return zx.every((z) => z === zx[0]) && ms().every((m) => m.peer!.store.sessions.size === 0);
     };
     await this.runUntil(() => (w.now >= quietAfter && converged()) || w.now >= deadline);
     if (!converged()) {
-      const ms = [...w.members.values()];
       w.fail(
         "the healed ensemble converges",
-        `not within ${deadline - start} ms: ${ms.map((m) => `${m.sid}:${m.peer?.mode ?? "down"}${m.peer?.isServing === true ? "+serving" : ""} ${hex(m.peer?.tree.lastProcessedZxid ?? 0n)} sessions ${m.peer?.store.sessions.size ?? "-"}`).join("; ")}`,
+        `not within ${deadline - start} ms: ${ms().map((m) => `${m.sid}:${m.peer?.mode ?? "down"}${m.peer?.isServing === true ? "+serving" : ""} ${hex(m.peer?.tree.lastProcessedZxid ?? 0n)} sessions ${m.peer?.store.sessions.size ?? "-"}`).join("; ")}`,
       );
     }
     this.checker.final([...w.members.values()]);
