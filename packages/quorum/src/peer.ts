@@ -579,6 +579,8 @@ export class QuorumPeer {
           this.defer(() => this.elect());
         } else if (e.type === "active") {
           this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
+          // ZOOKEEPER-1732: looking peers are told the leader with the epoch it now leads, the same from every member
+          this.fle.updateElectionVote(e.epoch);
           this.startServing(e.epoch);
         } else if (e.type === "established") {
           this.log.info("new epoch established", { epoch: String(e.epoch) });

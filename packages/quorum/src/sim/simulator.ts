@@ -273,12 +273,8 @@ export class QuorumSimulator {
 
   private resume(m: Member): void {
     const w = this.w;
-    m.paused = false;
     w.log(`${m.sid} resumes (${m.held.length} held events)`);
-    const held = m.held;
-    m.held = [];
-    const life = m.life;
-    for (const fn of held) w.at(w.now, m.sid, life, fn);
+    w.resume(m);
   }
 
   /** No more faults: heal, resume, restart; clients leave; then the ensemble must converge and agree. */

@@ -97,12 +97,25 @@ export class World {
     this.q.push(Math.max(at, this.now), { k: "run", sid, life, fn });
   }
 
+  /** Events of a resumed member, run (in order) before anything else, even events already due at this time. */
+  private readonly resumed: Ev[] = [];
+
+  /** A paused member resumes: what it missed runs first, in the order it fell due. */
+  resume(m: Member): void {
+    m.paused = false;
+    for (const fn of m.held) this.resumed.push({ k: "run", sid: m.sid, life: m.life, fn });
+    m.held = [];
+  }
+
   /** Runs one event; false when the queue is empty. */
   step(): boolean {
-    const e = this.q.pop();
-    if (e === undefined) return false;
-    this.now = e.at;
-    const ev = e.ev;
+    let ev = this.resumed.shift();
+    if (ev === undefined) {
+      const e = this.q.pop();
+      if (e === undefined) return false;
+      this.now = e.at;
+      ev = e.ev;
+    }
     if (ev.sid === undefined) {
       ev.fn();
       return true;
