@@ -141,8 +141,6 @@ export class Checker {
     this.closedAt.set(sessionId, zxid);
   }
 
-  sessionEnded(_sessionId: bigint): void {}
-
   /** After every step. */
   everyStep(): void {
     const w = this.w;

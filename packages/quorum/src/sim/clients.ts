@@ -250,7 +250,6 @@ export class SimClient {
         if (cr.timeOut <= 0) {
           this.log(`session 0x${this.sessionId.toString(16)} expired`);
           this.stats.expired++;
-          this.checker.sessionEnded(this.sessionId);
           this.newSession();
           conn.close("session expired");
           return;

@@ -54,7 +54,8 @@ export interface Member {
   held: Array<() => void>;
 }
 
-export type Ev = { k: "run"; sid: bigint | undefined; life: number; fn: () => void; name?: string };
+/** An event: `fn` runs for member `sid` in life `life` (undefined: a world event, always run). */
+export type Ev = { k: "run"; sid: bigint | undefined; life: number; fn: () => void };
 
 export class World {
   readonly q = new EventQueue<Ev>();
