@@ -130,6 +130,26 @@ describe("core ensemble roles", () => {
     expect(e.leaderTree.getNode("/e")).toBeUndefined();
   });
 
+  it("the leader refuses a forwarded write of a session it is closing: no ephemeral outlives its session", async () => {
+    // Found by the whole-cluster simulation (@zkts/quorum/testing): a learner forwarded a client's ephemeral create
+    // after the leader had proposed that session's expiry; the leader skipped the session check for forwarded
+    // requests and committed an ephemeral owned by a closed session, which nothing would ever delete.
+    const e = ensemble();
+    const c = new TestClient(e.learner, { timeout: 4000 });
+    await e.pump();
+    c.skip();
+    e.clock.advance(10_000); // no touches: the leader expires the session (closeSession proposed, not committed)
+    expect(e.proposals.map((p) => p.hdr.type)).toEqual([OpCode.closeSession]);
+    c.send(OpCode.create, create("/e", "", 1)); // the learner has not applied the close yet: forwarded
+    c.send(OpCode.create, create("/p"));
+    await e.pump();
+    expect(e.leaderTree.getNode("/e")).toBeUndefined();
+    expect(e.learnerTree.getNode("/e")).toBeUndefined();
+    expect(e.leaderTree.getNode("/p")).toBeUndefined();
+    expect(e.leaderTree.allEphemerals().size).toBe(0);
+    expect(c.conn.closed).toBe("session expired");
+  });
+
   it("closeSession through a learner is answered, then the connection closes; abort closes every connection", async () => {
     const e = ensemble();
     const c = new TestClient(e.learner);

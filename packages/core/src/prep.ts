@@ -128,7 +128,7 @@ export class PrepProcessor {
     if (!opInfo(r.type).write) {
       // reads only check the session
       try {
-        if (r.cs !== null) this.checkSession(r.sessionId);
+        this.checkClientSession(r);
       } catch (e) {
         if (e instanceof CoreError) r.error = e;
         else throw e;
@@ -177,6 +177,16 @@ export class PrepProcessor {
 
   private txnHeader(r: Request, zxid: bigint, type: number): TxnHeader {
     return { clientId: r.sessionId, cxid: r.xid, zxid, time: BigInt(this.clock.now()), type };
+  }
+
+  /**
+   * PrepRequestProcessor's sessionTracker.checkSession, for a client's request: local (it has a connection) or
+   * forwarded by a learner. A closing or unknown session's write becomes an error txn, so nothing (an ephemeral
+   * above all) is created for a session already closed. The server's own requests (expiry, reaper) are not
+   * checked.
+   */
+  private checkClientSession(r: Request): void {
+    if (r.cs !== null || r.remote === true) this.checkSession(r.sessionId);
   }
 
   private checkSession(sessionId: bigint): void {
@@ -282,7 +292,7 @@ export class PrepProcessor {
   }
 
   private prepareDelete(zxid: bigint, r: Request, record: unknown): void {
-    if (r.cs !== null) this.checkSession(r.sessionId);
+    this.checkClientSession(r);
     const req = this.opBody<{ path: string; version: number }>(OpCode.delete, r, record);
     const path = req.path;
     const parent = this.parentForDelete(path);
@@ -296,7 +306,7 @@ export class PrepProcessor {
   }
 
   private prepareSetData(zxid: bigint, r: Request, record: unknown): void {
-    if (r.cs !== null) this.checkSession(r.sessionId);
+    this.checkClientSession(r);
     const req = this.opBody<{ path: string; data: Buffer | null; version: number }>(OpCode.setData, r, record);
     const path = req.path;
     this.validatePath(path);
@@ -313,7 +323,7 @@ export class PrepProcessor {
   }
 
   private prepareSetACL(zxid: bigint, r: Request, record: unknown): void {
-    if (r.cs !== null) this.checkSession(r.sessionId);
+    this.checkClientSession(r);
     const req = this.opBody<{ path: string; acl: ACL[]; version: number }>(OpCode.setACL, r, record);
     const path = req.path;
     this.validatePath(path);
@@ -329,7 +339,7 @@ export class PrepProcessor {
   }
 
   private prepareCheck(r: Request, record: unknown): void {
-    if (r.cs !== null) this.checkSession(r.sessionId);
+    this.checkClientSession(r);
     const req = this.opBody<{ path: string; version: number }>(OpCode.check, r, record);
     const path = req.path;
     this.validatePath(path);
@@ -361,7 +371,7 @@ export class PrepProcessor {
     // validateCreateRequest
     if (mode.ttl && !this.settings.extendedTypes) throw new CoreError(ErrorCode.UNIMPLEMENTED);
     if (mode.ttl ? !isValidTtl(ttl) : ttl >= 0n) throw new CoreError(ErrorCode.BADARGUMENTS, req.path);
-    if (r.cs !== null) this.checkSession(r.sessionId);
+    this.checkClientSession(r);
     // validatePathForCreate
     let path = req.path;
     const slash = path.lastIndexOf("/");

@@ -100,6 +100,8 @@ export interface Request {
   sinkError?: unknown;
   /** Learner: handed to the leader; `rc` is the result of applying its committed txn. */
   forwarded?: boolean;
+  /** Leader: forwarded by a learner for a session connected there (no `cs` here, but a client's session). */
+  remote?: boolean;
   rc?: TxnResult | null;
   /** setData: the tree node found while preparing it (a hint for applying it). */
   node: TreeNode | undefined;

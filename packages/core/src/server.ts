@@ -224,6 +224,7 @@ export class ZooKeeperServer {
     this.sessions.remoteRequest(req, now);
     const r = newRequest(null, req.sessionId, req.cxid, req.type, req.body, this.clock.monotonic());
     r.authInfo = req.authInfo;
+    r.remote = true;
     if (req.type === OpCode.createSession && req.body.length >= 4) r.connectTimeout = req.body.readInt32BE(0);
     this.submit(r);
   }

@@ -186,6 +186,45 @@ describe("fast leader election", () => {
     expect(c.decisions.get(3n)!.vote.leader).toBe(2n);
   });
 
+  it("a server joins an ensemble whose members decided in different rounds once they report the established epoch (ZOOKEEPER-1732)", () => {
+    // Found by @zkts/quorum's whole-cluster simulation: a follower that decided in an earlier round (peer epoch 12)
+    // and the leader (peer epoch 13) both serve epoch 14; a restarted member asking them never saw matching votes.
+    const stale = () => {
+      const c = new Cluster(3);
+      const n2 = c.node(2);
+      c.start(1, 0n, 12n);
+      c.start(3, 0n, 13n);
+      c.settle((f, t) => f !== 2n && t !== 2n);
+      c.advance(200);
+      expect(c.decisions.get(3n)?.state).toBe(ServerState.LEADING);
+      c.inflight.length = 0;
+      return { c, n2 };
+    };
+    // without the update: 1 and 3 report the leader with the peer epochs of their own decisions (12 and 13)
+    // 2 is in a later round than the election 1 and 3 decided in (it looked before, in vain)
+    const later = (c: Cluster) => {
+      for (let i = 0; i < 3; i++) c.node(2).start({ zxid: 0n, peerEpoch: 14n });
+      c.node(2).advance();
+    };
+    const a = stale();
+    a.c.node(1).updateElectionVote(12n);
+    a.c.node(3).updateElectionVote(13n);
+    later(a.c);
+    a.c.start(2, 0n, 14n);
+    a.c.settle();
+    expect(a.c.decisions.get(2n)).toBeUndefined(); // votes of 1 and 3 never agree: 2 keeps looking
+    expect(a.n2.isLooking).toBe(true);
+    // with it: both report the established epoch 14, and 2 follows 3
+    const b = stale();
+    b.c.node(1).updateElectionVote(14n);
+    b.c.node(3).updateElectionVote(14n);
+    later(b.c);
+    b.c.start(2, 0n, 14n);
+    b.c.settle();
+    expect(b.c.decisions.get(2n)).toMatchObject({ state: ServerState.FOLLOWING, via: "established" });
+    expect(b.c.decisions.get(2n)!.vote.leader).toBe(3n);
+  });
+
   it("does not join a claimed leader until the leader itself says LEADING", () => {
     const c = new Cluster(3);
     const n3 = c.node(3);

@@ -201,6 +201,18 @@ export class FastLeaderElection {
     });
   }
 
+  /**
+   * QuorumPeer.updateElectionVote (ZOOKEEPER-1732): once the decided leader's new epoch is established, the vote
+   * this server reports to looking peers carries that epoch. Otherwise members that decided in different rounds
+   * report the same leader with different peer epochs, out-of-election votes never match (they compare leader and
+   * peerEpoch), and a restarted server can look for a leader forever.
+   */
+  updateElectionVote(peerEpoch: bigint): void {
+    const v = this._currentVote;
+    if (v === undefined) return;
+    this._currentVote = { ...v, peerEpoch };
+  }
+
   /** Stops the election: nothing is processed or sent any more. */
   stop(): void {
     this.stopped = true;

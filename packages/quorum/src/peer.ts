@@ -10,7 +10,7 @@
  * advance, then the snapshot cadence.
  */
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
-import { encodeTxn, ZooKeeperServer, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
+import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { FastLeaderElection, ServerState, encodeNotification, type Decision } from "@zkts/election";
 import { MetricsRegistry } from "@zkts/metrics";
@@ -19,6 +19,8 @@ import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/za
 import { decodeTouchedSessions, encodeTouchedSessions, forwardedRequest, requestPacket } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
+import { SyncTracker } from "./syncs.js";
+import { EarlyApplier } from "./faults.js";
 import { EnsembleStore } from "./store.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
@@ -42,6 +44,8 @@ export class QuorumPeer {
   private readonly defer: (fn: () => void) => void;
   /** Answers 4lw while no core serves (srvr: Mode: looking); never started. */
   private readonly idle: ZooKeeperServer;
+  /** The server core's settings, with this member's id as the session id prefix. */
+  private readonly serverInit: ServerInit;
 
   private modeNow: PeerMode = "looking";
   private core: ZooKeeperServer | undefined;
@@ -55,17 +59,14 @@ export class QuorumPeer {
   private leaderFirst = 0n;
   private leaderProposed = 0n;
   // learner
-  /** Syncs answered by the leader, waiting until we applied its zxid. */
-  private pendingSyncs: Array<{ sessionId: bigint; cxid: number; zxid: bigint }> = [];
-  /** Syncs forwarded to the leader, not answered yet, in order. */
-  private forwardedSyncs: Array<{ sessionId: bigint; cxid: number }> = [];
-  /** Leader: learners' syncs waiting for the zxid proposed when they arrived to commit. */
-  private leaderSyncs: Array<{ conn: number; zxid: bigint }> = [];
+  private readonly syncs = new SyncTracker();
   private learnerConn: number | undefined;
   /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
   private readonly pendingAccepts = new Map<number, number>();
   private heldPackets: Array<{ conn: number; p: Packet }> = [];
 
+  /** The applyUncommitted fault (simulation only). */
+  private readonly early: EarlyApplier | undefined;
   // read-only mode
   private readonly readOnly: ReadOnlyMode;
   // election
@@ -103,7 +104,11 @@ export class QuorumPeer {
       { sid: init.sid, quorum, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
       { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
     );
-    this.idle = new ZooKeeperServer({ ...init.server, serverState: "looking" }, this.components(tree));
+    // A member's session ids carry its server id in their top byte (SessionTrackerImpl.initializeNextSessionId):
+    // without it every member would hand out ids from the same sequence, and two clients could share a session.
+    this.early = init.faults?.applyUncommitted === true ? new EarlyApplier(tree, store) : undefined;
+    this.serverInit = { ...init.server, serverId: init.server.serverId ?? Number(init.sid) };
+    this.idle = new ZooKeeperServer({ ...this.serverInit, serverState: "looking" }, this.components(tree));
     this.readOnly = new ReadOnlyMode({
       clock: env.clock,
       logger: env.logger,
@@ -112,7 +117,7 @@ export class QuorumPeer {
       source: tree,
       makeTree: () => new DataTree({ ...init.tree, metrics }),
       makeCore: (copy) => {
-        const c = new ZooKeeperServer({ ...init.server, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
+        const c = new ZooKeeperServer({ ...this.serverInit, serverState: "read-only" }, { ...this.components(copy), ensemble: { role: "read-only" } });
         c.onOutstandingDrained = () => this.clientPort.onOutstandingDrained?.();
         return c;
       },
@@ -292,7 +297,7 @@ export class QuorumPeer {
         if (r.type === OP_SYNC) {
           // Answered (a bare SYNC, as ZooKeeper's Leader.sendSync) once everything proposed so far is committed:
           // the learner has then received those COMMITs before the SYNC.
-          this.leaderSyncs.push({ conn, zxid: this.zab.lastZxid });
+          this.syncs.requested(conn, this.zab.lastZxid);
           this.answerLeaderSyncs();
           return;
         }
@@ -300,7 +305,7 @@ export class QuorumPeer {
         else this.log.warn("dropping a forwarded request: not an active leader", { conn, sessionId: `0x${r.sessionId.toString(16)}`, type: r.type });
         return;
       }
-      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && this.core !== undefined) {
+      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && this.core !== undefined && this.init.faults?.ignoreSessionPings !== true) {
         for (const [id, to] of decodeTouchedSessions(p.data)) this.core.touchSession(id, to);
       }
       return;
@@ -314,33 +319,22 @@ export class QuorumPeer {
     } else if (p.type === PacketType.SYNC) {
       // The leader's answer to our oldest forwarded sync (ZooKeeper's leaders send no session in it): done once we
       // applied every txn committed before it arrived.
-      const s = this.forwardedSyncs.shift();
-      if (s === undefined) {
+      if (!this.syncs.leaderAnswered(p.zxid > this.zab.commitZxid ? p.zxid : this.zab.commitZxid)) {
         this.log.warn("a SYNC from the leader matches no forwarded sync", { conn });
         return;
       }
-      this.pendingSyncs.push({ ...s, zxid: p.zxid > this.zab.commitZxid ? p.zxid : this.zab.commitZxid });
       this.releaseSyncs();
     }
   }
 
   /** Leader: sends SYNC for forwarded syncs whose zxid is committed. */
   private answerLeaderSyncs(): void {
-    if (this.leaderSyncs.length === 0) return;
-    const committed = this.zab.commitZxid;
-    while (this.leaderSyncs.length > 0 && this.leaderSyncs[0]!.zxid <= committed) {
-      const s = this.leaderSyncs.shift()!;
-      this.env.quorumNet.send(s.conn, { type: PacketType.SYNC, zxid: s.zxid, data: null });
-    }
+    for (const s of this.syncs.answerable(this.zab.commitZxid)) this.env.quorumNet.send(s.conn, { type: PacketType.SYNC, zxid: s.zxid, data: null });
   }
 
   private releaseSyncs(): void {
-    if (this.pendingSyncs.length === 0 || this.core === undefined) return;
-    const applied = this.tree.lastProcessedZxid;
-    const due = this.pendingSyncs.filter((s) => s.zxid <= applied);
-    if (due.length === 0) return;
-    this.pendingSyncs = this.pendingSyncs.filter((s) => s.zxid > applied);
-    for (const s of due) this.core.syncDone(s.sessionId, s.cxid);
+    if (this.core === undefined) return;
+    for (const s of this.syncs.due(this.tree.lastProcessedZxid)) this.core.syncDone(s.sessionId, s.cxid);
   }
 
   private dropPendingAccepts(olderThanMs: number): void {
@@ -381,7 +375,7 @@ export class QuorumPeer {
     const m = this.modeNow;
     const base = this.components(this.tree);
     const c = new ZooKeeperServer(
-      { ...this.init.server, serverState: m },
+      { ...this.serverInit, serverState: m },
       m === "leader"
         ? { ...base, ensemble: { role: "leader" }, txnLog: this.leaderPort() }
         : {
@@ -390,7 +384,7 @@ export class QuorumPeer {
               role: "learner",
               forward: (r) => {
                 if (this.learnerConn === undefined) return;
-                if (r.type === OP_SYNC) this.forwardedSyncs.push({ sessionId: r.sessionId, cxid: r.cxid });
+                if (r.type === OP_SYNC) this.syncs.forwardedSync(r.sessionId, r.cxid);
                 this.env.quorumNet.send(this.learnerConn, requestPacket(r));
               },
             },
@@ -409,9 +403,8 @@ export class QuorumPeer {
     this.core = undefined;
     this.leaderListener = undefined;
     this.leaderFirst = this.leaderProposed = 0n;
-    this.pendingSyncs = [];
-    this.forwardedSyncs = [];
-    this.leaderSyncs = [];
+    this.early?.reset();
+    this.syncs.clear();
     if (c !== undefined) {
       c.abort(reason);
       this.log.info("stopped serving clients", { reason });
@@ -515,6 +508,7 @@ export class QuorumPeer {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
       await this.store.persist(rd.persist);
+      if (this.early !== undefined) this.early.applyLogged(rd, this.modeNow === "leader" ? undefined : this.core);
       for (const m of rd.messages) {
         if ("packet" in m) net.send(m.conn, m.packet);
         else {
@@ -540,6 +534,8 @@ export class QuorumPeer {
           this.defer(() => this.elect());
         } else if (e.type === "active") {
           this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
+          // ZOOKEEPER-1732: looking peers are told the leader with the epoch it now leads, the same from every member
+          this.fle.updateElectionVote(e.epoch);
           this.startServing(e.epoch);
         } else if (e.type === "established") {
           this.log.info("new epoch established", { epoch: String(e.epoch) });
@@ -556,6 +552,8 @@ export class QuorumPeer {
     let ours = 0n;
     const store = this.store;
     for (const t of rd.committed) {
+      // injected bug (applyUncommitted): already applied when it was logged
+      if (this.init.faults?.applyUncommitted === true && this.modeNow !== "leader" && t.zxid <= this.tree.lastProcessedZxid) continue;
       if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {
         // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
         const type = t.data.readInt32BE(TXN_TYPE_OFFSET);

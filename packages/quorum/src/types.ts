@@ -34,6 +34,10 @@ export interface ElectionNet {
 export interface QuorumPeerFaults {
   /** Leader: answer a forwarded write's client before the txn is committed (as soon as it is proposed). */
   answerBeforeCommit?: boolean;
+  /** Learner: apply a proposal to the tree (and answer its client) as soon as it is logged, before its COMMIT. */
+  applyUncommitted?: boolean;
+  /** Leader: ignore the session liveness learners report in PING answers (their clients' sessions then expire). */
+  ignoreSessionPings?: boolean;
 }
 
 export interface QuorumPeerInit {

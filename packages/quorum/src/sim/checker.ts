@@ -1,0 +1,192 @@
+/**
+ * The whole-cluster invariants, each named (World.fail throws an InvariantViolation carrying the name):
+ * - "one active leader per epoch"
+ * - "committed prefixes agree": every txn a member applies follows, in one global history, the txn it applied
+ *   before (members' applied sequences are prefixes of one history; same zxid, same txn)
+ * - "every acknowledged write survives": an acknowledged write is in that history, no member that goes past its
+ *   zxid skips it, and the healed ensemble has it
+ * - "session replies in FIFO order" (clients.ts)
+ * - "conditional writes applied on the version they named": checked on the tree that first applies the txn, and on
+ *   the client's reply (clients.ts)
+ * - "ephemerals gone with their session": no member holds an ephemeral of a session its committed state does not
+ *   have, or of a session closed at a zxid it applied; once healed and quiet, none at all
+ * - "live sessions survive a quiet network" (simulator.ts): once healed, no session expires whose client has held
+ *   it on one connection to a serving member for a whole session timeout
+ * - "digests equal once healed and quiet"
+ */
+import { encodeTxn, OpCode } from "@zkts/client-wire";
+import type { TxnHeader } from "@zkts/jute";
+import type { QuorumPeer } from "../peer.js";
+import type { Member, World } from "./world.js";
+
+/** cyrb53: a 53-bit hash of a txn's bytes (the history keeps hashes, not txns). */
+function hash(b: Uint8Array): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+const hex = (z: bigint) => `0x${z.toString(16)}`;
+
+export class Checker {
+  /** The global applied history, in zxid order. */
+  private readonly zxids: bigint[] = [];
+  private readonly hashes = new Map<bigint, number>();
+  private readonly acked = new Map<bigint, string>();
+  private readonly epochLeaders = new Map<bigint, bigint>();
+  /** "session:xid" -> the version a conditional setData/delete named. */
+  private readonly expected = new Map<string, { path: string; version: number }>();
+  /** Sessions a client closed: the zxid of the close. */
+  private readonly closedAt = new Map<bigint, bigint>();
+  readonly stats = { applied: 0, committed: 0, acked: 0, epochs: 0, conditionalChecked: 0 };
+
+  constructor(private readonly w: World) {}
+
+  /** Watches every txn a member's tree applies (its live life only: restores load snapshots, not txns). */
+  watch(m: Member, peer: QuorumPeer): void {
+    const tree = peer.tree;
+    const orig = tree.processTxn.bind(tree);
+    tree.processTxn = (header: TxnHeader, txn: unknown, node?) => {
+      this.applying(m, peer, header, txn);
+      return orig(header, txn, node);
+    };
+  }
+
+  private applying(m: Member, peer: QuorumPeer, header: TxnHeader, txn: unknown): void {
+    const w = this.w;
+    const z = header.zxid;
+    const p = peer.tree.lastProcessedZxid;
+    const h = hash(encodeTxn(header, txn));
+    this.stats.applied++;
+    const known = this.hashes.get(z);
+    if (known !== undefined && known !== h) {
+      w.fail("committed prefixes agree", `${m.sid} applies a txn at ${hex(z)} that differs from the one applied there before`);
+    }
+    if (z <= p) return; // re-applied over a fuzzy snapshot
+    // the first history entry after p must be z
+    const i = this.firstAfter(p);
+    if (i < this.zxids.length) {
+      const next = this.zxids[i]!;
+      if (next < z) {
+        for (let j = i; j < this.zxids.length && this.zxids[j]! < z; j++) {
+          const what = this.acked.get(this.zxids[j]!);
+          if (what !== undefined) {
+            w.fail("every acknowledged write survives", `${m.sid} goes from ${hex(p)} to ${hex(z)}, past the acknowledged ${hex(this.zxids[j]!)} (${what}), without it`);
+          }
+        }
+        w.fail("committed prefixes agree", `${m.sid} goes from ${hex(p)} to ${hex(z)}, skipping ${hex(next)} of the history`);
+      }
+      if (next > z) w.fail("committed prefixes agree", `${m.sid} applies ${hex(z)} after ${hex(p)}, where the history has ${hex(next)}`);
+    } else {
+      // Checked where a txn is first applied: a member restored from a fuzzy snapshot replays txns whose effect
+      // the snapshot may already hold (ZooKeeper's idempotent replay), so later members need not see the version.
+      this.checkVersion(m, peer, header, txn);
+      this.zxids.push(z);
+      this.hashes.set(z, h);
+      if (w.trace !== undefined) w.log(`history ${hex(z)} type ${header.type} session ${hex(header.clientId)} cxid ${header.cxid}${typeof (txn as { path?: unknown })?.path === "string" ? ` ${(txn as { path: string }).path}` : ""} (first applied by ${m.sid})`);
+      this.stats.committed++;
+      if (header.type === OpCode.closeSession && header.cxid === 0) this.onExpiry?.(header.clientId, z);
+    }
+  }
+
+  /** Called when the leader's expiry of a session (a closeSession no client asked for) is first applied. */
+  onExpiry: ((sessionId: bigint, zxid: bigint) => void) | undefined;
+
+  private firstAfter(p: bigint): number {
+    let lo = 0;
+    let hi = this.zxids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.zxids[mid]! <= p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private checkVersion(m: Member, peer: QuorumPeer, header: TxnHeader, txn: unknown): void {
+    if (header.type !== OpCode.setData && header.type !== OpCode.delete) return;
+    const e = this.expected.get(`${header.clientId}:${header.cxid}`);
+    if (e === undefined || e.version === -1) return;
+    const path = (txn as { path: string }).path;
+    if (path !== e.path) return;
+    const node = peer.tree.getNode(path);
+    this.stats.conditionalChecked++;
+    if (node === undefined || node.stat.version !== e.version) {
+      this.w.fail(
+        "conditional writes applied on the version they named",
+        `${m.sid} applies ${header.type === OpCode.setData ? "setData" : "delete"} ${path} (version ${e.version}) at ${hex(header.zxid)} to a node at version ${node?.stat.version ?? "none"}`,
+      );
+    }
+  }
+
+  expectVersion(sessionId: bigint, xid: number, path: string, version: number): void {
+    if (version !== -1) this.expected.set(`${sessionId}:${xid}`, { path, version });
+  }
+
+  /** A client's write was answered OK at `zxid`. */
+  acknowledged(zxid: bigint, what: string): void {
+    this.stats.acked++;
+    if (!this.hashes.has(zxid)) this.w.fail("every acknowledged write survives", `${what} acknowledged at ${hex(zxid)}, which no member applied`);
+    this.acked.set(zxid, what);
+  }
+
+  sessionClosed(sessionId: bigint, zxid: bigint): void {
+    this.closedAt.set(sessionId, zxid);
+  }
+
+  /** After every step. */
+  everyStep(): void {
+    const w = this.w;
+    for (const m of w.members.values()) {
+      const peer = m.peer;
+      if (!m.up || peer === undefined) continue;
+      const zab = peer.zab;
+      if (zab.isActiveLeader) {
+        const e = zab.leaderEpoch!;
+        const l = this.epochLeaders.get(e);
+        if (l === undefined) {
+          this.epochLeaders.set(e, m.sid);
+          this.stats.epochs++;
+          w.log(`${m.sid} leads epoch ${e}`);
+        } else if (l !== m.sid) w.fail("one active leader per epoch", `${l} and ${m.sid} both lead epoch ${e}`);
+      }
+      const applied = peer.tree.lastProcessedZxid;
+      for (const [owner, paths] of peer.tree.allEphemerals()) {
+        const closed = this.closedAt.get(owner);
+        if (!peer.store.sessions.has(owner) || (closed !== undefined && applied >= closed)) {
+          w.fail("ephemerals gone with their session", `${m.sid} at ${hex(applied)} holds ${paths.join(",")} of session ${hex(owner)}, which is closed there`);
+        }
+      }
+    }
+  }
+
+  /** Once healed and quiet: one history on every member, every acknowledged write in it, no ephemerals left. */
+  final(members: Member[]): void {
+    const w = this.w;
+    const peers = members.map((m) => m.peer!);
+    const zx = peers.map((p) => p.tree.lastProcessedZxid);
+    const digests = peers.map((p) => p.tree.digest());
+    for (let i = 1; i < peers.length; i++) {
+      if (zx[i] !== zx[0] || digests[i] !== digests[0]) {
+        w.fail("digests equal once healed and quiet", members.map((m, j) => `${m.sid}: ${hex(zx[j]!)} digest ${hex(digests[j]!)}`).join("; "));
+      }
+    }
+    const last = zx[0]!;
+    for (const [z, what] of this.acked) {
+      if (z > last || !this.hashes.has(z)) w.fail("every acknowledged write survives", `${what} at ${hex(z)} is not in the healed ensemble (at ${hex(last)})`);
+    }
+    for (const [i, p] of peers.entries()) {
+      const left = p.tree.allEphemerals();
+      if (left.size > 0) {
+        w.fail("ephemerals gone with their session", `${members[i]!.sid} still holds ephemerals of ${[...left.keys()].map(hex).join(",")} after every session expired`);
+      }
+    }
+  }
+}
