@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { jvmSystemProperty } from "./auth.js";
-import { JaasSyntaxError, parseJaas } from "./jaas.js";
+import { JaasSyntaxError, parseJaas } from "@zkts/client-wire";
 import type { ConfigReader } from "./reader.js";
 import type { ZkConfig } from "./types.js";
 
