@@ -323,11 +323,8 @@ it("the built-in default config is valid", () => {
 describe("keys zkts knows but cannot honour are refused, naming the key", () => {
   // Each entry: a zoo.cfg line zkts cannot honour, and the start of the reason it gives.
   const refused: [string, RegExp][] = [
-    ["sslQuorum=true", /no quorum TLS/],
-    ["sslQuorumReloadCertFiles=true", /no quorum TLS/],
-    ["portUnification=true", /no quorum TLS/],
-    ["ssl.quorum.trustStore.location=/etc/zk/trust.jks", /no quorum TLS/],
-    ["zookeeper.ssl.quorum.protocol=TLSv1.3", /no quorum TLS/],
+    ["ssl.quorum.crl=true", /ssl\.quorum\.crl checks; only false is accepted/],
+    ["zookeeper.ssl.quorum.context.supplier.class=com.example.Ctx", /does not support ssl\.quorum\.context\.supplier\.class/],
     ["ssl.crl=true", /only false is accepted/],
     ["ssl.ocsp=true", /only false is accepted/],
     ["ssl.context.supplier.class=com.example.Ctx", /does not support ssl\.context\.supplier\.class/],
@@ -387,9 +384,9 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
   });
 
   it("reports every refused key at once and never prints a password", () => {
-    const got = problems(base + "sslQuorum=true\nssl.quorum.keyStore.password=hunter2\nreconfigEnabled=true\n");
+    const got = problems(base + "quorum.auth.enableSasl=true\nssl.quorum.keyStore.passwd=hunter2\nreconfigEnabled=true\n");
     expect(got).toHaveLength(3);
-    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.quorum\.keyStore\.password is not supported/);
+    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.quorum\.keyStore\.passwd is not supported/);
     expect(got.join("\n")).not.toContain("hunter2");
   });
 });
@@ -493,3 +490,29 @@ describe("TLS on the client port (secureClientPort, client.portUnification, ssl.
     expect(problems(`${base}secureClientPortAddress=127.0.0.1\n`)).toEqual(["zoo.cfg:2: secureClientPortAddress is set but secureClientPort is not set"]);
   });
 });
+
+describe("TLS between members (sslQuorum, portUnification, sslQuorumReloadCertFiles, ssl.quorum.*)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zkts-cfgqtls-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const store = join(dir, "member.jks");
+  writeFileSync(store, "not read at parse time");
+
+  it("reads the ssl.quorum.* settings (the client port's key set and defaults) when sslQuorum or portUnification is on", () => {
+    const cfg = parseConfig(`${base}clientPort=2181\nsslQuorum=true\nsslQuorumReloadCertFiles=true\nssl.quorum.keyStore.location=${store}\nzookeeper.ssl.quorum.keyStore.password=pw\nssl.quorum.hostnameVerification=false\n`);
+    expect(cfg.quorumTls).toMatchObject({ sslQuorum: true, portUnification: false, reloadCertFiles: true });
+    expect(cfg.quorumTls?.settings).toMatchObject({ keyStore: { location: store, password: "pw" }, clientAuth: "need", hostnameVerification: false, enabledProtocols: ["TLSv1.2"] });
+    // the client port's settings are apart
+    expect(cfg.tls).toBeUndefined();
+    expect(parseConfig(`${base}clientPort=2181\nportUnification=true\nssl.quorum.keyStore.location=${store}\n`).quorumTls).toMatchObject({ sslQuorum: false, portUnification: true });
+    expect(parseConfig(`${base}clientPort=2181\nsslQuorum=false\n`).quorumTls).toBeUndefined();
+  });
+
+  it("refuses sslQuorum without a key store, and bad ssl.quorum values, naming key and line", () => {
+    expect(problems(`${base}sslQuorum=true\n`).join("\n")).toMatch(/sslQuorum=true needs ssl\.quorum\.keyStore\.location/);
+    const bad = problems(`${base}sslQuorum=true\nssl.quorum.keyStore.location=${store}\nssl.quorum.clientAuth=sometimes\nssl.quorum.protocol=SSLv3\n`);
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:4: ssl\.quorum\.clientAuth: "sometimes"/));
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:5: ssl\.quorum\.protocol: unsupported protocol "SSLv3"/));
+    expect(problems(`${base}sslQuorum=maybe\nssl.quorum.keyStore.location=${store}\n`).join("\n")).toMatch(/sslQuorum must be true or false/);
+  });
+});
+

@@ -17,7 +17,7 @@ import { classifyKeys, type ClassifiedKeys } from "./config/keys.js";
 import { isDistributed, readLimits, readPeer, readPeerFlags, readTreeFeatures, type PeerFlags, type PeerLimits, type PeerValues, type TreeFeatures } from "./config/peer.js";
 import { ConfigReader } from "./config/reader.js";
 import { checkQuorum } from "./config/servers.js";
-import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
+import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, readQuorumTls, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
 import { ConfigError, type ParseConfigOptions, type ZkConfig } from "./config/types.js";
 
 export {
@@ -50,6 +50,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const prometheus = readPrometheus(r);
   const logFormat = readLogFormat(r);
   const tls = readClientTls(r, peer.secureClientPort);
+  const quorumTls = readQuorumTls(r);
   // Keys zkts knows but cannot honour are refused, never silently ignored.
   r.problems.push(...unhonouredKeys(r.entries(), r.file));
   const keys = classifyKeys(r);
@@ -62,7 +63,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const admin = readAdmin(r);
   const features = readTreeFeatures(r);
   const logFile = r.str("zkts.logFile");
-  const cfg = assemble({ r, peer, tls, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
+  const cfg = assemble({ r, peer, tls, quorumTls, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }
@@ -71,6 +72,7 @@ interface Parts {
   r: ConfigReader;
   peer: PeerValues;
   tls: ClientTlsValues;
+  quorumTls: ZkConfig["quorumTls"];
   keys: ClassifiedKeys;
   limits: PeerLimits;
   distributed: boolean;
@@ -99,6 +101,7 @@ function assemble(p: Parts): ZkConfig {
     secureClientPortAddress: tls.secureClientPortAddress,
     clientPortUnification: tls.clientPortUnification,
     tls: tls.tls,
+    quorumTls: p.quorumTls,
     clientCertReload: tls.clientCertReload,
     outstandingHandshakeLimit: tls.outstandingHandshakeLimit,
     x509AuthProvider: tls.x509AuthProvider,

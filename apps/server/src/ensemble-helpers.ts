@@ -30,6 +30,8 @@ export interface Member {
   dir: string;
   cfgPath: string;
   clientPort: number;
+  quorumPort: number;
+  electionPort: number;
   proc?: Proc;
 }
 
@@ -45,7 +47,10 @@ export interface Ensemble {
   stopAll(): Promise<void>;
 }
 
-export async function makeEnsemble(n: number, opts: { observers?: number; tickTime?: number; extra?: Record<string, string> } = {}): Promise<Ensemble> {
+export async function makeEnsemble(
+  n: number,
+  opts: { observers?: number; tickTime?: number; extra?: Record<string, string>; perMember?: (index: number) => Record<string, string> } = {},
+): Promise<Ensemble> {
   const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
   const observers = opts.observers ?? 0;
   const ports: { client: number; quorum: number; election: number }[] = [];
@@ -78,11 +83,12 @@ export async function makeEnsemble(n: number, opts: { observers?: number; tickTi
       "4lw.commands.whitelist": "*",
       ...(i >= n - observers ? { peerType: "observer" } : {}),
       ...opts.extra,
+      ...opts.perMember?.(i),
     };
     const text = Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join("\n") + "\n" + lines.join("\n") + "\n";
     const cfgPath = join(dir, "zoo.cfg");
     writeFileSync(cfgPath, text);
-    return { id: i + 1, dir, cfgPath, clientPort: p.client };
+    return { id: i + 1, dir, cfgPath, clientPort: p.client, quorumPort: p.quorum, electionPort: p.election };
   });
   const ens: Ensemble = {
     root,

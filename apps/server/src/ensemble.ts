@@ -18,6 +18,7 @@ import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } fro
 import { InputArchive, OutputArchive } from "@zkts/jute";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
+import { QuorumTls } from "@zkts/tls";
 import { NodeStorage, TxnType, type Storage } from "@zkts/persistence";
 import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
 import { quorumPairs, type ZkConfig } from "./config.js";
@@ -41,6 +42,24 @@ type Mode = "looking" | "leader" | "follower" | "observer";
 
 /** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
 const TXN_TYPE_OFFSET = 28;
+
+/**
+ * The members' TLS (QuorumX509Util): a QuorumTls reading the `ssl.quorum.*` stores, or undefined without
+ * sslQuorum / portUnification. Refused peers are counted by it and logged here.
+ */
+function quorumTlsOf(cfg: ZkConfig, log: Logger): QuorumTls | undefined {
+  const q = cfg.quorumTls;
+  if (q === undefined) return undefined;
+  const t: QuorumTls = new QuorumTls(q.settings, {
+    dialTls: q.sslQuorum,
+    portUnification: q.portUnification || !q.sslQuorum,
+    reloadCertFiles: q.reloadCertFiles,
+    onFailure: (side, remote, why) => log.warn("quorum TLS: peer refused", { side, remote, why, failures: t.failures }),
+    onReload: (error) => (error === undefined ? log.info("quorum TLS: reloaded the key and trust stores", {}) : log.error("quorum TLS: could not reload the stores; keeping the previous ones", { error })),
+  });
+  log.info("quorum TLS", { sslQuorum: q.sslQuorum, portUnification: q.portUnification, reloadCertFiles: q.reloadCertFiles });
+  return t;
+}
 
 /** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
 export function readMyId(dataDir: string): bigint {
@@ -245,6 +264,9 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   autoPurge.start();
   if (net.securePort !== undefined) conf.secureClientPort = String(net.securePort);
 
+  // ---- quorum TLS (sslQuorum / portUnification): the election and learner connections get their sockets here --
+  const quorumTls = quorumTlsOf(cfg, log);
+
   // ---- quorum transport -------------------------------------------------------------------------------------
   const { QuorumTransport } = await import("./quorum-transport.js");
   /** Learner connections accepted before this member decided to lead (conn -> accepted at). */
@@ -284,7 +306,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     error(conn, message) {
       log.warn("quorum connection error", { conn, message });
     },
-  });
+  }, quorumTls);
   await transport.listen(me.host, me.quorumPort);
   function dropPendingAccepts(olderThanMs: number): void {
     const now = Date.now();
@@ -439,6 +461,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       error: (m, f) => log.warn(`election: ${m}`, f),
     },
     metrics,
+    ...(quorumTls !== undefined ? { sockets: quorumTls } : {}),
   });
   try {
     await election.listen();
@@ -700,6 +723,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         await net.close();
         await election.close();
         await transport.shutdown();
+        quorumTls?.close();
         await autoPurge.stop();
         if (snapshotting !== undefined) await snapshotting;
         await store.close();

@@ -1,9 +1,11 @@
 /**
  * The quorum-port transport (node:net): 4-byte length-framed jute QuorumPackets. After a SNAP packet the next
  * frame is the leader's snapshot (the @zkts/persistence snapshot bytes, one frame). Connections are numbered;
- * the driver maps them to ZabPeer's `conn` ids.
+ * the driver maps them to ZabPeer's `conn` ids. With `sockets` (quorum TLS: @zkts/tls's QuorumTls), connections
+ * are accepted and dialled through it; the framing is the same.
  */
 import net from "node:net";
+import type { PeerSockets } from "@zkts/election";
 import { OutputArchive } from "@zkts/jute";
 import { decodePacket, PacketType, writeFramedPacket, type Packet } from "@zkts/zab";
 
@@ -39,12 +41,20 @@ export class QuorumTransport {
   private readonly conns = new Map<number, Conn>();
   private next = 1;
 
-  constructor(private readonly ev: TransportEvents) {}
+  constructor(
+    private readonly ev: TransportEvents,
+    private readonly sockets?: PeerSockets,
+  ) {}
 
   listen(host: string, port: number): Promise<void> {
-    const server = net.createServer((s) => {
+    const adopt = (s: net.Socket) => {
       const id = this.add(s);
       this.ev.accepted(id);
+    };
+    const sockets = this.sockets;
+    const server = net.createServer((raw) => {
+      if (sockets === undefined) adopt(raw);
+      else sockets.accept(raw, (s) => s !== undefined && adopt(s));
     });
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -58,6 +68,7 @@ export class QuorumTransport {
 
   /** Dials a leader; resolves with the connection id, or rejects. */
   dial(host: string, port: number, timeoutMs: number): Promise<number> {
+    if (this.sockets !== undefined) return this.sockets.dial(host, port, timeoutMs).then((s) => this.add(s));
     return new Promise((resolve, reject) => {
       const s = net.connect({ host, port });
       const t = setTimeout(() => {

@@ -1,7 +1,7 @@
 /**
  * zoo.cfg keys zkts knows but cannot honour: refused at start-up (exit 2, as ZooKeeper's ConfigException) with a
  * message naming the key, instead of being accepted and silently ignored. A key set to the value zkts behaves as
- * (e.g. `reconfigEnabled=false`, `sslQuorum=false`) is accepted. `admin.*` and `metricsProvider.*` are not
+ * (e.g. `reconfigEnabled=false`) is accepted. `admin.*` and `metricsProvider.*` are not
  * judged here. Keys spelled with ZooKeeper's `zookeeper.` system-property prefix are judged like the bare key.
  */
 import { CLIENT_SSL_DEFAULT_ONLY, CLIENT_SSL_KEYS } from "@zkts/tls";
@@ -28,14 +28,10 @@ const unlessTrue =
   (v) =>
     isFalse(v) ? why : undefined;
 
-const NO_TLS = "zkts has no quorum TLS yet (TLS is on the client port only)";
 const NO_SASL = "zkts has no quorum SASL or Kerberos yet (client SASL is DIGEST-MD5 only)";
 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
-  sslQuorum: unlessFalse(NO_TLS),
-  sslQuorumReloadCertFiles: unlessFalse(NO_TLS),
-  portUnification: unlessFalse(NO_TLS),
   clientPortListenBacklog: always("zkts does not set the client port's listen backlog from zoo.cfg yet"),
   reconfigEnabled: unlessFalse("zkts has no dynamic reconfiguration yet"),
   dynamicConfigFile: always("zkts has no dynamic reconfiguration yet: put the server.N lines in zoo.cfg"),
@@ -62,16 +58,16 @@ const BUILT_IN_AUTH = new Set([
 /** The client port's `ssl.*` keys zkts reads (@zkts/tls), and those it takes only with ZooKeeper's default. */
 const CLIENT_SSL = new Set(CLIENT_SSL_KEYS);
 
-/** `ssl.<rest>`: honoured for the client port, or why not. */
-function sslReason(rest: string, value: string): string | undefined {
-  if (rest.startsWith("quorum.")) return NO_TLS;
+/** `ssl.<rest>`: honoured for the client port (and as `ssl.quorum.<rest>` between members), or why not. */
+function sslReason(rest: string, value: string, prefix = "ssl."): string | undefined {
+  if (prefix === "ssl." && rest.startsWith("quorum.")) return sslReason(rest.slice("quorum.".length), value, "ssl.quorum.");
   if (rest === "authProvider") {
     return value.trim() === "x509" ? undefined : "zkts's only X509 authentication provider is the built-in x509 scheme";
   }
   if (CLIENT_SSL.has(rest)) return undefined;
   const def = CLIENT_SSL_DEFAULT_ONLY[rest];
-  if (def !== undefined) return value.trim().toLowerCase() === def ? undefined : `zkts does not do ssl.${rest} checks; only ${def} is accepted`;
-  return `zkts does not support ssl.${rest} (it honours ssl.${[...CLIENT_SSL].join(", ssl.")})`;
+  if (def !== undefined) return value.trim().toLowerCase() === def ? undefined : `zkts does not do ${prefix}${rest} checks; only ${def} is accepted`;
+  return `zkts does not support ${prefix}${rest} (it honours ${prefix}${[...CLIENT_SSL].join(`, ${prefix}`)})`;
 }
 
 /** Key prefixes. */

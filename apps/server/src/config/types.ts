@@ -45,6 +45,12 @@ export interface ZkConfig {
   clientPortUnification: boolean;
   /** The client port's `ssl.*` settings; set when TLS is on (secureClientPort or client.portUnification). */
   tls?: ClientTlsSettings;
+  /**
+   * TLS between members: `sslQuorum` (election and learner connections over TLS, mutual), `portUnification` (the
+   * quorum and election ports also take plain connections), `sslQuorumReloadCertFiles`, and the `ssl.quorum.*`
+   * settings. Set when sslQuorum or portUnification is on.
+   */
+  quorumTls?: { settings: ClientTlsSettings; sslQuorum: boolean; portUnification: boolean; reloadCertFiles: boolean };
   /** `client.certReload` (zookeeper.client.certReload): reload the stores when their files change. */
   clientCertReload: boolean;
   /** `netty.server.outstandingHandshake.limit` (zookeeper.netty.server.outstandingHandshake.limit); <= 0: none. */

@@ -13,6 +13,18 @@ import {
   type HostPort,
 } from "../handshake.js";
 
+/**
+ * Where peer connections come from when they are not plain TCP: apps/server passes @zkts/tls's QuorumTls for
+ * `sslQuorum=true` (the TLS handshake, the peer's certificate and host checked, port unification). A refused
+ * connection is its business (counted and logged there); this adapter only sees sockets ready for the protocol.
+ */
+export interface PeerSockets {
+  /** Secures an accepted connection; `done` gets the socket to use, or undefined when it was refused. */
+  accept(raw: net.Socket, done: (sock: net.Socket | undefined) => void): void;
+  /** Dials a peer; resolves with a ready socket, rejects when it cannot be reached or is refused. */
+  dial(host: string, port: number, timeoutMs: number): Promise<net.Socket>;
+}
+
 export interface NodeCnxManagerInit {
   mySid: bigint;
   /** Where to listen, and what we announce in the handshake (port 0: pick a free one). */
@@ -24,6 +36,8 @@ export interface NodeCnxManagerInit {
   handshakeTimeoutMs?: number;
   minDialBackoffMs?: number;
   maxDialBackoffMs?: number;
+  /** TLS (or another source of peer sockets); default plain TCP. */
+  sockets?: PeerSockets;
 }
 
 export interface NodeCnxManagerComponents {
@@ -70,7 +84,11 @@ export class NodeCnxManager {
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<HostPort> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer((sock) => this.accept(sock));
+      const sockets = this.init.sockets;
+      const server = net.createServer((raw) => {
+        if (sockets === undefined) return this.accept(raw);
+        sockets.accept(raw, (sock) => sock !== undefined && this.accept(sock));
+      });
       server.once("error", reject);
       server.listen(this.init.electionAddr.port, this.init.electionAddr.host, () => {
         server.off("error", reject);
@@ -187,6 +205,17 @@ export class NodeCnxManager {
       this.rules.dialFailed(sid, this.clock.monotonic());
       return;
     }
+    if (this.init.sockets !== undefined) {
+      this.init.sockets.dial(addr.host, addr.port, this.connectTimeout).then(
+        (sock) => this.dialled(sid, sock),
+        (e: unknown) => {
+          this.log.debug("could not reach election peer", { sid, error: String(e) });
+          this.rules.dialFailed(sid, this.clock.monotonic());
+          this.perform();
+        },
+      );
+      return;
+    }
     const sock = net.connect({ host: addr.host, port: addr.port });
     let settled = false;
     const timer = setTimeout(() => sock.destroy(new Error("connect timeout")), this.connectTimeout);
@@ -204,15 +233,20 @@ export class NodeCnxManager {
       clearTimeout(timer);
       sock.off("error", fail);
       sock.off("close", fail);
-      if (this.stopped) {
-        sock.destroy();
-        return;
-      }
-      const conn = this.register(sock);
-      sock.write(encodeInitialMessage(this.init.mySid, this.announced));
-      if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
-      this.perform();
+      this.dialled(sid, sock);
     });
+  }
+
+  /** A dialled connection is up: the initial message, then frames (unless the rules drop it). */
+  private dialled(sid: bigint, sock: net.Socket): void {
+    if (this.stopped) {
+      sock.destroy();
+      return;
+    }
+    const conn = this.register(sock);
+    sock.write(encodeInitialMessage(this.init.mySid, this.announced));
+    if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
+    this.perform();
   }
 
   private accept(sock: net.Socket): void {
