@@ -76,6 +76,15 @@ function verifyError(ts: tls.TLSSocket): Error | null {
   return handle.verifyError();
 }
 
+/**
+ * The accepting side's context. A session id context is needed for a peer resuming a TLS session with a client
+ * certificate (JSSE does when it reconnects): without one OpenSSL fails the handshake ("session id context
+ * uninitialized"), which tls.Server would set but a hand-made TLSSocket does not.
+ */
+function serverContext(o: tls.SecureContextOptions): tls.SecureContext {
+  return tls.createSecureContext({ ...o, sessionIdContext: "zkts-quorum" });
+}
+
 /** A plain TCP connection (portUnification without sslQuorum dials as before). */
 function dialPlain(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -112,7 +121,7 @@ export class QuorumTls {
     private readonly opts: QuorumTlsOptions = {},
   ) {
     const o = serverTlsOptions(settings);
-    this.serverContext = tls.createSecureContext(o);
+    this.serverContext = serverContext(o);
     this.requestCert = o.requestCert;
     this.needCert = o.rejectUnauthorized;
     this.clientOptions = clientTlsOptions(settings);
@@ -269,7 +278,7 @@ export class QuorumTls {
     try {
       const o = serverTlsOptions(this.settings);
       const client = clientTlsOptions(this.settings);
-      this.serverContext = tls.createSecureContext(o);
+      this.serverContext = serverContext(o);
       this.clientOptions = client;
       this.reloads++;
       this.opts.onReload?.(undefined);
