@@ -162,6 +162,7 @@ export class QuorumTls {
       else {
         raw.unshift(head);
         done(raw);
+        raw.resume();
       }
     };
     raw.on("data", onData);
