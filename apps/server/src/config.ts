@@ -10,7 +10,7 @@
  * This file is the entry point: it runs them in ZooKeeper's order (so problems are listed in that order) and
  * re-exports what the rest of the server imports.
  */
-import { readSasl, type SaslValues } from "./config/sasl.js";
+import { readQuorumSasl, readSasl, type SaslValues } from "./config/sasl.js";
 import { unhonouredKeys } from "./unhonoured.js";
 import { readSuperDigest, type SuperDigest } from "./config/auth.js";
 import { classifyKeys, type ClassifiedKeys } from "./config/keys.js";
@@ -57,13 +57,14 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   checkQuorum(r, keys.servers, keys.quorumGroups, keys.badServerLine);
   const digest = readSuperDigest(r, opts.env ?? {});
   const sasl = readSasl(r, opts.env ?? {}, tls.x509AuthProvider, opts.readFile);
+  const quorumSasl = readQuorumSasl(r, opts.env ?? {}, opts.readFile);
   const limits = readLimits(r);
   const distributed = isDistributed(r, keys.servers);
   const flags = readPeerFlags(r);
   const admin = readAdmin(r);
   const features = readTreeFeatures(r);
   const logFile = r.str("zkts.logFile");
-  const cfg = assemble({ r, peer, tls, quorumTls, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
+  const cfg = assemble({ r, peer, tls, quorumTls, quorumSasl, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }
@@ -73,6 +74,7 @@ interface Parts {
   peer: PeerValues;
   tls: ClientTlsValues;
   quorumTls: ZkConfig["quorumTls"];
+  quorumSasl: ZkConfig["quorumSasl"];
   keys: ClassifiedKeys;
   limits: PeerLimits;
   distributed: boolean;
@@ -107,6 +109,7 @@ function assemble(p: Parts): ZkConfig {
     x509AuthProvider: tls.x509AuthProvider,
     x509SuperUser: tls.x509SuperUser,
     ...p.sasl,
+    quorumSasl: p.quorumSasl,
     clientPortAddress: peer.clientPortAddress,
     maxClientCnxns: peer.maxClientCnxns,
     minSessionTimeout: peer.minSessionTimeout,

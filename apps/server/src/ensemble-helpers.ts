@@ -49,7 +49,14 @@ export interface Ensemble {
 
 export async function makeEnsemble(
   n: number,
-  opts: { observers?: number; tickTime?: number; extra?: Record<string, string>; perMember?: (index: number) => Record<string, string> } = {},
+  opts: {
+    observers?: number;
+    tickTime?: number;
+    extra?: Record<string, string>;
+    perMember?: (index: number) => Record<string, string>;
+    /** Environment variables of member `index`'s process (e.g. SERVER_JVMFLAGS). */
+    env?: (index: number) => Record<string, string>;
+  } = {},
 ): Promise<Ensemble> {
   const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
   const observers = opts.observers ?? 0;
@@ -94,7 +101,7 @@ export async function makeEnsemble(
     root,
     members,
     async start(m) {
-      m.proc = await mustStart(m.cfgPath);
+      m.proc = await mustStart(m.cfgPath, opts.env?.(m.id - 1));
       return m.proc;
     },
     async kill(m) {

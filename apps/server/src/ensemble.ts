@@ -18,7 +18,8 @@ import { ElectionPeer, parseQuorumConfig, ServerState, type QuorumVerifier } fro
 import { InputArchive, OutputArchive } from "@zkts/jute";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
-import { QuorumTls } from "@zkts/tls";
+import { dialPlain, QuorumTls } from "@zkts/tls";
+import { QuorumSasl } from "./quorum-sasl.js";
 import { NodeStorage, TxnType, type Storage } from "@zkts/persistence";
 import { epochOf, makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
 import { quorumPairs, type ZkConfig } from "./config.js";
@@ -59,6 +60,21 @@ function quorumTlsOf(cfg: ZkConfig, log: Logger): QuorumTls | undefined {
   });
   log.info("quorum TLS", { sslQuorum: q.sslQuorum, portUnification: q.portUnification, reloadCertFiles: q.reloadCertFiles });
   return t;
+}
+
+/**
+ * SASL DIGEST-MD5 between members (`quorum.auth.enableSasl=true`), or undefined. Failed logins are counted by it
+ * and logged here.
+ */
+function quorumSaslOf(cfg: ZkConfig, log: Logger): QuorumSasl | undefined {
+  const q = cfg.quorumSasl;
+  if (q === undefined) return undefined;
+  const s: QuorumSasl = new QuorumSasl(q, {
+    failed: (side, remote, why) => log.warn("quorum SASL: authentication failed", { side, remote, why, failures: s.failures, required: side === "accepted" ? q.serverRequire : q.learnerRequire }),
+    succeeded: (side, remote, user) => log.debug("quorum SASL: authenticated", { side, remote, user }),
+  });
+  log.info("quorum SASL", { learnerRequireSasl: q.learnerRequire, serverRequireSasl: q.serverRequire, source: q.source });
+  return s;
 }
 
 /** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
@@ -266,6 +282,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
 
   // ---- quorum TLS (sslQuorum / portUnification): the election and learner connections get their sockets here --
   const quorumTls = quorumTlsOf(cfg, log);
+  const quorumSasl = quorumSaslOf(cfg, log);
+  const learnerSockets = quorumSasl !== undefined ? quorumSasl.learnerSockets(quorumTls, dialPlain) : quorumTls;
 
   // ---- quorum transport -------------------------------------------------------------------------------------
   const { QuorumTransport } = await import("./quorum-transport.js");
@@ -306,7 +324,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     error(conn, message) {
       log.warn("quorum connection error", { conn, message });
     },
-  }, quorumTls);
+  }, learnerSockets);
   await transport.listen(me.host, me.quorumPort);
   function dropPendingAccepts(olderThanMs: number): void {
     const now = Date.now();
@@ -462,6 +480,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     },
     metrics,
     ...(quorumTls !== undefined ? { sockets: quorumTls } : {}),
+    ...(quorumSasl !== undefined ? { auth: quorumSasl.electionAuth() } : {}),
   });
   try {
     await election.listen();

@@ -28,7 +28,7 @@ const unlessTrue =
   (v) =>
     isFalse(v) ? why : undefined;
 
-const NO_SASL = "zkts has no quorum SASL or Kerberos yet (client SASL is DIGEST-MD5 only)";
+const NO_SASL = "zkts has no Kerberos (its SASL, on the client port and between members, is DIGEST-MD5 only)";
 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
@@ -42,10 +42,16 @@ const RULES: Record<string, Rule> = {
   connectToLearnerMasterLimit: always("zkts has no observer masters and does not use connectToLearnerMasterLimit"),
   "multiAddress.enabled": unlessFalse("zkts takes one address per server.N line"),
   requireClientAuthScheme: always(NO_SASL),
-  "quorum.auth.enableSasl": unlessFalse(NO_SASL),
-  "quorum.auth.learnerRequireSasl": unlessFalse(NO_SASL),
-  "quorum.auth.serverRequireSasl": unlessFalse(NO_SASL),
 };
+
+/** The `quorum.auth.*` keys zkts honours (quorum SASL with DIGEST-MD5); the others (Kerberos) are refused. */
+const QUORUM_AUTH_KEYS = new Set([
+  "quorum.auth.enableSasl",
+  "quorum.auth.learnerRequireSasl",
+  "quorum.auth.serverRequireSasl",
+  "quorum.auth.learner.saslLoginContext",
+  "quorum.auth.server.saslLoginContext",
+]);
 
 /** The authentication providers zkts has built in (registering them again changes nothing; x509 is registered so). */
 const BUILT_IN_AUTH = new Set([
@@ -73,6 +79,7 @@ function sslReason(rest: string, value: string, prefix = "ssl."): string | undef
 /** Key prefixes. */
 const PREFIX_RULES: [string, Rule][] = [
   ["quorum.auth.", always(NO_SASL)],
+
   ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest, ip, x509 and sasl authentication providers")],
 ];
 
@@ -80,6 +87,7 @@ const PREFIX_RULES: [string, Rule][] = [
 export function unhonouredReason(key: string, value: string): string | undefined {
   const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
   if (bare.startsWith("ssl.")) return sslReason(bare.slice(4), value);
+  if (QUORUM_AUTH_KEYS.has(bare)) return undefined;
   const rule = RULES[bare] ?? PREFIX_RULES.find(([p]) => bare.startsWith(p))?.[1];
   return rule?.(value);
 }

@@ -56,6 +56,7 @@ export {
   NodeCnxManager,
   type NodeCnxManagerInit,
   type PeerSockets,
+  type PeerAuth,
   type NodeCnxManagerComponents,
 } from "./node/cnx-manager.js";
 export { ElectionPeer, type ElectionPeerInit, type ElectionPeerComponents } from "./node/election-peer.js";

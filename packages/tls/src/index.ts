@@ -35,4 +35,4 @@ export {
   hostMatchesCertificate,
   verifyServerHost,
 } from "./client.js";
-export { QuorumTls, type QuorumTlsOptions } from "./quorum.js";
+export { QuorumTls, dialPlain, type QuorumTlsOptions } from "./quorum.js";

@@ -86,7 +86,7 @@ function serverContext(o: tls.SecureContextOptions): tls.SecureContext {
 }
 
 /** A plain TCP connection (portUnification without sslQuorum dials as before). */
-function dialPlain(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+export function dialPlain(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port });
     const t = setTimeout(() => s.destroy(new Error("connect timeout")), timeoutMs);

@@ -68,6 +68,12 @@ export interface ZkConfig {
    * zookeeper.superUser; zookeeper.allowSaslFailedClients. Absent: no SASL login (SASL packets get a null token).
    */
   sasl?: { users: Map<string, string>; source: string; superUser?: string; allowFailedClients: boolean };
+  /**
+   * SASL DIGEST-MD5 between members (`quorum.auth.enableSasl=true`): whether this member authenticates when it
+   * dials (learnerRequireSasl) and requires it of peers (serverRequireSasl), the peers it accepts (JAAS
+   * QuorumServer `user_<name>`) and its own credentials (QuorumLearner).
+   */
+  quorumSasl?: { learnerRequire: boolean; serverRequire: boolean; users: Map<string, string>; username: string; password: string; source: string };
   /** authProvider.N=org.apache.zookeeper.server.auth.SASLAuthenticationProvider: the `sasl` ACL scheme. */
   saslAuthProvider: boolean;
   /** enforce.auth.enabled=true: enforce.auth.schemes (sessionRequireClientSASLAuth=true: ["sasl"]). */

@@ -25,6 +25,17 @@ export interface PeerSockets {
   dial(host: string, port: number, timeoutMs: number): Promise<net.Socket>;
 }
 
+/**
+ * Authentication of election connections after the initial message (ZooKeeper's QuorumAuthLearner /
+ * QuorumAuthServer: apps/server passes quorum SASL). A rejected promise drops the connection.
+ */
+export interface PeerAuth {
+  /** On a dialled connection, after our initial message. */
+  dialled(sock: net.Socket, sid: bigint): Promise<void>;
+  /** On an accepted connection, after the peer's initial message (`rest`: bytes already read past it); resolves with the bytes read past the exchange. */
+  accepted(sock: net.Socket, sid: bigint, rest: Buffer): Promise<Buffer>;
+}
+
 export interface NodeCnxManagerInit {
   mySid: bigint;
   /** Where to listen, and what we announce in the handshake (port 0: pick a free one). */
@@ -38,6 +49,8 @@ export interface NodeCnxManagerInit {
   maxDialBackoffMs?: number;
   /** TLS (or another source of peer sockets); default plain TCP. */
   sockets?: PeerSockets;
+  /** Authentication after the initial message (quorum SASL); default none. */
+  auth?: PeerAuth;
 }
 
 export interface NodeCnxManagerComponents {
@@ -243,9 +256,39 @@ export class NodeCnxManager {
       sock.destroy();
       return;
     }
-    const conn = this.register(sock);
+    const auth = this.init.auth;
+    if (auth === undefined) {
+      const conn = this.register(sock);
+      sock.write(encodeInitialMessage(this.init.mySid, this.announced));
+      if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
+      this.perform();
+      return;
+    }
+    // Authenticated before the connection is handed to the rules (QuorumCnxManager.startConnection).
+    sock.on("error", () => {});
     sock.write(encodeInitialMessage(this.init.mySid, this.announced));
-    if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
+    auth.dialled(sock, sid).then(
+      () => {
+        if (this.stopped || sock.destroyed) {
+          sock.destroy();
+          if (!this.stopped) this.failDial(sid);
+          return;
+        }
+        const conn = this.register(sock);
+        if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
+        sock.resume();
+        this.perform();
+      },
+      (e: unknown) => {
+        this.log.warn("election peer authentication failed", { sid, error: String(e) });
+        sock.destroy();
+        this.failDial(sid);
+      },
+    );
+  }
+
+  private failDial(sid: bigint): void {
+    this.rules.dialFailed(sid, this.clock.monotonic());
     this.perform();
   }
 
@@ -274,14 +317,36 @@ export class NodeCnxManager {
       if (!res) return;
       clearTimeout(timer);
       sock.off("data", onData);
-      const sid = this.rules.incomingEstablished(conn, res.message, this.clock.monotonic());
-      if (sid !== undefined) {
-        // A peer that announced an address we do not know yet (e.g. a new server) can be dialled back.
-        if (!this.peers.has(sid) && res.message.addresses[0]) this.peers.set(sid, res.message.addresses[0]);
-        this.readFrames(sock, conn, res.rest);
+      const auth = this.init.auth;
+      if (auth !== undefined) {
+        // QuorumCnxManager.handleConnection: authServer.authenticate before the connection counts
+        sock.pause();
+        auth.accepted(sock, res.message.sid, res.rest).then(
+          (rest) => {
+            if (this.stopped || sock.destroyed) return;
+            this.established(sock, conn, res.message, rest);
+            sock.resume();
+          },
+          (e: unknown) => {
+            this.log.warn("election peer authentication failed, closing", { conn, error: String(e) });
+            sock.destroy();
+          },
+        );
+        return;
       }
-      this.perform();
+      this.established(sock, conn, res.message, res.rest);
     };
     sock.on("data", onData);
+  }
+
+  /** An accepted connection whose initial message (and authentication) is done. */
+  private established(sock: net.Socket, conn: number, message: Parameters<QuorumCnxRules["incomingEstablished"]>[1], rest: Buffer): void {
+    const sid = this.rules.incomingEstablished(conn, message, this.clock.monotonic());
+    if (sid !== undefined) {
+      // A peer that announced an address we do not know yet (e.g. a new server) can be dialled back.
+      if (!this.peers.has(sid) && message.addresses[0]) this.peers.set(sid, message.addresses[0]);
+      this.readFrames(sock, conn, rest);
+    }
+    this.perform();
   }
 }

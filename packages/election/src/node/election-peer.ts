@@ -8,7 +8,7 @@ import type { HostPort } from "../handshake.js";
 import { encodeNotification } from "../notification.js";
 import type { QuorumVerifier } from "../quorum.js";
 import type { MetricsRegistry } from "@zkts/metrics";
-import { NodeCnxManager, type PeerSockets } from "./cnx-manager.js";
+import { NodeCnxManager, type PeerAuth, type PeerSockets } from "./cnx-manager.js";
 
 export interface ElectionPeerInit {
   sid: bigint;
@@ -29,6 +29,8 @@ export interface ElectionPeerComponents {
   metrics?: MetricsRegistry;
   /** Peer connections over TLS (`sslQuorum`): see PeerSockets. Default plain TCP. */
   sockets?: PeerSockets;
+  /** Authentication after the initial message (quorum SASL): see PeerAuth. Default none. */
+  auth?: PeerAuth;
 }
 
 export class ElectionPeer {
@@ -53,7 +55,13 @@ export class ElectionPeer {
       for (const [sid, s] of init.quorum.allMembers) if (sid !== init.sid && s.electionAddrs[0]) peers.set(sid, s.electionAddrs[0]);
     }
     this.cnx = new NodeCnxManager(
-      { mySid: init.sid, electionAddr: addr, peers, ...(components.sockets !== undefined ? { sockets: components.sockets } : {}) },
+      {
+        mySid: init.sid,
+        electionAddr: addr,
+        peers,
+        ...(components.sockets !== undefined ? { sockets: components.sockets } : {}),
+        ...(components.auth !== undefined ? { auth: components.auth } : {}),
+      },
       { logger: this.log, clock: this.clock },
     );
     const feInit: ConstructorParameters<typeof FastLeaderElection>[0] = { sid: init.sid, quorum: init.quorum };
