@@ -21,7 +21,6 @@ const haveJava = existsSync(JAR) && existsSync(LOGGER) && spawnSync("java", ["-v
 const DIGEST = "org.apache.zookeeper.server.auth.DigestLoginModule";
 
 let dir = "";
-const f = (n: string) => join(dir, n);
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
