@@ -411,6 +411,11 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
    * reconnect), whatever the server or its token did wrong.
    */
   private onSaslReply(sasl: SaslExchange, payload: Buffer): void {
+    if (this.closing) {
+      // closeSession went out meanwhile: the login is moot, nothing more is sent
+      this.sasl = undefined;
+      return;
+    }
     const step = sasl.reply(payload);
     if ("send" in step) {
       this.write(step.send);

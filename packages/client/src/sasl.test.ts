@@ -146,6 +146,18 @@ describe("SASL DIGEST-MD5 login (scripted server)", () => {
     expect(fake.requests[1]!.map((r) => r.type)).toEqual([OpCode.sasl, OpCode.sasl, OpCode.getData]);
   });
 
+  it("closed during the login: closeSession goes out, the login stops there, close() resolves", async () => {
+    const fake = await fakeServer();
+    fake.sasl = digestServer({ alice: "alice-pw" });
+    const { c, events } = await setup(fake);
+    await c.connect(); // the first SASL packet is on its way; the challenge comes back after closeSession is sent
+    await c.close({ timeout: 1000 });
+    expect(c.state).toBe("closed");
+    const types = fake.requests[0]!.map((r) => r.type);
+    expect(types).toEqual([OpCode.sasl, OpCode.closeSession]);
+    expect(events).toEqual([]);
+  });
+
   it("options are checked when the client is created", () => {
     expect(() => createClient("127.0.0.1:1", { sasl: { mechanism: "GSSAPI" as "DIGEST-MD5", username: "a", password: "b" } })).toThrow(SaslSettingsError);
   });
