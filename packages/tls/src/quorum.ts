@@ -76,15 +76,6 @@ function verifyError(ts: tls.TLSSocket): Error | null {
   return handle.verifyError();
 }
 
-/**
- * The accepting side's context. A session id context is needed for a peer resuming a TLS session with a client
- * certificate (JSSE does when it reconnects): without one OpenSSL fails the handshake ("session id context
- * uninitialized"), which tls.Server would set but a hand-made TLSSocket does not.
- */
-function serverContext(o: tls.SecureContextOptions): tls.SecureContext {
-  return tls.createSecureContext({ ...o, sessionIdContext: "zkts-quorum" });
-}
-
 /** A plain TCP connection (portUnification without sslQuorum dials as before). */
 export function dialPlain(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -121,7 +112,7 @@ export class QuorumTls {
     private readonly opts: QuorumTlsOptions = {},
   ) {
     const o = serverTlsOptions(settings);
-    this.serverContext = serverContext(o);
+    this.serverContext = tls.createSecureContext(o);
     this.requestCert = o.requestCert;
     this.needCert = o.rejectUnauthorized;
     this.clientOptions = clientTlsOptions(settings);
@@ -279,7 +270,7 @@ export class QuorumTls {
     try {
       const o = serverTlsOptions(this.settings);
       const client = clientTlsOptions(this.settings);
-      this.serverContext = serverContext(o);
+      this.serverContext = tls.createSecureContext(o);
       this.clientOptions = client;
       this.reloads++;
       this.opts.onReload?.(undefined);

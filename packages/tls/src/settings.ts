@@ -184,6 +184,10 @@ export function serverTlsOptions(s: ClientTlsSettings): SecureContextOptions & {
     // One list: OpenSSL takes TLS 1.3 suite names in it too (without any, TLS 1.3 keeps OpenSSL's defaults).
     ciphers: toOpenSslCiphers(s.cipherSuites),
     honorCipherOrder: true,
+    // A peer resuming a TLS session (JSSE does on reconnect) with a client certificate needs a session id context:
+    // without one OpenSSL fails the handshake ("session id context uninitialized"). tls.Server sets one; the
+    // hand-made server TLSSockets of the client and quorum ports do not.
+    sessionIdContext: "zookeeper",
     requestCert: s.clientAuth !== "none",
     rejectUnauthorized: s.clientAuth === "need",
   };
