@@ -1,6 +1,7 @@
 /**
  * `zkcli [-server host:port[,...][/chroot]] [-timeout ms] [-r] [-waitforconnection] [-client-configuration file]
- *  [-Dzookeeper.client.secure=true -Dzookeeper.ssl.*=...] [--json] [cmd args...]` (also CLIENT_JVMFLAGS, JVMFLAGS)
+ *  [-Dzookeeper.client.secure=true -Dzookeeper.ssl.*=...] [-Djava.security.auth.login.config=client.jaas]
+ *  [--json] [cmd args...]` (also CLIENT_JVMFLAGS, JVMFLAGS)
  *
  * With a command: runs it once and exits with its exit code (0 ok, 1 failed, 127 unknown command). Without one:
  * an interactive shell on a terminal (prompt, tab completion, persistent history), or line-by-line commands from
@@ -11,8 +12,8 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { complete } from "./complete.js";
-import type { ClientTlsOptions, ZooKeeperClient } from "@zkts/client";
-import { clientProperties, tlsFromProperties } from "./client-config.js";
+import type { ClientSaslOptions, ClientTlsOptions, ZooKeeperClient } from "@zkts/client";
+import { clientProperties, saslFromProperties, tlsFromProperties } from "./client-config.js";
 import { CliError } from "./commands/base.js";
 import { Shell } from "./shell.js";
 
@@ -102,8 +103,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const o = parsed;
   let tls: ClientTlsOptions | undefined;
+  let sasl: { sasl?: ClientSaslOptions; loginFailed?: string };
   try {
-    tls = tlsFromProperties(clientProperties({ args: o.systemProperties, env: process.env, configFile: o.clientConfiguration }));
+    const props = clientProperties({ args: o.systemProperties, env: process.env, configFile: o.clientConfiguration });
+    tls = tlsFromProperties(props);
+    sasl = saslFromProperties(props);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
@@ -115,6 +119,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     readOnly: o.readOnly,
     json: o.json,
     tls,
+    // (one-shot mode prints no connection events, the AuthFailed of a failed JAAS login included)
+    ...(oneShot ? { sasl: sasl.sasl } : sasl),
     // A single command must not wait forever for an unreachable server.
     requestTimeout: oneShot ? o.timeout : 0,
     // ... nor for one that refuses connections or does not resolve: fail as soon as every host failed once.

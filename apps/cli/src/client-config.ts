@@ -2,11 +2,12 @@
  * The client configuration zkCli.sh builds (ZKClientConfig): Java system properties from the JVM flags
  * (CLIENT_JVMFLAGS then JVMFLAGS, as zkCli.sh passes them; `-D` arguments given to zkcli last), overridden by the
  * properties file of `-client-configuration` (ZKConfig reads the file after the system properties). From them,
- * `zookeeper.client.secure` and `zookeeper.ssl.*` become the client's TLS options; the rules for those keys are in
- * @zkts/tls.
+ * `zookeeper.client.secure` and `zookeeper.ssl.*` become the client's TLS options (the rules for those keys are in
+ * @zkts/tls), and the JAAS file of `java.security.auth.login.config` with `zookeeper.sasl.*` the SASL login.
  */
 import { readFileSync } from "node:fs";
-import type { ClientTlsOptions } from "@zkts/client";
+import type { ClientSaslOptions, ClientTlsOptions } from "@zkts/client";
+import { parseJaas } from "@zkts/client-wire";
 import { clientSecureFromProperties, clientTlsSettingsFromProperties } from "@zkts/tls";
 
 /** `-Dkey=value` words of a JVM flags string (split on whitespace, as the shell does for `$JVMFLAGS`). */
@@ -85,4 +86,50 @@ export function tlsFromProperties(props: ReadonlyMap<string, string>): ClientTls
     cipherSuites: [...s.cipherSuites],
     hostnameVerification: s.hostnameVerification,
   };
+}
+
+export const DIGEST_LOGIN_MODULE = "org.apache.zookeeper.server.auth.DigestLoginModule";
+
+/**
+ * The SASL login zkCli.sh's client would make (ZKClientConfig, ZooKeeperSaslClient, DigestLoginModule):
+ * - `zookeeper.sasl.client=false`: none.
+ * - the JAAS file (`java.security.auth.login.config`) and its section `zookeeper.sasl.clientconfig` (default
+ *   `Client`): DigestLoginModule's `username` and `password`, DIGEST-MD5.
+ * - neither a JAAS file nor an explicit section: none, silently.
+ * - a JAAS file that cannot be read or lacks the section, or an explicit section with no file: the login fails
+ *   before connecting (`loginFailed`: zkCli.sh then shows an AuthFailed event and goes on without SASL).
+ * `zookeeper.server.principal`, `zookeeper.server.realm` and `zookeeper.sasl.client.username` only name the
+ * Kerberos service principal: DIGEST-MD5 uses ZooKeeper's fixed protocol and server name, so they change nothing.
+ * A section with another login module (Kerberos) throws: zkcli has no GSSAPI, and says so.
+ */
+export function saslFromProperties(
+  props: ReadonlyMap<string, string>,
+  readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
+): { sasl?: ClientSaslOptions; loginFailed?: string } {
+  if ((props.get("zookeeper.sasl.client") ?? "true").trim().toLowerCase() === "false") return {};
+  const file = props.get("java.security.auth.login.config");
+  const explicit = props.get("zookeeper.sasl.clientconfig");
+  const section = explicit ?? "Client";
+  if (file === undefined) {
+    return explicit === undefined ? {} : { loginFailed: `Client cannot SASL-authenticate because the specified JAAS configuration section '${section}' could not be found.` };
+  }
+  let sections: ReturnType<typeof parseJaas>;
+  try {
+    sections = parseJaas(readFile(file));
+  } catch (e) {
+    return { loginFailed: `Zookeeper client cannot authenticate using the '${section}' section of the supplied JAAS configuration: '${file}' because of a RuntimeException: ${(e as Error).message}` };
+  }
+  const entries = sections.get(section);
+  if (entries === undefined) return { loginFailed: `No JAAS configuration section named '${section}' was found in specified JAAS configuration file: '${file}'.` };
+  for (const e of entries) {
+    if (e.loginModule !== DIGEST_LOGIN_MODULE) {
+      throw new Error(`${file}: section '${section}' uses ${e.loginModule}: zkcli logs in only with ${DIGEST_LOGIN_MODULE} (SASL DIGEST-MD5); Kerberos (GSSAPI) is not supported`);
+    }
+  }
+  const username = entries.map((e) => e.options.get("username")).find((v) => v !== undefined);
+  const password = entries.map((e) => e.options.get("password")).find((v) => v !== undefined);
+  if (username === undefined || password === undefined) {
+    throw new Error(`${file}: section '${section}': ${DIGEST_LOGIN_MODULE} needs username="..." and password="..."`);
+  }
+  return { sasl: { mechanism: "DIGEST-MD5", username, password } };
 }

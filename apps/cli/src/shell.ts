@@ -4,7 +4,17 @@
  * commands/ (grouped as org.apache.zookeeper.cli's classes), all on @zkts/client. Text goes to `stdout`/`stderr`
  * exactly where zkCli.sh writes it; with `json`, each command prints one JSON object on stdout instead.
  */
-import { createClient, ErrorCode, EventType, KeeperError, KeeperState, type ClientTlsOptions, type SessionState, type ZooKeeperClient } from "@zkts/client";
+import {
+  createClient,
+  ErrorCode,
+  EventType,
+  KeeperError,
+  KeeperState,
+  type ClientSaslOptions,
+  type ClientTlsOptions,
+  type SessionState,
+  type ZooKeeperClient,
+} from "@zkts/client";
 import { eventTypeName, keeperStateName } from "@zkts/client-wire";
 import { splitCommand } from "./args.js";
 import { keeperMessage, watchedEvent } from "./format.js";
@@ -60,6 +70,13 @@ export interface ShellOptions {
   failFast?: boolean;
   /** TLS (zookeeper.client.secure with the zookeeper.ssl.* settings), kept for `connect` to another host. */
   tls?: ClientTlsOptions;
+  /** SASL DIGEST-MD5 login (the JAAS `Client` section), kept for `connect` to another host. */
+  sasl?: ClientSaslOptions;
+  /**
+   * Why the SASL login could not even start (JAAS file or section missing): as zkCli.sh, every new session shows an
+   * AuthFailed event first and goes on without SASL.
+   */
+  loginFailed?: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -141,12 +158,17 @@ export class Shell {
         canBeReadOnly: this.opts.readOnly ?? false,
         requestTimeout: this.opts.requestTimeout ?? 0,
         ...(this.opts.tls !== undefined ? { tls: this.opts.tls } : {}),
+        ...(this.opts.sasl !== undefined ? { sasl: this.opts.sasl } : {}),
       });
     } catch (e) {
       throw new CliError((e as Error).message);
     }
     this.client = client;
     this.unreachable = undefined;
+    if (this.opts.loginFailed !== undefined && this.printWatches) this.printEvent(KeeperState.AuthFailed, EventType.None, null);
+    client.on("saslAuthenticated", () => {
+      if (this.printWatches) this.printEvent(KeeperState.SaslAuthenticated, EventType.None, null);
+    });
     client.on("state", (s) => {
       const ks = STATE_EVENTS[s];
       if (ks !== undefined && this.printWatches) this.printEvent(ks, EventType.None, null);

@@ -323,11 +323,8 @@ it("the built-in default config is valid", () => {
 describe("keys zkts knows but cannot honour are refused, naming the key", () => {
   // Each entry: a zoo.cfg line zkts cannot honour, and the start of the reason it gives.
   const refused: [string, RegExp][] = [
-    ["sslQuorum=true", /no quorum TLS/],
-    ["sslQuorumReloadCertFiles=true", /no quorum TLS/],
-    ["portUnification=true", /no quorum TLS/],
-    ["ssl.quorum.trustStore.location=/etc/zk/trust.jks", /no quorum TLS/],
-    ["zookeeper.ssl.quorum.protocol=TLSv1.3", /no quorum TLS/],
+    ["ssl.quorum.crl=true", /ssl\.quorum\.crl checks; only false is accepted/],
+    ["zookeeper.ssl.quorum.context.supplier.class=com.example.Ctx", /does not support ssl\.quorum\.context\.supplier\.class/],
     ["ssl.crl=true", /only false is accepted/],
     ["ssl.ocsp=true", /only false is accepted/],
     ["ssl.context.supplier.class=com.example.Ctx", /does not support ssl\.context\.supplier\.class/],
@@ -341,12 +338,10 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
     ["quorumListenOnAllIPs=true", /binds the quorum and election ports/],
     ["connectToLearnerMasterLimit=10", /observer masters/],
     ["multiAddress.enabled=true", /one address per server/],
-    ["requireClientAuthScheme=sasl", /SASL/],
+    ["requireClientAuthScheme=sasl", /Kerberos/],
     ["authProvider.1=com.example.MyAuthenticationProvider", /digest, ip, x509 and sasl/],
-    ["quorum.auth.enableSasl=true", /SASL/],
-    ["quorum.auth.learnerRequireSasl=true", /SASL/],
-    ["quorum.auth.serverRequireSasl=true", /SASL/],
-    ["quorum.auth.kerberosServicePrincipal=zkquorum/localhost", /SASL/],
+    ["quorum.auth.kerberosServicePrincipal=zkquorum/localhost", /Kerberos/],
+    ["quorum.auth.kerberos.servicePrincipal=zkquorum/localhost", /Kerberos/],
   ];
   for (const [line, why] of refused) {
     it(line, () => {
@@ -387,9 +382,9 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
   });
 
   it("reports every refused key at once and never prints a password", () => {
-    const got = problems(base + "sslQuorum=true\nssl.quorum.keyStore.password=hunter2\nreconfigEnabled=true\n");
+    const got = problems(base + "quorum.auth.kerberos.servicePrincipal=zk/x\nssl.quorum.keyStore.passwd=hunter2\nreconfigEnabled=true\n");
     expect(got).toHaveLength(3);
-    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.quorum\.keyStore\.password is not supported/);
+    expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.quorum\.keyStore\.passwd is not supported/);
     expect(got.join("\n")).not.toContain("hunter2");
   });
 });
@@ -497,3 +492,61 @@ describe("TLS on the client port (secureClientPort, client.portUnification, ssl.
     ]);
   });
 });
+
+describe("TLS between members (sslQuorum, portUnification, sslQuorumReloadCertFiles, ssl.quorum.*)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zkts-cfgqtls-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const store = join(dir, "member.jks");
+  writeFileSync(store, "not read at parse time");
+
+  it("reads the ssl.quorum.* settings (the client port's key set and defaults) when sslQuorum or portUnification is on", () => {
+    const cfg = parseConfig(`${base}clientPort=2181\nsslQuorum=true\nsslQuorumReloadCertFiles=true\nssl.quorum.keyStore.location=${store}\nzookeeper.ssl.quorum.keyStore.password=pw\nssl.quorum.hostnameVerification=false\n`);
+    expect(cfg.quorumTls).toMatchObject({ sslQuorum: true, portUnification: false, reloadCertFiles: true });
+    expect(cfg.quorumTls?.settings).toMatchObject({ keyStore: { location: store, password: "pw" }, clientAuth: "need", hostnameVerification: false, enabledProtocols: ["TLSv1.2"] });
+    // the client port's settings are apart
+    expect(cfg.tls).toBeUndefined();
+    expect(parseConfig(`${base}clientPort=2181\nportUnification=true\nssl.quorum.keyStore.location=${store}\n`).quorumTls).toMatchObject({ sslQuorum: false, portUnification: true });
+    expect(parseConfig(`${base}clientPort=2181\nsslQuorum=false\n`).quorumTls).toBeUndefined();
+  });
+
+  it("refuses sslQuorum without a key store, and bad ssl.quorum values, naming key and line", () => {
+    expect(problems(`${base}sslQuorum=true\n`).join("\n")).toMatch(/sslQuorum=true needs ssl\.quorum\.keyStore\.location/);
+    const bad = problems(`${base}sslQuorum=true\nssl.quorum.keyStore.location=${store}\nssl.quorum.clientAuth=sometimes\nssl.quorum.protocol=SSLv3\n`);
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:4: ssl\.quorum\.clientAuth: "sometimes"/));
+    expect(bad).toContainEqual(expect.stringMatching(/^zoo\.cfg:5: ssl\.quorum\.protocol: unsupported protocol "SSLv3"/));
+    expect(problems(`${base}sslQuorum=maybe\nssl.quorum.keyStore.location=${store}\n`).join("\n")).toMatch(/sslQuorum must be true or false/);
+  });
+});
+
+describe("SASL between members (quorum.auth.*)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zkts-cfgqsasl-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const DIGEST = "org.apache.zookeeper.server.auth.DigestLoginModule";
+  const jaas = join(dir, "q.jaas");
+  writeFileSync(jaas, `QuorumServer { ${DIGEST} required user_zk="s" user_other="t"; };\nQuorumLearner { ${DIGEST} required username="zk" password="s"; };\nMine { ${DIGEST} required username="me" password="m"; };\n`);
+  const env = { SERVER_JVMFLAGS: `-Djava.security.auth.login.config=${jaas}` };
+  const on = "quorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=true\nquorum.auth.serverRequireSasl=true\n";
+
+  it("reads the switches and the JAAS QuorumServer users and QuorumLearner credentials", () => {
+    const c = parseConfig(`${base}clientPort=2181\n${on}`, { env });
+    expect(c.quorumSasl).toMatchObject({ learnerRequire: true, serverRequire: true, username: "zk", password: "s" });
+    expect([...(c.quorumSasl?.users ?? [])]).toEqual([["zk", "s"], ["other", "t"]]);
+    expect(parseConfig(`${base}clientPort=2181\nquorum.auth.enableSasl=true\nquorum.auth.learner.saslLoginContext=Mine\n`, { env }).quorumSasl).toMatchObject({
+      learnerRequire: false,
+      serverRequire: false,
+      username: "me",
+    });
+    expect(parseConfig(`${base}clientPort=2181\n`, { env }).quorumSasl).toBeUndefined();
+  });
+
+  it("ZooKeeper's consistency checks, a missing JAAS file or section, and Kerberos stop start-up", () => {
+    expect(problems(`${base}quorum.auth.serverRequireSasl=true\nquorum.auth.learnerRequireSasl=true\n`, env).join("\n")).toMatch(/quorum\.auth\.enableSasl is disabled, so cannot enable quorum\.auth\.serverRequireSasl/);
+    expect(problems(`${base}quorum.auth.enableSasl=true\nquorum.auth.serverRequireSasl=true\n`, env).join("\n")).toMatch(/quorum\.auth\.learnerRequireSasl is disabled, so cannot enable quorum\.auth\.serverRequireSasl/);
+    expect(problems(`${base}${on}`).join("\n")).toMatch(/needs a JAAS file/);
+    expect(problems(`${base}${on}quorum.auth.server.saslLoginContext=Nope\n`, env).join("\n")).toMatch(/section 'Nope' could not be found/);
+    const krb = join(dir, "k.jaas");
+    writeFileSync(krb, `QuorumServer { com.sun.security.auth.module.Krb5LoginModule required; };\nQuorumLearner { ${DIGEST} required username="zk" password="s"; };\n`);
+    expect(problems(`${base}${on}`, { SERVER_JVMFLAGS: `-Djava.security.auth.login.config=${krb}` }).join("\n")).toMatch(/Krb5LoginModule.*no Kerberos/);
+  });
+});
+

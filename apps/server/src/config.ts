@@ -10,14 +10,14 @@
  * This file is the entry point: it runs them in ZooKeeper's order (so problems are listed in that order) and
  * re-exports what the rest of the server imports.
  */
-import { readSasl, type SaslValues } from "./config/sasl.js";
+import { readQuorumSasl, readSasl, type SaslValues } from "./config/sasl.js";
 import { unhonouredKeys } from "./unhonoured.js";
 import { readSuperDigest, type SuperDigest } from "./config/auth.js";
 import { classifyKeys, type ClassifiedKeys } from "./config/keys.js";
 import { isDistributed, readLimits, readPeer, readPeerFlags, readTreeFeatures, type PeerFlags, type PeerLimits, type PeerValues, type TreeFeatures } from "./config/peer.js";
 import { ConfigReader } from "./config/reader.js";
 import { checkQuorum } from "./config/servers.js";
-import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
+import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, readQuorumTls, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
 import { ConfigError, type ParseConfigOptions, type ZkConfig } from "./config/types.js";
 
 export {
@@ -50,19 +50,21 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const prometheus = readPrometheus(r);
   const logFormat = readLogFormat(r);
   const tls = readClientTls(r, peer.secureClientPort);
+  const quorumTls = readQuorumTls(r);
   // Keys zkts knows but cannot honour are refused, never silently ignored.
   r.problems.push(...unhonouredKeys(r.entries(), r.file));
   const keys = classifyKeys(r);
   checkQuorum(r, keys.servers, keys.quorumGroups, keys.badServerLine);
   const digest = readSuperDigest(r, opts.env ?? {});
   const sasl = readSasl(r, opts.env ?? {}, tls.x509AuthProvider, opts.readFile);
+  const quorumSasl = readQuorumSasl(r, opts.env ?? {}, opts.readFile);
   const limits = readLimits(r);
   const distributed = isDistributed(r, keys.servers);
   const flags = readPeerFlags(r);
   const admin = readAdmin(r);
   const features = readTreeFeatures(r);
   const logFile = r.str("zkts.logFile");
-  const cfg = assemble({ r, peer, tls, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
+  const cfg = assemble({ r, peer, tls, quorumTls, quorumSasl, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }
@@ -71,6 +73,8 @@ interface Parts {
   r: ConfigReader;
   peer: PeerValues;
   tls: ClientTlsValues;
+  quorumTls: ZkConfig["quorumTls"];
+  quorumSasl: ZkConfig["quorumSasl"];
   keys: ClassifiedKeys;
   limits: PeerLimits;
   distributed: boolean;
@@ -99,11 +103,13 @@ function assemble(p: Parts): ZkConfig {
     secureClientPortAddress: tls.secureClientPortAddress,
     clientPortUnification: tls.clientPortUnification,
     tls: tls.tls,
+    quorumTls: p.quorumTls,
     clientCertReload: tls.clientCertReload,
     outstandingHandshakeLimit: tls.outstandingHandshakeLimit,
     x509AuthProvider: tls.x509AuthProvider,
     x509SuperUser: tls.x509SuperUser,
     ...p.sasl,
+    quorumSasl: p.quorumSasl,
     clientPortAddress: peer.clientPortAddress,
     maxClientCnxns: peer.maxClientCnxns,
     minSessionTimeout: peer.minSessionTimeout,

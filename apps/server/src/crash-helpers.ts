@@ -21,8 +21,8 @@ export interface Proc {
 }
 
 /** Starts zkts-server; resolves once it logged "zkts-server started" (with its port) or exited. */
-export function startServer(cfg: string, args: string[] = []): Promise<Proc | { failed: true; code: number | null; output: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, cfg], { stdio: ["ignore", "pipe", "pipe"] });
+export function startServer(cfg: string, args: string[] = [], env?: Record<string, string>): Promise<Proc | { failed: true; code: number | null; output: string }> {
+  const child = spawn(process.execPath, [BIN, ...args, cfg], { stdio: ["ignore", "pipe", "pipe"], ...(env !== undefined ? { env: { ...process.env, ...env } } : {}) });
   let out = "";
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   return new Promise((resolvePromise, reject) => {
@@ -57,8 +57,8 @@ export function startServer(cfg: string, args: string[] = []): Promise<Proc | { 
   });
 }
 
-export async function mustStart(cfg: string): Promise<Proc> {
-  const p = await startServer(cfg);
+export async function mustStart(cfg: string, env?: Record<string, string>): Promise<Proc> {
+  const p = await startServer(cfg, [], env);
   if ("failed" in p) throw new Error(`server exited (${p.code}):\n${p.output}`);
   return p;
 }

@@ -32,6 +32,8 @@ export interface Member {
   dir: string;
   cfgPath: string;
   clientPort: number;
+  quorumPort: number;
+  electionPort: number;
   proc?: Proc;
 }
 
@@ -87,6 +89,9 @@ export async function makeEnsemble(
     /** Every member's implementation (default zkts); `impls` gives one per member (a mixed ensemble). */
     impl?: "zkts" | "zookeeper";
     impls?: readonly ("zkts" | "zookeeper")[];
+    perMember?: (index: number) => Record<string, string>;
+    /** Environment variables of member `index`'s process (e.g. SERVER_JVMFLAGS). */
+    env?: (index: number) => Record<string, string>;
   } = {},
 ): Promise<Ensemble> {
   const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
@@ -120,18 +125,19 @@ export async function makeEnsemble(
       "4lw.commands.whitelist": "*",
       ...(i >= n - observers ? { peerType: "observer" } : {}),
       ...opts.extra,
+      ...opts.perMember?.(i),
     };
     const text = Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join("\n") + "\n" + lines.join("\n") + "\n";
     const cfgPath = join(dir, "zoo.cfg");
     writeFileSync(cfgPath, text);
-    return { id: i + 1, dir, cfgPath, clientPort: p.client };
+    return { id: i + 1, dir, cfgPath, clientPort: p.client, quorumPort: p.quorum, electionPort: p.election };
   });
   const ens: Ensemble = {
     root,
     members,
     async start(m) {
       const impl = opts.impls?.[m.id - 1] ?? opts.impl ?? "zkts";
-      m.proc = impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath);
+      m.proc = impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath, opts.env?.(m.id - 1));
       return m.proc;
     },
     async kill(m) {

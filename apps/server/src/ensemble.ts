@@ -12,11 +12,13 @@ import { MetricsRegistry } from "@zkts/metrics";
 import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
 import { NodeStorage, type Storage } from "@zkts/persistence";
 import { ElectionPortError, openNodeQuorumPeer } from "@zkts/quorum";
+import { dialPlain, QuorumTls } from "@zkts/tls";
 import { epochOf } from "@zkts/zab";
 import { quorumPairs, type ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
+import { QuorumSasl } from "./quorum-sasl.js";
 import { autoPurgeOf, clientPortTlsOptions, confMap, coreInit, UnsupportedConfigError, type RunningZkts } from "./run.js";
 
 export interface EnsembleRunOptions {
@@ -31,6 +33,39 @@ export interface EnsembleRunOptions {
    * ZooKeeper does; an in-process host (@zkts/testing) shuts the member down instead.
    */
   onFatal?: (error: unknown) => void;
+}
+
+/**
+ * The members' TLS (QuorumX509Util): a QuorumTls reading the `ssl.quorum.*` stores, or undefined without
+ * sslQuorum / portUnification. Refused peers are counted by it and logged here.
+ */
+function quorumTlsOf(cfg: ZkConfig, log: Logger): QuorumTls | undefined {
+  const q = cfg.quorumTls;
+  if (q === undefined) return undefined;
+  const t: QuorumTls = new QuorumTls(q.settings, {
+    dialTls: q.sslQuorum,
+    portUnification: q.portUnification || !q.sslQuorum,
+    reloadCertFiles: q.reloadCertFiles,
+    onFailure: (side, remote, why) => log.warn("quorum TLS: peer refused", { side, remote, why, failures: t.failures }),
+    onReload: (error) => (error === undefined ? log.info("quorum TLS: reloaded the key and trust stores", {}) : log.error("quorum TLS: could not reload the stores; keeping the previous ones", { error })),
+  });
+  log.info("quorum TLS", { sslQuorum: q.sslQuorum, portUnification: q.portUnification, reloadCertFiles: q.reloadCertFiles });
+  return t;
+}
+
+/**
+ * SASL DIGEST-MD5 between members (`quorum.auth.enableSasl=true`), or undefined. Failed logins are counted by it
+ * and logged here.
+ */
+function quorumSaslOf(cfg: ZkConfig, log: Logger): QuorumSasl | undefined {
+  const q = cfg.quorumSasl;
+  if (q === undefined) return undefined;
+  const s: QuorumSasl = new QuorumSasl(q, {
+    failed: (side, remote, why) => log.warn("quorum SASL: authentication failed", { side, remote, why, failures: s.failures, required: side === "accepted" ? q.serverRequire : q.learnerRequire }),
+    succeeded: (side, remote, user) => log.debug("quorum SASL: authenticated", { side, remote, user }),
+  });
+  log.info("quorum SASL", { learnerRequireSasl: q.learnerRequire, serverRequireSasl: q.serverRequire, source: q.source });
+  return s;
 }
 
 /** Reads `<dataDir>/myid` (a decimal server id), as QuorumPeerConfig does. */
@@ -89,6 +124,11 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   conf.quorumPort = String(me.quorumPort);
   conf.peerType = me.role === "observer" ? "1" : "0";
 
+  // quorum TLS (sslQuorum / portUnification) and SASL: the election and learner connections get their sockets here
+  const quorumTls = quorumTlsOf(cfg, log);
+  const quorumSasl = quorumSaslOf(cfg, log);
+  const learnerSockets = quorumSasl !== undefined ? quorumSasl.learnerSockets(quorumTls, dialPlain) : quorumTls;
+
   let member;
   try {
     member = await openNodeQuorumPeer({
@@ -124,8 +164,12 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         onFatal: opts.onFatal ?? (() => process.exit(1)),
       },
       quorumAddr: { host: me.host, port: me.quorumPort },
+      ...(quorumTls !== undefined ? { electionSockets: quorumTls } : {}),
+      ...(quorumSasl !== undefined ? { electionAuth: quorumSasl.electionAuth() } : {}),
+      ...(learnerSockets !== undefined ? { learnerSockets } : {}),
     });
   } catch (e) {
+    quorumTls?.close();
     if (e instanceof ElectionPortError) throw new ElectionPortBindError(e.message);
     throw e;
   }
@@ -148,6 +192,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     });
   } catch (e) {
     await member.close();
+    quorumTls?.close();
     throw e;
   }
   conf.clientPort = String(net.port);
@@ -212,6 +257,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         await peer.shutdown();
         await net.close();
         await member.close();
+        quorumTls?.close();
         await autoPurge.stop();
       })();
       return stopped;

@@ -1,7 +1,7 @@
 /**
  * zoo.cfg keys zkts knows but cannot honour: refused at start-up (exit 2, as ZooKeeper's ConfigException) with a
  * message naming the key, instead of being accepted and silently ignored. A key set to the value zkts behaves as
- * (e.g. `reconfigEnabled=false`, `sslQuorum=false`) is accepted. `admin.*` and `metricsProvider.*` are not
+ * (e.g. `reconfigEnabled=false`) is accepted. `admin.*` and `metricsProvider.*` are not
  * judged here. Keys spelled with ZooKeeper's `zookeeper.` system-property prefix are judged like the bare key.
  */
 import { CLIENT_SSL_DEFAULT_ONLY, CLIENT_SSL_KEYS } from "@zkts/tls";
@@ -28,14 +28,10 @@ const unlessTrue =
   (v) =>
     isFalse(v) ? why : undefined;
 
-const NO_TLS = "zkts has no quorum TLS yet (TLS is on the client port only)";
-const NO_SASL = "zkts has no quorum SASL or Kerberos yet (client SASL is DIGEST-MD5 only)";
+const NO_SASL = "zkts has no Kerberos (its SASL, on the client port and between members, is DIGEST-MD5 only)";
 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
-  sslQuorum: unlessFalse(NO_TLS),
-  sslQuorumReloadCertFiles: unlessFalse(NO_TLS),
-  portUnification: unlessFalse(NO_TLS),
   clientPortListenBacklog: always("zkts does not set the client port's listen backlog from zoo.cfg yet"),
   reconfigEnabled: unlessFalse("zkts has no dynamic reconfiguration yet"),
   dynamicConfigFile: always("zkts has no dynamic reconfiguration yet: put the server.N lines in zoo.cfg"),
@@ -46,10 +42,16 @@ const RULES: Record<string, Rule> = {
   connectToLearnerMasterLimit: always("zkts has no observer masters and does not use connectToLearnerMasterLimit"),
   "multiAddress.enabled": unlessFalse("zkts takes one address per server.N line"),
   requireClientAuthScheme: always(NO_SASL),
-  "quorum.auth.enableSasl": unlessFalse(NO_SASL),
-  "quorum.auth.learnerRequireSasl": unlessFalse(NO_SASL),
-  "quorum.auth.serverRequireSasl": unlessFalse(NO_SASL),
 };
+
+/** The `quorum.auth.*` keys zkts honours (quorum SASL with DIGEST-MD5); the others (Kerberos) are refused. */
+const QUORUM_AUTH_KEYS = new Set([
+  "quorum.auth.enableSasl",
+  "quorum.auth.learnerRequireSasl",
+  "quorum.auth.serverRequireSasl",
+  "quorum.auth.learner.saslLoginContext",
+  "quorum.auth.server.saslLoginContext",
+]);
 
 /** The authentication providers zkts has built in (registering them again changes nothing; x509 is registered so). */
 const BUILT_IN_AUTH = new Set([
@@ -62,21 +64,22 @@ const BUILT_IN_AUTH = new Set([
 /** The client port's `ssl.*` keys zkts reads (@zkts/tls), and those it takes only with ZooKeeper's default. */
 const CLIENT_SSL = new Set(CLIENT_SSL_KEYS);
 
-/** `ssl.<rest>`: honoured for the client port, or why not. */
-function sslReason(rest: string, value: string): string | undefined {
-  if (rest.startsWith("quorum.")) return NO_TLS;
+/** `ssl.<rest>`: honoured for the client port (and as `ssl.quorum.<rest>` between members), or why not. */
+function sslReason(rest: string, value: string, prefix = "ssl."): string | undefined {
+  if (prefix === "ssl." && rest.startsWith("quorum.")) return sslReason(rest.slice("quorum.".length), value, "ssl.quorum.");
   if (rest === "authProvider") {
     return value.trim() === "x509" ? undefined : "zkts's only X509 authentication provider is the built-in x509 scheme";
   }
   if (CLIENT_SSL.has(rest)) return undefined;
   const def = CLIENT_SSL_DEFAULT_ONLY[rest];
-  if (def !== undefined) return value.trim().toLowerCase() === def ? undefined : `zkts does not do ssl.${rest} checks; only ${def} is accepted`;
-  return `zkts does not support ssl.${rest} (it honours ssl.${[...CLIENT_SSL].join(", ssl.")})`;
+  if (def !== undefined) return value.trim().toLowerCase() === def ? undefined : `zkts does not do ${prefix}${rest} checks; only ${def} is accepted`;
+  return `zkts does not support ${prefix}${rest} (it honours ${prefix}${[...CLIENT_SSL].join(`, ${prefix}`)})`;
 }
 
 /** Key prefixes. */
 const PREFIX_RULES: [string, Rule][] = [
   ["quorum.auth.", always(NO_SASL)],
+
   ["authProvider.", (v) => (BUILT_IN_AUTH.has(v.trim()) ? undefined : "zkts has only the digest, ip, x509 and sasl authentication providers")],
 ];
 
@@ -84,6 +87,7 @@ const PREFIX_RULES: [string, Rule][] = [
 export function unhonouredReason(key: string, value: string): string | undefined {
   const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
   if (bare.startsWith("ssl.")) return sslReason(bare.slice(4), value);
+  if (QUORUM_AUTH_KEYS.has(bare)) return undefined;
   const rule = RULES[bare] ?? PREFIX_RULES.find(([p]) => bare.startsWith(p))?.[1];
   return rule?.(value);
 }

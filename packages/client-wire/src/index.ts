@@ -101,3 +101,15 @@ export {
   statPath,
   trimQuotaPath,
 } from "./quota.js";
+export {
+  DIGEST_MD5_PROTOCOL,
+  DIGEST_MD5_SERVER_NAME,
+  DigestMd5Client,
+  SaslError,
+  digestBytes,
+  digestResponse,
+  parseDirectives,
+  quoteDirective,
+  type DigestMd5ClientOptions,
+} from "./sasl-digest.js";
+export { JaasSyntaxError, parseJaas, type JaasEntry } from "./jaas.js";

@@ -2,8 +2,8 @@
  * One session over a host list, as the Java client's ClientCnxn: connecting to each host in turn (per-host
  * connect timeout, a jittered pause after a full round), the ConnectRequest/ConnectResponse handshake with the
  * session id, password and last zxid seen, priming a new connection (auth, then watch replay, then queued
- * requests), framing and pipelined writes, matching replies to requests in order, notifications, session states,
- * and the end of the session (expiry, auth failure, close).
+ * requests; with SASL, after the login), framing and pipelined writes, matching replies to requests in order,
+ * notifications, session states, and the end of the session (expiry, auth failure, close).
  */
 import type { EventEmitter } from "node:events";
 import { reverse } from "node:dns/promises";
@@ -21,6 +21,7 @@ import { EMPTY_PASSWD, hostConnectTimeout, retryPause, type ResolvedOptions } fr
 import { errorWithPath, RequestQueue } from "./request-queue.js";
 import { toBuffer } from "./requests.js";
 import { sniFor } from "./tls.js";
+import { SaslExchange } from "./sasl.js";
 import { setWatchesRequests } from "./set-watches.js";
 import type { CallOptions, ClientEvents, SessionState } from "./types.js";
 import type { WatchManager } from "./watch-manager.js";
@@ -68,6 +69,8 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
   private readonly heartbeat = new Heartbeat();
   private writeBuf: Buffer[] = [];
   private flushScheduled = false;
+  /** The SASL login of the current connection while it runs (ClientCnxn.tunnelAuthInProgress): requests wait. */
+  private sasl: SaslExchange | undefined;
 
   readonly queue: RequestQueue;
   readonly auths = new Auths();
@@ -169,7 +172,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     if (this.closing || this.isTerminal) return Promise.reject(this.terminalError());
     const { entry, done } = this.auths.add(scheme, toBuffer(auth) ?? Buffer.alloc(0));
     if (this.state === "idle") this.connect().catch(() => undefined);
-    if (this.live) this.write(this.auths.packet(entry));
+    if (this.live && this.sasl === undefined) this.write(this.auths.packet(entry));
     return done;
   }
 
@@ -281,6 +284,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     clearTimeout(this.handshakeTimer);
     this.heartbeat.stop();
     this.writeBuf = [];
+    this.sasl = undefined;
     this.auths.connectionLost();
     this.queue.failInflight((p) => new ConnectionLossError(p.path));
     if (this.closing) {
@@ -313,6 +317,10 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     }
     const xid = payload.length >= 4 ? payload.readInt32BE(0) : 0;
     if (xid === Xid.PING) return;
+    if (this.sasl !== undefined && xid === this.sasl.xid) {
+      this.onSaslReply(this.sasl, payload);
+      return;
+    }
     if (xid === Xid.AUTH) {
       const err = payload.length >= 16 ? payload.readInt32BE(12) : 0;
       if (!this.auths.replied(err)) this.teardown("authFailed");
@@ -375,14 +383,52 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
         if (this.sock === sock) this.write(ping);
       },
     );
-    // Prime the connection: auth first, then the watches, then whatever callers queued.
+    if (this.opts.sasl !== undefined) {
+      // ZooKeeperSaslClient: a new login on every connection, right after the session handshake; the auth
+      // replay, the watches and the queued requests wait until it is done (ClientCnxnSocket holds them).
+      this.sasl = new SaslExchange(this.opts.sasl, () => this.queue.nextXid());
+      this.write(this.sasl.start());
+      this.setState(resp.readOnly ? "connectedReadOnly" : "connected");
+      return;
+    }
+    this.setState(resp.readOnly ? "connectedReadOnly" : "connected");
+    this.prime();
+  }
+
+  /** Primes the connection: auth first, then the watches, then whatever callers queued. */
+  private prime(): void {
     for (const a of this.auths.entries) this.write(this.auths.packet(a));
     const { watches, chroot } = this.owner;
     for (const r of setWatchesRequests(watches, chroot, this.lastZxid, this.opts.setWatchesBatchBytes)) {
       void this.sendInternal(r.opcode, r.body);
     }
-    this.setState(resp.readOnly ? "connectedReadOnly" : "connected");
     this.scheduleFlush();
+  }
+
+  /**
+   * A reply to a SASL packet: the next token goes out, or the login is done (SaslAuthenticated, then the connection
+   * is primed), or it failed: the session ends in authFailed (ZooKeeper's client: AUTH_FAILED, the event, no
+   * reconnect), whatever the server or its token did wrong.
+   */
+  private onSaslReply(sasl: SaslExchange, payload: Buffer): void {
+    if (this.closing) {
+      // closeSession went out meanwhile: the login is moot, nothing more is sent
+      this.sasl = undefined;
+      return;
+    }
+    const step = sasl.reply(payload);
+    if ("send" in step) {
+      this.write(step.send);
+      return;
+    }
+    this.sasl = undefined;
+    if ("failed" in step) {
+      this.events.emit("saslFailed", step.failed);
+      this.teardown("authFailed");
+      return;
+    }
+    this.events.emit("saslAuthenticated");
+    this.prime();
   }
 
   /** Sends a request that bypasses the queue (setWatches, closeSession); resolves with the reply's err. */
@@ -406,7 +452,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     this.flushScheduled = false;
     const sock = this.sock;
     if (sock === null) return;
-    if (this.handshakeDone) {
+    if (this.handshakeDone && this.sasl === undefined) {
       for (const payload of this.queue.takeOutgoing(this.opts.maxPacketSize)) this.writeBuf.push(frameOf(payload));
     }
     if (this.writeBuf.length === 0) return;
@@ -425,6 +471,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     const sock = this.sock;
     this.sock = null;
     this.handshakeDone = false;
+    this.sasl = undefined;
     sock?.destroy();
     this.state = state;
     const err = () => this.terminalError();

@@ -40,4 +40,5 @@ export {
   type ParsedConnectString,
 } from "./connect-string.js";
 export { CreateMode, ErrorCode, EventType, KeeperState, Perms, Ids, errorName, errorMessage } from "@zkts/client-wire";
+export { SaslSettingsError, type ClientSaslOptions } from "./sasl.js";
 export { TlsSettingsError, KeyStoreError, type ClientTlsOptions, type TlsStore } from "./tls.js";

@@ -3,13 +3,15 @@
  * ZooKeeper), and the timeouts derived from them. The connect string itself is parsed by connect-string.ts.
  */
 import { DEFAULT_MAX_BUFFER } from "@zkts/jute";
+import { resolveSasl, type ClientSaslOptions } from "./sasl.js";
 import { resolveTls, type ResolvedTls } from "./tls.js";
 import type { ClientOptions } from "./types.js";
 
 /** The options a connection works with: every default applied; the session to resume and auth kept apart. */
-export type ResolvedOptions = Required<Omit<ClientOptions, "sessionId" | "sessionPassword" | "connectTimeout" | "authInfo" | "tls">> & {
+export type ResolvedOptions = Required<Omit<ClientOptions, "sessionId" | "sessionPassword" | "connectTimeout" | "authInfo" | "tls" | "sasl">> & {
   connectTimeout: number | undefined;
   tls: ResolvedTls | undefined;
+  sasl: ClientSaslOptions | undefined;
 };
 
 /** The password of "no session yet" (sent with session id 0). */
@@ -27,6 +29,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_BUFFER,
     setWatchesBatchBytes: options.setWatchesBatchBytes ?? 128 * 1024,
     tls: resolveTls(options.tls),
+    sasl: resolveSasl(options.sasl),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { CreateMode, KeeperError } from "@zkts/client-wire";
 import type { ACL, Stat } from "@zkts/jute";
 import type { HostPort } from "./connect-string.js";
+import type { ClientSaslOptions } from "./sasl.js";
 import type { ClientTlsOptions } from "./tls.js";
 import type { WatchEvent, Watcher } from "./watch-manager.js";
 
@@ -49,6 +50,12 @@ export interface ClientOptions {
    * host name verification, protocols and suites. The stores are read when the client is created.
    */
   tls?: ClientTlsOptions | boolean;
+  /**
+   * Log in with SASL on every connection, as the Java client with a JAAS `Client` section: the exchange runs with
+   * the SASL opcode once the session is established and requests wait until it is done; success emits
+   * `saslAuthenticated`, failure ends the session (state `authFailed`).
+   */
+  sasl?: ClientSaslOptions;
 }
 
 export interface CallOptions {
@@ -165,6 +172,10 @@ export interface ClientEvents {
   expired: [];
   authFailed: [];
   closed: [];
+  /** The SASL login of the current connection succeeded (KeeperState.SaslAuthenticated). */
+  saslAuthenticated: [];
+  /** The SASL login failed (why, as text); the session then ends in `authFailed`. */
+  saslFailed: [reason: string];
   /** Events of watches registered with `watch: true`. */
   watch: [event: WatchEvent];
   /** A watcher callback threw. */

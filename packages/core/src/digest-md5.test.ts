@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DigestMd5Client } from "@zkts/client-wire";
 import { DigestMd5Server, digestBytes, digestResponse, parseDirectives, SaslError } from "./digest-md5.js";
 
 const users: Record<string, string> = { alice: "pw", "jörg": "sécret" };
@@ -154,6 +155,47 @@ describe("DIGEST-MD5 (RFC 2831)", () => {
         expect(e).toBeInstanceOf(SaslError);
       }
       expect(s.isComplete()).toBe(false);
+    }
+  });
+
+  it("the client side (@zkts/client-wire's DigestMd5Client) and this server agree; each catches the other's mistakes", () => {
+    const client = (password: string, user = "jörg") =>
+      new DigestMd5Client({ username: user, password, randomBytes: (n) => Buffer.alloc(n, 3) });
+    // a good login: challenge, response (with authzid = the user), rspauth checked by the client
+    const s = server();
+    const c = client("sécret");
+    const rspauth = s.evaluate(c.evaluate(s.evaluate(c.initialResponse()))!);
+    expect(s.isComplete()).toBe(true);
+    expect(s.authorizationId()).toBe("jörg");
+    expect(c.evaluate(rspauth)).toBeUndefined();
+    expect(c.isComplete()).toBe(true);
+    // a wrong password: the server refuses the response
+    const s2 = server();
+    const c2 = client("wrong");
+    expect(() => s2.evaluate(c2.evaluate(s2.evaluate(c2.initialResponse()))!)).toThrow(/Mismatched response/);
+    // a server that does not know the password cannot forge rspauth: the client refuses it
+    const c3 = client("sécret");
+    const ch = server().evaluate(c3.initialResponse());
+    c3.evaluate(ch);
+    expect(() => c3.evaluate(Buffer.from(`rspauth=${"0".repeat(32)}`))).toThrow(/rspauth/);
+    expect(c3.isFailed()).toBe(true);
+  });
+
+  it("the client: bounded random challenges never throw anything but SaslError", () => {
+    let seed = 777;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 2000; i++) {
+      const c = new DigestMd5Client({ username: "a", password: "b", randomBytes: (n) => Buffer.alloc(n, 1) });
+      c.initialResponse();
+      const len = Math.floor(rnd() * 300);
+      const alphabet = 'abcnoe=",\\ \tqpglrithm-5s';
+      const t = Buffer.from(Array.from({ length: len }, () => (rnd() < 0.5 ? alphabet[Math.floor(rnd() * alphabet.length)]! : String.fromCharCode(Math.floor(rnd() * 256)))).join(""), "latin1");
+      try {
+        c.evaluate(t);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SaslError);
+      }
+      expect(c.isComplete()).toBe(false);
     }
   });
 });

@@ -5,16 +5,12 @@
  * Users and passwords come from the JAAS `Server` section (SaslServerCallbackHandler: `user_<name>="<password>"`).
  *
  * Pure: the nonce comes from the injected random bytes; no clock, no I/O. A failure is a SaslError whose message
- * follows DigestMD5Server's wording; the caller answers it as ZooKeeperServer.processSasl does.
+ * follows DigestMD5Server's wording; the caller answers it as ZooKeeperServer.processSasl does. The RFC 2831 pieces
+ * shared with the client (parsing, the digests) are in @zkts/client-wire's sasl-digest.ts.
  */
-import { createHash } from "node:crypto";
+import { DIGEST_MD5_PROTOCOL, DIGEST_MD5_SERVER_NAME, digestResponse, parseDirectives, SaslError } from "@zkts/client-wire";
 
-export const DIGEST_MD5_PROTOCOL = "zookeeper";
-export const DIGEST_MD5_SERVER_NAME = "zk-sasl-md5";
-
-export class SaslError extends Error {
-  override readonly name = "SaslError";
-}
+export { DIGEST_MD5_PROTOCOL, DIGEST_MD5_SERVER_NAME, digestBytes, digestResponse, parseDirectives, SaslError } from "@zkts/client-wire";
 
 export interface DigestMd5ServerOptions {
   /** The password of a user, or undefined for an unknown user. */
@@ -32,95 +28,6 @@ export interface DigestMd5ServerOptions {
 const MAX_RESPONSE_LENGTH = 4096;
 
 type Step = "challenge" | "response" | "complete" | "failed";
-
-const md5 = (...parts: (Buffer | string)[]): Buffer => {
-  const h = createHash("md5");
-  for (const p of parts) h.update(typeof p === "string" ? Buffer.from(p, "latin1") : p);
-  return h.digest();
-};
-const hex = (b: Buffer): string => b.toString("hex");
-
-/**
- * RFC 2831 section 2.1.2.1: with charset=utf-8 the user name, realm and password are hashed as ISO 8859-1 when every
- * character fits, else as UTF-8 (as DigestMD5Base.stringToByte_8859_1 does).
- */
-export function digestBytes(s: string): Buffer {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return Buffer.from(s, "utf8");
-  return Buffer.from(s, "latin1");
-}
-
-/** The `response` (and, with `a2Prefix` "", the `rspauth`) value of RFC 2831 2.1.2.1 for qop=auth, md5-sess. */
-export function digestResponse(p: {
-  username: string;
-  realm: string;
-  password: string;
-  nonce: string;
-  cnonce: string;
-  nc: string;
-  qop: string;
-  digestUri: string;
-  authzid?: string | undefined;
-  a2Prefix: "AUTHENTICATE" | "";
-}): string {
-  const userHash = md5(digestBytes(p.username), ":", digestBytes(p.realm), ":", digestBytes(p.password));
-  const a1 = [userHash, Buffer.from(`:${p.nonce}:${p.cnonce}`, "utf8")];
-  if (p.authzid !== undefined) a1.push(Buffer.from(`:${p.authzid}`, "utf8"));
-  const ha1 = hex(md5(...a1));
-  const ha2 = hex(md5(`${p.a2Prefix}:${p.digestUri}`));
-  return hex(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
-}
-
-/**
- * Parses a digest-challenge/response: comma-separated `name=value` or `name="quoted value"` directives (backslash
- * quoting inside quotes). Throws SaslError on a malformed token or a repeated directive.
- */
-export function parseDirectives(token: Buffer): Map<string, string> {
-  const s = token.toString("utf8");
-  const out = new Map<string, string>();
-  let i = 0;
-  const skip = () => {
-    while (i < s.length && /[\s,]/.test(s[i]!)) i++;
-  };
-  skip();
-  while (i < s.length) {
-    const eq = s.indexOf("=", i);
-    if (eq < 0) throw new SaslError("DIGEST-MD5: Invalid token format: missing '='");
-    const name = s.slice(i, eq).trim().toLowerCase();
-    if (name === "" || !/^[a-z0-9-]+$/.test(name)) throw new SaslError("DIGEST-MD5: Invalid token format: bad directive name");
-    i = eq + 1;
-    while (i < s.length && /\s/.test(s[i]!)) i++;
-    let value = "";
-    if (s[i] === '"') {
-      i++;
-      let closed = false;
-      while (i < s.length) {
-        const c = s[i]!;
-        if (c === "\\" && i + 1 < s.length) {
-          value += s[i + 1];
-          i += 2;
-        } else if (c === '"') {
-          i++;
-          closed = true;
-          break;
-        } else {
-          value += c;
-          i++;
-        }
-      }
-      if (!closed) throw new SaslError("DIGEST-MD5: Invalid token format: unterminated quoted string");
-    } else {
-      const end = s.indexOf(",", i);
-      value = (end < 0 ? s.slice(i) : s.slice(i, end)).trim();
-      i = end < 0 ? s.length : end;
-    }
-    if (out.has(name)) throw new SaslError(`DIGEST-MD5: digest response format violation. Duplicate directive: ${name}`);
-    out.set(name, value);
-    while (i < s.length && /\s/.test(s[i]!)) i++;
-    if (i < s.length && s[i] !== ",") throw new SaslError("DIGEST-MD5: Invalid token format: expected ','");
-    skip();
-  }
-  return out;
-}
 
 /** One connection's DIGEST-MD5 exchange (DigestMD5Server): challenge, then the response is checked, then rspauth. */
 export class DigestMd5Server {

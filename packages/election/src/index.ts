@@ -55,6 +55,8 @@ export { QuorumCnxRules, SEND_CAPACITY, type CnxAction, type CnxRulesInit } from
 export {
   NodeCnxManager,
   type NodeCnxManagerInit,
+  type PeerSockets,
+  type PeerAuth,
   type NodeCnxManagerComponents,
 } from "./node/cnx-manager.js";
 export { ElectionPeer, type ElectionPeerInit, type ElectionPeerComponents } from "./node/election-peer.js";

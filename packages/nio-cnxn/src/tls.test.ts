@@ -70,11 +70,12 @@ interface TlsClient {
 }
 
 /** A TLS client; resolves once the handshake is done, rejects if it fails. */
-function tlsClient(port: number, cert?: string): Promise<TlsClient> {
+function tlsClient(port: number, cert?: string, session?: Buffer): Promise<TlsClient> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host: "127.0.0.1",
       port,
+      ...(session !== undefined ? { session } : {}),
       ca: readFileSync(p("ca.pem")),
       checkServerIdentity: () => undefined,
       ...(cert !== undefined ? { key: readFileSync(p(`${cert}.key`)), cert: readFileSync(p(`${cert}.pem`)) } : {}),
@@ -144,6 +145,20 @@ describe.runIf(haveOpenssl)("secure client port", () => {
     expect(core.connects[1]!.conn.secure).toBe(false);
     expect(core.connects[1]!.conn.x509Subject).toBeUndefined();
     plain.destroy();
+  });
+
+  it("serves a client that resumes its TLS session on reconnect, as JSSE does (a session id context is set)", async () => {
+    const core = new FakeCore();
+    const s = await start(core);
+    const first = await tlsClient(s.securePort!, "client");
+    expect(await served(first)).toBe(true);
+    const session = first.socket.getSession();
+    first.socket.destroy();
+    expect(session).toBeDefined();
+    const again = await tlsClient(s.securePort!, "client", session);
+    expect(await served(again)).toBe(true);
+    expect(again.socket.isSessionReused()).toBe(true);
+    again.socket.destroy();
   });
 
   it("need: refuses no certificate, a certificate of another CA and an expired one; counts them; keeps serving", async () => {

@@ -16,6 +16,7 @@ export {
 export { toOpenSslCiphers, unknownCipherSuites, ZOOKEEPER_DEFAULT_CIPHER_SUITES } from "./ciphers.js";
 export {
   parseClientTlsSettings,
+  parseQuorumTlsSettings,
   serverTlsOptions,
   versionRange,
   TlsSettingsError,
@@ -34,3 +35,4 @@ export {
   hostMatchesCertificate,
   verifyServerHost,
 } from "./client.js";
+export { QuorumTls, dialPlain, type QuorumTlsOptions } from "./quorum.js";

@@ -80,9 +80,10 @@ function readSecret(path: string): string {
 
 /**
  * Reads the settings through `get(key)` (key without the `ssl.` prefix). Problems (bad values, unknown cipher
- * suites, unreadable password files) are collected and thrown together.
+ * suites, unreadable password files) are collected and thrown together, each naming its key with `prefix`
+ * (`ssl.`; `ssl.quorum.` for the quorum's settings, the same key set: see parseQuorumTlsSettings).
  */
-export function parseClientTlsSettings(get: (key: string) => string | undefined): ClientTlsSettings {
+export function parseClientTlsSettings(get: (key: string) => string | undefined, prefix = "ssl."): ClientTlsSettings {
   const problems: string[] = [];
   const store = (which: "keyStore" | "trustStore"): StoreSettings | undefined => {
     const location = get(`${which}.location`);
@@ -93,14 +94,14 @@ export function parseClientTlsSettings(get: (key: string) => string | undefined)
       try {
         password = readSecret(passwordPath);
       } catch (e) {
-        problems.push(`ssl.${which}.passwordPath: cannot read ${passwordPath}: ${(e as Error).message}`);
+        problems.push(`${prefix}${which}.passwordPath: cannot read ${passwordPath}: ${(e as Error).message}`);
       }
     }
     const type = get(`${which}.type`);
     try {
       storeTypeOf(type, location);
     } catch (e) {
-      problems.push(`ssl.${which}.${type ? "type" : "location"}: ${(e as Error).message}`);
+      problems.push(`${prefix}${which}.${type ? "type" : "location"}: ${(e as Error).message}`);
     }
     return { location, password, type: type === "" ? undefined : type };
   };
@@ -111,19 +112,19 @@ export function parseClientTlsSettings(get: (key: string) => string | undefined)
   const enabledProtocols = enabledRaw === undefined ? [protocol] : enabledRaw.split(",");
   for (const p of new Set([protocol, ...enabledProtocols])) {
     if (!(PROTOCOLS as readonly string[]).includes(p)) {
-      problems.push(`ssl.${enabledRaw !== undefined && enabledProtocols.includes(p) ? "enabledProtocols" : "protocol"}: unsupported protocol "${p}" (zkts supports ${PROTOCOLS.join(", ")})`);
+      problems.push(`${prefix}${enabledRaw !== undefined && enabledProtocols.includes(p) ? "enabledProtocols" : "protocol"}: unsupported protocol "${p}" (zkts supports ${PROTOCOLS.join(", ")})`);
     }
   }
   const suitesRaw = get("ciphersuites");
   const cipherSuites = suitesRaw === undefined ? ZOOKEEPER_DEFAULT_CIPHER_SUITES : suitesRaw.split(",");
   const unknown = unknownCipherSuites(cipherSuites);
-  if (unknown.length > 0) problems.push(`ssl.ciphersuites: unknown or unsupported cipher suite(s): ${unknown.join(", ")}`);
+  if (unknown.length > 0) problems.push(`${prefix}ciphersuites: unknown or unsupported cipher suite(s): ${unknown.join(", ")}`);
   const authRaw = get("clientAuth");
   let clientAuth: ClientAuth = "need";
   if (authRaw !== undefined && authRaw !== "") {
     const a = authRaw.toLowerCase();
     if (a === "none" || a === "want" || a === "need") clientAuth = a;
-    else problems.push(`ssl.clientAuth: "${authRaw}" is not one of NONE, WANT, NEED`);
+    else problems.push(`${prefix}clientAuth: "${authRaw}" is not one of NONE, WANT, NEED`);
   }
   const hv = get("hostnameVerification");
   const authProvider = get("authProvider") || "x509";
@@ -138,17 +139,17 @@ export function parseClientTlsSettings(get: (key: string) => string | undefined)
     hostnameVerification: hv === undefined ? true : hv.toLowerCase() === "true",
     authProvider,
   };
-  versionRange(settings); // refuses protocol sets Node cannot express
+  versionRange(settings, prefix); // refuses protocol sets Node cannot express
   return settings;
 }
 
 /** The enabled protocols as Node's min/max versions (a set with a gap cannot be expressed: refused). */
-export function versionRange(s: ClientTlsSettings): { minVersion: SecureVersion; maxVersion: SecureVersion } {
+export function versionRange(s: ClientTlsSettings, prefix = "ssl."): { minVersion: SecureVersion; maxVersion: SecureVersion } {
   const idx = [...new Set(s.enabledProtocols)].map((p) => PROTOCOLS.indexOf(p as SecureVersion)).sort((a, b) => a - b);
-  if (idx.some((i) => i < 0) || idx.length === 0) throw new TlsSettingsError([`ssl.enabledProtocols: unsupported protocols ${s.enabledProtocols.join(",")}`]);
+  if (idx.some((i) => i < 0) || idx.length === 0) throw new TlsSettingsError([`${prefix}enabledProtocols: unsupported protocols ${s.enabledProtocols.join(",")}`]);
   for (let i = 1; i < idx.length; i++) {
     if (idx[i] !== idx[i - 1]! + 1) {
-      throw new TlsSettingsError([`ssl.enabledProtocols: ${s.enabledProtocols.join(",")} leaves a gap, which zkts (OpenSSL version range) cannot express`]);
+      throw new TlsSettingsError([`${prefix}enabledProtocols: ${s.enabledProtocols.join(",")} leaves a gap, which zkts (OpenSSL version range) cannot express`]);
     }
   }
   let max = idx[idx.length - 1]!;
@@ -156,7 +157,7 @@ export function versionRange(s: ClientTlsSettings): { minVersion: SecureVersion;
   // JSSE negotiates TLS 1.3 only with a TLS 1.3 suite enabled.
   if (PROTOCOLS[max] === "TLSv1.3" && !s.cipherSuites.some((c) => TLS13_SUITES.has(c))) {
     if (min === max) {
-      throw new TlsSettingsError(["ssl.ciphersuites: TLSv1.3 is the only enabled protocol but no TLS 1.3 cipher suite is enabled"]);
+      throw new TlsSettingsError([`${prefix}ciphersuites: TLSv1.3 is the only enabled protocol but no TLS 1.3 cipher suite is enabled`]);
     }
     max -= 1;
   }
@@ -183,7 +184,20 @@ export function serverTlsOptions(s: ClientTlsSettings): SecureContextOptions & {
     // One list: OpenSSL takes TLS 1.3 suite names in it too (without any, TLS 1.3 keeps OpenSSL's defaults).
     ciphers: toOpenSslCiphers(s.cipherSuites),
     honorCipherOrder: true,
+    // A peer resuming a TLS session (JSSE does on reconnect) with a client certificate needs a session id context:
+    // without one OpenSSL fails the handshake ("session id context uninitialized"). tls.Server sets one; the
+    // hand-made server TLSSockets of the client and quorum ports do not.
+    sessionIdContext: "zookeeper",
     requestCert: s.clientAuth !== "none",
     rejectUnauthorized: s.clientAuth === "need",
   };
+}
+
+/**
+ * The quorum's TLS settings (QuorumX509Util, `sslQuorum=true`): the same keys as the client port's under
+ * `ssl.quorum.` (zoo.cfg `ssl.quorum.x` / `zookeeper.ssl.quorum.x`), with the same defaults and rules. `get` takes
+ * the key without `ssl.quorum.`.
+ */
+export function parseQuorumTlsSettings(get: (key: string) => string | undefined): ClientTlsSettings {
+  return parseClientTlsSettings(get, "ssl.quorum.");
 }

@@ -55,7 +55,12 @@ export const ACL_COMMANDS: Record<string, Command> = {
   },
 
   whoami: async (ctx) => {
-    const ids = await ctx.zk.whoAmI();
+    // ZooKeeper.whoAmI ignores the reply's error code: a session whose SASL login failed gets no list, and
+    // WhoAmICommand prints just the header (and succeeds), as zkCli.sh does.
+    const ids = await ctx.zk.whoAmI().catch((e: unknown) => {
+      if (e instanceof KeeperError && e.code === ErrorCode.AUTHFAILED) return [];
+      throw e;
+    });
     ctx.println("Auth scheme: User");
     for (const i of ids) ctx.println(`${i.authScheme}: ${i.user}`);
     ctx.result({ identities: ids.map((i) => ({ scheme: i.authScheme, user: i.user })) });

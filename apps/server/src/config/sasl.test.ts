@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../config.js";
-import { parseJaas } from "./jaas.js";
+import { parseJaas } from "@zkts/client-wire";
 
 const base = "dataDir=/var/lib/zk\n";
 const PROVIDER = "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n";

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { jvmSystemProperty } from "./auth.js";
-import { JaasSyntaxError, parseJaas } from "./jaas.js";
+import { JaasSyntaxError, parseJaas } from "@zkts/client-wire";
 import type { ConfigReader } from "./reader.js";
 import type { ZkConfig } from "./types.js";
 
@@ -18,6 +18,80 @@ export const DIGEST_LOGIN_MODULE = "org.apache.zookeeper.server.auth.DigestLogin
 const KRB5_LOGIN_MODULE = "com.sun.security.auth.module.Krb5LoginModule";
 
 export type SaslValues = Pick<ZkConfig, "sasl" | "saslAuthProvider" | "enforceAuthSchemes">;
+
+/** The JAAS file named by `-Djava.security.auth.login.config=` in SERVER_JVMFLAGS, else JVMFLAGS. */
+function jaasFileOf(env: Record<string, string | undefined>): { file: string; where: string } | undefined {
+  for (const v of ["SERVER_JVMFLAGS", "JVMFLAGS"]) {
+    const f = jvmSystemProperty(env[v] ?? "", "java.security.auth.login.config");
+    if (f !== undefined) return { file: f, where: `environment ${v}` };
+  }
+  return undefined;
+}
+
+/**
+ * SASL between members (QuorumPeerConfig / QuorumAuth): `quorum.auth.enableSasl`, `quorum.auth.learnerRequireSasl`,
+ * `quorum.auth.serverRequireSasl` (with ZooKeeper's consistency checks), and the JAAS sections
+ * `quorum.auth.server.saslLoginContext` (default QuorumServer: DigestLoginModule `user_<name>` options, the peers
+ * this member accepts) and `quorum.auth.learner.saslLoginContext` (default QuorumLearner: `username`/`password`,
+ * what this member presents). DIGEST-MD5 only: a Kerberos module stops start-up.
+ */
+export function readQuorumSasl(
+  r: ConfigReader,
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
+): ZkConfig["quorumSasl"] {
+  const enabled = r.bool("quorum.auth.enableSasl", false);
+  const learnerRequire = r.bool("quorum.auth.learnerRequireSasl", false);
+  const serverRequire = r.bool("quorum.auth.serverRequireSasl", false);
+  const problem = (key: string, msg: string) => {
+    const e = r.get(key);
+    r.problems.push(`${e ? r.at(e) : r.file}: ${msg}`);
+  };
+  if (!enabled && serverRequire) problem("quorum.auth.serverRequireSasl", "quorum.auth.enableSasl is disabled, so cannot enable quorum.auth.serverRequireSasl");
+  if (!enabled && learnerRequire) problem("quorum.auth.learnerRequireSasl", "quorum.auth.enableSasl is disabled, so cannot enable quorum.auth.learnerRequireSasl");
+  if (!learnerRequire && serverRequire) problem("quorum.auth.serverRequireSasl", "quorum.auth.learnerRequireSasl is disabled, so cannot enable quorum.auth.serverRequireSasl");
+  if (!enabled) return undefined;
+  const serverSection = r.str("quorum.auth.server.saslLoginContext") ?? "QuorumServer";
+  const learnerSection = r.str("quorum.auth.learner.saslLoginContext") ?? "QuorumLearner";
+  const jaas = jaasFileOf(env);
+  if (jaas === undefined) {
+    problem("quorum.auth.enableSasl", "quorum.auth.enableSasl=true needs a JAAS file (-Djava.security.auth.login.config=... in SERVER_JVMFLAGS) with the QuorumServer and QuorumLearner sections");
+    return undefined;
+  }
+  let sections: ReturnType<typeof parseJaas>;
+  try {
+    sections = parseJaas(readFile(jaas.file));
+  } catch (e) {
+    const why = e instanceof JaasSyntaxError ? e.message : (e as Error).message;
+    r.problems.push(`${jaas.where}: java.security.auth.login.config=${jaas.file}: ${why}`);
+    return undefined;
+  }
+  const section = (name: string) => {
+    const entries = sections.get(name);
+    if (entries === undefined) {
+      r.problems.push(`${jaas.file}: SASL-authentication failed because the specified JAAS configuration section '${name}' could not be found.`);
+      return undefined;
+    }
+    for (const en of entries) {
+      if (en.loginModule !== DIGEST_LOGIN_MODULE) {
+        r.problems.push(`${jaas.file}: section '${name}' uses ${en.loginModule}: zkts's quorum SASL takes only ${DIGEST_LOGIN_MODULE} (DIGEST-MD5; no Kerberos)`);
+      }
+    }
+    return entries;
+  };
+  const serverEntries = section(serverSection);
+  const learnerEntries = section(learnerSection);
+  if (serverEntries === undefined || learnerEntries === undefined) return undefined;
+  const users = new Map<string, string>();
+  for (const en of serverEntries) for (const [k, v] of en.options) if (k.startsWith("user_")) users.set(k.slice("user_".length), v);
+  const username = learnerEntries.map((e) => e.options.get("username")).find((v) => v !== undefined);
+  const password = learnerEntries.map((e) => e.options.get("password")).find((v) => v !== undefined);
+  if (username === undefined || password === undefined) {
+    r.problems.push(`${jaas.file}: section '${learnerSection}': ${DIGEST_LOGIN_MODULE} needs username="..." and password="..."`);
+    return undefined;
+  }
+  return { learnerRequire, serverRequire, users, username, password, source: `${jaas.file} sections ${serverSection}, ${learnerSection}` };
+}
 
 /** Every `-Dname=value` in a JVM flags string. */
 function jvmProperties(flags: string): [string, string][] {

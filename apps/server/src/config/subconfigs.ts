@@ -2,7 +2,7 @@
  * The sub-configurations: TLS on the client port (NettyServerCnxnFactory and the `ssl.*` keys), the metrics
  * provider (Prometheus), the AdminServer and zkts's own log settings.
  */
-import { parseClientTlsSettings, TlsSettingsError } from "@zkts/tls";
+import { parseClientTlsSettings, parseQuorumTlsSettings, TlsSettingsError } from "@zkts/tls";
 import { PROMETHEUS_KEYS } from "./keys.js";
 import type { ConfigReader } from "./reader.js";
 import {
@@ -100,11 +100,27 @@ export function readClientTls(r: ConfigReader, secureClientPort: number | undefi
   };
 }
 
+/**
+ * TLS between members (QuorumPeerConfig: `sslQuorum`, `portUnification`, `sslQuorumReloadCertFiles`, and
+ * QuorumX509Util's `ssl.quorum.*`, the client port's key set under another prefix). Set when sslQuorum or
+ * portUnification is on; both need this member's key store (its certificate, presented to every peer).
+ */
+export function readQuorumTls(r: ConfigReader): ZkConfig["quorumTls"] {
+  const sslQuorum = r.bool("sslQuorum", false);
+  const portUnification = r.bool("portUnification", false);
+  const reloadCertFiles = r.bool("sslQuorumReloadCertFiles", false);
+  if (!sslQuorum && !portUnification) return undefined;
+  const what = sslQuorum ? "sslQuorum=true" : "portUnification=true";
+  const settings = readSslSettings(r, what, "ssl.quorum.");
+  return settings === undefined ? undefined : { settings, sslQuorum, portUnification, reloadCertFiles };
+}
+
 /** The `ssl.*` keys (@zkts/tls checks them); each problem names its key's line when the key is in the file. */
-function readSslSettings(r: ConfigReader, what: string): ZkConfig["tls"] {
+function readSslSettings(r: ConfigReader, what: string, prefix: "ssl." | "ssl.quorum." = "ssl."): ZkConfig["tls"] {
   try {
-    const tls = parseClientTlsSettings((k) => r.prop(`ssl.${k}`)?.value);
-    if (tls.keyStore === undefined) r.problems.push(`${r.file}: ${what} needs ssl.keyStore.location (the server's key and certificate)`);
+    const get = (k: string) => r.prop(`${prefix}${k}`)?.value;
+    const tls = prefix === "ssl." ? parseClientTlsSettings(get) : parseQuorumTlsSettings(get);
+    if (tls.keyStore === undefined) r.problems.push(`${r.file}: ${what} needs ${prefix}keyStore.location (the server's key and certificate)`);
     return tls;
   } catch (e) {
     if (!(e instanceof TlsSettingsError)) throw e;

@@ -45,6 +45,12 @@ export interface ZkConfig {
   clientPortUnification: boolean;
   /** The client port's `ssl.*` settings; set when TLS is on (secureClientPort or client.portUnification). */
   tls?: ClientTlsSettings;
+  /**
+   * TLS between members: `sslQuorum` (election and learner connections over TLS, mutual), `portUnification` (the
+   * quorum and election ports also take plain connections), `sslQuorumReloadCertFiles`, and the `ssl.quorum.*`
+   * settings. Set when sslQuorum or portUnification is on.
+   */
+  quorumTls?: { settings: ClientTlsSettings; sslQuorum: boolean; portUnification: boolean; reloadCertFiles: boolean };
   /** `client.certReload` (zookeeper.client.certReload): reload the stores when their files change. */
   clientCertReload: boolean;
   /** `netty.server.outstandingHandshake.limit` (zookeeper.netty.server.outstandingHandshake.limit); <= 0: none. */
@@ -62,6 +68,12 @@ export interface ZkConfig {
    * zookeeper.superUser; zookeeper.allowSaslFailedClients. Absent: no SASL login (SASL packets get a null token).
    */
   sasl?: { users: Map<string, string>; source: string; superUser?: string; allowFailedClients: boolean };
+  /**
+   * SASL DIGEST-MD5 between members (`quorum.auth.enableSasl=true`): whether this member authenticates when it
+   * dials (learnerRequireSasl) and requires it of peers (serverRequireSasl), the peers it accepts (JAAS
+   * QuorumServer `user_<name>`) and its own credentials (QuorumLearner).
+   */
+  quorumSasl?: { learnerRequire: boolean; serverRequire: boolean; users: Map<string, string>; username: string; password: string; source: string };
   /** authProvider.N=org.apache.zookeeper.server.auth.SASLAuthenticationProvider: the `sasl` ACL scheme. */
   saslAuthProvider: boolean;
   /** enforce.auth.enabled=true: enforce.auth.schemes (sessionRequireClientSASLAuth=true: ["sasl"]). */

@@ -32,6 +32,12 @@ export class FakeServer {
   readOnly = false;
   /** Swap two replies' order (to test the client's xid check). */
   misorder = false;
+  /**
+   * Answers SASL packets: the reply's error code and token (as ZooKeeperServer.processSasl: a failure is an error
+   * code with a null token, then the connection is closed when `close` is set); "drop" cuts the connection with no
+   * reply. Default: error -6 (unimplemented).
+   */
+  sasl: ((token: Buffer | null, connection: number) => { err?: number; token: Buffer | null; close?: boolean } | "drop") | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -111,6 +117,16 @@ export class FakeServer {
         return frame(encodeResponse({ header: header(), body: { data: Buffer.from("d"), stat: ZERO_STAT } }, OpCode.getData));
       case OpCode.exists:
         return frame(encodeResponse({ header: header(), body: { stat: ZERO_STAT } }, OpCode.exists));
+      case OpCode.sasl: {
+        if (this.sasl === undefined) return frame(encodeResponse({ header: header(-6), body: null }));
+        const r = this.sasl((req.body as { token: Buffer | null }).token, this.requests.length - 1);
+        if (r === "drop") {
+          this.sockets.at(-1)?.destroy();
+          return undefined;
+        }
+        if (r.close) setImmediate(() => this.sockets.at(-1)?.end());
+        return frame(encodeResponse({ header: header(r.err ?? 0, 0n), body: { token: r.token } }, OpCode.sasl));
+      }
       case OpCode.addWatch:
         return frame(encodeResponse({ header: header(), body: { err: 0 } }, OpCode.addWatch));
       case OpCode.setWatches:

@@ -13,6 +13,29 @@ import {
   type HostPort,
 } from "../handshake.js";
 
+/**
+ * Where peer connections come from when they are not plain TCP: apps/server passes @zkts/tls's QuorumTls for
+ * `sslQuorum=true` (the TLS handshake, the peer's certificate and host checked, port unification). A refused
+ * connection is its business (counted and logged there); this adapter only sees sockets ready for the protocol.
+ */
+export interface PeerSockets {
+  /** Secures an accepted connection; `done` gets the socket to use, or undefined when it was refused. */
+  accept(raw: net.Socket, done: (sock: net.Socket | undefined) => void): void;
+  /** Dials a peer; resolves with a ready socket, rejects when it cannot be reached or is refused. */
+  dial(host: string, port: number, timeoutMs: number): Promise<net.Socket>;
+}
+
+/**
+ * Authentication of election connections after the initial message (ZooKeeper's QuorumAuthLearner /
+ * QuorumAuthServer: apps/server passes quorum SASL). A rejected promise drops the connection.
+ */
+export interface PeerAuth {
+  /** On a dialled connection, after our initial message. */
+  dialled(sock: net.Socket, sid: bigint): Promise<void>;
+  /** On an accepted connection, after the peer's initial message (`rest`: bytes already read past it); resolves with the bytes read past the exchange. */
+  accepted(sock: net.Socket, sid: bigint, rest: Buffer): Promise<Buffer>;
+}
+
 export interface NodeCnxManagerInit {
   mySid: bigint;
   /** Where to listen, and what we announce in the handshake (port 0: pick a free one). */
@@ -24,6 +47,10 @@ export interface NodeCnxManagerInit {
   handshakeTimeoutMs?: number;
   minDialBackoffMs?: number;
   maxDialBackoffMs?: number;
+  /** TLS (or another source of peer sockets); default plain TCP. */
+  sockets?: PeerSockets;
+  /** Authentication after the initial message (quorum SASL); default none. */
+  auth?: PeerAuth;
 }
 
 export interface NodeCnxManagerComponents {
@@ -70,7 +97,11 @@ export class NodeCnxManager {
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<HostPort> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer((sock) => this.accept(sock));
+      const sockets = this.init.sockets;
+      const server = net.createServer((raw) => {
+        if (sockets === undefined) return this.accept(raw);
+        sockets.accept(raw, (sock) => sock !== undefined && this.accept(sock));
+      });
       server.once("error", reject);
       server.listen(this.init.electionAddr.port, this.init.electionAddr.host, () => {
         server.off("error", reject);
@@ -187,6 +218,17 @@ export class NodeCnxManager {
       this.rules.dialFailed(sid, this.clock.monotonic());
       return;
     }
+    if (this.init.sockets !== undefined) {
+      this.init.sockets.dial(addr.host, addr.port, this.connectTimeout).then(
+        (sock) => this.dialled(sid, sock),
+        (e: unknown) => {
+          this.log.debug("could not reach election peer", { sid, error: String(e) });
+          this.rules.dialFailed(sid, this.clock.monotonic());
+          this.perform();
+        },
+      );
+      return;
+    }
     const sock = net.connect({ host: addr.host, port: addr.port });
     let settled = false;
     const timer = setTimeout(() => sock.destroy(new Error("connect timeout")), this.connectTimeout);
@@ -204,15 +246,50 @@ export class NodeCnxManager {
       clearTimeout(timer);
       sock.off("error", fail);
       sock.off("close", fail);
-      if (this.stopped) {
-        sock.destroy();
-        return;
-      }
+      this.dialled(sid, sock);
+    });
+  }
+
+  /** A dialled connection is up: the initial message, then frames (unless the rules drop it). */
+  private dialled(sid: bigint, sock: net.Socket): void {
+    if (this.stopped) {
+      sock.destroy();
+      return;
+    }
+    const auth = this.init.auth;
+    if (auth === undefined) {
       const conn = this.register(sock);
       sock.write(encodeInitialMessage(this.init.mySid, this.announced));
       if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
       this.perform();
-    });
+      return;
+    }
+    // Authenticated before the connection is handed to the rules (QuorumCnxManager.startConnection).
+    sock.on("error", () => {});
+    sock.write(encodeInitialMessage(this.init.mySid, this.announced));
+    auth.dialled(sock, sid).then(
+      () => {
+        if (this.stopped || sock.destroyed) {
+          sock.destroy();
+          if (!this.stopped) this.failDial(sid);
+          return;
+        }
+        const conn = this.register(sock);
+        if (this.rules.outgoingEstablished(conn, sid) === "keep") this.readFrames(sock, conn);
+        sock.resume();
+        this.perform();
+      },
+      (e: unknown) => {
+        this.log.warn("election peer authentication failed", { sid, error: String(e) });
+        sock.destroy();
+        this.failDial(sid);
+      },
+    );
+  }
+
+  private failDial(sid: bigint): void {
+    this.rules.dialFailed(sid, this.clock.monotonic());
+    this.perform();
   }
 
   private accept(sock: net.Socket): void {
@@ -240,14 +317,36 @@ export class NodeCnxManager {
       if (!res) return;
       clearTimeout(timer);
       sock.off("data", onData);
-      const sid = this.rules.incomingEstablished(conn, res.message, this.clock.monotonic());
-      if (sid !== undefined) {
-        // A peer that announced an address we do not know yet (e.g. a new server) can be dialled back.
-        if (!this.peers.has(sid) && res.message.addresses[0]) this.peers.set(sid, res.message.addresses[0]);
-        this.readFrames(sock, conn, res.rest);
+      const auth = this.init.auth;
+      if (auth !== undefined) {
+        // QuorumCnxManager.handleConnection: authServer.authenticate before the connection counts
+        sock.pause();
+        auth.accepted(sock, res.message.sid, res.rest).then(
+          (rest) => {
+            if (this.stopped || sock.destroyed) return;
+            this.established(sock, conn, res.message, rest);
+            sock.resume();
+          },
+          (e: unknown) => {
+            this.log.warn("election peer authentication failed, closing", { conn, error: String(e) });
+            sock.destroy();
+          },
+        );
+        return;
       }
-      this.perform();
+      this.established(sock, conn, res.message, res.rest);
     };
     sock.on("data", onData);
+  }
+
+  /** An accepted connection whose initial message (and authentication) is done. */
+  private established(sock: net.Socket, conn: number, message: Parameters<QuorumCnxRules["incomingEstablished"]>[1], rest: Buffer): void {
+    const sid = this.rules.incomingEstablished(conn, message, this.clock.monotonic());
+    if (sid !== undefined) {
+      // A peer that announced an address we do not know yet (e.g. a new server) can be dialled back.
+      if (!this.peers.has(sid) && message.addresses[0]) this.peers.set(sid, message.addresses[0]);
+      this.readFrames(sock, conn, rest);
+    }
+    this.perform();
   }
 }

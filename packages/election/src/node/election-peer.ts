@@ -8,7 +8,7 @@ import type { HostPort } from "../handshake.js";
 import { encodeNotification } from "../notification.js";
 import type { QuorumVerifier } from "../quorum.js";
 import type { MetricsRegistry } from "@zkts/metrics";
-import { NodeCnxManager } from "./cnx-manager.js";
+import { NodeCnxManager, type PeerAuth, type PeerSockets } from "./cnx-manager.js";
 
 export interface ElectionPeerInit {
   sid: bigint;
@@ -27,6 +27,10 @@ export interface ElectionPeerComponents {
   clock?: Pick<Clock, "monotonic">;
   /** Where `election_time` and `looking_count` are recorded (default: a registry of its own). */
   metrics?: MetricsRegistry;
+  /** Peer connections over TLS (`sslQuorum`): see PeerSockets. Default plain TCP. */
+  sockets?: PeerSockets;
+  /** Authentication after the initial message (quorum SASL): see PeerAuth. Default none. */
+  auth?: PeerAuth;
 }
 
 export class ElectionPeer {
@@ -50,7 +54,16 @@ export class ElectionPeer {
     if (!init.peers) {
       for (const [sid, s] of init.quorum.allMembers) if (sid !== init.sid && s.electionAddrs[0]) peers.set(sid, s.electionAddrs[0]);
     }
-    this.cnx = new NodeCnxManager({ mySid: init.sid, electionAddr: addr, peers }, { logger: this.log, clock: this.clock });
+    this.cnx = new NodeCnxManager(
+      {
+        mySid: init.sid,
+        electionAddr: addr,
+        peers,
+        ...(components.sockets !== undefined ? { sockets: components.sockets } : {}),
+        ...(components.auth !== undefined ? { auth: components.auth } : {}),
+      },
+      { logger: this.log, clock: this.clock },
+    );
     const feInit: ConstructorParameters<typeof FastLeaderElection>[0] = { sid: init.sid, quorum: init.quorum };
     if (init.finalizeWaitMs !== undefined) feInit.finalizeWaitMs = init.finalizeWaitMs;
     if (init.faults) feInit.faults = init.faults;

@@ -3,7 +3,7 @@
  * NodeCnxManager) wired to the pure peer. Clock, randomness and storage are the caller's (an app passes the
  * system clock, crypto randomness and NodeStorage).
  */
-import type { HostPort } from "@zkts/election";
+import type { HostPort, PeerAuth, PeerSockets } from "@zkts/election";
 import { NodeCnxManager } from "@zkts/election";
 import { QuorumPeer } from "../peer.js";
 import type { QuorumPeerEnv, QuorumPeerInit } from "../types.js";
@@ -14,6 +14,12 @@ export interface NodeQuorumPeerOptions {
   env: Omit<QuorumPeerEnv, "quorumNet" | "electionNet" | "defer">;
   /** Where the quorum (ZAB) port listens; default this member's first quorum address in `init.quorum`. */
   quorumAddr?: HostPort;
+  /** Election connections' sockets (quorum TLS); default plain TCP. */
+  electionSockets?: PeerSockets;
+  /** Authentication on election connections after the initial message (quorum SASL). */
+  electionAuth?: PeerAuth;
+  /** Learner connections' sockets (quorum TLS and/or SASL); default plain TCP. */
+  learnerSockets?: PeerSockets;
 }
 
 /** The election port could not be bound (ZooKeeper exits; zkts-server exits 14). */
@@ -61,10 +67,19 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
     snapshot: (conn, bytes) => peer?.quorumSnapshot(conn, bytes),
     closed: (conn) => peer?.quorumClosed(conn),
     error: (conn, message) => env.logger.warn("quorum connection error", { conn, message }),
-  });
+  }, opts.learnerSockets);
   const peers = new Map<bigint, HostPort>();
   for (const [sid, s] of init.quorum.allMembers) if (sid !== init.sid && s.electionAddrs[0] !== undefined) peers.set(sid, s.electionAddrs[0]);
-  const cnx = new NodeCnxManager({ mySid: init.sid, electionAddr, peers }, { logger: env.electionLogger ?? env.logger, clock: env.clock });
+  const cnx = new NodeCnxManager(
+    {
+      mySid: init.sid,
+      electionAddr,
+      peers,
+      ...(opts.electionSockets !== undefined ? { sockets: opts.electionSockets } : {}),
+      ...(opts.electionAuth !== undefined ? { auth: opts.electionAuth } : {}),
+    },
+    { logger: env.electionLogger ?? env.logger, clock: env.clock },
+  );
   cnx.onMessage = (from, payload) => {
     if (!isolated) peer?.electionMessage(from, payload);
   };

@@ -2,9 +2,11 @@
  * The quorum-port transport (node:net): jute QuorumPackets back to back, as ZooKeeper streams them (no length
  * prefix). After a SNAP packet the leader's snapshot follows as one jute buffer (the @zkts/persistence snapshot
  * bytes; ZooKeeper's own snapshot stream is not spoken yet). Connections are numbered;
- * the driver maps them to ZabPeer's `conn` ids.
+ * the driver maps them to ZabPeer's `conn` ids. With `sockets` (quorum TLS: @zkts/tls's QuorumTls), connections
+ * are accepted and dialled through it; the stream is the same.
  */
 import net from "node:net";
+import type { PeerSockets } from "@zkts/election";
 import { OutputArchive } from "@zkts/jute";
 import { decodePacket, packetExtent, PacketType, writePacket, type Packet } from "@zkts/zab";
 
@@ -40,12 +42,20 @@ export class QuorumTransport {
   private readonly conns = new Map<number, Conn>();
   private next = 1;
 
-  constructor(private readonly ev: TransportEvents) {}
+  constructor(
+    private readonly ev: TransportEvents,
+    private readonly sockets?: PeerSockets,
+  ) {}
 
   listen(host: string, port: number): Promise<void> {
-    const server = net.createServer((s) => {
+    const adopt = (s: net.Socket) => {
       const id = this.add(s);
       this.ev.accepted(id);
+    };
+    const sockets = this.sockets;
+    const server = net.createServer((raw) => {
+      if (sockets === undefined) adopt(raw);
+      else sockets.accept(raw, (s) => s !== undefined && adopt(s));
     });
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -59,6 +69,7 @@ export class QuorumTransport {
 
   /** Dials a leader; resolves with the connection id, or rejects. */
   dial(host: string, port: number, timeoutMs: number): Promise<number> {
+    if (this.sockets !== undefined) return this.sockets.dial(host, port, timeoutMs).then((s) => this.add(s));
     return new Promise((resolve, reject) => {
       const s = net.connect({ host, port });
       const t = setTimeout(() => {

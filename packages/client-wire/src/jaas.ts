@@ -1,8 +1,9 @@
 /**
  * JAAS login configuration files as Java's ConfigFile reads them (the file named by
  * `-Djava.security.auth.login.config=`): sections `Name { <LoginModule class> <flag> [key=value ...]; ... };`,
- * values quoted or bare, `//` and `/* *\/` comments. Only what ZooKeeper's SASL server takes from it is used: the
- * section's login modules and their options (SaslServerCallbackHandler reads every `user_<name>` option).
+ * values quoted or bare, `//` and `/* *\/` comments. Only what ZooKeeper's SASL server and client take from it is
+ * used: the section's login modules and their options (SaslServerCallbackHandler reads every `user_<name>` option;
+ * a client's DigestLoginModule its `username` and `password`). Shared by the server (apps/server) and zkcli.
  */
 export interface JaasEntry {
   loginModule: string;
