@@ -268,6 +268,15 @@ export class ZooKeeperServer {
   // -------------------------------------------------------------------------------------------------------------
   // Housekeeping: session expiry (SessionLayer) and the container/TTL reaper (ContainerManager)
 
+  /**
+   * Expires one session now, as its timeout would (tests; a learner has no sessions to expire: the leader does it).
+   * False when the session is unknown, already closing, or this member does not expire sessions.
+   */
+  expireSession(sessionId: bigint): boolean {
+    if (!this.role.housekeeping) return false;
+    return this.sessions.expireSession(sessionId);
+  }
+
   /** Expires every session whose bucket is due (normally driven by the timer started in start()). */
   expireSessions(): void {
     this.sessions.expireSessions();

@@ -306,6 +306,19 @@ export class SessionLayer {
     });
   }
 
+  /**
+   * Expires one session now, as its timeout would (a closeSession request without a connection): for tests that
+   * need a session to expire on demand. False when the session is unknown or already closing.
+   */
+  expireSession(id: bigint): boolean {
+    const s = this.tracker.get(id);
+    if (s === undefined || s.closing) return false;
+    this.tracker.setClosing(id);
+    this.logger.info("expiring session on request", { session: id.toString(16), timeout: s.timeout });
+    this.sink.submit(newRequest(null, id, 0, OpCode.closeSession, Buffer.alloc(0), this.clock.monotonic()));
+    return true;
+  }
+
   /** Expires every session whose bucket is due: a closeSession request (no connection) for each. */
   expireSessions(): void {
     for (const s of this.tracker.expireDue(this.clock.monotonic())) {

@@ -231,6 +231,16 @@ export class TestingCluster {
     return this.waitForLeader(timeoutMs);
   }
 
+  /**
+   * Expires a session now, on the leader (which expires sessions for the ensemble), as its timeout would. In-process
+   * members only. False when the leader does not know the session.
+   */
+  async expireSession(sessionId: bigint): Promise<boolean> {
+    const leader = await this.leader();
+    if (leader.runner?.kind !== "in-process") throw new Error("expireSession needs in-process members (processes: false)");
+    return leader.runner.running.core.expireSession(sessionId);
+  }
+
   /** Stops every member and removes the data dirs. */
   async close(): Promise<void> {
     if (this.closed) return;

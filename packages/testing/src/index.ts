@@ -4,6 +4,5 @@
  */
 export { TestingServer, type TestingServerOptions } from "./server.js";
 export { TestingCluster, TestingMember, type TestingClusterOptions } from "./cluster.js";
-export { expireSession } from "./session.js";
 export { freePort, fourLetterWord, serverMode } from "./ports.js";
 export { quietLogger, type ServerLogger } from "./config.js";

@@ -71,6 +71,15 @@ export class TestingServer {
     return this.running;
   }
 
+  /**
+   * Expires a session now, as its timeout would: its ephemerals go, its client is told SESSION_EXPIRED on its
+   * connection. False when the server does not know the session (or it is already closing).
+   */
+  expireSession(sessionId: bigint): boolean {
+    if (this.running === undefined) throw new Error("expireSession: the server is not running");
+    return this.running.core.expireSession(sessionId);
+  }
+
   /** Stops serving (data kept; sessions live on in the data until they expire after `restart()`). */
   async stop(): Promise<void> {
     const r = this.running;

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { connect, type ZooKeeperClient } from "@zkts/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { expireSession, TestingCluster, TestingServer } from "./index.js";
+import { TestingCluster, TestingServer } from "./index.js";
 
 const clients: ZooKeeperClient[] = [];
 afterEach(async () => {
@@ -35,7 +35,8 @@ describe("TestingServer (in-process standalone)", () => {
 
     const states: string[] = [];
     zk.on("state", (s: string) => states.push(s));
-    await expireSession(server.connectString, zk.sessionId, zk.sessionPassword);
+    expect(server.expireSession(zk.sessionId)).toBe(true);
+    expect(server.expireSession(12345n)).toBe(false);
     await until("the client learns its session expired", () => states.includes("expired"));
     const other = await client(server.connectString);
     expect(await other.exists("/eph")).toBeNull();
@@ -57,6 +58,15 @@ describe("TestingCluster (in-process ensemble)", () => {
     console.log(`TestingCluster.start (3 in-process members): ${(performance.now() - t0).toFixed(0)} ms`);
     const zk = await client(cluster.connectString);
     await zk.create("/a", "1");
+    // a session expired on demand: its ephemeral goes on every member, its client hears "expired"
+    const doomed = await client(cluster.connectString);
+    await doomed.create("/doomed", "", { mode: "ephemeral" });
+    const doomedStates: string[] = [];
+    doomed.on("state", (s: string) => doomedStates.push(s));
+    expect(await cluster.expireSession(doomed.sessionId)).toBe(true);
+    await until("the doomed client hears it expired", () => doomedStates.includes("expired"));
+    await zk.sync("/");
+    expect(await zk.exists("/doomed")).toBeNull();
 
     const leader = await cluster.leader();
     await leader.kill();
