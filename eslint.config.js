@@ -20,6 +20,7 @@ const ALLOWED = {
   core: ["jute", "client-wire", "datatree", "contracts", "metrics"],
   quorum: ["jute", "client-wire", "datatree", "contracts", "metrics", "core", "persistence", "election", "zab"],
   client: ["jute", "client-wire", "contracts", "tls"],
+  recipes: ["client"],
 };
 
 /** Packages whose sources must stay pure outside their node adapters and test doubles. */
