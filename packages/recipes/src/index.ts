@@ -7,3 +7,7 @@ export { type Participant } from "./participants.js";
 export { DistributedAtomicLong, longToBytes, bytesToLong, type AtomicValue, type AtomicStats, type AtomicLongOptions } from "./atomic-long.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { makePath, protectedName, fixForSorting, sortChildren, PROTECTED_PREFIX } from "./paths.js";
+export { InterProcessReadWriteLock, READ_LOCK_NAME, WRITE_LOCK_NAME } from "./read-write-lock.js";
+export { InterProcessSemaphoreV2, Lease, LOCK_PARENT, LEASE_PARENT, LEASE_BASE_NAME, type SemaphoreAcquireOptions } from "./semaphore.js";
+export { LeaderSelector, type TakeLeadership, type LeaderSelectorOptions, type LeaderSelectorEvents } from "./leader-selector.js";
+export { SharedCount, intToBytes, bytesToInt, type VersionedValue, type SharedCountEvents } from "./shared-count.js";
