@@ -11,3 +11,17 @@ export { InterProcessReadWriteLock, READ_LOCK_NAME, WRITE_LOCK_NAME } from "./re
 export { InterProcessSemaphoreV2, Lease, LOCK_PARENT, LEASE_PARENT, LEASE_BASE_NAME, type SemaphoreAcquireOptions } from "./semaphore.js";
 export { LeaderSelector, type TakeLeadership, type LeaderSelectorOptions, type LeaderSelectorEvents } from "./leader-selector.js";
 export { SharedCount, intToBytes, bytesToInt, type VersionedValue, type SharedCountEvents } from "./shared-count.js";
+export { DistributedBarrier, DistributedDoubleBarrier, READY_NODE, type WaitOptions } from "./barriers.js";
+export { DistributedQueue, QUEUE_ITEM_NAME, encodeItems, decodeItems, utf8Serializer, type QueueSerializer, type TakeOptions } from "./queue.js";
+export { CuratorCache, type CacheEvent, type ChildData, type CuratorCacheEvents } from "./cache.js";
+export { PersistentNode, type PersistentNodeOptions, type PersistentNodeEvents } from "./persistent-node.js";
+export {
+  ServiceDiscovery,
+  serviceInstance,
+  serializeInstance,
+  deserializeInstance,
+  parseUriSpec,
+  type ServiceInstance,
+  type ServiceType,
+  type UriSpecJson,
+} from "./discovery.js";

@@ -31,10 +31,10 @@ describeServers("LeaderSelector", (server) => {
     for (const s of selectors) s.start();
     await waitFor(() => log.length >= 9, 15_000, "9 leaderships");
     // Between terms a participant's node is briefly gone (released, not yet queued again): wait for all three.
-    const participants = await waitFor(async () => {
+    const participants = (await waitFor(async () => {
       const p = await selectors[0]!.getParticipants();
       return p.length === 3 ? p : undefined;
-    }, 10_000, "3 participants");
+    }, 10_000, "3 participants"))!;
     expect(participants.map((p) => p.id).sort()).toEqual(["a", "b", "c"]);
     expect(participants.filter((p) => p.isLeader)).toHaveLength(1);
     await Promise.all(selectors.map((s) => s.close()));

@@ -15,7 +15,7 @@ it("README module layout names every source module, none over 600 lines", () => 
 });
 
 it("README has its examples", () => {
-  expect(blocks.map((b) => b.title)).toEqual(["InterProcessMutex", "LeaderLatch", "DistributedAtomicLong", "InterProcessReadWriteLock", "InterProcessSemaphoreV2", "LeaderSelector", "SharedCount"]);
+  expect(blocks.map((b) => b.title)).toEqual(["InterProcessMutex", "LeaderLatch", "DistributedAtomicLong", "InterProcessReadWriteLock", "InterProcessSemaphoreV2", "LeaderSelector", "SharedCount", "DistributedBarrier and DistributedDoubleBarrier", "DistributedQueue", "CuratorCache", "PersistentNode", "ServiceDiscovery"]);
 });
 
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;

@@ -71,6 +71,10 @@ export class Clients {
   async expire(c: ZooKeeperClient): Promise<void> {
     await this.proxies.get(c)!.cutOff(() => expireSession(this.server().connectString, c.sessionId, c.sessionPassword));
   }
+  /** Runs `during` while the client is cut off from the server (same session: it reconnects afterwards). */
+  async cut<T>(c: ZooKeeperClient, during: () => Promise<T>): Promise<T> {
+    return this.proxies.get(c)!.cutOff(during);
+  }
   async closeAll(): Promise<void> {
     await Promise.all(this.all.splice(0).map((c) => c.close().catch(() => undefined)));
     await Promise.all([...this.proxies.values()].map((p) => p.close()));
