@@ -4,6 +4,13 @@
 //                                      prints "ACQ <sessionIdHex>", waits for a line, prints "REL", waits, releases
 //   latch  <connect> <path> <id>      a LeaderLatch; prints "LEADER" / "NOTLEADER"; "close" closes it ("CLOSED")
 //   atomic <connect> <path> <count>   increments a DistributedAtomicLong <count> times; prints "DONE <succeeded>"
+//   read|write <connect> <path>       InterProcessReadWriteLock: acquires, prints "ACQ", waits for a line, releases ("REL")
+//   lease <connect> <path> <max>      InterProcessSemaphoreV2: acquires a lease, prints "ACQ", waits, returns it ("REL")
+//   count <connect> <path> <seed>     SharedCount: "COUNT <n>" on changes; "set <n>", "tryset <n>" ("TRYSET <ok>"), "get"
+//   put <connect> <path> <items...>   DistributedQueue (UTF-8 items): puts each, then "PUT"
+//   take <connect> <path>             DistributedQueue consumer: "ITEM <item>" per item
+//   cache <connect> <path>            CuratorCache: "EVENT <type> <path> <data>" per event, "INITIALIZED"
+//   enter <connect> <path> <qty>      DistributedDoubleBarrier: enters ("ENTERED"), waits for a line, leaves ("LEFT")
 // Always: "SESSION <idHex> <passwordHex>" for each session, "STATE <ConnectionState>" on changes, "READY".
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -12,7 +19,22 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import java.nio.charset.StandardCharsets;
 import org.apache.curator.framework.recipes.atomic.AtomicValue;
+import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
+import org.apache.curator.framework.recipes.queue.DistributedQueue;
+import org.apache.curator.framework.recipes.queue.QueueBuilder;
+import org.apache.curator.framework.recipes.queue.QueueConsumer;
+import org.apache.curator.framework.recipes.queue.QueueSerializer;
+import org.apache.curator.framework.recipes.shared.SharedCount;
+import org.apache.curator.framework.recipes.shared.SharedCountListener;
+import org.apache.curator.framework.recipes.shared.SharedCountReader;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
@@ -118,6 +140,93 @@ public class CuratorDriver {
           if (v.succeeded()) ok++;
         }
         say("DONE " + ok);
+        break;
+      }
+      case "read":
+      case "write": {
+        InterProcessReadWriteLock rw = new InterProcessReadWriteLock(client, path);
+        InterProcessMutex m = mode.equals("read") ? rw.readLock() : rw.writeLock();
+        m.acquire();
+        say("ACQ");
+        command();
+        m.release();
+        say("REL");
+        command();
+        break;
+      }
+      case "lease": {
+        InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, path, Integer.parseInt(args[3]));
+        Lease lease = sem.acquire();
+        say("ACQ");
+        command();
+        sem.returnLease(lease);
+        say("REL");
+        command();
+        break;
+      }
+      case "count": {
+        SharedCount count = new SharedCount(client, path, Integer.parseInt(args[3]));
+        count.addListener(new SharedCountListener() {
+          public void countHasChanged(SharedCountReader r, int n) { say("COUNT " + n); }
+          public void stateChanged(CuratorFramework c, ConnectionState s) {}
+        });
+        count.start();
+        say("STARTED " + count.getCount());
+        for (;;) {
+          String[] c = command().split(" ");
+          if (c[0].equals("set")) { count.setCount(Integer.parseInt(c[1])); say("SET"); }
+          else if (c[0].equals("tryset")) say("TRYSET " + count.trySetCount(count.getVersionedValue(), Integer.parseInt(c[1])));
+          else if (c[0].equals("get")) say("VALUE " + count.getVersionedValue().getValue() + " " + count.getVersionedValue().getVersion());
+          else break;
+        }
+        count.close();
+        break;
+      }
+      case "put":
+      case "take": {
+        QueueSerializer<String> ser = new QueueSerializer<String>() {
+          public byte[] serialize(String item) { return item.getBytes(StandardCharsets.UTF_8); }
+          public String deserialize(byte[] bytes) { return new String(bytes, StandardCharsets.UTF_8); }
+        };
+        QueueConsumer<String> consumer = mode.equals("take") ? new QueueConsumer<String>() {
+          public void consumeMessage(String item) { say("ITEM " + item); }
+          public void stateChanged(CuratorFramework c, ConnectionState s) {}
+        } : null;
+        DistributedQueue<String> queue = QueueBuilder.builder(client, consumer, ser, path).buildQueue();
+        queue.start();
+        if (mode.equals("put")) {
+          for (int i = 3; i < args.length; i++) queue.put(args[i]);
+          say("PUT");
+        } else {
+          say("TAKING");
+        }
+        command();
+        queue.close();
+        break;
+      }
+      case "cache": {
+        CuratorCache cache = CuratorCache.build(client, path);
+        cache.listenable().addListener(new CuratorCacheListener() {
+          public void event(Type type, ChildData oldData, ChildData data) {
+            ChildData d = data != null ? data : oldData;
+            byte[] b = data != null ? data.getData() : null;
+            say("EVENT " + type + " " + d.getPath() + " " + (b == null ? "null" : new String(b, StandardCharsets.UTF_8)));
+          }
+          public void initialized() { say("INITIALIZED"); }
+        });
+        cache.start();
+        command();
+        cache.close();
+        break;
+      }
+      case "enter": {
+        DistributedDoubleBarrier barrier = new DistributedDoubleBarrier(client, path, Integer.parseInt(args[3]));
+        barrier.enter();
+        say("ENTERED");
+        command();
+        barrier.leave();
+        say("LEFT");
+        command();
         break;
       }
       default:

@@ -21,6 +21,9 @@ export class Proxy {
         }
         const upstream = connect(targetPort, "127.0.0.1");
         upstream.on("error", () => undefined);
+        // No Nagle on either leg: the proxy must not add its own delays to what the tests measure.
+        client.setNoDelay(true);
+        upstream.setNoDelay(true);
         const pair: [Socket, Socket] = [client, upstream];
         pairs.add(pair);
         client.pipe(upstream);

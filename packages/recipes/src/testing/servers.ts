@@ -68,8 +68,9 @@ export class Clients {
     return c;
   }
   /** Expires the client's session: cut off from the server, its session is ended (expireSession); it learns on reconnect. */
-  async expire(c: ZooKeeperClient): Promise<void> {
-    await this.proxies.get(c)!.cutOff(() => expireSession(this.server().connectString, c.sessionId, c.sessionPassword));
+  /** Resolves with the time (performance.now()) at which the server had closed the session. */
+  async expire(c: ZooKeeperClient): Promise<number> {
+    return this.proxies.get(c)!.cutOff(() => expireSession(this.server().connectString, c.sessionId, c.sessionPassword));
   }
   /** Runs `during` while the client is cut off from the server (same session: it reconnects afterwards). */
   async cut<T>(c: ZooKeeperClient, during: () => Promise<T>): Promise<T> {
@@ -84,13 +85,14 @@ export class Clients {
 
 /**
  * Ends a session the way Curator's KillSession did: attach a second connection to the same session and close it.
- * The server ends the session (its ephemerals go at once). Apache ZooKeeper leaves the session's first connection
- * open (its pings are still answered), so the owner learns of the expiry only when that connection drops and it
- * reconnects; and an owner re-attaching meanwhile would take the session back from the killer connection. So the
- * owner is cut off through its proxy first (Proxy.cutOff; Clients.expire does both).
+ * The server ends the session (its ephemerals go at once). But a server drops a session's older connection when
+ * another attaches, and the owner reconnects at once and takes the session back, so the two connections steal it
+ * from each other and the close may be sent on a connection already dropped (the session then lives on). So the
+ * owner is cut off through its proxy first (Proxy.cutOff; Clients.expire does both) and learns on reconnect.
  */
-export async function expireSession(connectString: string, sessionId: bigint, password: Buffer): Promise<void> {
+export async function expireSession(connectString: string, sessionId: bigint, password: Buffer): Promise<number> {
   const killer = createClient(connectString, { sessionId, sessionPassword: password, sessionTimeout: 4000 });
   await killer.connect();
   await killer.close();
+  return performance.now(); // the server has closed the session (its reply to closeSession arrived)
 }
