@@ -75,4 +75,19 @@ describeServers("LeaderLatch", (server) => {
     await waitFor(async () => (await b.getParticipants()).length === 1, 5000, "a's node gone");
     await b.close();
   });
+
+  it("a lost connection (same session): leadership ends on SUSPENDED and comes back on RECONNECTED", async () => {
+    const path = uniq("suspend");
+    const ca = await clients.connect();
+    const a = new LeaderLatch(ca, path, "a");
+    await a.start();
+    expect(a.hasLeadership).toBe(true);
+    const events: string[] = [];
+    a.on("notLeader", () => events.push("notLeader"));
+    a.on("isLeader", () => events.push("isLeader"));
+    await clients.cut(ca, () => waitFor(() => events.includes("notLeader"), 5000, "notLeader"));
+    await waitFor(() => a.hasLeadership, 10_000, "leadership back");
+    expect(events).toEqual(["notLeader", "isLeader"]);
+    await a.close();
+  });
 });

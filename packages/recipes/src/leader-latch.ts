@@ -73,11 +73,10 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     this.tracker.off("state", this.onState);
     this.generation++;
     for (const w of [...this.closeWaiters]) w();
-    try {
-      await this.setNode(undefined);
-    } finally {
-      this.setLeadership(false);
-    }
+    // As Curator's close: leadership ends before our node is gone (its delete runs in the background there), so
+    // `notLeader` here always precedes the next participant's `isLeader`.
+    this.setLeadership(false);
+    await this.setNode(undefined);
   }
 
   /**

@@ -118,4 +118,20 @@ describeServers("InterProcessMutex", (server) => {
     expect(maxHolders).toBe(1);
     expect(await cs[0]!.getChildren(base)).toEqual([]);
   });
+
+  it("a lost connection while holding: suspended, then reconnected with the lock still held (same session)", async () => {
+    const zk = await clients.connect();
+    const m = new InterProcessMutex(zk, uniq("suspend"));
+    await m.acquire();
+    const events: string[] = [];
+    m.on("suspended", () => events.push("suspended"));
+    m.on("reconnected", () => events.push("reconnected"));
+    m.on("lost", () => events.push("lost"));
+    await clients.cut(zk, () => waitFor(() => events.includes("suspended"), 5000, "suspended"));
+    await waitFor(() => events.includes("reconnected"), 10_000, "reconnected");
+    expect(events).toEqual(["suspended", "reconnected"]);
+    expect(m.isAcquiredInThisProcess).toBe(true);
+    expect(await zk.exists(m.lockPath!)).not.toBeNull();
+    await m.release();
+  });
 });
