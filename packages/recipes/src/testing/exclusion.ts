@@ -72,20 +72,25 @@ export async function runExclusion(opts: { serverPort: number; connectString: st
   let nodeLost = false;
   const proxies: Proxy[] = [];
   const javas: CuratorProcess[] = [];
-  const nodeClients: Array<{ client: ZooKeeperClient; proxy: Proxy }> = [];
+  const javaHeld: number[] = [];
+  const javaProxies: Proxy[] = [];
+  const nodeClients: Array<{ client: ZooKeeperClient; proxy: Proxy; done: number }> = [];
   let javaAcquisitions = 0;
   let nodeAcquisitions = 0;
   try {
     for (let i = 0; i < opts.java; i++) {
       const proxy = await Proxy.start(opts.serverPort);
       proxies.push(proxy);
+      javaProxies.push(proxy);
       const j = CuratorProcess.start("mutex", [proxy.connectString, opts.path, String(per)]);
       let sid = "";
+      javaHeld[i] = 0;
       j.setLineHandler((line) => {
         if (line.startsWith("ACQ ")) {
           sid = line.slice(4);
           count.enter(sid);
           javaAcquisitions++;
+          javaHeld[i]!++;
           j.send("GO");
         } else if (line === "REL") {
           count.exit(sid);
@@ -99,10 +104,10 @@ export async function runExclusion(opts: { serverPort: number; connectString: st
     const nodeRuns = Array.from({ length: opts.node }, async (_, i) => {
       const proxy = await Proxy.start(opts.serverPort);
       proxies.push(proxy);
-      const slot = { client: await connect(proxy.connectString, { sessionTimeout: 4000 }), proxy };
+      const slot = { client: await connect(proxy.connectString, { sessionTimeout: 4000 }), proxy, done: 0 };
       nodeClients[i] = slot;
       let mutex = new InterProcessMutex(slot.client, opts.path);
-      for (let done = 0; done < per; ) {
+      while (slot.done < per) {
         if (ConnectionStateTracker.of(slot.client).lost) {
           nodeLost = true;
           mutex.dispose();
@@ -117,7 +122,7 @@ export async function runExclusion(opts: { serverPort: number; connectString: st
         }
         const sid = hex(slot.client.sessionId);
         count.enter(sid);
-        done++;
+        slot.done++;
         nodeAcquisitions++;
         await new Promise((r) => setImmediate(r));
         count.exit(sid);
@@ -126,17 +131,24 @@ export async function runExclusion(opts: { serverPort: number; connectString: st
       await slot.client.close();
     });
 
+    // Midway, expire the session of one contender of each kind that still has a tenth of its work ahead (so that
+    // it has to notice, recover and go on).
+    let javaVictim: CuratorProcess | undefined;
     const injector = (async () => {
       while (count.holds + count.revokedHolds < opts.total / 2) await new Promise((r) => setTimeout(r, 5));
-      if (javas.length > 0) {
-        const j = javas[0]!;
-        const s = j.session!;
+      const left = Math.ceil(per / 10);
+      const ji = javaHeld.findIndex((h) => per - h >= left);
+      if (opts.java > 0) {
+        if (ji < 0) throw new Error("no Curator contender has work left to expire");
+        javaVictim = javas[ji]!;
+        const s = javaVictim.session!;
         count.revoke(hex(s.id));
-        await proxies[0]!.cutOff(() => expireSession(opts.connectString, s.id, s.password));
+        await javaProxies[ji]!.cutOff(() => expireSession(opts.connectString, s.id, s.password));
         expiries++;
       }
       if (opts.node > 0) {
-        const slot = nodeClients[0]!;
+        const slot = nodeClients.find((n) => n !== undefined && per - n.done >= left);
+        if (slot === undefined) throw new Error("no Node contender has work left to expire");
         const victim = slot.client;
         count.revoke(hex(victim.sessionId));
         await slot.proxy.cutOff(() => expireSession(opts.connectString, victim.sessionId, victim.sessionPassword));
@@ -152,7 +164,7 @@ export async function runExclusion(opts: { serverPort: number; connectString: st
       maxHolders: count.max,
       revokedHolds: count.revokedHolds,
       expiries,
-      javaLost: javas.length > 0 && javas[0]!.lines.some((l) => l.line === "STATE LOST"),
+      javaLost: javaVictim !== undefined && javaVictim.lines.some((l) => l.line === "STATE LOST"),
       nodeLost,
       ms: performance.now() - start,
     };
