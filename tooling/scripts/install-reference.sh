@@ -12,6 +12,7 @@ command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -f /usr/share/java/curator-client.jar ] || need+=(libcurator-client-java)
 [ -f /usr/share/java/curator-framework.jar ] || need+=(libcurator-framework-java)
 [ -f /usr/share/java/curator-recipes.jar ] || need+=(libcurator-recipes-java)
+[ -f /usr/share/java/curator-x-discovery.jar ] || need+=(libcurator-discovery-java)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

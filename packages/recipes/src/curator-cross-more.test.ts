@@ -1,9 +1,23 @@
 /**
  * More cross-tests with Apache Curator (see curator-cross.test.ts): the read/write lock, the semaphore, the
- * shared count, the queue, the double barrier, and CuratorCache's event stream for the same changes.
+ * shared count, the queue, the double barrier, CuratorCache's event stream for the same changes, and
+ * curator-x-discovery's service records.
  */
 import { afterEach, expect, it } from "vitest";
-import { CuratorCache, DistributedDoubleBarrier, DistributedQueue, InterProcessReadWriteLock, InterProcessSemaphoreV2, SharedCount, utf8Serializer, type CacheEvent } from "./index.js";
+import {
+  CuratorCache,
+  DistributedDoubleBarrier,
+  DistributedQueue,
+  InterProcessReadWriteLock,
+  InterProcessSemaphoreV2,
+  parseUriSpec,
+  serializeInstance,
+  ServiceDiscovery,
+  serviceInstance,
+  SharedCount,
+  utf8Serializer,
+  type CacheEvent,
+} from "./index.js";
 import { curatorAvailable, CuratorProcess } from "./testing/curator.js";
 import { Clients, describeServers, sleep, uniq, waitFor } from "./testing/servers.js";
 
@@ -168,5 +182,26 @@ describeServers("Curator cross-test (more recipes)", (server) => {
       `EVENT NODE_CREATED ${root}/b null`,
     ]);
     await ours.close();
+  });
+
+  it.skipIf(!hasCurator)("ServiceDiscovery: our JSON is byte for byte what Curator writes; each reads the other's instances", async () => {
+    const base = uniq("xsd");
+    const j = await java("discovery", [base]);
+    await j.waitFor("REGISTERED", 10_000);
+    const zk = await clients.connect();
+    const raw = (await zk.getData(`${base}/api/java-1`)).data!;
+    expect((await zk.exists(`${base}/api/java-1`))!.ephemeralOwner).not.toBe(0n);
+    const sd = new ServiceDiscovery(zk, base);
+    const theirs = (await sd.queryForInstance("api", "java-1"))!;
+    expect(theirs).toMatchObject({ name: "api", address: "10.0.0.1", port: 1234, sslPort: null, payload: null, serviceType: "DYNAMIC", enabled: true });
+    expect(serializeInstance(theirs).toString()).toBe(raw.toString());
+    await sd.registerService(serviceInstance({ name: "api", id: "node-1", address: "10.0.0.2", port: 2345, uriSpec: parseUriSpec("{scheme}://{address}:{port}") }));
+    j.send("query api");
+    await j.waitFor("END", 10_000);
+    expect(j.lines.filter((l) => l.line.startsWith("INSTANCE")).map((l) => l.line).sort()).toEqual([
+      "INSTANCE java-1 10.0.0.1 1234 true DYNAMIC http://10.0.0.1:1234",
+      "INSTANCE node-1 10.0.0.2 2345 true DYNAMIC http://10.0.0.2:2345",
+    ]);
+    await sd.close();
   });
 });

@@ -2,15 +2,17 @@ import { afterEach, expect, it } from "vitest";
 import { deserializeInstance, parseUriSpec, serializeInstance, ServiceDiscovery, serviceInstance } from "./index.js";
 import { Clients, describeServers, uniq } from "./testing/servers.js";
 
-it("records are curator-x-discovery's JSON, fields in JsonInstanceSerializer's order", () => {
+it("records are curator-x-discovery's JSON, fields in JsonInstanceSerializer's order (enabled only on request)", () => {
   const i = serviceInstance({ name: "api", id: "id-1", address: "10.0.0.1", port: 8080, registrationTimeUTC: 1700000000000, uriSpec: parseUriSpec("{scheme}://{address}:{port}/v1") });
   expect(serializeInstance(i).toString()).toBe(
     '{"name":"api","id":"id-1","address":"10.0.0.1","port":8080,"sslPort":null,"payload":null,"registrationTimeUTC":1700000000000,' +
       '"serviceType":"DYNAMIC","uriSpec":{"parts":[{"value":"scheme","variable":true},{"value":"://","variable":false},' +
-      '{"value":"address","variable":true},{"value":":","variable":false},{"value":"port","variable":true},{"value":"/v1","variable":false}]},"enabled":true}',
+      '{"value":"address","variable":true},{"value":":","variable":false},{"value":"port","variable":true},{"value":"/v1","variable":false}]}}',
   );
+  expect(serializeInstance(i, true).toString()).toMatch(/,"uriSpec":\{.*\},"enabled":true\}$/);
   expect(deserializeInstance(serializeInstance(i))).toEqual(i);
-  // A record without "enabled" (compatibleSerializationMode, older Curator) reads as enabled.
+  expect(deserializeInstance(serializeInstance({ ...i, enabled: false }, true)).enabled).toBe(false);
+  // A record without "enabled" (compatible mode, Curator's default) reads as enabled.
   expect(deserializeInstance(Buffer.from('{"name":"a","id":"b","serviceType":"STATIC"}')).enabled).toBe(true);
 });
 

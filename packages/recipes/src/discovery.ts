@@ -3,7 +3,9 @@
  * `<basePath>/<service name>/<instance id>` (ephemeral for DYNAMIC instances, persistent for STATIC and
  * PERMANENT, ephemeral sequential for DYNAMIC_SEQUENTIAL; parents as containers) holding the instance as JSON
  * with JsonInstanceSerializer's fields in its order: name, id, address, port, sslPort, payload,
- * registrationTimeUTC, serviceType, uriSpec, enabled. A Java ServiceDiscovery reads what this one registers, and
+ * registrationTimeUTC, serviceType, uriSpec, and `enabled` only when asked for (Curator 5.4's
+ * `new JsonInstanceSerializer(payloadClass)` is in compatible mode, which leaves `enabled` out so that readers
+ * older than CURATOR-275 can parse the record). A Java ServiceDiscovery reads what this one registers, and
  * the other way round. Payloads are JSON values as given (Curator writes a Java payload with an "@class" property:
  * include it for Java readers that deserialize payloads).
  *
@@ -64,9 +66,12 @@ export function serviceInstance<P = unknown>(fields: Partial<ServiceInstance<P>>
   };
 }
 
-/** JsonInstanceSerializer.serialize: the fields in Curator's order. */
-export function serializeInstance(i: ServiceInstance): Buffer {
-  const ordered = {
+/**
+ * JsonInstanceSerializer.serialize: the fields in Curator's order. `withEnabled` adds the `enabled` field (Curator's
+ * `compatibleSerializationMode = false`); by default it is left out, as Curator 5.4's default serializer does.
+ */
+export function serializeInstance(i: ServiceInstance, withEnabled = false): Buffer {
+  const ordered: Record<string, unknown> = {
     name: i.name,
     id: i.id,
     address: i.address,
@@ -76,8 +81,8 @@ export function serializeInstance(i: ServiceInstance): Buffer {
     registrationTimeUTC: i.registrationTimeUTC,
     serviceType: i.serviceType,
     uriSpec: i.uriSpec,
-    enabled: i.enabled,
   };
+  if (withEnabled) ordered.enabled = i.enabled;
   return Buffer.from(JSON.stringify(ordered), "utf8");
 }
 
@@ -109,10 +114,15 @@ export class ServiceDiscovery {
     if (s === "RECONNECTED") void this.reRegister().catch(() => undefined);
   };
 
+  private readonly withEnabled: boolean;
+
+  /** `writeEnabled`: write the `enabled` field (readers on Curator 4.0 or later only). */
   constructor(
     private readonly client: ZooKeeperClient,
     readonly basePath: string,
+    options: { writeEnabled?: boolean } = {},
   ) {
+    this.withEnabled = options.writeEnabled ?? false;
     this.tracker = ConnectionStateTracker.of(client);
     this.tracker.on("state", this.onState);
   }
@@ -132,7 +142,7 @@ export class ServiceDiscovery {
   async updateService(instance: ServiceInstance): Promise<void> {
     const entry = this.registered.get(instance.id);
     const path = entry?.path ?? this.pathForInstance(instance.name, instance.id);
-    await this.client.setData(path, serializeInstance(instance));
+    await this.client.setData(path, serializeInstance(instance, this.withEnabled));
     this.registered.set(instance.id, { instance, path });
   }
 
@@ -185,7 +195,7 @@ export class ServiceDiscovery {
   }
 
   private async internalRegister(instance: ServiceInstance): Promise<string> {
-    const bytes = serializeInstance(instance);
+    const bytes = serializeInstance(instance, this.withEnabled);
     const mode = modeOf(instance.serviceType);
     const path = this.pathForInstance(instance.name, instance.id);
     for (let attempt = 0; ; attempt++) {

@@ -11,6 +11,8 @@
 //   take <connect> <path>             DistributedQueue consumer: "ITEM <item>" per item
 //   cache <connect> <path>            CuratorCache: "EVENT <type> <path> <data>" per event, "INITIALIZED"
 //   enter <connect> <path> <qty>      DistributedDoubleBarrier: enters ("ENTERED"), waits for a line, leaves ("LEFT")
+//   discovery <connect> <basePath>    curator-x-discovery: registers api/java-1 ("REGISTERED"); "query <name>" prints
+//                                      "INSTANCE <id> <address> <port> <enabled> <serviceType> <uriSpec built>" each, "END"
 // Always: "SESSION <idHex> <passwordHex>" for each session, "STATE <ConnectionState>" on changes, "READY".
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -42,6 +44,11 @@ import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.x.discovery.ServiceDiscovery;
+import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
+import org.apache.curator.x.discovery.ServiceInstance;
+import org.apache.curator.x.discovery.UriSpec;
+import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
 import org.apache.zookeeper.ZooKeeper;
 
 public class CuratorDriver {
@@ -227,6 +234,25 @@ public class CuratorDriver {
         barrier.leave();
         say("LEFT");
         command();
+        break;
+      }
+      case "discovery": {
+        ServiceDiscovery<Void> sd = ServiceDiscoveryBuilder.builder(Void.class).client(client).basePath(path)
+            .serializer(new JsonInstanceSerializer<Void>(Void.class)).build();
+        sd.start();
+        ServiceInstance<Void> me = ServiceInstance.<Void>builder().name("api").id("java-1").address("10.0.0.1").port(1234)
+            .uriSpec(new UriSpec("{scheme}://{address}:{port}")).build();
+        sd.registerService(me);
+        say("REGISTERED");
+        for (;;) {
+          String[] c = command().split(" ");
+          if (!c[0].equals("query")) break;
+          for (ServiceInstance<Void> i : sd.queryForInstances(c[1])) {
+            say("INSTANCE " + i.getId() + " " + i.getAddress() + " " + i.getPort() + " " + i.isEnabled() + " " + i.getServiceType() + " " + i.buildUriSpec());
+          }
+          say("END");
+        }
+        sd.close();
         break;
       }
       default:

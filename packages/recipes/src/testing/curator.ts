@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SOURCE = fileURLToPath(new URL("./CuratorDriver.java", import.meta.url));
-const JARS = ["curator-client", "curator-framework", "curator-recipes", "slf4j-nop"].map((j) => `/usr/share/java/${j}.jar`);
+const JARS = ["curator-client", "curator-framework", "curator-recipes", "curator-x-discovery", "slf4j-nop"].map((j) => `/usr/share/java/${j}.jar`);
 
 /** True when Curator (Debian's libcurator-*-java) and a JDK are installed. */
 export function curatorAvailable(): boolean {
