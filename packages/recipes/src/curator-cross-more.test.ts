@@ -10,6 +10,7 @@ import {
   DistributedQueue,
   InterProcessReadWriteLock,
   InterProcessSemaphoreV2,
+  LeaderSelector,
   parseUriSpec,
   serializeInstance,
   ServiceDiscovery,
@@ -203,5 +204,46 @@ describeServers("Curator cross-test (more recipes)", (server) => {
       "INSTANCE node-1 10.0.0.2 2345 true DYNAMIC http://10.0.0.2:2345",
     ]);
     await sd.close();
+  });
+
+  it.skipIf(!hasCurator)("LeaderSelector: a Curator selector and ours take turns leading, never both; participants agree", async () => {
+    const path = uniq("xselect");
+    const j = await java("select", [path, "java"]);
+    await j.waitFor("LEADING", 10_000);
+    const terms: string[] = [];
+    let release: (() => void) | undefined;
+    const ours = new LeaderSelector(
+      await clients.connect(),
+      path,
+      (signal) =>
+        new Promise<void>((r) => {
+          terms.push("node");
+          release = r;
+          signal.addEventListener("abort", () => r());
+        }),
+      { id: "node", autoRequeue: true },
+    );
+    ours.start();
+    await waitFor(async () => (await ours.getParticipants()).length === 2, 10_000, "both queued");
+    expect(await ours.getParticipants()).toEqual([
+      { id: "java", isLeader: true },
+      { id: "node", isLeader: false },
+    ]);
+    expect(terms).toEqual([]);
+    j.send("participants");
+    await j.waitFor("END", 10_000);
+    expect(j.lines.filter((l) => l.line.startsWith("PARTICIPANT")).map((l) => l.line)).toEqual(["PARTICIPANT java true", "PARTICIPANT node false"]);
+    // Curator's term ends: ours leads; ours ends: Curator leads again (autoRequeue on both sides).
+    const leadingLines = () => j.lines.filter((l) => l.line === "LEADING").length;
+    j.send("release");
+    await waitFor(() => terms.length === 1, 10_000, "our term");
+    expect(leadingLines()).toBe(1);
+    release!();
+    await waitFor(() => leadingLines() === 2, 10_000, "Curator's second term");
+    expect(terms).toEqual(["node"]);
+    j.send("release");
+    await waitFor(() => terms.length === 2, 10_000, "our second term");
+    await ours.close(); // cancels our term (its signal aborts), deletes our node
+    await waitFor(() => leadingLines() === 3, 10_000, "Curator's third term");
   });
 });

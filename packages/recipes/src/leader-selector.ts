@@ -81,7 +81,10 @@ export class LeaderSelector extends EventEmitter<LeaderSelectorEvents> {
     this.leadership?.abort(new Error("leadership interrupted"));
   }
 
-  /** Leaves: leadership (if any) is cancelled and our node deleted; resolves once takeLeadership returned. */
+  /**
+   * Leaves: leadership (if any) is cancelled (takeLeadership's signal aborts) and our node deleted. Resolves once
+   * takeLeadership has returned, so takeLeadership must honour its signal.
+   */
   async close(): Promise<void> {
     if (this.closing.signal.aborted) throw new RecipeStateError("Already closed");
     this.closing.abort(new RecipeStateError("closed"));

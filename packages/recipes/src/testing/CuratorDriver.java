@@ -11,6 +11,8 @@
 //   take <connect> <path>             DistributedQueue consumer: "ITEM <item>" per item
 //   cache <connect> <path>            CuratorCache: "EVENT <type> <path> <data>" per event, "INITIALIZED"
 //   enter <connect> <path> <qty>      DistributedDoubleBarrier: enters ("ENTERED"), waits for a line, leaves ("LEFT")
+//   select <connect> <path> <id>      LeaderSelector (autoRequeue): "LEADING" when it leads; "release" ends the term
+//                                      ("RELEASED"); "participants" prints "PARTICIPANT <id> <isLeader>" each, "END"
 //   discovery <connect> <basePath>    curator-x-discovery: registers api/java-1 ("REGISTERED"); "query <name>" prints
 //                                      "INSTANCE <id> <address> <port> <enabled> <serviceType> <uriSpec built>" each, "END"
 // Always: "SESSION <idHex> <passwordHex>" for each session, "STATE <ConnectionState>" on changes, "READY".
@@ -40,6 +42,10 @@ import org.apache.curator.framework.recipes.shared.SharedCountReader;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.leader.LeaderSelector;
+import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
+import org.apache.curator.framework.recipes.leader.Participant;
+import java.util.concurrent.Semaphore;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -234,6 +240,29 @@ public class CuratorDriver {
         barrier.leave();
         say("LEFT");
         command();
+        break;
+      }
+      case "select": {
+        Semaphore release = new Semaphore(0);
+        LeaderSelector selector = new LeaderSelector(client, path, new LeaderSelectorListenerAdapter() {
+          public void takeLeadership(CuratorFramework c) throws Exception {
+            say("LEADING");
+            release.acquire();
+            say("RELEASED");
+          }
+        });
+        selector.setId(args[3]);
+        selector.autoRequeue();
+        selector.start();
+        for (;;) {
+          String c = command();
+          if (c.equals("release")) release.release();
+          else if (c.equals("participants")) {
+            for (Participant p : selector.getParticipants()) say("PARTICIPANT " + p.getId() + " " + p.isLeader());
+            say("END");
+          } else break;
+        }
+        selector.close();
         break;
       }
       case "discovery": {
