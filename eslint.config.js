@@ -20,6 +20,7 @@ const ALLOWED = {
   core: ["jute", "client-wire", "datatree", "contracts", "metrics"],
   quorum: ["jute", "client-wire", "datatree", "contracts", "metrics", "core", "persistence", "election", "zab"],
   client: ["jute", "client-wire", "contracts", "tls"],
+  recipes: ["client"],
   // The one package above the apps: it runs zkts-server (@zkts/server) inside a user's test process, as Curator's
   // TestingServer runs ZooKeeper's server. Nothing imports it but tests.
   testing: ["server", "client"],
