@@ -18,7 +18,7 @@ const ALLOWED = {
   persistence: ["jute", "client-wire", "datatree", "contracts", "metrics"],
   "nio-cnxn": ["jute", "client-wire", "contracts", "metrics", "tls"],
   core: ["jute", "client-wire", "datatree", "contracts", "metrics"],
-  quorum: ["jute", "client-wire", "datatree", "contracts", "metrics", "core", "persistence", "election", "zab"],
+  quorum: ["jute", "client-wire", "datatree", "contracts", "metrics", "core", "persistence", "election", "zab", "tls"],
   client: ["jute", "client-wire", "contracts", "tls"],
   recipes: ["client"],
   // The one package above the apps: it runs zkts-server (@zkts/server) inside a user's test process, as Curator's

@@ -7,13 +7,11 @@
  * (`unsuccessful_handshake`, `tls_handshake_exceeded`, `outstanding_tls_handshake`). A bad handshake is counted,
  * logged and closed; it never reaches core.
  */
-import { watch, type FSWatcher } from "node:fs";
 import type * as net from "node:net";
-import { basename, dirname } from "node:path";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import type { Counter, Gauge, MetricsRegistry } from "@zkts/metrics";
-import { certificateSubject, serverTlsOptions, type ClientTlsSettings } from "@zkts/tls";
+import { certificateSubject, looksLikeTls, replay, serverTlsOptions, verifyError, watchStoreFiles, type ClientTlsSettings } from "@zkts/tls";
 import type { TlsPeer } from "./connection.js";
 import type { Logger } from "./types.js";
 
@@ -43,39 +41,7 @@ export interface Peer {
 /** What the acceptor hands back: a socket ready for NioConnection, with its TLS facts (undefined: plain TCP). */
 export type Adopt = (socket: net.Socket, peer: Peer, tls: TlsPeer | undefined) => void;
 
-/** Netty's SslHandler.isEncrypted on the first 5 bytes: a TLS record header (SSLv3/TLS content type, major 3). */
-function looksLikeTls(head: Buffer): boolean {
-  const type = head[0]!;
-  return type >= 20 && type <= 23 && head[1] === 3;
-}
 
-/** A stream that yields `first` and then the socket's bytes (the TLS layer must see the bytes read to detect it). */
-function replay(socket: net.Socket, first: Buffer): Duplex {
-  const d = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy();
-      cb(err);
-    },
-  });
-  d.push(first);
-  socket.on("data", (c: Buffer) => {
-    if (!d.push(c)) socket.pause();
-  });
-  socket.on("end", () => d.push(null));
-  socket.on("close", () => d.destroy());
-  socket.on("error", (e) => d.destroy(e));
-  return d;
-}
 
 /** The leaf-first DER chain of a verified peer certificate. */
 function chainOf(ts: tls.TLSSocket): Buffer[] {
@@ -90,13 +56,6 @@ function chainOf(ts: tls.TLSSocket): Buffer[] {
   return out;
 }
 
-/** Node's own verdict on the peer's chain (what tls.Server sets as authorizationError). */
-function verifyError(ts: tls.TLSSocket): Error | null {
-  const handle = (ts as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
-  // Fail closed if this Node has no such handle method.
-  if (typeof handle?.verifyError !== "function") return new Error("cannot read the certificate verification result");
-  return handle.verifyError();
-}
 
 export class ClientPortTls {
   private context: tls.SecureContext;
@@ -106,8 +65,7 @@ export class ClientPortTls {
   private readonly limit: number;
   private outstanding = 0;
   private readonly pending = new Set<net.Socket | Duplex>();
-  private readonly watchers: FSWatcher[] = [];
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
   private readonly unsuccessful: Counter;
   private readonly exceeded: Counter;
   private readonly outstandingGauge: Gauge;
@@ -128,7 +86,11 @@ export class ClientPortTls {
     this.unsuccessful = metrics.counter("unsuccessful_handshake");
     this.exceeded = metrics.counter("tls_handshake_exceeded");
     this.outstandingGauge = metrics.gauge("outstanding_tls_handshake", () => (this.limit > 0 ? this.outstanding : 0));
-    if (opts.certReload) this.watchStores();
+    if (opts.certReload) {
+      this.stopWatching = watchStoreFiles(opts.settings, () => this.reload(), 200, (dir, e) =>
+        this.log.error("unable to set up client certificate reload file watcher", { dir, error: e.message }),
+      );
+    }
   }
 
   /** Failed handshakes so far (the registry's `unsuccessful_handshake`). */
@@ -249,40 +211,9 @@ export class ClientPortTls {
     }
   }
 
-  /** X509Util.enableCertFileReloading: watch the stores' directories for their files. */
-  private watchStores(): void {
-    const files = [this.opts.settings.keyStore?.location, this.opts.settings.trustStore?.location].filter((f): f is string => f !== undefined);
-    const byDir = new Map<string, Set<string>>();
-    for (const f of files) {
-      const set = byDir.get(dirname(f)) ?? new Set<string>();
-      set.add(basename(f));
-      byDir.set(dirname(f), set);
-    }
-    for (const [dir, names] of byDir) {
-      try {
-        const w = watch(dir, (_event, name) => {
-          if (name !== null && !names.has(name.toString())) return;
-          // Editors and tools write in steps: reload once the writes settle.
-          if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
-          this.reloadTimer = setTimeout(() => {
-            this.reloadTimer = undefined;
-            this.reload();
-          }, 200);
-          this.reloadTimer.unref?.();
-        });
-        w.unref?.();
-        this.watchers.push(w);
-      } catch (e) {
-        this.log.error("unable to set up client certificate reload file watcher", { dir, error: (e as Error).message });
-      }
-    }
-  }
-
   /** Stops watching, drops handshakes in progress, removes the gauge. */
   close(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers.length = 0;
-    if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
+    this.stopWatching?.();
     for (const t of this.pending) t.destroy();
     this.pending.clear();
     this.metrics.unregisterGauge(this.outstandingGauge);

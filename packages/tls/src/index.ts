@@ -35,4 +35,5 @@ export {
   hostMatchesCertificate,
   verifyServerHost,
 } from "./client.js";
-export { QuorumTls, dialPlain, type QuorumTlsOptions } from "./quorum.js";
+export { QuorumTls, type QuorumTlsOptions } from "./quorum.js";
+export { dialPlain, looksLikeTls, replay, verifyError, watchStoreFiles } from "./sockets.js";

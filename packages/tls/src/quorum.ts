@@ -13,13 +13,12 @@
  */
 import { reverse } from "node:dns/promises";
 import { X509Certificate } from "node:crypto";
-import { watch, type FSWatcher } from "node:fs";
 import * as net from "node:net";
-import { basename, dirname } from "node:path";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { verifyServerHost, clientTlsOptions } from "./client.js";
 import { serverTlsOptions, type ClientTlsSettings } from "./settings.js";
+import { dialPlain, looksLikeTls, replay, verifyError, watchStoreFiles } from "./sockets.js";
 
 export interface QuorumTlsOptions {
   /** `portUnification`: also accept plain (non-TLS) connections on the quorum and election ports. */
@@ -36,62 +35,6 @@ export interface QuorumTlsOptions {
   onReload?(error: string | undefined): void;
 }
 
-/** A TLS record header (content type 20..23, major version 3), as Netty's SslHandler.isEncrypted. */
-function looksLikeTls(head: Buffer): boolean {
-  return head[0]! >= 20 && head[0]! <= 23 && head[1] === 3;
-}
-
-/** A stream that yields `first` and then the socket's bytes (the TLS layer must see the bytes read to detect it). */
-function replay(socket: net.Socket, first: Buffer): Duplex {
-  const d = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy();
-      cb(err);
-    },
-  });
-  d.push(first);
-  socket.on("data", (c: Buffer) => {
-    if (!d.push(c)) socket.pause();
-  });
-  socket.on("end", () => d.push(null));
-  socket.on("close", () => d.destroy());
-  socket.on("error", (e) => d.destroy(e));
-  return d;
-}
-
-/** Node's verdict on the peer's chain for a TLSSocket made by hand (tls.Server would set authorizationError). */
-function verifyError(ts: tls.TLSSocket): Error | null {
-  const handle = (ts as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
-  if (typeof handle?.verifyError !== "function") return new Error("cannot read the certificate verification result");
-  return handle.verifyError();
-}
-
-/** A plain TCP connection (portUnification without sslQuorum dials as before). */
-export function dialPlain(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port });
-    const t = setTimeout(() => s.destroy(new Error("connect timeout")), timeoutMs);
-    s.once("error", (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-    s.once("connect", () => {
-      clearTimeout(t);
-      s.removeAllListeners("error");
-      resolve(s);
-    });
-  });
-}
 
 export class QuorumTls {
   private serverContext: tls.SecureContext;
@@ -99,8 +42,7 @@ export class QuorumTls {
   private readonly requestCert: boolean;
   private readonly needCert: boolean;
   private readonly timeoutMs: number;
-  private readonly watchers: FSWatcher[] = [];
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
   /** Refused handshakes and peers so far. */
   failures = 0;
   /** Successful reloads of the stores. */
@@ -117,7 +59,7 @@ export class QuorumTls {
     this.needCert = o.rejectUnauthorized;
     this.clientOptions = clientTlsOptions(settings);
     this.timeoutMs = opts.handshakeTimeoutMs ?? 10_000;
-    if (opts.reloadCertFiles) this.watchStores();
+    if (opts.reloadCertFiles) this.stopWatching = watchStoreFiles(settings, () => this.reload(), 100);
   }
 
   /**
@@ -281,26 +223,8 @@ export class QuorumTls {
     }
   }
 
-  /** X509Util.enableCertFileReloading: watch the stores' directories for changes to their files. */
-  private watchStores(): void {
-    const files = [this.settings.keyStore?.location, this.settings.trustStore?.location].filter((f): f is string => f !== undefined);
-    const byDir = new Map<string, Set<string>>();
-    for (const f of files) byDir.set(dirname(f), (byDir.get(dirname(f)) ?? new Set()).add(basename(f)));
-    for (const [dir, names] of byDir) {
-      const w = watch(dir, (_ev, name) => {
-        if (name === null || !names.has(name.toString())) return;
-        if (this.reloadTimer) clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => this.reload(), 100);
-        this.reloadTimer.unref();
-      });
-      w.unref();
-      this.watchers.push(w);
-    }
-  }
-
   /** Stops watching the store files. */
   close(): void {
-    for (const w of this.watchers.splice(0)) w.close();
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.stopWatching?.();
   }
 }

@@ -8,6 +8,7 @@
 import net from "node:net";
 import type { PeerSockets } from "@zkts/election";
 import { OutputArchive } from "@zkts/jute";
+import { dialPlain } from "@zkts/tls";
 import { decodePacket, packetExtent, PacketType, writePacket, type Packet } from "@zkts/zab";
 
 /** Frames larger than this close the connection (a snapshot frame may be as large as this). */
@@ -69,23 +70,8 @@ export class QuorumTransport {
 
   /** Dials a leader; resolves with the connection id, or rejects. */
   dial(host: string, port: number, timeoutMs: number): Promise<number> {
-    if (this.sockets !== undefined) return this.sockets.dial(host, port, timeoutMs).then((s) => this.add(s));
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
-      const t = setTimeout(() => {
-        s.destroy();
-        reject(new Error("connect timeout"));
-      }, timeoutMs);
-      s.once("error", (e) => {
-        clearTimeout(t);
-        reject(e);
-      });
-      s.once("connect", () => {
-        clearTimeout(t);
-        s.removeAllListeners("error");
-        resolve(this.add(s));
-      });
-    });
+    const dial = this.sockets !== undefined ? this.sockets.dial(host, port, timeoutMs) : dialPlain(host, port, timeoutMs);
+    return dial.then((s) => this.add(s));
   }
 
   private add(s: net.Socket): number {
