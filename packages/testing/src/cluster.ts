@@ -57,6 +57,21 @@ export class TestingMember {
     return this.runner === undefined ? Promise.resolve(undefined) : serverMode(this.clientPort);
   }
 
+  /**
+   * Waits until `mode()` is `mode` (or one of `modes`), e.g. `"follower"` after a restart or `"looking"` once
+   * isolated; resolves with it. Rejects after `timeoutMs` (default 30 s), naming the last mode seen.
+   */
+  async waitForMode(modes: string | readonly string[], timeoutMs = 30_000): Promise<string> {
+    const wanted: readonly string[] = typeof modes === "string" ? [modes] : modes;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const mode = await this.mode();
+      if (mode !== undefined && wanted.includes(mode)) return mode;
+      if (Date.now() > deadline) throw new Error(`member ${this.id}: mode ${mode ?? "(no answer)"}, not ${wanted.join(" or ")}, after ${timeoutMs} ms`);
+      await sleep(25);
+    }
+  }
+
   /** Starts the member (again) on its ports and data. */
   async start(): Promise<void> {
     if (this.runner !== undefined) return;
@@ -228,6 +243,17 @@ export class TestingCluster {
 
   /** The current leader (waits for one). */
   leader(timeoutMs?: number): Promise<TestingMember> {
+    return this.waitForLeader(timeoutMs);
+  }
+
+  /**
+   * Kills every member (a whole-ensemble crash), starts them all again on the same ports and data, and waits for a
+   * leader; resolves with it. Members that were stopped are started too.
+   */
+  async restartAll(timeoutMs = 30_000): Promise<TestingMember> {
+    if (this.closed) throw new Error("TestingCluster is closed");
+    await Promise.all(this.members.map((m) => m.kill()));
+    await Promise.all(this.members.map((m) => m.start()));
     return this.waitForLeader(timeoutMs);
   }
 

@@ -102,6 +102,36 @@ describe("TestingCluster (in-process ensemble)", () => {
   }, 90_000);
 });
 
+describe("TestingCluster helpers", () => {
+  it("restartAll: every member killed and started again keeps the committed data; waitForMode waits for a mode", async () => {
+    const cluster = await TestingCluster.start({ size: 3 });
+    try {
+      const zk = await client(cluster.connectString);
+      await zk.create("/before-crash", "kept");
+      const leader = await cluster.leader();
+      const follower = cluster.members.find((m) => m !== leader)!;
+      await expect(follower.waitForMode("leader", 300)).rejects.toThrow(/mode follower, not leader, after 300 ms/);
+      follower.isolate();
+      expect(await follower.waitForMode(["looking"], 10_000)).toBe("looking");
+      follower.heal();
+      expect(await follower.waitForMode(["leader", "follower"], 20_000)).toMatch(/^(leader|follower)$/);
+
+      await follower.kill(); // a stopped member is started again too
+      const after = await cluster.restartAll();
+      expect(cluster.members.every((m) => m.isRunning)).toBe(true);
+      expect(await after.mode()).toBe("leader");
+      for (const m of cluster.members) {
+        const c = await client(m.connectString);
+        await c.sync("/");
+        expect((await c.getData("/before-crash")).data?.toString()).toBe("kept");
+      }
+    } finally {
+      await cluster.close();
+    }
+    await expect(cluster.restartAll()).rejects.toThrow(/closed/);
+  }, 90_000);
+});
+
 describe("TestingCluster (child processes)", () => {
   it("a paused (SIGSTOP) leader is replaced; resumed, it rejoins as a follower", async () => {
     const cluster = await TestingCluster.start({ size: 3, processes: true });
