@@ -41,7 +41,7 @@ export class TestingMember {
     readonly dataDir: string,
     readonly cfgPath: string,
     readonly observer: boolean,
-    private readonly cluster: { processes: boolean; logger: ServerLogger; cfgText: string },
+    private readonly cluster: { processes: boolean; logger: ServerLogger; cfgText: string; isClosed: () => boolean },
   ) {}
 
   get connectString(): string {
@@ -74,6 +74,7 @@ export class TestingMember {
 
   /** Starts the member (again) on its ports and data. */
   async start(): Promise<void> {
+    if (this.cluster.isClosed()) throw new Error(`member ${this.id}: its TestingCluster is closed (its data dir is gone)`);
     if (this.runner !== undefined) return;
     if (this.cluster.processes) {
       const child = spawn(process.execPath, [serverBin(), this.cfgPath], { stdio: ["ignore", "ignore", "pipe"] });
@@ -195,7 +196,7 @@ export class TestingCluster {
         );
         const cfgPath = join(dir, "zoo.cfg");
         writeFileSync(cfgPath, text.replace("@DATADIR@", dir));
-        return new TestingMember(i + 1, p.client, dir, cfgPath, i >= size, { processes: opts.processes === true, logger: opts.logger ?? quietLogger, cfgText: text });
+        return new TestingMember(i + 1, p.client, dir, cfgPath, i >= size, { processes: opts.processes === true, logger: opts.logger ?? quietLogger, cfgText: text, isClosed: (): boolean => cluster.closed });
       });
       const cluster = new TestingCluster(root, members);
       try {

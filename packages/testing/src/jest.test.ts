@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,6 +23,8 @@ interface JestResult {
 }
 
 it("the jest example (CommonJS: require of the built package) passes under jest 29", () => {
+  const built = join(pkgDir, "dist", "index.cjs");
+  expect(existsSync(built), `${built} is missing: build first (pnpm build)`).toBe(true);
   const out = mkdtempSync(join(tmpdir(), "zkts-testing-jest-"));
   try {
     const outputFile = join(out, "result.json");

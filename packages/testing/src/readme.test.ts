@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { format } from "node:util";
 import * as client from "@zkts/client";
@@ -7,7 +8,7 @@ import * as testing from "./index.js";
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const sections = readme.split(/^## /m).slice(1).map((s) => ({ title: s.slice(0, s.indexOf("\n")), text: s }));
 const tsBlocks = (text: string) => [...text.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
-const modules: Record<string, Record<string, unknown>> = { "@zkts/client": client, "@zkts/testing": testing };
+const modules: Record<string, Record<string, unknown>> = { "@zkts/client": client, "@zkts/testing": testing, "node:events": { once } };
 
 it("README's install block imports only what the package exports, ESM and CommonJS alike", () => {
   const [block] = tsBlocks(sections.find((s) => s.title === "Install")!.text);

@@ -48,6 +48,25 @@ describe("TestingServer (in-process standalone)", () => {
     expect((await again.getData("/kept")).data?.toString()).toBe("v1");
     await server.close();
     expect(existsSync(server.dataDir)).toBe(false);
+    await expect(server.restart()).rejects.toThrow(/closed/);
+  });
+
+  it("restart() while running stops and starts it on the same port: its client reconnects with its session and ephemerals", async () => {
+    const server = await TestingServer.start();
+    try {
+      const zk = await client(server.connectString);
+      await zk.create("/mine", "", { mode: "ephemeral" });
+      const before = server.server;
+      const disconnected = new Promise<void>((r) => zk.once("disconnected", () => r()));
+      await server.restart();
+      await disconnected;
+      expect(server.server).not.toBe(before);
+      expect(server.isRunning).toBe(true);
+      await until("the client is back", () => zk.state === "connected");
+      expect((await zk.exists("/mine"))?.ephemeralOwner).toBe(zk.sessionId);
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -129,6 +148,8 @@ describe("TestingCluster helpers", () => {
       await cluster.close();
     }
     await expect(cluster.restartAll()).rejects.toThrow(/closed/);
+    await expect(cluster.members[0]!.start()).rejects.toThrow(/closed/);
+    expect(existsSync(cluster.root)).toBe(false);
   }, 90_000);
 });
 
@@ -155,6 +176,8 @@ describe("TestingCluster (child processes)", () => {
 
 describe("node:test", () => {
   it("an example test file runs under `node --test` against the built package", () => {
+    const built = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    expect(existsSync(built), `${built} is missing: build first (pnpm build)`).toBe(true);
     const file = fileURLToPath(new URL("../examples/node-test.test.mjs", import.meta.url));
     const r = spawnSync(process.execPath, ["--test", file], { encoding: "utf8", timeout: 60_000 });
     expect(r.stdout + r.stderr).toMatch(/# pass 1/);
