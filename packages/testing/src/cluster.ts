@@ -41,7 +41,7 @@ export class TestingMember {
     readonly dataDir: string,
     readonly cfgPath: string,
     readonly observer: boolean,
-    private readonly cluster: { processes: boolean; logger: ServerLogger; cfgText: string },
+    private readonly cluster: { processes: boolean; logger: ServerLogger; cfgText: string; isClosed: () => boolean },
   ) {}
 
   get connectString(): string {
@@ -57,8 +57,24 @@ export class TestingMember {
     return this.runner === undefined ? Promise.resolve(undefined) : serverMode(this.clientPort);
   }
 
+  /**
+   * Waits until `mode()` is `mode` (or one of `modes`), e.g. `"follower"` after a restart or `"looking"` once
+   * isolated; resolves with it. Rejects after `timeoutMs` (default 30 s), naming the last mode seen.
+   */
+  async waitForMode(modes: string | readonly string[], timeoutMs = 30_000): Promise<string> {
+    const wanted: readonly string[] = typeof modes === "string" ? [modes] : modes;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const mode = await this.mode();
+      if (mode !== undefined && wanted.includes(mode)) return mode;
+      if (Date.now() > deadline) throw new Error(`member ${this.id}: mode ${mode ?? "(no answer)"}, not ${wanted.join(" or ")}, after ${timeoutMs} ms`);
+      await sleep(25);
+    }
+  }
+
   /** Starts the member (again) on its ports and data. */
   async start(): Promise<void> {
+    if (this.cluster.isClosed()) throw new Error(`member ${this.id}: its TestingCluster is closed (its data dir is gone)`);
     if (this.runner !== undefined) return;
     if (this.cluster.processes) {
       const child = spawn(process.execPath, [serverBin(), this.cfgPath], { stdio: ["ignore", "ignore", "pipe"] });
@@ -180,7 +196,7 @@ export class TestingCluster {
         );
         const cfgPath = join(dir, "zoo.cfg");
         writeFileSync(cfgPath, text.replace("@DATADIR@", dir));
-        return new TestingMember(i + 1, p.client, dir, cfgPath, i >= size, { processes: opts.processes === true, logger: opts.logger ?? quietLogger, cfgText: text });
+        return new TestingMember(i + 1, p.client, dir, cfgPath, i >= size, { processes: opts.processes === true, logger: opts.logger ?? quietLogger, cfgText: text, isClosed: (): boolean => cluster.closed });
       });
       const cluster = new TestingCluster(root, members);
       try {
@@ -228,6 +244,17 @@ export class TestingCluster {
 
   /** The current leader (waits for one). */
   leader(timeoutMs?: number): Promise<TestingMember> {
+    return this.waitForLeader(timeoutMs);
+  }
+
+  /**
+   * Kills every member (a whole-ensemble crash), starts them all again on the same ports and data, and waits for a
+   * leader; resolves with it. Members that were stopped are started too.
+   */
+  async restartAll(timeoutMs = 30_000): Promise<TestingMember> {
+    if (this.closed) throw new Error("TestingCluster is closed");
+    await Promise.all(this.members.map((m) => m.kill()));
+    await Promise.all(this.members.map((m) => m.start()));
     return this.waitForLeader(timeoutMs);
   }
 

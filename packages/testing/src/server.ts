@@ -49,7 +49,7 @@ export class TestingServer {
     });
     const s = new TestingServer(port, dataDir, opts.dataDir === undefined, text, opts.logger ?? quietLogger);
     try {
-      await s.restart();
+      await s.launch();
     } catch (e) {
       if (s.ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
       throw e;
@@ -87,10 +87,17 @@ export class TestingServer {
     await r?.shutdown(0);
   }
 
-  /** Starts again on the same port and data (after `stop()`); a no-op while running. */
+  /**
+   * Starts again on the same port and data, stopping it first while it runs (as Curator's `TestingServer.restart`):
+   * its clients are disconnected and reconnect, their sessions live on.
+   */
   async restart(): Promise<void> {
     if (this.closed) throw new Error("TestingServer is closed");
-    if (this.running !== undefined) return;
+    await this.stop();
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
     const cfg = parseConfig(this.cfgText, { fileName: "zoo.cfg", env: {} });
     this.running = await runStandalone(cfg, { logger: this.logger, connectTimeoutMs: 10_000 });
   }

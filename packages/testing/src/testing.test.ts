@@ -48,6 +48,25 @@ describe("TestingServer (in-process standalone)", () => {
     expect((await again.getData("/kept")).data?.toString()).toBe("v1");
     await server.close();
     expect(existsSync(server.dataDir)).toBe(false);
+    await expect(server.restart()).rejects.toThrow(/closed/);
+  });
+
+  it("restart() while running stops and starts it on the same port: its client reconnects with its session and ephemerals", async () => {
+    const server = await TestingServer.start();
+    try {
+      const zk = await client(server.connectString);
+      await zk.create("/mine", "", { mode: "ephemeral" });
+      const before = server.server;
+      const disconnected = new Promise<void>((r) => zk.once("disconnected", () => r()));
+      await server.restart();
+      await disconnected;
+      expect(server.server).not.toBe(before);
+      expect(server.isRunning).toBe(true);
+      await until("the client is back", () => zk.state === "connected");
+      expect((await zk.exists("/mine"))?.ephemeralOwner).toBe(zk.sessionId);
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -102,6 +121,38 @@ describe("TestingCluster (in-process ensemble)", () => {
   }, 90_000);
 });
 
+describe("TestingCluster helpers", () => {
+  it("restartAll: every member killed and started again keeps the committed data; waitForMode waits for a mode", async () => {
+    const cluster = await TestingCluster.start({ size: 3 });
+    try {
+      const zk = await client(cluster.connectString);
+      await zk.create("/before-crash", "kept");
+      const leader = await cluster.leader();
+      const follower = cluster.members.find((m) => m !== leader)!;
+      await expect(follower.waitForMode("leader", 300)).rejects.toThrow(/mode follower, not leader, after 300 ms/);
+      follower.isolate();
+      expect(await follower.waitForMode(["looking"], 10_000)).toBe("looking");
+      follower.heal();
+      expect(await follower.waitForMode(["leader", "follower"], 20_000)).toMatch(/^(leader|follower)$/);
+
+      await follower.kill(); // a stopped member is started again too
+      const after = await cluster.restartAll();
+      expect(cluster.members.every((m) => m.isRunning)).toBe(true);
+      expect(await after.mode()).toBe("leader");
+      for (const m of cluster.members) {
+        const c = await client(m.connectString);
+        await c.sync("/");
+        expect((await c.getData("/before-crash")).data?.toString()).toBe("kept");
+      }
+    } finally {
+      await cluster.close();
+    }
+    await expect(cluster.restartAll()).rejects.toThrow(/closed/);
+    await expect(cluster.members[0]!.start()).rejects.toThrow(/closed/);
+    expect(existsSync(cluster.root)).toBe(false);
+  }, 90_000);
+});
+
 describe("TestingCluster (child processes)", () => {
   it("a paused (SIGSTOP) leader is replaced; resumed, it rejoins as a follower", async () => {
     const cluster = await TestingCluster.start({ size: 3, processes: true });
@@ -125,6 +176,8 @@ describe("TestingCluster (child processes)", () => {
 
 describe("node:test", () => {
   it("an example test file runs under `node --test` against the built package", () => {
+    const built = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    expect(existsSync(built), `${built} is missing: build first (pnpm build)`).toBe(true);
     const file = fileURLToPath(new URL("../examples/node-test.test.mjs", import.meta.url));
     const r = spawnSync(process.execPath, ["--test", file], { encoding: "utf8", timeout: 60_000 });
     expect(r.stdout + r.stderr).toMatch(/# pass 1/);
