@@ -6,9 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fourLetter, NETTY_JARS, REFERENCE_JAR, SERVLET_API_JAR } from "@zkts/testkit";
+import { fourLetter, startJavaQuorumPeer } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
 import { Client } from "./test-client.js";
 
@@ -54,30 +52,21 @@ export interface Ensemble {
  * answers `srvr` (serving or not), as mustStart does for zkts-server.
  */
 async function startJavaMember(m: Member): Promise<Proc> {
-  writeFileSync(join(m.dir, "log4j.properties"), "log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n");
-  const cp = [m.dir, REFERENCE_JAR, ...[SERVLET_API_JAR, ...NETTY_JARS, "/usr/share/java/slf4j-simple.jar"].filter((j) => existsSync(j))].join(":");
-  const child = spawn(
-    "/usr/bin/java",
-    ["-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false", "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain", m.cfgPath],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const peer = startJavaQuorumPeer(m.cfgPath, ["-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false"]);
+  const exited = new Promise<number | null>((r) => (peer.proc.exitCode !== null ? r(peer.proc.exitCode) : peer.proc.once("exit", (code) => r(code))));
   let dead = false;
   void exited.then(() => (dead = true));
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && !dead) {
     try {
-      if ((await fourLetter(m.clientPort, "srvr")).length > 0) return { child, port: m.clientPort, output: () => out, exited };
+      if ((await fourLetter(m.clientPort, "srvr")).length > 0) return { child: peer.proc, port: m.clientPort, output: peer.log, exited };
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill("SIGKILL");
-  throw new Error(`ZooKeeper member ${m.id} did not start:\n${out}`);
+  await peer.kill();
+  throw new Error(`ZooKeeper member ${m.id} did not start:\n${peer.log()}`);
 }
 
 export async function makeEnsemble(

@@ -5,18 +5,16 @@
  * ZooKeeper follows). No handshake is refused on the zkts side. The TLS variant of
  * packages/election/src/node/java-interop.test.ts; skipped without java, the jar or openssl/keytool.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ElectionPeer, QuorumMaj, ServerState } from "@zkts/election";
-import { freePort, NETTY_JARS, pkiToolsAvailable, TestPki } from "@zkts/testkit";
+import { freePort, pkiToolsAvailable, REFERENCE_JAR, SLF4J_SIMPLE_JAR, startJavaQuorumPeer, TestPki } from "@zkts/testkit";
 import { parseQuorumTlsSettings, QuorumTls } from "@zkts/tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-const JAR = "/usr/share/java/zookeeper.jar";
-const LOGGER = "/usr/share/java/slf4j-simple.jar";
-const haveJava = existsSync(JAR) && existsSync(LOGGER) && spawnSync("java", ["-version"]).status === 0;
+const haveJava = existsSync(REFERENCE_JAR) && existsSync(SLF4J_SIMPLE_JAR) && spawnSync("java", ["-version"]).status === 0;
 const PW = "changeit";
 
 let dir = "";
@@ -60,25 +58,9 @@ async function mixedCluster(javaEpoch: bigint) {
 }
 
 function startJava(jdir: string): { log: () => string } {
-  let log = "";
-  const proc: ChildProcess = spawn(
-    "java",
-    // UnifiedServerSocket (the TLS quorum listener) calls Netty's SslHandler, whose netty-codec jar Debian's
-    // manifest leaves off the class path: without it the listener thread dies on the first connection
-    ["-Xmx128m", "-cp", [JAR, LOGGER, ...NETTY_JARS.filter((j) => existsSync(j))].join(":"), "org.apache.zookeeper.server.quorum.QuorumPeerMain", join(jdir, "zoo.cfg")],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  proc.stdout!.on("data", (c) => (log += c));
-  proc.stderr!.on("data", (c) => (log += c));
-  cleanup.push(
-    () =>
-      new Promise<void>((r) => {
-        if (proc.exitCode !== null) return r();
-        proc.once("exit", () => r());
-        proc.kill("SIGKILL");
-      }),
-  );
-  return { log: () => log };
+  const peer = startJavaQuorumPeer(join(jdir, "zoo.cfg"));
+  cleanup.push(() => peer.kill());
+  return peer;
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {

@@ -9,6 +9,9 @@ export {
   CLI_MT,
   type ReferenceZooKeeper,
   type ReferenceOptions,
+  startJavaQuorumPeer,
+  SLF4J_SIMPLE_JAR,
+  type JavaQuorumPeer,
 } from "./reference.js";
 export { fourLetter } from "./net.js";
 export { TestPki, pkiToolsAvailable } from "./certs.js";

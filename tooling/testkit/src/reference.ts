@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchServer, type TestServer } from "./server-process.js";
@@ -78,4 +79,39 @@ export async function startReferenceZooKeeper(opts: ReferenceOptions = {}): Prom
       };
     },
   });
+}
+
+/** slf4j's simple binding: Apache ZooKeeper's log on stderr (Debian's zookeeper.jar has no binding of its own). */
+export const SLF4J_SIMPLE_JAR = "/usr/share/java/slf4j-simple.jar";
+
+export interface JavaQuorumPeer {
+  readonly proc: ChildProcess;
+  /** What it printed so far (stdout and stderr). */
+  log(): string;
+  /** SIGKILL, resolved once it exited. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts Apache ZooKeeper's QuorumPeerMain (an ensemble member, or standalone for a one-server zoo.cfg) on `cfgPath`,
+ * with its log on stderr (slf4j-simple) and the jars Debian's manifest leaves off the class path (netty-codec for
+ * quorum TLS, the servlet API for the AdminServer). `jvmArgs` come before the class (e.g. `-Djava.security.auth...`).
+ */
+export function startJavaQuorumPeer(cfgPath: string, jvmArgs: readonly string[] = []): JavaQuorumPeer {
+  const cp = [REFERENCE_JAR, SLF4J_SIMPLE_JAR, SERVLET_API_JAR, ...NETTY_JARS].filter((j) => existsSync(j)).join(":");
+  const proc = spawn("/usr/bin/java", ["-Xmx256m", "-XX:+UseSerialGC", ...jvmArgs, "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((r) => (proc.exitCode !== null ? r() : proc.once("exit", () => r())));
+  return {
+    proc,
+    log: () => out,
+    kill: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await exited;
+    },
+  };
 }

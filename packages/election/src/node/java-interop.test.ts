@@ -3,19 +3,18 @@
  * QuorumPeerMain (Debian's zookeeper.jar) elect a leader together over 127.0.0.1. Proves both directions of
  * the handshake, framing and notification format. Skipped when java or the jar is not installed.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REFERENCE_JAR, SLF4J_SIMPLE_JAR, startJavaQuorumPeer } from "@zkts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServerState } from "../notification.js";
 import { QuorumHierarchical, QuorumMaj, type QuorumVerifier } from "../quorum.js";
 import { ElectionPeer } from "./election-peer.js";
 
-const JAR = "/usr/share/java/zookeeper.jar";
-const LOGGER = "/usr/share/java/slf4j-simple.jar"; // an slf4j binding, to read the server's log (stderr)
-const haveJava = existsSync(JAR) && existsSync(LOGGER) && spawnSync("java", ["-version"]).status === 0;
+const haveJava = existsSync(REFERENCE_JAR) && existsSync(SLF4J_SIMPLE_JAR) && spawnSync("java", ["-version"]).status === 0;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,23 +59,9 @@ async function mixedCluster(javaEpoch: bigint, groups: Record<string, string> = 
 }
 
 function startJava(dir: string): { proc: ChildProcess; log: () => string } {
-  let log = "";
-  const proc = spawn(
-    "java",
-    ["-Xmx128m", "-cp", `${JAR}:${LOGGER}`, "org.apache.zookeeper.server.quorum.QuorumPeerMain", join(dir, "zoo.cfg")],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  proc.stdout!.on("data", (c) => (log += c));
-  proc.stderr!.on("data", (c) => (log += c));
-  cleanup.push(
-    () =>
-      new Promise<void>((r) => {
-        if (proc.exitCode !== null) return r();
-        proc.once("exit", () => r());
-        proc.kill("SIGKILL");
-      }),
-  );
-  return { proc, log: () => log };
+  const peer = startJavaQuorumPeer(join(dir, "zoo.cfg"));
+  cleanup.push(() => peer.kill());
+  return peer;
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
