@@ -6,7 +6,8 @@
  * setAcl, and anonymous clients under enforce.auth.enabled=true / enforce.auth.schemes=sasl. The outputs of both
  * servers must be equal. kazoo (Debian's python3-kazoo 2.8 with python3-pure-sasl, via drivers/kazoo_driver.py) does
  * the same with sasl_options={"mechanism": "DIGEST-MD5", ...}: whoAmI, sasl and auth ACLs, the super user, failed
- * logins (kazoo's AUTH_FAILED / LOST), a re-login after a dropped connection, non-ASCII passwords, enforce.auth;
+ * logins (kazoo's AUTH_FAILED / LOST), a re-login after a dropped connection, non-ASCII passwords, PLAIN/ANONYMOUS,
+ * a wrong service name, enforce.auth;
  * its normalised results from both servers must be equal too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -216,6 +217,27 @@ describe.skipIf(!referenceAvailable())("SASL DIGEST-MD5: zkts beside ZooKeeper 3
     ]);
   }, 240_000);
 
+  it("kazoo: what ZooKeeper's DIGEST-MD5 server does not take: PLAIN, ANONYMOUS, another service, another case", async () => {
+    await kazooBoth(get, [
+      // pure-sasl's PLAIN and ANONYMOUS send one token and call themselves done: the server took it as the first
+      // step of DIGEST-MD5 and answered a challenge nobody reads, so the session has no sasl identity.
+      { op: "connect", s: "plain", sasl: { mechanism: "PLAIN", username: "alice", password: "alice-pw" } },
+      { op: "who_am_i", s: "plain", expect: { ok: [{ scheme: "ip", user: "127.0.0.1" }] } },
+      { op: "get", s: "plain", path: "/kz-auth", expect: { err: "NoAuthError" } },
+      { op: "connect", s: "anonymous", sasl: { mechanism: "ANONYMOUS" } },
+      { op: "who_am_i", s: "anonymous", expect: { ok: [{ scheme: "ip", user: "127.0.0.1" }] } },
+      { op: "states", s: "plain", expect: { ok: ["CONNECTED"] } },
+      { op: "states", s: "anonymous", expect: { ok: ["CONNECTED"] } },
+      // digest-uri "other/zk-sasl-md5" instead of "zookeeper/zk-sasl-md5"; user names are case-sensitive
+      { op: "connect", s: "service", sasl: { ...sasl("alice", "alice-pw"), service: "other" }, async: true },
+      { op: "wait_state", s: "service", state: "LOST", expect: { ok: { reached: true, keeper_state: "AUTH_FAILED" } } },
+      { op: "connect", s: "case", sasl: sasl("ALICE", "alice-pw"), async: true },
+      { op: "wait_state", s: "case", state: "LOST", expect: { ok: { reached: true, keeper_state: "AUTH_FAILED" } } },
+      { op: "states", s: "service", expect: { ok: ["CONNECTED", "LOST"] } },
+      { op: "states", s: "case", expect: { ok: ["CONNECTED", "LOST"] } },
+    ]);
+  }, 120_000);
+
   it("a wrong password and an unknown user: AuthFailed, and the server keeps serving", async () => {
     const wrong = await both(get, WRONG, ["whoami", "ls /"]);
     expect(wrong.events.join("\n")).toContain("state:AuthFailed");
@@ -339,6 +361,10 @@ describe.skipIf(!referenceAvailable())("enforce.auth.enabled=true, enforce.auth.
       { op: "wait_stopped", s: "wrong", expect: { ok: { stopped: true } } },
       { op: "states", s: "wrong", expect: { ok: ["CONNECTED", "LOST"] } },
       { op: "who_am_i", s: "wrong", expect: { err: "ConnectionClosedError" } },
+      // a PLAIN "login" leaves the session without a sasl identity: refused like an anonymous one
+      { op: "connect", s: "plain", sasl: { mechanism: "PLAIN", username: "alice", password: "alice-pw" } },
+      { op: "create", s: "plain", path: "/kz-plain", data: "x", expect: { err: "SessionClosedRequireSaslAuthError" } },
+      { op: "close", s: "plain" },
       { op: "connect", s: "alice", sasl: sasl("alice", "alice-pw") },
       { op: "who_am_i", s: "alice", expect: { ok: [{ scheme: "sasl", user: "alice" }, { scheme: "ip", user: "127.0.0.1" }] } },
       { op: "create", s: "alice", path: "/kz-en", data: "x", expect: { ok: "/kz-en" } },
