@@ -115,6 +115,21 @@ describe.skipIf(!referenceAvailable())("SASL DIGEST-MD5: zkts beside ZooKeeper 3
     expect(admin.out).toContain("by-admin");
   }, 120_000);
 
+  it("a wrong password and an unknown user: AuthFailed, and the server keeps serving", async () => {
+    const wrong = await both(get, WRONG, ["whoami", "ls /"]);
+    expect(wrong.events.join("\n")).toContain("state:AuthFailed");
+    const unknown = await both(get, UNKNOWN, ["whoami", "ls /"]);
+    expect(unknown.events.join("\n")).toContain("state:AuthFailed");
+    const alice = await both(get, ALICE, ["whoami"]);
+    expect(alice.out).toContain("sasl: alice");
+    // ZooKeeper 3.8 does not count failed SASL logins in zk_auth_failed_count (only failed x509 handshakes in
+    // NettyServerCnxnFactory): it reads 0 after the two failures above. zkts does not measure that counter and
+    // leaves the key out of mntr, as before.
+    const [ref, sub] = await Promise.all([mntrValue(pair.reference.port, "zk_auth_failed_count"), mntrValue(pair.subject.port, "zk_auth_failed_count")]);
+    expect(ref).toBe(0);
+    expect(sub).toBeNaN();
+  }, 240_000);
+
   it("kazoo: a good user: whoAmI sasl alice, sasl:alice and auth ACLs, allowed for her and denied to bob and anonymous", async () => {
     await kazooBoth(get, [
       { op: "connect", s: "alice", sasl: sasl("alice", "alice-pw") },
@@ -237,21 +252,6 @@ describe.skipIf(!referenceAvailable())("SASL DIGEST-MD5: zkts beside ZooKeeper 3
       { op: "states", s: "case", expect: { ok: ["CONNECTED", "LOST"] } },
     ]);
   }, 120_000);
-
-  it("a wrong password and an unknown user: AuthFailed, and the server keeps serving", async () => {
-    const wrong = await both(get, WRONG, ["whoami", "ls /"]);
-    expect(wrong.events.join("\n")).toContain("state:AuthFailed");
-    const unknown = await both(get, UNKNOWN, ["whoami", "ls /"]);
-    expect(unknown.events.join("\n")).toContain("state:AuthFailed");
-    const alice = await both(get, ALICE, ["whoami"]);
-    expect(alice.out).toContain("sasl: alice");
-    // ZooKeeper 3.8 does not count failed SASL logins in zk_auth_failed_count (only failed x509 handshakes in
-    // NettyServerCnxnFactory): it reads 0 after the two failures above. zkts does not measure that counter and
-    // leaves the key out of mntr, as before.
-    const [ref, sub] = await Promise.all([mntrValue(pair.reference.port, "zk_auth_failed_count"), mntrValue(pair.subject.port, "zk_auth_failed_count")]);
-    expect(ref).toBe(0);
-    expect(sub).toBeNaN();
-  }, 240_000);
 });
 
 /** Sends a connect and then `tokens` as SASL packets on one connection; the reply error codes, until closed. */
@@ -345,6 +345,15 @@ describe.skipIf(!referenceAvailable())("enforce.auth.enabled=true, enforce.auth.
   });
   const get = () => pair;
 
+  it("anonymous clients are refused; a SASL user is served", async () => {
+    const anon = await both(get, [], ["create /anon x", "ls /"]);
+    expect(anon.out).not.toContain("Created /anon");
+    const alice = await both(get, ALICE, ["whoami", "create /en x", "ls /"]);
+    expect(alice.out).toContain("sasl: alice");
+    expect(alice.out).toContain("Created /en");
+    expect(alice.out).not.toContain("anon");
+  }, 240_000);
+
   it("kazoo: an anonymous client is refused and dropped, a wrong password refused with -124, a SASL user served", async () => {
     await kazooBoth(get, [
       // ZooKeeper answers the first request with SESSION_CLOSED_REQUIRE_SASL_AUTH (-124) and drops the connection
@@ -368,17 +377,9 @@ describe.skipIf(!referenceAvailable())("enforce.auth.enabled=true, enforce.auth.
       { op: "connect", s: "alice", sasl: sasl("alice", "alice-pw") },
       { op: "who_am_i", s: "alice", expect: { ok: [{ scheme: "sasl", user: "alice" }, { scheme: "ip", user: "127.0.0.1" }] } },
       { op: "create", s: "alice", path: "/kz-en", data: "x", expect: { ok: "/kz-en" } },
-      { op: "get_children", s: "alice", path: "/", expect: { ok: ["kz-en", "zookeeper"] } },
+      { op: "exists", s: "alice", path: "/kz-anon", expect: { ok: null } },
+      { op: "exists", s: "alice", path: "/kz-plain", expect: { ok: null } },
       { op: "states", s: "alice", expect: { ok: ["CONNECTED"] } },
     ]);
   }, 120_000);
-
-  it("anonymous clients are refused; a SASL user is served", async () => {
-    const anon = await both(get, [], ["create /anon x", "ls /"]);
-    expect(anon.out).not.toContain("Created /anon");
-    const alice = await both(get, ALICE, ["whoami", "create /en x", "ls /"]);
-    expect(alice.out).toContain("sasl: alice");
-    expect(alice.out).toContain("Created /en");
-    expect(alice.out).not.toContain("anon");
-  }, 240_000);
 });
