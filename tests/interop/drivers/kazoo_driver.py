@@ -95,6 +95,7 @@ class Session:
         self.client = client
         self.events = []
         self.states = []
+        self.transitions = []
         self.gate = threading.Event()
         self.gate.set()
 
@@ -351,10 +352,13 @@ def run_step(step, hosts):
         if tls is not None:
             tls_args = {"use_ssl": True, "ca": tls.get("ca"), "certfile": tls.get("certfile"),
                         "keyfile": tls.get("keyfile"), "verify_certs": tls.get("verify_certs", True)}
+        # "sasl": {"mechanism": "DIGEST-MD5", "username": ..., "password": ...} logs in with SASL (pure-sasl) right
+        # after the session is established, as kazoo does it.
+        sasl = step.get("sasl")
         c = KazooClient(hosts=h, timeout=step.get("timeout", 10.0),
                         auth_data=[tuple(x) for x in step.get("auth", [])] or None,
                         connection_retry={"max_tries": step.get("tries", -1), "delay": 0.05, "max_delay": 0.2},
-                        command_retry=None, **tls_args)
+                        command_retry=None, sasl_options=dict(sasl) if sasl is not None else None, **tls_args)
         sess = Session(name, c)
         RECORDS[id(c)] = sess
         SESSIONS[name] = sess
@@ -362,9 +366,16 @@ def run_step(step, hosts):
         def listener(state, sess=sess):
             with _cond:
                 sess.states.append(str(state))
+                # kazoo's low-level KeeperState when the change happened (e.g. AUTH_FAILED behind LOST)
+                sess.transitions.append((str(state), str(sess.client.client_state)))
                 _cond.notify_all()
 
         c.add_listener(listener)
+        if step.get("async"):
+            # Returns at once: for a login that fails after the session is made (kazoo reports CONNECTED before its
+            # SASL exchange), whether start() saw CONNECTED in time would be a race. Follow with "wait_state".
+            c.start_async()
+            return True
         c.start(timeout=step.get("start_timeout", 10))
         return {"session": "0x%x" % c.client_id[0], "timeout": c._session_timeout}
     if op == "close":
@@ -507,6 +518,22 @@ def run_step(step, hosts):
         return False
     if op == "state":
         return str(c.state)
+    if op == "wait_state":
+        # Waits (bounded) until the session has changed to kazoo state `state` (at any time since it connected);
+        # returns whether it did and kazoo's low-level KeeperState at that change.
+        sess = session(step)
+        deadline = time.time() + step.get("timeout", 10)
+        with _cond:
+            while True:
+                hit = [k for (st, k) in sess.transitions if st == step["state"]]
+                if hit or time.time() >= deadline:
+                    break
+                _cond.wait(0.05)
+        return {"reached": bool(hit), "keeper_state": hit[0] if hit else None}
+    if op == "wait_stopped":
+        # Waits (bounded) until kazoo's connection thread has given up (after AUTH_FAILED); then its KeeperState.
+        stopped = c._connection.connection_stopped.wait(step.get("timeout", 10))
+        return {"stopped": stopped, "keeper_state": str(c.client_state)}
     raise ValueError("unknown op %r" % op)
 
 
