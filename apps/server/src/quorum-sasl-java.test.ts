@@ -109,10 +109,10 @@ describe.skipIf(!haveJava)("quorum SASL election with Apache ZooKeeper 3.8 (quor
     expect(await waitFor(() => /LEADING/.test(java.log()), 15_000), java.log()).toBe(true);
     expect(db.vote.leader).toBe(3n);
     expect(failures()).toEqual([]);
-    // ZooKeeper authenticated the zkts peers as learners, and was authenticated by them
-    // (logged by its connection threads, which may finish after the election is decided)
+    // ZooKeeper (the highest sid: it dials the others, QuorumCnxManager's rule) was authenticated by the zkts
+    // peers; it authenticates a zkts peer as a learner only when that peer dialled it first, which the timing decides
+    // (logged by its connection threads, which may finish after the election is decided).
     const authLogged = (side: string) => new RegExp(`Successfully completed the authentication using SASL\\. ${side} addr`).test(java.log());
-    expect(await waitFor(() => authLogged("learner"), 10_000), java.log()).toBe(true);
     expect(await waitFor(() => authLogged("server"), 10_000), java.log()).toBe(true);
     expect(java.log()).not.toMatch(/Failed to authenticate using SASL/);
   }, 60_000);
