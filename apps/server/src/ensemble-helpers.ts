@@ -53,12 +53,12 @@ export interface Ensemble {
  * Starts Apache ZooKeeper's QuorumPeerMain (Debian's 3.8) on a member's zoo.cfg; resolves once its client port
  * answers `srvr` (serving or not), as mustStart does for zkts-server.
  */
-async function startJavaMember(m: Member): Promise<Proc> {
+async function startJavaMember(m: Member, jvmFlags: readonly string[] = []): Promise<Proc> {
   writeFileSync(join(m.dir, "log4j.properties"), "log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n");
   const cp = [m.dir, REFERENCE_JAR, ...[SERVLET_API_JAR, ...NETTY_JARS, "/usr/share/java/slf4j-simple.jar"].filter((j) => existsSync(j))].join(":");
   const child = spawn(
     "/usr/bin/java",
-    ["-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false", "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain", m.cfgPath],
+    ["-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false", ...jvmFlags, "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain", m.cfgPath],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -90,6 +90,8 @@ export async function makeEnsemble(
     impl?: "zkts" | "zookeeper";
     impls?: readonly ("zkts" | "zookeeper")[];
     perMember?: (index: number) => Record<string, string>;
+    /** Extra JVM flags of Apache ZooKeeper member `index` (e.g. -Dzookeeper.snapshotSizeFactor=-1). */
+    javaFlags?: (index: number) => string[];
     /** Environment variables of member `index`'s process (e.g. SERVER_JVMFLAGS). */
     env?: (index: number) => Record<string, string>;
   } = {},
@@ -137,7 +139,7 @@ export async function makeEnsemble(
     members,
     async start(m) {
       const impl = opts.impls?.[m.id - 1] ?? opts.impl ?? "zkts";
-      m.proc = impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath, opts.env?.(m.id - 1));
+      m.proc = impl === "zookeeper" ? await startJavaMember(m, opts.javaFlags?.(m.id - 1)) : await mustStart(m.cfgPath, opts.env?.(m.id - 1));
       return m.proc;
     },
     async kill(m) {
