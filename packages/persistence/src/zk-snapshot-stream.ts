@@ -9,7 +9,7 @@
  * The parser is a generator that yields how many bytes it needs next and is resumed with exactly that many, so a
  * stream can be parsed as its chunks arrive (each byte looked at once) and a whole buffer in one go.
  */
-import { ACL as AclCodec, InputArchive, OutputArchive, StatPersisted as StatCodec, type ACL } from "@zkts/jute";
+import { ACL as AclCodec, OutputArchive, StatPersisted as StatCodec, type ACL, type StatPersisted } from "@zkts/jute";
 import { SnapshotCorruptionError } from "./errors.js";
 import type { PersistentTree } from "./database.js";
 import type { ZkSnapshotNode } from "./zk-snapshot.js";
@@ -47,6 +47,21 @@ export type ByteParser<T> = Generator<number, T, Buffer>;
 class Malformed extends Error {}
 
 const STAT_BYTES = 6 * 8 + 3 * 4;
+
+/** StatPersisted (jute order: czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid). */
+function readStat(b: Buffer, o: number): StatPersisted {
+  return {
+    czxid: b.readBigInt64BE(o),
+    mzxid: b.readBigInt64BE(o + 8),
+    ctime: b.readBigInt64BE(o + 16),
+    mtime: b.readBigInt64BE(o + 24),
+    version: b.readInt32BE(o + 32),
+    cversion: b.readInt32BE(o + 36),
+    aversion: b.readInt32BE(o + 40),
+    ephemeralOwner: b.readBigInt64BE(o + 44),
+    pzxid: b.readBigInt64BE(o + 52),
+  };
+}
 
 function* readInt(): ByteParser<number> {
   return (yield 4).readInt32BE(0);
@@ -102,15 +117,20 @@ export function* zkSnapshotBodyParser(limits: ZkStreamLimits): ByteParser<ZkSnap
     acls.push({ ref, acl });
   }
   const nodes: ZkSnapshotNode[] = [];
+  // the per-node loop is the hot path: plain yields (no delegation), aclRef + StatPersisted in one read
   for (;;) {
-    const path = yield* readString(limits.maxBuffer, "path");
-    if (path === null) throw new Malformed("null path");
+    const pathLen = (yield 4).readInt32BE(0);
+    if (pathLen < 0) throw new Malformed(pathLen === -1 ? "null path" : `bad path length ${pathLen}`);
+    if (pathLen > limits.maxBuffer) throw new Malformed(`bad path length ${pathLen}`);
+    const path = pathLen === 0 ? "" : (yield pathLen).toString("utf8");
     if (path === "/") break;
-    if (path !== "" && !path.startsWith("/")) throw new Malformed(`bad path ${JSON.stringify(path.slice(0, 64))}`);
-    const data = yield* readBuffer(limits.maxBuffer);
-    const aclRef = yield* readLong();
-    const stat = StatCodec.read(new InputArchive(yield STAT_BYTES));
-    nodes.push({ path, data, aclRef, stat });
+    if (path !== "" && path.charCodeAt(0) !== 0x2f) throw new Malformed(`bad path ${JSON.stringify(path.slice(0, 64))}`);
+    const dataLen = (yield 4).readInt32BE(0);
+    if (dataLen < -1 || dataLen > limits.maxBuffer) throw new Malformed(`bad data length ${dataLen}`);
+    // a view of the received bytes: restoreTree copies node data into the tree
+    const data = dataLen === -1 ? null : dataLen === 0 ? Buffer.alloc(0) : yield dataLen;
+    const r = yield 8 + STAT_BYTES;
+    nodes.push({ path, data, aclRef: r.readBigInt64BE(0), stat: readStat(r, 8) });
   }
   return { sessions, acls, nodes };
 }
@@ -165,7 +185,9 @@ export class ZkSnapStreamDecoder {
   private want: number;
   private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
-  private readonly consumed: Buffer[] = [];
+  /** Every chunk pushed (the stream's bytes are their start). */
+  private readonly received: Buffer[] = [];
+  private receivedBytes = 0;
   private offset = 0;
   private finished = false;
 
@@ -185,6 +207,8 @@ export class ZkSnapStreamDecoder {
     if (chunk.length > 0) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
+      this.received.push(chunk);
+      this.receivedBytes += chunk.length;
     }
     for (;;) {
       if (this.offset + this.want > this.limits.maxTotal) {
@@ -203,7 +227,8 @@ export class ZkSnapStreamDecoder {
       if (step.done) {
         this.finished = true;
         const rest = this.pending.length === 0 ? Buffer.alloc(0) : Buffer.concat(this.pending, this.pendingBytes);
-        return { snapshot: step.value, bytes: Buffer.concat(this.consumed, this.offset), rest };
+        const bytes = Buffer.concat(this.received, this.receivedBytes).subarray(0, this.offset);
+        return { snapshot: step.value, bytes, rest };
       }
       this.want = step.value;
     }
@@ -237,7 +262,6 @@ export class ZkSnapStreamDecoder {
     }
     this.pendingBytes -= n;
     this.offset += n;
-    if (n > 0) this.consumed.push(out);
     return out;
   }
 }
