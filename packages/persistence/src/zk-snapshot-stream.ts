@@ -83,12 +83,6 @@ function* readString(limit: number, what: string): ByteParser<string | null> {
   return n === 0 ? "" : (yield n).toString("utf8");
 }
 
-function* readBuffer(limit: number): ByteParser<Buffer | null> {
-  const n = yield* readLength(limit, "data");
-  if (n === -1) return null;
-  return n === 0 ? Buffer.alloc(0) : Buffer.from(yield n);
-}
-
 function* readCount(limit: number, itemBytes: number, what: string): ByteParser<number> {
   const n = yield* readInt();
   if (n < 0 || n * itemBytes > limit) throw new Malformed(`bad ${what} count ${n}`);
