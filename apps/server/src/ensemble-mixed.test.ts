@@ -133,6 +133,11 @@ describe.runIf(referenceAvailable())("mixed ensembles: SNAP in ZooKeeper's snaps
         const rs = await Promise.all(paths.map((p) => c.create(p, p)));
         c.close();
         expect(rs.every((r) => r.err === 0)).toBe(true);
+        // and 2 MB of node data, so the stream spans many TCP reads
+        const big = Array.from({ length: 20 }, (_, i) => `/big${i}`);
+        const { c: w } = await Client.connect(leader.clientPort);
+        for (const p of big) expect((await w.create(p, p.padEnd(100_000, "x"))).err).toBe(0);
+        w.close();
         // an ephemeral of a live session travels in the snapshot and goes with its session afterwards
         const { c: owner } = await Client.connect(m1.clientPort);
         expect((await owner.create("/eph", "e", EPHEMERAL)).err).toBe(0);
@@ -140,6 +145,11 @@ describe.runIf(referenceAvailable())("mixed ensembles: SNAP in ZooKeeper's snaps
         await ens.start(late);
         await ens.waitStable(60_000);
         await waitFor(() => hasAll(late.clientPort, paths), 30_000, "the late member to have every node");
+        {
+          const { c: r } = await Client.connect(late.clientPort);
+          for (const p of big) expect(await r.get(p), p).toMatchObject({ err: 0, data: p.padEnd(100_000, "x") });
+          r.close();
+        }
         if (javaLeads) expect(late.proc!.output()).toMatch(/"synchronising with the leader","kind":"SNAP"/);
         else expect(await fourLetter(leader.clientPort, "mntr")).toMatch(/zk_snap_count\s+[1-9]/);
         {
