@@ -51,8 +51,8 @@ export interface Ensemble {
  * Starts Apache ZooKeeper's QuorumPeerMain (Debian's 3.8) on a member's zoo.cfg; resolves once its client port
  * answers `srvr` (serving or not), as mustStart does for zkts-server.
  */
-async function startJavaMember(m: Member): Promise<Proc> {
-  const peer = startJavaQuorumPeer(m.cfgPath, ["-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false"]);
+async function startJavaMember(m: Member, jvmFlags: readonly string[] = []): Promise<Proc> {
+  const peer = startJavaQuorumPeer(m.cfgPath, ["-Dzookeeper.jmx.log4j.disable=true", "-Dzookeeper.admin.enableServer=false", ...jvmFlags]);
   const exited = new Promise<number | null>((r) => (peer.proc.exitCode !== null ? r(peer.proc.exitCode) : peer.proc.once("exit", (code) => r(code))));
   let dead = false;
   void exited.then(() => (dead = true));
@@ -79,6 +79,8 @@ export async function makeEnsemble(
     impl?: "zkts" | "zookeeper";
     impls?: readonly ("zkts" | "zookeeper")[];
     perMember?: (index: number) => Record<string, string>;
+    /** Extra JVM flags of Apache ZooKeeper member `index` (e.g. -Dzookeeper.snapshotSizeFactor=-1). */
+    javaFlags?: (index: number) => string[];
     /** Environment variables of member `index`'s process (e.g. SERVER_JVMFLAGS). */
     env?: (index: number) => Record<string, string>;
   } = {},
@@ -126,7 +128,7 @@ export async function makeEnsemble(
     members,
     async start(m) {
       const impl = opts.impls?.[m.id - 1] ?? opts.impl ?? "zkts";
-      m.proc = impl === "zookeeper" ? await startJavaMember(m) : await mustStart(m.cfgPath, opts.env?.(m.id - 1));
+      m.proc = impl === "zookeeper" ? await startJavaMember(m, opts.javaFlags?.(m.id - 1)) : await mustStart(m.cfgPath, opts.env?.(m.id - 1));
       return m.proc;
     },
     async kill(m) {

@@ -94,3 +94,87 @@ describe.runIf(referenceAvailable())("mixed ensembles: Apache ZooKeeper 3.8 and 
     }, 180_000);
   }
 });
+
+async function hasAll(port: number, paths: string[]): Promise<boolean> {
+  let c: Client | undefined;
+  try {
+    c = (await Client.connect(port)).c;
+    const results = await Promise.all(paths.map((p) => c!.get(p)));
+    return results.every((r, i) => r.err === 0 && r.data === paths[i]);
+  } catch {
+    return false;
+  } finally {
+    c?.close();
+  }
+}
+
+/**
+ * SNAP across the two implementations: a member that joins after the other two have written is sent the leader's
+ * snapshot in ZooKeeper's stream (LearnerHandler.syncFollower: sessions, ACL cache, nodes, "BenWasHere"). ZooKeeper
+ * leaders are made to SNAP with snapshotSizeFactor=-1 (no txn-log sync beyond the in-memory committed log); zkts
+ * leaders SNAP a learner behind their 500-txn window.
+ */
+describe.runIf(referenceAvailable())("mixed ensembles: SNAP in ZooKeeper's snapshot stream, both directions", () => {
+  for (const impls of [
+    ["zookeeper", "zookeeper", "zkts"],
+    ["zkts", "zkts", "zookeeper"],
+  ] as Impl[][]) {
+    const javaLeads = impls[0] === "zookeeper";
+    it(`${javaLeads ? "a ZooKeeper leader SNAPs a zkts learner" : "a zkts leader SNAPs a ZooKeeper learner"} (${impls.join(" + ")})`, async () => {
+      const ens = await makeEnsemble(3, { tickTime: 500, impls, javaFlags: () => ["-Dzookeeper.snapshotSizeFactor=-1"] });
+      const [m1, m2, late] = ens.members as [Member, Member, Member];
+      try {
+        await ens.start(m1);
+        await ens.start(m2);
+        const leader = await ens.waitStable(60_000);
+        const paths = Array.from({ length: javaLeads ? 50 : 600 }, (_, i) => `/s${i}`);
+        const { c } = await Client.connect(leader.clientPort);
+        const rs = await Promise.all(paths.map((p) => c.create(p, p)));
+        c.close();
+        expect(rs.every((r) => r.err === 0)).toBe(true);
+        // and 2 MB of node data, so the stream spans many TCP reads
+        const big = Array.from({ length: 20 }, (_, i) => `/big${i}`);
+        const { c: w } = await Client.connect(leader.clientPort);
+        for (const p of big) expect((await w.create(p, p.padEnd(100_000, "x"))).err).toBe(0);
+        w.close();
+        // an ephemeral of a live session travels in the snapshot and goes with its session afterwards
+        const { c: owner } = await Client.connect(m1.clientPort);
+        expect((await owner.create("/eph", "e", EPHEMERAL)).err).toBe(0);
+
+        await ens.start(late);
+        await ens.waitStable(60_000);
+        await waitFor(() => hasAll(late.clientPort, paths), 30_000, "the late member to have every node");
+        {
+          const { c: r } = await Client.connect(late.clientPort);
+          for (const p of big) expect(await r.get(p), p).toMatchObject({ err: 0, data: p.padEnd(100_000, "x") });
+          r.close();
+        }
+        if (javaLeads) expect(late.proc!.output()).toMatch(/"synchronising with the leader","kind":"SNAP"/);
+        else expect(await fourLetter(leader.clientPort, "mntr")).toMatch(/zk_snap_count\s+[1-9]/);
+        {
+          const { c: r } = await Client.connect(late.clientPort);
+          expect(await r.get("/eph")).toMatchObject({ err: 0, data: "e" });
+          r.close();
+        }
+        await writeEverywhere(ens, "after");
+        await owner.req(-11, Buffer.alloc(0)); // closeSession
+        owner.close();
+        await waitFor(async () => {
+          const { c: r } = await Client.connect(late.clientPort);
+          await r.req(9, encode(SyncRequest, { path: "/" }));
+          const g = await r.get("/eph");
+          r.close();
+          return g.err === -101;
+        }, 10_000, "the ephemeral to go on the late member");
+      } catch (e) {
+        for (const m of ens.members) {
+          const lines = (m.proc?.output() ?? "").split("\n").filter((l) => /WARN|ERROR|xception|"warn"|"error"|SNAP|snapshot/.test(l) && !/Cannot open channel|Connection refused|Notification/.test(l));
+          console.log(`--- member ${m.id} (${impls[m.id - 1]}) running=${m.proc !== undefined}:\n${lines.slice(-15).join("\n")}\nTAIL: ${(m.proc?.output() ?? "").slice(-1500)}`);
+        }
+        throw e;
+      } finally {
+        await ens.stopAll();
+      }
+    }, 180_000);
+  }
+});

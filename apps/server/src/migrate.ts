@@ -13,6 +13,7 @@ import {
   restoreDatabase,
   snapshotTree,
   writeZkSnapshot,
+  zkSnapshotBodyOf,
   listSnapshots,
   listLogFiles,
   type Storage,
@@ -79,11 +80,7 @@ export async function exportZooKeeper(
   const zd = tree.lastProcessedZxidDigest();
   const out = await writeZkSnapshot(storage, toDir, {
     zxid: tree.lastProcessedZxid,
-    sessions: [...r.sessions].map(([id, timeout]) => ({ id, timeout })),
-    acls: tree.acls.entries().map(([ref, acl]) => ({ ref: BigInt(ref), acl })),
-    nodes: (function* () {
-      for (const n of tree.snapshotNodes()) yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: n.stat };
-    })(),
+    ...zkSnapshotBodyOf(tree, r.sessions),
     digest: digestEnabled ? zd : null,
   });
   return { zxid: tree.lastProcessedZxid, nodes: tree.nodeCount(), sessions: r.sessions.size, file: out.path };

@@ -84,6 +84,17 @@ export {
   type ZkSnapshotNode,
   type ZkSnapshotSource,
 } from "./zk-snapshot.js";
+export {
+  DEFAULT_ZK_STREAM_LIMITS,
+  ZK_SNAP_SIGNATURE,
+  ZkSnapStreamDecoder,
+  parseZkSnapStream,
+  serializeZkSnapStream,
+  zkSnapshotBodyOf,
+  type ZkSnapshotBody,
+  type ZkSnapshotBodySource,
+  type ZkStreamLimits,
+} from "./zk-snapshot-stream.js";
 export { restoreTree, loadSnapshot, type RestorableTree, type RestoreNode, type SnapshotLoad } from "./restore.js";
 export { SnapshotSchedule, DEFAULT_SNAP_COUNT } from "./snapshot-schedule.js";
 export { AutoPurge, MIN_SNAP_RETAIN_COUNT, type AutoPurgeOptions } from "./autopurge.js";

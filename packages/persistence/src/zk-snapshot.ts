@@ -1,8 +1,9 @@
-import { ACL as AclCodec, InputArchive, OutputArchive, StatPersisted as StatCodec, type ACL, type StatPersisted } from "@zkts/jute";
+import { InputArchive, OutputArchive, type ACL, type StatPersisted } from "@zkts/jute";
 import { adler32 } from "./adler32.js";
 import { SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName, zxidFromName } from "./log-format.js";
 import { joinPath, readWholeFile, type Storage } from "./storage.js";
+import { runByteParser, writeZkSnapshotBody, zkSnapshotBodyParser } from "./zk-snapshot-stream.js";
 
 /**
  * Apache ZooKeeper's snapshot format (FileSnap, SerializeUtils.serializeSnapshot, DataTree.serialize,
@@ -36,10 +37,11 @@ export interface ZkSnapshot {
 }
 
 const LIMIT = { maxBuffer: 0x7fffffff };
+const FILE_LIMITS = { maxBuffer: 0x7fffffff, maxTotal: Number.MAX_SAFE_INTEGER };
 
 /** Parses a ZooKeeper snapshot file's bytes; any damage is a SnapshotCorruptionError. */
 export function parseZkSnapshot(buf: Buffer, path: string, zxid: bigint): ZkSnapshot {
-  const inp = new InputArchive(buf, LIMIT);
+  let inp = new InputArchive(buf, LIMIT);
   const fail = (why: string): never => {
     throw new SnapshotCorruptionError(path, inp.offset, why);
   };
@@ -48,25 +50,9 @@ export function parseZkSnapshot(buf: Buffer, path: string, zxid: bigint): ZkSnap
     const version = inp.readInt();
     if (version !== 2) fail(`unsupported snapshot version ${version}`);
     const dbId = inp.readLong();
-    const sessions: ZkSnapshot["sessions"] = [];
-    for (let n = inp.readInt(); n > 0; n--) sessions.push({ id: inp.readLong(), timeout: inp.readInt() });
-    const acls: ZkSnapshot["acls"] = [];
-    for (let n = inp.readInt(); n > 0; n--) {
-      const ref = inp.readLong();
-      const acl: ACL[] = [];
-      for (let k = inp.readInt(); k > 0; k--) acl.push(AclCodec.read(inp));
-      acls.push({ ref, acl });
-    }
-    const nodes: ZkSnapshotNode[] = [];
-    for (;;) {
-      const p = inp.readString();
-      if (p === null) fail("null path");
-      if (p === "/") break;
-      const data = inp.readBuffer();
-      const aclRef = inp.readLong();
-      const stat = StatCodec.read(inp);
-      nodes.push({ path: p!, data, aclRef, stat });
-    }
+    const body = runByteParser(zkSnapshotBodyParser(FILE_LIMITS), buf, inp.offset, path);
+    inp = new InputArchive(buf, { ...LIMIT, offset: body.offset });
+    const { sessions, acls, nodes } = body.value;
     const checkSeal = () => {
       const expected = adler32(buf, 1, 0, inp.offset);
       const val = inp.readLong();
@@ -125,26 +111,7 @@ export function serializeZkSnapshot(src: ZkSnapshotSource): Buffer {
   out.writeInt(ZK_SNAPSHOT_MAGIC);
   out.writeInt(2);
   out.writeLong(-1n);
-  const sessions = [...src.sessions];
-  out.writeInt(sessions.length);
-  for (const s of sessions) {
-    out.writeLong(s.id);
-    out.writeInt(s.timeout);
-  }
-  const acls = [...src.acls].filter((a) => a.ref !== -1n);
-  out.writeInt(acls.length);
-  for (const a of acls) {
-    out.writeLong(a.ref);
-    out.writeInt(a.acl.length);
-    for (const x of a.acl) AclCodec.write(out, x);
-  }
-  for (const n of src.nodes) {
-    out.writeString(n.path);
-    out.writeBuffer(n.data);
-    out.writeLong(n.aclRef);
-    StatCodec.write(out, n.stat);
-  }
-  out.writeString("/");
+  writeZkSnapshotBody(out, src);
   const seal = () => {
     out.writeLong(BigInt(adler32(out.view())));
     out.writeString("/");

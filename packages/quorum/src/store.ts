@@ -14,7 +14,11 @@ import {
   readLongFile,
   readTxnLog,
   SnapshotSchedule,
-  snapshotToBuffer,
+  DEFAULT_ZK_STREAM_LIMITS,
+  parseZkSnapStream,
+  restoreTree,
+  serializeZkSnapStream,
+  zkSnapshotBodyOf,
   snapshotTree,
   TxnLog,
   truncateLogAfter,
@@ -154,32 +158,34 @@ export class EnsembleStore {
     this.log = await this.openLog(zxid);
   }
 
-  /** SNAP: the leader's snapshot becomes our database; the log is emptied. */
+  /**
+   * SNAP: the leader's snapshot (ZooKeeper's learner stream: sessions, ACL cache, nodes, "BenWasHere", as
+   * Learner.syncWithLeader reads it) becomes our database at `zxid`: parsed first (a damaged one changes nothing),
+   * put into the tree, written as our own snapshot, and the log emptied.
+   */
   async installSnapshot(zxid: bigint, bytes: Buffer): Promise<void> {
-    const { storage, dataDir, dataLogDir } = this.opts;
-    const dir = joinPath(dataDir, VERSION_DIR);
-    const name = `snapshot.${zxid.toString(16)}`;
-    const tmp = joinPath(dir, `tmp.${name}`);
-    const f = await storage.open(tmp, "create");
-    try {
-      await f.write(bytes, 0);
-      await f.datasync();
-    } finally {
-      await f.close();
-    }
-    await storage.rename(tmp, joinPath(dir, name));
-    await storage.syncDir(dir);
+    const { storage, dataDir, dataLogDir, tree } = this.opts;
+    const snap = parseZkSnapStream(bytes, { ...DEFAULT_ZK_STREAM_LIMITS, maxTotal: Math.max(bytes.length, DEFAULT_ZK_STREAM_LIMITS.maxTotal) });
+    restoreTree(tree, snap.acls, snap.nodes, zxid);
+    this.sessions.clear();
+    for (const s of snap.sessions) this.sessions.set(s.id, s.timeout);
+    await snapshotTree(storage, dataDir, tree, this.sessions, { time: this.opts.clock.now() });
     await this.log.close();
     for (const lf of await listLogFiles(storage, dataLogDir)) await storage.remove(lf.path);
     await storage.syncDir(joinPath(dataLogDir, VERSION_DIR));
-    await this.restoreFrom(storage, joinPath(dir, name), zxid);
+    this.snapshotZxid = zxid;
     this.log = await this.openLog(zxid);
-    this.opts.logger.info("snapshot received from the leader (SNAP)", { zxid: `0x${zxid.toString(16)}`, bytes: bytes.length });
+    this.opts.logger.info("snapshot received from the leader (SNAP)", {
+      zxid: `0x${zxid.toString(16)}`,
+      bytes: bytes.length,
+      nodes: snap.nodes.length,
+      sessions: snap.sessions.length,
+    });
   }
 
-  /** The snapshot bytes of the applied state, for a learner that needs SNAP. */
+  /** What follows SNAP for a learner (LearnerHandler.syncFollower): the applied state in ZooKeeper's stream. */
   async snapshotBytes(): Promise<Buffer> {
-    return snapshotToBuffer(this.opts.tree, this.sessions, { time: this.opts.clock.now() });
+    return serializeZkSnapStream(zkSnapshotBodyOf(this.opts.tree, this.sessions));
   }
 
   /** A snapshot of the applied (committed) state on disk (when `snapshotDue`). */

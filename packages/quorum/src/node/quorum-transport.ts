@@ -1,7 +1,8 @@
 /**
  * The quorum-port transport (node:net): jute QuorumPackets back to back, as ZooKeeper streams them (no length
- * prefix). After a SNAP packet the leader's snapshot follows as one jute buffer (the @zkts/persistence snapshot
- * bytes; ZooKeeper's own snapshot stream is not spoken yet). Connections are numbered;
+ * prefix). After a SNAP packet the leader's snapshot follows as ZooKeeper streams it (LearnerHandler.syncFollower:
+ * sessions, ACL cache, nodes, the "/" sentinel, "BenWasHere"), with no length: @zkts/persistence's
+ * ZkSnapStreamDecoder finds its end as the chunks arrive. Connections are numbered;
  * the driver maps them to ZabPeer's `conn` ids. With `sockets` (quorum TLS: @zkts/tls's QuorumTls), connections
  * are accepted and dialled through it; the stream is the same.
  */
@@ -9,10 +10,9 @@ import net from "node:net";
 import type { PeerSockets } from "@zkts/election";
 import { OutputArchive } from "@zkts/jute";
 import { dialPlain } from "@zkts/tls";
+import { DEFAULT_ZK_STREAM_LIMITS, ZkSnapStreamDecoder, type ZkStreamLimits } from "@zkts/persistence";
 import { decodePacket, packetExtent, PacketType, writePacket, type Packet } from "@zkts/zab";
 
-/** Frames larger than this close the connection (a snapshot frame may be as large as this). */
-const MAX_FRAME = 1 << 30;
 /** Payloads from this size on (snapshots) are handed to the socket as they are instead of copied into the batch. */
 const DIRECT_WRITE = 256 * 1024;
 
@@ -20,6 +20,7 @@ export interface TransportEvents {
   /** A learner connected to our quorum port. */
   accepted(conn: number): void;
   packet(conn: number, p: Packet): void;
+  /** The snapshot stream after SNAP (checked: it parses and ends with the signature), its bytes exactly. */
   snapshot(conn: number, bytes: Buffer): void;
   closed(conn: number): void;
   error(conn: number, message: string): void;
@@ -30,7 +31,8 @@ interface Conn {
   /** Received bytes not yet framed (a frame may span many chunks: no re-concatenation per chunk). */
   chunks: Buffer[];
   buffered: number;
-  expectSnapshot: boolean;
+  /** Set from a SNAP packet until the snapshot stream after it has been read. */
+  snapshot: ZkSnapStreamDecoder | undefined;
   open: boolean;
   /** Packets sent since the last flush, framed back to back: one socket write per event-loop turn. */
   out: OutputArchive;
@@ -46,6 +48,8 @@ export class QuorumTransport {
   constructor(
     private readonly ev: TransportEvents,
     private readonly sockets?: PeerSockets,
+    /** Bounds on a received snapshot stream (each string / buffer, the whole stream). */
+    private readonly snapLimits: ZkStreamLimits = DEFAULT_ZK_STREAM_LIMITS,
   ) {}
 
   listen(host: string, port: number): Promise<void> {
@@ -81,7 +85,7 @@ export class QuorumTransport {
       socket: s,
       chunks: [],
       buffered: 0,
-      expectSnapshot: false,
+      snapshot: undefined,
       open: true,
       out: new OutputArchive(16 * 1024),
       flushQueued: false,
@@ -144,16 +148,29 @@ export class QuorumTransport {
     c.chunks.push(chunk);
     c.buffered += chunk.length;
     while (c.open) {
-      if (c.expectSnapshot) {
-        // the snapshot after SNAP: one jute buffer (int length, then the bytes)
-        if (c.buffered < 4) return;
-        const len = this.intAt(c, 0);
-        if (len < 0 || len > MAX_FRAME) return this.fail(id, `bad snapshot length ${len}`);
-        if (c.buffered < 4 + len) return;
-        const bytes = Buffer.from(this.head(c, 4 + len).subarray(4, 4 + len));
-        this.consume(c, 4 + len);
-        c.expectSnapshot = false;
-        this.ev.snapshot(id, bytes);
+      if (c.snapshot !== undefined) {
+        // the snapshot after SNAP: parsed as it arrives; what follows it goes back to packet framing
+        const pending = c.chunks;
+        c.chunks = [];
+        c.buffered = 0;
+        let done: ReturnType<ZkSnapStreamDecoder["push"]> = undefined;
+        try {
+          for (let i = 0; i < pending.length; i++) {
+            done = c.snapshot.push(pending[i]!);
+            if (done !== undefined) {
+              const after = pending.slice(i + 1);
+              c.chunks = done.rest.length > 0 ? [done.rest, ...after] : after;
+              for (const a of c.chunks) c.buffered += a.length;
+              break;
+            }
+          }
+        } catch (e) {
+          c.snapshot = undefined;
+          return this.fail(id, `bad snapshot stream: ${(e as Error).message}`);
+        }
+        if (done === undefined) return;
+        c.snapshot = undefined;
+        this.ev.snapshot(id, done.bytes);
         continue;
       }
       // QuorumPackets back to back, as ZooKeeper's Learner and LearnerHandler stream them (no length prefix)
@@ -172,7 +189,7 @@ export class QuorumTransport {
         return this.fail(id, `undecodable packet: ${(e as Error).message}`);
       }
       this.consume(c, size);
-      if (p.type === PacketType.SNAP) c.expectSnapshot = true;
+      if (p.type === PacketType.SNAP) c.snapshot = new ZkSnapStreamDecoder(this.snapLimits);
       this.ev.packet(id, p);
     }
   }
@@ -184,17 +201,16 @@ export class QuorumTransport {
     this.queueFlush(c);
   }
 
+  /** Raw bytes after what is queued (the snapshot stream after SNAP, which carries no length). */
   sendBytes(conn: number, bytes: Buffer): void {
     const c = this.conns.get(conn);
     if (!c || !c.open) return;
     if (bytes.length >= DIRECT_WRITE) {
       // a snapshot: after what is queued, without copying it
-      c.out.writeInt(bytes.length);
       this.flush(c);
       c.socket.write(bytes);
       return;
     }
-    c.out.writeInt(bytes.length);
     c.out.writeRaw(bytes);
     this.queueFlush(c);
   }
