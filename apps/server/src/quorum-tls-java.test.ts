@@ -6,11 +6,12 @@
  * packages/election/src/node/java-interop.test.ts; skipped without java, the jar or openssl/keytool.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ElectionPeer, QuorumMaj, ServerState } from "@zkts/election";
-import { freePort, pkiToolsAvailable, REFERENCE_JAR, SLF4J_SIMPLE_JAR, startJavaQuorumPeer, TestPki } from "@zkts/testkit";
+import { ElectionPeer, ServerState } from "@zkts/election";
+import { pkiToolsAvailable, REFERENCE_JAR, SLF4J_SIMPLE_JAR, TestPki } from "@zkts/testkit";
+import { javaElectionHarness, waitFor } from "./java-election-harness.js";
 import { parseQuorumTlsSettings, QuorumTls } from "@zkts/tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
@@ -19,17 +20,17 @@ const PW = "changeit";
 
 let dir = "";
 const f = (n: string) => join(dir, n);
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
 const sslQuorum = (): Record<string, string> => ({
   sslQuorum: "true",
   "ssl.quorum.keyStore.location": f("member.jks"),
   "ssl.quorum.keyStore.password": PW,
   "ssl.quorum.trustStore.location": f("trust.jks"),
   "ssl.quorum.trustStore.password": PW,
+});
+const h = javaElectionHarness({ dir: () => dir, javaConfig: sslQuorum });
+const { cleanup } = h;
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
 });
 
 function zktsTls(): QuorumTls {
@@ -38,38 +39,6 @@ function zktsTls(): QuorumTls {
   const t = new QuorumTls(settings);
   cleanup.push(() => t.close());
   return t;
-}
-
-async function mixedCluster(javaEpoch: bigint) {
-  const [q1, e1, q2, e2, q3, e3, client] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
-  const servers = { "server.1": `127.0.0.1:${q1}:${e1}`, "server.2": `127.0.0.1:${q2}:${e2}`, "server.3": `127.0.0.1:${q3}:${e3}` };
-  const jdir = mkdtempSync(join(dir, "java-"));
-  const data = join(jdir, "data");
-  mkdirSync(join(data, "version-2"), { recursive: true });
-  writeFileSync(join(data, "myid"), "3\n");
-  writeFileSync(join(data, "version-2", "currentEpoch"), `${javaEpoch}`);
-  writeFileSync(join(data, "version-2", "acceptedEpoch"), `${javaEpoch}`);
-  const cfg = Object.entries({ ...servers, ...sslQuorum() }).map(([k, v]) => `${k}=${v}`).join("\n");
-  writeFileSync(
-    join(jdir, "zoo.cfg"),
-    `tickTime=500\ninitLimit=20\nsyncLimit=2\ndataDir=${data}\nclientPort=${client}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n${cfg}\n`,
-  );
-  return { quorum: new QuorumMaj(servers), jdir };
-}
-
-function startJava(jdir: string): { log: () => string } {
-  const peer = startJavaQuorumPeer(join(jdir, "zoo.cfg"));
-  cleanup.push(() => peer.kill());
-  return peer;
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
 }
 
 describe.skipIf(!haveJava || !pkiToolsAvailable)("quorum TLS election with Apache ZooKeeper 3.8 (sslQuorum=true)", () => {
@@ -86,20 +55,9 @@ describe.skipIf(!haveJava || !pkiToolsAvailable)("quorum TLS election with Apach
 
   /** Java (sid 3) and zkts sid `first` elect together over TLS; the other zkts peer joins later. */
   async function run(javaEpoch: bigint, zk2Epoch: bigint, first: 1 | 2) {
-    const { quorum, jdir } = await mixedCluster(javaEpoch);
     const tlss = [zktsTls(), zktsTls()];
-    const peers = [new ElectionPeer({ sid: 1n, quorum }, { sockets: tlss[0]! }), new ElectionPeer({ sid: 2n, quorum }, { sockets: tlss[1]! })];
-    cleanup.push(...peers.map((p) => () => p.close()));
-    for (const p of peers) await p.listen();
-    const selfOf = (i: number) => (i === 1 ? { zxid: zk2Epoch << 32n, peerEpoch: zk2Epoch } : { zxid: 0n, peerEpoch: 0n });
-    const java = startJava(jdir);
-    const a = peers[first - 1]!;
-    const b = peers[2 - first]!;
-    a.lookForLeader(selfOf(first - 1));
-    const da = await a.waitForDecision();
-    b.lookForLeader(selfOf(2 - first));
-    const db = await b.waitForDecision();
-    return { da, db, java, failures: () => tlss.map((t) => t.failures) };
+    const r = await h.run(javaEpoch, zk2Epoch, first, (i) => ({ sockets: tlss[i]! }));
+    return { ...r, failures: () => tlss.map((t) => t.failures) };
   }
 
   it("ZooKeeper (best vote) is elected over TLS and leads; the zkts peers follow it", async () => {
@@ -122,11 +80,11 @@ describe.skipIf(!haveJava || !pkiToolsAvailable)("quorum TLS election with Apach
   }, 60_000);
 
   it("zkts peers without TLS cannot elect with the TLS-only ZooKeeper peer (the connections really are TLS)", async () => {
-    const { quorum, jdir } = await mixedCluster(0n);
+    const { quorum, jdir } = await h.mixedCluster(0n);
     const plain = new ElectionPeer({ sid: 1n, quorum });
     cleanup.push(() => plain.close());
     await plain.listen();
-    const java = startJava(jdir);
+    const java = h.startJava(jdir);
     plain.lookForLeader({ zxid: 0n, peerEpoch: 0n });
     let decided = false;
     void plain.waitForDecision().then(() => (decided = true));
