@@ -7,7 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { encode, SyncRequest } from "@zkts/jute";
-import { fourLetter, referenceAvailable } from "@zkts/testkit";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fourLetter, pkiToolsAvailable, referenceAvailable, TestPki } from "@zkts/testkit";
 import { makeEnsemble, waitFor, type Ensemble, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
@@ -179,4 +182,35 @@ describe.runIf(referenceAvailable())("mixed ensembles: SNAP in ZooKeeper's snaps
       }
     }, 180_000);
   }
+});
+
+describe.runIf(referenceAvailable() && pkiToolsAvailable)("mixed ensembles over quorum TLS (sslQuorum=true)", () => {
+  it("zkts + zkts + zookeeper with TLS election and learner connections: one leader, writes and reads through every member", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zkts-mixed-tls-"));
+    const pki = new TestPki(dir, "changeit");
+    pki.ca("ca");
+    pki.issue("member", "/CN=member", { ca: "ca", san: "IP:127.0.0.1,DNS:localhost" });
+    pki.trustStore("trust.jks", "JKS");
+    const ens = await makeEnsemble(3, {
+      tickTime: 500,
+      impls: ["zkts", "zkts", "zookeeper"],
+      extra: {
+        sslQuorum: "true",
+        "ssl.quorum.keyStore.location": join(dir, "member.jks"),
+        "ssl.quorum.keyStore.password": "changeit",
+        "ssl.quorum.trustStore.location": join(dir, "trust.jks"),
+        "ssl.quorum.trustStore.password": "changeit",
+      },
+    });
+    try {
+      for (const m of ens.members) await ens.start(m);
+      await ens.waitStable(60_000);
+      await writeEverywhere(ens, "tls");
+      const java = ens.members[2]!;
+      expect(java.proc!.output()).not.toMatch(/SSLHandshakeException|bad_certificate|certificate_unknown/);
+    } finally {
+      await ens.stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
