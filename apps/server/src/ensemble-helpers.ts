@@ -221,3 +221,17 @@ export class Writer {
     c?.close();
   }
 }
+
+/** Every path present on the member (reads are local to it). */
+export async function hasAll(port: number, paths: string[]): Promise<boolean> {
+  let c: Client | undefined;
+  try {
+    c = (await Client.connect(port)).c;
+    const results = await Promise.all(paths.map((p) => c!.get(p)));
+    return results.every((r) => r.err === 0);
+  } catch {
+    return false;
+  } finally {
+    c?.close();
+  }
+}

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fourLetter, pkiToolsAvailable, referenceAvailable, TestPki } from "@zkts/testkit";
-import { makeEnsemble, waitFor, type Ensemble, type Member } from "./ensemble-helpers.js";
+import { seededRandom } from "@zkts/contracts/testing";
+import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 type Impl = "zkts" | "zookeeper";
@@ -100,7 +101,8 @@ describe.runIf(referenceAvailable())("mixed ensembles: Apache ZooKeeper 3.8 and 
   }
 });
 
-async function hasAll(port: number, paths: string[]): Promise<boolean> {
+/** Every path present on the member with its own path as data. */
+async function holdsOwnPaths(port: number, paths: string[]): Promise<boolean> {
   let c: Client | undefined;
   try {
     c = (await Client.connect(port)).c;
@@ -148,7 +150,7 @@ describe.runIf(referenceAvailable())("mixed ensembles: SNAP in ZooKeeper's snaps
 
         await ens.start(late);
         await ens.waitStable(60_000);
-        await waitFor(() => hasAll(late.clientPort, paths), 30_000, "the late member to have every node");
+        await waitFor(() => holdsOwnPaths(late.clientPort, paths), 30_000, "the late member to have every node");
         {
           const { c: r } = await Client.connect(late.clientPort);
           for (const p of big) expect(await r.get(p), p).toMatchObject({ err: 0, data: p.padEnd(100_000, "x") });
@@ -213,4 +215,44 @@ describe.runIf(referenceAvailable() && pkiToolsAvailable)("mixed ensembles over 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+describe.runIf(referenceAvailable())("mixed ensembles: repeated leader kills", () => {
+  const KILLS = Number(process.env.ZKTS_MIXED_KILLS ?? 10);
+  it(`zkts + zookeeper + zkts: ${KILLS} leader kills (kill -9) under continuous writes, every acknowledged write on every member`, async () => {
+    const rnd = seededRandom(13);
+    const ens = await makeEnsemble(3, { tickTime: 500, impls: ["zkts", "zookeeper", "zkts"] });
+    try {
+      for (const m of ens.members) await ens.start(m);
+      let leader = await ens.waitStable(60_000);
+      const { c } = await Client.connect(leader.clientPort);
+      expect((await c.create("/k", "")).err).toBe(0);
+      c.close();
+      const w = new Writer(() => ens.members.filter((m) => m.proc !== undefined).map((m) => m.clientPort), "/k");
+      const leaders: Impl[] = [];
+      try {
+        for (let i = 0; i < KILLS; i++) {
+          const want = w.acked.length + 5 + Math.floor(rnd.next() * 30);
+          await waitFor(async () => w.acked.length >= want, 30_000, `writes before kill ${i}`);
+          leaders.push(await implOf(leader));
+          const killedAt = Date.now();
+          w.since = killedAt;
+          await ens.kill(leader);
+          await waitFor(async () => w.okTimes.some((t) => t > killedAt), 60_000, `a write after kill ${i}`);
+          await ens.start(leader);
+          leader = await ens.waitStable(60_000);
+        }
+      } finally {
+        await w.stop();
+      }
+      console.log(`mixed leader kills: ${KILLS} (leaders killed: ${leaders.join(",")}), acked writes ${w.acked.length}`);
+      for (const m of ens.members) await waitFor(() => hasAll(m.clientPort, w.acked), 30_000, `every acked write on member ${m.id}`);
+    } catch (e) {
+      console.log(`modes: ${(await Promise.all(ens.members.map((m) => ens.mode(m)))).join(",")}`);
+      for (const m of ens.members) console.log(`--- member ${m.id}:\n${(m.proc?.output() ?? "").split("\n").filter((l) => !/Notification|Cannot open channel|Connection refused|srvr command/.test(l)).slice(-30).join("\n")}`);
+      throw e;
+    } finally {
+      await ens.stopAll();
+    }
+  }, 300_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { fourLetter } from "@zkts/testkit";
-import { makeEnsemble, waitFor, Writer, type Ensemble } from "./ensemble-helpers.js";
+import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 describe("zkts-server ensemble (3 real processes)", () => {
@@ -99,19 +99,6 @@ describe("zkts-server ensemble (3 real processes)", () => {
   }, 90_000);
 });
 
-/** Every path present on the member (reads are local to it). */
-async function hasAll(port: number, paths: string[]): Promise<boolean> {
-  let c: Client | undefined;
-  try {
-    c = (await Client.connect(port)).c;
-    const results = await Promise.all(paths.map((p) => c!.get(p)));
-    return results.every((r) => r.err === 0);
-  } catch {
-    return false;
-  } finally {
-    c?.close();
-  }
-}
 
 describe("zkts-server ensemble: leader failure", () => {
   let e: Ensemble | undefined;

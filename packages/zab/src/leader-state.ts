@@ -20,6 +20,12 @@ export interface Handler {
   peerLastZxid: bigint;
   /** Observers: highest committed zxid already sent (sync or INFORM). */
   informedZxid: bigint;
+  /**
+   * Participants: txns of the initial history (earlier epochs) sent in the sync as PROPOSAL without a COMMIT,
+   * because the leader had not committed them yet; they are committed by establishment and their COMMITs follow
+   * UPTODATE (a ZooKeeper learner keeps them pending until it sees one).
+   */
+  historyToCommit?: bigint[];
 }
 
 /** The leader's state for one term (ZooKeeper's Leader). */

@@ -32,11 +32,14 @@ export function syncLearner(c: PeerCore, ls: LeaderState, h: Handler): void {
     from = at;
   }
 
+  const history: bigint[] = [];
   for (const t of c.log) {
     if (t.zxid <= from || t.zxid > sendUpTo) continue;
     c.send(h.conn, { type: PacketType.PROPOSAL, zxid: t.zxid, data: t.data });
     if (t.zxid <= c.commitZxid) c.send(h.conn, opPacket(PacketType.COMMIT, t.zxid));
+    else if (epochOf(t.zxid) < ls.epoch) history.push(t.zxid);
   }
+  if (history.length > 0) h.historyToCommit = history;
   h.informedZxid = c.commitZxid;
   c.send(h.conn, newLeaderPacket(ls.epoch, c.init.quorumVerifierBytes));
   h.state = "syncing";
@@ -65,9 +68,17 @@ export function checkNewLeaderQuorum(c: PeerCore, ls: LeaderState): void {
   c.pending.events.push({ type: "active", epoch: ls.epoch });
 }
 
+/**
+ * UPTODATE, then a COMMIT for each initial-history txn the learner was sent without one: a ZooKeeper learner logs
+ * such proposals as pending at NEWLEADER and expects their COMMITs, in order, before any of the new epoch's (it
+ * exits otherwise: "Committing zxid ... but next pending txn ..."); ZooKeeper's own leader sends its whole history
+ * committed. A zkts learner has committed them at UPTODATE already: the COMMITs are no-ops there.
+ */
 function sendUptodate(c: PeerCore, h: Handler): void {
   c.send(h.conn, UPTODATE_PACKET);
   h.state = "uptodate";
+  for (const z of h.historyToCommit ?? []) if (z <= c.commitZxid) c.send(h.conn, opPacket(PacketType.COMMIT, z));
+  h.historyToCommit = undefined;
 }
 
 /** INFORM the observer of every committed txn it has not been sent yet. */
