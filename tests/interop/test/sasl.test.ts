@@ -346,7 +346,9 @@ describe.skipIf(!referenceAvailable())("enforce.auth.enabled=true, enforce.auth.
   const get = () => pair;
 
   it("anonymous clients are refused; a SASL user is served", async () => {
-    const anon = await both(get, [], ["create /anon x", "ls /"]);
+    // One command: after the refusal the server drops the connection, and what a second command meets (the
+    // reconnect, or the next drop) is timing, on either server; that /anon was not created is read by alice below.
+    const anon = await both(get, [], ["create /anon x"]);
     expect(anon.out).not.toContain("Created /anon");
     const alice = await both(get, ALICE, ["whoami", "create /en x", "ls /"]);
     expect(alice.out).toContain("sasl: alice");
