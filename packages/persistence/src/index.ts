@@ -9,7 +9,7 @@ export {
 } from "./errors.js";
 export { adler32 } from "./adler32.js";
 export { type Storage, type StorageFile, joinPath, readWholeFile } from "./storage.js";
-export { snapshotToBuffer, copyTreeThroughSnapshot } from "./snapshot-buffer.js";
+export { copyTreeThroughSnapshot } from "./snapshot-buffer.js";
 export { NodeStorage } from "./node-storage.js";
 export {
   TXNLOG_MAGIC,

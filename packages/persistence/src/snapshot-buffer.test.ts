@@ -2,9 +2,7 @@ import type { ACL, StatPersisted } from "@zkts/jute";
 import { zeroStatPersisted } from "@zkts/jute";
 import { describe, expect, it } from "vitest";
 import type { PersistentTree } from "./database.js";
-import { MemoryStorage } from "./memory-storage.js";
-import { readSnapshot } from "./snapshot.js";
-import { copyTreeThroughSnapshot, snapshotToBuffer } from "./snapshot-buffer.js";
+import { copyTreeThroughSnapshot } from "./snapshot-buffer.js";
 
 type Node = { path: string; data: Buffer | null; acl: number; stat: StatPersisted };
 
@@ -42,22 +40,6 @@ function sample(): ListTree {
 }
 
 describe("snapshots in memory", () => {
-  it("snapshotToBuffer gives the bytes of a snapshot file: nodes, ACLs and sessions read back", async () => {
-    const bytes = await snapshotToBuffer(sample(), new Map([[7n, 30000]]), { time: 1 });
-    const s = new MemoryStorage();
-    await s.mkdirp("/d");
-    const f = await s.open("/d/snapshot.5", "create");
-    await f.write(bytes, 0);
-    await f.close();
-    const snap = await readSnapshot(s, "/d/snapshot.5");
-    expect(snap.nodes.map((n) => [n.path, n.data?.toString() ?? null])).toEqual([
-      ["", null],
-      ["/a", "hello"],
-    ]);
-    expect(snap.sessions).toEqual([{ id: 7n, timeout: 30000 }]);
-    expect(snap.acls).toEqual([{ ref: 1n, acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }] }]);
-  });
-
   it("copyTreeThroughSnapshot fills a fresh tree with the same nodes, ACLs and zxid", async () => {
     const src = sample();
     const dst = new ListTree();
