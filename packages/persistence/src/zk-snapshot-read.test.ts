@@ -235,6 +235,15 @@ describe("writing ZooKeeper-format snapshots (snapshot.format=zookeeper)", () =>
     const g = await s.open(again!.path, "read");
     expect((await g.read(0, await g.size())).equals(bytes)).toBe(true);
     await g.close();
+    // byte for byte what the one-piece serializer (FileSnap.serialize's layout) writes
+    const whole = serializeZkSnapshot({
+      zxid: 0x99n,
+      sessions: [{ id: 0x77n, timeout: 30000 }],
+      acls: [...t.aclTable].map(([ref, acl]) => ({ ref: BigInt(ref), acl })),
+      nodes: sampleNodes(3000),
+      digest: { zxid: 0x99n, digestVersion: 2, digest: t.digest() },
+    });
+    expect(whole.equals(bytes)).toBe(true);
     expect(yields).toBeGreaterThan(0);
   });
 
