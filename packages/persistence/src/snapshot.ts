@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Encoder, decodeMultiStream } from "@msgpack/msgpack";
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
 import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
 import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
@@ -309,17 +309,23 @@ export async function* readSnapshotRecords(
       return;
     }
     if (head.length >= 2 && head.subarray(0, 2).equals(GZIP_MAGIC)) {
-      const gunzip = Readable.from(fileChunks(file, size, chunk)).pipe(createGunzip({ chunkSize: Math.max(64, chunk) }));
+      const src = Readable.from(fileChunks(file, size, chunk));
+      const gunzip = createGunzip({ chunkSize: Math.max(64, chunk) });
+      // a read error ends the inflated stream with it (pipe does not forward errors)
+      src.on("error", (e) => gunzip.destroy(e));
+      src.pipe(gunzip);
       const inflated = (async function* () {
         try {
           for await (const b of gunzip) yield b as Buffer;
         } catch (e) {
+          if (e instanceof PersistenceError) throw e; // the storage's (a read failed), not damage
           throw new SnapshotCorruptionError(path, 0, `gzip stream damaged: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
       })();
       try {
         yield* readZkSnapshotRecords(inflated, path, zxid);
       } finally {
+        src.destroy();
         gunzip.destroy();
       }
       return;

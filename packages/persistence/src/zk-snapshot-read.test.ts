@@ -147,6 +147,18 @@ describe("reading ZooKeeper snapshot files through the one snapshot reader", () 
     gz[gz.length - 6] ^= 1;
     await put(s, "/d/version-2/snapshot.3.gz", gz);
     await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz")).rejects.toBeInstanceOf(SnapshotCorruptionError);
+    await put(s, "/d/version-2/snapshot.3.gz", gzipSync(good).subarray(0, 40));
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz")).rejects.toBeInstanceOf(SnapshotCorruptionError);
+    // a read error while inflating is the storage error, not damage
+    await put(s, "/d/version-2/snapshot.3.gz", gzipSync(zkFile(3n, sampleNodes(200))));
+    s.inject({ op: "read", code: "EIO", path: "snapshot.3.gz", after: 2 });
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz", { chunkSize: 64 })).rejects.toMatchObject({ code: "EIO" });
+    s.clearFaults();
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz", { chunkSize: 64 })).resolves.toMatchObject({ zxid: 3n });
+    await put(s, "/d/version-2/snapshot.3", zkFile(3n, sampleNodes(200)));
+    s.inject({ op: "read", code: "EIO", path: "snapshot.3", after: 2 });
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3", { chunkSize: 64 })).rejects.toMatchObject({ code: "EIO" });
+    s.clearFaults();
   });
 
   it("refuses a snappy snapshot with an error naming the setting (never as damage: no fallback past it)", async () => {
