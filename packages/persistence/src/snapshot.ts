@@ -334,8 +334,8 @@ export async function* readSnapshotRecords(
       throw new UnsupportedSnapshotError(
         path,
         "a snappy-compressed ZooKeeper snapshot (zookeeper.snapshot.compression.method=snappy): zkts reads uncompressed " +
-          "and gz ones. Start Apache ZooKeeper on this data dir with zookeeper.snapshot.compression.method unset (or gz) " +
-          "until it has written a newer snapshot, then start zkts",
+          "and gz ones. Start Apache ZooKeeper once on this data dir with zookeeper.snapshot.compression.method unset or gz " +
+          "(it writes a snapshot at start-up), stop it, then start zkts",
       );
     }
     if (size < TRAILER_SIZE + 1) throw new SnapshotCorruptionError(path, 0, `file too short (${size} bytes)`);
