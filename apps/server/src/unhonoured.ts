@@ -33,8 +33,6 @@ const NO_SASL = "zkts has no Kerberos (its SASL, on the client port and between 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
   clientPortListenBacklog: always("zkts does not set the client port's listen backlog from zoo.cfg yet"),
-  reconfigEnabled: unlessFalse("zkts has no dynamic reconfiguration yet"),
-  dynamicConfigFile: always("zkts has no dynamic reconfiguration yet: put the server.N lines in zoo.cfg"),
   localSessionsEnabled: unlessFalse("zkts has no local sessions yet (every session is global)"),
   localSessionsUpgradingEnabled: unlessFalse("zkts has no local sessions yet (every session is global)"),
   syncEnabled: unlessTrue("zkts observers always log txns to disk (syncEnabled=true)"),
