@@ -163,6 +163,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         tree: { digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL },
         readOnlyMode: readOnlyModeEnabled(cfg),
         reconfigEnabled: cfg.reconfigEnabled,
+        standaloneEnabled: cfg.standaloneEnabled,
         store: {
           dataDir: cfg.dataDir,
           dataLogDir: cfg.dataLogDir,

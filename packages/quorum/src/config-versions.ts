@@ -9,9 +9,12 @@
  * carries the committed config, version 0 for a static zoo.cfg.
  */
 import type { Logger } from "@zkts/contracts";
+import type { ReconfigCheck } from "@zkts/core";
 import type { DataTree } from "@zkts/datatree";
 import { parseCfgText, parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
 import { makeZxid } from "@zkts/zab";
+import { checkReconfig } from "./reconfig-check.js";
+import type { QuorumPeerInit } from "./types.js";
 
 /** QuorumPeer.configFromString: a verifier from its text (server lines, group/weight lines, `version=<hex>`). */
 export function configFromString(text: string): QuorumVerifier {
@@ -29,15 +32,27 @@ export class ConfigVersions {
   private committedQv: QuorumVerifier;
   private lastSeenQv: QuorumVerifier;
 
+  readonly reconfigEnabled: boolean;
+  private readonly standaloneEnabled: boolean;
+
   constructor(
-    initial: QuorumVerifier,
-    readonly reconfigEnabled: boolean,
+    init: Pick<QuorumPeerInit, "quorum" | "reconfigEnabled" | "standaloneEnabled">,
     private readonly log?: Logger,
     /** QuorumPeerEnv.onConfigCommitted: the host writes its config files. */
     private readonly onCommitted?: (qv: QuorumVerifier) => void,
   ) {
-    this.committedQv = initial;
-    this.lastSeenQv = initial;
+    this.committedQv = init.quorum;
+    this.lastSeenQv = init.quorum;
+    this.reconfigEnabled = init.reconfigEnabled === true;
+    this.standaloneEnabled = init.standaloneEnabled ?? true;
+  }
+
+  /** The leader core's reconfig checks (reconfig-check.ts) against these configs and the synced followers. */
+  reconfigCheck(sid: bigint, syncedFollowers: () => bigint[]): ReconfigCheck {
+    return (req, zxid) => {
+      const ctx = { committed: this.committedQv, lastSeen: this.lastSeenQv, standaloneEnabled: this.standaloneEnabled, sid, syncedFollowers: syncedFollowers() };
+      return Buffer.from(checkReconfig(req, zxid, ctx).toString());
+    };
   }
 
   /** The committed config (QuorumPeer.getQuorumVerifier). */

@@ -95,7 +95,7 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
-    this.configs = new ConfigVersions(quorum, init.reconfigEnabled === true, env.logger, env.onConfigCommitted);
+    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted);
     this.zab = new ZabPeer(
       { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: quorum.version, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
@@ -378,7 +378,7 @@ export class QuorumPeer {
     const c = new ZooKeeperServer(
       { ...this.serverInit, serverState: m },
       m === "leader"
-        ? { ...base, ensemble: { role: "leader" }, txnLog: this.leaderPort() }
+        ? { ...base, ensemble: { role: "leader", reconfig: this.configs.reconfigCheck(this.sid, () => this.zab.syncedFollowers()) }, txnLog: this.leaderPort() }
         : {
             ...base,
             ensemble: {

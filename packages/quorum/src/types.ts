@@ -57,6 +57,8 @@ export interface QuorumPeerInit {
    * adopts the newer config NEWLEADER carries, and both report it through `QuorumPeerEnv.onConfigCommitted`.
    */
   reconfigEnabled?: boolean;
+  /** standaloneEnabled (default true): a reconfig must then leave at least 2 participants. */
+  standaloneEnabled?: boolean;
   /** readonlymode.enabled: serve readOnly clients from a copy of the tree while looking. */
   readOnlyMode?: boolean;
   /** Election's finalize wait (FastLeaderElection's finalizeWait, default 200 ms). */
