@@ -37,8 +37,10 @@ interface Observed {
   config: string[];
 }
 
-async function observe(impl: "zkts" | "zookeeper", reconfigEnabled: boolean, restart = false): Promise<Observed> {
-  const ens = await makeEnsemble(3, { impl, extra: { reconfigEnabled: String(reconfigEnabled) } });
+type Impl = "zkts" | "zookeeper";
+
+async function observe(impl: Impl | Impl[], reconfigEnabled: boolean, restart = false): Promise<Observed> {
+  const ens = await makeEnsemble(3, { ...(Array.isArray(impl) ? { impls: impl } : { impl }), extra: { reconfigEnabled: String(reconfigEnabled) } });
   try {
     await Promise.all(ens.members.map((m) => ens.start(m)));
     await ens.waitStable(60_000);
@@ -90,6 +92,19 @@ describe.runIf(referenceAvailable())("config files and /zookeeper/config: zkts-s
     expect(zkts.zkConfig).toEqual(java.zkConfig);
     expect(zkts.config).toEqual(java.config);
   }, 300_000);
+
+  // Mixed ensembles: the version travels in NEWLEADER from either kind of leader to either kind of learner.
+  for (const impls of [
+    ["zkts", "zkts", "zookeeper"],
+    ["zookeeper", "zookeeper", "zkts"],
+  ] as Impl[][]) {
+    it(`reconfigEnabled=true, mixed ${impls.join(" + ")}: the same files and /zookeeper/config on every member as ZooKeeper alone`, async () => {
+      const java = await observe("zookeeper", true);
+      const mixed = await observe(impls, true);
+      expect(mixed.files).toEqual(java.files);
+      expect(mixed.zkConfig).toEqual(java.zkConfig);
+    }, 300_000);
+  }
 
   it("reconfigEnabled=false: zoo.cfg untouched, /zookeeper/config with version=0 and mZxid 0", async () => {
     const java = await observe("zookeeper", false);
