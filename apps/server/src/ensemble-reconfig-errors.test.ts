@@ -8,8 +8,8 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
-import { referenceAvailable, ZKCLI } from "@zkts/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freePort, referenceAvailable, ZKCLI } from "@zkts/testkit";
 import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
 
 const run = promisify(execFile);
@@ -70,32 +70,32 @@ async function zkCliReconfig(port: number, args: string[]): Promise<string> {
   return `${lines.join("\n")}\nexit ${code}`;
 }
 
-/** Ports no member uses (they are only written into requests, never listened on). */
-const FREE = [1101, 1102, 1103, 1104, 1105, 1106, 1107, 1108, 1109, 1110, 1111, 1112];
+/** Free ports from the OS that nothing listens on: only written into requests (ZooKeeper may dial an added server). */
+const FREE: number[] = [];
 const srv = (id: number, i: number, type = "") => `server.${id}=127.0.0.1:${FREE[i]}:${FREE[i + 1]}${type};${FREE[i + 2]}`;
 
 /** Refused whoever asks (no case here passes every check). */
-const REFUSED: Case[] = [
+const refused = (): Case[] => [
   { v: 5 }, // BADVERSION before anything else is looked at
   { j: "server.5=garbage" },
-  { j: "server.5=127.0.0.1:1101:1102" }, // no client port
-  { j: "server.5=127.0.0.1:1101:1101;1103" }, // quorum port = election port
+  { j: `server.5=127.0.0.1:${FREE[0]}:${FREE[1]}` }, // no client port
+  { j: `server.5=127.0.0.1:${FREE[0]}:${FREE[0]};${FREE[2]}` }, // quorum port = election port
   { j: "server.5" },
-  { j: "server.5=127.0.0.1:1101:1102:witness;1103" },
+  { j: `server.5=127.0.0.1:${FREE[0]}:${FREE[1]}:witness;${FREE[2]}` },
   { l: "abc" }, // Long.parseLong: MARSHALLINGERROR
-  { j: "server.x=127.0.0.1:1101:1102;1103" },
-  { j: "server.5=127.0.0.1:1101:99999;1103" }, // port out of range: MARSHALLINGERROR
+  { j: `server.x=127.0.0.1:${FREE[0]}:${FREE[1]};${FREE[2]}` },
+  { j: `server.5=127.0.0.1:${FREE[0]}:99999;${FREE[2]}` }, // port out of range: MARSHALLINGERROR
   { l: "1,2" }, // one participant left
   { l: "1,2,3" },
-  { n: "server.1=127.0.0.1:1101:1102;1103,tickTime=5" },
-  { n: "server.1=127.0.0.1:1101:1102;1103" },
-  { n: "server.1=127.0.0.1:1101:1102:observer;1103" },
-  { n: "server.5=127.0.0.1:1101:1102;1103,server.6=127.0.0.1:1104:1105;1106" }, // no member of it synced
+  { n: `server.1=127.0.0.1:${FREE[0]}:${FREE[1]};${FREE[2]},tickTime=5` },
+  { n: `server.1=127.0.0.1:${FREE[0]}:${FREE[1]};${FREE[2]}` },
+  { n: `server.1=127.0.0.1:${FREE[0]}:${FREE[1]}:observer;${FREE[2]}` },
+  { n: `server.5=127.0.0.1:${FREE[0]}:${FREE[1]};${FREE[2]},server.6=127.0.0.1:${FREE[3]}:${FREE[4]};${FREE[5]}` }, // no member of it synced
   { j: [srv(5, 0), srv(6, 3), srv(7, 6)].join(",") }, // 3 of 6 synced: NEWCONFIGNOQUORUM
 ];
 
 /** Pass every other check: NOAUTH without the super user. */
-const VALID: Case[] = [{ j: srv(5, 0) }, { j: srv(5, 0, ":observer") }, { j: [srv(5, 0), srv(6, 3)].join(",") }, { l: "3" }, { j: srv(5, 0), v: 0x100000000 }];
+const valid = (): Case[] => [{ j: srv(5, 0) }, { j: srv(5, 0, ":observer") }, { j: [srv(5, 0), srv(6, 3)].join(",") }, { l: "3" }, { j: srv(5, 0), v: 0x100000000 }];
 
 interface Observed {
   unauthenticated: string[];
@@ -114,9 +114,9 @@ async function observe(impl: "zkts" | "zookeeper"): Promise<Observed> {
     const leader = await ens.waitStable(60_000);
     const follower = ens.members.find((m) => m !== leader)!;
     // through a follower (forwarded) and the leader: the same answers
-    const unauthenticated = await kazoo(follower.clientPort, "none", [...REFUSED, ...VALID]);
-    expect(await kazoo(leader.clientPort, "none", [...REFUSED, ...VALID])).toEqual(unauthenticated);
-    const superRefused = await kazoo(follower.clientPort, "super", REFUSED);
+    const unauthenticated = await kazoo(follower.clientPort, "none", [...refused(), ...valid()]);
+    expect(await kazoo(leader.clientPort, "none", [...refused(), ...valid()])).toEqual(unauthenticated);
+    const superRefused = await kazoo(follower.clientPort, "super", refused());
     const zkCli = [
       await zkCliReconfig(follower.clientPort, ["-add", srv(5, 0)]),
       await zkCliReconfig(follower.clientPort, ["-add", "server.5=garbage"]),
@@ -131,12 +131,19 @@ async function observe(impl: "zkts" | "zookeeper"): Promise<Observed> {
 }
 
 describe.runIf(referenceAvailable())("reconfig refusals: zkts-server vs Apache ZooKeeper 3.8 (kazoo, zkCli.sh)", () => {
+  beforeAll(async () => {
+    while (FREE.length < 9) {
+      const p = await freePort();
+      if (!FREE.includes(p)) FREE.push(p);
+    }
+  });
+
   it("reconfigEnabled=true: the same error for every refused request, from any member, with and without the super user", async () => {
     const java = await observe("zookeeper");
     const zkts = await observe("zkts");
     // ZooKeeper's own answers (what the comparison is against)
     expect(java.unauthenticated.slice(0, 3)).toEqual(["BadVersionError", "BadArgumentsError", "BadArgumentsError"]);
-    expect(java.unauthenticated.slice(REFUSED.length)).toEqual(VALID.map(() => "NoAuthError"));
+    expect(java.unauthenticated.slice(refused().length)).toEqual(valid().map(() => "NoAuthError"));
     expect(zkts).toEqual(java);
   }, 300_000);
 

@@ -556,13 +556,14 @@ describe("reconfig (PrepRequestProcessor's order of checks)", () => {
 
   function leader(init: { reconfigEnabled?: boolean; skipACL?: boolean }, check: (zxid: bigint) => Buffer) {
     const seen: bigint[] = [];
+    const tree = new DataTree({ skipACL: init.skipACL ?? false });
     const server = new ZooKeeperServer(
       { tickTime: 2000, ...init },
       {
         clock: new ManualClock({ now: 1_700_000_000_000, monotonic: 0 }),
         random: seededRandom(1),
         logger: nullLogger,
-        tree: new DataTree({ skipACL: init.skipACL ?? false }),
+        tree,
         ensemble: {
           role: "leader",
           reconfig: (r, zxid) => {
@@ -574,7 +575,7 @@ describe("reconfig (PrepRequestProcessor's order of checks)", () => {
       },
     );
     server.start();
-    return { server, c: new TestClient(server), seen };
+    return { server, tree, c: new TestClient(server), seen };
   }
 
   it("leader: disabled before anything; then the ensemble's checks with the txn's zxid; then WRITE on /zookeeper/config", () => {
@@ -596,6 +597,6 @@ describe("reconfig (PrepRequestProcessor's order of checks)", () => {
     // skipACL passes the ACL check; zkts does not propose reconfig txns yet
     const skip = leader({ reconfigEnabled: true, skipACL: true }, ok);
     expect(skip.c.call(OpCode.reconfig, req).header.err).toBe(ErrorCode.UNIMPLEMENTED);
-    expect(skip.server.tree.getNode("/zookeeper/config")?.data?.length ?? 0).toBe(0);
+    expect(skip.tree.getNode("/zookeeper/config")?.data?.length ?? 0).toBe(0);
   });
 });
