@@ -106,6 +106,23 @@ describe.runIf(referenceAvailable())("config files and /zookeeper/config: zkts-s
     }, 300_000);
   }
 
+  it("standalone (one server line) with reconfigEnabled=true: zoo.cfg untouched, /zookeeper/config empty", async () => {
+    const seen: Record<string, { files: string[]; zkConfig: string[] }> = {};
+    for (const impl of ["zookeeper", "zkts"] as const) {
+      const ens = await makeEnsemble(1, { impl, extra: { reconfigEnabled: "true" } });
+      try {
+        const m = ens.members[0]!;
+        await ens.start(m);
+        seen[impl] = { files: readdirSync(m.dir).filter((f) => f.startsWith("zoo.cfg")).sort(), zkConfig: await zkCli(m.clientPort, "get", "-s", "/zookeeper/config") };
+      } finally {
+        await ens.stopAll();
+      }
+    }
+    expect(seen.zookeeper!.files).toEqual(["zoo.cfg"]);
+    expect(seen.zookeeper!.zkConfig).toContain("dataLength = 0");
+    expect(seen.zkts).toEqual(seen.zookeeper);
+  }, 300_000);
+
   it("reconfigEnabled=false: zoo.cfg untouched, /zookeeper/config with version=0 and mZxid 0", async () => {
     const java = await observe("zookeeper", false);
     const zkts = await observe("zkts", false);
