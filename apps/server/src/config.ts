@@ -6,7 +6,8 @@
  * - peer.ts: QuorumPeerConfig's own values (ticks, directories, ports, timeouts, limits, ensemble flags);
  * - servers.ts: `server.N` lines, hierarchical quorum groups and the quorum verifier's input;
  * - subconfigs.ts: TLS on the client port, the Prometheus metrics provider, the AdminServer, the log settings;
- * - auth.ts: the super digest and the JVM `-D` flags; defaults.ts: the built-in default config text.
+ * - auth.ts: the super digest and the JVM `-D` flags; defaults.ts: the built-in default config text;
+ * - dynamic.ts: dynamicConfigFile (read here), zoo.cfg.bak, zoo.cfg.dynamic.<version> and the rewritten zoo.cfg.
  * This file is the entry point: it runs them in ZooKeeper's order (so problems are listed in that order) and
  * re-exports what the rest of the server imports.
  */

@@ -1,7 +1,7 @@
 /**
  * zoo.cfg keys zkts knows but cannot honour: refused at start-up (exit 2, as ZooKeeper's ConfigException) with a
  * message naming the key, instead of being accepted and silently ignored. A key set to the value zkts behaves as
- * (e.g. `reconfigEnabled=false`) is accepted. `admin.*` and `metricsProvider.*` are not
+ * (e.g. `localSessionsEnabled=false`) is accepted. `admin.*` and `metricsProvider.*` are not
  * judged here. Keys spelled with ZooKeeper's `zookeeper.` system-property prefix are judged like the bare key.
  */
 import { CLIENT_SSL_DEFAULT_ONLY, CLIENT_SSL_KEYS } from "@zkts/tls";
