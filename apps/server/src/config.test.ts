@@ -335,8 +335,6 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
     ["ssl.context.supplier.class=com.example.Ctx", /does not support ssl\.context\.supplier\.class/],
     ["ssl.authProvider=myx509", /built-in x509 scheme/],
     ["clientPortListenBacklog=100", /listen backlog/],
-    ["reconfigEnabled=true", /dynamic reconfiguration/],
-    ["dynamicConfigFile=/etc/zk/zoo.cfg.dynamic", /dynamic reconfiguration/],
     ["localSessionsEnabled=true", /local sessions/],
     ["localSessionsUpgradingEnabled=true", /local sessions/],
     ["syncEnabled=false", /observers always log/],
@@ -363,6 +361,7 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
       "sslQuorum=false",
       "portUnification=false",
       "reconfigEnabled=false",
+      "reconfigEnabled=true",
       "standaloneEnabled=true",
       "localSessionsEnabled=false",
       "syncEnabled=true",
@@ -387,7 +386,7 @@ describe("keys zkts knows but cannot honour are refused, naming the key", () => 
   });
 
   it("reports every refused key at once and never prints a password", () => {
-    const got = problems(base + "quorum.auth.kerberos.servicePrincipal=zk/x\nssl.quorum.keyStore.passwd=hunter2\nreconfigEnabled=true\n");
+    const got = problems(base + "quorum.auth.kerberos.servicePrincipal=zk/x\nssl.quorum.keyStore.passwd=hunter2\nlocalSessionsEnabled=true\n");
     expect(got).toHaveLength(3);
     expect(got[1]).toMatch(/^zoo\.cfg:3: ssl\.quorum\.keyStore\.passwd is not supported/);
     expect(got.join("\n")).not.toContain("hunter2");

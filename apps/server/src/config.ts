@@ -6,7 +6,8 @@
  * - peer.ts: QuorumPeerConfig's own values (ticks, directories, ports, timeouts, limits, ensemble flags);
  * - servers.ts: `server.N` lines, hierarchical quorum groups and the quorum verifier's input;
  * - subconfigs.ts: TLS on the client port, the Prometheus metrics provider, the AdminServer, the log settings;
- * - auth.ts: the super digest and the JVM `-D` flags; defaults.ts: the built-in default config text.
+ * - auth.ts: the super digest and the JVM `-D` flags; defaults.ts: the built-in default config text;
+ * - dynamic.ts: dynamicConfigFile (read here), zoo.cfg.bak, zoo.cfg.dynamic.<version> and the rewritten zoo.cfg.
  * This file is the entry point: it runs them in ZooKeeper's order (so problems are listed in that order) and
  * re-exports what the rest of the server imports.
  */
@@ -17,6 +18,7 @@ import { classifyKeys, type ClassifiedKeys } from "./config/keys.js";
 import { isDistributed, readLimits, readPeer, readPeerFlags, readTreeFeatures, type PeerFlags, type PeerLimits, type PeerValues, type TreeFeatures } from "./config/peer.js";
 import { ConfigReader } from "./config/reader.js";
 import { checkQuorum } from "./config/servers.js";
+import { readDynamicConfigFile } from "./config/dynamic.js";
 import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, readQuorumTls, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
 import { ConfigError, type ParseConfigOptions, type ZkConfig } from "./config/types.js";
 
@@ -38,6 +40,7 @@ export {
   type ZkConfig,
 } from "./config/types.js";
 export { quorumPairs } from "./config/servers.js";
+export { DynamicConfigFiles, dynamicConfigText, editedStaticConfigText, versionFromFilename } from "./config/dynamic.js";
 export { jvmSystemProperty } from "./config/auth.js";
 export { SASL_PROVIDER, DIGEST_LOGIN_MODULE } from "./config/sasl.js";
 export { DEFAULT_CONFIG_TEXT } from "./config/defaults.js";
@@ -54,6 +57,13 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   // Keys zkts knows but cannot honour are refused, never silently ignored.
   r.problems.push(...unhonouredKeys(r.entries(), r.file));
   const keys = classifyKeys(r);
+  const dynamicConfigFile = r.str("dynamicConfigFile");
+  const dynamic = dynamicConfigFile === undefined ? undefined : readDynamicConfigFile(r, dynamicConfigFile, opts.readFile);
+  if (dynamic !== undefined) {
+    keys.servers = dynamic.servers;
+    keys.quorumGroups = dynamic.quorumGroups;
+    keys.badServerLine = dynamic.badServerLine;
+  }
   checkQuorum(r, keys.servers, keys.quorumGroups, keys.badServerLine);
   const digest = readSuperDigest(r, opts.env ?? {});
   const sasl = readSasl(r, opts.env ?? {}, tls.x509AuthProvider, opts.readFile);
@@ -65,6 +75,9 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const features = readTreeFeatures(r);
   const logFile = r.str("zkts.logFile");
   const cfg = assemble({ r, peer, tls, quorumTls, quorumSasl, keys, limits, distributed, flags, admin, features, digest, sasl, logFile, logLevel, logFormat, prometheus });
+  cfg.dynamicConfigFile = dynamicConfigFile;
+  cfg.configVersion = dynamic?.version ?? 0n;
+  cfg.configFile = opts.configFile;
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }
@@ -124,6 +137,7 @@ function assemble(p: Parts): ZkConfig {
     globalOutstandingLimit: limits.globalOutstandingLimit,
     electionAlg: peer.electionAlg,
     servers: keys.servers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    configVersion: 0n,
     quorumGroups: keys.quorumGroups,
     distributed: p.distributed,
     peerType: peer.peerType,

@@ -14,7 +14,7 @@ import { NodeStorage, type Storage } from "@zkts/persistence";
 import { ElectionPortError, openNodeQuorumPeer } from "@zkts/quorum";
 import { dialPlain, QuorumTls } from "@zkts/tls";
 import { epochOf } from "@zkts/zab";
-import { quorumPairs, type ZkConfig } from "./config.js";
+import { DynamicConfigFiles, quorumPairs, type ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { createSystemClock, cryptoRandom } from "./env.js";
 import { checkDataDirs, ElectionPortBindError } from "./exit-codes.js";
@@ -86,7 +86,27 @@ export function readMyId(dataDir: string): bigint {
  * else a majority (same text on every member: it travels in NEWLEADER/notifications).
  */
 export function quorumOf(cfg: ZkConfig): QuorumVerifier {
-  return parseQuorumConfig(quorumPairs(cfg.servers, cfg.quorumGroups));
+  return parseQuorumConfig([...quorumPairs(cfg.servers, cfg.quorumGroups), ["version", cfg.configVersion.toString(16)]]);
+}
+
+/**
+ * With reconfigEnabled, the member's config files (next to the zoo.cfg it was started with): zoo.cfg.bak when the
+ * server lines are still in zoo.cfg (QuorumPeerConfig.backupOldConfig), and the handler that writes
+ * zoo.cfg.dynamic.<version> and rewrites zoo.cfg when a newer config is committed (QuorumPeer.setQuorumVerifier).
+ */
+function configFilesOf(cfg: ZkConfig, myid: bigint, log: Logger): ((qv: QuorumVerifier) => void) | undefined {
+  if (!cfg.reconfigEnabled || cfg.configFile === undefined) return undefined;
+  const files = new DynamicConfigFiles(cfg.configFile);
+  if (cfg.dynamicConfigFile === undefined) files.backupOldConfig();
+  return (qv) => {
+    try {
+      files.commit(qv.toString(), qv.version, qv.allMembers.get(myid)?.clientAddr !== undefined);
+      log.info("config files written", { dynamicConfigFile: files.dynamicFileName(qv.version) });
+    } catch (e) {
+      // QuorumPeer.setQuorumVerifier logs the IOException and goes on
+      log.error("could not write the config files", { error: (e as Error).message });
+    }
+  };
 }
 
 /** Whether zoo.cfg (kept as a system property) or SERVER_JVMFLAGS/JVMFLAGS enable read-only mode. */
@@ -106,6 +126,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const me = cfg.servers.find((s) => s.id === myid);
   if (me === undefined) throw new UnsupportedConfigError(`myid is ${myid} but there is no server.${myid} line`);
   const quorum = quorumOf(cfg);
+  const onConfigCommitted = configFilesOf(cfg, myid, log);
   const clientPort = me.clientPort ?? cfg.clientPort;
   if (clientPort === undefined) throw new UnsupportedConfigError(`no clientPort (zoo.cfg clientPort or server.${myid}=...;port)`);
   const tickTime = cfg.tickTime;
@@ -141,6 +162,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         server: coreInit(cfg, conf, Number(myid)),
         tree: { digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL },
         readOnlyMode: readOnlyModeEnabled(cfg),
+        reconfigEnabled: cfg.reconfigEnabled,
+        standaloneEnabled: cfg.standaloneEnabled,
         store: {
           dataDir: cfg.dataDir,
           dataLogDir: cfg.dataLogDir,
@@ -163,6 +186,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
           error: (m, f) => log.warn(`election: ${m}`, f),
         },
         onFatal: opts.onFatal ?? (() => process.exit(1)),
+        ...(onConfigCommitted !== undefined ? { onConfigCommitted } : {}),
       },
       quorumAddr: { host: me.host, port: me.quorumPort },
       ...(quorumTls !== undefined ? { electionSockets: quorumTls } : {}),

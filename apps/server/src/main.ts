@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   }
   let cfg;
   try {
-    cfg = parseConfig(text, { fileName, env: process.env });
+    cfg = parseConfig(text, { fileName, env: process.env, ...(args.configPath !== undefined ? { configFile: args.configPath } : {}) });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`zkts-server: invalid configuration:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);

@@ -130,3 +130,77 @@ function unescape(s: string, line: number): string {
   }
   return out;
 }
+
+/** java.lang.String.hashCode (over UTF-16 code units), as a signed 32-bit int. */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The order in which a java.util.Properties filled with `keys` (put in this order; a key put again keeps its place)
+ * walks its entries (JDK 9+: Properties keeps them in a ConcurrentHashMap of initial capacity 8). ZooKeeper writes
+ * zoo.cfg back in this order (QuorumPeerConfig.editStaticConfig). Emulated: 16 bins, the hash spread
+ * (h ^ h >>> 16), a key appended to its bin's list, the table doubled when the 12th, 24th, ... (0.75 n) key is
+ * added, with ConcurrentHashMap.transfer's split of each bin (the run of nodes at the tail that go to the same half
+ * is kept, the nodes before it are prepended, reversing them); iteration by ascending bin, each list from its head.
+ * (Bins turned into trees, at 8 keys in one bin, are not emulated: zoo.cfg files do not come near.)
+ */
+export function javaPropertiesOrder(keys: readonly string[]): string[] {
+  type Node = { hash: number; key: string; next: Node | undefined };
+  let table: (Node | undefined)[] = new Array<Node | undefined>(16).fill(undefined);
+  let sizeCtl = 12;
+  let count = 0;
+  for (const key of keys) {
+    const h = javaStringHash(key);
+    const hash = (h ^ (h >>> 16)) & 0x7fffffff;
+    const i = hash & (table.length - 1);
+    let p = table[i];
+    if (p === undefined) table[i] = { hash, key, next: undefined };
+    else {
+      let dup = false;
+      for (;;) {
+        if (p.key === key) {
+          dup = true;
+          break;
+        }
+        if (p.next === undefined) break;
+        p = p.next;
+      }
+      if (dup) continue;
+      p.next = { hash, key, next: undefined };
+    }
+    count++;
+    while (count >= sizeCtl) {
+      const n = table.length;
+      const next = new Array<Node | undefined>(n * 2).fill(undefined);
+      for (let b = n - 1; b >= 0; b--) {
+        const f = table[b];
+        if (f === undefined) continue;
+        let runBit = f.hash & n;
+        let lastRun: Node = f;
+        for (let q = f.next; q !== undefined; q = q.next) {
+          const bit = q.hash & n;
+          if (bit !== runBit) {
+            runBit = bit;
+            lastRun = q;
+          }
+        }
+        let ln: Node | undefined = runBit === 0 ? lastRun : undefined;
+        let hn: Node | undefined = runBit === 0 ? undefined : lastRun;
+        for (let q: Node = f; q !== lastRun; q = q.next!) {
+          if ((q.hash & n) === 0) ln = { hash: q.hash, key: q.key, next: ln };
+          else hn = { hash: q.hash, key: q.key, next: hn };
+        }
+        next[b] = ln;
+        next[b + n] = hn;
+      }
+      table = next;
+      sizeCtl = (table.length * 3) / 4; // transfer: (n << 1) - (n >>> 1), n the old size
+    }
+  }
+  const out: string[] = [];
+  for (const head of table) for (let q = head; q !== undefined; q = q.next) out.push(q.key);
+  return out;
+}

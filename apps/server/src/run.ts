@@ -103,6 +103,7 @@ export function coreInit(cfg: ZkConfig, conf: Record<string, string>, serverId: 
     saslAuthProvider: cfg.saslAuthProvider,
     ...(cfg.enforceAuthSchemes !== undefined ? { enforceAuthSchemes: cfg.enforceAuthSchemes } : {}),
     skipACL: cfg.skipACL,
+    reconfigEnabled: cfg.reconfigEnabled,
     enforceQuota: cfg.enforceQuota,
     extendedTypesEnabled: cfg.extendedTypesEnabled,
     containerCheckIntervalMs: cfg.containerCheckIntervalMs,

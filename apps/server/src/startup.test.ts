@@ -77,11 +77,11 @@ describe("zkts-server start-up: exit codes and messages", () => {
 
   it("keys zkts cannot honour: exit 2, each key named", async () => {
     const r = await run([
-      cfgFile(`dataDir=${join(dir, "d2")}\nclientPort=0\nquorum.auth.kerberos.servicePrincipal=zk/x\nreconfigEnabled=true\n`),
+      cfgFile(`dataDir=${join(dir, "d2")}\nclientPort=0\nquorum.auth.kerberos.servicePrincipal=zk/x\nlocalSessionsEnabled=true\n`),
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/zoo-\d+\.cfg:4: quorum\.auth\.kerberos\.servicePrincipal=zk\/x is not supported: /);
-    expect(r.stderr).toMatch(/zoo-\d+\.cfg:5: reconfigEnabled=true is not supported: /);
+    expect(r.stderr).toMatch(/zoo-\d+\.cfg:5: localSessionsEnabled=true is not supported: /);
     expect(existsSync(join(dir, "d2"))).toBe(false); // refused before touching the data dir
   });
 

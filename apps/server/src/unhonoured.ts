@@ -1,7 +1,7 @@
 /**
  * zoo.cfg keys zkts knows but cannot honour: refused at start-up (exit 2, as ZooKeeper's ConfigException) with a
  * message naming the key, instead of being accepted and silently ignored. A key set to the value zkts behaves as
- * (e.g. `reconfigEnabled=false`) is accepted. `admin.*` and `metricsProvider.*` are not
+ * (e.g. `localSessionsEnabled=false`) is accepted. `admin.*` and `metricsProvider.*` are not
  * judged here. Keys spelled with ZooKeeper's `zookeeper.` system-property prefix are judged like the bare key.
  */
 import { CLIENT_SSL_DEFAULT_ONLY, CLIENT_SSL_KEYS } from "@zkts/tls";
@@ -33,8 +33,6 @@ const NO_SASL = "zkts has no Kerberos (its SASL, on the client port and between 
 /** Exact keys. */
 const RULES: Record<string, Rule> = {
   clientPortListenBacklog: always("zkts does not set the client port's listen backlog from zoo.cfg yet"),
-  reconfigEnabled: unlessFalse("zkts has no dynamic reconfiguration yet"),
-  dynamicConfigFile: always("zkts has no dynamic reconfiguration yet: put the server.N lines in zoo.cfg"),
   localSessionsEnabled: unlessFalse("zkts has no local sessions yet (every session is global)"),
   localSessionsUpgradingEnabled: unlessFalse("zkts has no local sessions yet (every session is global)"),
   syncEnabled: unlessTrue("zkts observers always log txns to disk (syncEnabled=true)"),

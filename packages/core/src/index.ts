@@ -14,6 +14,7 @@ export type {
   TxnListener,
   EnsembleRole,
   ForwardedRequest,
+  ReconfigCheck,
 } from "./types.js";
 export { ExpiryQueue, SessionTracker, initialSessionId, roundToNextInterval, type SessionState } from "./sessions.js";
 export { CoreError, ErrorCodes } from "./errors.js";

@@ -4,7 +4,7 @@
  * (`r.hdr`, `r.txn`; a failed write becomes an ErrorTxn that still consumes a zxid). Multi is prepared op by op
  * and rolled back as a whole.
  */
-import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type StatPersisted, type TxnHeader } from "@zkts/jute";
+import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type ReconfigRequest, type StatPersisted, type TxnHeader } from "@zkts/jute";
 import {
   CONTAINER_EPHEMERAL_OWNER,
   ErrorCode,
@@ -20,12 +20,14 @@ import {
   ttlEphemeralOwner,
   type MultiOp,
   type MultiRequest,
+  CONFIG_ZOOKEEPER,
 } from "@zkts/client-wire";
 import { newNodeStat, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
+import type { ReconfigCheck } from "./types.js";
 import type { Tree, TreeNode } from "./tree.js";
 
 interface ChangeRecord {
@@ -148,12 +150,9 @@ export class PrepProcessor {
           r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
           this.prepareCloseSession(r);
           break;
-        case OpCode.reconfig: {
-          // The body is decoded before a zxid is taken; standalone has reconfigEnabled=false.
-          readBody<unknown>(r, this.settings.maxBuffer);
-          r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
-          throw new CoreError(ErrorCode.RECONFIGDISABLED);
-        }
+        case OpCode.reconfig:
+          this.prepareReconfig(r);
+          break;
         default:
           this.prepareOp(r.type, this.nextZxid(), r, undefined);
       }
@@ -168,6 +167,29 @@ export class PrepProcessor {
         r.txn = { err: code };
       }
     }
+  }
+
+  /** Leader: the ensemble's reconfig checks (EnsembleRole `reconfig`); absent on standalone servers and learners. */
+  reconfigCheck: ReconfigCheck | undefined;
+
+  /**
+   * PrepRequestProcessor's reconfig case, in its order: the body is decoded before a zxid is taken; then
+   * reconfigEnabled (RECONFIGDISABLED), the session, a standalone server (UNIMPLEMENTED), the ensemble's checks
+   * (RECONFIGINPROGRESS, BADVERSION, BADARGUMENTS, NEWCONFIGNOQUORUM), WRITE on /zookeeper/config (NOAUTH: only
+   * the super user, or skipACL). zkts does not propose reconfig txns yet: a request that passes every check is
+   * answered UNIMPLEMENTED.
+   */
+  private prepareReconfig(r: Request): void {
+    const req = readBody<ReconfigRequest>(r, this.settings.maxBuffer);
+    r.hdr = this.txnHeader(r, this.nextZxid(), r.type);
+    if (!this.settings.reconfigEnabled) throw new CoreError(ErrorCode.RECONFIGDISABLED);
+    this.checkClientSession(r);
+    if (this.reconfigCheck === undefined) throw new CoreError(ErrorCode.UNIMPLEMENTED);
+    const data = this.reconfigCheck(req, r.hdr.zxid);
+    const node = this.recordFor(CONFIG_ZOOKEEPER);
+    requireACL(this.policy, node.acl, Perms.WRITE, r.authInfo, CONFIG_ZOOKEEPER);
+    this.logger.warn("reconfig refused: zkts does not propose reconfig txns yet", { newConfig: data.toString("utf8") });
+    throw new CoreError(ErrorCode.UNIMPLEMENTED);
   }
 
   private nextZxid(): bigint {

@@ -18,6 +18,7 @@ export interface Settings {
   readonly minSessionTimeout: number;
   readonly maxSessionTimeout: number;
   readonly skipACL: boolean;
+  readonly reconfigEnabled: boolean;
   readonly superDigest: string | undefined;
   /** The authentication providers registered (ProviderRegistry): ip and digest, and x509 when configured. */
   readonly schemes: readonly AclScheme[];
@@ -43,6 +44,7 @@ export function resolveSettings(init: ServerInit): Settings {
     minSessionTimeout: init.minSessionTimeout ?? tickTime * 2,
     maxSessionTimeout: init.maxSessionTimeout ?? tickTime * 20,
     skipACL: init.skipACL ?? false,
+    reconfigEnabled: init.reconfigEnabled ?? false,
     superDigest: init.superDigest,
     schemes: [...DEFAULT_SCHEMES, ...(init.x509 !== undefined ? (["x509"] as const) : []), ...(init.saslAuthProvider ? (["sasl"] as const) : [])],
     x509SuperUser: init.x509?.superUser,

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, Perms } from "@zkts/client-wire";
 import type { ACL } from "@zkts/jute";
-import { generateDigest } from "@zkts/datatree";
-import type { TxnListener, TxnLogPort } from "./server.js";
+import { DataTree, generateDigest } from "@zkts/datatree";
+import { nullLogger } from "@zkts/contracts";
+import { ManualClock, seededRandom } from "@zkts/contracts/testing";
+import { CoreError } from "./errors.js";
+import { ZooKeeperServer, type TxnListener, type TxnLogPort } from "./server.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 
 const OPEN: ACL[] = [{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }];
@@ -538,5 +541,62 @@ describe("txn log", () => {
     await new Promise((res) => setImmediate(res));
     expect(c.conn.sent.length).toBe(3);
     expect(seen).toEqual([-10, 1]);
+  });
+});
+
+describe("reconfig (PrepRequestProcessor's order of checks)", () => {
+  const req = { joiningServers: "server.5=h:1:2;3", leavingServers: null, newMembers: null, curConfigId: -1n };
+
+  it("reconfigEnabled on a standalone server: UNIMPLEMENTED, consuming a zxid", () => {
+    const { server } = makeServer({ reconfigEnabled: true });
+    const c = new TestClient(server);
+    const zxid = server.lastZxid;
+    expect(c.call(OpCode.reconfig, req).header).toMatchObject({ err: ErrorCode.UNIMPLEMENTED, zxid: zxid + 1n });
+  });
+
+  function leader(init: { reconfigEnabled?: boolean; skipACL?: boolean }, check: (zxid: bigint) => Buffer) {
+    const seen: bigint[] = [];
+    const tree = new DataTree({ skipACL: init.skipACL ?? false });
+    const server = new ZooKeeperServer(
+      { tickTime: 2000, ...init },
+      {
+        clock: new ManualClock({ now: 1_700_000_000_000, monotonic: 0 }),
+        random: seededRandom(1),
+        logger: nullLogger,
+        tree,
+        ensemble: {
+          role: "leader",
+          reconfig: (r, zxid) => {
+            expect(r).toEqual(req);
+            seen.push(zxid);
+            return check(zxid);
+          },
+        },
+      },
+    );
+    server.start();
+    return { server, tree, c: new TestClient(server), seen };
+  }
+
+  it("leader: disabled before anything; then the ensemble's checks with the txn's zxid; then WRITE on /zookeeper/config", () => {
+    const ok = () => Buffer.from("server.1=h:1:2:participant\nversion=100000001");
+    const off = leader({}, ok);
+    expect(off.c.call(OpCode.reconfig, req).header.err).toBe(ErrorCode.RECONFIGDISABLED);
+    expect(off.seen).toEqual([]);
+
+    const bad = leader({ reconfigEnabled: true }, () => {
+      throw new CoreError(ErrorCode.BADVERSION);
+    });
+    expect(bad.c.call(OpCode.reconfig, req).header.err).toBe(ErrorCode.BADVERSION);
+
+    const unauth = leader({ reconfigEnabled: true }, ok);
+    const z = unauth.server.lastZxid;
+    expect(unauth.c.call(OpCode.reconfig, req).header).toMatchObject({ err: ErrorCode.NOAUTH, zxid: z + 1n });
+    expect(unauth.seen).toEqual([z + 1n]);
+
+    // skipACL passes the ACL check; zkts does not propose reconfig txns yet
+    const skip = leader({ reconfigEnabled: true, skipACL: true }, ok);
+    expect(skip.c.call(OpCode.reconfig, req).header.err).toBe(ErrorCode.UNIMPLEMENTED);
+    expect(skip.tree.getNode("/zookeeper/config")?.data?.length ?? 0).toBe(0);
   });
 });

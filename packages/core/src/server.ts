@@ -84,6 +84,7 @@ export class ZooKeeperServer {
     const readOnly = components.ensemble?.role === "read-only";
     const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly, components.random));
     const prep = (this.prep = new PrepProcessor(settings, clock, logger, tree, tracker));
+    if (components.ensemble?.role === "leader") prep.reconfigCheck = components.ensemble.reconfig;
     this.final = new FinalProcessor(settings, clock, logger, tree, tracker, prep, conns, stats, sessions);
     this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats);
     this.role = makeRole(components.ensemble, prep, this.pipeline);

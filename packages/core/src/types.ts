@@ -1,5 +1,5 @@
 /** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
-import type { Id, TxnHeader } from "@zkts/jute";
+import type { Id, ReconfigRequest, TxnHeader } from "@zkts/jute";
 import type { Clock, Logger, Random } from "@zkts/contracts";
 import type { MetricsRegistry } from "@zkts/metrics";
 import type { Tree } from "./tree.js";
@@ -53,6 +53,8 @@ export interface ServerInit {
    */
   enforceAuthSchemes?: readonly string[];
   skipACL?: boolean;
+  /** reconfigEnabled (ZooKeeperServer.isReconfigEnabled): otherwise a reconfig is answered RECONFIGDISABLED. */
+  reconfigEnabled?: boolean;
   extendedTypesEnabled?: boolean;
   enforceQuota?: boolean;
   containerCheckIntervalMs?: number;
@@ -107,6 +109,9 @@ export interface ServerComponents {
   metrics?: MetricsRegistry;
 }
 
+/** See EnsembleRole's `reconfig`. */
+export type ReconfigCheck = (req: ReconfigRequest, zxid: bigint) => Buffer;
+
 /** A request a learner hands to its leader (ZooKeeper's Leader.REQUEST packet: session, cxid, type, body, auth). */
 export interface ForwardedRequest {
   sessionId: bigint;
@@ -122,7 +127,15 @@ export interface ForwardedRequest {
  * marks its ConnectResponses readOnly and answers writes and sync NOTREADONLY; sessions stay local.
  */
 export type EnsembleRole =
-  | { role: "leader" }
+  | {
+      role: "leader";
+      /**
+       * The ensemble's checks of a reconfig request (PrepRequestProcessor, from the in-progress check to the synced
+       * quorum): the new config's text, versioned `zxid`, or a CoreError with ZooKeeper's code. Absent: a reconfig
+       * is answered UNIMPLEMENTED, as on a standalone server.
+       */
+      reconfig?: ReconfigCheck;
+    }
   | { role: "learner"; forward(req: ForwardedRequest): void }
   | { role: "read-only" };
 

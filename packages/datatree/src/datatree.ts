@@ -9,7 +9,7 @@ import type { QuotaCheck } from "./quotas.js";
 import { restore, snapshotNodes, type SnapshotNode } from "./snapshot.js";
 import { TreeState, type DataTreeOptions } from "./tree-state.js";
 import type { SetWatchesLists, TreeWatches, WatchKind } from "./tree-watches.js";
-import { processTxn, setACL, type ProcessTxnResult } from "./txn-apply.js";
+import { processTxn, setACL, setData, type ProcessTxnResult } from "./txn-apply.js";
 import { WatchMode, type Watcher } from "./watches.js";
 
 export { DataNode, newNodeStat } from "./data-node.js";
@@ -367,6 +367,15 @@ export class DataTree {
    * layer writes these after `acls.entries()`. Nodes that enter the tree while the iterator is consumed (a fuzzy
    * snapshot) are left out, so no path comes twice (see snapshot.ts).
    */
+  /**
+   * ZKDatabase.initConfigInZKDatabase: /zookeeper/config's data set to a quorum verifier's text outside any txn,
+   * with mZxid = the config's version and dataVersion -1 (DataTree.setData(CONFIG_NODE, data, -1, version, now));
+   * data watches fire as for setData. The node is under /zookeeper/, so the tree digest does not change.
+   */
+  initConfigNode(data: Buffer, version: bigint, time: bigint): Stat {
+    return setData(this.s, CONFIG_ZOOKEEPER, data, -1, version, time);
+  }
+
   snapshotNodes(): IterableIterator<SnapshotNode> {
     return snapshotNodes(this.s);
   }

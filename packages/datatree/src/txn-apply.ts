@@ -277,7 +277,7 @@ function deleteNode(s: TreeState, path: string, zxid: bigint): void {
 }
 
 /** DataTree.setData (setData and reconfig txns); uses processTxn's node hint while that node is in the tree. */
-function setData(s: TreeState, path: string, data: Buffer | null, version: number, zxid: bigint, time: bigint): Stat {
+export function setData(s: TreeState, path: string, data: Buffer | null, version: number, zxid: bigint, time: bigint): Stat {
   const h = s.hint;
   const n = h !== undefined && !h.detached ? h : s.nodes.get(path);
   if (!n) throw new TreeError(ErrorCode.NONODE);

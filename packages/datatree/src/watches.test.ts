@@ -313,3 +313,22 @@ describe("fired-watch metrics (WatchManager.triggerWatch)", () => {
     expect([s(M.NODE_CHILDREN_WATCHER).count, s(M.NODE_CHILDREN_WATCHER).sum]).toEqual([1, 1]);
   });
 });
+
+describe("initConfigNode (ZKDatabase.initConfigInZKDatabase)", () => {
+  it("sets /zookeeper/config with mZxid = the config version and dataVersion -1, fires its data watch, keeps the digest", () => {
+    const { t, w } = setup();
+    const before = t.digest();
+    t.getData("/zookeeper/config", w);
+    const text = "server.1=127.0.0.1:1:2:participant\nversion=100000000";
+    t.initConfigNode(Buffer.from(text), 0x100000000n, 1234n);
+    const got = t.getData("/zookeeper/config")!;
+    expect(got.data!.toString()).toBe(text);
+    expect(got.stat.mzxid).toBe(0x100000000n);
+    expect(got.stat.version).toBe(-1);
+    expect(got.stat.aversion).toBe(-1);
+    expect(got.stat.mtime).toBe(1234n);
+    expect(got.stat.czxid).toBe(0n);
+    expect(w.take()).toEqual([`${E.NodeDataChanged} /zookeeper/config`]);
+    expect(t.digest()).toBe(before);
+  });
+});

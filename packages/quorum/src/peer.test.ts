@@ -30,7 +30,13 @@ class MiniCluster {
     [1, 2, 3].map((i) => [`server.${i}`, `127.0.0.1:${2000 + i}:${3000 + i}`] as [string, string]),
   );
 
-  constructor(private readonly faults: QuorumPeerFaults = {}) {}
+  /** Configs each member reported committed (onConfigCommitted), as `sid: version hex`. */
+  readonly committed: string[] = [];
+
+  constructor(
+    private readonly faults: QuorumPeerFaults = {},
+    private readonly reconfigEnabled = false,
+  ) {}
 
   private deliver(to: bigint, fn: (p: QuorumPeer) => void): void {
     this.clock.setTimer(1, () => {
@@ -52,12 +58,14 @@ class MiniCluster {
         server: { tickTime: 100 },
         store: { dataDir: `/d${sid}`, dataLogDir: `/l${sid}`, forceSync: true, preAllocSize: 4096, snapCount: 50 },
         faults: this.faults,
+        reconfigEnabled: this.reconfigEnabled,
       },
       {
         clock: this.clock,
         random: seededRandom(Number(sid)),
         logger: nullLogger,
         storage,
+        onConfigCommitted: (qv) => this.committed.push(`${sid}: ${qv.version.toString(16)}`),
         electionNet: {
           send: (to, payload) => this.deliver(to, (p) => p.electionMessage(sid, Buffer.from(payload))),
           connectAll: () => {},
@@ -198,6 +206,48 @@ describe("QuorumPeer in memory (3 members, one ManualClock)", () => {
     const gx = g.send(OP_GET_DATA, { path: "/a", watch: false });
     await c.run(20);
     expect(g.replies().find((r) => r.header.xid === gx)?.header.err).toBe(0);
+    for (const p of c.peers.values()) await p.shutdown();
+  }, 60_000);
+});
+
+describe("/zookeeper/config and config versions (QuorumPeer's quorum verifiers)", () => {
+  const configOf = (p: QuorumPeer) => {
+    const r = p.tree.getData("/zookeeper/config")!;
+    return { text: r.data!.toString(), mzxid: r.stat.mzxid, version: r.stat.version };
+  };
+  const servers = "server.1=127.0.0.1:2001:3001:participant\nserver.2=127.0.0.1:2002:3002:participant\nserver.3=127.0.0.1:2003:3003:participant\n";
+
+  it("reconfigEnabled=false: every member holds the static config with version 0 (mZxid 0, dataVersion -1); nothing is committed", async () => {
+    const c = new MiniCluster();
+    for (const sid of [1n, 2n, 3n]) await c.open(sid);
+    await c.until("one leader, all serving", () => c.allServing());
+    for (const p of c.peers.values()) expect(configOf(p)).toEqual({ text: `${servers}version=0`, mzxid: 0n, version: -1 });
+    expect(c.committed).toEqual([]);
+    for (const p of c.peers.values()) await p.shutdown();
+  }, 60_000);
+
+  it("reconfigEnabled=true: the first epoch's zxid becomes the version on every member, once; a member restarted from version 0 learns it", async () => {
+    const c = new MiniCluster({}, true);
+    for (const sid of [1n, 2n, 3n]) await c.open(sid);
+    await c.until("one leader, all serving", () => c.allServing());
+    const leader = c.leaders()[0]!;
+    const epoch = leader.zab.currentEpoch;
+    const v = epoch << 32n;
+    for (const p of c.peers.values()) expect(configOf(p)).toEqual({ text: `${servers}version=${v.toString(16)}`, mzxid: v, version: -1 });
+    expect([...c.committed].sort()).toEqual([1, 2, 3].map((s) => `${s}: ${v.toString(16)}`));
+
+    // a new epoch keeps the version (it is no longer 0): nothing is committed again
+    await c.crash(leader.sid);
+    await c.until("a new leader", () => c.leaders().length === 1 && c.leaders()[0]!.sid !== leader.sid && c.allServing());
+    expect(c.leaders()[0]!.zab.currentEpoch).toBeGreaterThan(epoch);
+    for (const p of c.peers.values()) expect(configOf(p).text).toBe(`${servers}version=${v.toString(16)}`);
+    expect(c.committed).toHaveLength(3);
+    // the crashed member comes back with its static config (version 0) and adopts the ensemble's at UPTODATE
+    const back = await c.open(leader.sid);
+    await c.until("restarted member serves", () => back.isServing);
+    expect(configOf(back)).toEqual({ text: `${servers}version=${v.toString(16)}`, mzxid: v, version: -1 });
+    expect(c.committed).toHaveLength(4);
+    expect(c.committed[3]).toBe(`${leader.sid}: ${v.toString(16)}`);
     for (const p of c.peers.values()) await p.shutdown();
   }, 60_000);
 });

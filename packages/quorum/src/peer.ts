@@ -3,8 +3,7 @@
  * then ZAB (@zkts/zab's ZabPeer) as leader / follower / observer, the durable store (txn log, snapshots, epoch
  * files through persistence's Storage), and a @zkts/core server per serving period: created when ZAB is active,
  * aborted when the member loses its leader or quorum. Everything outside comes in through QuorumPeerEnv (clock,
- * random, quorum and election transports, storage), so the Node adapters and the whole-cluster simulator run the
- * same code.
+ * random, both transports, storage), so the Node adapters and the whole-cluster simulator run the same code.
  *
  * Host loop for each ZAB Ready: send early -> persist (durably) -> send -> apply committed txns -> events ->
  * advance, then the snapshot cadence.
@@ -20,6 +19,7 @@ import { decodeTouchedSessions, encodeTouchedSessions, forwardedRequest, request
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
 import { SyncTracker } from "./syncs.js";
+import { ConfigVersions } from "./config-versions.js";
 import { EarlyApplier } from "./faults.js";
 import { EnsembleStore } from "./store.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
@@ -64,7 +64,7 @@ export class QuorumPeer {
   /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
   private readonly pendingAccepts = new Map<number, number>();
   private heldPackets: Array<{ conn: number; p: Packet }> = [];
-
+  private readonly configs: ConfigVersions;
   /** The applyUncommitted fault (simulation only). */
   private readonly early: EarlyApplier | undefined;
   // read-only mode
@@ -95,8 +95,9 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
+    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted);
     this.zab = new ZabPeer(
-      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, quorumVerifierBytes: Buffer.from(quorum.toString()) },
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: quorum.version, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
       { metrics },
     );
@@ -377,7 +378,7 @@ export class QuorumPeer {
     const c = new ZooKeeperServer(
       { ...this.serverInit, serverState: m },
       m === "leader"
-        ? { ...base, ensemble: { role: "leader" }, txnLog: this.leaderPort() }
+        ? { ...base, ensemble: { role: "leader", reconfig: this.configs.reconfigCheck(this.sid, () => this.zab.syncedFollowers()) }, txnLog: this.leaderPort() }
         : {
             ...base,
             ensemble: {
@@ -536,6 +537,7 @@ export class QuorumPeer {
           this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
           // ZOOKEEPER-1732: looking peers are told the leader with the epoch it now leads, the same from every member
           this.fle.updateElectionVote(e.epoch);
+          this.configs.activate(e.config, this.tree, this.clock.now());
           this.startServing(e.epoch);
         } else if (e.type === "established") {
           this.log.info("new epoch established", { epoch: String(e.epoch) });

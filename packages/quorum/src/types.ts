@@ -51,6 +51,14 @@ export interface QuorumPeerInit {
   server: ServerInit;
   /** The data tree's options (digest, extended types, skipACL). */
   tree?: Omit<DataTreeOptions, "metrics">;
+  /**
+   * reconfigEnabled: the member follows config versions (QuorumPeer's last seen and committed verifiers): a leader
+   * whose config still has version 0 gives it the version of the epoch it establishes (ZOOKEEPER-1783), a learner
+   * adopts the newer config NEWLEADER carries, and both report it through `QuorumPeerEnv.onConfigCommitted`.
+   */
+  reconfigEnabled?: boolean;
+  /** standaloneEnabled (default true): a reconfig must then leave at least 2 participants. */
+  standaloneEnabled?: boolean;
   /** readonlymode.enabled: serve readOnly clients from a copy of the tree while looking. */
   readOnlyMode?: boolean;
   /** Election's finalize wait (FastLeaderElection's finalizeWait, default 200 ms). */
@@ -87,6 +95,11 @@ export interface QuorumPeerEnv {
    * it; the peer stays failed.
    */
   onFatal?: (error: unknown) => void;
+  /**
+   * QuorumPeer.setQuorumVerifier(qv, writeToDisk=true): a config with a higher version became this member's
+   * committed config (reconfigEnabled only); the host writes its config files (zoo.cfg.dynamic.<version>, zoo.cfg).
+   */
+  onConfigCommitted?: (qv: QuorumVerifier) => void;
   /** Election's own log lines (chatty: Node demotes them a level); default `logger`. */
   electionLogger?: Logger;
 }

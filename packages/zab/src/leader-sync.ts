@@ -41,7 +41,7 @@ export function syncLearner(c: PeerCore, ls: LeaderState, h: Handler): void {
   }
   if (history.length > 0) h.historyToCommit = history;
   h.informedZxid = c.commitZxid;
-  c.send(h.conn, newLeaderPacket(ls.epoch, c.init.quorumVerifierBytes));
+  c.send(h.conn, newLeaderPacket(ls.epoch, c.newLeaderConfig(ls.epoch)));
   h.state = "syncing";
 }
 
@@ -65,7 +65,7 @@ export function checkNewLeaderQuorum(c: PeerCore, ls: LeaderState): void {
     if (h.observer && isForwarding(h.state)) informObserver(c, h);
     if (h.state === "newLeaderAcked") sendUptodate(c, h);
   }
-  c.pending.events.push({ type: "active", epoch: ls.epoch });
+  c.pending.events.push({ type: "active", epoch: ls.epoch, config: c.newLeaderConfig(ls.epoch) });
 }
 
 /**

@@ -23,6 +23,8 @@ export interface LearnerState {
   newEpoch: bigint;
   /** Set once currentEpoch = newEpoch is durable: proposals of the new epoch may be ACKed from then on. */
   ackEnabled: boolean;
+  /** NEWLEADER's payload (the leader's config text), reported with the `active` event. */
+  newLeaderConfig?: Buffer | null;
 }
 
 /** The leader broke a protocol rule: report it, close the connection and go LOOKING. */

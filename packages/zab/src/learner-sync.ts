@@ -53,6 +53,7 @@ export function onNewLeader(c: PeerCore, lr: LearnerState, conn: number, p: Pack
   const e = epochOf(p.zxid);
   if (e !== lr.newEpoch) return protocolError(c, conn, `NEWLEADER for epoch ${e}, expected ${lr.newEpoch}`);
   lr.phase = "newLeaderPending";
+  lr.newLeaderConfig = p.data;
   const gen = c.gen;
   c.persistEpoch("currentEpoch", e, () => {
     if (gen !== c.gen) return;
@@ -75,5 +76,5 @@ export function onUptodate(c: PeerCore, lr: LearnerState, conn: number): void {
   for (const t of c.log) if (epochOf(t.zxid) < lr.newEpoch) upTo = t.zxid;
   c.commitUpTo(upTo);
   c.send(conn, opPacket(PacketType.ACK, makeZxid(lr.newEpoch, 0n)));
-  c.pending.events.push({ type: "active", epoch: lr.newEpoch });
+  c.pending.events.push({ type: "active", epoch: lr.newEpoch, config: lr.newLeaderConfig ?? null });
 }

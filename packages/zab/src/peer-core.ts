@@ -146,6 +146,12 @@ export class PeerCore {
 
   // ---------------------------------------------------------------- output: send, persist, commit
 
+  /** NEWLEADER's payload for the epoch being established (ZabInit.quorumVerifierBytes). */
+  newLeaderConfig(epoch: bigint): Buffer {
+    const q = this.init.quorumVerifierBytes;
+    return typeof q === "function" ? q(epoch) : q;
+  }
+
   send(conn: number, packet: Packet): void {
     this.pending.messages.push({ conn, packet });
     this.pending.lateConns.add(conn);

@@ -102,6 +102,15 @@ export class ZabPeer {
     return out;
   }
 
+  /** Leader: the followers (not observers) up to date with it (Leader.isQuorumSynced's forwardingFollowers). */
+  syncedFollowers(): bigint[] {
+    const ls = this.c.leaderState;
+    if (!ls) return [];
+    const out: bigint[] = [];
+    for (const h of ls.handlers.values()) if (h.sid !== undefined && h.state === "uptodate" && !h.observer) out.push(h.sid);
+    return out;
+  }
+
   // ---------------------------------------------------------------- Ready / advance
 
   hasReady(): boolean {

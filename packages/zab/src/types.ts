@@ -37,8 +37,12 @@ export interface ZabInit {
   syncLimit: number;
   /** Committed txns kept in memory for DIFF (ZooKeeper's committedLog, 500); a learner further behind gets SNAP. */
   maxDiffTxns?: number;
-  /** NEWLEADER payload: the quorum verifier's text form (QuorumVerifier.toString()), as ZooKeeper sends it. */
-  quorumVerifierBytes?: Buffer;
+  /**
+   * NEWLEADER payload: the quorum verifier's text form (QuorumVerifier.toString()), as ZooKeeper sends it; a
+   * function is asked for the epoch being established (ZooKeeper's leader sends its last seen config, whose
+   * version it may set from that epoch: Leader.lead, ZOOKEEPER-1783).
+   */
+  quorumVerifierBytes?: Buffer | ((epoch: bigint) => Buffer);
   /** LearnerInfo.configVersion (0 for a static zoo.cfg). */
   configVersion?: bigint;
   bugs?: ZabBugs;
@@ -88,7 +92,12 @@ export type ZabEvent =
   /** Leader: a quorum acknowledged the new epoch (ACKEPOCH). */
   | { type: "established"; epoch: bigint }
   /** Leader: a quorum acknowledged NEWLEADER, proposals may start. Learner: UPTODATE received. */
-  | { type: "active"; epoch: bigint }
+  | {
+      type: "active";
+      epoch: bigint;
+      /** The NEWLEADER payload: the config this epoch was established with (the leader's last seen config). */
+      config: Buffer | null;
+    }
   /** A protocol rule was broken by a peer (logged by the host; the connection was closed). */
   | { type: "protocolError"; conn: number; message: string };
 

@@ -116,7 +116,12 @@ export interface ClassifiedKeys {
  */
 export function classifyKeys(r: ConfigReader): ClassifiedKeys {
   const out: ClassifiedKeys = { servers: [], quorumGroups: [], badServerLine: false, systemProperties: {}, unknownKeys: [] };
+  const dynamic = r.has("dynamicConfigFile");
   for (const e of r.entries()) {
+    if (dynamic && (e.key.startsWith("server.") || e.key.startsWith("group") || e.key.startsWith("weight"))) {
+      r.fail(e, `parameter: ${e.key} must be in a separate dynamic config file`);
+      continue;
+    }
     if (e.key.startsWith("server.")) {
       const spec = parseServerLine(e);
       if (typeof spec === "string") {

@@ -119,8 +119,15 @@ export interface ZkConfig {
   distributed: boolean;
   peerType: "participant" | "observer";
   syncEnabled: boolean;
+  /** `reconfigEnabled`: the reconfig operation is allowed, and config files are rewritten as the config changes. */
   reconfigEnabled: boolean;
   standaloneEnabled: boolean;
+  /** `dynamicConfigFile`: where the server.N / group / weight lines were read from (as written in zoo.cfg). */
+  dynamicConfigFile?: string;
+  /** The quorum config's version: the dynamic file name's hex suffix, 0 for server lines in zoo.cfg. */
+  configVersion: bigint;
+  /** The zoo.cfg path the server was started with (rewritten with reconfigEnabled); absent for text configs. */
+  configFile?: string;
   localSessionsEnabled: boolean;
   /** `4lw.commands.whitelist` as written; undefined = ZooKeeper's default (srvr only). */
   fourLetterWhitelist?: string;
@@ -196,8 +203,10 @@ export interface ParseConfigOptions {
   fileName?: string;
   /** Environment for the super digest (`ZKTS_SUPER_DIGEST`, `SERVER_JVMFLAGS`, `JVMFLAGS`). */
   env?: Record<string, string | undefined>;
-  /** Reads the JAAS file (default: node:fs). */
+  /** Reads the JAAS file and the dynamic config file (default: node:fs). */
   readFile?: (path: string) => string;
+  /** The zoo.cfg path (kept in {@link ZkConfig.configFile}); relative dynamicConfigFile paths are read as given. */
+  configFile?: string;
 }
 
 /** The client-port connection factories ZooKeeper ships (`serverCnxnFactory`) and its x509 auth provider. */
