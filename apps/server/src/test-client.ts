@@ -15,6 +15,7 @@ import {
   ReplyHeader,
   RequestHeader,
   SetDataRequest,
+  WatcherEvent,
   decode,
   encode,
   frame,
@@ -28,10 +29,18 @@ export class Client {
   private readonly waiting: Array<{ ok: (f: Buffer) => void; fail: (e: Error) => void }> = [];
   private xid = 1;
   closed = false;
+  /** Watch notifications received, in order. */
+  readonly events: { type: number; path: string }[] = [];
   private constructor(readonly socket: net.Socket) {
     socket.on("data", (d: Buffer) =>
       this.dec.push(d, (f) => {
         const b = Buffer.from(f);
+        // a watch notification (xid -1) answers no request
+        if (b.length >= 16 && b.readInt32BE(0) === -1) {
+          const e = decode(WatcherEvent, b.subarray(16));
+          this.events.push({ type: e.type, path: e.path ?? "" });
+          return;
+        }
         this.waiting.shift()?.ok(b);
       }),
     );
@@ -87,6 +96,12 @@ export class Client {
     if (r.err !== 0) return { err: r.err };
     const d = decode(GetDataResponse, r.body);
     return { err: 0, data: d.data?.toString() ?? "", version: d.stat.version };
+  }
+  /** getData leaving a data watch on `path`. */
+  async getWatch(path: string): Promise<{ err: number; data?: string }> {
+    const r = await this.req(4, encode(GetDataRequest, { path, watch: true }));
+    if (r.err !== 0) return { err: r.err };
+    return { err: 0, data: decode(GetDataResponse, r.body).data?.toString() ?? "" };
   }
   async children(path: string): Promise<{ err: number; children?: string[] }> {
     const r = await this.req(8, encode(GetChildrenRequest, { path, watch: false }));

@@ -1,0 +1,134 @@
+/**
+ * Mixed ensembles with an observer of the other kind: three voters of one implementation (Apache ZooKeeper 3.8's
+ * QuorumPeerMain, or zkts-server) and an observer of the other. The observer learns the leader from the voters'
+ * notifications (it does not vote), syncs (OBSERVERINFO, DIFF/SNAP, UPTODATE), then follows the broadcast by INFORM
+ * (ZooKeeper's Leader.inform: the proposal's header, txn and digest); writes it is sent it forwards as REQUESTs.
+ */
+import { describe, expect, it } from "vitest";
+import { encode, SyncRequest } from "@zkts/jute";
+import { fourLetter, referenceAvailable } from "@zkts/testkit";
+import { makeEnsemble, waitFor, type Ensemble, type Member } from "./ensemble-helpers.js";
+import { Client } from "./test-client.js";
+
+type Impl = "zkts" | "zookeeper";
+const EPHEMERAL = 1;
+const NODE_DATA_CHANGED = 3;
+
+async function implOf(m: Member): Promise<Impl> {
+  const out = await fourLetter(m.clientPort, "srvr");
+  return /zkts/i.test(out) ? "zkts" : "zookeeper";
+}
+
+/** A create and a setData through every running member, then sync + read of all of it through every member. */
+async function writeEverywhere(ens: Ensemble, tag: string): Promise<void> {
+  const running = ens.members.filter((m) => m.proc !== undefined);
+  for (const m of running) {
+    const { c } = await Client.connect(m.clientPort);
+    try {
+      expect((await c.create(`/${tag}-${m.id}`, "a")).err, `create through member ${m.id}`).toBe(0);
+      expect((await c.setData(`/${tag}-${m.id}`, `via ${m.id}`)).err, `setData through member ${m.id}`).toBe(0);
+    } finally {
+      c.close();
+    }
+  }
+  for (const m of running) {
+    const { c } = await Client.connect(m.clientPort);
+    try {
+      expect((await c.req(9, encode(SyncRequest, { path: "/" }))).err, `sync through member ${m.id}`).toBe(0);
+      for (const w of running) expect(await c.get(`/${tag}-${w.id}`), `member ${m.id} reads ${tag}-${w.id}`).toMatchObject({ err: 0, data: `via ${w.id}` });
+    } finally {
+      c.close();
+    }
+  }
+}
+
+function dump(ens: Ensemble, impls: readonly Impl[]): void {
+  for (const m of ens.members) {
+    const lines = (m.proc?.output() ?? "").split("\n").filter((l) => /WARN|ERROR|xception|"warn"|"error"|LEADING|FOLLOWING|OBSERVING|synchronising/.test(l) && !/Cannot open channel|Connection refused|Notification/.test(l));
+    console.log(`--- member ${m.id} (${impls[m.id - 1]}) running=${m.proc !== undefined}:\n${lines.slice(-20).join("\n")}\nTAIL: ${(m.proc?.output() ?? "").slice(-1500)}`);
+  }
+}
+
+describe.runIf(referenceAvailable())("mixed ensembles: an observer of the other kind", () => {
+  for (const voters of ["zkts", "zookeeper"] as Impl[]) {
+    const obsKind: Impl = voters === "zkts" ? "zookeeper" : "zkts";
+    const impls: Impl[] = [voters, voters, voters, obsKind];
+    it(`three ${voters} voters and a ${obsKind} observer: writes through every member, reads agree, sessions and watches across kinds`, async () => {
+      const ens = await makeEnsemble(4, { tickTime: 500, impls, observers: 1 });
+      const obs = ens.members[3]!;
+      try {
+        for (const m of ens.members) await ens.start(m);
+        const leader = await ens.waitStable(60_000);
+        expect(await Promise.all(ens.members.map(implOf))).toEqual(impls);
+        expect(await ens.mode(obs)).toBe("observer");
+        expect(leader.id).not.toBe(obs.id);
+
+        await writeEverywhere(ens, "w1");
+
+        // an ephemeral of a session on the observer, seen by every member, gone when the session closes
+        const { c: owner } = await Client.connect(obs.clientPort);
+        expect((await owner.create("/eph", "e", EPHEMERAL)).err).toBe(0);
+        for (const m of ens.members) {
+          const { c } = await Client.connect(m.clientPort);
+          await c.req(9, encode(SyncRequest, { path: "/" }));
+          expect(await c.get("/eph"), `member ${m.id} sees the observer session's ephemeral`).toMatchObject({ err: 0, data: "e" });
+          c.close();
+        }
+
+        // a watch set on the observer fires on a write through a voter, and one set on a voter on a write through
+        // the observer
+        const voter = ens.members.find((m) => m !== leader && m !== obs)!;
+        const { c: wObs } = await Client.connect(obs.clientPort);
+        const { c: wVoter } = await Client.connect(voter.clientPort);
+        expect((await wObs.getWatch("/w1-1")).err).toBe(0);
+        expect((await wVoter.getWatch("/w1-2")).err).toBe(0);
+        {
+          const { c } = await Client.connect(voter.clientPort);
+          expect((await c.setData("/w1-1", "changed through a voter")).err).toBe(0);
+          c.close();
+        }
+        expect((await owner.setData("/w1-2", "changed through the observer")).err).toBe(0);
+        await waitFor(() => wObs.events.length > 0 && wVoter.events.length > 0, 10_000, "both watches to fire");
+        expect(wObs.events).toEqual([{ type: NODE_DATA_CHANGED, path: "/w1-1" }]);
+        expect(wVoter.events).toEqual([{ type: NODE_DATA_CHANGED, path: "/w1-2" }]);
+        wObs.close();
+        wVoter.close();
+
+        await owner.req(-11, Buffer.alloc(0)); // closeSession
+        owner.close();
+        for (const m of ens.members) {
+          await waitFor(async () => {
+            const { c } = await Client.connect(m.clientPort);
+            await c.req(9, encode(SyncRequest, { path: "/" }));
+            const r = await c.get("/eph");
+            c.close();
+            return r.err === -101;
+          }, 10_000, `the ephemeral to go on member ${m.id}`);
+        }
+
+        // the observer restarts: it learns the leader from the voters' notifications and syncs again
+        await ens.kill(obs);
+        {
+          const { c } = await Client.connect(leader.clientPort);
+          expect((await c.create("/while-away", "x")).err).toBe(0);
+          c.close();
+        }
+        await ens.start(obs);
+        await ens.waitStable(60_000);
+        expect(await ens.mode(obs)).toBe("observer");
+        {
+          const { c } = await Client.connect(obs.clientPort);
+          await c.req(9, encode(SyncRequest, { path: "/" }));
+          expect(await c.get("/while-away")).toMatchObject({ err: 0, data: "x" });
+          c.close();
+        }
+        await writeEverywhere(ens, "w2");
+      } catch (e) {
+        dump(ens, impls);
+        throw e;
+      } finally {
+        await ens.stopAll();
+      }
+    }, 180_000);
+  }
+});
