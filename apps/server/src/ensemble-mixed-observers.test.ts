@@ -13,6 +13,7 @@ import { Client } from "./test-client.js";
 type Impl = "zkts" | "zookeeper";
 const EPHEMERAL = 1;
 const NODE_DATA_CHANGED = 3;
+const NOTREADONLY = -119;
 
 async function implOf(m: Member): Promise<Impl> {
   const out = await fourLetter(m.clientPort, "srvr");
@@ -132,3 +133,88 @@ describe.runIf(referenceAvailable())("mixed ensembles: an observer of the other 
     }, 180_000);
   }
 });
+
+const isro = (port: number) => fourLetter(port, "isro").then((s) => s.trim(), () => "");
+
+/**
+ * Read-only mode across the mix (readonlymode.enabled on every member, -Dreadonlymode.enabled=true for ZooKeeper):
+ * the survivor of a lost quorum, of either kind, serves a client that allows read-only servers its reads, refuses
+ * its writes (NOTREADONLY), and rejoins the ensemble when its peers return. ZooKeeper 3.8's read-only server serves
+ * local sessions only (a global createSession is answered NOTREADONLY, a global session's reconnection refused), so
+ * its member runs with localSessionsEnabled=true; zkts has no local sessions, and its leader does not take writes
+ * of a ZooKeeper learner's local sessions, so the test writes through zkts members.
+ */
+describe.runIf(referenceAvailable())("mixed ensembles: read-only mode when quorum is lost", () => {
+  it("zookeeper + zkts + zkts: a ZooKeeper survivor, then a zkts survivor, serve read-only and rejoin", async () => {
+    const impls: Impl[] = ["zookeeper", "zkts", "zkts"];
+    const ens = await makeEnsemble(3, {
+      tickTime: 500,
+      impls,
+      extra: { "readonlymode.enabled": "true" },
+      perMember: (i) => (impls[i] === "zookeeper" ? { localSessionsEnabled: "true" } : {}),
+      javaFlags: () => ["-Dreadonlymode.enabled=true"],
+    });
+    const writer = ens.members[2]!; // a zkts member that survives neither round
+    try {
+      for (const m of ens.members) await ens.start(m);
+      await ens.waitStable(60_000);
+      for (const [round, survivor] of [ens.members[0]!, ens.members[1]!].entries()) {
+        const what = `member ${survivor.id} (${impls[survivor.id - 1]})`;
+        const value = `v${round}`;
+        {
+          const { c } = await Client.connect(writer.clientPort);
+          expect((await c.create(`/ro${round}`, value)).err, `create /ro${round}`).toBe(0);
+          c.close();
+        }
+        await waitFor(() => holds(survivor.clientPort, `/ro${round}`, value), 10_000, `/ro${round} on ${what}`);
+        const others = ens.members.filter((m) => m !== survivor);
+        for (const m of others) await ens.kill(m);
+        await waitFor(async () => (await isro(survivor.clientPort)) === "ro", 60_000, `${what} to answer isro: ro`);
+        // a client that allows read-only servers (the readOnly flag after its ConnectRequest)
+        const ro = await Client.connect(survivor.clientPort, 0n, Buffer.alloc(16), { readOnly: true });
+        try {
+          expect(ro.readOnly, `${what} answers the connect read-only`).toBe(true);
+          expect(await ro.c.get(`/ro${round}`)).toMatchObject({ err: 0, data: value });
+          expect((await ro.c.create("/ro-refused", "x")).err).toBe(NOTREADONLY);
+          expect((await ro.c.setData(`/ro${round}`, "changed")).err).toBe(NOTREADONLY);
+          expect(await ro.c.get(`/ro${round}`)).toMatchObject({ err: 0, data: value });
+        } finally {
+          ro.c.close();
+        }
+        for (const m of others) await ens.start(m);
+        await ens.waitStable(60_000);
+        await waitFor(async () => (await isro(survivor.clientPort)) === "rw", 30_000, `${what} to answer isro: rw`);
+        {
+          const { c } = await Client.connect(writer.clientPort);
+          expect((await c.setData(`/ro${round}`, "after")).err, "a write after the quorum returned").toBe(0);
+          c.close();
+        }
+        await waitFor(() => holds(survivor.clientPort, `/ro${round}`, "after"), 10_000, `the write on ${what} after it rejoined`);
+        const { c } = await Client.connect(survivor.clientPort, 0n, Buffer.alloc(16), { readOnly: true });
+        expect((await c.get("/ro-refused")).err).toBe(-101);
+        c.close();
+      }
+    } catch (e) {
+      dump(ens, impls);
+      throw e;
+    } finally {
+      await ens.stopAll();
+    }
+  }, 240_000);
+});
+
+/** After a sync through the member, `path` holds `data` there. */
+async function holds(port: number, path: string, data: string): Promise<boolean> {
+  try {
+    const { c } = await Client.connect(port);
+    try {
+      await c.req(9, encode(SyncRequest, { path: "/" }));
+      const r = await c.get(path);
+      return r.err === 0 && r.data === data;
+    } finally {
+      c.close();
+    }
+  } catch {
+    return false;
+  }
+}

@@ -50,15 +50,21 @@ export class Client {
     });
     socket.on("error", () => {});
   }
-  static async connect(port: number, sessionId = 0n, passwd = Buffer.alloc(16)): Promise<{ c: Client; resp: ConnectResponse }> {
+  static async connect(port: number, sessionId = 0n, passwd = Buffer.alloc(16), opts: { readOnly?: boolean } = {}): Promise<{ c: Client; resp: ConnectResponse; readOnly?: boolean }> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
       s.once("error", reject);
     });
     const c = new Client(socket);
     const f = c.nextFrame();
-    socket.write(frame(encode(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId, passwd })));
-    return { c, resp: decode(ConnectResponse, await f, { allowTrailing: true }) };
+    const req = encode(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId, passwd });
+    // a client that accepts a read-only server sends the readOnly flag after the request (ClientCnxnSocket)
+    socket.write(frame(opts.readOnly ? Buffer.concat([req, Buffer.from([1])]) : req));
+    const body = await f;
+    const resp = decode(ConnectResponse, body, { allowTrailing: true });
+    // ZooKeeperServer.finishSessionInit: the response is followed by the server's read-only flag
+    const tail = 4 + 4 + 8 + 4 + (resp.passwd?.length ?? 0);
+    return { c, resp, ...(body.length > tail ? { readOnly: body[tail] === 1 } : {}) };
   }
   private nextFrame(): Promise<Buffer> {
     return new Promise((resolve, reject) => {
