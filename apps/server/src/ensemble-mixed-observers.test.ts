@@ -151,7 +151,7 @@ describe.runIf(referenceAvailable())("mixed ensembles: read-only mode when quoru
       tickTime: 500,
       impls,
       extra: { "readonlymode.enabled": "true" },
-      perMember: (i) => (impls[i] === "zookeeper" ? { localSessionsEnabled: "true" } : {}),
+      perMember: (i): Record<string, string> => (impls[i] === "zookeeper" ? { localSessionsEnabled: "true" } : {}),
       javaFlags: () => ["-Dreadonlymode.enabled=true"],
     });
     const writer = ens.members[2]!; // a zkts member that survives neither round
@@ -218,3 +218,29 @@ async function holds(port: number, path: string, data: string): Promise<boolean>
     return false;
   }
 }
+
+/**
+ * The four-letter words of a member that has no server running (one member of three, alone: it elects forever), on
+ * ZooKeeper 3.8 and on zkts: the same answers (FourLetterCommands' ZK_NOT_SERVING, isro "null"); envi differs in
+ * what it reports about the host and runtime and is left out.
+ */
+describe.runIf(referenceAvailable())("four-letter words while a member elects: as ZooKeeper's", () => {
+  it("ruok, srvr, stat, conf, cons, crst, srst, dump, wchs, wchc, wchp, dirs, mntr, isro, gtmk answer the same", async () => {
+    const words = ["ruok", "srvr", "stat", "conf", "cons", "crst", "srst", "dump", "wchs", "wchc", "wchp", "dirs", "mntr", "isro", "gtmk"];
+    const answers: Record<Impl, string[]> = { zkts: [], zookeeper: [] };
+    for (const impl of ["zookeeper", "zkts"] as Impl[]) {
+      const ens = await makeEnsemble(3, { tickTime: 500, impl });
+      try {
+        const m = ens.members[0]!;
+        await ens.start(m);
+        // it stays looking: no peer answers (a second look after the first election round timed out)
+        await new Promise((r) => setTimeout(r, 1500));
+        for (const w of words) answers[impl].push(await fourLetter(m.clientPort, w));
+      } finally {
+        await ens.stopAll();
+      }
+    }
+    expect(answers.zookeeper[words.indexOf("srvr")]).toBe("This ZooKeeper instance is not currently serving requests\n");
+    expect(Object.fromEntries(words.map((w, i) => [w, answers.zkts[i]]))).toEqual(Object.fromEntries(words.map((w, i) => [w, answers.zookeeper[i]])));
+  }, 120_000);
+});
