@@ -7,10 +7,13 @@ import type { ForwardedRequest } from "@zkts/core";
 import { InputArchive, OutputArchive } from "@zkts/jute";
 import { PacketType, type Packet } from "@zkts/zab";
 
+/** OpCode.createSession. */
+const CREATE_SESSION = -10;
+
 /**
  * A learner's REQUEST, as ZooKeeper's Learner.request writes it: data = long sessionId, int cxid, int type, then the
  * request record's bytes as the client sent them (no length); the client connection's auth ids in the packet's
- * authinfo.
+ * authinfo, except on createSession, whose Request ZooKeeper builds without auth info (a null vector).
  */
 export function requestPacket(r: ForwardedRequest): Packet {
   const out = new OutputArchive(16 + r.body.length);
@@ -18,7 +21,9 @@ export function requestPacket(r: ForwardedRequest): Packet {
   out.writeInt(r.cxid);
   out.writeInt(r.type);
   out.writeRaw(r.body);
-  return { type: PacketType.REQUEST, zxid: -1n, data: out.toBuffer(), authinfo: r.authInfo.map((a) => ({ scheme: a.scheme, id: a.id ?? "" })) };
+  const p: Packet = { type: PacketType.REQUEST, zxid: -1n, data: out.toBuffer() };
+  if (r.type !== CREATE_SESSION) p.authinfo = r.authInfo.map((a) => ({ scheme: a.scheme, id: a.id ?? "" }));
+  return p;
 }
 
 /** Reads a learner's REQUEST (LearnerHandler: sessionId, cxid, type, the rest is the request). */
