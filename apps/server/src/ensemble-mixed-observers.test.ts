@@ -67,7 +67,7 @@ describe.runIf(referenceAvailable())("mixed ensembles: an observer of the other 
         await writeEverywhere(ens, "w1");
 
         // an ephemeral of a session on the observer, seen by every member, gone when the session closes
-        const { c: owner } = await Client.connect(obs.clientPort);
+        const { c: owner, resp: ownerResp } = await Client.connect(obs.clientPort);
         expect((await owner.create("/eph", "e", EPHEMERAL)).err).toBe(0);
         for (const m of ens.members) {
           const { c } = await Client.connect(m.clientPort);
@@ -95,15 +95,37 @@ describe.runIf(referenceAvailable())("mixed ensembles: an observer of the other 
         wObs.close();
         wVoter.close();
 
-        await owner.req(-11, Buffer.alloc(0)); // closeSession
+        // the observer's session moves to a voter of the other kind (REVALIDATE or the like), keeps its ephemeral,
+        // and closes there
         owner.close();
+        const moved = await Client.connect(voter.clientPort, ownerResp.sessionId, ownerResp.passwd!);
+        expect(moved.resp.sessionId, "the session moved to a voter").toBe(ownerResp.sessionId);
+        expect(moved.resp.timeOut).toBeGreaterThan(0);
+        expect(await moved.c.get("/eph")).toMatchObject({ err: 0, data: "e" });
+        expect((await moved.c.setData("/eph", "moved")).err).toBe(0);
+        await moved.c.req(-11, Buffer.alloc(0)); // closeSession
+        moved.c.close();
+        // and a session of a voter moves to the observer of the other kind
+        {
+          const first = await Client.connect(voter.clientPort);
+          expect((await first.c.create("/eph2", "v", EPHEMERAL)).err).toBe(0);
+          first.c.close();
+          const again = await Client.connect(obs.clientPort, first.resp.sessionId, first.resp.passwd!);
+          expect(again.resp.sessionId, "the voter's session moved to the observer").toBe(first.resp.sessionId);
+          expect(again.resp.timeOut).toBeGreaterThan(0);
+          expect((await again.c.setData("/eph2", "moved")).err).toBe(0);
+          expect(await again.c.get("/eph2")).toMatchObject({ err: 0, data: "moved" });
+          await again.c.req(-11, Buffer.alloc(0)); // closeSession
+          again.c.close();
+        }
         for (const m of ens.members) {
           await waitFor(async () => {
             const { c } = await Client.connect(m.clientPort);
             await c.req(9, encode(SyncRequest, { path: "/" }));
             const r = await c.get("/eph");
+            const r2 = await c.get("/eph2");
             c.close();
-            return r.err === -101;
+            return r.err === -101 && r2.err === -101;
           }, 10_000, `the ephemeral to go on member ${m.id}`);
         }
 

@@ -50,7 +50,7 @@ export class Client {
     });
     socket.on("error", () => {});
   }
-  static async connect(port: number, sessionId = 0n, passwd = Buffer.alloc(16), opts: { readOnly?: boolean } = {}): Promise<{ c: Client; resp: ConnectResponse; readOnly?: boolean }> {
+  static async connect(port: number, sessionId = 0n, passwd: Buffer = Buffer.alloc(16), opts: { readOnly?: boolean } = {}): Promise<{ c: Client; resp: ConnectResponse; readOnly?: boolean }> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
       s.once("error", reject);

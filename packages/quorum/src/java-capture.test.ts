@@ -30,7 +30,16 @@ import {
   writePacket,
   type Packet,
 } from "@zkts/zab";
-import { decodeTouchedSessions, encodeTouchedSessions, forwardedRequest, requestPacket } from "./forwarding.js";
+import {
+  decodeTouchedSessions,
+  encodeTouchedSessions,
+  forwardedRequest,
+  parseRevalidate,
+  parseRevalidateAnswer,
+  requestPacket,
+  revalidateAnswer,
+  revalidatePacket,
+} from "./forwarding.js";
 
 interface Captured {
   conn: number;
@@ -112,9 +121,14 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
       const text = c.packet.data!.toString("utf8");
       expect(text).toMatch(/^server\.1=127\.0\.0\.1:\d+:\d+:participant;127\.0\.0\.1:\d+\n/);
       expect(text).toMatch(/\nserver\.4=127\.0\.0\.1:\d+:\d+:observer;127\.0\.0\.1:\d+\nversion=0$/);
+      // the server lines as zoo.cfg gave them to ZooKeeper (scripts/java-capture: no ":participant", ":observer"
+      // on the observer), and in the verifier's own form: zkts prints both as the leader did
       const entries = text.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as [string, string]);
-      const qv = parseQuorumConfig(entries.filter(([k]) => k !== "version"));
-      expect(qv.toString()).toBe(text);
+      const servers = entries.filter(([k]) => k !== "version");
+      const zooCfg = servers.map(([k, v]) => [k, v.replace(":participant;", ";")] as [string, string]);
+      expect(zooCfg[0]![1]).not.toContain("participant");
+      for (const form of [zooCfg, servers]) expect(parseQuorumConfig(form).toString()).toBe(text);
+      const qv = parseQuorumConfig(zooCfg);
       expect(hex(encodePacket(newLeaderPacket(epochOf(c.packet.zxid), Buffer.from(qv.toString()))))).toBe(hex(c.bytes));
     }
   });
@@ -202,7 +216,7 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
     }
   });
 
-  it("REVALIDATE: the learner's (sessionId, timeout), the leader's (sessionId, valid); SYNC: the leader's answer is bare", () => {
+  it("REVALIDATE: the learner's (sessionId, timeout), the leader's (sessionId, valid), as zkts builds them; SYNC: the leader's answer is bare", () => {
     const [ask] = ofType(PacketType.REVALIDATE, "F");
     const [answer] = ofType(PacketType.REVALIDATE, "L");
     expect(ask!.packet.data!.length).toBe(12);
@@ -210,6 +224,11 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
     expect(answer!.packet.data!.readBigInt64BE(0)).toBe(ask!.packet.data!.readBigInt64BE(0));
     expect(ask!.packet.data!.readInt32BE(8)).toBe(20000);
     expect(answer!.packet.data![8]).toBe(1); // valid
+    // zkts's learner and leader build the same packets
+    const { sessionId, timeout } = parseRevalidate(ask!.packet);
+    expect(hex(encodePacket(revalidatePacket(sessionId, timeout)))).toBe(hex(ask!.bytes));
+    expect(parseRevalidateAnswer(answer!.packet)).toEqual({ sessionId, valid: true });
+    expect(hex(encodePacket(revalidateAnswer(ask!.packet, sessionId, true)))).toBe(hex(answer!.bytes));
     // the moved session is the one whose requests came through follower 1
     const first = forwardedRequest(ofType(PacketType.REQUEST, "F")[0]!.packet).sessionId;
     expect(ask!.packet.data!.readBigInt64BE(0)).toBe(first);
