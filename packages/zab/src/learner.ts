@@ -76,6 +76,9 @@ export function learnerStep(c: PeerCore, lr: LearnerState, p: Packet): void {
     case PacketType.UPTODATE:
       return onUptodate(c, lr, conn);
     case PacketType.PING:
+      // Learner.syncWithLeader reads no PING: a ZooKeeper leader takes the packet after NEWLEADER for its ACK
+      // and drops a learner that sends anything else. Answered once the NEWLEADER ACK is out.
+      if (lr.phase !== "awaitingUptodate" && lr.phase !== "broadcast") return;
       // Learner.ping: one answer, the packet with the host's session-touch table
       c.send(conn, { type: PacketType.PING, zxid: p.zxid, data: c.learnerPingData() });
       return;
