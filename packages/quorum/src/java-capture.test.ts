@@ -327,3 +327,57 @@ describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper
     }
   });
 });
+
+/**
+ * The same steps with zkts learners under a ZooKeeper leader (java-capture-zkts-learners.txt, `capture.ts
+ * --zkts-learners`): what zkts followers and a zkts observer send is what ZooKeeper's learners sent, connection for
+ * connection (LearnerInfo and ACKEPOCH bytes, then the same ACKs, REQUESTs and REVALIDATE; PING answers only
+ * after the NEWLEADER ACK).
+ */
+describe("zkts learners' streams to a ZooKeeper 3.8 leader, against ZooKeeper learners'", () => {
+  const z = load("./java-capture-zkts-learners.txt");
+
+  it("every packet decodes and re-encodes byte for byte", () => {
+    for (const c of z.packets) expect(hex(encodePacket(c.packet))).toBe(hex(c.bytes));
+  });
+
+  /** Per server id, each synchronised connection's learner-to-leader packets: discovery in order, then the rest as a set. */
+  function learners(ps: Captured[]): Map<string, { info: string; ackEpoch: string; first: string; rest: string[] }[]> {
+    const out = new Map<string, { info: string; ackEpoch: string; first: string; rest: string[] }[]>();
+    for (const conn of new Set(ps.map((c) => c.conn))) {
+      const f = ps.filter((c) => c.conn === conn && c.dir === "F");
+      if (!f.some((c) => c.packet.type === PacketType.ACKEPOCH)) continue; // a connection the leader did not take yet
+      const info = f[0]!;
+      const sid = String(parseLearnerInfo(info.packet).serverid);
+      const token = (c: Captured) => {
+        if (c.packet.type === PacketType.ACK) return `ACK ${c.packet.zxid.toString(16)}`;
+        if (c.packet.type === PacketType.REQUEST) return `REQUEST ${forwardedRequest(c.packet).type} auth=${c.packet.authinfo?.map((a) => a.scheme).join(",") ?? "null"}`;
+        if (c.packet.type === PacketType.REVALIDATE) return `REVALIDATE ${parseRevalidate(c.packet).timeout}`;
+        return String(c.packet.type);
+      };
+      const rest = f.slice(3).filter((c) => c.packet.type !== PacketType.PING).map(token).sort();
+      const list = out.get(sid) ?? [];
+      list.push({ info: hex(info.bytes), ackEpoch: hex(f[1]!.bytes), first: token(f[2]!), rest });
+      out.set(sid, list);
+    }
+    return out;
+  }
+
+  it("connection for connection: the same LearnerInfo and ACKEPOCH bytes, the NEWLEADER ACK first, then the same ACKs, REQUESTs and REVALIDATE", () => {
+    const ours = learners(z.packets);
+    const theirs = learners(packets);
+    expect([...ours.keys()].sort()).toEqual(["1", "2", "4"]);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("PING answers: none before the NEWLEADER ACK, one per PING, each the session table", () => {
+    for (const conn of new Set(z.packets.map((c) => c.conn))) {
+      const f = z.packets.filter((c) => c.conn === conn && c.dir === "F").map((c) => c.packet);
+      const firstAck = f.findIndex((p) => p.type === PacketType.ACK && (p.zxid & 0xffffffffn) === 0n);
+      const firstPing = f.findIndex((p) => p.type === PacketType.PING);
+      if (firstPing >= 0) expect(firstPing, `connection ${conn}`).toBeGreaterThan(firstAck);
+      for (const p of f.filter((q) => q.type === PacketType.PING)) expect(p.data!.length % 12).toBe(0);
+    }
+    expect(z.packets.some((c) => c.dir === "F" && c.packet.type === PacketType.PING && c.packet.data!.length === 12)).toBe(true);
+  });
+});
