@@ -10,6 +10,9 @@ import { fourLetter, startJavaQuorumPeer } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
 import { Client } from "./test-client.js";
 
+/** What a ZooKeeper 3.8 member (and a zkts one) answers srvr/stat/mntr while no server runs. */
+export const NOT_SERVING = "This ZooKeeper instance is not currently serving requests";
+
 /**
  * A free port below Linux's ephemeral range (32768-60999): the members' own outgoing quorum/election connections
  * take ephemeral ports, and could take a port another member is about to listen on (EADDRINUSE) if ports were
@@ -40,7 +43,10 @@ export interface Ensemble {
   members: Member[];
   start(m: Member): Promise<Proc>;
   kill(m: Member): Promise<void>;
-  /** `Mode:` from srvr, or undefined when it does not answer. */
+  /**
+   * `Mode:` from srvr; "looking" when the member answers ZooKeeper's "not currently serving" (no server running:
+   * electing or synchronising, and not read-only, on either implementation); undefined when it does not answer.
+   */
   mode(m: Member): Promise<string | undefined>;
   /** Waits until exactly one running member is leader and every other running one follower/observer. */
   waitStable(timeoutMs?: number): Promise<Member>;
@@ -138,6 +144,7 @@ export async function makeEnsemble(
     async mode(m) {
       try {
         const out = await fourLetter(m.clientPort, "srvr");
+        if (out.startsWith(NOT_SERVING)) return "looking";
         return /Mode: (\w+)/.exec(out)?.[1];
       } catch {
         return undefined;

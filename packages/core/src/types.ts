@@ -136,6 +136,15 @@ export type EnsembleRole =
        */
       reconfig?: ReconfigCheck;
     }
-  | { role: "learner"; forward(req: ForwardedRequest): void }
+  | {
+      role: "learner";
+      forward(req: ForwardedRequest): void;
+      /**
+       * Learner.validateSession: a client reattaches to session `sessionId` here (its password checked): the leader
+       * revalidates it and owns it to this member (REVALIDATE); `done` answers the connect with its verdict. Absent:
+       * the session is checked locally.
+       */
+      revalidate?(sessionId: bigint, timeout: number, done: (valid: boolean) => void): void;
+    }
   | { role: "read-only" };
 

@@ -25,6 +25,8 @@ export interface LearnerState {
   ackEnabled: boolean;
   /** NEWLEADER's payload (the leader's config text), reported with the `active` event. */
   newLeaderConfig?: Buffer | null;
+  /** Our last zxid once DIFF / TRUNC / the SNAP's snapshot placed us: what the leader sends after it is new to us. */
+  syncedFrom?: bigint;
 }
 
 /** The leader broke a protocol rule: report it, close the connection and go LOOKING. */

@@ -76,8 +76,11 @@ export function learnerStep(c: PeerCore, lr: LearnerState, p: Packet): void {
     case PacketType.UPTODATE:
       return onUptodate(c, lr, conn);
     case PacketType.PING:
-      // Learner.ping: echo the packet with the session-touch table (empty here; the host may add its own).
-      c.send(conn, { type: PacketType.PING, zxid: p.zxid, data: Buffer.alloc(0) });
+      // Learner.syncWithLeader reads no PING: a ZooKeeper leader takes the packet after NEWLEADER for its ACK
+      // and drops a learner that sends anything else. Answered once the NEWLEADER ACK is out.
+      if (lr.phase !== "awaitingUptodate" && lr.phase !== "broadcast") return;
+      // Learner.ping: one answer, the packet with the host's session-touch table
+      c.send(conn, { type: PacketType.PING, zxid: p.zxid, data: c.learnerPingData() });
       return;
     case PacketType.SYNC:
     case PacketType.REVALIDATE:
