@@ -13,6 +13,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawn, execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -177,12 +179,12 @@ interface Swap {
 }
 
 /** Replaces `m` by `to` on the same zoo.cfg, myid and data dir; waits until it serves and has the leader's zxid. */
-async function swap(ens: Ensemble, m: Member, to: Impl, how: Swap["how"]): Promise<{ t0: number; t1: number; wasLeader: boolean }> {
+async function swap(ens: Ensemble, m: Member, to: Impl, how: Swap["how"], outputs: Map<string, () => string>): Promise<{ t0: number; t1: number; wasLeader: boolean }> {
   const wasLeader = (await ens.mode(m)) === "leader";
   const t0 = Date.now();
   if (how === "SIGKILL") await ens.kill(m);
   else await ens.stop(m);
-  await ens.start(m, to);
+  outputs.set(`member${m.id}-${outputs.size}-${to}`, (await ens.start(m, to)).output);
   const leader = await ens.waitStable(90_000);
   const target = await zxidOf(leader);
   expect(target, "the leader's zxid").toBeDefined();
@@ -233,8 +235,10 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
     let zk: ZooKeeperClient | undefined;
     let kazoo: KazooSession | undefined;
     const swaps: Swap[] = [];
+    /** Every process's output (member, start number, implementation), kept in files when the test fails. */
+    const outputs = new Map<string, () => string>();
     try {
-      for (const m of ens.members) await ens.start(m);
+      for (const m of ens.members) outputs.set(`member${m.id}-${outputs.size}-zookeeper`, (await ens.start(m)).output);
       await ens.waitStable(90_000);
       zk = await connect(hosts, { sessionTimeout: SESSION_MS, retryDelay: 50 });
       await zk.create("/mig", "");
@@ -256,12 +260,12 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
           const from = (await implOf(m))!;
           await waitFor(() => w.acked.length > swapsDone * 50 + 50 && kazoo!.acked.length > swapsDone * 20 + 20, 60_000, "writes before the swap");
           const how = m === order[0] ? "SIGKILL" : "SIGTERM";
-          const { t0, t1, wasLeader } = await swap(ens, m, to, how);
+          const { t0, t1, wasLeader } = await swap(ens, m, to, how, outputs);
           // the gap that ends after t1 (the first write after the swap) is the swap's too
-          const ackAfter = (ts: number[]) => waitFor(() => ts.length > 0 && ts[ts.length - 1]! > t1, 60_000, "a write after the swap");
-          await ackAfter(w.times);
-          await ackAfter(kazoo!.times);
-          await ackAfter(raw.okTimes);
+          const ackAfter = (ts: number[], who: string) => waitFor(() => ts.length > 0 && ts[ts.length - 1]! > t1, 60_000, `a write of ${who} after swap ${swapsDone + 1}`);
+          await ackAfter(w.times, "the @zkts/client writer");
+          await ackAfter(kazoo!.times, `kazoo (states ${kazoo!.states.join(",")})`);
+          await ackAfter(raw.okTimes, "the raw writer");
           const gaps = { zktsClient: longestGap(w.times, t0, t1), kazoo: longestGap(kazoo!.times, t0, t1), raw: longestGap(raw.okTimes, t0, t1) };
           swaps.push({ member: m.id, from, to, wasLeader, how, ms: t1 - t0, gaps });
           swapsDone++;
@@ -307,6 +311,9 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
     } catch (e) {
       console.log(`swaps so far: ${JSON.stringify(swaps)}`);
       console.log(`modes: ${(await Promise.all(ens.members.map((m) => ens.mode(m)))).join(",")}`);
+      const keep = mkdtempSync(join(tmpdir(), "zkts-migration-logs-"));
+      for (const [name, text] of outputs) writeFileSync(join(keep, `${name}.log`), text());
+      console.log(`every process's output: ${keep}`);
       for (const m of ens.members) {
         const out = (m.proc?.output() ?? "").split("\n").filter((l) => !/Notification|Cannot open channel|Connection refused|srvr command|Processing srvr/.test(l));
         console.log(`--- member ${m.id}:\n${out.slice(-40).join("\n")}`);

@@ -313,7 +313,8 @@ export class QuorumPeer {
     if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP) {
       const kind = p.type === PacketType.DIFF ? "DIFF" : p.type === PacketType.TRUNC ? "TRUNC" : "SNAP";
       this.log.info("synchronising with the leader", { kind, zxid: `0x${p.zxid.toString(16)}`, ours: `0x${this.zab.lastZxid.toString(16)}` });
-    } else if (p.type === PacketType.PING && this.core !== undefined) {
+    } else if (p.type === PacketType.PING && this.core !== undefined && this.zab.isActiveLearner) {
+      // (not while synchronising: see @zkts/zab's learner, which answers PINGs only from then on too)
       const touched = this.core.takeTouchedSessions();
       if (touched.length > 0) this.env.quorumNet.send(conn, { type: PacketType.PING, zxid: p.zxid, data: encodeTouchedSessions(touched, touched.length) });
     } else if (p.type === PacketType.SYNC) {
