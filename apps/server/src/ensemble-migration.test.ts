@@ -13,13 +13,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { connect, ConnectionLossError, NodeExistsError, SessionExpiredError, type ZooKeeperClient } from "@zkts/client";
-import { fourLetter, referenceAvailable, ZKCLI } from "@zkts/testkit";
+import { fourLetter, referenceAvailable, REFERENCE_JAR, SLF4J_SIMPLE_JAR, ZKCLI } from "@zkts/testkit";
 import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble, type Member } from "./ensemble-helpers.js";
 
 type Impl = "zkts" | "zookeeper";
@@ -166,12 +166,32 @@ function zkCliCtr(hosts: string): Promise<number> {
   });
 }
 
+/**
+ * ZooKeeper's PurgeTxnLog on a member's data dir (what autopurge does on a running member): keeps the 3 newest valid
+ * snapshots and the logs a restore from the oldest of them needs. After it the member's state is in its snapshots,
+ * not in the log from zxid 1. Resolves with the files removed.
+ */
+function purge(m: Member): Promise<number> {
+  const files = () => readdirSync(join(m.dir, "version-2")).filter((f) => /^(log|snapshot)\./.test(f)).length;
+  const before = files();
+  return new Promise((resolve, reject) => {
+    execFile(
+      "/usr/bin/java",
+      ["-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", `${REFERENCE_JAR}:${SLF4J_SIMPLE_JAR}`, "org.apache.zookeeper.server.PurgeTxnLog", m.dir, m.dir, "-n", "3"],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`PurgeTxnLog ${m.dir}: ${err.message}\n${stdout}${stderr}`)) : resolve(before - files())),
+    );
+  });
+}
+
 interface Swap {
   member: number;
   from: Impl;
   to: Impl;
   wasLeader: boolean;
   how: "SIGTERM" | "SIGKILL";
+  /** Snapshot and log files PurgeTxnLog removed from the member's data dir just before. */
+  purged: number;
   /** From the stop signal to the new process caught up with the leader (ms). */
   ms: number;
   /** Longest gap between acks of each writer during the swap (ms). */
@@ -258,7 +278,11 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
         const order = [...ens.members.filter((m) => m !== leader), leader];
         for (const m of order) {
           const from = (await implOf(m))!;
-          await waitFor(() => w.acked.length > swapsDone * 50 + 50 && kazoo!.acked.length > swapsDone * 20 + 20, 60_000, "writes before the swap");
+          // a few seconds of writes between swaps: several snapshots (snapCount=200) and some more log files
+          const since = Date.now();
+          const [a0, k0] = [w.acked.length, kazoo!.acked.length];
+          await waitFor(() => Date.now() - since > 3_000 && w.acked.length > a0 + 50 && kazoo!.acked.length > k0 + 20, 60_000, "writes before the swap");
+          const purged = await purge(m);
           const how = m === order[0] ? "SIGKILL" : "SIGTERM";
           const { t0, t1, wasLeader } = await swap(ens, m, to, how, outputs);
           // the gap that ends after t1 (the first write after the swap) is the swap's too
@@ -267,7 +291,7 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
           await ackAfter(kazoo!.times, `kazoo (states ${kazoo!.states.join(",")})`);
           await ackAfter(raw.okTimes, "the raw writer");
           const gaps = { zktsClient: longestGap(w.times, t0, t1), kazoo: longestGap(kazoo!.times, t0, t1), raw: longestGap(raw.okTimes, t0, t1) };
-          swaps.push({ member: m.id, from, to, wasLeader, how, ms: t1 - t0, gaps });
+          swaps.push({ member: m.id, from, to, wasLeader, how, purged, ms: t1 - t0, gaps });
           swapsDone++;
         }
         expect(await Promise.all(ens.members.map(implOf))).toEqual([to, to, to]);
@@ -295,7 +319,7 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
 
       const lines = swaps.map(
         (s, i) =>
-          `  swap ${i + 1}: member ${s.member} ${s.from} -> ${s.to}${s.wasLeader ? " (leader)" : ""} by ${s.how}: ${(s.ms / 1000).toFixed(1)} s; ` +
+          `  swap ${i + 1}: member ${s.member} ${s.from} -> ${s.to}${s.wasLeader ? " (leader)" : ""} by ${s.how} (${s.purged} files purged before): ${(s.ms / 1000).toFixed(1)} s; ` +
           `longest gap between acked writes: @zkts/client ${s.gaps.zktsClient} ms, kazoo ${s.gaps.kazoo} ms, raw ${s.gaps.raw} ms`,
       );
       console.log(

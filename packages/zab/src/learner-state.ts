@@ -23,6 +23,8 @@ export interface LearnerState {
   newEpoch: bigint;
   /** Set once currentEpoch = newEpoch is durable: proposals of the new epoch may be ACKed from then on. */
   ackEnabled: boolean;
+  /** The zxid of the snapshot a SNAP sync installed, until UPTODATE (see onProposal). */
+  snapBase?: bigint;
 }
 
 /** The leader broke a protocol rule: report it, close the connection and go LOOKING. */
