@@ -81,6 +81,7 @@ describe("zoo.cfg keys", () => {
       autopurgeSnapRetainCount: 3,
       autopurgePurgeInterval: 0,
       snapCount: 100000,
+      snapshotFormat: "zkts",
       preAllocSize: 65536,
       globalOutstandingLimit: 1000,
       electionAlg: 3,
@@ -193,6 +194,10 @@ describe("zoo.cfg keys", () => {
       'zoo.cfg:2: maxClientCnxns must be a non-negative integer, got "-1"',
     ]);
     expect(problems(base + "snapCount=1e5")).toEqual(['zoo.cfg:2: snapCount must be a positive integer, got "1e5"']);
+    expect(parseConfig(base + "snapshot.format=zookeeper").snapshotFormat).toBe("zookeeper");
+    expect(parseConfig(base + "snapshot.format=zkts").snapshotFormat).toBe("zkts");
+    expect(problems(base + "snapshot.format=java")).toHaveLength(1);
+    expect(problems(base + "snapshot.format=java")[0]).toMatch(/^zoo\.cfg:2: snapshot\.format .*zkts.*zookeeper/);
     expect(problems(base + "jute.maxbuffer=99999999999")).toEqual([
       'zoo.cfg:2: jute.maxbuffer must be a positive integer, got "99999999999"',
     ]);

@@ -118,6 +118,7 @@ function assemble(p: Parts): ZkConfig {
     autopurgePurgeInterval: peer.autopurgePurgeInterval,
     autopurgePurgeIntervalMs: limits.autopurgePurgeIntervalMs,
     snapCount: limits.snapCount,
+    snapshotFormat: limits.snapshotFormat,
     preAllocSize: limits.preAllocSize,
     forceSync: keys.systemProperties["zookeeper.forceSync"] !== "no",
     globalOutstandingLimit: limits.globalOutstandingLimit,

@@ -147,6 +147,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
           forceSync: cfg.forceSync,
           preAllocSize: cfg.preAllocSize * 1024,
           snapCount: cfg.snapCount,
+          snapshotFormat: cfg.snapshotFormat,
         },
       },
       env: {

@@ -182,6 +182,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     dataLogDir: cfg.dataLogDir,
     tree,
     snapCount: cfg.snapCount,
+    snapshotFormat: cfg.snapshotFormat,
     preAllocSize: cfg.preAllocSize * 1024,
     forceSync: cfg.forceSync,
     acceptDataLoss: opts.acceptDataLoss ?? false,

@@ -1,13 +1,15 @@
 import { nullLogger, type Clock, type Logger, type Random } from "@zkts/contracts";
 import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
-import { LogCorruptionError, PersistenceError, SnapshotCorruptionError } from "./errors.js";
+import { LogCorruptionError, PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { VERSION_DIR } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog } from "./txnlog.js";
 import { DEFAULT_SNAP_COUNT, SnapshotSchedule } from "./snapshot-schedule.js";
 import { loadSnapshot, type RestorableTree } from "./restore.js";
+import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
+import { zkSnapshotBodyOf } from "./zk-snapshot-stream.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
 import {
   findNewestValidSnapshot,
@@ -25,6 +27,11 @@ export interface PersistentTree extends RestorableTree {
   readonly acls: { entries(): Array<[number, readonly ACL[]]>; convertLong(ref: number): readonly ACL[] };
   snapshotNodes(): Iterable<{ path: string; data: Buffer | null; acl: number; stat: StatPersisted }>;
   processTxn(header: TxnHeader, txn: unknown): { err: number };
+  /** The tree digest (DataTree.digest), checked against the digests ZooKeeper's files carry when given. */
+  digest?(): bigint;
+  /** The ZxidDigest a ZooKeeper-format snapshot ends with. */
+  lastProcessedZxidDigest?(): { zxid: bigint; digestVersion: number; digest: bigint };
+  readonly isDigestEnabled?: boolean;
 }
 
 /** Start-up refused: the data on disk cannot be restored without losing acknowledged txns. */
@@ -60,6 +67,11 @@ export interface RestoreResult {
   replayed: number;
   /** How the log ended (torn / corrupt tails were truncated). */
   logEnd?: LogEnd;
+  /**
+   * Tree digests compared with those the files carry (a ZooKeeper snapshot's ZxidDigest, each logged txn's
+   * TxnDigest), as ZooKeeper's DataTree.compareDigest / compareSnapshotDigests do on load; a mismatch is logged.
+   */
+  digests: { checked: number; mismatched: number };
 }
 
 /**
@@ -73,7 +85,21 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   const dataLogDir = opts.dataLogDir ?? dataDir;
   const log = opts.logger ?? nullLogger;
   const sessions = new Map<bigint, number>();
-  const result: RestoreResult = { zxid: 0n, sessions, replayed: 0 };
+  const result: RestoreResult = { zxid: 0n, sessions, replayed: 0, digests: { checked: 0, mismatched: 0 } };
+  const digestOn = tree.digest !== undefined && tree.isDigestEnabled !== false;
+  const checkDigest = (what: string, zxid: bigint, expected: bigint) => {
+    const actual = tree.digest!();
+    result.digests.checked++;
+    if (actual === expected) return;
+    result.digests.mismatched++;
+    log.error("digest mismatch: the restored tree differs from what the file recorded", {
+      at: what,
+      zxid: `0x${zxid.toString(16)}`,
+      expected: `0x${BigInt.asUintN(64, expected).toString(16)}`,
+      actual: `0x${BigInt.asUintN(64, actual).toString(16)}`,
+    });
+  };
+  let snapDigest: { zxid: bigint; digest: bigint } | null = null;
 
   const snap = await findNewestValidSnapshot(storage, dataDir);
   for (const r of snap?.rejected ?? []) {
@@ -83,6 +109,12 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   if (snap) {
     const loaded = await loadSnapshot(storage, snap.path, tree, snap.zxid);
     for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
+    // ZooKeeper's ZxidDigest: the digest at a zxid at or after the snapshot's (fuzzy): checked when the tree gets there.
+    if (digestOn && loaded.digest && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
+    if (snapDigest && snapDigest.zxid === snap.zxid) {
+      checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
+      snapDigest = null;
+    }
     from = snap.zxid;
     result.snapshot = { path: snap.path, zxid: snap.zxid };
     log.info("restored snapshot", { file: snap.path, zxid: `0x${snap.zxid.toString(16)}`, nodes: loaded.nodes, sessions: sessions.size });
@@ -106,11 +138,16 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false });
   try {
     for await (const e of reader) {
-      const { header, txn } = decodeTxn(e.payload);
+      const { header, txn, digest } = decodeTxn(e.payload);
       if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
       else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
       tree.processTxn(header, txn);
       result.replayed++;
+      if (digestOn && digest) checkDigest("txn", header.zxid, digest.treeDigest);
+      if (snapDigest && snapDigest.zxid === header.zxid) {
+        checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
+        snapDigest = null;
+      }
     }
   } catch (e) {
     if (e instanceof LogCorruptionError) {
@@ -139,19 +176,38 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     await truncateTornTail(storage, dataLogDir, end);
   }
   result.zxid = tree.lastProcessedZxid;
-  if (result.replayed > 0) log.info("replayed txn log", { txns: result.replayed, zxid: `0x${result.zxid.toString(16)}` });
+  if (result.replayed > 0) {
+    log.info("replayed txn log", {
+      txns: result.replayed,
+      zxid: `0x${result.zxid.toString(16)}`,
+      digestsChecked: result.digests.checked,
+      digestMismatches: result.digests.mismatched,
+    });
+  }
   return result;
 }
 
-/** Writes a (fuzzy, when the tree changes meanwhile) snapshot of the tree at its current zxid. */
+/** The snapshot file format zkts writes (zoo.cfg `snapshot.format`); it reads both. */
+export type SnapshotFormat = "zkts" | "zookeeper";
+export const SNAPSHOT_FORMATS: readonly SnapshotFormat[] = ["zkts", "zookeeper"];
+
+/** Fuzzy ZooKeeper-format attempts before the snapshot is serialized in one go (see writeZkSnapshotFuzzy). */
+const ZK_FUZZY_ATTEMPTS = 3;
+
+/**
+ * Writes a (fuzzy, when the tree changes meanwhile) snapshot of the tree at its current zxid, in zkts's format or
+ * (`format: "zookeeper"`) in ZooKeeper's FileSnap format, with the ZxidDigest trailer when the tree keeps digests.
+ */
 export async function snapshotTree(
   storage: Storage,
   dataDir: string,
   tree: PersistentTree,
   sessions: ReadonlyMap<bigint, number>,
-  opts: { time: number; yieldEvery?: number },
+  opts: { time: number; yieldEvery?: number; format?: SnapshotFormat },
 ): Promise<SnapshotInfo> {
   const zxid = tree.lastProcessedZxid;
+  const sessionList = [...sessions].map(([id, timeout]) => ({ id, timeout }));
+  if (opts.format === "zookeeper") return snapshotTreeZk(storage, dataDir, tree, sessionList, opts.yieldEvery);
   const entries = tree.acls.entries();
   const known = new Set(entries.map(([ref]) => ref));
   const late = new Map<number, readonly ACL[]>();
@@ -161,7 +217,6 @@ export async function snapshotTree(
       yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: { ...n.stat } };
     }
   }
-  const sessionList = [...sessions].map(([id, timeout]) => ({ id, timeout }));
   return writeSnapshot(
     storage,
     dataDir,
@@ -174,6 +229,40 @@ export async function snapshotTree(
     },
     opts.yieldEvery !== undefined ? { yieldEvery: opts.yieldEvery } : {},
   );
+}
+
+async function snapshotTreeZk(
+  storage: Storage,
+  dataDir: string,
+  tree: PersistentTree,
+  sessions: Array<{ id: bigint; timeout: number }>,
+  yieldEvery: number | undefined,
+): Promise<SnapshotInfo> {
+  const digest = () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null);
+  for (let attempt = 0; attempt < ZK_FUZZY_ATTEMPTS; attempt++) {
+    const zxid = tree.lastProcessedZxid;
+    const r = await writeZkSnapshotFuzzy(
+      storage,
+      dataDir,
+      {
+        zxid,
+        sessions,
+        acls: tree.acls.entries().map(([ref, acl]) => ({ ref: BigInt(ref), acl })),
+        nodes: (function* () {
+          for (const n of tree.snapshotNodes()) yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: n.stat };
+        })(),
+        digest,
+      },
+      yieldEvery !== undefined ? { yieldEvery } : {},
+    );
+    if (r) return { ...r, zxid };
+  }
+  // ACL lists kept being interned while the nodes were written: serialize in one go (the tree cannot change meanwhile).
+  const zxid = tree.lastProcessedZxid;
+  const body = zkSnapshotBodyOf(tree, new Map(sessions.map((s) => [s.id, s.timeout])));
+  const nodes = [...body.nodes];
+  const out = await writeZkSnapshot(storage, dataDir, { zxid, sessions: body.sessions, acls: body.acls, nodes, digest: digest() });
+  return { path: out.path, zxid, bytes: out.bytes, sessions: sessions.length, acls: [...body.acls].length, nodes: nodes.length };
 }
 
 // ---- purge (PurgeTxnLog) ----
@@ -203,7 +292,8 @@ export async function purgeDataDirs(dirs: DataDirs, retain: number): Promise<Pur
       valid.push(f.zxid);
       res.retained.push(f.path);
     } catch (e) {
-      if (!(e instanceof SnapshotCorruptionError)) throw e;
+      // a snapshot zkts cannot read (snappy) is neither counted nor judged damaged here
+      if (!(e instanceof SnapshotCorruptionError) && !(e instanceof UnsupportedSnapshotError)) throw e;
     }
   }
   if (valid.length === 0) return res;
@@ -245,6 +335,8 @@ export interface DurableStoreOptions extends DataDirs {
   clock: Pick<Clock, "now" | "monotonic">;
   /** Snapshot writer yield interval (nodes). */
   yieldEvery?: number;
+  /** The format snapshots are written in (default "zkts"; both are read). */
+  snapshotFormat?: SnapshotFormat;
   /**
    * Where `dbinittime` and `startup_txns_loaded` (restore), `snapshottime` and the txn log's `fsynctime` /
    * `sync_processor_batch_size` are recorded. Default: a registry of its own.
@@ -385,6 +477,7 @@ export class DurableStore {
     const t0 = this.clock.monotonic();
     const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: started,
+      format: this.opts.snapshotFormat ?? "zkts",
       ...(this.opts.yieldEvery !== undefined ? { yieldEvery: this.opts.yieldEvery } : {}),
     });
     // ZooKeeperServer.takeSnapshot: the time the snapshot took.

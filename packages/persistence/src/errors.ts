@@ -81,3 +81,16 @@ export class SnapshotCorruptionError extends PersistenceError {
     super(`snapshot ${file} is corrupt at offset ${offset}: ${reason}`, options);
   }
 }
+
+/**
+ * A snapshot zkts cannot read although it may well be intact (a snappy-compressed ZooKeeper snapshot): never
+ * treated as damage (no falling back past it, no purge), the message says what to do.
+ */
+export class UnsupportedSnapshotError extends PersistenceError {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}

@@ -6,6 +6,7 @@ export {
   ZxidOrderError,
   LogCorruptionError,
   SnapshotCorruptionError,
+  UnsupportedSnapshotError,
 } from "./errors.js";
 export { adler32 } from "./adler32.js";
 export { type Storage, type StorageFile, joinPath, readWholeFile } from "./storage.js";
@@ -20,6 +21,7 @@ export {
   makeLogName,
   makeSnapshotName,
   zxidFromName,
+  parseSnapshotName,
   frameEntry,
   logFileHeader,
   sizeWithPadding,
@@ -67,6 +69,8 @@ export {
   restoreDatabase,
   snapshotTree,
   purgeDataDirs,
+  SNAPSHOT_FORMATS,
+  type SnapshotFormat,
   type PersistentTree,
   type DataDirs,
   type RestoreOptions,
@@ -80,6 +84,9 @@ export {
   readNewestZkSnapshot,
   serializeZkSnapshot,
   writeZkSnapshot,
+  writeZkSnapshotFuzzy,
+  type ZkFuzzySnapshotSource,
+  type ZkFuzzySnapshotResult,
   type ZkSnapshot,
   type ZkSnapshotNode,
   type ZkSnapshotSource,
@@ -94,7 +101,9 @@ export {
   type ZkSnapshotBody,
   type ZkSnapshotBodySource,
   type ZkStreamLimits,
+  type ZkZxidDigest,
 } from "./zk-snapshot-stream.js";
+export { readZkSnapshotRecords } from "./zk-snapshot-read.js";
 export { restoreTree, loadSnapshot, type RestorableTree, type RestoreNode, type SnapshotLoad } from "./restore.js";
 export { SnapshotSchedule, DEFAULT_SNAP_COUNT } from "./snapshot-schedule.js";
 export { AutoPurge, MIN_SNAP_RETAIN_COUNT, type AutoPurgeOptions } from "./autopurge.js";

@@ -31,6 +31,16 @@ export function zxidFromName(name: string, prefix: "log" | "snapshot"): bigint |
   return BigInt.asIntN(64, BigInt(`0x${m[2]}`));
 }
 
+/**
+ * The zxid of a snapshot file name: `snapshot.<hex>`, or ZooKeeper's compressed `snapshot.<hex>.gz` /
+ * `snapshot.<hex>.snappy` (SnapStream.StreamMode's extensions); undefined for any other name.
+ */
+export function parseSnapshotName(name: string): { zxid: bigint; compression: "" | "gz" | "snappy" } | undefined {
+  const m = /^snapshot\.([0-9a-fA-F]{1,16})(?:\.(gz|snappy))?$/.exec(name);
+  if (!m) return undefined;
+  return { zxid: BigInt.asIntN(64, BigInt(`0x${m[1]}`)), compression: (m[2] ?? "") as "" | "gz" | "snappy" };
+}
+
 /** The 16-byte FileHeader{ZKLG, 2, dbId}. */
 export function logFileHeader(dbId = 0n): Buffer {
   const b = Buffer.alloc(FILE_HEADER_SIZE);

@@ -6,6 +6,7 @@
 import type { ACL, StatPersisted } from "@zkts/jute";
 import { readSnapshot } from "./snapshot.js";
 import type { Storage } from "./storage.js";
+import type { ZkZxidDigest } from "./zk-snapshot-stream.js";
 
 /** The tree side of a snapshot load (@zkts/datatree's DataTree.restore). */
 export interface RestorableTree {
@@ -47,11 +48,20 @@ export interface SnapshotLoad {
   /** Session id -> timeout, as the snapshot lists them. */
   sessions: Map<bigint, number>;
   nodes: number;
+  /** A ZooKeeper snapshot's ZxidDigest (null: none in the file). */
+  digest: ZkZxidDigest | null;
 }
 
-/** Reads the zkts snapshot at `path` into `tree` (see restoreTree); returns its sessions. */
+/**
+ * Reads the snapshot at `path` (zkts's or ZooKeeper's format: readSnapshotRecords tells them apart) into `tree`;
+ * returns its sessions. The reader's node data is owned by its nodes already: it is handed to the tree uncopied.
+ */
 export async function loadSnapshot(storage: Storage, path: string, tree: RestorableTree, zxid: bigint): Promise<SnapshotLoad> {
   const snap = await readSnapshot(storage, path);
-  restoreTree(tree, snap.acls, snap.nodes, zxid);
-  return { sessions: new Map(snap.sessions.map((s) => [s.id, s.timeout])), nodes: snap.nodes.length };
+  tree.restore(
+    snap.acls.map((a) => [Number(a.ref), a.acl] as const),
+    snap.nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data.buffer, n.data.byteOffset, n.data.byteLength), acl: Number(n.aclRef), stat: n.stat })),
+    zxid,
+  );
+  return { sessions: new Map(snap.sessions.map((s) => [s.id, s.timeout])), nodes: snap.nodes.length, digest: snap.digest };
 }

@@ -1,9 +1,13 @@
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { Encoder, decodeMultiStream } from "@msgpack/msgpack";
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { SnapshotCorruptionError } from "./errors.js";
-import { VERSION_DIR, makeSnapshotName, zxidFromName } from "./log-format.js";
-import { joinPath, type Storage, type StorageFile } from "./storage.js";
+import { SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
+import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
+import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
+import { ZK_SNAPSHOT_MAGIC, type ZkZxidDigest } from "./zk-snapshot-stream.js";
 
 /**
  * zkts snapshot files: `<dataDir>/version-2/snapshot.<hex zxid>`, a stream of msgpack values followed by a
@@ -20,6 +24,11 @@ import { joinPath, type Storage, type StorageFile } from "./storage.js";
  *   "ZKTSSEAL" + SHA-256 of every byte before the trailer          trailer
  *
  * Sections come in that order; each may have any number of chunks.
+ *
+ * Every reader here (readSnapshotRecords and what is built on it: readSnapshot, verifySnapshot,
+ * findNewestValidSnapshot, loadSnapshot, purge) also reads Apache ZooKeeper's snapshot files, recognised by
+ * content: the "ZKSN" FileHeader (zk-snapshot-read.ts), gzip-compressed as ZooKeeper writes `snapshot.<zxid>.gz`
+ * with zookeeper.snapshot.compression.method=gz. Snappy-compressed ones are refused (UnsupportedSnapshotError).
  */
 export const SNAPSHOT_MAGIC = "ZKTS-SNAPSHOT";
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -30,8 +39,10 @@ const TAG = { header: 1, sessions: 2, acls: 3, nodes: 4, footer: 5 } as const;
 export interface SnapshotHeader {
   /** zxid of the last txn the snapshot covers (it may include later ones: replay is idempotent, as in ZooKeeper). */
   zxid: bigint;
-  /** Wall-clock ms when the snapshot started. */
+  /** Wall-clock ms when the snapshot started (0 for a ZooKeeper snapshot: its files hold no time). */
   time: bigint;
+  /** Whose format the file is in (absent: zkts). */
+  format?: "zookeeper";
 }
 export interface SnapshotSession {
   id: bigint;
@@ -247,7 +258,9 @@ export type SnapshotRecord =
   | { type: "header"; header: SnapshotHeader }
   | { type: "sessions"; sessions: SnapshotSession[] }
   | { type: "acls"; acls: SnapshotAcl[] }
-  | { type: "nodes"; nodes: SnapshotNode[] };
+  | { type: "nodes"; nodes: SnapshotNode[] }
+  /** ZooKeeper snapshots written with digest.enabled: the tree digest at a zxid (last record). */
+  | { type: "digest"; digest: ZkZxidDigest };
 
 export interface ReadSnapshotOptions {
   /** Read size (default 128 KiB: each read's bytes are decoded without yielding to the event loop). */
@@ -258,8 +271,23 @@ const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInt
 const isLong = (v: unknown): v is bigint | number => typeof v === "bigint" || isInt(v);
 const big = (v: bigint | number): bigint => (typeof v === "bigint" ? v : BigInt(v));
 
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+/** xerial snappy-java's stream header (SnappyCodec.MAGIC_HEADER), what SnappyOutputStream writes first. */
+const SNAPPY_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+
+async function* fileChunks(file: StorageFile, size: number, chunk: number): AsyncGenerator<Buffer> {
+  for (let pos = 0; pos < size; ) {
+    const b = await file.read(pos, Math.min(chunk, size - pos));
+    if (b.length === 0) return;
+    pos += b.length;
+    yield b;
+  }
+}
+
 /**
- * Reads a snapshot as a stream of records (header, then chunks of sessions, ACLs and nodes). The file's
+ * Reads a snapshot as a stream of records (header, then chunks of sessions, ACLs and nodes; a ZooKeeper snapshot
+ * may end with its digest). The format is told by content: zkts's (below), ZooKeeper's plain or gzip-compressed
+ * (zk-snapshot-read.ts); a snappy-compressed ZooKeeper snapshot is an UnsupportedSnapshotError. The file's
  * checksum covers every byte and is checked when the body has been read: a consumer must treat what it
  * received as valid only once the iteration ends without error (or call `verifySnapshot` first).
  * Any damage - flipped bits, truncation, malformed records - is a SnapshotCorruptionError.
@@ -272,6 +300,38 @@ export async function* readSnapshotRecords(
   const file = await storage.open(path, "read");
   try {
     const size = await file.size();
+    const chunk = opts.chunkSize ?? 128 * 1024;
+    const head = await file.read(0, Math.min(size, 8));
+    const named = parseSnapshotName(baseName(path));
+    const zxid = named?.zxid ?? 0n;
+    if (head.length >= 4 && head.readInt32BE(0) === ZK_SNAPSHOT_MAGIC) {
+      yield* readZkSnapshotRecords(fileChunks(file, size, chunk), path, zxid);
+      return;
+    }
+    if (head.length >= 2 && head.subarray(0, 2).equals(GZIP_MAGIC)) {
+      const gunzip = Readable.from(fileChunks(file, size, chunk)).pipe(createGunzip({ chunkSize: Math.max(64, chunk) }));
+      const inflated = (async function* () {
+        try {
+          for await (const b of gunzip) yield b as Buffer;
+        } catch (e) {
+          throw new SnapshotCorruptionError(path, 0, `gzip stream damaged: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        }
+      })();
+      try {
+        yield* readZkSnapshotRecords(inflated, path, zxid);
+      } finally {
+        gunzip.destroy();
+      }
+      return;
+    }
+    if (head.equals(SNAPPY_MAGIC) || named?.compression === "snappy") {
+      throw new UnsupportedSnapshotError(
+        path,
+        "a snappy-compressed ZooKeeper snapshot (zookeeper.snapshot.compression.method=snappy): zkts reads uncompressed " +
+          "and gz ones. Start Apache ZooKeeper on this data dir with zookeeper.snapshot.compression.method unset (or gz) " +
+          "until it has written a newer snapshot, then start zkts",
+      );
+    }
     if (size < TRAILER_SIZE + 1) throw new SnapshotCorruptionError(path, 0, `file too short (${size} bytes)`);
     const bodyLen = size - TRAILER_SIZE;
     const trailer = await file.read(bodyLen, TRAILER_SIZE);
@@ -279,7 +339,6 @@ export async function* readSnapshotRecords(
       throw new SnapshotCorruptionError(path, bodyLen, "missing end seal (incomplete or not a zkts snapshot)");
     }
     const hash = createHash("sha256");
-    const chunk = opts.chunkSize ?? 128 * 1024;
     let fed = 0;
     async function* body(): AsyncGenerator<Uint8Array> {
       while (fed < bodyLen) {
@@ -421,15 +480,18 @@ export interface LoadedSnapshot {
   sessions: SnapshotSession[];
   acls: SnapshotAcl[];
   nodes: SnapshotNode[];
+  /** A ZooKeeper snapshot's ZxidDigest (null: none in the file). */
+  digest: ZkZxidDigest | null;
 }
 
 /** Reads a whole snapshot into memory (small trees, tests); large trees should consume readSnapshotRecords. */
 export async function readSnapshot(storage: Storage, path: string, opts: ReadSnapshotOptions = {}): Promise<LoadedSnapshot> {
-  const out: LoadedSnapshot = { header: { zxid: 0n, time: 0n }, sessions: [], acls: [], nodes: [] };
+  const out: LoadedSnapshot = { header: { zxid: 0n, time: 0n }, sessions: [], acls: [], nodes: [], digest: null };
   for await (const r of readSnapshotRecords(storage, path, opts)) {
     if (r.type === "header") out.header = r.header;
-    else if (r.type === "sessions") out.sessions.push(...r.sessions);
-    else if (r.type === "acls") out.acls.push(...r.acls);
+    else if (r.type === "sessions") for (const x of r.sessions) out.sessions.push(x);
+    else if (r.type === "acls") for (const x of r.acls) out.acls.push(x);
+    else if (r.type === "digest") out.digest = r.digest;
     else for (const n of r.nodes) out.nodes.push(n);
   }
   return out;
@@ -448,12 +510,12 @@ export interface SnapshotFile {
   zxid: bigint;
 }
 
-/** `snapshot.<hex>` files of `<dataDir>/version-2`, newest (highest zxid) first. */
+/** `snapshot.<hex>[.gz|.snappy]` files of `<dataDir>/version-2`, newest (highest zxid) first. */
 export async function listSnapshots(storage: Storage, dataDir: string): Promise<SnapshotFile[]> {
   const dir = joinPath(dataDir, VERSION_DIR);
   const out: SnapshotFile[] = [];
   for (const name of await storage.list(dir)) {
-    const zxid = zxidFromName(name, "snapshot");
+    const zxid = parseSnapshotName(name)?.zxid;
     if (zxid !== undefined) out.push({ path: joinPath(dir, name), name, zxid });
   }
   return out.sort((a, b) => (a.zxid > b.zxid ? -1 : a.zxid < b.zxid ? 1 : 0));
@@ -467,7 +529,8 @@ export interface NewestSnapshot extends SnapshotFile {
 
 /**
  * The newest snapshot that verifies completely, falling back to older ones (as ZooKeeper's
- * findNValidSnapshots); undefined if none is valid. Storage errors propagate.
+ * findNValidSnapshots); undefined if none is valid. Storage errors and UnsupportedSnapshotError (a snapshot
+ * zkts cannot read, which may well be intact) propagate.
  */
 export async function findNewestValidSnapshot(storage: Storage, dataDir: string): Promise<NewestSnapshot | undefined> {
   const rejected: NewestSnapshot["rejected"] = [];

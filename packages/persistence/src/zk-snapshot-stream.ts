@@ -89,14 +89,19 @@ function* readCount(limit: number, itemBytes: number, what: string): ByteParser<
   return n;
 }
 
-/** Sessions, ACL cache and nodes up to and including the "/" sentinel. */
-export function* zkSnapshotBodyParser(limits: ZkStreamLimits): ByteParser<ZkSnapshotBody> {
-  const sessions: ZkSnapshotBody["sessions"] = [];
+/**
+ * Sessions, ACL cache and nodes up to and including the "/" sentinel, pushed into `out`'s arrays as they are read
+ * (a driver may take them out meanwhile, replacing an array by an empty one: the parser looks the array up for
+ * every push); returns `out`.
+ */
+export function* zkSnapshotBodyParser(
+  limits: ZkStreamLimits,
+  out: ZkSnapshotBody = { sessions: [], acls: [], nodes: [] },
+): ByteParser<ZkSnapshotBody> {
   for (let n = yield* readCount(limits.maxTotal, 12, "session"); n > 0; n--) {
     const id = yield* readLong();
-    sessions.push({ id, timeout: yield* readInt() });
+    out.sessions.push({ id, timeout: yield* readInt() });
   }
-  const acls: ZkSnapshotBody["acls"] = [];
   for (let n = yield* readCount(limits.maxTotal, 12, "ACL cache"); n > 0; n--) {
     const ref = yield* readLong();
     const acl: ACL[] = [];
@@ -108,9 +113,8 @@ export function* zkSnapshotBodyParser(limits: ZkStreamLimits): ByteParser<ZkSnap
       const id = yield* readString(limits.maxBuffer, "ACL id");
       acl.push({ perms, id: { scheme, id } });
     }
-    acls.push({ ref, acl });
+    out.acls.push({ ref, acl });
   }
-  const nodes: ZkSnapshotNode[] = [];
   // the per-node loop is the hot path: plain yields (no delegation), aclRef + StatPersisted in one read
   for (;;) {
     const pathLen = (yield 4).readInt32BE(0);
@@ -124,9 +128,64 @@ export function* zkSnapshotBodyParser(limits: ZkStreamLimits): ByteParser<ZkSnap
     // a view of the received bytes: restoreTree copies node data into the tree
     const data = dataLen === -1 ? null : dataLen === 0 ? Buffer.alloc(0) : yield dataLen;
     const r = yield 8 + STAT_BYTES;
-    nodes.push({ path, data, aclRef: r.readBigInt64BE(0), stat: readStat(r, 8) });
+    out.nodes.push({ path, data, aclRef: r.readBigInt64BE(0), stat: readStat(r, 8) });
   }
-  return { sessions, acls, nodes };
+  return out;
+}
+
+/** "ZKSN": the magic of a ZooKeeper snapshot file's FileHeader. */
+export const ZK_SNAPSHOT_MAGIC = 0x5a4b534e;
+
+/** ZooKeeper's ZxidDigest: the tree digest at a zxid (written after a snapshot's seal when digest.enabled). */
+export interface ZkZxidDigest {
+  zxid: bigint;
+  digestVersion: number;
+  digest: bigint;
+}
+
+/** What zkSnapshotFileParser asks of its driver besides bytes. */
+export interface ZkFileParserContext {
+  /** Adler32 of every byte handed to the parser so far (SnapStream's CheckedInputStream). */
+  checksum(): number;
+}
+
+/**
+ * Yielded by zkSnapshotFileParser instead of a byte count to ask whether the stream goes on: the driver resumes it
+ * with an empty buffer at the end of the stream, with any non-empty buffer (not consumed) otherwise.
+ */
+export const PEEK_MORE = -1;
+
+function* readSeal(limits: ZkStreamLimits, ctx: ZkFileParserContext): ByteParser<void> {
+  const expected = ctx.checksum();
+  const val = yield* readLong();
+  if ((yield* readString(limits.maxBuffer, "seal")) !== "/") throw new Malformed("seal not followed by '/'");
+  if (BigInt(expected) !== val) throw new Malformed(`checksum mismatch (stored 0x${val.toString(16)}, computed 0x${expected.toString(16)})`);
+}
+
+/**
+ * A ZooKeeper snapshot file (FileSnap.serialize, uncompressed stream): FileHeader{"ZKSN", 2, dbId}, the body (into
+ * `out`, see zkSnapshotBodyParser), the Adler32 seal, then, when present, ZxidDigest and a second seal
+ * (FileSnap.deserialize: a stream ending after the first seal has no digest).
+ */
+export function* zkSnapshotFileParser(
+  limits: ZkStreamLimits,
+  out: ZkSnapshotBody,
+  ctx: ZkFileParserContext,
+): ByteParser<{ dbId: bigint; digest: ZkZxidDigest | null }> {
+  if ((yield* readInt()) !== ZK_SNAPSHOT_MAGIC) throw new Malformed("bad magic (not a ZooKeeper snapshot)");
+  const version = yield* readInt();
+  if (version !== 2) throw new Malformed(`unsupported snapshot version ${version}`);
+  const dbId = yield* readLong();
+  yield* zkSnapshotBodyParser(limits, out);
+  yield* readSeal(limits, ctx);
+  let digest: ZkZxidDigest | null = null;
+  if ((yield PEEK_MORE).length > 0) {
+    const zxid = yield* readLong();
+    const digestVersion = yield* readInt();
+    digest = { zxid, digestVersion, digest: yield* readLong() };
+    yield* readSeal(limits, ctx);
+  }
+  return { dbId, digest };
 }
 
 /** The learner stream after SNAP: the body, then the "BenWasHere" signature. */

@@ -1,9 +1,18 @@
-import { InputArchive, OutputArchive, type ACL, type StatPersisted } from "@zkts/jute";
+import { ACL as AclCodec, OutputArchive, StatPersisted as StatCodec, type ACL, type StatPersisted } from "@zkts/jute";
 import { adler32 } from "./adler32.js";
 import { SnapshotCorruptionError } from "./errors.js";
-import { VERSION_DIR, makeSnapshotName, zxidFromName } from "./log-format.js";
-import { joinPath, readWholeFile, type Storage } from "./storage.js";
-import { runByteParser, writeZkSnapshotBody, zkSnapshotBodyParser } from "./zk-snapshot-stream.js";
+import { VERSION_DIR, makeSnapshotName } from "./log-format.js";
+import { listSnapshots, readSnapshot } from "./snapshot.js";
+import { joinPath, type Storage } from "./storage.js";
+import { ZK_FILE_LIMITS } from "./zk-snapshot-read.js";
+import {
+  PEEK_MORE,
+  ZK_SNAPSHOT_MAGIC,
+  writeZkSnapshotBody,
+  zkSnapshotFileParser,
+  type ZkSnapshotBody,
+  type ZkZxidDigest,
+} from "./zk-snapshot-stream.js";
 
 /**
  * Apache ZooKeeper's snapshot format (FileSnap, SerializeUtils.serializeSnapshot, DataTree.serialize,
@@ -17,7 +26,7 @@ import { runByteParser, writeZkSnapshotBody, zkSnapshotBodyParser } from "./zk-s
  *   long Adler32(every byte so far), ustring "/"                 seal
  *   [ZxidDigest{long zxid, int digestVersion, long digest}, long Adler32(every byte so far), ustring "/"]
  */
-export const ZK_SNAPSHOT_MAGIC = 0x5a4b534e; // "ZKSN"
+export { ZK_SNAPSHOT_MAGIC } from "./zk-snapshot-stream.js";
 
 export interface ZkSnapshotNode {
   /** "" for the root, as ZooKeeper writes it. */
@@ -33,63 +42,51 @@ export interface ZkSnapshot {
   sessions: Array<{ id: bigint; timeout: number }>;
   acls: Array<{ ref: bigint; acl: ACL[] }>;
   nodes: ZkSnapshotNode[];
-  digest: { zxid: bigint; digestVersion: number; digest: bigint } | null;
+  digest: ZkZxidDigest | null;
 }
 
-const LIMIT = { maxBuffer: 0x7fffffff };
-const FILE_LIMITS = { maxBuffer: 0x7fffffff, maxTotal: Number.MAX_SAFE_INTEGER };
-
-/** Parses a ZooKeeper snapshot file's bytes; any damage is a SnapshotCorruptionError. */
+/** Parses a ZooKeeper snapshot file's bytes (uncompressed); any damage is a SnapshotCorruptionError. */
 export function parseZkSnapshot(buf: Buffer, path: string, zxid: bigint): ZkSnapshot {
-  let inp = new InputArchive(buf, LIMIT);
-  const fail = (why: string): never => {
-    throw new SnapshotCorruptionError(path, inp.offset, why);
-  };
+  let off = 0;
+  const out: ZkSnapshotBody = { sessions: [], acls: [], nodes: [] };
+  const parser = zkSnapshotFileParser(ZK_FILE_LIMITS, out, { checksum: () => adler32(buf, 1, 0, off) });
   try {
-    if (inp.readInt() !== ZK_SNAPSHOT_MAGIC) fail("bad magic (not a ZooKeeper snapshot)");
-    const version = inp.readInt();
-    if (version !== 2) fail(`unsupported snapshot version ${version}`);
-    const dbId = inp.readLong();
-    const body = runByteParser(zkSnapshotBodyParser(FILE_LIMITS), buf, inp.offset, path);
-    inp = new InputArchive(buf, { ...LIMIT, offset: body.offset });
-    const { sessions, acls, nodes } = body.value;
-    const checkSeal = () => {
-      const expected = adler32(buf, 1, 0, inp.offset);
-      const val = inp.readLong();
-      if (inp.readString() !== "/") fail("seal not followed by '/'");
-      if (BigInt(expected) !== val) fail(`checksum mismatch (stored 0x${val.toString(16)}, computed 0x${expected.toString(16)})`);
-    };
-    checkSeal();
-    let digest: ZkSnapshot["digest"] = null;
-    if (inp.remaining >= 20) {
-      digest = { zxid: inp.readLong(), digestVersion: inp.readInt(), digest: inp.readLong() };
-      checkSeal();
+    let step = parser.next();
+    while (!step.done) {
+      const n = step.value;
+      if (n === PEEK_MORE) {
+        step = parser.next(buf.subarray(off, off + 1));
+        continue;
+      }
+      if (off + n > buf.length) throw new SnapshotCorruptionError(path, off, `file too short (${n} bytes wanted, ${buf.length - off} left)`);
+      const field = buf.subarray(off, off + n);
+      off += n;
+      step = parser.next(field);
     }
-    return { zxid, dbId, sessions, acls, nodes, digest };
+    if (off !== buf.length) throw new SnapshotCorruptionError(path, off, "bytes after the end of the snapshot");
+    return { zxid, dbId: step.value.dbId, ...out, digest: step.value.digest };
   } catch (e) {
     if (e instanceof SnapshotCorruptionError) throw e;
-    throw new SnapshotCorruptionError(path, inp.offset, `undecodable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new SnapshotCorruptionError(path, off, `undecodable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
-/** The newest ZooKeeper snapshot in `<dataDir>/version-2` that parses and checks, falling back to older ones. */
+/**
+ * The newest snapshot in `<dataDir>/version-2` that reads and checks (either format: see readSnapshotRecords),
+ * falling back to older ones.
+ */
 export async function readNewestZkSnapshot(
   storage: Storage,
   dataDir: string,
   onRejected?: (path: string, e: SnapshotCorruptionError) => void,
 ): Promise<(ZkSnapshot & { path: string }) | undefined> {
-  const dir = joinPath(dataDir, VERSION_DIR);
-  const files = (await storage.list(dir))
-    .map((name) => ({ name, zxid: zxidFromName(name, "snapshot") }))
-    .filter((f): f is { name: string; zxid: bigint } => f.zxid !== undefined)
-    .sort((a, b) => (a.zxid > b.zxid ? -1 : a.zxid < b.zxid ? 1 : 0));
-  for (const f of files) {
-    const path = joinPath(dir, f.name);
+  for (const f of await listSnapshots(storage, dataDir)) {
     try {
-      return { ...parseZkSnapshot(await readWholeFile(storage, path), path, f.zxid), path };
+      const snap = await readSnapshot(storage, f.path);
+      return { zxid: f.zxid, dbId: -1n, sessions: snap.sessions, acls: snap.acls, nodes: snap.nodes as ZkSnapshotNode[], digest: snap.digest, path: f.path };
     } catch (e) {
       if (!(e instanceof SnapshotCorruptionError)) throw e;
-      onRejected?.(path, e);
+      onRejected?.(f.path, e);
     }
   }
   return undefined;
@@ -143,4 +140,133 @@ export async function writeZkSnapshot(storage: Storage, dataDir: string, src: Zk
   await storage.rename(tmp, path);
   await storage.syncDir(dir);
   return { path, bytes: bytes.length };
+}
+
+/** A live source for writeZkSnapshotFuzzy: read as it is written, the tree may change meanwhile. */
+export interface ZkFuzzySnapshotSource {
+  zxid: bigint;
+  sessions: Iterable<{ id: bigint; timeout: number }>;
+  acls: Iterable<{ ref: bigint; acl: readonly ACL[] }>;
+  /** Depth-first, parents first, root named "" (iterated lazily, between yields to the event loop). */
+  nodes: Iterable<ZkSnapshotNode>;
+  /** Asked once the nodes are written: the ZxidDigest to write after the seal (null: none, digest disabled). */
+  digest: () => ZkZxidDigest | null;
+}
+
+export interface ZkFuzzySnapshotResult {
+  path: string;
+  bytes: number;
+  sessions: number;
+  acls: number;
+  nodes: number;
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Writes `<dataDir>/version-2/snapshot.<hex zxid>` in ZooKeeper's format (FileSnap.serialize, uncompressed) from a
+ * live tree, as zkts writes its own snapshots: in buffered pieces, yielding to the event loop every `yieldEvery`
+ * nodes, the Adler32 seal computed incrementally over the pieces; temp file, fdatasync, rename, fsync of the dir.
+ *
+ * ZooKeeper's format puts the ACL cache before the nodes, so an ACL list interned while the nodes are written (a
+ * node refers to an ACL key not in the cache written) cannot be added after them: then nothing is left on disk and
+ * undefined is returned (the caller takes the snapshot again).
+ */
+export async function writeZkSnapshotFuzzy(
+  storage: Storage,
+  dataDir: string,
+  src: ZkFuzzySnapshotSource,
+  opts: { yieldEvery?: number; bufferSize?: number } = {},
+): Promise<ZkFuzzySnapshotResult | undefined> {
+  const dir = joinPath(dataDir, VERSION_DIR);
+  await storage.mkdirp(dir);
+  const name = makeSnapshotName(src.zxid);
+  const path = joinPath(dir, name);
+  const tmp = joinPath(dir, `tmp.${name}`);
+  const yieldEvery = opts.yieldEvery ?? 250;
+  const bufferSize = opts.bufferSize ?? 1 << 20;
+  const file = await storage.open(tmp, "create");
+  let closed = false;
+  let complete = false;
+  try {
+    const out = new OutputArchive(bufferSize + (1 << 16));
+    let adler = 1;
+    /** Bytes of `out` already in `adler`. */
+    let summed = 0;
+    let pos = 0;
+    const sum = (): number => {
+      adler = adler32(out.view(), adler, summed, out.length);
+      summed = out.length;
+      return adler;
+    };
+    const flush = async () => {
+      sum();
+      if (out.length === 0) return;
+      await file.write(out.view(), pos);
+      pos += out.length;
+      out.reset();
+      summed = 0;
+    };
+    const seal = () => {
+      out.writeLong(BigInt(sum()));
+      out.writeString("/");
+    };
+    out.writeInt(ZK_SNAPSHOT_MAGIC);
+    out.writeInt(2);
+    out.writeLong(-1n);
+    const sessions = [...src.sessions];
+    out.writeInt(sessions.length);
+    for (const s of sessions) {
+      out.writeLong(s.id);
+      out.writeInt(s.timeout);
+      if (out.length >= bufferSize) await flush();
+    }
+    const acls = [...src.acls].filter((a) => a.ref !== -1n);
+    const known = new Set(acls.map((a) => a.ref));
+    out.writeInt(acls.length);
+    for (const a of acls) {
+      out.writeLong(a.ref);
+      out.writeInt(a.acl.length);
+      for (const x of a.acl) AclCodec.write(out, x);
+      if (out.length >= bufferSize) await flush();
+    }
+    let nodes = 0;
+    let late = false;
+    for (const n of src.nodes) {
+      if (n.aclRef !== -1n && !known.has(n.aclRef)) {
+        late = true;
+        break;
+      }
+      out.writeString(n.path);
+      out.writeBuffer(n.data);
+      out.writeLong(n.aclRef);
+      StatCodec.write(out, n.stat);
+      nodes++;
+      if (out.length >= bufferSize) await flush();
+      if (nodes % yieldEvery === 0) await yieldToLoop();
+    }
+    if (late) return undefined;
+    out.writeString("/");
+    seal();
+    const digest = src.digest();
+    if (digest) {
+      out.writeLong(digest.zxid);
+      out.writeInt(digest.digestVersion);
+      out.writeLong(digest.digest);
+      seal();
+    }
+    await flush();
+    await file.datasync();
+    closed = true;
+    await file.close();
+    await storage.rename(tmp, path);
+    await storage.syncDir(dir);
+    complete = true;
+    return { path, bytes: pos, sessions: sessions.length, acls: acls.length, nodes };
+  } finally {
+    if (!complete) {
+      if (!closed) await file.close().catch(() => {});
+      await storage.remove(tmp).catch(() => {});
+    }
+  }
 }

@@ -26,6 +26,7 @@ import {
   TxnType,
   VERSION_DIR,
   writeLongFile,
+  type SnapshotFormat,
   type Storage,
 } from "@zkts/persistence";
 import { M, MetricsRegistry } from "@zkts/metrics";
@@ -43,6 +44,8 @@ export interface EnsembleStoreOptions {
   clock: Pick<Clock, "now" | "monotonic">;
   /** zoo.cfg snapCount: a snapshot after snapCount/2 + random(snapCount/2) logged txns (SnapshotSchedule). */
   snapCount: number;
+  /** The format snapshots are written in (zoo.cfg `snapshot.format`, default "zkts"); both are read. */
+  snapshotFormat?: SnapshotFormat;
   /** For the snapshot interval's random part. */
   random: Pick<Random, "next">;
   /** Where `dbinittime`, `snapshottime` and the txn log's metrics are recorded (default: a registry of its own). */
@@ -169,7 +172,7 @@ export class EnsembleStore {
     restoreTree(tree, snap.acls, snap.nodes, zxid);
     this.sessions.clear();
     for (const s of snap.sessions) this.sessions.set(s.id, s.timeout);
-    await snapshotTree(storage, dataDir, tree, this.sessions, { time: this.opts.clock.now() });
+    await snapshotTree(storage, dataDir, tree, this.sessions, { time: this.opts.clock.now(), format: this.opts.snapshotFormat ?? "zkts" });
     await this.log.close();
     for (const lf of await listLogFiles(storage, dataLogDir)) await storage.remove(lf.path);
     await storage.syncDir(joinPath(dataLogDir, VERSION_DIR));
@@ -191,7 +194,10 @@ export class EnsembleStore {
   /** A snapshot of the applied (committed) state on disk (when `snapshotDue`). */
   async writeSnapshot(): Promise<void> {
     const t0 = this.opts.clock.monotonic();
-    await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, { time: this.opts.clock.now() });
+    await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
+      time: this.opts.clock.now(),
+      format: this.opts.snapshotFormat ?? "zkts",
+    });
     this.metrics.summary(M.SNAPSHOT_TIME).observe(this.opts.clock.monotonic() - t0);
   }
 

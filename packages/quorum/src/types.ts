@@ -8,7 +8,7 @@ import type { ServerInit } from "@zkts/core";
 import type { DataTreeOptions } from "@zkts/datatree";
 import type { QuorumVerifier } from "@zkts/election";
 import type { MetricsRegistry } from "@zkts/metrics";
-import type { Storage } from "@zkts/persistence";
+import type { SnapshotFormat, Storage } from "@zkts/persistence";
 import type { Packet } from "@zkts/zab";
 
 /** The quorum port (learner <-> leader connections), connection-numbered. */
@@ -62,6 +62,8 @@ export interface QuorumPeerInit {
     forceSync: boolean;
     preAllocSize: number;
     snapCount: number;
+    /** zoo.cfg `snapshot.format`: the format snapshots are written in (default "zkts"; both are read). */
+    snapshotFormat?: SnapshotFormat;
   };
   faults?: QuorumPeerFaults;
 }

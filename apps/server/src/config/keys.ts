@@ -35,6 +35,7 @@ export const SYSTEM_PROPERTY_KEYS = new Set([
   "digest.enabled",
   "znode.container.checkIntervalMs",
   "snapCount",
+  "snapshot.format",
   "preAllocSize",
   "forceSync",
   "zookeeper.forceSync",

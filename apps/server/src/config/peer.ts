@@ -103,8 +103,17 @@ function readSkipAcl(r: ConfigReader): boolean {
 /** The limits and sizes read after the key tables (their problems come after those). */
 export type PeerLimits = Pick<
   ZkConfig,
-  "juteMaxBuffer" | "initLimit" | "syncLimit" | "autopurgePurgeIntervalMs" | "snapCount" | "preAllocSize" | "globalOutstandingLimit"
+  | "juteMaxBuffer"
+  | "initLimit"
+  | "syncLimit"
+  | "autopurgePurgeIntervalMs"
+  | "snapCount"
+  | "snapshotFormat"
+  | "preAllocSize"
+  | "globalOutstandingLimit"
 >;
+
+const SNAPSHOT_FORMATS = ["zkts", "zookeeper"] as const;
 
 export function readLimits(r: ConfigReader): PeerLimits {
   return {
@@ -113,6 +122,7 @@ export function readLimits(r: ConfigReader): PeerLimits {
     syncLimit: r.int("syncLimit", undefined, "positive"),
     autopurgePurgeIntervalMs: r.int("zkts.autopurge.purgeIntervalMs", undefined, "nonNegative"),
     snapCount: r.int("snapCount", 100000, "positive")!,
+    snapshotFormat: r.choice("snapshot.format", SNAPSHOT_FORMATS) ?? "zkts",
     preAllocSize: r.int("preAllocSize", 65536, "positive")!,
     globalOutstandingLimit: r.int("globalOutstandingLimit", 1000, "any")!,
   };

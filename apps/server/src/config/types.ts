@@ -94,6 +94,11 @@ export interface ZkConfig {
    */
   autopurgePurgeIntervalMs?: number;
   snapCount: number;
+  /**
+   * `snapshot.format` (zkts only; Apache ZooKeeper ignores it): the format of the snapshots zkts writes, `zkts`
+   * (default) or `zookeeper` (FileSnap's, so ZooKeeper and its tools read a zkts data dir in place). Both are read.
+   */
+  snapshotFormat: "zkts" | "zookeeper";
   /** KiB. */
   preAllocSize: number;
   /** `forceSync` (zookeeper.forceSync): fdatasync the txn log before acknowledging; only "no" turns it off. */
