@@ -287,7 +287,10 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
           const { t0, t1, wasLeader } = await swap(ens, m, to, how, outputs);
           // the gap that ends after t1 (the first write after the swap) is the swap's too
           const ackAfter = (ts: number[], who: string) => waitFor(() => ts.length > 0 && ts[ts.length - 1]! > t1, 60_000, `a write of ${who} after swap ${swapsDone + 1}`);
-          await ackAfter(w.times, "the @zkts/client writer");
+          await ackAfter(w.times, "the @zkts/client writer").catch(async (e: Error) => {
+            const cons = await Promise.all(ens.members.map(async (x) => `member ${x.id}: ${await fourLetter(x.clientPort, "cons").catch(() => "-")}`));
+            throw new Error(`${e.message} (connected to ${JSON.stringify(zk!.connectedHost ?? null)}, state ${zk!.state}, outstanding ${zk!.outstanding}, member ports ${ens.members.map((x) => x.clientPort).join(",")})\n${cons.join("\n")}`);
+          });
           await ackAfter(kazoo!.times, `kazoo (states ${kazoo!.states.join(",")})`);
           await ackAfter(raw.okTimes, "the raw writer");
           const gaps = { zktsClient: longestGap(w.times, t0, t1), kazoo: longestGap(kazoo!.times, t0, t1), raw: longestGap(raw.okTimes, t0, t1) };
