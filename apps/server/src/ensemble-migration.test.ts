@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,8 @@ import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble, type Member } fro
 type Impl = "zkts" | "zookeeper";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const KAZOO = join(HERE, "fixtures/kazoo_migration.py");
+/** When each member's current process was started (ms). */
+const startedAt = new Map<number, number>();
 /** Session timeout of the clients that must keep their sessions: longer than any member's restart. */
 const SESSION_MS = 20_000;
 
@@ -192,6 +194,8 @@ interface Swap {
   how: "SIGTERM" | "SIGKILL";
   /** Snapshot and log files PurgeTxnLog removed from the member's data dir just before. */
   purged: number;
+  /** The snapshot the new process restored from (written by the one it replaced). */
+  restored: string;
   /** From the stop signal to the new process caught up with the leader (ms). */
   ms: number;
   /** Longest gap between acks of each writer during the swap (ms). */
@@ -199,18 +203,35 @@ interface Swap {
 }
 
 /** Replaces `m` by `to` on the same zoo.cfg, myid and data dir; waits until it serves and has the leader's zxid. */
-async function swap(ens: Ensemble, m: Member, to: Impl, how: Swap["how"], outputs: Map<string, () => string>): Promise<{ t0: number; t1: number; wasLeader: boolean }> {
+async function swap(
+  ens: Ensemble,
+  m: Member,
+  to: Impl,
+  how: Swap["how"],
+  outputs: Map<string, () => string>,
+): Promise<{ t0: number; t1: number; wasLeader: boolean; restored: string }> {
   const wasLeader = (await ens.mode(m)) === "leader";
+  const fromStarted = startedAt.get(m.id)!;
   const t0 = Date.now();
   if (how === "SIGKILL") await ens.kill(m);
   else await ens.stop(m);
-  outputs.set(`member${m.id}-${outputs.size}-${to}`, (await ens.start(m, to)).output);
+  startedAt.set(m.id, Date.now());
+  const proc = await ens.start(m, to);
+  outputs.set(`member${m.id}-${outputs.size}-${to}`, proc.output);
   const leader = await ens.waitStable(90_000);
   const target = await zxidOf(leader);
   expect(target, "the leader's zxid").toBeDefined();
   await waitFor(async () => ((await zxidOf(m)) ?? -1n) >= target!, 60_000, `member ${m.id} to catch up with the leader's zxid`);
   expect(await implOf(m)).toBe(to);
-  return { t0, t1: Date.now(), wasLeader };
+  const t1 = Date.now();
+  // The snapshot it restored from (zkts: "ensemble data restored", ZooKeeper: FileSnap's "Reading snapshot"), written
+  // by the implementation it replaced: the data dir was read across, not rebuilt from the log or the leader alone.
+  const out = proc.output();
+  const hex = to === "zkts" ? /"ensemble data restored","snapshotZxid":"0x([0-9a-f]+)"/.exec(out)?.[1] : /Reading snapshot \S*snapshot\.([0-9a-f]+)/.exec(out)?.[1];
+  expect(hex, `member ${m.id} (${to}) restored from a snapshot`).toBeDefined();
+  const file = `snapshot.${hex}`;
+  expect(statSync(join(m.dir, "version-2", file)).mtimeMs, `${file} written by the ${to === "zkts" ? "ZooKeeper" : "zkts"} process`).toBeGreaterThanOrEqual(fromStarted - 1000);
+  return { t0, t1, wasLeader, restored: file };
 }
 
 /** Every path on every member, after a sync through that member. */
@@ -258,7 +279,10 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
     /** Every process's output (member, start number, implementation), kept in files when the test fails. */
     const outputs = new Map<string, () => string>();
     try {
-      for (const m of ens.members) outputs.set(`member${m.id}-${outputs.size}-zookeeper`, (await ens.start(m)).output);
+      for (const m of ens.members) {
+        startedAt.set(m.id, Date.now());
+        outputs.set(`member${m.id}-${outputs.size}-zookeeper`, (await ens.start(m)).output);
+      }
       await ens.waitStable(90_000);
       zk = await connect(hosts, { sessionTimeout: SESSION_MS, retryDelay: 50 });
       await zk.create("/mig", "");
@@ -284,7 +308,7 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
           await waitFor(() => Date.now() - since > 3_000 && w.acked.length > a0 + 50 && kazoo!.acked.length > k0 + 20, 60_000, "writes before the swap");
           const purged = await purge(m);
           const how = m === order[0] ? "SIGKILL" : "SIGTERM";
-          const { t0, t1, wasLeader } = await swap(ens, m, to, how, outputs);
+          const { t0, t1, wasLeader, restored } = await swap(ens, m, to, how, outputs);
           // the gap that ends after t1 (the first write after the swap) is the swap's too
           const ackAfter = (ts: number[], who: string) => waitFor(() => ts.length > 0 && ts[ts.length - 1]! > t1, 60_000, `a write of ${who} after swap ${swapsDone + 1}`);
           await ackAfter(w.times, "the @zkts/client writer").catch(async (e: Error) => {
@@ -294,7 +318,7 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
           await ackAfter(kazoo!.times, `kazoo (states ${kazoo!.states.join(",")})`);
           await ackAfter(raw.okTimes, "the raw writer");
           const gaps = { zktsClient: longestGap(w.times, t0, t1), kazoo: longestGap(kazoo!.times, t0, t1), raw: longestGap(raw.okTimes, t0, t1) };
-          swaps.push({ member: m.id, from, to, wasLeader, how, purged, ms: t1 - t0, gaps });
+          swaps.push({ member: m.id, from, to, wasLeader, how, purged, restored, ms: t1 - t0, gaps });
           swapsDone++;
         }
         expect(await Promise.all(ens.members.map(implOf))).toEqual([to, to, to]);
@@ -322,7 +346,7 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
 
       const lines = swaps.map(
         (s, i) =>
-          `  swap ${i + 1}: member ${s.member} ${s.from} -> ${s.to}${s.wasLeader ? " (leader)" : ""} by ${s.how} (${s.purged} files purged before): ${(s.ms / 1000).toFixed(1)} s; ` +
+          `  swap ${i + 1}: member ${s.member} ${s.from} -> ${s.to}${s.wasLeader ? " (leader)" : ""} by ${s.how} (${s.purged} files purged before; restored ${s.restored}): ${(s.ms / 1000).toFixed(1)} s; ` +
           `longest gap between acked writes: @zkts/client ${s.gaps.zktsClient} ms, kazoo ${s.gaps.kazoo} ms, raw ${s.gaps.raw} ms`,
       );
       console.log(
