@@ -63,6 +63,8 @@ class SessionWriter {
   readonly times: number[] = [];
   lastCtr = -1;
   expired = 0;
+  /** Errors other than connection loss (none expected). */
+  readonly errors: string[] = [];
   private stopped = false;
   readonly done: Promise<void>;
   constructor(
@@ -86,7 +88,8 @@ class SessionWriter {
       } catch (e) {
         if (e instanceof NodeExistsError) return false; // an earlier try that lost its connection committed
         if (e instanceof SessionExpiredError) throw e;
-        if (!(e instanceof ConnectionLossError)) throw e;
+        // any other answer is a finding: recorded (the test fails on it) and the op is tried again
+        if (!(e instanceof ConnectionLossError)) this.errors.push(`${(e as Error).name}: ${(e as Error).message} (on ${JSON.stringify(this.zk.connectedHost ?? null)})`);
         await new Promise((r) => setTimeout(r, 10));
       }
     }
@@ -109,6 +112,10 @@ class KazooSession {
   readonly acked: string[] = [];
   readonly times: number[] = [];
   readonly states: string[] = [];
+  /** Errors other than connection loss its writes got (none expected). */
+  readonly errors: string[] = [];
+  /** The member kazoo was connected to, each time it changed (diagnostics). */
+  readonly peers: string[] = [];
   sessionId = "";
   result?: { session: string; eph: boolean };
   private readonly proc;
@@ -122,8 +129,10 @@ class KazooSession {
     this.ready = new Promise((r) => (ready = r));
     const rl = createInterface({ input: this.proc.stdout });
     rl.on("line", (line) => {
-      const ev = JSON.parse(line) as { ready?: string; ack?: string; t?: number; state?: string; done?: boolean; session?: string; eph?: boolean };
-      if (ev.ready !== undefined) {
+      const ev = JSON.parse(line) as { ready?: string; ack?: string; t?: number; state?: string; done?: boolean; session?: string; eph?: boolean; peer?: string | null; error?: string };
+      if (ev.error !== undefined) this.errors.push(`${ev.error} on ${ev.peer}`);
+      else if (ev.peer !== undefined) this.peers.push(String(ev.peer));
+      else if (ev.ready !== undefined) {
         this.sessionId = ev.ready;
         ready();
       } else if (ev.ack !== undefined) {
@@ -223,6 +232,10 @@ async function swap(
   expect(target, "the leader's zxid").toBeDefined();
   await waitFor(async () => ((await zxidOf(m)) ?? -1n) >= target!, 60_000, `member ${m.id} to catch up with the leader's zxid`);
   expect(await implOf(m)).toBe(to);
+  // what the runbook says to watch: the leader's mntr counts both followers synced, the member is in broadcast
+  const mntr = async (x: Member, key: string) => new RegExp(`^${key}\\s+(.*)$`, "m").exec(await fourLetter(x.clientPort, "mntr").catch(() => ""))?.[1];
+  await waitFor(async () => (await mntr(leader, "zk_synced_followers")) === "2", 30_000, `zk_synced_followers 2 on the leader (member ${leader.id})`);
+  await waitFor(async () => /^(following|leading) - broadcast$/.test((await mntr(m, "zk_peer_state")) ?? ""), 30_000, `zk_peer_state ... - broadcast on member ${m.id}`);
   const t1 = Date.now();
   // The snapshot it restored from (zkts: "ensemble data restored", ZooKeeper: FileSnap's "Reading snapshot"), written
   // by the implementation it replaced: the data dir was read across, not rebuilt from the log or the leader alone.
@@ -311,12 +324,16 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
           const { t0, t1, wasLeader, restored } = await swap(ens, m, to, how, outputs);
           // the gap that ends after t1 (the first write after the swap) is the swap's too
           const ackAfter = (ts: number[], who: string) => waitFor(() => ts.length > 0 && ts[ts.length - 1]! > t1, 60_000, `a write of ${who} after swap ${swapsDone + 1}`);
-          await ackAfter(w.times, "the @zkts/client writer").catch(async (e: Error) => {
+          const stalled = async (e: Error) => {
             const cons = await Promise.all(ens.members.map(async (x) => `member ${x.id}: ${await fourLetter(x.clientPort, "cons").catch(() => "-")}`));
-            throw new Error(`${e.message} (connected to ${JSON.stringify(zk!.connectedHost ?? null)}, state ${zk!.state}, outstanding ${zk!.outstanding}, member ports ${ens.members.map((x) => x.clientPort).join(",")})\n${cons.join("\n")}`);
-          });
-          await ackAfter(kazoo!.times, `kazoo (states ${kazoo!.states.join(",")})`);
-          await ackAfter(raw.okTimes, "the raw writer");
+            throw new Error(
+              `${e.message} (@zkts/client on ${JSON.stringify(zk!.connectedHost ?? null)}, state ${zk!.state}, outstanding ${zk!.outstanding}, errors ${w.errors.join("; ")}; ` +
+                `kazoo states ${kazoo!.states.join(",")}, peers ${kazoo!.peers.join(",")}, errors ${kazoo!.errors.join("; ")}; member ports ${ens.members.map((x) => x.clientPort).join(",")})\n${cons.join("\n")}`,
+            );
+          };
+          await ackAfter(w.times, "the @zkts/client writer").catch(stalled);
+          await ackAfter(kazoo!.times, "kazoo").catch(stalled);
+          await ackAfter(raw.okTimes, "the raw writer").catch(stalled);
           const gaps = { zktsClient: longestGap(w.times, t0, t1), kazoo: longestGap(kazoo!.times, t0, t1), raw: longestGap(raw.okTimes, t0, t1) };
           swaps.push({ member: m.id, from, to, wasLeader, how, purged, restored, ms: t1 - t0, gaps });
           swapsDone++;
@@ -358,6 +375,8 @@ describe.runIf(referenceAvailable())("rolling migration: Apache ZooKeeper 3.8 ->
         ].join("\n"),
       );
       expect(w.expired, "@zkts/client session expirations").toBe(0);
+      expect(w.errors, "errors the @zkts/client writes got").toEqual([]);
+      expect(kazoo.errors, "errors kazoo's writes got").toEqual([]);
       expect(kazoo.lost, `kazoo session losses (states: ${kazoo.states.join(",")})`).toBe(0);
     } catch (e) {
       console.log(`swaps so far: ${JSON.stringify(swaps)}`);
