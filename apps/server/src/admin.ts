@@ -45,15 +45,14 @@ export async function startAdmin(cfg: ZkConfig, opts: { logger: Logger; initialC
       if (target === undefined) return undefined;
       const t = target;
       const base = await t.net.commandContext();
-      const state = String(t.core.info.serverState);
       return {
         ...base,
         initialConfig: opts.initialConfig,
         systemProperties: cfg.systemProperties,
         lastSnapshot: () => lastSnapshotOf(t),
         quorum: t.quorum === undefined ? undefined : () => t.quorum?.(),
-        // An ensemble member serves once it has a leader (ZooKeeper has no ZooKeeperServer running before).
-        serving: state !== "looking",
+        // An ensemble member serves once it has a leader, or read-only (ZooKeeper has no ZooKeeperServer running before).
+        serving: base.info.notServing !== true,
       };
     },
   });

@@ -10,6 +10,9 @@ import { fourLetter, startJavaQuorumPeer } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
 import { Client } from "./test-client.js";
 
+/** What a ZooKeeper 3.8 member (and a zkts one) answers srvr/stat/mntr while no server runs. */
+export const NOT_SERVING = "This ZooKeeper instance is not currently serving requests";
+
 /**
  * A free port below Linux's ephemeral range (32768-60999): the members' own outgoing quorum/election connections
  * take ephemeral ports, and could take a port another member is about to listen on (EADDRINUSE) if ports were
@@ -43,7 +46,10 @@ export interface Ensemble {
   kill(m: Member): Promise<void>;
   /** SIGTERM, as an operator stops a member (SIGKILL after `graceMs` if it has not exited by then). */
   stop(m: Member, graceMs?: number): Promise<void>;
-  /** `Mode:` from srvr, or undefined when it does not answer. */
+  /**
+   * `Mode:` from srvr; "looking" when the member answers ZooKeeper's "not currently serving" (no server running:
+   * electing or synchronising, and not read-only, on either implementation); undefined when it does not answer.
+   */
   mode(m: Member): Promise<string | undefined>;
   /** Waits until exactly one running member is leader and every other running one follower/observer. */
   waitStable(timeoutMs?: number): Promise<Member>;
@@ -152,6 +158,7 @@ export async function makeEnsemble(
     async mode(m) {
       try {
         const out = await fourLetter(m.clientPort, "srvr");
+        if (out.startsWith(NOT_SERVING)) return "looking";
         return /Mode: (\w+)/.exec(out)?.[1];
       } catch {
         return undefined;

@@ -15,6 +15,7 @@ import {
   ReplyHeader,
   RequestHeader,
   SetDataRequest,
+  WatcherEvent,
   decode,
   encode,
   frame,
@@ -28,10 +29,18 @@ export class Client {
   private readonly waiting: Array<{ ok: (f: Buffer) => void; fail: (e: Error) => void }> = [];
   private xid = 1;
   closed = false;
+  /** Watch notifications received, in order. */
+  readonly events: { type: number; path: string }[] = [];
   private constructor(readonly socket: net.Socket) {
     socket.on("data", (d: Buffer) =>
       this.dec.push(d, (f) => {
         const b = Buffer.from(f);
+        // a watch notification (xid -1) answers no request
+        if (b.length >= 16 && b.readInt32BE(0) === -1) {
+          const e = decode(WatcherEvent, b.subarray(16));
+          this.events.push({ type: e.type, path: e.path ?? "" });
+          return;
+        }
         this.waiting.shift()?.ok(b);
       }),
     );
@@ -41,15 +50,21 @@ export class Client {
     });
     socket.on("error", () => {});
   }
-  static async connect(port: number, sessionId = 0n, passwd = Buffer.alloc(16)): Promise<{ c: Client; resp: ConnectResponse }> {
+  static async connect(port: number, sessionId = 0n, passwd: Buffer = Buffer.alloc(16), opts: { readOnly?: boolean } = {}): Promise<{ c: Client; resp: ConnectResponse; readOnly?: boolean }> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
       s.once("error", reject);
     });
     const c = new Client(socket);
     const f = c.nextFrame();
-    socket.write(frame(encode(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId, passwd })));
-    return { c, resp: decode(ConnectResponse, await f, { allowTrailing: true }) };
+    const req = encode(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId, passwd });
+    // a client that accepts a read-only server sends the readOnly flag after the request (ClientCnxnSocket)
+    socket.write(frame(opts.readOnly ? Buffer.concat([req, Buffer.from([1])]) : req));
+    const body = await f;
+    const resp = decode(ConnectResponse, body, { allowTrailing: true });
+    // ZooKeeperServer.finishSessionInit: the response is followed by the server's read-only flag
+    const tail = 4 + 4 + 8 + 4 + (resp.passwd?.length ?? 0);
+    return { c, resp, ...(body.length > tail ? { readOnly: body[tail] === 1 } : {}) };
   }
   private nextFrame(): Promise<Buffer> {
     return new Promise((resolve, reject) => {
@@ -87,6 +102,12 @@ export class Client {
     if (r.err !== 0) return { err: r.err };
     const d = decode(GetDataResponse, r.body);
     return { err: 0, data: d.data?.toString() ?? "", version: d.stat.version };
+  }
+  /** getData leaving a data watch on `path`. */
+  async getWatch(path: string): Promise<{ err: number; data?: string }> {
+    const r = await this.req(4, encode(GetDataRequest, { path, watch: true }));
+    if (r.err !== 0) return { err: r.err };
+    return { err: 0, data: decode(GetDataResponse, r.body).data?.toString() ?? "" };
   }
   async children(path: string): Promise<{ err: number; children?: string[] }> {
     const r = await this.req(8, encode(GetChildrenRequest, { path, watch: false }));

@@ -107,4 +107,10 @@ export interface ServerInfo {
   readonly authFailedCount?: number;
   /** Ensemble members: mntr's zk_peer_state (QuorumZooKeeperServer.dumpMonitorValues), right after the state. */
   readonly peerState?: string;
+  /**
+   * Ensemble members: true while no server runs (electing or synchronising with a leader, not read-only). ZooKeeper's
+   * four-letter words that need a server then answer "This ZooKeeper instance is not currently serving requests"
+   * (isro: "null"), and so do the AdminServer's commands that need one. Absent: serving.
+   */
+  readonly notServing?: boolean;
 }

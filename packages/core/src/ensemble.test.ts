@@ -67,6 +67,44 @@ function ensemble() {
 }
 
 describe("core ensemble roles", () => {
+  it("a learner with `revalidate` answers a reattaching client once the leader's verdict comes (Learner.validateSession)", async () => {
+    const e = ensemble();
+    const first = new TestClient(e.learner);
+    await e.pump();
+    const { sessionId, passwd } = decodeConnectResponse(first.conn.sent[0]!);
+    const asked: Array<{ id: bigint; timeout: number; done: (valid: boolean) => void }> = [];
+    const learner = new ZooKeeperServer(
+      { tickTime: 2000, serverId: 3, serverState: "observer" },
+      {
+        clock: e.clock,
+        random: seededRandom(3),
+        logger: nullLogger,
+        tree: e.learnerTree,
+        ensemble: { role: "learner", forward: () => {}, revalidate: (id, timeout, done) => void asked.push({ id, timeout, done }) },
+      },
+    );
+    learner.restoreSession(sessionId, 30000);
+    learner.start();
+    // the right password: asked, not answered until the leader says
+    const moved = new TestClient(learner, { sessionId, passwd: passwd!, timeout: 20000 });
+    expect(moved.conn.sent).toHaveLength(0);
+    expect(asked.map((a) => [a.id, a.timeout])).toEqual([[sessionId, 20000]]);
+    asked[0]!.done(true);
+    const rsp = decodeConnectResponse(moved.conn.sent[0]!);
+    expect(rsp.sessionId).toBe(sessionId);
+    expect(rsp.timeOut).toBe(20000);
+    // the leader says no: the session is invalid (sessionId 0) and the connection closed
+    const refused = new TestClient(learner, { sessionId, passwd: passwd! });
+    asked[1]!.done(false);
+    expect(decodeConnectResponse(refused.conn.sent[0]!).sessionId).toBe(0n);
+    expect(refused.conn.closed).not.toBeNull();
+    // a wrong password is refused locally, without asking the leader
+    const wrong = new TestClient(learner, { sessionId, passwd: Buffer.alloc(16, 7) });
+    expect(asked).toHaveLength(2);
+    expect(decodeConnectResponse(wrong.conn.sent[0]!).sessionId).toBe(0n);
+    await learner.shutdown();
+  });
+
   it("a learner forwards session creation and writes; the leader assigns zxids; both trees agree", async () => {
     const e = ensemble();
     const c = new TestClient(e.learner);

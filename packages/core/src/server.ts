@@ -82,7 +82,9 @@ export class ZooKeeperServer {
     const stats = (this.stats = new ServerStats(clock, components.metrics ?? new MetricsRegistry()));
     const conns = (this.conns = new Connections(clock, logger, tree, stats));
     const readOnly = components.ensemble?.role === "read-only";
-    const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly, components.random));
+    const ensemble = components.ensemble;
+    const revalidate = ensemble?.role === "learner" ? ensemble.revalidate?.bind(ensemble) : undefined;
+    const sessions = (this.sessions = new SessionLayer(settings, clock, logger, tree, tracker, conns, this, readOnly, components.random, revalidate));
     const prep = (this.prep = new PrepProcessor(settings, clock, logger, tree, tracker));
     this.final = new FinalProcessor(settings, clock, logger, tree, tracker, prep, conns, stats, sessions);
     this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats);
@@ -230,8 +232,9 @@ export class ZooKeeperServer {
   }
 
   /** Leader: a learner reports a session as alive (ZooKeeper's PING session data). */
-  touchSession(sessionId: bigint, timeout?: number): void {
-    this.tracker.touch(sessionId, this.clock.monotonic(), timeout);
+  /** Touches a session (a learner's PING entry or REVALIDATE); false when it is unknown or closing. */
+  touchSession(sessionId: bigint, timeout?: number): boolean {
+    return this.tracker.touch(sessionId, this.clock.monotonic(), timeout);
   }
 
   /** Learner: the sessions touched by local clients since the last call (id -> timeout), for the leader. */

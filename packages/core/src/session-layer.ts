@@ -34,6 +34,8 @@ export class SessionLayer {
     /** Read-only server: only readOnly clients are accepted; ConnectResponses say readOnly. */
     private readonly readOnly: boolean,
     private readonly random: Random,
+    /** Learners: the leader revalidates a session a client reattaches to (EnsembleRole.revalidate). */
+    private readonly revalidate?: (sessionId: bigint, timeout: number, done: (valid: boolean) => void) => void,
   ) {}
 
   /** The ConnectRequest of `cs`: a new session (a createSession request) or a reconnect (answered now). */
@@ -80,6 +82,20 @@ export class SessionLayer {
     const prev = this.conns.owners.get(id);
     if (prev !== undefined && prev !== cs) this.conns.close(prev, "client reconnected");
     cs.sessionId = id;
+    const revalidate = this.revalidate;
+    if (revalidate !== undefined && this.tracker.checkPassword(id, req.passwd)) {
+      // ZooKeeperServer.reopenSession on a learner: the leader's REVALIDATE answer decides (and makes this member
+      // the session's owner there)
+      revalidate(id, timeout, (valid) => {
+        if (cs.closed) return;
+        if (valid) {
+          this.tracker.touch(id, this.clock.monotonic(), timeout);
+          this.conns.owners.set(id, cs);
+        }
+        this.finishSessionInit(cs, valid);
+      });
+      return;
+    }
     const valid = this.tracker.checkPassword(id, req.passwd) && this.tracker.touch(id, now, timeout);
     if (valid) this.conns.owners.set(id, cs);
     this.finishSessionInit(cs, valid);

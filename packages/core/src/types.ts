@@ -123,6 +123,15 @@ export interface ForwardedRequest {
  */
 export type EnsembleRole =
   | { role: "leader" }
-  | { role: "learner"; forward(req: ForwardedRequest): void }
+  | {
+      role: "learner";
+      forward(req: ForwardedRequest): void;
+      /**
+       * Learner.validateSession: a client reattaches to session `sessionId` here (its password checked): the leader
+       * revalidates it and owns it to this member (REVALIDATE); `done` answers the connect with its verdict. Absent:
+       * the session is checked locally.
+       */
+      revalidate?(sessionId: bigint, timeout: number, done: (valid: boolean) => void): void;
+    }
   | { role: "read-only" };
 

@@ -171,6 +171,22 @@ describe("one layer for both faces", () => {
     expect(text).toContain("zk_open_file_descriptor_count\t17\n");
   });
 
+  it("an ensemble member with no server running answers as ZooKeeper's FourLetterCommands: not serving, isro null", () => {
+    const info = new FakeCore({ serverState: "looking", notServing: true }).info;
+    const c = ctx({ dirSizes: { dataDirSize: 10, logDirSize: 20 } }, info);
+    for (const w of ["conf", "cons", "crst", "srst", "srvr", "stat", "dump", "wchs", "wchc", "wchp", "dirs", "mntr"] as const) {
+      expect(runFourLetterWord(w, c), w).toBe(`${NOT_SERVING}\n`);
+    }
+    expect(runFourLetterWord("isro", c)).toBe("null");
+    expect(runFourLetterWord("ruok", c)).toBe("imok");
+    expect(runFourLetterWord("gtmk", c)).toBe("306");
+    expect(runFourLetterWord("envi", c)).toMatch(/^Environment:\n/);
+    // serving (notServing false or absent): the records as ever
+    const serving = ctx({}, new FakeCore({ serverState: "read-only", notServing: false, isReadOnly: true }).info);
+    expect(runFourLetterWord("srvr", serving)).toContain("Mode: read-only\n");
+    expect(runFourLetterWord("isro", serving)).toBe("ro");
+  });
+
   it("wchs, isro, gtmk, envi and dirs format the records the AdminServer prints", () => {
     const info = new FakeCore({ watchSummary: () => ({ connections: 2, paths: 3, total: 4 }), isReadOnly: true }).info;
     const c = ctx({ dirSizes: { dataDirSize: 10, logDirSize: 20 } }, info);

@@ -10,6 +10,7 @@ import {
   isReadOnly,
   JavaDouble,
   monitorParts,
+  NOT_SERVING,
   runCommand,
   serverStatsRecord,
   TRACE_MASK,
@@ -121,6 +122,9 @@ export interface FourLetterContext {
   host?: HostFacts;
 }
 
+/** The four-letter words ZooKeeper 3.8 answers with ZK_NOT_SERVING while its server is not running. */
+const NEEDS_SERVER: ReadonlySet<FourLetterWord> = new Set(["conf", "cons", "crst", "srst", "srvr", "stat", "dump", "wchs", "wchc", "wchp", "dirs", "mntr"]);
+
 /** The answer ZooKeeper gives to a word that is not whitelisted. */
 export function notWhitelisted(word: string): string {
   return `${word} is not executed because it is not in the whitelist.\n`;
@@ -131,6 +135,12 @@ export function notWhitelisted(word: string): string {
  * (commands.ts): the AdminServer prints the same records as JSON.
  */
 export function runFourLetterWord(word: FourLetterWord, ctx: FourLetterContext): string {
+  if (ctx.info.notServing === true) {
+    // FourLetterCommands while zkServer is not running: isro prints "null"; the words below print ZK_NOT_SERVING;
+    // ruok, envi and gtmk answer as ever.
+    if (word === "isro") return "null";
+    if (NEEDS_SERVER.has(word)) return `${NOT_SERVING}\n`;
+  }
   switch (word) {
     case "ruok":
       // RuokCommand: a fixed answer (the AdminServer's `ruok` record is empty).

@@ -47,6 +47,7 @@ export function clientPortSwitch(view: ClientPortView): ClientPortHandler {
       get(_t, prop) {
         if (prop === "serverState") return view.modeName();
         if (prop === "peerState") return view.peerState();
+        if (prop === "notServing") return view.core() === undefined && view.readOnly() === undefined;
         if (prop === "isReadOnly") return view.core() === undefined && view.readOnly() !== undefined;
         const i = view.serving().info as unknown as Record<string | symbol, unknown>;
         const v = i[prop];

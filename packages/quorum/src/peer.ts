@@ -16,7 +16,7 @@ import { FastLeaderElection, ServerState, encodeNotification, type Decision } fr
 import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
-import { decodeTouchedSessions, encodeTouchedSessions, forwardedRequest, requestPacket } from "./forwarding.js";
+import { encodeTouchedSessions, forwardedRequest, learnerSessionPacket, requestPacket, Revalidations } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
 import { SyncTracker } from "./syncs.js";
@@ -60,6 +60,7 @@ export class QuorumPeer {
   private leaderProposed = 0n;
   // learner
   private readonly syncs = new SyncTracker();
+  private readonly revalidations = new Revalidations();
   private learnerConn: number | undefined;
   /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
   private readonly pendingAccepts = new Map<number, number>();
@@ -282,7 +283,7 @@ export class QuorumPeer {
     return { clock: this.clock, random: this.env.random, logger: this.log, tree, metrics: this.metrics };
   }
 
-  // ---- host business carried in quorum packets: REQUEST, session PINGs, SYNC ------------------------------------
+  // ---- host business carried in quorum packets: REQUEST, session PINGs, REVALIDATE, SYNC ------------------------
 
   private onPacket(conn: number, p: Packet): void {
     if (this.zab.role === "leading") {
@@ -305,9 +306,8 @@ export class QuorumPeer {
         else this.log.warn("dropping a forwarded request: not an active leader", { conn, sessionId: `0x${r.sessionId.toString(16)}`, type: r.type });
         return;
       }
-      if (p.type === PacketType.PING && p.data !== null && p.data.length >= 12 && this.core !== undefined && this.init.faults?.ignoreSessionPings !== true) {
-        for (const [id, to] of decodeTouchedSessions(p.data)) this.core.touchSession(id, to);
-      }
+      const answer = learnerSessionPacket(p, this.core, this.init.faults?.ignoreSessionPings === true);
+      if (answer !== undefined) this.env.quorumNet.send(conn, answer);
       return;
     }
     if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP) {
@@ -317,14 +317,13 @@ export class QuorumPeer {
       // (not while synchronising: see @zkts/zab's learner, which answers PINGs only from then on too)
       const touched = this.core.takeTouchedSessions();
       if (touched.length > 0) this.env.quorumNet.send(conn, { type: PacketType.PING, zxid: p.zxid, data: encodeTouchedSessions(touched, touched.length) });
+    } else if (p.type === PacketType.REVALIDATE) {
+      if (!this.revalidations.answered(p)) this.log.warn("dropping a malformed REVALIDATE answer", { conn });
     } else if (p.type === PacketType.SYNC) {
       // The leader's answer to our oldest forwarded sync (ZooKeeper's leaders send no session in it): done once we
       // applied every txn committed before it arrived.
-      if (!this.syncs.leaderAnswered(p.zxid > this.zab.commitZxid ? p.zxid : this.zab.commitZxid)) {
-        this.log.warn("a SYNC from the leader matches no forwarded sync", { conn });
-        return;
-      }
-      this.releaseSyncs();
+      if (this.syncs.leaderAnswered(p.zxid > this.zab.commitZxid ? p.zxid : this.zab.commitZxid)) this.releaseSyncs();
+      else this.log.warn("a SYNC from the leader matches no forwarded sync", { conn });
     }
   }
 
@@ -388,6 +387,7 @@ export class QuorumPeer {
                 if (r.type === OP_SYNC) this.syncs.forwardedSync(r.sessionId, r.cxid);
                 this.env.quorumNet.send(this.learnerConn, requestPacket(r));
               },
+              revalidate: (id, timeout, done) => this.learnerConn !== undefined && this.env.quorumNet.send(this.learnerConn, this.revalidations.ask(id, timeout, done)),
             },
           },
     );
@@ -406,6 +406,7 @@ export class QuorumPeer {
     this.leaderFirst = this.leaderProposed = 0n;
     this.early?.reset();
     this.syncs.clear();
+    this.revalidations.clear();
     if (c !== undefined) {
       c.abort(reason);
       this.log.info("stopped serving clients", { reason });

@@ -52,7 +52,7 @@ export class TestingMember {
     return this.runner !== undefined;
   }
 
-  /** `srvr`'s Mode ("leader", "follower", "observer", "read-only", "looking"), undefined when it does not answer. */
+  /** `srvr`'s Mode ("leader", "follower", "observer", "read-only"; "looking" while not serving), undefined when it does not answer. */
   mode(): Promise<string | undefined> {
     return this.runner === undefined ? Promise.resolve(undefined) : serverMode(this.clientPort);
   }

@@ -50,9 +50,12 @@ export function fourLetterWord(port: number, word: string, timeoutMs = 2000): Pr
 }
 
 /**
- * `Mode:` from srvr ("standalone", "leader", "follower", "observer", "read-only"; zkts says "looking" while its
- * member elects), or undefined when there is no answer or no Mode line (ZooKeeper: "not currently serving").
+ * `Mode:` from srvr ("standalone", "leader", "follower", "observer", "read-only"); "looking" when the member
+ * answers ZooKeeper's "This ZooKeeper instance is not currently serving requests" (an ensemble member with no server
+ * running: electing or synchronising, not read-only); undefined when there is no answer or no Mode line.
  */
 export async function serverMode(port: number): Promise<string | undefined> {
-  return /Mode: ([\w-]+)/.exec(await fourLetterWord(port, "srvr"))?.[1];
+  const out = await fourLetterWord(port, "srvr");
+  if (out.startsWith("This ZooKeeper instance is not currently serving requests")) return "looking";
+  return /Mode: ([\w-]+)/.exec(out)?.[1];
 }

@@ -1,0 +1,239 @@
+/**
+ * Quorum packets captured between Apache ZooKeeper 3.8 learners and a ZooKeeper 3.8 leader (java-capture.txt,
+ * recorded by scripts/java-capture/capture.ts through a TCP proxy): every packet decodes with zkts's decoder and
+ * re-encodes byte for byte; the contents zkts interprets read as ZooKeeper meant them; where zkts builds the same
+ * packet (LearnerInfo, LEADERINFO, ACKEPOCH, NEWLEADER's quorum verifier, REQUEST, PING answers, op packets,
+ * the SNAP stream, txns) zkts's bytes for the same inputs are Java's.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { CreateRequest, OutputArchive, SetDataRequest, SyncRequest, decode } from "@zkts/jute";
+import { TxnType, decodeTxn, encodeTxn } from "@zkts/client-wire";
+import { parseZkSnapStream, serializeZkSnapStream } from "@zkts/persistence";
+import { parseQuorumConfig } from "@zkts/election";
+import { generateDigest } from "@zkts/core";
+import {
+  PacketType,
+  UPTODATE_PACKET,
+  ZAB_PROTOCOL_VERSION,
+  ackEpochPacket,
+  decodePacket,
+  encodePacket,
+  epochOf,
+  leaderInfoPacket,
+  learnerInfoPacket,
+  newLeaderPacket,
+  opPacket,
+  packetExtent,
+  parseAckEpoch,
+  parseLearnerInfo,
+  writePacket,
+  type Packet,
+} from "@zkts/zab";
+import {
+  decodeTouchedSessions,
+  encodeTouchedSessions,
+  forwardedRequest,
+  parseRevalidate,
+  parseRevalidateAnswer,
+  requestPacket,
+  revalidateAnswer,
+  revalidatePacket,
+} from "./forwarding.js";
+
+interface Captured {
+  conn: number;
+  /** L: leader to learner; F: learner to leader. */
+  dir: "L" | "F";
+  bytes: Buffer;
+  packet: Packet;
+}
+
+const lines = readFileSync(new URL("./java-capture.txt", import.meta.url), "utf8")
+  .split("\n")
+  .filter((l) => l.length > 0 && !l.startsWith("#"));
+const packets: Captured[] = [];
+const snapshots: { conn: number; bytes: Buffer }[] = [];
+for (const l of lines) {
+  const [conn, dir, a, b] = l.split(" ") as [string, "L" | "F", string, string | undefined];
+  if (a === "snapshot") snapshots.push({ conn: Number(conn), bytes: Buffer.from(b!, "hex") });
+  else {
+    const bytes = Buffer.from(a, "hex");
+    packets.push({ conn: Number(conn), dir, bytes, packet: decodePacket(bytes) });
+  }
+}
+const ofType = (type: number, dir?: "L" | "F") => packets.filter((p) => p.packet.type === type && (dir === undefined || p.dir === dir));
+const hex = (b: Buffer) => b.toString("hex");
+
+describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
+  it("the capture covers every phase: discovery, DIFF and SNAP sync, broadcast, INFORM, REQUEST, PING, REVALIDATE, SYNC", () => {
+    const types = new Set(packets.map((p) => p.packet.type));
+    for (const t of [
+      PacketType.FOLLOWERINFO, PacketType.OBSERVERINFO, PacketType.LEADERINFO, PacketType.ACKEPOCH, PacketType.DIFF,
+      PacketType.SNAP, PacketType.NEWLEADER, PacketType.UPTODATE, PacketType.PROPOSAL, PacketType.ACK, PacketType.COMMIT,
+      PacketType.INFORM, PacketType.REQUEST, PacketType.PING, PacketType.REVALIDATE, PacketType.SYNC,
+    ]) {
+      expect(types.has(t), `a captured ${t}`).toBe(true);
+    }
+    expect(snapshots.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("every packet decodes and re-encodes byte for byte (encodePacket, and writePacket as the stream carries it)", () => {
+    for (const c of packets) {
+      expect(hex(encodePacket(c.packet))).toBe(hex(c.bytes));
+      const out = new OutputArchive(c.bytes.length);
+      writePacket(out, c.packet);
+      expect(hex(out.toBuffer())).toBe(hex(c.bytes));
+      expect(packetExtent(c.bytes.length, (o) => c.bytes.readInt32BE(o))).toBe(c.bytes.length);
+    }
+  });
+
+  it("FOLLOWERINFO / OBSERVERINFO: LearnerInfo with protocol version 0x10000 and config version 0, as zkts's learner builds it", () => {
+    const infos = [...ofType(PacketType.FOLLOWERINFO, "F"), ...ofType(PacketType.OBSERVERINFO, "F")];
+    expect(infos.length).toBeGreaterThanOrEqual(4);
+    for (const c of infos) {
+      const li = parseLearnerInfo(c.packet);
+      expect(li.protocolVersion).toBe(ZAB_PROTOCOL_VERSION);
+      expect(li.configVersion).toBe(0n);
+      const ours = learnerInfoPacket(c.packet.type === PacketType.OBSERVERINFO, epochOf(c.packet.zxid), li.serverid, li.configVersion);
+      expect(hex(encodePacket(ours))).toBe(hex(c.bytes));
+    }
+    expect(ofType(PacketType.OBSERVERINFO).map((c) => parseLearnerInfo(c.packet).serverid)).toEqual([4n]);
+  });
+
+  it("LEADERINFO (protocol version) and ACKEPOCH (current epoch, or -1 once accepted), as zkts builds them", () => {
+    for (const c of ofType(PacketType.LEADERINFO, "L")) {
+      expect(c.packet.data!.readInt32BE(0)).toBe(ZAB_PROTOCOL_VERSION);
+      expect(hex(encodePacket(leaderInfoPacket(epochOf(c.packet.zxid))))).toBe(hex(c.bytes));
+    }
+    const acks = ofType(PacketType.ACKEPOCH, "F");
+    expect(acks.map((c) => parseAckEpoch(c.packet).currentEpoch)).toContain(-1n); // the restarted follower
+    for (const c of acks) {
+      const { lastLoggedZxid, currentEpoch } = parseAckEpoch(c.packet);
+      expect(hex(encodePacket(ackEpochPacket(lastLoggedZxid, currentEpoch === -1n ? -1 : currentEpoch)))).toBe(hex(c.bytes));
+    }
+  });
+
+  it("NEWLEADER carries the leader's quorum verifier string: zkts's QuorumVerifier.toString for the same servers is the same text", () => {
+    const nl = ofType(PacketType.NEWLEADER, "L");
+    expect(nl.length).toBeGreaterThanOrEqual(4);
+    for (const c of nl) {
+      const text = c.packet.data!.toString("utf8");
+      expect(text).toMatch(/^server\.1=127\.0\.0\.1:\d+:\d+:participant;127\.0\.0\.1:\d+\n/);
+      expect(text).toMatch(/\nserver\.4=127\.0\.0\.1:\d+:\d+:observer;127\.0\.0\.1:\d+\nversion=0$/);
+      // the server lines as zoo.cfg gave them to ZooKeeper (scripts/java-capture: no ":participant", ":observer"
+      // on the observer), and in the verifier's own form: zkts prints both as the leader did
+      const entries = text.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as [string, string]);
+      const servers = entries.filter(([k]) => k !== "version");
+      const zooCfg = servers.map(([k, v]) => [k, v.replace(":participant;", ";")] as [string, string]);
+      expect(zooCfg[0]![1]).not.toContain("participant");
+      for (const form of [zooCfg, servers]) expect(parseQuorumConfig(form).toString()).toBe(text);
+      const qv = parseQuorumConfig(zooCfg);
+      expect(hex(encodePacket(newLeaderPacket(epochOf(c.packet.zxid), Buffer.from(qv.toString()))))).toBe(hex(c.bytes));
+    }
+  });
+
+  it("DIFF, SNAP, UPTODATE, ACK, COMMIT and the leader's PING are op packets (zxid, no data) as zkts builds them", () => {
+    for (const t of [PacketType.DIFF, PacketType.SNAP, PacketType.COMMIT]) {
+      for (const c of ofType(t, "L")) expect(hex(encodePacket(opPacket(t, c.packet.zxid)))).toBe(hex(c.bytes));
+    }
+    for (const c of ofType(PacketType.ACK, "F")) expect(hex(encodePacket(opPacket(PacketType.ACK, c.packet.zxid)))).toBe(hex(c.bytes));
+    for (const c of ofType(PacketType.PING, "L")) expect(hex(encodePacket(opPacket(PacketType.PING, c.packet.zxid)))).toBe(hex(c.bytes));
+    for (const c of ofType(PacketType.UPTODATE, "L")) expect(hex(encodePacket(UPTODATE_PACKET))).toBe(hex(c.bytes));
+    // a DIFF that carries txns: the restarted follower is sent PROPOSAL/COMMIT pairs before NEWLEADER
+    const diffs = ofType(PacketType.DIFF, "L").filter((c) => c.packet.zxid > 0n);
+    expect(diffs.length).toBeGreaterThanOrEqual(1);
+    const conn = packets.filter((c) => c.conn === diffs[0]!.conn && c.dir === "L").map((c) => c.packet.type);
+    expect(conn.slice(conn.indexOf(PacketType.DIFF), conn.indexOf(PacketType.NEWLEADER) + 1)).toEqual([
+      PacketType.DIFF, PacketType.PROPOSAL, PacketType.COMMIT, PacketType.PROPOSAL, PacketType.COMMIT, PacketType.NEWLEADER,
+    ]);
+  });
+
+  it("PROPOSAL and INFORM data: TxnHeader + txn + TxnDigest (digest.enabled), decoded and re-encoded by zkts's txn codec", () => {
+    const txns = [...ofType(PacketType.PROPOSAL, "L"), ...ofType(PacketType.INFORM, "L")];
+    const seen = new Set<number>();
+    for (const c of txns) {
+      const { header, txn, digest } = decodeTxn(c.packet.data!);
+      expect(header.zxid).toBe(c.packet.zxid);
+      expect(digest, `a digest on ${c.packet.zxid.toString(16)}`).toBeTruthy();
+      expect(digest!.version).toBe(2);
+      seen.add(header.type);
+      expect(hex(encodeTxn(header, txn, digest))).toBe(hex(c.packet.data!));
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([TxnType.createSession, TxnType.create, TxnType.setData].sort((a, b) => a - b));
+    // an INFORM is the PROPOSAL's data (Leader.inform)
+    const proposals = new Map(ofType(PacketType.PROPOSAL, "L").map((c) => [c.packet.zxid, hex(c.packet.data!)]));
+    for (const c of ofType(PacketType.INFORM, "L")) expect(hex(c.packet.data!)).toBe(proposals.get(c.packet.zxid));
+  });
+
+  it("the SNAP stream: sessions, ACL cache, nodes and \"BenWasHere\"; zkts serialises the same body to the same bytes", () => {
+    for (const s of snapshots) {
+      const body = parseZkSnapStream(s.bytes);
+      expect(body.nodes.map((n) => n.path)).toContain("/zookeeper");
+      expect(hex(serializeZkSnapStream(body))).toBe(hex(s.bytes));
+    }
+    // the observer's snapshot holds the writes and the live session
+    const last = parseZkSnapStream(snapshots.at(-1)!.bytes);
+    expect(last.nodes.map((n) => n.path)).toEqual(expect.arrayContaining(["/cap", "/eph"]));
+    expect(last.sessions.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("REQUEST: sessionId, cxid, type, the request as the client sent it, auth ids in authinfo; zkts's learner writes the same bytes", () => {
+    const reqs = ofType(PacketType.REQUEST, "F");
+    const byType = new Map<number, Captured[]>();
+    for (const c of reqs) {
+      const r = forwardedRequest(c.packet);
+      byType.set(r.type, [...(byType.get(r.type) ?? []), c]);
+      expect(hex(encodePacket(requestPacket(r)))).toBe(hex(c.bytes));
+    }
+    // createSession (-10): the timeout, no authinfo (a null vector)
+    const cs = byType.get(-10)![0]!;
+    expect(cs.packet.authinfo).toBeUndefined();
+    expect(forwardedRequest(cs.packet).body.readInt32BE(0)).toBe(20000);
+    // a create after addauth: the digest id beside the ip one, in the order of ServerCnxn's HashSet of ids
+    // (zkts's session layer keeps a connection's ids in that order: core's addAuthId)
+    const create = byType.get(1)![0]!;
+    expect(decode(CreateRequest, forwardedRequest(create.packet).body)).toMatchObject({ path: "/cap", flags: 0 });
+    expect(create.packet.authinfo).toEqual([
+      { scheme: "digest", id: "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=" },
+      { scheme: "ip", id: "127.0.0.1" },
+    ]);
+    expect(generateDigest("alice:secret")).toBe("alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=");
+    expect(decode(SetDataRequest, forwardedRequest(byType.get(5)![0]!.packet).body)).toMatchObject({ path: "/cap", version: -1 });
+    expect(decode(SyncRequest, forwardedRequest(byType.get(9)![0]!.packet).body)).toMatchObject({ path: "/cap" });
+  });
+
+  it("a learner's PING answer: the (sessionId, timeout) table of the sessions it saw, as zkts encodes it", () => {
+    const answers = ofType(PacketType.PING, "F");
+    const withSessions = answers.filter((c) => c.packet.data !== null && c.packet.data.length > 0);
+    expect(withSessions.length).toBeGreaterThanOrEqual(1);
+    for (const c of answers) {
+      const entries = [...decodeTouchedSessions(c.packet.data!)];
+      expect(entries.length * 12).toBe(c.packet.data!.length);
+      for (const [, timeout] of entries) expect(timeout).toBe(20000);
+      const ours: Packet = { type: PacketType.PING, zxid: c.packet.zxid, data: encodeTouchedSessions(entries, entries.length) };
+      expect(hex(encodePacket(ours))).toBe(hex(c.bytes));
+    }
+  });
+
+  it("REVALIDATE: the learner's (sessionId, timeout), the leader's (sessionId, valid), as zkts builds them; SYNC: the leader's answer is bare", () => {
+    const [ask] = ofType(PacketType.REVALIDATE, "F");
+    const [answer] = ofType(PacketType.REVALIDATE, "L");
+    expect(ask!.packet.data!.length).toBe(12);
+    expect(answer!.packet.data!.length).toBe(9);
+    expect(answer!.packet.data!.readBigInt64BE(0)).toBe(ask!.packet.data!.readBigInt64BE(0));
+    expect(ask!.packet.data!.readInt32BE(8)).toBe(20000);
+    expect(answer!.packet.data![8]).toBe(1); // valid
+    // zkts's learner and leader build the same packets
+    const { sessionId, timeout } = parseRevalidate(ask!.packet);
+    expect(hex(encodePacket(revalidatePacket(sessionId, timeout)))).toBe(hex(ask!.bytes));
+    expect(parseRevalidateAnswer(answer!.packet)).toEqual({ sessionId, valid: true });
+    expect(hex(encodePacket(revalidateAnswer(ask!.packet, sessionId, true)))).toBe(hex(answer!.bytes));
+    // the moved session is the one whose requests came through follower 1
+    const first = forwardedRequest(ofType(PacketType.REQUEST, "F")[0]!.packet).sessionId;
+    expect(ask!.packet.data!.readBigInt64BE(0)).toBe(first);
+    // Leader.sendSync: SYNC, zxid 0, no data, no authinfo (zkts's leader puts the zxid proposed when the sync arrived
+    // where ZooKeeper puts 0: a ZooKeeper learner does not read it)
+    for (const c of ofType(PacketType.SYNC, "L")) expect(c.packet).toEqual({ type: PacketType.SYNC, zxid: 0n, data: null });
+  });
+});
