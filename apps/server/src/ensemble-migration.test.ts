@@ -243,7 +243,7 @@ async function swap(
   const hex = to === "zkts" ? /"ensemble data restored","snapshotZxid":"0x([0-9a-f]+)"/.exec(out)?.[1] : /Reading snapshot \S*snapshot\.([0-9a-f]+)/.exec(out)?.[1];
   expect(hex, `member ${m.id} (${to}) restored from a snapshot`).toBeDefined();
   const file = `snapshot.${hex}`;
-  expect(statSync(join(m.dir, "version-2", file)).mtimeMs, `${file} written by the ${to === "zkts" ? "ZooKeeper" : "zkts"} process`).toBeGreaterThanOrEqual(fromStarted - 1000);
+  expect(statSync(join(m.dir, "version-2", file)).mtimeMs, `${file} written by the process it replaced`).toBeGreaterThanOrEqual(fromStarted - 1000);
   return { t0, t1, wasLeader, restored: file };
 }
 
