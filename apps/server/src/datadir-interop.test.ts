@@ -149,6 +149,27 @@ describe.skipIf(!available)("data dirs both ways with Apache ZooKeeper 3.8 (in p
     expect(now.size).toBeGreaterThan(javaFiles.size);
   }, 300_000);
 
+  it("a snappy-compressed ZooKeeper snapshot is refused with an error naming the setting (no data-loss flag suggested)", async () => {
+    const { cfg, dataDir, port } = await setup();
+    const java = await startJava(cfg, port, ["-Dzookeeper.snapshot.compression.method=snappy"]);
+    bulk(port, "bulk", 20, 1);
+    await java.kill();
+    const snappy = files(dataDir, "snapshot.").filter((f) => f.endsWith(".snappy"));
+    expect(snappy.length).toBeGreaterThan(0);
+    // xerial snappy-java's stream header, which the reader also recognises by content
+    expect(readFileSync(join(dataDir, "version-2", snappy[snappy.length - 1]!)).subarray(0, 8).toString("latin1")).toBe("\x82SNAPPY\x00");
+    const javaFiles = hashes(dataDir);
+    const child = spawn(process.execPath, [BIN, cfg], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/snappy-compressed ZooKeeper snapshot \(zookeeper\.snapshot\.compression\.method=snappy\)/);
+    expect(out).not.toMatch(/accept-data-loss/);
+    expect(hashes(dataDir)).toEqual(javaFiles);
+  }, 300_000);
+
   it("snapshot.format=zookeeper: ZooKeeper and its tools read zkts's data dir in place; Java -> zkts -> Java keeps every write", async () => {
     const { cfg, dataDir, port } = await setup("snapshot.format=zookeeper\n");
     const z = await startZkts(cfg, port);

@@ -36,6 +36,8 @@ Data tools (the server must not be running on these directories):
         convert an Apache ZooKeeper data directory (snapshot + txn logs) into a zkts one
   zkts-server export --format zookeeper <zkts dataDir> [<zkts dataLogDir>] --to <dir>
         write an Apache ZooKeeper 3.8 snapshot of a zkts data directory
+  Neither is needed to switch servers on one data directory: zkts-server serves a dataDir Apache ZooKeeper wrote
+  as it is, and with snapshot.format=zookeeper in zoo.cfg Apache ZooKeeper serves one zkts wrote.
 `;
 
 interface Args {

@@ -1,10 +1,11 @@
-// Time and longest event-loop pause to write (and read back) a 1,000,000-node snapshot with 100-byte data.
+// Time and longest event-loop pause to write (and read back) a 1,000,000-node snapshot with 100-byte data, in zkts's
+// format and in ZooKeeper's (snapshot.format=zookeeper).
 // Run: cd packages/persistence && npx tsx bench/snapshot-1m.ts [dir] [nodes]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { NodeStorage, readSnapshotRecords, writeSnapshot, type SnapshotNode } from "../src/index.js";
+import { NodeStorage, readSnapshotRecords, writeSnapshot, writeZkSnapshotFuzzy, type SnapshotNode } from "../src/index.js";
 
 const base = process.argv[2] ?? tmpdir();
 const N = Number(process.argv[3] ?? 1_000_000);
@@ -65,6 +66,37 @@ try {
     for await (const r of readSnapshotRecords(storage, info.path)) if (r.type === "nodes") n += r.nodes.length;
     const readMs = performance.now() - t1;
     console.log(JSON.stringify({ op: "read+verify", nodes: n, seconds: +(readMs / 1000).toFixed(2), ...mon2.stop() }));
+  }
+  for (const yieldEvery of [250, 1000]) {
+    const zkDir = join(dir, `zk-${yieldEvery}`);
+    const mon = pauseMonitor();
+    const t0 = performance.now();
+    const info = await writeZkSnapshotFuzzy(
+      storage,
+      zkDir,
+      {
+        zxid: BigInt(N),
+        sessions: [],
+        acls: [{ ref: 1n, acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }] }],
+        nodes: (function* () {
+          yield { path: "", data: null, aclRef: 1n, stat: { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n } };
+          for (const n of nodes()) yield { ...n, data: n.data as Buffer };
+        })(),
+        digest: () => ({ zxid: BigInt(N), digestVersion: 2, digest: 1n }),
+      },
+      { yieldEvery },
+    );
+    const writeMs = performance.now() - t0;
+    const pauses = mon.stop();
+    console.log(
+      JSON.stringify({ op: "write zookeeper format", nodes: N, yieldEvery, seconds: +(writeMs / 1000).toFixed(2), mb: +(info!.bytes / 1e6).toFixed(1), ...pauses }),
+    );
+    const mon2 = pauseMonitor();
+    const t1 = performance.now();
+    let n = 0;
+    for await (const r of readSnapshotRecords(storage, info!.path)) if (r.type === "nodes") n += r.nodes.length;
+    const readMs = performance.now() - t1;
+    console.log(JSON.stringify({ op: "read+verify zookeeper format", nodes: n, seconds: +(readMs / 1000).toFixed(2), ...mon2.stop() }));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

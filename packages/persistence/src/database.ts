@@ -100,6 +100,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     });
   };
   let snapDigest: { zxid: bigint; digest: bigint } | null = null;
+  const digestVersion = tree.lastProcessedZxidDigest?.().digestVersion;
 
   const snap = await findNewestValidSnapshot(storage, dataDir);
   for (const r of snap?.rejected ?? []) {
@@ -110,7 +111,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     const loaded = await loadSnapshot(storage, snap.path, tree, snap.zxid);
     for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
     // ZooKeeper's ZxidDigest: the digest at a zxid at or after the snapshot's (fuzzy): checked when the tree gets there.
-    if (digestOn && loaded.digest && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
+    if (digestOn && loaded.digest && loaded.digest.digestVersion === digestVersion && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
     if (snapDigest && snapDigest.zxid === snap.zxid) {
       checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
       snapDigest = null;
@@ -143,7 +144,8 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
       tree.processTxn(header, txn);
       result.replayed++;
-      if (digestOn && digest) checkDigest("txn", header.zxid, digest.treeDigest);
+      // as DataTree.compareDigest: only a digest of the version the tree computes is compared
+      if (digestOn && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
       if (snapDigest && snapDigest.zxid === header.zxid) {
         checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
         snapDigest = null;

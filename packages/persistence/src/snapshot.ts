@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Encoder, decodeMultiStream } from "@msgpack/msgpack";
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
 import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
 import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
@@ -309,17 +309,23 @@ export async function* readSnapshotRecords(
       return;
     }
     if (head.length >= 2 && head.subarray(0, 2).equals(GZIP_MAGIC)) {
-      const gunzip = Readable.from(fileChunks(file, size, chunk)).pipe(createGunzip({ chunkSize: Math.max(64, chunk) }));
+      const src = Readable.from(fileChunks(file, size, chunk));
+      const gunzip = createGunzip({ chunkSize: Math.max(64, chunk) });
+      // a read error ends the inflated stream with it (pipe does not forward errors)
+      src.on("error", (e) => gunzip.destroy(e));
+      src.pipe(gunzip);
       const inflated = (async function* () {
         try {
           for await (const b of gunzip) yield b as Buffer;
         } catch (e) {
+          if (e instanceof PersistenceError) throw e; // the storage's (a read failed), not damage
           throw new SnapshotCorruptionError(path, 0, `gzip stream damaged: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
       })();
       try {
         yield* readZkSnapshotRecords(inflated, path, zxid);
       } finally {
+        src.destroy();
         gunzip.destroy();
       }
       return;
@@ -328,8 +334,8 @@ export async function* readSnapshotRecords(
       throw new UnsupportedSnapshotError(
         path,
         "a snappy-compressed ZooKeeper snapshot (zookeeper.snapshot.compression.method=snappy): zkts reads uncompressed " +
-          "and gz ones. Start Apache ZooKeeper on this data dir with zookeeper.snapshot.compression.method unset (or gz) " +
-          "until it has written a newer snapshot, then start zkts",
+          "and gz ones. Start Apache ZooKeeper once on this data dir with zookeeper.snapshot.compression.method unset or gz " +
+          "(it writes a snapshot at start-up), stop it, then start zkts",
       );
     }
     if (size < TRAILER_SIZE + 1) throw new SnapshotCorruptionError(path, 0, `file too short (${size} bytes)`);

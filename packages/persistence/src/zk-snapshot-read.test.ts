@@ -147,6 +147,18 @@ describe("reading ZooKeeper snapshot files through the one snapshot reader", () 
     gz[gz.length - 6] ^= 1;
     await put(s, "/d/version-2/snapshot.3.gz", gz);
     await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz")).rejects.toBeInstanceOf(SnapshotCorruptionError);
+    await put(s, "/d/version-2/snapshot.3.gz", gzipSync(good).subarray(0, 40));
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz")).rejects.toBeInstanceOf(SnapshotCorruptionError);
+    // a read error while inflating is the storage error, not damage
+    await put(s, "/d/version-2/snapshot.3.gz", gzipSync(zkFile(3n, sampleNodes(200))));
+    s.inject({ op: "read", code: "EIO", path: "snapshot.3.gz", after: 2 });
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz", { chunkSize: 64 })).rejects.toMatchObject({ code: "EIO" });
+    s.clearFaults();
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3.gz", { chunkSize: 64 })).resolves.toMatchObject({ zxid: 3n });
+    await put(s, "/d/version-2/snapshot.3", zkFile(3n, sampleNodes(200)));
+    s.inject({ op: "read", code: "EIO", path: "snapshot.3", after: 2 });
+    await expect(verifySnapshot(s, "/d/version-2/snapshot.3", { chunkSize: 64 })).rejects.toMatchObject({ code: "EIO" });
+    s.clearFaults();
   });
 
   it("refuses a snappy snapshot with an error naming the setting (never as damage: no fallback past it)", async () => {
@@ -235,6 +247,15 @@ describe("writing ZooKeeper-format snapshots (snapshot.format=zookeeper)", () =>
     const g = await s.open(again!.path, "read");
     expect((await g.read(0, await g.size())).equals(bytes)).toBe(true);
     await g.close();
+    // byte for byte what the one-piece serializer (FileSnap.serialize's layout) writes
+    const whole = serializeZkSnapshot({
+      zxid: 0x99n,
+      sessions: [{ id: 0x77n, timeout: 30000 }],
+      acls: [...t.aclTable].map(([ref, acl]) => ({ ref: BigInt(ref), acl })),
+      nodes: sampleNodes(3000),
+      digest: { zxid: 0x99n, digestVersion: 2, digest: t.digest() },
+    });
+    expect(whole.equals(bytes)).toBe(true);
     expect(yields).toBeGreaterThan(0);
   });
 

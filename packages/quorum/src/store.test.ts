@@ -1,16 +1,19 @@
 import { nullLogger } from "@zkts/contracts";
 import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { DataTree } from "@zkts/datatree";
+import { zeroStatPersisted } from "@zkts/jute";
+import { parseZkSnapshot, serializeZkSnapStream } from "@zkts/persistence";
 import { MemoryStorage } from "@zkts/persistence/testing";
 import { describe, expect, it } from "vitest";
 import { EnsembleStore } from "./store.js";
 
-function open(storage: MemoryStorage) {
+function open(storage: MemoryStorage, tree = new DataTree(), snapshotFormat?: "zkts" | "zookeeper") {
   return EnsembleStore.open({
     storage,
     dataDir: "/data",
     dataLogDir: "/log",
-    tree: new DataTree(),
+    tree,
+    ...(snapshotFormat ? { snapshotFormat } : {}),
     forceSync: true,
     preAllocSize: 4096,
     snapCount: 100,
@@ -47,5 +50,37 @@ describe("EnsembleStore epoch files", () => {
     storage.crash();
     expect(storage.peek("/data/version-2/acceptedEpoch")?.toString().trim()).toBe("7");
     expect(storage.peek("/data/version-2/currentEpoch")?.toString().trim()).toBe("6");
+  });
+});
+
+describe("EnsembleStore snapshot.format=zookeeper", () => {
+  it("writes the snapshot after SNAP in ZooKeeper's format (with the digest) and restores from it", async () => {
+    const storage = new MemoryStorage();
+    const tree = new DataTree();
+    const s = await open(storage, tree, "zookeeper");
+    const stat = (z: bigint) => ({ ...zeroStatPersisted(), czxid: z, mzxid: z, pzxid: z });
+    const world = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+    const snap = serializeZkSnapStream({
+      sessions: [{ id: 0x55n, timeout: 9000 }],
+      acls: [{ ref: 1n, acl: world }],
+      nodes: [
+        { path: "", data: Buffer.alloc(0), aclRef: -1n, stat: { ...stat(0n), cversion: 2 } },
+        { path: "/a", data: Buffer.from("one"), aclRef: 1n, stat: stat(0x100000001n) },
+        { path: "/zookeeper", data: Buffer.alloc(0), aclRef: -1n, stat: stat(0n) },
+      ],
+    });
+    await s.persist([{ kind: "snapshot", zxid: 0x100000001n, data: snap }]);
+    await s.close();
+    const bytes = storage.peek("/data/version-2/snapshot.100000001")!;
+    expect(bytes.readUInt32BE(0)).toBe(0x5a4b534e); // "ZKSN"
+    const parsed = parseZkSnapshot(bytes, "snapshot.100000001", 0x100000001n);
+    expect(parsed.nodes.map((n) => n.path)).toContain("/a");
+    expect(parsed.digest).toEqual(tree.lastProcessedZxidDigest());
+    const back = new DataTree();
+    const again = await open(storage, back, "zookeeper");
+    expect(again.snapshotZxid).toBe(0x100000001n);
+    expect([...again.sessions]).toEqual([[0x55n, 9000]]);
+    expect(back.digest()).toBe(tree.digest());
+    await again.close();
   });
 });
