@@ -47,6 +47,12 @@ export function encodeTouchedSessions(touched: Iterable<readonly [bigint, number
   return out.toBuffer();
 }
 
+/** Learner.ping's payload: the sessions this member's clients touched since the last PING (none without a core). */
+export function learnerPingData(core: { takeTouchedSessions(): Array<[bigint, number]> } | undefined): Buffer {
+  const touched = core?.takeTouchedSessions() ?? [];
+  return encodeTouchedSessions(touched, touched.length);
+}
+
 export function* decodeTouchedSessions(data: Buffer): Generator<[bigint, number]> {
   const inp = new InputArchive(data);
   for (let i = 0; i + 12 <= data.length; i += 12) yield [inp.readLong(), inp.readInt()];

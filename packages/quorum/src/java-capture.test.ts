@@ -34,6 +34,7 @@ import {
   decodeTouchedSessions,
   encodeTouchedSessions,
   forwardedRequest,
+  learnerPingData,
   parseRevalidate,
   parseRevalidateAnswer,
   requestPacket,
@@ -205,13 +206,20 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
 
   it("a learner's PING answer: the (sessionId, timeout) table of the sessions it saw, as zkts encodes it", () => {
     const answers = ofType(PacketType.PING, "F");
+    // one answer per PING of the leader: never more answers than PINGs on a connection (both kept to 3 each)
+    for (const conn of new Set(answers.map((c) => c.conn))) {
+      const n = (dir: "L" | "F") => packets.filter((c) => c.conn === conn && c.dir === dir && c.packet.type === PacketType.PING).length;
+      expect(n("F")).toBeLessThanOrEqual(n("L"));
+    }
     const withSessions = answers.filter((c) => c.packet.data !== null && c.packet.data.length > 0);
     expect(withSessions.length).toBeGreaterThanOrEqual(1);
     for (const c of answers) {
       const entries = [...decodeTouchedSessions(c.packet.data!)];
       expect(entries.length * 12).toBe(c.packet.data!.length);
       for (const [, timeout] of entries) expect(timeout).toBe(20000);
-      const ours: Packet = { type: PacketType.PING, zxid: c.packet.zxid, data: encodeTouchedSessions(entries, entries.length) };
+      // zkts's learner: one answer per PING, the table of what its clients touched
+      const ours: Packet = { type: PacketType.PING, zxid: c.packet.zxid, data: learnerPingData({ takeTouchedSessions: () => entries }) };
+      expect(encodeTouchedSessions(entries, entries.length)).toEqual(ours.data);
       expect(hex(encodePacket(ours))).toBe(hex(c.bytes));
     }
   });

@@ -16,7 +16,7 @@ import { FastLeaderElection, ServerState, encodeNotification, type Decision } fr
 import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
-import { encodeTouchedSessions, forwardedRequest, learnerSessionPacket, requestPacket, Revalidations } from "./forwarding.js";
+import { forwardedRequest, learnerPingData, learnerSessionPacket, requestPacket, Revalidations } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
 import { SyncTracker } from "./syncs.js";
@@ -99,7 +99,7 @@ export class QuorumPeer {
     this.zab = new ZabPeer(
       { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, quorumVerifierBytes: Buffer.from(quorum.toString()) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
-      { metrics },
+      { metrics, learnerPingData: () => learnerPingData(this.core) },
     );
     this.fle = new FastLeaderElection(
       { sid: init.sid, quorum, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
@@ -313,10 +313,6 @@ export class QuorumPeer {
     if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP) {
       const kind = p.type === PacketType.DIFF ? "DIFF" : p.type === PacketType.TRUNC ? "TRUNC" : "SNAP";
       this.log.info("synchronising with the leader", { kind, zxid: `0x${p.zxid.toString(16)}`, ours: `0x${this.zab.lastZxid.toString(16)}` });
-    } else if (p.type === PacketType.PING && this.core !== undefined && this.zab.isActiveLearner) {
-      // (not while synchronising: see @zkts/zab's learner, which answers PINGs only from then on too)
-      const touched = this.core.takeTouchedSessions();
-      if (touched.length > 0) this.env.quorumNet.send(conn, { type: PacketType.PING, zxid: p.zxid, data: encodeTouchedSessions(touched, touched.length) });
     } else if (p.type === PacketType.REVALIDATE) {
       if (!this.revalidations.answered(p)) this.log.warn("dropping a malformed REVALIDATE answer", { conn });
     } else if (p.type === PacketType.SYNC) {

@@ -3,7 +3,7 @@
  * discovery, sync and broadcast, and the heartbeats (PING every tick; learners silent past syncLimit/initLimit are
  * dropped; "not sufficient followers synced" ends the term).
  */
-import { type Packet, PACKET_NAMES, PacketType, counterOf, opPacket } from "./packets.js";
+import { type Packet, PACKET_NAMES, PacketType, counterOf, makeZxid, opPacket } from "./packets.js";
 import { leaderAck } from "./leader-broadcast.js";
 import { onAckEpoch, onLearnerInfo } from "./leader-discovery.js";
 import { type Handler, type LeaderState, dropHandler, isForwarding, rejectHandler } from "./leader-state.js";
@@ -34,7 +34,8 @@ export function leaderTick(c: PeerCore, ls: LeaderState): void {
       dropHandler(c, h, "learner silent", true);
       continue;
     }
-    if (isForwarding(h.state)) c.send(h.conn, opPacket(PacketType.PING, c.lastZxid));
+    // LearnerHandler.ping: the zxid last proposed (makeZxid(epoch, 0) until the new epoch's first proposal)
+    if (isForwarding(h.state)) c.send(h.conn, opPacket(PacketType.PING, makeZxid(ls.epoch, ls.counter)));
   }
   if (ls.phase === "broadcast") {
     const synced = new Set<bigint>([c.sid]);

@@ -39,6 +39,8 @@ export class PeerCore {
   inflight: Batch | null = null;
   /** Injected bug ackBeforeFsync: appends queued for the next Ready. */
   deferredAppends: Txn[] = [];
+  /** ZabComponents.learnerPingData. */
+  readonly learnerPingData: () => Buffer;
 
   /** ZooKeeper's Leader / LearnerHandler / Follower counters (ServerMetrics). */
   readonly m: {
@@ -52,6 +54,7 @@ export class PeerCore {
 
   constructor(init: ZabInit, restore: ZabRestore, components: ZabComponents) {
     const metrics = components.metrics ?? new MetricsRegistry();
+    this.learnerPingData = components.learnerPingData ?? (() => Buffer.alloc(0));
     this.m = {
       proposals: metrics.counter(M.PROPOSAL_COUNT),
       commits: metrics.counter(M.COMMIT_COUNT),

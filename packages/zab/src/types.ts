@@ -52,6 +52,12 @@ export interface ZabComponents {
    * (follower, while broadcasting). Default: a registry of its own.
    */
   metrics?: MetricsRegistry;
+  /**
+   * A learner's answer to the leader's PING carries the host's session table (Learner.ping: a (long sessionId, int
+   * timeout) per session its clients touched since the last one): its bytes, asked for at each PING. Default:
+   * empty.
+   */
+  learnerPingData?: () => Buffer;
 }
 
 /** The durable state a peer starts from (restored by the host from its epoch files, snapshot and txn log). */
