@@ -50,19 +50,23 @@ interface Captured {
   packet: Packet;
 }
 
-const lines = readFileSync(new URL("./java-capture.txt", import.meta.url), "utf8")
-  .split("\n")
-  .filter((l) => l.length > 0 && !l.startsWith("#"));
-const packets: Captured[] = [];
-const snapshots: { conn: number; bytes: Buffer }[] = [];
-for (const l of lines) {
-  const [conn, dir, a, b] = l.split(" ") as [string, "L" | "F", string, string | undefined];
-  if (a === "snapshot") snapshots.push({ conn: Number(conn), bytes: Buffer.from(b!, "hex") });
-  else {
-    const bytes = Buffer.from(a, "hex");
-    packets.push({ conn: Number(conn), dir, bytes, packet: decodePacket(bytes) });
+/** A capture file: the packets in order, and the SNAP streams. */
+function load(file: string): { packets: Captured[]; snapshots: { conn: number; bytes: Buffer }[] } {
+  const packets: Captured[] = [];
+  const snapshots: { conn: number; bytes: Buffer }[] = [];
+  for (const l of readFileSync(new URL(file, import.meta.url), "utf8").split("\n")) {
+    if (l.length === 0 || l.startsWith("#")) continue;
+    const [conn, dir, a, b] = l.split(" ") as [string, "L" | "F", string, string | undefined];
+    if (a === "snapshot") snapshots.push({ conn: Number(conn), bytes: Buffer.from(b!, "hex") });
+    else {
+      const bytes = Buffer.from(a, "hex");
+      packets.push({ conn: Number(conn), dir, bytes, packet: decodePacket(bytes) });
+    }
   }
+  return { packets, snapshots };
 }
+
+const { packets, snapshots } = load("./java-capture.txt");
 const ofType = (type: number, dir?: "L" | "F") => packets.filter((p) => p.packet.type === type && (dir === undefined || p.dir === dir));
 const hex = (b: Buffer) => b.toString("hex");
 
@@ -243,5 +247,137 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
     // Leader.sendSync: SYNC, zxid 0, no data, no authinfo (zkts's leader puts the zxid proposed when the sync arrived
     // where ZooKeeper puts 0: a ZooKeeper learner does not read it)
     for (const c of ofType(PacketType.SYNC, "L")) expect(c.packet).toEqual({ type: PacketType.SYNC, zxid: 0n, data: null });
+  });
+});
+
+/**
+ * The same steps with a zkts leader (java-capture-zkts-leader.txt, `capture.ts --zkts-leader`): what it sends
+ * ZooKeeper learners has the ZooKeeper leader's structure, packet for packet. Differences, both ignored by
+ * ZooKeeper's learners: zkts proposes txns without a TxnDigest, and its SYNC answer carries a zxid where
+ * ZooKeeper's carries 0. (zkts SNAPs only a learner behind its committed log: its learners are sent DIFFs.)
+ */
+describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper leader's", () => {
+  const z = load("./java-capture-zkts-leader.txt");
+  const captures = { zookeeper: packets, zkts: z.packets };
+
+  it("every packet decodes and re-encodes byte for byte", () => {
+    for (const c of z.packets) expect(hex(encodePacket(c.packet))).toBe(hex(c.bytes));
+  });
+
+  /** A connection's leader-to-learner packet types, PINGs left out, as one letter each. */
+  function shape(ps: Captured[], conn: number): string {
+    const letter: Record<number, string> = {
+      [PacketType.LEADERINFO]: "I", [PacketType.DIFF]: "D", [PacketType.SNAP]: "S", [PacketType.TRUNC]: "T", [PacketType.PROPOSAL]: "p",
+      [PacketType.COMMIT]: "c", [PacketType.NEWLEADER]: "N", [PacketType.UPTODATE]: "U", [PacketType.INFORM]: "i", [PacketType.SYNC]: "s",
+      [PacketType.REVALIDATE]: "r",
+    };
+    return ps.filter((c) => c.conn === conn && c.dir === "L" && c.packet.type !== PacketType.PING).map((c) => letter[c.packet.type] ?? `?${c.packet.type}`).join("");
+  }
+  const observerConns = (ps: Captured[]) => new Set(ps.filter((c) => c.packet.type === PacketType.OBSERVERINFO).map((c) => c.conn));
+  const conns = (ps: Captured[]) => [...new Set(ps.map((c) => c.conn))];
+
+  it("each connection: LEADERINFO, DIFF with (PROPOSAL, COMMIT)* or SNAP, NEWLEADER, UPTODATE, then the broadcast (INFORM to observers)", () => {
+    for (const [kind, ps] of Object.entries(captures)) {
+      const observers = observerConns(ps);
+      expect(conns(ps), kind).toHaveLength(4);
+      for (const conn of conns(ps)) {
+        const broadcast = observers.has(conn) ? "[isr]*" : "(pc|s|r)*";
+        expect(shape(ps, conn), `${kind} connection ${conn}`).toMatch(new RegExp(`^I(D(pc)*|S)NU${broadcast}$`));
+      }
+    }
+    // the restarted follower is sent the same DIFF by either leader
+    expect(shape(z.packets, 3)).toBe(shape(packets, 3));
+  });
+
+  it("the same LEADERINFO and UPTODATE bytes; NEWLEADER's verifier text of the same form; INFORM = the PROPOSAL's data", () => {
+    const first = (ps: Captured[], t: number) => hex(ps.find((c) => c.packet.type === t && c.dir === "L")!.bytes);
+    expect(first(z.packets, PacketType.LEADERINFO)).toBe(first(packets, PacketType.LEADERINFO));
+    expect(first(z.packets, PacketType.UPTODATE)).toBe(first(packets, PacketType.UPTODATE));
+    const text = (ps: Captured[]) => ps.find((c) => c.packet.type === PacketType.NEWLEADER)!.packet.data!.toString("utf8").replace(/\d{4,5}/g, "<port>");
+    expect(text(z.packets)).toBe(text(packets));
+    const proposals = new Map(z.packets.filter((c) => c.packet.type === PacketType.PROPOSAL).map((c) => [c.packet.zxid, hex(c.packet.data!)]));
+    const informs = z.packets.filter((c) => c.packet.type === PacketType.INFORM);
+    expect(informs.length).toBeGreaterThanOrEqual(2);
+    for (const c of informs) expect(hex(c.packet.data!)).toBe(proposals.get(c.packet.zxid));
+    for (const c of [...proposals.keys()]) {
+      const t = decodeTxn(z.packets.find((p) => p.packet.zxid === c && p.packet.type === PacketType.PROPOSAL)!.packet.data!);
+      expect(t.header.zxid).toBe(c);
+    }
+  });
+
+  it("REVALIDATE answered as ZooKeeper's leader answers it; PINGs carry the zxid last proposed; SYNC is bare but for its zxid", () => {
+    const answers = (ps: Captured[]) => ps.filter((c) => c.packet.type === PacketType.REVALIDATE && c.dir === "L");
+    const [ours] = answers(z.packets);
+    const [theirs] = answers(packets);
+    expect(ours!.bytes.length).toBe(theirs!.bytes.length);
+    expect(ours!.packet.zxid).toBe(theirs!.packet.zxid);
+    expect(ours!.packet.data![8]).toBe(1);
+    for (const c of z.packets.filter((p) => p.packet.type === PacketType.PING && p.dir === "L")) {
+      expect(epochOf(c.packet.zxid)).toBe(1n);
+      expect(c.packet.data).toBeNull();
+    }
+    for (const c of z.packets.filter((p) => p.packet.type === PacketType.SYNC && p.dir === "L")) {
+      expect({ ...c.packet, zxid: 0n }).toEqual({ type: PacketType.SYNC, zxid: 0n, data: null });
+    }
+    // the ZooKeeper learners acknowledged every proposal they were sent
+    for (const conn of conns(z.packets).filter((n) => !observerConns(z.packets).has(n))) {
+      const sent = z.packets.filter((c) => c.conn === conn && c.dir === "L" && c.packet.type === PacketType.PROPOSAL).map((c) => c.packet.zxid);
+      const acked = new Set(z.packets.filter((c) => c.conn === conn && c.dir === "F" && c.packet.type === PacketType.ACK).map((c) => c.packet.zxid));
+      for (const zxid of sent) expect(acked.has(zxid), `ACK of ${zxid.toString(16)} on connection ${conn}`).toBe(true);
+    }
+  });
+});
+
+/**
+ * The same steps with zkts learners under a ZooKeeper leader (java-capture-zkts-learners.txt, `capture.ts
+ * --zkts-learners`): what zkts followers and a zkts observer send is what ZooKeeper's learners sent, connection for
+ * connection (LearnerInfo and ACKEPOCH bytes, then the same ACKs, REQUESTs and REVALIDATE; PING answers only
+ * after the NEWLEADER ACK).
+ */
+describe("zkts learners' streams to a ZooKeeper 3.8 leader, against ZooKeeper learners'", () => {
+  const z = load("./java-capture-zkts-learners.txt");
+
+  it("every packet decodes and re-encodes byte for byte", () => {
+    for (const c of z.packets) expect(hex(encodePacket(c.packet))).toBe(hex(c.bytes));
+  });
+
+  /** Per server id, each synchronised connection's learner-to-leader packets: discovery in order, then the rest as a set. */
+  function learners(ps: Captured[]): Map<string, { info: string; ackEpoch: string; first: string; rest: string[] }[]> {
+    const out = new Map<string, { info: string; ackEpoch: string; first: string; rest: string[] }[]>();
+    for (const conn of new Set(ps.map((c) => c.conn))) {
+      const f = ps.filter((c) => c.conn === conn && c.dir === "F");
+      if (!f.some((c) => c.packet.type === PacketType.ACKEPOCH)) continue; // a connection the leader did not take yet
+      const info = f[0]!;
+      const sid = String(parseLearnerInfo(info.packet).serverid);
+      const token = (c: Captured) => {
+        if (c.packet.type === PacketType.ACK) return `ACK ${c.packet.zxid.toString(16)}`;
+        if (c.packet.type === PacketType.REQUEST) return `REQUEST ${forwardedRequest(c.packet).type} auth=${c.packet.authinfo?.map((a) => a.scheme).join(",") ?? "null"}`;
+        if (c.packet.type === PacketType.REVALIDATE) return `REVALIDATE ${parseRevalidate(c.packet).timeout}`;
+        return String(c.packet.type);
+      };
+      const rest = f.slice(3).filter((c) => c.packet.type !== PacketType.PING).map(token).sort();
+      const list = out.get(sid) ?? [];
+      list.push({ info: hex(info.bytes), ackEpoch: hex(f[1]!.bytes), first: token(f[2]!), rest });
+      out.set(sid, list);
+    }
+    return out;
+  }
+
+  it("connection for connection: the same LearnerInfo and ACKEPOCH bytes, the NEWLEADER ACK first, then the same ACKs, REQUESTs and REVALIDATE", () => {
+    const ours = learners(z.packets);
+    const theirs = learners(packets);
+    expect([...ours.keys()].sort()).toEqual(["1", "2", "4"]);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("PING answers: none before the NEWLEADER ACK, one per PING, each the session table", () => {
+    for (const conn of new Set(z.packets.map((c) => c.conn))) {
+      const f = z.packets.filter((c) => c.conn === conn && c.dir === "F").map((c) => c.packet);
+      const firstAck = f.findIndex((p) => p.type === PacketType.ACK && (p.zxid & 0xffffffffn) === 0n);
+      const firstPing = f.findIndex((p) => p.type === PacketType.PING);
+      if (firstPing >= 0) expect(firstPing, `connection ${conn}`).toBeGreaterThan(firstAck);
+      for (const p of f.filter((q) => q.type === PacketType.PING)) expect(p.data!.length % 12).toBe(0);
+    }
+    expect(z.packets.some((c) => c.dir === "F" && c.packet.type === PacketType.PING && c.packet.data!.length === 12)).toBe(true);
   });
 });

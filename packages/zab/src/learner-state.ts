@@ -23,6 +23,8 @@ export interface LearnerState {
   newEpoch: bigint;
   /** Set once currentEpoch = newEpoch is durable: proposals of the new epoch may be ACKed from then on. */
   ackEnabled: boolean;
+  /** Our last zxid once DIFF / TRUNC / the SNAP's snapshot placed us: what the leader sends after it is new to us. */
+  syncedFrom?: bigint;
   /** The zxid of the snapshot a SNAP sync installed, until UPTODATE (see onProposal). */
   snapBase?: bigint;
 }

@@ -10,6 +10,7 @@ export function onDiff(c: PeerCore, lr: LearnerState, conn: number, p: Packet): 
   if (lr.phase !== "awaitingSync") return protocolError(c, conn, "unexpected DIFF");
   // Our log is a prefix of the leader's; everything up to the leader's commit point is committed.
   c.commitUpTo(p.zxid < c.lastZxid ? p.zxid : c.lastZxid);
+  lr.syncedFrom = c.lastZxid;
   lr.phase = "syncing";
 }
 
@@ -24,6 +25,7 @@ export function onTrunc(c: PeerCore, lr: LearnerState, conn: number, p: Packet):
   c.pending.after.push(() => {
     if (c.durableZxid > z) c.durableZxid = z;
   });
+  lr.syncedFrom = z;
   lr.phase = "syncing";
 }
 
@@ -45,6 +47,7 @@ export function onSnapshotBytes(c: PeerCore, lr: LearnerState, conn: number, dat
   c.pending.after.push(() => {
     c.durableZxid = zxid;
   });
+  lr.syncedFrom = zxid;
   lr.snapBase = zxid;
   lr.phase = "syncing";
 }
@@ -61,9 +64,11 @@ export function onNewLeader(c: PeerCore, lr: LearnerState, conn: number, p: Pack
     lr.phase = "awaitingUptodate";
     c.send(conn, opPacket(PacketType.ACK, makeZxid(e, 0n)));
     if (lr.observer) return;
-    // Proposals of the new epoch logged before NEWLEADER: ACK those that are durable (later ones ACK on their own).
+    // Proposals of the new epoch the leader sent before NEWLEADER: ACK those that are durable (later ones ACK on
+    // their own). What we had logged before this sync is not ACKed again (ZooKeeper's learner ACKs what it logs).
+    const from = lr.syncedFrom ?? -1n;
     for (const t of c.log) {
-      if (epochOf(t.zxid) === e && t.zxid <= c.durableZxid) c.send(conn, opPacket(PacketType.ACK, t.zxid));
+      if (epochOf(t.zxid) === e && t.zxid > from && t.zxid <= c.durableZxid) c.send(conn, opPacket(PacketType.ACK, t.zxid));
     }
   });
 }

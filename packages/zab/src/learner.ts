@@ -76,11 +76,11 @@ export function learnerStep(c: PeerCore, lr: LearnerState, p: Packet): void {
     case PacketType.UPTODATE:
       return onUptodate(c, lr, conn);
     case PacketType.PING:
-      // Learner.ping: one answer, the packet with the host's session-touch table. Only once synchronised, as
-      // ZooKeeper's Follower.processPacket: Learner.syncWithLeader reads past PINGs, and a ZooKeeper leader takes any
-      // packet but the NEWLEADER ACK as the end of the learner (LearnerHandler: "Next packet was supposed to be an
-      // ACK") - it pings a learner as soon as it queued that learner's sync.
-      if (lr.phase === "broadcast") c.send(conn, { type: PacketType.PING, zxid: p.zxid, data: c.learnerPingData() });
+      // Learner.syncWithLeader reads no PING: a ZooKeeper leader takes the packet after NEWLEADER for its ACK
+      // and drops a learner that sends anything else. Answered once the NEWLEADER ACK is out.
+      if (lr.phase !== "awaitingUptodate" && lr.phase !== "broadcast") return;
+      // Learner.ping: one answer, the packet with the host's session-touch table
+      c.send(conn, { type: PacketType.PING, zxid: p.zxid, data: c.learnerPingData() });
       return;
     case PacketType.SYNC:
     case PacketType.REVALIDATE:

@@ -216,7 +216,7 @@ describe("ZabPeer: a SNAP from a ZooKeeper leader", () => {
 });
 
 describe("ZabPeer: learner PINGs", () => {
-  it("a learner answers the leader's PING only once synchronised (a ZooKeeper leader drops a learner whose packet after NEWLEADER is not the ACK)", () => {
+  it("a learner does not answer the leader's PING while synchronising, before its NEWLEADER ACK (a ZooKeeper leader drops a learner whose packet after NEWLEADER is not the ACK)", () => {
     const log = [txn(1n, 1n), txn(1n, 2n)];
     const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? log.slice(0, 1) : log }));
     h.node(1).peer.lead();

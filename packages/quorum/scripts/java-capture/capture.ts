@@ -13,10 +13,13 @@
  *
  * With `--zkts-leader`, server.3 is zkts-server (apps/server/bin, built) instead: the same steps record what a zkts
  * leader sends ZooKeeper learners (java-capture-zkts-leader.txt; zkts SNAPs only a learner behind its committed log).
+ * With `--zkts-learners`, servers 1, 2 and 4 are zkts-server: what zkts learners send a ZooKeeper leader
+ * (java-capture-zkts-learners.txt).
  *
  * Usage (needs /usr/share/zookeeper, a JRE):
  *   npx tsx packages/quorum/scripts/java-capture/capture.ts > packages/quorum/src/java-capture.txt
  *   npx tsx packages/quorum/scripts/java-capture/capture.ts --zkts-leader > packages/quorum/src/java-capture-zkts-leader.txt
+ *   npx tsx packages/quorum/scripts/java-capture/capture.ts --zkts-learners > packages/quorum/src/java-capture-zkts-learners.txt
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -46,6 +49,7 @@ const CP = ["zookeeper.jar", "slf4j-simple.jar", "servlet-api.jar", "netty-codec
   .join(":");
 
 const ZKTS_LEADER = process.argv.includes("--zkts-leader");
+const ZKTS_LEARNERS = process.argv.includes("--zkts-learners");
 const ZKTS_SERVER = new URL("../../../../apps/server/bin/zkts-server.js", import.meta.url).pathname;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -182,7 +186,7 @@ async function main(): Promise<void> {
   const start = (id: number) => {
     const flags = ["-Xmx192m", "-XX:+UseSerialGC", "-Dzookeeper.jmx.log4j.disable=true", ...(id === 3 ? ["-Dzookeeper.snapshotSizeFactor=-1"] : [])];
     const p =
-      id === 3 && ZKTS_LEADER
+      (id === 3 && ZKTS_LEADER) || (id !== 3 && ZKTS_LEARNERS)
         ? spawn(process.execPath, [ZKTS_SERVER, cfgOf(id)], { stdio: ["ignore", "pipe", "pipe"] })
         : spawn("/usr/bin/java", [...flags, "-cp", CP, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgOf(id)], { stdio: ["ignore", "pipe", "pipe"] });
     logs.set(id, "");
@@ -275,7 +279,7 @@ async function main(): Promise<void> {
  */
 function render(conns: Recorded[]): string {
   const out: string[] = [
-    `# Quorum packets between Apache ZooKeeper 3.8 learners and a ${ZKTS_LEADER ? "zkts" : "ZooKeeper 3.8"} leader, recorded by a TCP proxy`,
+    `# Quorum packets between ${ZKTS_LEARNERS ? "zkts" : "Apache ZooKeeper 3.8"} learners and a ${ZKTS_LEADER ? "zkts" : "ZooKeeper 3.8"} leader, recorded by a TCP proxy`,
     "# (packages/quorum/scripts/java-capture/capture.ts). <connection> <L: leader to learner | F: learner to leader> <hex>",
     "# '<connection> L snapshot <hex>': the learner stream after SNAP (snapshot body, \"BenWasHere\").",
   ];
