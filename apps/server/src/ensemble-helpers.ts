@@ -41,8 +41,11 @@ export interface Member {
 export interface Ensemble {
   root: string;
   members: Member[];
-  start(m: Member): Promise<Proc>;
+  /** Starts member `m` as `impl` (default: its entry in `impls`, else `impl`), on its own zoo.cfg, myid and data dir. */
+  start(m: Member, impl?: "zkts" | "zookeeper"): Promise<Proc>;
   kill(m: Member): Promise<void>;
+  /** SIGTERM, as an operator stops a member (SIGKILL after `graceMs` if it has not exited by then). */
+  stop(m: Member, graceMs?: number): Promise<void>;
   /**
    * `Mode:` from srvr; "looking" when the member answers ZooKeeper's "not currently serving" (no server running:
    * electing or synchronising, and not read-only, on either implementation); undefined when it does not answer.
@@ -132,13 +135,24 @@ export async function makeEnsemble(
   const ens: Ensemble = {
     root,
     members,
-    async start(m) {
-      const impl = opts.impls?.[m.id - 1] ?? opts.impl ?? "zkts";
+    async start(m, chosen) {
+      const impl = chosen ?? opts.impls?.[m.id - 1] ?? opts.impl ?? "zkts";
       m.proc = impl === "zookeeper" ? await startJavaMember(m, opts.javaFlags?.(m.id - 1)) : await mustStart(m.cfgPath, opts.env?.(m.id - 1));
       return m.proc;
     },
     async kill(m) {
       if (m.proc) await kill9(m.proc);
+      m.proc = undefined;
+    },
+    async stop(m, graceMs = 30_000) {
+      const p = m.proc;
+      if (p === undefined) return;
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill("SIGTERM");
+        const t = setTimeout(() => p.child.kill("SIGKILL"), graceMs);
+        await p.exited;
+        clearTimeout(t);
+      }
       m.proc = undefined;
     },
     async mode(m) {

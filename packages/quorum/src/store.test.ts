@@ -84,3 +84,22 @@ describe("EnsembleStore snapshot.format=zookeeper", () => {
     await again.close();
   });
 });
+
+describe("EnsembleStore restore", () => {
+  it("refuses to start when snapshots are there but none verifies (the log alone would lose what only they held)", async () => {
+    const storage = new MemoryStorage();
+    const s = await open(storage, new DataTree(), "zookeeper");
+    const root = { path: "", data: Buffer.alloc(0), aclRef: -1n, stat: zeroStatPersisted() };
+    const zk = { path: "/zookeeper", data: Buffer.alloc(0), aclRef: -1n, stat: zeroStatPersisted() };
+    await s.persist([{ kind: "snapshot", zxid: 0x100000001n, data: serializeZkSnapStream({ sessions: [], acls: [], nodes: [root, zk] }) }]);
+    await s.close();
+    const intact = await open(storage);
+    expect(intact.snapshotZxid, "the intact snapshot restores").toBe(0x100000001n);
+    await intact.close();
+    const path = "/data/version-2/snapshot.100000001";
+    const bytes = Buffer.from(storage.peek(path)!);
+    bytes[bytes.length - 12] ^= 0xff; // inside the Adler32 seal
+    storage.poke(path, bytes);
+    await expect(open(storage)).rejects.toThrow(/no valid snapshot in \/data\/version-2/);
+  });
+});

@@ -7,7 +7,9 @@
 import type { Clock, Logger, Random } from "@zkts/contracts";
 import type { DataTree } from "@zkts/datatree";
 import {
+  DataLossError,
   findNewestValidSnapshot,
+  listSnapshots,
   joinPath,
   listLogFiles,
   loadSnapshot,
@@ -97,6 +99,14 @@ export class EnsembleStore {
     this.currentEpoch = await this.readEpoch("currentEpoch");
     const snap = await findNewestValidSnapshot(storage, dataDir);
     if (snap) await this.restoreFrom(storage, snap.path, snap.zxid);
+    else if ((await listSnapshots(storage, dataDir)).length > 0) {
+      // As ZooKeeper's FileSnap.deserialize ("Not able to find valid snapshots"): the log alone would give a tree
+      // missing what only the snapshots held, under a last zxid that looks current (the leader would then DIFF it).
+      throw new DataLossError(
+        `no valid snapshot in ${joinPath(dataDir, VERSION_DIR)} (every one failed verification); refusing to start. ` +
+          "Restore the files, or empty the member's data dir (it then gets the leader's snapshot when it joins)",
+      );
+    }
     const reader = readTxnLog(storage, dataLogDir, { fromZxid: this.snapshotZxid + 1n });
     let last = this.snapshotZxid;
     for await (const e of reader) {

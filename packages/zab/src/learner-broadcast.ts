@@ -11,6 +11,11 @@ export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packe
   if (!["syncing", "newLeaderPending", "awaitingUptodate", "broadcast"].includes(lr.phase)) {
     return protocolError(c, conn, "unexpected PROPOSAL");
   }
+  // A ZooKeeper leader starts forwarding to a learner it SNAPs from the zxid it read before the SNAP packet's (its
+  // tree moves on in between: LearnerHandler.syncFollower, then run()), so proposals and commits at or below the
+  // snapshot's zxid may follow it. Their txns are in the snapshot and committed: Learner.syncWithLeader applies them
+  // again (idempotent); here they are skipped.
+  if (lr.snapBase !== undefined && p.zxid <= lr.snapBase) return;
   if (p.zxid <= c.lastZxid) return protocolError(c, conn, `PROPOSAL ${zxidHex(p.zxid)} not after ${zxidHex(c.lastZxid)}`);
   // Follower.processPacket (proposals while synchronising are Learner.syncWithLeader's, not counted)
   if (lr.phase === "broadcast") c.m.learnerProposals.inc();
@@ -29,6 +34,7 @@ export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packe
 }
 
 export function onCommit(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
+  if (lr.snapBase !== undefined && p.zxid <= lr.snapBase) return; // in the snapshot (see onProposal)
   if (!c.hasZxid(p.zxid)) return protocolError(c, conn, `COMMIT of unknown ${zxidHex(p.zxid)}`);
   if (lr.phase === "broadcast") c.m.learnerCommits.inc();
   c.commitUpTo(p.zxid);

@@ -27,6 +27,8 @@ export interface LearnerState {
   newLeaderConfig?: Buffer | null;
   /** Our last zxid once DIFF / TRUNC / the SNAP's snapshot placed us: what the leader sends after it is new to us. */
   syncedFrom?: bigint;
+  /** The zxid of the snapshot a SNAP sync installed, until UPTODATE (see onProposal). */
+  snapBase?: bigint;
 }
 
 /** The leader broke a protocol rule: report it, close the connection and go LOOKING. */

@@ -48,6 +48,7 @@ export function onSnapshotBytes(c: PeerCore, lr: LearnerState, conn: number, dat
     c.durableZxid = zxid;
   });
   lr.syncedFrom = zxid;
+  lr.snapBase = zxid;
   lr.phase = "syncing";
 }
 
@@ -76,6 +77,7 @@ export function onNewLeader(c: PeerCore, lr: LearnerState, conn: number, p: Pack
 export function onUptodate(c: PeerCore, lr: LearnerState, conn: number): void {
   if (lr.phase !== "awaitingUptodate") return protocolError(c, conn, "unexpected UPTODATE");
   lr.phase = "broadcast";
+  lr.snapBase = undefined;
   // A quorum accepted the leader's initial history: everything before the new epoch is committed.
   let upTo = c.commitZxid;
   for (const t of c.log) if (epochOf(t.zxid) < lr.newEpoch) upTo = t.zxid;

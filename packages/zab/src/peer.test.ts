@@ -184,6 +184,63 @@ describe("ZabPeer: synchronisation", () => {
   });
 });
 
+describe("ZabPeer: a SNAP from a ZooKeeper leader", () => {
+  it("proposals and commits at or below the snapshot's zxid after SNAP are skipped (LearnerHandler forwards from a zxid read before the SNAP's)", () => {
+    const log = Array.from({ length: 10 }, (_, i) => txn(1n, BigInt(i + 1)));
+    const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? [] : log }), 4);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.settle();
+    for (let i = 0; i < 6; i++) h.node(1).peer.propose(Buffer.from(`p${i}`));
+    h.settle();
+    // node 3 gets SNAP and the snapshot, then nothing more from the leader
+    const snaps = () => h.sent.filter((s) => s.packet.type === PacketType.SNAP).length;
+    h.node(3).peer.follow(1n);
+    h.settle((from, to) => from === 1n && to === 3n && snaps() === 1 && h.sent.at(-1)!.packet.type !== PacketType.SNAP);
+    const snapZxid = h.sent.find((s) => s.packet.type === PacketType.SNAP)!.packet.zxid;
+    expect(h.node(3).peer.zabState).toBe("synchronization");
+    const conn3 = [...h.conns].find(([, c]) => c.learner === 3n)![0];
+    const sentBefore = h.sent.length;
+    for (const z of [snapZxid - 1n, snapZxid]) {
+      h.node(3).peer.step(conn3, { type: PacketType.PROPOSAL, zxid: z, data: Buffer.from("again") });
+      h.node(3).peer.step(conn3, { type: PacketType.COMMIT, zxid: z, data: null });
+    }
+    h.settle(() => true);
+    expect(h.node(3).peer.zabState, "no protocol error").toBe("synchronization");
+    expect(h.sent.slice(sentBefore).filter((s) => s.from === 3n)).toEqual([]);
+    expect(h.node(3).peer.lastZxid).toBe(snapZxid);
+    // a proposal after the snapshot is logged as usual
+    h.node(3).peer.step(conn3, { type: PacketType.PROPOSAL, zxid: snapZxid + 1n, data: Buffer.from("next") });
+    expect(h.node(3).peer.lastZxid).toBe(snapZxid + 1n);
+  });
+});
+
+describe("ZabPeer: learner PINGs", () => {
+  it("a learner does not answer the leader's PING while synchronising, before its NEWLEADER ACK (a ZooKeeper leader drops a learner whose packet after NEWLEADER is not the ACK)", () => {
+    const log = [txn(1n, 1n), txn(1n, 2n)];
+    const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? log.slice(0, 1) : log }));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.settle();
+    // node 3 gets its DIFF, then nothing more from the leader: it is synchronising
+    const diffs = () => h.sent.filter((s) => s.packet.type === PacketType.DIFF).length;
+    h.node(3).peer.follow(1n);
+    h.settle((from, to) => from === 1n && to === 3n && diffs() === 2 && h.sent.at(-1)!.packet.type !== PacketType.DIFF);
+    expect(h.node(3).peer.zabState).toBe("synchronization");
+    const conn3 = [...h.conns].find(([, c]) => c.learner === 3n)![0];
+    const sentBefore = h.sent.length;
+    h.node(3).peer.step(conn3, { type: PacketType.PING, zxid: makeZxid(2n, 0n), data: null });
+    h.settle(() => true);
+    expect(h.sent.slice(sentBefore).filter((s) => s.from === 3n).map((s) => s.packet.type)).not.toContain(PacketType.PING);
+    expect(h.node(3).peer.zabState).toBe("synchronization");
+    // a synchronised learner answers
+    const conn2 = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    h.node(2).peer.step(conn2, { type: PacketType.PING, zxid: makeZxid(2n, 0n), data: null });
+    h.settle(() => true);
+    expect(h.sent.slice(sentBefore).filter((s) => s.from === 2n).map((s) => s.packet.type)).toContain(PacketType.PING);
+  });
+});
+
 describe("ZabPeer: broadcast", () => {
   it("a follower ACKs a proposal only in a Ready after the one that persists it", () => {
     const h = new Harness(3);
