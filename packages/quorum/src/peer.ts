@@ -297,10 +297,11 @@ export class QuorumPeer {
           return;
         }
         if (r.type === OP_SYNC) {
-          // Answered (a bare SYNC, as ZooKeeper's Leader.sendSync) once everything proposed so far is committed:
-          // the learner has then received those COMMITs before the SYNC.
+          // Answered (a bare SYNC, zxid 0, as ZooKeeper's Leader.sendSync) once everything proposed so far is
+          // committed and those COMMITs are sent: while a Ready is pending or pumped, the pump answers after it.
           this.syncs.requested(conn, this.zab.lastZxid);
-          this.answerLeaderSyncs();
+          if (this.pumping || this.zab.hasReady()) this.kick();
+          else this.answerLeaderSyncs();
           return;
         }
         if (this.core !== undefined && this.zab.isActiveLeader) this.core.submitRemote(r);
@@ -317,16 +318,16 @@ export class QuorumPeer {
     } else if (p.type === PacketType.REVALIDATE) {
       if (!this.revalidations.answered(p)) this.log.warn("dropping a malformed REVALIDATE answer", { conn });
     } else if (p.type === PacketType.SYNC) {
-      // The leader's answer to our oldest forwarded sync (ZooKeeper's leaders send no session in it): done once we
-      // applied every txn committed before it arrived.
-      if (this.syncs.leaderAnswered(p.zxid > this.zab.commitZxid ? p.zxid : this.zab.commitZxid)) this.releaseSyncs();
+      // The leader's answer to our oldest forwarded sync (no session, zxid 0): done once we applied every txn
+      // whose COMMIT came before it.
+      if (this.syncs.leaderAnswered(this.zab.commitZxid)) this.releaseSyncs();
       else this.log.warn("a SYNC from the leader matches no forwarded sync", { conn });
     }
   }
 
   /** Leader: sends SYNC for forwarded syncs whose zxid is committed. */
   private answerLeaderSyncs(): void {
-    for (const s of this.syncs.answerable(this.zab.commitZxid)) this.env.quorumNet.send(s.conn, { type: PacketType.SYNC, zxid: s.zxid, data: null });
+    for (const s of this.syncs.answerable(this.zab.commitZxid)) this.env.quorumNet.send(s.conn, { type: PacketType.SYNC, zxid: 0n, data: null });
   }
 
   private releaseSyncs(): void {
@@ -495,8 +496,9 @@ export class QuorumPeer {
       .finally(() => {
         this.pumping = false;
         // Work that arrived after the loop's last hasReady() check, while its promise settled (a kick() made in
-        // that window was a no-op), is not left waiting for the next tick.
+        // that window was a no-op), is not left waiting for the next tick; nor is a learner's sync.
         if (this.zab.hasReady()) this.kick();
+        else this.answerLeaderSyncs();
       });
   }
 

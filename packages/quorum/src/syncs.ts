@@ -17,7 +17,7 @@ export class SyncTracker {
     this.forwarded.push({ sessionId, cxid });
   }
 
-  /** Learner: the leader's SYNC arrived (`zxid`: the packet's, or our commit point when it is higher). False: none was forwarded. */
+  /** Learner: the leader's SYNC arrived while `zxid` was our commit point. False: none was forwarded. */
   leaderAnswered(zxid: bigint): boolean {
     const s = this.forwarded.shift();
     if (s === undefined) return false;
