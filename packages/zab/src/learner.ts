@@ -4,7 +4,7 @@
  * a leader silent for syncLimit, or no broadcast within initLimit, sends the learner back to LOOKING).
  */
 import { type Packet, PACKET_NAMES, PacketType, ackEpochPacket, epochOf, learnerInfoPacket } from "./packets.js";
-import { onCommit, onInform, onProposal } from "./learner-broadcast.js";
+import { onActivate, onCommit, onInform, onProposal } from "./learner-broadcast.js";
 import { type LearnerState, protocolError } from "./learner-state.js";
 import { onDiff, onNewLeader, onSnap, onTrunc, onUptodate } from "./learner-sync.js";
 import type { PeerCore } from "./peer-core.js";
@@ -71,6 +71,9 @@ export function learnerStep(c: PeerCore, lr: LearnerState, p: Packet): void {
       return onCommit(c, lr, conn, p);
     case PacketType.INFORM:
       return onInform(c, lr, conn, p);
+    case PacketType.COMMITANDACTIVATE:
+    case PacketType.INFORMANDACTIVATE:
+      return onActivate(c, lr, conn, p);
     case PacketType.NEWLEADER:
       return onNewLeader(c, lr, conn, p);
     case PacketType.UPTODATE:

@@ -3,7 +3,7 @@ import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
 import type { LeaderState } from "./leader-state.js";
 import type { LearnerState } from "./learner-state.js";
 import { type Batch, batchHasOutput, emptyBatch, readyOf } from "./ready-batch.js";
-import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabRestore } from "./types.js";
+import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
 
 export type PeerConfig = Required<Omit<ZabInit, "bugs">> & { bugs: NonNullable<ZabInit["bugs"]> };
 
@@ -16,6 +16,12 @@ export type PeerConfig = Required<Omit<ZabInit, "bugs">> & { bugs: NonNullable<Z
 export class PeerCore {
   readonly sid: bigint;
   readonly init: PeerConfig;
+
+  /**
+   * The active (committed) config's quorum rule (QuorumPeer.getQuorumVerifier): ZabInit.quorum at start, then
+   * each reconfig txn's config once committed (the leader switches itself; the host calls setQuorum elsewhere).
+   */
+  quorum: ZabQuorum;
 
   role: Role = "looking";
   /** Bumped at every role change: continuations of an older role see a different value and do nothing. */
@@ -61,6 +67,7 @@ export class PeerCore {
       snapSyncs: metrics.counter(M.SNAP_COUNT),
     };
     this.sid = init.sid;
+    this.quorum = init.quorum;
     this.init = {
       sid: init.sid,
       quorum: init.quorum,

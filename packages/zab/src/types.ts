@@ -98,6 +98,12 @@ export type ZabEvent =
       /** The NEWLEADER payload: the config this epoch was established with (the leader's last seen config). */
       config: Buffer | null;
     }
+  /**
+   * A committed reconfig txn activates its config (Leader.tryToCommit on the leader; COMMITANDACTIVATE or
+   * INFORMANDACTIVATE on a learner), after the txn itself was handed out as committed. `leader`: the designated
+   * leader; another than the current one means the members elect again.
+   */
+  | { type: "activate"; zxid: bigint; leader: bigint }
   /** A protocol rule was broken by a peer (logged by the host; the connection was closed). */
   | { type: "protocolError"; conn: number; message: string };
 
