@@ -4,7 +4,7 @@
  * framed in one reused archive. A txn the txn log failed is never applied: SYSTEMERROR, or the connection closes.
  */
 import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec } from "@zkts/jute";
-import { ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
+import { CONFIG_ZOOKEEPER, ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
 import { checkACL, userOf, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import type { Connections } from "./connections.js";
@@ -257,6 +257,16 @@ const statReply: Responder = (_f, r, _cs, rc) => {
   return { codec: codec(r.type), value: { stat: rc?.stat ?? zeroStat() } };
 };
 
+/**
+ * FinalRequestProcessor's reconfig case: GetDataResponse(the active config's text, the stat of /zookeeper/config
+ * after the txn). The txn's data is that text: the config became the active one before this txn is answered.
+ */
+const reconfigReply: Responder = (f, r, _cs, rc) => {
+  if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
+  const node = f.tree.getNode(CONFIG_ZOOKEEPER);
+  return { codec: codec(r.type), value: { data: node?.data ?? Buffer.alloc(0), stat: rc?.stat ?? zeroStat() } };
+};
+
 const sync: Responder = (f, r) => ({ codec: codec(r.type), value: { path: f.read<{ path: string }>(r).path } });
 
 const exists: Responder = (f, r, cs) => {
@@ -373,6 +383,7 @@ const RESPONDERS = new Map<number, Responder>([
   [OpCode.setData, statReply],
   [OpCode.setACL, statReply],
   [OpCode.check, statReply],
+  [OpCode.reconfig, reconfigReply],
   [OpCode.closeSession, none],
   [OpCode.sync, sync],
   [OpCode.exists, exists],

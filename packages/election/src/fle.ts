@@ -88,7 +88,7 @@ export interface Ready {
 
 export class FastLeaderElection {
   readonly sid: bigint;
-  readonly quorum: QuorumVerifier;
+  private quorumNow: QuorumVerifier;
   private readonly clock: Pick<Clock, "monotonic">;
   private readonly log: Logger;
   private readonly haveDelivered: () => boolean;
@@ -96,8 +96,8 @@ export class FastLeaderElection {
   private readonly minInterval: number;
   private readonly maxInterval: number;
   private readonly faults: ElectionFaults;
-  private readonly configText: string;
-  private readonly isParticipant: boolean;
+  private configText: string;
+  private isParticipant: boolean;
 
   private _state: ServerState = ServerState.LOOKING;
   private started = false;
@@ -132,7 +132,7 @@ export class FastLeaderElection {
     this.lookingCount = metrics.counter(M.LOOKING_COUNT);
     this.electionTime = metrics.summary(M.ELECTION_TIME);
     this.sid = init.sid;
-    this.quorum = init.quorum;
+    this.quorumNow = init.quorum;
     this.clock = components.clock;
     this.log = components.logger ?? nullLogger;
     this.haveDelivered = components.haveDelivered ?? (() => true);
@@ -147,6 +147,22 @@ export class FastLeaderElection {
   }
 
   // ---- observation ----
+
+  /** The config the election counts votes with (QuorumPeer's active quorum verifier). */
+  get quorum(): QuorumVerifier {
+    return this.quorumNow;
+  }
+
+  /**
+   * A new config became active (a reconfig committed, a newer config adopted): votes are counted with it and
+   * notifications carry its text from the next one sent (QuorumPeer.restartLeaderElection takes the new view).
+   */
+  setQuorum(qv: QuorumVerifier): void {
+    this.quorumNow = qv;
+    this.configText = qv.toString();
+    const me = qv.allMembers.get(this.sid);
+    this.isParticipant = me === undefined ? !qv.observingMembers.has(this.sid) : me.type === "participant";
+  }
 
   get state(): ServerState {
     return this._state;

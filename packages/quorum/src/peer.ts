@@ -22,6 +22,7 @@ import { SyncTracker } from "./syncs.js";
 import { ConfigVersions } from "./config-versions.js";
 import { EarlyApplier } from "./faults.js";
 import { EnsembleStore } from "./store.js";
+import { PendingAccepts } from "./pending-accepts.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
 /** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
@@ -62,9 +63,9 @@ export class QuorumPeer {
   private readonly syncs = new SyncTracker();
   private learnerConn: number | undefined;
   /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
-  private readonly pendingAccepts = new Map<number, number>();
-  private heldPackets: Array<{ conn: number; p: Packet }> = [];
-  private readonly configs: ConfigVersions;
+  private readonly pendingAccepts = new PendingAccepts();
+  /** The committed (active) and last seen configs (QuorumPeer's quorum verifiers). */
+  readonly configs: ConfigVersions;
   /** The applyUncommitted fault (simulation only). */
   private readonly early: EarlyApplier | undefined;
   // read-only mode
@@ -95,9 +96,12 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
-    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted);
+    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted, (qv) => {
+      this.zab.setQuorum(qv);
+      this.fle.setQuorum(qv);
+    });
     this.zab = new ZabPeer(
-      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: quorum.version, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
       { metrics },
     );
@@ -134,8 +138,8 @@ export class QuorumPeer {
     const synced = (): bigint[] | undefined =>
       this.modeNow === "leader" && this.core !== undefined ? this.zab.syncedLearners().filter((s) => s !== this.sid) : undefined;
     metrics.gauge("learners", () => synced()?.length);
-    metrics.gauge("synced_followers", () => synced()?.filter((s) => quorum.votingMembers.has(s)).length);
-    metrics.gauge("synced_observers", () => synced()?.filter((s) => !quorum.votingMembers.has(s)).length);
+    metrics.gauge("synced_followers", () => synced()?.filter((s) => this.configs.committed.votingMembers.has(s)).length);
+    metrics.gauge("synced_observers", () => synced()?.filter((s) => !this.configs.committed.votingMembers.has(s)).length);
   }
 
   /** Restores the member's data from `env.storage` (snapshot, log, epochs); `start()` then begins electing. */
@@ -243,7 +247,7 @@ export class QuorumPeer {
     if (this.zab.role !== "leading") {
       // A learner that decided faster than we did: held until our own decision (LearnerCnxAcceptor starts when
       // LEADING), closed if we do not lead.
-      this.pendingAccepts.set(conn, this.clock.monotonic());
+      this.pendingAccepts.add(conn, this.clock.monotonic());
       return;
     }
     this.zab.accepted(conn);
@@ -254,7 +258,7 @@ export class QuorumPeer {
     if (this.stopping) return;
     if (this.pendingAccepts.has(conn)) {
       // FOLLOWERINFO before we lead: kept for when we do
-      this.heldPackets.push({ conn, p });
+      this.pendingAccepts.hold(conn, p);
       return;
     }
     this.onPacket(conn, p);
@@ -276,8 +280,6 @@ export class QuorumPeer {
     this.zab.closed(conn);
     this.kick();
   }
-
-  // ---- the client port -----------------------------------------------------------------------------------------
 
   private components(tree: DataTree): ServerComponents {
     return { clock: this.clock, random: this.env.random, logger: this.log, tree, metrics: this.metrics };
@@ -314,6 +316,8 @@ export class QuorumPeer {
     if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP) {
       const kind = p.type === PacketType.DIFF ? "DIFF" : p.type === PacketType.TRUNC ? "TRUNC" : "SNAP";
       this.log.info("synchronising with the leader", { kind, zxid: `0x${p.zxid.toString(16)}`, ours: `0x${this.zab.lastZxid.toString(16)}` });
+    } else if (p.type === PacketType.PROPOSAL && p.data !== null && p.data.length >= TXN_TYPE_OFFSET + 4 && p.data.readInt32BE(TXN_TYPE_OFFSET) === TxnType.reconfig) {
+      this.configs.proposedTxn(p.data); // Follower.processPacket: the last seen config
     } else if (p.type === PacketType.PING && this.core !== undefined) {
       const touched = this.core.takeTouchedSessions();
       if (touched.length > 0) this.env.quorumNet.send(conn, { type: PacketType.PING, zxid: p.zxid, data: encodeTouchedSessions(touched, touched.length) });
@@ -339,14 +343,7 @@ export class QuorumPeer {
   }
 
   private dropPendingAccepts(olderThanMs: number): void {
-    const now = this.clock.monotonic();
-    for (const [c, at] of this.pendingAccepts) {
-      if (now - at < olderThanMs) continue;
-      this.pendingAccepts.delete(c);
-      this.env.quorumNet.close(c);
-    }
-    if (this.pendingAccepts.size === 0) this.heldPackets = [];
-    else this.heldPackets = this.heldPackets.filter((h) => this.pendingAccepts.has(h.conn));
+    for (const c of this.pendingAccepts.drop(this.clock.monotonic(), olderThanMs)) this.env.quorumNet.close(c);
   }
 
   // ---- serving periods -------------------------------------------------------------------------------------------
@@ -354,7 +351,8 @@ export class QuorumPeer {
   private leaderPort(): TxnLogPort {
     return {
       logTxn: (hdr, txn) => {
-        const z = this.zab.propose(encodeTxn(hdr, txn));
+        const next = hdr.type === TxnType.reconfig ? this.configs.proposedReconfig(txn) : undefined; // Leader.propose
+        const z = this.zab.propose(encodeTxn(hdr, txn), next);
         if (z !== hdr.zxid) {
           this.log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
           this.zab.stop("zxid mismatch");
@@ -453,9 +451,9 @@ export class QuorumPeer {
     if (d.state === ServerState.LEADING) {
       this.modeNow = "leader";
       this.zab.lead();
-      for (const c of this.pendingAccepts.keys()) this.zab.accepted(c);
-      this.pendingAccepts.clear();
-      for (const h of this.heldPackets.splice(0)) {
+      const held = this.pendingAccepts.take();
+      for (const c of held.conns) this.zab.accepted(c);
+      for (const h of held.packets) {
         this.onPacket(h.conn, h.p);
         this.zab.step(h.conn, h.p);
       }
@@ -539,6 +537,9 @@ export class QuorumPeer {
           this.fle.updateElectionVote(e.epoch);
           this.configs.activate(e.config, this.tree, this.clock.now());
           this.startServing(e.epoch);
+        } else if (e.type === "activate") {
+          const why = this.configs.activateTxn(e.zxid, e.leader, this.sid, this.modeNow, this.leaderOfLastElection);
+          if (why !== undefined) this.zab.stop(why);
         } else if (e.type === "established") {
           this.log.info("new epoch established", { epoch: String(e.epoch) });
         } else if (e.type === "protocolError") {
@@ -559,6 +560,7 @@ export class QuorumPeer {
       if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {
         // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
         const type = t.data.readInt32BE(TXN_TYPE_OFFSET);
+        if (type === TxnType.reconfig) this.configs.committedTxn(t.zxid, t.data);
         if (type === TxnType.createSession || type === TxnType.closeSession) {
           const { header, txn } = decodeTxn(t.data);
           store.noteCommitted(header.type, header.clientId, txn);
@@ -567,6 +569,7 @@ export class QuorumPeer {
       } else {
         const { header, txn } = decodeTxn(t.data);
         store.noteCommitted(header.type, header.clientId, txn);
+        if (header.type === TxnType.reconfig) this.configs.committedTxn(t.zxid, t.data);
         if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn);
         else this.tree.processTxn(header, txn);
       }
@@ -575,10 +578,7 @@ export class QuorumPeer {
   }
 
   private dialLeader(sid: bigint): void {
-    if (this.init.quorum.allMembers.get(sid) === undefined) {
-      this.zab.connectFailed();
-      return;
-    }
+    if (this.configs.committed.allMembers.get(sid) === undefined) return this.zab.connectFailed();
     this.env.quorumNet.dial(sid, this.init.tickTime * 2).then(
       (conn) => {
         if (this.stopping) {

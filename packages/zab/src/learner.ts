@@ -36,7 +36,7 @@ export function learnerConnected(c: PeerCore, conn: number): void {
   lr.conn = conn;
   lr.lastHeard = c.ticks;
   lr.phase = "registering";
-  c.send(conn, learnerInfoPacket(lr.observer, c.acceptedEpoch, c.sid, c.init.configVersion));
+  c.send(conn, learnerInfoPacket(lr.observer, c.acceptedEpoch, c.sid, typeof c.init.configVersion === "function" ? c.init.configVersion() : c.init.configVersion));
 }
 
 export function learnerTick(c: PeerCore, lr: LearnerState): void {

@@ -43,8 +43,8 @@ export interface ZabInit {
    * version it may set from that epoch: Leader.lead, ZOOKEEPER-1783).
    */
   quorumVerifierBytes?: Buffer | ((epoch: bigint) => Buffer);
-  /** LearnerInfo.configVersion (0 for a static zoo.cfg). */
-  configVersion?: bigint;
+  /** LearnerInfo.configVersion (0 for a static zoo.cfg); a function is asked at each registration. */
+  configVersion?: bigint | (() => bigint);
   bugs?: ZabBugs;
 }
 
