@@ -6,6 +6,7 @@
  * removed, then killed), turns a member into an observer and back. Compared: each reconfig's answer (the new
  * config's text and the /zookeeper/config stat's version), /zookeeper/config on every member of the final config,
  * the members' roles after each step; and every acknowledged write is on every member of the final config.
+ * Also the final members' zoo.cfg and dynamic config file.
  * Ports, paths and config versions (zxids) are replaced by names before the comparison.
  */
 import { execFile } from "node:child_process";
@@ -66,7 +67,7 @@ function normaliser(ens: Ensemble): (s: string) => string {
   for (const m of ens.members) {
     subs.push([String(m.clientPort), `<c${m.id}>`], [String(m.quorumPort), `<q${m.id}>`], [String(m.electionPort), `<e${m.id}>`]);
   }
-  return (s) => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s).replace(/version=[0-9a-f]+/g, "version=<v>");
+  return (s) => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s).replace(/version=[0-9a-f]+/g, "version=<v>").replace(/\.dynamic\.[0-9a-f]+/g, ".dynamic.<v>");
 }
 
 /** member `m`'s server line as the config files write it, with another type if asked. */
@@ -78,6 +79,8 @@ interface Observed {
   answers: Answer[];
   modes: string[];
   finalConfigs: string[];
+  /** zoo.cfg and the dynamic file it names, of each member of the final config. */
+  files: string[];
 }
 
 async function scenario(impl: "zkts" | "zookeeper"): Promise<Observed> {
@@ -154,7 +157,7 @@ async function scenario(impl: "zkts" | "zookeeper"): Promise<Observed> {
     expect(toObserver.error).toBeUndefined();
     await waitMode(m4, "observer");
     await noteModes();
-    const toParticipant = await step(m4.clientPort, { op: "reconfig", j: serverLine(m4, "participant") });
+    const toParticipant = await step(m5.clientPort, { op: "reconfig", j: serverLine(m4, "participant") });
     expect(toParticipant.error).toBeUndefined();
     await waitMode(m4, "follower");
     await ens.waitStable(90_000);
@@ -168,14 +171,20 @@ async function scenario(impl: "zkts" | "zookeeper"): Promise<Observed> {
     expect(acked.length).toBeGreaterThan(40);
     for (const m of live) await waitFor(() => hasAll(m.clientPort, acked), 60_000, `every acknowledged write on server ${m.id}`);
     const finalConfigs: string[] = [];
+    const files: string[] = [];
     for (const m of live) {
       const got = await kazoo(m.clientPort, { op: "get" });
       expect(got.data).toBe(toParticipant.data); // the same text, version included, on every member
       expect(got.mzxid).toBe(toParticipant.mzxid);
       expect(versionOf(got.data!).toString(16)).toBe(got.mzxid);
       finalConfigs.push(norm(got.data!));
+      // the member's files: zoo.cfg names the dynamic file of the final config's version
+      const cfg = readFileSync(m.cfgPath, "utf8");
+      const dyn = /^dynamicConfigFile=(.*)$/m.exec(cfg)?.[1];
+      expect(dyn).toBe(`${m.cfgPath}.dynamic.${got.mzxid}`);
+      files.push(norm(cfg), norm(readFileSync(dyn!, "utf8")));
     }
-    return { answers, modes, finalConfigs };
+    return { answers, modes, finalConfigs, files };
   } finally {
     await writer?.stop();
     if (process.env.ZKTS_ENSEMBLE_DEBUG) for (const m of ens.members) console.log(`--- server ${m.id}\n${m.proc?.output()}`);
