@@ -40,6 +40,8 @@ class ErrorWithBody extends CoreError {
 
 export class FinalProcessor {
   readonly policy: ACLCheckOptions;
+  /** An ensemble member's active config text (EnsembleRole `activeConfig`), a reconfig's answer. */
+  activeConfig: (() => Buffer) | undefined;
   /** Scratch archive for replies (finish); its bytes are copied out before anything else can write to it. */
   private readonly replyOut = new OutputArchive(1024);
 
@@ -258,13 +260,15 @@ const statReply: Responder = (_f, r, _cs, rc) => {
 };
 
 /**
- * FinalRequestProcessor's reconfig case: GetDataResponse(the active config's text, the stat of /zookeeper/config
- * after the txn). The txn's data is that text: the config became the active one before this txn is answered.
+ * FinalRequestProcessor's reconfig case: GetDataResponse(the member's active config's text, the stat of
+ * /zookeeper/config after the txn). The config became the active one before this txn is answered; its text may
+ * list the servers in another order than the txn's (a learner parsed it; the leader keeps the map it built).
+ * Without an ensemble role, the node's data.
  */
 const reconfigReply: Responder = (f, r, _cs, rc) => {
   if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
-  const node = f.tree.getNode(CONFIG_ZOOKEEPER);
-  return { codec: codec(r.type), value: { data: node?.data ?? Buffer.alloc(0), stat: rc?.stat ?? zeroStat() } };
+  const data = f.activeConfig?.() ?? f.tree.getNode(CONFIG_ZOOKEEPER)?.data ?? Buffer.alloc(0);
+  return { codec: codec(r.type), value: { data, stat: rc?.stat ?? zeroStat() } };
 };
 
 const sync: Responder = (f, r) => ({ codec: codec(r.type), value: { path: f.read<{ path: string }>(r).path } });

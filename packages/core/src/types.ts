@@ -135,7 +135,9 @@ export type EnsembleRole =
        * is answered UNIMPLEMENTED, as on a standalone server.
        */
       reconfig?: ReconfigCheck;
+      /** The member's active config's text (QuorumPeer.getQuorumVerifier().toString()): a reconfig's answer. */
+      activeConfig?: () => Buffer;
     }
-  | { role: "learner"; forward(req: ForwardedRequest): void }
+  | { role: "learner"; forward(req: ForwardedRequest): void; activeConfig?: () => Buffer }
   | { role: "read-only" };
 

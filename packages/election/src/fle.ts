@@ -229,6 +229,21 @@ export class FastLeaderElection {
     this._currentVote = { ...v, peerEpoch };
   }
 
+  /**
+   * QuorumPeer.updateVote + updateServerState after a reconfig that changed this member's role or designated another
+   * leader: the member takes its new role without an election (leading if designated, else following or observing
+   * as the active config says); looking peers are told this vote (new Vote(designatedLeader, zxid)).
+   */
+  reconfigured(leader: bigint, zxid: bigint): Decision {
+    const vote = makeVote(leader, zxid, -1n, -1n);
+    const state = leader === this.sid ? ServerState.LEADING : this.isParticipant ? ServerState.FOLLOWING : ServerState.OBSERVING;
+    this._state = state;
+    this._currentVote = vote;
+    this.finalizeDeadline = undefined;
+    this.log.info("role set by a reconfig", { sid: this.sid, state, leader });
+    return { state, vote, via: "established", at: this.clock.monotonic() };
+  }
+
   /** Stops the election: nothing is processed or sent any more. */
   stop(): void {
     this.stopped = true;

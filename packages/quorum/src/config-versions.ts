@@ -11,9 +11,9 @@
 import type { Logger } from "@zkts/contracts";
 import type { ReconfigCheck } from "@zkts/core";
 import type { DataTree } from "@zkts/datatree";
-import { parseCfgText, parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
+import { parseCfgText, parseQuorumConfig, QuorumMaj, type QuorumVerifier } from "@zkts/election";
 import { decodeTxn } from "@zkts/persistence";
-import { makeZxid } from "@zkts/zab";
+import { makeZxid, type Ready } from "@zkts/zab";
 import { checkReconfig } from "./reconfig-check.js";
 import type { PeerMode, QuorumPeerInit } from "./types.js";
 
@@ -32,8 +32,7 @@ export function withVersion(qv: QuorumVerifier, version: bigint): QuorumVerifier
 export class ConfigVersions {
   private committedQv: QuorumVerifier;
   private lastSeenQv: QuorumVerifier;
-  /** Committed reconfig txns' configs, by zxid, until their `activate` event. */
-  private readonly committedTxns = new Map<bigint, QuorumVerifier>();
+  private handover: { leader: bigint; zxid: bigint } | undefined;
 
   readonly reconfigEnabled: boolean;
   private readonly standaloneEnabled: boolean;
@@ -88,9 +87,15 @@ export class ConfigVersions {
     if (this.reconfigEnabled && qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
   }
 
-  /** Leader.propose of a reconfig txn (its SetDataTxn): the new config becomes the last seen one, and is returned. */
+  /**
+   * Leader.propose of a reconfig txn (its SetDataTxn): the new config becomes the last seen one, and is returned.
+   * It keeps the txn text's server order (ZooKeeper's leader keeps PrepRequestProcessor's QuorumMaj object).
+   */
   proposedReconfig(txn: unknown): QuorumVerifier {
-    const qv = configFromString((txn as { data: Buffer }).data.toString("utf8"));
+    const text = (txn as { data: Buffer }).data.toString("utf8");
+    const parsed = configFromString(text);
+    const order = parseCfgText(text).filter(([k]) => k.startsWith("server.")).map(([k]) => BigInt(k.slice(7)));
+    const qv = parsed.kind === "majority" ? new QuorumMaj(parseCfgText(text), { order }) : parsed;
     this.proposed(qv);
     return qv;
   }
@@ -101,32 +106,58 @@ export class ConfigVersions {
     if (qv !== undefined) this.proposed(qv);
   }
 
-  /** A reconfig txn was committed (and applied): its config waits for the `activate` event. */
-  committedTxn(zxid: bigint, txnBytes: Buffer): void {
-    const qv = this.txnConfig(txnBytes);
-    if (qv !== undefined) this.committedTxns.set(zxid, qv);
+  /**
+   * The `activate` events of a ZAB Ready, before its committed txns are applied (Follower: processReconfig, then
+   * commit; the leader likewise): each reconfig txn's config is activated (see `activateTxn`), so the reconfig's
+   * answer carries it. Returns why the member's role ends, if a reconfig ended it.
+   */
+  activateFrom(rd: Ready, sid: bigint, mode: PeerMode, leader: bigint | undefined): string | undefined {
+    let why: string | undefined;
+    for (const e of rd.events) {
+      if (e.type !== "activate") continue;
+      const t = rd.committed.find((x) => x.zxid === e.zxid);
+      const parsed = t === undefined ? undefined : this.txnConfig(t.data);
+      if (parsed === undefined) {
+        this.log?.warn("activation of an unknown reconfig txn", { zxid: `0x${e.zxid.toString(16)}` });
+        continue;
+      }
+      // the leader activates the object it proposed; a learner the config it parsed (Follower: configFromString)
+      const own = parsed.version === this.lastSeenQv.version && this.lastSeenQv.toString() === this.txnText(t!.data);
+      why = this.activateTxn(own ? this.lastSeenQv : parsed, e.leader, sid, mode, leader) ?? why;
+    }
+    return why;
   }
 
   /**
-   * QuorumPeer.processReconfig for the `activate` event of the reconfig txn `zxid` (designating `designated` as
-   * the leader): its config becomes the committed one (files, quorums, election). Returns why the member must
-   * elect again, if it must: a learner whose role (participant <-> observer) or leader changed. A leader that
-   * designated another one steps down in ZAB.
+   * QuorumPeer.processReconfig for the `activate` event of a reconfig txn to `qv` (designating `designated` as
+   * the leader): its config becomes the committed one (files, quorums, election). Returns why the member's role
+   * ends, if it must (its role, participant <-> observer, or its leader changed); the next one is `takeHandover`'s.
+   * A leader that designated another one steps down in ZAB.
    */
-  activateTxn(zxid: bigint, designated: bigint, sid: bigint, mode: PeerMode, leader: bigint | undefined): string | undefined {
-    const qv = this.committedTxns.get(zxid);
-    this.committedTxns.clear();
-    if (qv === undefined) {
-      this.log?.warn("activation of an unknown reconfig txn", { zxid: `0x${zxid.toString(16)}` });
-      return undefined;
-    }
-    if (this.activated(qv) === undefined || mode === "leader") return undefined;
-    const me = qv.allMembers.get(sid);
-    const roleChange = me !== undefined && (me.type === "observer") !== (mode === "observer");
-    const leaderChange = designated !== leader;
+  private activateTxn(qv: QuorumVerifier, designated: bigint, sid: bigint, mode: PeerMode, leader: bigint | undefined): string | undefined {
+    this.handover = undefined;
+    if (this.activated(qv) === undefined) return undefined;
+    // updateLearnerType: a member outside the view is a (non-voting) participant
+    const roleChange = (qv.allMembers.get(sid)?.type === "observer") !== (mode === "observer");
+    const leaderChange = designated !== (mode === "leader" ? sid : leader);
     this.log?.info("reconfig activated", { version: `0x${qv.version.toString(16)}`, leader: String(designated), roleChange, leaderChange });
-    if (roleChange) return "reconfig changed this member's role";
-    return leaderChange ? "reconfig designated another leader" : undefined;
+    if (!roleChange && !leaderChange) return undefined;
+    this.handover = { leader: designated, zxid: qv.version };
+    return roleChange ? "reconfig changed this member's role" : "reconfig designated another leader";
+  }
+
+  /**
+   * The role a reconfig set, once the current one ended (QuorumPeer.updateServerState with reconfigFlag): the
+   * designated leader and the reconfig's zxid (the vote), taken once.
+   */
+  takeHandover(): { leader: bigint; zxid: bigint } | undefined {
+    const h = this.handover;
+    this.handover = undefined;
+    return h;
+  }
+
+  private txnText(txnBytes: Buffer): string {
+    return (decodeTxn(txnBytes).txn as { data: Buffer }).data.toString("utf8");
   }
 
   /** The config a reconfig txn carries (its SetDataTxn's data); undefined (logged) if it does not parse. */

@@ -18,7 +18,7 @@ import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/za
 import { decodeTouchedSessions, encodeTouchedSessions, forwardedRequest, requestPacket } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
-import { SyncTracker } from "./syncs.js";
+import { registerLeaderGauges, SyncTracker } from "./syncs.js";
 import { ConfigVersions } from "./config-versions.js";
 import { EarlyApplier } from "./faults.js";
 import { EnsembleStore } from "./store.js";
@@ -134,12 +134,9 @@ export class QuorumPeer {
       modeName: () => this.modeName,
       peerState: () => (this.zab.zabState === "election" ? this.zab.role : `${this.zab.role} - ${this.zab.zabState}`),
     });
-    // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
     const synced = (): bigint[] | undefined =>
       this.modeNow === "leader" && this.core !== undefined ? this.zab.syncedLearners().filter((s) => s !== this.sid) : undefined;
-    metrics.gauge("learners", () => synced()?.length);
-    metrics.gauge("synced_followers", () => synced()?.filter((s) => this.configs.committed.votingMembers.has(s)).length);
-    metrics.gauge("synced_observers", () => synced()?.filter((s) => !this.configs.committed.votingMembers.has(s)).length);
+    registerLeaderGauges(metrics, synced, (s) => this.configs.committed.votingMembers.has(s));
   }
 
   /** Restores the member's data from `env.storage` (snapshot, log, epochs); `start()` then begins electing. */
@@ -373,14 +370,16 @@ export class QuorumPeer {
     this.readOnly.stop("serving again");
     const m = this.modeNow;
     const base = this.components(this.tree);
+    const activeConfig = () => Buffer.from(this.configs.committed.toString());
     const c = new ZooKeeperServer(
       { ...this.serverInit, serverState: m },
       m === "leader"
-        ? { ...base, ensemble: { role: "leader", reconfig: this.configs.reconfigCheck(this.sid, () => this.zab.syncedFollowers()) }, txnLog: this.leaderPort() }
+        ? { ...base, ensemble: { role: "leader", activeConfig, reconfig: this.configs.reconfigCheck(this.sid, () => this.zab.syncedFollowers()) }, txnLog: this.leaderPort() }
         : {
             ...base,
             ensemble: {
               role: "learner",
+              activeConfig,
               forward: (r) => {
                 if (this.learnerConn === undefined) return;
                 if (r.type === OP_SYNC) this.syncs.forwardedSync(r.sessionId, r.cxid);
@@ -517,6 +516,8 @@ export class QuorumPeer {
           net.sendBytes(m.conn, await this.store.snapshotBytes());
         }
       }
+      // a reconfig's config is active before its txn is applied and answered (Follower: processReconfig, then commit)
+      const reconfigured = this.configs.activateFrom(rd, this.sid, this.modeNow, this.leaderOfLastElection);
       this.applyCommitted(rd);
       this.releaseSyncs();
       this.answerLeaderSyncs();
@@ -530,7 +531,8 @@ export class QuorumPeer {
           this.log.info("ZAB role ended: looking for a leader", { reason: e.reason });
           this.stopServing(`lost the leader/quorum: ${e.reason}`);
           this.modeNow = "looking";
-          this.defer(() => this.elect());
+          const h = this.configs.takeHandover(); // a reconfig's role: no election (QuorumPeer.updateServerState)
+          this.defer(() => (h !== undefined && !this.stopping ? this.decided(this.fle.reconfigured(h.leader, h.zxid)) : this.elect()));
         } else if (e.type === "active") {
           this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
           // ZOOKEEPER-1732: looking peers are told the leader with the epoch it now leads, the same from every member
@@ -538,8 +540,7 @@ export class QuorumPeer {
           this.configs.activate(e.config, this.tree, this.clock.now());
           this.startServing(e.epoch);
         } else if (e.type === "activate") {
-          const why = this.configs.activateTxn(e.zxid, e.leader, this.sid, this.modeNow, this.leaderOfLastElection);
-          if (why !== undefined) this.zab.stop(why);
+          if (reconfigured !== undefined && this.modeNow !== "leader") this.zab.stop(reconfigured);
         } else if (e.type === "established") {
           this.log.info("new epoch established", { epoch: String(e.epoch) });
         } else if (e.type === "protocolError") {
@@ -560,7 +561,6 @@ export class QuorumPeer {
       if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {
         // the leader core's own proposal: it applies and answers it (below); only session txns concern the store
         const type = t.data.readInt32BE(TXN_TYPE_OFFSET);
-        if (type === TxnType.reconfig) this.configs.committedTxn(t.zxid, t.data);
         if (type === TxnType.createSession || type === TxnType.closeSession) {
           const { header, txn } = decodeTxn(t.data);
           store.noteCommitted(header.type, header.clientId, txn);
@@ -569,7 +569,6 @@ export class QuorumPeer {
       } else {
         const { header, txn } = decodeTxn(t.data);
         store.noteCommitted(header.type, header.clientId, txn);
-        if (header.type === TxnType.reconfig) this.configs.committedTxn(t.zxid, t.data);
         if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn);
         else this.tree.processTxn(header, txn);
       }
