@@ -7,14 +7,16 @@
  * leads, the old leader follows it without an election) and adds it back. Compared: each reconfig's answer (the new
  * config's text and the /zookeeper/config stat's version), /zookeeper/config on every member of the final config,
  * the members' roles after each step; and every acknowledged write is on every member of the final config.
- * Also the final members' zoo.cfg and dynamic config file.
- * Ports, paths and config versions (zxids) are replaced by names before the comparison.
+ * Also the final members' zoo.cfg, dynamic config file and zkCli.sh `config`.
+ * Ports, paths and config versions (zxids) are replaced by names before the comparison. The same steps on mixed
+ * ensembles (ZooKeeper and zkts members) give the same results: the reconfig txn, COMMITANDACTIVATE and
+ * INFORMANDACTIVATE cross between the two.
  */
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { referenceAvailable } from "@zkts/testkit";
+import { referenceAvailable, ZKCLI } from "@zkts/testkit";
 import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
@@ -55,6 +57,12 @@ async function kazoo(port: number, op: { op: "get" | "reconfig"; j?: string; l?:
   return JSON.parse(stdout) as Answer;
 }
 
+/** zkCli.sh one-shot `config`: the config lines it prints. */
+async function zkCliConfig(port: number): Promise<string[]> {
+  const { stdout, stderr } = await run(ZKCLI, ["-server", `127.0.0.1:${port}`, "config"], { timeout: 60_000 });
+  return `${stdout}\n${stderr}`.split("\n").filter((l) => /^(server\.|version=)/.test(l));
+}
+
 /** The config text's `version=` line, as a bigint. */
 function versionOf(text: string): bigint {
   const m = /^version=([0-9a-f]+)$/m.exec(text);
@@ -80,13 +88,15 @@ interface Observed {
   answers: Answer[];
   modes: string[];
   finalConfigs: string[];
-  /** zoo.cfg and the dynamic file it names, of each member of the final config. */
+  /** zoo.cfg, the dynamic file it names and zkCli.sh's `config`, of each member of the final config. */
   files: string[];
 }
 
-async function scenario(impl: "zkts" | "zookeeper"): Promise<Observed> {
+type Impl = "zkts" | "zookeeper";
+
+async function scenario(impl: Impl | Impl[]): Promise<Observed> {
   const ens = await makeEnsemble(5, {
-    impl,
+    ...(Array.isArray(impl) ? { impls: impl } : { impl }),
     extra: { reconfigEnabled: "true", "DigestAuthenticationProvider.superDigest": SUPER_DIGEST },
     javaFlags: () => [`-Dzookeeper.DigestAuthenticationProvider.superDigest=${SUPER_DIGEST}`],
   });
@@ -212,6 +222,10 @@ async function scenario(impl: "zkts" | "zookeeper"): Promise<Observed> {
       const dyn = /^dynamicConfigFile=(.*)$/m.exec(cfg)?.[1];
       expect(dyn).toBe(`${m.cfgPath}.dynamic.${got.mzxid}`);
       files.push(norm(cfg), norm(readFileSync(dyn!, "utf8")));
+      // zkCli.sh's `config` prints /zookeeper/config's lines
+      const cli = await zkCliConfig(m.clientPort);
+      expect(cli.join("\n")).toBe(got.data);
+      files.push(norm(cli.join("\n")));
     }
     return { answers, modes, finalConfigs, files };
   } finally {
@@ -226,5 +240,12 @@ describe.runIf(referenceAvailable())("incremental reconfig: zkts-server vs Apach
     const zkts = await scenario("zkts");
     const java = await scenario("zookeeper");
     expect(zkts).toEqual(java);
+  }, 400_000);
+
+  it("mixed ensembles (a zkts leader with ZooKeeper learners, a ZooKeeper leader with zkts learners): the same", async () => {
+    const java = await scenario("zookeeper");
+    // server 3 leads first, 4 leads after the leader's removal; 4 is the observer for a while
+    expect(await scenario(["zookeeper", "zookeeper", "zkts", "zookeeper", "zkts"])).toEqual(java);
+    expect(await scenario(["zkts", "zkts", "zookeeper", "zkts", "zookeeper"])).toEqual(java);
   }, 400_000);
 });
