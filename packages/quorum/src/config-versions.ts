@@ -69,6 +69,11 @@ export class ConfigVersions {
     return this.lastSeenQv;
   }
 
+  /** The last seen config while newer than the committed one (a reconfig pending): ZabInit.pendingQuorum. */
+  get pending(): QuorumVerifier | undefined {
+    return this.lastSeenQv.version > this.committedQv.version ? this.lastSeenQv : undefined;
+  }
+
   /** Leader.lead: the config NEWLEADER carries for `epoch` (the last seen one, versioned first if still 0). */
   newLeaderConfig(epoch: bigint): QuorumVerifier {
     if (this.reconfigEnabled && this.committedQv.version === 0n && this.lastSeenQv.version === 0n) {

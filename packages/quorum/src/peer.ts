@@ -101,7 +101,7 @@ export class QuorumPeer {
       this.fle.setQuorum(qv);
     });
     this.zab = new ZabPeer(
-      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
       { metrics },
     );

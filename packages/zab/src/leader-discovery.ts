@@ -69,7 +69,7 @@ export function onAckEpoch(c: PeerCore, ls: LeaderState, h: Handler, p: Packet):
 export function tryDecideEpoch(c: PeerCore): void {
   const ls = c.leaderState!;
   if (ls.epochDecided || ls.epoch !== -1n) return;
-  if (!ls.connecting.has(c.sid) || !c.quorum.containsQuorum(ls.connecting.keys())) return;
+  if (!ls.connecting.has(c.sid) || !c.allQuorums(ls.connecting.keys())) return;
   const epoch = ls.maxSeenAcceptedEpoch + 1n;
   ls.epoch = epoch; // decided, not yet durable: nothing is sent until it is
   const gen = c.gen;
@@ -90,7 +90,7 @@ export function tryDecideEpoch(c: PeerCore): void {
 
 /** A quorum acknowledged the epoch: persist currentEpoch, then synchronise the learners. */
 function tryEstablish(c: PeerCore, ls: LeaderState): void {
-  if (ls.established || !ls.epochDecided || !c.quorum.containsQuorum(ls.epochAcks)) return;
+  if (ls.established || !ls.epochDecided || !c.allQuorums(ls.epochAcks)) return;
   ls.established = true;
   c.pending.events.push({ type: "established", epoch: ls.epoch });
   const gen = c.gen;

@@ -78,10 +78,15 @@ export function newLeaderState(c: PeerCore): LeaderState {
     newLeaderAcks: new Set(),
     handlers: new Map(),
     outstanding: new Map(),
-    pendingConfigs: [],
+    pendingConfigs: pendingOf(c),
     activations: new Map(),
     counter: 0n,
   };
+}
+
+function pendingOf(c: PeerCore): ZabQuorum[] {
+  const q = c.init.pendingQuorum();
+  return q === undefined ? [] : [q];
 }
 
 /** Handlers that receive the proposal stream (after their sync stream). */

@@ -57,8 +57,12 @@ export function onNewLeaderAck(c: PeerCore, ls: LeaderState, h: Handler, zxid: b
 
 /** Leader.waitForNewLeaderAck: a quorum acknowledged NEWLEADER; the leader becomes active. */
 export function checkNewLeaderQuorum(c: PeerCore, ls: LeaderState): void {
-  if (ls.phase !== "sync" || !c.quorum.containsQuorum(ls.newLeaderAcks)) return;
+  if (ls.phase !== "sync" || !c.allQuorums(ls.newLeaderAcks)) return;
   ls.phase = "broadcast";
+  // a pending config is the active one from now on (Leader.startZkServer -> processReconfig)
+  const pending = ls.pendingConfigs.pop();
+  if (pending !== undefined) c.quorum = pending;
+  ls.pendingConfigs = [];
   // The whole initial history (everything logged before the new epoch) is now committed.
   c.commitUpTo(c.lastZxid);
   for (const h of ls.handlers.values()) {

@@ -43,7 +43,7 @@ export function leaderTick(c: PeerCore, ls: LeaderState): void {
       if (h.sid !== undefined && !h.observer && (h.state === "uptodate" || h.state === "newLeaderAcked")) synced.add(h.sid);
     }
     // Leader.lead: synced with a quorum of the active config and of a pending reconfig's config
-    if (![c.quorum, ...ls.pendingConfigs].every((q) => q.containsQuorum(synced))) c.goLooking("not sufficient followers synced");
+    if (!c.allQuorums(synced)) c.goLooking("not sufficient followers synced");
   }
 }
 

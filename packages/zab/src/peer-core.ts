@@ -5,7 +5,7 @@ import type { LearnerState } from "./learner-state.js";
 import { type Batch, batchHasOutput, emptyBatch, readyOf } from "./ready-batch.js";
 import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
 
-export type PeerConfig = Required<Omit<ZabInit, "bugs">> & { bugs: NonNullable<ZabInit["bugs"]> };
+export type PeerConfig = Required<Omit<ZabInit, "bugs" | "pendingQuorum">> & { bugs: NonNullable<ZabInit["bugs"]>; pendingQuorum: () => ZabQuorum | undefined };
 
 /**
  * What one ZAB peer is made of, whatever its role (QuorumPeer's ZAB state): the durable epochs, the in-memory log
@@ -76,6 +76,7 @@ export class PeerCore {
       maxDiffTxns: init.maxDiffTxns ?? 500,
       quorumVerifierBytes: init.quorumVerifierBytes ?? Buffer.alloc(0),
       configVersion: init.configVersion ?? 0n,
+      pendingQuorum: init.pendingQuorum ?? (() => undefined),
       bugs: init.bugs ?? {},
     };
     this.acceptedEpoch = restore.acceptedEpoch;
@@ -152,6 +153,12 @@ export class PeerCore {
   }
 
   // ---------------------------------------------------------------- output: send, persist, commit
+
+  /** Do `sids` form a quorum of the active config and of every pending one (a leader's, see ZabInit.pendingQuorum)? */
+  allQuorums(sids: Iterable<bigint>): boolean {
+    const set = new Set(sids);
+    return this.quorum.containsQuorum(set) && (this.leaderState?.pendingConfigs ?? []).every((q) => q.containsQuorum(set));
+  }
 
   /** NEWLEADER's payload for the epoch being established (ZabInit.quorumVerifierBytes). */
   newLeaderConfig(epoch: bigint): Buffer {

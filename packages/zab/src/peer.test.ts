@@ -2,7 +2,7 @@ import { M, MetricsRegistry } from "@zkts/metrics";
 import { describe, expect, it } from "vitest";
 import { ZabPeer, NotLeaderError } from "./peer.js";
 import { PacketType, makeZxid, type Packet } from "./packets.js";
-import type { Ready, Txn, ZabQuorum } from "./types.js";
+import type { Ready, Txn, ZabInit, ZabQuorum } from "./types.js";
 
 const majority = (n: number): ZabQuorum => {
   const votingMembers = new Map<bigint, true>();
@@ -51,13 +51,14 @@ class Harness {
     restore: (sid: bigint) => { acceptedEpoch?: bigint; currentEpoch?: bigint; log?: Txn[]; snapshotZxid?: bigint } = () => ({}),
     maxDiffTxns = 500,
     quorum?: ZabQuorum,
+    extra: (sid: bigint) => Partial<ZabInit> = () => ({}),
   ) {
     for (let i = 1; i <= n; i++) {
       const sid = BigInt(i);
       const r = restore(sid);
       const metrics = new MetricsRegistry();
       const peer = new ZabPeer(
-        { sid, quorum: quorum ?? majority(n), initLimit: 10, syncLimit: 5, maxDiffTxns },
+        { sid, quorum: quorum ?? majority(n), initLimit: 10, syncLimit: 5, maxDiffTxns, ...extra(sid) },
         { acceptedEpoch: r.acceptedEpoch ?? 0n, currentEpoch: r.currentEpoch ?? 0n, snapshotZxid: r.snapshotZxid ?? 0n, log: r.log ?? [] },
         { metrics },
       );
@@ -344,6 +345,21 @@ describe("ZabPeer: reconfig (dual quorums, COMMITANDACTIVATE / INFORMANDACTIVATE
     expect(ia[0]!.packet.data).toEqual(Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), Buffer.from("reconfig-txn")]));
     expect(h.node(5).applied.map((t) => t.data.toString())).toContain("reconfig-txn");
     expect(events(h, 5)).toContainEqual({ type: "activate", zxid: z, leader: 1n });
+  });
+
+  it("a leader elected while a reconfig is pending needs a quorum of both configs, then the pending one is active", () => {
+    const pending = membersOf(1, 4, 5);
+    // peer 1 leads with {1,4,5} pending (ZabInit.pendingQuorum): {1,2,3} is a quorum of the old config only
+    const h = new Harness(5, () => ({}), 500, membersOf(1, 2, 3), (sid) => (sid === 1n ? { pendingQuorum: () => pending } : {}));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    expect(h.node(1).peer.leaderEpoch).toBeUndefined();
+    h.node(4).peer.follow(1n);
+    h.settle();
+    expect(h.node(1).peer.isActiveLeader).toBe(true);
+    expect(h.node(1).peer.quorum).toBe(pending);
   });
 
   it("a leader outside the new config designates an acknowledging voter of it and steps down", () => {

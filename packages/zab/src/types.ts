@@ -43,6 +43,13 @@ export interface ZabInit {
    * version it may set from that epoch: Leader.lead, ZOOKEEPER-1783).
    */
   quorumVerifierBytes?: Buffer | ((epoch: bigint) => Buffer);
+  /**
+   * The config of a reconfig proposed and not known to be committed (QuorumPeer's last seen config, when newer than
+   * the active one), asked when this peer starts leading: discovery and synchronisation then need a quorum of both
+   * (Leader.getEpochToPropose / waitForEpochAck / waitForNewLeaderAck), and it becomes the active one once a quorum
+   * acknowledged NEWLEADER (Leader.startZkServer -> processReconfig).
+   */
+  pendingQuorum?: () => ZabQuorum | undefined;
   /** LearnerInfo.configVersion (0 for a static zoo.cfg); a function is asked at each registration. */
   configVersion?: bigint | (() => bigint);
   bugs?: ZabBugs;
