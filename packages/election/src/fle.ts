@@ -13,7 +13,7 @@
 import { M, MetricsRegistry, type Counter, type Summary } from "@zkts/metrics";
 import { nullLogger, type Clock, type Logger } from "@zkts/contracts";
 import { decodeNotification, type Notification, type NotificationInit, ServerState } from "./notification.js";
-import type { QuorumVerifier } from "./quorum.js";
+import { parseCfgText, parseQuorumConfig, type QuorumVerifier } from "./quorum.js";
 import { LONG_MIN, makeVote, totalOrderPredicate, type Vote, votesEqual } from "./vote.js";
 
 /** FastLeaderElection.finalizeWait. */
@@ -36,6 +36,12 @@ export interface ElectionInit {
   minNotificationIntervalMs?: number;
   maxNotificationIntervalMs?: number;
   faults?: ElectionFaults;
+  /**
+   * reconfigEnabled: a notification carrying a newer config than ours, received while LOOKING, is not counted; the
+   * host is handed its text (`Ready.newerConfig`) to adopt it and restart the election (WorkerReceiver ->
+   * processReconfig, "restarting leader election").
+   */
+  followNewerConfigs?: boolean;
 }
 
 export interface ElectionComponents {
@@ -84,6 +90,8 @@ export interface Ready {
   /** The connection manager should (re)connect to every peer it has a queue for. */
   connectAll: boolean;
   decision?: Decision;
+  /** A newer config a notification carried while looking (ElectionInit.followNewerConfigs). */
+  newerConfig?: string;
 }
 
 export class FastLeaderElection {
@@ -121,6 +129,8 @@ export class FastLeaderElection {
   private out: OutgoingNotification[] = [];
   private wantConnectAll = false;
   private decision: Decision | undefined;
+  private newerConfig: string | undefined;
+  private readonly followNewerConfigs: boolean;
 
   private readonly lookingCount: Counter;
   private readonly electionTime: Summary;
@@ -140,6 +150,7 @@ export class FastLeaderElection {
     this.minInterval = init.minNotificationIntervalMs ?? MIN_NOTIFICATION_INTERVAL_MS;
     this.maxInterval = init.maxNotificationIntervalMs ?? MAX_NOTIFICATION_INTERVAL_MS;
     this.faults = init.faults ?? {};
+    this.followNewerConfigs = init.followNewerConfigs === true;
     this.configText = init.quorum.toString();
     this.notTimeout = this.minInterval;
     const me = init.quorum.allMembers.get(init.sid);
@@ -304,12 +315,13 @@ export class FastLeaderElection {
   // ---- outputs ----
 
   hasReady(): boolean {
-    return this.out.length > 0 || this.wantConnectAll || this.decision !== undefined;
+    return this.out.length > 0 || this.wantConnectAll || this.decision !== undefined || this.newerConfig !== undefined;
   }
 
   ready(): Ready {
     const r: Ready = { messages: this.out, connectAll: this.wantConnectAll };
     if (this.decision) r.decision = this.decision;
+    if (this.newerConfig !== undefined) r.newerConfig = this.newerConfig;
     return r;
   }
 
@@ -317,6 +329,7 @@ export class FastLeaderElection {
     this.out = [];
     this.wantConnectAll = false;
     this.decision = undefined;
+    this.newerConfig = undefined;
   }
 
   // ---- internals ----
@@ -393,6 +406,20 @@ export class FastLeaderElection {
   /** WorkerReceiver.run for one message. */
   private handle(from: bigint, n: Notification): void {
     if (this.stopped) return;
+    if (this.followNewerConfigs && this._state === ServerState.LOOKING && n.config !== undefined && n.config.length > 0) {
+      const text = n.config.toString("utf8");
+      let version = -1n;
+      try {
+        version = parseQuorumConfig(parseCfgText(text)).version;
+      } catch {
+        // ZooKeeper logs the ConfigException and counts the notification as usual
+      }
+      if (version > this.quorumNow.version) {
+        this.log.info("notification with a newer config: restarting the election", { sid: this.sid, from, version: version.toString(16) });
+        this.newerConfig = text;
+        return;
+      }
+    }
     if (!this.validVoter(from)) {
       // Observers and non-voters get our current vote straight back.
       const cur = this._currentVote!;

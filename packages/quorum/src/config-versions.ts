@@ -74,6 +74,20 @@ export class ConfigVersions {
     return this.lastSeenQv.version > this.committedQv.version ? this.lastSeenQv : undefined;
   }
 
+  /**
+   * FastLeaderElection's WorkerReceiver: a LOOKING member told of a newer config in a notification adopts it
+   * (processReconfig(qv, null, null, false): files, quorums); true if it did, and the election restarts.
+   */
+  fromElection(text: string): boolean {
+    let qv: QuorumVerifier;
+    try {
+      qv = configFromString(text);
+    } catch {
+      return false;
+    }
+    return this.activated(qv) !== undefined;
+  }
+
   /** Leader.lead: the config NEWLEADER carries for `epoch` (the last seen one, versioned first if still 0). */
   newLeaderConfig(epoch: bigint): QuorumVerifier {
     if (this.reconfigEnabled && this.committedQv.version === 0n && this.lastSeenQv.version === 0n) {

@@ -106,7 +106,7 @@ export class QuorumPeer {
       { metrics },
     );
     this.fle = new FastLeaderElection(
-      { sid: init.sid, quorum, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
+      { sid: init.sid, quorum, followNewerConfigs: init.reconfigEnabled === true, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
       { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
     );
     // A member's session ids carry its server id in their top byte (SessionTrackerImpl.initializeNextSessionId):
@@ -422,12 +422,13 @@ export class QuorumPeer {
   }
 
   private pumpElection(): void {
-    if (this.fle.hasReady()) {
+    while (this.fle.hasReady()) {
       const rd = this.fle.ready();
       for (const m of rd.messages) this.env.electionNet.send(m.to, encodeNotification(m.notification));
       if (rd.connectAll) this.env.electionNet.connectAll();
       this.fle.advance();
       if (rd.decision !== undefined && this.electing) this.decided(rd.decision);
+      else if (rd.newerConfig !== undefined && this.electing && this.configs.fromElection(rd.newerConfig)) this.fle.start({ zxid: this.zab.lastZxid, peerEpoch: this.zab.currentEpoch });
     }
     if (this.electionTimer !== undefined) this.clock.clearTimer(this.electionTimer);
     this.electionTimer = undefined;
