@@ -4,7 +4,7 @@
  * framed in one reused archive. A txn the txn log failed is never applied: SYSTEMERROR, or the connection closes.
  */
 import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec } from "@zkts/jute";
-import { ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
+import { CONFIG_ZOOKEEPER, ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
 import { checkACL, userOf, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import type { Connections } from "./connections.js";
@@ -40,6 +40,8 @@ class ErrorWithBody extends CoreError {
 
 export class FinalProcessor {
   readonly policy: ACLCheckOptions;
+  /** An ensemble member's active config text (EnsembleRole `activeConfig`), a reconfig's answer. */
+  activeConfig: (() => Buffer) | undefined;
   /** Scratch archive for replies (finish); its bytes are copied out before anything else can write to it. */
   private readonly replyOut = new OutputArchive(1024);
 
@@ -257,6 +259,18 @@ const statReply: Responder = (_f, r, _cs, rc) => {
   return { codec: codec(r.type), value: { stat: rc?.stat ?? zeroStat() } };
 };
 
+/**
+ * FinalRequestProcessor's reconfig case: GetDataResponse(the member's active config's text, the stat of
+ * /zookeeper/config after the txn). The config became the active one before this txn is answered; its text may
+ * list the servers in another order than the txn's (a learner parsed it; the leader keeps the map it built).
+ * Without an ensemble role, the node's data.
+ */
+const reconfigReply: Responder = (f, r, _cs, rc) => {
+  if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
+  const data = f.activeConfig?.() ?? f.tree.getNode(CONFIG_ZOOKEEPER)?.data ?? Buffer.alloc(0);
+  return { codec: codec(r.type), value: { data, stat: rc?.stat ?? zeroStat() } };
+};
+
 const sync: Responder = (f, r) => ({ codec: codec(r.type), value: { path: f.read<{ path: string }>(r).path } });
 
 const exists: Responder = (f, r, cs) => {
@@ -373,6 +387,7 @@ const RESPONDERS = new Map<number, Responder>([
   [OpCode.setData, statReply],
   [OpCode.setACL, statReply],
   [OpCode.check, statReply],
+  [OpCode.reconfig, reconfigReply],
   [OpCode.closeSession, none],
   [OpCode.sync, sync],
   [OpCode.exists, exists],

@@ -176,8 +176,8 @@ export class PrepProcessor {
    * PrepRequestProcessor's reconfig case, in its order: the body is decoded before a zxid is taken; then
    * reconfigEnabled (RECONFIGDISABLED), the session, a standalone server (UNIMPLEMENTED), the ensemble's checks
    * (RECONFIGINPROGRESS, BADVERSION, BADARGUMENTS, NEWCONFIGNOQUORUM), WRITE on /zookeeper/config (NOAUTH: only
-   * the super user, or skipACL). zkts does not propose reconfig txns yet: a request that passes every check is
-   * answered UNIMPLEMENTED.
+   * the super user, or skipACL). A request that passes them all becomes a reconfig txn (TxnHeader type 16): a
+   * SetDataTxn on /zookeeper/config with the new config's text and version -1, as ZooKeeper proposes it.
    */
   private prepareReconfig(r: Request): void {
     const req = readBody<ReconfigRequest>(r, this.settings.maxBuffer);
@@ -188,8 +188,11 @@ export class PrepProcessor {
     const data = this.reconfigCheck(req, r.hdr.zxid);
     const node = this.recordFor(CONFIG_ZOOKEEPER);
     requireACL(this.policy, node.acl, Perms.WRITE, r.authInfo, CONFIG_ZOOKEEPER);
-    this.logger.warn("reconfig refused: zkts does not propose reconfig txns yet", { newConfig: data.toString("utf8") });
-    throw new CoreError(ErrorCode.UNIMPLEMENTED);
+    r.txn = { path: CONFIG_ZOOKEEPER, data, version: -1 };
+    const ns = node.stat!;
+    const zxid = r.hdr.zxid;
+    // the node's change record gets version -1 (PrepRequestProcessor: nodeRecord.stat.setVersion(-1))
+    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data));
   }
 
   private nextZxid(): bigint {

@@ -594,9 +594,13 @@ describe("reconfig (PrepRequestProcessor's order of checks)", () => {
     expect(unauth.c.call(OpCode.reconfig, req).header).toMatchObject({ err: ErrorCode.NOAUTH, zxid: z + 1n });
     expect(unauth.seen).toEqual([z + 1n]);
 
-    // skipACL passes the ACL check; zkts does not propose reconfig txns yet
+    // skipACL passes the ACL check: a reconfig txn (SetDataTxn on /zookeeper/config, version -1), answered with
+    // GetDataResponse(the config's text, the node's stat)
     const skip = leader({ reconfigEnabled: true, skipACL: true }, ok);
-    expect(skip.c.call(OpCode.reconfig, req).header.err).toBe(ErrorCode.UNIMPLEMENTED);
-    expect(skip.tree.getNode("/zookeeper/config")?.data?.length ?? 0).toBe(0);
+    const z2 = skip.server.lastZxid;
+    const rep = skip.c.call(OpCode.reconfig, req);
+    expect(rep.header).toMatchObject({ err: 0, zxid: z2 + 1n });
+    expect(skip.tree.getNode("/zookeeper/config")?.data).toEqual(ok());
+    expect(rep.body).toMatchObject({ data: ok(), stat: { mzxid: z2 + 1n, version: -1 } });
   });
 });

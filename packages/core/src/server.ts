@@ -88,6 +88,8 @@ export class ZooKeeperServer {
     const prep = (this.prep = new PrepProcessor(settings, clock, logger, tree, tracker));
     if (components.ensemble?.role === "leader") prep.reconfigCheck = components.ensemble.reconfig;
     this.final = new FinalProcessor(settings, clock, logger, tree, tracker, prep, conns, stats, sessions);
+    const e = components.ensemble;
+    if (e !== undefined && e.role !== "read-only") this.final.activeConfig = e.activeConfig;
     this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats);
     this.role = makeRole(components.ensemble, prep, this.pipeline);
     this.info = makeInfo({ settings, clock, tree, tracker, stats, conns: conns.byId, isReadOnly: readOnly });

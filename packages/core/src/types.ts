@@ -135,10 +135,13 @@ export type EnsembleRole =
        * is answered UNIMPLEMENTED, as on a standalone server.
        */
       reconfig?: ReconfigCheck;
+      /** The member's active config's text (QuorumPeer.getQuorumVerifier().toString()): a reconfig's answer. */
+      activeConfig?: () => Buffer;
     }
   | {
       role: "learner";
       forward(req: ForwardedRequest): void;
+      activeConfig?: () => Buffer;
       /**
        * Learner.validateSession: a client reattaches to session `sessionId` here (its password checked): the leader
        * revalidates it and owns it to this member (REVALIDATE); `done` answers the connect with its verdict. Absent:

@@ -293,3 +293,32 @@ describe("fast leader election", () => {
     expect(new Set([...c.decisions.values()].map((d) => d.vote.electionEpoch))).toEqual(new Set([1n]));
   });
 });
+
+describe("a notification carrying a newer config (reconfigEnabled)", () => {
+  const v1 = new QuorumMaj({ "server.1": "h:1:2", "server.2": "h:3:4", "server.3": "h:5:6", version: "100000000" });
+  const v2 = "server.1=h:1:2:participant\nserver.2=h:3:4:participant\nserver.3=h:5:6:participant\nserver.4=h:7:8:participant\nversion=100000005";
+  const notification = (config: string) =>
+    decodeNotification(encodeNotification({ state: ServerState.LOOKING, leader: 2n, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, config }));
+
+  it("while looking, is not counted: the host gets the config to adopt, then restarts the election", () => {
+    const fle = new FastLeaderElection({ sid: 1n, quorum: v1, followNewerConfigs: true }, { clock: { monotonic: () => 0 } });
+    fle.start({ zxid: 0n, peerEpoch: 0n });
+    fle.advance();
+    fle.receive(2n, notification(v2));
+    const rd = fle.ready();
+    expect(rd.newerConfig).toBe(v2);
+    expect(rd.messages).toEqual([]);
+    fle.advance();
+    // the same config version: counted as usual (our vote goes back to a peer with an older round)
+    fle.receive(2n, notification(v1.toString()));
+    expect(fle.ready().newerConfig).toBeUndefined();
+  });
+
+  it("without followNewerConfigs (reconfigEnabled=false) the notification is counted as usual", () => {
+    const fle = new FastLeaderElection({ sid: 1n, quorum: v1 }, { clock: { monotonic: () => 0 } });
+    fle.start({ zxid: 0n, peerEpoch: 0n });
+    fle.advance();
+    fle.receive(2n, notification(v2));
+    expect(fle.hasReady() && fle.ready().newerConfig).toBeFalsy();
+  });
+});

@@ -13,7 +13,7 @@
 import { M, MetricsRegistry, type Counter, type Summary } from "@zkts/metrics";
 import { nullLogger, type Clock, type Logger } from "@zkts/contracts";
 import { decodeNotification, type Notification, type NotificationInit, ServerState } from "./notification.js";
-import type { QuorumVerifier } from "./quorum.js";
+import { parseCfgText, parseQuorumConfig, type QuorumVerifier } from "./quorum.js";
 import { LONG_MIN, makeVote, totalOrderPredicate, type Vote, votesEqual } from "./vote.js";
 
 /** FastLeaderElection.finalizeWait. */
@@ -36,6 +36,12 @@ export interface ElectionInit {
   minNotificationIntervalMs?: number;
   maxNotificationIntervalMs?: number;
   faults?: ElectionFaults;
+  /**
+   * reconfigEnabled: a notification carrying a newer config than ours, received while LOOKING, is not counted; the
+   * host is handed its text (`Ready.newerConfig`) to adopt it and restart the election (WorkerReceiver ->
+   * processReconfig, "restarting leader election").
+   */
+  followNewerConfigs?: boolean;
 }
 
 export interface ElectionComponents {
@@ -84,11 +90,13 @@ export interface Ready {
   /** The connection manager should (re)connect to every peer it has a queue for. */
   connectAll: boolean;
   decision?: Decision;
+  /** A newer config a notification carried while looking (ElectionInit.followNewerConfigs). */
+  newerConfig?: string;
 }
 
 export class FastLeaderElection {
   readonly sid: bigint;
-  readonly quorum: QuorumVerifier;
+  private quorumNow: QuorumVerifier;
   private readonly clock: Pick<Clock, "monotonic">;
   private readonly log: Logger;
   private readonly haveDelivered: () => boolean;
@@ -96,8 +104,8 @@ export class FastLeaderElection {
   private readonly minInterval: number;
   private readonly maxInterval: number;
   private readonly faults: ElectionFaults;
-  private readonly configText: string;
-  private readonly isParticipant: boolean;
+  private configText: string;
+  private isParticipant: boolean;
 
   private _state: ServerState = ServerState.LOOKING;
   private started = false;
@@ -121,6 +129,8 @@ export class FastLeaderElection {
   private out: OutgoingNotification[] = [];
   private wantConnectAll = false;
   private decision: Decision | undefined;
+  private newerConfig: string | undefined;
+  private readonly followNewerConfigs: boolean;
 
   private readonly lookingCount: Counter;
   private readonly electionTime: Summary;
@@ -132,7 +142,7 @@ export class FastLeaderElection {
     this.lookingCount = metrics.counter(M.LOOKING_COUNT);
     this.electionTime = metrics.summary(M.ELECTION_TIME);
     this.sid = init.sid;
-    this.quorum = init.quorum;
+    this.quorumNow = init.quorum;
     this.clock = components.clock;
     this.log = components.logger ?? nullLogger;
     this.haveDelivered = components.haveDelivered ?? (() => true);
@@ -140,6 +150,7 @@ export class FastLeaderElection {
     this.minInterval = init.minNotificationIntervalMs ?? MIN_NOTIFICATION_INTERVAL_MS;
     this.maxInterval = init.maxNotificationIntervalMs ?? MAX_NOTIFICATION_INTERVAL_MS;
     this.faults = init.faults ?? {};
+    this.followNewerConfigs = init.followNewerConfigs === true;
     this.configText = init.quorum.toString();
     this.notTimeout = this.minInterval;
     const me = init.quorum.allMembers.get(init.sid);
@@ -147,6 +158,22 @@ export class FastLeaderElection {
   }
 
   // ---- observation ----
+
+  /** The config the election counts votes with (QuorumPeer's active quorum verifier). */
+  get quorum(): QuorumVerifier {
+    return this.quorumNow;
+  }
+
+  /**
+   * A new config became active (a reconfig committed, a newer config adopted): votes are counted with it and
+   * notifications carry its text from the next one sent (QuorumPeer.restartLeaderElection takes the new view).
+   */
+  setQuorum(qv: QuorumVerifier): void {
+    this.quorumNow = qv;
+    this.configText = qv.toString();
+    const me = qv.allMembers.get(this.sid);
+    this.isParticipant = me === undefined ? !qv.observingMembers.has(this.sid) : me.type === "participant";
+  }
 
   get state(): ServerState {
     return this._state;
@@ -213,6 +240,21 @@ export class FastLeaderElection {
     this._currentVote = { ...v, peerEpoch };
   }
 
+  /**
+   * QuorumPeer.updateVote + updateServerState after a reconfig that changed this member's role or designated another
+   * leader: the member takes its new role without an election (leading if designated, else following or observing
+   * as the active config says); looking peers are told this vote (new Vote(designatedLeader, zxid)).
+   */
+  reconfigured(leader: bigint, zxid: bigint): Decision {
+    const vote = makeVote(leader, zxid, -1n, -1n);
+    const state = leader === this.sid ? ServerState.LEADING : this.isParticipant ? ServerState.FOLLOWING : ServerState.OBSERVING;
+    this._state = state;
+    this._currentVote = vote;
+    this.finalizeDeadline = undefined;
+    this.log.info("role set by a reconfig", { sid: this.sid, state, leader });
+    return { state, vote, via: "established", at: this.clock.monotonic() };
+  }
+
   /** Stops the election: nothing is processed or sent any more. */
   stop(): void {
     this.stopped = true;
@@ -273,12 +315,13 @@ export class FastLeaderElection {
   // ---- outputs ----
 
   hasReady(): boolean {
-    return this.out.length > 0 || this.wantConnectAll || this.decision !== undefined;
+    return this.out.length > 0 || this.wantConnectAll || this.decision !== undefined || this.newerConfig !== undefined;
   }
 
   ready(): Ready {
     const r: Ready = { messages: this.out, connectAll: this.wantConnectAll };
     if (this.decision) r.decision = this.decision;
+    if (this.newerConfig !== undefined) r.newerConfig = this.newerConfig;
     return r;
   }
 
@@ -286,6 +329,7 @@ export class FastLeaderElection {
     this.out = [];
     this.wantConnectAll = false;
     this.decision = undefined;
+    this.newerConfig = undefined;
   }
 
   // ---- internals ----
@@ -362,6 +406,20 @@ export class FastLeaderElection {
   /** WorkerReceiver.run for one message. */
   private handle(from: bigint, n: Notification): void {
     if (this.stopped) return;
+    if (this.followNewerConfigs && this._state === ServerState.LOOKING && n.config !== undefined && n.config.length > 0) {
+      const text = n.config.toString("utf8");
+      let version = -1n;
+      try {
+        version = parseQuorumConfig(parseCfgText(text)).version;
+      } catch {
+        // ZooKeeper logs the ConfigException and counts the notification as usual
+      }
+      if (version > this.quorumNow.version) {
+        this.log.info("notification with a newer config: restarting the election", { sid: this.sid, from, version: version.toString(16) });
+        this.newerConfig = text;
+        return;
+      }
+    }
     if (!this.validVoter(from)) {
       // Observers and non-voters get our current vote straight back.
       const cur = this._currentVote!;

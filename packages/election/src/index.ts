@@ -32,6 +32,7 @@ export {
   isHierarchicalConfig,
   parseQuorumServer,
   formatQuorumServer,
+  javaHashMapOrder,
   parseCfgText,
   type QuorumVerifier,
   type QuorumServer,

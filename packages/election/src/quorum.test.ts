@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { QuorumConfigError } from "./errors.js";
-import { parseCfgText, parseQuorumConfig, QuorumHierarchical, QuorumMaj } from "./quorum.js";
+import { javaHashMapOrder, parseCfgText, parseQuorumConfig, QuorumHierarchical, QuorumMaj } from "./quorum.js";
 
 const ids = (...n: number[]) => n.map(BigInt);
 
@@ -178,5 +178,15 @@ server.3=127.0.0.1:2890:3890:observer
     expect(() => parseQuorumConfig({ "server.1": "a:1:2:leader" })).toThrow(/peer type/);
     expect(() => parseQuorumConfig({ "server.1": "a:1:2:observer" })).toThrow(/no voting members/);
     expect(() => parseQuorumConfig({ "server.x": "a:1:2" })).toThrow(QuorumConfigError);
+  });
+});
+
+describe("javaHashMapOrder (QuorumVerifier.toString's server order)", () => {
+  it("ids below the capacity ascend; larger ones follow their buckets, then insertion order", () => {
+    expect(javaHashMapOrder([4n, 5n, 3n])).toEqual([3n, 4n, 5n]);
+    // capacity 16: 17 -> bucket 1, 33 -> bucket 1 (after 17, inserted first), 2 -> bucket 2
+    expect(javaHashMapOrder([33n, 2n, 17n])).toEqual([33n, 17n, 2n]);
+    const m = new QuorumMaj({ "server.5": "127.0.0.1:1:2", "server.2": "127.0.0.1:3:4" });
+    expect(m.toString()).toBe("server.2=127.0.0.1:3:4:participant\nserver.5=127.0.0.1:1:2:participant\nversion=0");
   });
 });

@@ -117,9 +117,31 @@ function parseServers(entries: [string, string][]) {
   return { all: sorted, voting, observing, version };
 }
 
-function serversText(all: ReadonlyMap<bigint, QuorumServer>): string {
+/**
+ * The iteration order of a java.util.HashMap<Long, V> filled in `sids`' order (default capacity 16, load factor
+ * 0.75): by bucket, (h ^ h >>> 16) & (capacity - 1) with h = Long.hashCode, then by insertion within a bucket.
+ * For ids below the capacity this is ascending order. `capacity`: the table's (a HashMap copied from another map
+ * starts smaller: tableSizeFor(size / 0.75 + 1)).
+ */
+export function javaHashMapOrder(sids: Iterable<bigint>, capacity = 16): bigint[] {
+  const list = [...sids];
+  let cap = capacity;
+  while (list.length > cap * 0.75) cap *= 2;
+  const bucket = (v: bigint) => {
+    const u = BigInt.asUintN(64, v);
+    const h = Number(BigInt.asIntN(32, u ^ (u >> 32n)));
+    return (h ^ (h >>> 16)) & (cap - 1);
+  };
+  return list.map((sid, i) => ({ sid, i, b: bucket(sid) })).sort((x, y) => x.b - y.b || x.i - y.i).map((e) => e.sid);
+}
+
+/**
+ * The server lines of QuorumMaj/QuorumHierarchical.toString(): allMembers is a HashMap there, filled from the
+ * config's lines; `order` is another map's iteration order (a reconfig's QuorumMaj keeps the map it was built with).
+ */
+function serversText(all: ReadonlyMap<bigint, QuorumServer>, order?: readonly bigint[]): string {
   let out = "";
-  for (const s of all.values()) out += `server.${s.sid}=${formatQuorumServer(s)}\n`;
+  for (const sid of order ?? javaHashMapOrder(all.keys())) out += `server.${sid}=${formatQuorumServer(all.get(sid)!)}\n`;
   return out;
 }
 
@@ -131,9 +153,13 @@ export class QuorumMaj implements QuorumVerifier {
   readonly observingMembers: ReadonlyMap<bigint, QuorumServer>;
   readonly version: bigint;
   readonly half: number;
+  /** The iteration order of the Java map this verifier was built on, when not a fresh HashMap's (see serversText). */
+  private readonly order: readonly bigint[] | undefined;
 
-  constructor(cfg: Entries) {
+  constructor(cfg: Entries, opts: { order?: readonly bigint[] } = {}) {
     const p = parseServers(entriesOf(cfg));
+    const order = opts.order?.filter((sid) => p.all.has(sid));
+    this.order = order !== undefined && order.length === p.all.size ? order : undefined;
     this.allMembers = p.all;
     this.votingMembers = p.voting;
     this.observingMembers = p.observing;
@@ -153,7 +179,7 @@ export class QuorumMaj implements QuorumVerifier {
   }
 
   toString(): string {
-    return `${serversText(this.allMembers)}version=${this.version.toString(16)}`;
+    return `${serversText(this.allMembers, this.order)}version=${this.version.toString(16)}`;
   }
 }
 

@@ -11,10 +11,11 @@
 import type { Logger } from "@zkts/contracts";
 import type { ReconfigCheck } from "@zkts/core";
 import type { DataTree } from "@zkts/datatree";
-import { parseCfgText, parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
-import { makeZxid } from "@zkts/zab";
+import { parseCfgText, parseQuorumConfig, QuorumMaj, type QuorumVerifier } from "@zkts/election";
+import { decodeTxn } from "@zkts/persistence";
+import { makeZxid, type Ready } from "@zkts/zab";
 import { checkReconfig } from "./reconfig-check.js";
-import type { QuorumPeerInit } from "./types.js";
+import type { PeerMode, QuorumPeerInit } from "./types.js";
 
 /** QuorumPeer.configFromString: a verifier from its text (server lines, group/weight lines, `version=<hex>`). */
 export function configFromString(text: string): QuorumVerifier {
@@ -31,6 +32,7 @@ export function withVersion(qv: QuorumVerifier, version: bigint): QuorumVerifier
 export class ConfigVersions {
   private committedQv: QuorumVerifier;
   private lastSeenQv: QuorumVerifier;
+  private handover: { leader: bigint; zxid: bigint } | undefined;
 
   readonly reconfigEnabled: boolean;
   private readonly standaloneEnabled: boolean;
@@ -40,6 +42,8 @@ export class ConfigVersions {
     private readonly log?: Logger,
     /** QuorumPeerEnv.onConfigCommitted: the host writes its config files. */
     private readonly onCommitted?: (qv: QuorumVerifier) => void,
+    /** The committed config changed (or was confirmed, at each active epoch): ZAB's and the election's quorums follow. */
+    private readonly onActive?: (qv: QuorumVerifier) => void,
   ) {
     this.committedQv = init.quorum;
     this.lastSeenQv = init.quorum;
@@ -65,6 +69,25 @@ export class ConfigVersions {
     return this.lastSeenQv;
   }
 
+  /** The last seen config while newer than the committed one (a reconfig pending): ZabInit.pendingQuorum. */
+  get pending(): QuorumVerifier | undefined {
+    return this.lastSeenQv.version > this.committedQv.version ? this.lastSeenQv : undefined;
+  }
+
+  /**
+   * FastLeaderElection's WorkerReceiver: a LOOKING member told of a newer config in a notification adopts it
+   * (processReconfig(qv, null, null, false): files, quorums); true if it did, and the election restarts.
+   */
+  fromElection(text: string): boolean {
+    let qv: QuorumVerifier;
+    try {
+      qv = configFromString(text);
+    } catch {
+      return false;
+    }
+    return this.activated(qv) !== undefined;
+  }
+
   /** Leader.lead: the config NEWLEADER carries for `epoch` (the last seen one, versioned first if still 0). */
   newLeaderConfig(epoch: bigint): QuorumVerifier {
     if (this.reconfigEnabled && this.committedQv.version === 0n && this.lastSeenQv.version === 0n) {
@@ -76,6 +99,111 @@ export class ConfigVersions {
   /** ZabInit.quorumVerifierBytes: NEWLEADER's payload for `epoch`. */
   newLeaderBytes(epoch: bigint): Buffer {
     return Buffer.from(this.newLeaderConfig(epoch).toString());
+  }
+
+  /** A reconfig txn was proposed (leader) or received as a PROPOSAL (learner): setLastSeenQuorumVerifier. */
+  proposed(qv: QuorumVerifier): void {
+    if (this.reconfigEnabled && qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
+  }
+
+  /**
+   * Leader.propose of a reconfig txn (its SetDataTxn): the new config becomes the last seen one, and is returned.
+   * It keeps the txn text's server order (ZooKeeper's leader keeps PrepRequestProcessor's QuorumMaj object).
+   */
+  proposedReconfig(txn: unknown): QuorumVerifier {
+    const text = (txn as { data: Buffer }).data.toString("utf8");
+    const parsed = configFromString(text);
+    const order = parseCfgText(text).filter(([k]) => k.startsWith("server.")).map(([k]) => BigInt(k.slice(7)));
+    const qv = parsed.kind === "majority" ? new QuorumMaj(parseCfgText(text), { order }) : parsed;
+    this.proposed(qv);
+    return qv;
+  }
+
+  /** A reconfig txn (TxnHeader + SetDataTxn) received as a PROPOSAL (Follower.processPacket): its config is the last seen. */
+  proposedTxn(txnBytes: Buffer): void {
+    const qv = this.txnConfig(txnBytes);
+    if (qv !== undefined) this.proposed(qv);
+  }
+
+  /**
+   * The `activate` events of a ZAB Ready, before its committed txns are applied (Follower: processReconfig, then
+   * commit; the leader likewise): each reconfig txn's config is activated (see `activateTxn`), so the reconfig's
+   * answer carries it. Returns why the member's role ends, if a reconfig ended it.
+   */
+  activateFrom(rd: Ready, sid: bigint, mode: PeerMode, leader: bigint | undefined): string | undefined {
+    let why: string | undefined;
+    for (const e of rd.events) {
+      if (e.type !== "activate") continue;
+      const t = rd.committed.find((x) => x.zxid === e.zxid);
+      const parsed = t === undefined ? undefined : this.txnConfig(t.data);
+      if (parsed === undefined) {
+        this.log?.warn("activation of an unknown reconfig txn", { zxid: `0x${e.zxid.toString(16)}` });
+        continue;
+      }
+      // the leader activates the object it proposed; a learner the config it parsed (Follower: configFromString)
+      const own = parsed.version === this.lastSeenQv.version && this.lastSeenQv.toString() === this.txnText(t!.data);
+      why = this.activateTxn(own ? this.lastSeenQv : parsed, e.leader, sid, mode, leader) ?? why;
+    }
+    return why;
+  }
+
+  /**
+   * QuorumPeer.processReconfig for the `activate` event of a reconfig txn to `qv` (designating `designated` as
+   * the leader): its config becomes the committed one (files, quorums, election). Returns why the member's role
+   * ends, if it must (its role, participant <-> observer, or its leader changed); the next one is `takeHandover`'s.
+   * A leader that designated another one steps down in ZAB.
+   */
+  private activateTxn(qv: QuorumVerifier, designated: bigint, sid: bigint, mode: PeerMode, leader: bigint | undefined): string | undefined {
+    this.handover = undefined;
+    if (this.activated(qv) === undefined) return undefined;
+    // updateLearnerType: a member outside the view is a (non-voting) participant
+    const roleChange = (qv.allMembers.get(sid)?.type === "observer") !== (mode === "observer");
+    const leaderChange = designated !== (mode === "leader" ? sid : leader);
+    this.log?.info("reconfig activated", { version: `0x${qv.version.toString(16)}`, leader: String(designated), roleChange, leaderChange });
+    if (!roleChange && !leaderChange) return undefined;
+    this.handover = { leader: designated, zxid: qv.version };
+    return roleChange ? "reconfig changed this member's role" : "reconfig designated another leader";
+  }
+
+  /**
+   * The role a reconfig set, once the current one ended (QuorumPeer.updateServerState with reconfigFlag): the
+   * designated leader and the reconfig's zxid (the vote), taken once.
+   */
+  takeHandover(): { leader: bigint; zxid: bigint } | undefined {
+    const h = this.handover;
+    this.handover = undefined;
+    return h;
+  }
+
+  private txnText(txnBytes: Buffer): string {
+    return (decodeTxn(txnBytes).txn as { data: Buffer }).data.toString("utf8");
+  }
+
+  /** The config a reconfig txn carries (its SetDataTxn's data); undefined (logged) if it does not parse. */
+  private txnConfig(txnBytes: Buffer): QuorumVerifier | undefined {
+    try {
+      const { txn } = decodeTxn(txnBytes);
+      return configFromString((txn as { data: Buffer }).data.toString("utf8"));
+    } catch (e) {
+      this.log?.warn("ignoring a reconfig txn whose config does not parse", { error: (e as Error).message });
+      return undefined;
+    }
+  }
+
+  /**
+   * A committed reconfig txn's config is activated (processReconfig -> setQuorumVerifier(qv, true)): it becomes the
+   * committed one and the host writes the files. Returns the previous committed config, or undefined when `qv` is
+   * not newer (nothing changes).
+   */
+  activated(qv: QuorumVerifier): QuorumVerifier | undefined {
+    if (!this.reconfigEnabled || qv.version <= this.committedQv.version) return undefined;
+    const prev = this.committedQv;
+    this.committedQv = qv;
+    if (qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
+    this.log?.info("config committed", { version: `0x${qv.version.toString(16)}` });
+    this.onCommitted?.(qv);
+    this.onActive?.(qv);
+    return prev;
   }
 
   /**
@@ -91,6 +219,7 @@ export class ConfigVersions {
       this.onCommitted?.(adopted);
     }
     const qv = this.committedQv;
+    this.onActive?.(qv);
     tree.initConfigNode(Buffer.from(qv.toString()), qv.version, BigInt(Math.floor(nowMs)));
   }
 

@@ -18,10 +18,11 @@ import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/za
 import { forwardedRequest, learnerPingData, learnerSessionPacket, requestPacket, Revalidations } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
-import { SyncTracker } from "./syncs.js";
+import { registerLeaderGauges, SyncTracker } from "./syncs.js";
 import { ConfigVersions } from "./config-versions.js";
 import { EarlyApplier } from "./faults.js";
 import { EnsembleStore } from "./store.js";
+import { PendingAccepts } from "./pending-accepts.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
 /** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
@@ -63,9 +64,9 @@ export class QuorumPeer {
   private readonly revalidations = new Revalidations();
   private learnerConn: number | undefined;
   /** Learner connections accepted before this member decided to lead (conn -> accepted at, monotonic ms). */
-  private readonly pendingAccepts = new Map<number, number>();
-  private heldPackets: Array<{ conn: number; p: Packet }> = [];
-  private readonly configs: ConfigVersions;
+  private readonly pendingAccepts = new PendingAccepts();
+  /** The committed (active) and last seen configs (QuorumPeer's quorum verifiers). */
+  readonly configs: ConfigVersions;
   /** The applyUncommitted fault (simulation only). */
   private readonly early: EarlyApplier | undefined;
   // read-only mode
@@ -96,14 +97,17 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
-    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted);
+    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted, (qv) => {
+      this.zab.setQuorum(qv);
+      this.fle.setQuorum(qv);
+    });
     this.zab = new ZabPeer(
-      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: quorum.version, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
       { metrics, learnerPingData: () => learnerPingData(this.core) },
     );
     this.fle = new FastLeaderElection(
-      { sid: init.sid, quorum, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
+      { sid: init.sid, quorum, followNewerConfigs: init.reconfigEnabled === true, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
       { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
     );
     // A member's session ids carry its server id in their top byte (SessionTrackerImpl.initializeNextSessionId):
@@ -131,12 +135,9 @@ export class QuorumPeer {
       modeName: () => this.modeName,
       peerState: () => (this.zab.zabState === "election" ? this.zab.role : `${this.zab.role} - ${this.zab.zabState}`),
     });
-    // The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr; left out while not leading.
     const synced = (): bigint[] | undefined =>
       this.modeNow === "leader" && this.core !== undefined ? this.zab.syncedLearners().filter((s) => s !== this.sid) : undefined;
-    metrics.gauge("learners", () => synced()?.length);
-    metrics.gauge("synced_followers", () => synced()?.filter((s) => quorum.votingMembers.has(s)).length);
-    metrics.gauge("synced_observers", () => synced()?.filter((s) => !quorum.votingMembers.has(s)).length);
+    registerLeaderGauges(metrics, synced, (s) => this.configs.committed.votingMembers.has(s));
   }
 
   /** Restores the member's data from `env.storage` (snapshot, log, epochs); `start()` then begins electing. */
@@ -244,7 +245,7 @@ export class QuorumPeer {
     if (this.zab.role !== "leading") {
       // A learner that decided faster than we did: held until our own decision (LearnerCnxAcceptor starts when
       // LEADING), closed if we do not lead.
-      this.pendingAccepts.set(conn, this.clock.monotonic());
+      this.pendingAccepts.add(conn, this.clock.monotonic());
       return;
     }
     this.zab.accepted(conn);
@@ -255,7 +256,7 @@ export class QuorumPeer {
     if (this.stopping) return;
     if (this.pendingAccepts.has(conn)) {
       // FOLLOWERINFO before we lead: kept for when we do
-      this.heldPackets.push({ conn, p });
+      this.pendingAccepts.hold(conn, p);
       return;
     }
     this.onPacket(conn, p);
@@ -277,8 +278,6 @@ export class QuorumPeer {
     this.zab.closed(conn);
     this.kick();
   }
-
-  // ---- the client port -----------------------------------------------------------------------------------------
 
   private components(tree: DataTree): ServerComponents {
     return { clock: this.clock, random: this.env.random, logger: this.log, tree, metrics: this.metrics };
@@ -317,6 +316,8 @@ export class QuorumPeer {
       this.log.info("synchronising with the leader", { kind, zxid: `0x${p.zxid.toString(16)}`, ours: `0x${this.zab.lastZxid.toString(16)}` });
     } else if (p.type === PacketType.REVALIDATE) {
       if (!this.revalidations.answered(p)) this.log.warn("dropping a malformed REVALIDATE answer", { conn });
+    } else if (p.type === PacketType.PROPOSAL && p.data !== null && p.data.length >= TXN_TYPE_OFFSET + 4 && p.data.readInt32BE(TXN_TYPE_OFFSET) === TxnType.reconfig) {
+      this.configs.proposedTxn(p.data); // Follower.processPacket: the last seen config
     } else if (p.type === PacketType.SYNC) {
       // The leader's answer to our oldest forwarded sync (no session, zxid 0): done once we applied every txn
       // whose COMMIT came before it.
@@ -336,14 +337,7 @@ export class QuorumPeer {
   }
 
   private dropPendingAccepts(olderThanMs: number): void {
-    const now = this.clock.monotonic();
-    for (const [c, at] of this.pendingAccepts) {
-      if (now - at < olderThanMs) continue;
-      this.pendingAccepts.delete(c);
-      this.env.quorumNet.close(c);
-    }
-    if (this.pendingAccepts.size === 0) this.heldPackets = [];
-    else this.heldPackets = this.heldPackets.filter((h) => this.pendingAccepts.has(h.conn));
+    for (const c of this.pendingAccepts.drop(this.clock.monotonic(), olderThanMs)) this.env.quorumNet.close(c);
   }
 
   // ---- serving periods -------------------------------------------------------------------------------------------
@@ -351,7 +345,8 @@ export class QuorumPeer {
   private leaderPort(): TxnLogPort {
     return {
       logTxn: (hdr, txn) => {
-        const z = this.zab.propose(encodeTxn(hdr, txn));
+        const next = hdr.type === TxnType.reconfig ? this.configs.proposedReconfig(txn) : undefined; // Leader.propose
+        const z = this.zab.propose(encodeTxn(hdr, txn), next);
         if (z !== hdr.zxid) {
           this.log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
           this.zab.stop("zxid mismatch");
@@ -372,14 +367,16 @@ export class QuorumPeer {
     this.readOnly.stop("serving again");
     const m = this.modeNow;
     const base = this.components(this.tree);
+    const activeConfig = () => Buffer.from(this.configs.committed.toString());
     const c = new ZooKeeperServer(
       { ...this.serverInit, serverState: m },
       m === "leader"
-        ? { ...base, ensemble: { role: "leader", reconfig: this.configs.reconfigCheck(this.sid, () => this.zab.syncedFollowers()) }, txnLog: this.leaderPort() }
+        ? { ...base, ensemble: { role: "leader", activeConfig, reconfig: this.configs.reconfigCheck(this.sid, () => this.zab.syncedFollowers()) }, txnLog: this.leaderPort() }
         : {
             ...base,
             ensemble: {
               role: "learner",
+              activeConfig,
               forward: (r) => {
                 if (this.learnerConn === undefined) return;
                 if (r.type === OP_SYNC) this.syncs.forwardedSync(r.sessionId, r.cxid);
@@ -424,12 +421,13 @@ export class QuorumPeer {
   }
 
   private pumpElection(): void {
-    if (this.fle.hasReady()) {
+    while (this.fle.hasReady()) {
       const rd = this.fle.ready();
       for (const m of rd.messages) this.env.electionNet.send(m.to, encodeNotification(m.notification));
       if (rd.connectAll) this.env.electionNet.connectAll();
       this.fle.advance();
       if (rd.decision !== undefined && this.electing) this.decided(rd.decision);
+      else if (rd.newerConfig !== undefined && this.electing && this.configs.fromElection(rd.newerConfig)) this.fle.start({ zxid: this.zab.lastZxid, peerEpoch: this.zab.currentEpoch });
     }
     if (this.electionTimer !== undefined) this.clock.clearTimer(this.electionTimer);
     this.electionTimer = undefined;
@@ -452,9 +450,9 @@ export class QuorumPeer {
     if (d.state === ServerState.LEADING) {
       this.modeNow = "leader";
       this.zab.lead();
-      for (const c of this.pendingAccepts.keys()) this.zab.accepted(c);
-      this.pendingAccepts.clear();
-      for (const h of this.heldPackets.splice(0)) {
+      const held = this.pendingAccepts.take();
+      for (const c of held.conns) this.zab.accepted(c);
+      for (const h of held.packets) {
         this.onPacket(h.conn, h.p);
         this.zab.step(h.conn, h.p);
       }
@@ -519,6 +517,8 @@ export class QuorumPeer {
           net.sendBytes(m.conn, await this.store.snapshotBytes());
         }
       }
+      // a reconfig's config is active before its txn is applied and answered (Follower: processReconfig, then commit)
+      const reconfigured = this.configs.activateFrom(rd, this.sid, this.modeNow, this.leaderOfLastElection);
       this.applyCommitted(rd);
       this.releaseSyncs();
       this.answerLeaderSyncs();
@@ -532,13 +532,16 @@ export class QuorumPeer {
           this.log.info("ZAB role ended: looking for a leader", { reason: e.reason });
           this.stopServing(`lost the leader/quorum: ${e.reason}`);
           this.modeNow = "looking";
-          this.defer(() => this.elect());
+          const h = this.configs.takeHandover(); // a reconfig's role: no election (QuorumPeer.updateServerState)
+          this.defer(() => (h !== undefined && !this.stopping ? this.decided(this.fle.reconfigured(h.leader, h.zxid)) : this.elect()));
         } else if (e.type === "active") {
           this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
           // ZOOKEEPER-1732: looking peers are told the leader with the epoch it now leads, the same from every member
           this.fle.updateElectionVote(e.epoch);
           this.configs.activate(e.config, this.tree, this.clock.now());
           this.startServing(e.epoch);
+        } else if (e.type === "activate") {
+          if (reconfigured !== undefined && this.modeNow !== "leader") this.zab.stop(reconfigured);
         } else if (e.type === "established") {
           this.log.info("new epoch established", { epoch: String(e.epoch) });
         } else if (e.type === "protocolError") {
@@ -575,10 +578,7 @@ export class QuorumPeer {
   }
 
   private dialLeader(sid: bigint): void {
-    if (this.init.quorum.allMembers.get(sid) === undefined) {
-      this.zab.connectFailed();
-      return;
-    }
+    if (this.configs.committed.allMembers.get(sid) === undefined) return this.zab.connectFailed();
     this.env.quorumNet.dial(sid, this.init.tickTime * 2).then(
       (conn) => {
         if (this.stopping) {

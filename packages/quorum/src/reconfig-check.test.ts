@@ -35,6 +35,21 @@ const codeOf = (f: () => unknown): number | "ok" => {
 };
 
 describe("checkReconfig (PrepRequestProcessor's reconfig checks)", () => {
+
+  it("the new config's text follows the Java HashMap PrepRequestProcessor builds (copied, then put into)", () => {
+    // {4,5} copied into a HashMap of capacity 4 (tableSizeFor(2 / 0.75 + 1)); 3 lands in bucket 3, after 4 and 5:
+    // what ZooKeeper 3.8 writes to /zookeeper/config for this step (ensemble-reconfig.test.ts)
+    const two = parseQuorumConfig([
+      ["server.4", "10.0.0.4:2888:3888;2181"],
+      ["server.5", "10.0.0.5:2888:3888;2181"],
+      ["version", "200000010"],
+    ]);
+    const qv = checkReconfig(req({ j: "server.3=10.0.0.3:2888:3888;2181" }), 0x200000020n, ctx({ committed: two, lastSeen: two, sid: 4n, syncedFollowers: [5n, 3n] }));
+    expect(qv.toString().split("\n").map((l) => l.slice(0, 8))).toEqual(["server.4", "server.5", "server.3", "version="]);
+    // from 3 members the copy has capacity 8: ascending again
+    const five = checkReconfig(req({ j: "server.4=10.0.0.4:2888:3888;2181" }), 0x100000005n, ctx());
+    expect(five.toString().split("\n").map((l) => l.slice(0, 8))).toEqual(["server.1", "server.2", "server.3", "server.4", "version="]);
+  });
   it("an incremental add: the last seen config plus the joiner, versioned with the txn's zxid", () => {
     const qv = checkReconfig(req({ j: "server.4=10.0.0.4:2888:3888:observer;2181" }), 0x100000005n, ctx());
     expect(qv.toString()).toBe(

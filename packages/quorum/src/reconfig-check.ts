@@ -16,7 +16,7 @@
  */
 import { ErrorCode } from "@zkts/client-wire";
 import { CoreError } from "@zkts/core";
-import { formatQuorumServer, QuorumConfigError, QuorumHierarchical, QuorumMaj, type QuorumServer, type QuorumVerifier } from "@zkts/election";
+import { formatQuorumServer, javaHashMapOrder, parseCfgText, QuorumConfigError, QuorumHierarchical, QuorumMaj, type QuorumServer, type QuorumVerifier } from "@zkts/election";
 import type { ReconfigRequest } from "@zkts/jute";
 
 /** What the leader knows when it checks a reconfig. */
@@ -129,11 +129,18 @@ function addressesOf(s: QuorumServer): string[] {
   return [...s.quorumAddrs, s.clientAddr, ...s.electionAddrs].map(compared).filter((x): x is string => x !== undefined);
 }
 
-function verifierOf(servers: Iterable<QuorumServer>, version: bigint): QuorumVerifier {
+function verifierOf(servers: Iterable<QuorumServer>, version: bigint, order?: readonly bigint[]): QuorumVerifier {
   const pairs: [string, string][] = [...servers].map((s) => [`server.${s.sid}`, formatQuorumServer(s)]);
   pairs.push(["version", version.toString(16)]);
   // QuorumMaj(Map): any number of participants, none included (checked after, as BADARGUMENTS)
-  return new QuorumMaj(pairs);
+  return new QuorumMaj(pairs, order !== undefined ? { order } : {});
+}
+
+/** HashMap.tableSizeFor: the smallest power of two >= t. */
+function tableSizeFor(t: number): number {
+  let n = 1;
+  while (n < t) n *= 2;
+  return n;
 }
 
 /** The non-incremental form: `newMembers` as a dynamic file (QuorumPeerConfig.parseDynamicConfig). */
@@ -179,7 +186,16 @@ function incrementalConfig(req: ReconfigRequest, ctx: ReconfigContext, version: 
   const joining = req.joiningServers === null ? [] : zkSplit(req.joiningServers, ",");
   const leaving = req.leavingServers === null ? [] : zkSplit(req.leavingServers, ",");
   if (ctx.lastSeen.kind !== "majority") throw new CoreError(ErrorCode.BADARGUMENTS, undefined, "Incremental reconfiguration requested but last configuration seen has a non-majority quorum system");
-  const next = new Map<bigint, QuorumServer>(ctx.lastSeen.allMembers);
+  // PrepRequestProcessor: nextServers = new HashMap<>(lastSeen.getAllMembers()) (copied in the last seen config's
+  // own order, with a table sized for it), leavers removed, joiners put; the QuorumMaj keeps that map, and its text
+  // (the txn's, /zookeeper/config's) follows the map's iteration order
+  const next = new Map<bigint, QuorumServer>();
+  for (const [k] of parseCfgText(ctx.lastSeen.toString())) {
+    if (!k.startsWith("server.")) continue;
+    const sid = BigInt(k.slice(7));
+    next.set(sid, ctx.lastSeen.allMembers.get(sid)!);
+  }
+  let capacity = next.size === 0 ? 16 : tableSizeFor(Math.floor(next.size / 0.75 + 1));
   for (const l of leaving) next.delete(parseLong(l));
   for (const joiner of joining) {
     const parts = zkSplit(joiner, "=");
@@ -202,8 +218,9 @@ function incrementalConfig(req: ReconfigRequest, ctx: ReconfigContext, version: 
     }
     next.delete(sid);
     next.set(sid, qs);
+    if (next.size > capacity * 0.75) capacity *= 2; // HashMap.put: resize once the size passes the threshold
   }
-  return verifierOf(next.values(), version);
+  return verifierOf(next.values(), version, javaHashMapOrder(next.keys(), capacity));
 }
 
 /**

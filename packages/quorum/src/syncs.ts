@@ -4,6 +4,8 @@
  * request is committed (Leader.processSync through its commit order); the learner matches each SYNC to its oldest
  * forwarded sync and answers the client once it has applied every txn committed before the SYNC arrived.
  */
+import type { MetricsRegistry } from "@zkts/metrics";
+
 export class SyncTracker {
   /** Learner: forwarded, not answered yet, in order. */
   private forwarded: Array<{ sessionId: bigint; cxid: number }> = [];
@@ -51,4 +53,15 @@ export class SyncTracker {
     this.answered = [];
     this.leaderPending = [];
   }
+}
+
+/**
+ * The leader's gauges (LeaderZooKeeperServer.registerMetrics), read by mntr: `synced` gives the learners synced
+ * with the leader (undefined, leaving the gauges out, while not leading); `voting` tells a follower from an observer
+ * by the active config.
+ */
+export function registerLeaderGauges(metrics: MetricsRegistry, synced: () => bigint[] | undefined, voting: (sid: bigint) => boolean): void {
+  metrics.gauge("learners", () => synced()?.length);
+  metrics.gauge("synced_followers", () => synced()?.filter(voting).length);
+  metrics.gauge("synced_observers", () => synced()?.filter((s) => !voting(s)).length);
 }

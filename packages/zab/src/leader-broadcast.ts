@@ -1,15 +1,23 @@
-/** The leader's broadcast (Leader.propose / processAck / tryToCommit): PROPOSAL, ACK counting, COMMIT / INFORM. */
-import { type Packet, PacketType, makeZxid, opPacket } from "./packets.js";
+/**
+ * The leader's broadcast (Leader.propose / processAck / tryToCommit): PROPOSAL, ACK counting against every config
+ * in force (the active one and a pending reconfig's), COMMIT / INFORM, and for a reconfig txn COMMITANDACTIVATE /
+ * INFORMANDACTIVATE with the designated leader.
+ */
+import { type Packet, PacketType, commitAndActivatePacket, makeZxid, opPacket } from "./packets.js";
 import { NotLeaderError } from "./errors.js";
-import { type LeaderState, isForwarding } from "./leader-state.js";
+import { type LeaderState, type Outstanding, isForwarding } from "./leader-state.js";
 import { informObserver } from "./leader-sync.js";
 import type { PeerCore } from "./peer-core.js";
-import type { Txn } from "./types.js";
+import type { Txn, ZabQuorum } from "./types.js";
 
 const MAX_COUNTER = 0xffffffffn;
 
-/** A client request turned into a txn: logged, sent to the followers, committed once a quorum ACKed it. */
-export function propose(c: PeerCore, data: Buffer): bigint {
+/**
+ * A client request turned into a txn: logged, sent to the followers, committed once a quorum ACKed it. `activates`:
+ * the txn is a reconfig to that config (Leader.propose: setLastSeenQuorumVerifier); from it on, until it commits,
+ * every proposal needs a quorum of the active config and of the new one.
+ */
+export function propose(c: PeerCore, data: Buffer, activates?: ZabQuorum): bigint {
   const ls = c.leaderState;
   if (!ls || ls.phase !== "broadcast") throw new NotLeaderError(`server ${c.sid} is not an active leader`);
   if (ls.counter >= MAX_COUNTER) {
@@ -22,7 +30,10 @@ export function propose(c: PeerCore, data: Buffer): bigint {
   const zxid = makeZxid(ls.epoch, ls.counter);
   const txn: Txn = { zxid, data };
   c.log.push(txn);
-  ls.outstanding.set(zxid, new Set());
+  if (activates !== undefined) ls.pendingConfigs.push(activates);
+  const o: Outstanding = { acks: new Set(), quorums: [c.quorum, ...ls.pendingConfigs] };
+  if (activates !== undefined) o.activates = activates;
+  ls.outstanding.set(zxid, o);
   const gen = c.gen;
   c.appendDurably([txn], () => {
     if (gen !== c.gen || !c.leaderState) return;
@@ -39,20 +50,70 @@ export function propose(c: PeerCore, data: Buffer): bigint {
 
 /** An ACK from `sid` (or the leader's own, once durable): commit in zxid order what a quorum holds. */
 export function leaderAck(c: PeerCore, ls: LeaderState, sid: bigint, zxid: bigint): void {
-  const acks = ls.outstanding.get(zxid);
-  if (!acks) return; // already committed or unknown
-  acks.add(sid);
+  const o = ls.outstanding.get(zxid);
+  if (!o) return; // already committed or unknown
+  o.acks.add(sid);
   // Commit in zxid order (Leader.tryToCommit).
-  for (const [z, set] of ls.outstanding) {
-    const ok = c.init.bugs.commitWithoutQuorum ? set.size > 0 : c.init.quorum.containsQuorum(set);
+  for (const [z, p] of ls.outstanding) {
+    if (ls.handedOverTo !== undefined) return; // allowedToCommit = false
+    const ok = c.init.bugs.commitWithoutQuorum ? p.acks.size > 0 : p.quorums.every((q) => q.containsQuorum(p.acks));
     if (!ok) break;
     ls.outstanding.delete(z);
     c.m.commits.inc(); // Leader.commit
     c.commitUpTo(z);
+    if (p.activates !== undefined) {
+      commitAndActivate(c, ls, z, p.activates, p.acks);
+      continue;
+    }
     for (const h of ls.handlers.values()) {
       if (!isForwarding(h.state)) continue;
       if (h.observer) informObserver(c, h);
       else c.send(h.conn, opPacket(PacketType.COMMIT, z));
     }
   }
+}
+
+/**
+ * Leader.tryToCommit for a reconfig: the new config becomes the active one, followers get COMMITANDACTIVATE and
+ * observers INFORMANDACTIVATE with the designated leader; a leader that designated another one steps down
+ * (ZooKeeper's allowedToCommit=false: nothing more commits; it goes LOOKING at its next tick, once the packets are
+ * out) and the members elect again.
+ */
+function commitAndActivate(c: PeerCore, ls: LeaderState, zxid: bigint, next: ZabQuorum, acks: Set<bigint>): void {
+  const designated = designatedLeader(c, ls, zxid, next, acks);
+  c.quorum = next;
+  ls.pendingConfigs.shift();
+  ls.activations.set(zxid, designated);
+  for (const h of ls.handlers.values()) {
+    if (!isForwarding(h.state)) continue;
+    if (h.observer) informObserver(c, h);
+    else c.send(h.conn, commitAndActivatePacket(zxid, designated));
+  }
+  c.pending.events.push({ type: "activate", zxid, leader: designated });
+  if (designated !== c.sid) ls.handedOverTo = designated;
+}
+
+/**
+ * Leader.getDesignatedLeader: this leader if it votes in the new config; else, among the new config's voters that
+ * acknowledged the reconfig, the one that acknowledged the most of the proposals after it (smallest sid first, as
+ * the iteration of Java's HashSet<Long> of small ids). (ZooKeeper also requires the same quorum address; zab does
+ * not know addresses.)
+ */
+function designatedLeader(c: PeerCore, ls: LeaderState, zxid: bigint, next: ZabQuorum, acks: Set<bigint>): bigint {
+  if (next.votingMembers.has(c.sid)) return c.sid;
+  const byId = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  let candidates = [...acks].filter((s) => s !== c.sid && next.votingMembers.has(s)).sort(byId);
+  if (candidates.length === 0) return c.sid; // cannot happen: a quorum of the new config acknowledged it
+  let cur = candidates[0]!;
+  // The outstanding proposals after it, in order: keep the candidates that acknowledged each.
+  for (const [z, p] of ls.outstanding) {
+    if (z <= zxid) continue;
+    for (const _q of p.quorums) {
+      candidates = candidates.filter((s) => p.acks.has(s));
+      if (candidates.length === 0) return cur;
+      cur = candidates[0]!;
+      if (candidates.length === 1) return cur;
+    }
+  }
+  return cur;
 }

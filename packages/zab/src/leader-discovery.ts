@@ -17,14 +17,15 @@ export function onLearnerInfo(c: PeerCore, ls: LeaderState, h: Handler, p: Packe
     return rejectHandler(c, h, `bad LearnerInfo: ${(e as Error).message}`);
   }
   const sid = info.serverid;
-  const voter = c.init.quorum.votingMembers.has(sid);
   if (sid === c.sid) return rejectHandler(c, h, "learner with the leader's sid");
   // A second connection from the same learner replaces the first (LearnerHandler: the old one is shut down).
   for (const other of [...ls.handlers.values()]) {
     if (other !== h && other.sid === sid) dropHandler(c, other, "replaced", true);
   }
   h.sid = sid;
-  h.observer = p.type === PacketType.OBSERVERINFO || !voter;
+  // LearnerHandler: the learner type is the packet's. A follower that is not a voter of the active config (a
+  // joiner, before the reconfig that adds it commits) is sent proposals; its ACKs count in no quorum until it is.
+  h.observer = p.type === PacketType.OBSERVERINFO;
   const learnerAccepted = epochOf(p.zxid);
   h.state = "info";
   if (!ls.epochDecided) {
@@ -68,7 +69,7 @@ export function onAckEpoch(c: PeerCore, ls: LeaderState, h: Handler, p: Packet):
 export function tryDecideEpoch(c: PeerCore): void {
   const ls = c.leaderState!;
   if (ls.epochDecided || ls.epoch !== -1n) return;
-  if (!ls.connecting.has(c.sid) || !c.init.quorum.containsQuorum(ls.connecting.keys())) return;
+  if (!ls.connecting.has(c.sid) || !c.allQuorums(ls.connecting.keys())) return;
   const epoch = ls.maxSeenAcceptedEpoch + 1n;
   ls.epoch = epoch; // decided, not yet durable: nothing is sent until it is
   const gen = c.gen;
@@ -89,7 +90,7 @@ export function tryDecideEpoch(c: PeerCore): void {
 
 /** A quorum acknowledged the epoch: persist currentEpoch, then synchronise the learners. */
 function tryEstablish(c: PeerCore, ls: LeaderState): void {
-  if (ls.established || !ls.epochDecided || !c.init.quorum.containsQuorum(ls.epochAcks)) return;
+  if (ls.established || !ls.epochDecided || !c.allQuorums(ls.epochAcks)) return;
   ls.established = true;
   c.pending.events.push({ type: "established", epoch: ls.epoch });
   const gen = c.gen;

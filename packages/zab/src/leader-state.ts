@@ -1,4 +1,17 @@
 import type { PeerCore } from "./peer-core.js";
+import type { ZabQuorum } from "./types.js";
+
+/**
+ * A proposal not yet committed (ZooKeeper's Proposal): the sids whose ACK counted, and the configs whose quorums
+ * must all hold it (Proposal.qvAcksetPairs: the active config, plus the config of a reconfig proposed and not yet
+ * committed, for it and for every later proposal until it commits).
+ */
+export interface Outstanding {
+  acks: Set<bigint>;
+  quorums: ZabQuorum[];
+  /** A reconfig proposal: the config it activates once committed. */
+  activates?: ZabQuorum;
+}
 
 /** Learner handler states on the leader (LearnerHandler's progress). */
 export type HandlerState =
@@ -41,8 +54,14 @@ export interface LeaderState {
   newLeaderAcks: Set<bigint>;
   handlers: Map<number, Handler>;
   /** Proposals not yet committed, in zxid order, with the sids whose ACK counted. */
-  outstanding: Map<bigint, Set<bigint>>;
+  outstanding: Map<bigint, Outstanding>;
+  /** Configs of reconfig proposals not yet committed, in zxid order (the last seen config, if newer than the active). */
+  pendingConfigs: ZabQuorum[];
+  /** Committed reconfig txns (zxid -> designated leader) whose INFORMANDACTIVATE observers may still be owed. */
+  activations: Map<bigint, bigint>;
   counter: bigint;
+  /** A committed reconfig designated another leader (Leader.allowedToCommit = false): nothing more commits. */
+  handedOverTo?: bigint;
 }
 
 /** Discovery starts with the leader's own accepted epoch. */
@@ -59,8 +78,15 @@ export function newLeaderState(c: PeerCore): LeaderState {
     newLeaderAcks: new Set(),
     handlers: new Map(),
     outstanding: new Map(),
+    pendingConfigs: pendingOf(c),
+    activations: new Map(),
     counter: 0n,
   };
+}
+
+function pendingOf(c: PeerCore): ZabQuorum[] {
+  const q = c.init.pendingQuorum();
+  return q === undefined ? [] : [q];
 }
 
 /** Handlers that receive the proposal stream (after their sync stream). */

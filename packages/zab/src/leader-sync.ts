@@ -2,7 +2,7 @@
  * The leader's synchronisation of learners (LearnerHandler.syncFollower, Leader.waitForNewLeaderAck): DIFF, TRUNC
  * or SNAP, the txns the learner lacks, NEWLEADER; the NEWLEADER quorum; UPTODATE; observers' INFORMs.
  */
-import { PacketType, UPTODATE_PACKET, epochOf, newLeaderPacket, opPacket } from "./packets.js";
+import { PacketType, UPTODATE_PACKET, epochOf, informAndActivatePacket, newLeaderPacket, opPacket } from "./packets.js";
 import { type Handler, type LeaderState, isForwarding } from "./leader-state.js";
 import type { PeerCore } from "./peer-core.js";
 
@@ -57,8 +57,12 @@ export function onNewLeaderAck(c: PeerCore, ls: LeaderState, h: Handler, zxid: b
 
 /** Leader.waitForNewLeaderAck: a quorum acknowledged NEWLEADER; the leader becomes active. */
 export function checkNewLeaderQuorum(c: PeerCore, ls: LeaderState): void {
-  if (ls.phase !== "sync" || !c.init.quorum.containsQuorum(ls.newLeaderAcks)) return;
+  if (ls.phase !== "sync" || !c.allQuorums(ls.newLeaderAcks)) return;
   ls.phase = "broadcast";
+  // a pending config is the active one from now on (Leader.startZkServer -> processReconfig)
+  const pending = ls.pendingConfigs.pop();
+  if (pending !== undefined) c.quorum = pending;
+  ls.pendingConfigs = [];
   // The whole initial history (everything logged before the new epoch) is now committed.
   c.commitUpTo(c.lastZxid);
   for (const h of ls.handlers.values()) {
@@ -81,12 +85,15 @@ function sendUptodate(c: PeerCore, h: Handler): void {
   h.historyToCommit = undefined;
 }
 
-/** INFORM the observer of every committed txn it has not been sent yet. */
+/** INFORM the observer of every committed txn it has not been sent yet (INFORMANDACTIVATE for a reconfig). */
 export function informObserver(c: PeerCore, h: Handler): void {
+  const activations = c.leaderState?.activations;
   for (let i = c.indexAfter(h.informedZxid); i < c.log.length; i++) {
     const t = c.log[i]!;
     if (t.zxid > c.commitZxid) break;
-    c.send(h.conn, { type: PacketType.INFORM, zxid: t.zxid, data: t.data });
+    const designated = activations?.get(t.zxid);
+    if (designated !== undefined) c.send(h.conn, informAndActivatePacket(t.zxid, designated, t.data));
+    else c.send(h.conn, { type: PacketType.INFORM, zxid: t.zxid, data: t.data });
   }
   h.informedZxid = c.commitZxid;
 }

@@ -23,6 +23,7 @@ export function acceptLearner(c: PeerCore, ls: LeaderState, conn: number): void 
 }
 
 export function leaderTick(c: PeerCore, ls: LeaderState): void {
+  if (ls.handedOverTo !== undefined) return c.goLooking(`a reconfig designated server ${ls.handedOverTo} as the leader`);
   if (ls.phase !== "broadcast" && c.ticks - ls.started > c.init.initLimit) {
     return c.goLooking(
       ls.phase === "discovery" ? "no quorum of learners for the new epoch within initLimit" : "no quorum acknowledged NEWLEADER within initLimit",
@@ -42,7 +43,8 @@ export function leaderTick(c: PeerCore, ls: LeaderState): void {
     for (const h of ls.handlers.values()) {
       if (h.sid !== undefined && !h.observer && (h.state === "uptodate" || h.state === "newLeaderAcked")) synced.add(h.sid);
     }
-    if (!c.init.quorum.containsQuorum(synced)) c.goLooking("not sufficient followers synced");
+    // Leader.lead: synced with a quorum of the active config and of a pending reconfig's config
+    if (!c.allQuorums(synced)) c.goLooking("not sufficient followers synced");
   }
 }
 

@@ -2,7 +2,7 @@
  * The learner's broadcast (Follower.processPacket / Observer.processPacket, also the proposals of the sync
  * stream): PROPOSAL (log, ACK once durable), COMMIT, INFORM.
  */
-import { type Packet, PacketType, opPacket, zxidHex } from "./packets.js";
+import { type Packet, PacketType, opPacket, parseActivate, zxidHex } from "./packets.js";
 import { type LearnerState, protocolError } from "./learner-state.js";
 import type { PeerCore } from "./peer-core.js";
 import type { Txn } from "./types.js";
@@ -48,4 +48,28 @@ export function onInform(c: PeerCore, lr: LearnerState, conn: number, p: Packet)
   c.log.push(txn);
   c.appendDurably([txn]);
   c.commitUpTo(txn.zxid);
+}
+
+/**
+ * COMMITANDACTIVATE (followers) / INFORMANDACTIVATE (observers): a committed reconfig txn, then its activation
+ * (Follower / Observer.processPacket -> QuorumPeer.processReconfig, done by the host on the `activate` event).
+ */
+export function onActivate(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
+  let a;
+  try {
+    a = parseActivate(p);
+  } catch (e) {
+    return protocolError(c, conn, (e as Error).message);
+  }
+  if (p.type === PacketType.INFORMANDACTIVATE) {
+    if (!lr.observer) return protocolError(c, conn, "INFORMANDACTIVATE to a follower");
+    if (p.zxid > c.lastZxid) {
+      const txn: Txn = { zxid: p.zxid, data: a.txn };
+      c.log.push(txn);
+      c.appendDurably([txn]);
+    }
+  } else if (!c.hasZxid(p.zxid)) return protocolError(c, conn, `COMMITANDACTIVATE of unknown ${zxidHex(p.zxid)}`);
+  if (lr.phase === "broadcast" && p.type === PacketType.COMMITANDACTIVATE) c.m.learnerCommits.inc();
+  c.commitUpTo(p.zxid);
+  c.pending.events.push({ type: "activate", zxid: p.zxid, leader: a.designatedLeader });
 }

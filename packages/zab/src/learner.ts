@@ -4,7 +4,7 @@
  * a leader silent for syncLimit, or no broadcast within initLimit, sends the learner back to LOOKING).
  */
 import { type Packet, PACKET_NAMES, PacketType, ackEpochPacket, epochOf, learnerInfoPacket } from "./packets.js";
-import { onCommit, onInform, onProposal } from "./learner-broadcast.js";
+import { onActivate, onCommit, onInform, onProposal } from "./learner-broadcast.js";
 import { type LearnerState, protocolError } from "./learner-state.js";
 import { onDiff, onNewLeader, onSnap, onTrunc, onUptodate } from "./learner-sync.js";
 import type { PeerCore } from "./peer-core.js";
@@ -36,7 +36,7 @@ export function learnerConnected(c: PeerCore, conn: number): void {
   lr.conn = conn;
   lr.lastHeard = c.ticks;
   lr.phase = "registering";
-  c.send(conn, learnerInfoPacket(lr.observer, c.acceptedEpoch, c.sid, c.init.configVersion));
+  c.send(conn, learnerInfoPacket(lr.observer, c.acceptedEpoch, c.sid, typeof c.init.configVersion === "function" ? c.init.configVersion() : c.init.configVersion));
 }
 
 export function learnerTick(c: PeerCore, lr: LearnerState): void {
@@ -71,6 +71,9 @@ export function learnerStep(c: PeerCore, lr: LearnerState, p: Packet): void {
       return onCommit(c, lr, conn, p);
     case PacketType.INFORM:
       return onInform(c, lr, conn, p);
+    case PacketType.COMMITANDACTIVATE:
+    case PacketType.INFORMANDACTIVATE:
+      return onActivate(c, lr, conn, p);
     case PacketType.NEWLEADER:
       return onNewLeader(c, lr, conn, p);
     case PacketType.UPTODATE:

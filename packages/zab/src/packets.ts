@@ -182,3 +182,25 @@ export function newLeaderPacket(epoch: bigint, quorumVerifierBytes: Buffer): Pac
 }
 
 export const UPTODATE_PACKET: Packet = { type: PacketType.UPTODATE, zxid: -1n, data: null };
+
+function long8(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(v);
+  return b;
+}
+
+/** Leader.commitAndActivate: COMMITANDACTIVATE(zxid, long designatedLeader), to followers. */
+export function commitAndActivatePacket(zxid: bigint, designatedLeader: bigint): Packet {
+  return { type: PacketType.COMMITANDACTIVATE, zxid, data: long8(designatedLeader) };
+}
+
+/** Leader.informAndActivate: INFORMANDACTIVATE(zxid, long designatedLeader + the proposal's txn bytes), to observers. */
+export function informAndActivatePacket(zxid: bigint, designatedLeader: bigint, txn: Buffer): Packet {
+  return { type: PacketType.INFORMANDACTIVATE, zxid, data: Buffer.concat([long8(designatedLeader), txn]) };
+}
+
+/** Learner: the designated leader (and, for INFORMANDACTIVATE, the txn bytes) of an ...ANDACTIVATE packet. */
+export function parseActivate(p: Packet): { designatedLeader: bigint; txn: Buffer } {
+  if (!p.data || p.data.length < 8) throw new Error(`${PACKET_NAMES[p.type] ?? p.type} without the designated leader`);
+  return { designatedLeader: p.data.readBigInt64BE(0), txn: Buffer.from(p.data.subarray(8)) };
+}

@@ -3,9 +3,9 @@ import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
 import type { LeaderState } from "./leader-state.js";
 import type { LearnerState } from "./learner-state.js";
 import { type Batch, batchHasOutput, emptyBatch, readyOf } from "./ready-batch.js";
-import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabRestore } from "./types.js";
+import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
 
-export type PeerConfig = Required<Omit<ZabInit, "bugs">> & { bugs: NonNullable<ZabInit["bugs"]> };
+export type PeerConfig = Required<Omit<ZabInit, "bugs" | "pendingQuorum">> & { bugs: NonNullable<ZabInit["bugs"]>; pendingQuorum: () => ZabQuorum | undefined };
 
 /**
  * What one ZAB peer is made of, whatever its role (QuorumPeer's ZAB state): the durable epochs, the in-memory log
@@ -16,6 +16,12 @@ export type PeerConfig = Required<Omit<ZabInit, "bugs">> & { bugs: NonNullable<Z
 export class PeerCore {
   readonly sid: bigint;
   readonly init: PeerConfig;
+
+  /**
+   * The active (committed) config's quorum rule (QuorumPeer.getQuorumVerifier): ZabInit.quorum at start, then
+   * each reconfig txn's config once committed (the leader switches itself; the host calls setQuorum elsewhere).
+   */
+  quorum: ZabQuorum;
 
   role: Role = "looking";
   /** Bumped at every role change: continuations of an older role see a different value and do nothing. */
@@ -64,6 +70,7 @@ export class PeerCore {
       snapSyncs: metrics.counter(M.SNAP_COUNT),
     };
     this.sid = init.sid;
+    this.quorum = init.quorum;
     this.init = {
       sid: init.sid,
       quorum: init.quorum,
@@ -72,6 +79,7 @@ export class PeerCore {
       maxDiffTxns: init.maxDiffTxns ?? 500,
       quorumVerifierBytes: init.quorumVerifierBytes ?? Buffer.alloc(0),
       configVersion: init.configVersion ?? 0n,
+      pendingQuorum: init.pendingQuorum ?? (() => undefined),
       bugs: init.bugs ?? {},
     };
     this.acceptedEpoch = restore.acceptedEpoch;
@@ -148,6 +156,12 @@ export class PeerCore {
   }
 
   // ---------------------------------------------------------------- output: send, persist, commit
+
+  /** Do `sids` form a quorum of the active config and of every pending one (a leader's, see ZabInit.pendingQuorum)? */
+  allQuorums(sids: Iterable<bigint>): boolean {
+    const set = new Set(sids);
+    return this.quorum.containsQuorum(set) && (this.leaderState?.pendingConfigs ?? []).every((q) => q.containsQuorum(set));
+  }
 
   /** NEWLEADER's payload for the epoch being established (ZabInit.quorumVerifierBytes). */
   newLeaderConfig(epoch: bigint): Buffer {

@@ -2,7 +2,7 @@ import { M, MetricsRegistry } from "@zkts/metrics";
 import { describe, expect, it } from "vitest";
 import { ZabPeer, NotLeaderError } from "./peer.js";
 import { PacketType, makeZxid, type Packet } from "./packets.js";
-import type { Ready, Txn, ZabQuorum } from "./types.js";
+import type { Ready, Txn, ZabInit, ZabQuorum } from "./types.js";
 
 const majority = (n: number): ZabQuorum => {
   const votingMembers = new Map<bigint, true>();
@@ -13,6 +13,19 @@ const majority = (n: number): ZabQuorum => {
       let k = 0;
       for (const x of new Set(s)) if (votingMembers.has(x)) k++;
       return 2 * k > n;
+    },
+  };
+};
+
+/** A majority of the given sids. */
+const membersOf = (...sids: number[]): ZabQuorum => {
+  const votingMembers = new Map<bigint, true>(sids.map((s) => [BigInt(s), true]));
+  return {
+    votingMembers,
+    containsQuorum(s) {
+      let k = 0;
+      for (const x of new Set(s)) if (votingMembers.has(x)) k++;
+      return 2 * k > votingMembers.size;
     },
   };
 };
@@ -37,13 +50,15 @@ class Harness {
     n: number,
     restore: (sid: bigint) => { acceptedEpoch?: bigint; currentEpoch?: bigint; log?: Txn[]; snapshotZxid?: bigint } = () => ({}),
     maxDiffTxns = 500,
+    quorum?: ZabQuorum,
+    extra: (sid: bigint) => Partial<ZabInit> = () => ({}),
   ) {
     for (let i = 1; i <= n; i++) {
       const sid = BigInt(i);
       const r = restore(sid);
       const metrics = new MetricsRegistry();
       const peer = new ZabPeer(
-        { sid, quorum: majority(n), initLimit: 10, syncLimit: 5, maxDiffTxns },
+        { sid, quorum: quorum ?? majority(n), initLimit: 10, syncLimit: 5, maxDiffTxns, ...extra(sid) },
         { acceptedEpoch: r.acceptedEpoch ?? 0n, currentEpoch: r.currentEpoch ?? 0n, snapshotZxid: r.snapshotZxid ?? 0n, log: r.log ?? [] },
         { metrics },
       );
@@ -328,6 +343,96 @@ describe("ZabPeer: liveness limits", () => {
       h.node(1).peer.tick();
       h.settle();
     }
+    expect(h.node(1).peer.role).toBe("looking");
+  });
+});
+
+describe("ZabPeer: reconfig (dual quorums, COMMITANDACTIVATE / INFORMANDACTIVATE)", () => {
+  /** 5 peers, active config {1,2,3}; 1 leads, 2..5 follow (4 and 5 as joiners: followers outside the config). */
+  function ensemble(observe: number[] = []): Harness {
+    const h = new Harness(5, () => ({}), 500, membersOf(1, 2, 3));
+    h.node(1).peer.lead();
+    for (const sid of [2, 3, 4, 5]) {
+      if (observe.includes(sid)) h.node(sid).peer.observe(1n);
+      else h.node(sid).peer.follow(1n);
+    }
+    h.settle();
+    expect(h.node(1).peer.isActiveLeader).toBe(true);
+    return h;
+  }
+  const events = (h: Harness, sid: number) => h.node(sid).readies.flatMap((r) => r.events);
+
+  it("a reconfig proposal, and every later one, needs a quorum of the old and of the new config", () => {
+    const h = ensemble();
+    const z = h.node(1).peer.propose(Buffer.from("reconfig"), membersOf(1, 4, 5));
+    const later = h.node(1).peer.propose(Buffer.from("later"));
+    // 4 and 5 are cut off from the leader: {1,2,3} (the old config's quorum) ACK both, {1} is no quorum of {1,4,5}.
+    h.settle((from, to) => to === 1n && (from === 4n || from === 5n));
+    expect(h.node(1).peer.commitZxid).toBeLessThan(z);
+    expect(h.node(1).applied.map((t) => t.zxid)).not.toContain(later);
+    expect(h.sent.some((s) => s.packet.type === PacketType.COMMITANDACTIVATE)).toBe(false);
+  });
+
+  it("once committed, the new config is active: COMMITANDACTIVATE names the leader; later proposals need only it", () => {
+    const h = ensemble();
+    const z = h.node(1).peer.propose(Buffer.from("reconfig"), membersOf(1, 4, 5));
+    h.settle();
+    for (const sid of [1, 2, 3, 4, 5]) expect(h.node(sid).applied.map((t) => t.zxid)).toContain(z);
+    const cas = h.sent.filter((s) => s.packet.type === PacketType.COMMITANDACTIVATE);
+    expect(cas).toHaveLength(4);
+    for (const c of cas) {
+      expect(c.packet.zxid).toBe(z);
+      expect(c.packet.data).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 0, 1])); // long designated leader = 1
+    }
+    for (const sid of [1, 2, 3, 4, 5]) expect(events(h, sid)).toContainEqual({ type: "activate", zxid: z, leader: 1n });
+    expect(h.node(1).peer.quorum.votingMembers.has(4n)).toBe(true);
+    // 2 and 3 cut off: {1,4,5} alone commits now.
+    const next = h.node(1).peer.propose(Buffer.from("next"));
+    h.settle((from, to) => to === 1n && (from === 2n || from === 3n));
+    expect(h.node(1).peer.commitZxid).toBe(next);
+  });
+
+  it("observers get INFORMANDACTIVATE: the designated leader, then the txn", () => {
+    const h = ensemble([5]);
+    const z = h.node(1).peer.propose(Buffer.from("reconfig-txn"), membersOf(1, 2, 4));
+    h.settle();
+    const ia = h.sent.filter((s) => s.packet.type === PacketType.INFORMANDACTIVATE);
+    expect(ia).toHaveLength(1);
+    expect(ia[0]!.packet.zxid).toBe(z);
+    expect(ia[0]!.packet.data).toEqual(Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), Buffer.from("reconfig-txn")]));
+    expect(h.node(5).applied.map((t) => t.data.toString())).toContain("reconfig-txn");
+    expect(events(h, 5)).toContainEqual({ type: "activate", zxid: z, leader: 1n });
+  });
+
+  it("a leader elected while a reconfig is pending needs a quorum of both configs, then the pending one is active", () => {
+    const pending = membersOf(1, 4, 5);
+    // peer 1 leads with {1,4,5} pending (ZabInit.pendingQuorum): {1,2,3} is a quorum of the old config only
+    const h = new Harness(5, () => ({}), 500, membersOf(1, 2, 3), (sid) => (sid === 1n ? { pendingQuorum: () => pending } : {}));
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    expect(h.node(1).peer.leaderEpoch).toBeUndefined();
+    h.node(4).peer.follow(1n);
+    h.settle();
+    expect(h.node(1).peer.isActiveLeader).toBe(true);
+    expect(h.node(1).peer.quorum).toBe(pending);
+  });
+
+  it("a leader outside the new config designates an acknowledging voter of it and steps down", () => {
+    const h = ensemble();
+    const z = h.node(1).peer.propose(Buffer.from("reconfig"), membersOf(2, 3, 4));
+    h.settle();
+    const cas = h.sent.filter((s) => s.packet.type === PacketType.COMMITANDACTIVATE);
+    expect(cas.length).toBeGreaterThan(0);
+    for (const c of cas) expect(c.packet.data!.readBigInt64BE(0)).toBe(2n);
+    expect(events(h, 1)).toContainEqual({ type: "activate", zxid: z, leader: 2n });
+    // allowedToCommit = false: a later proposal never commits; the next tick ends the term.
+    const later = h.node(1).peer.propose(Buffer.from("later"));
+    h.settle();
+    expect(h.node(1).peer.commitZxid).toBeLessThan(later);
+    h.node(1).peer.tick();
+    h.settle();
     expect(h.node(1).peer.role).toBe("looking");
   });
 });

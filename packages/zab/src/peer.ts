@@ -11,7 +11,7 @@ import { acceptLearner, leaderStep, leaderTick } from "./leader.js";
 import { onSnapshotBytes } from "./learner-sync.js";
 import { learnerConnected, learnerStep, learnerTick, startLearner } from "./learner.js";
 import { PeerCore } from "./peer-core.js";
-import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabRestore } from "./types.js";
+import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
 
 export { NotLeaderError } from "./errors.js";
 
@@ -225,8 +225,25 @@ export class ZabPeer {
     onSnapshotBytes(this.c, lr, conn, data);
   }
 
-  /** Leader: a client request turned into a txn. Returns its zxid; the txn comes back in `Ready.committed`. */
-  propose(data: Buffer): bigint {
-    return propose(this.c, data);
+  /**
+   * Leader: a client request turned into a txn. Returns its zxid; the txn comes back in `Ready.committed`.
+   * `activates`: the txn is a reconfig to that config (see `Outstanding`); its commit is followed by an `activate`
+   * event.
+   */
+  propose(data: Buffer, activates?: ZabQuorum): bigint {
+    return propose(this.c, data, activates);
+  }
+
+  /** The active config's quorum rule. */
+  get quorum(): ZabQuorum {
+    return this.c.quorum;
+  }
+
+  /**
+   * The host activated a config (a learner's reconfig, a NEWLEADER config adopted, a restart): quorums are counted
+   * with it from now on. A leader with a reconfig of its own pending keeps counting that one too.
+   */
+  setQuorum(q: ZabQuorum): void {
+    this.c.quorum = q;
   }
 }

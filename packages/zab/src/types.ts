@@ -43,8 +43,15 @@ export interface ZabInit {
    * version it may set from that epoch: Leader.lead, ZOOKEEPER-1783).
    */
   quorumVerifierBytes?: Buffer | ((epoch: bigint) => Buffer);
-  /** LearnerInfo.configVersion (0 for a static zoo.cfg). */
-  configVersion?: bigint;
+  /**
+   * The config of a reconfig proposed and not known to be committed (QuorumPeer's last seen config, when newer than
+   * the active one), asked when this peer starts leading: discovery and synchronisation then need a quorum of both
+   * (Leader.getEpochToPropose / waitForEpochAck / waitForNewLeaderAck), and it becomes the active one once a quorum
+   * acknowledged NEWLEADER (Leader.startZkServer -> processReconfig).
+   */
+  pendingQuorum?: () => ZabQuorum | undefined;
+  /** LearnerInfo.configVersion (0 for a static zoo.cfg); a function is asked at each registration. */
+  configVersion?: bigint | (() => bigint);
   bugs?: ZabBugs;
 }
 
@@ -104,6 +111,12 @@ export type ZabEvent =
       /** The NEWLEADER payload: the config this epoch was established with (the leader's last seen config). */
       config: Buffer | null;
     }
+  /**
+   * A committed reconfig txn activates its config (Leader.tryToCommit on the leader; COMMITANDACTIVATE or
+   * INFORMANDACTIVATE on a learner), after the txn itself was handed out as committed. `leader`: the designated
+   * leader; another than the current one means the members elect again.
+   */
+  | { type: "activate"; zxid: bigint; leader: bigint }
   /** A protocol rule was broken by a peer (logged by the host; the connection was closed). */
   | { type: "protocolError"; conn: number; message: string };
 

@@ -86,6 +86,11 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
 
   const p = await QuorumPeer.open(init, {
     ...env,
+    // A committed config's new members are dialled at their election addresses from now on.
+    onConfigCommitted: (qv) => {
+      for (const [sid, s] of qv.allMembers) if (sid !== init.sid && s.electionAddrs[0] !== undefined) peers.set(sid, s.electionAddrs[0]);
+      env.onConfigCommitted?.(qv);
+    },
     defer: (fn) => void setImmediate(fn),
     quorumNet: {
       send: (conn, packet) => transport.send(conn, packet),
@@ -93,7 +98,7 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
       close: (conn) => transport.close(conn),
       dial: (sid, timeoutMs) => {
         if (isolated) return Promise.reject(new Error("isolated"));
-        const addr = init.quorum.allMembers.get(sid)?.quorumAddrs[0];
+        const addr = (peer?.configs.committed ?? init.quorum).allMembers.get(sid)?.quorumAddrs[0];
         if (addr === undefined) return Promise.reject(new Error(`no quorum address for server ${sid}`));
         return transport.dial(addr.host, addr.port, timeoutMs);
       },

@@ -58,7 +58,7 @@ export function finishReady(w: SimWorld, s: Server): void {
   for (const c of rd.close) closeConn(w, s, c);
   if (rd.connect !== undefined) connect(w, s, rd.connect);
   for (const e of rd.events) {
-    w.log(`${s.sid} event ${e.type} ${"epoch" in e ? e.epoch : "reason" in e ? e.reason : e.message}`);
+    w.log(`${s.sid} event ${e.type} ${"epoch" in e ? e.epoch : "reason" in e ? e.reason : "message" in e ? e.message : e.zxid}`);
     if (e.type === "looking") s.lookingSince = w.now;
   }
   s.busy = false;

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { encodeTxn, OpCode } from "@zkts/client-wire";
+import { parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
+import type { Ready } from "@zkts/zab";
+import { ConfigVersions, configFromString } from "./config-versions.js";
+
+const cfg = (lines: string[], version: bigint): QuorumVerifier =>
+  parseQuorumConfig([...lines.map((l): [string, string] => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]), ["version", version.toString(16)]]);
+const s = (id: number, type = "participant") => `server.${id}=10.0.0.${id}:2888:3888:${type};2181`;
+const start = cfg([s(1), s(2), s(3)], 0x100000000n);
+
+/** A reconfig txn to `text` at `zxid`, as the leader's prep makes it. */
+const reconfigTxn = (zxid: bigint, text: string) =>
+  encodeTxn({ clientId: 1n, cxid: 1, zxid, time: 0n, type: OpCode.reconfig }, { path: "/zookeeper/config", data: Buffer.from(text), version: -1 });
+
+/** A Ready holding the committed reconfig txn and its `activate` event. */
+const activating = (zxid: bigint, text: string, leader: bigint): Ready => ({
+  early: [],
+  persist: [],
+  messages: [],
+  committed: [{ zxid, data: reconfigTxn(zxid, text) }],
+  close: [],
+  events: [{ type: "activate", zxid, leader }],
+});
+
+function versions(reconfigEnabled = true) {
+  const committed: QuorumVerifier[] = [];
+  const active: QuorumVerifier[] = [];
+  const cv = new ConfigVersions({ quorum: start, reconfigEnabled }, undefined, (qv) => committed.push(qv), (qv) => active.push(qv));
+  return { cv, committed, active };
+}
+
+describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.processReconfig)", () => {
+  it("a learner: PROPOSAL sets the last seen config; the activation commits it (files, quorums) before the txn applies", () => {
+    const { cv, committed, active } = versions();
+    const next = cfg([s(1), s(2), s(3), s(4)], 0x100000005n).toString();
+    cv.proposedTxn(reconfigTxn(0x100000005n, next));
+    expect(cv.lastSeen.version).toBe(0x100000005n);
+    expect(cv.committed.version).toBe(0x100000000n);
+    expect(cv.activateFrom(activating(0x100000005n, next, 1n), 2n, "follower", 1n)).toBeUndefined(); // same role, same leader
+    expect(cv.committed.toString()).toBe(next);
+    expect(committed.map((q) => q.version)).toEqual([0x100000005n]);
+    expect(active.map((q) => q.version)).toEqual([0x100000005n]);
+    expect(cv.takeHandover()).toBeUndefined();
+  });
+
+  it("a role or leader change ends the role; the next one is the designated leader's (no election)", () => {
+    const toObserver = versions();
+    const text = cfg([s(1), s(2), s(3, "observer")], 0x100000007n).toString();
+    expect(toObserver.cv.activateFrom(activating(0x100000007n, text, 1n), 3n, "follower", 1n)).toMatch(/role/);
+    expect(toObserver.cv.takeHandover()).toEqual({ leader: 1n, zxid: 0x100000007n });
+    expect(toObserver.cv.takeHandover()).toBeUndefined();
+
+    const newLeader = versions();
+    const without1 = cfg([s(2), s(3)], 0x100000008n).toString();
+    expect(newLeader.cv.activateFrom(activating(0x100000008n, without1, 2n), 3n, "follower", 1n)).toMatch(/leader/);
+    expect(newLeader.cv.takeHandover()).toEqual({ leader: 2n, zxid: 0x100000008n });
+    // the removed leader itself
+    const removed = versions();
+    expect(removed.cv.activateFrom(activating(0x100000008n, without1, 2n), 1n, "leader", 1n)).toMatch(/leader/);
+    expect(removed.cv.takeHandover()).toEqual({ leader: 2n, zxid: 0x100000008n });
+  });
+
+  it("the leader activates the config object it proposed (its text keeps the txn's server order)", () => {
+    const { cv } = versions();
+    const text = [4, 1, 2].map((id) => `server.${id}=10.0.0.${id}:2888:3888:participant;0.0.0.0:2181`).join("\n") + "\nversion=100000009";
+    const proposed = cv.proposedReconfig({ path: "/zookeeper/config", data: Buffer.from(text), version: -1 });
+    expect(proposed.toString()).toBe(text);
+    cv.activateFrom(activating(0x100000009n, text, 1n), 1n, "leader", 1n);
+    expect(cv.committed.toString()).toBe(text);
+    // a learner parses it: a fresh HashMap's order
+    const learner = versions();
+    learner.cv.activateFrom(activating(0x100000009n, text, 1n), 2n, "follower", 1n);
+    expect(learner.cv.committed.toString()).toBe(configFromString(text).toString());
+    expect(learner.cv.committed.toString().startsWith("server.1=")).toBe(true);
+  });
+
+  it("with reconfigEnabled=false nothing moves", () => {
+    const { cv, committed, active } = versions(false);
+    const next = cfg([s(1), s(2), s(3), s(4)], 0x100000005n).toString();
+    cv.proposedTxn(reconfigTxn(0x100000005n, next));
+    expect(cv.activateFrom(activating(0x100000005n, next, 1n), 2n, "follower", 1n)).toBeUndefined();
+    expect(cv.committed).toBe(start);
+    expect(cv.lastSeen).toBe(start);
+    expect(committed).toEqual([]);
+    expect(active).toEqual([]);
+  });
+});
