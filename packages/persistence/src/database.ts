@@ -1,5 +1,5 @@
 import { nullLogger, type Clock, type Logger, type Random } from "@zkts/contracts";
-import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
+import type { ACL, StatPersisted, TxnDigest, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { LogCorruptionError, PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { VERSION_DIR } from "./log-format.js";
@@ -419,8 +419,8 @@ export class DurableStore {
    * buffer, and `setTxnListener`'s listener hears, once per batch, up
    * to which zxid txns are durable (or which failed). Throws if the txn cannot be queued.
    */
-  logTxn(header: TxnHeader, txn: unknown): void {
-    this.log.appendTxn(header, txn);
+  logTxn(header: TxnHeader, txn: unknown, digest?: TxnDigest | null): void {
+    this.log.appendTxn(header, txn, digest);
     if (header.type === TxnType.createSession || header.type === TxnType.closeSession) {
       this.pendingSessionTxns.push({ zxid: header.zxid, type: header.type, id: header.clientId, timeout: header.type === TxnType.createSession ? (txn as { timeOut: number }).timeOut : 0 });
     }

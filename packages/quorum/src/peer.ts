@@ -349,8 +349,9 @@ export class QuorumPeer {
 
   private leaderPort(): TxnLogPort {
     return {
-      logTxn: (hdr, txn) => {
-        const z = this.zab.propose(encodeTxn(hdr, txn));
+      logTxn: (hdr, txn, digest) => {
+        // the bytes ZooKeeper's leader proposes and logs: TxnHeader, record, TxnDigest (digest.enabled)
+        const z = this.zab.propose(encodeTxn(hdr, txn, digest));
         if (z !== hdr.zxid) {
           this.log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
           this.zab.stop("zxid mismatch");
@@ -563,9 +564,9 @@ export class QuorumPeer {
         }
         ours = t.zxid;
       } else {
-        const { header, txn } = decodeTxn(t.data);
+        const { header, txn, digest } = decodeTxn(t.data);
         store.noteCommitted(header.type, header.clientId, txn);
-        if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn);
+        if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn, digest);
         else this.tree.processTxn(header, txn);
       }
     }
