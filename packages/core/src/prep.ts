@@ -39,12 +39,13 @@ interface ChangeRecord {
   data: Buffer | null;
   /**
    * ChangeRecord.precalculatedDigest: the node's digest as this record leaves it (0 once removed, and always 0
-   * with digests disabled) and the tree digest once this change is applied (not wrapped to 64 bits yet; a
-   * record read from the tree has -1n's zxid and no tree digest of its own: 0n, never used).
+   * with digests disabled), and the tree digest once this change is applied, as its difference from the
+   * processor's `digestBase` (a Number: no BigInt arithmetic per change; a record read from the tree has none).
    */
   nodeDigest: number;
-  treeDigest: bigint;
+  treeDelta: number;
 }
+
 
 const NO_ACL: readonly ACL[] = Object.freeze([]);
 
@@ -58,7 +59,7 @@ function changeRecord(
   data: Buffer | null,
   nodeDigest: number,
 ): ChangeRecord {
-  return { zxid, path, stat, childCount, acl, data, nodeDigest, treeDigest: 0n };
+  return { zxid, path, stat, childCount, acl, data, nodeDigest, treeDelta: 0 };
 }
 
 /** A copy of `s` with some fields replaced; every StatPersisted made here has one shape, in record order. */
@@ -87,6 +88,8 @@ function javaFormat010(n: number): string {
 }
 
 export class PrepProcessor {
+  /** |treeDelta| past which the deltas are folded into `digestBase` (sums stay exact Numbers, below 2^53). */
+  static deltaFold = 2 ** 51;
   /** The highest zxid handed out. */
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
@@ -94,6 +97,8 @@ export class PrepProcessor {
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
   private readonly digestOn: boolean;
+  /** The tree digest the outstanding changes' `treeDelta`s are relative to (taken when the first of them came). */
+  private digestBase = 0n;
 
   constructor(
     private readonly settings: Settings,
@@ -259,7 +264,7 @@ export class PrepProcessor {
   /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
   private currentTreeDigest(): bigint {
     const n = this.changes.length;
-    return n === 0 ? this.tree.digest() : this.changes[n - 1]!.treeDigest;
+    return n === 0 ? this.tree.digest() : this.digestBase + BigInt(this.changes[n - 1]!.treeDelta);
   }
 
   /** Whether `path` exists once the pending changes are applied (recordFor without building an exception). */
@@ -287,7 +292,18 @@ export class PrepProcessor {
     if (this.digestOn) {
       const d = c.stat === null ? 0 : nodeDigest(c.path, c.data, c.stat);
       c.nodeDigest = d;
-      c.treeDigest = this.currentTreeDigest() + BigInt(d - prevDigest);
+      const n = this.changes.length;
+      let delta = d - prevDigest;
+      if (n === 0) this.digestBase = this.tree.digest();
+      else delta += this.changes[n - 1]!.treeDelta;
+      const fold = PrepProcessor.deltaFold;
+      if (delta > fold || delta < -fold) {
+        // fold into the base (rare: the outstanding changes never all applied meanwhile)
+        this.digestBase += BigInt(delta);
+        for (const o of this.changes) o.treeDelta -= delta;
+        delta = 0;
+      }
+      c.treeDelta = delta;
     }
     this.changes.push(c);
     this.changesForPath.set(c.path, c);

@@ -10,6 +10,7 @@ import { nullLogger } from "@zkts/contracts";
 import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import type { TxnDigest, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry } from "@zkts/metrics";
+import { PrepProcessor } from "./prep.js";
 import { ZooKeeperServer, type TxnListener, type TxnLogPort } from "./server.js";
 import { TestClient, makeServer } from "./testing/harness.js";
 
@@ -71,7 +72,20 @@ async function releaseAndCheck(port: ReturnType<typeof heldPort>, tree: DataTree
 }
 
 describe("TxnDigest computed at prep", () => {
-  it("every op kind, with many txns in flight: each txn's digest is the tree's digest once it is applied", async () => {
+  it.each([
+    ["", PrepProcessor.deltaFold],
+    [" (the outstanding changes' digest deltas folded into their base again and again)", 2 ** 33],
+  ])("every op kind, with many txns in flight: each txn's digest is the tree's digest once it is applied%s", async (_, fold) => {
+    const saved = PrepProcessor.deltaFold;
+    PrepProcessor.deltaFold = fold;
+    try {
+      await everyOpKind();
+    } finally {
+      PrepProcessor.deltaFold = saved;
+    }
+  });
+
+  async function everyOpKind(): Promise<void> {
     const port = heldPort();
     const metrics = new MetricsRegistry();
     const { server, tree, clock } = makeServer({ extendedTypesEnabled: true, containerCheckIntervalMs: 0 }, { txnLog: port.txnLog, metrics });
@@ -140,7 +154,7 @@ describe("TxnDigest computed at prep", () => {
     expect(tree.getNode("/t")).toBeUndefined();
     expect(tree.getNode("/p/e")).toBeUndefined();
     expect(metrics.counter(M.DIGEST_MISMATCHES_COUNT).value).toBe(0);
-  });
+  }
 
   it("two ephemerals under one parent and one elsewhere: the closeSession digest covers both parents' pzxid", async () => {
     const port = heldPort();
