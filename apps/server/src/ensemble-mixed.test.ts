@@ -87,6 +87,13 @@ describe.runIf(referenceAvailable())("mixed ensembles: Apache ZooKeeper 3.8 and 
         await ens.start(leader);
         await ens.waitStable(60_000);
         await writeEverywhere(ens, "w3");
+
+        // every member checked the TxnDigest of each txn it applied (DataTree.compareDigest), whichever kind
+        // proposed it: no mismatch counted, none logged
+        for (const m of ens.members) {
+          expect(await fourLetter(m.clientPort, "mntr"), `member ${m.id} (${impls[m.id - 1]})`).toMatch(/zk_digest_mismatches_count\s+0\n/);
+          expect(m.proc!.output(), `member ${m.id} (${impls[m.id - 1]})`).not.toMatch(/digest mismatch|Digests are not matching/i);
+        }
       } catch (e) {
         // what each member said, to see which side refused what
         for (const m of ens.members) {

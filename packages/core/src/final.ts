@@ -3,7 +3,7 @@
  * answers it. The reply body of each opcode comes from a table of small responders (RESPONDERS); the reply is
  * framed in one reused archive. A txn the txn log failed is never applied: SYSTEMERROR, or the connection closes.
  */
-import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec } from "@zkts/jute";
+import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec, type TxnDigest, type TxnHeader } from "@zkts/jute";
 import { CONFIG_ZOOKEEPER, ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
 import { checkACL, userOf, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
@@ -63,11 +63,32 @@ export class FinalProcessor {
     if (r.hdr === null) return null;
     const hdr = r.hdr;
     const rc = this.tree.processTxn(hdr, r.txn, r.node);
+    if (r.txnDigest !== null) this.checkDigest(hdr, r.txnDigest);
     if (hdr.type === OpCode.closeSession) {
       this.tracker.remove(r.sessionId);
     }
     this.prep.applied(hdr.zxid);
     return rc;
+  }
+
+  /**
+   * DataTree.compareDigest after a txn was applied (here, or as a learner, the leader's txn): a mismatch is
+   * logged (the first one with its txn, then once per 1000) and counted in mntr's digest_mismatches_count;
+   * applying goes on, as in ZooKeeper.
+   */
+  checkDigest(hdr: TxnHeader, digest: TxnDigest | null | undefined): void {
+    if (this.tree.compareDigest(digest)) return;
+    const c = this.stats.digestMismatches;
+    c.inc();
+    if (c.total === 1 || c.total % 1000 === 0) {
+      this.logger.error("Digest mismatch: the tree's digest differs from the one the txn carries", {
+        zxid: `0x${hdr.zxid.toString(16)}`,
+        type: hdr.type,
+        expected: String(digest!.treeDigest),
+        actual: String(this.tree.digest()),
+        mismatches: c.total,
+      });
+    }
   }
 
   /** A txn the txn log failed: undo what prepare did to sessions, answer SYSTEMERROR (or close), apply nothing. */

@@ -61,7 +61,7 @@ export class DurabilityPipeline {
     this.enqueue(r);
     if (r.hdr !== null && this.txnLog !== undefined) {
       try {
-        this.txnLog.logTxn(r.hdr, r.txn);
+        this.txnLog.logTxn(r.hdr, r.txn, r.txnDigest);
       } catch (e) {
         this.sinkFailed(r, e);
         this.drain();

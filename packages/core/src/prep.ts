@@ -22,7 +22,7 @@ import {
   type MultiRequest,
   CONFIG_ZOOKEEPER,
 } from "@zkts/client-wire";
-import { newNodeStat, type ACLCheckOptions } from "@zkts/datatree";
+import { DIGEST_VERSION, newNodeStat, nodeDigest, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
@@ -37,13 +37,29 @@ interface ChangeRecord {
   childCount: number;
   acl: readonly ACL[];
   data: Buffer | null;
+  /**
+   * ChangeRecord.precalculatedDigest: the node's digest as this record leaves it (0 once removed, and always 0
+   * with digests disabled), and the tree digest once this change is applied, as its difference from the
+   * processor's `digestBase` (a Number: no BigInt arithmetic per change; a record read from the tree has none).
+   */
+  nodeDigest: number;
+  treeDelta: number;
 }
+
 
 const NO_ACL: readonly ACL[] = Object.freeze([]);
 
 /** A change record: one object shape for all of them (no spreads on the write path). */
-function changeRecord(zxid: bigint, path: string, stat: StatPersisted | null, childCount: number, acl: readonly ACL[], data: Buffer | null): ChangeRecord {
-  return { zxid, path, stat, childCount, acl, data };
+function changeRecord(
+  zxid: bigint,
+  path: string,
+  stat: StatPersisted | null,
+  childCount: number,
+  acl: readonly ACL[],
+  data: Buffer | null,
+  nodeDigest: number,
+): ChangeRecord {
+  return { zxid, path, stat, childCount, acl, data, nodeDigest, treeDelta: 0 };
 }
 
 /** A copy of `s` with some fields replaced; every StatPersisted made here has one shape, in record order. */
@@ -72,11 +88,17 @@ function javaFormat010(n: number): string {
 }
 
 export class PrepProcessor {
+  /** |treeDelta| past which the deltas are folded into `digestBase` (sums stay exact Numbers, below 2^53). */
+  static deltaFold = 2 ** 51;
   /** The highest zxid handed out. */
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
   private readonly policy: ACLCheckOptions;
+  /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
+  private readonly digestOn: boolean;
+  /** The tree digest the outstanding changes' `treeDelta`s are relative to (taken when the first of them came). */
+  private digestBase = 0n;
 
   constructor(
     private readonly settings: Settings,
@@ -87,6 +109,7 @@ export class PrepProcessor {
   ) {
     this.policy = { skipACL: settings.skipACL, schemes: settings.schemes };
     this.hzxid = tree.lastProcessedZxid;
+    this.digestOn = tree.isDigestEnabled;
   }
 
   /** Leader: the next txn gets zxid `zxid + 1` (ZAB: the new epoch's first counter). */
@@ -156,12 +179,17 @@ export class PrepProcessor {
         default:
           this.prepareOp(r.type, this.nextZxid(), r, undefined);
       }
+      // PrepRequestProcessor.setTxnDigest: every txn prepared without error (a multi, even one that failed, and
+      // the txns that change no node: createSession, check) carries the tree digest the tree will have once it
+      // is applied: the last outstanding change's, else the tree's own.
+      if (this.digestOn && r.hdr !== null) r.txnDigest = { version: DIGEST_VERSION, treeDigest: BigInt.asIntN(64, this.currentTreeDigest()) };
     } catch (e) {
       const code = e instanceof CoreError ? e.code : ErrorCode.MARSHALLINGERROR;
       if (!(e instanceof CoreError) && !(e instanceof JuteDecodeError)) {
         this.logger.error("failed to prepare request", { type: r.type, error: String(e) });
       }
       r.error = e instanceof CoreError ? e : new CoreError(code);
+      r.txnDigest = null; // an error txn has none (ZooKeeper sets it only once the op is prepared)
       if (r.hdr !== null) {
         r.hdr = { ...r.hdr, type: OpCode.error };
         r.txn = { err: code };
@@ -192,7 +220,7 @@ export class PrepProcessor {
     const ns = node.stat!;
     const zxid = r.hdr.zxid;
     // the node's change record gets version -1 (PrepRequestProcessor: nodeRecord.stat.setVersion(-1))
-    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data));
+    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data, 0), node.nodeDigest); // under /zookeeper/: digest 0
   }
 
   private nextZxid(): bigint {
@@ -233,7 +261,13 @@ export class PrepProcessor {
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
     this.lastTreeNode = n;
-    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data);
+    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0);
+  }
+
+  /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
+  private currentTreeDigest(): bigint {
+    const n = this.changes.length;
+    return n === 0 ? this.tree.digest() : this.digestBase + BigInt(this.changes[n - 1]!.treeDelta);
   }
 
   /** Whether `path` exists once the pending changes are applied (recordFor without building an exception). */
@@ -244,15 +278,36 @@ export class PrepProcessor {
   }
 
   /** Pending changes of a delete (and deleteContainer): the parent loses a child, its pzxid moves; the node goes. */
-  private addDeleteChanges(parent: ChangeRecord, path: string, zxid: bigint): void {
+  private addDeleteChanges(parent: ChangeRecord, node: ChangeRecord, path: string, zxid: bigint): void {
     const ps = parent.stat!;
     this.addChange(
-      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data),
+      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data, 0),
+      parent.nodeDigest,
     );
-    this.addChange(changeRecord(zxid, path, null, -1, NO_ACL, null));
+    this.addChange(changeRecord(zxid, path, null, -1, NO_ACL, null, 0), node.nodeDigest);
   }
 
-  private addChange(c: ChangeRecord): void {
+  /**
+   * addChangeRecord, with precalculateDigest: `c` replaces a node whose digest was `prevDigest` (0 for a node
+   * created); its own digest (0 for a removal) and the tree digest after it are filled in here.
+   */
+  private addChange(c: ChangeRecord, prevDigest: number): void {
+    if (this.digestOn) {
+      const d = c.stat === null ? 0 : nodeDigest(c.path, c.data, c.stat);
+      c.nodeDigest = d;
+      const n = this.changes.length;
+      let delta = d - prevDigest;
+      if (n === 0) this.digestBase = this.tree.digest();
+      else delta += this.changes[n - 1]!.treeDelta;
+      const fold = PrepProcessor.deltaFold;
+      if (delta > fold || delta < -fold) {
+        // fold into the base (rare: the outstanding changes never all applied meanwhile)
+        this.digestBase += BigInt(delta);
+        for (const o of this.changes) o.treeDelta -= delta;
+        delta = 0;
+      }
+      c.treeDelta = delta;
+    }
     this.changes.push(c);
     this.changesForPath.set(c.path, c);
   }
@@ -313,7 +368,7 @@ export class PrepProcessor {
     if (this.ephemeralType(node.stat!.ephemeralOwner) === "normal") throw new CoreError(ErrorCode.BADVERSION, path);
     const p = this.recordFor(parent);
     r.txn = { path };
-    this.addDeleteChanges(p, path, zxid);
+    this.addDeleteChanges(p, node, path, zxid);
   }
 
   private prepareDelete(zxid: bigint, r: Request, record: unknown): void {
@@ -327,7 +382,7 @@ export class PrepProcessor {
     this.checkVersion(node.stat!.version, req.version, path);
     if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
     r.txn = { path };
-    this.addDeleteChanges(p, path, zxid);
+    this.addDeleteChanges(p, node, path, zxid);
   }
 
   private prepareSetData(zxid: bigint, r: Request, record: unknown): void {
@@ -343,7 +398,8 @@ export class PrepProcessor {
     r.txn = { path, data: req.data, version };
     const ns = node.stat!;
     this.addChange(
-      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data),
+      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data, 0),
+      node.nodeDigest,
     );
   }
 
@@ -359,7 +415,8 @@ export class PrepProcessor {
     r.txn = { path, acl, version };
     const ns = node.stat!;
     this.addChange(
-      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data),
+      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data, 0),
+      node.nodeDigest,
     );
   }
 
@@ -429,9 +486,10 @@ export class PrepProcessor {
     const stat = newNodeStat(zxid, time, owner);
     const ps = parent.stat!;
     this.addChange(
-      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data),
+      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data, 0),
+      parent.nodeDigest,
     );
-    this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data));
+    this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data, 0), 0);
   }
 
   private prepareCloseSession(r: Request): void {
@@ -440,7 +498,21 @@ export class PrepProcessor {
       if (c.stat === null) es.delete(c.path);
       else if (c.stat.ephemeralOwner === r.sessionId) es.add(c.path);
     }
-    for (const p of es) this.addChange(changeRecord(r.hdr!.zxid, p, null, 0, NO_ACL, null));
+    const zxid = r.hdr!.zxid;
+    for (const p of es) {
+      const node = this.digestOn ? this.recordFor(p) : null;
+      if (this.digestOn) {
+        // ZooKeeper (digest.enabled only): the parent's pzxid moves (its child count is left as it was)
+        const slash = p.lastIndexOf("/");
+        const parent = this.recordFor(slash === 0 ? "/" : p.slice(0, slash));
+        const ps = parent.stat!;
+        this.addChange(
+          changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount, parent.acl, parent.data, 0),
+          parent.nodeDigest,
+        );
+      }
+      this.addChange(changeRecord(zxid, p, null, 0, NO_ACL, null, 0), node === null ? 0 : node.nodeDigest);
+    }
     r.txn = { paths2Delete: [...es] };
     this.tracker.setClosing(r.sessionId);
   }

@@ -2,7 +2,7 @@
  * The internal shapes every stage of the pipeline shares: the resolved settings, a connection's state and a
  * request on its way through prep -> durability -> final.
  */
-import { decode, type Codec, type Id, type TxnHeader } from "@zkts/jute";
+import { decode, type Codec, type Id, type TxnDigest, type TxnHeader } from "@zkts/jute";
 import { ErrorCode, requestCodec } from "@zkts/client-wire";
 import { checkACL, DEFAULT_SCHEMES, fixupACL, type ACLCheckOptions, type AclScheme } from "@zkts/datatree";
 import type { ACL } from "@zkts/jute";
@@ -93,6 +93,11 @@ export interface Request {
   start: number;
   hdr: TxnHeader | null;
   txn: unknown;
+  /**
+   * The TxnDigest prep attached (the tree digest once this txn is applied, as PrepRequestProcessor's
+   * setTxnDigest), logged and proposed after the txn; null without one (digests disabled, an error txn).
+   */
+  txnDigest: TxnDigest | null;
   error: CoreError | null;
   /** Decoded multi ops, kept for the reply. */
   ready: boolean;
@@ -124,6 +129,7 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
     start,
     hdr: null,
     txn: null,
+    txnDigest: null,
     error: null,
     ready: false,
     node: undefined,

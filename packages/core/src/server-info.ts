@@ -3,7 +3,7 @@
  * ServerInfo view the four-letter words and the AdminServer read (ZooKeeper's ServerStats, ZooKeeperServerBean
  * and the connection beans).
  */
-import { M, type MetricsRegistry, type Summary } from "@zkts/metrics";
+import { M, type Counter, type MetricsRegistry, type Summary } from "@zkts/metrics";
 import { OpCode } from "@zkts/client-wire";
 import type { Clock } from "@zkts/contracts";
 import type { ConnState, Request, Settings } from "./request.js";
@@ -50,6 +50,8 @@ export class ServerStats {
   batchClock = -1;
   private readonly readLatency: Summary;
   private readonly updateLatency: Summary;
+  /** Txns whose TxnDigest differed from the tree's digest once applied (DataTree.reportDigestMismatch). */
+  readonly digestMismatches: Counter;
 
   constructor(
     private readonly clock: Clock,
@@ -57,6 +59,7 @@ export class ServerStats {
   ) {
     this.readLatency = metrics.summary(M.READ_LATENCY);
     this.updateLatency = metrics.summary(M.UPDATE_LATENCY);
+    this.digestMismatches = metrics.counter(M.DIGEST_MISMATCHES_COUNT);
   }
 
   /** A request of a connection was answered (or dropped). */

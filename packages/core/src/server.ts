@@ -14,7 +14,7 @@
  *   (@zkts/client-wire opInfo/encodeTxn/isValidPath, @zkts/datatree checkACL/fixupACL).
  */
 import { MetricsRegistry } from "@zkts/metrics";
-import type { TxnHeader } from "@zkts/jute";
+import type { TxnDigest, TxnHeader } from "@zkts/jute";
 import { ErrorCode, OpCode, opInfo } from "@zkts/client-wire";
 import { Connections } from "./connections.js";
 import type { Clock, Logger, TimerHandle } from "@zkts/contracts";
@@ -253,9 +253,11 @@ export class ZooKeeperServer {
   /**
    * Learner: a txn the leader committed. Applied to the tree now (watches fire); a forwarded request of ours it
    * belongs to is answered in request order; sessions start/end (an expired session's connection is closed).
+   * The TxnDigest the leader attached, if any, is checked against the tree once the txn is applied.
    */
-  applyCommitted(hdr: TxnHeader, txn: unknown): void {
+  applyCommitted(hdr: TxnHeader, txn: unknown, digest?: TxnDigest | null): void {
     const rc = this.tree.processTxn(hdr, txn);
+    if (digest !== undefined && digest !== null) this.final.checkDigest(hdr, digest);
     const mine = this.role.takeForwarded(hdr);
     this.sessions.committed(hdr, txn, mine);
     if (mine !== undefined) {

@@ -3,12 +3,14 @@ import type { NamespaceStats } from "@zkts/contracts";
  * What the core needs from the data tree (@zkts/datatree's DataTree satisfies it). Kept as an interface so the
  * server can run on a tree restored by a persistence layer, and so every call into the tree is in one place.
  */
-import type { ACL, Id, Stat, StatPersisted, TxnHeader } from "@zkts/jute";
+import type { ACL, Id, Stat, StatPersisted, TxnDigest, TxnHeader } from "@zkts/jute";
 
 export interface TreeNode {
   data: Buffer | null;
   stat: StatPersisted;
   children: ReadonlySet<string> | null;
+  /** The node's digest as it is counted in the tree digest (DataNode.digest; 0 when digests are disabled). */
+  readonly digest?: number;
 }
 
 export interface TxnResult {
@@ -65,6 +67,12 @@ export interface Tree {
    * instead of looking the path up again while that node is still in the tree.
    */
   processTxn(header: TxnHeader, txn: unknown, node?: TreeNode): TxnResult;
+  /** digest.enabled: the tree keeps its digest (DataTree.digest), and txns carry one. */
+  readonly isDigestEnabled: boolean;
+  /** The tree digest (0 when digests are disabled). */
+  digest(): bigint;
+  /** DataTree.compareDigest after applying a txn: false on a mismatch with the TxnDigest it carried. */
+  compareDigest(digest: TxnDigest | null | undefined): boolean;
   addWatch(path: string, watcher: TreeWatcher, kind: WatchKind): void;
   removeWatch(path: string, watcher: TreeWatcher, type: number): boolean;
   containsWatch(path: string, watcher: TreeWatcher, type: number): boolean;

@@ -1,5 +1,5 @@
 /** The public types of the server core: what the connection layer, the txn log and the apps plug in or read. */
-import type { Id, ReconfigRequest, TxnHeader } from "@zkts/jute";
+import type { Id, ReconfigRequest, TxnDigest, TxnHeader } from "@zkts/jute";
 import type { Clock, Logger, Random } from "@zkts/contracts";
 import type { MetricsRegistry } from "@zkts/metrics";
 import type { Tree } from "./tree.js";
@@ -83,8 +83,11 @@ export interface TxnListener {
  * txns are durable. Replies are held until then, in order.
  */
 export interface TxnLogPort {
-  /** Queues the txn to be made durable; throws if it cannot be queued (the request fails: SYSTEMERROR). */
-  logTxn(header: TxnHeader, txn: unknown): void;
+  /**
+   * Queues the txn (with the TxnDigest prep attached, when digests are enabled) to be made durable; throws if it
+   * cannot be queued (the request fails: SYSTEMERROR).
+   */
+  logTxn(header: TxnHeader, txn: unknown, digest?: TxnDigest | null): void;
   setTxnListener(listener: TxnListener): void;
 }
 

@@ -263,6 +263,18 @@ export class DataTree {
     return this.nodes.digestEnabled;
   }
 
+  /**
+   * DataTree.compareDigest, after a txn was applied: false only when the txn carries a TxnDigest of the version
+   * this tree computes and the tree's digest differs from it (the caller logs and counts the mismatch, as
+   * ZooKeeper's reportDigestMismatch; it never stops applying). True without a digest, with digests disabled, or
+   * for another digest version. `treeDigest` is a Java long (-2^63 .. 2^63-1), as decoded or as prep makes it.
+   */
+  compareDigest(digest: { version: number; treeDigest: bigint } | null | undefined): boolean {
+    if (digest === null || digest === undefined || !this.nodes.digestEnabled) return true;
+    if (digest.version !== DIGEST_VERSION) return true;
+    return this.nodes.digest() === digest.treeDigest;
+  }
+
   // ---------------------------------------------------------------- quotas (quotas.ts)
 
   /** The longest path with a quota that covers `path` (never `/`), or null. */

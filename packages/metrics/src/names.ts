@@ -85,6 +85,7 @@ export const M = {
   NODE_DELETED_WATCHER: "node_deleted_watch_count",
   NODE_CHANGED_WATCHER: "node_changed_watch_count",
   NODE_CHILDREN_WATCHER: "node_children_watch_count",
+  DIGEST_MISMATCHES_COUNT: "digest_mismatches_count",
   // persistence
   FSYNC_TIME: "fsynctime",
   SNAPSHOT_TIME: "snapshottime",

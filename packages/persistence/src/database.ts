@@ -1,5 +1,5 @@
 import { nullLogger, type Clock, type Logger, type Random } from "@zkts/contracts";
-import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
+import type { ACL, StatPersisted, TxnDigest, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { LogCorruptionError, PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { VERSION_DIR } from "./log-format.js";
@@ -100,6 +100,12 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     });
   };
   let snapDigest: { zxid: bigint; digest: bigint } | null = null;
+  /**
+   * Replaying over a snapshot without a ZxidDigest (an older zkts snapshot, or one written with digests off): it
+   * may be fuzzy up to a zxid nothing records, so no txn digest is compared (a txn the snapshot already holds
+   * leaves the tree ahead of the digest its txn carries).
+   */
+  let fuzzyUnknown = false;
   const digestVersion = tree.lastProcessedZxidDigest?.().digestVersion;
 
   const snap = await findNewestValidSnapshot(storage, dataDir);
@@ -112,6 +118,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
     // ZooKeeper's ZxidDigest: the digest at a zxid at or after the snapshot's (fuzzy): checked when the tree gets there.
     if (digestOn && loaded.digest && loaded.digest.digestVersion === digestVersion && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
+    fuzzyUnknown = digestOn && loaded.digest === null;
     if (snapDigest && snapDigest.zxid === snap.zxid) {
       checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
       snapDigest = null;
@@ -144,12 +151,13 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
       tree.processTxn(header, txn);
       result.replayed++;
-      // as DataTree.compareDigest: only a digest of the version the tree computes is compared
-      if (digestOn && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
+      // DataTree.compareSnapshotDigests (from processTxn), then compareDigest: the snapshot's ZxidDigest once the
+      // tree reaches its zxid; a txn's digest only out of the snapshot's fuzzy window and of the tree's version
       if (snapDigest && snapDigest.zxid === header.zxid) {
         checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
         snapDigest = null;
       }
+      if (digestOn && snapDigest === null && !fuzzyUnknown && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
     }
   } catch (e) {
     if (e instanceof LogCorruptionError) {
@@ -228,6 +236,7 @@ export async function snapshotTree(
       acls: entries.map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
       nodes: nodes(),
       lateAcls: () => [...late].map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
+      digest: () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null),
     },
     opts.yieldEvery !== undefined ? { yieldEvery: opts.yieldEvery } : {},
   );
@@ -419,8 +428,8 @@ export class DurableStore {
    * buffer, and `setTxnListener`'s listener hears, once per batch, up
    * to which zxid txns are durable (or which failed). Throws if the txn cannot be queued.
    */
-  logTxn(header: TxnHeader, txn: unknown): void {
-    this.log.appendTxn(header, txn);
+  logTxn(header: TxnHeader, txn: unknown, digest?: TxnDigest | null): void {
+    this.log.appendTxn(header, txn, digest);
     if (header.type === TxnType.createSession || header.type === TxnType.closeSession) {
       this.pendingSessionTxns.push({ zxid: header.zxid, type: header.type, id: header.clientId, timeout: header.type === TxnType.createSession ? (txn as { timeOut: number }).timeOut : 0 });
     }

@@ -87,6 +87,18 @@ for (const sc of storageCases) {
       expect(got.nodes[2]!.data).toEqual(Buffer.alloc(0));
     });
 
+    it("the footer's ZxidDigest (read once the nodes are written) round-trips; a snapshot without one has none", async () => {
+      const { storage, dir } = setup();
+      let asked = 0;
+      const zd = { zxid: 0x300000050n, digestVersion: 2, digest: MIN + 5n };
+      const info = await writeSnapshot(storage, dir, { ...source([node(0), node(1)]), digest: () => (asked++, zd) });
+      expect(asked).toBe(1);
+      expect((await readSnapshot(storage, info.path)).digest).toEqual(zd);
+      await verifySnapshot(storage, info.path);
+      const plain = await writeSnapshot(storage, `${dir}/plain`, source([node(0)]));
+      expect((await readSnapshot(storage, plain.path)).digest).toBeNull();
+    });
+
     it("accepts async, chunked node sources and streams records in chunks", async () => {
       const { storage, dir } = setup();
       async function* gen() {

@@ -20,7 +20,10 @@ import { ZK_SNAPSHOT_MAGIC, type ZkZxidDigest } from "./zk-snapshot-stream.js";
  *         version, cversion, aversion, ephemeralOwner, pzxid], ...]]
  *   [3, [[ref, [[perms, scheme, id], ...]], ...]]                  late ACLs (optional): ACL lists nodes of a
  *                                                                  fuzzy snapshot took while it was written
- *   [5, {sessions, acls, nodes}]                                   footer: counts
+ *   [5, {sessions, acls, nodes, digest?}]                          footer: counts, and (optional) the tree's
+ *                                                                  [zxid, digestVersion, digest] once the nodes
+ *                                                                  are written (ZooKeeper's ZxidDigest: where
+ *                                                                  the replay over a fuzzy snapshot is exact)
  *   "ZKTSSEAL" + SHA-256 of every byte before the trailer          trailer
  *
  * Sections come in that order; each may have any number of chunks.
@@ -74,6 +77,8 @@ export interface SnapshotSource {
    * tree, the ACL lists that nodes written refer to but that were interned after `acls` was taken.
    */
   lateAcls?: () => Many<SnapshotAcl>;
+  /** The tree's ZxidDigest, read once the nodes are written (a tree keeping digests); written in the footer. */
+  digest?: () => ZkZxidDigest | null;
 }
 
 export interface WriteSnapshotOptions {
@@ -234,7 +239,8 @@ export async function writeSnapshot(
     if (rows.length) await put(TAG.nodes, rows);
     if (source.lateAcls) await writeAcls(source.lateAcls());
 
-    await put(TAG.footer, { sessions, acls, nodes });
+    const zd = source.digest?.() ?? null;
+    await put(TAG.footer, zd === null ? { sessions, acls, nodes } : { sessions, acls, nodes, digest: [zd.zxid, zd.digestVersion, zd.digest] });
     await sink.flush();
     const digest = sink.hash.digest();
     await file.write(Buffer.concat([SEAL, digest]), sink.pos);
@@ -361,7 +367,7 @@ export async function* readSnapshotRecords(
     let stage = 0;
     let late = false;
     let counts = { sessions: 0, acls: 0, nodes: 0 };
-    let footer: { sessions: unknown; acls: unknown; nodes: unknown } | undefined;
+    let footer: { sessions: unknown; acls: unknown; nodes: unknown; digest?: unknown } | undefined;
     const it = decodeMultiStream<undefined>(body(), { useBigInt64: true })[Symbol.asyncIterator]();
     for (;;) {
       let r: IteratorResult<unknown>;
@@ -465,6 +471,11 @@ export async function* readSnapshotRecords(
         case TAG.footer:
           footer = payload as typeof footer;
           if (!footer || typeof footer !== "object") throw bad("malformed footer");
+          if ((payload as { digest?: unknown }).digest !== undefined) {
+            const d = (payload as { digest?: unknown }).digest;
+            if (!Array.isArray(d) || !isLong(d[0]) || !isInt(d[1]) || !isLong(d[2])) throw bad("malformed footer digest");
+            yield { type: "digest", digest: { zxid: big(d[0]), digestVersion: d[1], digest: BigInt.asIntN(64, big(d[2])) } };
+          }
           break;
       }
     }

@@ -288,6 +288,25 @@ describe("TxnLog.appendTxn (marshalled into the batch, outcome to the listener)"
     expect((await readAll(b, "/d")).entries.map((e) => e.zxid)).toEqual([1n, 2n, 3n, 4n, 5n, 6n]);
   });
 
+  it("appends the TxnDigest after the record when given, as ZooKeeper's Util.marshallTxnEntry (digest.enabled)", async () => {
+    const a = new MemoryStorage();
+    const b = new MemoryStorage();
+    const la = await TxnLog.open(a, "/d", { preAllocSize: 4096 });
+    const lb = await TxnLog.open(b, "/d", { preAllocSize: 4096 });
+    const d = (z: bigint) => ({ version: 2, treeDigest: -0x7654321012345678n + z });
+    for (let z = 1n; z <= 3n; z++) {
+      void la.append(marshalTxn(hdr(z), sd(z), d(z)));
+      lb.appendTxn(hdr(z), sd(z), z === 2n ? null : d(z));
+    }
+    await la.close();
+    await lb.close();
+    const ea = (await readAll(a, "/d")).entries.map((e) => decodeTxn(e.payload));
+    const eb = (await readAll(b, "/d")).entries.map((e) => decodeTxn(e.payload));
+    expect(eb.map((e) => e.digest)).toEqual([d(1n), null, d(3n)]);
+    expect(eb.map((e) => e.txn)).toEqual([sd(1n), sd(2n), sd(3n)]);
+    expect(ea.map((e) => e.digest)).toEqual([d(1n), d(2n), d(3n)]);
+  });
+
   it("refuses a zxid out of order or a txn it cannot encode at once, appending nothing", async () => {
     const s = new MemoryStorage();
     const log = await TxnLog.open(s, "/d", { preAllocSize: 0 });

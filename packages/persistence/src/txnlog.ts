@@ -1,4 +1,4 @@
-import { OutputArchive, type TxnHeader as TxnHeaderRecord } from "@zkts/jute";
+import { OutputArchive, TxnDigest, type TxnHeader as TxnHeaderRecord } from "@zkts/jute";
 import type { Clock } from "@zkts/contracts";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
 import { adler32 } from "./adler32.js";
@@ -213,11 +213,11 @@ export class TxnLog {
   }
 
   /**
-   * Appends a txn, marshalled (TxnHeader + record, as `marshalTxn`) straight into the batch being filled. Nothing
-   * is returned: the outcome reaches `listener`. Throws (and appends nothing) on a closed log, a zxid not above
-   * the last one, or a txn its record codec cannot encode.
+   * Appends a txn, marshalled (TxnHeader + record + the TxnDigest when given, as `marshalTxn`) straight into the
+   * batch being filled. Nothing is returned: the outcome reaches `listener`. Throws (and appends nothing) on a
+   * closed log, a zxid not above the last one, or a txn its record codec cannot encode.
    */
-  appendTxn(header: TxnHeaderRecord, txn: unknown | null): void {
+  appendTxn(header: TxnHeaderRecord, txn: unknown | null, digest?: TxnDigest | null): void {
     if (this.closed) throw new LogClosedError();
     const zxid = header.zxid;
     if (zxid <= this.queuedZxid) throw new ZxidOrderError(zxid, this.queuedZxid);
@@ -226,6 +226,7 @@ export class TxnLog {
     const start = out.reserve(ENTRY_HEAD);
     try {
       writeTxn(out, header, txn);
+      if (digest) TxnDigest.write(out, digest);
     } catch (e) {
       out.truncate(start);
       throw e;

@@ -3,6 +3,7 @@
  * client request (REQUEST) and the session liveness a learner reports in its PING answers. (The leader's answer
  * to a forwarded sync is a bare SYNC packet: learners match them to their syncs in order.)
  */
+import type { Logger } from "@zkts/contracts";
 import type { ForwardedRequest } from "@zkts/core";
 import { InputArchive, OutputArchive } from "@zkts/jute";
 import { PacketType, type Packet } from "@zkts/zab";
@@ -134,4 +135,14 @@ export function learnerSessionPacket(p: Packet, core: { touchSession(id: bigint,
     for (const [id, to] of decodeTouchedSessions(p.data)) core.touchSession(id, to);
   }
   return p.type === PacketType.REVALIDATE ? answerRevalidate(p, (id, to) => core.touchSession(id, to)) : undefined;
+}
+
+/** forwardedRequest, or undefined (logged) when the REQUEST on `conn` is malformed. */
+export function forwardedRequestOrWarn(p: Packet, conn: number, log: Logger): ForwardedRequest | undefined {
+  try {
+    return forwardedRequest(p);
+  } catch (e) {
+    log.warn("dropping a malformed forwarded request", { conn, error: (e as Error).message });
+    return undefined;
+  }
 }

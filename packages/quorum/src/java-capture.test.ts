@@ -12,6 +12,7 @@ import { TxnType, decodeTxn, encodeTxn } from "@zkts/client-wire";
 import { parseZkSnapStream, serializeZkSnapStream } from "@zkts/persistence";
 import { parseQuorumConfig } from "@zkts/election";
 import { generateDigest } from "@zkts/core";
+import { DataTree } from "@zkts/datatree";
 import {
   PacketType,
   UPTODATE_PACKET,
@@ -69,6 +70,27 @@ function load(file: string): { packets: Captured[]; snapshots: { conn: number; b
 const { packets, snapshots } = load("./java-capture.txt");
 const ofType = (type: number, dir?: "L" | "F") => packets.filter((p) => p.packet.type === type && (dir === undefined || p.dir === dir));
 const hex = (b: Buffer) => b.toString("hex");
+
+/**
+ * Every distinct txn a leader proposed (PROPOSAL, INFORM data), in zxid order, replayed on a fresh DataTree: the
+ * TxnDigest each carries beside the tree's digest once it is applied (DataTree.compareDigest's two sides).
+ */
+function replayDigests(ps: Captured[]): Array<{ zxid: bigint; type: number; carried: bigint | null; tree: bigint }> {
+  const byZxid = new Map<bigint, Buffer>();
+  for (const c of ps) {
+    if (c.dir === "L" && (c.packet.type === PacketType.PROPOSAL || c.packet.type === PacketType.INFORM)) byZxid.set(c.packet.zxid, c.packet.data!);
+  }
+  const tree = new DataTree();
+  const out: Array<{ zxid: bigint; type: number; carried: bigint | null; tree: bigint }> = [];
+  for (const zxid of [...byZxid.keys()].sort((a, b) => (a < b ? -1 : 1))) {
+    const { header, txn, digest } = decodeTxn(byZxid.get(zxid)!);
+    tree.processTxn(header, txn);
+    out.push({ zxid, type: header.type, carried: digest === null ? null : digest.treeDigest, tree: tree.digest() });
+  }
+  // nothing was missed: the epoch's txns from its first counter on
+  expect(out.map((t) => t.zxid & 0xffffffffn)).toEqual(out.map((_, i) => BigInt(i + 1)));
+  return out;
+}
 
 describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
   it("the capture covers every phase: discovery, DIFF and SNAP sync, broadcast, INFORM, REQUEST, PING, REVALIDATE, SYNC", () => {
@@ -252,9 +274,9 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
 
 /**
  * The same steps with a zkts leader (java-capture-zkts-leader.txt, `capture.ts --zkts-leader`): what it sends
- * ZooKeeper learners has the ZooKeeper leader's structure, packet for packet. Differences, both ignored by
- * ZooKeeper's learners: zkts proposes txns without a TxnDigest, and its SYNC answer carries a zxid where
- * ZooKeeper's carries 0. (zkts SNAPs only a learner behind its committed log: its learners are sent DIFFs.)
+ * ZooKeeper learners has the ZooKeeper leader's structure, packet for packet, its txns with the TxnDigest
+ * ZooKeeper's leader attaches. One difference, ignored by ZooKeeper's learners: zkts's SYNC answer carries a zxid
+ * where ZooKeeper's carries 0. (zkts SNAPs only a learner behind its committed log: its learners are sent DIFFs.)
  */
 describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper leader's", () => {
   const z = load("./java-capture-zkts-leader.txt");
@@ -303,6 +325,20 @@ describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper
       const t = decodeTxn(z.packets.find((p) => p.packet.zxid === c && p.packet.type === PacketType.PROPOSAL)!.packet.data!);
       expect(t.header.zxid).toBe(c);
     }
+  });
+
+  it("every txn carries the TxnDigest ZooKeeper's leader attaches: the tree digest once it is applied, as in ZooKeeper's stream", () => {
+    const ours = replayDigests(z.packets);
+    const theirs = replayDigests(packets);
+    for (const [kind, txns] of Object.entries({ zkts: ours, zookeeper: theirs })) {
+      expect(txns.length, kind).toBeGreaterThanOrEqual(4);
+      for (const t of txns) expect(t.carried, `${kind} txn 0x${t.zxid.toString(16)} (type ${t.type})`).toBe(t.tree);
+    }
+    // the same txn kinds, and where the trees are the same (the first createSession, on the empty tree) the same value
+    expect(ours.map((t) => t.type)).toEqual(theirs.map((t) => t.type));
+    expect(ours[0]!.type).toBe(TxnType.createSession);
+    expect(ours[0]!.carried).toBe(theirs[0]!.carried);
+    expect(ours[0]!.carried).toBe(new DataTree().digest());
   });
 
   it("REVALIDATE answered as ZooKeeper's leader answers it; PINGs carry the zxid last proposed; SYNC is bare but for its zxid", () => {

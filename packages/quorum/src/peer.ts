@@ -15,7 +15,7 @@ import { FastLeaderElection, ServerState, encodeNotification, type Decision } fr
 import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
-import { forwardedRequest, learnerPingData, learnerSessionPacket, requestPacket, Revalidations } from "./forwarding.js";
+import { forwardedRequestOrWarn, learnerPingData, learnerSessionPacket, requestPacket, Revalidations } from "./forwarding.js";
 import { clientPortSwitch } from "./client-port.js";
 import { ReadOnlyMode } from "./read-only.js";
 import { registerLeaderGauges, SyncTracker } from "./syncs.js";
@@ -288,13 +288,8 @@ export class QuorumPeer {
   private onPacket(conn: number, p: Packet): void {
     if (this.zab.role === "leading") {
       if (p.type === PacketType.REQUEST) {
-        let r;
-        try {
-          r = forwardedRequest(p);
-        } catch (e) {
-          this.log.warn("dropping a malformed forwarded request", { conn, error: (e as Error).message });
-          return;
-        }
+        const r = forwardedRequestOrWarn(p, conn, this.log);
+        if (r === undefined) return;
         if (r.type === OP_SYNC) {
           // Answered (a bare SYNC, zxid 0, as ZooKeeper's Leader.sendSync) once everything proposed so far is
           // committed and those COMMITs are sent: while a Ready is pending or pumped, the pump answers after it.
@@ -344,9 +339,10 @@ export class QuorumPeer {
 
   private leaderPort(): TxnLogPort {
     return {
-      logTxn: (hdr, txn) => {
+      logTxn: (hdr, txn, digest) => {
+        // the bytes ZooKeeper's leader proposes and logs: TxnHeader, record, TxnDigest (digest.enabled)
         const next = hdr.type === TxnType.reconfig ? this.configs.proposedReconfig(txn) : undefined; // Leader.propose
-        const z = this.zab.propose(encodeTxn(hdr, txn), next);
+        const z = this.zab.propose(encodeTxn(hdr, txn, digest), next);
         if (z !== hdr.zxid) {
           this.log.error("zxid mismatch between core and ZAB: stepping down", { core: hdr.zxid.toString(16), zab: z.toString(16) });
           this.zab.stop("zxid mismatch");
@@ -568,9 +564,9 @@ export class QuorumPeer {
         }
         ours = t.zxid;
       } else {
-        const { header, txn } = decodeTxn(t.data);
+        const { header, txn, digest } = decodeTxn(t.data);
         store.noteCommitted(header.type, header.clientId, txn);
-        if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn);
+        if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn, digest);
         else this.tree.processTxn(header, txn);
       }
     }

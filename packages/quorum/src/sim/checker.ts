@@ -13,9 +13,12 @@
  * - "live sessions survive a quiet network" (simulator.ts): once healed, no session expires whose client has held
  *   it on one connection to a serving member for a whole session timeout
  * - "digests equal once healed and quiet"
+ * - "txn digests match the tree once applied": no member counts a digest_mismatches_count (each txn's TxnDigest,
+ *   computed at prep by the leader, is its tree's digest once applied)
  */
 import { encodeTxn, OpCode } from "@zkts/client-wire";
 import type { TxnHeader } from "@zkts/jute";
+import { M } from "@zkts/metrics";
 import type { QuorumPeer } from "../peer.js";
 import type { Member, World } from "./world.js";
 
@@ -147,6 +150,9 @@ export class Checker {
     for (const m of w.members.values()) {
       const peer = m.peer;
       if (!m.up || peer === undefined) continue;
+      // DataTree.compareDigest on every txn applied (the leader's own and its learners'): never a mismatch
+      const mismatches = peer.metrics.counter(M.DIGEST_MISMATCHES_COUNT).total;
+      if (mismatches > 0) w.fail("txn digests match the tree once applied", `${m.sid} counted ${mismatches} digest mismatches`);
       const zab = peer.zab;
       if (zab.isActiveLeader) {
         const e = zab.leaderEpoch!;
