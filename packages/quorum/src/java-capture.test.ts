@@ -266,8 +266,7 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
     // the moved session is the one whose requests came through follower 1
     const first = forwardedRequest(ofType(PacketType.REQUEST, "F")[0]!.packet).sessionId;
     expect(ask!.packet.data!.readBigInt64BE(0)).toBe(first);
-    // Leader.sendSync: SYNC, zxid 0, no data, no authinfo (zkts's leader puts the zxid proposed when the sync arrived
-    // where ZooKeeper puts 0: a ZooKeeper learner does not read it)
+    // Leader.sendSync: SYNC, zxid 0, no data, no authinfo
     for (const c of ofType(PacketType.SYNC, "L")) expect(c.packet).toEqual({ type: PacketType.SYNC, zxid: 0n, data: null });
   });
 });
@@ -275,8 +274,8 @@ describe("quorum packets captured from ZooKeeper 3.8 peers", () => {
 /**
  * The same steps with a zkts leader (java-capture-zkts-leader.txt, `capture.ts --zkts-leader`): what it sends
  * ZooKeeper learners has the ZooKeeper leader's structure, packet for packet, its txns with the TxnDigest
- * ZooKeeper's leader attaches. One difference, ignored by ZooKeeper's learners: zkts's SYNC answer carries a zxid
- * where ZooKeeper's carries 0. (zkts SNAPs only a learner behind its committed log: its learners are sent DIFFs.)
+ * ZooKeeper's leader attaches, its SYNC answers bare. (zkts SNAPs only a learner behind its committed log: its
+ * learners are sent DIFFs.)
  */
 describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper leader's", () => {
   const z = load("./java-capture-zkts-leader.txt");
@@ -341,7 +340,7 @@ describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper
     expect(ours[0]!.carried).toBe(new DataTree().digest());
   });
 
-  it("REVALIDATE answered as ZooKeeper's leader answers it; PINGs carry the zxid last proposed; SYNC is bare but for its zxid", () => {
+  it("REVALIDATE answered as ZooKeeper's leader answers it; PINGs carry the zxid last proposed; SYNC is bare (zxid 0) as ZooKeeper's", () => {
     const answers = (ps: Captured[]) => ps.filter((c) => c.packet.type === PacketType.REVALIDATE && c.dir === "L");
     const [ours] = answers(z.packets);
     const [theirs] = answers(packets);
@@ -353,7 +352,7 @@ describe("a zkts leader's streams to ZooKeeper 3.8 learners, against a ZooKeeper
       expect(c.packet.data).toBeNull();
     }
     for (const c of z.packets.filter((p) => p.packet.type === PacketType.SYNC && p.dir === "L")) {
-      expect({ ...c.packet, zxid: 0n }).toEqual({ type: PacketType.SYNC, zxid: 0n, data: null });
+      expect(c.packet).toEqual({ type: PacketType.SYNC, zxid: 0n, data: null });
     }
     // the ZooKeeper learners acknowledged every proposal they were sent
     for (const conn of conns(z.packets).filter((n) => !observerConns(z.packets).has(n))) {
