@@ -478,9 +478,11 @@ export class PrepProcessor {
     } else {
       r.txn = { path, data: req.data, acl, ephemeral: mode.ephemeral, parentCVersion: newCversion };
     }
+    // the owner the txn built above gives the node when applied (a CreateContainerTxn makes a container whatever
+    // the flags said; a CreateTxn with container flags a persistent node), so that the digest is the applied one's
     let owner = 0n;
-    if (mode.container) owner = CONTAINER_EPHEMERAL_OWNER;
-    else if (mode.ttl) owner = ttlEphemeralOwner(ttl);
+    if (type === OpCode.createContainer) owner = CONTAINER_EPHEMERAL_OWNER;
+    else if (type === OpCode.createTTL) owner = ttlEphemeralOwner(ttl);
     else if (mode.ephemeral) owner = r.sessionId;
     const time = r.hdr!.time;
     const stat = newNodeStat(zxid, time, owner);
@@ -526,7 +528,9 @@ export class PrepProcessor {
       throw new CoreError(ErrorCode.MARSHALLINGERROR);
     }
     const zxid = this.nextZxid();
-    r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+    // one header (one time) for the whole multi: its sub-ops' stats (ctime/mtime, and so the digest) use its time
+    const hdr = this.txnHeader(r, zxid, OpCode.multi);
+    r.hdr = hdr;
     if (multi.ops.some((op) => op.type === OpCode.getData || op.type === OpCode.getChildren)) {
       // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
       throw new CoreError(ErrorCode.MARSHALLINGERROR);
@@ -560,7 +564,7 @@ export class PrepProcessor {
       txns.push({ type, data: encodeTxnRecord(type, txn) });
     }
     r.txn = { txns };
-    r.hdr = this.txnHeader(r, zxid, OpCode.multi);
+    r.hdr = hdr;
   }
 
   private checkQuota(path: string, lastData: Buffer | null, data: Buffer | null, isCreate: boolean): void {

@@ -156,6 +156,50 @@ describe("TxnDigest computed at prep", () => {
     expect(metrics.counter(M.DIGEST_MISMATCHES_COUNT).value).toBe(0);
   }
 
+  it("a multi has one time: the clock moving while it is prepared changes neither its nodes' ctime nor its digest", async () => {
+    // the server's clock ticks on every read, as a real clock may between the start and the end of a multi's prep
+    const metrics = new MetricsRegistry();
+    const tree = new DataTree({ metrics });
+    const base = new ManualClock({ now: 1_700_000_000_000, monotonic: 0 });
+    const clock = Object.assign(Object.create(base) as ManualClock, {
+      now: () => {
+        base.advance(1);
+        return base.now();
+      },
+    });
+    const server = new ZooKeeperServer({ tickTime: 2000 }, { clock, random: seededRandom(1), logger: nullLogger, tree, metrics });
+    server.start();
+    const a = new TestClient(server);
+    const r = a.call(OpCode.multi, {
+      ops: [
+        { type: OpCode.create, body: create("/kt") },
+        { type: OpCode.create, body: create("/kt/a", "a") },
+        { type: OpCode.setData, body: { path: "/kt/a", data: Buffer.from("a2"), version: 0 } },
+      ],
+    });
+    expect(r.header.err).toBe(0);
+    expect(tree.getNode("/kt/a")!.stat.mtime).toBe(tree.getNode("/kt")!.stat.ctime);
+    expect(metrics.counter(M.DIGEST_MISMATCHES_COUNT).value).toBe(0);
+  });
+
+  it("create ops whose flags disagree with the opcode (found by the fuzz run): the digest is the applied node's", async () => {
+    const port = heldPort();
+    const metrics = new MetricsRegistry();
+    const { server, tree } = makeServer({ extendedTypesEnabled: true, containerCheckIntervalMs: 0 }, { txnLog: port.txnLog, metrics });
+    const a = new TestClient(server);
+    await releaseAndCheck(port, tree);
+    a.skip();
+    a.send(OpCode.createContainer, create("/c", "c", 0)); // persistent flags: a CreateContainerTxn all the same
+    a.send(OpCode.create, create("/p", "p", 4)); // container flags through create: a CreateTxn, a persistent node
+    a.send(OpCode.createContainer, create("/e", "e", 1)); // ephemeral flags
+    const done = await releaseAndCheck(port, tree);
+    expect(done.map((e) => e.hdr.type)).toEqual([OpCode.createContainer, OpCode.create, OpCode.createContainer]);
+    expect(tree.getNode("/c")!.stat.ephemeralOwner).toBe(-0x8000000000000000n);
+    expect(tree.getNode("/p")!.stat.ephemeralOwner).toBe(0n);
+    expect(tree.getNode("/e")!.stat.ephemeralOwner).toBe(-0x8000000000000000n);
+    expect(metrics.counter(M.DIGEST_MISMATCHES_COUNT).value).toBe(0);
+  });
+
   it("two ephemerals under one parent and one elsewhere: the closeSession digest covers both parents' pzxid", async () => {
     const port = heldPort();
     const { server, tree } = makeServer({}, { txnLog: port.txnLog });
