@@ -8,19 +8,21 @@
  * each answer (kazoo's config text and stat version, zkCli.sh's printed output), the members' modes after each
  * step, /zookeeper/config, zoo.cfg, its dynamic file and zkCli.sh `config` on every member of the final config; a
  * write through each final member is on every one. Ports, paths and config versions (zxids) are replaced by names
- * before the comparison.
+ * before the comparison. Also: a reconfig giving a member another client port (QuorumPeer.processReconfig ->
+ * ServerCnxnFactory.reconfigure): in both, the member listens on the new port, no longer on the old one, and a
+ * session connected before the move keeps working.
  */
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { referenceAvailable, ZKCLI } from "@zkts/testkit";
+import { fourLetter, freePort, referenceAvailable, ZKCLI } from "@zkts/testkit";
 import { hasAll, makeEnsemble, waitFor, type Ensemble, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 const run = promisify(execFile);
 
-/** kazoo: a reconfig's answer (text, stat version and mzxid) or its exception; or a config read. */
+/** kazoo: a reconfig's answer (a new member list, or a joining server) (text, stat version and mzxid) or its exception; or a config read. */
 const KAZOO = `
 import json, sys, logging
 logging.basicConfig(level=logging.CRITICAL)
@@ -33,7 +35,7 @@ try:
         c.sync("/zookeeper/config")
         data, stat = c.get("/zookeeper/config")
     else:
-        data, stat = c.reconfig(joining=None, leaving=None, new_members=op["members"], from_config=op.get("v", -1))
+        data, stat = c.reconfig(joining=op.get("j"), leaving=None, new_members=op.get("members"), from_config=op.get("v", -1))
     out = {"data": data.decode(), "version": stat.version, "mzxid": "%x" % stat.mzxid}
 except Exception as e:
     out = {"error": type(e).__name__}
@@ -48,7 +50,7 @@ interface Answer {
   error?: string;
 }
 
-async function kazoo(port: number, op: { op: "get" } | { op: "reconfig"; members: string; v?: number }): Promise<Answer> {
+async function kazoo(port: number, op: { op: "get" } | { op: "reconfig"; members?: string; j?: string; v?: number }): Promise<Answer> {
   const { stdout } = await run("/usr/bin/python3", ["-c", KAZOO, String(port), JSON.stringify(op)], { timeout: 90_000 });
   return JSON.parse(stdout) as Answer;
 }
@@ -197,7 +199,7 @@ async function scenario(impl: Impl): Promise<Observed> {
   }
 }
 
-describe.runIf(referenceAvailable())("non-incremental reconfig: zkts-server vs Apache ZooKeeper 3.8 (kazoo, zkCli.sh)", () => {
+describe.runIf(referenceAvailable())("non-incremental reconfig, zkCli.sh reconfig, client port moves: zkts-server vs Apache ZooKeeper 3.8", () => {
   it("-add, new member lists (all five; without the leader; the old leader back), -remove: the same answers, modes and configs", async () => {
     const java = await scenario("zookeeper");
     if (process.env.ZKTS_ENSEMBLE_DEBUG) console.log(JSON.stringify(java, null, 1));
@@ -213,4 +215,48 @@ describe.runIf(referenceAvailable())("non-incremental reconfig: zkts-server vs A
     const zkts = await scenario("zkts");
     expect(zkts).toEqual(java);
   }, 300_000);
+
+  it("a member's client port moved by a reconfig (QuorumPeer.processReconfig): the same as ZooKeeper", async () => {
+    const observed: Record<string, unknown> = {};
+    for (const impl of ["zookeeper", "zkts"] as const) {
+      const ens = await makeEnsemble(3, { impl, extra: { reconfigEnabled: "true", skipACL: "yes" } });
+      const m2 = ens.members[1]!;
+      const oldPort = m2.clientPort;
+      const newPort = await freePort();
+      const norm = normaliser(ens);
+      const listens = (port: number) =>
+        fourLetter(port, "srvr", "127.0.0.1", 5_000).then(
+          (out) => out.length > 0,
+          () => false,
+        );
+      try {
+        await Promise.all(ens.members.map((m) => ens.start(m)));
+        const leader = await ens.waitStable(60_000);
+        expect(leader.id).toBe(3);
+        // a session connected to the old port before the move
+        const { c } = await Client.connect(oldPort);
+        const answer = await kazoo(leader.clientPort, { op: "reconfig", j: `server.2=127.0.0.1:${m2.quorumPort}:${m2.electionPort}:participant;127.0.0.1:${newPort}` });
+        expect(answer.error).toBeUndefined();
+        await waitFor(() => listens(newPort), 30_000, `server 2 listening on its new client port`);
+        await waitFor(async () => !(await listens(oldPort)), 30_000, `server 2's old client port closed`);
+        m2.clientPort = newPort;
+        const oldSession = await c.create("/old-session", "");
+        c.close();
+        const { c: c2 } = await Client.connect(newPort);
+        const newSession = await c2.create("/new-session", "");
+        c2.close();
+        observed[impl] = {
+          answer: { ...answer, data: norm(answer.data!).split(String(newPort)).join("<n2>"), mzxid: "<z>" },
+          mode: await ens.mode(m2),
+          oldSession: oldSession.err,
+          newSession: newSession.err,
+          config: norm((await kazoo(newPort, { op: "get" })).data!).split(String(newPort)).join("<n2>"),
+        };
+      } finally {
+        await ens.stopAll();
+      }
+    }
+    if (process.env.ZKTS_ENSEMBLE_DEBUG) console.log(JSON.stringify(observed, null, 1));
+    expect(observed.zkts).toEqual(observed.zookeeper);
+  }, 240_000);
 });
