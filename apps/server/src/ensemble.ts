@@ -126,7 +126,14 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const me = cfg.servers.find((s) => s.id === myid);
   if (me === undefined) throw new UnsupportedConfigError(`myid is ${myid} but there is no server.${myid} line`);
   const quorum = quorumOf(cfg);
-  const onConfigCommitted = configFilesOf(cfg, myid, log);
+  const writeConfigFiles = configFilesOf(cfg, myid, log);
+  // QuorumPeer.processReconfig: a committed config that gives this member another client address moves the
+  // client port listener there (ServerCnxnFactory.reconfigure); set once the listener runs.
+  let moveClientPort: ((qv: QuorumVerifier) => void) | undefined;
+  const onConfigCommitted = (qv: QuorumVerifier) => {
+    writeConfigFiles?.(qv);
+    moveClientPort?.(qv);
+  };
   const clientPort = me.clientPort ?? cfg.clientPort;
   if (clientPort === undefined) throw new UnsupportedConfigError(`no clientPort (zoo.cfg clientPort or server.${myid}=...;port)`);
   const tickTime = cfg.tickTime;
@@ -186,7 +193,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
           error: (m, f) => log.warn(`election: ${m}`, f),
         },
         onFatal: opts.onFatal ?? (() => process.exit(1)),
-        ...(onConfigCommitted !== undefined ? { onConfigCommitted } : {}),
+        onConfigCommitted,
       },
       quorumAddr: { host: me.host, port: me.quorumPort },
       ...(quorumTls !== undefined ? { electionSockets: quorumTls } : {}),
@@ -221,6 +228,16 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     throw e;
   }
   conf.clientPort = String(net.port);
+  let clientHost = cfg.clientPortAddress ?? me.clientHost;
+  moveClientPort = (qv) => {
+    const next = qv.allMembers.get(myid)?.clientAddr;
+    if (next === undefined || (next.port === net.port && next.host === (clientHost ?? "0.0.0.0"))) return;
+    log.info("client address changed by a reconfig", { from: `${clientHost ?? "0.0.0.0"}:${net.port}`, to: `${next.host}:${next.port}` });
+    clientHost = next.host;
+    void net.reconfigure(next.host, next.port).then(() => {
+      conf.clientPort = String(net.port);
+    });
+  };
   if (net.securePort !== undefined) conf.secureClientPort = String(net.securePort);
   // DatadirCleanupManager, as on a standalone server.
   const autoPurge = autoPurgeOf(cfg, storage, clock, log);
@@ -240,8 +257,12 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
 
   let stopped: Promise<void> | undefined;
   return {
-    port: net.port,
-    address: net.address,
+    get port() {
+      return net.port;
+    },
+    get address() {
+      return net.address;
+    },
     get core() {
       return peer.serving;
     },
@@ -260,7 +281,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         leaderAddress: leaderSpec === undefined ? undefined : addr(leaderSpec.host, leaderSpec.quorumPort),
         quorumAddress: addr(me.host, me.quorumPort),
         electionAddress: addr(me.host, me.electionPort),
-        clientAddress: addr(cfg.clientPortAddress ?? me.clientHost ?? "0.0.0.0", net.port),
+        clientAddress: addr(clientHost ?? "0.0.0.0", net.port),
         voting: me.role === "participant",
         zabState: peer.zab.zabState,
         votingView: cfg.servers

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { MetricsRegistry } from "@zkts/metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import { NioServer, startServer, type RunningServer, type StartServerOptions } from "./server.js";
@@ -350,5 +351,56 @@ describe("ZooKeeperServer's gauges in the metrics registry", () => {
     }
     expect(metrics.has("znode_count")).toBe(false);
     expect(metrics.has("bytes_received_count")).toBe(true); // counters stay
+  });
+});
+
+describe("reconfigure (NIOServerCnxnFactory.reconfigure)", () => {
+  const refused = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: "127.0.0.1", port });
+      s.once("connect", () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once("error", () => resolve(true));
+    });
+
+  it("listens at the new address, no longer at the old one; connections made before keep being served", async () => {
+    const core = new FakeCore();
+    const s = await start(core);
+    const oldPort = s.port;
+    const c = await RawClient.connect(oldPort);
+    c.socket.write(framed(Buffer.from("hello")));
+    await c.until(() => c.frames.length === 1);
+    const free = net.createServer();
+    const newPort = await new Promise<number>((r) => free.listen(0, "127.0.0.1", () => r((free.address() as net.AddressInfo).port)));
+    await new Promise<void>((r) => free.close(() => r()));
+    await s.reconfigure("127.0.0.1", newPort);
+    expect(s.port).toBe(newPort);
+    expect(await refused(oldPort)).toBe(true);
+    const d = await RawClient.connect(newPort);
+    d.socket.write(framed(Buffer.from("again")));
+    await d.until(() => d.frames.length === 1);
+    c.socket.write(framed(Buffer.from("still")));
+    await c.until(() => c.frames.length === 2);
+    expect(c.frames.map((f) => f.toString())).toEqual(["hello", "still"]);
+    c.socket.end();
+    d.socket.end();
+    await Promise.all([c.closed, d.closed]);
+  });
+
+  it("a bind failure is logged and leaves no listener", async () => {
+    const log = memLogger();
+    const s = await start(new FakeCore(), { logger: log });
+    const taken = net.createServer();
+    const port = await new Promise<number>((r) => taken.listen(0, "127.0.0.1", () => r((taken.address() as net.AddressInfo).port)));
+    try {
+      const oldPort = s.port;
+      await s.reconfigure("127.0.0.1", port);
+      expect(log.lines.some((l) => l.level === "error" && /reconfiguring the client port/.test(l.msg))).toBe(true);
+      expect(await refused(oldPort)).toBe(true);
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+    }
   });
 });

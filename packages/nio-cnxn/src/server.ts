@@ -91,6 +91,12 @@ export interface RunningServer {
   commandContext(): Promise<FourLetterContext>;
   /** Stops accepting new connections; existing ones keep being served. */
   stopAccepting(): Promise<void>;
+  /**
+   * NIOServerCnxnFactory.reconfigure: closes the (plain or unified) listener and listens at `host`:`port` instead;
+   * existing connections keep being served. A bind failure is logged and leaves no listener (as ZooKeeper).
+   * `port` and `address` then name the new listener.
+   */
+  reconfigure(host: string | undefined, port: number): Promise<void>;
   /** Stops accepting, flushes and closes every connection. */
   close(): Promise<void>;
 }
@@ -119,11 +125,12 @@ export class NioServer {
   readonly connections = new Set<NioConnection>();
   private readonly perIp = new Map<string, number>();
   private throttled = false;
-  readonly server: net.Server;
+  server: net.Server;
   /** The secure client port's listener. */
   readonly secureServer: net.Server | undefined;
   readonly tls: ClientPortTls | undefined;
   private readonly unified: boolean;
+  private readonly backlog: number | undefined;
 
   constructor(
     readonly core: CoreHandler,
@@ -190,8 +197,8 @@ export class NioServer {
     }
     this.tls = opts.tls !== undefined && (opts.secure !== undefined || opts.portUnification === true) ? new ClientPortTls(opts.tls, this.log, this.metrics) : undefined;
     this.unified = opts.portUnification === true;
-    this.server = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s, this.unified ? "unified" : "plain"));
-    this.server.on("error", (err) => this.log.error("listener error", { error: err.message }));
+    this.backlog = opts.backlog;
+    this.server = this.plainListener();
     if (opts.secure !== undefined) {
       this.secureServer = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s, "secure"));
       this.secureServer.on("error", (err) => this.log.error("secure listener error", { error: err.message }));
@@ -199,6 +206,28 @@ export class NioServer {
   }
 
   /** Enforces maxClientCnxns, then serves the socket plainly or hands it to the TLS side first. */
+  private plainListener(): net.Server {
+    const l = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s, this.unified ? "unified" : "plain"));
+    l.on("error", (err) => this.log.error("listener error", { error: err.message }));
+    return l;
+  }
+
+  /** NIOServerCnxnFactory.reconfigure: the old listener closed first, then the new one bound; connections stay. */
+  async reconfigure(host: string | undefined, port: number): Promise<void> {
+    if (this.closed !== undefined) return;
+    const old = this.server;
+    if (old.listening) old.close();
+    const next = this.plainListener();
+    this.server = next;
+    try {
+      await listen(next, host, port, this.backlog);
+      const a = next.address() as net.AddressInfo;
+      this.log.info("client port reconfigured", { address: a.address, port: a.port });
+    } catch (e) {
+      this.log.error("error reconfiguring the client port", { host: host ?? "", port, error: (e as Error).message });
+    }
+  }
+
   private accept(socket: net.Socket, mode: "plain" | "secure" | "unified"): void {
     const ip = normalizeAddress(socket.remoteAddress ?? "");
     const count = this.perIp.get(ip) ?? 0;
@@ -380,17 +409,21 @@ export class NioServer {
 }
 
 /** Starts listening; resolves once the port is bound. */
-export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
-  const srv = new NioServer(opts.core, opts);
-  await new Promise<void>((resolve, reject) => {
+function listen(l: net.Server, host: string | undefined, port: number, backlog: number | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
-    srv.server.once("error", onError);
-    srv.server.listen({ host: opts.host, port: opts.port, backlog: opts.backlog }, () => {
-      srv.server.off("error", onError);
+    l.once("error", onError);
+    l.listen({ host, port, backlog }, () => {
+      l.off("error", onError);
       resolve();
     });
   });
-  const addr = srv.server.address() as net.AddressInfo;
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const srv = new NioServer(opts.core, opts);
+  await listen(srv.server, opts.host, opts.port, opts.backlog);
+  let addr = srv.server.address() as net.AddressInfo;
   srv.log.info("listening for client connections", { address: addr.address, port: addr.port, portUnification: opts.portUnification === true });
   let securePort: number | undefined;
   if (srv.secureServer !== undefined && opts.secure !== undefined) {
@@ -412,14 +445,23 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     srv.log.info("listening for secure client connections", { address: sa.address, port: sa.port });
   }
   return {
-    port: addr.port,
-    address: addr.address,
+    get port() {
+      return addr.port;
+    },
+    get address() {
+      return addr.address;
+    },
     securePort,
     tls: srv.tls,
     stats: srv.stats,
     connectionCount: () => srv.connections.size,
     commandContext: () => srv.commandContext(),
     stopAccepting: () => srv.stopAccepting(),
+    reconfigure: async (host, port) => {
+      await srv.reconfigure(host, port);
+      const a = srv.server.address() as net.AddressInfo | null;
+      if (a !== null) addr = a;
+    },
     close: () => srv.close(),
   };
 }
