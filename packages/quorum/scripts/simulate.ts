@@ -6,7 +6,9 @@
  *   npx tsx packages/quorum/scripts/simulate.ts --seeds 50 --from 1 --duration 600000   # seeds 1..50, 10 simulated min each
  *   npx tsx packages/quorum/scripts/simulate.ts --seed 1234 --voters 5 --trace   # replay one seed with its trace
  *   npx tsx packages/quorum/scripts/simulate.ts --seeds 20 --bug applyUncommitted       # an injected bug: must FAIL
- *   options: --observers N --clients N --tick MS --crash-every MS --partition-every MS --pause-every MS --break-rate P
+ *   npx tsx packages/quorum/scripts/simulate.ts --seeds 100 --from 1 --voters 3 --reconfig --duration 60000  # with reconfigs
+ *   npx tsx packages/quorum/scripts/simulate.ts --seeds 20 --reconfig --bug reconfigOldQuorumOnly           # must FAIL
+ *   options: --spares N (with --reconfig) --observers N --clients N --tick MS --crash-every MS --partition-every MS --pause-every MS --break-rate P
  */
 import { randomInt } from "node:crypto";
 import type { QuorumPeerFaults } from "../src/index.js";
@@ -46,6 +48,8 @@ for (const seed of seeds) {
     if (opt("duration") !== undefined) o.durationMs = Number(opt("duration"));
     if (opt("tick") !== undefined) o.tickTime = Number(opt("tick"));
     if (bug !== undefined) o.bugs = { [bug]: true };
+    if (flag("reconfig")) o.reconfig = true;
+    if (opt("spares") !== undefined) o.spares = Number(opt("spares"));
     const faults: Record<string, number> = {};
     for (const [name, key] of [
       ["crash-every", "crashEveryMs"],
@@ -61,7 +65,7 @@ for (const seed of seeds) {
     simulatedMs += r.simulatedMs;
     events += r.events;
     if (flag("trace")) console.log(r.trace.join("\n"));
-    const replay = `npx tsx packages/quorum/scripts/simulate.ts --seed ${seed} --voters ${voters}${o.observers !== undefined ? ` --observers ${o.observers}` : ""}${o.durationMs !== undefined ? ` --duration ${o.durationMs}` : ""}${bug !== undefined ? ` --bug ${bug}` : ""} --trace`;
+    const replay = `npx tsx packages/quorum/scripts/simulate.ts --seed ${seed} --voters ${voters}${o.observers !== undefined ? ` --observers ${o.observers}` : ""}${o.durationMs !== undefined ? ` --duration ${o.durationMs}` : ""}${o.reconfig === true ? " --reconfig" : ""}${o.spares !== undefined ? ` --spares ${o.spares}` : ""}${bug !== undefined ? ` --bug ${bug}` : ""} --trace`;
     if (!r.ok) {
       failures++;
       caughtBy.set(r.invariant!, (caughtBy.get(r.invariant!) ?? 0) + 1);

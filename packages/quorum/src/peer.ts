@@ -102,9 +102,9 @@ export class QuorumPeer {
       this.fle.setQuorum(qv);
     });
     this.zab = new ZabPeer(
-      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e), ...(init.faults?.reconfigOldQuorumOnly === true ? { bugs: { reconfigOldQuorumOnly: true } } : {}) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
-      { metrics, learnerPingData: () => learnerPingData(this.core) },
+      { metrics, learnerPingData: () => learnerPingData(this.core), ...(env.onLeaderCommit !== undefined ? { onLeaderCommit: env.onLeaderCommit } : {}) },
     );
     this.fle = new FastLeaderElection(
       { sid: init.sid, quorum, followNewerConfigs: init.reconfigEnabled === true, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },

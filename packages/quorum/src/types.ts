@@ -38,6 +38,8 @@ export interface QuorumPeerFaults {
   applyUncommitted?: boolean;
   /** Leader: ignore the session liveness learners report in PING answers (their clients' sessions then expire). */
   ignoreSessionPings?: boolean;
+  /** Leader: a reconfig proposal needs the active config's quorum only (no dual quorum with the new config). */
+  reconfigOldQuorumOnly?: boolean;
 }
 
 export interface QuorumPeerInit {
@@ -100,6 +102,8 @@ export interface QuorumPeerEnv {
    * committed config (reconfigEnabled only); the host writes its config files (zoo.cfg.dynamic.<version>, zoo.cfg).
    */
   onConfigCommitted?: (qv: QuorumVerifier) => void;
+  /** Test observer (the simulator): this member, leading, commits `zxid` on the ACKs of `acks`. */
+  onLeaderCommit?: (zxid: bigint, acks: ReadonlySet<bigint>) => void;
   /** Election's own log lines (chatty: Node demotes them a level); default `logger`. */
   electionLogger?: Logger;
 }
