@@ -97,10 +97,16 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
-    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted, (qv) => {
-      this.zab.setQuorum(qv);
-      this.fle.setQuorum(qv);
-    });
+    this.configs = new ConfigVersions(
+      init,
+      env.logger,
+      env.onConfigCommitted,
+      (qv) => {
+        this.zab.setQuorum(qv);
+        this.fle.setQuorum(qv);
+      },
+      env.onConfigSeen,
+    );
     this.zab = new ZabPeer(
       { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e), ...(init.faults?.reconfigOldQuorumOnly === true ? { bugs: { reconfigOldQuorumOnly: true } } : {}) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },

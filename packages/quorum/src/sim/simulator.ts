@@ -48,6 +48,8 @@ export interface SimOptions {
   reconfig?: boolean;
   /** Spare members (reconfig only; default 2). */
   spares?: number;
+  /** Injected host bug (reconfig only): a restarted member is not given its zoo.cfg.dynamic.next (last seen config). */
+  forgetLastSeenConfig?: boolean;
 }
 
 export interface SimResult {
@@ -97,7 +99,7 @@ export class QuorumSimulator {
       const sid = BigInt(i);
       // a joiner's config: the members and itself as a participant (ZooKeeper's admin guide)
       const qv = i <= voters + observers ? this.w.quorum : parseQuorumConfig([...lines, [`server.${i}`, `127.0.0.1:${2000 + i}:${3000 + i}:participant`]]);
-      this.w.members.set(sid, { sid, qv, storage: new MemoryStorage(), peer: undefined, life: 0, up: false, paused: false, held: [] });
+      this.w.members.set(sid, { sid, qv, next: undefined, storage: new MemoryStorage(), peer: undefined, life: 0, up: false, paused: false, held: [] });
     }
     this.initial = voters + observers;
   }
@@ -189,7 +191,7 @@ export class QuorumSimulator {
         initLimit: 10,
         syncLimit: 5,
         server: { tickTime: this.tickTime, ...(this.opts.reconfig === true ? { superDigest: generateDigest(SUPER), reconfigEnabled: true } : {}) },
-        ...(this.opts.reconfig === true ? { reconfigEnabled: true } : {}),
+        ...(this.opts.reconfig === true ? { reconfigEnabled: true, ...(m.next !== undefined && this.opts.forgetLastSeenConfig !== true ? { lastSeenQuorum: m.next } : {}) } : {}),
         finalizeWaitMs: 200,
         store: { dataDir: `/d${m.sid}`, dataLogDir: `/l${m.sid}`, forceSync: true, preAllocSize: 4096, snapCount: this.opts.snapCount ?? 40 },
         faults: this.opts.bugs ?? {},
@@ -204,7 +206,12 @@ export class QuorumSimulator {
         quorumNet: this.net.quorumNet(m),
         onFatal: (e) => w.log(`${m.sid} fatal: ${String(e)}`),
         onConfigCommitted: (qv) => {
-          if (m.life === life) m.qv = qv; // the host's zoo.cfg: the next life starts from it
+          if (m.life !== life) return;
+          m.qv = qv; // the host's zoo.cfg: the next life starts from it
+          if (m.next !== undefined && m.next.version <= qv.version) m.next = undefined;
+        },
+        onConfigSeen: (qv) => {
+          if (m.life === life) m.next = qv; // zoo.cfg.dynamic.next
         },
         onLeaderCommit: (zxid, acks) => {
           if (m.life === life) this.checker.leaderCommitted(m.sid, zxid, acks);
