@@ -85,4 +85,23 @@ describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.proce
     expect(committed).toEqual([]);
     expect(active).toEqual([]);
   });
+
+  it("zoo.cfg.dynamic.next: a proposal's config is handed to the host to write, and read back at the next start as the pending config", () => {
+    const seen: QuorumVerifier[] = [];
+    const cv = new ConfigVersions({ quorum: start, reconfigEnabled: true }, undefined, undefined, undefined, (qv) => seen.push(qv));
+    const next = cfg([s(1), s(2), s(3), s(4)], 0x100000005n);
+    cv.proposedTxn(reconfigTxn(0x100000005n, next.toString()));
+    cv.proposedTxn(reconfigTxn(0x100000005n, next.toString())); // the same proposal again: written once
+    expect(seen.map((q) => q.version)).toEqual([0x100000005n]);
+    // restarted from zoo.cfg (start) and zoo.cfg.dynamic.next: a leader elected now needs both configs' quorums
+    const restarted = new ConfigVersions({ quorum: start, lastSeenQuorum: seen[0]!, reconfigEnabled: true });
+    expect(restarted.committed).toBe(start);
+    expect(restarted.lastSeen.version).toBe(0x100000005n);
+    expect(restarted.pending?.version).toBe(0x100000005n);
+    // a next file not newer than zoo.cfg's config (already committed) is ignored, as is any without reconfigEnabled
+    expect(new ConfigVersions({ quorum: start, lastSeenQuorum: cfg([s(1), s(2)], 0x100000000n), reconfigEnabled: true }).pending).toBeUndefined();
+    expect(new ConfigVersions({ quorum: start, lastSeenQuorum: next, reconfigEnabled: false }).pending).toBeUndefined();
+    // without the file the restarted member forgets the pending config (what the simulator found)
+    expect(new ConfigVersions({ quorum: start, reconfigEnabled: true }).pending).toBeUndefined();
+  });
 });
