@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { encodeTxn, OpCode } from "@zkts/client-wire";
 import { parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
 import type { Ready } from "@zkts/zab";
+import { DataTree } from "@zkts/datatree";
 import { ConfigVersions, configFromString } from "./config-versions.js";
 
 const cfg = (lines: string[], version: bigint): QuorumVerifier =>
@@ -103,5 +104,19 @@ describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.proce
     expect(new ConfigVersions({ quorum: start, lastSeenQuorum: next, reconfigEnabled: false }).pending).toBeUndefined();
     // without the file the restarted member forgets the pending config (what the simulator found)
     expect(new ConfigVersions({ quorum: start, reconfigEnabled: true }).pending).toBeUndefined();
+  });
+
+  it("NEWLEADER's config is the last seen one even when older: a truncated reconfig's config is no longer pending", () => {
+    const seen: QuorumVerifier[] = [];
+    const cv = new ConfigVersions({ quorum: start, reconfigEnabled: true }, undefined, undefined, undefined, (qv) => seen.push(qv));
+    const truncated = cfg([s(1), s(2), s(3), s(4)], 0x300000009n);
+    cv.proposedTxn(reconfigTxn(0x300000009n, truncated.toString())); // proposed, then dropped by a TRUNC
+    expect(cv.pending?.version).toBe(0x300000009n);
+    const leaders = cfg([s(1), s(2), s(3)], 0x200000000n); // the new leader's committed config (older)
+    cv.activate(Buffer.from(leaders.toString()), new DataTree(), 0);
+    expect(cv.lastSeen.version).toBe(0x200000000n);
+    expect(cv.pending).toBeUndefined();
+    expect(cv.committed.version).toBe(0x200000000n);
+    expect(seen.map((q) => q.version)).toEqual([0x300000009n, 0x200000000n]); // zoo.cfg.dynamic.next rewritten
   });
 });

@@ -243,9 +243,15 @@ export class ConfigVersions {
     } catch {
       return undefined;
     }
+    // Learner NEWLEADER: setLastSeenQuorumVerifier(qv, true) whatever its version — an older one drops a reconfig
+    // this member saw proposed that the new leader's history does not hold (it was truncated), so that it is not
+    // activated as pending should this member lead later
+    if (qv.version !== this.lastSeenQv.version) {
+      this.lastSeenQv = qv;
+      this.onSeen?.(qv);
+    }
     if (qv.version <= this.committedQv.version) return undefined;
     this.committedQv = qv;
-    if (qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
     return qv;
   }
 }

@@ -11,7 +11,7 @@
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
-import { FastLeaderElection, ServerState, encodeNotification, type Decision } from "@zkts/election";
+import { FastLeaderElection, ServerState, encodeNotification, type Decision, type QuorumVerifier } from "@zkts/election";
 import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
@@ -97,16 +97,11 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
-    this.configs = new ConfigVersions(
-      init,
-      env.logger,
-      env.onConfigCommitted,
-      (qv) => {
-        this.zab.setQuorum(qv);
-        this.fle.setQuorum(qv);
-      },
-      env.onConfigSeen,
-    );
+    const onActive = (qv: QuorumVerifier) => {
+      this.zab.setQuorum(qv);
+      this.fle.setQuorum(qv);
+    };
+    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted, onActive, env.onConfigSeen);
     this.zab = new ZabPeer(
       { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e), ...(init.faults?.reconfigOldQuorumOnly === true ? { bugs: { reconfigOldQuorumOnly: true } } : {}) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
