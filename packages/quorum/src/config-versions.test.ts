@@ -112,11 +112,16 @@ describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.proce
     const truncated = cfg([s(1), s(2), s(3), s(4)], 0x300000009n);
     cv.proposedTxn(reconfigTxn(0x300000009n, truncated.toString())); // proposed, then dropped by a TRUNC
     expect(cv.pending?.version).toBe(0x300000009n);
-    const leaders = cfg([s(1), s(2), s(3)], 0x200000000n); // the new leader's committed config (older)
-    cv.activate(Buffer.from(leaders.toString()), new DataTree(), 0);
-    expect(cv.lastSeen.version).toBe(0x200000000n);
+    const leaders = start; // the new leader's config: the committed one, older than the truncated reconfig's
+    cv.newLeaderSeen(Buffer.from(leaders.toString()));
+    expect(cv.lastSeen.version).toBe(0x100000000n);
     expect(cv.pending).toBeUndefined();
-    expect(cv.committed.version).toBe(0x200000000n);
-    expect(seen.map((q) => q.version)).toEqual([0x300000009n, 0x200000000n]); // zoo.cfg.dynamic.next rewritten
+    expect(seen.map((q) => q.version)).toEqual([0x300000009n, 0x100000000n]); // zoo.cfg.dynamic.next rewritten
+    // a reconfig the new leader proposes after NEWLEADER (before UPTODATE) is the last seen one again, and stays so
+    const later = cfg([s(1), s(2), s(3), s(5)], 0x400000002n);
+    cv.proposedTxn(reconfigTxn(0x400000002n, later.toString()));
+    cv.activate(Buffer.from(leaders.toString()), new DataTree(), 0);
+    expect(cv.committed.version).toBe(0x100000000n);
+    expect(cv.pending?.version).toBe(0x400000002n);
   });
 });

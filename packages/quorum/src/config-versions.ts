@@ -126,6 +126,25 @@ export class ConfigVersions {
     return qv;
   }
 
+  /**
+   * A learner receives NEWLEADER (Learner.syncWithLeader: setLastSeenQuorumVerifier(qv, true)): its config is the
+   * last seen one whatever its version — an older one drops a reconfig this member saw proposed that the new
+   * leader's history does not hold (truncated), which it would otherwise activate as pending should it lead later.
+   * Reconfig PROPOSALs after it in the stream set a newer one again. Unparseable text is ignored.
+   */
+  newLeaderSeen(data: Buffer | null): void {
+    if (!this.reconfigEnabled || data === null || data.length <= 1) return;
+    let qv: QuorumVerifier;
+    try {
+      qv = configFromString(data.toString("utf8"));
+    } catch {
+      return;
+    }
+    if (qv.version === this.lastSeenQv.version) return;
+    this.lastSeenQv = qv;
+    this.onSeen?.(qv);
+  }
+
   /** A reconfig txn (TxnHeader + SetDataTxn) received as a PROPOSAL (Follower.processPacket): its config is the last seen. */
   proposedTxn(txnBytes: Buffer): void {
     const qv = this.txnConfig(txnBytes);
@@ -243,15 +262,9 @@ export class ConfigVersions {
     } catch {
       return undefined;
     }
-    // Learner NEWLEADER: setLastSeenQuorumVerifier(qv, true) whatever its version — an older one drops a reconfig
-    // this member saw proposed that the new leader's history does not hold (it was truncated), so that it is not
-    // activated as pending should this member lead later
-    if (qv.version !== this.lastSeenQv.version) {
-      this.lastSeenQv = qv;
-      this.onSeen?.(qv);
-    }
     if (qv.version <= this.committedQv.version) return undefined;
     this.committedQv = qv;
+    if (qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
     return qv;
   }
 }

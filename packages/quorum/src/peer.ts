@@ -314,6 +314,8 @@ export class QuorumPeer {
       if (!this.revalidations.answered(p)) this.log.warn("dropping a malformed REVALIDATE answer", { conn });
     } else if (p.type === PacketType.PROPOSAL && p.data !== null && p.data.length >= TXN_TYPE_OFFSET + 4 && p.data.readInt32BE(TXN_TYPE_OFFSET) === TxnType.reconfig) {
       this.configs.proposedTxn(p.data); // Follower.processPacket: the last seen config
+    } else if (p.type === PacketType.NEWLEADER) {
+      this.configs.newLeaderSeen(p.data);
     } else if (p.type === PacketType.SYNC) {
       // The leader's answer to our oldest forwarded sync (no session, zxid 0): done once we applied every txn
       // whose COMMIT came before it.
