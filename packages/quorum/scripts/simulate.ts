@@ -39,6 +39,7 @@ let runs = 0;
 let simulatedMs = 0;
 let events = 0;
 const caughtBy = new Map<string, number>();
+const totals = new Map<string, number>();
 const t0 = Date.now();
 for (const seed of seeds) {
   for (const voters of voterSets) {
@@ -62,6 +63,7 @@ for (const seed of seeds) {
     }
     o.faults = faults;
     const r = await simulate(o, drain);
+    for (const [k, v] of Object.entries(r.stats)) totals.set(k, (totals.get(k) ?? 0) + v);
     runs++;
     simulatedMs += r.simulatedMs;
     events += r.events;
@@ -81,5 +83,7 @@ const hours = simulatedMs / 3_600_000;
 console.log(
   `${runs} runs, ${failures} failed; ${(simulatedMs / 1000).toFixed(0)} simulated s (${hours.toFixed(2)} h), ${events} events, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
 );
+const shown = ["crashes", "partitions", "pauses", "epochs", "acked", "commitQuorumsChecked", "reconfigsCommitted", "client_reconfigs", "client_reconfigsRefused"];
+console.log(`totals: ${shown.map((k) => `${k} ${totals.get(k) ?? 0}`).join(", ")}`);
 if (caughtBy.size > 0) console.log(`caught by: ${[...caughtBy].map(([k, v]) => `${k} x${v}`).join(", ")}`);
 process.exitCode = failures > 0 && bug === undefined && !flag("forget-last-seen") ? 1 : 0;
