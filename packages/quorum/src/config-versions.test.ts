@@ -124,21 +124,4 @@ describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.proce
     expect(cv.committed.version).toBe(0x100000000n);
     expect(cv.pending?.version).toBe(0x400000002n);
   });
-
-  it("a learner joining mid-epoch keeps NEWLEADER's config as last seen while its reconfig txn is not committed there", () => {
-    const { cv, committed } = versions();
-    const pendingAtLeader = cfg([s(1), s(2), s(3), s(4)], 0x200000007n); // the leader's last seen: its reconfig outstanding
-    cv.newLeaderSeen(Buffer.from(pendingAtLeader.toString()));
-    cv.activate(Buffer.from(pendingAtLeader.toString()), new DataTree(), 0, 0x200000006n); // committed up to 0x200000006
-    expect(cv.committed).toBe(start);
-    expect(cv.pending?.version).toBe(0x200000007n);
-    expect(committed).toEqual([]);
-    // once the learner's commit point covers the reconfig (an epoch's NEWLEADER after its txn), it is committed
-    cv.activate(Buffer.from(pendingAtLeader.toString()), new DataTree(), 0, 0x300000000n);
-    expect(cv.committed.version).toBe(0x200000007n);
-    // the initial config versioned by an epoch (counter 0) is committed whatever the commit point (ZOOKEEPER-1783)
-    const { cv: fresh } = versions();
-    fresh.activate(Buffer.from(cfg([s(1), s(2), s(3)], 0x500000000n).toString()), new DataTree(), 0, 0x40000001cn);
-    expect(fresh.committed.version).toBe(0x500000000n);
-  });
 });

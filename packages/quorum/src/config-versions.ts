@@ -238,8 +238,8 @@ export class ConfigVersions {
    * then /zookeeper/config holds the committed config (ZKDatabase.initConfigInZKDatabase, as a learner does after
    * synchronising), stamped `nowMs`.
    */
-  activate(newLeaderConfig: Buffer | null, tree: DataTree, nowMs: number, learnerCommitted?: bigint): void {
-    const adopted = this.adopt(newLeaderConfig, learnerCommitted);
+  activate(newLeaderConfig: Buffer | null, tree: DataTree, nowMs: number): void {
+    const adopted = this.adopt(newLeaderConfig);
     if (adopted !== undefined) {
       this.log?.info("config committed", { version: `0x${adopted.version.toString(16)}` });
       this.onCommitted?.(adopted);
@@ -254,7 +254,7 @@ export class ConfigVersions {
    * newer, else undefined. Unparseable text is ignored as ZooKeeper's learner ignores it (it prints the exception
    * and goes on).
    */
-  adopt(newLeaderConfig: Buffer | null, learnerCommitted?: bigint): QuorumVerifier | undefined {
+  adopt(newLeaderConfig: Buffer | null): QuorumVerifier | undefined {
     if (!this.reconfigEnabled || newLeaderConfig === null || newLeaderConfig.length <= 1) return undefined;
     let qv: QuorumVerifier;
     try {
@@ -263,12 +263,6 @@ export class ConfigVersions {
       return undefined;
     }
     if (qv.version <= this.committedQv.version) return undefined;
-    // A learner joining mid-epoch while a reconfig is outstanding gets the leader's last seen config: its reconfig
-    // txn (zxid = version) is not committed yet and may still be truncated, so it stays the last seen config until
-    // COMMITANDACTIVATE / INFORMANDACTIVATE (ZooKeeper commits it here: a learner then spread a config whose txn a
-    // new leader had dropped; found by the simulator). A version with counter 0 is the initial config's
-    // (ZOOKEEPER-1783), not a reconfig's.
-    if (learnerCommitted !== undefined && (qv.version & 0xffffffffn) !== 0n && qv.version > learnerCommitted) return undefined;
     this.committedQv = qv;
     if (qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
     return qv;
