@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { encodeTxn, OpCode } from "@zkts/client-wire";
 import { parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
 import type { Ready } from "@zkts/zab";
+import { DataTree } from "@zkts/datatree";
 import { ConfigVersions, configFromString } from "./config-versions.js";
 
 const cfg = (lines: string[], version: bigint): QuorumVerifier =>
@@ -84,5 +85,43 @@ describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.proce
     expect(cv.lastSeen).toBe(start);
     expect(committed).toEqual([]);
     expect(active).toEqual([]);
+  });
+
+  it("zoo.cfg.dynamic.next: a proposal's config is handed to the host to write, and read back at the next start as the pending config", () => {
+    const seen: QuorumVerifier[] = [];
+    const cv = new ConfigVersions({ quorum: start, reconfigEnabled: true }, undefined, undefined, undefined, (qv) => seen.push(qv));
+    const next = cfg([s(1), s(2), s(3), s(4)], 0x100000005n);
+    cv.proposedTxn(reconfigTxn(0x100000005n, next.toString()));
+    cv.proposedTxn(reconfigTxn(0x100000005n, next.toString())); // the same proposal again: written once
+    expect(seen.map((q) => q.version)).toEqual([0x100000005n]);
+    // restarted from zoo.cfg (start) and zoo.cfg.dynamic.next: a leader elected now needs both configs' quorums
+    const restarted = new ConfigVersions({ quorum: start, lastSeenQuorum: seen[0]!, reconfigEnabled: true });
+    expect(restarted.committed).toBe(start);
+    expect(restarted.lastSeen.version).toBe(0x100000005n);
+    expect(restarted.pending?.version).toBe(0x100000005n);
+    // a next file not newer than zoo.cfg's config (already committed) is ignored, as is any without reconfigEnabled
+    expect(new ConfigVersions({ quorum: start, lastSeenQuorum: cfg([s(1), s(2)], 0x100000000n), reconfigEnabled: true }).pending).toBeUndefined();
+    expect(new ConfigVersions({ quorum: start, lastSeenQuorum: next, reconfigEnabled: false }).pending).toBeUndefined();
+    // without the file the restarted member forgets the pending config (what the simulator found)
+    expect(new ConfigVersions({ quorum: start, reconfigEnabled: true }).pending).toBeUndefined();
+  });
+
+  it("NEWLEADER's config is the last seen one even when older: a truncated reconfig's config is no longer pending", () => {
+    const seen: QuorumVerifier[] = [];
+    const cv = new ConfigVersions({ quorum: start, reconfigEnabled: true }, undefined, undefined, undefined, (qv) => seen.push(qv));
+    const truncated = cfg([s(1), s(2), s(3), s(4)], 0x300000009n);
+    cv.proposedTxn(reconfigTxn(0x300000009n, truncated.toString())); // proposed, then dropped by a TRUNC
+    expect(cv.pending?.version).toBe(0x300000009n);
+    const leaders = start; // the new leader's config: the committed one, older than the truncated reconfig's
+    cv.newLeaderSeen(Buffer.from(leaders.toString()));
+    expect(cv.lastSeen.version).toBe(0x100000000n);
+    expect(cv.pending).toBeUndefined();
+    expect(seen.map((q) => q.version)).toEqual([0x300000009n, 0x100000000n]); // zoo.cfg.dynamic.next rewritten
+    // a reconfig the new leader proposes after NEWLEADER (before UPTODATE) is the last seen one again, and stays so
+    const later = cfg([s(1), s(2), s(3), s(5)], 0x400000002n);
+    cv.proposedTxn(reconfigTxn(0x400000002n, later.toString()));
+    cv.activate(Buffer.from(leaders.toString()), new DataTree(), 0);
+    expect(cv.committed.version).toBe(0x100000000n);
+    expect(cv.pending?.version).toBe(0x400000002n);
   });
 });

@@ -38,16 +38,20 @@ export class ConfigVersions {
   private readonly standaloneEnabled: boolean;
 
   constructor(
-    init: Pick<QuorumPeerInit, "quorum" | "reconfigEnabled" | "standaloneEnabled">,
+    init: Pick<QuorumPeerInit, "quorum" | "reconfigEnabled" | "standaloneEnabled" | "lastSeenQuorum">,
     private readonly log?: Logger,
     /** QuorumPeerEnv.onConfigCommitted: the host writes its config files. */
     private readonly onCommitted?: (qv: QuorumVerifier) => void,
     /** The committed config changed (or was confirmed, at each active epoch): ZAB's and the election's quorums follow. */
     private readonly onActive?: (qv: QuorumVerifier) => void,
+    /** QuorumPeerEnv.onConfigSeen: the host writes zoo.cfg.dynamic.next. */
+    private readonly onSeen?: (qv: QuorumVerifier) => void,
   ) {
     this.committedQv = init.quorum;
-    this.lastSeenQv = init.quorum;
     this.reconfigEnabled = init.reconfigEnabled === true;
+    // QuorumPeerConfig: zoo.cfg.dynamic.next is the last seen config when its version is newer
+    const next = init.lastSeenQuorum;
+    this.lastSeenQv = this.reconfigEnabled && next !== undefined && next.version > init.quorum.version ? next : init.quorum;
     this.standaloneEnabled = init.standaloneEnabled ?? true;
   }
 
@@ -103,7 +107,10 @@ export class ConfigVersions {
 
   /** A reconfig txn was proposed (leader) or received as a PROPOSAL (learner): setLastSeenQuorumVerifier. */
   proposed(qv: QuorumVerifier): void {
-    if (this.reconfigEnabled && qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
+    if (this.reconfigEnabled && qv.version > this.lastSeenQv.version) {
+      this.lastSeenQv = qv;
+      this.onSeen?.(qv); // setLastSeenQuorumVerifier(qv, writeToDisk=true): before the proposal is logged and ACKed
+    }
   }
 
   /**
@@ -117,6 +124,25 @@ export class ConfigVersions {
     const qv = parsed.kind === "majority" ? new QuorumMaj(parseCfgText(text), { order }) : parsed;
     this.proposed(qv);
     return qv;
+  }
+
+  /**
+   * A learner receives NEWLEADER (Learner.syncWithLeader: setLastSeenQuorumVerifier(qv, true)): its config is the
+   * last seen one whatever its version — an older one drops a reconfig this member saw proposed that the new
+   * leader's history does not hold (truncated), which it would otherwise activate as pending should it lead later.
+   * Reconfig PROPOSALs after it in the stream set a newer one again. Unparseable text is ignored.
+   */
+  newLeaderSeen(data: Buffer | null): void {
+    if (!this.reconfigEnabled || data === null || data.length <= 1) return;
+    let qv: QuorumVerifier;
+    try {
+      qv = configFromString(data.toString("utf8"));
+    } catch {
+      return;
+    }
+    if (qv.version === this.lastSeenQv.version) return;
+    this.lastSeenQv = qv;
+    this.onSeen?.(qv);
   }
 
   /** A reconfig txn (TxnHeader + SetDataTxn) received as a PROPOSAL (Follower.processPacket): its config is the last seen. */

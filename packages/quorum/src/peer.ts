@@ -11,7 +11,7 @@
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
-import { FastLeaderElection, ServerState, encodeNotification, type Decision } from "@zkts/election";
+import { FastLeaderElection, ServerState, encodeNotification, type Decision, type QuorumVerifier } from "@zkts/election";
 import { MetricsRegistry } from "@zkts/metrics";
 import { decodeTxn, TxnType } from "@zkts/persistence";
 import { makeZxid, PacketType, ZabPeer, type Packet, type Ready } from "@zkts/zab";
@@ -97,14 +97,15 @@ export class QuorumPeer {
     this.log = env.logger;
     this.defer = env.defer ?? ((fn) => void env.clock.setTimer(0, fn));
     const quorum = init.quorum;
-    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted, (qv) => {
+    const onActive = (qv: QuorumVerifier) => {
       this.zab.setQuorum(qv);
       this.fle.setQuorum(qv);
-    });
+    };
+    this.configs = new ConfigVersions(init, env.logger, env.onConfigCommitted, onActive, env.onConfigSeen);
     this.zab = new ZabPeer(
-      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e) },
+      { sid: init.sid, quorum, initLimit: init.initLimit, syncLimit: init.syncLimit, configVersion: () => this.configs.committed.version, pendingQuorum: () => this.configs.pending, quorumVerifierBytes: (e) => this.configs.newLeaderBytes(e), ...(init.faults?.reconfigOldQuorumOnly === true ? { bugs: { reconfigOldQuorumOnly: true } } : {}) },
       { acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch, snapshotZxid: store.snapshotZxid, log: store.restoredLog },
-      { metrics, learnerPingData: () => learnerPingData(this.core) },
+      { metrics, learnerPingData: () => learnerPingData(this.core), ...(env.onLeaderCommit !== undefined ? { onLeaderCommit: env.onLeaderCommit } : {}) },
     );
     this.fle = new FastLeaderElection(
       { sid: init.sid, quorum, followNewerConfigs: init.reconfigEnabled === true, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
@@ -313,6 +314,8 @@ export class QuorumPeer {
       if (!this.revalidations.answered(p)) this.log.warn("dropping a malformed REVALIDATE answer", { conn });
     } else if (p.type === PacketType.PROPOSAL && p.data !== null && p.data.length >= TXN_TYPE_OFFSET + 4 && p.data.readInt32BE(TXN_TYPE_OFFSET) === TxnType.reconfig) {
       this.configs.proposedTxn(p.data); // Follower.processPacket: the last seen config
+    } else if (p.type === PacketType.NEWLEADER) {
+      this.configs.newLeaderSeen(p.data);
     } else if (p.type === PacketType.SYNC) {
       // The leader's answer to our oldest forwarded sync (no session, zxid 0): done once we applied every txn
       // whose COMMIT came before it.

@@ -38,6 +38,8 @@ export interface QuorumPeerFaults {
   applyUncommitted?: boolean;
   /** Leader: ignore the session liveness learners report in PING answers (their clients' sessions then expire). */
   ignoreSessionPings?: boolean;
+  /** Leader: a reconfig proposal needs the active config's quorum only (no dual quorum with the new config). */
+  reconfigOldQuorumOnly?: boolean;
 }
 
 export interface QuorumPeerInit {
@@ -57,6 +59,11 @@ export interface QuorumPeerInit {
    * adopts the newer config NEWLEADER carries, and both report it through `QuorumPeerEnv.onConfigCommitted`.
    */
   reconfigEnabled?: boolean;
+  /**
+   * zoo.cfg.dynamic.next as read at start-up (reconfigEnabled): the last seen config (a reconfig proposed and not
+   * known to be committed), used when its version is newer than `quorum`'s (QuorumPeerConfig).
+   */
+  lastSeenQuorum?: QuorumVerifier;
   /** standaloneEnabled (default true): a reconfig must then leave at least 2 participants. */
   standaloneEnabled?: boolean;
   /** readonlymode.enabled: serve readOnly clients from a copy of the tree while looking. */
@@ -100,6 +107,16 @@ export interface QuorumPeerEnv {
    * committed config (reconfigEnabled only); the host writes its config files (zoo.cfg.dynamic.<version>, zoo.cfg).
    */
   onConfigCommitted?: (qv: QuorumVerifier) => void;
+  /**
+   * QuorumPeer.setLastSeenQuorumVerifier(qv, writeToDisk=true): a reconfig proposal (the leader's, or a learner's
+   * PROPOSAL) made `qv` this member's last seen config (reconfigEnabled only); the host writes zoo.cfg.dynamic.next
+   * before returning (it is called before the proposal is logged and acknowledged) and passes it back as
+   * `QuorumPeerInit.lastSeenQuorum` at the next start. Without it a member restarted while a reconfig is pending
+   * forgets the new config, and as leader commits it on the old config's quorum alone.
+   */
+  onConfigSeen?: (qv: QuorumVerifier) => void;
+  /** Test observer (the simulator): this member, leading, commits `zxid` on the ACKs of `acks`. */
+  onLeaderCommit?: (zxid: bigint, acks: ReadonlySet<bigint>) => void;
   /** Election's own log lines (chatty: Node demotes them a level); default `logger`. */
   electionLogger?: Logger;
 }

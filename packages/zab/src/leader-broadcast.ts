@@ -31,7 +31,7 @@ export function propose(c: PeerCore, data: Buffer, activates?: ZabQuorum): bigin
   const txn: Txn = { zxid, data };
   c.log.push(txn);
   if (activates !== undefined) ls.pendingConfigs.push(activates);
-  const o: Outstanding = { acks: new Set(), quorums: [c.quorum, ...ls.pendingConfigs] };
+  const o: Outstanding = { acks: new Set(), quorums: [c.quorum, ...(c.init.bugs.reconfigOldQuorumOnly ? [] : ls.pendingConfigs)] };
   if (activates !== undefined) o.activates = activates;
   ls.outstanding.set(zxid, o);
   const gen = c.gen;
@@ -60,6 +60,7 @@ export function leaderAck(c: PeerCore, ls: LeaderState, sid: bigint, zxid: bigin
     if (!ok) break;
     ls.outstanding.delete(z);
     c.m.commits.inc(); // Leader.commit
+    c.onLeaderCommit?.(z, p.acks);
     c.commitUpTo(z);
     if (p.activates !== undefined) {
       commitAndActivate(c, ls, z, p.activates, p.acks);

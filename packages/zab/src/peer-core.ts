@@ -47,6 +47,8 @@ export class PeerCore {
   deferredAppends: Txn[] = [];
   /** ZabComponents.learnerPingData. */
   readonly learnerPingData: () => Buffer;
+  /** ZabComponents.onLeaderCommit. */
+  readonly onLeaderCommit: ((zxid: bigint, acks: ReadonlySet<bigint>) => void) | undefined;
 
   /** ZooKeeper's Leader / LearnerHandler / Follower counters (ServerMetrics). */
   readonly m: {
@@ -61,6 +63,7 @@ export class PeerCore {
   constructor(init: ZabInit, restore: ZabRestore, components: ZabComponents) {
     const metrics = components.metrics ?? new MetricsRegistry();
     this.learnerPingData = components.learnerPingData ?? (() => Buffer.alloc(0));
+    this.onLeaderCommit = components.onLeaderCommit;
     this.m = {
       proposals: metrics.counter(M.PROPOSAL_COUNT),
       commits: metrics.counter(M.COMMIT_COUNT),

@@ -26,6 +26,8 @@ export interface ZabBugs {
   commitWithoutQuorum?: boolean;
   /** The leader accepts followers whose history is more recent than its own (no Leader.waitForEpochAck check). */
   ignoreFollowerAhead?: boolean;
+  /** The leader counts only the active config's quorum for a reconfig proposal (no dual quorum with the new one). */
+  reconfigOldQuorumOnly?: boolean;
 }
 
 export interface ZabInit {
@@ -69,6 +71,11 @@ export interface ZabComponents {
    * empty.
    */
   learnerPingData?: () => Buffer;
+  /**
+   * Test observer (the simulator's checker): the leader commits `zxid` through ACKs, `acks` the servers whose ACK
+   * it counted. Default: none.
+   */
+  onLeaderCommit?: (zxid: bigint, acks: ReadonlySet<bigint>) => void;
 }
 
 /** The durable state a peer starts from (restored by the host from its epoch files, snapshot and txn log). */

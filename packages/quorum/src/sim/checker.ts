@@ -15,10 +15,17 @@
  * - "digests equal once healed and quiet"
  * - "txn digests match the tree once applied": no member counts a digest_mismatches_count (each txn's TxnDigest,
  *   computed at prep by the leader, is its tree's digest once applied)
+ * - "every commit had a quorum of its configs" (reconfig): a txn a leader committed on ACKs had the ACKs of a quorum
+ *   of the config active for it in the history (the newest reconfig txn before it, else the initial config) and,
+ *   for a reconfig txn, of its new config as well (the dual quorum); with "committed prefixes agree" (one txn per
+ *   zxid) no two disjoint quorums of active configs commit conflicting txns
+ * - "the healed members of the final config agree on it" (reconfig): config version and text, /zookeeper/config
  */
 import { encodeTxn, OpCode } from "@zkts/client-wire";
 import type { TxnHeader } from "@zkts/jute";
 import { M } from "@zkts/metrics";
+import type { QuorumVerifier } from "@zkts/election";
+import { configFromString } from "../config-versions.js";
 import type { QuorumPeer } from "../peer.js";
 import type { Member, World } from "./world.js";
 
@@ -48,9 +55,50 @@ export class Checker {
   private readonly expected = new Map<string, { path: string; version: number }>();
   /** Sessions a client closed: the zxid of the close. */
   private readonly closedAt = new Map<bigint, bigint>();
-  readonly stats = { applied: 0, committed: 0, acked: 0, epochs: 0, conditionalChecked: 0 };
+  readonly stats = { applied: 0, committed: 0, acked: 0, epochs: 0, conditionalChecked: 0, reconfigsCommitted: 0, commitQuorumsChecked: 0 };
+  /** The configs in history order: the initial one (zxid 0), then each reconfig txn's. */
+  readonly configs: { zxid: bigint; qv: QuorumVerifier }[];
+  /** zxid -> the servers whose ACKs the committing leader counted. */
+  private readonly commitAcks = new Map<bigint, ReadonlySet<bigint>>();
 
-  constructor(private readonly w: World) {}
+  constructor(private readonly w: World) {
+    this.configs = [{ zxid: 0n, qv: w.quorum }];
+  }
+
+  /** The newest config in the history. */
+  get config(): QuorumVerifier {
+    return this.configs[this.configs.length - 1]!.qv;
+  }
+
+  /** A leader committed `zxid` on the ACKs of `acks` (checked once the txn enters the history). */
+  leaderCommitted(sid: bigint, zxid: bigint, acks: ReadonlySet<bigint>): void {
+    this.w.log(`${sid} commits ${hex(zxid)} on the ACKs of ${[...acks].join(",")}`);
+    if (!this.commitAcks.has(zxid)) this.commitAcks.set(zxid, new Set(acks));
+  }
+
+  /** A txn enters the history: the ACKs its committing leader counted hold a quorum of each config in force for it. */
+  private checkCommitQuorum(header: TxnHeader, txn: unknown): void {
+    const z = header.zxid;
+    const active = this.config;
+    const next = header.type === OpCode.reconfig ? configFromString(Buffer.from((txn as { data: Uint8Array }).data).toString("utf8")) : undefined;
+    if (next !== undefined) {
+      this.configs.push({ zxid: z, qv: next });
+      this.stats.reconfigsCommitted++;
+      this.w.log(`config ${hex(next.version)} at ${hex(z)}: ${next.toString().replace(/\n/g, " ")}`);
+    }
+    const acks = this.commitAcks.get(z);
+    if (acks === undefined) return; // committed by a NEWLEADER quorum (synchronisation), not on ACKs
+    this.commitAcks.delete(z);
+    this.stats.commitQuorumsChecked++;
+    for (const [what, qv] of [["active", active], ["new", next]] as const) {
+      if (qv !== undefined && !qv.containsQuorum(acks)) {
+        this.w.fail(
+          "every commit had a quorum of its configs",
+          `${hex(z)} (type ${header.type}) committed on the ACKs of ${[...acks].join(",")}, no quorum of the ${what} config (voters ${[...qv.votingMembers.keys()].join(",")})`,
+        );
+      }
+    }
+  }
 
   /** Watches every txn a member's tree applies (its live life only: restores load snapshots, not txns). */
   watch(m: Member, peer: QuorumPeer): void {
@@ -91,6 +139,7 @@ export class Checker {
       // Checked where a txn is first applied: a member restored from a fuzzy snapshot replays txns whose effect
       // the snapshot may already hold (ZooKeeper's idempotent replay), so later members need not see the version.
       this.checkVersion(m, peer, header, txn);
+      this.checkCommitQuorum(header, txn);
       this.zxids.push(z);
       this.hashes.set(z, h);
       if (w.trace !== undefined) w.log(`history ${hex(z)} type ${header.type} session ${hex(header.clientId)} cxid ${header.cxid}${typeof (txn as { path?: unknown })?.path === "string" ? ` ${(txn as { path: string }).path}` : ""} (first applied by ${m.sid})`);
@@ -187,6 +236,20 @@ export class Checker {
     const last = zx[0]!;
     for (const [z, what] of this.acked) {
       if (z > last || !this.hashes.has(z)) w.fail("every acknowledged write survives", `${what} at ${hex(z)} is not in the healed ensemble (at ${hex(last)})`);
+    }
+    if (this.configs.length > 1) {
+      const cfg = this.config;
+      for (const [i, p] of peers.entries()) {
+        const node = p.tree.getNode("/zookeeper/config");
+        const text = node?.data != null ? Buffer.from(node.data).toString("utf8") : "";
+        const committed = p.configs.committed;
+        if (committed.version !== cfg.version || committed.toString() !== cfg.toString() || text !== cfg.toString()) {
+          w.fail(
+            "the healed members of the final config agree on it",
+            `${members[i]!.sid} has config ${hex(committed.version)} (${committed.toString().replace(/\n/g, " ")}), /zookeeper/config ${JSON.stringify(text)}; the history's is ${hex(cfg.version)} (${cfg.toString().replace(/\n/g, " ")})`,
+          );
+        }
+      }
     }
     for (const [i, p] of peers.entries()) {
       const left = p.tree.allEphemerals();

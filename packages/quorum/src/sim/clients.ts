@@ -18,7 +18,9 @@ import type { Checker } from "./checker.js";
 import type { World } from "./world.js";
 
 const ACL = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
-const WRITES = new Set<number>([OpCode.create, OpCode.delete, OpCode.setData, OpCode.multi]);
+const WRITES = new Set<number>([OpCode.create, OpCode.delete, OpCode.setData, OpCode.multi, OpCode.reconfig]);
+/** The reconfiguring client's credentials (the members' superDigest is generateDigest of them). */
+export const SUPER = "super:sim";
 
 /** The client end of a connection: what the member sends is read on the client's next poll. */
 class ClientConn implements ServerConnection {
@@ -43,6 +45,8 @@ interface Pending {
   type: number;
   path?: string;
   version?: number;
+  /** A reconfig that must be refused (invalid, or a stale fromConfig): why. */
+  refuse?: string;
 }
 
 export interface ClientStats {
@@ -53,6 +57,9 @@ export interface ClientStats {
   requests: number;
   acked: number;
   failed: number;
+  reconfigs: number;
+  reconfigsOk: number;
+  reconfigsRefused: number;
 }
 
 export class SimClient {
@@ -84,6 +91,8 @@ export class SimClient {
     private readonly checker: Checker,
     private readonly stats: ClientStats,
     private readonly requestedTimeout: number,
+    /** Also issues reconfigs, as the super user. */
+    private readonly reconfigurer = false,
   ) {}
 
   start(): void {
@@ -200,6 +209,10 @@ export class SimClient {
 
   private request(): void {
     const r = this.w.rnd;
+    if (this.reconfigurer && r.chance(0.1)) {
+      this.reconfig();
+      return;
+    }
     const xid = this.xid++;
     const key = () => `/k${r.int(0, 7)}`;
     const version = (path: string) => (r.chance(0.2) ? -1 : r.chance(0.7) ? (this.versions.get(path) ?? 0) : r.int(0, 3));
@@ -238,6 +251,62 @@ export class SimClient {
     }
   }
 
+  /**
+   * An incremental reconfig of the newest config in the history: add a world member (participant or observer),
+   * remove one, or turn a participant into an observer and back, keeping at least 3 participants; sometimes an
+   * invalid one (1 participant left) or one naming a superseded config version, which must be refused.
+   */
+  private reconfig(): void {
+    const r = this.w.rnd;
+    const configs = this.checker.configs;
+    const cfg = this.checker.config;
+    // the initial config's version is set by the first epoch (unknown here): -1 skips the check
+    const version = configs.length > 1 ? cfg.version : -1n;
+    const line = (sid: bigint, role: "participant" | "observer") => `server.${sid}=127.0.0.1:${2000n + sid}:${3000n + sid}:${role};127.0.0.1:${4000n + sid}`;
+    const voters = [...cfg.votingMembers.keys()];
+    const observers = [...cfg.observingMembers.keys()];
+    const outside = [...this.w.members.keys()].filter((s) => !cfg.allMembers.has(s));
+    let req: { joiningServers: string | null; leavingServers: string | null; newMembers: null; curConfigId: bigint };
+    let refuse: string | undefined;
+    let what: string;
+    const x = r.int(0, 99);
+    if (x < 10 && configs.length > 2) {
+      const stale = configs[r.int(1, configs.length - 2)]!.qv.version;
+      req = { joiningServers: null, leavingServers: String(voters[0]), newMembers: null, curConfigId: stale };
+      refuse = `fromConfig 0x${stale.toString(16)} superseded by 0x${cfg.version.toString(16)}`;
+      what = `remove ${voters[0]} from stale 0x${stale.toString(16)}`;
+    } else if (x < 18 && configs.length > 1) {
+      const leaving = voters.slice(1);
+      req = { joiningServers: null, leavingServers: leaving.join(","), newMembers: null, curConfigId: version };
+      refuse = "1 participant left";
+      what = `remove ${leaving.join(",")}`;
+    } else {
+      const moves: Array<() => [string | null, string | null, string]> = [];
+      for (const s of outside) {
+        moves.push(() => [line(s, "participant"), null, `add ${s} as participant`]);
+        moves.push(() => [line(s, "observer"), null, `add ${s} as observer`]);
+      }
+      for (const s of observers) {
+        moves.push(() => [null, String(s), `remove observer ${s}`]);
+        moves.push(() => [line(s, "participant"), null, `make ${s} a participant`]);
+      }
+      if (voters.length > 3) {
+        for (const s of voters) {
+          moves.push(() => [null, String(s), `remove ${s}`]);
+          moves.push(() => [line(s, "observer"), null, `make ${s} an observer`]);
+        }
+      }
+      if (moves.length === 0) return;
+      const [joining, leaving, w] = r.pick(moves)();
+      req = { joiningServers: joining, leavingServers: leaving, newMembers: null, curConfigId: version };
+      what = w;
+    }
+    const xid = this.xid++;
+    this.stats.reconfigs++;
+    this.log(`reconfig: ${what} (from 0x${req.curConfigId.toString(16)})`);
+    this.send(xid, OpCode.reconfig, req, refuse !== undefined ? { path: "/zookeeper/config", refuse } : { path: "/zookeeper/config" });
+  }
+
   /** Reads what the member sent since the last poll. */
   poll(): void {
     const conn = this.conn;
@@ -263,12 +332,13 @@ export class SimClient {
         this.timeout = cr.timeOut;
         this.connected = true;
         this.connectedSince = this.w.now;
+        if (this.reconfigurer) this.send(-4, OpCode.auth, { type: 0, scheme: "digest", auth: Buffer.from(SUPER) });
         this.log(`connected to ${this.member} (${this.w.members.get(this.member!)?.peer?.mode}) session 0x${this.sessionId.toString(16)} timeout ${cr.timeOut}`);
         continue;
       }
       const rep = decodeResponse(payload, (x) => this.pending.find((p) => p.xid === x)?.type);
       const h = rep.header;
-      if (h.xid === -2 || h.xid === -1) continue;
+      if (h.xid === -2 || h.xid === -1 || h.xid === -4) continue;
       this.log(`<- xid ${h.xid} err ${h.err} zxid 0x${h.zxid.toString(16)}`);
       const i = this.pending.findIndex((p) => p.xid === h.xid);
       if (i !== 0) {
@@ -292,6 +362,12 @@ export class SimClient {
         return;
       }
       if (!WRITES.has(p.type)) continue;
+      if (p.type === OpCode.reconfig) {
+        this.log(`reconfig ${h.err === 0 ? "applied" : `refused (${h.err})`}${p.refuse !== undefined ? `; must be refused: ${p.refuse}` : ""}`);
+        if (h.err === 0 && p.refuse !== undefined) this.w.fail("invalid and stale reconfigs refused", `client${this.id} xid ${h.xid}: ${p.refuse}, answered OK at 0x${h.zxid.toString(16)}`);
+        if (h.err === 0) this.stats.reconfigsOk++;
+        else if (p.refuse !== undefined) this.stats.reconfigsRefused++;
+      }
       if (h.err !== 0) {
         this.stats.failed++;
         continue;

@@ -57,6 +57,35 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
     expect(r.invariant).toBe("live sessions survive a quiet network");
   }, 30_000);
 
+  it("reconfigs (adds of spares, removals, participant <-> observer, refused stale/invalid ones) interleaved with the faults hold every invariant", async () => {
+    const totals = { reconfigsCommitted: 0, commitQuorumsChecked: 0, client_reconfigsRefused: 0, crashes: 0, partitions: 0, acked: 0 };
+    for (const [seed, voters] of [[1, 3], [2, 3], [1, 5]] as const) {
+      const r = await run({ seed, voters, durationMs: 20_000, reconfig: true });
+      expect(r.violation, `seed ${seed} voters ${voters}`).toBeUndefined();
+      expect(r.ok).toBe(true);
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r.stats[k]!;
+    }
+    // the reconfigs, the checks and the faults really happened
+    for (const [k, v] of Object.entries(totals)) expect(v, k).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("reconfigOldQuorumOnly (a reconfig committed on the old config's quorum alone) is caught", async () => {
+    for (const [seed, voters] of [[6, 3], [5, 5]] as const) {
+      const r = await run({ seed, voters, durationMs: 20_000, reconfig: true, bugs: { reconfigOldQuorumOnly: true } });
+      expect(r.ok, `seed ${seed} voters ${voters}`).toBe(false);
+      expect(r.invariant).toBe("every commit had a quorum of its configs");
+    }
+  }, 30_000);
+
+  it("a member restarted without its zoo.cfg.dynamic.next (last seen config) is caught; with it the same seed is clean", async () => {
+    const o: SimOptions = { seed: 27, voters: 5, durationMs: 20_000, reconfig: true };
+    const bad = await run({ ...o, forgetLastSeenConfig: true });
+    expect(bad.ok).toBe(false);
+    expect(bad.invariant).toBe("every commit had a quorum of its configs");
+    const good = await run(o);
+    expect(good.violation).toBeUndefined();
+  }, 30_000);
+
   it("a seed replays exactly", async () => {
     const a = await run({ seed: 11, voters: 3, durationMs: 5_000, trace: true });
     const b = await run({ seed: 11, voters: 3, durationMs: 5_000, trace: true });

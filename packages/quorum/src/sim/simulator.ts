@@ -13,11 +13,12 @@
 import { nullLogger, type LogFields, type Logger } from "@zkts/contracts";
 import { seededRandom } from "@zkts/contracts/testing";
 import { parseQuorumConfig } from "@zkts/election";
+import { generateDigest } from "@zkts/datatree";
 import { MemoryStorage } from "@zkts/persistence/testing";
 import { QuorumPeer } from "../peer.js";
 import type { QuorumPeerFaults } from "../types.js";
 import { Checker } from "./checker.js";
-import { SimClient, type ClientStats } from "./clients.js";
+import { SimClient, SUPER, type ClientStats } from "./clients.js";
 import { SimNetwork } from "./network.js";
 import { InvariantViolation, World, type Member, type SimFaults } from "./world.js";
 
@@ -39,6 +40,16 @@ export interface SimOptions {
   /** snapCount (default 40: snapshots and log rolls happen often). */
   snapCount?: number;
   trace?: boolean;
+  /**
+   * reconfigEnabled on every member, spare members started with a joiner's config (the members and itself), and
+   * client 0 issuing reconfigs as the super user (adds, removes, participant <-> observer, invalid ones and stale
+   * fromConfig, which must be refused) through the fault phase.
+   */
+  reconfig?: boolean;
+  /** Spare members (reconfig only; default 2). */
+  spares?: number;
+  /** Injected host bug (reconfig only): a restarted member is not given its zoo.cfg.dynamic.next (last seen config). */
+  forgetLastSeenConfig?: boolean;
 }
 
 export interface SimResult {
@@ -64,7 +75,7 @@ export class QuorumSimulator {
   readonly net: SimNetwork;
   readonly checker: Checker;
   private readonly clients: SimClient[] = [];
-  private readonly clientStats: ClientStats = { sessions: 0, reconnects: 0, expired: 0, closed: 0, requests: 0, acked: 0, failed: 0 };
+  private readonly clientStats: ClientStats = { sessions: 0, reconnects: 0, expired: 0, closed: 0, requests: 0, acked: 0, failed: 0, reconfigs: 0, reconfigsOk: 0, reconfigsRefused: 0 };
   private readonly tickTime: number;
   private readonly stats = { crashes: 0, restarts: 0, partitions: 0, leaderIsolated: 0, pauses: 0, events: 0 };
   private readonly opening = new Set<Promise<void>>();
@@ -83,10 +94,25 @@ export class QuorumSimulator {
     this.net = new SimNetwork(this.w);
     this.checker = new Checker(this.w);
     this.tickTime = opts.tickTime ?? 100;
-    for (let i = 1; i <= voters + observers; i++) {
+    const spares = opts.reconfig === true ? (opts.spares ?? 2) : 0;
+    for (let i = 1; i <= voters + observers + spares; i++) {
       const sid = BigInt(i);
-      this.w.members.set(sid, { sid, storage: new MemoryStorage(), peer: undefined, life: 0, up: false, paused: false, held: [] });
+      // a joiner's config: the members and itself as a participant (ZooKeeper's admin guide)
+      const qv = i <= voters + observers ? this.w.quorum : parseQuorumConfig([...lines, [`server.${i}`, `127.0.0.1:${2000 + i}:${3000 + i}:participant`]]);
+      this.w.members.set(sid, { sid, qv, next: undefined, storage: new MemoryStorage(), peer: undefined, life: 0, up: false, paused: false, held: [] });
     }
+    this.initial = voters + observers;
+  }
+
+  /** The members of the initial config (the rest are spares). */
+  private readonly initial: number;
+
+  /** The members the healed ensemble must hold: the final config's (every member without reconfig). */
+  private finalMembers(): Member[] {
+    const all = [...this.w.members.values()];
+    if (this.opts.reconfig !== true) return all;
+    const cfg = this.checker.config;
+    return all.filter((m) => cfg.allMembers.has(m.sid));
   }
 
   async run(): Promise<SimResult> {
@@ -94,10 +120,17 @@ export class QuorumSimulator {
     const duration = this.opts.durationMs ?? 20_000;
     let violation: InvariantViolation | undefined;
     try {
-      for (const m of w.members.values()) this.open(m);
+      for (const m of w.members.values()) {
+        // spares start once the ensemble had time to elect a leader
+        if (m.sid <= BigInt(this.initial)) this.open(m);
+        else
+          w.at(w.rnd.int(1000, 3000), undefined, 0, () => {
+            if (!m.up && !w.calm) this.open(m);
+          });
+      }
       await this.settle();
       for (let i = 0; i < (this.opts.clients ?? 4); i++) {
-        const c = new SimClient(i, w, this.checker, this.clientStats, this.tickTime * 10);
+        const c = new SimClient(i, w, this.checker, this.clientStats, this.tickTime * 10, i === 0 && this.opts.reconfig === true);
         this.clients.push(c);
         c.start();
       }
@@ -153,11 +186,12 @@ export class QuorumSimulator {
     const p = QuorumPeer.open(
       {
         sid: m.sid,
-        quorum: w.quorum,
+        quorum: m.qv,
         tickTime: this.tickTime,
         initLimit: 10,
         syncLimit: 5,
-        server: { tickTime: this.tickTime },
+        server: { tickTime: this.tickTime, ...(this.opts.reconfig === true ? { superDigest: generateDigest(SUPER), reconfigEnabled: true } : {}) },
+        ...(this.opts.reconfig === true ? { reconfigEnabled: true, ...(m.next !== undefined && this.opts.forgetLastSeenConfig !== true ? { lastSeenQuorum: m.next } : {}) } : {}),
         finalizeWaitMs: 200,
         store: { dataDir: `/d${m.sid}`, dataLogDir: `/l${m.sid}`, forceSync: true, preAllocSize: 4096, snapCount: this.opts.snapCount ?? 40 },
         faults: this.opts.bugs ?? {},
@@ -171,6 +205,17 @@ export class QuorumSimulator {
         electionNet: this.net.electionNet(m),
         quorumNet: this.net.quorumNet(m),
         onFatal: (e) => w.log(`${m.sid} fatal: ${String(e)}`),
+        onConfigCommitted: (qv) => {
+          if (m.life !== life) return;
+          m.qv = qv; // the host's zoo.cfg: the next life starts from it
+          if (m.next !== undefined && m.next.version <= qv.version) m.next = undefined;
+        },
+        onConfigSeen: (qv) => {
+          if (m.life === life) m.next = qv; // zoo.cfg.dynamic.next
+        },
+        onLeaderCommit: (zxid, acks) => {
+          if (m.life === life) this.checker.leaderCommitted(m.sid, zxid, acks);
+        },
       },
     ).then((peer) => {
       if (m.life !== life || !m.up) {
@@ -290,7 +335,7 @@ export class QuorumSimulator {
     await this.settle();
     const start = w.now;
     const deadline = start + 120_000;
-    const ms = () => [...w.members.values()];
+    const ms = () => this.finalMembers();
     const serving = () => {
       if (!ms().every((m) => m.up && m.peer !== undefined && m.peer.isServing)) return false;
       if (ms().filter((m) => m.peer!.zab.isActiveLeader).length !== 1) return false;
@@ -331,7 +376,7 @@ export class QuorumSimulator {
         `not within ${deadline - start} ms: ${ms().map((m) => `${m.sid}:${m.peer?.mode ?? "down"}${m.peer?.isServing === true ? "+serving" : ""} ${hex(m.peer?.tree.lastProcessedZxid ?? 0n)} sessions ${m.peer?.store.sessions.size ?? "-"}`).join("; ")}`,
       );
     }
-    this.checker.final([...w.members.values()]);
+    this.checker.final(this.finalMembers());
   }
 }
 

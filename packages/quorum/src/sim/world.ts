@@ -45,6 +45,10 @@ export const DEFAULT_FAULTS: SimFaults = {
 /** One member slot: its storage outlives its lives. */
 export interface Member {
   sid: bigint;
+  /** The config it starts from (its zoo.cfg): the initial one, a joiner's, then each config it committed. */
+  qv: QuorumVerifier;
+  /** Its zoo.cfg.dynamic.next: the last config it saw proposed. */
+  next: QuorumVerifier | undefined;
   storage: MemoryStorage;
   peer: QuorumPeer | undefined;
   life: number;
