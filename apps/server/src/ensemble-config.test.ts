@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { referenceAvailable, ZKCLI } from "@zkts/testkit";
-import { makeEnsemble, waitFor, type Ensemble } from "./ensemble-helpers.js";
+import { makeEnsemble, waitFor } from "./ensemble-helpers.js";
+import { ensembleNormaliser } from "./reconfig-helpers.js";
 
 const run = promisify(execFile);
 
@@ -22,14 +23,6 @@ async function zkCli(port: number, ...cmd: string[]): Promise<string[]> {
     .filter((l) => /^(server\.|version=|[a-zA-Z]+ = )/.test(l) && !/^mtime = /.test(l));
 }
 
-/** Replaces every member's ports and the ensemble's directory by names. */
-function normaliser(ens: Ensemble): (s: string) => string {
-  const subs: [string, string][] = [[ens.root, "<root>"]];
-  for (const m of ens.members) {
-    subs.push([String(m.clientPort), `<c${m.id}>`], [String(m.quorumPort), `<q${m.id}>`], [String(m.electionPort), `<e${m.id}>`]);
-  }
-  return (s) => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s);
-}
 
 interface Observed {
   files: Record<string, Record<string, string>>;
@@ -44,7 +37,7 @@ async function observe(impl: Impl | Impl[], reconfigEnabled: boolean, restart = 
   try {
     await Promise.all(ens.members.map((m) => ens.start(m)));
     await ens.waitStable(60_000);
-    const norm = normaliser(ens);
+    const norm = ensembleNormaliser(ens, { versions: false });
     const cfgFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("zoo.cfg")).sort();
     if (reconfigEnabled) {
       await waitFor(() => ens.members.every((m) => cfgFiles(m.dir).some((f) => /^zoo\.cfg\.dynamic\.[0-9a-f]+$/.test(f))), 30_000, "every member wrote its dynamic file");

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { createServer } from "node:net";
 import { fourLetter, startJavaQuorumPeer } from "@zkts/testkit";
 import { kill9, mustStart, type Proc } from "./crash-helpers.js";
+import { expect } from "vitest";
+import { encode, SyncRequest } from "@zkts/jute";
 import { Client } from "./test-client.js";
 
 /** What a ZooKeeper 3.8 member (and a zkts one) answers srvr/stat/mntr while no server runs. */
@@ -254,5 +256,28 @@ export async function hasAll(port: number, paths: string[]): Promise<boolean> {
     return false;
   } finally {
     c?.close();
+  }
+}
+
+/** A create and a setData through every running member, then sync + read of all of it through every member. */
+export async function writeEverywhere(ens: Ensemble, tag: string): Promise<void> {
+  const running = ens.members.filter((m) => m.proc !== undefined);
+  for (const m of running) {
+    const { c } = await Client.connect(m.clientPort);
+    try {
+      expect((await c.create(`/${tag}-${m.id}`, "a")).err, `create through member ${m.id}`).toBe(0);
+      expect((await c.setData(`/${tag}-${m.id}`, `via ${m.id}`)).err, `setData through member ${m.id}`).toBe(0);
+    } finally {
+      c.close();
+    }
+  }
+  for (const m of running) {
+    const { c } = await Client.connect(m.clientPort);
+    try {
+      expect((await c.req(9, encode(SyncRequest, { path: "/" }))).err, `sync through member ${m.id}`).toBe(0);
+      for (const w of running) expect(await c.get(`/${tag}-${w.id}`), `member ${m.id} reads ${tag}-${w.id}`).toMatchObject({ err: 0, data: `via ${w.id}` });
+    } finally {
+      c.close();
+    }
   }
 }

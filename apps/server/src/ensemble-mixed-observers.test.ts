@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { encode, SyncRequest } from "@zkts/jute";
 import { fourLetter, referenceAvailable } from "@zkts/testkit";
-import { makeEnsemble, waitFor, type Ensemble, type Member } from "./ensemble-helpers.js";
+import { makeEnsemble, waitFor, writeEverywhere, type Ensemble, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 type Impl = "zkts" | "zookeeper";
@@ -20,28 +20,6 @@ async function implOf(m: Member): Promise<Impl> {
   return /zkts/i.test(out) ? "zkts" : "zookeeper";
 }
 
-/** A create and a setData through every running member, then sync + read of all of it through every member. */
-async function writeEverywhere(ens: Ensemble, tag: string): Promise<void> {
-  const running = ens.members.filter((m) => m.proc !== undefined);
-  for (const m of running) {
-    const { c } = await Client.connect(m.clientPort);
-    try {
-      expect((await c.create(`/${tag}-${m.id}`, "a")).err, `create through member ${m.id}`).toBe(0);
-      expect((await c.setData(`/${tag}-${m.id}`, `via ${m.id}`)).err, `setData through member ${m.id}`).toBe(0);
-    } finally {
-      c.close();
-    }
-  }
-  for (const m of running) {
-    const { c } = await Client.connect(m.clientPort);
-    try {
-      expect((await c.req(9, encode(SyncRequest, { path: "/" }))).err, `sync through member ${m.id}`).toBe(0);
-      for (const w of running) expect(await c.get(`/${tag}-${w.id}`), `member ${m.id} reads ${tag}-${w.id}`).toMatchObject({ err: 0, data: `via ${w.id}` });
-    } finally {
-      c.close();
-    }
-  }
-}
 
 function dump(ens: Ensemble, impls: readonly Impl[]): void {
   for (const m of ens.members) {

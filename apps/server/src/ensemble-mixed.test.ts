@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fourLetter, pkiToolsAvailable, referenceAvailable, TestPki } from "@zkts/testkit";
 import { seededRandom } from "@zkts/contracts/testing";
-import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble, type Member } from "./ensemble-helpers.js";
+import { hasAll, makeEnsemble, waitFor, writeEverywhere, Writer, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
 
 type Impl = "zkts" | "zookeeper";
@@ -22,28 +22,6 @@ async function implOf(m: Member): Promise<Impl> {
   return /Zookeeper version: 3\.8/.test(await fourLetter(m.clientPort, "srvr")) && !/zkts/i.test(await fourLetter(m.clientPort, "srvr")) ? "zookeeper" : "zkts";
 }
 
-/** Through every running member: a create, a setData, then sync + read of everything on every member. */
-async function writeEverywhere(ens: Ensemble, tag: string): Promise<void> {
-  const running = ens.members.filter((m) => m.proc !== undefined);
-  for (const m of running) {
-    const { c } = await Client.connect(m.clientPort);
-    try {
-      expect((await c.create(`/${tag}-${m.id}`, "a")).err, `create through member ${m.id}`).toBe(0);
-      expect((await c.setData(`/${tag}-${m.id}`, `via ${m.id}`)).err).toBe(0);
-    } finally {
-      c.close();
-    }
-  }
-  for (const m of running) {
-    const { c } = await Client.connect(m.clientPort);
-    try {
-      expect((await c.req(9, encode(SyncRequest, { path: "/" }))).err, `sync through member ${m.id}`).toBe(0);
-      for (const w of running) expect(await c.get(`/${tag}-${w.id}`), `member ${m.id} reads ${tag}-${w.id}`).toMatchObject({ err: 0, data: `via ${w.id}` });
-    } finally {
-      c.close();
-    }
-  }
-}
 
 describe.runIf(referenceAvailable())("mixed ensembles: Apache ZooKeeper 3.8 and zkts members together", () => {
   // Members start in order: the last one joins an epoch the first two established (by DIFF or SNAP).

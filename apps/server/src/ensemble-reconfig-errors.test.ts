@@ -8,8 +8,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { freePort, referenceAvailable, ZKCLI } from "@zkts/testkit";
+import { freePort, referenceAvailable } from "@zkts/testkit";
 import { makeEnsemble, type Ensemble } from "./ensemble-helpers.js";
+import { zkCliOutcome } from "./reconfig-helpers.js";
 
 const run = promisify(execFile);
 const SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="; // super:test
@@ -53,21 +54,6 @@ async function kazoo(port: number, auth: "none" | "super", cases: Case[]): Promi
   return JSON.parse(stdout) as string[];
 }
 
-/** zkCli.sh one-shot `reconfig ...`: what it prints about the outcome, and its exit code. */
-async function zkCliReconfig(port: number, args: string[]): Promise<string> {
-  let stdout: string;
-  let stderr: string;
-  let code = 0;
-  try {
-    ({ stdout, stderr } = await run(ZKCLI, ["-server", `127.0.0.1:${port}`, "reconfig", ...args], { timeout: 60_000 }));
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; code?: number };
-    if (typeof x.code !== "number") throw e;
-    ({ stdout = "", stderr = "", code } = x);
-  }
-  const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => l.trim() !== "" && !/^(SLF4J|WATCHER::|WatchedEvent|Connecting to)/.test(l) && !/^\d{4}-\d\d-\d\d/.test(l));
-  return `${lines.join("\n")}\nexit ${code}`;
-}
 
 /** Free ports from the OS that nothing listens on: only written into requests (ZooKeeper may dial an added server). */
 const FREE: number[] = [];
@@ -117,10 +103,10 @@ async function observe(impl: "zkts" | "zookeeper"): Promise<Observed> {
     expect(await kazoo(leader.clientPort, "none", [...refused(), ...valid()])).toEqual(unauthenticated);
     const superRefused = await kazoo(follower.clientPort, "super", refused());
     const zkCli = [
-      await zkCliReconfig(follower.clientPort, ["-add", srv(5, 0)]),
-      await zkCliReconfig(follower.clientPort, ["-add", "server.5=garbage"]),
-      await zkCliReconfig(follower.clientPort, ["-remove", "1,2"]),
-      await zkCliReconfig(follower.clientPort, ["-members", srv(1, 0), "-v", "5"]),
+      await zkCliOutcome(follower.clientPort, ["reconfig", "-add", srv(5, 0)]),
+      await zkCliOutcome(follower.clientPort, ["reconfig", "-add", "server.5=garbage"]),
+      await zkCliOutcome(follower.clientPort, ["reconfig", "-remove", "1,2"]),
+      await zkCliOutcome(follower.clientPort, ["reconfig", "-members", srv(1, 0), "-v", "5"]),
     ];
     return { unauthenticated, superRefused, zkCli };
   } finally {

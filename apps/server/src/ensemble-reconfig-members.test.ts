@@ -12,85 +12,15 @@
  * ServerCnxnFactory.reconfigure): in both, the member listens on the new port, no longer on the old one, and a
  * session connected before the move keeps working.
  */
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { fourLetter, freePort, referenceAvailable, ZKCLI } from "@zkts/testkit";
-import { hasAll, makeEnsemble, waitFor, type Ensemble, type Member } from "./ensemble-helpers.js";
+import { fourLetter, freePort, referenceAvailable } from "@zkts/testkit";
+import { hasAll, makeEnsemble, waitFor, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
+import { configVersionHex, ensembleNormaliser, kazooConfig, serverLine, zkCliOutcome, type KazooAnswer as Answer } from "./reconfig-helpers.js";
 
-const run = promisify(execFile);
 
-/** kazoo: a reconfig's answer (a new member list, or a joining server) (text, stat version and mzxid) or its exception; or a config read. */
-const KAZOO = `
-import json, sys, logging
-logging.basicConfig(level=logging.CRITICAL)
-from kazoo.client import KazooClient
-port, op = sys.argv[1], json.loads(sys.argv[2])
-c = KazooClient(hosts="127.0.0.1:%s" % port, timeout=10)
-c.start(timeout=30)
-try:
-    if op["op"] == "get":
-        c.sync("/zookeeper/config")
-        data, stat = c.get("/zookeeper/config")
-    else:
-        data, stat = c.reconfig(joining=op.get("j"), leaving=None, new_members=op.get("members"), from_config=op.get("v", -1))
-    out = {"data": data.decode(), "version": stat.version, "mzxid": "%x" % stat.mzxid}
-except Exception as e:
-    out = {"error": type(e).__name__}
-c.stop()
-print(json.dumps(out))
-`;
-
-interface Answer {
-  data?: string;
-  version?: number;
-  mzxid?: string;
-  error?: string;
-}
-
-async function kazoo(port: number, op: { op: "get" } | { op: "reconfig"; members?: string; j?: string; v?: number }): Promise<Answer> {
-  const { stdout } = await run("/usr/bin/python3", ["-c", KAZOO, String(port), JSON.stringify(op)], { timeout: 90_000 });
-  return JSON.parse(stdout) as Answer;
-}
-
-/** zkCli.sh one-shot: what it prints (log, watcher and connection lines left out) and its exit code. */
-async function zkCli(port: number, args: string[]): Promise<string> {
-  let stdout: string;
-  let stderr: string;
-  let code = 0;
-  try {
-    ({ stdout, stderr } = await run(ZKCLI, ["-server", `127.0.0.1:${port}`, ...args], { timeout: 60_000 }));
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; code?: number };
-    if (typeof x.code !== "number") throw e;
-    ({ stdout = "", stderr = "", code } = x);
-  }
-  const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => l.trim() !== "" && !/^(SLF4J|WATCHER::|WatchedEvent|Connecting to)/.test(l) && !/^\d{4}-\d\d-\d\d/.test(l));
-  return `${lines.join("\n")}\nexit ${code}`;
-}
-
-/** The config text's `version=` line, as hex. */
-function versionOf(text: string): string {
-  const m = /^version=([0-9a-f]+)$/m.exec(text);
-  if (m === null) throw new Error(`no version in ${text}`);
-  return m[1]!;
-}
-
-/** Replaces every member's ports and the ensemble's directory by names, and config versions by <v>. */
-function normaliser(ens: Ensemble): (s: string) => string {
-  const subs: [string, string][] = [[ens.root, "<root>"]];
-  for (const m of ens.members) {
-    subs.push([String(m.clientPort), `<c${m.id}>`], [String(m.quorumPort), `<q${m.id}>`], [String(m.electionPort), `<e${m.id}>`]);
-  }
-  return (s) => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s).replace(/version=[0-9a-f]+/g, "version=<v>").replace(/\.dynamic\.[0-9a-f]+/g, ".dynamic.<v>");
-}
-
-/** member `m`'s server line as the config files write it, with a type if asked. */
-function serverLine(m: Member, type?: "observer" | "participant"): string {
-  return `server.${m.id}=127.0.0.1:${m.quorumPort}:${m.electionPort}${type !== undefined ? `:${type}` : ""};127.0.0.1:${m.clientPort}`;
-}
+const kazoo = kazooConfig;
 
 interface Observed {
   answers: (Answer | string)[];
@@ -111,7 +41,7 @@ async function scenario(impl: Impl): Promise<Observed> {
   for (const m of [m1, m2, m3]) keep(m, [1, 2, 3]);
   keep(m4, [1, 2, 3, 4]);
   keep(m5, [1, 2, 3, 5]);
-  const norm = normaliser(ens);
+  const norm = ensembleNormaliser(ens, { versions: true });
   const answers: (Answer | string)[] = [];
   const modes: string[] = [];
   let live: Member[] = [];
@@ -127,7 +57,7 @@ async function scenario(impl: Impl): Promise<Observed> {
     live = [m1, m2, m3, m4, m5];
 
     // 4 added (zkCli.sh -add, through a follower), then the list of all five (kazoo, through a follower)
-    const add4 = await zkCli(m1.clientPort, ["reconfig", "-add", serverLine(m4)]);
+    const add4 = await zkCliOutcome(m1.clientPort, ["reconfig", "-add", serverLine(m4)]);
     expect(add4).toMatch(/exit 0$/);
     answers.push(norm(add4));
     const all = await kazoo(m2.clientPort, { op: "reconfig", members: [m1, m2, m3, m4, m5].map((m) => serverLine(m)).join(",") });
@@ -139,7 +69,7 @@ async function scenario(impl: Impl): Promise<Observed> {
     // designates a voter of the new config that acknowledged the reconfig (Leader.getDesignatedLeader); with two
     // voters both acknowledged it, and with no writes in flight the lowest id is chosen; 3 follows it without an
     // election. (With more voters the set of the first acknowledgements, so the choice, depends on timing.)
-    const dropLeader = await zkCli(m3.clientPort, ["reconfig", "-members", [serverLine(m1), serverLine(m2), serverLine(m4, "observer"), serverLine(m5, "observer")].join(",")]);
+    const dropLeader = await zkCliOutcome(m3.clientPort, ["reconfig", "-members", [serverLine(m1), serverLine(m2), serverLine(m4, "observer"), serverLine(m5, "observer")].join(",")]);
     expect(dropLeader).toMatch(/exit 0$/);
     answers.push(norm(dropLeader));
     const newLeader = await ens.waitStable(60_000);
@@ -150,7 +80,7 @@ async function scenario(impl: Impl): Promise<Observed> {
     await noteModes();
 
     // 3 back, 4 a participant again, 5 out, through the new leader (zkCli.sh); then 5 is killed
-    const third = await zkCli(newLeader.clientPort, ["reconfig", "-members", [m1, m2, m3, m4].map((m) => serverLine(m)).join(",")]);
+    const third = await zkCliOutcome(newLeader.clientPort, ["reconfig", "-members", [m1, m2, m3, m4].map((m) => serverLine(m)).join(",")]);
     expect(third).toMatch(/exit 0$/);
     answers.push(norm(third));
     await waitMode(m4, "follower");
@@ -160,7 +90,7 @@ async function scenario(impl: Impl): Promise<Observed> {
     await noteModes();
 
     // 2 removed (zkCli.sh -remove, through the leader), then killed
-    const remove2 = await zkCli(newLeader.clientPort, ["reconfig", "-remove", "2"]);
+    const remove2 = await zkCliOutcome(newLeader.clientPort, ["reconfig", "-remove", "2"]);
     expect(remove2).toMatch(/exit 0$/);
     answers.push(norm(remove2));
     await ens.kill(m2);
@@ -185,12 +115,12 @@ async function scenario(impl: Impl): Promise<Observed> {
     for (const m of live) {
       const got = await kazoo(m.clientPort, { op: "get" });
       expect(got.data).toBe(finalText ??= got.data);
-      expect(versionOf(got.data!)).toBe(got.mzxid);
+      expect(configVersionHex(got.data!)).toBe(got.mzxid);
       finalConfigs.push(norm(got.data!));
       const cfg = readFileSync(m.cfgPath, "utf8");
       const dyn = /^dynamicConfigFile=(.*)$/m.exec(cfg)?.[1];
       expect(dyn).toBe(`${m.cfgPath}.dynamic.${got.mzxid}`);
-      files.push(norm(cfg), norm(readFileSync(dyn!, "utf8")), norm(await zkCli(m.clientPort, ["config"])));
+      files.push(norm(cfg), norm(readFileSync(dyn!, "utf8")), norm(await zkCliOutcome(m.clientPort, ["config"])));
     }
     return { answers, modes, finalConfigs, files };
   } finally {
@@ -223,7 +153,7 @@ describe.runIf(referenceAvailable())("non-incremental reconfig, zkCli.sh reconfi
       const m2 = ens.members[1]!;
       const oldPort = m2.clientPort;
       const newPort = await freePort();
-      const norm = normaliser(ens);
+      const norm = ensembleNormaliser(ens, { versions: true });
       const listens = (port: number) =>
         fourLetter(port, "srvr", "127.0.0.1", 5_000).then(
           (out) => out.length > 0,

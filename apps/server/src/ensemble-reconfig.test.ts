@@ -17,71 +17,21 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { referenceAvailable, ZKCLI } from "@zkts/testkit";
-import { hasAll, makeEnsemble, waitFor, Writer, type Ensemble, type Member } from "./ensemble-helpers.js";
+import { hasAll, makeEnsemble, waitFor, Writer, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
+import { configVersionHex, ensembleNormaliser, kazooConfig, serverLine, type KazooAnswer as Answer, type KazooConfigOp } from "./reconfig-helpers.js";
 
 const run = promisify(execFile);
 const SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="; // super:test
 
-/** kazoo as the super user: a reconfig's answer (text, stat version and mzxid) or its exception; or a config read. */
-const KAZOO = `
-import json, sys, logging
-logging.basicConfig(level=logging.CRITICAL)
-from kazoo.client import KazooClient
-port, op = sys.argv[1], json.loads(sys.argv[2])
-c = KazooClient(hosts="127.0.0.1:%s" % port, timeout=10)
-c.start(timeout=30)
-c.add_auth("digest", "super:test")
-try:
-    if op["op"] == "get":
-        c.sync("/zookeeper/config")
-        data, stat = c.get("/zookeeper/config")
-    else:
-        data, stat = c.reconfig(joining=op.get("j"), leaving=op.get("l"), new_members=None, from_config=op.get("v", -1))
-    out = {"data": data.decode(), "version": stat.version, "mzxid": "%x" % stat.mzxid}
-except Exception as e:
-    out = {"error": type(e).__name__}
-c.stop()
-print(json.dumps(out))
-`;
-
-interface Answer {
-  data?: string;
-  version?: number;
-  mzxid?: string;
-  error?: string;
-}
-
-async function kazoo(port: number, op: { op: "get" | "reconfig"; j?: string; l?: string; v?: number }): Promise<Answer> {
-  const { stdout } = await run("/usr/bin/python3", ["-c", KAZOO, String(port), JSON.stringify(op)], { timeout: 120_000 });
-  return JSON.parse(stdout) as Answer;
+function kazoo(port: number, op: { op: "get" | "reconfig"; j?: string; l?: string; v?: number }): Promise<Answer> {
+  return kazooConfig(port, { ...op, super: "super:test" } as KazooConfigOp);
 }
 
 /** zkCli.sh one-shot `config`: the config lines it prints. */
 async function zkCliConfig(port: number): Promise<string[]> {
   const { stdout, stderr } = await run(ZKCLI, ["-server", `127.0.0.1:${port}`, "config"], { timeout: 60_000 });
   return `${stdout}\n${stderr}`.split("\n").filter((l) => /^(server\.|version=)/.test(l));
-}
-
-/** The config text's `version=` line, as a bigint. */
-function versionOf(text: string): bigint {
-  const m = /^version=([0-9a-f]+)$/m.exec(text);
-  if (m === null) throw new Error(`no version in ${text}`);
-  return BigInt(`0x${m[1]}`);
-}
-
-/** Replaces every member's ports and the ensemble's directory by names, and config versions by <v>. */
-function normaliser(ens: Ensemble): (s: string) => string {
-  const subs: [string, string][] = [[ens.root, "<root>"]];
-  for (const m of ens.members) {
-    subs.push([String(m.clientPort), `<c${m.id}>`], [String(m.quorumPort), `<q${m.id}>`], [String(m.electionPort), `<e${m.id}>`]);
-  }
-  return (s) => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s).replace(/version=[0-9a-f]+/g, "version=<v>").replace(/\.dynamic\.[0-9a-f]+/g, ".dynamic.<v>");
-}
-
-/** member `m`'s server line as the config files write it, with another type if asked. */
-function serverLine(m: Member, type?: "observer" | "participant"): string {
-  return `server.${m.id}=127.0.0.1:${m.quorumPort}:${m.electionPort}${type !== undefined ? `:${type}` : ""};127.0.0.1:${m.clientPort}`;
 }
 
 interface Observed {
@@ -109,7 +59,7 @@ async function scenario(impl: Impl | Impl[]): Promise<Observed> {
   for (const m of [m1, m2, m3]) keep(m, [1, 2, 3]);
   keep(m4, [1, 2, 3, 4]);
   keep(m5, [1, 2, 3, 4, 5]);
-  const norm = normaliser(ens);
+  const norm = ensembleNormaliser(ens, { versions: true });
   const answers: Answer[] = [];
   const modes: string[] = [];
   const live: Member[] = [];
@@ -150,11 +100,11 @@ async function scenario(impl: Impl | Impl[]): Promise<Observed> {
     live.push(m5);
     await noteModes();
     // a stale version is refused
-    const stale = await step(m5.clientPort, { op: "reconfig", l: "1", v: Number(versionOf(add4.data!)) });
+    const stale = await step(m5.clientPort, { op: "reconfig", l: "1", v: Number(BigInt(`0x${configVersionHex(add4.data!)}`)) });
     expect(stale.error).toBe("BadVersionError");
 
     // shrink: 1 and 2 leave (as ZooKeeper, they stay up as non-voting followers), then they are killed
-    const shrink = await step(m5.clientPort, { op: "reconfig", l: "1,2", v: Number(versionOf(add5.data!)) });
+    const shrink = await step(m5.clientPort, { op: "reconfig", l: "1,2", v: Number(BigInt(`0x${configVersionHex(add5.data!)}`)) });
     expect(shrink.error).toBeUndefined();
     live.splice(0, 2);
     await ens.kill(m1);
@@ -214,8 +164,8 @@ async function scenario(impl: Impl | Impl[]): Promise<Observed> {
       // member's active config: the same servers, maybe in another order)
       expect(got.data).toBe(finalText ??= got.data);
       expect(got.mzxid).toBe(back.mzxid);
-      expect(versionOf(got.data!).toString(16)).toBe(got.mzxid);
-      expect(versionOf(back.data!).toString(16)).toBe(got.mzxid);
+      expect(configVersionHex(got.data!)).toBe(got.mzxid);
+      expect(configVersionHex(back.data!)).toBe(got.mzxid);
       finalConfigs.push(norm(got.data!));
       // the member's files: zoo.cfg names the dynamic file of the final config's version
       const cfg = readFileSync(m.cfgPath, "utf8");
