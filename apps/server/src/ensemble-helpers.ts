@@ -30,6 +30,9 @@ function freeLowPort(): Promise<number> {
   });
 }
 
+/** Every port an ensemble of this process was given: never given again (a member just stopped may still hold one). */
+const usedPorts = new Set<number>();
+
 export interface Member {
   id: number;
   dir: string;
@@ -99,7 +102,7 @@ export async function makeEnsemble(
   const root = mkdtempSync(join(tmpdir(), "zkts-ens-"));
   const observers = opts.observers ?? 0;
   const ports: { client: number; quorum: number; election: number }[] = [];
-  const used = new Set<number>();
+  const used = usedPorts;
   const port = async () => {
     for (;;) {
       const p = await freeLowPort();

@@ -1,7 +1,23 @@
 import { createServer, connect } from "node:net";
 
-/** Asks the OS for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out: the OS may give a port it just freed again, and two uses of it collide. */
+const handedOut = new Set<number>();
+
+/**
+ * Asks the OS for a free TCP port on 127.0.0.1, never the same one twice in this process (a test asking for a
+ * client port and an AdminServer port got one port for both once).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await osFreePort();
+    if (!handedOut.has(port) || attempt >= 100) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function osFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
