@@ -12,12 +12,12 @@
  * ServerCnxnFactory.reconfigure): in both, the member listens on the new port, no longer on the old one, and a
  * session connected before the move keeps working.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fourLetter, freePort, referenceAvailable } from "@zkts/testkit";
 import { hasAll, makeEnsemble, waitFor, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
-import { configVersionHex, ensembleNormaliser, kazooConfig, serverLine, zkCliOutcome, type KazooAnswer as Answer } from "./reconfig-helpers.js";
+import { configVersionHex, ensembleNormaliser, kazooConfig, keepServerLines, serverLine, zkCliOutcome, type KazooAnswer as Answer } from "./reconfig-helpers.js";
 
 
 const kazoo = kazooConfig;
@@ -34,10 +34,7 @@ type Impl = "zkts" | "zookeeper";
 async function scenario(impl: Impl): Promise<Observed> {
   const ens = await makeEnsemble(5, { impl, extra: { reconfigEnabled: "true", skipACL: "yes" } });
   const [m1, m2, m3, m4, m5] = ens.members as [Member, Member, Member, Member, Member];
-  const keep = (m: Member, ids: number[]) => {
-    const text = readFileSync(m.cfgPath, "utf8");
-    writeFileSync(m.cfgPath, text.split("\n").filter((l) => !/^server\.\d+=/.test(l) || ids.includes(Number(/^server\.(\d+)=/.exec(l)![1]))).join("\n"));
-  };
+  const keep = keepServerLines;
   for (const m of [m1, m2, m3]) keep(m, [1, 2, 3]);
   keep(m4, [1, 2, 3, 4]);
   keep(m5, [1, 2, 3, 5]);

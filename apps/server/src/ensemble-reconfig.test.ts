@@ -13,13 +13,13 @@
  * INFORMANDACTIVATE cross between the two.
  */
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { referenceAvailable, ZKCLI } from "@zkts/testkit";
 import { hasAll, makeEnsemble, waitFor, Writer, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
-import { configVersionHex, ensembleNormaliser, kazooConfig, serverLine, type KazooAnswer as Answer, type KazooConfigOp } from "./reconfig-helpers.js";
+import { configVersionHex, ensembleNormaliser, kazooConfig, keepServerLines, serverLine, type KazooAnswer as Answer, type KazooConfigOp } from "./reconfig-helpers.js";
 
 const run = promisify(execFile);
 const SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="; // super:test
@@ -52,10 +52,7 @@ async function scenario(impl: Impl | Impl[]): Promise<Observed> {
   });
   const [m1, m2, m3, m4, m5] = ens.members as [Member, Member, Member, Member, Member];
   // members 1-3 start with a config of 1-3; a joiner with the current members and itself
-  const keep = (m: Member, ids: number[]) => {
-    const text = readFileSync(m.cfgPath, "utf8");
-    writeFileSync(m.cfgPath, text.split("\n").filter((l) => !/^server\.\d+=/.test(l) || ids.includes(Number(/^server\.(\d+)=/.exec(l)![1]))).join("\n"));
-  };
+  const keep = keepServerLines;
   for (const m of [m1, m2, m3]) keep(m, [1, 2, 3]);
   keep(m4, [1, 2, 3, 4]);
   keep(m5, [1, 2, 3, 4, 5]);

@@ -1,5 +1,6 @@
 /** Helpers the dynamic-config tests share (ensemble-config, ensemble-reconfig*, run against ZooKeeper and zkts). */
 import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { ZKCLI } from "@zkts/testkit";
 import type { Ensemble, Member } from "./ensemble-helpers.js";
@@ -80,4 +81,10 @@ export type KazooConfigOp = { op: "get"; super?: string } | { op: "reconfig"; su
 export async function kazooConfig(port: number, op: KazooConfigOp): Promise<KazooAnswer> {
   const { stdout } = await run("/usr/bin/python3", ["-c", KAZOO, String(port), JSON.stringify(op)], { timeout: 120_000 });
   return JSON.parse(stdout) as KazooAnswer;
+}
+
+/** Keeps only the `server.N` lines of `ids` in member `m`'s zoo.cfg (members that start, or join, with a smaller config). */
+export function keepServerLines(m: Member, ids: number[]): void {
+  const text = readFileSync(m.cfgPath, "utf8");
+  writeFileSync(m.cfgPath, text.split("\n").filter((l) => !/^server\.\d+=/.test(l) || ids.includes(Number(/^server\.(\d+)=/.exec(l)![1]))).join("\n"));
 }
