@@ -150,6 +150,18 @@ describe("ZabPeer: discovery", () => {
   });
 });
 
+
+/** Leader 1 and follower 2 share 10 txns and 6 more proposals; node 3 has an empty log, outside a window of 4. */
+function leaderAheadOfNode3(): Harness {
+  const log = Array.from({ length: 10 }, (_, i) => txn(1n, BigInt(i + 1)));
+  const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? [] : log }), 4);
+  h.node(1).peer.lead();
+  h.node(2).peer.follow(1n);
+  h.settle();
+  for (let i = 0; i < 6; i++) h.node(1).peer.propose(Buffer.from(`p${i}`));
+  h.settle();
+  return h;
+}
 describe("ZabPeer: synchronisation", () => {
   it("DIFF sends the txns after the learner's last zxid; UPTODATE commits the initial history", () => {
     const log = [txn(1n, 1n), txn(1n, 2n), txn(1n, 3n)];
@@ -182,13 +194,7 @@ describe("ZabPeer: synchronisation", () => {
   });
 
   it("SNAP when the learner is behind the leader's in-memory window", () => {
-    const log = Array.from({ length: 10 }, (_, i) => txn(1n, BigInt(i + 1)));
-    const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? [] : log }), 4);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.settle();
-    for (let i = 0; i < 6; i++) h.node(1).peer.propose(Buffer.from(`p${i}`));
-    h.settle();
+    const h = leaderAheadOfNode3();
     h.node(3).peer.follow(1n);
     h.settle();
     expect(h.sent.some((s) => s.packet.type === PacketType.SNAP)).toBe(true);
@@ -201,13 +207,7 @@ describe("ZabPeer: synchronisation", () => {
 
 describe("ZabPeer: a SNAP from a ZooKeeper leader", () => {
   it("proposals and commits at or below the snapshot's zxid after SNAP are skipped (LearnerHandler forwards from a zxid read before the SNAP's)", () => {
-    const log = Array.from({ length: 10 }, (_, i) => txn(1n, BigInt(i + 1)));
-    const h = new Harness(3, (sid) => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: sid === 3n ? [] : log }), 4);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.settle();
-    for (let i = 0; i < 6; i++) h.node(1).peer.propose(Buffer.from(`p${i}`));
-    h.settle();
+    const h = leaderAheadOfNode3();
     // node 3 gets SNAP and the snapshot, then nothing more from the leader
     const snaps = () => h.sent.filter((s) => s.packet.type === PacketType.SNAP).length;
     h.node(3).peer.follow(1n);
