@@ -18,7 +18,7 @@ import { classifyKeys, type ClassifiedKeys } from "./config/keys.js";
 import { isDistributed, readLimits, readPeer, readPeerFlags, readTreeFeatures, type PeerFlags, type PeerLimits, type PeerValues, type TreeFeatures } from "./config/peer.js";
 import { ConfigReader } from "./config/reader.js";
 import { checkQuorum } from "./config/servers.js";
-import { readDynamicConfigFile } from "./config/dynamic.js";
+import { readDynamicConfigFile, readNextDynamicConfigFile } from "./config/dynamic.js";
 import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, readQuorumTls, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
 import { ConfigError, type ParseConfigOptions, type ZkConfig } from "./config/types.js";
 
@@ -40,7 +40,7 @@ export {
   type ZkConfig,
 } from "./config/types.js";
 export { quorumPairs } from "./config/servers.js";
-export { DynamicConfigFiles, dynamicConfigText, editedStaticConfigText, versionFromFilename } from "./config/dynamic.js";
+export { DynamicConfigFiles, dynamicConfigText, editedStaticConfigText, readNextDynamicConfigFile, versionFromFilename } from "./config/dynamic.js";
 export { jvmSystemProperty } from "./config/auth.js";
 export { SASL_PROVIDER, DIGEST_LOGIN_MODULE } from "./config/sasl.js";
 export { DEFAULT_CONFIG_TEXT } from "./config/defaults.js";
@@ -78,6 +78,10 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   cfg.dynamicConfigFile = dynamicConfigFile;
   cfg.configVersion = dynamic?.version ?? 0n;
   cfg.configFile = opts.configFile;
+  if (dynamic !== undefined && opts.configFile !== undefined) {
+    const next = readNextDynamicConfigFile(r, opts.configFile, opts.readFile);
+    if (next !== undefined) cfg.nextDynamicConfig = next;
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }

@@ -90,22 +90,55 @@ export function quorumOf(cfg: ZkConfig): QuorumVerifier {
 }
 
 /**
- * With reconfigEnabled, the member's config files (next to the zoo.cfg it was started with): zoo.cfg.bak when the
- * server lines are still in zoo.cfg (QuorumPeerConfig.backupOldConfig), and the handler that writes
- * zoo.cfg.dynamic.<version> and rewrites zoo.cfg when a newer config is committed (QuorumPeer.setQuorumVerifier).
+ * The member's config files, next to the zoo.cfg it was started with (QuorumPeer's configFilename). At start-up
+ * `<zoo.cfg>.dynamic.next` is removed whatever reconfigEnabled says (runFromConfig -> setQuorumVerifier(qv, false):
+ * the committed config is the last seen one, and `.next` goes; the config parsed from it, if any, was read before
+ * and becomes the last seen config again). With reconfigEnabled: zoo.cfg.bak when the server lines are still in
+ * zoo.cfg (QuorumPeerConfig.backupOldConfig); `onCommitted` writes zoo.cfg.dynamic.<version> and rewrites zoo.cfg
+ * when a newer config is committed, removing `.next` when that config is the last seen one
+ * (QuorumPeer.setQuorumVerifier); `onSeen` writes `.next` when a newer config is seen proposed
+ * (QuorumPeer.setLastSeenQuorumVerifier(qv, true)). `lastSeen` is the last seen config the peer starts with.
  */
-function configFilesOf(cfg: ZkConfig, myid: bigint, log: Logger): ((qv: QuorumVerifier) => void) | undefined {
-  if (!cfg.reconfigEnabled || cfg.configFile === undefined) return undefined;
+function configFilesOf(
+  cfg: ZkConfig,
+  myid: bigint,
+  quorum: QuorumVerifier,
+  log: Logger,
+): { lastSeen?: QuorumVerifier; onCommitted?: (qv: QuorumVerifier) => void; onSeen?: (qv: QuorumVerifier) => void } {
+  if (cfg.configFile === undefined) return {};
   const files = new DynamicConfigFiles(cfg.configFile);
+  try {
+    files.removeNext();
+  } catch (e) {
+    log.warn("could not remove the next dynamic config file", { file: files.nextFileName, error: (e as Error).message });
+  }
+  if (!cfg.reconfigEnabled) return {};
   if (cfg.dynamicConfigFile === undefined) files.backupOldConfig();
-  return (qv) => {
-    try {
-      files.commit(qv.toString(), qv.version, qv.allMembers.get(myid)?.clientAddr !== undefined);
-      log.info("config files written", { dynamicConfigFile: files.dynamicFileName(qv.version) });
-    } catch (e) {
-      // QuorumPeer.setQuorumVerifier logs the IOException and goes on
-      log.error("could not write the config files", { error: (e as Error).message });
-    }
+  // QuorumPeer.setLastSeenQuorumVerifier at start-up; ConfigVersions takes `.next`'s config when it is newer
+  const next = cfg.nextDynamicConfig;
+  let lastSeenVersion = next !== undefined && next.version > quorum.version ? next.version : quorum.version;
+  return {
+    ...(next !== undefined ? { lastSeen: next } : {}),
+    onCommitted: (qv) => {
+      if (qv.version > lastSeenVersion) lastSeenVersion = qv.version;
+      try {
+        files.commit(qv.toString(), qv.version, qv.allMembers.get(myid)?.clientAddr !== undefined, qv.version === lastSeenVersion);
+        log.info("config files written", { dynamicConfigFile: files.dynamicFileName(qv.version) });
+      } catch (e) {
+        // QuorumPeer.setQuorumVerifier logs the IOException and goes on
+        log.error("could not write the config files", { error: (e as Error).message });
+      }
+    },
+    onSeen: (qv) => {
+      lastSeenVersion = qv.version;
+      try {
+        files.writeNext(qv.toString());
+        log.info("next dynamic config file written", { file: files.nextFileName, version: qv.version.toString(16) });
+      } catch (e) {
+        // setLastSeenQuorumVerifier: "Error writing next dynamic config file to disk", and goes on
+        log.error("could not write the next dynamic config file", { error: (e as Error).message });
+      }
+    },
   };
 }
 
@@ -126,12 +159,12 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   const me = cfg.servers.find((s) => s.id === myid);
   if (me === undefined) throw new UnsupportedConfigError(`myid is ${myid} but there is no server.${myid} line`);
   const quorum = quorumOf(cfg);
-  const writeConfigFiles = configFilesOf(cfg, myid, log);
+  const configFiles = configFilesOf(cfg, myid, quorum, log);
   // QuorumPeer.processReconfig: a committed config that gives this member another client address moves the
   // client port listener there (ServerCnxnFactory.reconfigure); set once the listener runs.
   let moveClientPort: ((qv: QuorumVerifier) => void) | undefined;
   const onConfigCommitted = (qv: QuorumVerifier) => {
-    writeConfigFiles?.(qv);
+    configFiles.onCommitted?.(qv);
     moveClientPort?.(qv);
   };
   const clientPort = me.clientPort ?? cfg.clientPort;
@@ -170,6 +203,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         tree: { digestEnabled: cfg.digestEnabled, extendedTypesEnabled: cfg.extendedTypesEnabled, skipACL: cfg.skipACL },
         readOnlyMode: readOnlyModeEnabled(cfg),
         reconfigEnabled: cfg.reconfigEnabled,
+        ...(configFiles.lastSeen !== undefined ? { lastSeenQuorum: configFiles.lastSeen } : {}),
         standaloneEnabled: cfg.standaloneEnabled,
         store: {
           dataDir: cfg.dataDir,
@@ -194,6 +228,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         },
         onFatal: opts.onFatal ?? (() => process.exit(1)),
         onConfigCommitted,
+        ...(configFiles.onSeen !== undefined ? { onConfigSeen: configFiles.onSeen } : {}),
       },
       quorumAddr: { host: me.host, port: me.quorumPort },
       ...(quorumTls !== undefined ? { electionSockets: quorumTls } : {}),

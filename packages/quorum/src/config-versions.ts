@@ -96,6 +96,7 @@ export class ConfigVersions {
   newLeaderConfig(epoch: bigint): QuorumVerifier {
     if (this.reconfigEnabled && this.committedQv.version === 0n && this.lastSeenQv.version === 0n) {
       this.lastSeenQv = withVersion(this.committedQv, makeZxid(epoch, 0n));
+      this.onSeen?.(this.lastSeenQv); // Leader.lead: setLastSeenQuorumVerifier(newQV, true)
     }
     return this.lastSeenQv;
   }

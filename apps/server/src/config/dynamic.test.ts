@@ -138,4 +138,33 @@ describe("DynamicConfigFiles (node:fs)", () => {
     expect(again.servers.map((s) => s.id)).toEqual([1n, 2n]);
     expect(again.configVersion).toBe(0x100000000n);
   });
+
+  it("zoo.cfg.dynamic.next: written with its version line, read back at start-up with a dynamicConfigFile, removed at the commit of that config", () => {
+    const sub = mkdtempSync(join(dir, "next-"));
+    const cfg = join(sub, "zoo.cfg");
+    const dyn = join(sub, "zoo.cfg.dynamic.100000000");
+    writeFileSync(dyn, "server.1=127.0.0.1:1:2:participant\nserver.2=127.0.0.1:3:4:participant");
+    const text = `tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=/x\nclientPort=56463\nreconfigEnabled=true\ndynamicConfigFile=${dyn}\n`;
+    writeFileSync(cfg, text);
+    const files = new DynamicConfigFiles(cfg);
+    const seen = "server.1=127.0.0.1:1:2:participant\nserver.2=127.0.0.1:3:4:participant\nserver.3=127.0.0.1:5:6:participant\nversion=100000003";
+    files.writeNext(seen);
+    expect(readFileSync(`${cfg}.dynamic.next`, "utf8")).toBe(seen);
+    const c = parseConfig(text, { configFile: cfg });
+    expect(c.configVersion).toBe(0x100000000n);
+    expect(c.nextDynamicConfig?.version).toBe(0x100000003n);
+    expect([...c.nextDynamicConfig!.votingMembers.keys()]).toEqual([1n, 2n, 3n]);
+    // no dynamicConfigFile: .next is not read (QuorumPeerConfig.parse reads it after the dynamic file only)
+    expect(parseConfig(`${text.replace(/dynamicConfigFile=.*\n/, "")}server.1=127.0.0.1:1:2\nserver.2=127.0.0.1:3:4\n`, { configFile: cfg }).nextDynamicConfig).toBeUndefined();
+    // an invalid config in it is refused, naming the file
+    writeFileSync(`${cfg}.dynamic.next`, "server.1=127.0.0.1:1:2\nversion=zz");
+    expect(() => parseConfig(text, { configFile: cfg })).toThrow(`${cfg}.dynamic.next: bad version zz`);
+    // a commit of an older config than the last seen one keeps .next; of the last seen one removes it
+    files.writeNext(seen);
+    files.commit("server.1=127.0.0.1:1:2:participant\nversion=100000002", 0x100000002n, false, false);
+    expect(readdirSync(sub)).toContain("zoo.cfg.dynamic.next");
+    files.commit(seen, 0x100000003n, false, true);
+    expect(readdirSync(sub).sort()).toEqual(["zoo.cfg", "zoo.cfg.dynamic.100000000", "zoo.cfg.dynamic.100000002", "zoo.cfg.dynamic.100000003"]);
+    expect(parseConfig(readFileSync(cfg, "utf8"), { configFile: cfg }).nextDynamicConfig).toBeUndefined();
+  });
 });

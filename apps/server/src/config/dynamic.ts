@@ -5,12 +5,18 @@
  * - with reconfigEnabled=true, a distributed zoo.cfg that still holds its server lines is copied to `zoo.cfg.bak` at
  *   start-up (backupOldConfig), and once the member learns a config with a higher version it writes
  *   `<zoo.cfg>.dynamic.<hex version>` (writeDynamicConfig) and rewrites zoo.cfg without the server lines, pointing at
- *   that file (editStaticConfig); `<zoo.cfg>.dynamic.next` is removed.
+ *   that file (editStaticConfig); `<zoo.cfg>.dynamic.next` is removed when that config is the last seen one;
+ * - with reconfigEnabled=true, a member that sees a newer config proposed (a reconfig PROPOSAL, NEWLEADER, or the
+ *   leader's first epoch versioning its config) writes it with its `version=<hex>` line to `<zoo.cfg>.dynamic.next`
+ *   (QuorumPeer.setLastSeenQuorumVerifier(qv, true)); with dynamicConfigFile set, QuorumPeerConfig.parse reads that
+ *   file back as the last seen config, and every start of a quorum peer removes it (QuorumPeer.setQuorumVerifier at
+ *   start-up: the committed config is then also the last seen one), whatever reconfigEnabled says.
  * The text functions here are pure; {@link DynamicConfigFiles} does the file work with node:fs.
  */
 import { copyFileSync, existsSync, realpathSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { dirname, basename, join, resolve } from "node:path";
-import { javaPropertiesOrder, parseProperties, type PropertyEntry } from "../properties.js";
+import { parseQuorumConfig, QuorumConfigError, type QuorumVerifier } from "@zkts/election";
+import { javaPropertiesOrder, parseProperties, PropertiesSyntaxError, type PropertyEntry } from "../properties.js";
 import { ConfigReader } from "./reader.js";
 import { parseServerLine } from "./servers.js";
 import { ConfigError, type ServerSpec } from "./types.js";
@@ -84,6 +90,19 @@ export class DynamicConfigFiles {
     return `${this.configFile}.dynamic.next`;
   }
 
+  /**
+   * QuorumPeer.setLastSeenQuorumVerifier(qv, writeToDisk=true): `<zoo.cfg>.dynamic.next` holds the config text with
+   * its version line (QuorumPeerConfig.writeDynamicConfig(..., needKeepVersion=true)).
+   */
+  writeNext(quorumText: string): void {
+    writeAtomically(this.nextFileName, dynamicConfigText(quorumText, true));
+  }
+
+  /** QuorumPeerConfig.deleteFile(getNextDynamicConfigFilename()): `.next` removed if it exists. */
+  removeNext(): void {
+    if (existsSync(this.nextFileName)) rmSync(this.nextFileName, { force: true });
+  }
+
   /** QuorumPeerConfig.backupOldConfig: zoo.cfg copied to zoo.cfg.bak. */
   backupOldConfig(): void {
     const bak = `${this.configFile}.bak`;
@@ -101,7 +120,7 @@ export class DynamicConfigFiles {
     writeAtomically(dyn, dynamicConfigText(quorumText, false));
     const staticText = readFileSync(this.configFile, "utf8");
     writeAtomically(this.configFile, editedStaticConfigText(staticText, realpathSync(resolve(dyn)), eraseClientPort));
-    if (lastSeenIsThis && existsSync(this.nextFileName)) rmSync(this.nextFileName, { force: true });
+    if (lastSeenIsThis) this.removeNext();
   }
 }
 
@@ -153,4 +172,29 @@ export function readDynamicConfigFile(r: ConfigReader, path: string, readFile: (
   const hex = versionFromFilename(path);
   if (hex !== undefined) out.version = BigInt(`0x${hex}`);
   return out;
+}
+
+/**
+ * QuorumPeerConfig.parse, after the dynamic file: `<zoo.cfg>.dynamic.next` (the path zoo.cfg was given by, plus the
+ * suffix), when it exists, is the last seen config: its server/group/weight lines and `version=<hex>`
+ * (createQuorumVerifier; hierarchical when a key starts with group or weight). A file that cannot be read counts as
+ * none (ZooKeeper logs "NextQuorumVerifier is initiated to null"); one whose config is invalid is refused, naming it.
+ * Only read when zoo.cfg has a dynamicConfigFile.
+ */
+export function readNextDynamicConfigFile(r: ConfigReader, configFile: string, readFile: (p: string) => string = (p) => readFileSync(p, "utf8")): QuorumVerifier | undefined {
+  const path = `${configFile}.dynamic.next`;
+  if (!existsSync(path)) return undefined;
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    return parseQuorumConfig(parseProperties(text).map((e) => [e.key, e.value] as [string, string]));
+  } catch (e) {
+    if (!(e instanceof QuorumConfigError) && !(e instanceof PropertiesSyntaxError)) throw e;
+    r.problems.push(`${path}: ${e.message}`);
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 /** The typed zkts-server configuration (QuorumPeerConfig's fields), its errors and the class names it recognises. */
+import type { QuorumVerifier } from "@zkts/election";
 import type { ClientTlsSettings } from "@zkts/tls";
 import type { PropertyEntry } from "../properties.js";
 
@@ -128,6 +129,11 @@ export interface ZkConfig {
   configVersion: bigint;
   /** The zoo.cfg path the server was started with (rewritten with reconfigEnabled); absent for text configs. */
   configFile?: string;
+  /**
+   * `<zoo.cfg>.dynamic.next` as read at start-up (QuorumPeerConfig's lastSeenQuorumVerifier): only with a
+   * dynamicConfigFile and a zoo.cfg path, and only when the file exists.
+   */
+  nextDynamicConfig?: QuorumVerifier;
   localSessionsEnabled: boolean;
   /** `4lw.commands.whitelist` as written; undefined = ZooKeeper's default (srvr only). */
   fourLetterWhitelist?: string;
