@@ -104,6 +104,25 @@ describe("QuorumHierarchical: parsing and validation as ZooKeeper 3.8's QuorumPe
     expect(r).toContain("group.1=1:2:3\ngroup.2=4:5\nweight.1=1\n");
   });
 
+  it("ids from 16 up: groups and weights in Java HashMap order, as ZooKeeper 3.8 printed them", () => {
+    // Printed by ZooKeeper 3.8.0's QuorumHierarchical(Properties).toString() on the same lines.
+    const a = parseQuorumConfig(parseCfgText("server.4=h:1:2\nserver.21=h:3:4\nserver.6=h:5:6\nserver.7=h:7:8:observer\ngroup.3=6:21\ngroup.19=4\nweight.4=0"));
+    expect(a.toString()).toBe(
+      "server.4=h:1:2:participant\nserver.21=h:3:4:participant\nserver.6=h:5:6:participant\nserver.7=h:7:8:observer\n" +
+        "group.19=4\ngroup.3=21:6\nweight.4=0\nweight.21=1\nweight.6=1\nversion=0",
+    );
+    const b = parseQuorumConfig(parseCfgText("server.1=h:1:2\nserver.2=h:3:4\nserver.3=h:5:6\nserver.20=h:7:8\ngroup.20=20:1\ngroup.4=2:3\nweight.20=5\nweight.3=2\nversion=100000003"));
+    expect(b.toString()).toBe(
+      "server.1=h:1:2:participant\nserver.2=h:3:4:participant\nserver.3=h:5:6:participant\nserver.20=h:7:8:participant\n" +
+        "group.20=1:20\ngroup.4=2:3\nweight.1=1\nweight.2=1\nweight.3=2\nweight.20=5\nversion=100000003",
+    );
+    const c = parseQuorumConfig(parseCfgText("server.1=h:1:2\nserver.2=h:3:4\nserver.17=h:5:6\nserver.3=h:7:8\ngroup.1=1:17\ngroup.2=2:3\nversion=1"));
+    expect(c.toString()).toBe(
+      "server.1=h:1:2:participant\nserver.17=h:5:6:participant\nserver.2=h:3:4:participant\nserver.3=h:7:8:participant\n" +
+        "group.1=1:17\ngroup.2=2:3\nweight.1=1\nweight.17=1\nweight.2=1\nweight.3=1\nversion=1",
+    );
+  });
+
   it("a server in two groups: Server 3is in multiple groups (ZooKeeper's text)", () => {
     const e = err({ ...five, "group.1": "1:2:3", "group.2": "3:4:5" });
     expect(e.message).toBe("Server 3is in multiple groups");

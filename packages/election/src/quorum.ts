@@ -199,8 +199,6 @@ function keyId(key: string): bigint {
   return n;
 }
 
-const byBigint = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * QuorumHierarchical: servers in disjoint groups (`group.G=1:2:3`) with weights (`weight.N=w`, default 1 for
  * participants). A quorum is more than half of the weight of each of more than half of the groups; groups whose
@@ -256,9 +254,11 @@ export class QuorumHierarchical implements QuorumVerifier {
         this.serverWeight.set(sid, w);
       }
     }
-    for (const s of this.votingMembers.values()) {
-      if (!this.serverGroup.has(s.sid)) throw new QuorumConfigError(`Server ${s.sid}is not in a group`, `server.${s.sid}`);
-      if (!this.serverWeight.has(s.sid)) this.serverWeight.set(s.sid, 1n);
+    // in allMembers' (HashMap) order: the default weights join serverWeight in that order
+    for (const sid of javaHashMapOrder(this.allMembers.keys())) {
+      if (!this.votingMembers.has(sid)) continue;
+      if (!this.serverGroup.has(sid)) throw new QuorumConfigError(`Server ${sid}is not in a group`, `server.${sid}`);
+      if (!this.serverWeight.has(sid)) this.serverWeight.set(sid, 1n);
     }
     for (const [sid, gid] of this.serverGroup) {
       const w = this.serverWeight.get(sid);
@@ -296,17 +296,20 @@ export class QuorumHierarchical implements QuorumVerifier {
 
   /**
    * QuorumHierarchical.toString: the server lines, then `group.G=sid:sid` and `weight.N=w` (defaults included),
-   * then the version. ZooKeeper walks HashMaps keyed by Long, which for the usual small non-negative ids is
-   * ascending order: groups, the ids in each group and the weights are printed in ascending order here.
+   * then the version. ZooKeeper walks its HashMaps keyed by Long (serverGroup, then a HashMap of the groups'
+   * texts filled in that walk, then serverWeight): by bucket, and in a bucket by insertion (javaHashMapOrder, with
+   * the order the entries were parsed in as insertion order). For ids below 16 that is ascending order; above,
+   * ids sharing a bucket (19 and 3) keep their insertion order. Checked against ZooKeeper 3.8's output.
    */
   toString(): string {
     let out = serversText(this.allMembers);
     const groups = new Map<bigint, bigint[]>();
-    for (const [sid, gid] of [...this.serverGroup].sort((a, b) => byBigint(a[0], b[0]))) {
+    for (const sid of javaHashMapOrder(this.serverGroup.keys())) {
+      const gid = this.serverGroup.get(sid)!;
       groups.set(gid, [...(groups.get(gid) ?? []), sid]);
     }
-    for (const gid of [...groups.keys()].sort(byBigint)) out += `group.${gid}=${groups.get(gid)!.join(":")}\n`;
-    for (const sid of [...this.serverWeight.keys()].sort(byBigint)) out += `weight.${sid}=${this.serverWeight.get(sid)}\n`;
+    for (const gid of javaHashMapOrder(groups.keys())) out += `group.${gid}=${groups.get(gid)!.join(":")}\n`;
+    for (const sid of javaHashMapOrder(this.serverWeight.keys())) out += `weight.${sid}=${this.serverWeight.get(sid)}\n`;
     return `${out}version=${this.version.toString(16)}`;
   }
 }
