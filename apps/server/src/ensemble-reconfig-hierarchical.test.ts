@@ -8,7 +8,8 @@
  * without 1 (then killed), still hierarchical; a list of the same five without group lines (a majority again).
  * Compared, ports and paths named: every answer (config text, stat version), each member's mode after each step,
  * /zookeeper/config, zoo.cfg, its dynamic file on every member at the start and at the end; a write through each
- * final member is read on every one.
+ * final member is read on every one. The same steps on two mixed ensembles (the leader and 4-5 of one kind, 1-3 of
+ * the other) give ZooKeeper's results.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -17,6 +18,8 @@ import { makeEnsemble, waitFor, writeEverywhere, type Ensemble, type Member } fr
 import { configVersionHex, ensembleNormaliser, kazooConfig, serverLine, type KazooAnswer } from "./reconfig-helpers.js";
 
 type Impl = "zkts" | "zookeeper";
+/** One implementation for every member, or one per member (a mixed ensemble). */
+type Impls = Impl | Impl[];
 
 const GROUPS = { "group.1": "1:2", "group.2": "3:4", "group.3": "5:6" };
 
@@ -39,8 +42,8 @@ async function configsOf(live: Member[], norm: (s: string) => string): Promise<s
   return out;
 }
 
-async function scenario(impl: Impl): Promise<Observed> {
-  const ens: Ensemble = await makeEnsemble(6, { impl, extra: { reconfigEnabled: "true", skipACL: "yes", ...GROUPS } });
+async function scenario(impl: Impls): Promise<Observed> {
+  const ens: Ensemble = await makeEnsemble(6, { ...(Array.isArray(impl) ? { impls: impl } : { impl }), extra: { reconfigEnabled: "true", skipACL: "yes", ...GROUPS } });
   const [m1, m2, m3, m4, m5, m6] = ens.members as [Member, Member, Member, Member, Member, Member];
   const norm = ensembleNormaliser(ens, { versions: true });
   const answers: KazooAnswer[] = [];
@@ -109,8 +112,11 @@ async function scenario(impl: Impl): Promise<Observed> {
 }
 
 describe.runIf(referenceAvailable())("reconfig of a hierarchical quorum: zkts-server vs Apache ZooKeeper 3.8", () => {
+  let javaRun: Promise<Observed> | undefined;
+  const zookeeper = () => (javaRun ??= scenario("zookeeper"));
+
   it("new member lists with group/weight lines, refused incremental changes, back to a majority: the same answers, modes and configs", async () => {
-    const java = await scenario("zookeeper");
+    const java = await zookeeper();
     if (process.env.ZKTS_ENSEMBLE_DEBUG) console.log(JSON.stringify(java, null, 1));
     // ZooKeeper's own outcome, as a sanity check of the comparison itself
     expect(java.answers.map((a) => a.error ?? "ok")).toEqual(["ok", "BadArgumentsError", "BadArgumentsError", "ok", "ok"]);
@@ -122,4 +128,16 @@ describe.runIf(referenceAvailable())("reconfig of a hierarchical quorum: zkts-se
     expect(zkts.modes).toEqual(java.modes);
     expect(zkts.configs).toEqual(java.configs);
   }, 400_000);
+
+  // Mixed: the hierarchical configs travel between the two kinds (the leader, 6, of one kind; 1-3 of the other).
+  for (const impls of [
+    ["zkts", "zkts", "zkts", "zookeeper", "zookeeper", "zookeeper"],
+    ["zookeeper", "zookeeper", "zookeeper", "zkts", "zkts", "zkts"],
+  ] as Impl[][]) {
+    it(`mixed ${impls.join(" + ")}: the same answers, modes and configs as ZooKeeper alone`, async () => {
+      const java = await zookeeper();
+      const mixed = await scenario(impls);
+      expect(mixed).toEqual(java);
+    }, 400_000);
+  }
 });

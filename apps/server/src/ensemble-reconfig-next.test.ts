@@ -9,7 +9,8 @@
  * with the new quorum (the leader elected with it pending needs quorums of both configs, then activates it).
  * Compared, ports and paths named: each member's config files (names and content) while the reconfig is pending
  * and after the restart, each member's mode after the restart, /zookeeper/config on every member, and a write
- * through each member of the new config read everywhere.
+ * through each member of the new config read everywhere. Two mixed ensembles (a ZooKeeper leader with a zkts
+ * learner, a zkts leader with a ZooKeeper learner) give ZooKeeper's results.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
