@@ -10,15 +10,16 @@
  * Compared, ports and paths named: each member's config files (names and content) while the reconfig is pending
  * and after the restart, each member's mode after the restart, /zookeeper/config on every member, and a write
  * through each member of the new config read everywhere. Two mixed ensembles (a ZooKeeper leader with a zkts
- * learner, a zkts leader with a ZooKeeper learner) give ZooKeeper's results.
+ * learner, a zkts leader with a ZooKeeper learner) give ZooKeeper's results. And a `.next` left from before is
+ * removed at start-up (QuorumPeerMain -> setQuorumVerifier), whatever reconfigEnabled says.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { encode, ReconfigRequest } from "@zkts/jute";
 import { referenceAvailable } from "@zkts/testkit";
 import { makeEnsemble, waitFor, writeEverywhere, type Ensemble, type Member } from "./ensemble-helpers.js";
 import { Client } from "./test-client.js";
-import { configVersionHex, ensembleNormaliser, kazooConfig } from "./reconfig-helpers.js";
+import { configVersionHex, ensembleNormaliser, kazooConfig, serverLine } from "./reconfig-helpers.js";
 
 type Impl = "zkts" | "zookeeper";
 /** One implementation for every member, or one per member (a mixed ensemble). */
@@ -126,4 +127,21 @@ describe.runIf(referenceAvailable())("zoo.cfg.dynamic.next: zkts-server vs Apach
       expect(mixed).toEqual(java);
     }, 300_000);
   }
+
+  it("a zoo.cfg.dynamic.next left from before is removed at start-up, also with reconfigEnabled=false", async () => {
+    const seen: Record<string, string[][]> = {};
+    for (const impl of ["zookeeper", "zkts"] as const) {
+      const ens = await makeEnsemble(3, { impl, extra: { reconfigEnabled: "false" } });
+      try {
+        for (const m of ens.members) writeFileSync(`${m.cfgPath}.dynamic.next`, `${serverLine(m, "participant")}\nversion=100000005`);
+        await Promise.all(ens.members.map((m) => ens.start(m)));
+        await ens.waitStable(60_000);
+        seen[impl] = ens.members.map(cfgFiles);
+      } finally {
+        await ens.stopAll();
+      }
+    }
+    expect(seen.zookeeper).toEqual([["zoo.cfg"], ["zoo.cfg"], ["zoo.cfg"]]);
+    expect(seen.zkts).toEqual(seen.zookeeper);
+  }, 300_000);
 });
