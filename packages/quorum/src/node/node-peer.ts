@@ -109,6 +109,7 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
       },
       connectAll: () => cnx.connectAll(),
       haveDelivered: () => cnx.haveDelivered(),
+      lost: (sid) => cnx.isLost(sid),
     },
   });
   peer = p;
