@@ -77,7 +77,7 @@ describe.skipIf(!process.env.ZKTS_FAILOVER_BENCH)("leader kill -9 -> first acked
           await w.stop();
         }
         const s = [...rec].sort((a, b) => a - b);
-        console.log(`${impl} tickTime=${tickTime}: ${KILLS} leader kills, kill -> first acked write: median ${s[Math.floor(s.length / 2)]} ms, worst ${s[s.length - 1]} ms (all: ${rec.join(",")})`);
+        console.log(`${impl} tickTime=${tickTime}: ${KILLS} leader kills, kill -> first acked write: median ${s[Math.floor(s.length / 2)]} ms, p90 ${s[Math.floor(s.length * 0.9)]} ms, worst ${s[s.length - 1]} ms (all: ${rec.join(",")})`);
       } finally {
         await ens.stopAll();
       }
