@@ -212,6 +212,8 @@ export class Writer {
   constructor(
     private readonly ports: () => number[],
     private readonly prefix: string,
+    /** Told what the writer does (connects, failures), with the time: the failover bench's trace. */
+    private readonly trace?: (at: number, what: string) => void,
   ) {
     this.done = this.run();
   }
@@ -226,7 +228,10 @@ export class Writer {
       try {
         if (c === undefined || c.closed) {
           const ps = this.ports();
-          c = (await Client.connect(ps[k++ % ps.length]!)).c;
+          const port = ps[k++ % ps.length]!;
+          this.trace?.(Date.now(), `writer: connecting to port ${port}`);
+          c = (await Client.connect(port)).c;
+          this.trace?.(Date.now(), `writer: session on port ${port}`);
         }
         const path = `${this.prefix}/${this.n}`;
         const sentAt = Date.now();
@@ -238,7 +243,8 @@ export class Writer {
           this.n++;
         } else if (r.err === -110) this.n++; // committed earlier without our ack
         else throw new Error(`create ${path}: ${r.err}`);
-      } catch {
+      } catch (e) {
+        this.trace?.(Date.now(), `writer: ${(e as Error).message}`);
         c?.close();
         c = undefined;
         await new Promise((r) => setTimeout(r, 20));

@@ -221,7 +221,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         metrics,
         storage,
         electionLogger: {
-          debug: () => {},
+          debug: (m, f) => log.debug(`election: ${m}`, f),
           info: (m, f) => log.debug(`election: ${m}`, f),
           warn: (m, f) => log.debug(`election: ${m}`, f),
           error: (m, f) => log.warn(`election: ${m}`, f),

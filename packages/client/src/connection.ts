@@ -59,6 +59,8 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
   lastZxid = 0n;
   private hostIndex = -1;
   private failedInCycle = 0;
+  /** Rounds of the host list that all failed since the client was last connected (the retry pause grows with it). */
+  private failedCycles = 0;
   private currentHost: HostPort | undefined;
 
   private sock: Socket | null = null;
@@ -304,7 +306,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     this.failedInCycle++;
     if (this.failedInCycle >= this.owner.hosts.length) {
       this.failedInCycle = 0;
-      this.retryTimer = setTimeout(() => this.attempt(), retryPause(this.opts));
+      this.retryTimer = setTimeout(() => this.attempt(), retryPause(this.opts, this.failedCycles++));
     } else {
       this.attempt();
     }
@@ -374,6 +376,7 @@ export class ClientCnxn<O extends EventEmitter<ClientEvents>> {
     this.negotiatedTimeout = resp.timeOut;
     this.handshakeDone = true;
     this.failedInCycle = 0;
+    this.failedCycles = 0;
     this.heartbeat.start(
       resp.timeOut,
       () => {

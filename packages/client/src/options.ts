@@ -41,7 +41,13 @@ export function hostConnectTimeout(opts: ResolvedOptions, negotiatedTimeout: num
   return opts.connectTimeout ?? Math.max(1, Math.floor((negotiatedTimeout || opts.sessionTimeout) / hostCount));
 }
 
-/** The pause after every host of the list failed once: `retryDelay` jittered into [retryDelay/2, retryDelay). */
-export function retryPause(opts: ResolvedOptions): number {
-  return Math.floor(opts.retryDelay * (0.5 + opts.random() / 2));
+/**
+ * The pause after every host of the list failed once, the `cycle`-th time in a row (0 = the first round since the
+ * client was last connected): retryDelay / 16 doubling each round up to `retryDelay`, jittered into [p/2, p). An
+ * ensemble electing a new leader refuses clients for a fraction of a second: the first rounds come back quickly,
+ * a server that stays down is not hammered.
+ */
+export function retryPause(opts: ResolvedOptions, cycle = Number.POSITIVE_INFINITY): number {
+  const p = Math.min(opts.retryDelay, (opts.retryDelay / 16) * 2 ** Math.min(cycle, 30));
+  return Math.floor(p * (0.5 + opts.random() / 2));
 }

@@ -159,6 +159,20 @@ describeServers("sessions", (server) => {
     expect((await other.exists(p))?.ephemeralOwner).toBe(sessionId);
   });
 
+  it("after a lost connection, the first round of failed hosts pauses retryDelay / 16, not retryDelay", async () => {
+    const px = await proxy();
+    // random() = 0: every pause is the lower end of its range (first round: 16000 / 16 / 2 = 500 ms; retryDelay's: 8000)
+    const c = await connect(px.connectString, { sessionTimeout: 4000, retryDelay: 16_000, random: () => 0 });
+    const states = track(c);
+    const failed = once(c, "connectFailed");
+    px.down();
+    await failed;
+    px.restore();
+    const restoredAt = performance.now();
+    await waitFor(() => states.at(-1) === "connected", 6_000, "reconnected before retryDelay's pause would end");
+    expect(performance.now() - restoredAt).toBeLessThan(6_000);
+  });
+
   it("reports each failed connection attempt (connectFailed) and keeps trying", async () => {
     // A port nothing listens on: bound, then closed again.
     const holder = createServer();

@@ -30,7 +30,10 @@ export interface ClientOptions {
   requestTimeout?: number;
   /** Most requests queued or in flight at once; further calls wait for a slot. Default 1000. */
   maxOutstanding?: number;
-  /** Pause after every host of the list failed once, ms (jittered by `random`). Default 1000. */
+  /**
+   * Longest pause after every host of the list failed once, ms (jittered by `random`). The first round after a
+   * connection pauses retryDelay / 16, each further one twice as long, up to retryDelay. Default 1000.
+   */
   retryDelay?: number;
   /** Random source in [0, 1) for the host shuffle and retry jitter (inject for deterministic tests). */
   random?: () => number;

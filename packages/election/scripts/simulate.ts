@@ -1,7 +1,7 @@
 /**
  * Runs the deterministic election simulator over many seeds and prints the first failing seed with its trace.
  *   npx tsx packages/election/scripts/simulate.ts --seeds 10000 [--start 1] [--random] [--voters 3,5]
- *       [--observers 1] [--hierarchical] [--invert-sid-order] [--seed N --trace]
+ *       [--observers 1] [--hierarchical] [--eager] [--invert-sid-order] [--seed N --trace]
  */
 import { simulate, type SimOptions } from "../src/sim/simulator.js";
 
@@ -26,6 +26,7 @@ function optionsFor(seed: number): SimOptions {
     hierarchical: flag("hierarchical") || seed % 7 === 0,
   };
   if (flag("invert-sid-order")) o.faults = { invertSidOrder: true };
+  if (flag("eager")) o.eager = true;
   return o;
 }
 

@@ -31,6 +31,23 @@ describe("QuorumCnxRules", () => {
     expect(r.isConnected(1n)).toBe(true);
   });
 
+  it("a peer is lost once a connection to it was up and is gone; never connected is not lost", () => {
+    const r = new QuorumCnxRules({ mySid: 3n });
+    r.send(2n, msg("v"), 0);
+    r.take();
+    expect(r.isLost(2n)).toBe(false); // dialling, never connected (e.g. at start-up)
+    r.dialFailed(2n, 0);
+    expect(r.isLost(2n)).toBe(false);
+    expect(r.isLost(7n)).toBe(false); // unknown
+    expect(r.outgoingEstablished(4, 2n)).toBe("keep");
+    expect(r.isLost(2n)).toBe(false);
+    r.closed(4);
+    expect(r.isLost(2n)).toBe(true);
+    expect(r.incomingEstablished(5, hello(2n), 0)).toBeUndefined(); // lower sid: closed, dialled back
+    expect(r.outgoingEstablished(6, 2n)).toBe("keep");
+    expect(r.isLost(2n)).toBe(false);
+  });
+
   it("refuses our own sid and replaces an older connection from the same peer", () => {
     const r = new QuorumCnxRules({ mySid: 2n });
     r.incomingEstablished(1, hello(2n), 0);

@@ -36,6 +36,8 @@ interface PeerState {
   lastSent: Buffer | undefined;
   /** The one live connection used to send to this peer. */
   conn: number | undefined;
+  /** A connection to this peer was established once (so no connection now means it was lost). */
+  wasConnected: boolean;
   dialing: boolean;
   backoff: number;
   nextDialAt: number;
@@ -65,7 +67,7 @@ export class QuorumCnxRules {
   private peer(sid: bigint): PeerState {
     let p = this.peers.get(sid);
     if (!p) {
-      p = { queue: [], lastSent: undefined, conn: undefined, dialing: false, backoff: this.minBackoff, nextDialAt: 0 };
+      p = { queue: [], lastSent: undefined, conn: undefined, wasConnected: false, dialing: false, backoff: this.minBackoff, nextDialAt: 0 };
       this.peers.set(sid, p);
     }
     return p;
@@ -109,6 +111,12 @@ export class QuorumCnxRules {
 
   isConnected(sid: bigint): boolean {
     return this.peers.get(sid)?.conn !== undefined;
+  }
+
+  /** We were connected to `sid` and are not now (it crashed, or the link broke): what FLE's `lost` asks. */
+  isLost(sid: bigint): boolean {
+    const p = this.peers.get(sid);
+    return p !== undefined && p.wasConnected && p.conn === undefined;
   }
 
   queued(sid: bigint): number {
@@ -195,6 +203,7 @@ export class QuorumCnxRules {
   private adopt(conn: number, sid: bigint, p: PeerState): void {
     if (p.conn !== undefined && p.conn !== conn) this.finish(p.conn, "replaced by a new connection");
     p.conn = conn;
+    p.wasConnected = true;
     this.conns.set(conn, sid);
     // SendWorker.run: re-send the last message if nothing newer is queued.
     if (p.queue.length === 0 && p.lastSent !== undefined) {

@@ -12,13 +12,19 @@ class Cluster {
 
   readonly quorum: QuorumVerifier;
 
-  constructor(voters: number, observers = 0, extra?: Record<string, string>) {
+  /** With `eager`: servers whose sid is in `lost` are reported lost to every other server. */
+  readonly lost = new Set<bigint>();
+
+  constructor(voters: number, observers = 0, extra?: Record<string, string>, opts: { eager?: boolean } = {}) {
     const cfg: Record<string, string> = {};
     for (let i = 1; i <= voters + observers; i++) cfg[`server.${i}`] = `h:1:2${i > voters ? ":observer" : ""}`;
     this.quorum = extra ? new QuorumHierarchical({ ...cfg, ...extra }) : new QuorumMaj(cfg);
     for (let i = 1; i <= voters + observers; i++) {
       const sid = BigInt(i);
-      this.nodes.set(sid, new FastLeaderElection({ sid, quorum: this.quorum }, { clock: { monotonic: () => this.now } }));
+      this.nodes.set(
+        sid,
+        new FastLeaderElection({ sid, quorum: this.quorum, eager: opts.eager === true }, { clock: { monotonic: () => this.now }, lost: (s) => this.lost.has(s) }),
+      );
     }
   }
   start(sid: number, zxid = 0n, peerEpoch = 0n) {
@@ -291,6 +297,99 @@ describe("fast leader election", () => {
     const leaders = [...c.decisions.values()].filter((d) => d.state === ServerState.LEADING).map((d) => d.vote.leader);
     expect(leaders.sort()).toEqual([2n, 3n]);
     expect(new Set([...c.decisions.values()].map((d) => d.vote.electionEpoch))).toEqual(new Set([1n]));
+  });
+});
+
+describe("eager election (zkts's timing; ZooKeeper always waits finalizeWait)", () => {
+  const summary = (c: Cluster) => [...c.decisions.entries()].map(([s, d]) => [s, d.state, d.vote.leader]);
+
+  it("every voter agreeing decides at once; a voter not heard from (and not lost) still costs finalizeWait", () => {
+    const all = new Cluster(3, 0, undefined, { eager: true });
+    for (const s of [1, 2, 3]) all.start(s);
+    all.settle();
+    expect(summary(all).sort()).toEqual([
+      [1n, ServerState.FOLLOWING, 3n],
+      [2n, ServerState.FOLLOWING, 3n],
+      [3n, ServerState.LEADING, 3n],
+    ]);
+    expect([...all.decisions.values()].every((d) => d.at === 0)).toBe(true);
+
+    const two = new Cluster(3, 0, undefined, { eager: true });
+    two.start(1);
+    two.start(2);
+    two.settle(); // 3 is silent but not lost: it could still bring a better vote
+    expect(two.decisions.size).toBe(0);
+    two.advance(199);
+    expect(two.decisions.size).toBe(0);
+    two.advance(1);
+    expect(summary(two)).toEqual([
+      [1n, ServerState.FOLLOWING, 2n],
+      [2n, ServerState.LEADING, 2n],
+    ]);
+  });
+
+  it("a lost voter is not waited for: the other two decide as soon as they agree", () => {
+    const c = new Cluster(3, 0, undefined, { eager: true });
+    c.lost.add(3n);
+    c.start(1, 7n);
+    c.start(2, 5n); // 1 has the higher zxid: 2 switches to 1
+    c.settle();
+    expect(summary(c).sort()).toEqual([
+      [1n, ServerState.LEADING, 1n],
+      [2n, ServerState.FOLLOWING, 1n],
+    ]);
+    expect(c.now).toBe(0);
+  });
+
+  it("a quorum still decides: two of five agreeing with the other three lost decide nothing", () => {
+    const c = new Cluster(5, 0, undefined, { eager: true });
+    for (const s of [3n, 4n, 5n]) c.lost.add(s);
+    c.start(1);
+    c.start(2);
+    c.settle();
+    c.advance(10_000);
+    c.settle();
+    expect(c.decisions.size).toBe(0);
+  });
+
+  it("a vote missed while the peer was still following: the peer's worse vote is answered with ours, once", () => {
+    // 3 starts looking first; its notification reaches 1 while 1 still follows the dead leader 2 (lost)
+    const scenario = (eager: boolean) => {
+      const c = new Cluster(3, 0, undefined, { eager });
+      c.lost.add(2n);
+      c.start(3);
+      c.drop((f, t) => f === 3n && t === 1n); // consumed by 1 as a follower: it only answered with its old vote
+      c.start(1); // 1 looks now, proposing itself (worse than 3: same zxid, lower sid)
+      c.deliver((f, t) => f === t); // each hears its own vote
+      c.deliver((f, t) => f === 1n && t === 3n);
+      return c;
+    };
+    const java = scenario(false);
+    // ZooKeeper: 3 answers only votes from an older round; both wait for a notification timeout
+    expect(java.inflight.filter((m) => m.from === 3n && m.msg.to === 1n)).toEqual([]);
+    java.settle();
+    expect(java.decisions.size).toBe(0);
+
+    const c = scenario(true);
+    const told = c.inflight.filter((m) => m.from === 3n && m.msg.to === 1n);
+    expect(told.map((m) => [m.msg.to, m.msg.notification.leader, m.msg.notification.electionEpoch])).toEqual([[1n, 3n, 1n]]);
+    c.settle();
+    expect(summary(c).sort()).toEqual([
+      [1n, ServerState.FOLLOWING, 3n],
+      [3n, ServerState.LEADING, 3n],
+    ]);
+    expect(c.now).toBe(0);
+    // the same worse vote again is not answered again
+    const n3 = new Cluster(3, 0, undefined, { eager: true });
+    n3.lost.add(2n);
+    n3.start(3);
+    n3.inflight.length = 0;
+    const worse = { state: ServerState.LOOKING, leader: 1n, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, version: 2 };
+    n3.node(3).receive(1n, worse);
+    n3.collect(3n);
+    n3.node(3).receive(1n, worse);
+    n3.collect(3n);
+    expect(n3.inflight.filter((m) => m.msg.to === 1n)).toHaveLength(1);
   });
 });
 

@@ -37,6 +37,14 @@ export interface ElectionInit {
   maxNotificationIntervalMs?: number;
   faults?: ElectionFaults;
   /**
+   * zkts's quicker election (not ZooKeeper's; default off, the host turns it on): (1) a quorum whose votes include
+   * every voter's (except those `ElectionComponents.lost` reports) decides at once instead of after finalizeWait: no
+   * better vote can come from anyone; (2) a looking peer whose vote in our round is worse than our proposal is told
+   * our proposal (once per proposal), since it may have missed it (sent while it was still following). Neither
+   * changes which votes count: a decision still needs a quorum agreeing, each voting for nothing worse than itself.
+   */
+  eager?: boolean;
+  /**
    * reconfigEnabled: a notification carrying a newer config than ours, received while LOOKING, is not counted; the
    * host is handed its text (`Ready.newerConfig`) to adopt it and restart the election (WorkerReceiver ->
    * processReconfig, "restarting leader election").
@@ -54,6 +62,11 @@ export interface ElectionComponents {
    * Defaults to always true.
    */
   haveDelivered?: () => boolean;
+  /**
+   * True when the connection to voter `sid` is known lost (it was connected and is not now: a crashed or
+   * partitioned peer). With `ElectionInit.eager`, its vote is not waited for. Defaults to never.
+   */
+  lost?: (sid: bigint) => boolean;
   /**
    * Where ZooKeeper's `looking_count` (rounds started: QuorumPeer entering LOOKING) and `election_time` (ms from
    * lookForLeader to its decision) are recorded. Default: a registry of its own.
@@ -100,6 +113,8 @@ export class FastLeaderElection {
   private readonly clock: Pick<Clock, "monotonic">;
   private readonly log: Logger;
   private readonly haveDelivered: () => boolean;
+  private readonly lost: (sid: bigint) => boolean;
+  private readonly eager: boolean;
   private readonly finalizeWait: number;
   private readonly minInterval: number;
   private readonly maxInterval: number;
@@ -117,6 +132,8 @@ export class FastLeaderElection {
   private proposedEpoch = -1n;
   private _currentVote: Vote | undefined;
   private recvset = new Map<bigint, Vote>();
+  /** eager: the proposal (vote key) last told to each peer that sent a worse vote in this round. */
+  private toldBack = new Map<bigint, string>();
   private outofelection = new Map<bigint, Vote>();
   private notTimeout: number;
   private pollDeadline = 0;
@@ -146,6 +163,8 @@ export class FastLeaderElection {
     this.clock = components.clock;
     this.log = components.logger ?? nullLogger;
     this.haveDelivered = components.haveDelivered ?? (() => true);
+    this.lost = components.lost ?? (() => false);
+    this.eager = init.eager === true;
     this.finalizeWait = init.finalizeWaitMs ?? FINALIZE_WAIT_MS;
     this.minInterval = init.minNotificationIntervalMs ?? MIN_NOTIFICATION_INTERVAL_MS;
     this.maxInterval = init.maxNotificationIntervalMs ?? MAX_NOTIFICATION_INTERVAL_MS;
@@ -212,6 +231,7 @@ export class FastLeaderElection {
     this.started = true;
     this.decision = undefined;
     this.recvset = new Map();
+    this.toldBack = new Map();
     this.outofelection = new Map();
     this.finalizeDeadline = undefined;
     this.notTimeout = this.minInterval;
@@ -444,12 +464,19 @@ export class FastLeaderElection {
   /** A notification taken off lookForLeader's receive queue. */
   private dequeued(from: bigint, n: Notification): void {
     const now = this.clock.monotonic();
+    this.log.debug("notification", { from, state: n.state, leader: n.leader, round: n.electionEpoch, finalizing: this.finalizeDeadline !== undefined });
     if (this.finalizeDeadline !== undefined) {
       // Finalizing: only a better vote interrupts; anything else is consumed and restarts the wait.
       if (this.better(n.leader, n.zxid, n.peerEpoch, this.proposedLeader, this.proposedZxid, this.proposedEpoch)) {
         this.finalizeDeadline = undefined;
       } else {
         this.finalizeDeadline = now + this.finalizeWait;
+        // eager: the vote of a voter still missing, equal to ours, completes the set
+        const v = makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch);
+        if (this.eager && n.state === ServerState.LOOKING && this.validVoter(from) && votesEqual(v, this.proposal)) {
+          this.recvset.set(from, v);
+          if (this.everyVoterAgrees(this.proposal)) this.finish("quorum");
+        }
         return;
       }
     }
@@ -476,6 +503,7 @@ export class FastLeaderElection {
     if (n.electionEpoch > this._logicalClock) {
       this._logicalClock = n.electionEpoch;
       this.recvset.clear();
+      this.toldBack.clear();
       if (this.better(n.leader, n.zxid, n.peerEpoch, this.initId(), this.initZxid(), this.initEpoch())) {
         this.updateProposal(n.leader, n.zxid, n.peerEpoch);
       } else {
@@ -487,10 +515,35 @@ export class FastLeaderElection {
     } else if (this.better(n.leader, n.zxid, n.peerEpoch, this.proposedLeader, this.proposedZxid, this.proposedEpoch)) {
       this.updateProposal(n.leader, n.zxid, n.peerEpoch);
       this.sendNotifications();
+    } else if (this.eager && from !== this.sid) {
+      this.tellBack(from, makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch));
     }
     this.recvset.set(from, makeVote(n.leader, n.zxid, n.electionEpoch, n.peerEpoch));
     const mine = makeVote(this.proposedLeader, this.proposedZxid, this._logicalClock, this.proposedEpoch);
-    if (this.hasQuorum(this.recvset, mine)) this.finalizeDeadline = now + this.finalizeWait;
+    if (this.hasQuorum(this.recvset, mine)) {
+      if (this.eager && this.everyVoterAgrees(mine)) this.finish("quorum");
+      else this.finalizeDeadline = now + this.finalizeWait;
+    }
+  }
+
+  /** eager: a peer whose vote in our round is worse than our proposal gets the proposal, once per proposal. */
+  private tellBack(from: bigint, theirs: Vote): void {
+    const mine = this.proposal;
+    if (votesEqual(theirs, mine)) return;
+    const key = `${mine.leader}/${mine.zxid}/${mine.peerEpoch}/${mine.electionEpoch}`;
+    if (this.toldBack.get(from) === key) return;
+    this.toldBack.set(from, key);
+    this.send(from, this.notif(ServerState.LOOKING, mine.leader, mine.zxid, mine.electionEpoch, mine.peerEpoch));
+  }
+
+  /** eager: every voter but the lost ones has a vote equal to `vote` in this round (ourselves included). */
+  private everyVoterAgrees(vote: Vote): boolean {
+    for (const sid of this.quorum.votingMembers.keys()) {
+      const v = this.recvset.get(sid);
+      if (v !== undefined && votesEqual(v, vote)) continue;
+      if (sid === this.sid || !this.lost(sid)) return false;
+    }
+    return true;
   }
 
   private onSettled(from: bigint, n: Notification): void {

@@ -108,8 +108,8 @@ export class QuorumPeer {
       { metrics, learnerPingData: () => learnerPingData(this.core), ...(env.onLeaderCommit !== undefined ? { onLeaderCommit: env.onLeaderCommit } : {}) },
     );
     this.fle = new FastLeaderElection(
-      { sid: init.sid, quorum, followNewerConfigs: init.reconfigEnabled === true, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
-      { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), metrics },
+      { sid: init.sid, quorum, followNewerConfigs: init.reconfigEnabled === true, eager: init.eagerElection !== false, ...(init.finalizeWaitMs !== undefined ? { finalizeWaitMs: init.finalizeWaitMs } : {}) },
+      { clock: env.clock, logger: env.electionLogger ?? env.logger, haveDelivered: () => env.electionNet.haveDelivered(), lost: (sid) => env.electionNet.lost?.(sid) === true, metrics },
     );
     // A member's session ids carry its server id in their top byte (SessionTrackerImpl.initializeNextSessionId):
     // without it every member would hand out ids from the same sequence, and two clients could share a session.

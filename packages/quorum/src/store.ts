@@ -235,7 +235,9 @@ export class EnsembleStore {
 
   /** Writes an epoch file durably (temp + fdatasync + rename + dir sync); resolves only once it is durable. */
   async setEpoch(kind: "acceptedEpoch" | "currentEpoch", epoch: bigint): Promise<void> {
+    const t0 = this.opts.clock.monotonic();
     await writeLongFile(this.opts.storage, this.epochPath(kind), epoch);
+    this.opts.logger.debug("epoch file written", { file: kind, epoch: String(epoch), ms: Math.round(this.opts.clock.monotonic() - t0) });
     this[kind] = epoch;
   }
 

@@ -28,6 +28,8 @@ export interface ElectionNet {
   connectAll(): void;
   /** True when every queued outgoing notification has been handed over (FLE's haveDelivered). */
   haveDelivered(): boolean;
+  /** True when the connection to voter `sid` was up and is lost now (FLE's `lost`); absent: never known. */
+  lost?(sid: bigint): boolean;
 }
 
 /** Bugs the simulator injects on purpose to prove its invariants catch them. Never set outside tests. */
@@ -70,6 +72,11 @@ export interface QuorumPeerInit {
   readOnlyMode?: boolean;
   /** Election's finalize wait (FastLeaderElection's finalizeWait, default 200 ms). */
   finalizeWaitMs?: number;
+  /**
+   * The election decides as soon as every voter not lost agrees, and tells a looking peer with a worse vote our
+   * proposal (FastLeaderElection's `eager`); default true. False: ZooKeeper's timing (always finalizeWait).
+   */
+  eagerElection?: boolean;
   /** The data and log directories in `storage`, and the txn log's settings. */
   store: {
     dataDir: string;

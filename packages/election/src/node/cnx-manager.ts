@@ -123,6 +123,11 @@ export class NodeCnxManager {
     return this.rules.haveDelivered();
   }
 
+  /** The connection to `sid` was established once and is gone now (QuorumCnxRules.isLost). */
+  isLost(sid: bigint): boolean {
+    return this.rules.isLost(sid);
+  }
+
   connectAll(): void {
     if (this.stopped) return;
     this.rules.connectAll(this.clock.monotonic());

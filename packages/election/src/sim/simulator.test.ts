@@ -20,6 +20,33 @@ describe("deterministic election simulation", () => {
     expect(simulated).toBeGreaterThan(200 * 20_000);
   });
 
+  it("eager elections (no finalizeWait once every voter not lost agrees; worse votes told ours): the same 200 seeds hold", () => {
+    const failures: string[] = [];
+    for (let seed = 1; seed <= 200; seed++) {
+      const r = simulate({ ...options(seed), eager: true });
+      if (!r.ok) failures.push(`seed ${seed}: ${r.violation}\n${r.trace.join("\n")}`);
+      else expect(r.leader).toBeDefined();
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("eager elections without faults settle on the best (epoch, zxid, sid), sooner than with finalizeWait", () => {
+    let eagerTotal = 0;
+    let plainTotal = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const eager = new ElectionSimulator({ seed, voters: 5, chaosMs: 0, settleMs: 5_000, eager: true });
+      const r = eager.run();
+      expect(r.ok).toBe(true);
+      const best = [...eager.servers.values()].reduce((a, b) =>
+        totalOrderPredicate(b.sid, b.zxid, b.peerEpoch, a.sid, a.zxid, a.peerEpoch) ? b : a,
+      );
+      expect(r.leader).toBe(best.sid);
+      eagerTotal += r.settledAfterMs!;
+      plainTotal += new ElectionSimulator({ seed, voters: 5, chaosMs: 0, settleMs: 5_000 }).run().settledAfterMs!;
+    }
+    expect(eagerTotal).toBeLessThan(plainTotal);
+  });
+
   it("replays a seed exactly", () => {
     const a = simulate(options(42));
     const b = simulate(options(42));

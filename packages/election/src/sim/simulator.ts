@@ -49,6 +49,8 @@ export interface SimOptions {
   net?: Partial<SimNetworkOptions>;
   /** Injected bugs, to prove the invariants catch them. */
   faults?: ElectionFaults;
+  /** Run the servers' elections eager (ElectionInit.eager), a server down or across a partition being `lost`. */
+  eager?: boolean;
   /** Peer model: how long a leader may lack a quorum of followers (initLimit x tickTime; 10 x 2000 in zoo.cfg). */
   leaderTimeoutMs?: number;
   /** Peer model: how long a follower or observer keeps a leader that is down, unreachable or not leading. */
@@ -140,6 +142,7 @@ export class ElectionSimulator {
       faultEveryMs: options.faultEveryMs ?? 1_500,
       net: { ...DEFAULT_NET, ...options.net },
       faults: options.faults ?? {},
+      eager: options.eager ?? false,
       leaderTimeoutMs: options.leaderTimeoutMs ?? 20_000,
       followerTimeoutMs: options.followerTimeoutMs ?? 4_000,
       traceLines: options.traceLines ?? 60,
@@ -287,8 +290,8 @@ export class ElectionSimulator {
     s.scheduled.clear();
     s.unbackedSince = undefined;
     s.fle = new FastLeaderElection(
-      { sid: s.sid, quorum: this.quorum, faults: this.opts.faults },
-      { clock: { monotonic: () => this.now } },
+      { sid: s.sid, quorum: this.quorum, faults: this.opts.faults, eager: this.opts.eager === true },
+      { clock: { monotonic: () => this.now }, lost: (sid) => this.servers.get(sid)?.up !== true || !this.connected(s.sid, sid) },
     );
     this.log(`boot ${s.sid} (inc ${s.incarnation}, epoch ${s.peerEpoch}, zxid 0x${s.zxid.toString(16)})`);
     s.fle.start({ zxid: s.zxid, peerEpoch: s.peerEpoch });

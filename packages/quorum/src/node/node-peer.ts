@@ -5,6 +5,7 @@
  */
 import type { HostPort, PeerAuth, PeerSockets } from "@zkts/election";
 import { NodeCnxManager } from "@zkts/election";
+import { PACKET_NAMES, PacketType, type Packet } from "@zkts/zab";
 import { QuorumPeer } from "../peer.js";
 import type { QuorumPeerEnv, QuorumPeerInit } from "../types.js";
 import { QuorumTransport } from "./quorum-transport.js";
@@ -58,12 +59,22 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
 
   let peer: QuorumPeer | undefined;
   let isolated = false;
+  // debug: the handshake of a leader and its learners (FOLLOWERINFO .. UPTODATE, the NEWLEADER ACK), for timelines
+  const handshake = (dir: "in" | "out", conn: number, p: Packet) => {
+    if ((p.type >= PacketType.NEWLEADER && p.type <= PacketType.ACKEPOCH) || (p.type === PacketType.ACK && (p.zxid & 0xffffffffn) === 0n)) {
+      env.logger.debug(`quorum ${dir}: ${PACKET_NAMES[p.type] ?? p.type}`, { conn, zxid: `0x${p.zxid.toString(16)}` });
+    }
+  };
   const transport = new QuorumTransport({
     accepted: (conn) => {
+      env.logger.debug("quorum connection accepted", { conn });
       if (isolated) transport.close(conn);
       else peer?.quorumAccepted(conn);
     },
-    packet: (conn, p) => peer?.quorumPacket(conn, p),
+    packet: (conn, p) => {
+      handshake("in", conn, p);
+      peer?.quorumPacket(conn, p);
+    },
     snapshot: (conn, bytes) => peer?.quorumSnapshot(conn, bytes),
     closed: (conn) => peer?.quorumClosed(conn),
     error: (conn, message) => env.logger.warn("quorum connection error", { conn, message }),
@@ -93,14 +104,24 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
     },
     defer: (fn) => void setImmediate(fn),
     quorumNet: {
-      send: (conn, packet) => transport.send(conn, packet),
+      send: (conn, packet) => {
+        handshake("out", conn, packet);
+        transport.send(conn, packet);
+      },
       sendBytes: (conn, bytes) => transport.sendBytes(conn, bytes),
       close: (conn) => transport.close(conn),
       dial: (sid, timeoutMs) => {
         if (isolated) return Promise.reject(new Error("isolated"));
         const addr = (peer?.configs.committed ?? init.quorum).allMembers.get(sid)?.quorumAddrs[0];
         if (addr === undefined) return Promise.reject(new Error(`no quorum address for server ${sid}`));
-        return transport.dial(addr.host, addr.port, timeoutMs);
+        const t0 = performance.now();
+        return transport.dial(addr.host, addr.port, timeoutMs).then(
+          (conn) => (env.logger.debug("dialled the leader", { sid, conn, ms: Math.round(performance.now() - t0) }), conn),
+          (e: unknown) => {
+            env.logger.debug("could not dial the leader", { sid, ms: Math.round(performance.now() - t0), error: String(e) });
+            throw e;
+          },
+        );
       },
     },
     electionNet: {
@@ -109,6 +130,7 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
       },
       connectAll: () => cnx.connectAll(),
       haveDelivered: () => cnx.haveDelivered(),
+      lost: (sid) => cnx.isLost(sid),
     },
   });
   peer = p;

@@ -89,3 +89,42 @@ describe("QuorumTransport: the snapshot stream after SNAP", () => {
     expect(seen.errors[0]).toMatch(/bad snapshot stream: .*bad session count/);
   });
 });
+
+describe("QuorumTransport: dialling a leader", () => {
+  /** A port the OS just handed out, with nothing listening on it any more. */
+  const closedPort = () =>
+    new Promise<number>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const port = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+  const transport = () => {
+    const t = new QuorumTransport({ accepted: () => {}, packet: () => {}, snapshot: () => {}, closed: () => {}, error: () => {} });
+    cleanups.push(() => t.shutdown());
+    return t;
+  };
+
+  it("a refused dial is tried again until the leader listens (Learner.connectToLeader's retries)", async () => {
+    const port = await closedPort();
+    const t = transport(); // shut down (its connection closed) before the server is closed
+    const server = net.createServer((s) => s.resume());
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const listenLater = setTimeout(() => server.listen(port, "127.0.0.1"), 250);
+    const started = performance.now();
+    const conn = await t.dial("127.0.0.1", port, 5000, 50);
+    clearTimeout(listenLater);
+    expect(conn).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+  });
+
+  it("gives up with the refusal once the time is up", async () => {
+    const port = await closedPort();
+    const started = performance.now();
+    await expect(transport().dial("127.0.0.1", port, 300, 50)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(200);
+    expect(took).toBeLessThan(5000);
+  });
+});

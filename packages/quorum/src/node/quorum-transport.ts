@@ -13,6 +13,9 @@ import { dialPlain } from "@zkts/tls";
 import { DEFAULT_ZK_STREAM_LIMITS, ZkSnapStreamDecoder, type ZkStreamLimits } from "@zkts/persistence";
 import { decodePacket, packetExtent, PacketType, writePacket, type Packet } from "@zkts/zab";
 
+/** ZooKeeper's zookeeper.leaderConnectDelayDuringRetryMs default: the pause before dialling a refusing leader again. */
+const LEADER_CONNECT_RETRY_MS = 100;
+
 /** Payloads from this size on (snapshots) are handed to the socket as they are instead of copied into the batch. */
 const DIRECT_WRITE = 256 * 1024;
 
@@ -72,10 +75,23 @@ export class QuorumTransport {
     });
   }
 
-  /** Dials a leader; resolves with the connection id, or rejects. */
-  dial(host: string, port: number, timeoutMs: number): Promise<number> {
-    const dial = this.sockets !== undefined ? this.sockets.dial(host, port, timeoutMs) : dialPlain(host, port, timeoutMs);
-    return dial.then((s) => this.add(s));
+  /**
+   * Dials a leader; resolves with the connection id, or rejects. A refused connection is tried again after
+   * `retryDelayMs` while `timeoutMs` lasts (Learner.connectToLeader, leaderConnectDelayDuringRetryMs = 100 ms): a
+   * ZooKeeper leader listens on its quorum port only once it leads, and a learner may decide before it does.
+   */
+  async dial(host: string, port: number, timeoutMs: number, retryDelayMs = LEADER_CONNECT_RETRY_MS): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const left = Math.max(1, Math.round(deadline - performance.now()));
+      try {
+        const s = await (this.sockets !== undefined ? this.sockets.dial(host, port, left) : dialPlain(host, port, left));
+        return this.add(s);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ECONNREFUSED" || deadline - performance.now() <= retryDelayMs) throw e;
+      }
+      await new Promise((r) => setTimeout(r, retryDelayMs));
+    }
   }
 
   private add(s: net.Socket): number {

@@ -45,6 +45,13 @@ export class SimNetwork {
       },
       connectAll: () => {},
       haveDelivered: () => true,
+      // the connection manager's view: a member down or across a partition is lost (and now and then, outside the
+      // calm phase, a live one is suspected wrongly: a connection being replaced)
+      lost: (to) => {
+        const target = w.members.get(to);
+        if (target === undefined) return false;
+        return !target.up || !w.reachable(from, to) || (!w.calm && w.rnd.chance(0.05));
+      },
     };
   }
 

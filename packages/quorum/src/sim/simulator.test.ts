@@ -37,22 +37,28 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
     for (const [k, v] of Object.entries(totals)) expect(v, k).toBeGreaterThan(0);
   }, 60_000);
 
+  // The injected-bug runs below use ZooKeeper's election timing (eagerElection: false), so that their seeds do not
+  // move with the election's timing; the first one is also caught with the eager election.
   it("answerBeforeCommit (a leader answers before the quorum has the txn) is caught", async () => {
-    const a = await run({ seed: 2, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true } });
+    const a = await run({ seed: 2, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true }, eagerElection: false });
     expect(a.ok).toBe(false);
     expect(a.invariant).toBe("every acknowledged write survives");
-    const b = await run({ seed: 4, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true } });
+    const b = await run({ seed: 4, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true }, eagerElection: false });
     expect(b.invariant).toBe("committed prefixes agree");
+    const eager = await run({ seed: 3, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true } });
+    expect(eager.invariant).toBe("every acknowledged write survives");
+    const eagerB = await run({ seed: 10, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true } });
+    expect(eagerB.invariant).toBe("committed prefixes agree");
   }, 30_000);
 
   it("applyUncommitted (a learner applies a proposal before its COMMIT) is caught", async () => {
-    const r = await run({ seed: 2, voters: 5, durationMs: 30_000, bugs: { applyUncommitted: true } });
+    const r = await run({ seed: 2, voters: 5, durationMs: 30_000, bugs: { applyUncommitted: true }, eagerElection: false });
     expect(r.ok).toBe(false);
     expect(r.invariant).toBe("committed prefixes agree");
   }, 30_000);
 
   it("ignoreSessionPings (the leader ignores the session liveness learners report) is caught", async () => {
-    const r = await run({ seed: 1, voters: 3, durationMs: 10_000, bugs: { ignoreSessionPings: true } });
+    const r = await run({ seed: 1, voters: 3, durationMs: 10_000, bugs: { ignoreSessionPings: true }, eagerElection: false });
     expect(r.ok).toBe(false);
     expect(r.invariant).toBe("live sessions survive a quiet network");
   }, 30_000);
@@ -71,14 +77,14 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
 
   it("reconfigOldQuorumOnly (a reconfig committed on the old config's quorum alone) is caught", async () => {
     for (const [seed, voters] of [[6, 3], [5, 5]] as const) {
-      const r = await run({ seed, voters, durationMs: 20_000, reconfig: true, bugs: { reconfigOldQuorumOnly: true } });
+      const r = await run({ seed, voters, durationMs: 20_000, reconfig: true, bugs: { reconfigOldQuorumOnly: true }, eagerElection: false });
       expect(r.ok, `seed ${seed} voters ${voters}`).toBe(false);
       expect(r.invariant).toBe("every commit had a quorum of its configs");
     }
   }, 30_000);
 
   it("a member restarted without its zoo.cfg.dynamic.next (last seen config) is caught; with it the same seed is clean", async () => {
-    const o: SimOptions = { seed: 27, voters: 5, durationMs: 20_000, reconfig: true };
+    const o: SimOptions = { seed: 27, voters: 5, durationMs: 20_000, reconfig: true, eagerElection: false };
     const bad = await run({ ...o, forgetLastSeenConfig: true });
     expect(bad.ok).toBe(false);
     expect(bad.invariant).toBe("every commit had a quorum of its configs");

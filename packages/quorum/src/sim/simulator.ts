@@ -50,6 +50,8 @@ export interface SimOptions {
   spares?: number;
   /** Injected host bug (reconfig only): a restarted member is not given its zoo.cfg.dynamic.next (last seen config). */
   forgetLastSeenConfig?: boolean;
+  /** QuorumPeerInit.eagerElection of every member (default true); false: ZooKeeper's election timing. */
+  eagerElection?: boolean;
 }
 
 export interface SimResult {
@@ -193,6 +195,7 @@ export class QuorumSimulator {
         server: { tickTime: this.tickTime, ...(this.opts.reconfig === true ? { superDigest: generateDigest(SUPER), reconfigEnabled: true } : {}) },
         ...(this.opts.reconfig === true ? { reconfigEnabled: true, ...(m.next !== undefined && this.opts.forgetLastSeenConfig !== true ? { lastSeenQuorum: m.next } : {}) } : {}),
         finalizeWaitMs: 200,
+        eagerElection: this.opts.eagerElection !== false,
         store: { dataDir: `/d${m.sid}`, dataLogDir: `/l${m.sid}`, forceSync: true, preAllocSize: 4096, snapCount: this.opts.snapCount ?? 40 },
         faults: this.opts.bugs ?? {},
       },
