@@ -94,10 +94,7 @@ export class PrepProcessor {
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
-  /**
-   * While a multi is prepared: each changesForPath entry its ops replaced (path, previous record), so a failed op
-   * rolls the map back in O(ops) instead of a copy of every pending change per multi.
-   */
+  /** While a multi is prepared: the changesForPath entries it replaced (path, previous), to roll back in O(ops). */
   private multiUndo: Array<[string, ChangeRecord | undefined]> | null = null;
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
@@ -553,13 +550,7 @@ export class PrepProcessor {
   }
 
   /** The sub-ops of a multi, each prepared in turn; after a failed one, every change record of the multi is undone. */
-  private prepareMultiOps(
-    r: Request,
-    ops: MultiOp[],
-    zxid: bigint,
-    savedLen: number,
-    undo: Array<[string, ChangeRecord | undefined]>,
-  ): Array<{ type: number; data: Buffer }> {
+  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): Array<{ type: number; data: Buffer }> {
     const txns: Array<{ type: number; data: Buffer }> = [];
     let failed: CoreError | null = null;
     for (const op of ops) {
@@ -580,11 +571,7 @@ export class PrepProcessor {
           r.error = failed;
           // roll back the change records of this multi
           this.changes.length = savedLen;
-          for (let i = undo.length - 1; i >= 0; i--) {
-            const [path, prev] = undo[i]!;
-            if (prev === undefined) this.changesForPath.delete(path);
-            else this.changesForPath.set(path, prev);
-          }
+          for (const [path, prev] of undo.reverse()) prev === undefined ? this.changesForPath.delete(path) : this.changesForPath.set(path, prev);
           undo.length = 0;
         }
       }
