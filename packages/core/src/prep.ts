@@ -571,7 +571,10 @@ export class PrepProcessor {
           r.error = failed;
           // roll back the change records of this multi
           this.changes.length = savedLen;
-          for (const [path, prev] of undo.reverse()) prev === undefined ? this.changesForPath.delete(path) : this.changesForPath.set(path, prev);
+          for (const [path, prev] of undo.reverse()) {
+            if (prev === undefined) this.changesForPath.delete(path);
+            else this.changesForPath.set(path, prev);
+          }
           undo.length = 0;
         }
       }
