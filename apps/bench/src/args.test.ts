@@ -16,7 +16,7 @@ describe("parseArgs", () => {
   it("parses every run option, long, short and --name=value", () => {
     const o = run(
       "-s", "10.0.0.1:2182", "-w", "setData", "-c", "4", "--depth=16", "--value-size", "1k", "-t", "1500ms",
-      "--warmup=1", "-k", "1m", "--children", "3", "--multi-ops", "2", "--root", "/b/r", "--keep", "--sessions",
+      "--warmup=1", "-k", "1m", "--children", "3", "--multi-ops", "2", "--delete-pool", "5k", "--root", "/b/r", "--keep", "--sessions",
       "10k", "--idle", "--connect-concurrency", "50", "--session-timeout", "6000", "-p", "3", "--seed", "9",
       "--json", "--decode", "--no-setup",
     );
@@ -32,6 +32,7 @@ describe("parseArgs", () => {
       keys: 1_000_000,
       children: 3,
       multiOps: 2,
+      deletePool: 5000,
       root: "/b/r",
       keep: true,
       sessions: 10_000,

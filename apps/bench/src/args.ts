@@ -1,6 +1,6 @@
 /** Command-line parsing for zkts-bench (no dependencies; every option also accepts --name=value). */
 
-export const WORKLOADS = ["get", "set", "exists", "create", "getChildren", "multi"] as const;
+export const WORKLOADS = ["get", "set", "exists", "create", "delete", "getChildren", "multi", "multi5"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 const WORKLOAD_ALIASES: Record<string, Workload> = {
@@ -16,6 +16,10 @@ const WORKLOAD_ALIASES: Record<string, Workload> = {
   children: "getChildren",
   ls: "getChildren",
   multi: "multi",
+  delete: "delete",
+  del: "delete",
+  multi5: "multi5",
+  mixedmulti: "multi5",
 };
 
 /** Parses a workload name (case-insensitive; getData, setData, ls, children accepted as aliases). */
@@ -96,6 +100,11 @@ export interface BenchOptions {
   children: number;
   /** setData ops per multi. */
   multiOps: number;
+  /**
+   * Nodes the delete workload creates before the load (outside the measured window, spread over the connections) and
+   * deletes in the measured window; the window ends early when a connection has deleted all of its share.
+   */
+  deletePool: number;
   root: string;
   /** Keep the bench tree (and skip re-creating existing keys) instead of deleting it afterwards. */
   keep: boolean;
@@ -126,6 +135,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   keys: 10_000,
   children: 10,
   multiOps: 4,
+  deletePool: 200_000,
   root: "/zkts-bench",
   keep: false,
   noSetup: false,
@@ -190,6 +200,8 @@ export const DEFAULT_COMPARE: CompareOptions = {
     [{ workload: "get", weight: 1 }],
     [{ workload: "set", weight: 1 }],
     [{ workload: "create", weight: 1 }],
+    [{ workload: "delete", weight: 1 }],
+    [{ workload: "multi5", weight: 1 }],
     [
       { workload: "get", weight: 80 },
       { workload: "set", weight: 20 },
@@ -210,7 +222,7 @@ export const ENSEMBLE_COMPARE: Partial<CompareOptions> = {
 };
 
 /** Workloads that write (run against the leader and against the followers with --ensemble); the others read. */
-export const WRITE_WORKLOADS: ReadonlySet<Workload> = new Set(["set", "create", "multi"]);
+export const WRITE_WORKLOADS: ReadonlySet<Workload> = new Set(["set", "create", "delete", "multi", "multi5"]);
 
 export const QUICK_COMPARE: Partial<CompareOptions> = {
   quick: true,
@@ -235,7 +247,7 @@ export const USAGE = `Usage: zkts-bench [run] [options]        load any ZooKeepe
 Run options:
   -s, --server <host:port>     server to load (default 127.0.0.1:2181); a list host:port,host:port,...
                                spreads the connections over the servers (set-up through the first)
-  -w, --workload <name>        get | set | exists | create | getChildren | multi (default get)
+  -w, --workload <name>        get | set | exists | create | delete | getChildren | multi | multi5 (default get)
   -m, --mix <w=n,...>          weighted mix, e.g. get=80,set=20 (overrides --workload)
   -c, --connections <n>        load connections (sessions) (default 8)
   -d, --depth <n>              pipelined outstanding requests per connection (default 32)
@@ -245,6 +257,7 @@ Run options:
   -k, --keys <n>               key space created under --root first (default 10000; 10k, 1m accepted)
       --children <n>           children of <root>/ls listed by getChildren (default 10)
       --multi-ops <n>          setData ops per multi (default 4)
+      --delete-pool <n>        nodes created before a delete run, deleted in it (default 200k)
       --root <path>            bench tree root (default /zkts-bench)
       --keep                   keep the bench tree afterwards (and reuse existing keys)
       --no-setup               skip the set-up phase (the tree exists from a --keep run)
@@ -263,7 +276,7 @@ Compare options (also: --connections --depth --keys --value-size --procs --json)
       --memory-nodes <n>       znodes of 100 bytes loaded before reading RSS (default 1m, quick 100k)
       --skip-memory            no memory phase
       --duration <time>, --warmup <time>, --rounds <n>   per workload and server (default 10s, 3s, 2)
-      --workloads <list>       ';'-separated mixes (default get;set;create;get=80,set=20)
+      --workloads <list>       ';'-separated mixes (default get;set;create;delete;multi5;get=80,set=20)
       --data-dir <dir>         base dir of both servers' data dirs (default: a temp dir under the cwd disk)
       --zk-heap <size>         JVM -Xmx of Apache ZooKeeper (default 4g)
       --zkts-heap <mb>         --max-old-space-size of zkts (default 4096)
@@ -298,6 +311,7 @@ const RUN_OPTIONS: Record<string, Setter<BenchOptions>> = {
   "--keys": (o, v) => (o.keys = positive("--keys", v)),
   "--children": (o, v) => (o.children = positive("--children", v, true)),
   "--multi-ops": (o, v) => (o.multiOps = positive("--multi-ops", v)),
+  "--delete-pool": (o, v) => (o.deletePool = positive("--delete-pool", v)),
   "--root": (o, v) => {
     if (!v.startsWith("/") || v.endsWith("/") || v === "/") throw new ArgError(`--root must be an absolute path other than /`);
     o.root = v;

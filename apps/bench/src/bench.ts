@@ -6,7 +6,7 @@ import { ErrorCode, errorName, Ids, OpCode } from "@zkts/client-wire";
 import { mixName, type BenchOptions, type Workload } from "./args.js";
 import { Connection, openMany, parseServers } from "./connection.js";
 import { Histogram, type LatencySummary } from "./histogram.js";
-import { pump, runShare, type ShareResult, type ShareSpec } from "./runner.js";
+import { pump, runShare, type ShareResult, type ShareSpec, type WindowEdge } from "./runner.js";
 import { createDir, keyPath, listPath } from "./workload.js";
 
 export interface BenchResult {
@@ -57,6 +57,11 @@ export interface BenchResult {
 export interface RunHooks {
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /**
+   * Called when the measured window starts (the first worker's) and ends (the last worker's): compare reads the
+   * servers' CPU time there.
+   */
+  onWindow?: (edge: WindowEdge) => void;
 }
 
 const NODEEXISTS = ErrorCode.NODEEXISTS;
@@ -148,7 +153,7 @@ interface WorkerHandle {
   result: Promise<ShareResult>;
 }
 
-function startWorker(options: BenchOptions, share: ShareSpec): WorkerHandle {
+function startWorker(options: BenchOptions, share: ShareSpec, onWindow: (edge: WindowEdge) => void): WorkerHandle {
   const child = fork(BIN, ["__worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let onReady: () => void = () => undefined;
   let onResult: (r: ShareResult) => void = () => undefined;
@@ -168,8 +173,9 @@ function startWorker(options: BenchOptions, share: ShareSpec): WorkerHandle {
   ready.catch(() => undefined);
   result.catch(() => undefined);
   let finished = false;
-  child.on("message", (m: { type: string; result?: ShareResult; error?: string }) => {
+  child.on("message", (m: { type: string; result?: ShareResult; error?: string; edge?: WindowEdge }) => {
     if (m.type === "ready") onReady();
+    else if (m.type === "window") onWindow(m.edge!);
     else if (m.type === "result") {
       finished = true;
       onResult(m.result!);
@@ -193,10 +199,15 @@ export function workerMain(): void {
     process.on("message", (msg: { type: string }) => {
       if (msg.type === "go") go();
     });
-    runShare(m.options, m.share, async () => {
-      process.send!({ type: "ready" });
-      await started;
-    }).then(
+    runShare(
+      m.options,
+      m.share,
+      async () => {
+        process.send!({ type: "ready" });
+        await started;
+      },
+      (edge) => process.send!({ type: "window", edge }),
+    ).then(
       (result) => process.send!({ type: "result", result }, () => process.exit(0)),
       (e: Error) => process.send!({ type: "error", error: e.message }, () => process.exit(1)),
     );
@@ -299,10 +310,18 @@ export async function runBenchmark(options: BenchOptions, hooks: RunHooks = {}):
   );
   let results: ShareResult[];
   try {
+    const onWindow = hooks.onWindow ?? (() => undefined);
     if (procs === 1) {
-      results = [await runShare(options, shares[0]!)];
+      results = [await runShare(options, shares[0]!, undefined, onWindow)];
     } else {
-      const workers = shares.map((s) => startWorker(options, s));
+      // The window runs from the first worker's start to the last worker's end.
+      let started = 0;
+      let ended = 0;
+      const edge = (e: WindowEdge) => {
+        if (e === "start" && started++ === 0) onWindow("start");
+        if (e === "end" && ++ended === procs) onWindow("end");
+      };
+      const workers = shares.map((s) => startWorker(options, s, edge));
       try {
         await Promise.all(workers.map((w) => w.ready));
         for (const w of workers) w.child.send({ type: "go" });

@@ -9,6 +9,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_OPTIONS, mixName, type BenchOptions, type CompareOptions, type Mix } from "./args.js";
 import { runBenchmark, setupTree, type BenchResult } from "./bench.js";
+import type { WindowEdge } from "./runner.js";
 import { ms } from "./format.js";
 import {
   processMemory,
@@ -32,6 +33,11 @@ export interface SideResult {
   serverCpuPercent: number;
   /** The same per server process (for an ensemble: leader first, then the followers by id). */
   serverCpuPercentByProcess: number[];
+  /**
+   * Server CPU time (utime + stime, summed over the server processes) per reply, in microseconds, over the measured
+   * window only: CPU seconds between the window's start and end / the window's length / throughput. NaN or absent if unknown.
+   */
+  serverCpuPerOpUs?: number;
 }
 
 /** Where a run sends its load: a server list (connections spread over it) and the server processes whose CPU counts. */
@@ -126,7 +132,9 @@ export async function runOne(
   };
   const cpu0 = target.pids.map(cpuSecondsOrNaN);
   const t0 = performance.now();
-  const result = await runBenchmark(bench);
+  const probe = windowCpuProbe(target.pids);
+  const result = await runBenchmark(bench, { onWindow: probe.onWindow });
+  const serverCpuPerOpUs = probe.perOpUs(result.throughput);
   const wall = (performance.now() - t0) / 1000;
   const byProcess = target.pids.map((pid, i) => ((cpuSecondsOrNaN(pid) - cpu0[i]!) / wall) * 100);
   const serverCpuPercent = byProcess.reduce((a, b) => a + b, 0);
@@ -134,11 +142,43 @@ export async function runOne(
     `  ${target.name.padEnd(9)} ${label.padEnd(14)} ${Math.round(result.throughput).toLocaleString("en-US").padStart(9)} ops/s` +
       `  p50 ${ms(result.latencyUs.p50)} p99 ${ms(result.latencyUs.p99)} ms  errors ${result.errors}` +
       `  server CPU ${serverCpuPercent.toFixed(0)}%${byProcess.length > 1 ? ` (${byProcess.map((c) => c.toFixed(0)).join(" + ")})` : ""}` +
+      `  ${usPerOp(serverCpuPerOpUs)} us/op` +
       `  bench CPU ${result.bench.cpuPercentOfOneCore.toFixed(0)}%`,
   );
   if (result.errors > 0) log(`    errors: ${JSON.stringify(result.errorsByCode)} first: ${result.firstError}`);
-  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess };
+  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess, serverCpuPerOpUs };
 }
+
+/**
+ * Reads the server processes' CPU time (/proc/<pid>/stat, 10 ms ticks) when the measured window starts and ends;
+ * `perOpUs(throughput)` is then the servers' CPU microseconds per reply over that window.
+ */
+export function windowCpuProbe(pids: number[]): { onWindow: (edge: WindowEdge) => void; perOpUs: (throughput: number) => number } {
+  let cpuStart = NaN;
+  let cpuEnd = NaN;
+  let tStart = NaN;
+  let tEnd = NaN;
+  const cpuNow = () => pids.map(cpuSecondsOrNaN).reduce((a, b) => a + b, 0);
+  return {
+    onWindow: (edge) => {
+      if (edge === "start") {
+        cpuStart = cpuNow();
+        tStart = performance.now();
+      } else {
+        cpuEnd = cpuNow();
+        tEnd = performance.now();
+      }
+    },
+    perOpUs: (throughput) => {
+      const secs = (tEnd - tStart) / 1000;
+      if (!(secs > 0) || !(throughput > 0)) return NaN;
+      return ((cpuEnd - cpuStart) / secs / throughput) * 1e6;
+    },
+  };
+}
+
+/** CPU microseconds per op, "n/a" when unknown. */
+export const usPerOp = (us: number | undefined) => (us !== undefined && Number.isFinite(us) ? us.toFixed(1) : "n/a");
 
 /** The run with the highest throughput. */
 export const best = (a: SideResult[]): SideResult => a.reduce((x, y) => (y.result.throughput > x.result.throughput ? y : x));
@@ -255,6 +295,27 @@ export function resultsHeader(extra: string[] = [], cpuTitle = "server CPU ZK / 
   return [`| ${cols.join(" | ")} |`, `|${align.join("|")}|`];
 }
 
+/** Server CPU per op (measured window only): ZooKeeper / zkts in microseconds, and zkts / ZooKeeper. */
+export const CPU_PER_OP_COLUMNS = ["server CPU/op ZK / zkts (us)", "CPU/op zkts / ZK"];
+
+/** resultsHeader with the CPU-per-op columns appended. */
+export function resultsHeaderWithCpuPerOp(): string[] {
+  const [names = "", align = ""] = resultsHeader();
+  return [`${names} ${CPU_PER_OP_COLUMNS.join(" | ")} |`, `${align}---:|---:|`];
+}
+
+/** resultsRow with the CPU-per-op cells appended. */
+export function resultsRowWithCpuPerOp(cells: string[], zk: SideResult, zkts: SideResult): string {
+  return `${resultsRow(cells, zk, zkts)} ${cpuPerOpCells(zk, zkts)} |`;
+}
+
+export function cpuPerOpCells(zk: SideResult, zkts: SideResult): string {
+  const a = zk.serverCpuPerOpUs ?? NaN;
+  const b = zkts.serverCpuPerOpUs ?? NaN;
+  const r = Number.isFinite(a) && Number.isFinite(b) ? ratio(b, a) : "n/a";
+  return `${usPerOp(zk.serverCpuPerOpUs)} / ${usPerOp(zkts.serverCpuPerOpUs)} | ${r}`;
+}
+
 /** One results row: ops/s, ratio, latencies, server CPU (summed) and bench CPU of both sides. */
 export function resultsRow(cells: string[], zk: SideResult, zkts: SideResult): string {
   const a = zk.result;
@@ -271,7 +332,7 @@ export function resultsRow(cells: string[], zk: SideResult, zkts: SideResult): s
 
 /** A workload's label: writes say "(fsync)" when the servers persisted. */
 export function workloadLabel(workload: string, inMemoryOnly: boolean): string {
-  const writes = workload === "set" || workload.includes("set") || workload === "create" || workload.includes("multi");
+  const writes = workload === "set" || workload.includes("set") || workload === "create" || workload.includes("multi") || workload.includes("delete");
   return writes && !inMemoryOnly ? `${workload} (fsync)` : workload;
 }
 
@@ -300,8 +361,8 @@ export function compareMarkdown(r: CompareReport): string {
     );
   }
   out.push("");
-  out.push(...resultsHeader());
-  for (const row of r.rows) out.push(resultsRow([workloadLabel(row.workload, r.zktsInMemoryOnly)], row.zookeeper, row.zkts));
+  out.push(...resultsHeaderWithCpuPerOp());
+  for (const row of r.rows) out.push(resultsRowWithCpuPerOp([workloadLabel(row.workload, r.zktsInMemoryOnly)], row.zookeeper, row.zkts));
   out.push(
     `| set-up: create ${fmtInt(r.setup.keys)} keys (8 conns x depth 128) | ${fmtInt(r.setup.zookeeper)} | ${fmtInt(r.setup.zkts)} | ${ratio(r.setup.zkts, r.setup.zookeeper)} | | | | | |`,
   );
@@ -317,6 +378,6 @@ export function compareMarkdown(r: CompareReport): string {
     out.push(`| after loading ${fmtInt(m.nodes)} znodes of 100 B | ${mb(m.after.zookeeper)} | ${mb(m.after.zkts)} | ${ratio(m.after.zkts, m.after.zookeeper)} |`);
   }
   out.push("");
-  out.push("Ratios are zkts / ZooKeeper: above 1x means zkts is faster for ops/s, slower for latency, bigger for memory. Server CPU is over the whole run (warm-up included), in percent of one core; bench CPU is ZK run / zkts run.");
+  out.push("Ratios are zkts / ZooKeeper: above 1x means zkts is faster for ops/s, slower for latency, bigger for memory. Server CPU is over the whole run (warm-up included), in percent of one core; server CPU/op is utime+stime of the server process over the measured window only / replies in it (microseconds); bench CPU is ZK run / zkts run (all bench processes, percent of one core).");
   return out.join("\n");
 }

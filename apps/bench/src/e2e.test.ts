@@ -22,6 +22,7 @@ const opts = (o: Partial<BenchOptions>): BenchOptions => ({
   keys: 200,
   durationMs: 1000,
   warmupMs: 200,
+  deletePool: 2000,
   ...o,
 });
 
@@ -68,6 +69,48 @@ describe("zkts-bench against a real zkts-server", () => {
     expect(again.errors).toBe(0);
     expect(again.setup).toBeUndefined();
   });
+
+  it("delete measures deletes of its pool only and ends the window when a connection has used its share up", async () => {
+    const r = await runBenchmark(opts({ mix: [{ workload: "delete", weight: 1 }], root: "/bench-pool", deletePool: 400, durationMs: 20_000 }));
+    expect(r.errors, r.firstError).toBe(0);
+    expect(r.errorsOutsideWindow).toBe(0);
+    // 200 pool nodes per connection, plus at most one warm-up node per connection deleted at the window's start.
+    expect(r.ops).toBeGreaterThan(0);
+    expect(r.ops).toBeLessThanOrEqual(402);
+    expect(r.durationMs).toBeLessThan(20_000);
+    expect(await rootExists("/bench-pool")).toBe(false);
+  });
+
+  it("multi5 sends 5-op multis (create, setData, check, delete, setData) that all succeed", async () => {
+    const r = await runBenchmark(opts({ mix: [{ workload: "multi5", weight: 1 }], root: "/bench-multi5", keep: true }));
+    expect(r.errors, r.firstError).toBe(0);
+    expect(r.ops).toBeGreaterThan(0);
+    // Each multi deletes the node it created: nothing is left under root/c.
+    const c = await Connection.open({ host: zk.host, port: zk.port, sessionTimeoutMs: 10_000 });
+    try {
+      const ls = await c.call(OpCode.getChildren, { path: "/bench-multi5/c", watch: false });
+      expect(ls.err).toBe(0);
+      expect((ls.body as { children: string[] }).children).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("calls onWindow at the start and the end of the measured window, with worker processes too", async () => {
+    for (const procs of [1, 2]) {
+      const edges: string[] = [];
+      const times: number[] = [];
+      const r = await runBenchmark(opts({ procs, root: `/bench-window${procs}` }), {
+        onWindow: (e) => {
+          edges.push(e);
+          times.push(performance.now());
+        },
+      });
+      expect(r.errors).toBe(0);
+      expect(edges).toEqual(["start", "end"]);
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(r.durationMs - 50);
+    }
+  }, 60_000);
 
   it("holds idle sessions while a probe measures latency", async () => {
     const r = await runBenchmark(opts({ idle: true, sessions: 50, sessionTimeoutMs: 4000, root: "/bench-idle" }));

@@ -3,7 +3,7 @@
  * measured window, drain, clean-up of created nodes. runBenchmark (bench.ts) runs one share in-process or one per
  * worker process and merges the results.
  */
-import { decodeResponse, ErrorCode, errorName, OpCode, type MultiResponse } from "@zkts/client-wire";
+import { decodeResponse, ErrorCode, errorName, Ids, OpCode, type MultiResponse } from "@zkts/client-wire";
 import type { BenchOptions, Workload } from "./args.js";
 import { Connection, openMany, parseServers, type ConnectOptions } from "./connection.js";
 import { Histogram, type HistogramSnapshot } from "./histogram.js";
@@ -100,16 +100,34 @@ export async function pump(
   return { failed, firstErr };
 }
 
+/** Creates every generator's delete pool (pipelined over all connections; before the load, not measured). */
+async function createDeletePool(conns: Connection[], gens: OpGenerator[]): Promise<void> {
+  const per = gens[0]!.poolSize;
+  const value = Buffer.alloc(0);
+  const r = await pump(conns, per * gens.length, 128, (i) => ({
+    type: OpCode.create,
+    body: { path: gens[i % gens.length]!.poolPath(Math.floor(i / gens.length)), data: value, acl: Ids.OPEN_ACL_UNSAFE, flags: 0 },
+  }));
+  if (r.failed > 0) throw new Error(`creating the delete pool: ${errorName(r.firstErr!) ?? r.firstErr}`);
+}
+
 function multiFailed(payload: Buffer): boolean {
   const r = decodeResponse(payload, () => OpCode.multi).body as MultiResponse;
   return r.results.some((x) => x.err !== 0 || x.type === OpCode.error);
 }
 
-/** Runs one share. `ready` is awaited after every connection is open and before the load starts. */
+/** Where the measured window of a share starts and ends (compare reads the server's CPU time there). */
+export type WindowEdge = "start" | "end";
+
+/**
+ * Runs one share. `ready` is awaited after every connection is open (and the delete workload's pool created) and
+ * before the load starts; `onWindow` is called when the measured window starts and ends.
+ */
 export async function runShare(
   options: BenchOptions,
   share: ShareSpec,
   ready: () => Promise<void> = async () => undefined,
+  onWindow: (edge: WindowEdge) => void = () => undefined,
 ): Promise<ShareResult> {
   const servers = parseServers(options.server);
   const offset = share.connectionOffset ?? 0;
@@ -126,7 +144,7 @@ export async function runShare(
     for (const c of [...load.conns, ...idle.conns]) c.close().catch(() => undefined);
     throw new Error(`could not open ${load.failures} of ${nLoad} load connections: ${load.firstError}`);
   }
-  await ready();
+  const deletes = options.mix.some((m) => m.workload === "delete");
 
   const hist = new Histogram();
   const perOp = new Map<Workload, { ops: number; errors: number; hist: Histogram }>();
@@ -145,6 +163,9 @@ export async function runShare(
   const allDrained = new Promise<void>((r) => (drained = r));
   let lost = 0;
   let closing = false;
+  // The delete workload ends the window when a connection has used up its pool.
+  let poolUsedUp: () => void = () => undefined;
+  const poolEmpty = new Promise<void>((r) => (poolUsedUp = r));
 
   const gens = load.conns.map(
     (_, i) =>
@@ -156,8 +177,11 @@ export async function runShare(
         mix: options.mix,
         tag: `${share.runTag}w${share.workerIndex}c${i}`,
         seed: options.seed * 7919 + share.workerIndex * 1009 + i + 1,
+        deletePool: deletes ? Math.ceil(options.deletePool / Math.max(1, options.connections)) : 0,
       }),
   );
+  if (deletes && gens.length > 0) await createDeletePool(load.conns, gens);
+  await ready();
 
   load.conns.forEach((conn, i) => {
     const gen = gens[i]!;
@@ -165,7 +189,12 @@ export async function runShare(
       if (!closing) lost++;
     });
     const issue = () => {
-      const op = gen.next();
+      const op = gen.next(phase !== "warmup");
+      if (op === undefined) {
+        poolUsedUp();
+        if (inflight === 0 && phase === "drain") drained();
+        return;
+      }
       inflight++;
       conn.send(op.type, op.body, (err, payload, sentAt) => {
         inflight--;
@@ -201,12 +230,16 @@ export async function runShare(
 
   await new Promise((r) => setTimeout(r, options.warmupMs));
   phase = "measure";
+  onWindow("start");
   mStart = performance.now();
   cpuStart = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, options.durationMs));
+  let windowTimer: NodeJS.Timeout | undefined;
+  await Promise.race([poolEmpty, new Promise((r) => (windowTimer = setTimeout(r, options.durationMs)))]);
+  clearTimeout(windowTimer);
   phase = "drain";
   mEnd = performance.now();
   const cpu = process.cpuUsage(cpuStart);
+  onWindow("end");
   const alive = idle.conns.filter((c) => !c.closed).length;
   let pingsSent = 0;
   let pingsAnswered = 0;
@@ -225,6 +258,11 @@ export async function runShare(
   const live = load.conns.filter((c) => !c.closed);
   for (let i = 0; i < gens.length; i++) {
     const g = gens[i]!;
+    const rest = g.poolSize - g.poolDeleted;
+    if (rest > 0 && live.length > 0) {
+      const r = await pump(live, rest, 64, (n) => ({ type: OpCode.delete, body: { path: g.poolPath(g.poolDeleted + n), version: -1 } }), (err) => err === 0 || err === ErrorCode.NONODE);
+      if (r.failed > 0) firstError ??= `cleaning up the delete pool: ${errorName(r.firstErr!) ?? r.firstErr}`;
+    }
     if (g.created === 0) continue;
     created += g.created;
     const conns = live.length > 0 ? live : [];

@@ -18,6 +18,12 @@ export interface ServerConnection {
    * again; connections without it get `send(frame.subarray(4))`.
    */
   sendFramed?(frame: Buffer): void;
+  /**
+   * Optional: as `sendFramed`, but the connection copies the frame's bytes before returning (into its own output
+   * buffer, next to the other replies of the batch), so the caller may reuse `frame` at once: the core writes each
+   * reply into one reused buffer and hands it here, with no buffer allocated per reply.
+   */
+  sendFramedCopy?(frame: Buffer): void;
   /** Flush what is queued, then close. Idempotent. */
   close(reason: string): void;
 

@@ -71,6 +71,16 @@ export class Connections {
     else conn.send(frame.subarray(4));
   }
 
+  /** sendFrame for a frame the caller reuses after the call: copied by the connection, or here. */
+  sendFrameCopy(cs: ConnState, frame: Buffer): void {
+    if (cs.closed) return;
+    const conn = cs.conn;
+    if (conn.sendFramedCopy === undefined) return this.sendFrame(cs, Buffer.from(frame));
+    cs.packetsSent++;
+    this.stats.packetsSent++;
+    conn.sendFramedCopy(frame);
+  }
+
   send(cs: ConnState, payload: Buffer): void {
     if (cs.closed) return;
     cs.packetsSent++;

@@ -172,7 +172,7 @@ export class FinalProcessor {
     out.writeInt(err);
     if (rsp !== null && rsp.codec !== null) rsp.codec.write(out, rsp.value);
     out.endFrame(mark);
-    this.conns.sendFrame(cs, out.toBuffer());
+    this.conns.sendFrameCopy(cs, out.view());
     if (r.type === OpCode.closeSession) this.conns.close(cs, "client closed session");
   }
 

@@ -94,6 +94,8 @@ export class PrepProcessor {
   private hzxid: bigint;
   private readonly changes: ChangeRecord[] = [];
   private readonly changesForPath = new Map<string, ChangeRecord>();
+  /** While a multi is prepared: the changesForPath entries it replaced (path, previous), to roll back in O(ops). */
+  private multiUndo: Array<[string, ChangeRecord | undefined]> | null = null;
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
   private readonly digestOn: boolean;
@@ -309,6 +311,7 @@ export class PrepProcessor {
       c.treeDelta = delta;
     }
     this.changes.push(c);
+    if (this.multiUndo !== null) this.multiUndo.push([c.path, this.changesForPath.get(c.path)]);
     this.changesForPath.set(c.path, c);
   }
 
@@ -536,10 +539,21 @@ export class PrepProcessor {
       throw new CoreError(ErrorCode.MARSHALLINGERROR);
     }
     const savedLen = this.changes.length;
-    const savedMap = new Map(this.changesForPath);
+    const undo: Array<[string, ChangeRecord | undefined]> = [];
+    this.multiUndo = undo;
+    try {
+      r.txn = { txns: this.prepareMultiOps(r, multi.ops as MultiOp[], zxid, savedLen, undo) };
+    } finally {
+      this.multiUndo = null;
+    }
+    r.hdr = hdr;
+  }
+
+  /** The sub-ops of a multi, each prepared in turn; after a failed one, every change record of the multi is undone. */
+  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): Array<{ type: number; data: Buffer }> {
     const txns: Array<{ type: number; data: Buffer }> = [];
     let failed: CoreError | null = null;
-    for (const op of multi.ops as MultiOp[]) {
+    for (const op of ops) {
       let type: number;
       let txn: unknown;
       if (failed !== null) {
@@ -557,14 +571,16 @@ export class PrepProcessor {
           r.error = failed;
           // roll back the change records of this multi
           this.changes.length = savedLen;
-          this.changesForPath.clear();
-          for (const [k, v] of savedMap) this.changesForPath.set(k, v);
+          for (const [path, prev] of undo.reverse()) {
+            if (prev === undefined) this.changesForPath.delete(path);
+            else this.changesForPath.set(path, prev);
+          }
+          undo.length = 0;
         }
       }
       txns.push({ type, data: encodeTxnRecord(type, txn) });
     }
-    r.txn = { txns };
-    r.hdr = hdr;
+    return txns;
   }
 
   private checkQuota(path: string, lastData: Buffer | null, data: Buffer | null, isCreate: boolean): void {

@@ -44,6 +44,44 @@ function crcUpdate(crc: number, b: Uint8Array, start = 0, end = b.length): numbe
   return c;
 }
 
+/**
+ * crcUpdate over the UTF-8 bytes of an ASCII string, read straight from its char codes (no copy into a buffer);
+ * undefined when the string has a non-ASCII char (the caller encodes it then).
+ */
+function crcUpdateAscii(crc: number, s: string): number | undefined {
+  let c = crc;
+  let i = 0;
+  const end = s.length;
+  const t = T;
+  for (; i + 8 <= end; i += 8) {
+    const b0 = s.charCodeAt(i);
+    const b1 = s.charCodeAt(i + 1);
+    const b2 = s.charCodeAt(i + 2);
+    const b3 = s.charCodeAt(i + 3);
+    const b4 = s.charCodeAt(i + 4);
+    const b5 = s.charCodeAt(i + 5);
+    const b6 = s.charCodeAt(i + 6);
+    const b7 = s.charCodeAt(i + 7);
+    if ((b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7) >= 0x80) return undefined;
+    const a = c ^ (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
+    c =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + b4]! ^
+      t[512 + b5]! ^
+      t[256 + b6]! ^
+      t[b7]!;
+  }
+  for (; i < end; i++) {
+    const b = s.charCodeAt(i);
+    if (b >= 0x80) return undefined;
+    c = t[(c ^ b) & 0xff]! ^ (c >>> 8);
+  }
+  return c;
+}
+
 /** CRC32 (java.util.zip.CRC32) of a byte string, as an unsigned number. */
 export function crc32(...parts: Uint8Array[]): number {
   let c = -1;
@@ -51,25 +89,8 @@ export function crc32(...parts: Uint8Array[]): number {
   return (c ^ -1) >>> 0;
 }
 
-/** Scratch for a node's path (ASCII paths are copied byte by byte; others go through Buffer.from). */
-let pathBuf = Buffer.alloc(256);
 const statBuf = Buffer.alloc(60);
 const statView = new DataView(statBuf.buffer, statBuf.byteOffset, statBuf.byteLength);
-
-function encodePath(p: string): { buf: Uint8Array; len: number } {
-  const n = p.length;
-  if (n > pathBuf.length) pathBuf = Buffer.alloc(Math.max(n, pathBuf.length * 2));
-  const b = pathBuf;
-  for (let i = 0; i < n; i++) {
-    const ch = p.charCodeAt(i);
-    if (ch >= 0x80) {
-      const u = Buffer.from(p, "utf8");
-      return { buf: u, len: u.length };
-    }
-    b[i] = ch;
-  }
-  return { buf: b, len: n };
-}
 
 function writeLong(_buf: Buffer, pos: number, v: bigint): void {
   // DataView's native setBigInt64 (two's complement, wraps like BigInt.asIntN(64, v)): no BigInt comparisons
@@ -94,10 +115,7 @@ export function nodeDigest(path: string, data: Buffer | null, stat: StatPersiste
   statBuf.writeInt32BE(stat.aversion | 0, 48);
   writeLong(statBuf, 52, stat.ephemeralOwner);
   let c = -1;
-  if (path !== "/") {
-    const { buf, len } = encodePath(path);
-    c = crcUpdate(c, buf, 0, len);
-  }
+  if (path !== "/") c = crcUpdateAscii(c, path) ?? crcUpdate(c, Buffer.from(path, "utf8"));
   if (data) c = crcUpdate(c, data);
   c = crcUpdate(c, statBuf);
   return (c ^ -1) >>> 0;

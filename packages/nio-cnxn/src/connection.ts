@@ -18,6 +18,10 @@ export interface TlsPeer {
 
 /** Queued output past which send() writes to the socket at once instead of at the end of the tick. */
 const FLUSH_EARLY_BYTES = 256 * 1024;
+/** First and largest size of a connection's output chunk (sendFramedCopy); it doubles each time one fills up. */
+const MIN_CHUNK = 1024;
+const MAX_CHUNK = 64 * 1024;
+const NO_CHUNK = Buffer.alloc(0);
 
 type PauseReason = "global" | "write";
 
@@ -43,6 +47,14 @@ export class NioConnection implements ServerConnection {
   private readonly decoder: FrameDecoder;
   private out: Buffer[] = [];
   private outBytes = 0;
+  /**
+   * sendFramedCopy's output: frames are copied into `chunk` back to back; bytes [chunkStart, chunkPos) are queued
+   * but not yet in `out` (sealChunk moves them there as one slice). What the socket was given before chunkStart
+   * is never written again; the rest of the chunk serves the next batches until it is full.
+   */
+  private chunk: Buffer = NO_CHUNK;
+  private chunkStart = 0;
+  private chunkPos = 0;
   private flushScheduled = false;
   /** flush() as one closure per connection rather than one per scheduled flush. */
   private readonly flushTask = (): void => this.flush();
@@ -116,6 +128,7 @@ export class NioConnection implements ServerConnection {
 
   send(payload: Buffer): void {
     if (this.state === "closed" || this.state === "closing") return;
+    this.sealChunk();
     const header = Buffer.allocUnsafe(4);
     header.writeInt32BE(payload.length, 0);
     this.out.push(header, payload);
@@ -125,8 +138,31 @@ export class NioConnection implements ServerConnection {
   /** A packet that already carries its length prefix (core's replies): queued without copying or re-framing. */
   sendFramed(frame: Buffer): void {
     if (this.state === "closed" || this.state === "closing") return;
+    this.sealChunk();
     this.out.push(frame);
     this.queued(frame.length);
+  }
+
+  /** A framed packet copied into this connection's output chunk now (the caller may reuse `frame`). */
+  sendFramedCopy(frame: Buffer): void {
+    if (this.state === "closed" || this.state === "closing") return;
+    const n = frame.length;
+    if (this.chunkPos + n > this.chunk.length) {
+      this.sealChunk();
+      this.chunk = Buffer.allocUnsafe(Math.max(n, Math.min(MAX_CHUNK, this.chunk.length * 2 || MIN_CHUNK)));
+      this.chunkStart = 0;
+      this.chunkPos = 0;
+    }
+    this.chunk.set(frame, this.chunkPos);
+    this.chunkPos += n;
+    this.queued(n);
+  }
+
+  /** Moves the chunk's queued bytes to `out` (before anything else is queued, and on flush). */
+  private sealChunk(): void {
+    if (this.chunkPos === this.chunkStart) return;
+    this.out.push(this.chunk.subarray(this.chunkStart, this.chunkPos));
+    this.chunkStart = this.chunkPos;
   }
 
   private queued(frameBytes: number): void {
@@ -180,6 +216,7 @@ export class NioConnection implements ServerConnection {
     if (this.state !== "closing") this.state = "closing";
     this.out = [];
     this.outBytes = 0;
+    this.chunkStart = this.chunkPos;
     this.backlog = [];
     this.socket.destroy();
   }
@@ -224,6 +261,7 @@ export class NioConnection implements ServerConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.sealChunk();
     if (this.outBytes === 0 || this.socket.destroyed) return;
     const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
     this.out = [];

@@ -76,6 +76,40 @@ describe("framing", () => {
     expect(c.frames.slice(1).map((f) => f[0])).toEqual([...Array(50).keys()]);
   });
 
+  it("sendFramedCopy copies the frame at once, keeps the order with send and sendFramed, across full chunks and batches", async () => {
+    const core = new FakeCore();
+    const scratch = Buffer.alloc(3000);
+    // one reused buffer, as core writes its replies: overwritten after each call
+    const copy = (conn: { sendFramedCopy?(f: Buffer): void }, payload: Buffer) => {
+      scratch.writeInt32BE(payload.length, 0);
+      payload.copy(scratch, 4);
+      conn.sendFramedCopy!(scratch.subarray(0, 4 + payload.length));
+      scratch.fill(0xee);
+    };
+    const expected: string[] = [];
+    let batch = 0;
+    core.onPacket = (conn) => {
+      batch++;
+      for (let i = 0; i < 40; i++) {
+        // sizes that fill the first chunks (1 KB, then 2 KB...) part-way and one frame bigger than a chunk
+        const p = Buffer.alloc(i === 17 ? 2500 : 1 + ((i * 37) % 300), 97 + (i % 26));
+        p.write(`${batch}:${i}`);
+        expected.push(p.toString());
+        if (i % 10 === 3) conn.send(Buffer.from(p));
+        else if (i % 10 === 7) conn.sendFramed!(framed(p));
+        else copy(conn, p);
+      }
+    };
+    const s = await start(core);
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("hello"));
+    c.sendFrame(Buffer.from("one"));
+    await c.until(() => c.frames.length === 41);
+    c.sendFrame(Buffer.from("two"));
+    await c.until(() => c.frames.length === 81);
+    expect(c.frames.slice(1).map((f) => f.toString())).toEqual(expected);
+  });
+
   it("a frame over jute.maxbuffer closes only that connection", async () => {
     const core = new FakeCore();
     const log = memLogger();
