@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -144,7 +144,10 @@ describe("ensemble plumbing", () => {
       await fakeMember(d, 2, "leader", idle("fine")),
       await fakeMember(d, 3, undefined, idle("stuck: cannot reach server.1 at its election port")),
     ];
-    await new Promise((r) => setTimeout(r, 300)); // let the log line land
+    // Let the log line land (a child process starts slowly on a loaded machine: wait for it, bounded).
+    for (let i = 0; i < 200 && !readFileSync(members[2]!.logFile, "utf8").includes("stuck:"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const err = await waitForLeader("fake", members, 800).catch((e: Error) => e);
     expect(err).toBeInstanceOf(EnsembleStartError);
     const msg = (err as Error).message;
