@@ -343,5 +343,5 @@ describe("zkts-server ensemble: repeated leader kills", () => {
         `worst ${sorted[sorted.length - 1]} ms (all: ${recoveries.join(",")})`,
     );
     for (const m of ens.members) await waitFor(() => hasAll(m.clientPort, w.acked), 20_000, `every acked write on server ${m.id}`);
-  }, 115_000);
+  }, 180_000);
 });
