@@ -253,6 +253,7 @@ export type Command =
   | { command: "compare"; options: CompareOptions }
   | { command: "help"; text: string }
   | { command: "worker" }
+  | { command: "pause-control" }
   | { command: "profile"; file: string; top: number };
 
 export const USAGE = `Usage: zkts-bench [run] [options]        load any ZooKeeper-protocol server
@@ -468,6 +469,7 @@ export function parseArgs(argv: string[]): Command {
   if (argv.includes("-h") || argv.includes("--help")) return { command: "help", text: USAGE };
   const [first, ...rest] = argv;
   if (first === "__worker") return { command: "worker" };
+  if (first === "__pause-control") return { command: "pause-control" };
   if (first === "profile") {
     const file = rest.find((a) => !a.startsWith("-"));
     if (file === undefined) throw new ArgError("profile needs a .cpuprofile file");

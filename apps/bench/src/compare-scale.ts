@@ -15,6 +15,7 @@ import { DEFAULT_OPTIONS, type BenchOptions, type CompareOptions } from "./args.
 import { openFileLimit, runBenchmark, type BenchResult } from "./bench.js";
 import { machineInfo, machineLine, publish, toStdout, type MachineInfo } from "./compare.js";
 import { ms } from "./format.js";
+import { startPauseControl, type PauseControl } from "./pause-control.js";
 import { resetServerStats, rssOf, runWatchScale, serverView, type ServerView, type WatchScaleResult } from "./scale.js";
 import { startApacheZooKeeper, startZktsServer, type RunningServer } from "./servers.js";
 
@@ -52,7 +53,7 @@ export interface ScaleReport extends MachineInfo {
 }
 
 /** The idle-sessions scenario against one server, with the server's own view of the measured window. */
-export async function runIdleScale(s: RunningServer, opts: CompareOptions, log: (l: string) => void): Promise<IdleScaleResult> {
+export async function runIdleScale(s: RunningServer, opts: CompareOptions, log: (l: string) => void, control?: PauseControl): Promise<IdleScaleResult> {
   const bench: BenchOptions = {
     ...DEFAULT_OPTIONS,
     server: s.server,
@@ -72,26 +73,26 @@ export async function runIdleScale(s: RunningServer, opts: CompareOptions, log: 
     log,
     loadStarted() {
       // srst when the measured window starts, mntr shortly before it ends (the sessions are still connected).
-      timers.push(setTimeout(() => void resetServerStats("127.0.0.1", s.port), opts.warmupMs));
-      timers.push(setTimeout(() => (view = serverView("127.0.0.1", s.port, s.pid)), opts.warmupMs + Math.max(0, opts.durationMs - 1000)));
+      timers.push(setTimeout(() => void resetServerStats("127.0.0.1", s.port, control), opts.warmupMs));
+      timers.push(setTimeout(() => (view = serverView("127.0.0.1", s.port, s.pid, control)), opts.warmupMs + Math.max(0, opts.durationMs - 1000)));
     },
   });
   for (const t of timers) clearTimeout(t);
-  const server = (await view) ?? { maxPauseMs: undefined, p99PauseMs: undefined, watchCount: undefined, connections: undefined, rssBytes: undefined };
+  const server = (await view) ?? { maxPauseMs: undefined, p99PauseMs: undefined, watchCount: undefined, connections: undefined, rssBytes: undefined, hostMaxPauseMs: undefined };
   const r = result;
   log(
     `  ${s.name.padEnd(9)} idle ${r.sessions?.opened ?? 0}/${opts.scaleSessions} sessions (opened in ${((r.sessions?.openMs ?? 0) / 1000).toFixed(1)} s, ${r.sessions?.alive ?? 0} alive), ` +
-      `probe p50 ${ms(r.latencyUs.p50)} p99 ${ms(r.latencyUs.p99)} max ${ms(r.latencyUs.max)} ms, server max pause ${server.maxPauseMs ?? "n/a"} ms, ` +
+      `probe p50 ${ms(r.latencyUs.p50)} p99 ${ms(r.latencyUs.p99)} max ${ms(r.latencyUs.max)} ms, server max pause ${server.maxPauseMs ?? "n/a"} ms (host control ${server.hostMaxPauseMs ?? "n/a"} ms), ` +
       `connections ${server.connections ?? "?"}, RSS ${server.rssBytes === undefined ? "n/a" : `${(server.rssBytes / 2 ** 20).toFixed(0)} MB`}`,
   );
   return { result, server, rssBeforeBytes };
 }
 
-async function runSide(s: RunningServer, opts: CompareOptions, log: (l: string) => void): Promise<ScaleSide> {
+async function runSide(s: RunningServer, opts: CompareOptions, log: (l: string) => void, control: PauseControl): Promise<ScaleSide> {
   const side: ScaleSide = { name: s.name, idle: undefined, watches: undefined, failures: [] };
   if (opts.scaleSessions > 0) {
     try {
-      side.idle = await runIdleScale(s, opts, log);
+      side.idle = await runIdleScale(s, opts, log, control);
     } catch (e) {
       side.failures.push(`idle: ${(e as Error).message}`);
       log(`  ${s.name}: idle scenario failed: ${(e as Error).message}`);
@@ -110,7 +111,7 @@ async function runSide(s: RunningServer, opts: CompareOptions, log: (l: string) 
           valueSize: 100,
           root: "/zkts-bench-watch",
         },
-        { log: (l) => log(`  ${s.name}:${l}`) },
+        { log: (l) => log(`  ${s.name}:${l}`), control },
       );
     } catch (e) {
       side.failures.push(`watches: ${(e as Error).message}`);
@@ -125,6 +126,7 @@ export async function runScaleCompare(opts: CompareOptions, log: (line: string) 
   const loadavgBefore = loadavg();
   log(`compare --scale: data under ${baseDir}; load average ${loadavgBefore.map((x) => x.toFixed(2)).join(" ")}; open-file limit ${openFileLimit() ?? "?"}`);
   const servers: RunningServer[] = [];
+  const control = await startPauseControl();
   try {
     const zk = await startApacheZooKeeper({ baseDir, heap: opts.zkHeap, config: SCALE_CONFIG });
     servers.push(zk);
@@ -135,13 +137,14 @@ export async function runScaleCompare(opts: CompareOptions, log: (line: string) 
     for (let round = 0; round < opts.rounds; round++) {
       const order = round % 2 === 0 ? [zk, zkts] : [zkts, zk];
       const sides = new Map<RunningServer, ScaleSide>();
-      for (const s of order) sides.set(s, await runSide(s, opts, log));
+      for (const s of order) sides.set(s, await runSide(s, opts, log, control));
       rounds.push({ zookeeper: sides.get(zk)!, zkts: sides.get(zkts)!, order: order.map((s) => s.name) });
     }
     const report: ScaleReport = { ...machineInfo(), loadavgBefore, loadavgAfter: loadavg(), options: opts, openFileLimit: openFileLimit(), rounds };
     publish(report, scaleMarkdown(report), opts, out);
     return report;
   } finally {
+    control.stop();
     for (const s of servers.reverse()) await s.stop();
     if (opts.dataDir === undefined) rmSync(baseDir, { recursive: true, force: true });
   }
@@ -152,6 +155,7 @@ const mb = (b: number | undefined) => (b === undefined ? na : `${(b / 2 ** 20).t
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const secs = (msv: number) => `${(msv / 1000).toFixed(2)} s`;
 const pause = (v: number | undefined) => (v === undefined ? na : `${v} ms`);
+const pauseWithHost = (v: ServerView) => `${pause(v.maxPauseMs)} (${pause(v.hostMaxPauseMs)})`;
 const lat = (l: { p50: number; p99: number; p999: number; max: number }) => `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.p999)} / ${ms(l.max)}`;
 
 /** The report as a markdown section (docs/benchmarks.md). */
@@ -165,7 +169,8 @@ export function scaleMarkdown(r: ScaleReport): string {
     `Open-file limit ${r.openFileLimit ?? "?"} per process (soft and hard). Both servers standalone with compare's zoo.cfg (tickTime=2000, ` +
       `forceSync=yes, maxClientCnxns=0) plus jvm.pause.monitor=true, jvm.pause.sleep.time.ms=10; ZooKeeper -Xmx${o.zkHeap}, ` +
       `zkts --max-old-space-size=${o.zktsHeapMb}. One server loaded at a time (the other idle). "server max pause" is each ` +
-      `server's own mntr zk_max_jvm_pause_time_ms over the phase (srst at its start): ZooKeeper's JVM pause monitor, zkts's event loop. ` +
+      `server's own mntr zk_max_jvm_pause_time_ms over the phase (srst at its start): ZooKeeper's JVM pause monitor, zkts's event loop; ` +
+      `in brackets the longest delay of the same 10 ms timer in an idle control process on the machine over the same phase (the host's share). ` +
       `Probe: one connection at depth 1 sending getData back to back, latency p50 / p99 / p99.9 / max in ms.`,
   );
   r.rounds.forEach((round, i) => {
@@ -183,7 +188,7 @@ export function scaleMarkdown(r: ScaleReport): string {
       row(sc, "pings answered / sent", idle((x) => `${int(x.result.sessions?.pingsAnswered ?? 0)} / ${int(x.result.sessions?.pingsSent ?? 0)}`));
       row(sc, "probe latency ms", idle((x) => lat(x.result.latencyUs)));
       row(sc, "probe requests (errors)", idle((x) => `${int(x.result.ops)} (${x.result.errors})`));
-      row(sc, "server max pause", idle((x) => pause(x.server.maxPauseMs)));
+      row(sc, "server max pause (host control)", idle((x) => pauseWithHost(x.server)));
       row(sc, "server RSS before / with the sessions", idle((x) => `${mb(x.rssBeforeBytes)} / ${mb(x.server.rssBytes)}`));
     }
     if (o.scaleWatches > 0) {
@@ -193,13 +198,13 @@ export function scaleMarkdown(r: ScaleReport): string {
       row(sc, "register: time (watches/s)", w((x) => `${secs(x.register.ms)} (${int(x.register.perSecond)}/s)${x.register.failed > 0 ? `, ${x.register.failed} failed` : ""}`));
       row(sc, "register: server watch count", w((x) => (x.register.serverWatchCount === undefined ? na : int(x.register.serverWatchCount))));
       row(sc, "register: probe latency ms", w((x) => lat(x.register.probe)));
-      row(sc, "register: server max pause", w((x) => pause(x.register.server.maxPauseMs)));
+      row(sc, "register: server max pause (host control)", w((x) => pauseWithHost(x.register.server)));
       row(sc, "server RSS with the watches", w((x) => mb(x.register.server.rssBytes)));
       row(sc, "fire: first setData to last event (events/s)", w((x) => `${secs(x.fire.lastEventMs)} (${int(x.fire.eventsPerSecond)}/s)${x.fire.timedOut ? " TIMED OUT" : ""}`));
       row(sc, "fire: events received", w((x) => int(x.fire.events)));
       row(sc, "fire: setData replies done", w((x) => `${secs(x.fire.setsMs)}${x.fire.failedSets > 0 ? `, ${x.fire.failedSets} failed` : ""}`));
       row(sc, "fire: probe latency ms", w((x) => lat(x.fire.probe)));
-      row(sc, "fire: server max pause", w((x) => pause(x.fire.server.maxPauseMs)));
+      row(sc, "fire: server max pause (host control)", w((x) => pauseWithHost(x.fire.server)));
     }
   });
   return out.join("\n");

@@ -4,6 +4,7 @@ import { runBenchmark, workerMain } from "./bench.js";
 import { runCompare } from "./compare.js";
 import { runEnsembleCompare } from "./compare-ensemble.js";
 import { runScaleCompare } from "./compare-scale.js";
+import { pauseControlMain, startPauseControl } from "./pause-control.js";
 import { formatWatchScale, runWatchScale, watchScaleFailed } from "./scale.js";
 import { formatResult } from "./format.js";
 import { formatProfile, summariseProfileFile } from "./profile.js";
@@ -28,9 +29,13 @@ async function main(): Promise<void> {
     case "worker":
       workerMain();
       return;
+    case "pause-control":
+      pauseControlMain();
+      return;
     case "run": {
       if (cmd.options.watches > 0) {
-        const w = await runWatchScale(cmd.options, { log });
+        const control = await startPauseControl();
+        const w = await runWatchScale(cmd.options, { log, control }).finally(() => control.stop());
         process.stdout.write((cmd.options.json ? JSON.stringify(w, null, 2) : formatWatchScale(w)) + "\n");
         if (watchScaleFailed(w)) process.exitCode = 1;
         return;

@@ -14,6 +14,7 @@ import { checkFileLimit, setupTree, sourceAddressCount, teardownTree } from "./b
 import { Connection, openMany, parseServers, type ConnectOptions } from "./connection.js";
 import { ms } from "./format.js";
 import { Histogram, type LatencySummary } from "./histogram.js";
+import type { PauseControl } from "./pause-control.js";
 import { pump, sourceAddress } from "./runner.js";
 import { keyPath } from "./workload.js";
 
@@ -55,6 +56,11 @@ export interface ServerView {
   connections: number | undefined;
   /** VmRSS of the server process (bytes), when its pid is known. */
   rssBytes: number | undefined;
+  /**
+   * The longest pause an idle control process on this machine saw over the same phase (pause-control.ts): the
+   * host's share (other processes, CPU contention) of any pause. Undefined without a control.
+   */
+  hostMaxPauseMs: number | undefined;
 }
 
 /** Resident memory of a process on this machine (bytes), undefined when unknown. */
@@ -74,10 +80,11 @@ const num = (m: Map<string, string>, k: string): number | undefined => {
   return v === undefined ? undefined : Number(v);
 };
 
-/** Reads the server's view now (mntr + RSS). */
-export async function serverView(host: string, port: number, pid: number | undefined): Promise<ServerView> {
-  const m = await mntr(host, port);
+/** Reads the server's view now (mntr + RSS, and the control's longest pause). */
+export async function serverView(host: string, port: number, pid: number | undefined, control?: PauseControl): Promise<ServerView> {
+  const [m, hostMaxPauseMs] = await Promise.all([mntr(host, port), control?.read()]);
   return {
+    hostMaxPauseMs,
     maxPauseMs: num(m, "zk_max_jvm_pause_time_ms"),
     p99PauseMs: num(m, "zk_p99_jvm_pause_time_ms"),
     watchCount: num(m, "zk_watch_count"),
@@ -86,8 +93,12 @@ export async function serverView(host: string, port: number, pid: number | undef
   };
 }
 
-/** Starts a new measurement window on the server (srst: its summaries, the pause summary among them, restart). */
-export async function resetServerStats(host: string, port: number): Promise<boolean> {
+/**
+ * Starts a new measurement window on the server (srst: its summaries, the pause summary among them, restart) and
+ * on the control.
+ */
+export async function resetServerStats(host: string, port: number, control?: PauseControl): Promise<boolean> {
+  control?.reset();
   return (await fourLetterAt(host, port, "srst")).startsWith("Server stats reset");
 }
 
@@ -181,6 +192,8 @@ export interface WatchScaleHooks {
   log?: (line: string) => void;
   /** Longest wait for the notifications after the last setData reply (default 120 s). */
   eventTimeoutMs?: number;
+  /** The host's pause control, read beside the server's figures. */
+  control?: PauseControl;
 }
 
 /**
@@ -222,7 +235,7 @@ export async function runWatchScale(options: BenchOptions, hooks: WatchScaleHook
     const depth = Math.max(1, options.depth);
 
     // Registration: every session sets a data watch on every node.
-    await resetServerStats(host, port);
+    await resetServerStats(host, port, hooks.control);
     probe.start();
     const r0 = performance.now();
     const reg = await Promise.all(
@@ -230,11 +243,11 @@ export async function runWatchScale(options: BenchOptions, hooks: WatchScaleHook
     );
     const regMs = performance.now() - r0;
     const regProbe = probe.phase();
-    const regServer = await serverView(host, port, options.serverPid);
+    const regServer = await serverView(host, port, options.serverPid, hooks.control);
     const failed = reg.reduce((n, r) => n + r.failed, 0);
     log(
       `  registered ${watches.toLocaleString("en-US")} watches in ${(regMs / 1000).toFixed(2)} s (${Math.round((watches / regMs) * 1000).toLocaleString("en-US")}/s), ` +
-        `server watch count ${regServer.watchCount ?? "?"}, probe p99 ${ms(regProbe.p99)} max ${ms(regProbe.max)} ms, server max pause ${regServer.maxPauseMs ?? "n/a"} ms`,
+        `server watch count ${regServer.watchCount ?? "?"}, probe p99 ${ms(regProbe.p99)} max ${ms(regProbe.max)} ms, server max pause ${regServer.maxPauseMs ?? "n/a"} ms (host control ${regServer.hostMaxPauseMs ?? "n/a"} ms)`,
     );
 
     // Fire: one setData per node, each notifying every session.
@@ -249,7 +262,7 @@ export async function runWatchScale(options: BenchOptions, hooks: WatchScaleHook
         if (events >= watches) allEvents();
       };
     }
-    await resetServerStats(host, port);
+    await resetServerStats(host, port, hooks.control);
     probe.phase();
     const value = Buffer.alloc(options.valueSize, 0x79);
     const f0 = performance.now();
@@ -260,10 +273,10 @@ export async function runWatchScale(options: BenchOptions, hooks: WatchScaleHook
     clearTimeout(timer);
     const lastEventMs = (events > 0 ? lastEventAt : performance.now()) - f0;
     const fireProbe = probe.phase();
-    const fireServer = await serverView(host, port, options.serverPid);
+    const fireServer = await serverView(host, port, options.serverPid, hooks.control);
     log(
       `  fired: ${events.toLocaleString("en-US")}/${watches.toLocaleString("en-US")} events, last ${(lastEventMs / 1000).toFixed(2)} s after the first setData ` +
-        `(setData replies done at ${(setsMs / 1000).toFixed(2)} s), probe p99 ${ms(fireProbe.p99)} max ${ms(fireProbe.max)} ms, server max pause ${fireServer.maxPauseMs ?? "n/a"} ms`,
+        `(setData replies done at ${(setsMs / 1000).toFixed(2)} s), probe p99 ${ms(fireProbe.p99)} max ${ms(fireProbe.max)} ms, server max pause ${fireServer.maxPauseMs ?? "n/a"} ms (host control ${fireServer.hostMaxPauseMs ?? "n/a"} ms)`,
     );
     await probe.stop();
     return {
@@ -304,10 +317,10 @@ export function formatWatchScale(r: WatchScaleResult): string {
   const lines = [
     `zkts-bench: ${int(r.watches)} watches (${int(r.nodes)} nodes x ${r.sessions} sessions) on ${r.server}`,
     `  register   ${(r.register.ms / 1000).toFixed(2)} s (${int(r.register.perSecond)}/s), failed ${r.register.failed}, server watch count ${r.register.serverWatchCount ?? "n/a"}, ` +
-      `server RSS ${mb(r.register.server.rssBytes)}, server max pause ${r.register.server.maxPauseMs ?? "n/a"} ms; probe ms p50 ${ms(r.register.probe.p50)} p99 ${ms(r.register.probe.p99)} max ${ms(r.register.probe.max)}`,
+      `server RSS ${mb(r.register.server.rssBytes)}, server max pause ${r.register.server.maxPauseMs ?? "n/a"} ms (host control ${r.register.server.hostMaxPauseMs ?? "n/a"} ms); probe ms p50 ${ms(r.register.probe.p50)} p99 ${ms(r.register.probe.p99)} max ${ms(r.register.probe.max)}`,
     `  fire       ${int(r.fire.events)}/${int(r.watches)} events in ${(r.fire.lastEventMs / 1000).toFixed(2)} s (${int(r.fire.eventsPerSecond)}/s)${r.fire.timedOut ? " TIMED OUT" : ""}, ` +
       `${int(r.fire.sets)} setData done in ${(r.fire.setsMs / 1000).toFixed(2)} s, failed ${r.fire.failedSets}, server RSS ${mb(r.fire.server.rssBytes)}, ` +
-      `server max pause ${r.fire.server.maxPauseMs ?? "n/a"} ms; probe ms p50 ${ms(r.fire.probe.p50)} p99 ${ms(r.fire.probe.p99)} max ${ms(r.fire.probe.max)}`,
+      `server max pause ${r.fire.server.maxPauseMs ?? "n/a"} ms (host control ${r.fire.server.hostMaxPauseMs ?? "n/a"} ms); probe ms p50 ${ms(r.fire.probe.p50)} p99 ${ms(r.fire.probe.p99)} max ${ms(r.fire.probe.max)}`,
     `  probe errors ${r.probeErrors}, connections lost ${r.connectionsLost}; load average ${r.loadavg.map((x) => x.toFixed(2)).join(" ")}`,
   ];
   return lines.join("\n");
