@@ -122,6 +122,17 @@ export interface BenchOptions {
   seed: number;
   /** Decode every reply body with @zkts/client-wire (slower; by default only the reply header is read). */
   decode: boolean;
+  /**
+   * Source addresses 127.0.0.1..127.0.0.<n> the connections are spread over (one address has one ephemeral port
+   * range towards a server port). 0: as many as the connection count needs (one per 20,000) with a loopback server.
+   */
+  sourceAddresses: number;
+  /** Watch scale scenario (scale.ts) instead of a load: this many watches registered, then all fired. 0: off. */
+  watches: number;
+  /** Sessions the watches are spread over (each watches watches/watchSessions nodes). */
+  watchSessions: number;
+  /** pid of the server (same machine): its resident memory is reported by the scale scenarios. */
+  serverPid: number | undefined;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -147,6 +158,10 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   json: false,
   seed: 1,
   decode: false,
+  sourceAddresses: 0,
+  watches: 0,
+  watchSessions: 10,
+  serverPid: undefined,
 };
 
 export interface CompareOptions {
@@ -180,6 +195,15 @@ export interface CompareOptions {
    * followers (writes and reads).
    */
   ensemble: number;
+  /**
+   * `compare --scale`: instead of the workloads, the scale scenarios (scale.ts) against both servers, one after the
+   * other: `scaleSessions` idle pinging sessions with a probe, then `scaleWatches` watches over `watchSessions`
+   * sessions registered and fired (0 skips either).
+   */
+  scale: boolean;
+  scaleSessions: number;
+  scaleWatches: number;
+  watchSessions: number;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = {
@@ -212,6 +236,10 @@ export const DEFAULT_COMPARE: CompareOptions = {
   profileDir: undefined,
   skipMemory: false,
   ensemble: 0,
+  scale: false,
+  scaleSessions: 19_000,
+  scaleWatches: 1_000_000,
+  watchSessions: 10,
 };
 
 /** What --ensemble changes, unless given explicitly: the workloads, and 1 GB of heap per member (3 per machine). */
@@ -237,6 +265,7 @@ export type Command =
   | { command: "compare"; options: CompareOptions }
   | { command: "help"; text: string }
   | { command: "worker" }
+  | { command: "pause-control" }
   | { command: "profile"; file: string; top: number };
 
 export const USAGE = `Usage: zkts-bench [run] [options]        load any ZooKeeper-protocol server
@@ -265,6 +294,12 @@ Run options:
       --idle                   only the idle sessions plus one probe connection measuring latency (depth 1)
       --connect-concurrency <n> parallel connection attempts while opening sessions (default 200)
       --session-timeout <ms>   requested session timeout (default 30000)
+      --source-addresses <n>   spread the connections over source addresses 127.0.0.1..127.0.0.<n>
+                               (default: one per 20,000 connections to a loopback server)
+      --watches <n>            watch scale scenario: n watches (getData) over --watch-sessions sessions
+                               registered, then all fired by setData; a probe measures latency meanwhile
+      --watch-sessions <n>     sessions holding the watches (default 10; nodes = watches / sessions)
+      --server-pid <pid>       the server's pid (same machine): report its resident memory
   -p, --procs <n>              worker processes sharing the connections (default 1 = in-process)
       --seed <n>               random seed of key choice (default 1)
       --decode                 decode every reply body (default: headers only)
@@ -282,6 +317,10 @@ Compare options (also: --connections --depth --keys --value-size --procs --json)
       --zkts-heap <mb>         --max-old-space-size of zkts (default 4096)
       --markdown <file>        append the result table to this file
       --profile <dir>          run zkts under node --cpu-prof, profiles into <dir>
+      --scale                  the scale scenarios instead of the workloads, each server in turn, with
+                               jvm.pause.monitor=true (10 ms): --sessions <n> idle sessions + a probe
+                               (default 19000; 0 skips), --watches <n> watches (default 1m; 0 skips) over
+                               --watch-sessions <n> sessions (default 10), --procs bench processes
       --ensemble <n>           n-member ensembles (n >= 3), ZooKeeper's then zkts's (alternating per round):
                                writes with every connection to the leader, writes and reads spread over
                                the followers; --workloads is then a list of single workloads (default
@@ -321,6 +360,14 @@ const RUN_OPTIONS: Record<string, Setter<BenchOptions>> = {
   "--session-timeout": (o, v) => (o.sessionTimeoutMs = positive("--session-timeout", v)),
   "--procs": (o, v) => (o.procs = positive("--procs", v)),
   "--seed": (o, v) => (o.seed = positive("--seed", v, true)),
+  "--source-addresses": (o, v) => {
+    const n = positive("--source-addresses", v, true);
+    if (n > 254) throw new ArgError("--source-addresses must be 254 or fewer (127.0.0.1..127.0.0.254)");
+    o.sourceAddresses = n;
+  },
+  "--watches": (o, v) => (o.watches = positive("--watches", v, true)),
+  "--watch-sessions": (o, v) => (o.watchSessions = positive("--watch-sessions", v)),
+  "--server-pid": (o, v) => (o.serverPid = positive("--server-pid", v)),
 };
 const RUN_FLAGS: Record<string, (o: BenchOptions) => void> = {
   "--keep": (o) => (o.keep = true),
@@ -359,6 +406,9 @@ const COMPARE_OPTIONS: Record<string, Setter<CompareOptions>> = {
   "--workloads": (o, v) => (o.workloads = v.split(";").filter((s) => s.trim() !== "").map(parseMix)),
   "--markdown": (o, v) => (o.markdown = v),
   "--profile": (o, v) => (o.profileDir = v),
+  "--sessions": (o, v) => (o.scaleSessions = positive("--sessions", v, true)),
+  "--watches": (o, v) => (o.scaleWatches = positive("--watches", v, true)),
+  "--watch-sessions": (o, v) => (o.watchSessions = positive("--watch-sessions", v)),
   "--ensemble": (o, v) => {
     const n = positive("--ensemble", v);
     if (n < 3) throw new ArgError("--ensemble must be 3 or more (a leader and at least two followers)");
@@ -369,6 +419,7 @@ const COMPARE_FLAGS: Record<string, (o: CompareOptions) => void> = {
   "--quick": () => undefined, // handled up front
   "--json": (o) => (o.json = true),
   "--skip-memory": (o) => (o.skipMemory = true),
+  "--scale": (o) => (o.scale = true),
 };
 
 function parseWith<T>(
@@ -432,6 +483,7 @@ export function parseArgs(argv: string[]): Command {
   if (argv.includes("-h") || argv.includes("--help")) return { command: "help", text: USAGE };
   const [first, ...rest] = argv;
   if (first === "__worker") return { command: "worker" };
+  if (first === "__pause-control") return { command: "pause-control" };
   if (first === "profile") {
     const file = rest.find((a) => !a.startsWith("-"));
     if (file === undefined) throw new ArgError("profile needs a .cpuprofile file");
@@ -446,12 +498,14 @@ export function parseArgs(argv: string[]): Command {
       workloads: DEFAULT_COMPARE.workloads.map((m) => m.map((e) => ({ ...e }))),
     };
     parseWith(rest, options, COMPARE_OPTIONS, COMPARE_FLAGS);
+    if (options.scale && options.ensemble > 0) throw new ArgError("--scale runs standalone servers: not with --ensemble");
     if (options.ensemble > 0) applyEnsembleDefaults(options, rest);
     return { command: "compare", options };
   }
   const args = first === "run" ? rest : argv;
   const options: BenchOptions = { ...DEFAULT_OPTIONS, mix: DEFAULT_OPTIONS.mix.map((m) => ({ ...m })) };
   parseWith(args, options, RUN_OPTIONS, RUN_FLAGS);
-  if (!options.idle && options.connections === 0) throw new ArgError("--connections 0 needs --idle");
+  if (!options.idle && options.connections === 0 && options.watches === 0) throw new ArgError("--connections 0 needs --idle");
+  if (options.watches > 0 && options.idle) throw new ArgError("--watches and --idle are two scenarios: pick one");
   return { command: "run", options };
 }

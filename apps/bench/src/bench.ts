@@ -1,5 +1,6 @@
 /** runBenchmark: set-up of the key space, the load (in-process or in worker processes), merge, tear-down. */
 import { fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ErrorCode, errorName, Ids, OpCode } from "@zkts/client-wire";
@@ -62,6 +63,8 @@ export interface RunHooks {
    * servers' CPU time there.
    */
   onWindow?: (edge: WindowEdge) => void;
+  /** Called when every connection is open and the load (or the probe) starts: warm-up, then the measured window. */
+  loadStarted?: () => void;
 }
 
 const NODEEXISTS = ErrorCode.NODEEXISTS;
@@ -145,7 +148,44 @@ export function split(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
 }
 
-const BIN = fileURLToPath(new URL("../bin/zkts-bench.js", import.meta.url));
+/** Connections per source address when the bench picks the count (the ephemeral port range here is ~28,000). */
+export const CONNECTIONS_PER_SOURCE = 20_000;
+
+/** How many source addresses `total` connections take: --source-addresses, else one per 20,000 to a loopback server. */
+export function sourceAddressCount(options: Pick<BenchOptions, "server" | "sourceAddresses">, total: number): number {
+  if (options.sourceAddresses > 0) return options.sourceAddresses;
+  const loopback = parseServers(options.server).every((s) => s.host.startsWith("127.") || s.host === "localhost");
+  return loopback ? Math.max(1, Math.ceil(total / CONNECTIONS_PER_SOURCE)) : 1;
+}
+
+/** This process's open-file limit (soft, from /proc/self/limits); undefined where it cannot be read. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files a bench process keeps open besides its connections (stdio, IPC, the event loop's own). */
+export const FILE_MARGIN = 64;
+
+/**
+ * Throws when one process would need more sockets than its open-file limit allows (each connection is a file):
+ * the fix is more processes (--procs), since the limit cannot always be raised.
+ */
+export function checkFileLimit(perProcess: number, procs: number, limit: number | null = openFileLimit() ?? null): void {
+  // null: the limit is unknown here (not Linux), nothing to check against
+  if (limit === null || perProcess + FILE_MARGIN <= limit) return;
+  const need = Math.ceil((perProcess * procs) / (limit - FILE_MARGIN));
+  throw new Error(
+    `${perProcess.toLocaleString("en-US")} connections in one bench process, but its open-file limit (ulimit -n) is ` +
+      `${limit.toLocaleString("en-US")}: use --procs ${need} or more (or raise the limit)`,
+  );
+}
+
+export const BIN = fileURLToPath(new URL("../bin/zkts-bench.js", import.meta.url));
 
 interface WorkerHandle {
   child: ChildProcess;
@@ -285,16 +325,12 @@ function mergeShares(options: BenchOptions, results: ShareResult[]): Omit<BenchR
 /** Runs a whole benchmark as the CLI does (set-up, load, tear-down). */
 export async function runBenchmark(options: BenchOptions, hooks: RunHooks = {}): Promise<BenchResult> {
   const log = hooks.log ?? (() => undefined);
-  let setup: BenchResult["setup"];
-  if (!options.noSetup) {
-    log(`set-up: ${options.keys} keys of ${options.valueSize} bytes under ${options.root}`);
-    const s = await setupTree(options, log);
-    setup = { keys: options.keys, created: s.created, ms: s.ms, perSecond: s.ms > 0 ? (s.created / s.ms) * 1000 : 0 };
-  }
   const runTag = Date.now().toString(36) + Math.floor(Math.random() * 1e6).toString(36);
   const procs = Math.max(1, options.procs);
   const conns = split(options.idle ? 0 : options.connections, procs);
   const sess = split(options.sessions, procs);
+  const total = options.sessions + (options.idle ? 1 : options.connections);
+  const sources = sourceAddressCount(options, total);
   const shares: ShareSpec[] = conns.map((c, i) => ({
     workerIndex: i,
     connections: c,
@@ -302,17 +338,27 @@ export async function runBenchmark(options: BenchOptions, hooks: RunHooks = {}):
     probe: options.idle && i === 0,
     runTag,
     connectionOffset: conns.slice(0, i).reduce((a, b) => a + b, 0),
+    sourceAddresses: sources,
+    shares: procs,
   }));
+  checkFileLimit(Math.max(...shares.map((s) => s.sessions + (s.probe ? 1 : s.connections))), procs);
+  let setup: BenchResult["setup"];
+  if (!options.noSetup) {
+    log(`set-up: ${options.keys} keys of ${options.valueSize} bytes under ${options.root}`);
+    const s = await setupTree(options, log);
+    setup = { keys: options.keys, created: s.created, ms: s.ms, perSecond: s.ms > 0 ? (s.created / s.ms) * 1000 : 0 };
+  }
   log(
     `load: ${mixName(options.mix)} on ${options.server}, ` +
       (options.idle ? `${options.sessions} idle sessions + 1 probe` : `${options.connections} connections x depth ${options.depth}`) +
+      (sources > 1 ? ` from ${sources} source addresses (127.0.0.1-${sources})` : "") +
       `, ${procs} process(es), warm-up ${options.warmupMs} ms, measuring ${options.durationMs} ms`,
   );
   let results: ShareResult[];
   try {
     const onWindow = hooks.onWindow ?? (() => undefined);
     if (procs === 1) {
-      results = [await runShare(options, shares[0]!, undefined, onWindow)];
+      results = [await runShare(options, shares[0]!, async () => hooks.loadStarted?.(), onWindow)];
     } else {
       // The window runs from the first worker's start to the last worker's end.
       let started = 0;
@@ -325,6 +371,7 @@ export async function runBenchmark(options: BenchOptions, hooks: RunHooks = {}):
       try {
         await Promise.all(workers.map((w) => w.ready));
         for (const w of workers) w.child.send({ type: "go" });
+        hooks.loadStarted?.();
         results = await Promise.all(workers.map((w) => w.result));
       } finally {
         for (const w of workers) if (w.child.exitCode === null) w.child.kill();

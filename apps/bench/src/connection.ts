@@ -23,6 +23,11 @@ export interface ConnectOptions {
   sessionTimeoutMs: number;
   /** Give up on the TCP connect + handshake after this long. Default 15000. */
   connectTimeoutMs?: number;
+  /**
+   * Source address of the socket (e.g. 127.0.0.2): one source address has one ephemeral port range (~28,000 ports
+   * here) towards one server port, so more connections than that need several.
+   */
+  localAddress?: string;
 }
 
 export class ConnectionClosedError extends Error {
@@ -37,6 +42,10 @@ export class Connection {
   negotiatedTimeoutMs = 0;
   pingsSent = 0;
   pingsAnswered = 0;
+  /** Watch notifications (xid -1) received. */
+  notifications = 0;
+  /** Called with each watch notification's frame (header + WatcherEvent), when set. */
+  onNotification: ((frame: Buffer) => void) | undefined = undefined;
   closed = false;
   private xid = 1;
   // In-flight requests in send order (ZooKeeper answers a session's requests in order).
@@ -58,7 +67,7 @@ export class Connection {
   /** Opens a TCP connection and creates a new session. */
   static open(opts: ConnectOptions): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: opts.host, port: opts.port });
+      const socket = connect({ host: opts.host, port: opts.port, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
       socket.setNoDelay(true);
       const c = new Connection(socket);
       let done = false;
@@ -161,7 +170,11 @@ export class Connection {
     const xid = f.readInt32BE(0);
     if (xid < 0) {
       if (xid === Xid.PING) this.pingsAnswered++;
-      return; // notifications and other special xids are not the bench's business
+      else if (xid === Xid.NOTIFICATION) {
+        this.notifications++;
+        this.onNotification?.(f);
+      }
+      return; // other special xids are not the bench's business
     }
     if (this.qHead >= this.qXid.length) {
       this.fail(new Error(`reply xid ${xid} with nothing outstanding`));

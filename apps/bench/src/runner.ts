@@ -24,6 +24,20 @@ export interface ShareSpec {
    * k of the share goes to server (connectionOffset + k) % servers, so the list is covered evenly across workers.
    */
   connectionOffset?: number;
+  /**
+   * Source addresses 127.0.0.1..127.0.0.<n> this share's connections take in turn (interleaved with the other
+   * shares': worker w of p takes addresses w, w + p, ...); 1 or absent: the OS picks.
+   */
+  sourceAddresses?: number;
+  /** Shares in the run (for the interleaving of source addresses). */
+  shares?: number;
+}
+
+/** The source address of this share's `n`-th connection (undefined: let the OS pick). */
+export function sourceAddress(share: Pick<ShareSpec, "sourceAddresses" | "shares" | "workerIndex">, n: number): string | undefined {
+  const count = share.sourceAddresses ?? 1;
+  if (count <= 1) return undefined;
+  return `127.0.0.${((n * (share.shares ?? 1) + share.workerIndex) % count) + 1}`;
 }
 
 export interface OpStats {
@@ -131,7 +145,11 @@ export async function runShare(
 ): Promise<ShareResult> {
   const servers = parseServers(options.server);
   const offset = share.connectionOffset ?? 0;
-  const connectOpts = (i: number): ConnectOptions => ({ ...servers[(offset + i) % servers.length]!, sessionTimeoutMs: options.sessionTimeoutMs });
+  let opened = 0;
+  const connectOpts = (i: number): ConnectOptions => {
+    const localAddress = sourceAddress(share, opened++);
+    return { ...servers[(offset + i) % servers.length]!, sessionTimeoutMs: options.sessionTimeoutMs, ...(localAddress !== undefined ? { localAddress } : {}) };
+  };
 
   const t0 = performance.now();
   const idle = await openMany(share.sessions, options.connectConcurrency, connectOpts);

@@ -249,6 +249,19 @@ describe("zoo.cfg keys", () => {
     ]);
   });
 
+  it("reads jvm.pause.* as QuorumPeerConfig does (off by default; ZooKeeper's defaults), never as system properties", () => {
+    expect(parseConfig(base).jvmPauseMonitor).toBeUndefined();
+    // settings without the switch: still off
+    expect(parseConfig(base + "jvm.pause.sleep.time.ms=20\n").jvmPauseMonitor).toBeUndefined();
+    expect(parseConfig(base + "jvm.pause.monitor=true\n").jvmPauseMonitor).toEqual({ sleepTimeMs: 500, infoThresholdMs: 1000, warnThresholdMs: 10_000 });
+    const c = parseConfig(base + "jvm.pause.monitor=TRUE\njvm.pause.sleep.time.ms=10\njvm.pause.info-threshold.ms=50\njvm.pause.warn-threshold.ms=70\n");
+    expect(c.jvmPauseMonitor).toEqual({ sleepTimeMs: 10, infoThresholdMs: 50, warnThresholdMs: 70 });
+    expect(c.unknownKeys).toEqual([]);
+    expect(c.systemProperties).toEqual({});
+    expect(() => parseConfig(base + "jvm.pause.monitor=true\njvm.pause.sleep.time.ms=0\n")).toThrow(/jvm\.pause\.sleep\.time\.ms must be a positive integer/);
+    expect(() => parseConfig(base + "jvm.pause.monitor=yes\n")).toThrow(/jvm\.pause\.monitor must be true or false/);
+  });
+
   it("parses server.N lines", () => {
     const c = parseConfig(
       base +

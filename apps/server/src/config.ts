@@ -19,7 +19,7 @@ import { isDistributed, readLimits, readPeer, readPeerFlags, readTreeFeatures, t
 import { ConfigReader } from "./config/reader.js";
 import { checkQuorum } from "./config/servers.js";
 import { readDynamicConfigFile, readNextDynamicConfigFile } from "./config/dynamic.js";
-import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPrometheus, readQuorumTls, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
+import { readAdmin, readClientTls, readLogFormat, readLogLevel, readPauseMonitor, readPrometheus, readQuorumTls, type AdminValues, type ClientTlsValues } from "./config/subconfigs.js";
 import { ConfigError, type ParseConfigOptions, type ZkConfig } from "./config/types.js";
 
 export {
@@ -35,6 +35,7 @@ export {
   type LogFormat,
   type LogLevel,
   type ParseConfigOptions,
+  type PauseMonitorConfig,
   type PrometheusConfig,
   type ServerSpec,
   type ZkConfig,
@@ -51,6 +52,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const peer = readPeer(r);
   const logLevel = readLogLevel(r);
   const prometheus = readPrometheus(r);
+  const jvmPauseMonitor = readPauseMonitor(r);
   const logFormat = readLogFormat(r);
   const tls = readClientTls(r, peer.secureClientPort);
   const quorumTls = readQuorumTls(r);
@@ -82,6 +84,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     const next = readNextDynamicConfigFile(r, opts.configFile, opts.readFile);
     if (next !== undefined) cfg.nextDynamicConfig = next;
   }
+  if (jvmPauseMonitor !== undefined) cfg.jvmPauseMonitor = jvmPauseMonitor;
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return cfg;
 }

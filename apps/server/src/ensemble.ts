@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Logger, Random } from "@zkts/contracts";
 import { parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
 import { MetricsRegistry } from "@zkts/metrics";
-import { startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
+import { startPauseMonitor, startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
 import { NodeStorage, type Storage } from "@zkts/persistence";
 import { ElectionPortError, openNodeQuorumPeer } from "@zkts/quorum";
 import { dialPlain, QuorumTls } from "@zkts/tls";
@@ -277,6 +277,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
   // DatadirCleanupManager, as on a standalone server.
   const autoPurge = autoPurgeOf(cfg, storage, clock, log);
   autoPurge.start();
+  // QuorumPeerMain starts the JvmPauseMonitor when jvm.pause.monitor=true.
+  const pauseMonitor = cfg.jvmPauseMonitor === undefined ? undefined : startPauseMonitor(metrics, { ...cfg.jvmPauseMonitor, logger: log });
 
   peer.start();
   log.info("ensemble member started", {
@@ -335,6 +337,7 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
     },
     shutdown() {
       stopped ??= (async () => {
+        pauseMonitor?.stop();
         await peer.shutdown();
         await net.close();
         await member.close();

@@ -106,4 +106,40 @@ describe("mntr through a real zkts-server", () => {
       await server.shutdown();
     }
   });
+
+  it("jvm.pause.monitor=true: the event loop's pauses land in ZooKeeper's jvm_pause_time_ms keys; srst resets them", { timeout: 20_000 }, async () => {
+    const cfgText = (d: string, extra: string) => `dataDir=${d}\nclientPort=0\n4lw.commands.whitelist=*\n${extra}`;
+    const logger = createLogger({ level: "error", stream: new PassThrough() });
+    // Off (ZooKeeper's default): nothing is measured, so nothing is printed.
+    const off = await runStandalone(parseConfig(cfgText(join(dir, "pause-off"), "")), { logger });
+    try {
+      expect((await mntr(off.port)).keys.filter((k) => k.includes("jvm_pause"))).toEqual([]);
+    } finally {
+      await off.shutdown();
+    }
+    const cfg = parseConfig(cfgText(join(dir, "pause-on"), "jvm.pause.monitor=true\njvm.pause.sleep.time.ms=10\n"));
+    expect(cfg.jvmPauseMonitor).toEqual({ sleepTimeMs: 10, infoThresholdMs: 1000, warnThresholdMs: 10_000 });
+    const server = await runStandalone(cfg, { logger });
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      // The server shares this thread: a 300 ms busy loop here is a 300 ms pause of the server's event loop.
+      const t = performance.now();
+      while (performance.now() - t < 300) {
+        // busy
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const m = await mntr(server.port);
+      expect(m.get("zk_max_jvm_pause_time_ms")).toBeGreaterThanOrEqual(280);
+      expect(m.get("zk_cnt_jvm_pause_time_ms")).toBeGreaterThan(1);
+      expect(m.get("zk_p50_jvm_pause_time_ms")).toBeLessThan(m.get("zk_max_jvm_pause_time_ms"));
+      // still ZooKeeper's keys only, in its order
+      expect(m.keys.filter((k) => !MNTR_KEYS.includes(k))).toEqual([]);
+      expect(m.keys).toEqual(MNTR_KEYS.filter((k) => m.keys.includes(k)));
+      expect(await fourLetter(server.port, "srst")).toBe("Server stats reset.\n");
+      // reset: only what was measured since (a few 10 ms ticks at most) is left
+      expect((await mntr(server.port)).get("zk_cnt_jvm_pause_time_ms")).toBeLessThan(m.get("zk_cnt_jvm_pause_time_ms"));
+    } finally {
+      await server.shutdown();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import type { Clock, Logger, Random } from "@zkts/contracts";
 import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
-import { startServer, type QuorumView, type RunningServer, type StartServerOptions } from "@zkts/nio-cnxn";
+import { startPauseMonitor, startServer, type QuorumView, type RunningServer, type StartServerOptions } from "@zkts/nio-cnxn";
 import { AutoPurge, DurableStore, NodeStorage, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
@@ -237,6 +237,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   }
   conf.clientPort = String(net.port);
   if (net.securePort !== undefined) conf.secureClientPort = String(net.securePort);
+  // ZooKeeperServerMain starts the JvmPauseMonitor when jvm.pause.monitor=true.
+  const pauseMonitor = cfg.jvmPauseMonitor === undefined ? undefined : startPauseMonitor(metrics, { ...cfg.jvmPauseMonitor, logger: log });
   let stopping: Promise<void> | undefined;
   return {
     port: net.port,
@@ -247,6 +249,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     metrics,
     shutdown(drainMs = 5000) {
       stopping ??= (async () => {
+        pauseMonitor?.stop();
         await net.stopAccepting();
         const deadline = Date.now() + drainMs;
         while (core.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

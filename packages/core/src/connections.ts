@@ -17,6 +17,12 @@ export class Connections {
   readonly owners = new Map<bigint, ConnState>();
   /** Connections closed over bad input (malformed or unknown requests). */
   badInputCount = 0;
+  /**
+   * The last notification encoded: an event fired at many watchers (one setData, ten sessions watching) is
+   * delivered to them one after the other, and they all get the same bytes, so it is encoded once. Buffers sent
+   * are never modified, so one can be queued on several connections.
+   */
+  private lastNotification: { type: number; state: number; path: string; bytes: Buffer } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -54,11 +60,20 @@ export class Connections {
       ids: () => cs.authInfo,
       process(event: TreeEvent) {
         if (cs.closed) return;
-        conns.send(cs, encodeNotification({ type: event.type, state: event.state, path: event.path }, -1n));
+        conns.send(cs, conns.notification(event));
       },
     };
     this.byId.set(conn.id, cs);
     return cs;
+  }
+
+  /** The encoded notification of `event` (WatcherEvent, zxid -1 as ZooKeeper sends it), reused for a repeat. */
+  notification(event: TreeEvent): Buffer {
+    const last = this.lastNotification;
+    if (last !== undefined && last.type === event.type && last.state === event.state && last.path === event.path) return last.bytes;
+    const bytes = encodeNotification({ type: event.type, state: event.state, path: event.path }, -1n);
+    this.lastNotification = { type: event.type, state: event.state, path: event.path, bytes };
+    return bytes;
   }
 
   /** Sends a packet that starts with its length (see ServerConnection.sendFramed). */

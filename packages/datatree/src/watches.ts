@@ -26,6 +26,17 @@ export const WatchMode = {
 } as const;
 export type WatchModeBits = number;
 
+/**
+ * The watchers of one path with their modes. It keeps the path string it was created with, and every watcher's
+ * path set refers to that one string: a path watched by many sessions is held once, not once per request that
+ * named it (a million watches over a hundred thousand nodes: a hundred thousand strings, not a million).
+ */
+class PathWatchers extends Map<Watcher, WatchModeBits> {
+  constructor(readonly path: string) {
+    super();
+  }
+}
+
 /** The (never modified) result of collect() when no watch matches. */
 const NO_WATCHERS: Set<Watcher> = new Set<Watcher>();
 
@@ -35,14 +46,14 @@ const NO_WATCHERS: Set<Watcher> = new Set<Watcher>();
  * getData watch set after addWatch(persistent) on the same path turns it into a one-shot watch.
  */
 export class WatchTable {
-  private readonly byPath = new Map<string, Map<Watcher, WatchModeBits>>();
+  private readonly byPath = new Map<string, PathWatchers>();
   private readonly byWatcher = new Map<Watcher, Set<string>>();
   private recursive = 0;
 
   /** Sets (path, watcher) to `mode`, replacing any earlier mode; false when the pair was already watched. */
   add(path: string, watcher: Watcher, mode: WatchModeBits): boolean {
     let m = this.byPath.get(path);
-    if (!m) this.byPath.set(path, (m = new Map()));
+    if (!m) this.byPath.set(path, (m = new PathWatchers(path)));
     const old = m.get(watcher) ?? 0;
     if (old & WatchMode.PERSISTENT_RECURSIVE) this.recursive--;
     if (mode & WatchMode.PERSISTENT_RECURSIVE) this.recursive++;
@@ -50,7 +61,7 @@ export class WatchTable {
     if (old !== 0) return false;
     let ps = this.byWatcher.get(watcher);
     if (!ps) this.byWatcher.set(watcher, (ps = new Set()));
-    ps.add(path);
+    ps.add(m.path);
     return true;
   }
 

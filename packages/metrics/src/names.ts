@@ -60,6 +60,7 @@ export const SUMMARY_DETAIL: Readonly<Record<string, DetailLevel>> = {
   sync_process_time: "basic",
   sync_processor_batch_size: "basic",
   quorum_ack_latency: "advanced",
+  jvm_pause_time_ms: "advanced",
 };
 
 /** ServerMetrics' summary sets (per-key summaries: `avg_<key>_<name>`, ...). */
@@ -86,6 +87,8 @@ export const M = {
   NODE_CHANGED_WATCHER: "node_changed_watch_count",
   NODE_CHILDREN_WATCHER: "node_children_watch_count",
   DIGEST_MISMATCHES_COUNT: "digest_mismatches_count",
+  // the process (JvmPauseMonitor; zkts: the node adapter's event-loop pause monitor)
+  JVM_PAUSE_TIME: "jvm_pause_time_ms",
   // persistence
   FSYNC_TIME: "fsynctime",
   SNAPSHOT_TIME: "snapshottime",

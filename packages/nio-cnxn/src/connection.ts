@@ -230,13 +230,13 @@ export class NioConnection implements ServerConnection {
 
   resume(reason: PauseReason): void {
     if (!this.paused.delete(reason)) return;
-    if (reason === "write") this.processBacklog();
+    this.processBacklog();
     if (this.paused.size === 0 && this.state !== "closed") this.socket.resume();
   }
 
-  /** Hands deferred frames to core until the output backs up again. */
+  /** Hands deferred frames to core until the output backs up again (or the server throttles). */
   private processBacklog(): void {
-    while (this.backlog.length > 0 && !this.paused.has("write") && this.state !== "closing" && this.state !== "closed") {
+    while (this.backlog.length > 0 && this.state !== "closing" && this.state !== "closed" && !this.held()) {
       this.dispatch(this.backlog.shift()!);
     }
     if (this.state === "closing" || this.state === "closed") this.backlog = [];
@@ -313,9 +313,20 @@ export class NioConnection implements ServerConnection {
     }
   }
 
+  /**
+   * Whether frames must wait: the output backed up, or the server is over globalOutstandingLimit. The global
+   * throttle reaches a connection when a frame of it arrives (it is then paused and remembered by the server),
+   * not by the server pausing every socket it holds: with tens of thousands of idle connections that loop, run
+   * at each start and end of a throttle, stalled the event loop for seconds.
+   */
+  private held(): boolean {
+    if (this.srv.isThrottled && !this.paused.has("global")) this.srv.holdForThrottle(this);
+    return this.paused.has("write") || this.paused.has("global");
+  }
+
   private onFrame(payload: Buffer): void {
     if (this.state === "closing" || this.state === "closed") return;
-    if (this.paused.has("write") || this.backlog.length > 0) {
+    if (this.held() || this.backlog.length > 0) {
       this.backlog.push(payload);
       return;
     }

@@ -36,6 +36,7 @@ export {
   type NamespaceSummaryView,
 } from "./types.js";
 export { registerServerGauges, type ServerGaugeSource } from "./server-gauges.js";
+export { PAUSE_MONITOR_DEFAULTS, startPauseMonitor, type PauseMonitor, type PauseMonitorOptions } from "./pause-monitor.js";
 export {
   runCommand,
   responseMap,

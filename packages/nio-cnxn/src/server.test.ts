@@ -345,6 +345,41 @@ describe("limits", () => {
     expect(core.packets.map((p) => p.payload.toString()).sort()).toEqual(["a0", "a1", "a2", "a3", "b0"]);
   });
 
+  it("a throttle touches only the connections that send during it (idle ones stay as they are), and resumes exactly those", async () => {
+    const core = new FakeCore();
+    core.onPacket = () => {
+      core.outstanding++;
+    };
+    const s = await startRaw(core, { globalOutstandingLimit: 1 });
+    const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(s.port)));
+    for (const c of clients) c.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 4 && s.connections.size === 4);
+    const conn = (c: RawClient) => [...s.connections].find((x) => x.remotePort === c.socket.localPort)!;
+    const [a, b, idle1, idle2] = clients as [RawClient, RawClient, RawClient, RawClient];
+    a.sendFrame(Buffer.from("a0"));
+    a.sendFrame(Buffer.from("a1"));
+    await waitFor(() => core.packets.length === 2);
+    expect(s.isThrottled).toBe(true);
+    // the idle connections were not paused
+    expect([conn(idle1).readPaused, conn(idle2).readPaused]).toEqual([false, false]);
+    b.sendFrame(Buffer.from("b0"));
+    await waitFor(() => conn(b).readPaused);
+    await sleep(50);
+    expect(core.packets.length).toBe(2);
+    expect(conn(idle1).readPaused).toBe(false);
+    core.outstanding = 0;
+    core.onOutstandingDrained?.();
+    expect(s.isThrottled).toBe(false);
+    await waitFor(() => core.packets.length === 3);
+    expect(core.packets[2]!.payload.toString()).toBe("b0");
+    expect(conn(b).readPaused).toBe(false);
+    // and a frame of an idle connection after the throttle goes straight through
+    core.onPacket = () => undefined;
+    idle2.sendFrame(Buffer.from("i0"));
+    await waitFor(() => core.packets.length === 4);
+    for (const c of clients) c.socket.destroy();
+  });
+
   it("close() flushes and closes every connection and tells core", async () => {
     const core = new FakeCore();
     const s = await startServer({ host: "127.0.0.1", port: 0, core });

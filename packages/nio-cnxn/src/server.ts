@@ -125,6 +125,8 @@ export class NioServer {
   readonly connections = new Set<NioConnection>();
   private readonly perIp = new Map<string, number>();
   private throttled = false;
+  /** Connections paused by the current throttle (each when a frame of it arrived while throttled). */
+  private readonly heldByThrottle = new Set<NioConnection>();
   server: net.Server;
   /** The secure client port's listener. */
   readonly secureServer: net.Server | undefined;
@@ -256,7 +258,6 @@ export class NioServer {
     this.stats.connectionsAccepted++;
     const conn = new NioConnection(socket, this, peer, tls);
     this.connections.add(conn);
-    if (this.throttled) conn.pause("global");
     this.log.debug("accepted connection", { conn: conn.id, remote: conn.label, secure: conn.secure });
   }
 
@@ -267,6 +268,7 @@ export class NioServer {
   }
 
   forget(conn: NioConnection): void {
+    this.heldByThrottle.delete(conn);
     if (!this.connections.delete(conn)) return;
     this.stats.connectionsClosed++;
     this.releaseIp(conn.remoteAddress);
@@ -281,7 +283,7 @@ export class NioServer {
     if (size > this.stats.maxClientResponseSize) this.stats.maxClientResponseSize = size;
   }
 
-  /** Pauses every socket while core is over globalOutstandingLimit; resumes when it is back under. */
+  /** Throttles while core is over globalOutstandingLimit (connections are held as they send: holdForThrottle). */
   checkThrottle(): void {
     if (this.globalOutstandingLimit <= 0) return;
     const over = this.core.outstanding > this.globalOutstandingLimit;
@@ -292,12 +294,23 @@ export class NioServer {
         outstanding: this.core.outstanding,
         limit: this.globalOutstandingLimit,
       });
-      for (const c of this.connections) c.pause("global");
     } else if (!over && this.throttled) {
       this.throttled = false;
-      this.log.info("throttling ended", { outstanding: this.core.outstanding });
-      for (const c of this.connections) c.resume("global");
+      this.log.info("throttling ended", { outstanding: this.core.outstanding, held: this.heldByThrottle.size });
+      // Resuming one may throttle again (its deferred frames go to core): the others are then held anew.
+      const held = [...this.heldByThrottle];
+      this.heldByThrottle.clear();
+      for (const c of held) c.resume("global");
     }
+  }
+
+  /**
+   * Pauses a connection that has a frame to hand over while the server is throttled (NioConnection calls it), and
+   * resumes it when the throttle ends. Only connections that send during a throttle are touched, never all.
+   */
+  holdForThrottle(conn: NioConnection): void {
+    conn.pause("global");
+    if (conn.readPaused) this.heldByThrottle.add(conn);
   }
 
   get isThrottled(): boolean {

@@ -95,6 +95,10 @@ export const QUORUM_KEYS = new Set([
   "multiAddress.reachabilityCheckTimeoutMs",
   "multiAddress.reachabilityCheckEnabled",
   "metricsProvider.className",
+  "jvm.pause.monitor",
+  "jvm.pause.sleep.time.ms",
+  "jvm.pause.info-threshold.ms",
+  "jvm.pause.warn-threshold.ms",
 ]);
 
 /** The entries sorted by kind (QuorumPeerConfig.parseProperties' loop). */

@@ -15,6 +15,7 @@ import {
   X509_PROVIDER,
   type LogFormat,
   type LogLevel,
+  type PauseMonitorConfig,
   type PrometheusConfig,
   type ZkConfig,
 } from "./types.js";
@@ -56,6 +57,18 @@ export function readPrometheus(r: ConfigReader): PrometheusConfig | undefined {
     for (const e of providerKeys) r.warnings.push(`${r.at(e)}: ${e.key} is ignored: the metrics provider is not Prometheus (as ZooKeeper ignores it)`);
   }
   return undefined;
+}
+
+/**
+ * `jvm.pause.monitor` and its settings (QuorumPeerConfig's keys, ZooKeeper's defaults: off, 500 ms sleep, info over
+ * 1000 ms, warn over 10000 ms). Undefined while the monitor is off.
+ */
+export function readPauseMonitor(r: ConfigReader): PauseMonitorConfig | undefined {
+  const sleepTimeMs = r.int("jvm.pause.sleep.time.ms", 500, "positive")!;
+  const infoThresholdMs = r.int("jvm.pause.info-threshold.ms", 1000, "nonNegative")!;
+  const warnThresholdMs = r.int("jvm.pause.warn-threshold.ms", 10_000, "nonNegative")!;
+  if (!r.bool("jvm.pause.monitor", false)) return undefined;
+  return { sleepTimeMs, infoThresholdMs, warnThresholdMs };
 }
 
 /** The client port's TLS settings and the x509 provider. */

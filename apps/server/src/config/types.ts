@@ -175,6 +175,11 @@ export interface ZkConfig {
    * default provider (metrics through mntr only).
    */
   prometheus?: PrometheusConfig;
+  /**
+   * `jvm.pause.monitor=true`: the pause monitor runs (ZooKeeper's JvmPauseMonitor; zkts times its event loop) and
+   * fills the `jvm_pause_time_ms` summary. Undefined: off (ZooKeeper's default).
+   */
+  jvmPauseMonitor?: PauseMonitorConfig;
   /** Keys no part of zkts knows (also in systemProperties), with their line. */
   unknownKeys: { key: string; line: number }[];
   /** Human-readable warnings (unknown keys, adjusted values). */
@@ -187,6 +192,13 @@ export interface PrometheusConfig {
   httpPort: number;
   /** ZooKeeper: JVM metrics (hotspot DefaultExports); zkts: Node.js process metrics (prom-client's defaults). */
   exportJvmInfo: boolean;
+}
+
+/** `jvm.pause.sleep.time.ms`, `jvm.pause.info-threshold.ms`, `jvm.pause.warn-threshold.ms`. */
+export interface PauseMonitorConfig {
+  sleepTimeMs: number;
+  infoThresholdMs: number;
+  warnThresholdMs: number;
 }
 
 export const PROMETHEUS_PROVIDER = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider";
