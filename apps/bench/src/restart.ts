@@ -1,0 +1,129 @@
+/**
+ * `zkts-bench compare --restart`: each server stopped as an operator would (SIGTERM: zkts-server's graceful stop,
+ * and what zkServer.sh stop sends ZooKeeper), started again on the same zoo.cfg and data dir, and timed from the
+ * spawn to the first getData of a known node answered OK. What each restarted from is read off its data dir: the
+ * newest snapshot and the txns logged after it (the zxid the server reported before the stop minus the
+ * snapshot's), which it replays.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { OpCode } from "@zkts/client-wire";
+import { Connection } from "./connection.js";
+import { fourLetter, handle, processMemory, readLog, type RunningServer } from "./servers.js";
+
+export interface SnapshotFileInfo {
+  name: string;
+  zxid: bigint;
+  bytes: number;
+}
+
+/** `snapshot.<hex zxid>[.gz|.snappy]` files under <dataDir>/version-2, newest (highest zxid) first. */
+export function snapshotFiles(dataDir: string): SnapshotFileInfo[] {
+  const dir = join(dataDir, "version-2");
+  if (!existsSync(dir)) return [];
+  const out: SnapshotFileInfo[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = /^snapshot\.([0-9a-fA-F]+)(\.gz|\.snappy)?$/.exec(name);
+    if (m) out.push({ name, zxid: BigInt(`0x${m[1]}`), bytes: statSync(join(dir, name)).size });
+  }
+  return out.sort((a, b) => (a.zxid > b.zxid ? -1 : a.zxid < b.zxid ? 1 : 0));
+}
+
+/** The `Zxid: 0x...` line of a srvr answer. */
+export function srvrZxid(answer: string): bigint | undefined {
+  const m = /^Zxid: (0x[0-9a-fA-F]+)/m.exec(answer);
+  return m ? BigInt(m[1]!) : undefined;
+}
+
+export interface RestartFigure {
+  name: string;
+  /** SIGTERM -> the process exited. */
+  stopMs: number;
+  /** Spawn -> the first getData of `probePath` answered OK. */
+  restartMs: number;
+  probePath: string;
+  /** The last zxid the server reported (srvr) before the stop, hex. */
+  lastZxid: string | undefined;
+  /** The newest snapshot on disk when it restarted (what it loads); zxid in hex. */
+  snapshot: { name: string; zxid: string; bytes: number } | undefined;
+  /** Txns logged after that snapshot (replayed from the log): lastZxid - snapshot zxid, same epoch; else undefined. */
+  txnsAfterSnapshot: number | undefined;
+  /** Snapshot files written during the restart (both servers write one at start-up when they replayed txns). */
+  snapshotsWrittenAtStart: number;
+  /** VmRSS right after the first getData. */
+  rssAfter: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const exited = (s: RunningServer) => s.process.exitCode !== null || s.process.signalCode !== null;
+
+/**
+ * Stops `server` (SIGTERM; SIGKILL after 5 minutes), spawns it again and waits until a getData of `probePath`
+ * succeeds (a fresh session each try: refused connections and sessions closed while loading are retried every
+ * 20 ms). Returns the figure and the new server handle (the caller stops it).
+ */
+export async function restartAndTime(
+  server: RunningServer,
+  probePath: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<{ figure: RestartFigure; server: RunningServer }> {
+  if (server.respawn === undefined) throw new Error(`${server.name}: no way to start it again`);
+  const lastZxid = srvrZxid(await fourLetter(server.port, "srvr", 10_000));
+  const t0 = performance.now();
+  await server.stop(300_000);
+  const stopMs = performance.now() - t0;
+  const before = snapshotFiles(server.dataDir);
+  const snapshot = before[0];
+  const txnsAfterSnapshot =
+    lastZxid !== undefined && snapshot !== undefined && lastZxid >> 32n === snapshot.zxid >> 32n ? Number(lastZxid - snapshot.zxid) : undefined;
+
+  const spawnedAt = performance.now();
+  const child = server.respawn();
+  const again = handle(server.name, server.port, server.dataDir, child, server.logFile, server.id);
+  again.respawn = server.respawn;
+  const [host, port] = ["127.0.0.1", server.port];
+  const deadline = spawnedAt + (opts.timeoutMs ?? 600_000);
+  let restartMs = NaN;
+  try {
+    for (;;) {
+      if (exited(again)) throw new Error(`${server.name} exited while restarting; log ${server.logFile}:\n${readLog(server.logFile)}`);
+      if (performance.now() > deadline) throw new Error(`${server.name} did not answer a getData within ${opts.timeoutMs ?? 600_000} ms of its restart`);
+      let conn: Connection | undefined;
+      try {
+        conn = await Connection.open({ host, port, sessionTimeoutMs: 30_000, connectTimeoutMs: 60_000 });
+        const r = await conn.call(OpCode.getData, { path: probePath, watch: false });
+        if (r.err === 0) {
+          restartMs = performance.now() - spawnedAt;
+          break;
+        }
+        if (r.err !== -4) throw new Error(`${server.name}: getData ${probePath} after the restart failed with ${r.err}`);
+      } catch (e) {
+        if (e instanceof Error && e.message.includes("after the restart failed")) throw e;
+        // refused, or closed while the server was still loading: try again
+      } finally {
+        await conn?.close().catch(() => undefined);
+      }
+      await sleep(20);
+    }
+  } catch (e) {
+    await again.stop(2000);
+    throw e;
+  }
+  const rssAfter = processMemory(again.pid).rss;
+  const oldNames = new Set(before.map((s) => s.name));
+  const snapshotsWrittenAtStart = snapshotFiles(server.dataDir).filter((s) => !oldNames.has(s.name)).length;
+  return {
+    figure: {
+      name: server.name,
+      stopMs,
+      restartMs,
+      probePath,
+      lastZxid: lastZxid === undefined ? undefined : `0x${lastZxid.toString(16)}`,
+      snapshot: snapshot === undefined ? undefined : { name: snapshot.name, zxid: `0x${snapshot.zxid.toString(16)}`, bytes: snapshot.bytes },
+      txnsAfterSnapshot,
+      snapshotsWrittenAtStart,
+      rssAfter,
+    },
+    server: again,
+  };
+}
