@@ -54,13 +54,61 @@ export interface RestartFigure {
   rssAfter: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (s: RunningServer) => s.process.exitCode !== null || s.process.signalCode !== null;
 
 /**
+ * When a getData of `path` on `server` first succeeds (performance.now()). A new session is tried every 50 ms (at
+ * most 20 at once) while earlier ones are pending: a server may take connections while it loads and answer them
+ * only once loaded, or drop them, or refuse them; the first getData answered OK wins.
+ */
+async function firstGetData(server: RunningServer, path: string, deadline: number): Promise<number> {
+  const conns = new Set<Connection>();
+  let pending = 0;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      let done = false;
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        f();
+      };
+      const attempt = async () => {
+        pending++;
+        try {
+          const c = await Connection.open({ host: "127.0.0.1", port: server.port, sessionTimeoutMs: 30_000, connectTimeoutMs: 120_000 });
+          if (done) {
+            await c.close().catch(() => undefined);
+            return;
+          }
+          conns.add(c);
+          const r = await c.call(OpCode.getData, { path, watch: false });
+          const at = performance.now();
+          if (r.err === 0) finish(() => resolve(at));
+          else if (r.err !== -4) finish(() => reject(new Error(`${server.name}: getData ${path} after the restart failed with ${r.err}`)));
+        } catch {
+          // refused, or dropped while the server was loading: later attempts go on
+        } finally {
+          pending--;
+        }
+      };
+      timer = setInterval(() => {
+        if (done) return;
+        if (exited(server)) finish(() => reject(new Error(`${server.name} exited while restarting; log ${server.logFile}:\n${readLog(server.logFile)}`)));
+        else if (performance.now() > deadline) finish(() => reject(new Error(`${server.name} did not answer a getData of ${path} in time after its restart`)));
+        else if (pending < 20) void attempt();
+      }, 50);
+      void attempt();
+    });
+  } finally {
+    clearInterval(timer);
+    await Promise.all([...conns].map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+/**
  * Stops `server` (SIGTERM; SIGKILL after 5 minutes), spawns it again and waits until a getData of `probePath`
- * succeeds (a fresh session each try: refused connections and sessions closed while loading are retried every
- * 20 ms). Returns the figure and the new server handle (the caller stops it).
+ * succeeds. Returns the figure and the new server handle (the caller stops it).
  */
 export async function restartAndTime(
   server: RunningServer,
@@ -81,30 +129,9 @@ export async function restartAndTime(
   const child = server.respawn();
   const again = handle(server.name, server.port, server.dataDir, child, server.logFile, server.id);
   again.respawn = server.respawn;
-  const [host, port] = ["127.0.0.1", server.port];
-  const deadline = spawnedAt + (opts.timeoutMs ?? 600_000);
-  let restartMs = NaN;
+  let restartMs: number;
   try {
-    for (;;) {
-      if (exited(again)) throw new Error(`${server.name} exited while restarting; log ${server.logFile}:\n${readLog(server.logFile)}`);
-      if (performance.now() > deadline) throw new Error(`${server.name} did not answer a getData within ${opts.timeoutMs ?? 600_000} ms of its restart`);
-      let conn: Connection | undefined;
-      try {
-        conn = await Connection.open({ host, port, sessionTimeoutMs: 30_000, connectTimeoutMs: 60_000 });
-        const r = await conn.call(OpCode.getData, { path: probePath, watch: false });
-        if (r.err === 0) {
-          restartMs = performance.now() - spawnedAt;
-          break;
-        }
-        if (r.err !== -4) throw new Error(`${server.name}: getData ${probePath} after the restart failed with ${r.err}`);
-      } catch (e) {
-        if (e instanceof Error && e.message.includes("after the restart failed")) throw e;
-        // refused, or closed while the server was still loading: try again
-      } finally {
-        await conn?.close().catch(() => undefined);
-      }
-      await sleep(20);
-    }
+    restartMs = (await firstGetData(again, probePath, spawnedAt + (opts.timeoutMs ?? 600_000))) - spawnedAt;
   } catch (e) {
     await again.stop(2000);
     throw e;
