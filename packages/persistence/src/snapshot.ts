@@ -278,6 +278,7 @@ export interface ReadSnapshotOptions {
   dataViews?: boolean;
 }
 
+const ZERO = 0n;
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isLong = (v: unknown): v is bigint | number => typeof v === "bigint" || isInt(v);
@@ -454,20 +455,25 @@ export async function* readSnapshotRecords(
             ) {
               throw bad("malformed node");
             }
+            // equal longs share one BigInt (czxid = mzxid = pzxid and ctime = mtime for a node never changed;
+            // ephemeralOwner mostly 0): fewer objects kept per node of a restored tree
+            const czxid = big(n[3]);
+            const mzxid = n[4] === n[3] ? czxid : big(n[4]);
+            const ctime = big(n[5]);
             out[i] = {
               path: n[0],
               data: n[1] === null ? null : copyData ? Buffer.from(n[1] as Uint8Array) : toBuffer(n[1] as Uint8Array),
               aclRef: big(n[2]),
               stat: {
-                czxid: big(n[3]),
-                mzxid: big(n[4]),
-                ctime: big(n[5]),
-                mtime: big(n[6]),
+                czxid,
+                mzxid,
+                ctime,
+                mtime: n[6] === n[5] ? ctime : big(n[6]),
                 version: n[7],
                 cversion: n[8],
                 aversion: n[9],
-                ephemeralOwner: big(n[10]),
-                pzxid: big(n[11]),
+                ephemeralOwner: n[10] === 0n || n[10] === 0 ? ZERO : big(n[10]),
+                pzxid: n[11] === n[3] ? czxid : n[11] === n[4] ? mzxid : big(n[11]),
               },
             };
           }
