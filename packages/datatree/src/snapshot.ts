@@ -84,7 +84,7 @@ export class TreeRestorer {
       const i = path.lastIndexOf("/");
       const parentPath = i === 0 ? "/" : path.slice(0, i);
       let pn = this.lastParent;
-      if (pn === undefined || parentPath !== this.lastParentPath) {
+      if (pn === undefined || pn.detached || parentPath !== this.lastParentPath) {
         pn = table.get(parentPath);
         if (!pn) throw new Error(`Invalid Datatree, unable to find parent ${parentPath} of path ${path}`);
         this.lastParent = pn;

@@ -407,8 +407,11 @@ export class DurableStore {
     });
     const store = new DurableStore(opts, restored, log);
     // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
+    // ZooKeeper writes it before it serves; here it is written in the background as any periodic snapshot (the log
+    // rolled first, the event loop free between chunks): every txn it covers is in the log already, so the restart
+    // need not wait for it (`idle()` does).
     if (restored.replayed > 0 || restored.snapshot === undefined || restored.snapshot.zxid !== restored.zxid) {
-      await store.writeSnapshot();
+      store.startSnapshot();
     }
     return store;
   }
