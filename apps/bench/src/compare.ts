@@ -259,7 +259,7 @@ async function restartPhase(
     const f = r.figure;
     log(
       `  ${f.name.padEnd(9)} stop ${ms(f.stopMs * 1000)} ms, restart to first getData ${ms(f.restartMs * 1000)} ms from ${f.snapshot?.name ?? "no snapshot"}` +
-        ` (${mb(f.snapshot?.bytes ?? 0)}) + ${f.txnsAfterSnapshot ?? "?"} logged txns; ${f.snapshotsWrittenAtStart} snapshot(s) written at start; RSS ${mb(f.rssAfter)}`,
+        ` (${mb(f.snapshot?.bytes ?? 0)}) + ${f.txnsAfterSnapshot ?? "?"} logged txns; ${f.snapshotsWrittenAtStart} snapshot(s) completed before the first getData; RSS ${mb(f.rssAfter)}`,
     );
     figures.push(f);
   }
@@ -278,7 +278,7 @@ export function restartMarkdown(r: NonNullable<CompareReport["restart"]>): strin
     `| stop (SIGTERM to exit, s) | ${(a.stopMs / 1000).toFixed(2)} | ${(b.stopMs / 1000).toFixed(2)} | ${ratio(b.stopMs, a.stopMs)} |`,
     `| restarted from snapshot | ${snap(a)} | ${snap(b)} | |`,
     `| + txns logged after it (replayed) | ${a.txnsAfterSnapshot ?? "n/a"} | ${b.txnsAfterSnapshot ?? "n/a"} | |`,
-    `| snapshots written at start-up | ${a.snapshotsWrittenAtStart} | ${b.snapshotsWrittenAtStart} | |`,
+    `| snapshots completed between the spawn and the first getData | ${a.snapshotsWrittenAtStart} | ${b.snapshotsWrittenAtStart} | |`,
     `| RSS after the restart | ${mb(a.rssAfter)} | ${mb(b.rssAfter)} | ${ratio(b.rssAfter, a.rssAfter)} |`,
   ];
 }

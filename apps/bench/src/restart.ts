@@ -48,7 +48,10 @@ export interface RestartFigure {
   snapshot: { name: string; zxid: string; bytes: number } | undefined;
   /** Txns logged after that snapshot (replayed from the log): lastZxid - snapshot zxid, same epoch; else undefined. */
   txnsAfterSnapshot: number | undefined;
-  /** Snapshot files written during the restart (both servers write one at start-up when they replayed txns). */
+  /**
+   * Snapshot files completed between the spawn and the first getData (ZooKeeper writes one before it serves when
+   * it replayed txns; zkts starts one then and serves meanwhile).
+   */
   snapshotsWrittenAtStart: number;
   /** VmRSS right after the first getData. */
   rssAfter: number;
