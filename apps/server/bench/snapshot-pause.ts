@@ -50,7 +50,7 @@ async function probe(tree: DataTree, work: (() => Promise<unknown>) | number): P
   const h = monitorEventLoopDelay({ resolution: 1 });
   let majorGcs = 0;
   const gcObs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e.detail as { kind?: number } | undefined)?.kind === 4) majorGcs++;
+    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === 4) majorGcs++;
   });
   gcObs.observe({ entryTypes: ["gc"] });
   let maxGap = 0;
