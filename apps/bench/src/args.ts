@@ -189,6 +189,8 @@ export interface CompareOptions {
   /** Write a CPU profile of zkts per workload into this directory. */
   profileDir: string | undefined;
   skipMemory: boolean;
+  /** Stop each server after the memory phase, start it again on its data dir and time it to its first getData. */
+  restart: boolean;
   /**
    * 0: both servers standalone. N >= 3: an N-member ensemble of each server, one after the other; each workload in
    * `workloads` (single workloads only) runs with every connection to the leader (writes) and spread over the
@@ -235,6 +237,7 @@ export const DEFAULT_COMPARE: CompareOptions = {
   markdown: undefined,
   profileDir: undefined,
   skipMemory: false,
+  restart: false,
   ensemble: 0,
   scale: false,
   scaleSessions: 19_000,
@@ -310,6 +313,8 @@ Compare options (also: --connections --depth --keys --value-size --procs --json)
       --quick                  short runs, 100k znodes for the memory figure
       --memory-nodes <n>       znodes of 100 bytes loaded before reading RSS (default 1m, quick 100k)
       --skip-memory            no memory phase
+      --restart                after the memory phase, stop each server (SIGTERM) and time its restart on
+                               the same data dir to its first getData
       --duration <time>, --warmup <time>, --rounds <n>   per workload and server (default 10s, 3s, 2)
       --workloads <list>       ';'-separated mixes (default get;set;create;delete;multi5;get=80,set=20)
       --data-dir <dir>         base dir of both servers' data dirs (default: a temp dir under the cwd disk)
@@ -420,6 +425,7 @@ const COMPARE_FLAGS: Record<string, (o: CompareOptions) => void> = {
   "--json": (o) => (o.json = true),
   "--skip-memory": (o) => (o.skipMemory = true),
   "--scale": (o) => (o.scale = true),
+  "--restart": (o) => (o.restart = true),
 };
 
 function parseWith<T>(

@@ -11,6 +11,8 @@ import { DEFAULT_OPTIONS, mixName, type BenchOptions, type CompareOptions, type 
 import { runBenchmark, setupTree, type BenchResult } from "./bench.js";
 import type { WindowEdge } from "./runner.js";
 import { ms } from "./format.js";
+import { restartAndTime, type RestartFigure } from "./restart.js";
+import { keyPath } from "./workload.js";
 import {
   processMemory,
   startApacheZooKeeper,
@@ -90,6 +92,8 @@ export interface CompareReport extends MachineInfo {
       }
     | undefined;
   persistence: { zookeeper: { files: number; bytes: number }; zkts: { files: number; bytes: number } };
+  /** `--restart`: each server stopped, started again on its data dir, timed to its first getData. */
+  restart?: { zookeeper: RestartFigure; zkts: RestartFigure; nodes: number } | undefined;
   zktsInMemoryOnly: boolean;
   profileDir: string | undefined;
 }
@@ -248,6 +252,13 @@ export async function runCompare(
       };
     }
 
+    let restart: CompareReport["restart"];
+    if (opts.restart) {
+      const probe = memory ? keyPath("/zkts-bench-mem", memory.nodes - 1) : keyPath(DEFAULT_OPTIONS.root, opts.keys - 1);
+      restart = await restartPhase(servers, zk, zkts, probe, log);
+      restart.nodes = memory?.nodes ?? opts.keys;
+    }
+
     const report: CompareReport = {
       ...machineInfo(),
       loadavgBefore,
@@ -257,6 +268,7 @@ export async function runCompare(
       setup,
       memory,
       persistence,
+      restart,
       zktsInMemoryOnly,
       profileDir: opts.profileDir,
     };
@@ -266,6 +278,49 @@ export async function runCompare(
     for (const s of servers.reverse()) await s.stop();
     if (opts.dataDir === undefined) rmSync(baseDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `--restart`: ZooKeeper, then zkts (one at a time), stopped and started again on the same data dir; the restarted
+ * servers replace the old ones in `servers` (stopped by the caller).
+ */
+async function restartPhase(
+  servers: RunningServer[],
+  zk: RunningServer,
+  zkts: RunningServer,
+  probe: string,
+  log: (line: string) => void,
+): Promise<NonNullable<CompareReport["restart"]>> {
+  const figures: RestartFigure[] = [];
+  for (const s of [zk, zkts]) {
+    log(`compare: restarting ${s.name} (SIGTERM, then the same command on the same data dir), timed to a getData of ${probe}`);
+    const r = await restartAndTime(s, probe);
+    servers[servers.indexOf(s)] = r.server;
+    const f = r.figure;
+    log(
+      `  ${f.name.padEnd(9)} stop ${ms(f.stopMs * 1000)} ms, restart to first getData ${ms(f.restartMs * 1000)} ms from ${f.snapshot?.name ?? "no snapshot"}` +
+        ` (${mb(f.snapshot?.bytes ?? 0)}) + ${f.txnsAfterSnapshot ?? "?"} logged txns; ${f.snapshotsWrittenAtStart} snapshot(s) completed before the first getData; RSS ${mb(f.rssAfter)}`,
+    );
+    figures.push(f);
+  }
+  return { zookeeper: figures[0]!, zkts: figures[1]!, nodes: 0 };
+}
+
+/** The --restart table (markdown lines). */
+export function restartMarkdown(r: NonNullable<CompareReport["restart"]>): string[] {
+  const a = r.zookeeper;
+  const b = r.zkts;
+  const snap = (f: RestartFigure) => (f.snapshot ? `${f.snapshot.name} (${mb(f.snapshot.bytes)})` : "none");
+  return [
+    `| restart with ${fmtInt(r.nodes)} znodes (SIGTERM, start on the same data dir) | ZooKeeper | zkts | zkts / ZK |`,
+    "|---|---:|---:|---:|",
+    `| spawn to first getData OK (s) | ${(a.restartMs / 1000).toFixed(2)} | ${(b.restartMs / 1000).toFixed(2)} | ${ratio(b.restartMs, a.restartMs)} |`,
+    `| stop (SIGTERM to exit, s) | ${(a.stopMs / 1000).toFixed(2)} | ${(b.stopMs / 1000).toFixed(2)} | ${ratio(b.stopMs, a.stopMs)} |`,
+    `| restarted from snapshot | ${snap(a)} | ${snap(b)} | |`,
+    `| + txns logged after it (replayed) | ${a.txnsAfterSnapshot ?? "n/a"} | ${b.txnsAfterSnapshot ?? "n/a"} | |`,
+    `| snapshots completed between the spawn and the first getData | ${a.snapshotsWrittenAtStart} | ${b.snapshotsWrittenAtStart} | |`,
+    `| RSS after the restart | ${mb(a.rssAfter)} | ${mb(b.rssAfter)} | ${ratio(b.rssAfter, a.rssAfter)} |`,
+  ];
 }
 
 /** Prints the report (JSON with --json, else the markdown) and appends the markdown to --markdown's file. */
@@ -376,6 +431,10 @@ export function compareMarkdown(r: CompareReport): string {
     out.push("|---|---:|---:|---:|");
     out.push(`| idle, after the workloads | ${mb(m.baseline.zookeeper)} | ${mb(m.baseline.zkts)} | ${ratio(m.baseline.zkts, m.baseline.zookeeper)} |`);
     out.push(`| after loading ${fmtInt(m.nodes)} znodes of 100 B | ${mb(m.after.zookeeper)} | ${mb(m.after.zkts)} | ${ratio(m.after.zkts, m.after.zookeeper)} |`);
+  }
+  if (r.restart) {
+    out.push("");
+    out.push(...restartMarkdown(r.restart));
   }
   out.push("");
   out.push("Ratios are zkts / ZooKeeper: above 1x means zkts is faster for ops/s, slower for latency, bigger for memory. Server CPU is over the whole run (warm-up included), in percent of one core; server CPU/op is utime+stime of the server process over the measured window only / replies in it (microseconds); bench CPU is ZK run / zkts run (all bench processes, percent of one core).");

@@ -28,6 +28,8 @@ export interface RunningServer {
   logFile: string;
   /** Graceful stop (SIGTERM, then SIGKILL after timeoutMs). */
   stop(timeoutMs?: number): Promise<void>;
+  /** Spawns the same server again (same zoo.cfg, data dir, port and log file): `compare --restart`. */
+  respawn?: () => ChildProcess;
 }
 
 export interface ServerConfig {
@@ -187,7 +189,7 @@ export function onAbort(fn: () => void): () => void {
   return () => untrack(undefined, fn);
 }
 
-function handle(name: string, port: number, dataDir: string, child: ChildProcess, logFile: string, id?: number): RunningServer {
+export function handle(name: string, port: number, dataDir: string, child: ChildProcess, logFile: string, id?: number): RunningServer {
   track(child);
   return {
     name,
@@ -269,6 +271,7 @@ export async function startApacheZooKeeper(cfg: ServerConfig & { heap: string })
   const logFile = join(cfg.baseDir, "zookeeper.log");
   const args = apacheZooKeeperArgs({ heap: cfg.heap, cfgPath, mainClass: "org.apache.zookeeper.server.ZooKeeperServerMain" });
   const h = handle("ZooKeeper", port, dataDir, spawnLogged(JAVA, args, logFile), logFile);
+  h.respawn = () => spawnLogged(JAVA, args, logFile);
   try {
     await waitServing("Apache ZooKeeper", port, h.process, logFile, 60_000);
   } catch (e) {
@@ -288,7 +291,9 @@ export async function startZktsServer(
   const cfgPath = join(cfg.baseDir, "zkts.cfg");
   writeFileSync(cfgPath, zooCfg(dataDir, cfg, { clientPort: port }));
   const logFile = join(cfg.baseDir, "zkts.log");
-  const h = handle("zkts", port, dataDir, spawnLogged(process.execPath, zktsServerArgs({ ...cfg, cfgPath }), logFile, REPO_ROOT), logFile);
+  const zArgs = zktsServerArgs({ ...cfg, cfgPath });
+  const h = handle("zkts", port, dataDir, spawnLogged(process.execPath, zArgs, logFile, REPO_ROOT), logFile);
+  h.respawn = () => spawnLogged(process.execPath, zArgs, logFile, REPO_ROOT);
   try {
     await waitServing("zkts-server", port, h.process, logFile, 60_000);
   } catch (e) {

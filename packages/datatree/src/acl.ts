@@ -309,9 +309,10 @@ export class ACLCache {
     return ref === ACLCache.OPEN_UNSAFE_ACL_ID || this.byRef.has(ref);
   }
 
-  addUsage(ref: number): void {
+  /** Counts `n` more uses of a reference (unknown references and -1 are not counted). */
+  addUsage(ref: number, n = 1): void {
     if (ref === ACLCache.OPEN_UNSAFE_ACL_ID || !this.byRef.has(ref)) return;
-    this.refCount.set(ref, (this.refCount.get(ref) ?? 0) + 1);
+    this.refCount.set(ref, (this.refCount.get(ref) ?? 0) + n);
   }
 
   removeUsage(ref: number): void {
@@ -349,6 +350,11 @@ export class ACLCache {
     this.byRef.clear();
     this.byKey.clear();
     this.refCount.clear();
+    this.add(entries);
+  }
+
+  /** Adds snapshot entries to the cache (use counts start at 0; nodes add theirs). */
+  add(entries: Iterable<readonly [number, readonly ACL[]]>): void {
     for (const [ref, acls] of entries) {
       if (ref > this.index) this.index = ref;
       const frozen = Object.freeze(acls.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })));

@@ -6,7 +6,7 @@ import { DIGEST_VERSION } from "./digest.js";
 import type { NamespaceCounters, NamespaceSummary } from "./namespace-stats.js";
 import type { NodeHashMap } from "./node-hash-map.js";
 import type { QuotaCheck } from "./quotas.js";
-import { restore, snapshotNodes, type SnapshotNode } from "./snapshot.js";
+import { restore, snapshotNodes, TreeRestorer, type SnapshotNode } from "./snapshot.js";
 import { TreeState, type DataTreeOptions } from "./tree-state.js";
 import type { SetWatchesLists, TreeWatches, WatchKind } from "./tree-watches.js";
 import { processTxn, setACL, setData, type ProcessTxnResult } from "./txn-apply.js";
@@ -399,5 +399,13 @@ export class DataTree {
    */
   restore(aclEntries: Iterable<readonly [number, readonly ACL[]]>, nodes: Iterable<SnapshotNode>, lastZxid: bigint): void {
     restore(this.s, aclEntries, nodes, lastZxid);
+  }
+
+  /**
+   * The same, streamed (TreeRestorer): empties the tree now; ACL entries and nodes are given as a snapshot is
+   * read, then `finish(lastZxid)`, or `abort()` to leave the tree as a new one when the snapshot turns out damaged.
+   */
+  beginRestore(): TreeRestorer {
+    return new TreeRestorer(this.s, () => this.initSpecialNodes());
   }
 }

@@ -24,6 +24,7 @@ export {
   type SnapshotNode,
   type WatchKind,
 } from "./datatree.js";
+export { TreeRestorer } from "./snapshot.js";
 export { WatchMode, WatchTable, type WatchEvent, type Watcher } from "./watches.js";
 export {
   ACLCache,

@@ -1,5 +1,5 @@
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { DataNode, keepData, splitPath } from "./data-node.js";
+import { DataNode, keepData } from "./data-node.js";
 import type { TreeState } from "./tree-state.js";
 
 /** A node as stored in a snapshot. */
@@ -27,9 +27,94 @@ export function* snapshotNodes(s: TreeState): IterableIterator<SnapshotNode> {
 }
 
 /**
+ * DataTree.deserialize, streamed: a snapshot's content goes into the tree as it is read, with no list of its
+ * nodes held on the side. `begin` empties the tree (watches are kept); ACL entries (`acls`, any number of times,
+ * before or after the nodes that refer to them: a fuzzy snapshot's late ACLs) and nodes (`node`, parents before
+ * children, root named "" or "/") follow; `finish` rebuilds the quota roots and the approximate data size, drops
+ * unused ACLs and sets the zxid. Ephemerals, containers, TTLs and the digest are kept as nodes come in.
+ */
+export class TreeRestorer {
+  private readonly uses = new Map<number, number>();
+  /** The last parent looked up (snapshot nodes come grouped by parent: one table lookup per group). */
+  private lastParentPath = "";
+  private lastParent: DataNode | undefined;
+
+  /** `reinit` puts back what a new tree holds (after `abort`). */
+  constructor(
+    private readonly s: TreeState,
+    private readonly reinit: () => void = () => {},
+  ) {
+    this.empty();
+  }
+
+  private empty(): void {
+    const s = this.s;
+    s.acls.load([]);
+    s.nodes.clear();
+    s.ephemerals.clear();
+    s.quotas.clear();
+    this.uses.clear();
+    this.lastParent = undefined;
+  }
+
+  /** Gives up (the snapshot turned out damaged): the tree is left as a new one, at zxid 0. */
+  abort(): void {
+    this.empty();
+    this.reinit();
+    this.s.nodes.dataSize = this.s.nodes.computeDataSize();
+    this.s.lastProcessedZxid = 0n;
+  }
+
+  /** ACL cache entries (added to those given before). */
+  acls(entries: Iterable<readonly [number, readonly ACL[]]>): void {
+    this.s.acls.add(entries);
+  }
+
+  /**
+   * One node; `stat` becomes the node's (not copied), `data` is copied (keepData). Throws when its parent is
+   * missing.
+   */
+  node(snapPath: string, data: Buffer | null, acl: number, stat: StatPersisted): void {
+    const s = this.s;
+    const table = s.nodes;
+    const path = snapPath === "" ? "/" : snapPath;
+    const node = new DataNode(keepData(data), acl, stat);
+    if (acl !== -1) this.uses.set(acl, (this.uses.get(acl) ?? 0) + 1);
+    if (path !== "/") {
+      const i = path.lastIndexOf("/");
+      const parentPath = i === 0 ? "/" : path.slice(0, i);
+      let pn = this.lastParent;
+      if (pn === undefined || pn.detached || parentPath !== this.lastParentPath) {
+        pn = table.get(parentPath);
+        if (!pn) throw new Error(`Invalid Datatree, unable to find parent ${parentPath} of path ${path}`);
+        this.lastParent = pn;
+        this.lastParentPath = parentPath;
+      }
+      if (pn.children === null) pn.children = new Set();
+      pn.children.add(path.slice(i + 1));
+      if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
+    }
+    table.put(path, node);
+  }
+
+  finish(lastZxid: bigint): void {
+    const s = this.s;
+    const table = s.nodes;
+    if (!table.map.has("/")) throw new Error("Invalid Datatree, no root");
+    for (const [ref, n] of this.uses) s.acls.addUsage(ref, n);
+    this.uses.clear();
+    this.lastParent = undefined;
+    table.dataSize = table.computeDataSize();
+    s.quotas.rebuild();
+    s.acls.purgeUnused();
+    s.lastProcessedZxid = lastZxid;
+  }
+}
+
+/**
  * DataTree.deserialize: replaces the whole tree with a snapshot's content (ACL cache entries, then nodes
  * parents-first, root named "" or "/"). Rebuilds ephemerals, containers, TTLs, quota roots and stat nodes, and
- * the digest. Watches are kept. Throws when a node's parent is missing.
+ * the digest. Watches are kept. Throws when a node's parent is missing. The nodes' stats are copied.
  */
 export function restore(
   s: TreeState,
@@ -37,28 +122,8 @@ export function restore(
   nodes: Iterable<SnapshotNode>,
   lastZxid: bigint,
 ): void {
-  const table = s.nodes;
-  s.acls.load(aclEntries);
-  table.clear();
-  s.ephemerals.clear();
-  s.quotas.clear();
-  for (const sn of nodes) {
-    const path = sn.path === "" ? "/" : sn.path;
-    const node = new DataNode(keepData(sn.data), sn.acl, { ...sn.stat });
-    s.acls.addUsage(sn.acl);
-    if (path !== "/") {
-      const { parent, child } = splitPath(path);
-      const pn = table.get(parent);
-      if (!pn) throw new Error(`Invalid Datatree, unable to find parent ${parent} of path ${path}`);
-      if (pn.children === null) pn.children = new Set();
-      pn.children.add(child);
-      s.ephemerals.add(path, node.stat.ephemeralOwner);
-    }
-    table.put(path, node);
-  }
-  if (!table.map.has("/")) throw new Error("Invalid Datatree, no root");
-  table.dataSize = table.computeDataSize();
-  s.quotas.rebuild();
-  s.acls.purgeUnused();
-  s.lastProcessedZxid = lastZxid;
+  const r = new TreeRestorer(s);
+  r.acls(aclEntries);
+  for (const sn of nodes) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+  r.finish(lastZxid);
 }

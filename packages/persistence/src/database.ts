@@ -7,12 +7,11 @@ import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog } from "./txnlog.js";
 import { DEFAULT_SNAP_COUNT, SnapshotSchedule } from "./snapshot-schedule.js";
-import { loadSnapshot, type RestorableTree } from "./restore.js";
+import { loadNewestValidSnapshot, type RestorableTree } from "./restore.js";
 import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 import { zkSnapshotBodyOf } from "./zk-snapshot-stream.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
 import {
-  findNewestValidSnapshot,
   listSnapshots,
   verifySnapshot,
   writeSnapshot,
@@ -108,13 +107,13 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   let fuzzyUnknown = false;
   const digestVersion = tree.lastProcessedZxidDigest?.().digestVersion;
 
-  const snap = await findNewestValidSnapshot(storage, dataDir);
-  for (const r of snap?.rejected ?? []) {
+  const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, tree);
+  for (const r of rejected) {
     log.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
   }
   let from = 0n;
   if (snap) {
-    const loaded = await loadSnapshot(storage, snap.path, tree, snap.zxid);
+    const loaded = snap.load;
     for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
     // ZooKeeper's ZxidDigest: the digest at a zxid at or after the snapshot's (fuzzy): checked when the tree gets there.
     if (digestOn && loaded.digest && loaded.digest.digestVersion === digestVersion && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
@@ -133,7 +132,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     if (snaps.length > 0 || !fromStart) {
       const why =
         snaps.length > 0
-          ? `no valid snapshot in ${joinPath(dataDir, VERSION_DIR)} (${snap === undefined ? snaps.map((s) => s.name).join(", ") : ""} all failed verification)`
+          ? `no valid snapshot in ${joinPath(dataDir, VERSION_DIR)} (${snaps.map((s) => s.name).join(", ")} all failed verification)`
           : `no snapshot in ${joinPath(dataDir, VERSION_DIR)} and the txn log does not start at zxid 1 (${logs[0]!.name})`;
       if (!opts.acceptDataLoss) {
         throw new DataLossError(`${why}; refusing to start. Restore the files, or start with --accept-data-loss to start from the log alone`);
@@ -408,8 +407,11 @@ export class DurableStore {
     });
     const store = new DurableStore(opts, restored, log);
     // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
+    // ZooKeeper writes it before it serves; here it is written in the background as any periodic snapshot (the log
+    // rolled first, the event loop free between chunks): every txn it covers is in the log already, so the restart
+    // need not wait for it (`idle()` does).
     if (restored.replayed > 0 || restored.snapshot === undefined || restored.snapshot.zxid !== restored.zxid) {
-      await store.writeSnapshot();
+      store.startSnapshot();
     }
     return store;
   }

@@ -104,7 +104,16 @@ export {
   type ZkZxidDigest,
 } from "./zk-snapshot-stream.js";
 export { readZkSnapshotRecords } from "./zk-snapshot-read.js";
-export { restoreTree, loadSnapshot, type RestorableTree, type RestoreNode, type SnapshotLoad } from "./restore.js";
+export {
+  restoreTree,
+  loadSnapshot,
+  loadNewestValidSnapshot,
+  type LoadedNewest,
+  type RestorableTree,
+  type RestoreNode,
+  type SnapshotLoad,
+  type TreeRestoreSink,
+} from "./restore.js";
 export { SnapshotSchedule, DEFAULT_SNAP_COUNT } from "./snapshot-schedule.js";
 export { AutoPurge, MIN_SNAP_RETAIN_COUNT, type AutoPurgeOptions } from "./autopurge.js";
 export { readLongFile, writeLongFile, EpochFileError } from "./epoch-file.js";

@@ -4,17 +4,31 @@
  * tree and the ZooKeeper data-dir import all load through it.
  */
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { readSnapshot } from "./snapshot.js";
+import { SnapshotCorruptionError } from "./errors.js";
+import { listSnapshots, readSnapshot, readSnapshotRecords, type SnapshotFile } from "./snapshot.js";
 import type { Storage } from "./storage.js";
 import type { ZkZxidDigest } from "./zk-snapshot-stream.js";
 
-/** The tree side of a snapshot load (@zkts/datatree's DataTree.restore). */
+/** A streamed restore into a tree (@zkts/datatree's TreeRestorer, from DataTree.beginRestore). */
+export interface TreeRestoreSink {
+  /** ACL cache entries (before or after the nodes that use them). */
+  acls(entries: Iterable<readonly [number, readonly ACL[]]>): void;
+  /** One node, parents first; the tree keeps `stat` as it is and copies `data`. */
+  node(path: string, data: Buffer | null, acl: number, stat: StatPersisted): void;
+  finish(lastZxid: bigint): void;
+  /** The snapshot was damaged: leave the tree as a new one. */
+  abort(): void;
+}
+
+/** The tree side of a snapshot load (@zkts/datatree's DataTree.restore, and beginRestore when it has it). */
 export interface RestorableTree {
   restore(
     aclEntries: Iterable<readonly [number, readonly ACL[]]>,
     nodes: Iterable<{ path: string; data: Buffer | null; acl: number; stat: StatPersisted }>,
     lastZxid: bigint,
   ): void;
+  /** Streamed restore (empties the tree now): used when the tree has it, so no list of the nodes is held. */
+  beginRestore?(): TreeRestoreSink;
 }
 
 /** A node as a snapshot holds it (ours or ZooKeeper's). */
@@ -52,16 +66,96 @@ export interface SnapshotLoad {
   digest: ZkZxidDigest | null;
 }
 
+const asBuffer = (u: Uint8Array | null): Buffer | null =>
+  u === null || Buffer.isBuffer(u) ? (u as Buffer | null) : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
 /**
  * Reads the snapshot at `path` (zkts's or ZooKeeper's format: readSnapshotRecords tells them apart) into `tree`;
- * returns its sessions. The reader's node data is owned by its nodes already: it is handed to the tree uncopied.
+ * returns its sessions. With a tree that has `beginRestore`, the snapshot is streamed into it as it is read
+ * and checked: nodes go into the tree chunk by chunk, with their data as views of the read buffers that the
+ * tree copies once, and no list of the nodes is held; when the file turns out damaged (its checksum is checked
+ * at the end) the tree is left as a new one and the SnapshotCorruptionError thrown. `checkZxid`: the zxid the
+ * header must hold (the file name's), else SnapshotCorruptionError.
  */
-export async function loadSnapshot(storage: Storage, path: string, tree: RestorableTree, zxid: bigint): Promise<SnapshotLoad> {
-  const snap = await readSnapshot(storage, path);
-  tree.restore(
-    snap.acls.map((a) => [Number(a.ref), a.acl] as const),
-    snap.nodes.map((n) => ({ path: n.path, data: n.data === null ? null : Buffer.from(n.data.buffer, n.data.byteOffset, n.data.byteLength), acl: Number(n.aclRef), stat: n.stat })),
-    zxid,
-  );
-  return { sessions: new Map(snap.sessions.map((s) => [s.id, s.timeout])), nodes: snap.nodes.length, digest: snap.digest };
+export async function loadSnapshot(
+  storage: Storage,
+  path: string,
+  tree: RestorableTree,
+  zxid: bigint,
+  opts: { checkZxid?: bigint } = {},
+): Promise<SnapshotLoad> {
+  const checkHeader = (h: bigint) => {
+    if (opts.checkZxid !== undefined && h !== opts.checkZxid) {
+      throw new SnapshotCorruptionError(path, 0, `header zxid 0x${h.toString(16)} does not match the file name`);
+    }
+  };
+  if (tree.beginRestore === undefined) {
+    const snap = await readSnapshot(storage, path);
+    checkHeader(snap.header.zxid);
+    tree.restore(
+      snap.acls.map((a) => [Number(a.ref), a.acl] as const),
+      snap.nodes.map((n) => ({ path: n.path, data: asBuffer(n.data), acl: Number(n.aclRef), stat: n.stat })),
+      zxid,
+    );
+    return { sessions: new Map(snap.sessions.map((s) => [s.id, s.timeout])), nodes: snap.nodes.length, digest: snap.digest };
+  }
+  const sink = tree.beginRestore();
+  const sessions = new Map<bigint, number>();
+  let nodes = 0;
+  let digest: ZkZxidDigest | null = null;
+  try {
+    for await (const r of readSnapshotRecords(storage, path, { dataViews: true })) {
+      switch (r.type) {
+        case "header":
+          checkHeader(r.header.zxid);
+          break;
+        case "sessions":
+          for (const x of r.sessions) sessions.set(x.id, x.timeout);
+          break;
+        case "acls":
+          sink.acls(r.acls.map((a) => [Number(a.ref), a.acl] as const));
+          break;
+        case "nodes":
+          // the reader's stats are fresh objects: the tree keeps them
+          for (const n of r.nodes) sink.node(n.path, asBuffer(n.data), Number(n.aclRef), n.stat);
+          nodes += r.nodes.length;
+          break;
+        case "digest":
+          digest = r.digest;
+          break;
+      }
+    }
+    sink.finish(zxid);
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
+  return { sessions, nodes, digest };
+}
+
+export interface LoadedNewest {
+  /** The snapshot loaded (undefined: none was valid, or there is none; the tree is as new). */
+  snapshot: (SnapshotFile & { load: SnapshotLoad }) | undefined;
+  /** Newer snapshots that turned out damaged while loading, with why. */
+  rejected: Array<{ path: string; error: SnapshotCorruptionError }>;
+}
+
+/**
+ * Loads the newest snapshot of `dataDir` that reads back whole into `tree`, falling back to older ones (as
+ * ZooKeeper's FileSnap.deserialize over findNValidSnapshots), in one pass over each file: it is checked while
+ * it is loaded (loadSnapshot), not read once to verify and again to load. Storage errors and
+ * UnsupportedSnapshotError propagate.
+ */
+export async function loadNewestValidSnapshot(storage: Storage, dataDir: string, tree: RestorableTree): Promise<LoadedNewest> {
+  const rejected: LoadedNewest["rejected"] = [];
+  for (const f of await listSnapshots(storage, dataDir)) {
+    try {
+      const load = await loadSnapshot(storage, f.path, tree, f.zxid, { checkZxid: f.zxid });
+      return { snapshot: { ...f, load }, rejected };
+    } catch (e) {
+      if (!(e instanceof SnapshotCorruptionError)) throw e;
+      rejected.push({ path: f.path, error: e });
+    }
+  }
+  return { snapshot: undefined, rejected };
 }

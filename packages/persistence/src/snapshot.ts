@@ -271,8 +271,15 @@ export type SnapshotRecord =
 export interface ReadSnapshotOptions {
   /** Read size (default 128 KiB: each read's bytes are decoded without yielding to the event loop). */
   chunkSize?: number;
+  /**
+   * Node data as views into the read buffers instead of copies of their own: for a consumer that copies what it
+   * keeps (the tree's restore does), so the data is copied once. Default false.
+   */
+  dataViews?: boolean;
 }
 
+const ZERO = 0n;
+const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isLong = (v: unknown): v is bigint | number => typeof v === "bigint" || isInt(v);
 const big = (v: bigint | number): bigint => (typeof v === "bigint" ? v : BigInt(v));
@@ -311,7 +318,7 @@ export async function* readSnapshotRecords(
     const named = parseSnapshotName(baseName(path));
     const zxid = named?.zxid ?? 0n;
     if (head.length >= 4 && head.readInt32BE(0) === ZK_SNAPSHOT_MAGIC) {
-      yield* readZkSnapshotRecords(fileChunks(file, size, chunk), path, zxid);
+      yield* readZkSnapshotRecords(fileChunks(file, size, chunk), path, zxid, undefined, opts.dataViews);
       return;
     }
     if (head.length >= 2 && head.subarray(0, 2).equals(GZIP_MAGIC)) {
@@ -329,7 +336,7 @@ export async function* readSnapshotRecords(
         }
       })();
       try {
-        yield* readZkSnapshotRecords(inflated, path, zxid);
+        yield* readZkSnapshotRecords(inflated, path, zxid, undefined, opts.dataViews);
       } finally {
         src.destroy();
         gunzip.destroy();
@@ -364,6 +371,7 @@ export async function* readSnapshotRecords(
     const bad = (reason: string, cause?: unknown): SnapshotCorruptionError =>
       cause instanceof SnapshotCorruptionError ? cause : new SnapshotCorruptionError(path, fed, reason, { cause });
 
+    const copyData = opts.dataViews !== true;
     let stage = 0;
     let late = false;
     let counts = { sessions: 0, acls: 0, nodes: 0 };
@@ -447,20 +455,25 @@ export async function* readSnapshotRecords(
             ) {
               throw bad("malformed node");
             }
+            // equal longs share one BigInt (czxid = mzxid = pzxid and ctime = mtime for a node never changed;
+            // ephemeralOwner mostly 0): fewer objects kept per node of a restored tree
+            const czxid = big(n[3]);
+            const mzxid = n[4] === n[3] ? czxid : big(n[4]);
+            const ctime = big(n[5]);
             out[i] = {
               path: n[0],
-              data: n[1] === null ? null : Buffer.from(n[1] as Uint8Array),
+              data: n[1] === null ? null : copyData ? Buffer.from(n[1] as Uint8Array) : toBuffer(n[1] as Uint8Array),
               aclRef: big(n[2]),
               stat: {
-                czxid: big(n[3]),
-                mzxid: big(n[4]),
-                ctime: big(n[5]),
-                mtime: big(n[6]),
+                czxid,
+                mzxid,
+                ctime,
+                mtime: n[6] === n[5] ? ctime : big(n[6]),
                 version: n[7],
                 cversion: n[8],
                 aversion: n[9],
-                ephemeralOwner: big(n[10]),
-                pzxid: big(n[11]),
+                ephemeralOwner: n[10] === 0n || n[10] === 0 ? ZERO : big(n[10]),
+                pzxid: n[11] === n[3] ? czxid : n[11] === n[4] ? mzxid : big(n[11]),
               },
             };
           }

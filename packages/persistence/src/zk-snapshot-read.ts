@@ -21,10 +21,10 @@ export const ZK_FILE_LIMITS: ZkStreamLimits = { maxBuffer: 0x7fffffff, maxTotal:
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /** Node data read out of a chunk is copied, so the chunk is not kept alive by the nodes that came from it. */
-function own(out: ZkSnapshotBody): ZkSnapshotBody["nodes"] {
+function own(out: ZkSnapshotBody, copy: boolean): ZkSnapshotBody["nodes"] {
   const nodes = out.nodes;
   out.nodes = [];
-  for (const n of nodes) if (n.data !== null && n.data.length > 0) n.data = Buffer.from(n.data);
+  if (copy) for (const n of nodes) if (n.data !== null && n.data.length > 0) n.data = Buffer.from(n.data);
   return nodes;
 }
 
@@ -39,6 +39,8 @@ export async function* readZkSnapshotRecords(
   path: string,
   zxid: bigint,
   limits: ZkStreamLimits = ZK_FILE_LIMITS,
+  /** Node data as views into the read chunks, for a consumer that copies it (ReadSnapshotOptions.dataViews). */
+  dataViews = false,
 ): AsyncGenerator<SnapshotRecord> {
   const it = chunks[Symbol.asyncIterator]();
   let head: Buffer = EMPTY;
@@ -103,7 +105,7 @@ export async function* readZkSnapshotRecords(
       yield { type: "acls", acls: out.acls.map((a) => ({ ref: a.ref, acl: a.acl })) };
       out.acls = [];
     }
-    if (out.nodes.length > 0) yield { type: "nodes", nodes: own(out) };
+    if (out.nodes.length > 0) yield { type: "nodes", nodes: own(out, !dataViews) };
   }
 
   yield { type: "header", header: { zxid, time: 0n, format: "zookeeper" } };

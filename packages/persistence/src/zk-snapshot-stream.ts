@@ -49,19 +49,31 @@ class Malformed extends Error {}
 const STAT_BYTES = 6 * 8 + 3 * 4;
 
 /** StatPersisted (jute order: czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid). */
+/**
+ * A stat as read; equal longs share one BigInt (a node never changed has czxid = mzxid = pzxid and ctime = mtime,
+ * and most have ephemeralOwner 0): fewer objects kept per node of a restored tree.
+ */
 function readStat(b: Buffer, o: number): StatPersisted {
+  const czxid = b.readBigInt64BE(o);
+  const m = b.readBigInt64BE(o + 8);
+  const ctime = b.readBigInt64BE(o + 16);
+  const t = b.readBigInt64BE(o + 24);
+  const e = b.readBigInt64BE(o + 44);
+  const p = b.readBigInt64BE(o + 52);
+  const mzxid = m === czxid ? czxid : m;
   return {
-    czxid: b.readBigInt64BE(o),
-    mzxid: b.readBigInt64BE(o + 8),
-    ctime: b.readBigInt64BE(o + 16),
-    mtime: b.readBigInt64BE(o + 24),
+    czxid,
+    mzxid,
+    ctime,
+    mtime: t === ctime ? ctime : t,
     version: b.readInt32BE(o + 32),
     cversion: b.readInt32BE(o + 36),
     aversion: b.readInt32BE(o + 40),
-    ephemeralOwner: b.readBigInt64BE(o + 44),
-    pzxid: b.readBigInt64BE(o + 52),
+    ephemeralOwner: e === 0n ? ZERO : e,
+    pzxid: p === czxid ? czxid : p === mzxid ? mzxid : p,
   };
 }
+const ZERO = 0n;
 
 function* readInt(): ByteParser<number> {
   return (yield 4).readInt32BE(0);

@@ -8,11 +8,10 @@ import type { Clock, Logger, Random } from "@zkts/contracts";
 import type { DataTree } from "@zkts/datatree";
 import {
   DataLossError,
-  findNewestValidSnapshot,
   listSnapshots,
   joinPath,
   listLogFiles,
-  loadSnapshot,
+  loadNewestValidSnapshot,
   readLongFile,
   readTxnLog,
   SnapshotSchedule,
@@ -97,9 +96,14 @@ export class EnsembleStore {
     // absent = 0 (a member that never accepted an epoch)
     this.acceptedEpoch = await this.readEpoch("acceptedEpoch");
     this.currentEpoch = await this.readEpoch("currentEpoch");
-    const snap = await findNewestValidSnapshot(storage, dataDir);
-    if (snap) await this.restoreFrom(storage, snap.path, snap.zxid);
-    else if ((await listSnapshots(storage, dataDir)).length > 0) {
+    // the newest snapshot that reads back whole, checked as it is loaded (one pass over the file)
+    const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, this.opts.tree);
+    for (const r of rejected) this.opts.logger.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
+    if (snap) {
+      this.sessions.clear();
+      for (const [id, timeout] of snap.load.sessions) this.sessions.set(id, timeout);
+      this.snapshotZxid = snap.zxid;
+    } else if ((await listSnapshots(storage, dataDir)).length > 0) {
       // As ZooKeeper's FileSnap.deserialize ("Not able to find valid snapshots"): the log alone would give a tree
       // missing what only the snapshots held, under a last zxid that looks current (the leader would then DIFF it).
       throw new DataLossError(
@@ -136,13 +140,6 @@ export class EnsembleStore {
       metrics: this.metrics,
       clock: this.opts.clock,
     });
-  }
-
-  private async restoreFrom(storage: Storage, path: string, zxid: bigint): Promise<void> {
-    const loaded = await loadSnapshot(storage, path, this.opts.tree, zxid);
-    this.sessions.clear();
-    for (const [id, timeout] of loaded.sessions) this.sessions.set(id, timeout);
-    this.snapshotZxid = zxid;
   }
 
   /** Tracks sessions as committed txns are applied (the tree is applied by the caller). */

@@ -1,0 +1,113 @@
+/**
+ * The longest event-loop pause while zkts writes a snapshot of a large tree under load, in both snapshot formats
+ * (zkts's and snapshot.format=zookeeper), with the same probe over the same time without a snapshot beside it (the
+ * machine's own floor: a shared or loaded machine deschedules the process, which the probe cannot tell apart).
+ *
+ * Load: setData txns applied to the tree continuously (a batch of 200 per event-loop turn, as the core applies
+ * committed txns), so the snapshot is fuzzy as on a live server. Probe: perf_hooks.monitorEventLoopDelay (1 ms
+ * resolution) and a 1 ms timer recording the largest gap between its runs; major GCs are counted.
+ *
+ * Run: npx tsx apps/server/bench/snapshot-pause.ts [nodes=1000000]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
+import { DataTree } from "@zkts/datatree";
+import { NodeStorage, snapshotTree, type SnapshotFormat } from "@zkts/persistence";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const root = mkdtempSync(join(tmpdir(), "zkts-snap-pause-"));
+
+function buildTree(n: number): DataTree {
+  const tree = new DataTree({ digestEnabled: true });
+  const data = Buffer.alloc(100, 0x61);
+  const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+  const fanout = 1000;
+  let zxid = 0n;
+  const create = (path: string) => {
+    zxid++;
+    tree.processTxn({ clientId: 1n, cxid: 0, zxid, time: 1_700_000_000_000n, type: 1 }, { path, data, acl, ephemeral: false, parentCVersion: -1 });
+  };
+  for (let d = 0; d * fanout < n; d++) {
+    create(`/d${d}`);
+    for (let i = 0; i < fanout - 1 && d * fanout + i < n; i++) create(`/d${d}/n${i}`);
+  }
+  return tree;
+}
+
+interface Pause {
+  ms: number;
+  maxDelayMs: number;
+  p99DelayMs: number;
+  maxGapMs: number;
+  majorGcs: number;
+  txns: number;
+}
+
+/** Runs `work` (or waits `idleMs`) with the load on and the probes watching. */
+async function probe(tree: DataTree, work: (() => Promise<unknown>) | number): Promise<Pause> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  let majorGcs = 0;
+  const gcObs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === 4) majorGcs++;
+  });
+  gcObs.observe({ entryTypes: ["gc"] });
+  let maxGap = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
+  let running = true;
+  let txns = 0;
+  let zxid = tree.lastProcessedZxid;
+  const data = Buffer.alloc(100, 0x62);
+  const load = async () => {
+    while (running) {
+      for (let i = 0; i < 200; i++) {
+        zxid++;
+        const path = `/d${Number(zxid % BigInt(Math.floor(N / 1000)))}/n${Number(zxid % 999n)}`;
+        tree.processTxn({ clientId: 1n, cxid: 0, zxid, time: 1_700_000_000_000n, type: 5 }, { path, data, version: -1 });
+        txns++;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  h.enable();
+  const t0 = performance.now();
+  const loading = load();
+  if (typeof work === "number") await new Promise((r) => setTimeout(r, work));
+  else await work();
+  const ms = performance.now() - t0;
+  running = false;
+  await loading;
+  h.disable();
+  clearInterval(timer);
+  gcObs.disconnect();
+  return { ms, maxDelayMs: h.max / 1e6, p99DelayMs: h.percentile(99) / 1e6, maxGapMs: maxGap, majorGcs, txns };
+}
+
+const fmt = (p: Pause) =>
+  `${(p.ms / 1000).toFixed(2)} s, max event-loop delay ${p.maxDelayMs.toFixed(1)} ms (p99 ${p.p99DelayMs.toFixed(1)} ms), ` +
+  `max 1 ms timer gap ${p.maxGapMs.toFixed(1)} ms, ${p.majorGcs} major GC(s), ${p.txns} setData txns applied meanwhile`;
+
+try {
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; building a tree of ${N} znodes of 100 bytes`);
+  const tree = buildTree(N);
+  const storage = new NodeStorage();
+  for (const format of ["zkts", "zookeeper"] as SnapshotFormat[]) {
+    let bytes = 0;
+    const p = await probe(tree, async () => {
+      const info = await snapshotTree(storage, join(root, format), tree, new Map(), { time: Date.now(), format });
+      bytes = info.bytes;
+    });
+    console.log(`snapshot (${format} format, ${(bytes / 2 ** 20).toFixed(0)} MB): ${fmt(p)}`);
+    const idle = await probe(tree, Math.round(p.ms));
+    console.log(`  same time, no snapshot:       ${fmt(idle)}`);
+  }
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import type { ACL } from "@zkts/jute";
+import { DataTree } from "./datatree.js";
+import { Driver } from "./testutil.test-util.js";
+
+const DIGEST: ACL[] = [{ perms: 31, id: { scheme: "digest", id: "u:hash" } }];
+const READ: ACL[] = [{ perms: 1, id: { scheme: "world", id: "anyone" } }];
+
+/** A tree with nested nodes, ephemerals, ACLs other than OPEN, null and empty data, a changed node, a deleted one. */
+function sample(): DataTree {
+  const t = new DataTree();
+  const d = new Driver(t);
+  d.create("/a", "alpha");
+  d.create("/a/b", null, { acl: DIGEST });
+  d.create("/a/b/c", "", { acl: READ });
+  d.create("/a/e1", "x", { ephemeral: true, session: 0x55n });
+  d.create("/z", "zed");
+  for (let i = 0; i < 50; i++) d.create(`/z/k${i}`, `v${i}`);
+  d.set("/z/k7", "changed");
+  d.del("/z/k9");
+  return t;
+}
+
+/** Everything a node holds, by path. */
+function dump(t: DataTree): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const sn of t.snapshotNodes()) {
+    const n = t.getNode(sn.path)!;
+    out.set(sn.path, {
+      data: n.data === null ? null : n.data.toString("hex"),
+      acl: t.getACLOf(n),
+      stat: t.statOf(n),
+      children: [...(n.children ?? [])].sort(),
+    });
+  }
+  return out;
+}
+
+describe("streamed restore (DataTree.beginRestore)", () => {
+  it("gives the same tree as the source: nodes, stats, children, ACLs and use counts, ephemerals, digest, data size", () => {
+    const src = sample();
+    const dst = new DataTree();
+    const r = dst.beginRestore();
+    r.acls(src.acls.entries());
+    for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+    r.finish(src.lastProcessedZxid);
+    expect(dump(dst)).toEqual(dump(src));
+    expect(dst.digest()).toBe(src.digest());
+    expect(dst.digest()).not.toBe(new DataTree().digest());
+    expect(dst.lastProcessedZxid).toBe(src.lastProcessedZxid);
+    expect([...dst.allEphemerals()]).toEqual([[0x55n, ["/a/e1"]]]);
+    expect(dst.approximateDataSize()).toBe(src.approximateDataSize());
+    for (const [ref] of src.acls.entries()) expect(dst.acls.usage(ref)).toBe(src.acls.usage(ref));
+  });
+
+  it("keeps ACL entries given after the nodes that use them (a fuzzy snapshot's late ACLs)", () => {
+    const src = sample();
+    const dst = new DataTree();
+    const r = dst.beginRestore();
+    for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+    r.acls(src.acls.entries());
+    r.finish(src.lastProcessedZxid);
+    expect(dst.getACLOf(dst.getNode("/a/b")!)).toEqual(DIGEST);
+    expect(dst.getACLOf(dst.getNode("/a/b/c")!)).toEqual(READ);
+    expect(dst.digest()).toBe(src.digest());
+  });
+
+  it("copies the data it is given (the reader's buffers may be reused)", () => {
+    const dst = new DataTree();
+    const r = dst.beginRestore();
+    const buf = Buffer.from("hello");
+    const stat = { czxid: 1n, mzxid: 1n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 1n };
+    r.node("", Buffer.alloc(0), -1, { ...stat });
+    r.node("/x", buf, -1, stat);
+    r.finish(1n);
+    buf.fill(0);
+    expect(dst.getNode("/x")!.data!.toString()).toBe("hello");
+  });
+
+  it("throws on a node whose parent is missing, and abort() leaves a new tree", () => {
+    const fresh = new DataTree();
+    const dst = sample();
+    const r = dst.beginRestore();
+    const stat = { czxid: 1n, mzxid: 1n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 1n };
+    r.node("", Buffer.alloc(0), -1, { ...stat });
+    expect(() => r.node("/orphan/x", null, -1, { ...stat })).toThrow(/parent/);
+    r.abort();
+    expect(dump(dst)).toEqual(dump(fresh));
+    expect(dst.digest()).toBe(fresh.digest());
+    expect(dst.lastProcessedZxid).toBe(0n);
+    expect(dst.approximateDataSize()).toBe(fresh.approximateDataSize());
+  });
+
+  it("finish() without a root is an invalid tree", () => {
+    const r = new DataTree().beginRestore();
+    expect(() => r.finish(0n)).toThrow(/no root/);
+  });
+});
