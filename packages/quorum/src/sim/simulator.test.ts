@@ -86,6 +86,16 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
     expect(good.violation).toBeUndefined();
   }, 30_000);
 
+  it("a learner synchronising while the leader's reconfig is outstanding does not commit its config at UPTODATE (seed 126)", async () => {
+    // An observer synced with leader 2 (epoch 5) while 2's reconfig 0x50000001d was outstanding; NEWLEADER carried
+    // it. Committed at UPTODATE (as ZooKeeper's learner does), it outlived its txn (truncated by the next leader),
+    // spread through election notifications, and leader 4 of epoch 8 committed on a quorum of it (4,5) that was no
+    // quorum of the history's config (1,2,4,5) at 33,151 ms.
+    const r = await run({ seed: 126, voters: 5, durationMs: 34_000, reconfig: true });
+    expect(r.violation).toBeUndefined();
+    expect(r.stats["reconfigsCommitted"]).toBeGreaterThan(0);
+  }, 60_000);
+
   it("a seed replays exactly", async () => {
     const a = await run({ seed: 11, voters: 3, durationMs: 5_000, trace: true });
     const b = await run({ seed: 11, voters: 3, durationMs: 5_000, trace: true });
