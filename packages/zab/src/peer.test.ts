@@ -313,6 +313,36 @@ describe("ZabPeer: broadcast", () => {
     expect(h2.node(1).applied.map((t) => t.zxid)).toEqual([z2]);
   });
 
+  it("a follower that re-syncs mid-epoch after logging a proposal whose ACK was lost is cut back to the commit point and ACKs it again (LearnerHandler: TRUNC to maxCommittedLog)", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const committed = h.node(1).peer.propose(Buffer.from("a"));
+    h.settle();
+    // both followers log the next proposal; their ACKs are lost with their connections
+    const z = h.node(1).peer.propose(Buffer.from("b"));
+    h.settle((from, to) => from !== 1n && to === 1n);
+    expect(h.node(2).peer.lastZxid).toBe(z);
+    expect(h.node(1).peer.commitZxid).toBe(committed);
+    // follower 2 re-syncs with the same leader (still established: 3 keeps it company)
+    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    h.node(2).peer.closed(conn);
+    h.node(1).peer.closed(conn);
+    h.settle();
+    h.node(2).peer.follow(1n);
+    const before = h.sent.length;
+    h.settle();
+    const resync = h.sent.slice(before).filter((s) => s.from === 1n).map((s) => s.packet);
+    const kind = resync.find((p) => p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP);
+    expect(kind).toMatchObject({ type: PacketType.TRUNC, zxid: committed });
+    expect(resync.some((p) => p.type === PacketType.PROPOSAL && p.zxid === z)).toBe(true);
+    // its ACK of the proposal, sent again, makes a quorum with the leader's: it commits
+    expect(h.node(1).peer.commitZxid).toBe(z);
+    expect(h.node(2).applied.map((t) => t.zxid)).toEqual([committed, z]);
+  });
+
   it("propose() throws on a server that is not an active leader", () => {
     const h = new Harness(3);
     expect(() => h.node(1).peer.propose(Buffer.from("x"))).toThrow(NotLeaderError);
