@@ -86,12 +86,15 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
     expect(good.violation).toBeUndefined();
   }, 30_000);
 
-  it("a learner synchronising while the leader's reconfig is outstanding does not commit its config at UPTODATE (seed 126)", async () => {
-    // An observer synced with leader 2 (epoch 5) while 2's reconfig 0x50000001d was outstanding; NEWLEADER carried
-    // it. Committed at UPTODATE (as ZooKeeper's learner does), it outlived its txn (truncated by the next leader),
-    // spread through election notifications, and leader 4 of epoch 8 committed on a quorum of it (4,5) that was no
-    // quorum of the history's config (1,2,4,5) at 33,151 ms.
-    const r = await run({ seed: 126, voters: 5, durationMs: 34_000, reconfig: true });
+  it("a learner synchronising while the leader's reconfig is outstanding does not commit its config at UPTODATE", async () => {
+    // Seed 30: member 4, just made an observer, synchronises with leader 2 (epoch 4) while 2's reconfig 0x40000000b
+    // (4 a participant) is outstanding, and NEWLEADER carries that config. Committed at UPTODATE (as ZooKeeper's
+    // learner does), it spreads to 1, 2 and 5, the reconfig's txn is lost, and 4 leads epoch 5 as a participant of
+    // a config the history never got: "members commit only the history's configs" at 16,045 ms. (Found on seed
+    // 126, 5 voters, where the config then spread through election notifications and a later leader committed on
+    // a quorum of it that was no quorum of the history's config; that seed takes another course since the zab
+    // TRUNC fix.)
+    const r = await run({ seed: 30, voters: 3, durationMs: 17_000, reconfig: true });
     expect(r.violation).toBeUndefined();
     expect(r.stats["reconfigsCommitted"]).toBeGreaterThan(0);
   }, 60_000);

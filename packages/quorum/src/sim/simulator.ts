@@ -208,6 +208,7 @@ export class QuorumSimulator {
         onConfigCommitted: (qv) => {
           if (m.life !== life) return;
           m.qv = qv; // the host's zoo.cfg: the next life starts from it
+          this.checker.configCommitted(m.sid, qv);
           if (m.next !== undefined && m.next.version <= qv.version) m.next = undefined;
         },
         onConfigSeen: (qv) => {
