@@ -8,7 +8,7 @@
  *   npx tsx packages/quorum/scripts/simulate.ts --seeds 20 --bug applyUncommitted       # an injected bug: must FAIL
  *   npx tsx packages/quorum/scripts/simulate.ts --seeds 100 --from 1 --voters 3 --reconfig --duration 60000  # with reconfigs
  *   npx tsx packages/quorum/scripts/simulate.ts --seeds 20 --reconfig --bug reconfigOldQuorumOnly           # must FAIL
- *   options: --zk-election (ZooKeeper's election timing: eagerElection false); --spares N and --forget-last-seen (an injected host bug) with --reconfig; --observers N --clients N --tick MS --crash-every MS --partition-every MS --pause-every MS --break-rate P
+ *   options: --zk-election (ZooKeeper's election timing: eagerElection false); --spares N, --new-members (non-incremental reconfigs too) and --forget-last-seen (an injected host bug) with --reconfig; --observers N --clients N --tick MS --crash-every MS --partition-every MS --pause-every MS --break-rate P
  */
 import { randomInt } from "node:crypto";
 import type { QuorumPeerFaults } from "../src/index.js";
@@ -51,6 +51,7 @@ for (const seed of seeds) {
     if (bug !== undefined) o.bugs = { [bug]: true };
     if (flag("reconfig")) o.reconfig = true;
     if (opt("spares") !== undefined) o.spares = Number(opt("spares"));
+    if (flag("new-members")) o.reconfigNewMembers = true;
     if (flag("forget-last-seen")) o.forgetLastSeenConfig = true;
     if (flag("zk-election")) o.eagerElection = false;
     const faults: Record<string, number> = {};
@@ -69,7 +70,7 @@ for (const seed of seeds) {
     simulatedMs += r.simulatedMs;
     events += r.events;
     if (flag("trace")) console.log(r.trace.join("\n"));
-    const replay = `npx tsx packages/quorum/scripts/simulate.ts --seed ${seed} --voters ${voters}${o.observers !== undefined ? ` --observers ${o.observers}` : ""}${o.durationMs !== undefined ? ` --duration ${o.durationMs}` : ""}${o.reconfig === true ? " --reconfig" : ""}${o.spares !== undefined ? ` --spares ${o.spares}` : ""}${o.forgetLastSeenConfig === true ? " --forget-last-seen" : ""}${o.eagerElection === false ? " --zk-election" : ""}${bug !== undefined ? ` --bug ${bug}` : ""} --trace`;
+    const replay = `npx tsx packages/quorum/scripts/simulate.ts --seed ${seed} --voters ${voters}${o.observers !== undefined ? ` --observers ${o.observers}` : ""}${o.durationMs !== undefined ? ` --duration ${o.durationMs}` : ""}${o.reconfig === true ? " --reconfig" : ""}${o.spares !== undefined ? ` --spares ${o.spares}` : ""}${o.reconfigNewMembers === true ? " --new-members" : ""}${o.forgetLastSeenConfig === true ? " --forget-last-seen" : ""}${o.eagerElection === false ? " --zk-election" : ""}${bug !== undefined ? ` --bug ${bug}` : ""} --trace`;
     if (!r.ok) {
       failures++;
       caughtBy.set(r.invariant!, (caughtBy.get(r.invariant!) ?? 0) + 1);

@@ -124,4 +124,39 @@ describe("ConfigVersions: a reconfig's proposal and activation (QuorumPeer.proce
     expect(cv.committed.version).toBe(0x100000000n);
     expect(cv.pending?.version).toBe(0x400000002n);
   });
+
+  it("a learner synchronising with an established leader while its reconfig is outstanding keeps NEWLEADER's config as last seen until the reconfig commits", () => {
+    const { cv, committed } = versions();
+    // the leader of epoch 5 proposed 0x50000001d (outstanding); NEWLEADER carries its last seen config
+    const outstanding = cfg([s(2), s(3)], 0x50000001dn);
+    cv.newLeaderSeen(Buffer.from(outstanding.toString()));
+    cv.activate(Buffer.from(outstanding.toString()), new DataTree(), 0, 0x50000001cn); // UPTODATE, committed up to 0x50000001c
+    expect(cv.committed).toBe(start);
+    expect(cv.pending?.version).toBe(0x50000001dn);
+    expect(committed).toEqual([]);
+    // its COMMITANDACTIVATE (INFORMANDACTIVATE for an observer) commits it
+    cv.activateFrom(activating(0x50000001dn, outstanding.toString(), 2n), 2n, "follower", 2n);
+    expect(cv.committed.version).toBe(0x50000001dn);
+    expect(committed.map((q) => q.version)).toEqual([0x50000001dn]);
+  });
+
+  it("NEWLEADER's config is committed at UPTODATE when the learner's history commits its reconfig, when it is the epoch's initial config (counter 0), and on the leader", () => {
+    // a reconfig committed before the learner joined: the sync sent its txn committed
+    const committedBefore = versions();
+    committedBefore.cv.activate(Buffer.from(cfg([s(2), s(3)], 0x50000001dn).toString()), new DataTree(), 0, 0x50000001dn);
+    expect(committedBefore.cv.committed.version).toBe(0x50000001dn);
+    // a leader elected while the reconfig was pending establishes the epoch with it: the initial history (holding
+    // its txn) is committed at UPTODATE
+    const establishing = versions();
+    establishing.cv.activate(Buffer.from(cfg([s(2), s(3)], 0x50000001dn).toString()), new DataTree(), 0, 0x500000020n);
+    expect(establishing.cv.committed.version).toBe(0x50000001dn);
+    // ZOOKEEPER-1783: a version-0 config versioned with the epoch's zxid, above any txn of the learner's
+    const initial = versions();
+    initial.cv.activate(Buffer.from(cfg([s(1), s(2), s(3)], 0x600000000n).toString()), new DataTree(), 0, 0x50000001cn);
+    expect(initial.cv.committed.version).toBe(0x600000000n);
+    // the leader (no learner commit point) activates what it established the epoch with
+    const leader = versions();
+    leader.cv.activate(Buffer.from(cfg([s(2), s(3)], 0x50000001dn).toString()), new DataTree(), 0);
+    expect(leader.cv.committed.version).toBe(0x50000001dn);
+  });
 });

@@ -239,8 +239,8 @@ export class ConfigVersions {
    * then /zookeeper/config holds the committed config (ZKDatabase.initConfigInZKDatabase, as a learner does after
    * synchronising), stamped `nowMs`.
    */
-  activate(newLeaderConfig: Buffer | null, tree: DataTree, nowMs: number): void {
-    const adopted = this.adopt(newLeaderConfig);
+  activate(newLeaderConfig: Buffer | null, tree: DataTree, nowMs: number, learnerCommitted?: bigint): void {
+    const adopted = this.adopt(newLeaderConfig, learnerCommitted);
     if (adopted !== undefined) {
       this.log?.info("config committed", { version: `0x${adopted.version.toString(16)}` });
       this.onCommitted?.(adopted);
@@ -254,8 +254,18 @@ export class ConfigVersions {
    * NEWLEADER's config (a learner's copy, or the leader's own): the verifier that became committed when it is
    * newer, else undefined. Unparseable text is ignored as ZooKeeper's learner ignores it (it prints the exception
    * and goes on).
+   *
+   * `learnerCommitted` (a learner's commit point at UPTODATE): a config whose reconfig txn (zxid = its version) is
+   * above it stays the last seen one (set at NEWLEADER) and is activated by its COMMITANDACTIVATE /
+   * INFORMANDACTIVATE. That is a learner synchronising with an established leader while the leader's reconfig is
+   * outstanding: NEWLEADER carries the leader's last seen config (Leader.getQuorumVerifierBytes), which ZooKeeper's
+   * learner commits at UPTODATE (processReconfig(newLeaderQV)) although its txn may still be truncated by a later
+   * leader; the config then spreads through election notifications and a quorum of it that is no quorum of the
+   * history's config commits (simulator, seed 126). When the leader is establishing the epoch, NEWLEADER's config is
+   * committed by the time UPTODATE is sent (its txn is in the initial history, committed at UPTODATE), and a version
+   * with counter 0 is the initial config's (ZOOKEEPER-1783, the epoch's own zxid), not a reconfig's: both adopted.
    */
-  adopt(newLeaderConfig: Buffer | null): QuorumVerifier | undefined {
+  adopt(newLeaderConfig: Buffer | null, learnerCommitted?: bigint): QuorumVerifier | undefined {
     if (!this.reconfigEnabled || newLeaderConfig === null || newLeaderConfig.length <= 1) return undefined;
     let qv: QuorumVerifier;
     try {
@@ -264,6 +274,13 @@ export class ConfigVersions {
       return undefined;
     }
     if (qv.version <= this.committedQv.version) return undefined;
+    if (learnerCommitted !== undefined && (qv.version & 0xffffffffn) !== 0n && qv.version > learnerCommitted) {
+      this.log?.info("NEWLEADER's config stays the last seen one until its reconfig commits", {
+        version: `0x${qv.version.toString(16)}`,
+        committedZxid: `0x${learnerCommitted.toString(16)}`,
+      });
+      return undefined;
+    }
     this.committedQv = qv;
     if (qv.version > this.lastSeenQv.version) this.lastSeenQv = qv;
     return qv;

@@ -537,7 +537,8 @@ export class QuorumPeer {
           this.log.info("ZAB active", { mode: this.modeNow, epoch: String(e.epoch), ms: Math.round(this.clock.monotonic() - this.lookingSince) });
           // ZOOKEEPER-1732: looking peers are told the leader with the epoch it now leads, the same from every member
           this.fle.updateElectionVote(e.epoch);
-          this.configs.activate(e.config, this.tree, this.clock.now());
+          // a learner's commit point: a config whose reconfig is still outstanding at the leader is not committed
+          this.configs.activate(e.config, this.tree, this.clock.now(), this.modeNow !== "leader" ? this.zab.commitZxid : undefined);
           this.startServing(e.epoch);
         } else if (e.type === "activate") {
           if (reconfigured !== undefined && this.modeNow !== "leader") this.zab.stop(reconfigured);

@@ -14,7 +14,16 @@ export function syncLearner(c: PeerCore, ls: LeaderState, h: Handler): void {
   // Observers are sent committed txns only (later ones come as INFORM); participants every logged txn.
   const sendUpTo = observer ? c.commitZxid : last;
   let from: bigint; // txns with zxid > from are sent
-  if (peerLast === last || (peerLast >= c.baseZxid && c.hasZxid(peerLast))) {
+  if (ls.phase === "broadcast" && peerLast > c.commitZxid && (peerLast & 0xffffffffn) !== 0n) {
+    // An established leader's txns above its commit point are outstanding proposals: a learner that logged some of
+    // them (its ACKs may have been lost with its connection) is cut back to the commit point and sent them again,
+    // and ACKs them once logged (LearnerHandler.syncFollower: peerLastZxid > maxCommittedLog -> TRUNC to it, then
+    // Leader.startForwarding resends the outstanding proposals). A DIFF from its last zxid left such a proposal
+    // without those ACKs for good: nothing after it could commit (simulator, seed 201).
+    c.send(h.conn, opPacket(PacketType.TRUNC, c.commitZxid));
+    c.m.diffSyncs.inc();
+    from = c.commitZxid;
+  } else if (peerLast === last || (peerLast >= c.baseZxid && c.hasZxid(peerLast))) {
     c.send(h.conn, opPacket(PacketType.DIFF, c.commitZxid));
     c.m.diffSyncs.inc(); // LearnerHandler.syncFollower counts DIFF and TRUNC syncs as diff_count
     from = peerLast;

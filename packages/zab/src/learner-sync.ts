@@ -27,6 +27,10 @@ export function onTrunc(c: PeerCore, lr: LearnerState, conn: number, p: Packet):
   });
   lr.syncedFrom = z;
   lr.phase = "syncing";
+  // A TRUNC into the new epoch's txns comes from an established leader, to its commit point (it resends what it
+  // proposed after): what we keep of this epoch is committed, as after a DIFF (ZooKeeper's learner applies
+  // everything up to the TRUNC zxid).
+  if (epochOf(z) === lr.newEpoch) c.commitUpTo(z);
 }
 
 export function onSnap(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {

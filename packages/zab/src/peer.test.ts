@@ -69,7 +69,7 @@ class Harness {
     return this.nodes.get(BigInt(sid))!;
   }
   /** Runs every Ready and delivers every message until nothing moves. */
-  settle(block: (from: bigint, to: bigint) => boolean = () => false): void {
+  settle(block: (from: bigint, to: bigint, packet: Packet) => boolean = () => false): void {
     for (let guard = 0; guard < 10_000; guard++) {
       let moved = false;
       for (const [sid, n] of this.nodes) {
@@ -83,7 +83,7 @@ class Harness {
           if ("snapshotAt" in m) this.wire.push({ conn: m.conn, to, snapshot: Buffer.from(JSON.stringify(n.applied.map((t) => [String(t.zxid), t.data.toString()]))) });
           else {
             this.sent.push({ from: sid, packet: m.packet, readyIndex: n.readies.length - 1 });
-            if (!block(sid, to)) this.wire.push({ conn: m.conn, to, packet: m.packet });
+            if (!block(sid, to, m.packet)) this.wire.push({ conn: m.conn, to, packet: m.packet });
           }
         }
         n.applied.push(...rd.committed);
@@ -311,6 +311,63 @@ describe("ZabPeer: broadcast", () => {
     h2.settle(only23);
     expect(h2.node(1).peer.commitZxid).toBe(z2);
     expect(h2.node(1).applied.map((t) => t.zxid)).toEqual([z2]);
+  });
+
+  it("a follower that re-syncs mid-epoch after logging a proposal whose ACK was lost is cut back to the commit point and ACKs it again (LearnerHandler: TRUNC to maxCommittedLog)", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const committed = h.node(1).peer.propose(Buffer.from("a"));
+    h.settle();
+    // both followers log the next proposal; their ACKs are lost with their connections
+    const z = h.node(1).peer.propose(Buffer.from("b"));
+    h.settle((from, to) => from !== 1n && to === 1n);
+    expect(h.node(2).peer.lastZxid).toBe(z);
+    expect(h.node(1).peer.commitZxid).toBe(committed);
+    // follower 2 re-syncs with the same leader (still established: 3 keeps it company)
+    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    h.node(2).peer.closed(conn);
+    h.node(1).peer.closed(conn);
+    h.settle();
+    h.node(2).peer.follow(1n);
+    const before = h.sent.length;
+    h.settle();
+    const resync = h.sent.slice(before).filter((s) => s.from === 1n).map((s) => s.packet);
+    const kind = resync.find((p) => p.type === PacketType.DIFF || p.type === PacketType.TRUNC || p.type === PacketType.SNAP);
+    expect(kind).toMatchObject({ type: PacketType.TRUNC, zxid: committed });
+    expect(resync.some((p) => p.type === PacketType.PROPOSAL && p.zxid === z)).toBe(true);
+    // its ACK of the proposal, sent again, makes a quorum with the leader's: it commits
+    expect(h.node(1).peer.commitZxid).toBe(z);
+    expect(h.node(2).applied.map((t) => t.zxid)).toEqual([committed, z]);
+  });
+
+  it("a follower cut back by such a TRUNC commits what it keeps (the leader's commit point), as after a DIFF", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    // follower 2 logs a and b but hears no COMMIT and its ACKs are lost; a commits on 3's ACK, b does not
+    const a = h.node(1).peer.propose(Buffer.from("a"));
+    const b = h.node(1).peer.propose(Buffer.from("b"));
+    const lost = (from: bigint, to: bigint, p: Packet) =>
+      (from === 1n && to === 2n && p.type === PacketType.COMMIT) || (from === 2n && to === 1n) || (from === 3n && p.type === PacketType.ACK && p.zxid === b);
+    h.settle(lost);
+    expect(h.node(1).peer.commitZxid).toBe(a);
+    expect(h.node(2).peer.lastZxid).toBe(b);
+    expect(h.node(2).applied).toEqual([]);
+    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    h.node(2).peer.closed(conn);
+    h.node(1).peer.closed(conn);
+    h.settle();
+    h.node(2).peer.follow(1n);
+    // b stays uncommitted (its ACKs are still lost): a is committed on 2 by the TRUNC to it alone
+    h.settle((from, to, p) => (from === 2n || from === 3n) && to === 1n && p.type === PacketType.ACK && p.zxid === b);
+    expect(h.sent.some((s) => s.packet.type === PacketType.TRUNC && s.packet.zxid === a)).toBe(true);
+    expect(h.node(2).peer.isActiveLearner).toBe(true);
+    expect(h.node(2).applied.map((t) => t.zxid)).toEqual([a]);
   });
 
   it("propose() throws on a server that is not an active leader", () => {

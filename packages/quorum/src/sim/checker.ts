@@ -19,6 +19,9 @@
  *   of the config active for it in the history (the newest reconfig txn before it, else the initial config) and,
  *   for a reconfig txn, of its new config as well (the dual quorum); with "committed prefixes agree" (one txn per
  *   zxid) no two disjoint quorums of active configs commit conflicting txns
+ * - "members commit only the history's configs" (reconfig): a config a member commits (activation, NEWLEADER's at
+ *   UPTODATE, one from an election notification) is a reconfig txn's of the history, at the zxid of its version
+ *   (checked when the history gets there, and once healed), or an initial config versioned by an epoch
  * - "the healed members of the final config agree on it" (reconfig): config version and text, /zookeeper/config
  */
 import { encodeTxn, OpCode } from "@zkts/client-wire";
@@ -60,6 +63,8 @@ export class Checker {
   readonly configs: { zxid: bigint; qv: QuorumVerifier }[];
   /** zxid -> the servers whose ACKs the committing leader counted. */
   private readonly commitAcks = new Map<bigint, ReadonlySet<bigint>>();
+  /** Configs a member committed before their reconfig txn (zxid = version) entered the history: version -> who. */
+  private readonly configClaims = new Map<bigint, bigint>();
 
   constructor(private readonly w: World) {
     this.configs = [{ zxid: 0n, qv: w.quorum }];
@@ -74,6 +79,33 @@ export class Checker {
   leaderCommitted(sid: bigint, zxid: bigint, acks: ReadonlySet<bigint>): void {
     this.w.log(`${sid} commits ${hex(zxid)} on the ACKs of ${[...acks].join(",")}`);
     if (!this.commitAcks.has(zxid)) this.commitAcks.set(zxid, new Set(acks));
+  }
+
+  /**
+   * A member committed `qv` (a reconfig's activation, NEWLEADER's config at UPTODATE, a newer config from an
+   * election notification): it must be the config of a reconfig txn of the history (zxid = its version), now or
+   * once the history gets there. A version with counter 0 is an initial config versioned by its epoch
+   * (ZOOKEEPER-1783), not a reconfig's.
+   */
+  configCommitted(sid: bigint, qv: QuorumVerifier): void {
+    const v = qv.version;
+    if ((v & 0xffffffffn) === 0n || this.configs.some((c) => c.zxid === v)) return;
+    if (v <= (this.zxids[this.zxids.length - 1] ?? 0n)) this.configNotInHistory(sid, v);
+    else if (!this.configClaims.has(v)) this.configClaims.set(v, sid);
+  }
+
+  private configNotInHistory(sid: bigint, v: bigint): void {
+    const at = this.hashes.has(v) ? `the history holds another txn at ${hex(v)}` : `the history has no txn at ${hex(v)}`;
+    this.w.fail("members commit only the history's configs", `${sid} committed config ${hex(v)}; ${at}`);
+  }
+
+  /** The history got to `z`: the configs members committed ahead of it must be its reconfigs. */
+  private settleConfigClaims(z: bigint, isReconfig: boolean): void {
+    for (const [v, sid] of this.configClaims) {
+      if (v > z) continue;
+      this.configClaims.delete(v);
+      if (v < z || !isReconfig) this.configNotInHistory(sid, v);
+    }
   }
 
   /** A txn enters the history: the ACKs its committing leader counted hold a quorum of each config in force for it. */
@@ -142,6 +174,7 @@ export class Checker {
       this.checkCommitQuorum(header, txn);
       this.zxids.push(z);
       this.hashes.set(z, h);
+      this.settleConfigClaims(z, header.type === OpCode.reconfig);
       if (w.trace !== undefined) w.log(`history ${hex(z)} type ${header.type} session ${hex(header.clientId)} cxid ${header.cxid}${typeof (txn as { path?: unknown })?.path === "string" ? ` ${(txn as { path: string }).path}` : ""} (first applied by ${m.sid})`);
       this.stats.committed++;
       if (header.type === OpCode.closeSession && header.cxid === 0) this.onExpiry?.(header.clientId, z);
@@ -237,6 +270,7 @@ export class Checker {
     for (const [z, what] of this.acked) {
       if (z > last || !this.hashes.has(z)) w.fail("every acknowledged write survives", `${what} at ${hex(z)} is not in the healed ensemble (at ${hex(last)})`);
     }
+    for (const [v, sid] of this.configClaims) this.configNotInHistory(sid, v);
     if (this.configs.length > 1) {
       const cfg = this.config;
       for (const [i, p] of peers.entries()) {

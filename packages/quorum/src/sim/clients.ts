@@ -93,6 +93,8 @@ export class SimClient {
     private readonly requestedTimeout: number,
     /** Also issues reconfigs, as the super user. */
     private readonly reconfigurer = false,
+    /** The reconfigs include non-incremental ones (newMembers). */
+    private readonly nonIncremental = false,
   ) {}
 
   start(): void {
@@ -252,9 +254,11 @@ export class SimClient {
   }
 
   /**
-   * An incremental reconfig of the newest config in the history: add a world member (participant or observer),
-   * remove one, or turn a participant into an observer and back, keeping at least 3 participants; sometimes an
-   * invalid one (1 participant left) or one naming a superseded config version, which must be refused.
+   * A reconfig of the newest config in the history. Incremental: add a world member (participant or observer),
+   * remove one, or turn a participant into an observer and back, keeping at least 3 participants. Non-incremental
+   * (`newMembers`, one time in five, with SimOptions.reconfigNewMembers): a whole member list drawn from the world's members, at least 3 participants,
+   * any number of members changed at once (the old and new voters may even be disjoint). Sometimes an invalid one
+   * (1 participant left) or one naming a superseded config version, which must be refused.
    */
   private reconfig(): void {
     const r = this.w.rnd;
@@ -266,7 +270,7 @@ export class SimClient {
     const voters = [...cfg.votingMembers.keys()];
     const observers = [...cfg.observingMembers.keys()];
     const outside = [...this.w.members.keys()].filter((s) => !cfg.allMembers.has(s));
-    let req: { joiningServers: string | null; leavingServers: string | null; newMembers: null; curConfigId: bigint };
+    let req: { joiningServers: string | null; leavingServers: string | null; newMembers: string | null; curConfigId: bigint };
     let refuse: string | undefined;
     let what: string;
     const x = r.int(0, 99);
@@ -280,6 +284,23 @@ export class SimClient {
       req = { joiningServers: null, leavingServers: leaving.join(","), newMembers: null, curConfigId: version };
       refuse = "1 participant left";
       what = `remove ${leaving.join(",")}`;
+    } else if (x < 38 && this.nonIncremental) {
+      // a whole new member list: each world member a participant, an observer or out; at least 3 participants
+      const all = [...this.w.members.keys()];
+      const roles = new Map<bigint, "participant" | "observer" | "out">(all.map((sid) => [sid, r.pick(["participant", "participant", "observer", "out"] as const)]));
+      for (;;) {
+        const others = all.filter((sid) => roles.get(sid) !== "participant");
+        if (all.length - others.length >= 3 || others.length === 0) break;
+        roles.set(r.pick(others), "participant");
+      }
+      const members = all.filter((sid) => roles.get(sid) !== "out");
+      req = {
+        joiningServers: null,
+        leavingServers: null,
+        newMembers: members.map((sid) => line(sid, roles.get(sid) as "participant" | "observer")).join(","),
+        curConfigId: version,
+      };
+      what = `new members ${members.map((sid) => `${sid}${roles.get(sid) === "observer" ? "(o)" : ""}`).join(",")}`;
     } else {
       const moves: Array<() => [string | null, string | null, string]> = [];
       for (const s of outside) {

@@ -46,6 +46,11 @@ export interface SimOptions {
    * fromConfig, which must be refused) through the fault phase.
    */
   reconfig?: boolean;
+  /**
+   * Reconfig only: non-incremental reconfigs too (`newMembers`: a whole member list from the world's members, any
+   * number of members changed at once). Off by default so that the seeds pinned in tests replay as before.
+   */
+  reconfigNewMembers?: boolean;
   /** Spare members (reconfig only; default 2). */
   spares?: number;
   /** Injected host bug (reconfig only): a restarted member is not given its zoo.cfg.dynamic.next (last seen config). */
@@ -132,7 +137,7 @@ export class QuorumSimulator {
       }
       await this.settle();
       for (let i = 0; i < (this.opts.clients ?? 4); i++) {
-        const c = new SimClient(i, w, this.checker, this.clientStats, this.tickTime * 10, i === 0 && this.opts.reconfig === true);
+        const c = new SimClient(i, w, this.checker, this.clientStats, this.tickTime * 10, i === 0 && this.opts.reconfig === true, this.opts.reconfigNewMembers === true);
         this.clients.push(c);
         c.start();
       }
@@ -211,6 +216,7 @@ export class QuorumSimulator {
         onConfigCommitted: (qv) => {
           if (m.life !== life) return;
           m.qv = qv; // the host's zoo.cfg: the next life starts from it
+          this.checker.configCommitted(m.sid, qv);
           if (m.next !== undefined && m.next.version <= qv.version) m.next = undefined;
         },
         onConfigSeen: (qv) => {
