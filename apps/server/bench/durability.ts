@@ -10,10 +10,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DataTree } from "@zkts/datatree";
 import { NodeStorage, snapshotTree, writeZkSnapshot } from "@zkts/persistence";
 import { freePort, waitForPort } from "@zkts/testkit";
 import { Client } from "../src/test-client.js";
+import { buildTree } from "./tree.js";
+
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const SECONDS = Number(process.argv[3] ?? 10);
@@ -21,24 +22,6 @@ const BIN = resolve(import.meta.dirname, "../bin/zkts-server.js");
 const JAR = "/usr/share/java/zookeeper.jar";
 const root = mkdtempSync(join(tmpdir(), "zkts-bench-"));
 
-function buildTree(n: number): DataTree {
-  const tree = new DataTree({ digestEnabled: true });
-  const data = Buffer.alloc(100, 0x61);
-  const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
-  const fanout = 1000;
-  let zxid = 0n;
-  const t = 1_700_000_000_000n;
-  const create = (path: string) => {
-    zxid++;
-    const parentCVersion = -1;
-    tree.processTxn({ clientId: 1n, cxid: 0, zxid, time: t, type: 1 } as never, { path, data, acl, ephemeral: false, parentCVersion } as never);
-  };
-  for (let d = 0; d < n / fanout; d++) {
-    create(`/d${d}`);
-    for (let i = 0; i < fanout - 1 && d * fanout + i < n; i++) create(`/d${d}/n${i}`);
-  }
-  return tree;
-}
 
 async function startProc(kind: "zkts" | "zk", dataDir: string): Promise<{ child: ChildProcess; port: number; ms: number }> {
   const port = await freePort();

@@ -13,28 +13,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
-import { DataTree } from "@zkts/datatree";
+import type { DataTree } from "@zkts/datatree";
 import { NodeStorage, snapshotTree, type SnapshotFormat } from "@zkts/persistence";
+import { buildTree } from "./tree.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const root = mkdtempSync(join(tmpdir(), "zkts-snap-pause-"));
 
-function buildTree(n: number): DataTree {
-  const tree = new DataTree({ digestEnabled: true });
-  const data = Buffer.alloc(100, 0x61);
-  const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
-  const fanout = 1000;
-  let zxid = 0n;
-  const create = (path: string) => {
-    zxid++;
-    tree.processTxn({ clientId: 1n, cxid: 0, zxid, time: 1_700_000_000_000n, type: 1 }, { path, data, acl, ephemeral: false, parentCVersion: -1 });
-  };
-  for (let d = 0; d * fanout < n; d++) {
-    create(`/d${d}`);
-    for (let i = 0; i < fanout - 1 && d * fanout + i < n; i++) create(`/d${d}/n${i}`);
-  }
-  return tree;
-}
 
 interface Pause {
   ms: number;
