@@ -166,6 +166,9 @@ describe.runIf(referenceAvailable())("non-incremental reconfig, zkCli.sh reconfi
         await waitFor(async () => (await ens.mode(m2)) === "follower", 60_000, "server 2 following");
         // a session connected to the old port before the move
         const { c } = await Client.connect(oldPort);
+        // clients following /zookeeper/config: data watches through a follower (1) and through the leader
+        const watchers = await Promise.all([ens.members[0]!, leader].map(async (m) => (await Client.connect(m.clientPort)).c));
+        for (const w of watchers) expect((await w.getWatch("/zookeeper/config")).err).toBe(0);
         const answer = await kazoo(leader.clientPort, { op: "reconfig", j: `server.2=127.0.0.1:${m2.quorumPort}:${m2.electionPort}:participant;127.0.0.1:${newPort}` });
         expect(answer.error).toBeUndefined();
         await waitFor(() => listens(newPort), 30_000, `server 2 listening on its new client port`);
@@ -176,7 +179,11 @@ describe.runIf(referenceAvailable())("non-incremental reconfig, zkCli.sh reconfi
         const { c: c2 } = await Client.connect(newPort);
         const newSession = await c2.create("/new-session", "");
         c2.close();
+        await waitFor(() => watchers.every((w) => w.events.length > 0), 30_000, "the /zookeeper/config watches to fire");
+        const configEvents = watchers.map((w) => w.events);
+        for (const w of watchers) w.close();
         observed[impl] = {
+          configEvents,
           answer: { ...answer, data: norm(answer.data!).split(String(newPort)).join("<n2>"), mzxid: "<z>" },
           mode: await ens.mode(m2),
           oldSession: oldSession.err,
