@@ -22,7 +22,7 @@ import {
   type MultiRequest,
   CONFIG_ZOOKEEPER,
 } from "@zkts/client-wire";
-import { DIGEST_VERSION, newNodeStat, nodeDigest, type ACLCheckOptions } from "@zkts/datatree";
+import { DIGEST_VERSION, newNodeStat, nodeDigest, type ACLCheckOptions, type PreparedSubTxn } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
@@ -522,8 +522,8 @@ export class PrepProcessor {
   }
 
   /** The sub-ops of a multi, each prepared in turn; after a failed one, every change record of the multi is undone. */
-  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): Array<{ type: number; data: Buffer }> {
-    const txns: Array<{ type: number; data: Buffer }> = [];
+  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): PreparedSubTxn[] {
+    const txns: PreparedSubTxn[] = [];
     let failed: CoreError | null = null;
     for (const op of ops) {
       let type: number;
@@ -550,7 +550,8 @@ export class PrepProcessor {
           undo.length = 0;
         }
       }
-      txns.push({ type, data: encodeTxnRecord(type, txn) });
+      // `record`: the tree applies it as is instead of decoding `data` again (the txn log encodes type and data only)
+      txns.push({ type, data: encodeTxnRecord(type, txn), record: txn });
     }
     return txns;
   }
