@@ -243,7 +243,7 @@ function createNode(
 
   const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
   const bytes = data === null ? 0 : data.length;
-  nodes.put(path, node);
+  nodes.putNew(path, node); // `existing` was undefined, and nothing since added a node
   nodes.dataSize += path.length + bytes;
   s.ephemerals.add(path, ephemeralOwner);
   // Before the quota update: creating a quota's stat node rewrites the node's own data.
