@@ -4,7 +4,7 @@
  * (`r.hdr`, `r.txn`; a failed write becomes an ErrorTxn that still consumes a zxid). Multi is prepared op by op
  * and rolled back as a whole.
  */
-import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type ReconfigRequest, type StatPersisted, type TxnHeader } from "@zkts/jute";
+import { JuteDecodeError, type ACL, type Codec, type CreateRequest, type CreateTTLRequest, type ReconfigRequest, type TxnHeader } from "@zkts/jute";
 import {
   CONTAINER_EPHEMERAL_OWNER,
   ErrorCode,
@@ -22,64 +22,14 @@ import {
   type MultiRequest,
   CONFIG_ZOOKEEPER,
 } from "@zkts/client-wire";
-import { DIGEST_VERSION, newNodeStat, nodeDigest, type ACLCheckOptions } from "@zkts/datatree";
+import { DIGEST_VERSION, newNodeStat, nodeDigest, type ACLCheckOptions, type PreparedSubTxn } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
 import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { ReconfigCheck } from "./types.js";
 import type { Tree, TreeNode } from "./tree.js";
-
-interface ChangeRecord {
-  zxid: bigint;
-  path: string;
-  stat: StatPersisted | null;
-  childCount: number;
-  acl: readonly ACL[];
-  data: Buffer | null;
-  /**
-   * ChangeRecord.precalculatedDigest: the node's digest as this record leaves it (0 once removed, and always 0
-   * with digests disabled), and the tree digest once this change is applied, as its difference from the
-   * processor's `digestBase` (a Number: no BigInt arithmetic per change; a record read from the tree has none).
-   */
-  nodeDigest: number;
-  treeDelta: number;
-}
-
-
-const NO_ACL: readonly ACL[] = Object.freeze([]);
-
-/** A change record: one object shape for all of them (no spreads on the write path). */
-function changeRecord(
-  zxid: bigint,
-  path: string,
-  stat: StatPersisted | null,
-  childCount: number,
-  acl: readonly ACL[],
-  data: Buffer | null,
-  nodeDigest: number,
-): ChangeRecord {
-  return { zxid, path, stat, childCount, acl, data, nodeDigest, treeDelta: 0 };
-}
-
-/** A copy of `s` with some fields replaced; every StatPersisted made here has one shape, in record order. */
-function statWith(
-  s: StatPersisted,
-  czxid: bigint,
-  mzxid: bigint,
-  ctime: bigint,
-  mtime: bigint,
-  version: number,
-  cversion: number,
-  aversion: number,
-  pzxid: bigint,
-): StatPersisted {
-  return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: s.ephemeralOwner, pzxid };
-}
-
-function childCount(node: TreeNode): number {
-  return node.children === null ? 0 : node.children.size;
-}
+import { NO_ACL, changeRecord, childCount, statWith, type ChangeRecord } from "./change-record.js";
 
 /** Java's String.format("%010d", n) for a negative n: sign, then zero padding to width 10 in total. */
 function javaFormat010(n: number): string {
@@ -92,7 +42,13 @@ export class PrepProcessor {
   static deltaFold = 2 ** 51;
   /** The highest zxid handed out. */
   private hzxid: bigint;
+  /**
+   * The pending change records in zxid order: `changes[changesHead..]`; the entries before `changesHead` were
+   * applied and are dropped in batches (a head index instead of `shift()`, which costs a runtime call per record
+   * once hundreds are pending).
+   */
   private readonly changes: ChangeRecord[] = [];
+  private changesHead = 0;
   private readonly changesForPath = new Map<string, ChangeRecord>();
   /** While a multi is prepared: the changesForPath entries it replaced (path, previous), to roll back in O(ops). */
   private multiUndo: Array<[string, ChangeRecord | undefined]> | null = null;
@@ -131,20 +87,35 @@ export class PrepProcessor {
 
   /** The txn with `zxid` was applied: its change records (and older ones) are no longer pending. */
   applied(zxid: bigint): void {
-    while (this.changes.length > 0 && this.changes[0]!.zxid <= zxid) {
-      const c = this.changes.shift()!;
+    const changes = this.changes;
+    let head = this.changesHead;
+    while (head < changes.length && changes[head]!.zxid <= zxid) {
+      const c = changes[head++]!;
       if (this.changesForPath.get(c.path) === c) this.changesForPath.delete(c.path);
     }
+    if (head === changes.length) {
+      changes.length = 0;
+      head = 0;
+    } else if (head >= PrepProcessor.compactAt) {
+      changes.splice(0, head);
+      head = 0;
+    }
+    this.changesHead = head;
   }
+
+  /** Applied records kept before `changesHead` at most (then dropped in one splice). */
+  static compactAt = 1024;
 
   /**
    * The txn with `zxid` failed to become durable: its change records and those of every later txn are dropped
    * (the txn log fails every txn queued behind a failed one, so nothing prepared on top of them survives).
    */
   dropFrom(zxid: bigint): void {
-    const kept = this.changes.filter((c) => c.zxid < zxid);
-    if (kept.length !== this.changes.length) {
+    const pending = this.changes.slice(this.changesHead);
+    const kept = pending.filter((c) => c.zxid < zxid);
+    if (kept.length !== pending.length) {
       this.changes.length = 0;
+      this.changesHead = 0;
       this.changes.push(...kept);
       this.changesForPath.clear();
       for (const c of kept) this.changesForPath.set(c.path, c);
@@ -269,7 +240,7 @@ export class PrepProcessor {
   /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
   private currentTreeDigest(): bigint {
     const n = this.changes.length;
-    return n === 0 ? this.tree.digest() : this.digestBase + BigInt(this.changes[n - 1]!.treeDelta);
+    return n === this.changesHead ? this.tree.digest() : this.digestBase + BigInt(this.changes[n - 1]!.treeDelta);
   }
 
   /** Whether `path` exists once the pending changes are applied (recordFor without building an exception). */
@@ -299,13 +270,13 @@ export class PrepProcessor {
       c.nodeDigest = d;
       const n = this.changes.length;
       let delta = d - prevDigest;
-      if (n === 0) this.digestBase = this.tree.digest();
+      if (n === this.changesHead) this.digestBase = this.tree.digest();
       else delta += this.changes[n - 1]!.treeDelta;
       const fold = PrepProcessor.deltaFold;
       if (delta > fold || delta < -fold) {
         // fold into the base (rare: the outstanding changes never all applied meanwhile)
         this.digestBase += BigInt(delta);
-        for (const o of this.changes) o.treeDelta -= delta;
+        for (let k = this.changesHead; k < n; k++) this.changes[k]!.treeDelta -= delta;
         delta = 0;
       }
       c.treeDelta = delta;
@@ -499,7 +470,8 @@ export class PrepProcessor {
 
   private prepareCloseSession(r: Request): void {
     const es = new Set(this.tree.ephemerals(r.sessionId));
-    for (const c of this.changes) {
+    for (let k = this.changesHead; k < this.changes.length; k++) {
+      const c = this.changes[k]!;
       if (c.stat === null) es.delete(c.path);
       else if (c.stat.ephemeralOwner === r.sessionId) es.add(c.path);
     }
@@ -550,8 +522,8 @@ export class PrepProcessor {
   }
 
   /** The sub-ops of a multi, each prepared in turn; after a failed one, every change record of the multi is undone. */
-  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): Array<{ type: number; data: Buffer }> {
-    const txns: Array<{ type: number; data: Buffer }> = [];
+  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): PreparedSubTxn[] {
+    const txns: PreparedSubTxn[] = [];
     let failed: CoreError | null = null;
     for (const op of ops) {
       let type: number;
@@ -578,7 +550,8 @@ export class PrepProcessor {
           undo.length = 0;
         }
       }
-      txns.push({ type, data: encodeTxnRecord(type, txn) });
+      // `record`: the tree applies it as is instead of decoding `data` again (the txn log encodes type and data only)
+      txns.push({ type, data: encodeTxnRecord(type, txn), record: txn });
     }
     return txns;
   }

@@ -73,15 +73,18 @@ async function releaseAndCheck(port: ReturnType<typeof heldPort>, tree: DataTree
 
 describe("TxnDigest computed at prep", () => {
   it.each([
-    ["", PrepProcessor.deltaFold],
-    [" (the outstanding changes' digest deltas folded into their base again and again)", 2 ** 33],
-  ])("every op kind, with many txns in flight: each txn's digest is the tree's digest once it is applied%s", async (_, fold) => {
-    const saved = PrepProcessor.deltaFold;
+    ["", PrepProcessor.deltaFold, PrepProcessor.compactAt],
+    [" (the outstanding changes' digest deltas folded into their base again and again)", 2 ** 33, PrepProcessor.compactAt],
+    [" (the applied change records dropped after every apply)", PrepProcessor.deltaFold, 1],
+    [" (applied records dropped after every apply, deltas folded again and again)", 2 ** 33, 1],
+  ])("every op kind, with many txns in flight: each txn's digest is the tree's digest once it is applied%s", async (_, fold, compactAt) => {
+    const saved = [PrepProcessor.deltaFold, PrepProcessor.compactAt] as const;
     PrepProcessor.deltaFold = fold;
+    PrepProcessor.compactAt = compactAt;
     try {
       await everyOpKind();
     } finally {
-      PrepProcessor.deltaFold = saved;
+      [PrepProcessor.deltaFold, PrepProcessor.compactAt] = saved;
     }
   });
 

@@ -148,6 +148,21 @@ describe("ACLCache (ReferenceCountedACLCache)", () => {
     expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(3);
     expect(() => c.convertLong(99)).toThrow();
   });
+  it("a list converted again right after it left the cache (last use removed, or a load) gets its new reference", () => {
+    const c = new ACLCache();
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(1);
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(1);
+    c.removeUsage(1);
+    c.removeUsage(1);
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(2);
+    expect(c.usage(2)).toBe(1);
+    c.load([[5, READ_ACL_UNSAFE]]);
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(5);
+    expect(c.usage(5)).toBe(1);
+    expect(c.convertAcls([acl(Perms.READ, "ip", "1.2.3.4")])).toBe(6);
+    expect(c.convertAcls([...READ_ACL_UNSAFE])).toBe(5);
+    expect(c.convertAcls([acl(Perms.READ, "world", "anyone"), acl(Perms.READ, "ip", "1.2.3.4")])).toBe(7);
+  });
   it("load + purgeUnused", () => {
     const c = new ACLCache();
     c.load([

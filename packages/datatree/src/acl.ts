@@ -265,6 +265,16 @@ export function userOf(id: Id, opts: ACLCheckOptions = {}): string {
   return providerOf(id.scheme, opts)?.userName(id.id ?? "") ?? "";
 }
 
+function sameAcls(a: readonly ACL[], b: readonly ACL[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.perms !== y.perms || x.id.scheme !== y.id.scheme || x.id.id !== y.id.id) return false;
+  }
+  return true;
+}
+
 function aclKey(acls: readonly ACL[]): string {
   let s = "";
   for (const a of acls) s += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0001`;
@@ -283,15 +293,27 @@ export class ACLCache {
   private readonly refCount = new Map<number, number>();
   private index = 0;
 
+  /** The list `convertAcls` interned last and its reference: most creates repeat it (no key string built then). */
+  private lastAcls: readonly ACL[] | undefined = undefined;
+  private lastRef = 0;
+
   /** Interns `acls` and counts one more use; null -> -1. */
   convertAcls(acls: readonly ACL[] | null): number {
     if (acls === null) return ACLCache.OPEN_UNSAFE_ACL_ID;
-    const key = aclKey(acls);
-    let ref = this.byKey.get(key);
-    if (ref === undefined) {
-      ref = ++this.index;
-      this.byKey.set(key, ref);
-      this.byRef.set(ref, Object.freeze(acls.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }))));
+    let ref: number | undefined;
+    const last = this.lastAcls;
+    // the last list, if it is still interned under its reference (a removal or a load may have dropped it)
+    if (last !== undefined && sameAcls(last, acls) && this.byRef.get(this.lastRef) === last) ref = this.lastRef;
+    else {
+      const key = aclKey(acls);
+      ref = this.byKey.get(key);
+      if (ref === undefined) {
+        ref = ++this.index;
+        this.byKey.set(key, ref);
+        this.byRef.set(ref, Object.freeze(acls.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }))));
+      }
+      this.lastAcls = this.byRef.get(ref);
+      this.lastRef = ref;
     }
     this.addUsage(ref);
     return ref;

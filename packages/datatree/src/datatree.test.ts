@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { CloseSessionTxn, CreateContainerTxn, CreateTTLTxn, encode, type ACL } from "@zkts/jute";
+import { CloseSessionTxn, CreateContainerTxn, CreateTTLTxn, decode, encode, type ACL } from "@zkts/jute";
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, digestOf } from "./acl.js";
 import { CONTAINER_EPHEMERAL_OWNER, ErrorCode, EventType, OpCode, Perms } from "./constants.js";
 import { DataTree } from "./datatree.js";
-import { ttlEphemeralOwner } from "@zkts/client-wire";
+import { subTxnCodec, ttlEphemeralOwner } from "@zkts/client-wire";
 import { Driver, TestWatcher, hdr, sub } from "./testutil.test-util.js";
 
 const E = EventType;
@@ -193,6 +193,24 @@ describe("multi", () => {
     expect(t.digest()).toBe(digest);
     expect(w.take()).toEqual([]);
     expect(t.lastProcessedZxid).toBe(2n);
+  });
+
+  it("sub-txns carrying their decoded record apply the record (their data is not decoded): same results as decoding", () => {
+    const lists = [
+      [sub.create("/m", 1, "a"), sub.create("/m/c", 1), sub.set("/m", "b", 1), sub.check("/m", 1), sub.del("/m/c")],
+      [sub.create("/n1", 2), sub.set("/m", "changed", 2), sub.error(ErrorCode.BADVERSION), sub.create("/n2", 3)],
+    ];
+    const decoded = new DataTree();
+    const prepared = new DataTree();
+    lists.forEach((txns, k) => {
+      const withRecords = txns.map((t) => ({ type: t.type, data: Buffer.from([1, 2]), record: decode(subTxnCodec(t.type), t.data) }));
+      const a = decoded.processTxn(hdr(k + 1, OpCode.multi), { txns });
+      const b = prepared.processTxn(hdr(k + 1, OpCode.multi), { txns: withRecords });
+      expect(b).toEqual(a);
+      expect(prepared.digest()).toBe(decoded.digest());
+    });
+    expect(prepared.getData("/m")!.data!.toString()).toBe("b");
+    expect(prepared.getNode("/n1")).toBeUndefined();
   });
 
   it("undecodable sub-txns are reported, not thrown", () => {

@@ -15,7 +15,7 @@ import { WatchMode, type Watcher } from "./watches.js";
 export { DataNode, newNodeStat } from "./data-node.js";
 export type { DataTreeOptions } from "./tree-state.js";
 export type { NamespaceSummary } from "./namespace-stats.js";
-export type { ProcessTxnResult } from "./txn-apply.js";
+export type { PreparedSubTxn, ProcessTxnResult } from "./txn-apply.js";
 export type { QuotaCheck } from "./quotas.js";
 export type { SetWatchesLists, WatchKind } from "./tree-watches.js";
 export type { SnapshotNode } from "./snapshot.js";

@@ -5,7 +5,8 @@
  * - `new DataTree(opts?)` — `/`, `/zookeeper`, `/zookeeper/quota`, `/zookeeper/config` as ZooKeeper 3.8 starts.
  * - `processTxn(header, txn)` applies one jute txn record (create/create2, createTTL, createContainer,
  *   delete/deleteContainer, setData/reconfig, setACL, check, createSession, closeSession, error, multi) and
- *   fires watches; errors are returned in `ProcessTxnResult.err`, never thrown.
+ *   fires watches; errors are returned in `ProcessTxnResult.err`, never thrown. A multi's sub-txn may carry
+ *   its decoded `record` (`PreparedSubTxn`), applied instead of decoding its `data` again.
  * - reads: `getData`, `exists`, `getChildren`, `getACL` (null when missing; they register watches),
  *   `getAllChildrenNumber`, `getEphemerals`, `getNode`, `statOf`, `getACLOf`.
  * - watches: `addWatch`, `containsWatch`, `removeWatch`, `removeWatcher`, `setWatches`, reports.
@@ -18,6 +19,7 @@ export {
   newNodeStat,
   type DataTreeOptions,
   type NamespaceSummary,
+  type PreparedSubTxn,
   type ProcessTxnResult,
   type QuotaCheck,
   type SetWatchesLists,

@@ -43,6 +43,13 @@ export class NodeHashMap {
     }
   }
 
+  /** `put` of a node at a `path` the caller found free just before (no lookup of a node it replaces). */
+  putNew(path: string, node: DataNode): void {
+    node.seq = this.nextSeq++;
+    this.map.set(path, node);
+    if (this.digestEnabled) this.addHash(this.digestOf(path, node));
+  }
+
   remove(path: string, node: DataNode): void {
     this.map.delete(path);
     node.detached = true;

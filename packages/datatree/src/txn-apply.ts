@@ -19,6 +19,17 @@ import { ErrorCode, EventType, OpCode } from "./constants.js";
 import { DataNode, keepData, newNodeStat, splitPath, statOf } from "./data-node.js";
 import type { TreeState } from "./tree-state.js";
 
+/**
+ * A multi's sub-txn as its preparer may hand it over: `record` is what decoding `data` with the sub-txn codec of
+ * `type` gives (core's prep keeps the record it encoded); applied as is, `data` is then not decoded again. Sub-txns
+ * read from a log or a leader have only `type` and `data`.
+ */
+export interface PreparedSubTxn {
+  type: number;
+  data: Buffer | null;
+  record?: unknown;
+}
+
 /** What applying one txn did. For a multi, `multiResult` holds one result per sub-txn. */
 export interface ProcessTxnResult {
   clientId: bigint;
@@ -159,7 +170,7 @@ function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: Proces
   let failed = false;
   for (const sub of txns) if (sub.type === OpCode.error) failed = true;
   let postFailed = false;
-  for (const sub of txns) {
+  for (const sub of txns as PreparedSubTxn[]) {
     let type = sub.type;
     let record: unknown;
     let decodeFailed = false;
@@ -167,6 +178,8 @@ function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: Proces
     if (failed && type !== OpCode.error) {
       record = { err: postFailed ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK };
       type = OpCode.error;
+    } else if (sub.record !== undefined) {
+      record = sub.record;
     } else {
       try {
         const codec = subTxnCodec(type);
@@ -230,7 +243,7 @@ function createNode(
 
   const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
   const bytes = data === null ? 0 : data.length;
-  nodes.put(path, node);
+  nodes.putNew(path, node); // `existing` was undefined, and nothing since added a node
   nodes.dataSize += path.length + bytes;
   s.ephemerals.add(path, ephemeralOwner);
   // Before the quota update: creating a quota's stat node rewrites the node's own data.
