@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,16 +131,27 @@ describe.skipIf(!available)("data dirs both ways with Apache ZooKeeper 3.8 (in p
     expect(files(dataDir, "snapshot.").every((f) => (compression ? f.endsWith(`.${compression}`) : !f.includes(".", 9)))).toBe(true);
     expect(files(dataDir, "log.").length).toBeGreaterThan(1);
     const javaFiles = hashes(dataDir);
+    // What ZooKeeper itself reports restoring the same files (on a copy: it writes a snapshot at start-up). Its
+    // snapshots are fuzzy and their ZxidDigest is read apart from the nodes, so under load a snapshot can hold a
+    // change newer than its digest's zxid, and ZooKeeper's own restore then reports "Digests are not matching".
+    const copy = await setup();
+    cpSync(dataDir, copy.dataDir, { recursive: true });
+    const javaAgain = await startJava(copy.cfg, copy.port, compression ? [`-Dzookeeper.snapshot.compression.method=${compression}`] : []);
+    expect(kazoo("dump", copy.port)).toEqual(before); // (serving: its restore is over)
+    const zkMismatch = /Digests are not matching/.test(javaAgain.log());
+    await javaAgain.kill();
 
     const z = await startZkts(cfg, port);
     const after = kazoo("dump", port) as Dump;
     expect(after).toEqual(before);
     expect(after["/eph"]!.stat[7]).toBe(session);
-    // every txn ZooKeeper logged after its snapshot carries its tree digest: zkts's tree matched each one
+    // every txn ZooKeeper logged after its snapshot carries its tree digest: zkts's tree matched each one (a
+    // mismatch only where ZooKeeper's own restore of these files found one)
     const counts = digestCounts(z.log());
     expect(counts?.checked).toBeGreaterThan(0);
-    expect(counts?.mismatched).toBe(0);
-    expect(z.log()).not.toMatch(/accept-data-loss|digest mismatch/);
+    expect(counts!.mismatched > 0, `zkts ${counts!.mismatched} mismatch(es); ZooKeeper's restore: ${zkMismatch ? "mismatch" : "none"}`).toBe(zkMismatch);
+    expect(z.log()).not.toMatch(/accept-data-loss/);
+    if (!zkMismatch) expect(z.log()).not.toMatch(/digest mismatch/);
     bulk(port, "more", 5, 1);
     await z.kill();
     // every file ZooKeeper wrote is still there, byte for byte (zkts added its own)
