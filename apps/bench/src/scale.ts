@@ -5,7 +5,6 @@
  * idle-sessions scenario is runBenchmark's `--idle --sessions N`; `compare --scale` (compare-scale.ts) runs both
  * against Apache ZooKeeper and zkts.
  */
-import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg } from "node:os";
 import { OpCode } from "@zkts/client-wire";
@@ -16,6 +15,7 @@ import { ms } from "./format.js";
 import { Histogram, type LatencySummary } from "./histogram.js";
 import type { PauseControl } from "./pause-control.js";
 import { pump, sourceAddress } from "./runner.js";
+import { processMemory } from "./servers.js";
 import { keyPath } from "./workload.js";
 
 /** A four-letter word's answer ("" when the server closes without one or cannot be reached in `timeoutMs`). */
@@ -67,9 +67,8 @@ export interface ServerView {
 export function rssOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return m ? Number(m[1]) * 1024 : undefined;
+    const { rss } = processMemory(pid);
+    return rss > 0 ? rss : undefined; // (no VmRSS line: an exited process)
   } catch {
     return undefined;
   }
