@@ -368,9 +368,11 @@ export class DurableStore {
   private readonly schedule: SnapshotSchedule;
   private readonly clock: Pick<Clock, "now" | "monotonic">;
   private snapshotting: Promise<unknown> | null = null;
+  /** A snapshot fell due while one was being written: it starts when that one ends. */
+  private snapshotPending = false;
   private closed = false;
   private readonly snapshotTime: Summary;
-  readonly stats = { snapshots: 0, skippedSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
+  readonly stats = { snapshots: 0, deferredSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
 
   private constructor(
     private readonly opts: DurableStoreOptions,
@@ -467,20 +469,32 @@ export class DurableStore {
     p.splice(0, i);
   }
 
-  /** Rolls the log and writes a fuzzy snapshot in the background (skipped if one is still being written). */
+  /**
+   * Rolls the log and writes a fuzzy snapshot in the background. One falling due while the previous one is still
+   * being written starts as soon as that one ends (dues meanwhile collapse into that one). ZooKeeper's
+   * SyncRequestProcessor skips it instead ("Too busy to snap, skipping") and waits for the next due, which its
+   * snapshot thread rarely misses; here snapshots share the event loop with the server, and under sustained writes
+   * to a large tree every other due fell while one was written, so the log after the newest snapshot, replayed at
+   * each start, grew to several snapCounts (184,180 txns against ZooKeeper's 39,885 in the 1,000,000-znode restart).
+   */
   startSnapshot(): void {
     if (this.closed) return;
     if (this.snapshotting) {
-      this.stats.skippedSnapshots++;
-      this.logger.warn("too busy to snapshot, skipping");
+      if (!this.snapshotPending) {
+        this.stats.deferredSnapshots++;
+        this.logger.debug("snapshot due while the previous one is being written: it starts when that one ends");
+      }
+      this.snapshotPending = true;
       return;
     }
+    this.snapshotPending = false;
     this.snapshotting = this.log
       .roll()
       .then(() => this.writeSnapshot())
       .catch((e: unknown) => this.logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }))
       .finally(() => {
         this.snapshotting = null;
+        if (this.snapshotPending) this.startSnapshot();
       });
   }
 

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock, seededRandom } from "@zkts/contracts/testing";
+import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
+import { DurableStore, type PersistentTree } from "./database.js";
+import { MemoryStorage } from "./memory-storage.js";
+import type { StorageFile } from "./storage.js";
+import { listSnapshots } from "./snapshot.js";
+import { TxnType } from "./txn.js";
+
+/** A tree of one node whose zxid the test moves along with the txns it logs (the core applies them in a server). */
+class CountingTree implements PersistentTree {
+  lastProcessedZxid = 0n;
+  private readonly root = { path: "", data: Buffer.alloc(0), acl: -1, stat: { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n } satisfies StatPersisted };
+  readonly acls = { entries: (): Array<[number, readonly ACL[]]> => [], convertLong: (): readonly ACL[] => [] };
+  snapshotNodes() {
+    return [this.root];
+  }
+  processTxn(header: TxnHeader): { err: number } {
+    this.lastProcessedZxid = header.zxid;
+    return { err: 0 };
+  }
+  restore(): void {}
+}
+
+/** MemoryStorage whose snapshot files complete (fdatasync) only when the test lets them: a slow snapshot writer. */
+class SlowSnapshotStorage extends MemoryStorage {
+  private held: Array<() => void> = [];
+  override async open(path: string, mode: "read" | "create" | "append"): Promise<StorageFile> {
+    const f = await super.open(path, mode);
+    if (!path.includes("tmp.snapshot.")) return f;
+    return Object.assign(Object.create(f) as StorageFile, {
+      datasync: async () => {
+        await new Promise<void>((r) => this.held.push(r));
+        return f.datasync();
+      },
+    });
+  }
+  /** Snapshots waiting for their fdatasync. */
+  get waiting(): number {
+    return this.held.length;
+  }
+  releaseAll(): void {
+    const h = this.held;
+    this.held = [];
+    for (const r of h) r();
+  }
+}
+
+const until = async (what: string, cond: () => boolean) => {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+};
+
+describe("DurableStore snapshot cadence", () => {
+  it("a snapshot falling due while the previous one is being written starts when that one ends (the log tail stays short)", async () => {
+    const storage = new SlowSnapshotStorage();
+    const tree = new CountingTree();
+    const store = await DurableStore.open({ storage, dataDir: "/d", tree, snapCount: 10, random: seededRandom(7), clock: new ManualClock(), forceSync: false });
+    // the start-up snapshot of the empty data dir
+    await until("the start-up snapshot", () => storage.waiting === 1);
+    storage.releaseAll();
+    await store.idle();
+    expect(store.stats.snapshots).toBe(1);
+
+    let zxid = 0n;
+    const logUntilSnapshotStarts = async () => {
+      const before = storage.waiting;
+      // a snapshot is due after more than snapCount/2 + random(snapCount/2) txns: at most 11 here
+      for (let i = 0; i < 11 && storage.waiting === before; i++) {
+        zxid++;
+        const header = { clientId: 1n, cxid: 0, zxid, time: 0n, type: TxnType.setData };
+        tree.processTxn(header);
+        store.logTxn(header, { path: "/", data: Buffer.alloc(1), version: -1 });
+        await until("the log", () => store.lastDurableZxid === zxid);
+      }
+    };
+    // a snapshot falls due and starts; it is slow (held)
+    await logUntilSnapshotStarts();
+    expect(storage.waiting).toBe(1);
+    const firstAt = zxid;
+    // the next falls due while it is still being written, and again: none may be lost for good
+    for (let i = 0; i < 11 * 2; i++) {
+      zxid++;
+      const header = { clientId: 1n, cxid: 0, zxid, time: 0n, type: TxnType.setData };
+      tree.processTxn(header);
+      store.logTxn(header, { path: "/", data: Buffer.alloc(1), version: -1 });
+      await until("the log", () => store.lastDurableZxid === zxid);
+    }
+    const lastLogged = zxid;
+    expect(storage.waiting).toBe(1);
+    storage.releaseAll();
+    // the first completes; the one that fell due meanwhile starts at once, covering the txns logged since
+    await until("the deferred snapshot", () => storage.waiting === 1);
+    storage.releaseAll();
+    await store.idle();
+    const snaps = (await listSnapshots(storage, "/d")).map((s) => s.zxid);
+    expect(snaps[1]).toBe(firstAt);
+    expect(snaps[0]).toBe(lastLogged);
+    expect(store.stats.snapshots).toBe(3);
+    await store.close();
+  });
+
+  it("dues collapse into one snapshot after the running one, and none starts after close", async () => {
+    const storage = new SlowSnapshotStorage();
+    const tree = new CountingTree();
+    const store = await DurableStore.open({ storage, dataDir: "/d", tree, snapCount: 2, random: seededRandom(1), clock: new ManualClock(), forceSync: false });
+    await until("the start-up snapshot", () => storage.waiting === 1);
+    // snapCount 2: due after every txn; ten dues while the start-up snapshot is held
+    for (let zxid = 1n; zxid <= 10n; zxid++) {
+      const header = { clientId: 1n, cxid: 0, zxid, time: 0n, type: TxnType.setData };
+      tree.processTxn(header);
+      store.logTxn(header, { path: "/", data: Buffer.alloc(1), version: -1 });
+    }
+    await until("the log", () => store.lastDurableZxid === 10n);
+    storage.releaseAll();
+    await until("the deferred snapshot", () => storage.waiting === 1);
+    const closing = store.close();
+    storage.releaseAll();
+    await closing;
+    expect(store.stats.snapshots).toBe(2);
+    expect((await listSnapshots(storage, "/d")).map((s) => s.zxid)).toEqual([10n, 0n]);
+  });
+});
