@@ -7,7 +7,7 @@
  * committed txns), so the snapshot is fuzzy as on a live server. Probe: perf_hooks.monitorEventLoopDelay (1 ms
  * resolution) and a 1 ms timer recording the largest gap between its runs; major GCs are counted.
  *
- * Run: npx tsx apps/server/bench/snapshot-pause.ts [nodes=1000000]
+ * Run: npx tsx apps/server/bench/snapshot-pause.ts [nodes=1000000] [formats=zkts,zookeeper]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { NodeStorage, snapshotTree, type SnapshotFormat } from "@zkts/persistenc
 import { buildTree } from "./tree.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
+const FORMATS = (process.argv[3] ?? "zkts,zookeeper").split(",") as SnapshotFormat[];
 const root = mkdtempSync(join(tmpdir(), "zkts-snap-pause-"));
 
 
@@ -27,6 +28,9 @@ interface Pause {
   p99DelayMs: number;
   maxGapMs: number;
   majorGcs: number;
+  /** The longest GC pause (any kind) and its kind (PerformanceObserver "gc" entries). */
+  maxGcMs: number;
+  maxGcKind: string;
   txns: number;
 }
 
@@ -34,8 +38,18 @@ interface Pause {
 async function probe(tree: DataTree, work: (() => Promise<unknown>) | number): Promise<Pause> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   let majorGcs = 0;
+  let maxGcMs = 0;
+  let maxGcKind = "none";
+  const GC_KINDS: Record<number, string> = { 1: "scavenge", 2: "minor mark-compact", 4: "mark-compact", 8: "incremental marking", 16: "weak callbacks" };
   const gcObs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === 4) majorGcs++;
+    for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      if (kind === 4) majorGcs++;
+      if (e.duration > maxGcMs) {
+        maxGcMs = e.duration;
+        maxGcKind = GC_KINDS[kind] ?? String(kind);
+      }
+    }
   });
   gcObs.observe({ entryTypes: ["gc"] });
   let maxGap = 0;
@@ -71,21 +85,23 @@ async function probe(tree: DataTree, work: (() => Promise<unknown>) | number): P
   h.disable();
   clearInterval(timer);
   gcObs.disconnect();
-  return { ms, maxDelayMs: h.max / 1e6, p99DelayMs: h.percentile(99) / 1e6, maxGapMs: maxGap, majorGcs, txns };
+  return { ms, maxDelayMs: h.max / 1e6, p99DelayMs: h.percentile(99) / 1e6, maxGapMs: maxGap, majorGcs, maxGcMs, maxGcKind, txns };
 }
 
 const fmt = (p: Pause) =>
   `${(p.ms / 1000).toFixed(2)} s, max event-loop delay ${p.maxDelayMs.toFixed(1)} ms (p99 ${p.p99DelayMs.toFixed(1)} ms), ` +
-  `max 1 ms timer gap ${p.maxGapMs.toFixed(1)} ms, ${p.majorGcs} major GC(s), ${p.txns} setData txns applied meanwhile`;
+  `max 1 ms timer gap ${p.maxGapMs.toFixed(1)} ms, ${p.majorGcs} major GC(s), longest GC pause ${p.maxGcMs.toFixed(1)} ms (${p.maxGcKind}), ` +
+  `${p.txns} setData txns applied meanwhile`;
 
 try {
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; building a tree of ${N} znodes of 100 bytes`);
   const tree = buildTree(N);
   const storage = new NodeStorage();
-  for (const format of ["zkts", "zookeeper"] as SnapshotFormat[]) {
+  for (const format of FORMATS) {
     let bytes = 0;
     const p = await probe(tree, async () => {
-      const info = await snapshotTree(storage, join(root, format), tree, new Map(), { time: Date.now(), format });
+      // paced as the servers' stores pace it: by elapsed time on the monotonic clock (SNAPSHOT_SLICE_MS)
+      const info = await snapshotTree(storage, join(root, format), tree, new Map(), { time: Date.now(), format, now: () => performance.now() });
       bytes = info.bytes;
     });
     console.log(`snapshot (${format} format, ${(bytes / 2 ** 20).toFixed(0)} MB): ${fmt(p)}`);

@@ -212,11 +212,12 @@ export async function snapshotTree(
   dataDir: string,
   tree: PersistentTree,
   sessions: ReadonlyMap<bigint, number>,
-  opts: { time: number; yieldEvery?: number; format?: SnapshotFormat },
+  opts: SnapshotTreeOptions,
 ): Promise<SnapshotInfo> {
   const zxid = tree.lastProcessedZxid;
   const sessionList = [...sessions].map(([id, timeout]) => ({ id, timeout }));
-  if (opts.format === "zookeeper") return snapshotTreeZk(storage, dataDir, tree, sessionList, opts.yieldEvery);
+  const pace = pacing(opts);
+  if (opts.format === "zookeeper") return snapshotTreeZk(storage, dataDir, tree, sessionList, pace);
   const entries = tree.acls.entries();
   const known = new Set(entries.map(([ref]) => ref));
   const late = new Map<number, readonly ACL[]>();
@@ -237,16 +238,34 @@ export async function snapshotTree(
       lateAcls: () => [...late].map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
       digest: () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null),
     },
-    opts.yieldEvery !== undefined ? { yieldEvery: opts.yieldEvery } : {},
+    pace,
   );
 }
+
+export interface SnapshotTreeOptions {
+  /** Wall-clock ms written in the header. */
+  time: number;
+  format?: SnapshotFormat;
+  /** Monotonic ms (the Clock's `monotonic`): the writer then yields to the event loop every `sliceMs` of work. */
+  now?: () => number;
+  /** With `now`: the longest the writer runs between yields (default SNAPSHOT_SLICE_MS, 4 ms). */
+  sliceMs?: number;
+  /** Without `now`: yield every this many nodes (default 250). */
+  yieldEvery?: number;
+}
+
+const pacing = (o: SnapshotTreeOptions): { now?: () => number; sliceMs?: number; yieldEvery?: number } => ({
+  ...(o.now !== undefined ? { now: o.now } : {}),
+  ...(o.sliceMs !== undefined ? { sliceMs: o.sliceMs } : {}),
+  ...(o.yieldEvery !== undefined ? { yieldEvery: o.yieldEvery } : {}),
+});
 
 async function snapshotTreeZk(
   storage: Storage,
   dataDir: string,
   tree: PersistentTree,
   sessions: Array<{ id: bigint; timeout: number }>,
-  yieldEvery: number | undefined,
+  pace: { now?: () => number; sliceMs?: number; yieldEvery?: number },
 ): Promise<SnapshotInfo> {
   const digest = () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null);
   for (let attempt = 0; attempt < ZK_FUZZY_ATTEMPTS; attempt++) {
@@ -263,7 +282,7 @@ async function snapshotTreeZk(
         })(),
         digest,
       },
-      yieldEvery !== undefined ? { yieldEvery } : {},
+      pace,
     );
     if (r) return { ...r, zxid };
   }
@@ -343,8 +362,8 @@ export interface DurableStoreOptions extends DataDirs {
   random: Pick<Random, "next">;
   /** Wall clock (snapshot header time) and monotonic time (durations: `dbinittime`, `snapshottime`, `fsynctime`). */
   clock: Pick<Clock, "now" | "monotonic">;
-  /** Snapshot writer yield interval (nodes). */
-  yieldEvery?: number;
+  /** The longest the snapshot writer runs between yields to the event loop, in ms of `clock.monotonic` (default 4). */
+  sliceMs?: number;
   /** The format snapshots are written in (default "zkts"; both are read). */
   snapshotFormat?: SnapshotFormat;
   /**
@@ -505,7 +524,8 @@ export class DurableStore {
     const info = await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: started,
       format: this.opts.snapshotFormat ?? "zkts",
-      ...(this.opts.yieldEvery !== undefined ? { yieldEvery: this.opts.yieldEvery } : {}),
+      now: () => this.clock.monotonic(),
+      ...(this.opts.sliceMs !== undefined ? { sliceMs: this.opts.sliceMs } : {}),
     });
     // ZooKeeperServer.takeSnapshot: the time the snapshot took.
     this.snapshotTime.observe(this.clock.monotonic() - t0);

@@ -43,6 +43,7 @@ export {
 export {
   SNAPSHOT_MAGIC,
   SNAPSHOT_FORMAT_VERSION,
+  SNAPSHOT_SLICE_MS,
   writeSnapshot,
   readSnapshotRecords,
   readSnapshot,
@@ -71,6 +72,7 @@ export {
   purgeDataDirs,
   SNAPSHOT_FORMATS,
   type SnapshotFormat,
+  type SnapshotTreeOptions,
   type PersistentTree,
   type DataDirs,
   type RestoreOptions,

@@ -140,6 +140,61 @@ describe("snapshot writer", () => {
     expect(ticks).toBeGreaterThanOrEqual(20);
   });
 
+  it("with a clock, yields by elapsed time: no more than the slice's worth of nodes between two event-loop turns", async () => {
+    for (const slow of [false, true]) {
+      const s = new MemoryStorage();
+      let ticks = 0;
+      let running = true;
+      const tick = () => {
+        ticks++;
+        if (running) setImmediate(tick);
+      };
+      setImmediate(tick);
+      // a fake monotonic clock: each node "takes" 0.25 ms (slow: 2 ms, as when the machine is busy)
+      let clock = 0;
+      const perNode = slow ? 2 : 0.25;
+      const nodesPerTurn = new Map<number, number>();
+      const nodes = function* () {
+        for (let i = 0; i < 5_000; i++) {
+          clock += perNode;
+          nodesPerTurn.set(ticks, (nodesPerTurn.get(ticks) ?? 0) + 1);
+          yield node(i);
+        }
+      };
+      await writeSnapshot(s, "/data", source(nodes()), { now: () => clock, sliceMs: 4, yieldEvery: 1000, bufferSize: 1 << 22 });
+      running = false;
+      const most = Math.max(...nodesPerTurn.values());
+      // 4 ms of work is 16 nodes at 0.25 ms, 2 at 2 ms (the clock is read every 4 nodes)
+      expect(most).toBeLessThanOrEqual(slow ? 4 : 20);
+      expect(most).toBeGreaterThanOrEqual(slow ? 2 : 16);
+      expect((await readSnapshot(s, (await listSnapshots(s, "/data"))[0]!.path)).nodes.length).toBe(5_000);
+    }
+  });
+
+  it("reuses its write buffer (no off-heap allocation per write: a full GC of the heap follows that much)", async () => {
+    const s = new MemoryStorage();
+    const buffers = new Set<ArrayBufferLike>();
+    let writes = 0;
+    const open = s.open.bind(s);
+    s.open = async (path, mode) => {
+      const f = await open(path, mode);
+      const write = f.write.bind(f);
+      f.write = (data, pos) => {
+        writes++;
+        buffers.add(data.buffer);
+        return write(data, pos);
+      };
+      return f;
+    };
+    const nodes = function* () {
+      for (let i = 0; i < 5_000; i++) yield node(i);
+    };
+    await writeSnapshot(s, "/data", source(nodes()), { bufferSize: 4096, nodesPerChunk: 16 });
+    expect(writes).toBeGreaterThan(50);
+    // the sink's buffer, and the trailer
+    expect(buffers.size).toBeLessThanOrEqual(2);
+  });
+
   it("is atomic: a failing write or sync leaves no snapshot and no temp file", async () => {
     for (const op of ["write", "datasync", "rename"] as const) {
       const s = new MemoryStorage();

@@ -84,10 +84,42 @@ export interface SnapshotSource {
 export interface WriteSnapshotOptions {
   /** Nodes per msgpack chunk (default 512). */
   nodesPerChunk?: number;
-  /** Yield to the event loop after encoding this many nodes (default 250). */
+  /** Without `now`: yield to the event loop after encoding this many nodes (default 250). */
   yieldEvery?: number;
+  /**
+   * Monotonic ms (the injected Clock's `monotonic`): given, the writer yields to the event loop by elapsed time, once
+   * it has worked `sliceMs` since it last yielded, instead of every `yieldEvery` nodes (how long a node takes varies
+   * with its data and with what else the machine does).
+   */
+  now?: () => number;
+  /** With `now`: the longest the writer runs between yields, in ms (default 4). */
+  sliceMs?: number;
   /** Bytes buffered before each write (default 1 MiB). */
   bufferSize?: number;
+}
+
+/** The writers' default time slice between yields to the event loop (WriteSnapshotOptions.sliceMs). */
+export const SNAPSHOT_SLICE_MS = 4;
+
+/**
+ * When a snapshot writer yields to the event loop: by elapsed time when it has a clock (`now`), checked every 4
+ * nodes, else every `yieldEvery` nodes. `due(nodes)` after each node; `yielded()` after each yield.
+ */
+export class YieldPacer {
+  private sliceStart: number;
+  constructor(
+    private readonly opts: { now?: (() => number) | undefined; sliceMs?: number | undefined; yieldEvery?: number | undefined },
+  ) {
+    this.sliceStart = opts.now?.() ?? 0;
+  }
+  due(nodes: number): boolean {
+    const now = this.opts.now;
+    if (now === undefined) return nodes % (this.opts.yieldEvery ?? 250) === 0;
+    return (nodes & 3) === 0 && now() - this.sliceStart >= (this.opts.sliceMs ?? SNAPSHOT_SLICE_MS);
+  }
+  yielded(): void {
+    if (this.opts.now !== undefined) this.sliceStart = this.opts.now();
+  }
 }
 
 export interface SnapshotInfo {
@@ -138,12 +170,14 @@ class SnapshotSink {
   }
   async flush(): Promise<void> {
     if (this.used === 0) return;
-    // The buffer is handed to the write; use a fresh one for what follows.
+    // The write is complete when it resolves (the caller awaits it before adding more): the buffer is reused. A
+    // fresh 1 MiB buffer per write made a large snapshot allocate its whole size off-heap, and V8 answers that
+    // much external memory with a full, non-incremental mark-compact of the heap: a pause of up to a second with
+    // 1,000,000 znodes.
     const out = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
-    this.used = 0;
     await this.file.write(out, this.pos);
     this.pos += out.length;
+    this.used = 0;
   }
 }
 
@@ -155,7 +189,7 @@ function nodeRow(n: SnapshotNode): unknown[] {
 /**
  * Writes a snapshot to `<dataDir>/version-2/snapshot.<hex zxid>` from a (possibly async, possibly chunked)
  * source: to a temp file, fdatasync'ed, renamed into place, then the directory is fsynced. Yields to the
- * event loop every `yieldEvery` nodes so a large tree does not stall it.
+ * event loop every `sliceMs` of work (with `now`) or every `yieldEvery` nodes, so a large tree does not stall it.
  */
 export async function writeSnapshot(
   storage: Storage,
@@ -170,7 +204,7 @@ export async function writeSnapshot(
   const path = joinPath(dir, name);
   const tmp = joinPath(dir, `tmp.${name}`);
   const perChunk = opts.nodesPerChunk ?? 512;
-  const yieldEvery = opts.yieldEvery ?? 250;
+  const pacer = new YieldPacer(opts);
   const enc = encoder();
   const file = await storage.open(tmp, "create");
   let closed = false;
@@ -209,18 +243,23 @@ export async function writeSnapshot(
 
     let nodes = 0;
     rows = [];
+    let yieldNow = false;
     /** Adds a row; true when a chunk is full or it is time to yield (then `pause` must be awaited). */
     const addNode = (n: SnapshotNode): boolean => {
       rows.push(nodeRow(n));
       nodes++;
-      return rows.length >= perChunk || nodes % yieldEvery === 0;
+      yieldNow = pacer.due(nodes);
+      return yieldNow || rows.length >= perChunk;
     };
     const pause = async () => {
       if (rows.length >= perChunk) {
         await put(TAG.nodes, rows);
         rows = [];
       }
-      if (nodes % yieldEvery === 0) await yieldToLoop();
+      if (yieldNow) {
+        await yieldToLoop();
+        pacer.yielded();
+      }
     };
     const src = source.nodes;
     if (Symbol.asyncIterator in src) {

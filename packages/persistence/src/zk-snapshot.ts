@@ -2,7 +2,7 @@ import { ACL as AclCodec, OutputArchive, StatPersisted as StatCodec, type ACL, t
 import { adler32 } from "./adler32.js";
 import { SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName } from "./log-format.js";
-import { listSnapshots, readSnapshot } from "./snapshot.js";
+import { YieldPacer, listSnapshots, readSnapshot } from "./snapshot.js";
 import { joinPath, type Storage } from "./storage.js";
 import { ZK_FILE_LIMITS } from "./zk-snapshot-read.js";
 import {
@@ -165,8 +165,9 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Writes `<dataDir>/version-2/snapshot.<hex zxid>` in ZooKeeper's format (FileSnap.serialize, uncompressed) from a
- * live tree, as zkts writes its own snapshots: in buffered pieces, yielding to the event loop every `yieldEvery`
- * nodes, the Adler32 seal computed incrementally over the pieces; temp file, fdatasync, rename, fsync of the dir.
+ * live tree, as zkts writes its own snapshots: in buffered pieces, yielding to the event loop as writeSnapshot does
+ * (every `sliceMs` of work with `now`, else every `yieldEvery` nodes), the Adler32 seal computed incrementally over
+ * the pieces; temp file, fdatasync, rename, fsync of the dir.
  *
  * ZooKeeper's format puts the ACL cache before the nodes, so an ACL list interned while the nodes are written (a
  * node refers to an ACL key not in the cache written) cannot be added after them: then nothing is left on disk and
@@ -176,14 +177,14 @@ export async function writeZkSnapshotFuzzy(
   storage: Storage,
   dataDir: string,
   src: ZkFuzzySnapshotSource,
-  opts: { yieldEvery?: number; bufferSize?: number } = {},
+  opts: { yieldEvery?: number; now?: () => number; sliceMs?: number; bufferSize?: number } = {},
 ): Promise<ZkFuzzySnapshotResult | undefined> {
   const dir = joinPath(dataDir, VERSION_DIR);
   await storage.mkdirp(dir);
   const name = makeSnapshotName(src.zxid);
   const path = joinPath(dir, name);
   const tmp = joinPath(dir, `tmp.${name}`);
-  const yieldEvery = opts.yieldEvery ?? 250;
+  const pacer = new YieldPacer(opts);
   const bufferSize = opts.bufferSize ?? 1 << 20;
   const file = await storage.open(tmp, "create");
   let closed = false;
@@ -243,7 +244,10 @@ export async function writeZkSnapshotFuzzy(
       StatCodec.write(out, n.stat);
       nodes++;
       if (out.length >= bufferSize) await flush();
-      if (nodes % yieldEvery === 0) await yieldToLoop();
+      if (pacer.due(nodes)) {
+        await yieldToLoop();
+        pacer.yielded();
+      }
     }
     if (late) return undefined;
     out.writeString("/");

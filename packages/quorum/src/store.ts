@@ -204,6 +204,7 @@ export class EnsembleStore {
     await snapshotTree(this.opts.storage, this.opts.dataDir, this.opts.tree, this.sessions, {
       time: this.opts.clock.now(),
       format: this.opts.snapshotFormat ?? "zkts",
+      now: () => this.opts.clock.monotonic(),
     });
     this.metrics.summary(M.SNAPSHOT_TIME).observe(this.opts.clock.monotonic() - t0);
   }
