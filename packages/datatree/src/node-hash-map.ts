@@ -50,6 +50,27 @@ export class NodeHashMap {
     if (this.digestEnabled) this.addHash(this.digestOf(path, node));
   }
 
+  /**
+   * `put` for a restore, one table operation (no lookup first): false when `path` was in the table already (a
+   * snapshot listing a path twice); the node it replaced is then still in the digest sum, and the caller calls
+   * `recomputeDigest` once the restore is done.
+   */
+  putRestored(path: string, node: DataNode): boolean {
+    node.seq = this.nextSeq++;
+    const before = this.map.size;
+    this.map.set(path, node);
+    if (this.digestEnabled) this.addHash(this.digestOf(path, node));
+    return this.map.size !== before;
+  }
+
+  /** The digest summed again over the nodes in the table (after `putRestored` replaced a node). */
+  recomputeDigest(): void {
+    this.hash = 0n;
+    this.hashPart = 0;
+    if (!this.digestEnabled) return;
+    for (const [p, n] of this.map) this.addHash(this.digestOf(p, n));
+  }
+
   remove(path: string, node: DataNode): void {
     this.map.delete(path);
     node.detached = true;

@@ -53,6 +53,23 @@ describe("streamed restore (DataTree.beginRestore)", () => {
     for (const [ref] of src.acls.entries()) expect(dst.acls.usage(ref)).toBe(src.acls.usage(ref));
   });
 
+  it("a path listed twice: the later node is kept and the digest is that of the tree it leaves (as ZooKeeper's deserialize)", () => {
+    const src = sample();
+    const dst = new DataTree();
+    const r = dst.beginRestore();
+    r.acls(src.acls.entries());
+    const nodes = [...src.snapshotNodes()];
+    const k3 = nodes.find((n) => n.path === "/z/k3")!;
+    for (const sn of nodes) {
+      if (sn === k3) r.node(sn.path, Buffer.from("an earlier copy"), sn.acl, { ...sn.stat, version: 99 });
+      r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+    }
+    r.finish(src.lastProcessedZxid);
+    expect(dump(dst)).toEqual(dump(src));
+    expect(dst.digest()).toBe(src.digest());
+    expect(dst.nodeCount()).toBe(src.nodeCount());
+  });
+
   it("keeps ACL entries given after the nodes that use them (a fuzzy snapshot's late ACLs)", () => {
     const src = sample();
     const dst = new DataTree();

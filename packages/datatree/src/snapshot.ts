@@ -38,6 +38,8 @@ export class TreeRestorer {
   /** The last parent looked up (snapshot nodes come grouped by parent: one table lookup per group). */
   private lastParentPath = "";
   private lastParent: DataNode | undefined;
+  /** A node replaced another at the same path: the digest is summed again at the end. */
+  private replaced = false;
 
   /** `reinit` puts back what a new tree holds (after `abort`). */
   constructor(
@@ -55,6 +57,7 @@ export class TreeRestorer {
     s.quotas.clear();
     this.uses.clear();
     this.lastParent = undefined;
+    this.replaced = false;
   }
 
   /** Gives up (the snapshot turned out damaged): the tree is left as a new one, at zxid 0. */
@@ -94,7 +97,11 @@ export class TreeRestorer {
       pn.children.add(path.slice(i + 1));
       if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
     }
-    table.put(path, node);
+    // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
+    if (!table.putRestored(path, node)) {
+      this.replaced = true;
+      this.lastParent = undefined;
+    }
   }
 
   finish(lastZxid: bigint): void {
@@ -104,6 +111,8 @@ export class TreeRestorer {
     for (const [ref, n] of this.uses) s.acls.addUsage(ref, n);
     this.uses.clear();
     this.lastParent = undefined;
+    if (this.replaced) table.recomputeDigest();
+    this.replaced = false;
     table.dataSize = table.computeDataSize();
     s.quotas.rebuild();
     s.acls.purgeUnused();

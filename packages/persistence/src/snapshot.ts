@@ -411,6 +411,7 @@ export async function* readSnapshotRecords(
       cause instanceof SnapshotCorruptionError ? cause : new SnapshotCorruptionError(path, fed, reason, { cause });
 
     const copyData = opts.dataViews !== true;
+    let lastTime = ZERO;
     let stage = 0;
     let late = false;
     let counts = { sessions: 0, acls: 0, nodes: 0 };
@@ -496,9 +497,10 @@ export async function* readSnapshotRecords(
             }
             // equal longs share one BigInt (czxid = mzxid = pzxid and ctime = mtime for a node never changed;
             // ephemeralOwner mostly 0): fewer objects kept per node of a restored tree
+            // and nodes created in the same millisecond as the one before (most of a busy tree) share its ctime
             const czxid = big(n[3]);
             const mzxid = n[4] === n[3] ? czxid : big(n[4]);
-            const ctime = big(n[5]);
+            const ctime = n[5] === lastTime ? lastTime : (lastTime = big(n[5]));
             out[i] = {
               path: n[0],
               data: n[1] === null ? null : copyData ? Buffer.from(n[1] as Uint8Array) : toBuffer(n[1] as Uint8Array),

@@ -53,10 +53,17 @@ const STAT_BYTES = 6 * 8 + 3 * 4;
  * A stat as read; equal longs share one BigInt (a node never changed has czxid = mzxid = pzxid and ctime = mtime,
  * and most have ephemeralOwner 0): fewer objects kept per node of a restored tree.
  */
+/**
+ * The last ctime read (a BigInt never changes: nodes created in the same millisecond, most of a snapshot of a busy
+ * tree, share one object instead of each keeping its own).
+ */
+let lastTime = 0n;
+
 function readStat(b: Buffer, o: number): StatPersisted {
   const czxid = b.readBigInt64BE(o);
   const m = b.readBigInt64BE(o + 8);
-  const ctime = b.readBigInt64BE(o + 16);
+  const c = b.readBigInt64BE(o + 16);
+  const ctime = c === lastTime ? lastTime : (lastTime = c);
   const t = b.readBigInt64BE(o + 24);
   const e = b.readBigInt64BE(o + 44);
   const p = b.readBigInt64BE(o + 52);
