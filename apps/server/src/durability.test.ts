@@ -32,6 +32,8 @@ describe("durability through the real core (MemoryStorage)", () => {
     const storage = new MemoryStorage();
     let server = await start(storage, "snapCount=20\n");
     const expected = new Map<string, { data: string; version: number } | null>();
+    // by every server of the run: a restart whose newest snapshot covers every txn writes none at start-up
+    let snapshotsWritten = 0;
     let { c, resp } = await Client.connect(server.port);
     const session = { id: resp.sessionId, passwd: Buffer.from(resp.passwd!) };
     expect((await c.create("/eph", "e", 1)).err).toBe(0);
@@ -47,6 +49,7 @@ describe("durability through the real core (MemoryStorage)", () => {
       }
       await Promise.all(ops);
       await server.store.idle();
+      snapshotsWritten += server.store.stats.snapshots;
       await powerLoss(server, storage, round);
       c.close();
       server = await start(storage, "snapCount=20\n");
@@ -64,7 +67,8 @@ describe("durability through the real core (MemoryStorage)", () => {
     }
     const snaps = (await storage.list("/data/version-2")).filter((n) => n.startsWith("snapshot."));
     expect(snaps.length).toBeGreaterThan(3);
-    expect(server.store.stats.snapshots).toBeGreaterThanOrEqual(1);
+    // snapCount=20: several due each round (dues while one is written collapse into the next)
+    expect(snapshotsWritten).toBeGreaterThanOrEqual(3);
     c.close();
     await server.shutdown(100);
   });
