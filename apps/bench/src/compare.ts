@@ -14,6 +14,7 @@ import { ms } from "./format.js";
 import { restartAndTime, type RestartFigure } from "./restart.js";
 import { keyPath } from "./workload.js";
 import {
+  processCpuSeconds,
   processMemory,
   startApacheZooKeeper,
   startZktsServer,
@@ -21,13 +22,7 @@ import {
   type RunningServer,
 } from "./servers.js";
 
-/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+export { processCpuSeconds } from "./servers.js";
 
 export interface SideResult {
   result: BenchResult;
@@ -298,7 +293,7 @@ async function restartPhase(
     servers[servers.indexOf(s)] = r.server;
     const f = r.figure;
     log(
-      `  ${f.name.padEnd(9)} stop ${ms(f.stopMs * 1000)} ms, restart to first getData ${ms(f.restartMs * 1000)} ms from ${f.snapshot?.name ?? "no snapshot"}` +
+      `  ${f.name.padEnd(9)} stop ${ms(f.stopMs * 1000)} ms, restart to first getData ${ms(f.restartMs * 1000)} ms (CPU ${f.cpuSeconds.toFixed(2)} s) from ${f.snapshot?.name ?? "no snapshot"}` +
         ` (${mb(f.snapshot?.bytes ?? 0)}) + ${f.txnsAfterSnapshot ?? "?"} logged txns; ${f.snapshotsWrittenAtStart} snapshot(s) completed before the first getData; RSS ${mb(f.rssAfter)}`,
     );
     figures.push(f);
@@ -311,10 +306,12 @@ export function restartMarkdown(r: NonNullable<CompareReport["restart"]>): strin
   const a = r.zookeeper;
   const b = r.zkts;
   const snap = (f: RestartFigure) => (f.snapshot ? `${f.snapshot.name} (${mb(f.snapshot.bytes)})` : "none");
+  const cpuS = (f: RestartFigure) => (Number.isFinite(f.cpuSeconds) ? f.cpuSeconds.toFixed(2) : "n/a");
   return [
     `| restart with ${fmtInt(r.nodes)} znodes (SIGTERM, start on the same data dir) | ZooKeeper | zkts | zkts / ZK |`,
     "|---|---:|---:|---:|",
     `| spawn to first getData OK (s) | ${(a.restartMs / 1000).toFixed(2)} | ${(b.restartMs / 1000).toFixed(2)} | ${ratio(b.restartMs, a.restartMs)} |`,
+    `| CPU time of the server process from the spawn to that getData (s) | ${cpuS(a)} | ${cpuS(b)} | ${Number.isFinite(a.cpuSeconds) && Number.isFinite(b.cpuSeconds) ? ratio(b.cpuSeconds, a.cpuSeconds) : "n/a"} |`,
     `| stop (SIGTERM to exit, s) | ${(a.stopMs / 1000).toFixed(2)} | ${(b.stopMs / 1000).toFixed(2)} | ${ratio(b.stopMs, a.stopMs)} |`,
     `| restarted from snapshot | ${snap(a)} | ${snap(b)} | |`,
     `| + txns logged after it (replayed) | ${a.txnsAfterSnapshot ?? "n/a"} | ${b.txnsAfterSnapshot ?? "n/a"} | |`,

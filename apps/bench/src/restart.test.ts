@@ -30,7 +30,7 @@ describe("restart helpers", () => {
   });
 
   it("restartMarkdown prints both figures, the ratio and what each restarted from", () => {
-    const fig = (name: string, restartMs: number, txns: number | undefined): RestartFigure => ({
+    const fig = (name: string, restartMs: number, txns: number | undefined, cpuSeconds = 8): RestartFigure => ({
       name,
       stopMs: 500,
       restartMs,
@@ -40,10 +40,14 @@ describe("restart helpers", () => {
       txnsAfterSnapshot: txns,
       snapshotsWrittenAtStart: 1,
       rssAfter: 2 ** 28,
+      cpuSeconds,
     });
-    const md = restartMarkdown({ zookeeper: fig("ZooKeeper", 10_000, 256), zkts: fig("zkts", 4_000, undefined), nodes: 1000 }).join("\n");
+    const md = restartMarkdown({ zookeeper: fig("ZooKeeper", 10_000, 256), zkts: fig("zkts", 4_000, undefined, 2), nodes: 1000 }).join("\n");
     expect(md).toContain("| restart with 1,000 znodes (SIGTERM, start on the same data dir) | ZooKeeper | zkts | zkts / ZK |");
     expect(md).toContain("| spawn to first getData OK (s) | 10.00 | 4.00 | 0.40x |");
+    expect(md).toContain("| CPU time of the server process from the spawn to that getData (s) | 8.00 | 2.00 | 0.25x |");
+    const gone = restartMarkdown({ zookeeper: fig("ZooKeeper", 10_000, 256), zkts: fig("zkts", 4_000, 1, NaN), nodes: 1000 }).join("\n");
+    expect(gone).toContain("| CPU time of the server process from the spawn to that getData (s) | 8.00 | n/a | n/a |");
     expect(md).toContain("| restarted from snapshot | snapshot.3e8 (1 MB) | snapshot.3e8 (1 MB) | |");
     expect(md).toContain("| + txns logged after it (replayed) | 256 | n/a | |");
     expect(md).toContain("| RSS after the restart | 256 MB | 256 MB | 1.00x |");

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { OpCode } from "@zkts/client-wire";
 import { Connection } from "./connection.js";
-import { fourLetter, handle, processMemory, readLog, type RunningServer } from "./servers.js";
+import { fourLetter, handle, processCpuSeconds, processMemory, readLog, type RunningServer } from "./servers.js";
 
 export interface SnapshotFileInfo {
   name: string;
@@ -55,6 +55,11 @@ export interface RestartFigure {
   snapshotsWrittenAtStart: number;
   /** VmRSS right after the first getData. */
   rssAfter: number;
+  /**
+   * CPU seconds (utime + stime, all threads) the restarted process used from its spawn to the first getData: what
+   * the restart cost, apart from what else the machine ran meanwhile (NaN if unreadable).
+   */
+  cpuSeconds: number;
 }
 
 const exited = (s: RunningServer) => s.process.exitCode !== null || s.process.signalCode !== null;
@@ -139,6 +144,12 @@ export async function restartAndTime(
     await again.stop(2000);
     throw e;
   }
+  let cpuSeconds = NaN;
+  try {
+    cpuSeconds = processCpuSeconds(again.pid);
+  } catch {
+    // gone already: NaN
+  }
   const rssAfter = processMemory(again.pid).rss;
   const oldNames = new Set(before.map((s) => s.name));
   const snapshotsWrittenAtStart = snapshotFiles(server.dataDir).filter((s) => !oldNames.has(s.name)).length;
@@ -153,6 +164,7 @@ export async function restartAndTime(
       txnsAfterSnapshot,
       snapshotsWrittenAtStart,
       rssAfter,
+      cpuSeconds,
     },
     server: again,
   };

@@ -500,6 +500,14 @@ export function logProblems(file: string): { warnings: number; errors: number; e
   return { warnings, errors, examples };
 }
 
+/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** VmRSS and VmHWM of a process, in bytes (from /proc/<pid>/status). */
 export function processMemory(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
