@@ -7,7 +7,7 @@
  * committed txns), so the snapshot is fuzzy as on a live server. Probe: perf_hooks.monitorEventLoopDelay (1 ms
  * resolution) and a 1 ms timer recording the largest gap between its runs; major GCs are counted.
  *
- * Run: npx tsx apps/server/bench/snapshot-pause.ts [nodes=1000000] [formats=zkts,zookeeper]
+ * Run: npx tsx apps/server/bench/snapshot-pause.ts [nodes=1000000] [formats=zkts,zookeeper] [pacing=time[,count]]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -19,6 +19,8 @@ import { buildTree } from "./tree.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const FORMATS = (process.argv[3] ?? "zkts,zookeeper").split(",") as SnapshotFormat[];
+const PACING = (process.argv[4] ?? "time").split(",") as Array<"time" | "count">;
+let lastMs = 0;
 const root = mkdtempSync(join(tmpdir(), "zkts-snap-pause-"));
 
 
@@ -80,12 +82,58 @@ async function probe(tree: DataTree, work: (() => Promise<unknown>) | number): P
   if (typeof work === "number") await new Promise((r) => setTimeout(r, work));
   else await work();
   const ms = performance.now() - t0;
+  lastMs = ms;
   running = false;
   await loading;
   h.disable();
   clearInterval(timer);
   gcObs.disconnect();
   return { ms, maxDelayMs: h.max / 1e6, p99DelayMs: h.percentile(99) / 1e6, maxGapMs: maxGap, majorGcs, maxGcMs, maxGcKind, txns };
+}
+
+/**
+ * The writer's own slices, apart from the load between them: the tree handed to the writer notes when each node is
+ * taken and in which event-loop turn (a setImmediate counter); a slice is the time from the first to the last node
+ * taken in one turn. On a shared machine a slice still includes any time the process was descheduled in it.
+ */
+function sliceProbe(tree: DataTree): { tree: DataTree; summary(): string } {
+  let turn = 0;
+  let on = true;
+  const tick = () => {
+    turn++;
+    if (on) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const slices: number[] = [];
+  let curTurn = -1;
+  let first = 0;
+  let last = 0;
+  const close = () => {
+    if (curTurn >= 0) slices.push(last - first);
+  };
+  const wrapped = Object.create(tree) as DataTree;
+  wrapped.snapshotNodes = function* () {
+    for (const n of tree.snapshotNodes()) {
+      const now = performance.now();
+      if (turn !== curTurn) {
+        close();
+        curTurn = turn;
+        first = now;
+      }
+      last = now;
+      yield n;
+    }
+  } as DataTree["snapshotNodes"];
+  return {
+    tree: wrapped,
+    summary() {
+      on = false;
+      close();
+      slices.sort((a, b) => a - b);
+      const q = (f: number) => slices[Math.min(slices.length - 1, Math.floor(f * slices.length))] ?? NaN;
+      return `${slices.length} slices, median ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms, longest ${q(1).toFixed(1)} ms`;
+    },
+  };
 }
 
 const fmt = (p: Pause) =>
@@ -98,14 +146,20 @@ try {
   const tree = buildTree(N);
   const storage = new NodeStorage();
   for (const format of FORMATS) {
-    let bytes = 0;
-    const p = await probe(tree, async () => {
-      // paced as the servers' stores pace it: by elapsed time on the monotonic clock (SNAPSHOT_SLICE_MS)
-      const info = await snapshotTree(storage, join(root, format), tree, new Map(), { time: Date.now(), format, now: () => performance.now() });
-      bytes = info.bytes;
-    });
-    console.log(`snapshot (${format} format, ${(bytes / 2 ** 20).toFixed(0)} MB): ${fmt(p)}`);
-    const idle = await probe(tree, Math.round(p.ms));
+    for (const paced of PACING) {
+      let bytes = 0;
+      const slices = sliceProbe(tree);
+      const p = await probe(tree, async () => {
+        // "time": paced as the servers' stores pace it, by elapsed time on the monotonic clock (SNAPSHOT_SLICE_MS);
+        // "count": every 250 nodes, as before
+        const pace = paced === "time" ? { now: () => performance.now() } : { yieldEvery: 250 };
+        const info = await snapshotTree(storage, join(root, format), slices.tree, new Map(), { time: Date.now(), format, ...pace });
+        bytes = info.bytes;
+      });
+      console.log(`snapshot (${format} format, ${(bytes / 2 ** 20).toFixed(0)} MB, yields by ${paced}): ${fmt(p)}`);
+      console.log(`  writer slices: ${slices.summary()}`);
+    }
+    const idle = await probe(tree, Math.round(lastMs));
     console.log(`  same time, no snapshot:       ${fmt(idle)}`);
   }
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
