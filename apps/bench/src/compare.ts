@@ -4,7 +4,7 @@
  * then resident memory after loading N znodes of 100 bytes.
  */
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_OPTIONS, mixName, type BenchOptions, type CompareOptions, type Mix } from "./args.js";
