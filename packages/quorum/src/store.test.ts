@@ -2,7 +2,7 @@ import { nullLogger } from "@zkts/contracts";
 import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { DataTree } from "@zkts/datatree";
 import { zeroStatPersisted } from "@zkts/jute";
-import { parseZkSnapshot, serializeZkSnapStream } from "@zkts/persistence";
+import { TxnType, marshalTxn, parseZkSnapshot, serializeZkSnapStream } from "@zkts/persistence";
 import { MemoryStorage } from "@zkts/persistence/testing";
 import { describe, expect, it } from "vitest";
 import { EnsembleStore } from "./store.js";
@@ -101,5 +101,67 @@ describe("EnsembleStore restore", () => {
     bytes[bytes.length - 12] ^= 0xff; // inside the Adler32 seal
     storage.poke(path, bytes);
     await expect(open(storage)).rejects.toThrow(/no valid snapshot in \/data\/version-2/);
+  });
+});
+
+/** MemoryStorage whose snapshot files complete (fdatasync) only when the test lets them: a slow snapshot writer. */
+class SlowSnapshotStorage extends MemoryStorage {
+  private held: Array<() => void> = [];
+  override async open(path: string, mode: "read" | "create" | "append") {
+    const f = await super.open(path, mode);
+    if (!path.includes("tmp.snapshot.")) return f;
+    return Object.assign(Object.create(f) as typeof f, {
+      datasync: async () => {
+        await new Promise<void>((r) => this.held.push(r));
+        return f.datasync();
+      },
+    });
+  }
+  get waiting(): number {
+    return this.held.length;
+  }
+  releaseAll(): void {
+    const h = this.held;
+    this.held = [];
+    for (const r of h) r();
+  }
+}
+
+describe("EnsembleStore snapshot cadence", () => {
+  it("a snapshot falling due while the previous one is being written starts once that one ends (not skipped)", async () => {
+    const storage = new SlowSnapshotStorage();
+    const tree = new DataTree();
+    const s = await EnsembleStore.open({
+      storage, dataDir: "/data", dataLogDir: "/log", tree, forceSync: false, preAllocSize: 4096,
+      snapCount: 2, logger: nullLogger, clock: new ManualClock(), random: seededRandom(1),
+    });
+    const until = async (what: string, cond: () => boolean) => {
+      for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+      if (!cond()) throw new Error(`timed out waiting for ${what}`);
+    };
+    const txn = (zxid: bigint) => ({
+      zxid,
+      data: marshalTxn({ clientId: 1n, cxid: 0, zxid, time: 0n, type: TxnType.setData }, { path: "/", data: Buffer.alloc(1), version: -1 }),
+    });
+    let zxid = 0n;
+    const logUntilDue = async () => {
+      // snapCount 2: due after at most 2 txns
+      for (let i = 0; i < 3 && !s.snapshotDue; i++) await s.append([txn(++zxid)]);
+      expect(s.snapshotDue).toBe(true);
+    };
+    await logUntilDue();
+    s.maybeSnapshot(tree.lastProcessedZxid);
+    await until("the first snapshot", () => storage.waiting === 1);
+    await logUntilDue();
+    s.maybeSnapshot(tree.lastProcessedZxid); // due while the first is held
+    storage.releaseAll();
+    await until("the first snapshot to end", () => storage.peek("/data/version-2/snapshot.0") !== undefined);
+    for (let i = 0; i < 20 && storage.waiting === 0; i++) {
+      await new Promise((r) => setImmediate(r));
+      s.maybeSnapshot(tree.lastProcessedZxid); // ZAB calls it after every batch of events
+    }
+    expect(storage.waiting).toBe(1);
+    storage.releaseAll();
+    await s.close();
   });
 });

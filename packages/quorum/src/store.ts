@@ -68,6 +68,8 @@ export class EnsembleStore {
    * snapshot of the applied state and clears it.
    */
   snapshotDue = false;
+  /** The due snapshot waits for the one being written (logged once). */
+  private dueDeferred = false;
   private log!: TxnLog;
   /** A snapshot being written in the background (at most one). */
   private snapshotting: Promise<void> | undefined;
@@ -266,17 +268,21 @@ export class EnsembleStore {
    * Starts a background snapshot when one is due and the tree holds nothing uncommitted (applied <= commitZxid).
    * Due after snapCount/2 + random(snapCount/2) logged txns, the log rolled (`append`). As ZooKeeper's
    * SyncRequestProcessor: a fuzzy snapshot of the applied state, named after the zxid applied when it starts; txns
-   * applied meanwhile are in the log after that zxid and are replayed over it on restore (ZAB recommits them); one
-   * still being written when the next is due makes that one skipped.
+   * applied meanwhile are in the log after that zxid and are replayed over it on restore (ZAB recommits them). One
+   * falling due while the previous one is still being written starts on the first call after that one ends
+   * (ZooKeeper skips it; see DurableStore.startSnapshot for why zkts does not).
    */
   maybeSnapshot(commitZxid: bigint): void {
     const { logger, clock, tree } = this.opts;
     if (this.snapshotDue && this.snapshotting !== undefined) {
-      this.snapshotDue = false;
-      logger.warn("too busy to snapshot, skipping");
+      // deferred, not skipped (see DurableStore.startSnapshot): it starts on the first call after the running one ends
+      if (!this.dueDeferred) logger.info("snapshot due while the previous one is being written: it starts when that one ends");
+      this.dueDeferred = true;
+      return;
     }
     if (!this.snapshotDue || tree.lastProcessedZxid > commitZxid) return;
     this.snapshotDue = false;
+    this.dueDeferred = false;
     const started = clock.monotonic();
     this.snapshotting = this.writeSnapshot()
       .then(
