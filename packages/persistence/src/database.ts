@@ -224,7 +224,8 @@ export async function snapshotTree(
   function* nodes(): Generator<SnapshotNode> {
     for (const n of tree.snapshotNodes()) {
       if (n.acl !== -1 && !known.has(n.acl) && !late.has(n.acl)) late.set(n.acl, tree.acls.convertLong(n.acl));
-      yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: { ...n.stat } };
+      // the writer copies the stat's fields into its row as soon as it takes the node: no copy of the stat here
+      yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: n.stat };
     }
   }
   return writeSnapshot(
