@@ -28,7 +28,7 @@ import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { ReconfigCheck } from "./types.js";
-import type { Tree, TreeNode } from "./tree.js";
+import type { Tree } from "./tree.js";
 import { NO_ACL, changeRecord, childCount, statWith, type ChangeRecord } from "./change-record.js";
 
 /** Java's String.format("%010d", n) for a negative n: sign, then zero padding to width 10 in total. */
@@ -193,7 +193,7 @@ export class PrepProcessor {
     const ns = node.stat!;
     const zxid = r.hdr.zxid;
     // the node's change record gets version -1 (PrepRequestProcessor: nodeRecord.stat.setVersion(-1))
-    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data, 0), node.nodeDigest); // under /zookeeper/: digest 0
+    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data, 0, node.node), node.nodeDigest); // under /zookeeper/: digest 0
   }
 
   private nextZxid(): bigint {
@@ -221,11 +221,7 @@ export class PrepProcessor {
     if (s.closing) throw new CoreError(ErrorCode.SESSIONEXPIRED);
   }
 
-  /** The tree node the last recordFor() found (undefined when it came from a pending change). */
-  private lastTreeNode: TreeNode | undefined = undefined;
-
   private recordFor(path: string): ChangeRecord {
-    this.lastTreeNode = undefined;
     const c = this.changesForPath.get(path);
     if (c !== undefined) {
       if (c.stat === null) throw new CoreError(ErrorCode.NONODE, path);
@@ -233,8 +229,7 @@ export class PrepProcessor {
     }
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
-    this.lastTreeNode = n;
-    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0);
+    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0, n);
   }
 
   /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
@@ -254,7 +249,7 @@ export class PrepProcessor {
   private addDeleteChanges(parent: ChangeRecord, node: ChangeRecord, path: string, zxid: bigint): void {
     const ps = parent.stat!;
     this.addChange(
-      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data, 0),
+      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data, 0, parent.node),
       parent.nodeDigest,
     );
     this.addChange(changeRecord(zxid, path, null, -1, NO_ACL, null, 0), node.nodeDigest);
@@ -356,6 +351,7 @@ export class PrepProcessor {
     this.checkVersion(node.stat!.version, req.version, path);
     if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
     r.txn = { path };
+    if (r.type === OpCode.delete) r.node = node.node; // spares applying it a lookup of the node
     this.addDeleteChanges(p, node, path, zxid);
   }
 
@@ -365,14 +361,14 @@ export class PrepProcessor {
     const path = req.path;
     this.validatePath(path);
     const node = this.recordFor(path);
-    if (r.type === OpCode.setData) r.node = this.lastTreeNode; // spares applying it a second lookup
+    if (r.type === OpCode.setData) r.node = node.node; // spares applying it a second lookup
     requireACL(this.policy, node.acl, Perms.WRITE, r.authInfo, path);
     this.checkQuota(path, node.data, req.data, false);
     const version = this.checkVersion(node.stat!.version, req.version, path);
     r.txn = { path, data: req.data, version };
     const ns = node.stat!;
     this.addChange(
-      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data, 0),
+      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data, 0, node.node),
       node.nodeDigest,
     );
   }
@@ -389,7 +385,7 @@ export class PrepProcessor {
     r.txn = { path, acl, version };
     const ns = node.stat!;
     this.addChange(
-      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data, 0),
+      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data, 0, node.node),
       node.nodeDigest,
     );
   }
@@ -462,9 +458,10 @@ export class PrepProcessor {
     const stat = newNodeStat(zxid, time, owner);
     const ps = parent.stat!;
     this.addChange(
-      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data, 0),
+      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data, 0, parent.node),
       parent.nodeDigest,
     );
+    if (r.type === type) r.node = parent.node; // not a multi's op: spares applying it a lookup of the parent
     this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data, 0), 0);
   }
 
@@ -484,7 +481,7 @@ export class PrepProcessor {
         const parent = this.recordFor(slash === 0 ? "/" : p.slice(0, slash));
         const ps = parent.stat!;
         this.addChange(
-          changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount, parent.acl, parent.data, 0),
+          changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount, parent.acl, parent.data, 0, parent.node),
           parent.nodeDigest,
         );
       }

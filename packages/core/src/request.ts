@@ -110,7 +110,10 @@ export interface Request {
   /** Leader: forwarded by a learner for a session connected there (no `cs` here, but a client's session). */
   remote?: boolean;
   rc?: TxnResult | null;
-  /** setData: the tree node found while preparing it (a hint for applying it). */
+  /**
+   * A hint for applying the txn (Tree.processTxn's `node`), from the tree node prep read: setData's node, a
+   * create's parent, a delete's node. Not set for a multi.
+   */
   node: TreeNode | undefined;
 }
 

@@ -63,8 +63,10 @@ export interface Tree {
   getACL(path: string): { acl: ACL[]; stat: Stat } | null;
   getAllChildrenNumber(path: string): number;
   /**
-   * `node`: optional, what getNode returned for the txn's path when the txn was prepared; the tree may use it
-   * instead of looking the path up again while that node is still in the tree.
+   * `node`: optional, what getNode returned when the txn was prepared for the path a lookup would find: the
+   * txn's path for setData (and reconfig) and delete, the parent's path for a create (create, create2,
+   * createTTL, createContainer); none for other txns. The tree may use it instead of looking that path up again
+   * while that node is still in the tree.
    */
   processTxn(header: TxnHeader, txn: unknown, node?: TreeNode): TxnResult;
   /** digest.enabled: the tree keeps its digest (DataTree.digest), and txns carry one. */

@@ -235,7 +235,9 @@ export class DataTree {
    * Applies one txn: CreateTxn (create/create2), CreateTTLTxn, CreateContainerTxn, DeleteTxn (delete,
    * deleteContainer), SetDataTxn (setData, reconfig), SetACLTxn, CheckVersionTxn, CreateSessionTxn,
    * CloseSessionTxn (or null), ErrorTxn, MultiTxn. Fires watches. Never throws for a bad txn: errors are in
-   * `err`.
+   * `err`. `node`: optional, the node a lookup would find when the txn was prepared (setData's and reconfig's
+   * node, delete's node, a create's parent), used instead of that lookup while it is still in the tree; ignored
+   * for other txns and inside a multi.
    */
   processTxn(header: TxnHeader, txn: unknown, node?: DataNode): ProcessTxnResult {
     const s = this.s;

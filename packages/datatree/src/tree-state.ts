@@ -36,7 +36,7 @@ export class TreeState {
   readonly ns = new NamespaceCounters();
   /** extendedTypesEnabled: 0xFF.. ephemeralOwners are TTL nodes. */
   readonly extended: boolean;
-  /** processTxn's `node`: the node at the txn's path, if the caller looked it up already (setData). */
+  /** processTxn's `node`: the node a lookup would find (setData's and delete's node, a create's parent), if the caller has it. */
   hint: DataNode | undefined = undefined;
   /** zxid of the last top-level txn applied. */
   lastProcessedZxid = 0n;

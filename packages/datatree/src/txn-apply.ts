@@ -87,7 +87,7 @@ function applyTxn(s: TreeState, header: TxnHeader, txn: unknown, rc: ProcessTxnR
     case OpCode.delete:
     case OpCode.deleteContainer:
       rc.path = (txn as DeleteTxn).path;
-      return deleteNode(s, rc.path, header.zxid);
+      return deleteNode(s, rc.path, header.zxid, s.hint);
     case OpCode.setData:
     case OpCode.reconfig:
       return applySetDataTxn(s, header, txn as SetDataTxn, rc);
@@ -112,7 +112,7 @@ function applyTxn(s: TreeState, header: TxnHeader, txn: unknown, rc: ProcessTxnR
 function applyCreate(s: TreeState, h: TxnHeader, t: CreateTxn, rc: ProcessTxnResult): void {
   rc.path = t.path;
   const owner = t.ephemeral ? h.clientId : 0n;
-  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time);
+  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hint);
 }
 
 function applyCreateTTL(s: TreeState, h: TxnHeader, t: CreateTTLTxn, rc: ProcessTxnResult): void {
@@ -123,12 +123,12 @@ function applyCreateTTL(s: TreeState, h: TxnHeader, t: CreateTTLTxn, rc: Process
   } catch {
     throw new TreeError(ErrorCode.BADARGUMENTS);
   }
-  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time);
+  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hint);
 }
 
 function applyCreateContainer(s: TreeState, h: TxnHeader, t: CreateContainerTxn, rc: ProcessTxnResult): void {
   rc.path = t.path;
-  rc.stat = createNode(s, t.path, t.data, t.acl, CONTAINER_EPHEMERAL_OWNER, t.parentCVersion, h.zxid, h.time);
+  rc.stat = createNode(s, t.path, t.data, t.acl, CONTAINER_EPHEMERAL_OWNER, t.parentCVersion, h.zxid, h.time, s.hint);
 }
 
 function applySetDataTxn(s: TreeState, h: TxnHeader, t: SetDataTxn, rc: ProcessTxnResult): void {
@@ -164,6 +164,7 @@ function replayedCreate(s: TreeState, path: string, parentCVersion: number, zxid
  * (-2), the failing ones their own code. `rc.err` is the first non-zero code.
  */
 function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: ProcessTxnResult): void {
+  s.hint = undefined; // a hint names the node of a single txn, never one of a sub-txn's
   const txns = multi.txns;
   const results: ProcessTxnResult[] = [];
   rc.multiResult = results;
@@ -204,7 +205,10 @@ function checkPath(path: string): void {
   }
 }
 
-/** DataTree.createNode: adds the node, updates its parent, the indexes and quotas, fires the watches. */
+/**
+ * DataTree.createNode: adds the node, updates its parent, the indexes and quotas, fires the watches. `hint`: the
+ * parent's node as the caller found it (used while it is still in the tree, instead of a lookup).
+ */
 function createNode(
   s: TreeState,
   path: string,
@@ -214,12 +218,13 @@ function createNode(
   parentCVersion: number,
   zxid: bigint,
   time: bigint,
+  hint: DataNode | undefined,
 ): Stat {
   checkPath(path);
   const { parent: parentName, child: childName } = splitPath(path);
   if (childName.length === 0) throw new TreeError(ErrorCode.BADARGUMENTS);
   const nodes = s.nodes;
-  const parent = nodes.get(parentName);
+  const parent = hint !== undefined && !hint.detached ? hint : nodes.get(parentName);
   if (!parent) throw new TreeError(ErrorCode.NONODE);
   const parentAcl = s.acls.convertLong(parent.acl);
   const aclRef = s.acls.convertAcls(acl);
@@ -257,14 +262,17 @@ function createNode(
   return out;
 }
 
-/** DataTree.deleteNode: removes the node, updates its parent, the indexes and quotas, fires the watches. */
-function deleteNode(s: TreeState, path: string, zxid: bigint): void {
+/**
+ * DataTree.deleteNode: removes the node, updates its parent, the indexes and quotas, fires the watches. `hint`:
+ * the node as the caller found it (used while it is still in the tree, instead of a lookup).
+ */
+function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | undefined): void {
   checkPath(path);
   const { parent: parentName, child: childName } = splitPath(path);
   const nodes = s.nodes;
   const parent = nodes.get(parentName);
   if (!parent) throw new TreeError(ErrorCode.NONODE);
-  const node = nodes.get(path);
+  const node = hint !== undefined && !hint.detached ? hint : nodes.get(path);
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
   // As ZooKeeper: the parent is touched even when the child is already gone (fuzzy snapshot replay).
   nodes.preChange(parent);
@@ -340,7 +348,7 @@ function killSession(s: TreeState, sessionId: bigint, zxid: bigint, paths2Delete
 
 function deleteQuietly(s: TreeState, path: string, zxid: bigint): void {
   try {
-    deleteNode(s, path, zxid);
+    deleteNode(s, path, zxid, undefined);
   } catch {
     // ZooKeeper logs and ignores NONODE while removing a dead session's ephemerals.
   }
