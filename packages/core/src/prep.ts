@@ -50,8 +50,11 @@ export class PrepProcessor {
   private readonly changes: ChangeRecord[] = [];
   private changesHead = 0;
   private readonly changesForPath = new Map<string, ChangeRecord>();
-  /** While a multi is prepared: the changesForPath entries it replaced (path, previous), to roll back in O(ops). */
-  private multiUndo: Array<[string, ChangeRecord | undefined]> | null = null;
+  /**
+   * While a multi is prepared: the changesForPath entries it replaced, as pairs laid flat (path, previous), to
+   * roll back in O(ops).
+   */
+  private multiUndo: Array<string | ChangeRecord | undefined> | null = null;
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
   private readonly digestOn: boolean;
@@ -277,7 +280,7 @@ export class PrepProcessor {
       c.treeDelta = delta;
     }
     this.changes.push(c);
-    if (this.multiUndo !== null) this.multiUndo.push([c.path, this.changesForPath.get(c.path)]);
+    if (this.multiUndo !== null) this.multiUndo.push(c.path, this.changesForPath.get(c.path));
     this.changesForPath.set(c.path, c);
   }
 
@@ -508,7 +511,7 @@ export class PrepProcessor {
       throw new CoreError(ErrorCode.MARSHALLINGERROR);
     }
     const savedLen = this.changes.length;
-    const undo: Array<[string, ChangeRecord | undefined]> = [];
+    const undo: Array<string | ChangeRecord | undefined> = [];
     this.multiUndo = undo;
     try {
       r.txn = { txns: this.prepareMultiOps(r, multi.ops as MultiOp[], zxid, savedLen, undo) };
@@ -519,7 +522,7 @@ export class PrepProcessor {
   }
 
   /** The sub-ops of a multi, each prepared in turn; after a failed one, every change record of the multi is undone. */
-  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): PreparedSubTxn[] {
+  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<string | ChangeRecord | undefined>): PreparedSubTxn[] {
     const txns: PreparedSubTxn[] = [];
     let failed: CoreError | null = null;
     for (const op of ops) {
@@ -540,7 +543,9 @@ export class PrepProcessor {
           r.error = failed;
           // roll back the change records of this multi
           this.changes.length = savedLen;
-          for (const [path, prev] of undo.reverse()) {
+          for (let k = undo.length - 2; k >= 0; k -= 2) {
+            const path = undo[k] as string;
+            const prev = undo[k + 1] as ChangeRecord | undefined;
             if (prev === undefined) this.changesForPath.delete(path);
             else this.changesForPath.set(path, prev);
           }

@@ -171,6 +171,9 @@ function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: Proces
   let failed = false;
   for (const sub of txns) if (sub.type === OpCode.error) failed = true;
   let postFailed = false;
+  const { clientId, cxid, zxid, time } = header;
+  // one header for every sub-txn (applying one reads its fields and keeps nothing of it); only `type` changes
+  const subHeader: TxnHeader = { clientId, cxid, zxid, time, type: OpCode.error };
   for (const sub of txns as PreparedSubTxn[]) {
     let type = sub.type;
     let record: unknown;
@@ -190,10 +193,10 @@ function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: Proces
         decodeFailed = true;
       }
     }
-    const { clientId, cxid, zxid, time } = header;
+    subHeader.type = type;
     const subRc: ProcessTxnResult = decodeFailed
       ? { clientId, cxid, zxid, type, err: ErrorCode.MARSHALLINGERROR }
-      : processTxn(s, { clientId, cxid, zxid, time, type }, record, true);
+      : processTxn(s, subHeader, record, true);
     results.push(subRc);
     if (subRc.err !== 0 && rc.err === 0) rc.err = subRc.err;
   }
