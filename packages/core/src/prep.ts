@@ -354,7 +354,11 @@ export class PrepProcessor {
     this.checkVersion(node.stat!.version, req.version, path);
     if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
     r.txn = { path };
-    if (r.type === OpCode.delete) r.node = node.node; // spares applying it a lookup of the node
+    if (r.type === OpCode.delete) {
+      // spares applying it the lookups of the node and its parent
+      r.node = node.node;
+      r.parent = p.node;
+    }
     this.addDeleteChanges(p, node, path, zxid);
   }
 
@@ -464,7 +468,7 @@ export class PrepProcessor {
       changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data, 0, parent.node),
       parent.nodeDigest,
     );
-    if (r.type === type) r.node = parent.node; // not a multi's op: spares applying it a lookup of the parent
+    if (r.type === type) r.parent = parent.node; // not a multi's op: spares applying it a lookup of the parent
     this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data, 0), 0);
   }
 

@@ -111,10 +111,11 @@ export interface Request {
   remote?: boolean;
   rc?: TxnResult | null;
   /**
-   * A hint for applying the txn (Tree.processTxn's `node`), from the tree node prep read: setData's node, a
-   * create's parent, a delete's node. Not set for a multi.
+   * Hints for applying the txn (Tree.processTxn's `node` and `parent`), the tree nodes prep read: setData's and
+   * delete's node; a create's and a delete's parent. Not set for a multi.
    */
   node: TreeNode | undefined;
+  parent: TreeNode | undefined;
 }
 
 export const UNKNOWN_REPLY_ZXID = -1n;
@@ -136,6 +137,7 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
     error: null,
     ready: false,
     node: undefined,
+    parent: undefined,
   };
 }
 

@@ -87,7 +87,7 @@ function applyTxn(s: TreeState, header: TxnHeader, txn: unknown, rc: ProcessTxnR
     case OpCode.delete:
     case OpCode.deleteContainer:
       rc.path = (txn as DeleteTxn).path;
-      return deleteNode(s, rc.path, header.zxid, s.hint);
+      return deleteNode(s, rc.path, header.zxid, s.hint, s.hintParent);
     case OpCode.setData:
     case OpCode.reconfig:
       return applySetDataTxn(s, header, txn as SetDataTxn, rc);
@@ -112,7 +112,7 @@ function applyTxn(s: TreeState, header: TxnHeader, txn: unknown, rc: ProcessTxnR
 function applyCreate(s: TreeState, h: TxnHeader, t: CreateTxn, rc: ProcessTxnResult): void {
   rc.path = t.path;
   const owner = t.ephemeral ? h.clientId : 0n;
-  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hint);
+  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hintParent);
 }
 
 function applyCreateTTL(s: TreeState, h: TxnHeader, t: CreateTTLTxn, rc: ProcessTxnResult): void {
@@ -123,12 +123,12 @@ function applyCreateTTL(s: TreeState, h: TxnHeader, t: CreateTTLTxn, rc: Process
   } catch {
     throw new TreeError(ErrorCode.BADARGUMENTS);
   }
-  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hint);
+  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hintParent);
 }
 
 function applyCreateContainer(s: TreeState, h: TxnHeader, t: CreateContainerTxn, rc: ProcessTxnResult): void {
   rc.path = t.path;
-  rc.stat = createNode(s, t.path, t.data, t.acl, CONTAINER_EPHEMERAL_OWNER, t.parentCVersion, h.zxid, h.time, s.hint);
+  rc.stat = createNode(s, t.path, t.data, t.acl, CONTAINER_EPHEMERAL_OWNER, t.parentCVersion, h.zxid, h.time, s.hintParent);
 }
 
 function applySetDataTxn(s: TreeState, h: TxnHeader, t: SetDataTxn, rc: ProcessTxnResult): void {
@@ -164,7 +164,9 @@ function replayedCreate(s: TreeState, path: string, parentCVersion: number, zxid
  * (-2), the failing ones their own code. `rc.err` is the first non-zero code.
  */
 function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: ProcessTxnResult): void {
-  s.hint = undefined; // a hint names the node of a single txn, never one of a sub-txn's
+  // the hints name the nodes of a single txn, never those of a sub-txn
+  s.hint = undefined;
+  s.hintParent = undefined;
   const txns = multi.txns;
   const results: ProcessTxnResult[] = [];
   rc.multiResult = results;
@@ -266,14 +268,15 @@ function createNode(
 }
 
 /**
- * DataTree.deleteNode: removes the node, updates its parent, the indexes and quotas, fires the watches. `hint`:
- * the node as the caller found it (used while it is still in the tree, instead of a lookup).
+ * DataTree.deleteNode: removes the node, updates its parent, the indexes and quotas, fires the watches. `hint`
+ * and `parentHint`: the node and its parent as the caller found them (each used while it is still in the tree,
+ * instead of a lookup).
  */
-function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | undefined): void {
+function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | undefined, parentHint: DataNode | undefined): void {
   checkPath(path);
   const { parent: parentName, child: childName } = splitPath(path);
   const nodes = s.nodes;
-  const parent = nodes.get(parentName);
+  const parent = parentHint !== undefined && !parentHint.detached ? parentHint : nodes.get(parentName);
   if (!parent) throw new TreeError(ErrorCode.NONODE);
   const node = hint !== undefined && !hint.detached ? hint : nodes.get(path);
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
@@ -351,7 +354,7 @@ function killSession(s: TreeState, sessionId: bigint, zxid: bigint, paths2Delete
 
 function deleteQuietly(s: TreeState, path: string, zxid: bigint): void {
   try {
-    deleteNode(s, path, zxid, undefined);
+    deleteNode(s, path, zxid, undefined, undefined);
   } catch {
     // ZooKeeper logs and ignores NONODE while removing a dead session's ephemerals.
   }
