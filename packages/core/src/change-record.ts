@@ -19,6 +19,11 @@ export interface ChangeRecord {
    */
   nodeDigest: number;
   treeDelta: number;
+  /**
+   * The tree node this record's path had when prep read it from the tree, carried to the records prepared on top
+   * of it (undefined for a node a pending txn creates, and once removed): the apply hint (Tree.processTxn).
+   */
+  node: TreeNode | undefined;
 }
 
 export const NO_ACL: readonly ACL[] = Object.freeze([]);
@@ -32,8 +37,9 @@ export function changeRecord(
   acl: readonly ACL[],
   data: Buffer | null,
   nodeDigest: number,
+  node: TreeNode | undefined = undefined,
 ): ChangeRecord {
-  return { zxid, path, stat, childCount, acl, data, nodeDigest, treeDelta: 0 };
+  return { zxid, path, stat, childCount, acl, data, nodeDigest, treeDelta: 0, node };
 }
 
 /** A copy of `s` with some fields replaced; every StatPersisted made here has one shape, in record order. */

@@ -28,7 +28,7 @@ import { CoreError } from "./errors.js";
 import { decodeBody, readBody, requireACL, requireValidACL, type Request, type Settings } from "./request.js";
 import type { SessionTracker } from "./sessions.js";
 import type { ReconfigCheck } from "./types.js";
-import type { Tree, TreeNode } from "./tree.js";
+import type { Tree } from "./tree.js";
 import { NO_ACL, changeRecord, childCount, statWith, type ChangeRecord } from "./change-record.js";
 
 /** Java's String.format("%010d", n) for a negative n: sign, then zero padding to width 10 in total. */
@@ -50,8 +50,11 @@ export class PrepProcessor {
   private readonly changes: ChangeRecord[] = [];
   private changesHead = 0;
   private readonly changesForPath = new Map<string, ChangeRecord>();
-  /** While a multi is prepared: the changesForPath entries it replaced (path, previous), to roll back in O(ops). */
-  private multiUndo: Array<[string, ChangeRecord | undefined]> | null = null;
+  /**
+   * While a multi is prepared: the changesForPath entries it replaced, as pairs laid flat (path, previous), to
+   * roll back in O(ops).
+   */
+  private multiUndo: Array<string | ChangeRecord | undefined> | null = null;
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
   private readonly digestOn: boolean;
@@ -193,7 +196,7 @@ export class PrepProcessor {
     const ns = node.stat!;
     const zxid = r.hdr.zxid;
     // the node's change record gets version -1 (PrepRequestProcessor: nodeRecord.stat.setVersion(-1))
-    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data, 0), node.nodeDigest); // under /zookeeper/: digest 0
+    this.addChange(changeRecord(zxid, CONFIG_ZOOKEEPER, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr.time, -1, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, data, 0, node.node), node.nodeDigest); // under /zookeeper/: digest 0
   }
 
   private nextZxid(): bigint {
@@ -221,11 +224,7 @@ export class PrepProcessor {
     if (s.closing) throw new CoreError(ErrorCode.SESSIONEXPIRED);
   }
 
-  /** The tree node the last recordFor() found (undefined when it came from a pending change). */
-  private lastTreeNode: TreeNode | undefined = undefined;
-
   private recordFor(path: string): ChangeRecord {
-    this.lastTreeNode = undefined;
     const c = this.changesForPath.get(path);
     if (c !== undefined) {
       if (c.stat === null) throw new CoreError(ErrorCode.NONODE, path);
@@ -233,8 +232,7 @@ export class PrepProcessor {
     }
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
-    this.lastTreeNode = n;
-    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0);
+    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0, n);
   }
 
   /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
@@ -254,7 +252,7 @@ export class PrepProcessor {
   private addDeleteChanges(parent: ChangeRecord, node: ChangeRecord, path: string, zxid: bigint): void {
     const ps = parent.stat!;
     this.addChange(
-      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data, 0),
+      changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount - 1, parent.acl, parent.data, 0, parent.node),
       parent.nodeDigest,
     );
     this.addChange(changeRecord(zxid, path, null, -1, NO_ACL, null, 0), node.nodeDigest);
@@ -282,7 +280,7 @@ export class PrepProcessor {
       c.treeDelta = delta;
     }
     this.changes.push(c);
-    if (this.multiUndo !== null) this.multiUndo.push([c.path, this.changesForPath.get(c.path)]);
+    if (this.multiUndo !== null) this.multiUndo.push(c.path, this.changesForPath.get(c.path));
     this.changesForPath.set(c.path, c);
   }
 
@@ -356,6 +354,11 @@ export class PrepProcessor {
     this.checkVersion(node.stat!.version, req.version, path);
     if (node.childCount > 0) throw new CoreError(ErrorCode.NOTEMPTY, path);
     r.txn = { path };
+    if (r.type === OpCode.delete) {
+      // spares applying it the lookups of the node and its parent
+      r.node = node.node;
+      r.parent = p.node;
+    }
     this.addDeleteChanges(p, node, path, zxid);
   }
 
@@ -365,14 +368,14 @@ export class PrepProcessor {
     const path = req.path;
     this.validatePath(path);
     const node = this.recordFor(path);
-    if (r.type === OpCode.setData) r.node = this.lastTreeNode; // spares applying it a second lookup
+    if (r.type === OpCode.setData) r.node = node.node; // spares applying it a second lookup
     requireACL(this.policy, node.acl, Perms.WRITE, r.authInfo, path);
     this.checkQuota(path, node.data, req.data, false);
     const version = this.checkVersion(node.stat!.version, req.version, path);
     r.txn = { path, data: req.data, version };
     const ns = node.stat!;
     this.addChange(
-      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data, 0),
+      changeRecord(zxid, path, statWith(ns, ns.czxid, zxid, ns.ctime, r.hdr!.time, version, ns.cversion, ns.aversion, ns.pzxid), node.childCount, node.acl, req.data, 0, node.node),
       node.nodeDigest,
     );
   }
@@ -389,7 +392,7 @@ export class PrepProcessor {
     r.txn = { path, acl, version };
     const ns = node.stat!;
     this.addChange(
-      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data, 0),
+      changeRecord(zxid, path, statWith(ns, ns.czxid, ns.mzxid, ns.ctime, ns.mtime, ns.version, ns.cversion, version, ns.pzxid), node.childCount, node.acl, node.data, 0, node.node),
       node.nodeDigest,
     );
   }
@@ -462,9 +465,10 @@ export class PrepProcessor {
     const stat = newNodeStat(zxid, time, owner);
     const ps = parent.stat!;
     this.addChange(
-      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data, 0),
+      changeRecord(zxid, parentPath, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, newCversion, ps.aversion, zxid), parent.childCount + 1, parent.acl, parent.data, 0, parent.node),
       parent.nodeDigest,
     );
+    if (r.type === type) r.parent = parent.node; // not a multi's op: spares applying it a lookup of the parent
     this.addChange(changeRecord(zxid, path, stat, 0, acl, req.data, 0), 0);
   }
 
@@ -484,7 +488,7 @@ export class PrepProcessor {
         const parent = this.recordFor(slash === 0 ? "/" : p.slice(0, slash));
         const ps = parent.stat!;
         this.addChange(
-          changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount, parent.acl, parent.data, 0),
+          changeRecord(zxid, parent.path, statWith(ps, ps.czxid, ps.mzxid, ps.ctime, ps.mtime, ps.version, ps.cversion, ps.aversion, zxid), parent.childCount, parent.acl, parent.data, 0, parent.node),
           parent.nodeDigest,
         );
       }
@@ -511,7 +515,7 @@ export class PrepProcessor {
       throw new CoreError(ErrorCode.MARSHALLINGERROR);
     }
     const savedLen = this.changes.length;
-    const undo: Array<[string, ChangeRecord | undefined]> = [];
+    const undo: Array<string | ChangeRecord | undefined> = [];
     this.multiUndo = undo;
     try {
       r.txn = { txns: this.prepareMultiOps(r, multi.ops as MultiOp[], zxid, savedLen, undo) };
@@ -522,7 +526,7 @@ export class PrepProcessor {
   }
 
   /** The sub-ops of a multi, each prepared in turn; after a failed one, every change record of the multi is undone. */
-  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<[string, ChangeRecord | undefined]>): PreparedSubTxn[] {
+  private prepareMultiOps(r: Request, ops: MultiOp[], zxid: bigint, savedLen: number, undo: Array<string | ChangeRecord | undefined>): PreparedSubTxn[] {
     const txns: PreparedSubTxn[] = [];
     let failed: CoreError | null = null;
     for (const op of ops) {
@@ -543,7 +547,9 @@ export class PrepProcessor {
           r.error = failed;
           // roll back the change records of this multi
           this.changes.length = savedLen;
-          for (const [path, prev] of undo.reverse()) {
+          for (let k = undo.length - 2; k >= 0; k -= 2) {
+            const path = undo[k] as string;
+            const prev = undo[k + 1] as ChangeRecord | undefined;
             if (prev === undefined) this.changesForPath.delete(path);
             else this.changesForPath.set(path, prev);
           }

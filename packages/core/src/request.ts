@@ -110,8 +110,12 @@ export interface Request {
   /** Leader: forwarded by a learner for a session connected there (no `cs` here, but a client's session). */
   remote?: boolean;
   rc?: TxnResult | null;
-  /** setData: the tree node found while preparing it (a hint for applying it). */
+  /**
+   * Hints for applying the txn (Tree.processTxn's `node` and `parent`), the tree nodes prep read: setData's and
+   * delete's node; a create's and a delete's parent. Not set for a multi.
+   */
   node: TreeNode | undefined;
+  parent: TreeNode | undefined;
 }
 
 export const UNKNOWN_REPLY_ZXID = -1n;
@@ -133,6 +137,7 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
     error: null,
     ready: false,
     node: undefined,
+    parent: undefined,
   };
 }
 

@@ -63,10 +63,11 @@ export interface Tree {
   getACL(path: string): { acl: ACL[]; stat: Stat } | null;
   getAllChildrenNumber(path: string): number;
   /**
-   * `node`: optional, what getNode returned for the txn's path when the txn was prepared; the tree may use it
-   * instead of looking the path up again while that node is still in the tree.
+   * Optional hints, what getNode returned when the txn was prepared: `node` for the txn's path (setData,
+   * reconfig, delete), `parent` for its parent's (create, create2, createTTL, createContainer, delete). The tree
+   * may use them instead of looking those paths up again while the nodes are still in the tree.
    */
-  processTxn(header: TxnHeader, txn: unknown, node?: TreeNode): TxnResult;
+  processTxn(header: TxnHeader, txn: unknown, node?: TreeNode, parent?: TreeNode): TxnResult;
   /** digest.enabled: the tree keeps its digest (DataTree.digest), and txns carry one. */
   readonly isDigestEnabled: boolean;
   /** The tree digest (0 when digests are disabled). */

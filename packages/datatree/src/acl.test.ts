@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import type { ACL, Id } from "@zkts/jute";
 import { ACLCache, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, checkACL, digestOf, digestOfAuth, fixupACL, ipMatches, isValidIpAcl, userOf } from "./acl.js";
 import { Perms } from "./constants.js";
@@ -122,6 +123,42 @@ describe("fixupACL", () => {
     expect(fixupACL([], [acl(Perms.READ, "sasl", "a/b/c@R")], sasl)).toBeNull();
     expect(fixupACL([id("sasl", "alice")], [acl(Perms.READ, "auth", "")], sasl)).toEqual([acl(Perms.READ, "sasl", "alice")]);
     expect(userOf(id("sasl", "alice"), sasl)).toBe("alice");
+  });
+  it("gives what the list-building algorithm gives, always in a new list (the plain-list shortcut included)", () => {
+    // PrepRequestProcessor.fixupACL as first written here: dedup into a list, then expand/check into another
+    const reference = (authInfo: readonly Id[], acls: readonly ACL[], schemes: readonly string[]): ACL[] | null => {
+      const uniq: ACL[] = [];
+      for (const a of acls) if (!uniq.some((u) => u.perms === a.perms && u.id.scheme === a.id.scheme && u.id.id === a.id.id)) uniq.push(a);
+      if (uniq.length === 0) return null;
+      const authenticated = (s: string) => schemes.includes(s) && s !== "ip";
+      const valid = (s: string, i: string) =>
+        schemes.includes(s) && (s === "ip" ? isValidIpAcl(i) : s === "digest" ? i.split(":").length === 2 : s === "x509" ? i.startsWith("CN=") : true);
+      const out: ACL[] = [];
+      for (const a of uniq) {
+        if (a.id.scheme === "world" && a.id.id === "anyone") out.push(a);
+        else if (a.id.scheme === "auth") {
+          const ids = authInfo.filter((c) => authenticated(c.scheme));
+          if (ids.length === 0) return null;
+          for (const c of ids) out.push({ perms: a.perms, id: { scheme: c.scheme, id: c.id } });
+        } else if (valid(a.id.scheme, a.id.id ?? "")) out.push(a);
+        else return null;
+      }
+      return out;
+    };
+    const entry = fc.record({
+      perms: fc.constantFrom(Perms.ALL, Perms.READ, Perms.WRITE | Perms.CREATE),
+      id: fc.constantFrom(id("world", "anyone"), id("world", "someone"), id("ip", "10.0.0.0/8"), id("ip", "::1"), id("digest", "u:h"), id("digest", "nocolon"), id("auth", ""), id("x509", "CN=c"), id("super", "")),
+    });
+    const authId = fc.constantFrom(id("ip", "127.0.0.1"), id("digest", "u:h"), id("x509", "CN=c"));
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 4 }), fc.array(authId, { maxLength: 2 }), fc.boolean(), (acls, authInfo, x509) => {
+        const schemes = x509 ? ["ip", "digest", "x509"] : ["ip", "digest"];
+        const got = fixupACL(authInfo, acls, { schemes: schemes as ("ip" | "digest" | "x509")[] });
+        expect(got).toEqual(reference(authInfo, acls, schemes));
+        if (got !== null) expect(got).not.toBe(acls);
+      }),
+      { numRuns: 2000 },
+    );
   });
   it("whoAmI user names", () => {
     expect(userOf(alice)).toBe("alice");

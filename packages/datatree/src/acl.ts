@@ -191,9 +191,12 @@ export function idMatches(authId: Id, aclId: Id, opts: ACLCheckOptions = {}): bo
 
 /** true when `ids` contain a super id (scheme `super`, or one of opts.superIds). */
 export function isSuper(ids: readonly Id[], opts: ACLCheckOptions = {}): boolean {
-  for (const a of ids) {
+  // indexed loops: this runs for every request checked, and array iterators are allocated where not optimised away
+  const superIds = opts.superIds;
+  for (let i = 0; i < ids.length; i++) {
+    const a = ids[i]!;
     if (a.scheme === "super") return true;
-    if (opts.superIds) for (const s of opts.superIds) if (s.scheme === a.scheme && s.id === a.id) return true;
+    if (superIds) for (let k = 0; k < superIds.length; k++) if (superIds[k]!.scheme === a.scheme && superIds[k]!.id === a.id) return true;
   }
   return false;
 }
@@ -213,13 +216,17 @@ export function checkACL(
   if (opts.skipACL) return true;
   if (!acls || acls.length === 0) return true;
   if (isSuper(ids, opts)) return true;
-  for (const a of acls) {
+  for (let i = 0; i < acls.length; i++) {
+    const a = acls[i]!;
     if ((a.perms & perm) === 0) continue;
     const scheme = a.id.scheme;
     if (scheme === "world" && a.id.id === "anyone") return true;
     const p = providerOf(scheme, opts);
     if (p === undefined) continue;
-    for (const authId of ids) if (authId.scheme === scheme && p.matches(authId.id ?? "", a.id.id ?? "")) return true;
+    for (let k = 0; k < ids.length; k++) {
+      const authId = ids[k]!;
+      if (authId.scheme === scheme && p.matches(authId.id ?? "", a.id.id ?? "")) return true;
+    }
   }
   return false;
 }
@@ -231,6 +238,7 @@ export function checkACL(
  * unregistered scheme or one its provider rejects.
  */
 export function fixupACL(authInfo: readonly Id[], acls: readonly ACL[], opts: ACLCheckOptions = {}): ACL[] | null {
+  if (isPlainACL(acls, opts)) return acls.slice();
   const uniq: ACL[] = [];
   for (const a of acls) {
     if (!uniq.some((u) => u.perms === a.perms && u.id.scheme === a.id.scheme && u.id.id === a.id.id)) uniq.push(a);
@@ -258,6 +266,29 @@ export function fixupACL(authInfo: readonly Id[], acls: readonly ACL[], opts: AC
     }
   }
   return out;
+}
+
+/**
+ * fixupACL's common case, decided without building lists: no duplicate entry, no `auth` entry, and every id
+ * world:anyone or valid for its registered provider. fixupACL then returns the same entries in the same order.
+ */
+function isPlainACL(acls: readonly ACL[], opts: ACLCheckOptions): boolean {
+  const n = acls.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const a = acls[i]!;
+    const scheme = a.id.scheme;
+    const id = a.id.id ?? "";
+    if (scheme === "auth") return false;
+    for (let k = 0; k < i; k++) {
+      const u = acls[k]!;
+      if (u.perms === a.perms && u.id.scheme === scheme && u.id.id === a.id.id) return false;
+    }
+    if (scheme === "world" && id === "anyone") continue;
+    const p = providerOf(scheme, opts);
+    if (p === undefined || !p.isValid(id)) return false;
+  }
+  return true;
 }
 
 /** The user name whoAmI reports for an id: its provider's, "" for schemes without one (e.g. super). */

@@ -370,6 +370,64 @@ describe("processTxn with a node hint (setData)", () => {
   });
 });
 
+describe("processTxn with node hints (a create's parent, a delete's node and parent, never inside a multi)", () => {
+  const createTxn = (path: string) => ({ path, data: Buffer.from("x"), acl: OPEN_ACL_UNSAFE, ephemeral: false, parentCVersion: -1 });
+  it("a create uses its parent's live node, and looks the parent up again when that node left the tree", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/p", "");
+    const old = tree.getNode("/p")!;
+    let rc = tree.processTxn(hdr(++d.zxid, OpCode.create), createTxn("/p/a"), undefined, old);
+    expect(rc.err).toBe(0);
+    expect([...old.children!]).toEqual(["a"]);
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p/a" });
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p" });
+    d.create("/p", "");
+    // the detached node is not the parent any more: the child goes under the node now at /p
+    rc = tree.processTxn(hdr(++d.zxid, OpCode.create), createTxn("/p/b"), undefined, old);
+    expect(rc.err).toBe(0);
+    expect(tree.getChildren("/p")!.children).toEqual(["b"]);
+    expect(tree.exists("/p")!.cversion).toBe(1);
+    expect([...old.children!]).toEqual([]);
+    expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
+  });
+  it("a delete uses its node's and its parent's live nodes, and looks a path up again when its node left the tree", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/p", "");
+    d.create("/p/a", "1");
+    const oldP = tree.getNode("/p")!;
+    const old = tree.getNode("/p/a")!;
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p/a" }, old, oldP);
+    expect(tree.getNode("/p/a")).toBeUndefined();
+    expect(tree.getChildren("/p")!.children).toEqual([]);
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p" });
+    d.create("/p", "");
+    d.create("/p/a", "2");
+    // detached hints: the nodes now at /p and /p/a are the ones changed
+    const rc = tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p/a" }, old, oldP);
+    expect(rc.err).toBe(0);
+    expect(tree.getNode("/p/a")).toBeUndefined();
+    expect(tree.getChildren("/p")!.children).toEqual([]);
+    expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
+    expect(tree.nodeCount()).toBe(5);
+  });
+  it("a multi's sub-txns never take the hint", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/a", "1");
+    d.create("/b", "1");
+    const a = tree.getNode("/a")!;
+    const setB = sub.set("/b", "2", 1);
+    const rc = tree.processTxn(hdr(++d.zxid, OpCode.multi), { txns: [setB, sub.create("/b/c", 1)] }, a, a);
+    expect(rc.err).toBe(0);
+    expect(tree.getNode("/b")!.data!.toString()).toBe("2");
+    expect(a.data!.toString()).toBe("1");
+    expect(tree.getChildren("/b")!.children).toEqual(["c"]);
+    expect(a.children).toBeNull();
+  });
+});
+
 describe("snapshotNodes while the tree changes (fuzzy snapshot)", () => {
   it("parents first, no path twice, nodes created after it started left out", () => {
     const tree = new DataTree();

@@ -235,15 +235,19 @@ export class DataTree {
    * Applies one txn: CreateTxn (create/create2), CreateTTLTxn, CreateContainerTxn, DeleteTxn (delete,
    * deleteContainer), SetDataTxn (setData, reconfig), SetACLTxn, CheckVersionTxn, CreateSessionTxn,
    * CloseSessionTxn (or null), ErrorTxn, MultiTxn. Fires watches. Never throws for a bad txn: errors are in
-   * `err`.
+   * `err`. Optional hints, what the caller found when it prepared the txn, used instead of a lookup while that
+   * node is still in the tree: `node`, the node at the txn's path (setData, reconfig, delete); `parent`, the node
+   * at its parent (create, create2, createTTL, createContainer, delete). Not used by other txns nor inside a multi.
    */
-  processTxn(header: TxnHeader, txn: unknown, node?: DataNode): ProcessTxnResult {
+  processTxn(header: TxnHeader, txn: unknown, node?: DataNode, parent?: DataNode): ProcessTxnResult {
     const s = this.s;
     s.hint = node;
+    s.hintParent = parent;
     try {
       return processTxn(s, header, txn, false);
     } finally {
       s.hint = undefined;
+      s.hintParent = undefined;
     }
   }
 

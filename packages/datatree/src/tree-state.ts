@@ -36,8 +36,10 @@ export class TreeState {
   readonly ns = new NamespaceCounters();
   /** extendedTypesEnabled: 0xFF.. ephemeralOwners are TTL nodes. */
   readonly extended: boolean;
-  /** processTxn's `node`: the node at the txn's path, if the caller looked it up already (setData). */
+  /** processTxn's `node`: the node at the txn's path (setData, delete), if the caller looked it up already. */
   hint: DataNode | undefined = undefined;
+  /** processTxn's `parent`: the node at the parent of the txn's path (create, delete), if the caller has it. */
+  hintParent: DataNode | undefined = undefined;
   /** zxid of the last top-level txn applied. */
   lastProcessedZxid = 0n;
 

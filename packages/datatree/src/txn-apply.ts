@@ -87,7 +87,7 @@ function applyTxn(s: TreeState, header: TxnHeader, txn: unknown, rc: ProcessTxnR
     case OpCode.delete:
     case OpCode.deleteContainer:
       rc.path = (txn as DeleteTxn).path;
-      return deleteNode(s, rc.path, header.zxid);
+      return deleteNode(s, rc.path, header.zxid, s.hint, s.hintParent);
     case OpCode.setData:
     case OpCode.reconfig:
       return applySetDataTxn(s, header, txn as SetDataTxn, rc);
@@ -112,7 +112,7 @@ function applyTxn(s: TreeState, header: TxnHeader, txn: unknown, rc: ProcessTxnR
 function applyCreate(s: TreeState, h: TxnHeader, t: CreateTxn, rc: ProcessTxnResult): void {
   rc.path = t.path;
   const owner = t.ephemeral ? h.clientId : 0n;
-  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time);
+  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hintParent);
 }
 
 function applyCreateTTL(s: TreeState, h: TxnHeader, t: CreateTTLTxn, rc: ProcessTxnResult): void {
@@ -123,12 +123,12 @@ function applyCreateTTL(s: TreeState, h: TxnHeader, t: CreateTTLTxn, rc: Process
   } catch {
     throw new TreeError(ErrorCode.BADARGUMENTS);
   }
-  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time);
+  rc.stat = createNode(s, t.path, t.data, t.acl, owner, t.parentCVersion, h.zxid, h.time, s.hintParent);
 }
 
 function applyCreateContainer(s: TreeState, h: TxnHeader, t: CreateContainerTxn, rc: ProcessTxnResult): void {
   rc.path = t.path;
-  rc.stat = createNode(s, t.path, t.data, t.acl, CONTAINER_EPHEMERAL_OWNER, t.parentCVersion, h.zxid, h.time);
+  rc.stat = createNode(s, t.path, t.data, t.acl, CONTAINER_EPHEMERAL_OWNER, t.parentCVersion, h.zxid, h.time, s.hintParent);
 }
 
 function applySetDataTxn(s: TreeState, h: TxnHeader, t: SetDataTxn, rc: ProcessTxnResult): void {
@@ -164,12 +164,18 @@ function replayedCreate(s: TreeState, path: string, parentCVersion: number, zxid
  * (-2), the failing ones their own code. `rc.err` is the first non-zero code.
  */
 function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: ProcessTxnResult): void {
+  // the hints name the nodes of a single txn, never those of a sub-txn
+  s.hint = undefined;
+  s.hintParent = undefined;
   const txns = multi.txns;
   const results: ProcessTxnResult[] = [];
   rc.multiResult = results;
   let failed = false;
   for (const sub of txns) if (sub.type === OpCode.error) failed = true;
   let postFailed = false;
+  const { clientId, cxid, zxid, time } = header;
+  // one header for every sub-txn (applying one reads its fields and keeps nothing of it); only `type` changes
+  const subHeader: TxnHeader = { clientId, cxid, zxid, time, type: OpCode.error };
   for (const sub of txns as PreparedSubTxn[]) {
     let type = sub.type;
     let record: unknown;
@@ -189,10 +195,10 @@ function applyMulti(s: TreeState, header: TxnHeader, multi: MultiTxn, rc: Proces
         decodeFailed = true;
       }
     }
-    const { clientId, cxid, zxid, time } = header;
+    subHeader.type = type;
     const subRc: ProcessTxnResult = decodeFailed
       ? { clientId, cxid, zxid, type, err: ErrorCode.MARSHALLINGERROR }
-      : processTxn(s, { clientId, cxid, zxid, time, type }, record, true);
+      : processTxn(s, subHeader, record, true);
     results.push(subRc);
     if (subRc.err !== 0 && rc.err === 0) rc.err = subRc.err;
   }
@@ -204,7 +210,10 @@ function checkPath(path: string): void {
   }
 }
 
-/** DataTree.createNode: adds the node, updates its parent, the indexes and quotas, fires the watches. */
+/**
+ * DataTree.createNode: adds the node, updates its parent, the indexes and quotas, fires the watches. `hint`: the
+ * parent's node as the caller found it (used while it is still in the tree, instead of a lookup).
+ */
 function createNode(
   s: TreeState,
   path: string,
@@ -214,12 +223,13 @@ function createNode(
   parentCVersion: number,
   zxid: bigint,
   time: bigint,
+  hint: DataNode | undefined,
 ): Stat {
   checkPath(path);
   const { parent: parentName, child: childName } = splitPath(path);
   if (childName.length === 0) throw new TreeError(ErrorCode.BADARGUMENTS);
   const nodes = s.nodes;
-  const parent = nodes.get(parentName);
+  const parent = hint !== undefined && !hint.detached ? hint : nodes.get(parentName);
   if (!parent) throw new TreeError(ErrorCode.NONODE);
   const parentAcl = s.acls.convertLong(parent.acl);
   const aclRef = s.acls.convertAcls(acl);
@@ -257,14 +267,18 @@ function createNode(
   return out;
 }
 
-/** DataTree.deleteNode: removes the node, updates its parent, the indexes and quotas, fires the watches. */
-function deleteNode(s: TreeState, path: string, zxid: bigint): void {
+/**
+ * DataTree.deleteNode: removes the node, updates its parent, the indexes and quotas, fires the watches. `hint`
+ * and `parentHint`: the node and its parent as the caller found them (each used while it is still in the tree,
+ * instead of a lookup).
+ */
+function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | undefined, parentHint: DataNode | undefined): void {
   checkPath(path);
   const { parent: parentName, child: childName } = splitPath(path);
   const nodes = s.nodes;
-  const parent = nodes.get(parentName);
+  const parent = parentHint !== undefined && !parentHint.detached ? parentHint : nodes.get(parentName);
   if (!parent) throw new TreeError(ErrorCode.NONODE);
-  const node = nodes.get(path);
+  const node = hint !== undefined && !hint.detached ? hint : nodes.get(path);
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
   // As ZooKeeper: the parent is touched even when the child is already gone (fuzzy snapshot replay).
   nodes.preChange(parent);
@@ -340,7 +354,7 @@ function killSession(s: TreeState, sessionId: bigint, zxid: bigint, paths2Delete
 
 function deleteQuietly(s: TreeState, path: string, zxid: bigint): void {
   try {
-    deleteNode(s, path, zxid);
+    deleteNode(s, path, zxid, undefined, undefined);
   } catch {
     // ZooKeeper logs and ignores NONODE while removing a dead session's ephemerals.
   }

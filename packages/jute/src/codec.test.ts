@@ -202,3 +202,31 @@ describe("encode errors", () => {
     }
   });
 });
+
+describe("encode's reused scratch archive", () => {
+  it("gives each value its own exact bytes: after a failed write, for big values, and when a codec encodes while it writes", () => {
+    const R = defineRecord("R", { a: int, s: ustring });
+    const first = encode(R, { a: 1, s: "x" });
+    expect(() => encode(int, 1.5)).toThrow(JuteEncodeError);
+    const big = encode(buffer, Buffer.alloc(100_000, 7));
+    expect(big.length).toBe(100_004);
+    const second = encode(R, { a: 2, s: "yz" });
+    expect(first.toString("hex")).toBe("00000001" + "00000001" + "78");
+    expect(second.toString("hex")).toBe("00000002" + "00000002" + "797a");
+    // a codec that encodes a nested value with encode() in the middle of its own write
+    const nested: Codec<number> = {
+      name: "nested",
+      minSize: 4,
+      read: (i) => i.readInt(),
+      write: (o, v) => {
+        const inner = encode(R, { a: v + 1, s: "in" });
+        o.writeInt(v);
+        o.writeBuffer(inner);
+      },
+    };
+    const outer = defineRecord("Outer", { n: nested, t: ustring });
+    expect(encode(outer, { n: 5, t: "t" }).toString("hex")).toBe(
+      "00000005" + "0000000a" + "00000006" + "00000002" + "696e" + "00000001" + "74",
+    );
+  });
+});

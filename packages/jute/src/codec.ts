@@ -181,11 +181,32 @@ function compileRead(
   )(codecs, fail);
 }
 
-/** Encodes one value to a fresh buffer. */
+/** encode's scratch archive (its memory kept between calls); `scratchBusy` while a write to it is under way. */
+let scratch: OutputArchive | undefined;
+let scratchBusy = false;
+/** Past this many bytes the scratch archive is dropped after use (one huge value does not stay pinned). */
+const SCRATCH_KEEP = 64 * 1024;
+
+/**
+ * Encodes one value to a fresh buffer of exactly its size. The value is written into a scratch archive reused
+ * from call to call and copied out once (a codec that encodes while it writes gets an archive of its own).
+ */
 export function encode<T>(codec: Codec<T>, value: T, sizeHint = 128): Buffer {
-  const out = new OutputArchive(sizeHint);
-  codec.write(out, value);
-  return out.toBuffer();
+  if (scratchBusy) {
+    const own = new OutputArchive(sizeHint);
+    codec.write(own, value);
+    return own.toBuffer();
+  }
+  const out = (scratch ??= new OutputArchive(1024));
+  out.reset();
+  scratchBusy = true;
+  try {
+    codec.write(out, value);
+    return out.toBuffer();
+  } finally {
+    scratchBusy = false;
+    if (out.capacity > SCRATCH_KEEP) scratch = undefined;
+  }
 }
 
 /**

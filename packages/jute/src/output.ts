@@ -166,7 +166,15 @@ export class OutputArchive {
 
   /** A copy of the bytes written. */
   toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const n = this.pos;
+    const b = Buffer.allocUnsafe(n);
+    this.buf.copy(b, 0, 0, n);
+    return b;
+  }
+
+  /** Bytes allocated for the archive (its buffer's size). */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   /** A view of the bytes written (valid until the next write). */
