@@ -139,6 +139,7 @@ function assemble(p: Parts): ZkConfig {
     autopurgePurgeIntervalMs: limits.autopurgePurgeIntervalMs,
     snapCount: limits.snapCount,
     snapshotFormat: limits.snapshotFormat,
+    txnLogWorker: limits.txnLogWorker,
     preAllocSize: limits.preAllocSize,
     forceSync: keys.systemProperties["zookeeper.forceSync"] !== "no",
     globalOutstandingLimit: limits.globalOutstandingLimit,

@@ -109,6 +109,7 @@ export type PeerLimits = Pick<
   | "autopurgePurgeIntervalMs"
   | "snapCount"
   | "snapshotFormat"
+  | "txnLogWorker"
   | "preAllocSize"
   | "globalOutstandingLimit"
 >;
@@ -123,6 +124,7 @@ export function readLimits(r: ConfigReader): PeerLimits {
     autopurgePurgeIntervalMs: r.int("zkts.autopurge.purgeIntervalMs", undefined, "nonNegative"),
     snapCount: r.int("snapCount", 100000, "positive")!,
     snapshotFormat: r.choice("snapshot.format", SNAPSHOT_FORMATS) ?? "zkts",
+    txnLogWorker: r.bool("zkts.txnLogWorker", false),
     preAllocSize: r.int("preAllocSize", 65536, "positive")!,
     globalOutstandingLimit: r.int("globalOutstandingLimit", 1000, "any")!,
   };
