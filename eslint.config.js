@@ -39,6 +39,7 @@ const ADAPTERS = [
   "packages/persistence/src/node-storage.ts",
   "packages/persistence/src/worker-txnlog.ts",
   "packages/persistence/src/txnlog-worker.ts",
+  "packages/persistence/src/txnlog-worker-thread.ts",
   "packages/persistence/src/compat/**",
 ];
 

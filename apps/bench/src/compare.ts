@@ -200,9 +200,10 @@ export async function runCompare(
   log(`compare: data under ${baseDir}; load average ${loadavgBefore.map((x) => x.toFixed(2)).join(" ")}`);
   const servers: RunningServer[] = [];
   try {
-    const zk = await startApacheZooKeeper({ baseDir, heap: opts.zkHeap });
+    const cpus = opts.serverCpus !== undefined ? { cpus: opts.serverCpus } : {};
+    const zk = await startApacheZooKeeper({ baseDir, heap: opts.zkHeap, ...cpus });
     servers.push(zk);
-    const zkts = await startZktsServer({ baseDir, heapMb: opts.zktsHeapMb, profileDir: opts.profileDir });
+    const zkts = await startZktsServer({ baseDir, heapMb: opts.zktsHeapMb, profileDir: opts.profileDir, config: opts.zktsConfig, ...cpus });
     servers.push(zkts);
     log(`compare: Apache ZooKeeper pid ${zk.pid} on ${zk.server}, zkts pid ${zkts.pid} on ${zkts.server}`);
 
@@ -401,7 +402,9 @@ export function compareMarkdown(r: CompareReport): string {
   out.push(
     `Load: ${o.connections} connections x depth ${o.depth}, ${o.procs} bench process(es), ${o.valueSize}-byte values, ` +
       `${o.keys} keys, warm-up ${o.warmupMs / 1000} s, measured ${o.durationMs / 1000} s, best of ${o.rounds} alternating round(s). ` +
-      `Both servers: tickTime=2000, forceSync=yes, data dirs on the same disk; ZooKeeper -Xmx${o.zkHeap}, zkts --max-old-space-size=${o.zktsHeapMb}.`,
+      `Both servers: tickTime=2000, forceSync=yes, data dirs on the same disk; ZooKeeper -Xmx${o.zkHeap}, zkts --max-old-space-size=${o.zktsHeapMb}` +
+      `${Object.keys(o.zktsConfig ?? {}).length > 0 ? ` and ${Object.entries(o.zktsConfig).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""}` +
+      `${o.serverCpus !== undefined ? `; both servers under taskset -c ${o.serverCpus}` : ""}.`,
   );
   if (r.zktsInMemoryOnly) {
     out.push("");

@@ -201,6 +201,10 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     replayed: store.restored.replayed,
     ms: Date.now() - restoreStart,
   });
+  if (cfg.txnLogWorker) {
+    if (opts.storage === undefined) log.info("txn log written by a worker thread (zkts.txnLogWorker=true)");
+    else log.warn("zkts.txnLogWorker=true ignored: the data dirs are on an injected storage, not the file system");
+  }
   if (!cfg.forceSync) log.warn("forceSync=no: acknowledged writes may be lost if the machine crashes");
   // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
   const core = new ZooKeeperServer(coreInit(cfg, conf, 1), {

@@ -29,6 +29,7 @@ export {
 export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedTxn } from "./txn.js";
 export { TxnLog, type TxnLogOptions, type TxnLogStats, type TxnLogListener, type TxnLogWriter } from "./txnlog.js";
 export { WorkerTxnLog, type WorkerTxnLogOptions } from "./worker-txnlog.js";
+export { runTxnLogWorkerThread } from "./txnlog-worker-thread.js";
 export { truncateLogAfter } from "./truncate.js";
 export {
   TxnLogReader,
