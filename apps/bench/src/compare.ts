@@ -21,9 +21,9 @@ import {
   type RunningServer,
 } from "./servers.js";
 
-/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100); with `mainThread`, of its main thread only. */
+export function processCpuSeconds(pid: number, mainThread = false): number {
+  const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -40,6 +40,12 @@ export interface SideResult {
    * window only: CPU seconds between the window's start and end / the window's length / throughput. NaN or absent if unknown.
    */
   serverCpuPerOpUs?: number;
+  /**
+   * The same for the main thread of the server processes only (/proc/<pid>/task/<pid>/stat): for zkts the event
+   * loop's thread (the rest is libuv's pool, V8's GC helpers and worker threads). Meaningless for a JVM (its main
+   * thread only launches the others).
+   */
+  mainThreadCpuPerOpUs?: number;
 }
 
 /** Where a run sends its load: a server list (connections spread over it) and the server processes whose CPU counts. */
@@ -103,10 +109,10 @@ function javaVersion(): string {
   return (r.stderr ?? "").split("\n")[0]?.trim() || "java unknown";
 }
 
-/** CPU seconds of a process, NaN once it is gone. */
-function cpuSecondsOrNaN(pid: number): number {
+/** CPU seconds of a process (or of its main thread), NaN once it is gone. */
+function cpuSecondsOrNaN(pid: number, mainThread = false): number {
   try {
-    return processCpuSeconds(pid);
+    return processCpuSeconds(pid, mainThread);
   } catch {
     return NaN;
   }
@@ -134,11 +140,12 @@ export async function runOne(
     noSetup: true,
     procs: opts.procs,
   };
-  const cpu0 = target.pids.map(cpuSecondsOrNaN);
+  const cpu0 = target.pids.map((p) => cpuSecondsOrNaN(p));
   const t0 = performance.now();
   const probe = windowCpuProbe(target.pids);
   const result = await runBenchmark(bench, { onWindow: probe.onWindow });
   const serverCpuPerOpUs = probe.perOpUs(result.throughput);
+  const mainThreadCpuPerOpUs = probe.mainThreadPerOpUs(result.throughput);
   const wall = (performance.now() - t0) / 1000;
   const byProcess = target.pids.map((pid, i) => ((cpuSecondsOrNaN(pid) - cpu0[i]!) / wall) * 100);
   const serverCpuPercent = byProcess.reduce((a, b) => a + b, 0);
@@ -146,38 +153,49 @@ export async function runOne(
     `  ${target.name.padEnd(9)} ${label.padEnd(14)} ${Math.round(result.throughput).toLocaleString("en-US").padStart(9)} ops/s` +
       `  p50 ${ms(result.latencyUs.p50)} p99 ${ms(result.latencyUs.p99)} ms  errors ${result.errors}` +
       `  server CPU ${serverCpuPercent.toFixed(0)}%${byProcess.length > 1 ? ` (${byProcess.map((c) => c.toFixed(0)).join(" + ")})` : ""}` +
-      `  ${usPerOp(serverCpuPerOpUs)} us/op` +
+      `  ${usPerOp(serverCpuPerOpUs)} us/op (main thread ${usPerOp(mainThreadCpuPerOpUs)})` +
       `  bench CPU ${result.bench.cpuPercentOfOneCore.toFixed(0)}%`,
   );
   if (result.errors > 0) log(`    errors: ${JSON.stringify(result.errorsByCode)} first: ${result.firstError}`);
-  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess, serverCpuPerOpUs };
+  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess, serverCpuPerOpUs, mainThreadCpuPerOpUs };
 }
 
 /**
  * Reads the server processes' CPU time (/proc/<pid>/stat, 10 ms ticks) when the measured window starts and ends;
  * `perOpUs(throughput)` is then the servers' CPU microseconds per reply over that window.
  */
-export function windowCpuProbe(pids: number[]): { onWindow: (edge: WindowEdge) => void; perOpUs: (throughput: number) => number } {
+export function windowCpuProbe(pids: number[]): {
+  onWindow: (edge: WindowEdge) => void;
+  perOpUs: (throughput: number) => number;
+  /** The same for the processes' main threads only. */
+  mainThreadPerOpUs: (throughput: number) => number;
+} {
   let cpuStart = NaN;
   let cpuEnd = NaN;
+  let mainStart = NaN;
+  let mainEnd = NaN;
   let tStart = NaN;
   let tEnd = NaN;
-  const cpuNow = () => pids.map(cpuSecondsOrNaN).reduce((a, b) => a + b, 0);
+  const cpuNow = (mainThread: boolean) => pids.map((p) => cpuSecondsOrNaN(p, mainThread)).reduce((a, b) => a + b, 0);
+  const perOp = (cpu: number, throughput: number) => {
+    const secs = (tEnd - tStart) / 1000;
+    if (!(secs > 0) || !(throughput > 0)) return NaN;
+    return (cpu / secs / throughput) * 1e6;
+  };
   return {
     onWindow: (edge) => {
       if (edge === "start") {
-        cpuStart = cpuNow();
+        cpuStart = cpuNow(false);
+        mainStart = cpuNow(true);
         tStart = performance.now();
       } else {
-        cpuEnd = cpuNow();
+        cpuEnd = cpuNow(false);
+        mainEnd = cpuNow(true);
         tEnd = performance.now();
       }
     },
-    perOpUs: (throughput) => {
-      const secs = (tEnd - tStart) / 1000;
-      if (!(secs > 0) || !(throughput > 0)) return NaN;
-      return ((cpuEnd - cpuStart) / secs / throughput) * 1e6;
-    },
+    perOpUs: (throughput) => perOp(cpuEnd - cpuStart, throughput),
+    mainThreadPerOpUs: (throughput) => perOp(mainEnd - mainStart, throughput),
   };
 }
 
