@@ -9,8 +9,8 @@
  * Durability is the in-thread log's: `listener.durable(zxid)` is called only after the worker's fdatasync of every
  * entry up to zxid. A failed batch fails every entry appended after it (on either thread): batches posted before
  * the calling thread heard of the failure are dropped by the worker (a generation number), and the report covers
- * everything appended so far. At most MAX_POSTED batches are with the worker at once; entries appended meanwhile
- * gather into the next (bigger) batch on this side.
+ * everything appended so far. At most MAX_POSTED batches are with the worker at once (the bounded queue); entries
+ * appended meanwhile gather into the next, bigger, batch on this side (back-pressure is group commit, as in-thread).
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -26,8 +26,12 @@ import type { FromWorker, ToWorker, WorkerCause, WorkerInit } from "./worker-pro
 
 export type WorkerTxnLogOptions = Omit<TxnLogOptions, "summaries" | "clock">;
 
-/** Batches with the worker (posted, not yet acknowledged) at most; more entries wait here. */
-const MAX_POSTED = 4;
+/**
+ * Batches with the worker (posted, not yet acknowledged) at most; entries appended meanwhile gather here into the
+ * next batch. 2, as TxnLog's batches in flight: one being synced while the next is written. (More would only make
+ * smaller batches: a message each way per batch costs the calling thread more than the batch's I/O bookkeeping.)
+ */
+const MAX_POSTED = 2;
 const DEFAULT_MAX_BATCH = 4 * 1024 * 1024;
 const MIN_BUFFER = 64 * 1024;
 

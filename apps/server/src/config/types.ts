@@ -102,7 +102,8 @@ export interface ZkConfig {
   snapshotFormat: "zkts" | "zookeeper";
   /**
    * `zkts.txnLogWorker` (zkts only): a standalone server writes its txn log from a worker thread (checksums,
-   * write(2), fdatasync and their bookkeeping off the main thread; the same files). Default false.
+   * write(2), fdatasync and their bookkeeping off the main thread; the same files). Default false, or true when
+   * the environment has ZKTS_TXNLOG_WORKER=true (the key wins).
    */
   txnLogWorker: boolean;
   /** KiB. */
