@@ -20,9 +20,10 @@ function mainThreadCpuSeconds(): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-async function run(kind: "in-thread" | "worker") {
+async function run(kind: "in-thread" | "worker" | "worker-blocking") {
   const dir = mkdtempSync(join(base, "zkts-wlogbench-"));
-  const log: TxnLogWriter = kind === "worker" ? await WorkerTxnLog.open(dir) : await TxnLog.open(new NodeStorage(), dir);
+  const log: TxnLogWriter =
+    kind === "in-thread" ? await TxnLog.open(new NodeStorage(), dir) : await WorkerTxnLog.open(dir, { blockingIo: kind === "worker-blocking" });
   const data = Buffer.alloc(100, 0x61);
   let next = 1n;
   let durable = 0n;
@@ -77,5 +78,5 @@ async function run(kind: "in-thread" | "worker") {
 }
 
 for (let i = 0; i < rounds; i++) {
-  for (const kind of ["in-thread", "worker"] as const) console.log(JSON.stringify(await run(kind)));
+  for (const kind of ["in-thread", "worker", "worker-blocking"] as const) console.log(JSON.stringify(await run(kind)));
 }

@@ -8,7 +8,7 @@
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { NodeStorage } from "./node-storage.js";
+import { NodeStorage, SyncNodeStorage } from "./node-storage.js";
 import { TxnLog, type TxnLogStats } from "./txnlog.js";
 import { StorageError } from "./errors.js";
 import type { ToWorker, FromWorker, WorkerCause, WorkerInit } from "./worker-protocol.js";
@@ -64,7 +64,7 @@ function runTxnLogWorker(init: WorkerInit): void {
     }
   };
 
-  void TxnLog.open(new NodeStorage(), init.dataLogDir, {
+  void TxnLog.open(init.blockingIo ? new SyncNodeStorage() : new NodeStorage(), init.dataLogDir, {
     preAllocSize: init.preAllocSize,
     forceSync: init.forceSync,
     dbId: init.dbId,

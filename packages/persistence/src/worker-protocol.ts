@@ -8,6 +8,8 @@ export interface WorkerInit {
   dbId: bigint | undefined;
   lastZxid: bigint;
   maxBatchBytes: number | undefined;
+  /** The worker's file calls block it (SyncNodeStorage) instead of going through libuv's pool (NodeStorage). */
+  blockingIo: boolean;
 }
 
 /** A storage error, as it crosses the thread boundary (rebuilt as a StorageError). */

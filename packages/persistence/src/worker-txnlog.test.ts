@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MetricsRegistry, M } from "@zkts/metrics";
 import { LogClosedError, LogWriteError, StorageError, ZxidOrderError } from "./errors.js";
 import { FILE_HEADER_SIZE, VERSION_DIR, makeLogName } from "./log-format.js";
@@ -23,8 +23,9 @@ const tempDir = () => {
   dirs.push(d);
   return d;
 };
+let blockingIo = true;
 const openWorker = async (dir: string, opts: Parameters<typeof WorkerTxnLog.open>[1] = {}) => {
-  const log = await WorkerTxnLog.open(dir, opts);
+  const log = await WorkerTxnLog.open(dir, { blockingIo, ...opts });
   logs.push(log);
   return log;
 };
@@ -82,7 +83,11 @@ const appendAll = (log: TxnLogWriter, txns: DecodedTxn[]) => {
   for (const t of txns) log.appendTxn(t.header, t.txn, t.digest);
 };
 
-describe("WorkerTxnLog (the txn log written by a worker thread)", () => {
+for (const blocking of [true, false]) describe(`WorkerTxnLog (the txn log written by a worker thread), ${blocking ? "blocking" : "libuv pool"} file calls`, () => {
+  beforeAll(() => {
+    blockingIo = blocking;
+  });
+
   it("writes the same bytes as the in-thread TxnLog for the same appends, rolls and closes", async () => {
     const a = tempDir();
     const b = tempDir();
@@ -183,7 +188,7 @@ describe("WorkerTxnLog (the txn log written by a worker thread)", () => {
   it("fails opening when the log directory cannot be created", async () => {
     const base = tempDir();
     writeFileSync(join(base, "file"), "x");
-    const err = await WorkerTxnLog.open(join(base, "file")).catch((e: unknown) => e);
+    const err = await WorkerTxnLog.open(join(base, "file"), { blockingIo }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StorageError);
     expect((err as StorageError).code).toBe("ENOTDIR");
   });

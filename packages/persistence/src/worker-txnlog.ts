@@ -24,7 +24,14 @@ import { joinPath } from "./storage.js";
 import { frameTxnEntry, type TxnLogListener, type TxnLogOptions, type TxnLogStats, type TxnLogWriter } from "./txnlog.js";
 import type { FromWorker, ToWorker, WorkerCause, WorkerInit } from "./worker-protocol.js";
 
-export type WorkerTxnLogOptions = Omit<TxnLogOptions, "summaries" | "clock">;
+export type WorkerTxnLogOptions = Omit<TxnLogOptions, "summaries" | "clock"> & {
+  /**
+   * The worker makes its file calls blocking (it has nothing else to do meanwhile: appends gather into the next
+   * batch) instead of handing each to libuv's pool and back (default true: less CPU in all, see
+   * bench/txnlog-worker.ts; false keeps TxnLog's overlap of one batch's write with the previous one's fdatasync).
+   */
+  blockingIo?: boolean;
+};
 
 /**
  * Batches with the worker (posted, not yet acknowledged) at most; entries appended meanwhile gather here into the
@@ -120,6 +127,7 @@ export class WorkerTxnLog implements TxnLogWriter {
       dbId: opts.dbId,
       lastZxid: opts.lastZxid ?? 0n,
       maxBatchBytes: opts.maxBatchBytes,
+      blockingIo: opts.blockingIo ?? true,
     };
     const entry = workerEntry();
     const worker = new Worker(entry.code, { eval: entry.eval, workerData: { ...entry.data, zktsTxnLogWorker: init }, name: "zkts-txnlog" });
