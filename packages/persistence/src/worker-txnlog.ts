@@ -193,7 +193,15 @@ export class WorkerTxnLog implements TxnLogWriter {
   /** Ends the current file after every append made before this call (the next append starts a new file). */
   roll(): Promise<void> {
     if (this.closed) return Promise.reject(new LogClosedError());
+    // Nothing appended since the worker last reported no open file (at start, or after a roll): nothing to end, so
+    // no round trip (the snapshot a server takes at start-up does not wait for one).
+    if (this.broken === null && this.file === null && this.idle()) return Promise.resolve();
     return this.mark("roll");
+  }
+
+  /** Nothing is waiting to be posted, with the worker, or being gathered. */
+  private idle(): boolean {
+    return this.fillCount === 0 && this.local.length === 0 && this.posted.length === 0 && this.markers.size === 0;
   }
 
   /** Waits for the appends made so far, closes the current file and stops the worker. */
@@ -269,7 +277,7 @@ export class WorkerTxnLog implements TxnLogWriter {
 
   /** The worker keeps the process alive only while something is outstanding. */
   private updateRef(): void {
-    const busy = this.posted.length > 0 || this.local.length > 0 || this.markers.size > 0 || this.fillCount > 0;
+    const busy = !this.idle();
     if (busy !== this.refd) {
       this.refd = busy;
       if (busy) this.worker.ref();
