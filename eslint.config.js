@@ -37,6 +37,9 @@ const ADAPTERS = [
   "**/src/testing/**",
   "**/src/test-helpers.ts",
   "packages/persistence/src/node-storage.ts",
+  "packages/persistence/src/worker-txnlog.ts",
+  "packages/persistence/src/txnlog-worker.ts",
+  "packages/persistence/src/txnlog-worker-thread.ts",
   "packages/persistence/src/compat/**",
 ];
 

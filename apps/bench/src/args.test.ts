@@ -104,6 +104,19 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["compare", "--zk-heap", "lots"])).toThrow(ArgError);
   });
 
+  it("parses compare --server-cpus (a taskset CPU list) and --zkts-config (zoo.cfg lines for zkts)", () => {
+    const c = parseArgs(["compare", "--server-cpus", "0,1", "--zkts-config", "zkts.txnLogWorker=true,snapCount=5000"]);
+    if (c.command !== "compare") throw new Error("not compare");
+    expect(c.options.serverCpus).toBe("0,1");
+    expect(c.options.zktsConfig).toEqual({ "zkts.txnLogWorker": "true", snapCount: "5000" });
+    const d = parseArgs(["compare"]);
+    if (d.command !== "compare") throw new Error("not compare");
+    expect(d.options.serverCpus).toBeUndefined();
+    expect(d.options.zktsConfig).toEqual({});
+    expect(() => parseArgs(["compare", "--server-cpus", "first"])).toThrow(ArgError);
+    expect(() => parseArgs(["compare", "--zkts-config", "novalue"])).toThrow(ArgError);
+  });
+
   it("parses compare --ensemble: single workloads, 1 GB per member, no memory phase", () => {
     const cmp = (...argv: string[]) => {
       const c = parseArgs(["compare", ...argv]);

@@ -188,6 +188,10 @@ export interface CompareOptions {
   markdown: string | undefined;
   /** Write a CPU profile of zkts per workload into this directory. */
   profileDir: string | undefined;
+  /** Both servers run under `taskset -c <serverCpus>` (every thread pinned to these CPUs); undefined: not pinned. */
+  serverCpus: string | undefined;
+  /** Extra zoo.cfg lines for zkts only (e.g. zkts.txnLogWorker=true). */
+  zktsConfig: Record<string, string>;
   skipMemory: boolean;
   /** Stop each server after the memory phase, start it again on its data dir and time it to its first getData. */
   restart: boolean;
@@ -236,6 +240,8 @@ export const DEFAULT_COMPARE: CompareOptions = {
   json: false,
   markdown: undefined,
   profileDir: undefined,
+  serverCpus: undefined,
+  zktsConfig: {},
   skipMemory: false,
   restart: false,
   ensemble: 0,
@@ -322,6 +328,8 @@ Compare options (also: --connections --depth --keys --value-size --procs --json)
       --zkts-heap <mb>         --max-old-space-size of zkts (default 4096)
       --markdown <file>        append the result table to this file
       --profile <dir>          run zkts under node --cpu-prof, profiles into <dir>
+      --server-cpus <list>     run both servers under taskset -c <list> (e.g. 0 for one core, 0,1 for two)
+      --zkts-config <k=v,...>  extra zoo.cfg lines for zkts only (e.g. zkts.txnLogWorker=true)
       --scale                  the scale scenarios instead of the workloads, each server in turn, with
                                jvm.pause.monitor=true (10 ms): --sessions <n> idle sessions + a probe
                                (default 19000; 0 skips), --watches <n> watches (default 1m; 0 skips) over
@@ -411,6 +419,17 @@ const COMPARE_OPTIONS: Record<string, Setter<CompareOptions>> = {
   "--workloads": (o, v) => (o.workloads = v.split(";").filter((s) => s.trim() !== "").map(parseMix)),
   "--markdown": (o, v) => (o.markdown = v),
   "--profile": (o, v) => (o.profileDir = v),
+  "--server-cpus": (o, v) => {
+    if (!/^\d+([-,]\d+)*$/.test(v)) throw new ArgError(`--server-cpus must be a taskset CPU list like 0 or 0,1 or 0-3, got "${v}"`);
+    o.serverCpus = v;
+  },
+  "--zkts-config": (o, v) => {
+    for (const kv of v.split(",").filter((x) => x.trim() !== "")) {
+      const i = kv.indexOf("=");
+      if (i <= 0) throw new ArgError(`--zkts-config takes key=value[,key=value...], got "${kv}"`);
+      o.zktsConfig = { ...o.zktsConfig, [kv.slice(0, i).trim()]: kv.slice(i + 1).trim() };
+    }
+  },
   "--sessions": (o, v) => (o.scaleSessions = positive("--sessions", v, true)),
   "--watches": (o, v) => (o.scaleWatches = positive("--watches", v, true)),
   "--watch-sessions": (o, v) => (o.watchSessions = positive("--watch-sessions", v)),

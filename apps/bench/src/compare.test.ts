@@ -46,6 +46,10 @@ describe("process probes", () => {
     expect(m.rss).toBeGreaterThan(10 * 2 ** 20);
     expect(m.hwm).toBeGreaterThanOrEqual(m.rss);
     expect(processCpuSeconds(process.pid)).toBeGreaterThan(0);
+    // the main thread's share: some, never more than the whole process's
+    const main = processCpuSeconds(process.pid, true);
+    expect(main).toBeGreaterThan(0);
+    expect(main).toBeLessThanOrEqual(processCpuSeconds(process.pid));
   });
 
   it("finds no txn logs in a missing dir", () => {

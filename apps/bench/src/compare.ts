@@ -35,6 +35,12 @@ export interface SideResult {
    * window only: CPU seconds between the window's start and end / the window's length / throughput. NaN or absent if unknown.
    */
   serverCpuPerOpUs?: number;
+  /**
+   * The same for the main thread of the server processes only (/proc/<pid>/task/<pid>/stat): for zkts the event
+   * loop's thread (the rest is libuv's pool, V8's GC helpers and worker threads). Meaningless for a JVM (its main
+   * thread only launches the others).
+   */
+  mainThreadCpuPerOpUs?: number;
 }
 
 /** Where a run sends its load: a server list (connections spread over it) and the server processes whose CPU counts. */
@@ -98,10 +104,10 @@ function javaVersion(): string {
   return (r.stderr ?? "").split("\n")[0]?.trim() || "java unknown";
 }
 
-/** CPU seconds of a process, NaN once it is gone. */
-function cpuSecondsOrNaN(pid: number): number {
+/** CPU seconds of a process (or of its main thread), NaN once it is gone. */
+function cpuSecondsOrNaN(pid: number, mainThread = false): number {
   try {
-    return processCpuSeconds(pid);
+    return processCpuSeconds(pid, mainThread);
   } catch {
     return NaN;
   }
@@ -129,11 +135,12 @@ export async function runOne(
     noSetup: true,
     procs: opts.procs,
   };
-  const cpu0 = target.pids.map(cpuSecondsOrNaN);
+  const cpu0 = target.pids.map((p) => cpuSecondsOrNaN(p));
   const t0 = performance.now();
   const probe = windowCpuProbe(target.pids);
   const result = await runBenchmark(bench, { onWindow: probe.onWindow });
   const serverCpuPerOpUs = probe.perOpUs(result.throughput);
+  const mainThreadCpuPerOpUs = probe.mainThreadPerOpUs(result.throughput);
   const wall = (performance.now() - t0) / 1000;
   const byProcess = target.pids.map((pid, i) => ((cpuSecondsOrNaN(pid) - cpu0[i]!) / wall) * 100);
   const serverCpuPercent = byProcess.reduce((a, b) => a + b, 0);
@@ -141,38 +148,49 @@ export async function runOne(
     `  ${target.name.padEnd(9)} ${label.padEnd(14)} ${Math.round(result.throughput).toLocaleString("en-US").padStart(9)} ops/s` +
       `  p50 ${ms(result.latencyUs.p50)} p99 ${ms(result.latencyUs.p99)} ms  errors ${result.errors}` +
       `  server CPU ${serverCpuPercent.toFixed(0)}%${byProcess.length > 1 ? ` (${byProcess.map((c) => c.toFixed(0)).join(" + ")})` : ""}` +
-      `  ${usPerOp(serverCpuPerOpUs)} us/op` +
+      `  ${usPerOp(serverCpuPerOpUs)} us/op (main thread ${usPerOp(mainThreadCpuPerOpUs)})` +
       `  bench CPU ${result.bench.cpuPercentOfOneCore.toFixed(0)}%`,
   );
   if (result.errors > 0) log(`    errors: ${JSON.stringify(result.errorsByCode)} first: ${result.firstError}`);
-  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess, serverCpuPerOpUs };
+  return { result, serverCpuPercent, serverCpuPercentByProcess: byProcess, serverCpuPerOpUs, mainThreadCpuPerOpUs };
 }
 
 /**
  * Reads the server processes' CPU time (/proc/<pid>/stat, 10 ms ticks) when the measured window starts and ends;
  * `perOpUs(throughput)` is then the servers' CPU microseconds per reply over that window.
  */
-export function windowCpuProbe(pids: number[]): { onWindow: (edge: WindowEdge) => void; perOpUs: (throughput: number) => number } {
+export function windowCpuProbe(pids: number[]): {
+  onWindow: (edge: WindowEdge) => void;
+  perOpUs: (throughput: number) => number;
+  /** The same for the processes' main threads only. */
+  mainThreadPerOpUs: (throughput: number) => number;
+} {
   let cpuStart = NaN;
   let cpuEnd = NaN;
+  let mainStart = NaN;
+  let mainEnd = NaN;
   let tStart = NaN;
   let tEnd = NaN;
-  const cpuNow = () => pids.map(cpuSecondsOrNaN).reduce((a, b) => a + b, 0);
+  const cpuNow = (mainThread: boolean) => pids.map((p) => cpuSecondsOrNaN(p, mainThread)).reduce((a, b) => a + b, 0);
+  const perOp = (cpu: number, throughput: number) => {
+    const secs = (tEnd - tStart) / 1000;
+    if (!(secs > 0) || !(throughput > 0)) return NaN;
+    return (cpu / secs / throughput) * 1e6;
+  };
   return {
     onWindow: (edge) => {
       if (edge === "start") {
-        cpuStart = cpuNow();
+        cpuStart = cpuNow(false);
+        mainStart = cpuNow(true);
         tStart = performance.now();
       } else {
-        cpuEnd = cpuNow();
+        cpuEnd = cpuNow(false);
+        mainEnd = cpuNow(true);
         tEnd = performance.now();
       }
     },
-    perOpUs: (throughput) => {
-      const secs = (tEnd - tStart) / 1000;
-      if (!(secs > 0) || !(throughput > 0)) return NaN;
-      return ((cpuEnd - cpuStart) / secs / throughput) * 1e6;
-    },
+    perOpUs: (throughput) => perOp(cpuEnd - cpuStart, throughput),
+    mainThreadPerOpUs: (throughput) => perOp(mainEnd - mainStart, throughput),
   };
 }
 
@@ -195,9 +213,10 @@ export async function runCompare(
   log(`compare: data under ${baseDir}; load average ${loadavgBefore.map((x) => x.toFixed(2)).join(" ")}`);
   const servers: RunningServer[] = [];
   try {
-    const zk = await startApacheZooKeeper({ baseDir, heap: opts.zkHeap });
+    const cpus = opts.serverCpus !== undefined ? { cpus: opts.serverCpus } : {};
+    const zk = await startApacheZooKeeper({ baseDir, heap: opts.zkHeap, ...cpus });
     servers.push(zk);
-    const zkts = await startZktsServer({ baseDir, heapMb: opts.zktsHeapMb, profileDir: opts.profileDir });
+    const zkts = await startZktsServer({ baseDir, heapMb: opts.zktsHeapMb, profileDir: opts.profileDir, config: opts.zktsConfig, ...cpus });
     servers.push(zkts);
     log(`compare: Apache ZooKeeper pid ${zk.pid} on ${zk.server}, zkts pid ${zkts.pid} on ${zkts.server}`);
 
@@ -398,7 +417,9 @@ export function compareMarkdown(r: CompareReport): string {
   out.push(
     `Load: ${o.connections} connections x depth ${o.depth}, ${o.procs} bench process(es), ${o.valueSize}-byte values, ` +
       `${o.keys} keys, warm-up ${o.warmupMs / 1000} s, measured ${o.durationMs / 1000} s, best of ${o.rounds} alternating round(s). ` +
-      `Both servers: tickTime=2000, forceSync=yes, data dirs on the same disk; ZooKeeper -Xmx${o.zkHeap}, zkts --max-old-space-size=${o.zktsHeapMb}.`,
+      `Both servers: tickTime=2000, forceSync=yes, data dirs on the same disk; ZooKeeper -Xmx${o.zkHeap}, zkts --max-old-space-size=${o.zktsHeapMb}` +
+      `${Object.keys(o.zktsConfig ?? {}).length > 0 ? ` and ${Object.entries(o.zktsConfig).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""}` +
+      `${o.serverCpus !== undefined ? `; both servers under taskset -c ${o.serverCpus}` : ""}.`,
   );
   if (r.zktsInMemoryOnly) {
     out.push("");

@@ -37,6 +37,8 @@ export interface ServerConfig {
   tickTime?: number;
   /** Extra zoo.cfg lines. */
   config?: Record<string, string>;
+  /** Run the server under `taskset -c <cpus>` (all its threads pinned to these CPUs). */
+  cpus?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -250,10 +252,11 @@ export function zktsServerArgs(o: { heapMb: number; cfgPath: string; profileDir?
   return [...nodeArgs, ZKTS_SERVER_BIN, "--log-level", o.logLevel ?? "warn", o.cfgPath];
 }
 
-/** Spawns a server with stdout and stderr appended to logFile. */
-function spawnLogged(command: string, args: string[], logFile: string, cwd?: string): ChildProcess {
+/** Spawns a server with stdout and stderr appended to logFile (under `taskset -c cpus` when given: same pid). */
+function spawnLogged(command: string, args: string[], logFile: string, cwd?: string, cpus?: string): ChildProcess {
   const fd = openSync(logFile, "a");
   try {
+    if (cpus !== undefined) return spawn("taskset", ["-c", cpus, command, ...args], { cwd, stdio: ["ignore", fd, fd] });
     return spawn(command, args, { cwd, stdio: ["ignore", fd, fd] });
   } finally {
     closeSync(fd);
@@ -270,8 +273,8 @@ export async function startApacheZooKeeper(cfg: ServerConfig & { heap: string })
   writeFileSync(cfgPath, zooCfg(dataDir, cfg, { clientPort: port }));
   const logFile = join(cfg.baseDir, "zookeeper.log");
   const args = apacheZooKeeperArgs({ heap: cfg.heap, cfgPath, mainClass: "org.apache.zookeeper.server.ZooKeeperServerMain" });
-  const h = handle("ZooKeeper", port, dataDir, spawnLogged(JAVA, args, logFile), logFile);
-  h.respawn = () => spawnLogged(JAVA, args, logFile);
+  const h = handle("ZooKeeper", port, dataDir, spawnLogged(JAVA, args, logFile, undefined, cfg.cpus), logFile);
+  h.respawn = () => spawnLogged(JAVA, args, logFile, undefined, cfg.cpus);
   try {
     await waitServing("Apache ZooKeeper", port, h.process, logFile, 60_000);
   } catch (e) {
@@ -292,8 +295,8 @@ export async function startZktsServer(
   writeFileSync(cfgPath, zooCfg(dataDir, cfg, { clientPort: port }));
   const logFile = join(cfg.baseDir, "zkts.log");
   const zArgs = zktsServerArgs({ ...cfg, cfgPath });
-  const h = handle("zkts", port, dataDir, spawnLogged(process.execPath, zArgs, logFile, REPO_ROOT), logFile);
-  h.respawn = () => spawnLogged(process.execPath, zArgs, logFile, REPO_ROOT);
+  const h = handle("zkts", port, dataDir, spawnLogged(process.execPath, zArgs, logFile, REPO_ROOT, cfg.cpus), logFile);
+  h.respawn = () => spawnLogged(process.execPath, zArgs, logFile, REPO_ROOT, cfg.cpus);
   try {
     await waitServing("zkts-server", port, h.process, logFile, 60_000);
   } catch (e) {
@@ -500,9 +503,9 @@ export function logProblems(file: string): { warnings: number; errors: number; e
   return { warnings, errors, examples };
 }
 
-/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** utime + stime of a process in seconds (/proc/<pid>/stat, USER_HZ 100); with `mainThread`, of its main thread only. */
+export function processCpuSeconds(pid: number, mainThread = false): number {
+  const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
   return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -196,6 +196,11 @@ describe("zoo.cfg keys", () => {
     expect(problems(base + "snapCount=1e5")).toEqual(['zoo.cfg:2: snapCount must be a positive integer, got "1e5"']);
     expect(parseConfig(base + "snapshot.format=zookeeper").snapshotFormat).toBe("zookeeper");
     expect(parseConfig(base + "snapshot.format=zkts").snapshotFormat).toBe("zkts");
+    expect(parseConfig(base).txnLogWorker).toBe(false);
+    expect(parseConfig(base + "zkts.txnLogWorker=true").txnLogWorker).toBe(true);
+    expect(problems(base + "zkts.txnLogWorker=maybe")).toHaveLength(1);
+    expect(parseConfig(base, { env: { ZKTS_TXNLOG_WORKER: "true" } }).txnLogWorker).toBe(true);
+    expect(parseConfig(base + "zkts.txnLogWorker=false", { env: { ZKTS_TXNLOG_WORKER: "true" } }).txnLogWorker).toBe(false);
     expect(problems(base + "snapshot.format=java")).toHaveLength(1);
     expect(problems(base + "snapshot.format=java")[0]).toMatch(/^zoo\.cfg:2: snapshot\.format .*zkts.*zookeeper/);
     expect(problems(base + "jute.maxbuffer=99999999999")).toEqual([

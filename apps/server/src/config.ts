@@ -70,7 +70,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const digest = readSuperDigest(r, opts.env ?? {});
   const sasl = readSasl(r, opts.env ?? {}, tls.x509AuthProvider, opts.readFile);
   const quorumSasl = readQuorumSasl(r, opts.env ?? {}, opts.readFile);
-  const limits = readLimits(r);
+  const limits = readLimits(r, opts.env ?? {});
   const distributed = isDistributed(r, keys.servers);
   const flags = readPeerFlags(r);
   const admin = readAdmin(r);
@@ -139,6 +139,7 @@ function assemble(p: Parts): ZkConfig {
     autopurgePurgeIntervalMs: limits.autopurgePurgeIntervalMs,
     snapCount: limits.snapCount,
     snapshotFormat: limits.snapshotFormat,
+    txnLogWorker: limits.txnLogWorker,
     preAllocSize: limits.preAllocSize,
     forceSync: keys.systemProperties["zookeeper.forceSync"] !== "no",
     globalOutstandingLimit: limits.globalOutstandingLimit,

@@ -5,7 +5,7 @@ import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startPauseMonitor, startServer, type QuorumView, type RunningServer, type StartServerOptions } from "@zkts/nio-cnxn";
-import { AutoPurge, DurableStore, NodeStorage, type Storage } from "@zkts/persistence";
+import { AutoPurge, DurableStore, NodeStorage, WorkerTxnLog, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { readMyId } from "./ensemble.js";
@@ -184,6 +184,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     tree,
     snapCount: cfg.snapCount,
     snapshotFormat: cfg.snapshotFormat,
+    // The worker writes through node:fs itself: only over the real file system (tests injecting a storage keep it).
+    ...(cfg.txnLogWorker && opts.storage === undefined ? { openTxnLog: (dir: string, o: object) => WorkerTxnLog.open(dir, o) } : {}),
     preAllocSize: cfg.preAllocSize * 1024,
     forceSync: cfg.forceSync,
     acceptDataLoss: opts.acceptDataLoss ?? false,
@@ -199,6 +201,10 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     replayed: store.restored.replayed,
     ms: Date.now() - restoreStart,
   });
+  if (cfg.txnLogWorker) {
+    if (opts.storage === undefined) log.info("txn log written by a worker thread (zkts.txnLogWorker=true)");
+    else log.warn("zkts.txnLogWorker=true ignored: the data dirs are on an injected storage, not the file system");
+  }
   if (!cfg.forceSync) log.warn("forceSync=no: acknowledged writes may be lost if the machine crashes");
   // Standalone ZooKeeper reports serverId=0 in `conf` but gives its session tracker sid 1 (session ids 0x01...).
   const core = new ZooKeeperServer(coreInit(cfg, conf, 1), {

@@ -5,7 +5,7 @@ import { LogCorruptionError, PersistenceError, SnapshotCorruptionError, Unsuppor
 import { VERSION_DIR } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
-import { TxnLog } from "./txnlog.js";
+import { TxnLog, type TxnLogOptions, type TxnLogWriter } from "./txnlog.js";
 import { DEFAULT_SNAP_COUNT, SnapshotSchedule } from "./snapshot-schedule.js";
 import { loadNewestValidSnapshot, type RestorableTree } from "./restore.js";
 import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
@@ -368,6 +368,11 @@ export interface DurableStoreOptions extends DataDirs {
   /** The format snapshots are written in (default "zkts"; both are read). */
   snapshotFormat?: SnapshotFormat;
   /**
+   * Opens the txn log writer (default: `TxnLog` over `storage`, in this thread). The server passes
+   * `WorkerTxnLog.open` to have a worker thread write the log (the real file system only).
+   */
+  openTxnLog?: (dataLogDir: string, opts: TxnLogOptions) => Promise<TxnLogWriter>;
+  /**
    * Where `dbinittime` and `startup_txns_loaded` (restore), `snapshottime` and the txn log's `fsynctime` /
    * `sync_processor_batch_size` are recorded. Default: a registry of its own.
    */
@@ -383,7 +388,7 @@ export interface DurableStoreOptions extends DataDirs {
 export class DurableStore {
   readonly sessions: Map<bigint, number>;
   readonly restored: RestoreResult;
-  private readonly log: TxnLog;
+  private readonly log: TxnLogWriter;
   private readonly logger: Logger;
   private readonly schedule: SnapshotSchedule;
   private readonly clock: Pick<Clock, "now" | "monotonic">;
@@ -397,7 +402,7 @@ export class DurableStore {
   private constructor(
     private readonly opts: DurableStoreOptions,
     restored: RestoreResult,
-    log: TxnLog,
+    log: TxnLogWriter,
   ) {
     this.restored = restored;
     this.sessions = restored.sessions;
@@ -420,13 +425,14 @@ export class DurableStore {
     // ZKDatabase.loadDataBase: snapshot load + txn replay time, and the txns replayed (FileTxnSnapLog).
     metrics.summary(M.DB_INIT_TIME).observe(opts.clock.monotonic() - t0);
     metrics.summary(M.STARTUP_TXNS_LOADED).observe(restored.replayed);
-    const log = await TxnLog.open(storage, dataLogDir, {
+    const logOpts: TxnLogOptions = {
       ...(opts.preAllocSize !== undefined ? { preAllocSize: opts.preAllocSize } : {}),
       forceSync: opts.forceSync ?? true,
       lastZxid: restored.zxid,
       metrics,
       clock: opts.clock,
-    });
+    };
+    const log = opts.openTxnLog !== undefined ? await opts.openTxnLog(dataLogDir, logOpts) : await TxnLog.open(storage, dataLogDir, logOpts);
     const store = new DurableStore(opts, restored, log);
     // As ZooKeeper (ZooKeeperServer.loadData): a clean snapshot of what was restored, unless it is on disk already.
     // ZooKeeper writes it before it serves; here it is written in the background as any periodic snapshot (the log

@@ -27,7 +27,9 @@ export {
   sizeWithPadding,
 } from "./log-format.js";
 export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedTxn } from "./txn.js";
-export { TxnLog, type TxnLogOptions, type TxnLogStats, type TxnLogListener } from "./txnlog.js";
+export { TxnLog, type TxnLogOptions, type TxnLogStats, type TxnLogListener, type TxnLogWriter } from "./txnlog.js";
+export { WorkerTxnLog, type WorkerTxnLogOptions } from "./worker-txnlog.js";
+export { runTxnLogWorkerThread } from "./txnlog-worker-thread.js";
 export { truncateLogAfter } from "./truncate.js";
 export {
   TxnLogReader,

@@ -1,5 +1,20 @@
 import { open, mkdir, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { constants } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { StorageError } from "./errors.js";
 import type { Storage, StorageFile } from "./storage.js";
 
@@ -137,5 +152,116 @@ class NodeFile implements StorageFile {
     } catch (e) {
       throw StorageError.from("close", this.path, e);
     }
+  }
+}
+
+/**
+ * NodeStorage with blocking calls (node:fs's *Sync functions), for a thread that does nothing else: the txn log
+ * worker. Each call is made on the calling thread instead of being handed to libuv's pool and back.
+ */
+export class SyncNodeStorage implements Storage {
+  mkdirp(dir: string): Promise<void> {
+    return attempt("mkdir", dir, () => void mkdirSync(dir, { recursive: true }));
+  }
+
+  list(dir: string): Promise<string[]> {
+    try {
+      return Promise.resolve(readdirSync(dir));
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return Promise.resolve([]);
+      return Promise.reject(StorageError.from("readdir", dir, e));
+    }
+  }
+
+  open(path: string, mode: "read" | "create" | "append"): Promise<StorageFile> {
+    return attempt("open", path, () => new SyncNodeFile(path, openSync(path, openFlags(mode), 0o644)));
+  }
+
+  size(path: string): Promise<number | undefined> {
+    try {
+      return Promise.resolve(statSync(path).size);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return Promise.resolve(undefined);
+      return Promise.reject(StorageError.from("stat", path, e));
+    }
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return attempt("rename", from, () => renameSync(from, to));
+  }
+
+  remove(path: string): Promise<void> {
+    return attempt("remove", path, () => rmSync(path, { force: true }));
+  }
+
+  syncDir(dir: string): Promise<void> {
+    return attempt("fsync", dir, () => {
+      const fd = openSync(dir, constants.O_RDONLY);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+}
+
+class SyncNodeFile implements StorageFile {
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+  ) {}
+
+  read(position: number, length: number): Promise<Buffer> {
+    return attempt("read", this.path, () => {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(this.fd, buf, got, length - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === length ? buf : buf.subarray(0, got);
+    });
+  }
+
+  write(data: Uint8Array, position: number): Promise<void> {
+    return attempt("write", this.path, () => {
+      let done = 0;
+      while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, position + done);
+    });
+  }
+
+  size(): Promise<number> {
+    return attempt("fstat", this.path, () => fstatSync(this.fd).size);
+  }
+
+  truncate(length: number): Promise<void> {
+    return attempt("truncate", this.path, () => ftruncateSync(this.fd, length));
+  }
+
+  datasync(): Promise<void> {
+    return attempt("fdatasync", this.path, () => fdatasyncSync(this.fd));
+  }
+
+  close(): Promise<void> {
+    return attempt("close", this.path, () => closeSync(this.fd));
+  }
+}
+
+function openFlags(mode: "read" | "create" | "append"): number {
+  return mode === "read"
+    ? constants.O_RDONLY
+    : mode === "create"
+      ? constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC
+      : constants.O_RDWR | constants.O_CREAT;
+}
+
+/** Runs a blocking call: its result as a settled promise, a failure as a StorageError. */
+function attempt<T>(op: string, path: string, f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(StorageError.from(op, path, e));
   }
 }

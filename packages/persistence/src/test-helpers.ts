@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode, Txn, CreateTxn, SetDataTxn, DeleteTxn, type ACL } from "@zkts/jute";
 import { MemoryStorage } from "./memory-storage.js";
-import { NodeStorage } from "./node-storage.js";
+import { NodeStorage, SyncNodeStorage } from "./node-storage.js";
 import type { Storage } from "./storage.js";
 import { marshalTxn, TxnType } from "./txn.js";
 
@@ -25,6 +25,13 @@ export const storageCases: StorageCase[] = [
     make: () => {
       const dir = mkdtempSync(join(tmpdir(), "zkts-persist-"));
       return { storage: new NodeStorage(), dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: "SyncNodeStorage",
+    make: () => {
+      const dir = mkdtempSync(join(tmpdir(), "zkts-persist-"));
+      return { storage: new SyncNodeStorage(), dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
 ];

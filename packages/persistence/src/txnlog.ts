@@ -31,6 +31,21 @@ export interface TxnLogOptions {
   metrics?: MetricsRegistry;
   /** Monotonic time for `fsynctime`; without it the fsync time is not measured (and not reported). */
   clock?: Pick<Clock, "monotonic">;
+  /** Where `fsynctime` and `sync_processor_batch_size` go instead of `metrics` (the txn log worker forwards them). */
+  summaries?: { fsyncTime: Pick<Summary, "observe">; batchSize: Pick<Summary, "observe"> };
+}
+
+/**
+ * What a server's store needs from a txn log writer: `TxnLog` in the calling thread, or `WorkerTxnLog` (the same
+ * log written by a worker thread).
+ */
+export interface TxnLogWriter {
+  readonly lastDurableZxid: bigint;
+  readonly stats: TxnLogStats;
+  listener: TxnLogListener | null;
+  appendTxn(header: TxnHeaderRecord, txn: unknown | null, digest?: TxnDigest | null): void;
+  roll(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface TxnLogStats {
@@ -74,7 +89,7 @@ export interface TxnLogListener {
 }
 
 /** Bytes before a payload: long checksum (Adler32 in its low 32 bits), int length. */
-const ENTRY_HEAD = 12;
+export const ENTRY_HEAD = 12;
 /** Batches written at once (the next one's write starts while the previous one is still being made durable). */
 const MAX_INFLIGHT = 2;
 /** Batch buffers kept for reuse (being written, one filling). */
@@ -107,7 +122,7 @@ const POOLED_MAX = 1024 * 1024;
  * `appendTxn()` is the allocation-free form the server uses: the txn is marshalled straight into the batch
  * buffer and the outcome goes to the `listener` (one call per batch) instead of a promise per entry.
  */
-export class TxnLog {
+export class TxnLog implements TxnLogWriter {
   readonly dir: string;
   private readonly preAllocSize: number;
   private readonly forceSync: boolean;
@@ -135,8 +150,8 @@ export class TxnLog {
   private queuedZxid: bigint;
   private durable: bigint;
   readonly stats: TxnLogStats = { entries: 0, batches: 0, syncs: 0, failures: 0, files: 0 };
-  private readonly fsyncTime: Summary;
-  private readonly batchSize: Summary;
+  private readonly fsyncTime: Pick<Summary, "observe">;
+  private readonly batchSize: Pick<Summary, "observe">;
   private readonly clock: Pick<Clock, "monotonic"> | undefined;
 
   private constructor(
@@ -151,9 +166,14 @@ export class TxnLog {
     this.maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
     this.queuedZxid = opts.lastZxid ?? 0n;
     this.durable = this.queuedZxid;
-    const metrics = opts.metrics ?? new MetricsRegistry();
-    this.fsyncTime = metrics.summary(M.FSYNC_TIME);
-    this.batchSize = metrics.summary(M.SYNC_PROCESSOR_BATCH_SIZE);
+    if (opts.summaries !== undefined) {
+      this.fsyncTime = opts.summaries.fsyncTime;
+      this.batchSize = opts.summaries.batchSize;
+    } else {
+      const metrics = opts.metrics ?? new MetricsRegistry();
+      this.fsyncTime = metrics.summary(M.FSYNC_TIME);
+      this.batchSize = metrics.summary(M.SYNC_PROCESSOR_BATCH_SIZE);
+    }
     this.clock = opts.clock;
   }
 
@@ -235,6 +255,34 @@ export class TxnLog {
     this.kick();
   }
 
+  /**
+   * Appends `count` entries framed by `frameTxnEntry` (checksum fields not yet filled: they are computed here),
+   * zxids `first` to `last`, as one run of bytes; the outcome reaches `listener`. This is how the txn log worker
+   * receives the entries the server's thread encoded. Throws (and appends nothing) on a closed log or a `first`
+   * not above the last zxid appended.
+   */
+  appendFramed(frames: Uint8Array, first: bigint, last: bigint, count: number): void {
+    if (this.closed) throw new LogClosedError();
+    if (first <= this.queuedZxid) throw new ZxidOrderError(first, this.queuedZxid);
+    if (count === 0) return;
+    const b = this.openBatch(frames.length);
+    const out = b.out;
+    let p = out.length;
+    out.writeRaw(frames);
+    const buf = out.buffer;
+    const end = out.length;
+    while (p < end) {
+      const len = buf.readInt32BE(p + 8);
+      buf.writeInt32BE(adler32(buf, 1, p + ENTRY_HEAD, p + ENTRY_HEAD + len) | 0, p + 4);
+      p += ENTRY_HEAD + len + 1;
+    }
+    if (b.count === 0) b.first = first;
+    b.last = last;
+    b.count += count;
+    this.queuedZxid = last;
+    this.kick();
+  }
+
   /** The batch at the tail of the queue while it has room, else a new one. */
   private openBatch(hint: number): BatchItem {
     const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1]! : undefined;
@@ -248,10 +296,8 @@ export class TxnLog {
   private sealEntry(b: BatchItem, start: number, zxid: bigint): void {
     const out = b.out;
     const end = out.length;
-    out.writeByte(EOR);
-    out.setInt32At(start, 0);
+    sealFrame(out, start);
     out.setInt32At(start + 4, adler32(out.buffer, 1, start + ENTRY_HEAD, end));
-    out.setInt32At(start + 8, end - start - ENTRY_HEAD);
     if (b.count === 0) b.first = zxid;
     b.last = zxid;
     b.count++;
@@ -542,3 +588,29 @@ export class TxnLog {
 }
 
 const ZERO_BYTE = Buffer.alloc(1);
+
+/**
+ * Frames one txn at the end of `out` as a log entry, its checksum left 0 (`sealFrame`, then the checksum, or
+ * `TxnLog.appendFramed`, which computes it): 12-byte head, TxnHeader + record [+ TxnDigest], 'B'. Appends
+ * nothing if the record cannot be encoded (and rethrows).
+ */
+export function frameTxnEntry(out: OutputArchive, header: TxnHeaderRecord, txn: unknown | null, digest?: TxnDigest | null): void {
+  const start = out.reserve(ENTRY_HEAD);
+  try {
+    writeTxn(out, header, txn);
+    if (digest) TxnDigest.write(out, digest);
+  } catch (e) {
+    out.truncate(start);
+    throw e;
+  }
+  sealFrame(out, start);
+}
+
+/** Ends the entry whose head is at `start` (its payload runs to the end of `out`): 'B', the length, checksum 0. */
+function sealFrame(out: OutputArchive, start: number): void {
+  const end = out.length;
+  out.writeByte(EOR);
+  out.setInt32At(start, 0);
+  out.setInt32At(start + 4, 0);
+  out.setInt32At(start + 8, end - start - ENTRY_HEAD);
+}

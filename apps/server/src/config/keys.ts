@@ -36,6 +36,7 @@ export const SYSTEM_PROPERTY_KEYS = new Set([
   "znode.container.checkIntervalMs",
   "snapCount",
   "snapshot.format",
+  "zkts.txnLogWorker",
   "preAllocSize",
   "forceSync",
   "zookeeper.forceSync",

@@ -109,13 +109,18 @@ export type PeerLimits = Pick<
   | "autopurgePurgeIntervalMs"
   | "snapCount"
   | "snapshotFormat"
+  | "txnLogWorker"
   | "preAllocSize"
   | "globalOutstandingLimit"
 >;
 
 const SNAPSHOT_FORMATS = ["zkts", "zookeeper"] as const;
 
-export function readLimits(r: ConfigReader): PeerLimits {
+/** `ZKTS_TXNLOG_WORKER` (true/yes/1) in the environment: the default of zoo.cfg's `zkts.txnLogWorker`. */
+export const TXNLOG_WORKER_ENV = "ZKTS_TXNLOG_WORKER";
+
+export function readLimits(r: ConfigReader, env: Readonly<Record<string, string | undefined>> = {}): PeerLimits {
+  const workerEnv = env[TXNLOG_WORKER_ENV]?.trim().toLowerCase();
   return {
     juteMaxBuffer: r.int("jute.maxbuffer", 0xfffff, "positive")!,
     initLimit: r.int("initLimit", undefined, "positive"),
@@ -123,6 +128,7 @@ export function readLimits(r: ConfigReader): PeerLimits {
     autopurgePurgeIntervalMs: r.int("zkts.autopurge.purgeIntervalMs", undefined, "nonNegative"),
     snapCount: r.int("snapCount", 100000, "positive")!,
     snapshotFormat: r.choice("snapshot.format", SNAPSHOT_FORMATS) ?? "zkts",
+    txnLogWorker: r.bool("zkts.txnLogWorker", workerEnv === "true" || workerEnv === "yes" || workerEnv === "1"),
     preAllocSize: r.int("preAllocSize", 65536, "positive")!,
     globalOutstandingLimit: r.int("globalOutstandingLimit", 1000, "any")!,
   };

@@ -100,6 +100,12 @@ export interface ZkConfig {
    * (default) or `zookeeper` (FileSnap's, so ZooKeeper and its tools read a zkts data dir in place). Both are read.
    */
   snapshotFormat: "zkts" | "zookeeper";
+  /**
+   * `zkts.txnLogWorker` (zkts only): a standalone server writes its txn log from a worker thread (checksums,
+   * write(2), fdatasync and their bookkeeping off the main thread; the same files). Default false, or true when
+   * the environment has ZKTS_TXNLOG_WORKER=true (the key wins).
+   */
+  txnLogWorker: boolean;
   /** KiB. */
   preAllocSize: number;
   /** `forceSync` (zookeeper.forceSync): fdatasync the txn log before acknowledging; only "no" turns it off. */
