@@ -6,15 +6,20 @@
  * stop it (SIGTERM) and time its restart on the same data dir to the first getData of the last znode (restart.ts),
  * read its RSS again, stop it and delete its data dir before the next server starts. A server that fails (out of
  * memory, a timeout) is reported with the phase it failed in and the figures it reached.
+ *
+ * While loading, every snapCount/2 to snapCount txns (default 100,000) each server writes a snapshot of the whole
+ * tree, and neither deletes old ones by default (autopurge is off): 10,000,000 creates would leave ~130 snapshots,
+ * over 100 GB. So the bench deletes all but the newest `SNAPSHOTS_KEPT` snapshots every few seconds during the load,
+ * as autopurge.snapRetainCount=3 would (the newest, possibly being written, is never touched).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_OPTIONS, type BenchOptions, type CompareOptions, type Mix } from "./args.js";
 import { runBenchmark, setupTree, type BenchResult } from "./bench.js";
 import { fmtInt, machineInfo, machineLine, mb, publish, toStdout, type MachineInfo } from "./compare.js";
 import { ms } from "./format.js";
-import { restartAndTime, type RestartFigure } from "./restart.js";
+import { restartAndTime, snapshotFiles, type RestartFigure } from "./restart.js";
 import { processMemory, startApacheZooKeeper, startZktsServer, type RunningServer } from "./servers.js";
 import { keyPath } from "./workload.js";
 
@@ -29,6 +34,8 @@ export interface ZnodesSide {
   /** After the load (2 s settle): VmRSS and VmHWM. */
   rssLoadedBytes: number | undefined;
   hwmLoadedBytes: number | undefined;
+  /** Old snapshots the bench deleted during the load (see SNAPSHOTS_KEPT). */
+  snapshotsPurged: number;
   get: BenchResult | undefined;
   set: BenchResult | undefined;
   restart: RestartFigure | undefined;
@@ -40,6 +47,23 @@ export interface ZnodesReport extends MachineInfo {
   options: CompareOptions;
   nodes: number;
   sides: ZnodesSide[];
+}
+
+/** Snapshots kept while loading (autopurge.snapRetainCount's default). */
+export const SNAPSHOTS_KEPT = 3;
+
+/** Deletes all but the newest `keep` snapshot files of a data dir; returns how many it deleted. */
+export function purgeSnapshots(dataDir: string, keep = SNAPSHOTS_KEPT): number {
+  let n = 0;
+  for (const f of snapshotFiles(dataDir).slice(keep)) {
+    try {
+      unlinkSync(join(dataDir, "version-2", f.name));
+      n++;
+    } catch {
+      // gone already
+    }
+  }
+  return n;
 }
 
 const GET: Mix = [{ workload: "get", weight: 1 }];
@@ -92,6 +116,7 @@ async function runSide(
     load: undefined,
     rssLoadedBytes: undefined,
     hwmLoadedBytes: undefined,
+    snapshotsPurged: 0,
     get: undefined,
     set: undefined,
     restart: undefined,
@@ -103,9 +128,14 @@ async function runSide(
     side.rssStartBytes = memory(s.pid)?.rss;
     log(`compare --znodes: ${name} pid ${s.pid} on ${s.server}; loading ${fmtInt(nodes)} znodes of 100 bytes`);
     phase = "load";
+    const dataDir = s.dataDir;
+    let purged = 0;
+    const purger = setInterval(() => (purged += purgeSnapshots(dataDir)), 5000);
     const l = await setupTree({ ...DEFAULT_OPTIONS, server: s.server, root: ZNODES_ROOT, keys: nodes, valueSize: 100, children: 0 }, (x) =>
       log(`  ${name}:${x}`),
-    );
+    ).finally(() => clearInterval(purger));
+    purged += purgeSnapshots(dataDir);
+    side.snapshotsPurged = purged;
     side.load = { created: l.created, ms: l.ms, perSecond: (l.created / l.ms) * 1000 };
     await new Promise((r) => setTimeout(r, 2000));
     const m = memory(s.pid);
@@ -184,6 +214,7 @@ export function znodesMarkdown(r: ZnodesReport): string {
   const row = (label: string, f: (s: ZnodesSide) => string) => out.push(`| ${label} | ${r.sides.map(f).join(" | ")} |`);
   if (r.sides.some((s) => s.failure !== undefined)) row("failed in", (s) => s.failure ?? "-");
   row("load: time (creates/s)", (s) => (s.load === undefined ? na : `${(s.load.ms / 1000).toFixed(1)} s (${fmtInt(s.load.perSecond)}/s)`));
+  row("old snapshots deleted during the load (3 kept)", (s) => String(s.snapshotsPurged));
   row("RSS at start / loaded (peak)", (s) => `${mbOr(s.rssStartBytes)} / ${mbOr(s.rssLoadedBytes)} (${mbOr(s.hwmLoadedBytes)})`);
   row("get ops/s", (s) => ops(s.get));
   row("get latency ms", (s) => lat(s.get));
