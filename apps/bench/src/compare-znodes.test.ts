@@ -37,9 +37,10 @@ describe("compare --znodes", () => {
       snapshotsPurged: 4,
       get: bench,
       set: bench,
+      snapshotsDuring: { get: { appeared: 0, inProgressAtStart: false }, set: { appeared: 1, inProgressAtStart: true } },
       restart: { name: "zkts", stopMs: 300, restartMs: 9000, probePath: "/p", lastZxid: "0x10", snapshot: { name: "snapshot.8", zxid: "0x8", bytes: 2 ** 20 }, txnsAfterSnapshot: 8, snapshotsWrittenAtStart: 0, rssAfter: 650 * 2 ** 20 },
     };
-    const failed: ZnodesSide = { ...ok, name: "ZooKeeper", failure: "load: out of memory", get: undefined, set: undefined, restart: undefined };
+    const failed: ZnodesSide = { ...ok, name: "ZooKeeper", failure: "load: out of memory", get: undefined, set: undefined, snapshotsDuring: { get: undefined, set: undefined }, restart: undefined };
     const report: ZnodesReport = {
       date: "2026-12-07T15:00:00.000Z",
       machine: "cpu",
@@ -60,5 +61,6 @@ describe("compare --znodes", () => {
     expect(md).toContain("| get latency ms | 1.00 / 3.00 / 4.00 / 5.00 | n/a |");
     expect(md).toContain("| restart: spawn to first getData OK | 9.00 s | n/a |");
     expect(md).toContain("snapshot.8 (1 MB) + 8");
+    expect(md).toContain("| snapshot files that appeared during get / set | 0 / 1 (+ one in progress at the start) | n/a / n/a |");
   });
 });

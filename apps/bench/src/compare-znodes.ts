@@ -12,7 +12,7 @@
  * over 100 GB. So the bench deletes all but the newest `SNAPSHOTS_KEPT` snapshots every few seconds during the load,
  * as autopurge.snapRetainCount=3 would (the newest, possibly being written, is never touched).
  */
-import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_OPTIONS, type BenchOptions, type CompareOptions, type Mix } from "./args.js";
@@ -38,6 +38,12 @@ export interface ZnodesSide {
   snapshotsPurged: number;
   get: BenchResult | undefined;
   set: BenchResult | undefined;
+  /**
+   * Snapshot writing around each measured phase (warm-up included): snapshot files that appeared during it, and
+   * whether one was being written when it started (zkts writes `tmp.snapshot.*` and renames it; ZooKeeper writes
+   * `snapshot.*` in place, so for it only the files that appeared are known).
+   */
+  snapshotsDuring: { get: SnapshotActivity | undefined; set: SnapshotActivity | undefined };
   restart: RestartFigure | undefined;
 }
 
@@ -64,6 +70,28 @@ export function purgeSnapshots(dataDir: string, keep = SNAPSHOTS_KEPT): number {
     }
   }
   return n;
+}
+
+export interface SnapshotActivity {
+  /** Snapshot files that appeared between the start and the end of the phase. */
+  appeared: number;
+  /** A zkts temp snapshot file existed when the phase started (a snapshot was being written). */
+  inProgressAtStart: boolean;
+}
+
+/** Names of the snapshot files (finished, and zkts's temp ones) in a data dir's version-2. */
+function snapshotNames(dataDir: string): { done: Set<string>; temp: boolean } {
+  const dir = join(dataDir, "version-2");
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  return { done: new Set(names.filter((n) => n.startsWith("snapshot."))), temp: names.some((n) => n.startsWith("tmp.snapshot.")) };
+}
+
+/** Runs `phase` and reports the snapshot writing around it. */
+async function watchingSnapshots<T>(dataDir: string, phase: () => Promise<T>): Promise<{ value: T; activity: SnapshotActivity }> {
+  const before = snapshotNames(dataDir);
+  const value = await phase();
+  const after = snapshotNames(dataDir);
+  return { value, activity: { appeared: [...after.done].filter((n) => !before.done.has(n)).length, inProgressAtStart: before.temp } };
 }
 
 const GET: Mix = [{ workload: "get", weight: 1 }];
@@ -119,6 +147,7 @@ async function runSide(
     snapshotsPurged: 0,
     get: undefined,
     set: undefined,
+    snapshotsDuring: { get: undefined, set: undefined },
     restart: undefined,
   };
   let phase = "start";
@@ -143,9 +172,15 @@ async function runSide(
     side.hwmLoadedBytes = m?.hwm;
     log(`  ${name} loaded in ${(l.ms / 1000).toFixed(1)} s (${fmtInt(side.load.perSecond)}/s), RSS ${m ? mb(m.rss) : "n/a"} (peak ${m ? mb(m.hwm) : "n/a"})`);
     phase = "get";
-    side.get = await measure(s, opts, GET, nodes, log);
+    const srv = s;
+    const g = await watchingSnapshots(dataDir, () => measure(srv, opts, GET, nodes, log));
+    side.get = g.value;
+    side.snapshotsDuring.get = g.activity;
     phase = "set";
-    side.set = await measure(s, opts, SET, nodes, log);
+    const w = await watchingSnapshots(dataDir, () => measure(srv, opts, SET, nodes, log));
+    side.set = w.value;
+    side.snapshotsDuring.set = w.activity;
+    log(`  ${name} snapshots during get / set: ${[g.activity, w.activity].map((a) => `${a.appeared} appeared${a.inProgressAtStart ? ", one in progress at the start" : ""}`).join(" / ")}`);
     phase = "restart";
     log(`compare --znodes: restarting ${name} (SIGTERM, then the same command on the same data dir)`);
     const r = await restartAndTime(s, keyPath(ZNODES_ROOT, nodes - 1), { timeoutMs: 1_800_000 });
@@ -220,6 +255,8 @@ export function znodesMarkdown(r: ZnodesReport): string {
   row("get latency ms", (s) => lat(s.get));
   row("set ops/s (fsync)", (s) => ops(s.set));
   row("set latency ms", (s) => lat(s.set));
+  const snaps = (a: SnapshotActivity | undefined) => (a === undefined ? na : `${a.appeared}${a.inProgressAtStart ? " (+ one in progress at the start)" : ""}`);
+  row("snapshot files that appeared during get / set", (s) => `${snaps(s.snapshotsDuring.get)} / ${snaps(s.snapshotsDuring.set)}`);
   row("stop (SIGTERM to exit)", (s) => (s.restart === undefined ? na : `${(s.restart.stopMs / 1000).toFixed(2)} s`));
   row("restart: spawn to first getData OK", (s) => (s.restart === undefined ? na : `${(s.restart.restartMs / 1000).toFixed(2)} s`));
   row("restarted from snapshot (+ txns after it)", (s) =>
