@@ -137,6 +137,22 @@ describe("parseArgs", () => {
     expect(() => cmp("--ensemble", "three")).toThrow(ArgError);
   });
 
+  it("parses compare --znodes: heaps with room for 10m znodes unless given, --only one server", () => {
+    const cmp = (...argv: string[]) => {
+      const c = parseArgs(["compare", ...argv]);
+      if (c.command !== "compare") throw new Error("not compare");
+      return c.options;
+    };
+    expect(cmp()).toMatchObject({ znodes: 0, only: undefined, zkHeap: "4g", zktsHeapMb: 4096 });
+    expect(cmp("--znodes", "10m")).toMatchObject({ znodes: 10_000_000, only: undefined, zkHeap: "18g", zktsHeapMb: 16_384 });
+    expect(cmp("--znodes=2m", "--only", "ZooKeeper", "--zk-heap", "8g")).toMatchObject({ znodes: 2_000_000, only: "zookeeper", zkHeap: "8g", zktsHeapMb: 16_384 });
+    expect(cmp("--znodes", "1m", "--only", "zkts", "--zkts-heap", "8192")).toMatchObject({ only: "zkts", zkHeap: "18g", zktsHeapMb: 8192 });
+    expect(() => cmp("--only", "zkts")).toThrow(/--znodes/);
+    expect(() => cmp("--znodes", "1m", "--only", "etcd")).toThrow(ArgError);
+    expect(() => cmp("--znodes", "1m", "--scale")).toThrow(/on its own/);
+    expect(() => cmp("--znodes", "0")).toThrow(ArgError);
+  });
+
   it("accepts a server list for run", () => {
     expect(run("-s", "127.0.0.1:1,127.0.0.1:2").server).toBe("127.0.0.1:1,127.0.0.1:2");
     expect(() => run("-s", "127.0.0.1:1,")).toThrow(/host:port/);

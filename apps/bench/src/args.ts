@@ -210,6 +210,13 @@ export interface CompareOptions {
   scaleSessions: number;
   scaleWatches: number;
   watchSessions: number;
+  /**
+   * `compare --znodes N` (0: off): instead of the workloads, N znodes of 100 bytes loaded into each server in turn
+   * (never both at once), its RSS, get and set latency at that size and its restart (compare-znodes.ts).
+   */
+  znodes: number;
+  /** `--only zkts|zookeeper`: run `--znodes` against one server only. */
+  only: "zkts" | "zookeeper" | undefined;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = {
@@ -249,6 +256,8 @@ export const DEFAULT_COMPARE: CompareOptions = {
   scaleSessions: 19_000,
   scaleWatches: 1_000_000,
   watchSessions: 10,
+  znodes: 0,
+  only: undefined,
 };
 
 /** What --ensemble changes, unless given explicitly: the workloads, and 1 GB of heap per member (3 per machine). */
@@ -257,6 +266,9 @@ export const ENSEMBLE_COMPARE: Partial<CompareOptions> = {
   zktsHeapMb: 1024,
   workloads: [[{ workload: "set", weight: 1 }], [{ workload: "get", weight: 1 }], [{ workload: "create", weight: 1 }]],
 };
+
+/** What --znodes changes, unless given explicitly: heaps with room for 10,000,000 znodes (one server at a time). */
+export const ZNODES_HEAPS = { zkHeap: "18g", zktsHeapMb: 16_384 } as const;
 
 /** Workloads that write (run against the leader and against the followers with --ensemble); the others read. */
 export const WRITE_WORKLOADS: ReadonlySet<Workload> = new Set(["set", "create", "delete", "multi", "multi5"]);
@@ -334,6 +346,10 @@ Compare options (also: --connections --depth --keys --value-size --procs --json)
                                jvm.pause.monitor=true (10 ms): --sessions <n> idle sessions + a probe
                                (default 19000; 0 skips), --watches <n> watches (default 1m; 0 skips) over
                                --watch-sessions <n> sessions (default 10), --procs bench processes
+      --znodes <n>             the large-tree scenario instead of the workloads, one server at a time (zkts,
+                               then ZooKeeper): n znodes of 100 B loaded, RSS, get and set latency over
+                               them (--duration, --warmup), restart timed to the first getData; heaps
+                               default to 18g / 16384 MB; --only zkts|zookeeper runs one server
       --ensemble <n>           n-member ensembles (n >= 3), ZooKeeper's then zkts's (alternating per round):
                                writes with every connection to the leader, writes and reads spread over
                                the followers; --workloads is then a list of single workloads (default
@@ -433,6 +449,12 @@ const COMPARE_OPTIONS: Record<string, Setter<CompareOptions>> = {
   "--sessions": (o, v) => (o.scaleSessions = positive("--sessions", v, true)),
   "--watches": (o, v) => (o.scaleWatches = positive("--watches", v, true)),
   "--watch-sessions": (o, v) => (o.watchSessions = positive("--watch-sessions", v)),
+  "--znodes": (o, v) => (o.znodes = positive("--znodes", v)),
+  "--only": (o, v) => {
+    const k = v.toLowerCase();
+    if (k !== "zkts" && k !== "zookeeper") throw new ArgError("--only must be zkts or zookeeper");
+    o.only = k;
+  },
   "--ensemble": (o, v) => {
     const n = positive("--ensemble", v);
     if (n < 3) throw new ArgError("--ensemble must be 3 or more (a leader and at least two followers)");
@@ -525,6 +547,11 @@ export function parseArgs(argv: string[]): Command {
     parseWith(rest, options, COMPARE_OPTIONS, COMPARE_FLAGS);
     if (options.scale && options.ensemble > 0) throw new ArgError("--scale runs standalone servers: not with --ensemble");
     if (options.ensemble > 0) applyEnsembleDefaults(options, rest);
+    if (options.znodes > 0) {
+      if (options.scale || options.ensemble > 0) throw new ArgError("--znodes runs on its own: not with --scale or --ensemble");
+      if (!given(rest, "--zk-heap")) options.zkHeap = ZNODES_HEAPS.zkHeap;
+      if (!given(rest, "--zkts-heap")) options.zktsHeapMb = ZNODES_HEAPS.zktsHeapMb;
+    } else if (options.only !== undefined) throw new ArgError("--only goes with --znodes");
     return { command: "compare", options };
   }
   const args = first === "run" ? rest : argv;

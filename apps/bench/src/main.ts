@@ -4,6 +4,7 @@ import { runBenchmark, workerMain } from "./bench.js";
 import { runCompare } from "./compare.js";
 import { runEnsembleCompare } from "./compare-ensemble.js";
 import { runScaleCompare } from "./compare-scale.js";
+import { runZnodesCompare } from "./compare-znodes.js";
 import { pauseControlMain, startPauseControl } from "./pause-control.js";
 import { formatWatchScale, runWatchScale, watchScaleFailed } from "./scale.js";
 import { formatResult } from "./format.js";
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
       process.stdout.write(formatProfile(summariseProfileFile(cmd.file, cmd.top)) + "\n");
       return;
     case "compare":
-      if (cmd.options.scale) await runScaleCompare(cmd.options, log);
+      if (cmd.options.znodes > 0) await runZnodesCompare(cmd.options, log);
+      else if (cmd.options.scale) await runScaleCompare(cmd.options, log);
       else if (cmd.options.ensemble > 0) await runEnsembleCompare(cmd.options, log);
       else await runCompare(cmd.options, log);
       return;

@@ -380,6 +380,47 @@ describe("limits", () => {
     for (const c of clients) c.socket.destroy();
   });
 
+  it("a throttle's end resumes held connections in order only until it throttles again (each is held once, not once per end)", async () => {
+    const core = new FakeCore();
+    core.onPacket = () => {
+      core.outstanding++;
+    };
+    const s = await startRaw(core, { globalOutstandingLimit: 1 });
+    let holds = 0;
+    const hold = s.holdForThrottle.bind(s);
+    s.holdForThrottle = (c) => {
+      holds++;
+      hold(c);
+    };
+    const n = 20;
+    const clients: RawClient[] = [];
+    for (let i = 0; i < n; i++) clients.push(await RawClient.connect(s.port));
+    for (const c of clients) c.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === n && s.connections.size === n);
+    // throttled once outstanding passes the limit (2 packets); then each client sends one frame, in order
+    clients[0]!.sendFrame(Buffer.from("x0"));
+    clients[0]!.sendFrame(Buffer.from("x1"));
+    await waitFor(() => core.packets.length === 2);
+    expect(s.isThrottled).toBe(true);
+    for (let i = 1; i < n; i++) {
+      clients[i]!.sendFrame(Buffer.from(`f${i}`));
+      await waitFor(() => holds === i);
+    }
+    expect(core.packets.length).toBe(2);
+    // each end lets two frames in (outstanding 1, then 2 > the limit) and leaves the others held as they are
+    let ends = 0;
+    while (core.packets.length < n + 1) {
+      core.outstanding = 0;
+      core.onOutstandingDrained?.();
+      ends++;
+      expect(ends).toBeLessThanOrEqual(n);
+    }
+    expect(holds).toBe(n - 1);
+    expect(ends).toBe(Math.ceil((n - 1) / 2));
+    expect(core.packets.slice(2).map((p) => p.payload.toString())).toEqual(Array.from({ length: n - 1 }, (_, i) => `f${i + 1}`));
+    for (const c of clients) c.socket.destroy();
+  });
+
   it("close() flushes and closes every connection and tells core", async () => {
     const core = new FakeCore();
     const s = await startServer({ host: "127.0.0.1", port: 0, core });

@@ -297,10 +297,15 @@ export class NioServer {
     } else if (!over && this.throttled) {
       this.throttled = false;
       this.log.info("throttling ended", { outstanding: this.core.outstanding, held: this.heldByThrottle.size });
-      // Resuming one may throttle again (its deferred frames go to core): the others are then held anew.
-      const held = [...this.heldByThrottle];
-      this.heldByThrottle.clear();
-      for (const c of held) c.resume("global");
+      // Held connections resume in the order they were held, until one of them throttles again (its deferred
+      // frames go to core): the rest stay held, untouched, for the next end. Resuming them all only to hold most
+      // of them again cost O(held) per throttle, O(N^2 / limit) when N connections send at once (N sessions
+      // closing together).
+      for (const c of this.heldByThrottle) {
+        if (this.throttled) break;
+        this.heldByThrottle.delete(c);
+        c.resume("global");
+      }
     }
   }
 
