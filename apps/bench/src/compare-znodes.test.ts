@@ -38,7 +38,7 @@ describe("compare --znodes", () => {
       get: bench,
       set: bench,
       snapshotsDuring: { get: { appeared: 0, inProgressAtStart: false }, set: { appeared: 1, inProgressAtStart: true } },
-      restart: { name: "zkts", stopMs: 300, restartMs: 9000, probePath: "/p", lastZxid: "0x10", snapshot: { name: "snapshot.8", zxid: "0x8", bytes: 2 ** 20 }, txnsAfterSnapshot: 8, snapshotsWrittenAtStart: 0, rssAfter: 650 * 2 ** 20 },
+      restart: { name: "zkts", stopMs: 300, restartMs: 9000, cpuSeconds: 7.5, probePath: "/p", lastZxid: "0x10", snapshot: { name: "snapshot.8", zxid: "0x8", bytes: 2 ** 20 }, txnsAfterSnapshot: 8, snapshotsWrittenAtStart: 0, rssAfter: 650 * 2 ** 20 },
     };
     const failed: ZnodesSide = { ...ok, name: "ZooKeeper", failure: "load: out of memory", get: undefined, set: undefined, snapshotsDuring: { get: undefined, set: undefined }, restart: undefined };
     const report: ZnodesReport = {
@@ -60,6 +60,7 @@ describe("compare --znodes", () => {
     expect(md).toContain("| RSS at start / loaded (peak) | 100 MB / 700 MB (800 MB) |");
     expect(md).toContain("| get latency ms | 1.00 / 3.00 / 4.00 / 5.00 | n/a |");
     expect(md).toContain("| restart: spawn to first getData OK | 9.00 s | n/a |");
+    expect(md).toContain("| restart: server CPU time from the spawn to that getData | 7.50 s | n/a |");
     expect(md).toContain("snapshot.8 (1 MB) + 8");
     expect(md).toContain("| snapshot files that appeared during get / set | 0 / 1 (+ one in progress at the start) | n/a / n/a |");
   });

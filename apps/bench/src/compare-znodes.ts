@@ -259,6 +259,9 @@ export function znodesMarkdown(r: ZnodesReport): string {
   row("snapshot files that appeared during get / set", (s) => `${snaps(s.snapshotsDuring.get)} / ${snaps(s.snapshotsDuring.set)}`);
   row("stop (SIGTERM to exit)", (s) => (s.restart === undefined ? na : `${(s.restart.stopMs / 1000).toFixed(2)} s`));
   row("restart: spawn to first getData OK", (s) => (s.restart === undefined ? na : `${(s.restart.restartMs / 1000).toFixed(2)} s`));
+  row("restart: server CPU time from the spawn to that getData", (s) =>
+    s.restart === undefined || !Number.isFinite(s.restart.cpuSeconds) ? na : `${s.restart.cpuSeconds.toFixed(2)} s`,
+  );
   row("restarted from snapshot (+ txns after it)", (s) =>
     s.restart === undefined
       ? na
