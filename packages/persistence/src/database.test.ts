@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
 import { DurableStore, type PersistentTree } from "./database.js";
-import { MemoryStorage } from "./memory-storage.js";
-import type { StorageFile } from "./storage.js";
+import { SlowSnapshotStorage } from "./slow-snapshot-storage.js";
 import { listSnapshots } from "./snapshot.js";
 import { TxnType } from "./txn.js";
 
@@ -20,30 +19,6 @@ class CountingTree implements PersistentTree {
     return { err: 0 };
   }
   restore(): void {}
-}
-
-/** MemoryStorage whose snapshot files complete (fdatasync) only when the test lets them: a slow snapshot writer. */
-class SlowSnapshotStorage extends MemoryStorage {
-  private held: Array<() => void> = [];
-  override async open(path: string, mode: "read" | "create" | "append"): Promise<StorageFile> {
-    const f = await super.open(path, mode);
-    if (!path.includes("tmp.snapshot.")) return f;
-    return Object.assign(Object.create(f) as StorageFile, {
-      datasync: async () => {
-        await new Promise<void>((r) => this.held.push(r));
-        return f.datasync();
-      },
-    });
-  }
-  /** Snapshots waiting for their fdatasync. */
-  get waiting(): number {
-    return this.held.length;
-  }
-  releaseAll(): void {
-    const h = this.held;
-    this.held = [];
-    for (const r of h) r();
-  }
 }
 
 const until = async (what: string, cond: () => boolean) => {

@@ -3,3 +3,4 @@
  * disk faults (errno codes) and a full disk. For tests and simulations.
  */
 export { MemoryStorage, type Fault, type CrashOptions } from "./memory-storage.js";
+export { SlowSnapshotStorage } from "./slow-snapshot-storage.js";

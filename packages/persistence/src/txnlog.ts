@@ -242,16 +242,9 @@ export class TxnLog implements TxnLogWriter {
     const zxid = header.zxid;
     if (zxid <= this.queuedZxid) throw new ZxidOrderError(zxid, this.queuedZxid);
     const b = this.openBatch(128);
-    const out = b.out;
-    const start = out.reserve(ENTRY_HEAD);
-    try {
-      writeTxn(out, header, txn);
-      if (digest) TxnDigest.write(out, digest);
-    } catch (e) {
-      out.truncate(start);
-      throw e;
-    }
-    this.sealEntry(b, start, zxid);
+    const start = b.out.length;
+    frameTxnEntry(b.out, header, txn, digest);
+    this.countEntry(b, start, zxid);
     this.kick();
   }
 
@@ -294,10 +287,14 @@ export class TxnLog implements TxnLogWriter {
 
   /** Completes the entry whose 12-byte head is at `start`: 'B' after the payload, then length and checksum. */
   private sealEntry(b: BatchItem, start: number, zxid: bigint): void {
+    sealFrame(b.out, start);
+    this.countEntry(b, start, zxid);
+  }
+
+  /** The entry framed at `start` (up to the end of the batch) gets its checksum and is counted in the batch. */
+  private countEntry(b: BatchItem, start: number, zxid: bigint): void {
     const out = b.out;
-    const end = out.length;
-    sealFrame(out, start);
-    out.setInt32At(start + 4, adler32(out.buffer, 1, start + ENTRY_HEAD, end));
+    out.setInt32At(start + 4, adler32(out.buffer, 1, start + ENTRY_HEAD, out.length - 1));
     if (b.count === 0) b.first = zxid;
     b.last = zxid;
     b.count++;

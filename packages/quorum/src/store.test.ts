@@ -3,7 +3,7 @@ import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { DataTree } from "@zkts/datatree";
 import { zeroStatPersisted } from "@zkts/jute";
 import { TxnType, marshalTxn, parseZkSnapshot, serializeZkSnapStream } from "@zkts/persistence";
-import { MemoryStorage } from "@zkts/persistence/testing";
+import { MemoryStorage, SlowSnapshotStorage } from "@zkts/persistence/testing";
 import { describe, expect, it } from "vitest";
 import { EnsembleStore } from "./store.js";
 
@@ -103,29 +103,6 @@ describe("EnsembleStore restore", () => {
     await expect(open(storage)).rejects.toThrow(/no valid snapshot in \/data\/version-2/);
   });
 });
-
-/** MemoryStorage whose snapshot files complete (fdatasync) only when the test lets them: a slow snapshot writer. */
-class SlowSnapshotStorage extends MemoryStorage {
-  private held: Array<() => void> = [];
-  override async open(path: string, mode: "read" | "create" | "append") {
-    const f = await super.open(path, mode);
-    if (!path.includes("tmp.snapshot.")) return f;
-    return Object.assign(Object.create(f) as typeof f, {
-      datasync: async () => {
-        await new Promise<void>((r) => this.held.push(r));
-        return f.datasync();
-      },
-    });
-  }
-  get waiting(): number {
-    return this.held.length;
-  }
-  releaseAll(): void {
-    const h = this.held;
-    this.held = [];
-    for (const r of h) r();
-  }
-}
 
 describe("EnsembleStore snapshot cadence", () => {
   it("a snapshot falling due while the previous one is being written starts once that one ends (not skipped)", async () => {
