@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import type { ACL, StatPersisted, TxnHeader } from "@zkts/jute";
-import { DurableStore, type PersistentTree } from "./database.js";
+import { DataTree } from "@zkts/datatree";
+import { DurableStore, restoreDatabase, type PersistentTree } from "./database.js";
+import { MemoryStorage } from "./memory-storage.js";
 import { SlowSnapshotStorage } from "./slow-snapshot-storage.js";
 import { listSnapshots } from "./snapshot.js";
 import { TxnType } from "./txn.js";
+import { OPEN_ACL } from "./test-helpers.js";
 
 /** A tree of one node whose zxid the test moves along with the txns it logs (the core applies them in a server). */
 class CountingTree implements PersistentTree {
@@ -95,4 +98,62 @@ describe("DurableStore snapshot cadence", () => {
     expect(store.stats.snapshots).toBe(2);
     expect((await listSnapshots(storage, "/d")).map((s) => s.zxid)).toEqual([10n, 0n]);
   });
+});
+
+/** A DataTree counting the nodes the snapshot writer has taken from it. */
+class CountedTree extends DataTree {
+  taken = 0;
+  override *snapshotNodes() {
+    for (const n of super.snapshotNodes()) {
+      this.taken++;
+      yield n;
+    }
+  }
+}
+
+describe("DurableStore close during a snapshot (issue 18)", () => {
+  for (const format of ["zkts", "zookeeper"] as const) {
+    it(`snapshot.format=${format}: close cancels the snapshot at its next slice, removes its partial file, and a restore gives every txn`, async () => {
+      const storage = new MemoryStorage();
+      const tree = new CountedTree();
+      // every clock reading moves 1 ms on: with sliceMs 1 the writer yields (and checks for a close) every 4 nodes
+      let ms = 0;
+      const clock = { now: () => 1_700_000_000_000 + ms, monotonic: () => ++ms };
+      const store = await DurableStore.open({
+        storage, dataDir: "/d", tree, snapCount: 1_000_000, random: seededRandom(3), clock, sliceMs: 1, snapshotFormat: format, forceSync: true,
+      });
+      await store.idle(); // the start-up snapshot (of the empty tree, zxid 0)
+      expect(store.stats.snapshots).toBe(1);
+      const N = 4000;
+      for (let z = 1n; z <= BigInt(N); z++) {
+        const header = { clientId: 1n, cxid: 0, zxid: z, time: 0n, type: TxnType.create };
+        const txn = { path: `/n${z}`, data: Buffer.from(`v${z}`), acl: OPEN_ACL, ephemeral: false, parentCVersion: Number(z) };
+        tree.processTxn(header, txn);
+        store.logTxn(header, txn);
+      }
+      await until("the log", () => store.lastDurableZxid === BigInt(N));
+      tree.taken = 0;
+      store.startSnapshot();
+      await until("the snapshot to be under way", () => tree.taken >= 100);
+      const takenAtClose = tree.taken;
+      await store.close();
+      // stopped within a slice or two, not after the 4,000 nodes
+      expect(tree.taken - takenAtClose).toBeLessThan(50);
+      expect(store.stats.cancelledSnapshots).toBe(1);
+      expect(store.stats.snapshots).toBe(1);
+      // no partial file left (neither the temp file nor a truncated snapshot), the previous snapshot kept
+      expect(await storage.list("/d/version-2")).not.toContainEqual(expect.stringMatching(/^tmp\./));
+      expect((await listSnapshots(storage, "/d")).map((s) => s.zxid)).toEqual([0n]);
+      // a restart restores the previous snapshot and replays every txn from the log
+      storage.crash();
+      const back = new DataTree();
+      const restored = await restoreDatabase({ storage, dataDir: "/d", tree: back });
+      expect(restored.snapshot?.zxid).toBe(0n);
+      expect(restored.replayed).toBe(N);
+      expect(restored.zxid).toBe(BigInt(N));
+      expect(back.nodeCount()).toBe(tree.nodeCount());
+      expect(back.digest()).toBe(tree.digest());
+      expect(back.getData(`/n${N}`)?.data?.toString()).toBe(`v${N}`);
+    });
+  }
 });

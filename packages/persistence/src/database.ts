@@ -1,8 +1,8 @@
 import { nullLogger, type Clock, type Logger, type Random } from "@zkts/contracts";
 import type { ACL, StatPersisted, TxnDigest, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
-import { LogCorruptionError, PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
-import { VERSION_DIR } from "./log-format.js";
+import { LogCorruptionError, PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { VERSION_DIR, makeSnapshotName } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog, type TxnLogOptions, type TxnLogWriter } from "./txnlog.js";
@@ -12,10 +12,12 @@ import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 import { zkSnapshotBodyOf } from "./zk-snapshot-stream.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
 import {
+  checkCancel,
   listSnapshots,
   verifySnapshot,
   writeSnapshot,
   type SnapshotAcl,
+  type SnapshotCancel,
   type SnapshotInfo,
   type SnapshotNode,
 } from "./snapshot.js";
@@ -253,12 +255,17 @@ export interface SnapshotTreeOptions {
   sliceMs?: number;
   /** Without `now`: yield every this many nodes (default 250). */
   yieldEvery?: number;
+  /** Once set (checked at each yield), the writer stops, removes its temp file and throws SnapshotCancelledError. */
+  cancel?: SnapshotCancel;
 }
 
-const pacing = (o: SnapshotTreeOptions): { now?: () => number; sliceMs?: number; yieldEvery?: number } => ({
+type Pacing = { now?: () => number; sliceMs?: number; yieldEvery?: number; cancel?: SnapshotCancel };
+
+const pacing = (o: SnapshotTreeOptions): Pacing => ({
   ...(o.now !== undefined ? { now: o.now } : {}),
   ...(o.sliceMs !== undefined ? { sliceMs: o.sliceMs } : {}),
   ...(o.yieldEvery !== undefined ? { yieldEvery: o.yieldEvery } : {}),
+  ...(o.cancel !== undefined ? { cancel: o.cancel } : {}),
 });
 
 async function snapshotTreeZk(
@@ -266,7 +273,7 @@ async function snapshotTreeZk(
   dataDir: string,
   tree: PersistentTree,
   sessions: Array<{ id: bigint; timeout: number }>,
-  pace: { now?: () => number; sliceMs?: number; yieldEvery?: number },
+  pace: Pacing,
 ): Promise<SnapshotInfo> {
   const digest = () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null);
   for (let attempt = 0; attempt < ZK_FUZZY_ATTEMPTS; attempt++) {
@@ -289,6 +296,7 @@ async function snapshotTreeZk(
   }
   // ACL lists kept being interned while the nodes were written: serialize in one go (the tree cannot change meanwhile).
   const zxid = tree.lastProcessedZxid;
+  checkCancel(pace.cancel, joinPath(joinPath(dataDir, VERSION_DIR), makeSnapshotName(zxid)));
   const body = zkSnapshotBodyOf(tree, new Map(sessions.map((s) => [s.id, s.timeout])));
   const nodes = [...body.nodes];
   const out = await writeZkSnapshot(storage, dataDir, { zxid, sessions: body.sessions, acls: body.acls, nodes, digest: digest() });
@@ -396,8 +404,10 @@ export class DurableStore {
   /** A snapshot fell due while one was being written: it starts when that one ends. */
   private snapshotPending = false;
   private closed = false;
+  /** Set by `close`: a snapshot being written stops at its next slice (see close). */
+  private readonly cancel = { cancelled: false };
   private readonly snapshotTime: Summary;
-  readonly stats = { snapshots: 0, deferredSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
+  readonly stats = { snapshots: 0, deferredSnapshots: 0, cancelledSnapshots: 0, lastSnapshot: null as SnapshotInfo | null, failedAppends: 0 };
 
   private constructor(
     private readonly opts: DurableStoreOptions,
@@ -517,7 +527,14 @@ export class DurableStore {
     this.snapshotting = this.log
       .roll()
       .then(() => this.writeSnapshot())
-      .catch((e: unknown) => this.logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }))
+      .catch((e: unknown) => {
+        if (e instanceof SnapshotCancelledError) {
+          this.stats.cancelledSnapshots++;
+          this.logger.info("snapshot cancelled by the close (its partial file removed; the txn log holds every txn it covered)", { file: e.file });
+          return;
+        }
+        this.logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) });
+      })
       .finally(() => {
         this.snapshotting = null;
         if (this.snapshotPending) this.startSnapshot();
@@ -533,6 +550,7 @@ export class DurableStore {
       format: this.opts.snapshotFormat ?? "zkts",
       now: () => this.clock.monotonic(),
       ...(this.opts.sliceMs !== undefined ? { sliceMs: this.opts.sliceMs } : {}),
+      cancel: this.cancel,
     });
     // ZooKeeperServer.takeSnapshot: the time the snapshot took.
     this.snapshotTime.observe(this.clock.monotonic() - t0);
@@ -553,8 +571,15 @@ export class DurableStore {
     while (this.snapshotting) await this.snapshotting;
   }
 
+  /**
+   * Cancels a snapshot being written (it stops at its next slice and removes its partial file: a snapshot is never
+   * needed for durability, every txn it covers is in the log, and with 10,000,000 znodes one takes minutes), then
+   * closes the txn log after its last fdatasync. As ZooKeeper, whose shutdown does not wait for its snapshot thread
+   * either. A restart restores the previous snapshot and replays the log after it.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    this.cancel.cancelled = true;
     await this.idle();
     await this.log.close();
     const st = this.log.stats;

@@ -94,3 +94,13 @@ export class UnsupportedSnapshotError extends PersistenceError {
     super(`${file}: ${reason}`);
   }
 }
+
+/**
+ * A snapshot was cancelled while it was being written (its `cancel` flag set: the store is closing). Its partial
+ * (temp) file has been removed; nothing is lost: every txn it would have covered is in the txn log already.
+ */
+export class SnapshotCancelledError extends PersistenceError {
+  constructor(readonly file: string) {
+    super(`snapshot ${file} cancelled while being written (its partial file was removed)`);
+  }
+}

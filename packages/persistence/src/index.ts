@@ -7,6 +7,7 @@ export {
   LogCorruptionError,
   SnapshotCorruptionError,
   UnsupportedSnapshotError,
+  SnapshotCancelledError,
 } from "./errors.js";
 export { adler32 } from "./adler32.js";
 export { type Storage, type StorageFile, joinPath, readWholeFile } from "./storage.js";
@@ -64,6 +65,7 @@ export {
   type LoadedSnapshot,
   type Many,
   type WriteSnapshotOptions,
+  type SnapshotCancel,
   type ReadSnapshotOptions,
 } from "./snapshot.js";
 export {

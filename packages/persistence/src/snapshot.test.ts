@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { SnapshotCorruptionError, StorageError } from "./errors.js";
+import { SnapshotCancelledError, SnapshotCorruptionError, StorageError } from "./errors.js";
 import { MemoryStorage } from "./memory-storage.js";
 import {
   findNewestValidSnapshot,
@@ -12,6 +12,7 @@ import {
   type SnapshotSource,
 } from "./snapshot.js";
 import { OPEN_ACL, storageCases } from "./test-helpers.js";
+import { writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 
 const MIN = -(1n << 63n);
 const MAX = (1n << 63n) - 1n;
@@ -265,5 +266,56 @@ describe("snapshot verification", () => {
     expect(found!.rejected.map((r) => r.path)).toEqual([newest, "/data/version-2/snapshot.25"]);
     for (const f of await listSnapshots(s, "/data")) s.poke(f.path, Buffer.from("nope"));
     expect(await findNewestValidSnapshot(s, "/data")).toBeUndefined();
+  });
+});
+
+describe("snapshot writers: cancel (a store closing)", () => {
+  const source = (n: number, onNode: () => void): SnapshotSource => ({
+    header: { zxid: 0x42n, time: 1n },
+    sessions: [],
+    acls: [{ ref: 1n, acl: OPEN_ACL }],
+    nodes: (function* () {
+      for (let i = 0; i < n; i++) {
+        onNode();
+        yield node(i);
+      }
+    })(),
+  });
+
+  it("writeSnapshot stops at its next yield, removes its temp file and throws SnapshotCancelledError", async () => {
+    const s = new MemoryStorage();
+    const cancel = { cancelled: false };
+    let taken = 0;
+    const src = source(10_000, () => {
+      if (++taken === 1000) cancel.cancelled = true;
+    });
+    await expect(writeSnapshot(s, "/d", src, { yieldEvery: 100, cancel })).rejects.toBeInstanceOf(SnapshotCancelledError);
+    expect(taken).toBeLessThanOrEqual(1100);
+    expect(await s.list("/d/version-2")).toEqual([]);
+  });
+
+  it("writeSnapshot with cancel already set writes nothing; unset, the same source completes", async () => {
+    const s = new MemoryStorage();
+    await expect(writeSnapshot(s, "/d", source(10, () => {}), { cancel: { cancelled: true } })).rejects.toBeInstanceOf(SnapshotCancelledError);
+    expect(await s.list("/d/version-2")).toEqual([]);
+    const info = await writeSnapshot(s, "/d", source(10, () => {}), { cancel: { cancelled: false } });
+    expect(info.nodes).toBe(10);
+    expect(await s.list("/d/version-2")).toEqual(["snapshot.42"]);
+  });
+
+  it("writeZkSnapshotFuzzy (snapshot.format=zookeeper) stops at its next yield and removes its temp file", async () => {
+    const s = new MemoryStorage();
+    const cancel = { cancelled: false };
+    let taken = 0;
+    const nodes = (function* () {
+      for (let i = 0; i < 10_000; i++) {
+        if (++taken === 1000) cancel.cancelled = true;
+        yield { path: i === 0 ? "" : `/n${i}`, data: Buffer.alloc(3), aclRef: -1n, stat: node(i).stat };
+      }
+    })();
+    const src = { zxid: 0x42n, sessions: [], acls: [], nodes, digest: () => null };
+    await expect(writeZkSnapshotFuzzy(s, "/d", src, { yieldEvery: 100, cancel })).rejects.toBeInstanceOf(SnapshotCancelledError);
+    expect(taken).toBeLessThanOrEqual(1100);
+    expect(await s.list("/d/version-2")).toEqual([]);
   });
 });

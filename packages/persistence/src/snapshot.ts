@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Encoder, decodeMultiStream } from "@msgpack/msgpack";
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
 import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
 import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
@@ -96,6 +96,23 @@ export interface WriteSnapshotOptions {
   sliceMs?: number;
   /** Bytes buffered before each write (default 1 MiB). */
   bufferSize?: number;
+  /** Checked at every yield: once set, the writer stops, removes its temp file and throws SnapshotCancelledError. */
+  cancel?: SnapshotCancel;
+}
+
+/**
+ * Cancels a snapshot being written (a store closing): the writers check `cancelled` at each yield to the event loop
+ * (and before they seal the file), then stop, close and remove their temp file and throw SnapshotCancelledError. A
+ * snapshot is never needed for durability (every txn it covers is in the txn log already): a restore after a cancelled
+ * one starts from the previous snapshot and replays the log.
+ */
+export interface SnapshotCancel {
+  readonly cancelled: boolean;
+}
+
+/** Throws SnapshotCancelledError when `cancel` is set. */
+export function checkCancel(cancel: SnapshotCancel | undefined, file: string): void {
+  if (cancel?.cancelled) throw new SnapshotCancelledError(file);
 }
 
 /** The writers' default time slice between yields to the event loop (WriteSnapshotOptions.sliceMs). */
@@ -206,6 +223,7 @@ export async function writeSnapshot(
   const perChunk = opts.nodesPerChunk ?? 512;
   const pacer = new YieldPacer(opts);
   const enc = encoder();
+  checkCancel(opts.cancel, path);
   const file = await storage.open(tmp, "create");
   let closed = false;
   try {
@@ -258,6 +276,7 @@ export async function writeSnapshot(
       }
       if (yieldNow) {
         await yieldToLoop();
+        checkCancel(opts.cancel, path);
         pacer.yielded();
       }
     };
@@ -277,6 +296,8 @@ export async function writeSnapshot(
     }
     if (rows.length) await put(TAG.nodes, rows);
     if (source.lateAcls) await writeAcls(source.lateAcls());
+    // the last point to stop: what follows (seal, fdatasync, rename) completes the file
+    checkCancel(opts.cancel, path);
 
     const zd = source.digest?.() ?? null;
     await put(TAG.footer, zd === null ? { sessions, acls, nodes } : { sessions, acls, nodes, digest: [zd.zxid, zd.digestVersion, zd.digest] });

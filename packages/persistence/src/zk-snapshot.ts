@@ -2,7 +2,7 @@ import { ACL as AclCodec, OutputArchive, StatPersisted as StatCodec, type ACL, t
 import { adler32 } from "./adler32.js";
 import { SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName } from "./log-format.js";
-import { YieldPacer, listSnapshots, readSnapshot } from "./snapshot.js";
+import { YieldPacer, checkCancel, listSnapshots, readSnapshot, type SnapshotCancel } from "./snapshot.js";
 import { joinPath, type Storage } from "./storage.js";
 import { ZK_FILE_LIMITS } from "./zk-snapshot-read.js";
 import {
@@ -171,13 +171,14 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
  *
  * ZooKeeper's format puts the ACL cache before the nodes, so an ACL list interned while the nodes are written (a
  * node refers to an ACL key not in the cache written) cannot be added after them: then nothing is left on disk and
- * undefined is returned (the caller takes the snapshot again).
+ * undefined is returned (the caller takes the snapshot again). With `cancel` set (checked at each yield), it stops,
+ * removes its temp file and throws SnapshotCancelledError.
  */
 export async function writeZkSnapshotFuzzy(
   storage: Storage,
   dataDir: string,
   src: ZkFuzzySnapshotSource,
-  opts: { yieldEvery?: number; now?: () => number; sliceMs?: number; bufferSize?: number } = {},
+  opts: { yieldEvery?: number; now?: () => number; sliceMs?: number; bufferSize?: number; cancel?: SnapshotCancel } = {},
 ): Promise<ZkFuzzySnapshotResult | undefined> {
   const dir = joinPath(dataDir, VERSION_DIR);
   await storage.mkdirp(dir);
@@ -186,6 +187,7 @@ export async function writeZkSnapshotFuzzy(
   const tmp = joinPath(dir, `tmp.${name}`);
   const pacer = new YieldPacer(opts);
   const bufferSize = opts.bufferSize ?? 1 << 20;
+  checkCancel(opts.cancel, path);
   const file = await storage.open(tmp, "create");
   let closed = false;
   let complete = false;
@@ -246,10 +248,13 @@ export async function writeZkSnapshotFuzzy(
       if (out.length >= bufferSize) await flush();
       if (pacer.due(nodes)) {
         await yieldToLoop();
+        checkCancel(opts.cancel, path);
         pacer.yielded();
       }
     }
     if (late) return undefined;
+    // the last point to stop: what follows (seal, fdatasync, rename) completes the file
+    checkCancel(opts.cancel, path);
     out.writeString("/");
     seal();
     const digest = src.digest();

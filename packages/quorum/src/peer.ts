@@ -215,7 +215,7 @@ export class QuorumPeer {
     this.elect();
   }
 
-  /** Stops serving, electing and ZAB; waits for a snapshot in progress; closes the txn log. The transports are the caller's. */
+  /** Stops serving, electing and ZAB; cancels a snapshot in progress (EnsembleStore.close); closes the txn log. The transports are the caller's. */
   shutdown(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;

@@ -142,3 +142,53 @@ describe("EnsembleStore snapshot cadence", () => {
     await s.close();
   });
 });
+
+describe("EnsembleStore close during a snapshot (issue 18)", () => {
+  for (const format of ["zkts", "zookeeper"] as const) {
+    it(`snapshot.format=${format}: close cancels the background snapshot, leaves no partial file, and a restart gets every logged txn`, async () => {
+      const storage = new MemoryStorage();
+      /** A DataTree counting the nodes the snapshot writer has taken from it. */
+      class CountedTree extends DataTree {
+        taken = 0;
+        override *snapshotNodes() {
+          for (const n of super.snapshotNodes()) {
+            this.taken++;
+            yield n;
+          }
+        }
+      }
+      const tree = new CountedTree();
+      // every clock reading moves 1 ms on: the writer (4 ms slices) yields, and checks for a close, every 16 nodes
+      let ms = 0;
+      const clock = { now: () => 1_700_000_000_000 + ms, monotonic: () => ++ms };
+      const s = await EnsembleStore.open({
+        storage, dataDir: "/data", dataLogDir: "/log", tree, forceSync: true, preAllocSize: 4096, snapshotFormat: format,
+        snapCount: 2, logger: nullLogger, clock, random: seededRandom(1),
+      });
+      const world = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+      const N = 4000;
+      const txns = [];
+      for (let z = 1n; z <= BigInt(N); z++) {
+        const header = { clientId: 1n, cxid: 0, zxid: z, time: 0n, type: TxnType.create };
+        const txn = { path: `/n${z}`, data: Buffer.from(`v${z}`), acl: world, ephemeral: false, parentCVersion: Number(z) };
+        tree.processTxn(header, txn);
+        txns.push({ zxid: z, data: marshalTxn(header, txn) });
+      }
+      await s.append(txns);
+      expect(s.snapshotDue).toBe(true);
+      s.maybeSnapshot(tree.lastProcessedZxid);
+      for (let i = 0; i < 2000 && tree.taken < 100; i++) await new Promise((r) => setImmediate(r));
+      expect(tree.taken).toBeGreaterThanOrEqual(100);
+      const takenAtClose = tree.taken;
+      await s.close();
+      expect(tree.taken - takenAtClose, "stopped within a slice or two").toBeLessThan(100);
+      expect(await storage.list("/data/version-2")).not.toContainEqual(expect.stringMatching(/^(tmp\.)?snapshot\./));
+      storage.crash();
+      const again = await open(storage);
+      expect(again.snapshotZxid).toBe(0n);
+      expect(again.restoredLog.length).toBe(N);
+      expect(again.restoredLog.at(-1)?.zxid).toBe(BigInt(N));
+      await again.close();
+    });
+  }
+});

@@ -14,6 +14,7 @@ import {
   loadNewestValidSnapshot,
   readLongFile,
   readTxnLog,
+  SnapshotCancelledError,
   SnapshotSchedule,
   DEFAULT_ZK_STREAM_LIMITS,
   parseZkSnapStream,
@@ -73,6 +74,8 @@ export class EnsembleStore {
   private log!: TxnLog;
   /** A snapshot being written in the background (at most one). */
   private snapshotting: Promise<void> | undefined;
+  /** Set by `close`: a background snapshot stops at its next slice and removes its partial file. */
+  private readonly cancel = { cancelled: false };
   private readonly metrics: MetricsRegistry;
   private readonly schedule: SnapshotSchedule;
 
@@ -207,6 +210,7 @@ export class EnsembleStore {
       time: this.opts.clock.now(),
       format: this.opts.snapshotFormat ?? "zkts",
       now: () => this.opts.clock.monotonic(),
+      cancel: this.cancel,
     });
     this.metrics.summary(M.SNAPSHOT_TIME).observe(this.opts.clock.monotonic() - t0);
   }
@@ -287,15 +291,22 @@ export class EnsembleStore {
     this.snapshotting = this.writeSnapshot()
       .then(
         () => logger.info("snapshot written", { ms: Math.round(clock.monotonic() - started) }),
-        (e: unknown) => logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) =>
+          e instanceof SnapshotCancelledError
+            ? logger.info("snapshot cancelled by the close (its partial file removed; the txn log holds every txn it covered)", { file: e.file })
+            : logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
       )
       .finally(() => {
         this.snapshotting = undefined;
       });
   }
 
-  /** Waits for a snapshot in progress, then closes the txn log. */
+  /**
+   * Cancels a background snapshot in progress (it stops at its next slice and removes its partial file; every txn it
+   * covers is in the log, see DurableStore.close), waits for it to stop, then closes the txn log.
+   */
   async close(): Promise<void> {
+    this.cancel.cancelled = true;
     if (this.snapshotting !== undefined) await this.snapshotting;
     await this.log.close();
   }
