@@ -155,6 +155,12 @@ export function readOnlyModeEnabled(cfg: ZkConfig, env: NodeJS.ProcessEnv = proc
 
 export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Promise<RunningZkts> {
   const log = opts.logger;
+  if (cfg.txnLogWorker) {
+    // A setting zkts cannot honour stops start-up: the member's store logs on the main thread.
+    throw new UnsupportedConfigError(
+      "zkts.txnLogWorker=true (or ZKTS_TXNLOG_WORKER) is for a standalone server only: an ensemble member writes its txn log on the main thread",
+    );
+  }
   const myid = readMyId(cfg.dataDir);
   const me = cfg.servers.find((s) => s.id === myid);
   if (me === undefined) throw new UnsupportedConfigError(`myid is ${myid} but there is no server.${myid} line`);

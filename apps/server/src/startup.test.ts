@@ -121,6 +121,13 @@ describe("zkts-server start-up: exit codes and messages", () => {
     expect(r.stderr).toContain("Invalid config, exiting abnormally");
   });
 
+  it("zkts.txnLogWorker=true in an ensemble: exit 2, the key named (the worker writes a standalone server's log only)", async () => {
+    const r = await run([cfgFile(`dataDir=${join(dir, "d4w")}\nclientPort=0\nserver.1=127.0.0.1:0:0\nserver.2=127.0.0.1:1:1\nzkts.txnLogWorker=true\n`)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("zkts.txnLogWorker=true");
+    expect(r.stderr).toContain("Invalid config, exiting abnormally");
+  });
+
   it("a client port in use: exit 1", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
