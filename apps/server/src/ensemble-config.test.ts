@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { referenceAvailable, ZKCLI } from "@zkts/testkit";
 import { makeEnsemble, waitFor } from "./ensemble-helpers.js";
 import { ensembleNormaliser } from "./reconfig-helpers.js";
+import { fourLetter } from "./test-helpers.js";
 
 const run = promisify(execFile);
 
@@ -106,6 +107,9 @@ describe.runIf(referenceAvailable())("config files and /zookeeper/config: zkts-s
       try {
         const m = ens.members[0]!;
         await ens.start(m);
+        // start() returns once the client port answers srvr, serving or not: a client connecting before the
+        // server serves is closed (ConnectionLoss in zkCli.sh's one-shot command), so wait until it serves.
+        await waitFor(async () => (await fourLetter(m.clientPort, "srvr").catch(() => "")).includes("Mode: standalone"), 60_000, `${impl} serving`);
         seen[impl] = { files: readdirSync(m.dir).filter((f) => f.startsWith("zoo.cfg")).sort(), zkConfig: await zkCli(m.clientPort, "get", "-s", "/zookeeper/config") };
       } finally {
         await ens.stopAll();
