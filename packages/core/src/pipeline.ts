@@ -3,6 +3,11 @@
  * is queued in arrival order; a txn goes to the txn log port and its request waits until the port reports it
  * durable (or failed); `drain` hands the ready head of the queue to final, so replies go out in order. Without a
  * txn log, a request is ready at once and answered inside the call that submitted it.
+ *
+ * A drain runs for at most `sliceMs` of the injected monotonic clock, then lets the event loop turn (a timer at 0 ms
+ * continues it): one fsync batch can hold a thousand closeSessions or setDatas that each fire ten watches, and
+ * answering them in one turn would hold every timer and socket read behind it. Replies keep their order: the
+ * queue's head is only ever taken by a drain.
  */
 import { OpCode, opInfo } from "@zkts/client-wire";
 import type { Clock, Logger } from "@zkts/contracts";
@@ -11,6 +16,12 @@ import type { PrepProcessor } from "./prep.js";
 import type { Request } from "./request.js";
 import type { ServerStats } from "./server-info.js";
 import type { TxnLogPort } from "./types.js";
+import type { TimerHandle } from "@zkts/contracts";
+
+/** Default longest a drain runs before the event loop gets a turn (ServerInit.drainSliceMs). */
+export const DRAIN_SLICE_MS = 10;
+/** Requests answered between two clock readings of a drain. */
+const DRAIN_CHECK_EVERY = 16;
 
 /** The ustring a request body starts with, or undefined when it is not a plausible one. */
 function leadingPath(body: Buffer): string | undefined {
@@ -30,6 +41,8 @@ export class DurabilityPipeline {
   private draining = false;
   private sinkFailures = 0;
   private idleWaiters: Array<() => void> = [];
+  /** The timer that continues a drain cut short by its slice. */
+  private resume: TimerHandle | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -38,6 +51,8 @@ export class DurabilityPipeline {
     private readonly prep: PrepProcessor,
     private readonly final: FinalProcessor,
     private readonly stats: ServerStats,
+    /** Longest a drain runs (monotonic ms) before it yields to the event loop; <= 0: never yields. */
+    private readonly sliceMs: number = DRAIN_SLICE_MS,
   ) {
     txnLog?.setTxnListener({
       durable: (zxid) => this.txnsDurable(zxid),
@@ -155,13 +170,21 @@ export class DurabilityPipeline {
     this.prep.dropFrom(r.hdr!.zxid);
   }
 
-  /** Hands the ready head of the queue to final, in order. */
+  /** Hands the ready head of the queue to final, in order, for at most `sliceMs` (then a timer continues it). */
   drain(): void {
     if (this.draining) return;
     this.draining = true;
-    this.stats.batchClock = this.clock.monotonic();
+    const start = (this.stats.batchClock = this.clock.monotonic());
+    let n = 0;
     try {
       while (this.queue.length > 0 && this.queue[0]!.ready) {
+        if (++n % DRAIN_CHECK_EVERY === 0 && this.sliceMs > 0 && this.clock.monotonic() - start >= this.sliceMs) {
+          this.resume ??= this.clock.setTimer(0, () => {
+            this.resume = undefined;
+            this.drain();
+          });
+          break;
+        }
         const r = this.queue.shift()!;
         const left = this.sessionQueued.get(r.sessionId)! - 1;
         if (left === 0) this.sessionQueued.delete(r.sessionId);

@@ -90,7 +90,7 @@ export class ZooKeeperServer {
     this.final = new FinalProcessor(settings, clock, logger, tree, tracker, prep, conns, stats, sessions);
     const e = components.ensemble;
     if (e !== undefined && e.role !== "read-only") this.final.activeConfig = e.activeConfig;
-    this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats);
+    this.pipeline = new DurabilityPipeline(clock, logger, components.txnLog, prep, this.final, stats, init.drainSliceMs);
     this.role = makeRole(components.ensemble, prep, this.pipeline);
     this.info = makeInfo({ settings, clock, tree, tracker, stats, conns: conns.byId, isReadOnly: readOnly });
   }

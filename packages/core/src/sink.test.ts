@@ -140,3 +140,43 @@ describe("txn log port: durability before visibility", () => {
     expect(done).toBe(true);
   });
 });
+
+describe("drain slices: a large durable batch is answered over several event-loop turns", () => {
+  /** A batch of `n` creates made durable at once, with the monotonic clock moving 1 ms at every reading. */
+  async function bigBatch(drainSliceMs: number, n = 200) {
+    const s = controlledPort();
+    const { server, clock } = makeServer({ drainSliceMs }, s.components);
+    const a = new TestClient(server);
+    s.flush();
+    await tick();
+    a.skip();
+    for (let i = 0; i < n; i++) a.send(OpCode.create, create(`/n${i}`));
+    const mono = clock.monotonic.bind(clock);
+    let extra = 0;
+    clock.monotonic = () => mono() + ++extra;
+    s.flush();
+    await tick();
+    return { a, clock };
+  }
+
+  it("stops at its slice, goes on from a timer, and keeps the replies in order", async () => {
+    const n = 200;
+    const { a, clock } = await bigBatch(10, n);
+    const first = a.replies();
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(n);
+    const all = [...first];
+    for (let i = 0; i < 100 && all.length < n; i++) {
+      clock.advance(0);
+      all.push(...a.replies());
+    }
+    expect(all.map((r) => r.header.err)).toEqual(new Array(n).fill(0));
+    const xids = all.map((r) => r.header.xid);
+    expect(xids).toEqual([...xids].sort((x, y) => x - y));
+  });
+
+  it("drainSliceMs 0 answers the whole batch in one turn", async () => {
+    const { a } = await bigBatch(0);
+    expect(a.replies()).toHaveLength(200);
+  });
+});

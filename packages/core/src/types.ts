@@ -60,6 +60,12 @@ export interface ServerInit {
   containerCheckIntervalMs?: number;
   maxBuffer?: number;
   digestEnabled?: boolean;
+  /**
+   * Longest the answering of ready requests runs (monotonic ms) before the event loop gets a turn (default 10; 0:
+   * never yields): an fsync batch of a thousand closeSessions, or of setDatas that each fire watches, is answered
+   * over several turns so timers and other connections' reads are not held behind it.
+   */
+  drainSliceMs?: number;
   /** Server id used in session ids (1 when standalone). */
   serverId?: number;
   /** The effective configuration as key/value pairs (for the `conf` 4lw). */
