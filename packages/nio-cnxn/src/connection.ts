@@ -70,6 +70,9 @@ export class NioConnection implements ServerConnection {
    * burst of pipelined requests in one read chunk is answered only as fast as the client reads.
    */
   private backlog: Buffer[] = [];
+  /** Requests with xid > 0 handed to core and not answered yet (ServerCnxn.outstandingCount). */
+  private outstanding = 0;
+  private resumeCheckScheduled = false;
 
   /**
    * `peer` gives the address when the socket does not know it (a TLS socket over a stream that replays the bytes
@@ -128,6 +131,7 @@ export class NioConnection implements ServerConnection {
 
   send(payload: Buffer): void {
     if (this.state === "closed" || this.state === "closing") return;
+    if (payload.length >= 4) this.replied(payload.readInt32BE(0));
     this.sealChunk();
     const header = Buffer.allocUnsafe(4);
     header.writeInt32BE(payload.length, 0);
@@ -138,6 +142,7 @@ export class NioConnection implements ServerConnection {
   /** A packet that already carries its length prefix (core's replies): queued without copying or re-framing. */
   sendFramed(frame: Buffer): void {
     if (this.state === "closed" || this.state === "closing") return;
+    if (frame.length >= 8) this.replied(frame.readInt32BE(4));
     this.sealChunk();
     this.out.push(frame);
     this.queued(frame.length);
@@ -146,6 +151,7 @@ export class NioConnection implements ServerConnection {
   /** A framed packet copied into this connection's output chunk now (the caller may reuse `frame`). */
   sendFramedCopy(frame: Buffer): void {
     if (this.state === "closed" || this.state === "closing") return;
+    if (frame.length >= 8) this.replied(frame.readInt32BE(4));
     const n = frame.length;
     if (this.chunkPos + n > this.chunk.length) {
       this.sealChunk();
@@ -156,6 +162,22 @@ export class NioConnection implements ServerConnection {
     this.chunk.set(frame, this.chunkPos);
     this.chunkPos += n;
     this.queued(n);
+  }
+
+  /**
+   * A packet with this xid goes out (ServerCnxn.decrOutstandingAndCheckThrottle): a reply to a counted request
+   * lowers the outstanding count, and a connection the throttle paused reads again once the server would no
+   * longer throttle it. The resume runs as a microtask, after the core's call that sent the reply has returned.
+   */
+  private replied(xid: number): void {
+    if (xid <= 0 || this.outstanding === 0) return;
+    this.outstanding--;
+    if (!this.paused.has("global") || this.resumeCheckScheduled) return;
+    this.resumeCheckScheduled = true;
+    queueMicrotask(() => {
+      this.resumeCheckScheduled = false;
+      if (this.paused.has("global") && !this.srv.shouldThrottle(this.outstanding)) this.resume("global");
+    });
   }
 
   /** Moves the chunk's queued bytes to `out` (before anything else is queued, and on flush). */
@@ -313,15 +335,9 @@ export class NioConnection implements ServerConnection {
     }
   }
 
-  /**
-   * Whether frames must wait: the output backed up, or the server is over globalOutstandingLimit. The global
-   * throttle reaches a connection when a frame of it arrives (it is then paused and remembered by the server),
-   * not by the server pausing every socket it holds: with tens of thousands of idle connections that loop, run
-   * at each start and end of a throttle, stalled the event loop for seconds.
-   */
+  /** Whether frames must wait: the output backed up, or the throttle paused this connection (see dispatch). */
   private held(): boolean {
-    if (this.srv.isThrottled && !this.paused.has("global")) this.srv.holdForThrottle(this);
-    return this.paused.has("write") || this.paused.has("global");
+    return this.paused.size > 0;
   }
 
   private onFrame(payload: Buffer): void {
@@ -345,6 +361,10 @@ export class NioConnection implements ServerConnection {
         this.coreKnows = true;
         core.handleConnect(this, payload);
       } else {
+        // ServerCnxn.incrOutstandingAndCheckThrottle: counted (xid > 0) and checked against the server's load
+        // before core sees it; a throttled connection's request is still handed over, then it stops reading.
+        const xid = payload.length >= 4 ? payload.readInt32BE(0) : 0;
+        if (xid > 0 && this.srv.shouldThrottle(++this.outstanding)) this.pause("global");
         core.handlePacket(this, payload);
       }
     } catch (err) {

@@ -3,7 +3,7 @@ import { MetricsRegistry } from "@zkts/metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import { NioServer, startServer, type RunningServer, type StartServerOptions } from "./server.js";
 import { FakeCore, RawClient, sleep, waitFor } from "./testing/harness.js";
-import type { Logger } from "./types.js";
+import type { Logger, ServerConnection } from "./types.js";
 
 const running: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -318,106 +318,115 @@ describe("limits", () => {
     expect(srv.stats.slowConsumersClosed).toBe(0);
   });
 
-  it("pauses every socket above globalOutstandingLimit and resumes on onOutstandingDrained", async () => {
+  /** A request payload as core sees it: the RequestHeader's xid first, then `tag`. */
+  const req = (xid: number, tag: string) => {
+    const b = Buffer.alloc(4 + Buffer.byteLength(tag));
+    b.writeInt32BE(xid, 0);
+    b.write(tag, 4);
+    return b;
+  };
+  const tagOf = (p: Buffer) => p.subarray(4).toString();
+  /** A core that keeps every request outstanding until the test answers it (a reply carrying the request's xid). */
+  function holdingCore() {
     const core = new FakeCore();
-    core.onPacket = () => {
-      core.outstanding++;
+    const held: { conn: ServerConnection; payload: Buffer }[] = [];
+    core.onPacket = (conn, payload) => {
+      if (payload.readInt32BE(0) > 0) {
+        core.outstanding++;
+        held.push({ conn, payload });
+      }
     };
+    const answer = (tag: string) => {
+      const i = held.findIndex((h) => tagOf(h.payload) === tag);
+      const [h] = held.splice(i, 1);
+      core.outstanding--;
+      h!.conn.send(Buffer.from(h!.payload.subarray(0, 4)));
+      if (core.outstanding === 0) core.onOutstandingDrained?.();
+    };
+    return { core, answer };
+  }
+
+  it("over globalOutstandingLimit, a connection's request is admitted and then the connection stops reading until its own requests are answered (ZooKeeper's shouldThrottle)", async () => {
+    const { core, answer } = holdingCore();
     const s = await startRaw(core, { globalOutstandingLimit: 2 });
-    const a = await RawClient.connect(s.port);
-    const b = await RawClient.connect(s.port);
-    a.sendFrame(Buffer.from("c"));
-    b.sendFrame(Buffer.from("c"));
-    await waitFor(() => core.connects.length === 2);
-    for (let i = 0; i < 3; i++) a.sendFrame(Buffer.from(`a${i}`));
-    await waitFor(() => core.packets.length === 3);
+    const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(s.port)));
+    for (const c of clients) c.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 3 && s.connections.size === 3);
+    const conn = (c: RawClient) => [...s.connections].find((x) => x.remotePort === c.socket.localPort)!;
+    const [a, b, idle] = clients as [RawClient, RawClient, RawClient];
+    // three requests bring core to 3 > 2; the fourth is admitted (core had 3 before it) and a stops reading
+    for (let i = 1; i <= 4; i++) a.sendFrame(req(i, `a${i}`));
+    await waitFor(() => core.packets.length === 4);
     expect(s.isThrottled).toBe(true);
     expect(s.stats.throttleEvents).toBe(1);
-    a.sendFrame(Buffer.from("a3"));
-    b.sendFrame(Buffer.from("b0"));
-    await sleep(100);
-    expect(core.packets.length).toBe(3);
-    // core answers everything and signals
-    core.outstanding = 0;
-    core.onOutstandingDrained?.();
-    expect(s.isThrottled).toBe(false);
+    await waitFor(() => conn(a).readPaused);
+    a.sendFrame(req(5, "a5"));
+    // a bystander's request is admitted too (never held behind a's), then b stops reading; idle stays as it is
+    b.sendFrame(req(1, "b1"));
     await waitFor(() => core.packets.length === 5);
-    expect(core.packets.map((p) => p.payload.toString()).sort()).toEqual(["a0", "a1", "a2", "a3", "b0"]);
-  });
-
-  it("a throttle touches only the connections that send during it (idle ones stay as they are), and resumes exactly those", async () => {
-    const core = new FakeCore();
-    core.onPacket = () => {
-      core.outstanding++;
-    };
-    const s = await startRaw(core, { globalOutstandingLimit: 1 });
-    const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(s.port)));
-    for (const c of clients) c.sendFrame(Buffer.from("c"));
-    await waitFor(() => core.connects.length === 4 && s.connections.size === 4);
-    const conn = (c: RawClient) => [...s.connections].find((x) => x.remotePort === c.socket.localPort)!;
-    const [a, b, idle1, idle2] = clients as [RawClient, RawClient, RawClient, RawClient];
-    a.sendFrame(Buffer.from("a0"));
-    a.sendFrame(Buffer.from("a1"));
-    await waitFor(() => core.packets.length === 2);
-    expect(s.isThrottled).toBe(true);
-    // the idle connections were not paused
-    expect([conn(idle1).readPaused, conn(idle2).readPaused]).toEqual([false, false]);
-    b.sendFrame(Buffer.from("b0"));
-    await waitFor(() => conn(b).readPaused);
     await sleep(50);
-    expect(core.packets.length).toBe(2);
-    expect(conn(idle1).readPaused).toBe(false);
-    core.outstanding = 0;
-    core.onOutstandingDrained?.();
-    expect(s.isThrottled).toBe(false);
-    await waitFor(() => core.packets.length === 3);
-    expect(core.packets[2]!.payload.toString()).toBe("b0");
-    expect(conn(b).readPaused).toBe(false);
-    // and a frame of an idle connection after the throttle goes straight through
-    core.onPacket = () => undefined;
-    idle2.sendFrame(Buffer.from("i0"));
-    await waitFor(() => core.packets.length === 4);
+    expect(core.packets.map((p) => tagOf(p.payload))).toEqual(["a1", "a2", "a3", "a4", "b1"]);
+    expect([conn(a).readPaused, conn(b).readPaused, conn(idle).readPaused]).toEqual([true, true, false]);
+    // b's reply: b has nothing outstanding, so it reads again although core is still over the limit
+    answer("b1");
+    await waitFor(() => !conn(b).readPaused);
+    expect(conn(a).readPaused).toBe(true);
+    // a reads again once core is no longer over the limit: a5 comes in after a1 and a2 are answered
+    answer("a1");
+    await sleep(20);
+    expect(core.packets.length).toBe(5);
+    answer("a2");
+    await waitFor(() => core.packets.length === 6);
+    expect(tagOf(core.packets[5]!.payload)).toBe("a5");
+    await waitFor(() => !conn(a).readPaused);
+    for (const h of ["a3", "a4", "a5"]) answer(h);
+    await waitFor(() => !s.isThrottled);
+    await a.until(() => a.frames.length === 6);
+    expect(a.frames.slice(1).map((f) => f.readInt32BE(0))).toEqual([1, 2, 3, 4, 5]);
     for (const c of clients) c.socket.destroy();
   });
 
-  it("a throttle's end resumes held connections in order only until it throttles again (each is held once, not once per end)", async () => {
-    const core = new FakeCore();
-    core.onPacket = () => {
-      core.outstanding++;
-    };
+  it("a ping (xid -2) is never held by the throttle and does not stop its connection reading", async () => {
+    const { core } = holdingCore();
     const s = await startRaw(core, { globalOutstandingLimit: 1 });
-    let holds = 0;
-    const hold = s.holdForThrottle.bind(s);
-    s.holdForThrottle = (c) => {
-      holds++;
-      hold(c);
-    };
+    const [a, p] = await Promise.all([0, 1].map(() => RawClient.connect(s.port))) as [RawClient, RawClient];
+    a.sendFrame(Buffer.from("c"));
+    p.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 2 && s.connections.size === 2);
+    const pc = [...s.connections].find((x) => x.remotePort === p.socket.localPort)!;
+    for (let i = 1; i <= 3; i++) a.sendFrame(req(i, `a${i}`));
+    await waitFor(() => core.packets.length === 3);
+    expect(s.isThrottled).toBe(true);
+    for (let i = 0; i < 3; i++) p.sendFrame(req(-2, `ping${i}`));
+    await waitFor(() => core.packets.length === 6);
+    expect(pc.readPaused).toBe(false);
+    for (const c of [a, p]) c.socket.destroy();
+  });
+
+  it("N connections sending at once while throttled: each request is admitted once, none is re-held (no O(N^2) work)", async () => {
+    const { core, answer } = holdingCore();
+    const s = await startRaw(core, { globalOutstandingLimit: 1 });
     const n = 20;
     const clients: RawClient[] = [];
     for (let i = 0; i < n; i++) clients.push(await RawClient.connect(s.port));
     for (const c of clients) c.sendFrame(Buffer.from("c"));
     await waitFor(() => core.connects.length === n && s.connections.size === n);
-    // throttled once outstanding passes the limit (2 packets); then each client sends one frame, in order
-    clients[0]!.sendFrame(Buffer.from("x0"));
-    clients[0]!.sendFrame(Buffer.from("x1"));
+    clients[0]!.sendFrame(req(1, "x1"));
+    clients[0]!.sendFrame(req(2, "x2"));
     await waitFor(() => core.packets.length === 2);
     expect(s.isThrottled).toBe(true);
+    // each of the others sends two requests: the first is admitted, the second waits for the first's reply
     for (let i = 1; i < n; i++) {
-      clients[i]!.sendFrame(Buffer.from(`f${i}`));
-      await waitFor(() => holds === i);
+      clients[i]!.sendFrame(req(1, `f${i}`));
+      clients[i]!.sendFrame(req(2, `g${i}`));
     }
-    expect(core.packets.length).toBe(2);
-    // each end lets two frames in (outstanding 1, then 2 > the limit) and leaves the others held as they are
-    let ends = 0;
-    while (core.packets.length < n + 1) {
-      core.outstanding = 0;
-      core.onOutstandingDrained?.();
-      ends++;
-      expect(ends).toBeLessThanOrEqual(n);
-    }
-    expect(holds).toBe(n - 1);
-    expect(ends).toBe(Math.ceil((n - 1) / 2));
-    expect(core.packets.slice(2).map((p) => p.payload.toString())).toEqual(Array.from({ length: n - 1 }, (_, i) => `f${i + 1}`));
+    await waitFor(() => core.packets.length === n + 1);
+    await sleep(50);
+    expect(core.packets.slice(2).map((p) => tagOf(p.payload)).sort()).toEqual(Array.from({ length: n - 1 }, (_, i) => `f${i + 1}`).sort());
+    // answering f_i lets g_i in (that connection has nothing outstanding), whatever the others do
+    answer("f7");
+    await waitFor(() => core.packets.length === n + 2);
+    expect(tagOf(core.packets[n + 1]!.payload)).toBe("g7");
     for (const c of clients) c.socket.destroy();
   });
 

@@ -125,8 +125,6 @@ export class NioServer {
   readonly connections = new Set<NioConnection>();
   private readonly perIp = new Map<string, number>();
   private throttled = false;
-  /** Connections paused by the current throttle (each when a frame of it arrived while throttled). */
-  private readonly heldByThrottle = new Set<NioConnection>();
   server: net.Server;
   /** The secure client port's listener. */
   readonly secureServer: net.Server | undefined;
@@ -268,7 +266,6 @@ export class NioServer {
   }
 
   forget(conn: NioConnection): void {
-    this.heldByThrottle.delete(conn);
     if (!this.connections.delete(conn)) return;
     this.stats.connectionsClosed++;
     this.releaseIp(conn.remoteAddress);
@@ -283,7 +280,10 @@ export class NioServer {
     if (size > this.stats.maxClientResponseSize) this.stats.maxClientResponseSize = size;
   }
 
-  /** Throttles while core is over globalOutstandingLimit (connections are held as they send: holdForThrottle). */
+  /**
+   * Notes when core passes globalOutstandingLimit and when it is back under (throttleEvents, a log line). Reading is
+   * throttled per connection, as ZooKeeper does (shouldThrottle).
+   */
   checkThrottle(): void {
     if (this.globalOutstandingLimit <= 0) return;
     const over = this.core.outstanding > this.globalOutstandingLimit;
@@ -296,26 +296,19 @@ export class NioServer {
       });
     } else if (!over && this.throttled) {
       this.throttled = false;
-      this.log.info("throttling ended", { outstanding: this.core.outstanding, held: this.heldByThrottle.size });
-      // Held connections resume in the order they were held, until one of them throttles again (its deferred
-      // frames go to core): the rest stay held, untouched, for the next end. Resuming them all only to hold most
-      // of them again cost O(held) per throttle, O(N^2 / limit) when N connections send at once (N sessions
-      // closing together).
-      for (const c of this.heldByThrottle) {
-        if (this.throttled) break;
-        this.heldByThrottle.delete(c);
-        c.resume("global");
-      }
+      this.log.info("throttling ended", { outstanding: this.core.outstanding });
     }
   }
 
   /**
-   * Pauses a connection that has a frame to hand over while the server is throttled (NioConnection calls it), and
-   * resumes it when the throttle ends. Only connections that send during a throttle are touched, never all.
+   * ZooKeeperServer.shouldThrottle with ServerCnxn's outstanding count: while core holds more requests than
+   * globalOutstandingLimit, a connection with requests of its own outstanding stops reading. It is asked when a
+   * request arrives (the request itself is still handed to core: a bystander's read is never held behind other
+   * connections' writes) and when a reply goes out (the connection reads again once this is false). Requests with
+   * xid <= 0 (pings, auth, setWatches) are not counted, so a ping is never held by the throttle.
    */
-  holdForThrottle(conn: NioConnection): void {
-    conn.pause("global");
-    if (conn.readPaused) this.heldByThrottle.add(conn);
+  shouldThrottle(connOutstanding: number): boolean {
+    return connOutstanding > 0 && this.globalOutstandingLimit > 0 && this.core.outstanding > this.globalOutstandingLimit;
   }
 
   get isThrottled(): boolean {
