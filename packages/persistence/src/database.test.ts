@@ -5,6 +5,7 @@ import { DataTree } from "@zkts/datatree";
 import { DurableStore, restoreDatabase, type PersistentTree } from "./database.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { SlowSnapshotStorage } from "./slow-snapshot-storage.js";
+import { countSnapshotNodes } from "./counted-tree.js";
 import { listSnapshots } from "./snapshot.js";
 import { TxnType } from "./txn.js";
 import { OPEN_ACL } from "./test-helpers.js";
@@ -100,22 +101,11 @@ describe("DurableStore snapshot cadence", () => {
   });
 });
 
-/** A DataTree counting the nodes the snapshot writer has taken from it. */
-class CountedTree extends DataTree {
-  taken = 0;
-  override *snapshotNodes() {
-    for (const n of super.snapshotNodes()) {
-      this.taken++;
-      yield n;
-    }
-  }
-}
-
 describe("DurableStore close during a snapshot (issue 18)", () => {
   for (const format of ["zkts", "zookeeper"] as const) {
     it(`snapshot.format=${format}: close cancels the snapshot at its next slice, removes its partial file, and a restore gives every txn`, async () => {
       const storage = new MemoryStorage();
-      const tree = new CountedTree();
+      const tree = countSnapshotNodes(new DataTree());
       // every clock reading moves 1 ms on: with sliceMs 1 the writer yields (and checks for a close) every 4 nodes
       let ms = 0;
       const clock = { now: () => 1_700_000_000_000 + ms, monotonic: () => ++ms };

@@ -1,7 +1,7 @@
 import { nullLogger, type Clock, type Logger, type Random } from "@zkts/contracts";
 import type { ACL, StatPersisted, TxnDigest, TxnHeader } from "@zkts/jute";
 import { M, MetricsRegistry, type Summary } from "@zkts/metrics";
-import { LogCorruptionError, PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { LogCorruptionError, PersistenceError, SnapshotCorruptionError, UnsupportedSnapshotError, logSnapshotFailure } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName } from "./log-format.js";
 import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
@@ -528,12 +528,7 @@ export class DurableStore {
       .roll()
       .then(() => this.writeSnapshot())
       .catch((e: unknown) => {
-        if (e instanceof SnapshotCancelledError) {
-          this.stats.cancelledSnapshots++;
-          this.logger.info("snapshot cancelled by the close (its partial file removed; the txn log holds every txn it covered)", { file: e.file });
-          return;
-        }
-        this.logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) });
+        if (logSnapshotFailure(this.logger, e)) this.stats.cancelledSnapshots++;
       })
       .finally(() => {
         this.snapshotting = null;

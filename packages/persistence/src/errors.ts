@@ -1,3 +1,5 @@
+import type { Logger } from "@zkts/contracts";
+
 /** Base class of every error thrown by @zkts/persistence. */
 export class PersistenceError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -103,4 +105,17 @@ export class SnapshotCancelledError extends PersistenceError {
   constructor(readonly file: string) {
     super(`snapshot ${file} cancelled while being written (its partial file was removed)`);
   }
+}
+
+/**
+ * Logs how a background snapshot ended in failure, the same way for every store: a cancel by the close is routine
+ * (info: nothing is lost), anything else an error. Returns whether it was a cancel.
+ */
+export function logSnapshotFailure(logger: Pick<Logger, "info" | "error">, e: unknown): boolean {
+  if (e instanceof SnapshotCancelledError) {
+    logger.info("snapshot cancelled by the close (its partial file removed; the txn log holds every txn it covered)", { file: e.file });
+    return true;
+  }
+  logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) });
+  return false;
 }

@@ -8,6 +8,7 @@ export {
   SnapshotCorruptionError,
   UnsupportedSnapshotError,
   SnapshotCancelledError,
+  logSnapshotFailure,
 } from "./errors.js";
 export { adler32 } from "./adler32.js";
 export { type Storage, type StorageFile, joinPath, readWholeFile } from "./storage.js";

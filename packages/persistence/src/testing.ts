@@ -4,3 +4,4 @@
  */
 export { MemoryStorage, type Fault, type CrashOptions } from "./memory-storage.js";
 export { SlowSnapshotStorage } from "./slow-snapshot-storage.js";
+export { countSnapshotNodes } from "./counted-tree.js";

@@ -3,7 +3,7 @@ import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { DataTree } from "@zkts/datatree";
 import { zeroStatPersisted } from "@zkts/jute";
 import { TxnType, marshalTxn, parseZkSnapshot, serializeZkSnapStream } from "@zkts/persistence";
-import { MemoryStorage, SlowSnapshotStorage } from "@zkts/persistence/testing";
+import { MemoryStorage, SlowSnapshotStorage, countSnapshotNodes } from "@zkts/persistence/testing";
 import { describe, expect, it } from "vitest";
 import { EnsembleStore } from "./store.js";
 
@@ -147,17 +147,7 @@ describe("EnsembleStore close during a snapshot (issue 18)", () => {
   for (const format of ["zkts", "zookeeper"] as const) {
     it(`snapshot.format=${format}: close cancels the background snapshot, leaves no partial file, and a restart gets every logged txn`, async () => {
       const storage = new MemoryStorage();
-      /** A DataTree counting the nodes the snapshot writer has taken from it. */
-      class CountedTree extends DataTree {
-        taken = 0;
-        override *snapshotNodes() {
-          for (const n of super.snapshotNodes()) {
-            this.taken++;
-            yield n;
-          }
-        }
-      }
-      const tree = new CountedTree();
+      const tree = countSnapshotNodes(new DataTree());
       // every clock reading moves 1 ms on: the writer (4 ms slices) yields, and checks for a close, every 16 nodes
       let ms = 0;
       const clock = { now: () => 1_700_000_000_000 + ms, monotonic: () => ++ms };

@@ -14,7 +14,7 @@ import {
   loadNewestValidSnapshot,
   readLongFile,
   readTxnLog,
-  SnapshotCancelledError,
+  logSnapshotFailure,
   SnapshotSchedule,
   DEFAULT_ZK_STREAM_LIMITS,
   parseZkSnapStream,
@@ -291,10 +291,7 @@ export class EnsembleStore {
     this.snapshotting = this.writeSnapshot()
       .then(
         () => logger.info("snapshot written", { ms: Math.round(clock.monotonic() - started) }),
-        (e: unknown) =>
-          e instanceof SnapshotCancelledError
-            ? logger.info("snapshot cancelled by the close (its partial file removed; the txn log holds every txn it covered)", { file: e.file })
-            : logger.error("snapshot failed", { error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => void logSnapshotFailure(logger, e),
       )
       .finally(() => {
         this.snapshotting = undefined;
