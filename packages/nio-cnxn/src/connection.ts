@@ -23,7 +23,7 @@ const MIN_CHUNK = 1024;
 const MAX_CHUNK = 64 * 1024;
 const NO_CHUNK = Buffer.alloc(0);
 
-type PauseReason = "global" | "write";
+type PauseReason = "global" | "write" | "turn";
 
 let nextConnectionId = 1;
 
@@ -259,6 +259,10 @@ export class NioConnection implements ServerConnection {
   /** Hands deferred frames to core until the output backs up again (or the server throttles). */
   private processBacklog(): void {
     while (this.backlog.length > 0 && this.state !== "closing" && this.state !== "closed" && !this.held()) {
+      if (!this.srv.mayDispatch()) {
+        this.waitForTurn();
+        break;
+      }
       this.dispatch(this.backlog.shift()!);
     }
     if (this.state === "closing" || this.state === "closed") this.backlog = [];
@@ -335,7 +339,16 @@ export class NioConnection implements ServerConnection {
     }
   }
 
-  /** Whether frames must wait: the output backed up, or the throttle paused this connection (see dispatch). */
+  /** The turn's budget is spent (NioServer.mayDispatch): stop reading, go on in a later turn. */
+  private waitForTurn(): void {
+    this.pause("turn");
+    if (this.paused.has("turn")) this.srv.waitTurn(this);
+  }
+
+  /**
+   * Whether frames must wait: the output backed up, the throttle paused this connection (see dispatch), or it
+   * waits for a later turn.
+   */
   private held(): boolean {
     return this.paused.size > 0;
   }
@@ -344,6 +357,11 @@ export class NioConnection implements ServerConnection {
     if (this.state === "closing" || this.state === "closed") return;
     if (this.held() || this.backlog.length > 0) {
       this.backlog.push(payload);
+      return;
+    }
+    if (!this.srv.mayDispatch()) {
+      this.backlog.push(payload);
+      this.waitForTurn();
       return;
     }
     this.dispatch(payload);

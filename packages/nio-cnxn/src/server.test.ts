@@ -430,6 +430,40 @@ describe("limits", () => {
     for (const c of clients) c.socket.destroy();
   });
 
+  it("frames read in one turn go to core for at most turnBudgetMs; the rest wait for later turns, each connection's in order", async () => {
+    const core = new FakeCore();
+    // the event loop's turns, counted in the check phase (setImmediate runs once per turn)
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seen: Array<{ turn: number; tag: string }> = [];
+    core.onPacket = (_conn, payload) => {
+      seen.push({ turn, tag: payload.toString() });
+      const until = performance.now() + 3;
+      while (performance.now() < until); // 3 ms of work per request
+    };
+    const s = await startRaw(core, { turnBudgetMs: 10 });
+    const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(s.port)));
+    for (const c of clients) c.sendFrame(Buffer.from("c"));
+    await waitFor(() => core.connects.length === 3 && s.connections.size === 3);
+    // ten pipelined requests per connection, each connection's in one write
+    clients.forEach((c, i) => c.socket.write(Buffer.concat(Array.from({ length: 10 }, (_, j) => framed(Buffer.from(`${i}-${j}`))))));
+    await waitFor(() => seen.length === 30, 20000);
+    ticking = false;
+    const perTurn = new Map<number, number>();
+    for (const x of seen) perTurn.set(x.turn, (perTurn.get(x.turn) ?? 0) + 1);
+    // a turn takes frames until 10 ms have gone: at 3 ms each, at most 4
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(4);
+    for (let i = 0; i < 3; i++) {
+      expect(seen.filter((x) => x.tag.startsWith(`${i}-`)).map((x) => x.tag)).toEqual(Array.from({ length: 10 }, (_, j) => `${i}-${j}`));
+    }
+    for (const c of clients) c.socket.destroy();
+  });
+
   it("close() flushes and closes every connection and tells core", async () => {
     const core = new FakeCore();
     const s = await startServer({ host: "127.0.0.1", port: 0, core });

@@ -27,8 +27,19 @@ export interface StartServerOptions {
   maxBuffer?: number;
   /** Close a connection that sends no connect request within this many ms. Default 10000. */
   connectTimeoutMs?: number;
-  /** Pause reading every socket while core has more outstanding requests than this; <= 0 disables. Default 1000. */
+  /**
+   * ZooKeeper's globalOutstandingLimit: while core has more outstanding requests than this, a connection that sends
+   * a request stops reading until its own requests are answered (see NioServer.shouldThrottle); <= 0 disables.
+   * Default 1000.
+   */
   globalOutstandingLimit?: number;
+  /**
+   * Longest the frames read in one event-loop turn are handed to core (ms): past it, the rest wait in their
+   * connections' backlogs (those connections stop reading) and go on in the next turn, in the order they waited.
+   * A burst of thousands of sockets ready at once (sessions closing together) is then handled over several turns
+   * instead of one. <= 0: no limit. Default 10.
+   */
+  turnBudgetMs?: number;
   /**
    * A connection the kernel stopped taking output from (the client is not reading) is closed once its unsent
    * output exceeds this many bytes. Default 16 MiB.
@@ -110,6 +121,7 @@ export class NioServer {
   readonly connectTimeoutMs: number;
   readonly globalOutstandingLimit: number;
   readonly maxQueuedBytes: number;
+  readonly turnBudgetMs: number;
   readonly whitelist: Set<string>;
   readonly log: Logger;
   readonly now: () => number;
@@ -125,6 +137,10 @@ export class NioServer {
   readonly connections = new Set<NioConnection>();
   private readonly perIp = new Map<string, number>();
   private throttled = false;
+  /** performance.now() when this turn's first frame went to core; -1 before it (see mayDispatch). */
+  private turnStart = -1;
+  /** Connections whose frames wait for a later turn (the turn budget was spent), in the order they waited. */
+  private waitingTurn: NioConnection[] = [];
   server: net.Server;
   /** The secure client port's listener. */
   readonly secureServer: net.Server | undefined;
@@ -141,6 +157,7 @@ export class NioServer {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.globalOutstandingLimit = opts.globalOutstandingLimit ?? 1000;
     this.maxQueuedBytes = opts.maxQueuedBytesPerConnection ?? 16 * 1024 * 1024;
+    this.turnBudgetMs = opts.turnBudgetMs ?? 10;
     this.whitelist = parseWhitelist(opts.fourLetterWhitelist);
     this.log = opts.logger ?? nullLogger;
     this.now = opts.now ?? Date.now;
@@ -299,6 +316,38 @@ export class NioServer {
       this.log.info("throttling ended", { outstanding: this.core.outstanding });
     }
   }
+
+  /**
+   * Whether a frame may go to core in this event-loop turn: false once this turn's frames have taken turnBudgetMs
+   * (the caller keeps the frame, stops reading and waits: waitTurn). A turn starts with its first frame and ends in
+   * the check phase that follows it (setImmediate), where the connections that waited go on first.
+   */
+  mayDispatch(): boolean {
+    if (this.turnBudgetMs <= 0) return true;
+    const now = performance.now();
+    if (this.turnStart < 0) {
+      this.turnStart = now;
+      setImmediate(this.endTurn);
+      return true;
+    }
+    return now - this.turnStart < this.turnBudgetMs;
+  }
+
+  /** A connection keeps frames for a later turn (it has paused reading for "turn"). */
+  waitTurn(conn: NioConnection): void {
+    this.waitingTurn.push(conn);
+  }
+
+  private readonly endTurn = (): void => {
+    this.turnStart = -1;
+    if (this.waitingTurn.length === 0) return;
+    const waiting = this.waitingTurn;
+    this.waitingTurn = [];
+    let i = 0;
+    // a fresh budget: the connections that waited go on in order until it is spent (they wait again, behind)
+    for (; i < waiting.length && this.mayDispatch(); i++) waiting[i]!.resume("turn");
+    if (i < waiting.length) this.waitingTurn = waiting.slice(i).concat(this.waitingTurn);
+  };
 
   /**
    * ZooKeeperServer.shouldThrottle with ServerCnxn's outstanding count: while core holds more requests than
