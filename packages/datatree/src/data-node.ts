@@ -36,15 +36,26 @@ export function keepData(data: Buffer | null): Buffer | null {
  * One znode (ZooKeeper's DataNode). `stat` is ZooKeeper's StatPersisted: `stat.cversion` counts child
  * *creations* (it is what the sequential suffix uses); the client-visible cversion is `statOf(node).cversion` =
  * 2*cversion - numChildren.
+ *
+ * The child names live behind the methods below (the one home of their representation): a plain array while
+ * the node's children were only appended by a restore (`appendRestoredChild`: a push, no hashing, the cheapest
+ * to build for a million nodes), turned into a Set (O(1) add/remove/has) the first time they are changed or
+ * looked up by name. Either way they are kept in insertion order (a Set iterates in insertion order, and
+ * converting the array keeps it), so getChildren answers the same order whichever form they are in.
  */
 export class DataNode {
+  /** Child names: null (none yet), an append-only array (restored, never changed since), or a Set. */
+  private kids: string[] | Set<string> | null;
+
   constructor(
     public data: Buffer | null,
     /** Reference into the tree's ACLCache (-1 = OPEN_ACL_UNSAFE). */
     public acl: number,
     public stat: StatPersisted,
-    public children: Set<string> | null = null,
-  ) {}
+    children: Iterable<string> | null = null,
+  ) {
+    this.kids = children === null ? null : new Set(children);
+  }
 
   /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
   digest = 0;
@@ -54,9 +65,67 @@ export class DataNode {
   seq = 0;
 
   get numChildren(): number {
-    return this.children === null ? 0 : this.children.size;
+    const k = this.kids;
+    return k === null ? 0 : Array.isArray(k) ? k.length : k.size;
+  }
+
+  /** The child names in insertion order, live (do not change them; do not change the node while iterating). */
+  childNames(): Iterable<string> {
+    const k = this.kids;
+    return k === null ? EMPTY_NAMES : k;
+  }
+
+  /** A new array of the child names, in insertion order (getChildren's answer). */
+  childList(): string[] {
+    const k = this.kids;
+    return k === null ? [] : Array.isArray(k) ? k.slice() : [...k];
+  }
+
+  hasChild(name: string): boolean {
+    const k = this.kids;
+    return k !== null && this.childSet(k).has(name);
+  }
+
+  /** Adds a child name (no-op when it is there). */
+  addChild(name: string): void {
+    const k = this.kids;
+    if (k === null) this.kids = new Set([name]);
+    else this.childSet(k).add(name);
+  }
+
+  /** Removes a child name; false when it was not there. */
+  removeChild(name: string): boolean {
+    const k = this.kids;
+    return k !== null && this.childSet(k).delete(name);
+  }
+
+  /**
+   * A restore's add: appended without checking whether the name is there already (a snapshot lists each path
+   * once; when it lists one twice the restorer calls `dedupeChildren`).
+   */
+  appendRestoredChild(name: string): void {
+    const k = this.kids;
+    if (k === null) this.kids = [name];
+    else if (Array.isArray(k)) k.push(name);
+    else k.add(name);
+  }
+
+  /** Drops repeated names appended by `appendRestoredChild` (the first of each stays, in order). */
+  dedupeChildren(): void {
+    const k = this.kids;
+    if (k !== null) this.childSet(k);
+  }
+
+  /** The names as a Set, converting an appended array (once) first. */
+  private childSet(k: string[] | Set<string>): Set<string> {
+    if (!Array.isArray(k)) return k;
+    const set = new Set(k);
+    this.kids = set;
+    return set;
   }
 }
+
+const EMPTY_NAMES: readonly string[] = [];
 
 /**
  * The StatPersisted of a node created at `zxid`/`time` (DataTree.createNode): created and modified then, every

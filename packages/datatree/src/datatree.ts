@@ -53,8 +53,8 @@ export class DataTree {
     const nodes = this.nodes;
     const root = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
     nodes.put("/", root);
-    root.children = new Set(["zookeeper"]);
-    const proc = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted(), new Set(["quota", "config"]));
+    root.addChild("zookeeper");
+    const proc = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted(), ["quota", "config"]);
     nodes.put(PROC_ZOOKEEPER, proc);
     nodes.put(QUOTA_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, zeroStatPersisted()));
     nodes.put(CONFIG_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, zeroStatPersisted()));
@@ -153,7 +153,7 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) return null;
     if (watcher) this.watches.child.add(path, watcher, WatchMode.STANDARD);
-    const children = n.children ? [...n.children] : [];
+    const children = n.childList();
     let bytes = 0;
     for (const c of children) bytes += c.length;
     this.ns.countRead(path, bytes);
@@ -177,8 +177,8 @@ export class DataTree {
     while (stack.length > 0) {
       const p = stack.pop()!;
       const node = this.nodes.get(p);
-      if (!node || !node.children) continue;
-      for (const c of node.children) {
+      if (!node) continue;
+      for (const c of node.childNames()) {
         count++;
         stack.push(`${p}/${c}`);
       }

@@ -93,15 +93,18 @@ export class TreeRestorer {
         this.lastParent = pn;
         this.lastParentPath = parentPath;
       }
-      if (pn.children === null) pn.children = new Set();
-      pn.children.add(path.slice(i + 1));
+      pn.appendRestoredChild(path.slice(i + 1));
       if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
-    }
-    // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
-    if (!table.putRestored(path, node)) {
-      this.replaced = true;
-      this.lastParent = undefined;
-    }
+      // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
+      if (!table.putRestored(path, node)) this.replacedNode(pn);
+    } else if (!table.putRestored(path, node)) this.replacedNode(undefined);
+  }
+
+  /** `node` replaced a node at the same path: its parent got the name twice, and the digest is summed again. */
+  private replacedNode(parent: DataNode | undefined): void {
+    parent?.dedupeChildren();
+    this.replaced = true;
+    this.lastParent = undefined;
   }
 
   finish(lastZxid: bigint): void {

@@ -247,8 +247,7 @@ function createNode(
     parent.stat.cversion = cv;
     parent.stat.pzxid = zxid;
   }
-  if (parent.children === null) parent.children = new Set();
-  parent.children.add(childName);
+  parent.addChild(childName);
   nodes.postChange(parentName, parent);
 
   const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
@@ -282,7 +281,7 @@ function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | u
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
   // As ZooKeeper: the parent is touched even when the child is already gone (fuzzy snapshot replay).
   nodes.preChange(parent);
-  parent.children?.delete(childName);
+  parent.removeChild(childName);
   if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
   nodes.postChange(parentName, parent);
   if (!node) throw new TreeError(ErrorCode.NONODE);
