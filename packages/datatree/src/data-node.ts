@@ -33,29 +33,73 @@ export function keepData(data: Buffer | null): Buffer | null {
 }
 
 /**
+ * A node's children, in the order they were added (as a JS Set iterates: getChildren answers this order). Each
+ * child node knows its own name and its index here (`DataNode.slot`), so adding is a push and removing nulls one
+ * entry (O(1), no hashing: a restore builds a million of them cheaply); removed entries are compacted away once
+ * they are half the list. Lives only behind DataNode's child methods.
+ */
+class ChildList {
+  readonly nodes: (DataNode | null)[] = [];
+  /** Entries of `nodes` that are null (children removed since the last compaction). */
+  holes = 0;
+
+  push(child: DataNode): void {
+    child.slot = this.nodes.length;
+    this.nodes.push(child);
+  }
+
+  /** Nulls entry `i` (a child at it); compacts when the holes are half the list. */
+  clear(i: number): void {
+    const nodes = this.nodes;
+    nodes[i] = null;
+    this.holes++;
+    if (this.holes === nodes.length) {
+      nodes.length = 0;
+      this.holes = 0;
+    } else if (this.holes > 16 && this.holes * 2 > nodes.length) {
+      let w = 0;
+      for (let r = 0; r < nodes.length; r++) {
+        const c = nodes[r]!;
+        if (c === null) continue;
+        c.slot = w;
+        nodes[w++] = c;
+      }
+      nodes.length = w;
+      this.holes = 0;
+    }
+  }
+
+  /** Index of the child named `name`, -1 when none (a scan: for the rare cases the child node is not at hand). */
+  indexOf(name: string): number {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i]?.name === name) return i;
+    return -1;
+  }
+}
+
+/**
  * One znode (ZooKeeper's DataNode). `stat` is ZooKeeper's StatPersisted: `stat.cversion` counts child
  * *creations* (it is what the sequential suffix uses); the client-visible cversion is `statOf(node).cversion` =
  * 2*cversion - numChildren.
  *
- * The child names live behind the methods below (the one home of their representation): a plain array while
- * the node's children were only appended by a restore (`appendRestoredChild`: a push, no hashing, the cheapest
- * to build for a million nodes), turned into a Set (O(1) add/remove/has) the first time they are changed or
- * looked up by name. Either way they are kept in insertion order (a Set iterates in insertion order, and
- * converting the array keeps it), so getChildren answers the same order whichever form they are in.
+ * The children are the child nodes themselves, kept behind the methods below (the one home of their
+ * representation, see ChildList): add and remove are O(1) given the child node, as the tree always has it (a
+ * name is in a parent's list exactly when the node at that path is in the node table).
  */
 export class DataNode {
-  /** Child names: null (none yet), an append-only array (restored, never changed since), or a Set. */
-  private kids: string[] | Set<string> | null;
+  /** The child nodes (null: none ever added). */
+  private kids: ChildList | null = null;
+  /** This node's last path component (its name in its parent's children; "" for the root). */
+  name = "";
+  /** Index of this node in its parent's ChildList (-1: not in one). */
+  slot = -1;
 
   constructor(
     public data: Buffer | null,
     /** Reference into the tree's ACLCache (-1 = OPEN_ACL_UNSAFE). */
     public acl: number,
     public stat: StatPersisted,
-    children: Iterable<string> | null = null,
-  ) {
-    this.kids = children === null ? null : new Set(children);
-  }
+  ) {}
 
   /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
   digest = 0;
@@ -66,66 +110,64 @@ export class DataNode {
 
   get numChildren(): number {
     const k = this.kids;
-    return k === null ? 0 : Array.isArray(k) ? k.length : k.size;
+    return k === null ? 0 : k.nodes.length - k.holes;
   }
 
-  /** The child names in insertion order, live (do not change them; do not change the node while iterating). */
-  childNames(): Iterable<string> {
-    const k = this.kids;
-    return k === null ? EMPTY_NAMES : k;
-  }
-
-  /** A new array of the child names, in insertion order (getChildren's answer). */
+  /** A new array of the child names, in the order they were added (getChildren's answer). */
   childList(): string[] {
     const k = this.kids;
-    return k === null ? [] : Array.isArray(k) ? k.slice() : [...k];
+    if (k === null) return [];
+    const out: string[] = new Array(k.nodes.length - k.holes);
+    let j = 0;
+    for (const c of k.nodes) if (c !== null) out[j++] = c.name;
+    return out;
   }
 
+  /** Whether a child is named `name` (a scan of the children: for checks; the node table answers in O(1)). */
   hasChild(name: string): boolean {
-    const k = this.kids;
-    return k !== null && this.childSet(k).has(name);
-  }
-
-  /** Adds a child name (no-op when it is there). */
-  addChild(name: string): void {
-    const k = this.kids;
-    if (k === null) this.kids = new Set([name]);
-    else this.childSet(k).add(name);
-  }
-
-  /** Removes a child name; false when it was not there. */
-  removeChild(name: string): boolean {
-    const k = this.kids;
-    return k !== null && this.childSet(k).delete(name);
+    return this.kids !== null && this.kids.indexOf(name) >= 0;
   }
 
   /**
-   * A restore's add: appended without checking whether the name is there already (a snapshot lists each path
-   * once; when it lists one twice the restorer calls `dedupeChildren`).
+   * Adds `child`, named `name`, last. The caller makes sure no child of that name is there (the tree checks the
+   * node table first; a restore listing a path twice calls `dropReplacedChild`).
    */
-  appendRestoredChild(name: string): void {
-    const k = this.kids;
-    if (k === null) this.kids = [name];
-    else if (Array.isArray(k)) k.push(name);
-    else k.add(name);
+  addChild(name: string, child: DataNode): void {
+    child.name = name;
+    (this.kids ??= new ChildList()).push(child);
   }
 
-  /** Drops repeated names appended by `appendRestoredChild` (the first of each stays, in order). */
-  dedupeChildren(): void {
+  /**
+   * Removes the child named `name`; `child`, when given, is the node at that path (then O(1)). False when no such
+   * child was there.
+   */
+  removeChild(name: string, child: DataNode | undefined): boolean {
     const k = this.kids;
-    if (k !== null) this.childSet(k);
+    if (k === null) return false;
+    let i = child === undefined ? -1 : child.slot;
+    if (i < 0 || i >= k.nodes.length || k.nodes[i] !== child) i = k.indexOf(name);
+    if (i < 0) return false;
+    const c = k.nodes[i]!;
+    c.slot = -1;
+    k.clear(i);
+    return true;
   }
 
-  /** The names as a Set, converting an appended array (once) first. */
-  private childSet(k: string[] | Set<string>): Set<string> {
-    if (!Array.isArray(k)) return k;
-    const set = new Set(k);
-    this.kids = set;
-    return set;
+  /** A restore put `child` in place of an earlier node of the same name: that one leaves the children. */
+  dropReplacedChild(child: DataNode): void {
+    const k = this.kids;
+    if (k === null) return;
+    const nodes = k.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const c = nodes[i];
+      if (c != null && c !== child && c.name === child.name) {
+        c.slot = -1;
+        k.clear(i);
+        return;
+      }
+    }
   }
 }
-
-const EMPTY_NAMES: readonly string[] = [];
 
 /**
  * The StatPersisted of a node created at `zxid`/`time` (DataTree.createNode): created and modified then, every

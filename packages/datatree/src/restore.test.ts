@@ -30,7 +30,7 @@ function dump(t: DataTree): Map<string, unknown> {
       data: n.data === null ? null : n.data.toString("hex"),
       acl: t.getACLOf(n),
       stat: t.statOf(n),
-      children: [...n.childNames()].sort(),
+      children: n.childList().sort(),
     });
   }
   return out;

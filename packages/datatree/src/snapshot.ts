@@ -93,16 +93,16 @@ export class TreeRestorer {
         this.lastParent = pn;
         this.lastParentPath = parentPath;
       }
-      pn.appendRestoredChild(path.slice(i + 1));
+      pn.addChild(path.slice(i + 1), node);
       if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
       // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
-      if (!table.putRestored(path, node)) this.replacedNode(pn);
-    } else if (!table.putRestored(path, node)) this.replacedNode(undefined);
+      if (!table.putRestored(path, node)) this.replacedNode(pn, node);
+    } else if (!table.putRestored(path, node)) this.replacedNode(undefined, node);
   }
 
-  /** `node` replaced a node at the same path: its parent got the name twice, and the digest is summed again. */
-  private replacedNode(parent: DataNode | undefined): void {
-    parent?.dedupeChildren();
+  /** `node` replaced a node at the same path: the earlier one leaves its parent's children, and the digest is summed again. */
+  private replacedNode(parent: DataNode | undefined, node: DataNode): void {
+    parent?.dropReplacedChild(node);
     this.replaced = true;
     this.lastParent = undefined;
   }
