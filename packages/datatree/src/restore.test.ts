@@ -68,6 +68,7 @@ describe("streamed restore (DataTree.beginRestore)", () => {
     expect(dump(dst)).toEqual(dump(src));
     expect(dst.digest()).toBe(src.digest());
     expect(dst.nodeCount()).toBe(src.nodeCount());
+    expect(dst.approximateDataSize()).toBe(src.approximateDataSize());
   });
 
   it("restored children answer getChildren in the source's order, before and after they change", () => {

@@ -38,8 +38,10 @@ export class TreeRestorer {
   /** The last parent looked up (snapshot nodes come grouped by parent: one table lookup per group). */
   private lastParentPath = "";
   private lastParent: DataNode | undefined;
-  /** A node replaced another at the same path: the digest is summed again at the end. */
+  /** A node replaced another at the same path: the digest and data size are summed again at the end. */
   private replaced = false;
+  /** approximateDataSize of the nodes given so far (path + data lengths), summed as they come. */
+  private dataSize = 0;
 
   /** `reinit` puts back what a new tree holds (after `abort`). */
   constructor(
@@ -58,6 +60,7 @@ export class TreeRestorer {
     this.uses.clear();
     this.lastParent = undefined;
     this.replaced = false;
+    this.dataSize = 0;
   }
 
   /** Gives up (the snapshot turned out damaged): the tree is left as a new one, at zxid 0. */
@@ -82,6 +85,7 @@ export class TreeRestorer {
     const table = s.nodes;
     const path = snapPath === "" ? "/" : snapPath;
     const node = new DataNode(keepData(data), acl, stat);
+    this.dataSize += path.length + (data === null ? 0 : data.length);
     if (acl !== -1) this.uses.set(acl, (this.uses.get(acl) ?? 0) + 1);
     if (path !== "/") {
       const i = path.lastIndexOf("/");
@@ -114,9 +118,12 @@ export class TreeRestorer {
     for (const [ref, n] of this.uses) s.acls.addUsage(ref, n);
     this.uses.clear();
     this.lastParent = undefined;
-    if (this.replaced) table.recomputeDigest();
+    if (this.replaced) {
+      table.recomputeDigest();
+      this.dataSize = table.computeDataSize();
+    }
     this.replaced = false;
-    table.dataSize = table.computeDataSize();
+    table.dataSize = this.dataSize;
     s.quotas.rebuild();
     s.acls.purgeUnused();
     s.lastProcessedZxid = lastZxid;
