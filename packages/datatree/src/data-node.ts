@@ -69,7 +69,7 @@ class ChildList {
     }
   }
 
-  /** Index of the child named `name`, -1 when none (a scan: for the rare cases the child node is not at hand). */
+  /** Index of the child named `name`, -1 when none (a scan: for checks only). */
   indexOf(name: string): number {
     const nodes = this.nodes;
     for (let i = 0; i < nodes.length; i++) if (nodes[i]?.name === name) return i;
@@ -138,17 +138,15 @@ export class DataNode {
   }
 
   /**
-   * Removes the child named `name`; `child`, when given, is the node at that path (then O(1)). False when no such
-   * child was there.
+   * Removes `child` (O(1): found at its slot); false when it is not one of this node's children. No name is
+   * looked for: a name is in a parent's list only with the node that is at that path in the table, so a delete of
+   * a path with no node (a fuzzy snapshot's replay) has nothing to remove, and costs no scan of a big parent.
    */
-  removeChild(name: string, child: DataNode | undefined): boolean {
+  removeChild(child: DataNode): boolean {
     const k = this.kids;
-    if (k === null) return false;
-    let i = child === undefined ? -1 : child.slot;
-    if (i < 0 || i >= k.nodes.length || k.nodes[i] !== child) i = k.indexOf(name);
-    if (i < 0) return false;
-    const c = k.nodes[i]!;
-    c.slot = -1;
+    const i = child.slot;
+    if (k === null || i < 0 || i >= k.nodes.length || k.nodes[i] !== child) return false;
+    child.slot = -1;
     k.clear(i);
     return true;
   }

@@ -257,6 +257,18 @@ describe("children order (insertion order, as a JS Set)", () => {
     expect(p.numChildren).toBe(0);
     expect(d.del("/p").err).toBe(0);
   });
+
+  it("a delete of a child that is not there (a fuzzy snapshot's replay) leaves the children, touches the parent's pzxid", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/p", "");
+    for (const c of ["a", "b", "c"]) d.create(`/p/${c}`, "x");
+    d.del("/p/b");
+    expect(d.del("/p/b").err).toBe(ErrorCode.NONODE);
+    expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
+    expect(tree.getChildren("/p")!.children).toEqual(["a", "c"]);
+    expect(tree.exists("/p")!.numChildren).toBe(2);
+  });
 });
 
 describe("ephemerals, sessions", () => {

@@ -281,7 +281,7 @@ function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | u
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
   // As ZooKeeper: the parent is touched even when the child is already gone (fuzzy snapshot replay).
   nodes.preChange(parent);
-  parent.removeChild(childName, node);
+  if (node) parent.removeChild(node);
   if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
   nodes.postChange(parentName, parent);
   if (!node) throw new TreeError(ErrorCode.NONODE);
