@@ -58,5 +58,5 @@ export function statWith(
 }
 
 export function childCount(node: TreeNode): number {
-  return node.children === null ? 0 : node.children.size;
+  return node.numChildren;
 }

@@ -8,7 +8,8 @@ import type { ACL, Id, Stat, StatPersisted, TxnDigest, TxnHeader } from "@zkts/j
 export interface TreeNode {
   data: Buffer | null;
   stat: StatPersisted;
-  children: ReadonlySet<string> | null;
+  /** How many children the node has. */
+  readonly numChildren: number;
   /** The node's digest as it is counted in the tree digest (DataNode.digest; 0 when digests are disabled). */
   readonly digest?: number;
 }

@@ -33,17 +33,72 @@ export function keepData(data: Buffer | null): Buffer | null {
 }
 
 /**
+ * A node's children, in the order they were added (as a JS Set iterates: getChildren answers this order). Each
+ * child node knows its own name and its index here (`DataNode.slot`), so adding is a push and removing nulls one
+ * entry (O(1), no hashing: a restore builds a million of them cheaply); removed entries are compacted away once
+ * they are half the list. Lives only behind DataNode's child methods.
+ */
+class ChildList {
+  readonly nodes: (DataNode | null)[] = [];
+  /** Entries of `nodes` that are null (children removed since the last compaction). */
+  holes = 0;
+
+  push(child: DataNode): void {
+    child.slot = this.nodes.length;
+    this.nodes.push(child);
+  }
+
+  /** Nulls entry `i` (a child at it); compacts when the holes are half the list. */
+  clear(i: number): void {
+    const nodes = this.nodes;
+    nodes[i] = null;
+    this.holes++;
+    if (this.holes === nodes.length) {
+      nodes.length = 0;
+      this.holes = 0;
+    } else if (this.holes > 16 && this.holes * 2 > nodes.length) {
+      let w = 0;
+      for (let r = 0; r < nodes.length; r++) {
+        const c = nodes[r]!;
+        if (c === null) continue;
+        c.slot = w;
+        nodes[w++] = c;
+      }
+      nodes.length = w;
+      this.holes = 0;
+    }
+  }
+
+  /** Index of the child named `name`, -1 when none (a scan: for checks only). */
+  indexOf(name: string): number {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i]?.name === name) return i;
+    return -1;
+  }
+}
+
+/**
  * One znode (ZooKeeper's DataNode). `stat` is ZooKeeper's StatPersisted: `stat.cversion` counts child
  * *creations* (it is what the sequential suffix uses); the client-visible cversion is `statOf(node).cversion` =
  * 2*cversion - numChildren.
+ *
+ * The children are the child nodes themselves, kept behind the methods below (the one home of their
+ * representation, see ChildList): add and remove are O(1) given the child node, as the tree always has it (a
+ * name is in a parent's list exactly when the node at that path is in the node table).
  */
 export class DataNode {
+  /** The child nodes (null: none ever added). */
+  private kids: ChildList | null = null;
+  /** This node's last path component (its name in its parent's children; "" for the root). */
+  name = "";
+  /** Index of this node in its parent's ChildList (-1: not in one). */
+  slot = -1;
+
   constructor(
     public data: Buffer | null,
     /** Reference into the tree's ACLCache (-1 = OPEN_ACL_UNSAFE). */
     public acl: number,
     public stat: StatPersisted,
-    public children: Set<string> | null = null,
   ) {}
 
   /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
@@ -54,7 +109,61 @@ export class DataNode {
   seq = 0;
 
   get numChildren(): number {
-    return this.children === null ? 0 : this.children.size;
+    const k = this.kids;
+    return k === null ? 0 : k.nodes.length - k.holes;
+  }
+
+  /** A new array of the child names, in the order they were added (getChildren's answer). */
+  childList(): string[] {
+    const k = this.kids;
+    if (k === null) return [];
+    const out: string[] = new Array(k.nodes.length - k.holes);
+    let j = 0;
+    for (const c of k.nodes) if (c !== null) out[j++] = c.name;
+    return out;
+  }
+
+  /** Whether a child is named `name` (a scan of the children: for checks; the node table answers in O(1)). */
+  hasChild(name: string): boolean {
+    return this.kids !== null && this.kids.indexOf(name) >= 0;
+  }
+
+  /**
+   * Adds `child`, named `name`, last. The caller makes sure no child of that name is there (the tree checks the
+   * node table first; a restore listing a path twice calls `dropReplacedChild`).
+   */
+  addChild(name: string, child: DataNode): void {
+    child.name = name;
+    (this.kids ??= new ChildList()).push(child);
+  }
+
+  /**
+   * Removes `child` (O(1): found at its slot); false when it is not one of this node's children. No name is
+   * looked for: a name is in a parent's list only with the node that is at that path in the table, so a delete of
+   * a path with no node (a fuzzy snapshot's replay) has nothing to remove, and costs no scan of a big parent.
+   */
+  removeChild(child: DataNode): boolean {
+    const k = this.kids;
+    const i = child.slot;
+    if (k === null || i < 0 || i >= k.nodes.length || k.nodes[i] !== child) return false;
+    child.slot = -1;
+    k.clear(i);
+    return true;
+  }
+
+  /** A restore put `child` in place of an earlier node of the same name: that one leaves the children. */
+  dropReplacedChild(child: DataNode): void {
+    const k = this.kids;
+    if (k === null) return;
+    const nodes = k.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const c = nodes[i];
+      if (c != null && c !== child && c.name === child.name) {
+        c.slot = -1;
+        k.clear(i);
+        return;
+      }
+    }
   }
 }
 

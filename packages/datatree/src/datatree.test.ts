@@ -220,6 +220,57 @@ describe("multi", () => {
   });
 });
 
+describe("children order (insertion order, as a JS Set)", () => {
+  it("getChildren keeps the order children were added through many deletes and re-creates", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/p", "");
+    const model = new Set<string>();
+    const add = (name: string) => {
+      expect(d.create(`/p/${name}`, "x").err).toBe(0);
+      model.add(name);
+    };
+    const del = (name: string) => {
+      expect(d.del(`/p/${name}`).err).toBe(0);
+      model.delete(name);
+    };
+    for (let i = 0; i < 200; i++) add(`c${i}`);
+    // deletes enough for the removed entries to be compacted away, more than once, then names back again
+    for (let i = 0; i < 200; i += 3) del(`c${i}`);
+    for (let i = 1; i < 150; i += 3) del(`c${i}`);
+    add("c0");
+    add("new");
+    for (let i = 2; i < 120; i += 3) del(`c${i}`);
+    add("c1");
+    expect(tree.getChildren("/p")!.children).toEqual([...model]);
+    expect(tree.exists("/p")!.numChildren).toBe(model.size);
+    const p = tree.getNode("/p")!;
+    expect(p.hasChild("new")).toBe(true);
+    expect(p.hasChild("c3")).toBe(false);
+    // each child knows its index in the parent's list (a delete finds it there in O(1)): increasing in order
+    const slots = [...model].map((name) => tree.getNode(`/p/${name}`)!.slot);
+    expect(slots.every((x, i) => x >= 0 && (i === 0 || x > slots[i - 1]!))).toBe(true);
+    expect(slots[slots.length - 1]).toBeLessThan(2 * model.size + 17);
+    // every child still found and removed by its node after the compactions: the list ends empty
+    for (const name of [...model]) del(name);
+    expect(tree.getChildren("/p")!.children).toEqual([]);
+    expect(p.numChildren).toBe(0);
+    expect(d.del("/p").err).toBe(0);
+  });
+
+  it("a delete of a child that is not there (a fuzzy snapshot's replay) leaves the children, touches the parent's pzxid", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/p", "");
+    for (const c of ["a", "b", "c"]) d.create(`/p/${c}`, "x");
+    d.del("/p/b");
+    expect(d.del("/p/b").err).toBe(ErrorCode.NONODE);
+    expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
+    expect(tree.getChildren("/p")!.children).toEqual(["a", "c"]);
+    expect(tree.exists("/p")!.numChildren).toBe(2);
+  });
+});
+
 describe("ephemerals, sessions", () => {
   it("ephemeral owner is the client id; closeSession deletes the session's ephemerals", () => {
     const t = new DataTree();
@@ -379,7 +430,7 @@ describe("processTxn with node hints (a create's parent, a delete's node and par
     const old = tree.getNode("/p")!;
     let rc = tree.processTxn(hdr(++d.zxid, OpCode.create), createTxn("/p/a"), undefined, old);
     expect(rc.err).toBe(0);
-    expect([...old.children!]).toEqual(["a"]);
+    expect(old.childList()).toEqual(["a"]);
     tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p/a" });
     tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p" });
     d.create("/p", "");
@@ -388,7 +439,7 @@ describe("processTxn with node hints (a create's parent, a delete's node and par
     expect(rc.err).toBe(0);
     expect(tree.getChildren("/p")!.children).toEqual(["b"]);
     expect(tree.exists("/p")!.cversion).toBe(1);
-    expect([...old.children!]).toEqual([]);
+    expect(old.childList()).toEqual([]);
     expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
   });
   it("a delete uses its node's and its parent's live nodes, and looks a path up again when its node left the tree", () => {
@@ -424,7 +475,7 @@ describe("processTxn with node hints (a create's parent, a delete's node and par
     expect(tree.getNode("/b")!.data!.toString()).toBe("2");
     expect(a.data!.toString()).toBe("1");
     expect(tree.getChildren("/b")!.children).toEqual(["c"]);
-    expect(a.children).toBeNull();
+    expect(a.numChildren).toBe(0);
   });
 });
 

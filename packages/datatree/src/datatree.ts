@@ -52,12 +52,16 @@ export class DataTree {
   private initSpecialNodes(): void {
     const nodes = this.nodes;
     const root = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
+    const proc = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
+    const quota = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
+    const config = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted());
+    root.addChild("zookeeper", proc);
+    proc.addChild("quota", quota);
+    proc.addChild("config", config);
     nodes.put("/", root);
-    root.children = new Set(["zookeeper"]);
-    const proc = new DataNode(Buffer.alloc(0), -1, zeroStatPersisted(), new Set(["quota", "config"]));
     nodes.put(PROC_ZOOKEEPER, proc);
-    nodes.put(QUOTA_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, zeroStatPersisted()));
-    nodes.put(CONFIG_ZOOKEEPER, new DataNode(Buffer.alloc(0), -1, zeroStatPersisted()));
+    nodes.put(QUOTA_ZOOKEEPER, quota);
+    nodes.put(CONFIG_ZOOKEEPER, config);
     // ZooKeeper sets READ_ACL_UNSAFE on /zookeeper/config with version -1 (so aversion reads -1).
     setACL(this.s, CONFIG_ZOOKEEPER, READ_ACL_UNSAFE, -1);
     nodes.dataSize = nodes.computeDataSize();
@@ -153,7 +157,7 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) return null;
     if (watcher) this.watches.child.add(path, watcher, WatchMode.STANDARD);
-    const children = n.children ? [...n.children] : [];
+    const children = n.childList();
     let bytes = 0;
     for (const c of children) bytes += c.length;
     this.ns.countRead(path, bytes);
@@ -177,8 +181,8 @@ export class DataTree {
     while (stack.length > 0) {
       const p = stack.pop()!;
       const node = this.nodes.get(p);
-      if (!node || !node.children) continue;
-      for (const c of node.children) {
+      if (!node) continue;
+      for (const c of node.childList()) {
         count++;
         stack.push(`${p}/${c}`);
       }

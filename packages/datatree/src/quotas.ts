@@ -93,7 +93,7 @@ export class Quotas {
         }
         continue;
       }
-      for (const c of n.children!) stack.push(`${p}/${c}`);
+      for (const c of n.childList()) stack.push(`${p}/${c}`);
     }
   }
 
@@ -158,7 +158,7 @@ export class Quotas {
       if (!n) continue;
       count++;
       bytes += n.data === null ? 0 : n.data.length;
-      if (n.children) for (const c of n.children) stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
+      for (const c of n.childList()) stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
     }
     const sp = statPath(prefix);
     const node = this.nodes.get(sp);

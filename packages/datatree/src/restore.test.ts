@@ -30,7 +30,7 @@ function dump(t: DataTree): Map<string, unknown> {
       data: n.data === null ? null : n.data.toString("hex"),
       acl: t.getACLOf(n),
       stat: t.statOf(n),
-      children: [...(n.children ?? [])].sort(),
+      children: n.childList().sort(),
     });
   }
   return out;
@@ -68,6 +68,38 @@ describe("streamed restore (DataTree.beginRestore)", () => {
     expect(dump(dst)).toEqual(dump(src));
     expect(dst.digest()).toBe(src.digest());
     expect(dst.nodeCount()).toBe(src.nodeCount());
+    expect(dst.approximateDataSize()).toBe(src.approximateDataSize());
+  });
+
+  it("restored children answer getChildren in the source's order, before and after they change", () => {
+    const src = sample();
+    const dst = new DataTree();
+    const r = dst.beginRestore();
+    r.acls(src.acls.entries());
+    for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+    r.finish(src.lastProcessedZxid);
+    for (const sn of src.snapshotNodes()) {
+      const path = sn.path === "" ? "/" : sn.path;
+      expect(dst.getChildren(path)!.children).toEqual(src.getChildren(path)!.children);
+    }
+    const order = src.getChildren("/z")!.children;
+    expect(order).toHaveLength(49);
+    const z = dst.getNode("/z")!;
+    expect(z.hasChild("k7")).toBe(true);
+    expect(z.hasChild("k9")).toBe(false);
+    // the same changes on both trees: the orders stay equal, and a restored name is found and removed
+    for (const t of [src, dst]) {
+      const d = new Driver(t);
+      d.zxid = Number(t.lastProcessedZxid);
+      d.del("/z/k20");
+      d.create("/z/new", "n");
+      d.create("/a/b/c/d", "d");
+    }
+    expect(dst.getChildren("/z")!.children).toEqual(src.getChildren("/z")!.children);
+    expect(dst.getChildren("/z")!.children).toEqual([...order.filter((c) => c !== "k20"), "new"]);
+    expect(dst.getChildren("/a/b/c")!.children).toEqual(["d"]);
+    expect(dst.getNode("/z")!.numChildren).toBe(49);
+    expect(dst.digest()).toBe(src.digest());
   });
 
   it("keeps ACL entries given after the nodes that use them (a fuzzy snapshot's late ACLs)", () => {

@@ -38,8 +38,10 @@ export class TreeRestorer {
   /** The last parent looked up (snapshot nodes come grouped by parent: one table lookup per group). */
   private lastParentPath = "";
   private lastParent: DataNode | undefined;
-  /** A node replaced another at the same path: the digest is summed again at the end. */
+  /** A node replaced another at the same path: the digest and data size are summed again at the end. */
   private replaced = false;
+  /** approximateDataSize of the nodes given so far (path + data lengths), summed as they come. */
+  private dataSize = 0;
 
   /** `reinit` puts back what a new tree holds (after `abort`). */
   constructor(
@@ -58,6 +60,7 @@ export class TreeRestorer {
     this.uses.clear();
     this.lastParent = undefined;
     this.replaced = false;
+    this.dataSize = 0;
   }
 
   /** Gives up (the snapshot turned out damaged): the tree is left as a new one, at zxid 0. */
@@ -82,6 +85,7 @@ export class TreeRestorer {
     const table = s.nodes;
     const path = snapPath === "" ? "/" : snapPath;
     const node = new DataNode(keepData(data), acl, stat);
+    this.dataSize += path.length + (data === null ? 0 : data.length);
     if (acl !== -1) this.uses.set(acl, (this.uses.get(acl) ?? 0) + 1);
     if (path !== "/") {
       const i = path.lastIndexOf("/");
@@ -93,15 +97,18 @@ export class TreeRestorer {
         this.lastParent = pn;
         this.lastParentPath = parentPath;
       }
-      if (pn.children === null) pn.children = new Set();
-      pn.children.add(path.slice(i + 1));
+      pn.addChild(path.slice(i + 1), node);
       if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
-    }
-    // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
-    if (!table.putRestored(path, node)) {
-      this.replaced = true;
-      this.lastParent = undefined;
-    }
+      // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
+      if (!table.putRestored(path, node)) this.replacedNode(pn, node);
+    } else if (!table.putRestored(path, node)) this.replacedNode(undefined, node);
+  }
+
+  /** `node` replaced a node at the same path: the earlier one leaves its parent's children, and the digest is summed again. */
+  private replacedNode(parent: DataNode | undefined, node: DataNode): void {
+    parent?.dropReplacedChild(node);
+    this.replaced = true;
+    this.lastParent = undefined;
   }
 
   finish(lastZxid: bigint): void {
@@ -111,9 +118,12 @@ export class TreeRestorer {
     for (const [ref, n] of this.uses) s.acls.addUsage(ref, n);
     this.uses.clear();
     this.lastParent = undefined;
-    if (this.replaced) table.recomputeDigest();
+    if (this.replaced) {
+      table.recomputeDigest();
+      this.dataSize = table.computeDataSize();
+    }
     this.replaced = false;
-    table.dataSize = table.computeDataSize();
+    table.dataSize = this.dataSize;
     s.quotas.rebuild();
     s.acls.purgeUnused();
     s.lastProcessedZxid = lastZxid;

@@ -247,11 +247,10 @@ function createNode(
     parent.stat.cversion = cv;
     parent.stat.pzxid = zxid;
   }
-  if (parent.children === null) parent.children = new Set();
-  parent.children.add(childName);
+  const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
+  parent.addChild(childName, node);
   nodes.postChange(parentName, parent);
 
-  const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
   const bytes = data === null ? 0 : data.length;
   nodes.putNew(path, node); // `existing` was undefined, and nothing since added a node
   nodes.dataSize += path.length + bytes;
@@ -282,7 +281,7 @@ function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | u
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
   // As ZooKeeper: the parent is touched even when the child is already gone (fuzzy snapshot replay).
   nodes.preChange(parent);
-  parent.children?.delete(childName);
+  if (node) parent.removeChild(node);
   if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
   nodes.postChange(parentName, parent);
   if (!node) throw new TreeError(ErrorCode.NONODE);
