@@ -3,7 +3,7 @@
  * a quiet event loop (no load beside it: snapshot-pause.ts measures the pauses under load), `rounds` times, then of
  * reading each back (readSnapshotRecords, checksum included) and of a streamed load into a new tree (loadSnapshot).
  *
- * Run: npx tsx apps/server/bench/snapshot-cpu.ts [nodes=1000000] [rounds=3]
+ * Run: npx tsx apps/server/bench/snapshot-cpu.ts [nodes=1000000] [rounds=3] [write]  (write: the writes only)
  * Profile: node --import tsx --cpu-prof --cpu-prof-dir=<dir> apps/server/bench/snapshot-cpu.ts
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,6 +16,7 @@ import { buildTree } from "./tree.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
+const WRITE_ONLY = process.argv[4] === "write";
 const cpuMs = () => {
   const u = cpuUsage();
   return (u.user + u.system) / 1000;
@@ -32,6 +33,12 @@ try {
     const c0 = cpuMs();
     const info = await snapshotTree(storage, dir, tree, new Map(), { time: 1_700_000_000_000 });
     const w = [performance.now() - t0, cpuMs() - c0];
+    const f = (x: number[]) => `${x[0]!.toFixed(0)} ms wall / ${x[1]!.toFixed(0)} ms CPU`;
+    if (WRITE_ONLY) {
+      console.log(`round ${r + 1}: write ${info.nodes} nodes, ${(info.bytes / 1e6).toFixed(1)} MB: ${f(w)}`);
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
     const t1 = performance.now();
     const c1 = cpuMs();
     let n = 0;
@@ -42,7 +49,6 @@ try {
     const c2 = cpuMs();
     const load = await loadSnapshot(storage, info.path, into, info.zxid);
     const ld = [performance.now() - t2, cpuMs() - c2];
-    const f = (x: number[]) => `${x[0]!.toFixed(0)} ms wall / ${x[1]!.toFixed(0)} ms CPU`;
     console.log(
       `round ${r + 1}: write ${info.nodes} nodes, ${(info.bytes / 1e6).toFixed(1)} MB: ${f(w)}; read back ${n} nodes: ${f(rd)}; ` +
         `load into a tree ${load.nodes} nodes: ${f(ld)}`,

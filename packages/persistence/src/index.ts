@@ -57,6 +57,7 @@ export {
   type SnapshotSession,
   type SnapshotAcl,
   type SnapshotNode,
+  type TreeSnapshotNode,
   type SnapshotSource,
   type SnapshotRecord,
   type SnapshotInfo,

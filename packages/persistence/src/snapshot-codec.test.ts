@@ -87,6 +87,19 @@ describe("NodeChunkEncoder", () => {
     expect(out.equals(generic(rows))).toBe(true);
   });
 
+  it("writes a tree's node (ACL ref a number) as the same node with aclRef BigInt(acl)", () => {
+    const r = rng(7);
+    const rows = Array.from({ length: 200 }, () => randomRow(r));
+    const refs = [-1, 0, 1, 300, 2 ** 32, 2 ** 40 + 3, -(2 ** 33), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    const enc = new NodeChunkEncoder();
+    rows.forEach((n, i) => {
+      const acl = refs[i % refs.length]!;
+      n.aclRef = BigInt(acl);
+      enc.add({ path: n.path, data: n.data, acl, stat: n.stat });
+    });
+    expect(Buffer.from(enc.take()).equals(generic(rows))).toBe(true);
+  });
+
   it("encodes fields of other types as the generic Encoder does (numbers for longs, floats, undefined, non-ASCII)", () => {
     const odd = [
       { path: "/a", data: undefined, aclRef: 5, stat: { czxid: 1, mzxid: 2 ** 40, ctime: -(2 ** 40), mtime: 1.5, version: 2 ** 33, cversion: -(2 ** 33), aversion: 0.25, ephemeralOwner: null, pzxid: "x" } },

@@ -20,6 +20,15 @@ export interface NodeRowSource {
   stat: StatPersisted;
 }
 
+/** A node as a tree lists it (DataTree.snapshotNodes): the ACL ref as a number, written as the same long. */
+export interface TreeNodeRowSource {
+  path: string;
+  data: Uint8Array | null;
+  acl: number;
+  stat: StatPersisted;
+  aclRef?: undefined;
+}
+
 /** Room kept before the rows for the chunk's head: fixarray(2), tag 4, and at most an array32 header. */
 const HEAD_ROOM = 7;
 const TAG_NODES = 4;
@@ -82,6 +91,19 @@ export class NodeChunkEncoder {
     } else {
       this.other(v);
     }
+  }
+
+  /** A safe integer written as the BigInt of it is (int64 form): a tree's ACL ref. */
+  private longOfNumber(v: number): void {
+    if (!Number.isSafeInteger(v)) {
+      this.long(BigInt(v)); // throws for a non-integer, as BigInt(acl) would
+      return;
+    }
+    const p = this.pos;
+    this.buf[p] = v >= 0 ? 0xcf : 0xd3;
+    this.view.setInt32(p + 1, Math.floor(v / 4294967296));
+    this.view.setUint32(p + 5, v >>> 0);
+    this.pos = p + 9;
   }
 
   /** Encoder.encodeNumber with useBigInt64 (9 bytes at most). */
@@ -183,7 +205,7 @@ export class NodeChunkEncoder {
   }
 
   /** Appends one node's row: [path, data|nil, aclRef, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid]. */
-  add(node: NodeRowSource): void {
+  add(node: NodeRowSource | TreeNodeRowSource): void {
     const { path, data, stat: s } = node;
     this.ensure(1 + (typeof path === "string" ? path.length * 3 + 5 : 0));
     this.buf[this.pos++] = 0x9c;
@@ -193,7 +215,8 @@ export class NodeChunkEncoder {
     if (data == null) this.buf[this.pos++] = 0xc0;
     else if (data instanceof Uint8Array) this.bin(data);
     else this.other(data);
-    this.long(node.aclRef);
+    if (node.aclRef === undefined) this.longOfNumber(node.acl);
+    else this.long(node.aclRef);
     this.long(s.czxid);
     this.long(s.mzxid);
     this.long(s.ctime);

@@ -4,7 +4,7 @@ import { createGunzip } from "node:zlib";
 import { Encoder, decode } from "@msgpack/msgpack";
 import type { ACL, StatPersisted } from "@zkts/jute";
 import { PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
-import { NodeChunkEncoder, NodeRowDecoder, ROW_ODD, ROW_SHORT, nodeChunkHead, skipValue, type NodeRowSink } from "./snapshot-codec.js";
+import { NodeChunkEncoder, NodeRowDecoder, type TreeNodeRowSource, ROW_ODD, ROW_SHORT, nodeChunkHead, skipValue, type NodeRowSink } from "./snapshot-codec.js";
 import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
 import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
 import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
@@ -65,6 +65,9 @@ export interface SnapshotNode {
   stat: StatPersisted;
 }
 
+/** A node as a tree lists it (DataTree.snapshotNodes): written as the SnapshotNode with `aclRef: BigInt(acl)`. */
+export type TreeSnapshotNode = TreeNodeRowSource;
+
 /** A stream of items or chunks of items, sync or async. */
 export type Many<T> = Iterable<T | readonly T[]> | AsyncIterable<T | readonly T[]>;
 
@@ -72,7 +75,8 @@ export interface SnapshotSource {
   header: { zxid: bigint; time: bigint | number };
   sessions: Many<SnapshotSession>;
   acls: Many<SnapshotAcl>;
-  nodes: Many<SnapshotNode>;
+  /** Nodes, parents first; as a tree lists them (`acl` a number) or as SnapshotNodes (`aclRef`): the same bytes. */
+  nodes: Many<SnapshotNode | TreeSnapshotNode>;
   /**
    * ACL entries written after the nodes (called once the nodes are written): for a fuzzy snapshot of a live
    * tree, the ACL lists that nodes written refer to but that were interned after `acls` was taken.
@@ -261,7 +265,7 @@ export async function writeSnapshot(
     const chunk = new NodeChunkEncoder();
     let yieldNow = false;
     /** Adds a row; true when a chunk is full or it is time to yield (then `pause` must be awaited). */
-    const addNode = (n: SnapshotNode): boolean => {
+    const addNode = (n: SnapshotNode | TreeSnapshotNode): boolean => {
       chunk.add(n);
       nodes++;
       yieldNow = pacer.due(nodes);
