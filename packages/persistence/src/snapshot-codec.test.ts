@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SnapshotCorruptionError } from "./errors.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { NodeChunkEncoder, type NodeRowSource } from "./snapshot-codec.js";
-import { readSnapshot, readSnapshotRecords, writeSnapshot, type SnapshotNode } from "./snapshot.js";
+import { readSnapshot, readSnapshotRecords, verifySnapshot, writeSnapshot, type SnapshotNode } from "./snapshot.js";
 import { OPEN_ACL } from "./test-helpers.js";
 
 /** A seeded PRNG (mulberry32): the same rows on every run. */
@@ -222,10 +222,12 @@ describe("snapshot node chunks, read", () => {
       const { storage, path } = await fileOf([chunk], 2);
       await expect(readSnapshot(storage, path)).rejects.toThrow(SnapshotCorruptionError);
       await expect(readSnapshot(storage, path)).rejects.toThrow(/malformed node/);
+      await expect(verifySnapshot(storage, path)).rejects.toThrow(/malformed node/); // rows checked, not built
     }
     // the same file with a good row reads
     const { storage, path } = await fileOf([Buffer.from(enc64.encode([4, [ok, ok]]))], 2);
     expect((await readSnapshot(storage, path)).nodes).toHaveLength(2);
+    expect((await verifySnapshot(storage, path)).zxid).toBe(5n);
   });
 
   it("a node chunk cut short, or a count that does not match, is a SnapshotCorruptionError", async () => {
@@ -237,6 +239,7 @@ describe("snapshot node chunks, read", () => {
     for (const [chunk, nodes] of [[more, 2], [full, 3], [full.subarray(0, full.length - 4), 2]] as const) {
       const { storage, path } = await fileOf([chunk], nodes);
       await expect(readSnapshot(storage, path)).rejects.toThrow(SnapshotCorruptionError);
+      await expect(verifySnapshot(storage, path)).rejects.toThrow(SnapshotCorruptionError);
     }
   });
 });

@@ -294,8 +294,9 @@ export class NodeRowDecoder {
   private lastTimeLo = 0;
   private lastTimeTag = -1;
 
+  /** `sink` null: rows are checked only (their whole structure, as when read), nothing is built. */
   constructor(
-    private readonly sink: NodeRowSink,
+    private readonly sink: NodeRowSink | null,
     private readonly dataViews: boolean,
   ) {}
 
@@ -402,6 +403,8 @@ export class NodeRowDecoder {
     const cversion = this.int32(cversionAt);
     const aversion = this.int32(aversionAt);
     if (acl === undefined || version === undefined || cversion === undefined || aversion === undefined) return ROW_ODD;
+    const sink = this.sink;
+    if (sink === null) return p;
 
     const czxid = this.long(czxidAt);
     const mzxid = this.same(mzxidAt, czxidAt) ? czxid : this.long(mzxidAt);
@@ -426,7 +429,7 @@ export class NodeRowDecoder {
     const pzxid = this.same(pzxidAt, czxidAt) ? czxid : this.same(pzxidAt, mzxidAt) ? mzxid : this.long(pzxidAt);
     const path = (buf as unknown as BufferInternals).utf8Slice(pathStart, pathEnd);
     const data = dataStart < 0 ? null : this.dataViews ? buf.subarray(dataStart, dataEnd) : Buffer.from(buf.subarray(dataStart, dataEnd));
-    this.sink(path, data, acl, { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner, pzxid });
+    sink(path, data, acl, { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner, pzxid });
     return p;
   }
 

@@ -344,6 +344,8 @@ export interface ReadSnapshotOptions {
 }
 
 const DECODE_OPTS = { useBigInt64: true } as const;
+/** The node sink of a reader that only checks the rows (verifySnapshot): the hand decoder then builds nothing. */
+const CHECK_ONLY: NodeRowSink = () => {};
 
 const ZERO = 0n;
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -530,7 +532,7 @@ export async function* readSnapshotRecords(
     // rows decoded by hand go to the sink, or without one into the chunk's list of nodes
     let collected: SnapshotNode[] = [];
     const rows = new NodeRowDecoder(
-      sink ?? ((path, data, acl, stat) => collected.push({ path, data, aclRef: BigInt(acl), stat })),
+      sink === CHECK_ONLY ? null : (sink ?? ((path, data, acl, stat) => collected.push({ path, data, aclRef: BigInt(acl), stat }))),
       !copyData,
     );
     const emit = (n: SnapshotNode) => (sink ? sink(n.path, n.data === null ? null : toBuffer(n.data), Number(n.aclRef), n.stat) : collected.push(n));
@@ -661,7 +663,8 @@ export async function readSnapshot(storage: Storage, path: string, opts: ReadSna
 /** Checks a snapshot completely (structure, counts, checksum) without keeping it; returns its header. */
 export async function verifySnapshot(storage: Storage, path: string, opts: ReadSnapshotOptions = {}): Promise<SnapshotHeader> {
   let header: SnapshotHeader | undefined;
-  for await (const r of readSnapshotRecords(storage, path, opts)) if (r.type === "header") header = r.header;
+  // a zkts snapshot's rows are checked as they are read, but not built (CHECK_ONLY)
+  for await (const r of readSnapshotRecords(storage, path, { nodeSink: CHECK_ONLY, ...opts })) if (r.type === "header") header = r.header;
   return header!;
 }
 
