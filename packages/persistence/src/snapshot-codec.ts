@@ -162,13 +162,22 @@ export class NodeChunkEncoder {
     // written as ASCII where the header's size is known from the length; any other character: the generic encoding
     const head = n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
     const p = this.pos;
-    // the whole string's UTF-8 is n bytes for n UTF-16 units only if every one is ASCII (room for 3n is ensured)
-    const wrote = n === 0 ? 0 : (this.buf as unknown as BufferInternals).utf8Write(s, p + head);
-    if (wrote !== n) {
+    const buf = this.buf;
+    if (n <= 64) {
+      // a short string (most paths) by hand: cheaper than a call into the runtime
+      for (let k = 0, q = p + head; k < n; k++, q++) {
+        const c = s.charCodeAt(k);
+        if (c >= 0x80) {
+          this.other(s);
+          return;
+        }
+        buf[q] = c;
+      }
+    } else if ((buf as unknown as BufferInternals).utf8Write(s, p + head) !== n) {
+      // the whole string's UTF-8 is n bytes for n UTF-16 units only if every one is ASCII (room for 3n is ensured)
       this.other(s);
       return;
     }
-    const buf = this.buf;
     if (head === 1) buf[p] = 0xa0 + n;
     else if (head === 2) {
       buf[p] = 0xd9;
