@@ -28,7 +28,7 @@ const INTS = [
   -32768, -32769, -(2 ** 31), -(2 ** 31) + 1, 7, 1000,
 ];
 const LONGS = [0n, 1n, -1n, 127n, 128n, 2n ** 32n, -(2n ** 32n), MIN, MAX, MIN + 1n, 1_700_000_000_123n, 0x1_0000_0005n, 2n ** 53n + 1n];
-const PATHS = ["", "/", "/a", "/" + "x".repeat(30), "/" + "y".repeat(31), "/" + "z".repeat(254), "/" + "w".repeat(255), "/" + "v".repeat(70_000), "/ünïcødé", "/日本語/ノード", "/emoji😀/x", "/é".repeat(20)];
+const PATHS = ["", "/", "/a", "/" + "x".repeat(30), "/" + "y".repeat(31), "/" + "z".repeat(254), "/" + "w".repeat(255), "/" + "v".repeat(70_000), "/ünïcødé", "/日本語/ノード", "/emoji😀/x", "/é".repeat(20), "/é".repeat(40), "/" + "q".repeat(63), "/" + "r".repeat(64), "/" + "s".repeat(40) + "ß"];
 
 function randomRow(r: () => number): NodeRowSource {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
