@@ -19,7 +19,7 @@ import {
   type SnapshotAcl,
   type SnapshotCancel,
   type SnapshotInfo,
-  type SnapshotNode,
+  type TreeSnapshotNode,
 } from "./snapshot.js";
 
 /** What persistence needs from the data tree (@zkts/datatree's DataTree satisfies it structurally). */
@@ -223,11 +223,11 @@ export async function snapshotTree(
   const entries = tree.acls.entries();
   const known = new Set(entries.map(([ref]) => ref));
   const late = new Map<number, readonly ACL[]>();
-  function* nodes(): Generator<SnapshotNode> {
+  function* nodes(): Generator<TreeSnapshotNode> {
     for (const n of tree.snapshotNodes()) {
       if (n.acl !== -1 && !known.has(n.acl) && !late.has(n.acl)) late.set(n.acl, tree.acls.convertLong(n.acl));
-      // the writer copies the stat's fields into its row as soon as it takes the node: no copy of the stat here
-      yield { path: n.path, data: n.data, aclRef: BigInt(n.acl), stat: n.stat };
+      // the writer encodes the node's fields as soon as it takes it: the tree's own object, no copy of the stat
+      yield n;
     }
   }
   return writeSnapshot(

@@ -58,6 +58,7 @@ export {
   type SnapshotSession,
   type SnapshotAcl,
   type SnapshotNode,
+  type TreeSnapshotNode,
   type SnapshotSource,
   type SnapshotRecord,
   type SnapshotInfo,

@@ -104,7 +104,12 @@ export async function loadSnapshot(
   let nodes = 0;
   let digest: ZkZxidDigest | null = null;
   try {
-    for await (const r of readSnapshotRecords(storage, path, { dataViews: true })) {
+    // a zkts snapshot's rows go straight into the tree as they are decoded (no node records in between)
+    const nodeSink = (path: string, data: Buffer | null, acl: number, stat: StatPersisted) => {
+      sink.node(path, data, acl, stat);
+      nodes++;
+    };
+    for await (const r of readSnapshotRecords(storage, path, { dataViews: true, nodeSink })) {
       switch (r.type) {
         case "header":
           checkHeader(r.header.zxid);

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { Encoder, decodeMultiStream } from "@msgpack/msgpack";
+import { Encoder, decode } from "@msgpack/msgpack";
 import type { ACL, StatPersisted } from "@zkts/jute";
 import { PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
+import { NodeChunkEncoder, NodeRowDecoder, type TreeNodeRowSource, ROW_ODD, ROW_SHORT, nodeChunkHead, skipValue, type NodeRowSink } from "./snapshot-codec.js";
 import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
 import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
 import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
@@ -64,6 +65,9 @@ export interface SnapshotNode {
   stat: StatPersisted;
 }
 
+/** A node as a tree lists it (DataTree.snapshotNodes): written as the SnapshotNode with `aclRef: BigInt(acl)`. */
+export type TreeSnapshotNode = TreeNodeRowSource;
+
 /** A stream of items or chunks of items, sync or async. */
 export type Many<T> = Iterable<T | readonly T[]> | AsyncIterable<T | readonly T[]>;
 
@@ -71,7 +75,8 @@ export interface SnapshotSource {
   header: { zxid: bigint; time: bigint | number };
   sessions: Many<SnapshotSession>;
   acls: Many<SnapshotAcl>;
-  nodes: Many<SnapshotNode>;
+  /** Nodes, parents first; as a tree lists them (`acl` a number) or as SnapshotNodes (`aclRef`): the same bytes. */
+  nodes: Many<SnapshotNode | TreeSnapshotNode>;
   /**
    * ACL entries written after the nodes (called once the nodes are written): for a fuzzy snapshot of a live
    * tree, the ACL lists that nodes written refer to but that were interned after `acls` was taken.
@@ -198,11 +203,6 @@ class SnapshotSink {
   }
 }
 
-function nodeRow(n: SnapshotNode): unknown[] {
-  const s = n.stat;
-  return [n.path, n.data, n.aclRef, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid];
-}
-
 /**
  * Writes a snapshot to `<dataDir>/version-2/snapshot.<hex zxid>` from a (possibly async, possibly chunked)
  * source: to a temp file, fdatasync'ed, renamed into place, then the directory is fsynced. Yields to the
@@ -260,20 +260,19 @@ export async function writeSnapshot(
     await writeAcls(source.acls);
 
     let nodes = 0;
-    rows = [];
+    // node chunks: rows encoded as the nodes come (a fuzzy snapshot takes each node's fields when it reaches it),
+    // by hand into one reused buffer (snapshot-codec.ts: the generic Encoder's bytes)
+    const chunk = new NodeChunkEncoder();
     let yieldNow = false;
     /** Adds a row; true when a chunk is full or it is time to yield (then `pause` must be awaited). */
-    const addNode = (n: SnapshotNode): boolean => {
-      rows.push(nodeRow(n));
+    const addNode = (n: SnapshotNode | TreeSnapshotNode): boolean => {
+      chunk.add(n);
       nodes++;
       yieldNow = pacer.due(nodes);
-      return yieldNow || rows.length >= perChunk;
+      return yieldNow || chunk.count >= perChunk;
     };
     const pause = async () => {
-      if (rows.length >= perChunk) {
-        await put(TAG.nodes, rows);
-        rows = [];
-      }
+      if (chunk.count >= perChunk) await sink.add(chunk.take());
       if (yieldNow) {
         await yieldToLoop();
         checkCancel(opts.cancel, path);
@@ -294,7 +293,7 @@ export async function writeSnapshot(
         }
       }
     }
-    if (rows.length) await put(TAG.nodes, rows);
+    if (chunk.count) await sink.add(chunk.take());
     if (source.lateAcls) await writeAcls(source.lateAcls());
     // the last point to stop: what follows (seal, fdatasync, rename) completes the file
     checkCancel(opts.cancel, path);
@@ -336,7 +335,17 @@ export interface ReadSnapshotOptions {
    * keeps (the tree's restore does), so the data is copied once. Default false.
    */
   dataViews?: boolean;
+  /**
+   * Where a zkts snapshot's nodes go, as they are read (a tree's restore: TreeRestorer.node): given, its node chunks
+   * are not yielded as "nodes" records. A ZooKeeper snapshot's nodes still come as records. Stats are fresh objects
+   * (the sink may keep them); data follows `dataViews`.
+   */
+  nodeSink?: NodeRowSink;
 }
+
+const DECODE_OPTS = { useBigInt64: true } as const;
+/** The node sink of a reader that only checks the rows (verifySnapshot): the hand decoder then builds nothing. */
+const CHECK_ONLY: NodeRowSink = () => {};
 
 const ZERO = 0n;
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -419,36 +428,59 @@ export async function* readSnapshotRecords(
     }
     const hash = createHash("sha256");
     let fed = 0;
-    async function* body(): AsyncGenerator<Uint8Array> {
-      while (fed < bodyLen) {
-        const b = await file.read(fed, Math.min(chunk, bodyLen - fed));
-        if (b.length === 0) throw new SnapshotCorruptionError(path, fed, "file shrank while reading");
-        hash.update(b);
-        fed += b.length;
-        yield b;
-      }
-    }
     const bad = (reason: string, cause?: unknown): SnapshotCorruptionError =>
       cause instanceof SnapshotCorruptionError ? cause : new SnapshotCorruptionError(path, fed, reason, { cause });
 
+    // The body is read into a window of bytes; each record is framed by hand (skipValue) and decoded with the
+    // generic decoder, but for node chunks as zkts writes them, whose rows are decoded by hand (snapshot-codec.ts)
+    // straight to the node sink. A row in another form is decoded generically.
+    let win: Buffer = Buffer.alloc(0);
+    let p = 0;
+    /** Reads more of the body into the window, keeping its unread bytes; false at the body's end. */
+    const more = async (): Promise<boolean> => {
+      if (fed >= bodyLen) return false;
+      const rest = win.length - p;
+      // at least as much as is held: a record larger than a read takes a number of reads logarithmic in its size
+      const b = await file.read(fed, Math.min(Math.max(chunk, rest), bodyLen - fed));
+      if (b.length === 0) throw new SnapshotCorruptionError(path, fed, "file shrank while reading");
+      hash.update(b);
+      fed += b.length;
+      win = rest === 0 ? b : Buffer.concat([win.subarray(p), b]);
+      p = 0;
+      return true;
+    };
+    const atOffset = () => fed - (win.length - p);
+    const undecodable = (e?: unknown) =>
+      bad(`undecodable content near offset ${atOffset()}${e === undefined ? "" : `: ${e instanceof Error ? e.message : String(e)}`}`, e);
+    /** The generic decoding of the value at `p` (reading more as needed); p moves past it. */
+    const genericValue = async (): Promise<unknown> => {
+      for (;;) {
+        const q = skipValue(win, p, win.length);
+        if (q === ROW_ODD) throw undecodable();
+        if (q === ROW_SHORT) {
+          if (!(await more())) throw undecodable(new Error("the body ends inside a record"));
+          continue;
+        }
+        let v: unknown;
+        try {
+          v = decode(win.subarray(p, q), DECODE_OPTS);
+        } catch (e) {
+          throw undecodable(e);
+        }
+        p = q;
+        return v;
+      }
+    };
+
     const copyData = opts.dataViews !== true;
+    const sink = opts.nodeSink;
     let lastTime = ZERO;
     let stage = 0;
     let late = false;
     let counts = { sessions: 0, acls: 0, nodes: 0 };
     let footer: { sessions: unknown; acls: unknown; nodes: unknown; digest?: unknown } | undefined;
-    const it = decodeMultiStream<undefined>(body(), { useBigInt64: true })[Symbol.asyncIterator]();
-    for (;;) {
-      let r: IteratorResult<unknown>;
-      try {
-        r = await it.next();
-      } catch (e) {
-        throw bad(`undecodable content near offset ${fed}: ${e instanceof Error ? e.message : String(e)}`, e);
-      }
-      if (r.done) break;
-      const v = r.value;
-      if (!Array.isArray(v) || v.length !== 2 || !isInt(v[0])) throw bad("malformed record");
-      const [tag, payload] = v as [number, unknown];
+    /** Checks that a record may come here (the sections' order). */
+    const enter = (tag: number) => {
       if (footer) throw bad("data after the footer");
       // late ACLs (3) may follow the nodes (4); no node may follow them
       const lateAcl = tag === TAG.acls && (stage === TAG.nodes || late);
@@ -463,6 +495,78 @@ export async function* readSnapshotRecords(
       }
       if (lateAcl) late = true;
       stage = lateAcl ? TAG.nodes : tag;
+    };
+    /** A generically decoded node row, checked; equal longs share one BigInt (fewer objects per restored node). */
+    const genericNode = (n: unknown): SnapshotNode => {
+      if (
+        !Array.isArray(n) ||
+        n.length !== 12 ||
+        typeof n[0] !== "string" ||
+        !(n[1] === null || n[1] instanceof Uint8Array) ||
+        !isLong(n[2]) || !isLong(n[3]) || !isLong(n[4]) || !isLong(n[5]) || !isLong(n[6]) ||
+        !isInt(n[7]) || !isInt(n[8]) || !isInt(n[9]) || !isLong(n[10]) || !isLong(n[11])
+      ) {
+        throw bad("malformed node");
+      }
+      // and nodes created in the same millisecond as the one before (most of a busy tree) share its ctime
+      const czxid = big(n[3]);
+      const mzxid = n[4] === n[3] ? czxid : big(n[4]);
+      const ctime = n[5] === lastTime ? lastTime : (lastTime = big(n[5]));
+      return {
+        path: n[0],
+        data: n[1] === null ? null : copyData ? Buffer.from(n[1] as Uint8Array) : toBuffer(n[1] as Uint8Array),
+        aclRef: big(n[2]),
+        stat: {
+          czxid,
+          mzxid,
+          ctime,
+          mtime: n[6] === n[5] ? ctime : big(n[6]),
+          version: n[7],
+          cversion: n[8],
+          aversion: n[9],
+          ephemeralOwner: n[10] === 0n || n[10] === 0 ? ZERO : big(n[10]),
+          pzxid: n[11] === n[3] ? czxid : n[11] === n[4] ? mzxid : big(n[11]),
+        },
+      };
+    };
+    // rows decoded by hand go to the sink, or without one into the chunk's list of nodes
+    let collected: SnapshotNode[] = [];
+    const rows = new NodeRowDecoder(
+      sink === CHECK_ONLY ? null : (sink ?? ((path, data, acl, stat) => collected.push({ path, data, aclRef: BigInt(acl), stat }))),
+      !copyData,
+    );
+    const emit = (n: SnapshotNode) => (sink ? sink(n.path, n.data === null ? null : toBuffer(n.data), Number(n.aclRef), n.stat) : collected.push(n));
+
+    for (;;) {
+      if (p >= win.length && !(await more())) break;
+      // a node chunk as zkts writes it: rows decoded by hand
+      let head = nodeChunkHead(win, p, win.length);
+      while (head === ROW_SHORT && (await more())) head = nodeChunkHead(win, p, win.length);
+      if (typeof head !== "number") {
+        enter(TAG.nodes);
+        const [count, first] = head;
+        p = first;
+        collected = [];
+        for (let i = 0; i < count; ) {
+          const q = rows.row(win, p, win.length);
+          if (q >= 0) {
+            p = q;
+            i++;
+          } else if (q === ROW_SHORT) {
+            if (!(await more())) throw undecodable(new Error("the body ends inside a record"));
+          } else {
+            emit(genericNode(await genericValue()));
+            i++;
+          }
+        }
+        counts.nodes += count;
+        if (!sink) yield { type: "nodes", nodes: collected };
+        continue;
+      }
+      const v = await genericValue();
+      if (!Array.isArray(v) || v.length !== 2 || !isInt(v[0])) throw bad("malformed record");
+      const [tag, payload] = v as [number, unknown];
+      enter(tag);
       switch (tag) {
         case TAG.header: {
           const h = payload as Record<string, unknown>;
@@ -502,45 +606,12 @@ export async function* readSnapshotRecords(
           break;
         }
         case TAG.nodes: {
+          // a node chunk in another encoding of its head (an int tag in a wider form, ...)
           if (!Array.isArray(payload)) throw bad("malformed nodes");
-          const out: SnapshotNode[] = new Array(payload.length);
-          for (let i = 0; i < payload.length; i++) {
-            const n = payload[i] as unknown[];
-            if (
-              !Array.isArray(n) ||
-              n.length !== 12 ||
-              typeof n[0] !== "string" ||
-              !(n[1] === null || n[1] instanceof Uint8Array) ||
-              !isLong(n[2]) || !isLong(n[3]) || !isLong(n[4]) || !isLong(n[5]) || !isLong(n[6]) ||
-              !isInt(n[7]) || !isInt(n[8]) || !isInt(n[9]) || !isLong(n[10]) || !isLong(n[11])
-            ) {
-              throw bad("malformed node");
-            }
-            // equal longs share one BigInt (czxid = mzxid = pzxid and ctime = mtime for a node never changed;
-            // ephemeralOwner mostly 0): fewer objects kept per node of a restored tree
-            // and nodes created in the same millisecond as the one before (most of a busy tree) share its ctime
-            const czxid = big(n[3]);
-            const mzxid = n[4] === n[3] ? czxid : big(n[4]);
-            const ctime = n[5] === lastTime ? lastTime : (lastTime = big(n[5]));
-            out[i] = {
-              path: n[0],
-              data: n[1] === null ? null : copyData ? Buffer.from(n[1] as Uint8Array) : toBuffer(n[1] as Uint8Array),
-              aclRef: big(n[2]),
-              stat: {
-                czxid,
-                mzxid,
-                ctime,
-                mtime: n[6] === n[5] ? ctime : big(n[6]),
-                version: n[7],
-                cversion: n[8],
-                aversion: n[9],
-                ephemeralOwner: n[10] === 0n || n[10] === 0 ? ZERO : big(n[10]),
-                pzxid: n[11] === n[3] ? czxid : n[11] === n[4] ? mzxid : big(n[11]),
-              },
-            };
-          }
-          counts.nodes += out.length;
-          yield { type: "nodes", nodes: out };
+          collected = [];
+          for (const n of payload) emit(genericNode(n));
+          counts.nodes += payload.length;
+          if (!sink) yield { type: "nodes", nodes: collected };
           break;
         }
         case TAG.footer:
@@ -592,7 +663,8 @@ export async function readSnapshot(storage: Storage, path: string, opts: ReadSna
 /** Checks a snapshot completely (structure, counts, checksum) without keeping it; returns its header. */
 export async function verifySnapshot(storage: Storage, path: string, opts: ReadSnapshotOptions = {}): Promise<SnapshotHeader> {
   let header: SnapshotHeader | undefined;
-  for await (const r of readSnapshotRecords(storage, path, opts)) if (r.type === "header") header = r.header;
+  // a zkts snapshot's rows are checked as they are read, but not built (CHECK_ONLY)
+  for await (const r of readSnapshotRecords(storage, path, { nodeSink: CHECK_ONLY, ...opts })) if (r.type === "header") header = r.header;
   return header!;
 }
 
