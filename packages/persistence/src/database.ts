@@ -17,7 +17,7 @@ import {
   verifySnapshot,
   writeSnapshot,
   type SnapshotAcl,
-  type SnapshotCancel,
+  type SnapshotPacing,
   type SnapshotInfo,
   type TreeSnapshotNode,
 } from "./snapshot.js";
@@ -218,8 +218,7 @@ export async function snapshotTree(
 ): Promise<SnapshotInfo> {
   const zxid = tree.lastProcessedZxid;
   const sessionList = [...sessions].map(([id, timeout]) => ({ id, timeout }));
-  const pace = pacing(opts);
-  if (opts.format === "zookeeper") return snapshotTreeZk(storage, dataDir, tree, sessionList, pace);
+  if (opts.format === "zookeeper") return snapshotTreeZk(storage, dataDir, tree, sessionList, opts);
   const entries = tree.acls.entries();
   const known = new Set(entries.map(([ref]) => ref));
   const late = new Map<number, readonly ACL[]>();
@@ -241,39 +240,23 @@ export async function snapshotTree(
       lateAcls: () => [...late].map(([ref, acl]): SnapshotAcl => ({ ref: BigInt(ref), acl: [...acl] })),
       digest: () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null),
     },
-    pace,
+    opts,
   );
 }
 
-export interface SnapshotTreeOptions {
+/** The writer's pacing and cancel (SnapshotPacing), with what the header and the format need. */
+export interface SnapshotTreeOptions extends SnapshotPacing {
   /** Wall-clock ms written in the header. */
   time: number;
   format?: SnapshotFormat;
-  /** Monotonic ms (the Clock's `monotonic`): the writer then yields to the event loop every `sliceMs` of work. */
-  now?: () => number;
-  /** With `now`: the longest the writer runs between yields (default SNAPSHOT_SLICE_MS, 4 ms). */
-  sliceMs?: number;
-  /** Without `now`: yield every this many nodes (default 250). */
-  yieldEvery?: number;
-  /** Once set (checked at each yield), the writer stops, removes its temp file and throws SnapshotCancelledError. */
-  cancel?: SnapshotCancel;
 }
-
-type Pacing = { now?: () => number; sliceMs?: number; yieldEvery?: number; cancel?: SnapshotCancel };
-
-const pacing = (o: SnapshotTreeOptions): Pacing => ({
-  ...(o.now !== undefined ? { now: o.now } : {}),
-  ...(o.sliceMs !== undefined ? { sliceMs: o.sliceMs } : {}),
-  ...(o.yieldEvery !== undefined ? { yieldEvery: o.yieldEvery } : {}),
-  ...(o.cancel !== undefined ? { cancel: o.cancel } : {}),
-});
 
 async function snapshotTreeZk(
   storage: Storage,
   dataDir: string,
   tree: PersistentTree,
   sessions: Array<{ id: bigint; timeout: number }>,
-  pace: Pacing,
+  pace: SnapshotPacing,
 ): Promise<SnapshotInfo> {
   const digest = () => (tree.isDigestEnabled !== false && tree.lastProcessedZxidDigest ? tree.lastProcessedZxidDigest() : null);
   for (let attempt = 0; attempt < ZK_FUZZY_ATTEMPTS; attempt++) {

@@ -67,6 +67,7 @@ export {
   type LoadedSnapshot,
   type Many,
   type WriteSnapshotOptions,
+  type SnapshotPacing,
   type SnapshotCancel,
   type ReadSnapshotOptions,
 } from "./snapshot.js";

@@ -86,9 +86,8 @@ export interface SnapshotSource {
   digest?: () => ZkZxidDigest | null;
 }
 
-export interface WriteSnapshotOptions {
-  /** Nodes per msgpack chunk (default 512). */
-  nodesPerChunk?: number;
+/** How a snapshot writer (either format) shares the event loop, and how it is stopped. */
+export interface SnapshotPacing {
   /** Without `now`: yield to the event loop after encoding this many nodes (default 250). */
   yieldEvery?: number;
   /**
@@ -99,10 +98,15 @@ export interface WriteSnapshotOptions {
   now?: () => number;
   /** With `now`: the longest the writer runs between yields, in ms (default 4). */
   sliceMs?: number;
-  /** Bytes buffered before each write (default 1 MiB). */
-  bufferSize?: number;
   /** Checked at every yield: once set, the writer stops, removes its temp file and throws SnapshotCancelledError. */
   cancel?: SnapshotCancel;
+}
+
+export interface WriteSnapshotOptions extends SnapshotPacing {
+  /** Nodes per msgpack chunk (default 512). */
+  nodesPerChunk?: number;
+  /** Bytes buffered before each write (default 1 MiB). */
+  bufferSize?: number;
 }
 
 /**

@@ -2,7 +2,7 @@ import { ACL as AclCodec, OutputArchive, StatPersisted as StatCodec, type ACL, t
 import { adler32 } from "./adler32.js";
 import { SnapshotCorruptionError } from "./errors.js";
 import { VERSION_DIR, makeSnapshotName } from "./log-format.js";
-import { YieldPacer, checkCancel, listSnapshots, readSnapshot, type SnapshotCancel } from "./snapshot.js";
+import { YieldPacer, checkCancel, listSnapshots, readSnapshot, type SnapshotPacing } from "./snapshot.js";
 import { joinPath, type Storage } from "./storage.js";
 import { ZK_FILE_LIMITS } from "./zk-snapshot-read.js";
 import {
@@ -178,7 +178,7 @@ export async function writeZkSnapshotFuzzy(
   storage: Storage,
   dataDir: string,
   src: ZkFuzzySnapshotSource,
-  opts: { yieldEvery?: number; now?: () => number; sliceMs?: number; bufferSize?: number; cancel?: SnapshotCancel } = {},
+  opts: SnapshotPacing & { bufferSize?: number } = {},
 ): Promise<ZkFuzzySnapshotResult | undefined> {
   const dir = joinPath(dataDir, VERSION_DIR);
   await storage.mkdirp(dir);
