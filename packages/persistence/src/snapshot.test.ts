@@ -11,7 +11,7 @@ import {
   type SnapshotNode,
   type SnapshotSource,
 } from "./snapshot.js";
-import { OPEN_ACL, storageCases } from "./test-helpers.js";
+import { OPEN_ACL, countTurns, storageCases } from "./test-helpers.js";
 import { writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 
 const MIN = -(1n << 63n);
@@ -126,31 +126,19 @@ for (const sc of storageCases) {
 describe("snapshot writer", () => {
   it("yields to the event loop while writing a large tree", async () => {
     const s = new MemoryStorage();
-    let ticks = 0;
-    let running = true;
-    const tick = () => {
-      ticks++;
-      if (running) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const loop = countTurns();
     const nodes = function* () {
       for (let i = 0; i < 20_000; i++) yield node(i);
     };
     await writeSnapshot(s, "/data", source(nodes()), { yieldEvery: 1000, bufferSize: 1 << 22 });
-    running = false;
-    expect(ticks).toBeGreaterThanOrEqual(20);
+    loop.stop();
+    expect(loop.turns).toBeGreaterThanOrEqual(20);
   });
 
   it("with a clock, yields by elapsed time: no more than the slice's worth of nodes between two event-loop turns", async () => {
     for (const slow of [false, true]) {
       const s = new MemoryStorage();
-      let ticks = 0;
-      let running = true;
-      const tick = () => {
-        ticks++;
-        if (running) setImmediate(tick);
-      };
-      setImmediate(tick);
+      const loop = countTurns();
       // a fake monotonic clock: each node "takes" 0.25 ms (slow: 2 ms, as when the machine is busy)
       let clock = 0;
       const perNode = slow ? 2 : 0.25;
@@ -158,12 +146,12 @@ describe("snapshot writer", () => {
       const nodes = function* () {
         for (let i = 0; i < 5_000; i++) {
           clock += perNode;
-          nodesPerTurn.set(ticks, (nodesPerTurn.get(ticks) ?? 0) + 1);
+          nodesPerTurn.set(loop.turns, (nodesPerTurn.get(loop.turns) ?? 0) + 1);
           yield node(i);
         }
       };
       await writeSnapshot(s, "/data", source(nodes()), { now: () => clock, sliceMs: 4, yieldEvery: 1000, bufferSize: 1 << 22 });
-      running = false;
+      loop.stop();
       const most = Math.max(...nodesPerTurn.values());
       // 4 ms of work is 16 nodes at 0.25 ms, 2 at 2 ms (the clock is read every 4 nodes)
       expect(most).toBeLessThanOrEqual(slow ? 4 : 20);

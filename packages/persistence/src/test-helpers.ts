@@ -81,3 +81,22 @@ export function mixedTxns(first: bigint, digest = false): Buffer[] {
   void DeleteTxn;
   return out;
 }
+
+/** Counts event-loop turns (a setImmediate chain: one per check phase) until `stop()`. */
+export function countTurns(): { readonly turns: number; stop(): void } {
+  let turns = 0;
+  let running = true;
+  const tick = () => {
+    turns++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    get turns() {
+      return turns;
+    },
+    stop() {
+      running = false;
+    },
+  };
+}
