@@ -164,6 +164,35 @@ describe("TxnLog durability (MemoryStorage)", () => {
     });
   }
 
+  it("appends made while a failed batch's file is being cleaned up fail with it: nothing behind a failed txn becomes durable", async () => {
+    const s = new MemoryStorage();
+    const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });
+    // the failed file's removal waits for the test: appends arrive meanwhile, and storage works again
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let removing = false;
+    const remove = s.remove.bind(s);
+    s.remove = async (path: string) => {
+      removing = true;
+      await gate;
+      return remove(path);
+    };
+    s.inject({ op: "write", code: "ENOSPC", times: 1 });
+    const early = [1n, 2n, 3n].map((z) => log.append(setDataTxn(z)));
+    for (let i = 0; i < 100 && !removing; i++) await new Promise((r) => setImmediate(r));
+    expect(removing).toBe(true);
+    const late = [4n, 5n, 6n].map((z) => log.append(setDataTxn(z)));
+    release();
+    const results = await Promise.allSettled([...early, ...late]);
+    expect(results.map((r) => r.status)).toEqual(new Array(6).fill("rejected"));
+    expect(log.lastDurableZxid).toBe(0n);
+    // the same zxids go to the log afterwards
+    s.remove = remove;
+    await log.append(setDataTxn(1n));
+    await log.close();
+    expect((await readAll(s, "/data")).entries.map((e) => e.zxid)).toEqual([1n]);
+  });
+
   it("ENOSPC while preallocating: fails the batch, and works once space is freed", async () => {
     const s = new MemoryStorage({ capacity: 3000 });
     const log = await TxnLog.open(s, "/data", { preAllocSize: 4096 });

@@ -524,10 +524,6 @@ export class TxnLog implements TxnLogWriter {
     const batch = batches[0]!;
     this.stats.failures++;
     const err = new LogWriteError(this.filePath ?? this.dir, cause);
-    // Reject the batch and every append queued behind it; roll/close markers stay queued.
-    const queued = this.queue.filter((it): it is BatchItem => it.kind === "batch");
-    this.queue = this.queue.filter((it) => it.kind !== "batch");
-    this.queuedZxid = this.durable;
     // Before any of them is answered: take back what the failed batch wrote. A short write (ENOSPC) or a failed
     // fdatasync (EIO) leaves whole entries in the file (and in the page cache: a kill -9 keeps them), which a
     // restart would otherwise replay as if they had been logged.
@@ -558,6 +554,11 @@ export class TxnLog implements TxnLogWriter {
     }
     this.writePos = this.pos;
     this.lastWritten = null;
+    // Reject the batch and every append queued behind it, those made while the file above was cleaned up included
+    // (they may rest on the failed txns: none of them may become durable); roll/close markers stay queued.
+    const queued = this.queue.filter((it): it is BatchItem => it.kind === "batch");
+    this.queue = this.queue.filter((it) => it.kind !== "batch");
+    this.queuedZxid = this.durable;
     let last = batch.last;
     let count = 0;
     for (const b of [...batches, ...queued]) {
