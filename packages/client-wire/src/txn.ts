@@ -99,32 +99,28 @@ const DECODE_LIMIT = { maxBuffer: 0x7fffffff };
  * more bytes follow. Throws UnknownTxnTypeError for a type without a txn record.
  */
 export function decodeTxn(payload: Uint8Array): DecodedTxn {
+  // One archive over the payload: the header, the record and the digest read in place (no sub-buffers).
   const inp = new InputArchive(payload, DECODE_LIMIT);
   const header = TxnHeader.read(inp);
   const codec = opInfo(header.type).txn;
   if (codec === undefined) throw new UnknownTxnTypeError(header.type, ` (zxid 0x${header.zxid.toString(16)})`);
-  const rest = payload.subarray(inp.offset);
+  const start = inp.offset;
+  let r = inp;
   let txn: unknown | null;
-  let used: number;
   try {
-    const r = new InputArchive(rest, DECODE_LIMIT);
     txn = codec.read(r);
-    used = r.offset;
   } catch (e) {
     if (header.type === TxnType.create) {
-      const r = new InputArchive(rest, DECODE_LIMIT);
+      r = new InputArchive(payload, { maxBuffer: DECODE_LIMIT.maxBuffer, offset: start });
       const v0 = CreateTxnV0.read(r);
       txn = { ...v0, parentCVersion: -1 };
-      used = r.offset;
     } else if (header.type === TxnType.closeSession) {
       txn = null;
-      used = 0;
+      r = new InputArchive(payload, { maxBuffer: DECODE_LIMIT.maxBuffer, offset: start });
     } else {
       throw e;
     }
   }
-  let digest: TxnDigest | null = null;
-  const left = rest.subarray(used);
-  if (left.length >= 12) digest = TxnDigest.read(new InputArchive(left, DECODE_LIMIT));
+  const digest = r.remaining >= 12 ? TxnDigest.read(r) : null;
   return { header, txn, digest };
 }

@@ -26,11 +26,17 @@ export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packe
     c.deferredAppends.push(txn);
     return;
   }
-  const gen = c.gen;
-  c.appendDurably([txn], () => {
+  // one continuation for a burst of proposals (see appendDurablyRun); still one ACK per txn, as ZooKeeper's leader expects
+  if (lr.acker?.conn !== conn) lr.acker = { conn, fn: acker(c, lr, conn, c.gen) };
+  c.appendDurablyRun(txn, lr.acker.fn);
+}
+
+/** ACKs durable proposals to the leader on `conn` (none once this role ended, from an observer, or before ACKs are enabled). */
+function acker(c: PeerCore, lr: LearnerState, conn: number, gen: number): (txns: Txn[]) => void {
+  return (txns) => {
     if (gen !== c.gen || lr.observer || !lr.ackEnabled) return;
-    c.send(conn, opPacket(PacketType.ACK, txn.zxid));
-  });
+    for (const t of txns) c.send(conn, opPacket(PacketType.ACK, t.zxid));
+  };
 }
 
 export function onCommit(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
