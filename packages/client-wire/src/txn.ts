@@ -68,15 +68,28 @@ export function writeTxn(out: OutputArchive, header: TxnHeader, txn: unknown): v
   if (txn !== null && txn !== undefined) codec.write(out, txn);
 }
 
+/** encodeTxn's archive (see there). */
+const SCRATCH_SIZE = 1024;
+const SCRATCH_KEEP = 64 * 1024;
+let scratch = new OutputArchive(SCRATCH_SIZE);
+
 /**
  * The bytes of one txn: TxnHeader, the record (if any), the TxnDigest (if given) - what ZooKeeper's
  * Util.marshallTxnEntry produces, what a txn log entry's checksum covers and what a leader proposes.
  */
 export function encodeTxn(header: TxnHeader, txn: unknown, digest?: TxnDigest | null): Buffer {
-  const out = new OutputArchive(128);
-  writeTxn(out, header, txn);
-  if (digest) TxnDigest.write(out, digest);
-  return out.toBuffer();
+  // Written into one reused archive, then copied out once: a fresh 128-byte archive outgrown by most txns (a
+  // 100-byte value) cost three buffers and two copies. Nothing written here encodes a txn in turn.
+  const out = scratch;
+  out.reset();
+  try {
+    writeTxn(out, header, txn);
+    if (digest) TxnDigest.write(out, digest);
+    return out.toBuffer();
+  } finally {
+    // a huge txn does not pin its buffer
+    if (out.capacity > SCRATCH_KEEP) scratch = new OutputArchive(SCRATCH_SIZE);
+  }
 }
 
 /** The record alone (a sub-txn's `data` in a MultiTxn). */
