@@ -3,12 +3,15 @@
  * stream): PROPOSAL (log, ACK once durable), COMMIT, INFORM.
  */
 import { type Packet, PacketType, opPacket, parseActivate, zxidHex } from "./packets.js";
-import { type LearnerState, protocolError } from "./learner-state.js";
+import { type LearnerPhase, type LearnerState, protocolError } from "./learner-state.js";
 import type { PeerCore } from "./peer-core.js";
 import type { Txn } from "./types.js";
 
+/** Learner phases in which a PROPOSAL is expected (the sync stream's and the broadcast's). */
+const PROPOSAL_PHASES: ReadonlySet<LearnerPhase> = new Set(["syncing", "newLeaderPending", "awaitingUptodate", "broadcast"]);
+
 export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
-  if (!["syncing", "newLeaderPending", "awaitingUptodate", "broadcast"].includes(lr.phase)) {
+  if (!PROPOSAL_PHASES.has(lr.phase)) {
     return protocolError(c, conn, "unexpected PROPOSAL");
   }
   // A ZooKeeper leader starts forwarding to a learner it SNAPs from the zxid it read before the SNAP packet's (its
