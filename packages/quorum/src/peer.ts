@@ -27,8 +27,6 @@ import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
 /** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
 const TXN_TYPE_OFFSET = 28;
-/** decodeTxn of a committed txn: its buffers as views (see applyCommitted). */
-const VIEWS = { views: true };
 /** OpCode.sync. */
 const OP_SYNC = 9;
 
@@ -570,8 +568,7 @@ export class QuorumPeer {
         }
         ours = t.zxid;
       } else {
-        // views into t.data (kept in the log window, never modified): the tree copies the node data it keeps
-        const { header, txn, digest } = decodeTxn(t.data, VIEWS);
+        const { header, txn, digest } = decodeTxn(t.data, { views: true }); // t.data stays as is; the tree copies data
         store.noteCommitted(header.type, header.clientId, txn);
         if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn, digest);
         else this.tree.processTxn(header, txn);
