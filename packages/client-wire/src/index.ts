@@ -68,6 +68,7 @@ export {
   encodeTxnRecord,
   decodeTxn,
   type DecodedTxn,
+  type DecodeTxnOptions,
 } from "./txn.js";
 export {
   CONTAINER_EPHEMERAL_OWNER,

@@ -84,6 +84,37 @@ describe("txn encode/decode", () => {
     expect(encodeTxnRecord(OpCode.create, create)).toEqual(encode(CreateTxn, create));
   });
 
+  it("each encodeTxn returns its own bytes (the archive it writes into is reused); a big txn after small ones", () => {
+    const a = encodeTxn(header, create, { version: 2, treeDigest: 1n });
+    const copyA = Buffer.from(a);
+    const big = { ...create, data: Buffer.alloc(100_000, 7) };
+    const b = encodeTxn(header, big);
+    const c = encodeTxn({ ...header, zxid: 0x100000002n }, create);
+    expect(a).toEqual(copyA);
+    expect(decodeTxn(b).txn).toEqual(big);
+    expect(decodeTxn(c).header.zxid).toBe(0x100000002n);
+    expect(decodeTxn(a).digest).toEqual({ version: 2, treeDigest: 1n });
+  });
+
+  it("decodeTxn with views: the same values, buffers sharing the payload's memory (copies without)", () => {
+    const bytes = encodeTxn(header, create, { version: 2, treeDigest: 42n });
+    const copied = decodeTxn(bytes);
+    const viewed = decodeTxn(bytes, { views: true });
+    expect(viewed).toEqual(copied);
+    const dataOf = (d: typeof copied) => (d.txn as { data: Buffer }).data;
+    bytes[bytes.indexOf(Buffer.from("x"), 30)] = 0x79; // "y"
+    expect(dataOf(viewed).toString()).toBe("y");
+    expect(dataOf(copied).toString()).toBe("x");
+    // the CreateTxnV0 fallback reads views too
+    const out = new OutputArchive(64);
+    TxnHeader.write(out, header);
+    CreateTxnV0.write(out, { path: "/a", data: Buffer.from("x"), acl: [], ephemeral: true });
+    const v0 = out.toBuffer();
+    const d0 = decodeTxn(v0, { views: true });
+    expect(d0.txn).toEqual({ path: "/a", data: Buffer.from("x"), acl: [], ephemeral: true, parentCVersion: -1 });
+    expect(dataOf(d0).buffer).toBe(v0.buffer);
+  });
+
   it("reads a CreateTxn without parentCVersion as CreateTxnV0", () => {
     const out = new OutputArchive(64);
     TxnHeader.write(out, header);

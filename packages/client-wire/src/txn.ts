@@ -68,20 +68,47 @@ export function writeTxn(out: OutputArchive, header: TxnHeader, txn: unknown): v
   if (txn !== null && txn !== undefined) codec.write(out, txn);
 }
 
+/** encodeTxn's archive (see there). */
+const SCRATCH_SIZE = 1024;
+const SCRATCH_KEEP = 64 * 1024;
+let scratch = new OutputArchive(SCRATCH_SIZE);
+let scratchBusy = false;
+
 /**
  * The bytes of one txn: TxnHeader, the record (if any), the TxnDigest (if given) - what ZooKeeper's
  * Util.marshallTxnEntry produces, what a txn log entry's checksum covers and what a leader proposes.
  */
 export function encodeTxn(header: TxnHeader, txn: unknown, digest?: TxnDigest | null): Buffer {
-  const out = new OutputArchive(128);
-  writeTxn(out, header, txn);
-  if (digest) TxnDigest.write(out, digest);
-  return out.toBuffer();
+  // Written into one reused archive, then copied out once: a fresh 128-byte archive outgrown by most txns (a
+  // 100-byte value) cost three buffers and two copies. (A codec that encoded a txn while writing gets its own.)
+  const out = scratchBusy ? new OutputArchive(SCRATCH_SIZE) : scratch;
+  const own = out !== scratch;
+  out.reset();
+  scratchBusy = true;
+  try {
+    writeTxn(out, header, txn);
+    if (digest) TxnDigest.write(out, digest);
+    return out.toBuffer();
+  } finally {
+    if (!own) {
+      scratchBusy = false;
+      // a huge txn does not pin its buffer
+      if (out.capacity > SCRATCH_KEEP) scratch = new OutputArchive(SCRATCH_SIZE);
+    }
+  }
 }
 
 /** The record alone (a sub-txn's `data` in a MultiTxn). */
 export function encodeTxnRecord(type: number, txn: unknown): Buffer {
   return encode(txnCodec(type), txn);
+}
+
+export interface DecodeTxnOptions {
+  /**
+   * The record's buffers (a create's or setData's data, a multi's sub-txns) are views into `payload`, not copies:
+   * for a payload nobody modifies, whose reader copies what it keeps (the datatree keeps its own copy of node data).
+   */
+  views?: boolean;
 }
 
 export interface DecodedTxn {
@@ -92,39 +119,37 @@ export interface DecodedTxn {
 }
 
 const DECODE_LIMIT = { maxBuffer: 0x7fffffff };
+const DECODE_VIEWS = { maxBuffer: 0x7fffffff, views: true };
 
 /**
  * Decodes a txn as ZooKeeper's SerializeUtils.deserializeTxn does: a CreateTxn without parentCVersion is read
  * as CreateTxnV0 (parentCVersion -1); a closeSession without a body has txn null; a TxnDigest is read when 12
  * more bytes follow. Throws UnknownTxnTypeError for a type without a txn record.
  */
-export function decodeTxn(payload: Uint8Array): DecodedTxn {
-  const inp = new InputArchive(payload, DECODE_LIMIT);
+export function decodeTxn(payload: Uint8Array, options: DecodeTxnOptions = {}): DecodedTxn {
+  const views = options.views === true;
+  // One archive over the payload: the header, the record and the digest read in place (no sub-buffers).
+  const inp = new InputArchive(payload, views ? DECODE_VIEWS : DECODE_LIMIT);
   const header = TxnHeader.read(inp);
   const codec = opInfo(header.type).txn;
   if (codec === undefined) throw new UnknownTxnTypeError(header.type, ` (zxid 0x${header.zxid.toString(16)})`);
-  const rest = payload.subarray(inp.offset);
+  const start = inp.offset;
+  let r = inp;
   let txn: unknown | null;
-  let used: number;
   try {
-    const r = new InputArchive(rest, DECODE_LIMIT);
     txn = codec.read(r);
-    used = r.offset;
   } catch (e) {
     if (header.type === TxnType.create) {
-      const r = new InputArchive(rest, DECODE_LIMIT);
+      r = new InputArchive(payload, { maxBuffer: DECODE_LIMIT.maxBuffer, offset: start, views });
       const v0 = CreateTxnV0.read(r);
       txn = { ...v0, parentCVersion: -1 };
-      used = r.offset;
     } else if (header.type === TxnType.closeSession) {
       txn = null;
-      used = 0;
+      r = new InputArchive(payload, { maxBuffer: DECODE_LIMIT.maxBuffer, offset: start, views });
     } else {
       throw e;
     }
   }
-  let digest: TxnDigest | null = null;
-  const left = rest.subarray(used);
-  if (left.length >= 12) digest = TxnDigest.read(new InputArchive(left, DECODE_LIMIT));
+  const digest = r.remaining >= 12 ? TxnDigest.read(r) : null;
   return { header, txn, digest };
 }

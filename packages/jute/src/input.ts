@@ -10,6 +10,11 @@ export interface InputArchiveOptions {
   offset?: number;
   /** Stop at this offset (exclusive). */
   end?: number;
+  /**
+   * `readBuffer` returns views into the input instead of copies: only for input nobody modifies afterwards, read by
+   * a caller that keeps no buffer it reads past the input's own lifetime (or copies it).
+   */
+  views?: boolean;
 }
 
 /** A big-endian reader of jute's binary encoding over one buffer. Never reads past `end`. */
@@ -18,12 +23,14 @@ export class InputArchive {
   private pos: number;
   readonly end: number;
   readonly maxBuffer: number;
+  private readonly views: boolean;
 
   constructor(buf: Uint8Array, options: InputArchiveOptions = {}) {
     this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = options.offset ?? 0;
     this.end = options.end ?? this.buf.length;
     this.maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+    this.views = options.views === true;
   }
 
   get offset(): number {
@@ -92,8 +99,12 @@ export class InputArchive {
     return s;
   }
 
-  /** buffer as an owned copy (safe to keep after the input buffer is reused); null when the length is -1. */
+  /**
+   * buffer as an owned copy (safe to keep after the input buffer is reused), or a view into the input when the
+   * archive was made with `views`; null when the length is -1.
+   */
   readBuffer(): Buffer | null {
+    if (this.views) return this.readBufferView();
     const len = this.readLength("buffer");
     if (len < 0) return null;
     const b = Buffer.allocUnsafe(len);

@@ -568,7 +568,7 @@ export class QuorumPeer {
         }
         ours = t.zxid;
       } else {
-        const { header, txn, digest } = decodeTxn(t.data);
+        const { header, txn, digest } = decodeTxn(t.data, { views: true }); // t.data stays as is; the tree copies data
         store.noteCommitted(header.type, header.clientId, txn);
         if (this.core !== undefined && this.modeNow !== "leader") this.core.applyCommitted(header, txn, digest);
         else this.tree.processTxn(header, txn);

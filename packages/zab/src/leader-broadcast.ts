@@ -31,14 +31,11 @@ export function propose(c: PeerCore, data: Buffer, activates?: ZabQuorum): bigin
   const txn: Txn = { zxid, data };
   c.log.push(txn);
   if (activates !== undefined) ls.pendingConfigs.push(activates);
-  const o: Outstanding = { acks: new Set(), quorums: [c.quorum, ...(c.init.bugs.reconfigOldQuorumOnly ? [] : ls.pendingConfigs)] };
+  const o: Outstanding = { acks: new Set(), quorums: quorumsNow(c, ls) };
   if (activates !== undefined) o.activates = activates;
   ls.outstanding.set(zxid, o);
-  const gen = c.gen;
-  c.appendDurably([txn], () => {
-    if (gen !== c.gen || !c.leaderState) return;
-    leaderAck(c, c.leaderState, c.sid, zxid);
-  });
+  // The leader's own ACK once the txn is durable: one continuation for a burst of proposals (see appendDurablyRun).
+  c.appendDurablyRun(txn, (ls.selfAck ??= selfAck(c, ls, c.gen)));
   // As ZooKeeper's leader: the proposal goes to the followers while the leader logs it (its own ACK counts
   // only once its log write is durable).
   const pkt: Packet = { type: PacketType.PROPOSAL, zxid, data };
@@ -48,16 +45,39 @@ export function propose(c: PeerCore, data: Buffer, activates?: ZabQuorum): bigin
   return zxid;
 }
 
-/** An ACK from `sid` (or the leader's own, once durable): commit in zxid order what a quorum holds. */
+/**
+ * The configs whose quorums a new proposal needs: the active one, and those of reconfigs not yet committed. Without
+ * a pending reconfig every proposal shares one array (never mutated), instead of a new one each.
+ */
+function quorumsNow(c: PeerCore, ls: LeaderState): ZabQuorum[] {
+  if (ls.pendingConfigs.length > 0 && !c.init.bugs.reconfigOldQuorumOnly) return [c.quorum, ...ls.pendingConfigs];
+  if (ls.soloQuorum?.[0] !== c.quorum) ls.soloQuorum = [c.quorum];
+  return ls.soloQuorum;
+}
+
+/** The leader's ACK of its own proposals once they are durable (ignored once this term ended). */
+function selfAck(c: PeerCore, ls: LeaderState, gen: number): (txns: Txn[]) => void {
+  return (txns) => {
+    if (gen !== c.gen || c.leaderState !== ls) return;
+    for (const t of txns) ls.outstanding.get(t.zxid)?.acks.add(c.sid);
+    commitReady(c, ls);
+  };
+}
+
+/** An ACK from `sid`: commit in zxid order what a quorum holds. */
 export function leaderAck(c: PeerCore, ls: LeaderState, sid: bigint, zxid: bigint): void {
   const o = ls.outstanding.get(zxid);
   if (!o) return; // already committed or unknown
   o.acks.add(sid);
-  // Commit in zxid order (Leader.tryToCommit).
+  commitReady(c, ls);
+}
+
+/** Commits, in zxid order, the outstanding proposals a quorum holds, up to the first one it does not (Leader.tryToCommit). */
+function commitReady(c: PeerCore, ls: LeaderState): void {
+  const bugNoQuorum = c.init.bugs.commitWithoutQuorum === true;
   for (const [z, p] of ls.outstanding) {
     if (ls.handedOverTo !== undefined) return; // allowedToCommit = false
-    const ok = c.init.bugs.commitWithoutQuorum ? p.acks.size > 0 : p.quorums.every((q) => q.containsQuorum(p.acks));
-    if (!ok) break;
+    if (bugNoQuorum ? p.acks.size === 0 : !heldByAll(p)) break;
     ls.outstanding.delete(z);
     c.m.commits.inc(); // Leader.commit
     c.onLeaderCommit?.(z, p.acks);
@@ -66,12 +86,20 @@ export function leaderAck(c: PeerCore, ls: LeaderState, sid: bigint, zxid: bigin
       commitAndActivate(c, ls, z, p.activates, p.acks);
       continue;
     }
+    let commit: Packet | undefined;
     for (const h of ls.handlers.values()) {
       if (!isForwarding(h.state)) continue;
       if (h.observer) informObserver(c, h);
-      else c.send(h.conn, opPacket(PacketType.COMMIT, z));
+      else c.send(h.conn, (commit ??= opPacket(PacketType.COMMIT, z)));
     }
   }
+}
+
+/** Whether a quorum of every config the proposal needs ACKed it. */
+function heldByAll(p: Outstanding): boolean {
+  const qs = p.quorums;
+  for (let i = 0; i < qs.length; i++) if (!qs[i]!.containsQuorum(p.acks)) return false;
+  return true;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { PeerCore } from "./peer-core.js";
-import type { ZabQuorum } from "./types.js";
+import type { Txn, ZabQuorum } from "./types.js";
 
 /**
  * A proposal not yet committed (ZooKeeper's Proposal): the sids whose ACK counted, and the configs whose quorums
@@ -62,6 +62,10 @@ export interface LeaderState {
   counter: bigint;
   /** A committed reconfig designated another leader (Leader.allowedToCommit = false): nothing more commits. */
   handedOverTo?: bigint;
+  /** The proposals' quorum list while no reconfig is pending: `[quorum]`, shared by them (see propose). */
+  soloQuorum?: ZabQuorum[];
+  /** The continuation that counts the leader's own ACK of its durable proposals (one per term). */
+  selfAck?: (txns: Txn[]) => void;
 }
 
 /** Discovery starts with the leader's own accepted epoch. */

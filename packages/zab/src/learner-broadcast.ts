@@ -3,12 +3,15 @@
  * stream): PROPOSAL (log, ACK once durable), COMMIT, INFORM.
  */
 import { type Packet, PacketType, opPacket, parseActivate, zxidHex } from "./packets.js";
-import { type LearnerState, protocolError } from "./learner-state.js";
+import { type LearnerPhase, type LearnerState, protocolError } from "./learner-state.js";
 import type { PeerCore } from "./peer-core.js";
 import type { Txn } from "./types.js";
 
+/** Learner phases in which a PROPOSAL is expected (the sync stream's and the broadcast's). */
+const PROPOSAL_PHASES: ReadonlySet<LearnerPhase> = new Set(["syncing", "newLeaderPending", "awaitingUptodate", "broadcast"]);
+
 export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {
-  if (!["syncing", "newLeaderPending", "awaitingUptodate", "broadcast"].includes(lr.phase)) {
+  if (!PROPOSAL_PHASES.has(lr.phase)) {
     return protocolError(c, conn, "unexpected PROPOSAL");
   }
   // A ZooKeeper leader starts forwarding to a learner it SNAPs from the zxid it read before the SNAP packet's (its
@@ -26,11 +29,17 @@ export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packe
     c.deferredAppends.push(txn);
     return;
   }
-  const gen = c.gen;
-  c.appendDurably([txn], () => {
+  // one continuation for a burst of proposals (see appendDurablyRun); still one ACK per txn, as ZooKeeper's leader expects
+  if (lr.acker?.conn !== conn) lr.acker = { conn, fn: acker(c, lr, conn, c.gen) };
+  c.appendDurablyRun(txn, lr.acker.fn);
+}
+
+/** ACKs durable proposals to the leader on `conn` (none once this role ended, from an observer, or before ACKs are enabled). */
+function acker(c: PeerCore, lr: LearnerState, conn: number, gen: number): (txns: Txn[]) => void {
+  return (txns) => {
     if (gen !== c.gen || lr.observer || !lr.ackEnabled) return;
-    c.send(conn, opPacket(PacketType.ACK, txn.zxid));
-  });
+    for (const t of txns) c.send(conn, opPacket(PacketType.ACK, t.zxid));
+  };
 }
 
 export function onCommit(c: PeerCore, lr: LearnerState, conn: number, p: Packet): void {

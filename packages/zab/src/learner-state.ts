@@ -1,4 +1,5 @@
 import type { PeerCore } from "./peer-core.js";
+import type { Txn } from "./types.js";
 
 export type LearnerPhase =
   | "connecting"
@@ -29,6 +30,8 @@ export interface LearnerState {
   syncedFrom?: bigint;
   /** The zxid of the snapshot a SNAP sync installed, until UPTODATE (see onProposal). */
   snapBase?: bigint;
+  /** The continuation that ACKs durable proposals received on `conn` (see onProposal). */
+  acker?: { conn: number; fn: (txns: Txn[]) => void };
 }
 
 /** The leader broke a protocol rule: report it, close the connection and go LOOKING. */

@@ -114,7 +114,7 @@ export function packetExtent(available: number, intAt: (offset: number) => numbe
 }
 
 export function decodePacket(bytes: Uint8Array): Packet {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The common shape, read in place: int type, long zxid, buffer data (or -1), authinfo null (-1), nothing after.
   if (b.length >= 20) {
     const len = b.readInt32BE(12);

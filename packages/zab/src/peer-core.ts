@@ -207,6 +207,33 @@ export class PeerCore {
     });
   }
 
+  /**
+   * Appends one txn to the log of the pending batch; `then(txns)` runs once it is durable, with every txn of the
+   * run it joined: consecutive calls with the same `then` (and role) share one continuation, in the position of the
+   * first (a burst of proposals costs one closure, not one each), so continuations still run in append order.
+   */
+  appendDurablyRun(txn: Txn, then: (txns: Txn[]) => void): void {
+    const b = this.pending;
+    const prev = b.persist[b.persist.length - 1];
+    if (prev?.kind === "append") prev.txns.push(txn);
+    else b.persist.push({ kind: "append", txns: [txn] });
+    const run = this.run;
+    if (run !== undefined && run.batch === b && run.then === then && run.gen === this.gen && b.after[b.after.length - 1] === run.fn) {
+      run.txns.push(txn);
+      return;
+    }
+    const txns = [txn];
+    const fn = () => {
+      const last = txns[txns.length - 1]!.zxid;
+      if (last > this.durableZxid) this.durableZxid = last;
+      then(txns);
+    };
+    this.run = { batch: b, then, gen: this.gen, fn, txns };
+    b.after.push(fn);
+  }
+
+  private run: { batch: Batch; then: (txns: Txn[]) => void; gen: number; fn: () => void; txns: Txn[] } | undefined;
+
   commitUpTo(zxid: bigint): void {
     if (zxid <= this.commitZxid) return;
     const log = this.log;

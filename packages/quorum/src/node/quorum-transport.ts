@@ -41,6 +41,8 @@ interface Conn {
   out: OutputArchive;
   flushQueued: boolean;
   flushTask: () => void;
+  /** intAt over this connection's buffered bytes, made once (packetExtent's reader for every packet). */
+  intAt: (offset: number) => number;
 }
 
 export class QuorumTransport {
@@ -106,6 +108,7 @@ export class QuorumTransport {
       out: new OutputArchive(16 * 1024),
       flushQueued: false,
       flushTask: () => this.flush(c),
+      intAt: (off) => this.intAt(c, off),
     };
     this.conns.set(id, c);
     s.on("data", (chunk: Buffer) => this.onData(id, c, chunk));
@@ -192,7 +195,7 @@ export class QuorumTransport {
       // QuorumPackets back to back, as ZooKeeper's Learner and LearnerHandler stream them (no length prefix)
       let size: number | undefined;
       try {
-        size = packetExtent(c.buffered, (off) => this.intAt(c, off));
+        size = packetExtent(c.buffered, c.intAt);
       } catch (e) {
         return this.fail(id, `undecodable packet: ${(e as Error).message}`);
       }
