@@ -36,14 +36,20 @@ function dump(t: DataTree): Map<string, unknown> {
   return out;
 }
 
+/** A new tree restored from `src`'s snapshot nodes (ACLs first), as a snapshot reader feeds it. */
+function restoredCopy(src: DataTree): DataTree {
+  const dst = new DataTree();
+  const r = dst.beginRestore();
+  r.acls(src.acls.entries());
+  for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+  r.finish(src.lastProcessedZxid);
+  return dst;
+}
+
 describe("streamed restore (DataTree.beginRestore)", () => {
   it("gives the same tree as the source: nodes, stats, children, ACLs and use counts, ephemerals, digest, data size", () => {
     const src = sample();
-    const dst = new DataTree();
-    const r = dst.beginRestore();
-    r.acls(src.acls.entries());
-    for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
-    r.finish(src.lastProcessedZxid);
+    const dst = restoredCopy(src);
     expect(dump(dst)).toEqual(dump(src));
     expect(dst.digest()).toBe(src.digest());
     expect(dst.digest()).not.toBe(new DataTree().digest());
@@ -73,11 +79,7 @@ describe("streamed restore (DataTree.beginRestore)", () => {
 
   it("restored children answer getChildren in the source's order, before and after they change", () => {
     const src = sample();
-    const dst = new DataTree();
-    const r = dst.beginRestore();
-    r.acls(src.acls.entries());
-    for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
-    r.finish(src.lastProcessedZxid);
+    const dst = restoredCopy(src);
     for (const sn of src.snapshotNodes()) {
       const path = sn.path === "" ? "/" : sn.path;
       expect(dst.getChildren(path)!.children).toEqual(src.getChildren(path)!.children);

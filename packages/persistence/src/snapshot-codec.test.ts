@@ -1,24 +1,13 @@
 import { createHash } from "node:crypto";
 import { Encoder } from "@msgpack/msgpack";
 import type { StatPersisted } from "@zkts/jute";
+import { seededRandom } from "@zkts/contracts/testing";
 import { describe, expect, it } from "vitest";
 import { SnapshotCorruptionError } from "./errors.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { NodeChunkEncoder, type NodeRowSource } from "./snapshot-codec.js";
 import { readSnapshot, readSnapshotRecords, verifySnapshot, writeSnapshot, type SnapshotNode } from "./snapshot.js";
 import { OPEN_ACL } from "./test-helpers.js";
-
-/** A seeded PRNG (mulberry32): the same rows on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MIN = -(1n << 63n);
 const MAX = (1n << 63n) - 1n;
@@ -64,7 +53,8 @@ const generic = (rows: NodeRowSource[]) => Buffer.from(new Encoder({ useBigInt64
 
 describe("NodeChunkEncoder", () => {
   it("writes exactly the generic Encoder's bytes for random rows of every field width", () => {
-    const r = rng(18);
+    const rand = seededRandom(18);
+    const r = () => rand.next();
     const enc = new NodeChunkEncoder(256); // small: the buffer grows on the way
     for (const count of [0, 1, 15, 16, 17, 300, 512]) {
       const rows = Array.from({ length: count }, () => randomRow(r));
@@ -88,7 +78,8 @@ describe("NodeChunkEncoder", () => {
   });
 
   it("writes a tree's node (ACL ref a number) as the same node with aclRef BigInt(acl)", () => {
-    const r = rng(7);
+    const rand = seededRandom(7);
+    const r = () => rand.next();
     const rows = Array.from({ length: 200 }, () => randomRow(r));
     const refs = [-1, 0, 1, 300, 2 ** 32, 2 ** 40 + 3, -(2 ** 33), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
     const enc = new NodeChunkEncoder();
@@ -152,7 +143,8 @@ async function readBoth(storage: MemoryStorage, path: string, chunkSize?: number
 
 describe("snapshot node chunks, read", () => {
   it("reads back random rows of every field width, whatever the read size (rows cut at any byte)", async () => {
-    const r = rng(1818);
+    const rand = seededRandom(1818);
+    const r = () => rand.next();
     const rows = Array.from({ length: 400 }, () => randomRow(r));
     const storage = new MemoryStorage();
     const info = await writeSnapshot(storage, "/d", { header: { zxid: 9n, time: 1 }, sessions: [], acls: [{ ref: -1n, acl: OPEN_ACL }], nodes: rows }, { nodesPerChunk: 37 });
