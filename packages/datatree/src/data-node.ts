@@ -68,13 +68,6 @@ class ChildList {
       this.holes = 0;
     }
   }
-
-  /** Index of the child named `name`, -1 when none (a scan: for checks only). */
-  indexOf(name: string): number {
-    const nodes = this.nodes;
-    for (let i = 0; i < nodes.length; i++) if (nodes[i]?.name === name) return i;
-    return -1;
-  }
 }
 
 /**
@@ -121,11 +114,6 @@ export class DataNode {
     let j = 0;
     for (const c of k.nodes) if (c !== null) out[j++] = c.name;
     return out;
-  }
-
-  /** Whether a child is named `name` (a scan of the children: for checks; the node table answers in O(1)). */
-  hasChild(name: string): boolean {
-    return this.kids !== null && this.kids.indexOf(name) >= 0;
   }
 
   /**
