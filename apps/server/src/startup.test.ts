@@ -128,6 +128,71 @@ describe("zkts-server start-up: exit codes and messages", () => {
     expect(r.stderr).toContain("Invalid config, exiting abnormally");
   });
 
+  it("zkts.connectionWorker=true in an ensemble, or with a TLS client port: exit 2, the key named (plain standalone port only)", async () => {
+    const ensemble = await run([cfgFile(`dataDir=${join(dir, "d4c")}\nclientPort=0\nserver.1=127.0.0.1:0:0\nserver.2=127.0.0.1:1:1\nzkts.connectionWorker=true\n`)]);
+    expect(ensemble.code).toBe(2);
+    expect(ensemble.stderr).toContain("zkts.connectionWorker=true");
+    expect(ensemble.stderr).toContain("Invalid config, exiting abnormally");
+    const netty = "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n";
+    // the refusal comes before the key store is read
+    const store = join(dir, "keystore.pem");
+    writeFileSync(store, "");
+    const unified = await run([
+      cfgFile(`dataDir=${join(dir, "d4u")}\nclientPort=0\nclient.portUnification=true\n${netty}ssl.keyStore.location=${store}\nzkts.connectionWorker=true\n`),
+    ]);
+    expect(unified.code).toBe(2);
+    expect(unified.stderr).toContain("zkts.connectionWorker=true");
+    expect(unified.stderr).toContain("client.portUnification");
+  });
+
+  it("zkts.connectionWorker=true: the worker serves the client port (four-letter words, a session), and the server stops cleanly", async () => {
+    const file = join(dir, "logs-cw", "zkts.log");
+    const child = spawn(
+      process.execPath,
+      [BIN, cfgFile(`dataDir=${join(dir, "d8")}\nclientPort=0\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nzkts.connectionWorker=true\n`), "--log-file", file, "--log-format", "text"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const end = Date.now() + 20_000;
+      let m: RegExpMatchArray | null = null;
+      while (m === null) {
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`zkts-server did not start: ${existsSync(file) ? readFileSync(file, "utf8") : ""}`);
+        await new Promise((r) => setTimeout(r, 25));
+        m = existsSync(file) ? readFileSync(file, "utf8").match(/zkts-server started .*port=(\d+)/) : null;
+      }
+      const port = Number(m[1]);
+      expect(readFileSync(file, "utf8")).toMatch(/listening for client connections.*connectionWorker=true/);
+      expect(await fourLetter(port, "ruok")).toBe("imok");
+      expect(await fourLetter(port, "srvr")).toMatch(/^Zookeeper version: .*\nMode: standalone\n/s);
+      // a session: ConnectRequest (protocolVersion 0, lastZxidSeen 0, timeout 30000, sessionId 0, password 16 zero bytes)
+      const req = Buffer.alloc(4 + 4 + 8 + 4 + 8 + 4 + 16);
+      req.writeInt32BE(req.length - 4, 0);
+      req.writeInt32BE(30000, 16);
+      req.writeInt32BE(16, 28);
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        const sock = net.connect(port, "127.0.0.1", () => sock.write(req));
+        let got = Buffer.alloc(0);
+        sock.on("data", (d: Buffer) => {
+          got = Buffer.concat([got, d]);
+          if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) {
+            sock.destroy();
+            resolve(got);
+          }
+        });
+        sock.on("error", reject);
+      });
+      // ConnectResponse: protocolVersion 0, the negotiated timeout, a session id, a 16-byte password
+      expect(reply.readInt32BE(0)).toBe(reply.length - 4);
+      expect(reply.readInt32BE(8)).toBe(30000);
+      expect(reply.readBigInt64BE(12)).not.toBe(0n);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
   it("a client port in use: exit 1", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
