@@ -21,6 +21,9 @@ import {
   REC_FULL,
   REC_OPEN,
   REC_RECV,
+  REC_STR,
+  packIo,
+  unpackIo,
   type FromSocketWorker,
   type ToSocketWorker,
 } from "./socket-worker-protocol.js";
@@ -34,7 +37,6 @@ export function runSocketWorkerThread(): void {
 
   // This turn's records for the server's thread.
   let recs: number[] = [];
-  let strs: string[] = [];
   let chunks: Buffer[] = [];
   let bytes = 0;
   /** Bytes the kernel took this turn, per connection (one ACK record each at the end of the turn). */
@@ -56,27 +58,24 @@ export function runSocketWorkerThread(): void {
     for (const [id, n] of acked) recs.push(REC_ACK, id, n);
     acked.clear();
     if (recs.length === 0) return;
-    const buf = new ArrayBuffer(bytes);
-    const u8 = new Uint8Array(buf);
-    let off = 0;
-    for (const c of chunks) {
-      u8.set(c, off);
-      off += c.length;
-    }
-    const idx = Int32Array.from(recs);
-    const msg: FromSocketWorker = strs.length > 0 ? { t: "io", buf, idx, strs } : { t: "io", buf, idx };
+    const buf = packIo(recs, chunks, bytes);
     recs = [];
-    strs = [];
     chunks = [];
     bytes = 0;
-    post(msg, [buf, idx.buffer as ArrayBuffer]);
+    post(buf, [buf]);
   }
+  const str = (id: number, s: string): void => {
+    const b = Buffer.from(s);
+    chunks.push(b);
+    bytes += b.length;
+    rec(REC_STR, id, b.length);
+  };
 
   const onConnection = (s: net.Socket): void => {
     const id = nextId++;
     sockets.set(id, s);
     s.setNoDelay(true);
-    strs.push(s.remoteAddress ?? "");
+    str(id, s.remoteAddress ?? "");
     rec(REC_OPEN, id, s.remotePort ?? 0);
     s.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
@@ -84,7 +83,7 @@ export function runSocketWorkerThread(): void {
       rec(REC_DATA, id, chunk.length);
     });
     s.on("error", (err) => {
-      strs.push(err.message);
+      str(id, err.message);
       rec(REC_ERROR, id, 0);
     });
     s.on("close", () => {
@@ -100,10 +99,9 @@ export function runSocketWorkerThread(): void {
     schedule();
   };
 
-  const onIo = (msg: ToSocketWorker & { t: "io" }): void => {
-    const buf = Buffer.from(msg.buf);
-    const idx = msg.idx;
-    let off = 0;
+  const onIo = (msg: ArrayBuffer): void => {
+    const { idx, data: buf, start } = unpackIo(msg);
+    let off = start;
     for (let i = 0; i < idx.length; i += 3) {
       const op = idx[i]!;
       const id = idx[i + 1]!;
@@ -126,10 +124,11 @@ export function runSocketWorkerThread(): void {
   };
 
   port.on("message", (msg: ToSocketWorker) => {
+    if (msg instanceof ArrayBuffer) {
+      onIo(msg);
+      return;
+    }
     switch (msg.t) {
-      case "io":
-        onIo(msg);
-        return;
       case "listen": {
         if (listener?.listening === true) listener.close();
         const l = net.createServer({ pauseOnConnect: false }, onConnection);

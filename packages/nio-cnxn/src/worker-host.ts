@@ -32,10 +32,15 @@ import {
   REC_FULL,
   REC_OPEN,
   REC_RECV,
+  REC_STR,
+  packIo,
+  unpackIo,
   type FromSocketWorker,
-  type IoMessage,
   type ToSocketWorker,
 } from "./socket-worker-protocol.js";
+
+/** The worker's answers to listen / unlisten. */
+type Answer = Exclude<FromSocketWorker, ArrayBuffer>;
 import type { Logger } from "./types.js";
 
 /**
@@ -169,7 +174,7 @@ export class WorkerSocketHost {
   private bytes = 0;
   private scheduled = false;
   private nextRequest = 1;
-  private readonly pending = new Map<number, { resolve: (m: FromSocketWorker) => void }>();
+  private readonly pending = new Map<number, { resolve: (m: Answer) => void }>();
   private exited = false;
   /** The listener's address while it listens. */
   address: { address: string; port: number } | null = null;
@@ -235,22 +240,14 @@ export class WorkerSocketHost {
   private flush(): void {
     this.scheduled = false;
     if (this.ops.length === 0 || this.exited) return;
-    const buf = new ArrayBuffer(this.bytes);
-    const u8 = new Uint8Array(buf);
-    let off = 0;
-    for (const c of this.chunks) {
-      u8.set(c, off);
-      off += c.length;
-    }
-    const idx = Int32Array.from(this.ops);
+    const buf = packIo(this.ops, this.chunks, this.bytes);
     this.ops = [];
     this.chunks = [];
     this.bytes = 0;
-    const msg: ToSocketWorker = { t: "io", buf, idx };
-    this.worker.postMessage(msg, [buf, idx.buffer as ArrayBuffer]);
+    this.worker.postMessage(buf, [buf]);
   }
 
-  private request(make: (id: number) => ToSocketWorker): Promise<FromSocketWorker> {
+  private request(make: (id: number) => ToSocketWorker): Promise<Answer> {
     if (this.exited) return Promise.reject(new Error("the connection worker has stopped"));
     const id = this.nextRequest++;
     return new Promise((resolve) => {
@@ -260,7 +257,7 @@ export class WorkerSocketHost {
   }
 
   private onMessage(m: FromSocketWorker): void {
-    if (m.t === "io") {
+    if (m instanceof ArrayBuffer) {
       this.onIo(m);
       return;
     }
@@ -271,12 +268,10 @@ export class WorkerSocketHost {
     }
   }
 
-  private onIo(m: IoMessage): void {
-    const buf = Buffer.from(m.buf);
-    const idx = m.idx;
-    const strs = m.strs;
-    let si = 0;
-    let off = 0;
+  private onIo(m: ArrayBuffer): void {
+    const { idx, data: buf, start } = unpackIo(m);
+    let str = "";
+    let off = start;
     for (let i = 0; i < idx.length; i += 3) {
       const kind = idx[i]!;
       const id = idx[i + 1]!;
@@ -289,8 +284,12 @@ export class WorkerSocketHost {
           if (s !== undefined && !s.destroyed) s.emit("data", chunk);
           break;
         }
+        case REC_STR:
+          str = buf.toString("utf8", off, off + n);
+          off += n;
+          break;
         case REC_OPEN: {
-          const s = new WorkerSocket(this, id, strs![si++]!, n);
+          const s = new WorkerSocket(this, id, str, n);
           this.sockets.set(id, s);
           this.onConnection(s);
           break;
@@ -305,9 +304,8 @@ export class WorkerSocketHost {
           this.sockets.get(id)?.filled();
           break;
         case REC_ERROR: {
-          const message = strs![si++]!;
           const s = this.sockets.get(id);
-          if (s !== undefined && s.listenerCount("error") > 0) s.emit("error", new Error(message));
+          if (s !== undefined && s.listenerCount("error") > 0) s.emit("error", new Error(str));
           break;
         }
         case REC_CLOSE: {
