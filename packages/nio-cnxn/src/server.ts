@@ -483,7 +483,10 @@ export class NioServer {
   /** Resolves once no listener accepts (at once without the connection worker). */
   private stoppedAccepting: Promise<void> = Promise.resolve();
 
-  /** Stops accepting; the returned promise resolves at once (existing connections stay). */
+  /**
+   * Stops accepting; the returned promise resolves at once, or with the connection worker once its listener has
+   * stopped (existing connections stay).
+   */
   stopAccepting(): Promise<void> {
     if (this.closed === undefined) {
       const stop = (l: net.Server | undefined) =>
