@@ -94,8 +94,12 @@ export class DataNode {
     public stat: StatPersisted,
   ) {}
 
-  /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
-  digest = 0;
+  /**
+   * nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing);
+   * undefined until first computed (a restore may put nodes in without computing theirs: NodeHashMap computes it
+   * when it is needed).
+   */
+  digest: number | undefined = undefined;
   /** Set once the node left the tree (deleted, replaced, or the tree restored): a `processTxn` hint no longer. */
   detached = false;
   /** Order in which nodes entered the tree (a snapshot leaves out those that entered after it started). */

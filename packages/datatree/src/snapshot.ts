@@ -43,10 +43,15 @@ export class TreeRestorer {
   /** approximateDataSize of the nodes given so far (path + data lengths), summed as they come. */
   private dataSize = 0;
 
-  /** `reinit` puts back what a new tree holds (after `abort`). */
+  /**
+   * `reinit` puts back what a new tree holds (after `abort`). `deferDigest`: the nodes' digests are not computed
+   * as they come; `finish` is given their sum (computed elsewhere, e.g. by another thread reading the same snapshot),
+   * or without one computes it then; each node's own digest is computed when a change first needs it.
+   */
   constructor(
     private readonly s: TreeState,
     private readonly reinit: () => void = () => {},
+    private readonly deferDigest = false,
   ) {
     this.empty();
   }
@@ -100,8 +105,8 @@ export class TreeRestorer {
       pn.addChild(path.slice(i + 1), node);
       if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
       // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
-      if (!table.putRestored(path, node)) this.replacedNode(pn, node);
-    } else if (!table.putRestored(path, node)) this.replacedNode(undefined, node);
+      if (!table.putRestored(path, node, !this.deferDigest)) this.replacedNode(pn, node);
+    } else if (!table.putRestored(path, node, !this.deferDigest)) this.replacedNode(undefined, node);
   }
 
   /** `node` replaced a node at the same path: the earlier one leaves its parent's children, and the digest is summed again. */
@@ -111,7 +116,11 @@ export class TreeRestorer {
     this.lastParent = undefined;
   }
 
-  finish(lastZxid: bigint): void {
+  /**
+   * Ends the restore at `lastZxid`. `digestSum`: with `deferDigest`, the sum of the nodeDigest of every node given
+   * (each node listed, in the order given; undefined: not known, computed here over the table).
+   */
+  finish(lastZxid: bigint, digestSum?: bigint): void {
     const s = this.s;
     const table = s.nodes;
     if (!table.map.has("/")) throw new Error("Invalid Datatree, no root");
@@ -121,6 +130,9 @@ export class TreeRestorer {
     if (this.replaced) {
       table.recomputeDigest();
       this.dataSize = table.computeDataSize();
+    } else if (this.deferDigest) {
+      if (digestSum === undefined) table.recomputeDigest();
+      else table.setDigest(digestSum);
     }
     this.replaced = false;
     table.dataSize = this.dataSize;
