@@ -17,9 +17,10 @@ export function keepData(data: Buffer | null): Buffer | null {
   if (data === null) return null;
   const n = data.length;
   if (n === 0) return EMPTY_DATA;
+  // TypedArray set, not Buffer copy: no call into the runtime for a small copy (a restore makes one per node)
   if (n >= DATA_SLAB / 4) {
     const own = Buffer.allocUnsafeSlow(n);
-    data.copy(own, 0, 0, n);
+    own.set(data, 0);
     return own;
   }
   if (slabUsed + n > DATA_SLAB) {
@@ -27,7 +28,7 @@ export function keepData(data: Buffer | null): Buffer | null {
     slabUsed = 0;
   }
   const start = slabUsed;
-  data.copy(slab, start, 0, n);
+  slab.set(data, start);
   slabUsed = start + n;
   return slab.subarray(start, start + n);
 }

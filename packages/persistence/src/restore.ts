@@ -73,6 +73,9 @@ export interface SnapshotLoad {
   digest: ZkZxidDigest | null;
 }
 
+/** Read size of a streamed snapshot load. */
+const RESTORE_READ_SIZE = 1024 * 1024;
+
 const asBuffer = (u: Uint8Array | null): Buffer | null =>
   u === null || Buffer.isBuffer(u) ? (u as Buffer | null) : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -118,7 +121,8 @@ export async function loadSnapshot(
       sink.node(path, data, acl, stat);
       nodes++;
     };
-    for await (const r of readSnapshotRecords(storage, path, { dataViews: true, nodeSink })) {
+    // 1 MiB reads (not the reader's 128 KiB): fewer reads and window joins (each read decoded in about 10 ms)
+    for await (const r of readSnapshotRecords(storage, path, { dataViews: true, nodeSink, chunkSize: RESTORE_READ_SIZE })) {
       switch (r.type) {
         case "header":
           checkHeader(r.header.zxid);
