@@ -131,7 +131,13 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     }
     from = snap.zxid;
     result.snapshot = { path: snap.path, zxid: snap.zxid };
-    log.info("restored snapshot", { file: snap.path, zxid: `0x${snap.zxid.toString(16)}`, nodes: loaded.nodes, sessions: sessions.size });
+    log.info("restored snapshot", {
+      file: snap.path,
+      zxid: `0x${snap.zxid.toString(16)}`,
+      nodes: loaded.nodes,
+      sessions: sessions.size,
+      ...(digestOn ? { nodeDigests: loaded.digestsElsewhere === true ? "summed by a worker thread" : "summed while restoring" } : {}),
+    });
   } else {
     const snaps = await listSnapshots(storage, dataDir);
     const logs = await listLogFiles(storage, dataLogDir);

@@ -71,6 +71,8 @@ export interface SnapshotLoad {
   nodes: number;
   /** A ZooKeeper snapshot's ZxidDigest (null: none in the file). */
   digest: ZkZxidDigest | null;
+  /** The nodes' digests were summed on another thread (the `digester`), not while the tree was built. */
+  digestsElsewhere?: boolean;
 }
 
 /** Read size of a streamed snapshot load. */
@@ -115,6 +117,7 @@ export async function loadSnapshot(
   const sessions = new Map<bigint, number>();
   let nodes = 0;
   let digest: ZkZxidDigest | null = null;
+  let digestSum: bigint | undefined;
   try {
     // a zkts snapshot's rows go straight into the tree as they are decoded (no node records in between)
     const nodeSink = (path: string, data: Buffer | null, acl: number, stat: StatPersisted) => {
@@ -143,12 +146,13 @@ export async function loadSnapshot(
           break;
       }
     }
-    sink.finish(zxid, offThread === undefined ? undefined : await offThread);
+    digestSum = offThread === undefined ? undefined : await offThread;
+    sink.finish(zxid, digestSum);
   } catch (e) {
     sink.abort();
     throw e;
   }
-  return { sessions, nodes, digest };
+  return { sessions, nodes, digest, digestsElsewhere: digestSum !== undefined };
 }
 
 export interface LoadedNewest {
