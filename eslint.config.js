@@ -40,6 +40,7 @@ const ADAPTERS = [
   "packages/persistence/src/worker-txnlog.ts",
   "packages/persistence/src/txnlog-worker.ts",
   "packages/persistence/src/txnlog-worker-thread.ts",
+  "packages/persistence/src/snapshot-digest-worker.ts",
   "packages/persistence/src/compat/**",
 ];
 

@@ -10,7 +10,7 @@ import type { Logger, Random } from "@zkts/contracts";
 import { parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startPauseMonitor, startServer, type QuorumView, type RunningServer } from "@zkts/nio-cnxn";
-import { NodeStorage, type Storage } from "@zkts/persistence";
+import { NodeStorage, snapshotDigestOffThread, type Storage } from "@zkts/persistence";
 import { ElectionPortError, openNodeQuorumPeer } from "@zkts/quorum";
 import { dialPlain, QuorumTls } from "@zkts/tls";
 import { epochOf } from "@zkts/zab";
@@ -231,6 +231,8 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
         logger: log,
         metrics,
         storage,
+        // a snapshot's node digests summed by a worker thread while the tree is restored (the real file system only)
+        ...(cfg.digestEnabled && opts.storage === undefined ? { snapshotDigester: snapshotDigestOffThread } : {}),
         electionLogger: {
           debug: (m, f) => log.debug(`election: ${m}`, f),
           info: (m, f) => log.debug(`election: ${m}`, f),

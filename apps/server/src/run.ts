@@ -5,7 +5,7 @@ import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startPauseMonitor, startServer, type QuorumView, type RunningServer, type StartServerOptions } from "@zkts/nio-cnxn";
-import { AutoPurge, DurableStore, NodeStorage, WorkerTxnLog, type Storage } from "@zkts/persistence";
+import { AutoPurge, DurableStore, NodeStorage, WorkerTxnLog, snapshotDigestOffThread, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { readMyId } from "./ensemble.js";
@@ -192,6 +192,8 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     snapshotFormat: cfg.snapshotFormat,
     // The worker writes through node:fs itself: only over the real file system (tests injecting a storage keep it).
     ...(cfg.txnLogWorker && opts.storage === undefined ? { openTxnLog: (dir: string, o: object) => WorkerTxnLog.open(dir, o) } : {}),
+    // A snapshot's node digests are summed by a worker thread reading the same file while this one builds the tree.
+    ...(cfg.digestEnabled && opts.storage === undefined ? { snapshotDigester: snapshotDigestOffThread } : {}),
     preAllocSize: cfg.preAllocSize * 1024,
     forceSync: cfg.forceSync,
     acceptDataLoss: opts.acceptDataLoss ?? false,

@@ -10,7 +10,7 @@ export interface TreeNode {
   stat: StatPersisted;
   /** How many children the node has. */
   readonly numChildren: number;
-  /** The node's digest as it is counted in the tree digest (DataNode.digest; 0 when digests are disabled). */
+  /** The node's digest as it is counted in the tree digest (DataNode.digest; undefined when not computed yet or digests are disabled). */
   readonly digest?: number;
 }
 

@@ -17,9 +17,10 @@ export function keepData(data: Buffer | null): Buffer | null {
   if (data === null) return null;
   const n = data.length;
   if (n === 0) return EMPTY_DATA;
+  // TypedArray set, not Buffer copy: no call into the runtime for a small copy (a restore makes one per node)
   if (n >= DATA_SLAB / 4) {
     const own = Buffer.allocUnsafeSlow(n);
-    data.copy(own, 0, 0, n);
+    own.set(data, 0);
     return own;
   }
   if (slabUsed + n > DATA_SLAB) {
@@ -27,7 +28,7 @@ export function keepData(data: Buffer | null): Buffer | null {
     slabUsed = 0;
   }
   const start = slabUsed;
-  data.copy(slab, start, 0, n);
+  slab.set(data, start);
   slabUsed = start + n;
   return slab.subarray(start, start + n);
 }
@@ -94,8 +95,12 @@ export class DataNode {
     public stat: StatPersisted,
   ) {}
 
-  /** nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing). */
-  digest = 0;
+  /**
+   * nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing);
+   * undefined until first computed (a restore may put nodes in without computing theirs: NodeHashMap computes it
+   * when it is needed).
+   */
+  digest: number | undefined = undefined;
   /** Set once the node left the tree (deleted, replaced, or the tree restored): a `processTxn` hint no longer. */
   detached = false;
   /** Order in which nodes entered the tree (a snapshot leaves out those that entered after it started). */

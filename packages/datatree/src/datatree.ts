@@ -413,7 +413,7 @@ export class DataTree {
    * The same, streamed (TreeRestorer): empties the tree now; ACL entries and nodes are given as a snapshot is
    * read, then `finish(lastZxid)`, or `abort()` to leave the tree as a new one when the snapshot turns out damaged.
    */
-  beginRestore(): TreeRestorer {
-    return new TreeRestorer(this.s, () => this.initSpecialNodes());
+  beginRestore(opts: { deferDigest?: boolean } = {}): TreeRestorer {
+    return new TreeRestorer(this.s, () => this.initSpecialNodes(), opts.deferDigest ?? false);
   }
 }

@@ -120,3 +120,27 @@ export function nodeDigest(path: string, data: Buffer | null, stat: StatPersiste
   c = crcUpdate(c, statBuf);
   return (c ^ -1) >>> 0;
 }
+
+/** Bytes of the stat block nodeDigestOfBytes takes: czxid, mzxid, pzxid, ctime, mtime (int64), version, cversion, aversion (int32), ephemeralOwner (int64), big-endian. */
+export const DIGEST_STAT_BYTES = 60;
+/** UTF-8 of "/zookeeper/": the nodes under it digest to 0. */
+const ZK_PREFIX = Buffer.from("/zookeeper/", "latin1");
+
+/**
+ * nodeDigest of a node given as bytes (a snapshot's encoded row, no strings or BigInts made): its path's UTF-8 in
+ * `buf[pathStart, pathEnd)` (the root as "" or "/"), its data in `buf[dataStart, dataEnd)` (dataStart < 0: null),
+ * and its stat as the DIGEST_STAT_BYTES block `stat` (the order and widths nodeDigest hashes them in).
+ */
+export function nodeDigestOfBytes(buf: Uint8Array, pathStart: number, pathEnd: number, dataStart: number, dataEnd: number, stat: Uint8Array): number {
+  const n = pathEnd - pathStart;
+  if (n >= 11) {
+    let k = 0;
+    while (k < 11 && buf[pathStart + k] === ZK_PREFIX[k]) k++;
+    if (k === 11) return 0;
+  }
+  let c = -1;
+  if (!(n === 1 && buf[pathStart] === 0x2f)) c = crcUpdate(c, buf, pathStart, pathEnd);
+  if (dataStart >= 0) c = crcUpdate(c, buf, dataStart, dataEnd);
+  c = crcUpdate(c, stat, 0, DIGEST_STAT_BYTES);
+  return (c ^ -1) >>> 0;
+}

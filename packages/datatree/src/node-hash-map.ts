@@ -39,7 +39,7 @@ export class NodeHashMap {
     this.map.set(path, node);
     if (this.digestEnabled) {
       this.addHash(this.digestOf(path, node));
-      if (old) this.addHash(-old.digest);
+      if (old) this.addHash(-this.cachedDigest(path, old));
     }
   }
 
@@ -53,13 +53,14 @@ export class NodeHashMap {
   /**
    * `put` for a restore, one table operation (no lookup first): false when `path` was in the table already (a
    * snapshot listing a path twice); the node it replaced is then still in the digest sum, and the caller calls
-   * `recomputeDigest` once the restore is done.
+   * `recomputeDigest` once the restore is done. `digest` false: the node's digest is neither computed nor summed
+   * (the restore sets the sum at its end, `setDigest`, and each node's digest is computed when first needed).
    */
-  putRestored(path: string, node: DataNode): boolean {
+  putRestored(path: string, node: DataNode, digest = true): boolean {
     node.seq = this.nextSeq++;
     const before = this.map.size;
     this.map.set(path, node);
-    if (this.digestEnabled) this.addHash(this.digestOf(path, node));
+    if (digest && this.digestEnabled) this.addHash(this.digestOf(path, node));
     return this.map.size !== before;
   }
 
@@ -71,15 +72,24 @@ export class NodeHashMap {
     for (const [p, n] of this.map) this.addHash(this.digestOf(p, n));
   }
 
+  /**
+   * Sets the tree digest to `sum` (a sum of node digests, as AdHash: wrapped to 64 bits by `digest()`): the sum a
+   * restore's nodes were put with `putRestored(.., false)` for, computed elsewhere (off the thread building the tree).
+   */
+  setDigest(sum: bigint): void {
+    this.hash = this.digestEnabled ? sum : 0n;
+    this.hashPart = 0;
+  }
+
   remove(path: string, node: DataNode): void {
     this.map.delete(path);
     node.detached = true;
-    if (this.digestEnabled) this.addHash(-node.digest);
+    if (this.digestEnabled) this.addHash(-this.cachedDigest(path, node));
   }
 
-  /** Before a node changes: its digest (cached since it was last added) leaves the sum. */
-  preChange(node: DataNode): void {
-    if (this.digestEnabled) this.addHash(-node.digest);
+  /** Before the node at `path` changes: its digest (cached since it was last added) leaves the sum. */
+  preChange(path: string, node: DataNode): void {
+    if (this.digestEnabled) this.addHash(-this.cachedDigest(path, node));
   }
 
   /** After a node changed: its new digest joins the sum. */
@@ -111,6 +121,15 @@ export class NodeHashMap {
     const d = nodeDigest(path, node.data, node.stat);
     node.digest = d;
     return d;
+  }
+
+  /**
+   * The node's digest as it is counted in the sum: cached, or (a restored node, not computed while restoring) computed
+   * now from the node as it is, unchanged since (every change goes through preChange first).
+   */
+  private cachedDigest(path: string, node: DataNode): number {
+    const d = node.digest;
+    return d !== undefined ? d : this.digestOf(path, node);
   }
 
   /**

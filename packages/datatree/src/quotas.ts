@@ -170,7 +170,7 @@ export class Quotas {
   }
 
   private setStat(sp: string, n: DataNode, st: StatsTrack): void {
-    this.nodes.preChange(n);
+    this.nodes.preChange(sp, n);
     const next = st.toBuffer();
     this.nodes.dataSize += next.length - (n.data === null ? 0 : n.data.length);
     n.data = next;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ACL } from "@zkts/jute";
 import { DataTree } from "./datatree.js";
-import { Driver } from "./testutil.test-util.js";
+import { nodeDigest } from "./digest.js";
+import { OpCode } from "./constants.js";
+import { Driver, hdr } from "./testutil.test-util.js";
 
 const DIGEST: ACL[] = [{ perms: 31, id: { scheme: "digest", id: "u:hash" } }];
 const READ: ACL[] = [{ perms: 1, id: { scheme: "world", id: "anyone" } }];
@@ -102,6 +104,47 @@ describe("streamed restore (DataTree.beginRestore)", () => {
     expect(dst.getChildren("/a/b/c")!.children).toEqual(["d"]);
     expect(dst.getNode("/z")!.numChildren).toBe(49);
     expect(dst.digest()).toBe(src.digest());
+  });
+
+  it("deferDigest: no node digest computed while restoring; the sum given to finish is the tree's, each node's computed when a change needs it", () => {
+    const src = sample();
+    let sum = 0n;
+    for (const sn of src.snapshotNodes()) sum += BigInt(nodeDigest(sn.path === "" ? "/" : sn.path, sn.data, sn.stat));
+    const dst = new DataTree();
+    const r = dst.beginRestore({ deferDigest: true });
+    r.acls(src.acls.entries());
+    for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+    r.finish(src.lastProcessedZxid, sum);
+    expect(dst.digest()).toBe(src.digest());
+    expect(dst.getNode("/z/k3")!.digest).toBeUndefined();
+    expect(dst.getNode("/a")!.digest).toBeUndefined();
+    // the same changes on both trees (a set, a delete, a create under a restored parent, an ACL change): equal digests
+    for (const t of [src, dst]) {
+      const d = new Driver(t);
+      d.zxid = Number(t.lastProcessedZxid);
+      d.set("/z/k3", "new value");
+      d.del("/z/k4");
+      d.create("/a/b/new", "n");
+      t.processTxn(hdr(++d.zxid, OpCode.setACL), { path: "/a", acl: DIGEST, version: 1 });
+      expect(t.getNode("/a")!.acl).not.toBe(-1);
+    }
+    expect(dst.digest()).toBe(src.digest());
+    expect(dst.getNode("/z/k3")!.digest).toBe(nodeDigest("/z/k3", dst.getNode("/z/k3")!.data, dst.getNode("/z/k3")!.stat));
+    expect(dump(dst)).toEqual(dump(src));
+  });
+
+  it("deferDigest without a sum given: finish sums the digests itself; a wrong sum is what the tree reports (the caller's to get right)", () => {
+    const src = sample();
+    const restoreWith = (sum: bigint | undefined) => {
+      const dst = new DataTree();
+      const r = dst.beginRestore({ deferDigest: true });
+      r.acls(src.acls.entries());
+      for (const sn of src.snapshotNodes()) r.node(sn.path, sn.data, sn.acl, { ...sn.stat });
+      r.finish(src.lastProcessedZxid, sum);
+      return dst;
+    };
+    expect(restoreWith(undefined).digest()).toBe(src.digest());
+    expect(restoreWith(12345n).digest()).toBe(12345n);
   });
 
   it("keeps ACL entries given after the nodes that use them (a fuzzy snapshot's late ACLs)", () => {

@@ -42,11 +42,19 @@ export class TreeRestorer {
   private replaced = false;
   /** approximateDataSize of the nodes given so far (path + data lengths), summed as they come. */
   private dataSize = 0;
+  /** The ACL ref of the last run of nodes with an ACL other than -1, and the run's length (not yet in `uses`). */
+  private runAcl = -1;
+  private runCount = 0;
 
-  /** `reinit` puts back what a new tree holds (after `abort`). */
+  /**
+   * `reinit` puts back what a new tree holds (after `abort`). `deferDigest`: the nodes' digests are not computed
+   * as they come; `finish` is given their sum (computed elsewhere, e.g. by another thread reading the same snapshot),
+   * or without one computes it then; each node's own digest is computed when a change first needs it.
+   */
   constructor(
     private readonly s: TreeState,
     private readonly reinit: () => void = () => {},
+    private readonly deferDigest = false,
   ) {
     this.empty();
   }
@@ -58,9 +66,17 @@ export class TreeRestorer {
     s.ephemerals.clear();
     s.quotas.clear();
     this.uses.clear();
+    this.runAcl = -1;
+    this.runCount = 0;
     this.lastParent = undefined;
     this.replaced = false;
     this.dataSize = 0;
+  }
+
+  private flushAclRun(): void {
+    if (this.runCount === 0) return;
+    this.uses.set(this.runAcl, (this.uses.get(this.runAcl) ?? 0) + this.runCount);
+    this.runCount = 0;
   }
 
   /** Gives up (the snapshot turned out damaged): the tree is left as a new one, at zxid 0. */
@@ -86,12 +102,22 @@ export class TreeRestorer {
     const path = snapPath === "" ? "/" : snapPath;
     const node = new DataNode(keepData(data), acl, stat);
     this.dataSize += path.length + (data === null ? 0 : data.length);
-    if (acl !== -1) this.uses.set(acl, (this.uses.get(acl) ?? 0) + 1);
+    if (acl !== -1) {
+      // counted per run of equal refs (most nodes share their neighbour's ACL): a table update per run, not per node
+      if (acl === this.runAcl) this.runCount++;
+      else {
+        this.flushAclRun();
+        this.runAcl = acl;
+        this.runCount = 1;
+      }
+    }
     if (path !== "/") {
       const i = path.lastIndexOf("/");
-      const parentPath = i === 0 ? "/" : path.slice(0, i);
       let pn = this.lastParent;
-      if (pn === undefined || pn.detached || parentPath !== this.lastParentPath) {
+      // the same parent as the node before (its path a prefix of this one's): no parent path made or looked up
+      const lp = this.lastParentPath;
+      if (pn === undefined || pn.detached || !(i === (lp === "/" ? 0 : lp.length) && path.startsWith(lp))) {
+        const parentPath = i === 0 ? "/" : path.slice(0, i);
         pn = table.get(parentPath);
         if (!pn) throw new Error(`Invalid Datatree, unable to find parent ${parentPath} of path ${path}`);
         this.lastParent = pn;
@@ -100,8 +126,8 @@ export class TreeRestorer {
       pn.addChild(path.slice(i + 1), node);
       if (stat.ephemeralOwner !== 0n) s.ephemerals.add(path, stat.ephemeralOwner);
       // one table operation per node; a path listed twice (ZooKeeper's deserialize keeps the later node) is rare
-      if (!table.putRestored(path, node)) this.replacedNode(pn, node);
-    } else if (!table.putRestored(path, node)) this.replacedNode(undefined, node);
+      if (!table.putRestored(path, node, !this.deferDigest)) this.replacedNode(pn, node);
+    } else if (!table.putRestored(path, node, !this.deferDigest)) this.replacedNode(undefined, node);
   }
 
   /** `node` replaced a node at the same path: the earlier one leaves its parent's children, and the digest is summed again. */
@@ -111,16 +137,24 @@ export class TreeRestorer {
     this.lastParent = undefined;
   }
 
-  finish(lastZxid: bigint): void {
+  /**
+   * Ends the restore at `lastZxid`. `digestSum`: with `deferDigest`, the sum of the nodeDigest of every node given
+   * (each node listed, in the order given; undefined: not known, computed here over the table).
+   */
+  finish(lastZxid: bigint, digestSum?: bigint): void {
     const s = this.s;
     const table = s.nodes;
     if (!table.map.has("/")) throw new Error("Invalid Datatree, no root");
+    this.flushAclRun();
     for (const [ref, n] of this.uses) s.acls.addUsage(ref, n);
     this.uses.clear();
     this.lastParent = undefined;
     if (this.replaced) {
       table.recomputeDigest();
       this.dataSize = table.computeDataSize();
+    } else if (this.deferDigest) {
+      if (digestSum === undefined) table.recomputeDigest();
+      else table.setDigest(digestSum);
     }
     this.replaced = false;
     table.dataSize = this.dataSize;

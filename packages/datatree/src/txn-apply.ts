@@ -151,7 +151,7 @@ function replayedCreate(s: TreeState, path: string, parentCVersion: number, zxid
   }
   const cv = parentCVersion === -1 ? pnode.stat.cversion + 1 : parentCVersion;
   if (cv > pnode.stat.cversion) {
-    s.nodes.preChange(pnode);
+    s.nodes.preChange(parent, pnode);
     pnode.stat.cversion = cv;
     pnode.stat.pzxid = zxid;
     s.nodes.postChange(parent, pnode);
@@ -240,7 +240,7 @@ function createNode(
     existing.acl = aclRef;
     throw new TreeError(ErrorCode.NODEEXISTS);
   }
-  nodes.preChange(parent);
+  nodes.preChange(parentName, parent);
   let cv = parentCVersion;
   if (cv === -1) cv = parent.stat.cversion + 1;
   if (cv > parent.stat.cversion) {
@@ -280,7 +280,7 @@ function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | u
   const node = hint !== undefined && !hint.detached ? hint : nodes.get(path);
   if (node && node.numChildren > 0) throw new TreeError(ErrorCode.NOTEMPTY);
   // As ZooKeeper: the parent is touched even when the child is already gone (fuzzy snapshot replay).
-  nodes.preChange(parent);
+  nodes.preChange(parentName, parent);
   if (node) parent.removeChild(node);
   if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
   nodes.postChange(parentName, parent);
@@ -308,7 +308,7 @@ export function setData(s: TreeState, path: string, data: Buffer | null, version
   const n = h !== undefined && !h.detached ? h : s.nodes.get(path);
   if (!n) throw new TreeError(ErrorCode.NONODE);
   const last = n.data;
-  s.nodes.preChange(n);
+  s.nodes.preChange(path, n);
   n.data = keepData(data);
   n.stat.mtime = time;
   n.stat.mzxid = zxid;
@@ -330,7 +330,7 @@ export function setACL(s: TreeState, path: string, acl: readonly ACL[], version:
   const n = s.nodes.get(path);
   if (!n) throw new TreeError(ErrorCode.NONODE);
   s.acls.removeUsage(n.acl);
-  s.nodes.preChange(n);
+  s.nodes.preChange(path, n);
   n.stat.aversion = version;
   n.acl = s.acls.convertAcls(acl);
   s.nodes.postChange(path, n);

@@ -7,7 +7,7 @@ import { joinPath, type Storage } from "./storage.js";
 import { TxnType, decodeTxn } from "./txn.js";
 import { TxnLog, type TxnLogOptions, type TxnLogWriter } from "./txnlog.js";
 import { DEFAULT_SNAP_COUNT, SnapshotSchedule } from "./snapshot-schedule.js";
-import { loadNewestValidSnapshot, type RestorableTree } from "./restore.js";
+import { loadNewestValidSnapshot, type RestorableTree, type SnapshotDigester } from "./restore.js";
 import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 import { zkSnapshotBodyOf } from "./zk-snapshot-stream.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
@@ -55,6 +55,11 @@ export interface RestoreOptions extends DataDirs {
   /** Start from what is readable when the log is damaged mid-way or no snapshot is valid (loses txns). */
   acceptDataLoss?: boolean;
   logger?: Logger;
+  /**
+   * Sums a snapshot's node digests on another thread while the tree is built (snapshotDigestOffThread: only over
+   * the real file system); without it the tree computes them as it is built.
+   */
+  snapshotDigester?: SnapshotDigester;
 }
 
 export interface RestoreResult {
@@ -109,7 +114,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   let fuzzyUnknown = false;
   const digestVersion = tree.lastProcessedZxidDigest?.().digestVersion;
 
-  const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, tree);
+  const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, tree, { digester: digestOn ? opts.snapshotDigester : undefined });
   for (const r of rejected) {
     log.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
   }
@@ -126,7 +131,13 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     }
     from = snap.zxid;
     result.snapshot = { path: snap.path, zxid: snap.zxid };
-    log.info("restored snapshot", { file: snap.path, zxid: `0x${snap.zxid.toString(16)}`, nodes: loaded.nodes, sessions: sessions.size });
+    log.info("restored snapshot", {
+      file: snap.path,
+      zxid: `0x${snap.zxid.toString(16)}`,
+      nodes: loaded.nodes,
+      sessions: sessions.size,
+      ...(digestOn ? { nodeDigests: loaded.digestsElsewhere === true ? "summed by a worker thread" : "summed while restoring" } : {}),
+    });
   } else {
     const snaps = await listSnapshots(storage, dataDir);
     const logs = await listLogFiles(storage, dataLogDir);
@@ -363,6 +374,8 @@ export interface DurableStoreOptions extends DataDirs {
    * `WorkerTxnLog.open` to have a worker thread write the log (the real file system only).
    */
   openTxnLog?: (dataLogDir: string, opts: TxnLogOptions) => Promise<TxnLogWriter>;
+  /** See RestoreOptions.snapshotDigester (the server passes snapshotDigestOffThread over the real file system). */
+  snapshotDigester?: SnapshotDigester;
   /**
    * Where `dbinittime` and `startup_txns_loaded` (restore), `snapshottime` and the txn log's `fsynctime` /
    * `sync_processor_batch_size` are recorded. Default: a registry of its own.

@@ -31,6 +31,7 @@ export {
 export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedTxn } from "./txn.js";
 export { TxnLog, type TxnLogOptions, type TxnLogStats, type TxnLogListener, type TxnLogWriter } from "./txnlog.js";
 export { WorkerTxnLog, type WorkerTxnLogOptions } from "./worker-txnlog.js";
+export { snapshotDigestOffThread } from "./snapshot-digest-worker.js";
 export { runTxnLogWorkerThread } from "./txnlog-worker-thread.js";
 export { truncateLogAfter } from "./truncate.js";
 export {
@@ -120,6 +121,7 @@ export {
   type LoadedNewest,
   type RestorableTree,
   type RestoreNode,
+  type SnapshotDigester,
   type SnapshotLoad,
   type TreeRestoreSink,
 } from "./restore.js";

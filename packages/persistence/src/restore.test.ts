@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataTree } from "@zkts/datatree";
 import { describe, expect, it } from "vitest";
 import type { ACL, StatPersisted } from "@zkts/jute";
 import { snapshotTree, type PersistentTree } from "./database.js";
 import { MemoryStorage } from "./memory-storage.js";
+import { NodeStorage } from "./node-storage.js";
+import { snapshotDigestOffThread } from "./snapshot-digest-worker.js";
 import { loadNewestValidSnapshot, loadSnapshot, type TreeRestoreSink } from "./restore.js";
 import { listSnapshots } from "./snapshot.js";
 import { OPEN_ACL } from "./test-helpers.js";
@@ -125,4 +131,60 @@ describe("loadNewestValidSnapshot", () => {
     expect(dst.nodes).toEqual([]);
     expect(dst.lastProcessedZxid).toBe(0n);
   });
+});
+
+describe("node digests summed off the thread building the tree (snapshotDigester)", () => {
+  /** A DataTree with nodes under /zookeeper/ (digest 0), non-ASCII paths, null and empty data, ephemerals. */
+  function digestTree(): DataTree {
+    const t = new DataTree({ digestEnabled: true });
+    let z = 0;
+    const create = (path: string, data: Buffer | null, owner = 0n) => {
+      const parent = path.slice(0, path.lastIndexOf("/")) || "/";
+      const pn = t.getNode(parent)!;
+      const zx = ++z;
+      const r = t.processTxn(
+        { clientId: owner || 1n, cxid: zx, zxid: BigInt(zx), time: 1_700_000_000_000n + BigInt(zx), type: 1 },
+        { path, data, acl: [...OPEN_ACL], ephemeral: owner !== 0n, parentCVersion: pn.stat.cversion + 1 },
+      );
+      expect(r.err).toBe(0);
+    };
+    create("/a", Buffer.from("alpha"));
+    create("/zookeeper/x", Buffer.from("under zookeeper"));
+    create("/ünïcødé", null);
+    create("/ünïcødé/日本語", Buffer.alloc(0));
+    for (let i = 0; i < 300; i++) create(`/a/n${i}`, Buffer.alloc(i % 50, i), i % 7 === 0 ? 0x55n : 0n);
+    return t;
+  }
+
+  it("a worker thread sums the digests of a zkts snapshot file; the tree built without them has the source's digest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zkts-sdig-"));
+    try {
+      const s = new NodeStorage();
+      const src = digestTree();
+      const info = await snapshotTree(s, dir, src, new Map(), { time: 1 });
+      const sums: Array<bigint | undefined> = [];
+      const digester = async (p: string) => {
+        const d = await snapshotDigestOffThread(p);
+        sums.push(d);
+        return d;
+      };
+      const dst = new DataTree({ digestEnabled: true });
+      expect((await loadSnapshot(s, info.path, dst, info.zxid, { digester })).digestsElsewhere).toBe(true);
+      expect(sums).toHaveLength(1);
+      expect(sums[0]).toBeDefined();
+      expect(BigInt.asIntN(64, sums[0]!)).toBe(src.digest());
+      expect(dst.digest()).toBe(src.digest());
+      // no node digest was computed while restoring
+      expect(dst.getNode("/a/n5")!.digest).toBeUndefined();
+      // no sum (a ZooKeeper-format snapshot, a missing file): undefined, and the tree sums the digests itself
+      expect(await snapshotDigestOffThread(join(dir, "nope"))).toBeUndefined();
+      const zk = await snapshotTree(s, join(dir, "zk"), src, new Map(), { time: 1, format: "zookeeper" });
+      expect(await snapshotDigestOffThread(zk.path)).toBeUndefined();
+      const dst2 = new DataTree({ digestEnabled: true });
+      expect((await loadSnapshot(s, zk.path, dst2, zk.zxid, { digester: snapshotDigestOffThread })).digestsElsewhere).toBe(false);
+      expect(dst2.digest()).toBe(src.digest());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

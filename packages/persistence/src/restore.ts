@@ -15,7 +15,8 @@ export interface TreeRestoreSink {
   acls(entries: Iterable<readonly [number, readonly ACL[]]>): void;
   /** One node, parents first; the tree keeps `stat` as it is and copies `data`. */
   node(path: string, data: Buffer | null, acl: number, stat: StatPersisted): void;
-  finish(lastZxid: bigint): void;
+  /** `digestSum`: with `deferDigest`, the sum of the nodes' digests (undefined: the tree sums them itself). */
+  finish(lastZxid: bigint, digestSum?: bigint): void;
   /** The snapshot was damaged: leave the tree as a new one. */
   abort(): void;
 }
@@ -28,8 +29,14 @@ export interface RestorableTree {
     lastZxid: bigint,
   ): void;
   /** Streamed restore (empties the tree now): used when the tree has it, so no list of the nodes is held. */
-  beginRestore?(): TreeRestoreSink;
+  beginRestore?(opts?: { deferDigest?: boolean }): TreeRestoreSink;
 }
+
+/**
+ * Sums the node digests of the zkts snapshot at a path elsewhere (another thread: snapshotDigestOffThread), while
+ * the tree is built without them; undefined: no sum (the tree computes it). Never rejects.
+ */
+export type SnapshotDigester = (path: string) => Promise<bigint | undefined>;
 
 /** A node as a snapshot holds it (ours or ZooKeeper's). */
 export interface RestoreNode {
@@ -64,7 +71,12 @@ export interface SnapshotLoad {
   nodes: number;
   /** A ZooKeeper snapshot's ZxidDigest (null: none in the file). */
   digest: ZkZxidDigest | null;
+  /** The nodes' digests were summed on another thread (the `digester`), not while the tree was built. */
+  digestsElsewhere?: boolean;
 }
+
+/** Read size of a streamed snapshot load. */
+const RESTORE_READ_SIZE = 1024 * 1024;
 
 const asBuffer = (u: Uint8Array | null): Buffer | null =>
   u === null || Buffer.isBuffer(u) ? (u as Buffer | null) : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -82,7 +94,7 @@ export async function loadSnapshot(
   path: string,
   tree: RestorableTree,
   zxid: bigint,
-  opts: { checkZxid?: bigint } = {},
+  opts: { checkZxid?: bigint; digester?: SnapshotDigester | undefined } = {},
 ): Promise<SnapshotLoad> {
   const checkHeader = (h: bigint) => {
     if (opts.checkZxid !== undefined && h !== opts.checkZxid) {
@@ -99,17 +111,21 @@ export async function loadSnapshot(
     );
     return { sessions: new Map(snap.sessions.map((s) => [s.id, s.timeout])), nodes: snap.nodes.length, digest: snap.digest };
   }
-  const sink = tree.beginRestore();
+  // the node digests summed on another thread meanwhile, when given one (the tree then computes none while built)
+  const offThread = opts.digester?.(path);
+  const sink = offThread === undefined ? tree.beginRestore() : tree.beginRestore({ deferDigest: true });
   const sessions = new Map<bigint, number>();
   let nodes = 0;
   let digest: ZkZxidDigest | null = null;
+  let digestSum: bigint | undefined;
   try {
     // a zkts snapshot's rows go straight into the tree as they are decoded (no node records in between)
     const nodeSink = (path: string, data: Buffer | null, acl: number, stat: StatPersisted) => {
       sink.node(path, data, acl, stat);
       nodes++;
     };
-    for await (const r of readSnapshotRecords(storage, path, { dataViews: true, nodeSink })) {
+    // 1 MiB reads (not the reader's 128 KiB): fewer reads and window joins (each read decoded in about 10 ms)
+    for await (const r of readSnapshotRecords(storage, path, { dataViews: true, nodeSink, chunkSize: RESTORE_READ_SIZE })) {
       switch (r.type) {
         case "header":
           checkHeader(r.header.zxid);
@@ -130,12 +146,13 @@ export async function loadSnapshot(
           break;
       }
     }
-    sink.finish(zxid);
+    digestSum = offThread === undefined ? undefined : await offThread;
+    sink.finish(zxid, digestSum);
   } catch (e) {
     sink.abort();
     throw e;
   }
-  return { sessions, nodes, digest };
+  return { sessions, nodes, digest, digestsElsewhere: digestSum !== undefined };
 }
 
 export interface LoadedNewest {
@@ -151,11 +168,16 @@ export interface LoadedNewest {
  * it is loaded (loadSnapshot), not read once to verify and again to load. Storage errors and
  * UnsupportedSnapshotError propagate.
  */
-export async function loadNewestValidSnapshot(storage: Storage, dataDir: string, tree: RestorableTree): Promise<LoadedNewest> {
+export async function loadNewestValidSnapshot(
+  storage: Storage,
+  dataDir: string,
+  tree: RestorableTree,
+  opts: { digester?: SnapshotDigester | undefined } = {},
+): Promise<LoadedNewest> {
   const rejected: LoadedNewest["rejected"] = [];
   for (const f of await listSnapshots(storage, dataDir)) {
     try {
-      const load = await loadSnapshot(storage, f.path, tree, f.zxid, { checkZxid: f.zxid });
+      const load = await loadSnapshot(storage, f.path, tree, f.zxid, { checkZxid: f.zxid, digester: opts.digester });
       return { snapshot: { ...f, load }, rejected };
     } catch (e) {
       if (!(e instanceof SnapshotCorruptionError)) throw e;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Encoder } from "@msgpack/msgpack";
+import { nodeDigest } from "@zkts/datatree";
 import type { StatPersisted } from "@zkts/jute";
 import { seededRandom } from "@zkts/contracts/testing";
 import { describe, expect, it } from "vitest";
@@ -141,6 +142,18 @@ async function readBoth(storage: MemoryStorage, path: string, chunkSize?: number
   return [records, sunk];
 }
 
+/** Σ nodeDigest over the rows, as a DataTree sums its nodes' digests. */
+const digestSum = (rows: NodeRowSource[]) => rows.reduce((a, n) => a + BigInt(nodeDigest(n.path, n.data === null ? null : Buffer.from(n.data), n.stat)), 0n);
+
+/** The node digest sum readSnapshotRecords computes from the rows' bytes: checking only (verifySnapshot), and while decoding to a sink. */
+async function readDigests(storage: MemoryStorage, path: string, chunkSize: number): Promise<[bigint | undefined, bigint | undefined]> {
+  let checked: bigint | undefined;
+  await verifySnapshot(storage, path, { chunkSize, nodeDigests: (d) => void (checked = d) });
+  let decoded: bigint | undefined;
+  for await (const r of readSnapshotRecords(storage, path, { chunkSize, nodeSink: () => {}, nodeDigests: (d) => void (decoded = d) })) expect(r.type).not.toBe("nodes");
+  return [checked, decoded];
+}
+
 describe("snapshot node chunks, read", () => {
   it("reads back random rows of every field width, whatever the read size (rows cut at any byte)", async () => {
     const rand = seededRandom(1818);
@@ -156,6 +169,10 @@ describe("snapshot node chunks, read", () => {
       expect(hex(records)).toEqual(want);
       expect(hex(sunk)).toEqual(want);
     }
+    // the node digests summed from the rows' bytes: DataTree's nodeDigest of each row, whatever the read size
+    const sum = digestSum(rows);
+    expect(sum).not.toBe(0n);
+    for (const chunkSize of [1, 7, 1000, 128 * 1024]) expect(await readDigests(storage, info.path, chunkSize)).toEqual([sum, sum]);
   });
 
   it("gives each long its own value where rows have equal ones (shared between fields and with the row before)", async () => {
@@ -197,6 +214,9 @@ describe("snapshot node chunks, read", () => {
       const [records, sunk] = await readBoth(storage, path, chunkSize);
       expect(records).toEqual(rows.map(asRead));
       expect(sunk).toEqual(rows.map(asRead));
+      // rows the fast path reads and rows decoded generically are summed alike
+      const sum = digestSum(rows);
+      expect(await readDigests(storage, path, chunkSize)).toEqual([sum, sum]);
     }
   });
 

@@ -10,6 +10,7 @@
  * (ints as floats, a long wider than a safe ACL ref, ...): the reader then decodes that row with the generic decoder.
  */
 import { Encoder } from "@msgpack/msgpack";
+import { DIGEST_STAT_BYTES, nodeDigestOfBytes } from "@zkts/datatree";
 import type { StatPersisted } from "@zkts/jute";
 
 /** A node as the writer takes it (snapshot.ts SnapshotNode). */
@@ -275,6 +276,8 @@ export const ROW_ODD = -2;
 export type NodeRowSink = (path: string, data: Buffer | null, acl: number, stat: StatPersisted) => void;
 
 const ZERO = 0n;
+/** A digest sum's Number part is folded into its BigInt past this (2^52: adding a 2^32 term stays exact). */
+const DIGEST_FOLD = 2 ** 52;
 
 /**
  * The head of a node chunk at `p`: `[4, <array header>]` as the writers write it (fixarray 2, positive fixint 4,
@@ -303,11 +306,50 @@ export class NodeRowDecoder {
   private lastTimeLo = 0;
   private lastTimeTag = -1;
 
-  /** `sink` null: rows are checked only (their whole structure, as when read), nothing is built. */
+  /** The stat block of a row's digest (nodeDigestOfBytes), filled from the row's bytes. */
+  private readonly digestStat = Buffer.alloc(DIGEST_STAT_BYTES);
+  private readonly digestStatView = new DataView(this.digestStat.buffer, this.digestStat.byteOffset, DIGEST_STAT_BYTES);
+  /** Sum of the digests of the rows decoded (with `digests`): the part below DIGEST_FOLD, and the rest. */
+  private digestPart = 0;
+  private digestTotal = ZERO;
+
+  /**
+   * `sink` null: rows are checked only (their whole structure, as when read), nothing is built. `digests`: each row's
+   * node digest (DataTree's nodeDigest) is computed from its bytes and summed (`digestSum`).
+   */
   constructor(
     private readonly sink: NodeRowSink | null,
     private readonly dataViews: boolean,
+    private readonly digests = false,
   ) {}
+
+  /** The sum of the node digests of the rows decoded so far (with `digests`), and of those given to `addDigest`. */
+  digestSum(): bigint {
+    return this.digestTotal + BigInt(this.digestPart);
+  }
+
+  /** Adds a node digest (a row decoded elsewhere) to `digestSum`. */
+  addDigest(d: number): void {
+    const h = this.digestPart + d;
+    if (h > DIGEST_FOLD) {
+      this.digestTotal += BigInt(h);
+      this.digestPart = 0;
+    } else this.digestPart = h;
+  }
+
+  /** The int at `at` (a row's long) as the 8 big-endian bytes at `to` of the digest's stat block. */
+  private statLong(at: number, to: number): void {
+    const buf = this.buf;
+    const st = this.digestStat;
+    const b = buf[at]!;
+    if (b === 0xcf || b === 0xd3) {
+      for (let k = 1; k <= 8; k++) st[to + k - 1] = buf[at + k]!;
+    } else {
+      const x = this.small(at);
+      this.digestStatView.setInt32(to, x < 0 ? -1 : 0);
+      this.digestStatView.setUint32(to + 4, x >>> 0);
+    }
+  }
 
   private use(buf: Buffer): void {
     if (buf !== this.buf) {
@@ -412,6 +454,19 @@ export class NodeRowDecoder {
     const cversion = this.int32(cversionAt);
     const aversion = this.int32(aversionAt);
     if (acl === undefined || version === undefined || cversion === undefined || aversion === undefined) return ROW_ODD;
+    if (this.digests) {
+      this.statLong(czxidAt, 0);
+      this.statLong(mzxidAt, 8);
+      this.statLong(pzxidAt, 16);
+      this.statLong(ctimeAt, 24);
+      this.statLong(mtimeAt, 32);
+      const sv = this.digestStatView;
+      sv.setInt32(40, version);
+      sv.setInt32(44, cversion);
+      sv.setInt32(48, aversion);
+      this.statLong(ownerAt, 52);
+      this.addDigest(nodeDigestOfBytes(buf, pathStart, pathEnd, dataStart, dataEnd, this.digestStat));
+    }
     const sink = this.sink;
     if (sink === null) return p;
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Encoder, decode } from "@msgpack/msgpack";
+import { nodeDigest } from "@zkts/datatree";
 import type { ACL, StatPersisted } from "@zkts/jute";
 import { PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
 import { NodeChunkEncoder, NodeRowDecoder, type TreeNodeRowSource, ROW_ODD, ROW_SHORT, nodeChunkHead, skipValue, type NodeRowSink } from "./snapshot-codec.js";
@@ -345,6 +346,12 @@ export interface ReadSnapshotOptions {
    * (the sink may keep them); data follows `dataViews`.
    */
   nodeSink?: NodeRowSink;
+  /**
+   * A zkts snapshot: called once the whole file checked out, with the sum of its nodes' digests (DataTree's
+   * nodeDigest, each node listed, summed as AdHash), computed from the rows' bytes as they are read. Not called for
+   * a ZooKeeper snapshot.
+   */
+  nodeDigests?: (sum: bigint) => void;
 }
 
 const DECODE_OPTS = { useBigInt64: true } as const;
@@ -538,8 +545,13 @@ export async function* readSnapshotRecords(
     const rows = new NodeRowDecoder(
       sink === CHECK_ONLY ? null : (sink ?? ((path, data, acl, stat) => collected.push({ path, data, aclRef: BigInt(acl), stat }))),
       !copyData,
+      opts.nodeDigests !== undefined,
     );
-    const emit = (n: SnapshotNode) => (sink ? sink(n.path, n.data === null ? null : toBuffer(n.data), Number(n.aclRef), n.stat) : collected.push(n));
+    const digests = opts.nodeDigests !== undefined;
+    const emit = (n: SnapshotNode) => {
+      if (digests) rows.addDigest(nodeDigest(n.path, n.data === null ? null : toBuffer(n.data), n.stat));
+      return sink ? sink(n.path, n.data === null ? null : toBuffer(n.data), Number(n.aclRef), n.stat) : collected.push(n);
+    };
 
     for (;;) {
       if (p >= win.length && !(await more())) break;
@@ -637,6 +649,7 @@ export async function* readSnapshotRecords(
     if (!hash.digest().equals(trailer.subarray(SEAL.length))) {
       throw new SnapshotCorruptionError(path, bodyLen, "checksum mismatch");
     }
+    opts.nodeDigests?.(rows.digestSum());
   } finally {
     await file.close();
   }

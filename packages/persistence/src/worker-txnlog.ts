@@ -57,8 +57,11 @@ interface Marker {
   reject: (e: unknown) => void;
 }
 
-/** The worker's entry module and how to start it (built JavaScript, or the TypeScript sources through tsx). */
-function workerEntry(): { code: string | URL; eval: boolean; data: Record<string, unknown> } {
+/**
+ * The worker's entry module and how to start it (built JavaScript, or the TypeScript sources through tsx). The same
+ * entry runs the snapshot digest job (snapshot-digest-worker.ts), told apart by its workerData.
+ */
+export function workerEntry(): { code: string | URL; eval: boolean; data: Record<string, unknown> } {
   const js = new URL("./txnlog-worker.js", import.meta.url);
   if (existsSync(fileURLToPath(js))) return { code: js, eval: false, data: {} };
   const ts = new URL("./txnlog-worker.ts", import.meta.url);

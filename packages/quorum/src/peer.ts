@@ -148,6 +148,7 @@ export class QuorumPeer {
     const store = await EnsembleStore.open({
       ...init.store,
       storage: env.storage,
+      ...(env.snapshotDigester !== undefined ? { snapshotDigester: env.snapshotDigester } : {}),
       tree,
       clock: env.clock,
       random: env.random,

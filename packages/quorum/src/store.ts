@@ -28,6 +28,7 @@ import {
   TxnType,
   VERSION_DIR,
   writeLongFile,
+  type SnapshotDigester,
   type SnapshotFormat,
   type Storage,
 } from "@zkts/persistence";
@@ -52,6 +53,8 @@ export interface EnsembleStoreOptions {
   random: Pick<Random, "next">;
   /** Where `dbinittime`, `snapshottime` and the txn log's metrics are recorded (default: a registry of its own). */
   metrics?: MetricsRegistry;
+  /** See QuorumPeerEnv.snapshotDigester. */
+  snapshotDigester?: SnapshotDigester;
 }
 
 /** One member's durable state: restored at open, then the host side of ZAB's persist ops. */
@@ -102,7 +105,9 @@ export class EnsembleStore {
     this.acceptedEpoch = await this.readEpoch("acceptedEpoch");
     this.currentEpoch = await this.readEpoch("currentEpoch");
     // the newest snapshot that reads back whole, checked as it is loaded (one pass over the file)
-    const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, this.opts.tree);
+    const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, this.opts.tree, {
+      digester: this.opts.tree.isDigestEnabled ? this.opts.snapshotDigester : undefined,
+    });
     for (const r of rejected) this.opts.logger.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
     if (snap) {
       this.sessions.clear();

@@ -8,7 +8,7 @@ import type { ServerInit } from "@zkts/core";
 import type { DataTreeOptions } from "@zkts/datatree";
 import type { QuorumVerifier } from "@zkts/election";
 import type { MetricsRegistry } from "@zkts/metrics";
-import type { SnapshotFormat, Storage } from "@zkts/persistence";
+import type { SnapshotDigester, SnapshotFormat, Storage } from "@zkts/persistence";
 import type { Packet } from "@zkts/zab";
 
 /** The quorum port (learner <-> leader connections), connection-numbered. */
@@ -97,6 +97,11 @@ export interface QuorumPeerEnv {
   /** Where every component records (mntr, Prometheus); default: a registry of its own. */
   metrics?: MetricsRegistry;
   storage: Storage;
+  /**
+   * Sums a snapshot's node digests on another thread while the member's tree is restored (@zkts/persistence's
+   * snapshotDigestOffThread, over the real file system only); default: the tree sums them as it is built.
+   */
+  snapshotDigester?: SnapshotDigester;
   quorumNet: QuorumNet;
   electionNet: ElectionNet;
   /**
