@@ -147,13 +147,8 @@ export class QuorumPeer {
     const tree = new DataTree({ ...init.tree, metrics });
     const store = await EnsembleStore.open({
       ...init.store,
-      storage: env.storage,
       ...(env.snapshotDigester !== undefined ? { snapshotDigester: env.snapshotDigester } : {}),
-      tree,
-      clock: env.clock,
-      random: env.random,
-      logger: env.logger,
-      metrics,
+      storage: env.storage, tree, clock: env.clock, random: env.random, logger: env.logger, metrics,
     });
     return new QuorumPeer(init, env, tree, store, metrics);
   }
