@@ -5,8 +5,8 @@
  * aborted when the member loses its leader or quorum. Everything outside comes in through QuorumPeerEnv (clock,
  * random, both transports, storage), so the Node adapters and the whole-cluster simulator run the same code.
  *
- * Host loop for each ZAB Ready: send early -> persist (durably) -> send -> apply committed txns -> events ->
- * advance, then the snapshot cadence.
+ * Host loop for each ZAB Ready: send early -> apply committed txns already durable here -> persist (durably) ->
+ * send -> apply the other committed txns -> events -> advance, then the snapshot cadence.
  */
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
@@ -21,6 +21,7 @@ import { ReadOnlyMode } from "./read-only.js";
 import { registerLeaderGauges, SyncTracker } from "./syncs.js";
 import { ConfigVersions } from "./config-versions.js";
 import { EarlyApplier } from "./faults.js";
+import { durableCommittedPrefix } from "./apply-early.js";
 import { EnsembleStore } from "./store.js";
 import { PendingAccepts } from "./pending-accepts.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
@@ -163,17 +164,14 @@ export class QuorumPeer {
   get mode(): PeerMode {
     return this.modeNow;
   }
-
   /** srvr/stat/mntr: the role once serving, "read-only" or "looking" until then. */
   get modeName(): string {
     return this.core === undefined ? (this.readOnly.server !== undefined ? "read-only" : "looking") : this.modeNow;
   }
-
   /** The core serving clients now (the idle one, which only answers 4lw, when none). */
   get serving(): ZooKeeperServer {
     return this.core ?? this.readOnly.server?.core ?? this.idle;
   }
-
   /** True while a core of a ZAB-active period serves clients. */
   get isServing(): boolean {
     return this.core !== undefined;
@@ -182,17 +180,14 @@ export class QuorumPeer {
   get isReadOnly(): boolean {
     return this.core === undefined && this.readOnly.server !== undefined;
   }
-
   /** The leader of the last decided election, unless looking again. */
   get leader(): bigint | undefined {
     return this.modeNow === "looking" ? undefined : this.leaderOfLastElection;
   }
-
   /** The leader the last election decided (kept while looking again). */
   get lastElectedLeader(): bigint | undefined {
     return this.leaderOfLastElection;
   }
-
   /** True once the host loop failed (a storage error); the member does nothing more. */
   get hasFailed(): boolean {
     return this.failed;
@@ -505,6 +500,9 @@ export class QuorumPeer {
     while (zab.hasReady()) {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
+      // committed txns this member holds durably are applied while this Ready's appends are written (apply-early.ts)
+      const applied = this.early === undefined ? durableCommittedPrefix(rd, zab.durableZxid) : 0;
+      if (applied > 0) this.applyCommitted(rd, 0, applied);
       await this.store.persist(rd.persist);
       if (this.early !== undefined) this.early.applyLogged(rd, this.modeNow === "leader" ? undefined : this.core);
       for (const m of rd.messages) {
@@ -518,7 +516,7 @@ export class QuorumPeer {
       }
       // a reconfig's config is active before its txn is applied and answered (Follower: processReconfig, then commit)
       const reconfigured = this.configs.activateFrom(rd, this.sid, this.modeNow, this.leaderOfLastElection);
-      this.applyCommitted(rd);
+      this.applyCommitted(rd, applied);
       this.releaseSyncs();
       this.answerLeaderSyncs();
       for (const c of rd.close) {
@@ -553,10 +551,11 @@ export class QuorumPeer {
     }
   }
 
-  private applyCommitted(rd: Ready): void {
+  private applyCommitted(rd: Ready, from = 0, to = rd.committed.length): void {
     let ours = 0n;
     const store = this.store;
-    for (const t of rd.committed) {
+    for (let i = from; i < to; i++) {
+      const t = rd.committed[i]!;
       // injected bug (applyUncommitted): already applied when it was logged
       if (this.init.faults?.applyUncommitted === true && this.modeNow !== "leader" && t.zxid <= this.tree.lastProcessedZxid) continue;
       if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {

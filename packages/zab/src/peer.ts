@@ -50,6 +50,10 @@ export class ZabPeer {
   get commitZxid(): bigint {
     return this.c.commitZxid;
   }
+  /** The newest txn of this peer's log known durable (the host persisted every Ready handed out before the current one). */
+  get durableZxid(): bigint {
+    return this.c.durableZxid;
+  }
   /** The epoch this peer leads in, once the epoch is decided. */
   get leaderEpoch(): bigint | undefined {
     return this.c.leaderState?.epochDecided ? this.c.leaderState.epoch : undefined;
