@@ -8,6 +8,7 @@
  * Host loop for each ZAB Ready: send early -> apply committed txns already durable here -> persist (durably) ->
  * send -> apply the other committed txns -> events -> advance, then the snapshot cadence.
  */
+import { OpCode } from "@zkts/client-wire";
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
@@ -26,10 +27,7 @@ import { EnsembleStore } from "./store.js";
 import { PendingAccepts } from "./pending-accepts.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
-/** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
-const TXN_TYPE_OFFSET = 28;
-/** OpCode.sync. */
-const OP_SYNC = 9;
+const TXN_TYPE_OFFSET = 28; // TxnHeader: long clientId, int cxid, long zxid, long time, then int type
 
 export class QuorumPeer {
   readonly sid: bigint;
@@ -286,7 +284,7 @@ export class QuorumPeer {
       if (p.type === PacketType.REQUEST) {
         const r = forwardedRequestOrWarn(p, conn, this.log);
         if (r === undefined) return;
-        if (r.type === OP_SYNC) {
+        if (r.type === OpCode.sync) {
           // Answered (a bare SYNC, zxid 0, as ZooKeeper's Leader.sendSync) once everything proposed so far is
           // committed and those COMMITs are sent: while a Ready is pending or pumped, the pump answers after it.
           this.syncs.requested(conn, this.zab.lastZxid);
@@ -373,7 +371,7 @@ export class QuorumPeer {
               activeConfig,
               forward: (r) => {
                 if (this.learnerConn === undefined) return;
-                if (r.type === OP_SYNC) this.syncs.forwardedSync(r.sessionId, r.cxid);
+                if (r.type === OpCode.sync) this.syncs.forwardedSync(r.sessionId, r.cxid);
                 this.env.quorumNet.send(this.learnerConn, requestPacket(r));
               },
               revalidate: (id, timeout, done) => this.learnerConn !== undefined && this.env.quorumNet.send(this.learnerConn, this.revalidations.ask(id, timeout, done)),
@@ -465,17 +463,21 @@ export class QuorumPeer {
 
   /**
    * Runs the host loop after the current round of I/O callbacks: every packet read in that round (a burst of ACKs,
-   * forwarded requests) is stepped into ZAB first, so one Ready carries all their output.
+   * forwarded requests) is stepped into ZAB first, so one Ready carries all their output. While a Ready is being
+   * persisted, what may go before it is durable goes then, not after its fsync (ZabPeer.takeEarly).
    */
   private kick(): void {
-    if (this.kickQueued || this.pumping || this.failed) return;
+    if (this.kickQueued || this.failed) return;
     this.kickQueued = true;
     this.defer(() => this.runKick());
   }
-
   private runKick(): void {
     this.kickQueued = false;
-    if (this.pumping || this.failed) return;
+    if (this.failed) return;
+    if (this.pumping) {
+      for (const m of this.zab.takeEarly()) if ("packet" in m) this.env.quorumNet.send(m.conn, m.packet);
+      return;
+    }
     this.pumping = true;
     this.pump()
       .catch((e: unknown) => {
@@ -487,8 +489,7 @@ export class QuorumPeer {
       })
       .finally(() => {
         this.pumping = false;
-        // Work that arrived after the loop's last hasReady() check, while its promise settled (a kick() made in
-        // that window was a no-op), is not left waiting for the next tick; nor is a learner's sync.
+        // work that arrived after the loop's last hasReady() check is not left waiting for a tick; nor is a sync
         if (this.zab.hasReady()) this.kick();
         else this.answerLeaderSyncs();
       });
@@ -501,8 +502,7 @@ export class QuorumPeer {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
       // committed txns this member holds durably are applied while this Ready's appends are written (apply-early.ts)
-      const applied = this.early === undefined ? durableCommittedPrefix(rd, zab.durableZxid) : 0;
-      if (applied > 0) this.applyCommitted(rd, 0, applied);
+      const applied = this.early === undefined ? this.applyCommitted(rd, 0, durableCommittedPrefix(rd, zab.durableZxid)) : 0;
       await this.store.persist(rd.persist);
       if (this.early !== undefined) this.early.applyLogged(rd, this.modeNow === "leader" ? undefined : this.core);
       for (const m of rd.messages) {
@@ -551,7 +551,7 @@ export class QuorumPeer {
     }
   }
 
-  private applyCommitted(rd: Ready, from = 0, to = rd.committed.length): void {
+  private applyCommitted(rd: Ready, from = 0, to = rd.committed.length): number {
     let ours = 0n;
     const store = this.store;
     for (let i = from; i < to; i++) {
@@ -574,6 +574,7 @@ export class QuorumPeer {
       }
     }
     if (ours !== 0n) this.leaderListener?.durable(ours); // the core applies (in order) and answers
+    return to;
   }
 
   private dialLeader(sid: bigint): void {

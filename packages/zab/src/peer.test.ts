@@ -327,6 +327,37 @@ describe("ZabPeer: broadcast", () => {
     }
   });
 
+  it("takeEarly: while a Ready is persisted, the next proposals go out at once, but not ahead of that Ready's own late messages", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const l = h.node(1).peer;
+    const connOf = (sid: bigint) => [...h.conns].find(([, c]) => c.learner === sid)![0];
+    const proposals = (ms: ReturnType<ZabPeer["takeEarly"]>) => ms.flatMap((m) => ("packet" in m && m.packet.type === PacketType.PROPOSAL ? [[m.conn, m.packet.zxid]] : []));
+    expect(l.takeEarly()).toEqual([]); // nothing in flight: the next Ready carries everything
+    const a = l.propose(Buffer.from("a"));
+    l.tick(); // PINGs to both followers: late messages of the Ready in flight
+    const r1 = l.ready();
+    expect(r1.messages.filter((m) => "packet" in m && m.packet.type === PacketType.PING)).toHaveLength(2);
+    expect(proposals(r1.early).map(([, z]) => z)).toEqual([a, a]);
+    const b = l.propose(Buffer.from("b"));
+    expect(l.takeEarly()).toEqual([]); // behind the PINGs of r1, on both connections
+    l.advance();
+    const r2 = l.ready(); // r2 in flight, without late messages
+    expect(proposals(r2.early).map(([, z]) => z)).toEqual([b, b]);
+    const c = l.propose(Buffer.from("c"));
+    const taken = l.takeEarly();
+    expect(proposals(taken).sort()).toEqual([[connOf(2n), c], [connOf(3n), c]].sort());
+    expect(l.takeEarly()).toEqual([]);
+    // the leader's own log write of c is still the next Ready's; c is not in that Ready's early list again
+    l.advance();
+    const r3 = l.ready();
+    expect(r3.early).toEqual([]);
+    expect(r3.persist.flatMap((p) => (p.kind === "append" ? p.txns.map((t) => t.zxid) : []))).toEqual([c]);
+  });
+
   it("counts proposals and commits (leader) and proposals and commits received while broadcasting (followers)", () => {
     const h = new Harness(3, () => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: [txn(1n, 1n)] }));
     h.node(1).peer.lead();
