@@ -37,7 +37,8 @@ export function ensembleNormaliser(ens: Ensemble, opts: { versions: boolean }): 
     subs.push([String(m.clientPort), `<c${m.id}>`], [String(m.quorumPort), `<q${m.id}>`], [String(m.electionPort), `<e${m.id}>`]);
   }
   const named = (s: string) => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s);
-  return opts.versions ? (s) => named(s).replace(/version=[0-9a-f]+/g, "version=<v>").replace(/\.dynamic\.[0-9a-f]+/g, ".dynamic.<v>") : named;
+  // versions first: a port number can be part of a version's hex digits (port 40000 in version=400000002)
+  return opts.versions ? (s) => named(s.replace(/version=[0-9a-f]+/g, "version=<v>").replace(/\.dynamic\.[0-9a-f]+/g, ".dynamic.<v>")) : named;
 }
 
 /** Member `m`'s server line as the config files write it, with a type if asked. */

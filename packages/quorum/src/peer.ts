@@ -5,9 +5,10 @@
  * aborted when the member loses its leader or quorum. Everything outside comes in through QuorumPeerEnv (clock,
  * random, both transports, storage), so the Node adapters and the whole-cluster simulator run the same code.
  *
- * Host loop for each ZAB Ready: send early -> persist (durably) -> send -> apply committed txns -> events ->
- * advance, then the snapshot cadence.
+ * Host loop for each ZAB Ready: send early -> apply committed txns already durable here -> persist (durably) ->
+ * send -> apply the other committed txns -> events -> advance, then the snapshot cadence.
  */
+import { OpCode } from "@zkts/client-wire";
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
 import { encodeTxn, ZooKeeperServer, type ServerInit, type ServerComponents, type TxnListener, type TxnLogPort } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
@@ -21,14 +22,12 @@ import { ReadOnlyMode } from "./read-only.js";
 import { registerLeaderGauges, SyncTracker } from "./syncs.js";
 import { ConfigVersions } from "./config-versions.js";
 import { EarlyApplier } from "./faults.js";
+import { durableCommittedPrefix } from "./apply-early.js";
 import { EnsembleStore } from "./store.js";
 import { PendingAccepts } from "./pending-accepts.js";
 import type { PeerMode, QuorumPeerEnv, QuorumPeerInit } from "./types.js";
 
-/** TxnHeader: long clientId, int cxid, long zxid, long time, then int type. */
-const TXN_TYPE_OFFSET = 28;
-/** OpCode.sync. */
-const OP_SYNC = 9;
+const TXN_TYPE_OFFSET = 28; // TxnHeader: long clientId, int cxid, long zxid, long time, then int type
 
 export class QuorumPeer {
   readonly sid: bigint;
@@ -159,17 +158,14 @@ export class QuorumPeer {
   get mode(): PeerMode {
     return this.modeNow;
   }
-
   /** srvr/stat/mntr: the role once serving, "read-only" or "looking" until then. */
   get modeName(): string {
     return this.core === undefined ? (this.readOnly.server !== undefined ? "read-only" : "looking") : this.modeNow;
   }
-
   /** The core serving clients now (the idle one, which only answers 4lw, when none). */
   get serving(): ZooKeeperServer {
     return this.core ?? this.readOnly.server?.core ?? this.idle;
   }
-
   /** True while a core of a ZAB-active period serves clients. */
   get isServing(): boolean {
     return this.core !== undefined;
@@ -178,17 +174,14 @@ export class QuorumPeer {
   get isReadOnly(): boolean {
     return this.core === undefined && this.readOnly.server !== undefined;
   }
-
   /** The leader of the last decided election, unless looking again. */
   get leader(): bigint | undefined {
     return this.modeNow === "looking" ? undefined : this.leaderOfLastElection;
   }
-
   /** The leader the last election decided (kept while looking again). */
   get lastElectedLeader(): bigint | undefined {
     return this.leaderOfLastElection;
   }
-
   /** True once the host loop failed (a storage error); the member does nothing more. */
   get hasFailed(): boolean {
     return this.failed;
@@ -287,7 +280,7 @@ export class QuorumPeer {
       if (p.type === PacketType.REQUEST) {
         const r = forwardedRequestOrWarn(p, conn, this.log);
         if (r === undefined) return;
-        if (r.type === OP_SYNC) {
+        if (r.type === OpCode.sync) {
           // Answered (a bare SYNC, zxid 0, as ZooKeeper's Leader.sendSync) once everything proposed so far is
           // committed and those COMMITs are sent: while a Ready is pending or pumped, the pump answers after it.
           this.syncs.requested(conn, this.zab.lastZxid);
@@ -374,7 +367,7 @@ export class QuorumPeer {
               activeConfig,
               forward: (r) => {
                 if (this.learnerConn === undefined) return;
-                if (r.type === OP_SYNC) this.syncs.forwardedSync(r.sessionId, r.cxid);
+                if (r.type === OpCode.sync) this.syncs.forwardedSync(r.sessionId, r.cxid);
                 this.env.quorumNet.send(this.learnerConn, requestPacket(r));
               },
               revalidate: (id, timeout, done) => this.learnerConn !== undefined && this.env.quorumNet.send(this.learnerConn, this.revalidations.ask(id, timeout, done)),
@@ -466,17 +459,21 @@ export class QuorumPeer {
 
   /**
    * Runs the host loop after the current round of I/O callbacks: every packet read in that round (a burst of ACKs,
-   * forwarded requests) is stepped into ZAB first, so one Ready carries all their output.
+   * forwarded requests) is stepped into ZAB first, so one Ready carries all their output. While a Ready is being
+   * persisted, what may go before it is durable goes then, not after its fsync (ZabPeer.takeEarly).
    */
   private kick(): void {
-    if (this.kickQueued || this.pumping || this.failed) return;
+    if (this.kickQueued || this.failed) return;
     this.kickQueued = true;
     this.defer(() => this.runKick());
   }
-
   private runKick(): void {
     this.kickQueued = false;
-    if (this.pumping || this.failed) return;
+    if (this.failed) return;
+    if (this.pumping) {
+      for (const m of this.zab.takeEarly()) if ("packet" in m) this.env.quorumNet.send(m.conn, m.packet);
+      return;
+    }
     this.pumping = true;
     this.pump()
       .catch((e: unknown) => {
@@ -488,8 +485,7 @@ export class QuorumPeer {
       })
       .finally(() => {
         this.pumping = false;
-        // Work that arrived after the loop's last hasReady() check, while its promise settled (a kick() made in
-        // that window was a no-op), is not left waiting for the next tick; nor is a learner's sync.
+        // work that arrived after the loop's last hasReady() check is not left waiting for a tick; nor is a sync
         if (this.zab.hasReady()) this.kick();
         else this.answerLeaderSyncs();
       });
@@ -501,6 +497,8 @@ export class QuorumPeer {
     while (zab.hasReady()) {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
+      // committed txns this member holds durably are applied while this Ready's appends are written (apply-early.ts)
+      const applied = this.early === undefined ? this.applyCommitted(rd, 0, durableCommittedPrefix(rd, zab.durableZxid)) : 0;
       await this.store.persist(rd.persist);
       if (this.early !== undefined) this.early.applyLogged(rd, this.modeNow === "leader" ? undefined : this.core);
       for (const m of rd.messages) {
@@ -514,7 +512,7 @@ export class QuorumPeer {
       }
       // a reconfig's config is active before its txn is applied and answered (Follower: processReconfig, then commit)
       const reconfigured = this.configs.activateFrom(rd, this.sid, this.modeNow, this.leaderOfLastElection);
-      this.applyCommitted(rd);
+      this.applyCommitted(rd, applied);
       this.releaseSyncs();
       this.answerLeaderSyncs();
       for (const c of rd.close) {
@@ -549,10 +547,11 @@ export class QuorumPeer {
     }
   }
 
-  private applyCommitted(rd: Ready): void {
+  private applyCommitted(rd: Ready, from = 0, to = rd.committed.length): number {
     let ours = 0n;
     const store = this.store;
-    for (const t of rd.committed) {
+    for (let i = from; i < to; i++) {
+      const t = rd.committed[i]!;
       // injected bug (applyUncommitted): already applied when it was logged
       if (this.init.faults?.applyUncommitted === true && this.modeNow !== "leader" && t.zxid <= this.tree.lastProcessedZxid) continue;
       if (this.leaderListener !== undefined && this.leaderFirst !== 0n && t.zxid >= this.leaderFirst && t.zxid <= this.leaderProposed) {
@@ -571,6 +570,7 @@ export class QuorumPeer {
       }
     }
     if (ours !== 0n) this.leaderListener?.durable(ours); // the core applies (in order) and answers
+    return to;
   }
 
   private dialLeader(sid: bigint): void {

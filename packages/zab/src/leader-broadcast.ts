@@ -90,7 +90,9 @@ function commitReady(c: PeerCore, ls: LeaderState): void {
     for (const h of ls.handlers.values()) {
       if (!isForwarding(h.state)) continue;
       if (h.observer) informObserver(c, h);
-      else c.send(h.conn, (commit ??= opPacket(PacketType.COMMIT, z)));
+      // A COMMIT needs only the quorum's ACKs, all received: it goes early, while the host persists the Ready it is
+      // in (after the PROPOSAL on that connection, sent in an earlier Ready or earlier in this one's early list).
+      else c.sendEarly(h.conn, (commit ??= opPacket(PacketType.COMMIT, z)));
     }
   }
 }

@@ -34,11 +34,15 @@ export function onProposal(c: PeerCore, lr: LearnerState, conn: number, p: Packe
   c.appendDurablyRun(txn, lr.acker.fn);
 }
 
-/** ACKs durable proposals to the leader on `conn` (none once this role ended, from an observer, or before ACKs are enabled). */
+/**
+ * ACKs durable proposals to the leader on `conn` (none once this role ended, from an observer, or before ACKs are
+ * enabled). Runs once they are durable (advance), so the ACKs need nothing of the next Ready's persist ops: they go
+ * early, while the host writes that Ready's proposals (were sent after its fsync: one fsync more per ACK under load).
+ */
 function acker(c: PeerCore, lr: LearnerState, conn: number, gen: number): (txns: Txn[]) => void {
   return (txns) => {
     if (gen !== c.gen || lr.observer || !lr.ackEnabled) return;
-    for (const t of txns) c.send(conn, opPacket(PacketType.ACK, t.zxid));
+    for (const t of txns) c.sendEarly(conn, opPacket(PacketType.ACK, t.zxid));
   };
 }
 

@@ -3,7 +3,7 @@ import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
 import type { LeaderState } from "./leader-state.js";
 import type { LearnerState } from "./learner-state.js";
 import { type Batch, batchHasOutput, emptyBatch, readyOf } from "./ready-batch.js";
-import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
+import type { Outbound, Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
 
 export type PeerConfig = Required<Omit<ZabInit, "bugs" | "pendingQuorum">> & { bugs: NonNullable<ZabInit["bugs"]>; pendingQuorum: () => ZabQuorum | undefined };
 
@@ -115,6 +115,23 @@ export class PeerCore {
     this.pending = emptyBatch();
     this.inflight = b;
     return readyOf(b);
+  }
+
+  /** ZabPeer.takeEarly. */
+  takeEarly(): Outbound[] {
+    const p = this.pending;
+    const early = p.early;
+    if (early.length === 0 || this.inflight === null) return [];
+    const blocked = this.inflight.lateConns;
+    if (blocked.size === 0) {
+      p.early = [];
+      return early;
+    }
+    const out: Outbound[] = [];
+    const keep: Outbound[] = [];
+    for (const m of early) (blocked.has(m.conn) ? keep : out).push(m);
+    p.early = keep;
+    return out;
   }
 
   advance(): void {

@@ -271,6 +271,93 @@ describe("ZabPeer: broadcast", () => {
     expect(h.node(3).applied.map((t) => t.zxid)).toEqual([z]);
   });
 
+  it("a follower's ACK of a durable proposal goes early in the next Ready, not behind that Ready's own persist ops", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const f = h.node(2).peer;
+    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    const a = makeZxid(1n, 1n);
+    const b = makeZxid(1n, 2n);
+    f.step(conn, { type: PacketType.PROPOSAL, zxid: a, data: Buffer.from("a") });
+    const r1 = f.ready();
+    expect(r1.persist).toEqual([{ kind: "append", txns: [{ zxid: a, data: Buffer.from("a") }] }]);
+    expect([...r1.early, ...r1.messages].some((m) => "packet" in m && m.packet.type === PacketType.ACK)).toBe(false);
+    // b arrives while a's fsync runs
+    f.step(conn, { type: PacketType.PROPOSAL, zxid: b, data: Buffer.from("b") });
+    f.advance(); // a is durable
+    const r2 = f.ready();
+    expect(r2.persist.flatMap((p) => (p.kind === "append" ? p.txns.map((t) => t.zxid) : []))).toEqual([b]);
+    const acks = (ms: Ready["early"]) => ms.flatMap((m) => ("packet" in m && m.packet.type === PacketType.ACK ? [m.packet.zxid] : []));
+    expect(acks(r2.early)).toEqual([a]); // sent while b is written
+    expect(acks(r2.messages)).toEqual([]);
+    f.advance();
+    expect(acks(f.ready().early)).toEqual([b]); // b's ACK only once b is durable
+  });
+
+  it("a leader's COMMIT goes early in the Ready after the quorum's ACKs; its txn, durable there, is committed in that Ready", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const l = h.node(1).peer;
+    const connOf = (sid: bigint) => [...h.conns].find(([, c]) => c.learner === sid)![0];
+    const a = l.propose(Buffer.from("a"));
+    const r1 = l.ready();
+    expect(r1.early.filter((m) => "packet" in m && m.packet.type === PacketType.PROPOSAL)).toHaveLength(2);
+    // while the leader writes a: both followers ACK it (a quorum without the leader), and b is proposed
+    l.step(connOf(2n), { type: PacketType.ACK, zxid: a, data: null });
+    l.step(connOf(3n), { type: PacketType.ACK, zxid: a, data: null });
+    const b = l.propose(Buffer.from("b"));
+    l.advance();
+    expect(l.durableZxid).toBe(a);
+    const r2 = l.ready();
+    expect(r2.persist.flatMap((p) => (p.kind === "append" ? p.txns.map((t) => t.zxid) : []))).toEqual([b]);
+    const commits = (ms: Ready["early"]) => ms.flatMap((m) => ("packet" in m && m.packet.type === PacketType.COMMIT ? [m.packet.zxid] : []));
+    expect(commits(r2.early)).toEqual([a, a]); // to both followers, while b is written
+    expect(commits(r2.messages)).toEqual([]);
+    expect(r2.committed.map((t) => t.zxid)).toEqual([a]);
+    // on each connection, in the order they were made: COMMIT a (at 3's ACK), then PROPOSAL b
+    for (const sid of [2n, 3n]) {
+      const types = r2.early.filter((m) => m.conn === connOf(sid)).map((m) => ("packet" in m ? m.packet.type : -1));
+      expect(types).toEqual([PacketType.COMMIT, PacketType.PROPOSAL]);
+    }
+  });
+
+  it("takeEarly: while a Ready is persisted, the next proposals go out at once, but not ahead of that Ready's own late messages", () => {
+    const h = new Harness(3);
+    h.node(1).peer.lead();
+    h.node(2).peer.follow(1n);
+    h.node(3).peer.follow(1n);
+    h.settle();
+    const l = h.node(1).peer;
+    const connOf = (sid: bigint) => [...h.conns].find(([, c]) => c.learner === sid)![0];
+    const proposals = (ms: ReturnType<ZabPeer["takeEarly"]>) => ms.flatMap((m) => ("packet" in m && m.packet.type === PacketType.PROPOSAL ? [[m.conn, m.packet.zxid]] : []));
+    expect(l.takeEarly()).toEqual([]); // nothing in flight: the next Ready carries everything
+    const a = l.propose(Buffer.from("a"));
+    l.tick(); // PINGs to both followers: late messages of the Ready in flight
+    const r1 = l.ready();
+    expect(r1.messages.filter((m) => "packet" in m && m.packet.type === PacketType.PING)).toHaveLength(2);
+    expect(proposals(r1.early).map(([, z]) => z)).toEqual([a, a]);
+    const b = l.propose(Buffer.from("b"));
+    expect(l.takeEarly()).toEqual([]); // behind the PINGs of r1, on both connections
+    l.advance();
+    const r2 = l.ready(); // r2 in flight, without late messages
+    expect(proposals(r2.early).map(([, z]) => z)).toEqual([b, b]);
+    const c = l.propose(Buffer.from("c"));
+    const taken = l.takeEarly();
+    expect(proposals(taken).sort()).toEqual([[connOf(2n), c], [connOf(3n), c]].sort());
+    expect(l.takeEarly()).toEqual([]);
+    // the leader's own log write of c is still the next Ready's; c is not in that Ready's early list again
+    l.advance();
+    const r3 = l.ready();
+    expect(r3.early).toEqual([]);
+    expect(r3.persist.flatMap((p) => (p.kind === "append" ? p.txns.map((t) => t.zxid) : []))).toEqual([c]);
+  });
+
   it("counts proposals and commits (leader) and proposals and commits received while broadcasting (followers)", () => {
     const h = new Harness(3, () => ({ acceptedEpoch: 1n, currentEpoch: 1n, log: [txn(1n, 1n)] }));
     h.node(1).peer.lead();

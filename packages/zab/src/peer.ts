@@ -11,7 +11,7 @@ import { acceptLearner, leaderStep, leaderTick } from "./leader.js";
 import { onSnapshotBytes } from "./learner-sync.js";
 import { learnerConnected, learnerStep, learnerTick, startLearner } from "./learner.js";
 import { PeerCore } from "./peer-core.js";
-import type { Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
+import type { Outbound, Ready, Role, Txn, ZabComponents, ZabInit, ZabQuorum, ZabRestore } from "./types.js";
 
 export { NotLeaderError } from "./errors.js";
 
@@ -49,6 +49,10 @@ export class ZabPeer {
   }
   get commitZxid(): bigint {
     return this.c.commitZxid;
+  }
+  /** The newest txn of this peer's log known durable (the host persisted every Ready handed out before the current one). */
+  get durableZxid(): bigint {
+    return this.c.durableZxid;
   }
   /** The epoch this peer leads in, once the epoch is decided. */
   get leaderEpoch(): bigint | undefined {
@@ -120,6 +124,17 @@ export class ZabPeer {
   /** Takes the pending batch. Until `advance()`, `step`/`tick` may go on; their output waits for the next Ready. */
   ready(): Ready {
     return this.c.ready();
+  }
+
+  /**
+   * While a Ready is being persisted: the messages of the pending batch that may go now (those that need nothing
+   * durable: proposals, COMMITs, ACKs of durable txns), except on connections where the Ready in flight still has
+   * messages to send once it is durable (they must not be overtaken). The host sends them at once instead of with
+   * the next Ready, after the in-flight fsync (as ZooKeeper's leader, which sends a PROPOSAL without waiting for its
+   * own log).
+   */
+  takeEarly(): Outbound[] {
+    return this.c.takeEarly();
   }
 
   /** The host persisted, sent and applied the last Ready. */

@@ -84,7 +84,9 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
   }, 30_000);
 
   it("a member restarted without its zoo.cfg.dynamic.next (last seen config) is caught; with it the same seed is clean", async () => {
-    const o: SimOptions = { seed: 38, voters: 5, durationMs: 20_000, reconfig: true, eagerElection: false };
+    // seed 55 (was 38 until session 9: ACKs and COMMITs going early changed the course of every seed; 38 no longer
+    // reaches the restart in question, 55 and 64 do)
+    const o: SimOptions = { seed: 55, voters: 5, durationMs: 20_000, reconfig: true, eagerElection: false };
     const bad = await run({ ...o, forgetLastSeenConfig: true });
     expect(bad.ok).toBe(false);
     expect(bad.invariant).toBe("every commit had a quorum of its configs");
