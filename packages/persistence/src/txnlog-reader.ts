@@ -263,8 +263,40 @@ async function parseEntry(cur: Cursor, off: number): Promise<Parsed> {
   return { kind: "entry", payload, next: off + 12 + len + 1 };
 }
 
+/** Read size of the zero scan (firstNonZero). */
+const ZERO_SCAN_READ = 4 << 20;
+
+/**
+ * Offset of the first non-zero byte at or after `from` (undefined: all zero to the end of the file). Reads the
+ * file directly in large pieces (not through the cursor's buffer), comparing 64 KiB at a time: the zero-filled
+ * preallocated tail of a log file (up to 64 MiB) is checked this way at every restart.
+ */
+async function firstNonZero(cur: Cursor, from: number): Promise<number | undefined> {
+  const readInto = cur.file.readInto?.bind(cur.file);
+  const into = readInto === undefined ? undefined : Buffer.allocUnsafe(Math.min(ZERO_SCAN_READ, Math.max(0, cur.size - from)));
+  for (let base = from; base < cur.size; ) {
+    const want = Math.min(ZERO_SCAN_READ, cur.size - base);
+    const b = into === undefined ? await cur.file.read(base, want) : into.subarray(0, await readInto!(into.subarray(0, want), base));
+    if (b.length === 0) break;
+    for (let i = 0; i < b.length; i += ZEROS.length) {
+      const n = Math.min(ZEROS.length, b.length - i);
+      if (Buffer.compare(b.subarray(i, i + n), ZEROS.subarray(0, n)) !== 0) {
+        let j = i;
+        while (b[j] === 0) j++;
+        return base + j;
+      }
+    }
+    base += b.length;
+  }
+  return undefined;
+}
+
 /** Offset of the first complete, checksum-valid entry at or after `from`, if any. */
 async function findValidEntry(cur: Cursor, from: number): Promise<number | undefined> {
+  // A valid entry has a non-zero length (its bytes 8..11): none starts more than 11 bytes before the first non-zero byte.
+  const nz = await firstNonZero(cur, from);
+  if (nz === undefined) return undefined;
+  from = Math.max(from, nz - 11);
   const CH = 1 << 20;
   for (let base = from; base + ENTRY_OVERHEAD + 32 <= cur.size; base += CH) {
     const window = await cur.get(base, CH + 12);
