@@ -56,9 +56,11 @@ for (let round = 0; round < rounds; round++) {
   const t0 = performance.now();
   const c0 = cpuMs();
   let n = 0;
-  const reader = readTxnLog(storage, dataDir, { fromZxid: from });
+  // as restoreDatabase reads its log tail (ZKTS_READ_COPIES=1: payloads and txn data copied, as before session 9)
+  const views = process.env.ZKTS_READ_COPIES !== "1";
+  const reader = readTxnLog(storage, dataDir, { fromZxid: from, payloadViews: views });
   for await (const e of reader) {
-    decodeTxn(e.payload);
+    decodeTxn(e.payload, { views });
     n++;
   }
   const t1 = performance.now();

@@ -155,10 +155,12 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   }
 
   // Replay the log after the snapshot (FileTxnSnapLog.fastForwardFromEdits).
-  const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false });
+  // Each txn is decoded and applied at once and no part of it kept (the tree copies node data): payloads and their
+  // buffers are views of the reader's read buffers, not copies.
+  const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false, payloadViews: true });
   try {
     for await (const e of reader) {
-      const { header, txn, digest } = decodeTxn(e.payload);
+      const { header, txn, digest } = decodeTxn(e.payload, { views: true });
       if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
       else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
       tree.processTxn(header, txn);

@@ -41,9 +41,24 @@ export interface LogEntry {
   /** Offset of the entry (its checksum) in the file. */
   offset: number;
   zxid: bigint;
+  /** The payload's TxnHeader (decoded when first read). */
   header: TxnHeader;
   /** TxnHeader + txn record [+ TxnDigest]; decode with `decodeTxn`. */
   payload: Buffer;
+}
+
+class Entry implements LogEntry {
+  private hdr: TxnHeader | undefined;
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly zxid: bigint,
+    readonly payload: Buffer,
+  ) {}
+
+  get header(): TxnHeader {
+    return (this.hdr ??= TxnHeader.read(new InputArchive(this.payload, { maxBuffer: 0x7fffffff })));
+  }
 }
 
 /**
@@ -75,6 +90,11 @@ export interface ReadLogOptions {
   acceptLoss?: boolean;
   /** Read size (default 1 MiB). */
   chunkSize?: number;
+  /**
+   * Payloads are views of what the storage's reads return, not copies (NodeStorage: a new buffer each read, never
+   * reused; a kept payload pins its whole read buffer): for a reader that decodes each entry and keeps no part of it (the restart replay).
+   */
+  payloadViews?: boolean;
 }
 
 /** Reads txns from the files of `<dataLogDir>/version-2` in zxid order. After iterating, `end` says where the log ended. */
@@ -92,6 +112,7 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
     const all = await listLogFiles(this.storage, this.dataLogDir);
     const files = this.opts.fromZxid === undefined ? all : logFilesFrom(all, from);
     let lastZxid = -1n;
+    const views = this.opts.payloadViews === true;
     if (files.length === 0) {
       this.end = { reason: "eof", file: null, offset: 0, lastZxid, discardFiles: [] };
       return;
@@ -121,13 +142,12 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
         }
         let off = FILE_HEADER_SIZE;
         while (!stop) {
-          const r = await parseEntry(cur, off);
+          const r = await parseEntry(cur, off, views);
           if (r.kind === "entry") {
-            const header = TxnHeader.read(new InputArchive(r.payload, { maxBuffer: 0x7fffffff }));
-            lastZxid = header.zxid;
-            if (header.zxid >= from) {
-              yield { file: path, offset: off, zxid: header.zxid, header, payload: r.payload };
-            }
+            // TxnHeader.zxid: bytes 12..20 of the payload (parseEntry checked it holds a whole TxnHeader)
+            const zxid = r.payload.readBigInt64BE(12);
+            lastZxid = zxid;
+            if (zxid >= from) yield new Entry(path, off, zxid, r.payload);
             off = r.next;
           } else if (r.kind === "end") {
             stop = { offset: off, reason: r.reason };
@@ -239,7 +259,7 @@ type Parsed =
   | { kind: "end"; reason: "eof" | "preallocated" }
   | { kind: "bad"; detail: string };
 
-async function parseEntry(cur: Cursor, off: number): Promise<Parsed> {
+async function parseEntry(cur: Cursor, off: number, view = false): Promise<Parsed> {
   const h = await cur.get(off, 12);
   if (h.length === 0) return { kind: "end", reason: "eof" };
   if (h.length < 12) {
@@ -254,7 +274,7 @@ async function parseEntry(cur: Cursor, off: number): Promise<Parsed> {
   if (off + 12 + len + 1 > cur.size) return { kind: "bad", detail: `entry of ${len} bytes cut short by the end of the file` };
   const body = await cur.get(off + 12, len + 1);
   if (body[len] !== EOR) return { kind: "bad", detail: "entry not terminated by 'B' (partial write)" };
-  const payload = Buffer.from(body.subarray(0, len));
+  const payload = view ? body.subarray(0, len) : Buffer.from(body.subarray(0, len));
   const actual = adler32(payload);
   if (actual !== crc) {
     return { kind: "bad", detail: `checksum mismatch (stored 0x${crc.toString(16)}, computed 0x${actual.toString(16)})` };
