@@ -142,7 +142,7 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
         }
         let off = FILE_HEADER_SIZE;
         while (!stop) {
-          const r = await parseEntry(cur, off, views);
+          const r = parseBuffered(cur, off, views) ?? (await parseEntry(cur, off, views));
           if (r.kind === "entry") {
             // TxnHeader.zxid: bytes 12..20 of the payload (parseEntry checked it holds a whole TxnHeader)
             const zxid = r.payload.readBigInt64BE(12);
@@ -221,12 +221,20 @@ class Cursor {
     private readonly chunk: number,
   ) {}
 
-  /** Up to `n` bytes at `off` (fewer at the end of the file). */
-  async get(off: number, n: number): Promise<Buffer> {
+  /** `get` without a read: undefined when the bytes are not in the buffer. */
+  peek(off: number, n: number): Buffer | undefined {
     const want = Math.min(n, Math.max(0, this.size - off));
     if (off >= this.bufStart && off + want <= this.bufStart + this.buf.length) {
       return this.buf.subarray(off - this.bufStart, off - this.bufStart + want);
     }
+    return undefined;
+  }
+
+  /** Up to `n` bytes at `off` (fewer at the end of the file); a read (of at least the chunk size) starts at `off`. */
+  async get(off: number, n: number): Promise<Buffer> {
+    const have = this.peek(off, n);
+    if (have !== undefined) return have;
+    const want = Math.min(n, Math.max(0, this.size - off));
     this.buf = await this.file.read(off, Math.max(want, this.chunk));
     this.bufStart = off;
     return this.buf.subarray(0, Math.min(want, this.buf.length));
@@ -259,8 +267,13 @@ type Parsed =
   | { kind: "end"; reason: "eof" | "preallocated" }
   | { kind: "bad"; detail: string };
 
-async function parseEntry(cur: Cursor, off: number, view = false): Promise<Parsed> {
-  const h = await cur.get(off, 12);
+/**
+ * The entry at `off`, parsed from the cursor's buffer without a read; undefined when part of it is not there yet.
+ * Most entries of a log are parsed this way (no await per entry).
+ */
+function parseBuffered(cur: Cursor, off: number, view: boolean): Parsed | undefined {
+  const h = cur.peek(off, 12);
+  if (h === undefined) return undefined;
   if (h.length === 0) return { kind: "end", reason: "eof" };
   if (h.length < 12) {
     return isZero(h) ? { kind: "end", reason: "preallocated" } : { kind: "bad", detail: "entry header cut short" };
@@ -272,7 +285,8 @@ async function parseEntry(cur: Cursor, off: number, view = false): Promise<Parse
   if (len <= 0) return { kind: "bad", detail: `invalid entry length ${len}` };
   if (crcHi !== 0) return { kind: "bad", detail: "checksum out of range" };
   if (off + 12 + len + 1 > cur.size) return { kind: "bad", detail: `entry of ${len} bytes cut short by the end of the file` };
-  const body = await cur.get(off + 12, len + 1);
+  const body = cur.peek(off + 12, len + 1);
+  if (body === undefined) return undefined;
   if (body[len] !== EOR) return { kind: "bad", detail: "entry not terminated by 'B' (partial write)" };
   const payload = view ? body.subarray(0, len) : Buffer.from(body.subarray(0, len));
   const actual = adler32(payload);
@@ -281,6 +295,18 @@ async function parseEntry(cur: Cursor, off: number, view = false): Promise<Parse
   }
   if (len < 32) return { kind: "bad", detail: `payload of ${len} bytes too short for a TxnHeader` };
   return { kind: "entry", payload, next: off + 12 + len + 1 };
+}
+
+async function parseEntry(cur: Cursor, off: number, view = false): Promise<Parsed> {
+  const r = parseBuffered(cur, off, view);
+  if (r !== undefined) return r;
+  // a read from `off`: the entry header, and the whole entry when the chunk holds it
+  const h = await cur.get(off, 12);
+  const whole = parseBuffered(cur, off, view);
+  if (whole !== undefined) return whole;
+  // a length within the file (parseBuffered checked it) whose body the chunk does not hold: read it all from `off`
+  await cur.get(off, 12 + h.readInt32BE(8) + 1);
+  return parseBuffered(cur, off, view)!;
 }
 
 /** Read size of the zero scan (firstNonZero). */
