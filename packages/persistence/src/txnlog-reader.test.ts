@@ -128,6 +128,30 @@ describe("TxnLogReader: where the log ends", () => {
     expect(bytes.readInto).toBeGreaterThanOrEqual((8 << 20) - (1 << 20));
   });
 
+  it("batches(): the iterator's entries and end, one batch per read, the entries before damage handed out first", async () => {
+    const { s, bytes, offsets } = await build(5, 4096);
+    const all = await read(s);
+    const r = readTxnLog(s, "/data", { chunkSize: 64 });
+    const got: bigint[][] = [];
+    for await (const b of r.batches()) got.push(b.map((e) => e.zxid));
+    expect(got.flat()).toEqual(all.zxids);
+    expect(r.end).toEqual(all.end);
+    const big = readTxnLog(s, "/data", {});
+    const one: bigint[][] = [];
+    for await (const b of big.batches()) one.push(b.map((e) => e.zxid));
+    expect(one).toEqual([[1n, 2n, 3n, 4n, 5n]]);
+    // a bad checksum in the 4th entry: the first three come out, then the error
+    const c = Buffer.from(bytes);
+    c[offsets[3]! + 45] = c[offsets[3]! + 45]! ^ 1;
+    s.poke(P, c);
+    const seen: bigint[] = [];
+    const err = await (async () => {
+      for await (const b of readTxnLog(s, "/data", {}).batches()) seen.push(...b.map((e) => e.zxid));
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LogCorruptionError);
+    expect(seen).toEqual([1n, 2n, 3n]);
+  });
+
   it("a valid entry far after a zeroed stretch (past a zero-scan read) is still corruption, with or without readInto", async () => {
     const { s, bytes, offsets } = await build(5, 8 << 20);
     const c = Buffer.from(bytes);

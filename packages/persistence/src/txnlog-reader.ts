@@ -108,6 +108,15 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<LogEntry> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /**
+   * The same entries in order, in batches (those parsed from one read, up to BATCH): a caller that applies them
+   * at once waits once per batch, not once per entry. Entries before a damaged point are handed out before
+   * the error or the end is known, as by the iterator. Iterate one of the two, once.
+   */
+  async *batches(): AsyncGenerator<LogEntry[]> {
     const from = this.opts.fromZxid ?? -(1n << 63n);
     const all = await listLogFiles(this.storage, this.dataLogDir);
     const files = this.opts.fromZxid === undefined ? all : logFilesFrom(all, from);
@@ -141,13 +150,28 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
           }
         }
         let off = FILE_HEADER_SIZE;
+        let batch: LogEntry[] = [];
         while (!stop) {
-          const r = parseBuffered(cur, off, views) ?? (await parseEntry(cur, off, views));
+          let r = parseBuffered(cur, off, views);
+          if (r === undefined) {
+            // a read is needed: hand out what was parsed so far first
+            if (batch.length > 0) {
+              yield batch;
+              batch = [];
+            }
+            r = await parseEntry(cur, off, views);
+          }
           if (r.kind === "entry") {
             // TxnHeader.zxid: bytes 12..20 of the payload (parseEntry checked it holds a whole TxnHeader)
             const zxid = r.payload.readBigInt64BE(12);
             lastZxid = zxid;
-            if (zxid >= from) yield new Entry(path, off, zxid, r.payload);
+            if (zxid >= from) {
+              batch.push(new Entry(path, off, zxid, r.payload));
+              if (batch.length === BATCH) {
+                yield batch;
+                batch = [];
+              }
+            }
             off = r.next;
           } else if (r.kind === "end") {
             stop = { offset: off, reason: r.reason };
@@ -155,6 +179,7 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
             stop = { offset: off, reason: "torn", detail: r.detail };
           }
         }
+        if (batch.length > 0) yield batch;
         // A torn tail or the zero-filled tail ends the log only if nothing valid follows; otherwise this is
         // damage in the middle of the log (e.g. a zeroed length, a bad checksum, a torn entry in an old file).
         const later = isLast ? [] : files.slice(i + 1).map((x) => x.path);
@@ -181,6 +206,9 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
     }
   }
 }
+
+/** Most entries in one TxnLogReader batch. */
+const BATCH = 1024;
 
 /** Reads the txns of a log directory (see TxnLogReader). */
 export function readTxnLog(storage: Storage, dataLogDir: string, opts: ReadLogOptions = {}): TxnLogReader {
