@@ -442,6 +442,28 @@ describe("processTxn with node hints (a create's parent, a delete's node and par
     expect(old.childList()).toEqual([]);
     expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
   });
+  it("without hints, a create under the parent of the create before reuses that node only while it is in the tree", () => {
+    const tree = new DataTree();
+    const d = new Driver(tree);
+    d.create("/p", "");
+    expect(tree.processTxn(hdr(++d.zxid, OpCode.create), createTxn("/p/a")).err).toBe(0);
+    const old = tree.getNode("/p")!;
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p/a" });
+    tree.processTxn(hdr(++d.zxid, OpCode.delete), { path: "/p" });
+    d.create("/p", "");
+    expect(tree.processTxn(hdr(++d.zxid, OpCode.create), createTxn("/p/b")).err).toBe(0);
+    expect(tree.getChildren("/p")!.children).toEqual(["b"]);
+    expect(tree.getNode("/p")!.stat.pzxid).toBe(BigInt(d.zxid));
+    expect(old.childList()).toEqual([]);
+    // a restore replaces every node: the next create finds the restored parent
+    const q = tree.getNode("/p")!;
+    const stat = { ...q.stat };
+    const root = { ...tree.getNode("/")!.stat };
+    tree.restore([], [{ path: "/", data: null, acl: -1, stat: root }, { path: "/p", data: null, acl: -1, stat }], BigInt(d.zxid));
+    expect(tree.processTxn(hdr(++d.zxid, OpCode.create), createTxn("/p/c")).err).toBe(0);
+    expect(tree.getChildren("/p")!.children).toEqual(["c"]);
+    expect(q.childList()).toEqual(["b"]);
+  });
   it("a delete uses its node's and its parent's live nodes, and looks a path up again when its node left the tree", () => {
     const tree = new DataTree();
     const d = new Driver(tree);

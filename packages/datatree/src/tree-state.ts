@@ -40,6 +40,12 @@ export class TreeState {
   hint: DataNode | undefined = undefined;
   /** processTxn's `parent`: the node at the parent of the txn's path (create, delete), if the caller has it. */
   hintParent: DataNode | undefined = undefined;
+  /**
+   * The parent createNode last looked up, and its path: the next create under the same parent (a replayed log, a
+   * follower's txns: no hint) uses it while it is still in the tree (not `detached`) instead of a second lookup.
+   */
+  lastParent: DataNode | undefined = undefined;
+  lastParentPath = "";
   /** zxid of the last top-level txn applied. */
   lastProcessedZxid = 0n;
 

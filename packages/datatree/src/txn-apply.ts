@@ -229,7 +229,7 @@ function createNode(
   const { parent: parentName, child: childName } = splitPath(path);
   if (childName.length === 0) throw new TreeError(ErrorCode.BADARGUMENTS);
   const nodes = s.nodes;
-  const parent = hint !== undefined && !hint.detached ? hint : nodes.get(parentName);
+  const parent = hint !== undefined && !hint.detached ? hint : parentNode(s, parentName);
   if (!parent) throw new TreeError(ErrorCode.NONODE);
   const parentAcl = s.acls.convertLong(parent.acl);
   const aclRef = s.acls.convertAcls(acl);
@@ -264,6 +264,21 @@ function createNode(
   w.trigger(w.data, path, EventType.NodeCreated, zxid, s.acls.convertLong(node.acl), true);
   w.trigger(w.child, parentName, EventType.NodeChildrenChanged, zxid, parentAcl, false);
   return out;
+}
+
+/**
+ * The node at `parentName`: the one the last create found there while it is still in the tree (a node leaves the
+ * table only detached: NodeHashMap's remove, put, clear), else a lookup, remembered for the next create.
+ */
+function parentNode(s: TreeState, parentName: string): DataNode | undefined {
+  const last = s.lastParent;
+  if (last !== undefined && !last.detached && s.lastParentPath === parentName) return last;
+  const p = s.nodes.get(parentName);
+  if (p !== undefined) {
+    s.lastParent = p;
+    s.lastParentPath = parentName;
+  }
+  return p;
 }
 
 /**

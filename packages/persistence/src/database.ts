@@ -10,7 +10,7 @@ import { DEFAULT_SNAP_COUNT, SnapshotSchedule } from "./snapshot-schedule.js";
 import { loadNewestValidSnapshot, type RestorableTree, type SnapshotDigester } from "./restore.js";
 import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 import { zkSnapshotBodyOf } from "./zk-snapshot-stream.js";
-import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd } from "./txnlog-reader.js";
+import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd, type LogEntry } from "./txnlog-reader.js";
 import {
   checkCancel,
   listSnapshots,
@@ -155,21 +155,27 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   }
 
   // Replay the log after the snapshot (FileTxnSnapLog.fastForwardFromEdits).
-  const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false });
+  // Each txn is decoded and applied at once and no part of it kept (the tree copies node data): payloads and their
+  // buffers are views of the reader's read buffers, not copies.
+  const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false, payloadViews: true });
+  const replayOne = (e: LogEntry): void => {
+    const { header, txn, digest } = decodeTxn(e.payload, { views: true });
+    if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
+    else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
+    tree.processTxn(header, txn);
+    result.replayed++;
+    // DataTree.compareSnapshotDigests (from processTxn), then compareDigest: the snapshot's ZxidDigest once the
+    // tree reaches its zxid; a txn's digest only out of the snapshot's fuzzy window and of the tree's version
+    if (snapDigest && snapDigest.zxid === header.zxid) {
+      checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
+      snapDigest = null;
+    }
+    if (digestOn && snapDigest === null && !fuzzyUnknown && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
+  };
   try {
-    for await (const e of reader) {
-      const { header, txn, digest } = decodeTxn(e.payload);
-      if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
-      else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
-      tree.processTxn(header, txn);
-      result.replayed++;
-      // DataTree.compareSnapshotDigests (from processTxn), then compareDigest: the snapshot's ZxidDigest once the
-      // tree reaches its zxid; a txn's digest only out of the snapshot's fuzzy window and of the tree's version
-      if (snapDigest && snapDigest.zxid === header.zxid) {
-        checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
-        snapDigest = null;
-      }
-      if (digestOn && snapDigest === null && !fuzzyUnknown && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
+    // one wait per batch of entries (those parsed from one read), not per entry
+    for await (const batch of reader.batches()) {
+      for (const e of batch) replayOne(e);
     }
   } catch (e) {
     if (e instanceof LogCorruptionError) {

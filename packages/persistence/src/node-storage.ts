@@ -95,6 +95,20 @@ class NodeFile implements StorageFile {
     private readonly fh: FileHandle,
   ) {}
 
+  async readInto(buf: Uint8Array, position: number): Promise<number> {
+    let got = 0;
+    try {
+      while (got < buf.length) {
+        const { bytesRead } = await this.fh.read(buf, got, buf.length - got, position + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } catch (e) {
+      throw StorageError.from("read", this.path, e);
+    }
+    return got;
+  }
+
   async read(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
     let got = 0;

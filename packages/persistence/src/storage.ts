@@ -24,6 +24,11 @@ export interface StorageFile {
   readonly path: string;
   /** Reads up to `length` bytes at `position`; fewer at the end of the file. */
   read(position: number, length: number): Promise<Buffer>;
+  /**
+   * Optional: reads up to `buf.length` bytes at `position` into `buf` (no new buffer); returns how many (fewer at
+   * the end of the file). Readers that scan large parts of a file once use it when present, else `read`.
+   */
+  readInto?(buf: Uint8Array, position: number): Promise<number>;
   /** Writes all of `data` at `position`, extending the file (with zeros in any gap) if needed. */
   write(data: Uint8Array, position: number): Promise<void>;
   size(): Promise<number>;

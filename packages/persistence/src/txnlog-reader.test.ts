@@ -4,6 +4,7 @@ import { frameEntry, logFileHeader } from "./log-format.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { setDataTxn } from "./test-helpers.js";
 import { TxnLog } from "./txnlog.js";
+import type { Storage, StorageFile } from "./storage.js";
 import { readTxnLog, truncateTornTail, type LogEntry } from "./txnlog-reader.js";
 
 const P = "/data/version-2/log.1";
@@ -89,6 +90,83 @@ describe("TxnLogReader: where the log ends", () => {
     c.fill(0, offsets[1]!, offsets[1]! + 12);
     s.poke(P, c);
     await expect(read(s)).rejects.toBeInstanceOf(LogCorruptionError);
+  });
+
+  /** `s` whose files also have readInto (as NodeStorage's), counting the bytes each of read and readInto returned. */
+  function withReadInto(s: MemoryStorage): { storage: Storage; bytes: { read: number; readInto: number } } {
+    const bytes = { read: 0, readInto: 0 };
+    const storage: Storage = Object.create(s) as Storage;
+    storage.open = async (path, mode) => {
+      const f = await s.open(path, mode);
+      const g: StorageFile = Object.create(f) as StorageFile;
+      g.read = async (pos, len) => {
+        const b = await f.read(pos, len);
+        bytes.read += b.length;
+        return b;
+      };
+      g.readInto = async (buf, pos) => {
+        const b = await f.read(pos, buf.length);
+        buf.set(b);
+        bytes.readInto += b.length;
+        return b.length;
+      };
+      return g;
+    };
+    return { storage, bytes };
+  }
+
+  it("the zero-filled tail of a large preallocated file is checked through readInto, not read into new buffers", async () => {
+    const { s, offsets } = await build(3, 8 << 20);
+    const { storage, bytes } = withReadInto(s);
+    const r = readTxnLog(storage, "/data", {});
+    const got: bigint[] = [];
+    for await (const e of r) got.push(e.zxid);
+    expect(got).toEqual([1n, 2n, 3n]);
+    expect(r.end).toMatchObject({ reason: "preallocated", offset: offsets[2]! + frameEntry(setDataTxn(3n, 50)).length });
+    // the entries through read (one 1 MiB chunk), the rest of the 8 MiB once through readInto
+    expect(bytes.read).toBeLessThanOrEqual(1 << 20);
+    expect(bytes.readInto).toBeGreaterThanOrEqual((8 << 20) - (1 << 20));
+  });
+
+  it("batches(): the iterator's entries and end, one batch per read, the entries before damage handed out first", async () => {
+    const { s, bytes, offsets } = await build(5, 4096);
+    const all = await read(s);
+    const r = readTxnLog(s, "/data", { chunkSize: 64 });
+    const got: bigint[][] = [];
+    for await (const b of r.batches()) got.push(b.map((e) => e.zxid));
+    expect(got.flat()).toEqual(all.zxids);
+    expect(r.end).toEqual(all.end);
+    const big = readTxnLog(s, "/data", {});
+    const one: bigint[][] = [];
+    for await (const b of big.batches()) one.push(b.map((e) => e.zxid));
+    expect(one).toEqual([[1n, 2n, 3n, 4n, 5n]]);
+    // a bad checksum in the 4th entry: the first three come out, then the error
+    const c = Buffer.from(bytes);
+    c[offsets[3]! + 45] = c[offsets[3]! + 45]! ^ 1;
+    s.poke(P, c);
+    const seen: bigint[] = [];
+    const err = await (async () => {
+      for await (const b of readTxnLog(s, "/data", {}).batches()) seen.push(...b.map((e) => e.zxid));
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LogCorruptionError);
+    expect(seen).toEqual([1n, 2n, 3n]);
+  });
+
+  it("a valid entry far after a zeroed stretch (past a zero-scan read) is still corruption, with or without readInto", async () => {
+    const { s, bytes, offsets } = await build(5, 8 << 20);
+    const c = Buffer.from(bytes);
+    const moved = Buffer.from(c.subarray(offsets[3]!, offsets[4]!));
+    c.fill(0, offsets[1]!, offsets[4]! + 200);
+    const at = (4 << 20) + 16 + 5; // across the first 4 MiB zero-scan read, unaligned
+    moved.copy(c, at);
+    s.poke(P, c);
+    for (const storage of [s, withReadInto(s).storage]) {
+      const err = await (async () => {
+        for await (const _ of readTxnLog(storage, "/data", {})) void _;
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LogCorruptionError);
+      expect((err as Error).message).toContain(`valid entry follows at offset ${at}`);
+    }
   });
 
   it("a torn tail in an older file followed by files with txns is corruption; bad magic is corruption", async () => {

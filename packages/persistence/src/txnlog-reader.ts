@@ -41,9 +41,24 @@ export interface LogEntry {
   /** Offset of the entry (its checksum) in the file. */
   offset: number;
   zxid: bigint;
+  /** The payload's TxnHeader (decoded when first read). */
   header: TxnHeader;
   /** TxnHeader + txn record [+ TxnDigest]; decode with `decodeTxn`. */
   payload: Buffer;
+}
+
+class Entry implements LogEntry {
+  private hdr: TxnHeader | undefined;
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly zxid: bigint,
+    readonly payload: Buffer,
+  ) {}
+
+  get header(): TxnHeader {
+    return (this.hdr ??= TxnHeader.read(new InputArchive(this.payload, { maxBuffer: 0x7fffffff })));
+  }
 }
 
 /**
@@ -75,6 +90,11 @@ export interface ReadLogOptions {
   acceptLoss?: boolean;
   /** Read size (default 1 MiB). */
   chunkSize?: number;
+  /**
+   * Payloads are views of what the storage's reads return, not copies (NodeStorage: a new buffer each read, never
+   * reused; a kept payload pins its whole read buffer): for a reader that decodes each entry and keeps no part of it (the restart replay).
+   */
+  payloadViews?: boolean;
 }
 
 /** Reads txns from the files of `<dataLogDir>/version-2` in zxid order. After iterating, `end` says where the log ended. */
@@ -88,10 +108,20 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<LogEntry> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /**
+   * The same entries in order, in batches (those parsed from one read, up to BATCH): a caller that applies them
+   * at once waits once per batch, not once per entry. Entries before a damaged point are handed out before
+   * the error or the end is known, as by the iterator. Iterate one of the two, once.
+   */
+  async *batches(): AsyncGenerator<LogEntry[]> {
     const from = this.opts.fromZxid ?? -(1n << 63n);
     const all = await listLogFiles(this.storage, this.dataLogDir);
     const files = this.opts.fromZxid === undefined ? all : logFilesFrom(all, from);
     let lastZxid = -1n;
+    const views = this.opts.payloadViews === true;
     if (files.length === 0) {
       this.end = { reason: "eof", file: null, offset: 0, lastZxid, discardFiles: [] };
       return;
@@ -120,13 +150,27 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
           }
         }
         let off = FILE_HEADER_SIZE;
+        let batch: LogEntry[] = [];
         while (!stop) {
-          const r = await parseEntry(cur, off);
+          let r = parseBuffered(cur, off, views);
+          if (r === undefined) {
+            // a read is needed: hand out what was parsed so far first
+            if (batch.length > 0) {
+              yield batch;
+              batch = [];
+            }
+            r = await parseEntry(cur, off, views);
+          }
           if (r.kind === "entry") {
-            const header = TxnHeader.read(new InputArchive(r.payload, { maxBuffer: 0x7fffffff }));
-            lastZxid = header.zxid;
-            if (header.zxid >= from) {
-              yield { file: path, offset: off, zxid: header.zxid, header, payload: r.payload };
+            // TxnHeader.zxid: bytes 12..20 of the payload (parseEntry checked it holds a whole TxnHeader)
+            const zxid = r.payload.readBigInt64BE(12);
+            lastZxid = zxid;
+            if (zxid >= from) {
+              batch.push(new Entry(path, off, zxid, r.payload));
+              if (batch.length === BATCH) {
+                yield batch;
+                batch = [];
+              }
             }
             off = r.next;
           } else if (r.kind === "end") {
@@ -135,6 +179,7 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
             stop = { offset: off, reason: "torn", detail: r.detail };
           }
         }
+        if (batch.length > 0) yield batch;
         // A torn tail or the zero-filled tail ends the log only if nothing valid follows; otherwise this is
         // damage in the middle of the log (e.g. a zeroed length, a bad checksum, a torn entry in an old file).
         const later = isLast ? [] : files.slice(i + 1).map((x) => x.path);
@@ -161,6 +206,9 @@ export class TxnLogReader implements AsyncIterable<LogEntry> {
     }
   }
 }
+
+/** Most entries in one TxnLogReader batch. */
+const BATCH = 1024;
 
 /** Reads the txns of a log directory (see TxnLogReader). */
 export function readTxnLog(storage: Storage, dataLogDir: string, opts: ReadLogOptions = {}): TxnLogReader {
@@ -201,12 +249,20 @@ class Cursor {
     private readonly chunk: number,
   ) {}
 
-  /** Up to `n` bytes at `off` (fewer at the end of the file). */
-  async get(off: number, n: number): Promise<Buffer> {
+  /** `get` without a read: undefined when the bytes are not in the buffer. */
+  peek(off: number, n: number): Buffer | undefined {
     const want = Math.min(n, Math.max(0, this.size - off));
     if (off >= this.bufStart && off + want <= this.bufStart + this.buf.length) {
       return this.buf.subarray(off - this.bufStart, off - this.bufStart + want);
     }
+    return undefined;
+  }
+
+  /** Up to `n` bytes at `off` (fewer at the end of the file); a read (of at least the chunk size) starts at `off`. */
+  async get(off: number, n: number): Promise<Buffer> {
+    const have = this.peek(off, n);
+    if (have !== undefined) return have;
+    const want = Math.min(n, Math.max(0, this.size - off));
     this.buf = await this.file.read(off, Math.max(want, this.chunk));
     this.bufStart = off;
     return this.buf.subarray(0, Math.min(want, this.buf.length));
@@ -239,8 +295,13 @@ type Parsed =
   | { kind: "end"; reason: "eof" | "preallocated" }
   | { kind: "bad"; detail: string };
 
-async function parseEntry(cur: Cursor, off: number): Promise<Parsed> {
-  const h = await cur.get(off, 12);
+/**
+ * The entry at `off`, parsed from the cursor's buffer without a read; undefined when part of it is not there yet.
+ * Most entries of a log are parsed this way (no await per entry).
+ */
+function parseBuffered(cur: Cursor, off: number, view: boolean): Parsed | undefined {
+  const h = cur.peek(off, 12);
+  if (h === undefined) return undefined;
   if (h.length === 0) return { kind: "end", reason: "eof" };
   if (h.length < 12) {
     return isZero(h) ? { kind: "end", reason: "preallocated" } : { kind: "bad", detail: "entry header cut short" };
@@ -252,9 +313,10 @@ async function parseEntry(cur: Cursor, off: number): Promise<Parsed> {
   if (len <= 0) return { kind: "bad", detail: `invalid entry length ${len}` };
   if (crcHi !== 0) return { kind: "bad", detail: "checksum out of range" };
   if (off + 12 + len + 1 > cur.size) return { kind: "bad", detail: `entry of ${len} bytes cut short by the end of the file` };
-  const body = await cur.get(off + 12, len + 1);
+  const body = cur.peek(off + 12, len + 1);
+  if (body === undefined) return undefined;
   if (body[len] !== EOR) return { kind: "bad", detail: "entry not terminated by 'B' (partial write)" };
-  const payload = Buffer.from(body.subarray(0, len));
+  const payload = view ? body.subarray(0, len) : Buffer.from(body.subarray(0, len));
   const actual = adler32(payload);
   if (actual !== crc) {
     return { kind: "bad", detail: `checksum mismatch (stored 0x${crc.toString(16)}, computed 0x${actual.toString(16)})` };
@@ -263,8 +325,52 @@ async function parseEntry(cur: Cursor, off: number): Promise<Parsed> {
   return { kind: "entry", payload, next: off + 12 + len + 1 };
 }
 
+async function parseEntry(cur: Cursor, off: number, view = false): Promise<Parsed> {
+  const r = parseBuffered(cur, off, view);
+  if (r !== undefined) return r;
+  // a read from `off`: the entry header, and the whole entry when the chunk holds it
+  const h = await cur.get(off, 12);
+  const whole = parseBuffered(cur, off, view);
+  if (whole !== undefined) return whole;
+  // a length within the file (parseBuffered checked it) whose body the chunk does not hold: read it all from `off`
+  await cur.get(off, 12 + h.readInt32BE(8) + 1);
+  return parseBuffered(cur, off, view)!;
+}
+
+/** Read size of the zero scan (firstNonZero). */
+const ZERO_SCAN_READ = 4 << 20;
+
+/**
+ * Offset of the first non-zero byte at or after `from` (undefined: all zero to the end of the file). Reads the
+ * file directly in large pieces (not through the cursor's buffer), comparing 64 KiB at a time: the zero-filled
+ * preallocated tail of a log file (up to 64 MiB) is checked this way at every restart.
+ */
+async function firstNonZero(cur: Cursor, from: number): Promise<number | undefined> {
+  const readInto = cur.file.readInto?.bind(cur.file);
+  const into = readInto === undefined ? undefined : Buffer.allocUnsafe(Math.min(ZERO_SCAN_READ, Math.max(0, cur.size - from)));
+  for (let base = from; base < cur.size; ) {
+    const want = Math.min(ZERO_SCAN_READ, cur.size - base);
+    const b = into === undefined ? await cur.file.read(base, want) : into.subarray(0, await readInto!(into.subarray(0, want), base));
+    if (b.length === 0) break;
+    for (let i = 0; i < b.length; i += ZEROS.length) {
+      const n = Math.min(ZEROS.length, b.length - i);
+      if (Buffer.compare(b.subarray(i, i + n), ZEROS.subarray(0, n)) !== 0) {
+        let j = i;
+        while (b[j] === 0) j++;
+        return base + j;
+      }
+    }
+    base += b.length;
+  }
+  return undefined;
+}
+
 /** Offset of the first complete, checksum-valid entry at or after `from`, if any. */
 async function findValidEntry(cur: Cursor, from: number): Promise<number | undefined> {
+  // A valid entry has a non-zero length (its bytes 8..11): none starts more than 11 bytes before the first non-zero byte.
+  const nz = await firstNonZero(cur, from);
+  if (nz === undefined) return undefined;
+  from = Math.max(from, nz - 11);
   const CH = 1 << 20;
   for (let base = from; base + ENTRY_OVERHEAD + 32 <= cur.size; base += CH) {
     const window = await cur.get(base, CH + 12);
