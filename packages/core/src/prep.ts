@@ -55,6 +55,13 @@ export class PrepProcessor {
    * roll back in O(ops).
    */
   private multiUndo: Array<string | ChangeRecord | undefined> | null = null;
+  /**
+   * The records recordFor builds from the tree's nodes: a ring of scratch records, each overwritten in turn
+   * instead of a new record per lookup. They are only read by the op that asked for them (which holds two at
+   * most at a time: a node and its parent), never stored nor added as changes (addChange always gets a new record).
+   */
+  private readonly treeRecords: ChangeRecord[] = [0, 1, 2, 3].map(() => changeRecord(-1n, "", null, 0, NO_ACL, null, 0));
+  private treeRecordNext = 0;
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
   private readonly digestOn: boolean;
@@ -232,7 +239,16 @@ export class PrepProcessor {
     }
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
-    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0, n);
+    const t = this.treeRecords[this.treeRecordNext]!;
+    this.treeRecordNext = (this.treeRecordNext + 1) & 3;
+    t.path = path;
+    t.stat = n.stat;
+    t.childCount = childCount(n);
+    t.acl = this.tree.getACLOf(n);
+    t.data = n.data;
+    t.nodeDigest = this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0;
+    t.node = n;
+    return t;
   }
 
   /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
