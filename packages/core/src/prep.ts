@@ -56,9 +56,8 @@ export class PrepProcessor {
    */
   private multiUndo: Array<string | ChangeRecord | undefined> | null = null;
   /**
-   * The records recordFor builds from the tree's nodes: a ring of scratch records, each overwritten in turn
-   * instead of a new record per lookup. They are only read by the op that asked for them (which holds two at
-   * most at a time: a node and its parent), never stored nor added as changes (addChange always gets a new record).
+   * recordFor's records of tree nodes: a ring of scratch records overwritten in turn, read only by the op that asked
+   * (two at most at a time: a node and its parent), never stored nor added (addChange always gets a new record).
    */
   private readonly treeRecords: ChangeRecord[] = [0, 1, 2, 3].map(() => changeRecord(-1n, "", null, 0, NO_ACL, null, 0));
   private treeRecordNext = 0;
@@ -212,8 +211,16 @@ export class PrepProcessor {
   }
 
   private txnHeader(r: Request, zxid: bigint, type: number): TxnHeader {
-    return { clientId: r.sessionId, cxid: r.xid, zxid, time: BigInt(this.clock.now()), type };
+    const now = this.clock.now();
+    if (now !== this.lastNow) {
+      this.lastTime = BigInt(now); // one BigInt per millisecond
+      this.lastNow = now;
+    }
+    return { clientId: r.sessionId, cxid: r.xid, zxid, time: this.lastTime, type };
   }
+
+  private lastNow = Number.NaN;
+  private lastTime = 0n;
 
   /**
    * PrepRequestProcessor's sessionTracker.checkSession, for a client's request: local (it has a connection) or
@@ -526,9 +533,11 @@ export class PrepProcessor {
     // one header (one time) for the whole multi: its sub-ops' stats (ctime/mtime, and so the digest) use its time
     const hdr = this.txnHeader(r, zxid, OpCode.multi);
     r.hdr = hdr;
-    if (multi.ops.some((op) => op.type === OpCode.getData || op.type === OpCode.getChildren)) {
-      // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
-      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    for (const op of multi.ops) {
+      if (op.type === OpCode.getData || op.type === OpCode.getChildren) {
+        // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
+        throw new CoreError(ErrorCode.MARSHALLINGERROR);
+      }
     }
     const savedLen = this.changes.length;
     const undo: Array<string | ChangeRecord | undefined> = [];
