@@ -3,7 +3,7 @@
  * answers it. The reply body of each opcode comes from a table of small responders (RESPONDERS); the reply is
  * framed in one reused archive. A txn the txn log failed is never applied: SYSTEMERROR, or the connection closes.
  */
-import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec, type TxnDigest, type TxnHeader } from "@zkts/jute";
+import { JuteDecodeError, OutputArchive, ReplyHeader, zeroStat, type Codec, type Stat, type TxnDigest, type TxnHeader } from "@zkts/jute";
 import { CONFIG_ZOOKEEPER, ErrorCode, OpCode, Perms, opInfo, type MultiRequest, type OpResult } from "@zkts/client-wire";
 import { checkACL, userOf, type ACLCheckOptions } from "@zkts/datatree";
 import type { Clock, Logger } from "@zkts/contracts";
@@ -44,6 +44,22 @@ export class FinalProcessor {
   activeConfig: (() => Buffer) | undefined;
   /** Scratch archive for replies (finish); its bytes are copied out before anything else can write to it. */
   private readonly replyOut = new OutputArchive(1024);
+  /**
+   * The reply and response records of the write responders (create, create2, setData, setACL, check), reused:
+   * finish writes a responder's reply into `replyOut` before anything else runs, and nothing keeps it.
+   */
+  private readonly scratchReply: Reply = { codec: null, value: null };
+  readonly scratchStat: { stat: Stat } = { stat: zeroStat() };
+  readonly scratchPath: { path: string } = { path: "" };
+  readonly scratchPathStat: { path: string; stat: Stat } = { path: "", stat: zeroStat() };
+
+  /** The reused reply (see scratchReply) set to `codec` and `value`. */
+  reply(codec: Codec<any> | null, value: unknown): Reply {
+    const rsp = this.scratchReply;
+    rsp.codec = codec;
+    rsp.value = value;
+    return rsp;
+  }
 
   constructor(
     private readonly settings: Settings,
@@ -263,21 +279,29 @@ const multiRead: Responder = (f, r, cs) => {
   return { codec: codec(OpCode.multiRead), value: { results } };
 };
 
-const created: Responder = (_f, r, _cs, rc) => ({ codec: codec(r.type), value: { path: rc?.path ?? "" } });
+const created: Responder = (f, r, _cs, rc) => {
+  const v = f.scratchPath;
+  v.path = rc?.path ?? "";
+  return f.reply(codec(r.type), v);
+};
 
-const created2: Responder = (_f, r, _cs, rc) => ({
-  codec: codec(r.type),
-  value: { path: rc?.path ?? "", stat: rc?.stat ?? zeroStat() },
-});
+const created2: Responder = (f, r, _cs, rc) => {
+  const v = f.scratchPathStat;
+  v.path = rc?.path ?? "";
+  v.stat = rc?.stat ?? zeroStat();
+  return f.reply(codec(r.type), v);
+};
 
 const deleted: Responder = (_f, _r, _cs, rc) => {
   if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
   return null;
 };
 
-const statReply: Responder = (_f, r, _cs, rc) => {
+const statReply: Responder = (f, r, _cs, rc) => {
   if (rc !== null && rc.err !== 0) throw new CoreError(rc.err);
-  return { codec: codec(r.type), value: { stat: rc?.stat ?? zeroStat() } };
+  const v = f.scratchStat;
+  v.stat = rc?.stat ?? zeroStat();
+  return f.reply(codec(r.type), v);
 };
 
 /**

@@ -55,6 +55,12 @@ export class PrepProcessor {
    * roll back in O(ops).
    */
   private multiUndo: Array<string | ChangeRecord | undefined> | null = null;
+  /**
+   * recordFor's records of tree nodes: a ring of scratch records overwritten in turn, read only by the op that asked
+   * (two at most at a time: a node and its parent), never stored nor added (addChange always gets a new record).
+   */
+  private readonly treeRecords: ChangeRecord[] = [0, 1, 2, 3].map(() => changeRecord(-1n, "", null, 0, NO_ACL, null, 0));
+  private treeRecordNext = 0;
   private readonly policy: ACLCheckOptions;
   /** digest.enabled: txns carry the TxnDigest ZooKeeper 3.8 attaches, computed here as PrepRequestProcessor does. */
   private readonly digestOn: boolean;
@@ -205,8 +211,16 @@ export class PrepProcessor {
   }
 
   private txnHeader(r: Request, zxid: bigint, type: number): TxnHeader {
-    return { clientId: r.sessionId, cxid: r.xid, zxid, time: BigInt(this.clock.now()), type };
+    const now = this.clock.now();
+    if (now !== this.lastNow) {
+      this.lastTime = BigInt(now); // one BigInt per millisecond
+      this.lastNow = now;
+    }
+    return { clientId: r.sessionId, cxid: r.xid, zxid, time: this.lastTime, type };
   }
+
+  private lastNow = Number.NaN;
+  private lastTime = 0n;
 
   /**
    * PrepRequestProcessor's sessionTracker.checkSession, for a client's request: local (it has a connection) or
@@ -232,7 +246,16 @@ export class PrepProcessor {
     }
     const n = this.tree.getNode(path);
     if (n === undefined) throw new CoreError(ErrorCode.NONODE, path);
-    return changeRecord(-1n, path, n.stat, childCount(n), this.tree.getACLOf(n), n.data, this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0, n);
+    const t = this.treeRecords[this.treeRecordNext]!;
+    this.treeRecordNext = (this.treeRecordNext + 1) & 3;
+    t.path = path;
+    t.stat = n.stat;
+    t.childCount = childCount(n);
+    t.acl = this.tree.getACLOf(n);
+    t.data = n.data;
+    t.nodeDigest = this.digestOn ? (n.digest ?? nodeDigest(path, n.data, n.stat)) : 0;
+    t.node = n;
+    return t;
   }
 
   /** getCurrentTreeDigest: the tree digest once every outstanding change is applied. */
@@ -510,9 +533,11 @@ export class PrepProcessor {
     // one header (one time) for the whole multi: its sub-ops' stats (ctime/mtime, and so the digest) use its time
     const hdr = this.txnHeader(r, zxid, OpCode.multi);
     r.hdr = hdr;
-    if (multi.ops.some((op) => op.type === OpCode.getData || op.type === OpCode.getChildren)) {
-      // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
-      throw new CoreError(ErrorCode.MARSHALLINGERROR);
+    for (const op of multi.ops) {
+      if (op.type === OpCode.getData || op.type === OpCode.getChildren) {
+        // a read op in a multi: ZooKeeper fails the whole request (MARSHALLINGERROR, zxid consumed)
+        throw new CoreError(ErrorCode.MARSHALLINGERROR);
+      }
     }
     const savedLen = this.changes.length;
     const undo: Array<string | ChangeRecord | undefined> = [];

@@ -141,9 +141,13 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
   };
 }
 
+/** decode's options for a request body, kept for the last maxBuffer asked (one per server: no object per request). */
+let bodyOptions = { allowTrailing: true, maxBuffer: -1 };
+
 /** Decodes a request body as Java does: trailing bytes are ignored. */
 export function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number): T {
-  return decode(codec, body, { allowTrailing: true, maxBuffer });
+  if (bodyOptions.maxBuffer !== maxBuffer) bodyOptions = { allowTrailing: true, maxBuffer };
+  return decode(codec, body, bodyOptions);
 }
 
 /** `r`'s body decoded with its opcode's request codec. Throws MARSHALLINGERROR. */
