@@ -1,8 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // socket-worker.js: the entry module of the connection worker thread, found next to the code that starts it.
-  entry: ["src/index.ts", "src/testing/index.ts", "src/socket-worker.ts"],
+  entry: ["src/index.ts", "src/testing/index.ts"],
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -201,11 +201,6 @@ describe("zoo.cfg keys", () => {
     expect(problems(base + "zkts.txnLogWorker=maybe")).toHaveLength(1);
     expect(parseConfig(base, { env: { ZKTS_TXNLOG_WORKER: "true" } }).txnLogWorker).toBe(true);
     expect(parseConfig(base + "zkts.txnLogWorker=false", { env: { ZKTS_TXNLOG_WORKER: "true" } }).txnLogWorker).toBe(false);
-    expect(parseConfig(base).connectionWorker).toBe(false);
-    expect(parseConfig(base + "zkts.connectionWorker=true").connectionWorker).toBe(true);
-    expect(problems(base + "zkts.connectionWorker=maybe")).toHaveLength(1);
-    expect(parseConfig(base, { env: { ZKTS_CONNECTION_WORKER: "yes" } }).connectionWorker).toBe(true);
-    expect(parseConfig(base + "zkts.connectionWorker=false", { env: { ZKTS_CONNECTION_WORKER: "true" } }).connectionWorker).toBe(false);
     expect(problems(base + "snapshot.format=java")).toHaveLength(1);
     expect(problems(base + "snapshot.format=java")[0]).toMatch(/^zoo\.cfg:2: snapshot\.format .*zkts.*zookeeper/);
     expect(problems(base + "jute.maxbuffer=99999999999")).toEqual([

@@ -140,7 +140,6 @@ function assemble(p: Parts): ZkConfig {
     snapCount: limits.snapCount,
     snapshotFormat: limits.snapshotFormat,
     txnLogWorker: limits.txnLogWorker,
-    connectionWorker: limits.connectionWorker,
     preAllocSize: limits.preAllocSize,
     forceSync: keys.systemProperties["zookeeper.forceSync"] !== "no",
     globalOutstandingLimit: limits.globalOutstandingLimit,

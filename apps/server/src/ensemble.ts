@@ -161,11 +161,6 @@ export async function runEnsemble(cfg: ZkConfig, opts: EnsembleRunOptions): Prom
       "zkts.txnLogWorker=true (or ZKTS_TXNLOG_WORKER) is for a standalone server only: an ensemble member writes its txn log on the main thread",
     );
   }
-  if (cfg.connectionWorker) {
-    throw new UnsupportedConfigError(
-      "zkts.connectionWorker=true (or ZKTS_CONNECTION_WORKER) is for a standalone server only: an ensemble member serves its clients on the main thread",
-    );
-  }
   const myid = readMyId(cfg.dataDir);
   const me = cfg.servers.find((s) => s.id === myid);
   if (me === undefined) throw new UnsupportedConfigError(`myid is ${myid} but there is no server.${myid} line`);

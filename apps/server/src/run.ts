@@ -164,12 +164,6 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
   const port = opts.port ?? client.port;
   if (port === undefined) throw new UnsupportedConfigError("clientPort is not set (zkts-server serves secureClientPort beside a clientPort)");
   const log = opts.logger;
-  if (cfg.connectionWorker && (cfg.secureClientPort !== undefined || cfg.clientPortUnification)) {
-    // A setting zkts cannot honour stops start-up: the worker serves plain TCP only.
-    throw new UnsupportedConfigError(
-      "zkts.connectionWorker=true (or ZKTS_CONNECTION_WORKER) serves a plain client port only: it cannot be used with secureClientPort or client.portUnification",
-    );
-  }
   if (opts.storage === undefined) checkDataDirs(cfg.dataDir, cfg.dataLogDir);
   const storage = opts.storage ?? new NodeStorage();
   const metrics = opts.metrics ?? new MetricsRegistry();
@@ -242,7 +236,6 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
       metrics,
       dirSizes: dirSizesOf(storage, cfg.dataDir, cfg.dataLogDir),
       ...clientPortTlsOptions(cfg, opts.host ?? client.host),
-      connectionWorker: cfg.connectionWorker,
     });
   } catch (e) {
     await autoPurge.stop();

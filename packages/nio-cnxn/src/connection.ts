@@ -2,6 +2,7 @@
  * One client socket (plain TCP, or TLS once its handshake is done): framing, back-pressure, the four-letter-word
  * check, and handing packets to core. Implements core's ServerConnection.
  */
+import type * as net from "node:net";
 import { FrameDecoder, FrameLengthError } from "@zkts/jute";
 import { fourLetterWordOf, type ConnectionSnapshot } from "./four-letter.js";
 import type { NioServer } from "./server.js";
@@ -13,29 +14,6 @@ export interface TlsPeer {
   readonly peerCertificates: readonly Buffer[];
   /** The leaf's subject as Java's X500Principal.getName() prints it; absent without a verified certificate. */
   readonly x509Subject?: string;
-}
-
-/**
- * The part of a `net.Socket` a connection uses: a `net.Socket` or `tls.TLSSocket`, or the connection worker's
- * stand-in for one (worker-host.ts's WorkerSocket).
- */
-export interface ClientSocket {
-  readonly remoteAddress?: string | undefined;
-  readonly remotePort?: number | undefined;
-  /** Bytes written and not yet taken by the kernel. */
-  readonly writableLength: number;
-  readonly destroyed: boolean;
-  setNoDelay(noDelay?: boolean): unknown;
-  on(event: "data", listener: (chunk: Buffer) => void): unknown;
-  on(event: "drain" | "close", listener: () => void): unknown;
-  on(event: "error", listener: (err: Error) => void): unknown;
-  once(event: "close", listener: () => void): unknown;
-  write(data: Buffer): boolean;
-  end(): unknown;
-  end(data: string): unknown;
-  destroy(): unknown;
-  pause(): unknown;
-  resume(): unknown;
 }
 
 /** Queued output past which send() writes to the socket at once instead of at the end of the tick. */
@@ -101,7 +79,7 @@ export class NioConnection implements ServerConnection {
    * read to detect TLS); `tls` marks a TLS connection and carries what its handshake established.
    */
   constructor(
-    readonly socket: ClientSocket,
+    readonly socket: net.Socket,
     private readonly srv: NioServer,
     peer?: { address: string; port: number },
     tls?: TlsPeer,

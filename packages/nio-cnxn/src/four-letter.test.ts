@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { M, MetricsRegistry } from "@zkts/metrics";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   FOUR_LETTER_WORDS,
   dumpConnection,
@@ -24,11 +24,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-/** Whether the servers of the tests running now use the connection worker ("over the wire" runs both ways). */
-let connectionWorker = false;
-
 async function start(core: FakeCore, whitelist?: string, more: Partial<Parameters<typeof startServer>[0]> = {}): Promise<RunningServer> {
-  const s = await startServer({ host: "127.0.0.1", port: 0, core, fourLetterWhitelist: whitelist, connectionWorker, ...more });
+  const s = await startServer({ host: "127.0.0.1", port: 0, core, fourLetterWhitelist: whitelist, ...more });
   running.push(s);
   return s;
 }
@@ -174,140 +171,134 @@ describe("formats match ZooKeeper 3.8.0 output", () => {
   });
 });
 
-for (const worker of [false, true]) {
-  describe(worker ? "over the wire, with the connection worker" : "over the wire", () => {
-    beforeAll(() => {
-      connectionWorker = worker;
+describe("over the wire", () => {
+  it("every word answers with the whitelist '*' and closes", async () => {
+    const core = new FakeCore({ config: { clientPort: "2181", dataDir: "/d/version-2", dataLogDir: "/l/version-2", tickTime: "2000" } });
+    let measured = 0;
+    const s = await start(core, "*", {
+      dirSizes: async () => {
+        measured++;
+        return { dataDirSize: 457, logDirSize: 457 };
+      },
     });
-
-    it("every word answers with the whitelist '*' and closes", async () => {
-      const core = new FakeCore({ config: { clientPort: "2181", dataDir: "/d/version-2", dataLogDir: "/l/version-2", tickTime: "2000" } });
-      let measured = 0;
-      const s = await start(core, "*", {
-        dirSizes: async () => {
-          measured++;
-          return { dataDirSize: 457, logDirSize: 457 };
-        },
-      });
-      expect(await fourLetter(s.port, "ruok")).toBe(fixture("fresh-ruok"));
-      expect(await fourLetter(s.port, "isro")).toBe(fixture("fresh-isro"));
-      expect(await fourLetter(s.port, "srvr")).toBe(fixture("fresh-srvr"));
-      expect(noPorts(await fourLetter(s.port, "stat"))).toBe(noPorts(fixture("fresh-stat")).replace("Received: 2", "Received: 1").replace("Sent: 2", "Sent: 1"));
-      expect(noPorts(await fourLetter(s.port, "cons"))).toBe(noPorts(fixture("fresh-cons")));
-      expect(await fourLetter(s.port, "wchs")).toBe(fixture("fresh-wchs"));
-      expect(await fourLetter(s.port, "wchc")).toBe(fixture("fresh-wchc"));
-      expect(await fourLetter(s.port, "wchp")).toBe(fixture("fresh-wchp"));
-      expect(await fourLetter(s.port, "dirs")).toBe(fixture("fresh-dirs"));
-      expect(await fourLetter(s.port, "conf")).toBe(
-        "clientPort=2181\ndataDir=/d/version-2\ndataDirSize=457\ndataLogDir=/l/version-2\ndataLogSize=457\ntickTime=2000\n",
-      );
-      expect(measured).toBe(2);
-      expect(await fourLetter(s.port, "crst")).toBe(fixture("fresh-crst"));
-      expect(core.resets.connStats).toBe(1);
-      expect(await fourLetter(s.port, "srst")).toBe(fixture("fresh-srst"));
-      expect(core.resets.stats).toBe(1);
-      const envi = await fourLetter(s.port, "envi");
-      const keys = (t: string) => t.trimEnd().split("\n").map((l) => l.split("=")[0]);
-      expect(keys(envi)).toEqual(keys(fixture("fresh-envi")));
-      expect(envi).toContain(`zookeeper.version=${REF_VERSION}\n`);
-      const mntr = await fourLetter(s.port, "mntr");
-      const mntrKeys = mntr.trimEnd().split("\n").map((l) => l.split("\t")[0]!);
-      expect(mntrKeys).toEqual(MNTR_KEYS.filter((k) => mntrKeys.includes(k)));
-      expect(mntrKeys).toContain("zk_bytes_received_count");
-      expect(mntrKeys).toContain("zk_connection_request_count");
-      const dump = noPorts(await fourLetter(s.port, "dump"));
-      expect(dump).toMatch(/^SessionTracker dump:\nSession Sets \(0\)\/\(0\):\nephemeral nodes dump:\nSessions with Ephemerals \(0\):\nConnections dump:\nConnections Sets \(1\)\/\(1\):\n1 expire at \w{3} \w{3} \d\d \d\d:\d\d:\d\d UTC \d{4}:\n\tip: \/127\.0\.0\.1:PORT sessionId: 0x0\n$/);
-      expect(core.connects.length).toBe(0);
-      expect(s.stats.fourLetterWords).toBe(15);
-    });
-
-    it("dirs and conf print no directory sizes that were not measured", async () => {
-      const core = new FakeCore({ config: { clientPort: "2181", dataDir: "/d/version-2", dataDirSize: "0", tickTime: "2000" } });
-      const s = await start(core, "*");
-      expect(await fourLetter(s.port, "dirs")).toBe("");
-      expect(await fourLetter(s.port, "conf")).toBe("clientPort=2181\ndataDir=/d/version-2\ntickTime=2000\n");
-    });
-
-    it("connection counters land in the injected registry", async () => {
-      const core = new FakeCore();
-      const metrics = new MetricsRegistry();
-      const s = await start(core, "mntr", { metrics, connectTimeoutMs: 50 });
-      const c = await RawClient.connect(s.port);
-      c.sendFrame(Buffer.from("connect"));
-      await c.until(() => c.frames.length === 1);
-      const idle = await RawClient.connect(s.port);
-      await idle.closed;
-      expect(metrics.counter(M.CONNECTION_REQUEST_COUNT).value).toBe(1);
-      expect(metrics.counter(M.SESSIONLESS_CONNECTIONS_EXPIRED).value).toBe(1);
-      expect(metrics.counter(M.BYTES_RECEIVED_COUNT).value).toBe(4 + "connect".length);
-      expect(s.stats.bytesReceived).toBe(4 + "connect".length);
-      const mntr = await fourLetter(s.port, "mntr");
-      expect(mntr).toContain("zk_connection_request_count\t1\n");
-      expect(mntr).toContain("zk_sessionless_connections_expired\t1\n");
-    });
-
-    it("only srvr answers with the default whitelist; the rest say they are not whitelisted", async () => {
-      const core = new FakeCore();
-      const s = await start(core);
-      for (const w of FOUR_LETTER_WORDS) {
-        const out = await fourLetter(s.port, w);
-        if (w === "srvr") expect(out).toBe(fixture("fresh-srvr"));
-        else expect(out).toBe(`${w} is not executed because it is not in the whitelist.\n`);
-      }
-      expect(await fourLetter(s.port, "ruok")).toBe(fixture("not-whitelisted-ruok"));
-      expect(core.resets).toEqual({ stats: 0, connStats: 0 });
-    });
-
-    it("a word split across packets still counts; a word after connect is a bad length", async () => {
-      const core = new FakeCore();
-      const s = await start(core, "ruok");
-      expect(await fourLetter(s.port, [Buffer.from("ru"), Buffer.from("o"), Buffer.from("k")])).toBe("imok");
-      const c = await RawClient.connect(s.port);
-      c.sendFrame(Buffer.from("connect"));
-      await c.until(() => c.frames.length === 1);
-      c.socket.write("ruok");
-      await c.closed;
-      expect(s.stats.badLength).toBe(1);
-    });
-
-    it("cons shows connections with their sessions from core", async () => {
-      const core = new FakeCore();
-      const s = await start(core, "*");
-      const c = await RawClient.connect(s.port);
-      c.sendFrame(Buffer.from("connect"));
-      await c.until(() => c.frames.length === 1);
-      const id = core.connects[0]!.conn.id;
-      core.info = {
-        ...core.info,
-        connections: () => [
-          {
-            id,
-            remoteAddress: "127.0.0.1",
-            remotePort: 0,
-            queued: 0,
-            packetsReceived: 1,
-            packetsSent: 1,
-            sessionId: 0x100n,
-            lastOp: "PING",
-            established: 1,
-            timeout: 30000,
-            lastCxid: -1,
-            lastZxid: 0n,
-            lastResponseTime: 2,
-            lastLatency: 0,
-            latency: { min: 0, avg: 0, max: 0 },
-          },
-        ],
-      };
-      const out = await fourLetter(s.port, "cons");
-      const lines = noPorts(out).split("\n");
-      expect(lines).toContain(
-        " /127.0.0.1:PORT[1](queued=0,recved=1,sent=1,sid=0x100,lop=PING,est=1,to=30000,lzxid=0x0,lresp=2,llat=0,minlat=0,avglat=0,maxlat=0)",
-      );
-      expect(lines).toContain(" /127.0.0.1:PORT[0](queued=0,recved=1,sent=0)");
-    });
+    expect(await fourLetter(s.port, "ruok")).toBe(fixture("fresh-ruok"));
+    expect(await fourLetter(s.port, "isro")).toBe(fixture("fresh-isro"));
+    expect(await fourLetter(s.port, "srvr")).toBe(fixture("fresh-srvr"));
+    expect(noPorts(await fourLetter(s.port, "stat"))).toBe(noPorts(fixture("fresh-stat")).replace("Received: 2", "Received: 1").replace("Sent: 2", "Sent: 1"));
+    expect(noPorts(await fourLetter(s.port, "cons"))).toBe(noPorts(fixture("fresh-cons")));
+    expect(await fourLetter(s.port, "wchs")).toBe(fixture("fresh-wchs"));
+    expect(await fourLetter(s.port, "wchc")).toBe(fixture("fresh-wchc"));
+    expect(await fourLetter(s.port, "wchp")).toBe(fixture("fresh-wchp"));
+    expect(await fourLetter(s.port, "dirs")).toBe(fixture("fresh-dirs"));
+    expect(await fourLetter(s.port, "conf")).toBe(
+      "clientPort=2181\ndataDir=/d/version-2\ndataDirSize=457\ndataLogDir=/l/version-2\ndataLogSize=457\ntickTime=2000\n",
+    );
+    expect(measured).toBe(2);
+    expect(await fourLetter(s.port, "crst")).toBe(fixture("fresh-crst"));
+    expect(core.resets.connStats).toBe(1);
+    expect(await fourLetter(s.port, "srst")).toBe(fixture("fresh-srst"));
+    expect(core.resets.stats).toBe(1);
+    const envi = await fourLetter(s.port, "envi");
+    const keys = (t: string) => t.trimEnd().split("\n").map((l) => l.split("=")[0]);
+    expect(keys(envi)).toEqual(keys(fixture("fresh-envi")));
+    expect(envi).toContain(`zookeeper.version=${REF_VERSION}\n`);
+    const mntr = await fourLetter(s.port, "mntr");
+    const mntrKeys = mntr.trimEnd().split("\n").map((l) => l.split("\t")[0]!);
+    expect(mntrKeys).toEqual(MNTR_KEYS.filter((k) => mntrKeys.includes(k)));
+    expect(mntrKeys).toContain("zk_bytes_received_count");
+    expect(mntrKeys).toContain("zk_connection_request_count");
+    const dump = noPorts(await fourLetter(s.port, "dump"));
+    expect(dump).toMatch(/^SessionTracker dump:\nSession Sets \(0\)\/\(0\):\nephemeral nodes dump:\nSessions with Ephemerals \(0\):\nConnections dump:\nConnections Sets \(1\)\/\(1\):\n1 expire at \w{3} \w{3} \d\d \d\d:\d\d:\d\d UTC \d{4}:\n\tip: \/127\.0\.0\.1:PORT sessionId: 0x0\n$/);
+    expect(core.connects.length).toBe(0);
+    expect(s.stats.fourLetterWords).toBe(15);
   });
-}
+
+  it("dirs and conf print no directory sizes that were not measured", async () => {
+    const core = new FakeCore({ config: { clientPort: "2181", dataDir: "/d/version-2", dataDirSize: "0", tickTime: "2000" } });
+    const s = await start(core, "*");
+    expect(await fourLetter(s.port, "dirs")).toBe("");
+    expect(await fourLetter(s.port, "conf")).toBe("clientPort=2181\ndataDir=/d/version-2\ntickTime=2000\n");
+  });
+
+  it("connection counters land in the injected registry", async () => {
+    const core = new FakeCore();
+    const metrics = new MetricsRegistry();
+    const s = await start(core, "mntr", { metrics, connectTimeoutMs: 50 });
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("connect"));
+    await c.until(() => c.frames.length === 1);
+    const idle = await RawClient.connect(s.port);
+    await idle.closed;
+    expect(metrics.counter(M.CONNECTION_REQUEST_COUNT).value).toBe(1);
+    expect(metrics.counter(M.SESSIONLESS_CONNECTIONS_EXPIRED).value).toBe(1);
+    expect(metrics.counter(M.BYTES_RECEIVED_COUNT).value).toBe(4 + "connect".length);
+    expect(s.stats.bytesReceived).toBe(4 + "connect".length);
+    const mntr = await fourLetter(s.port, "mntr");
+    expect(mntr).toContain("zk_connection_request_count\t1\n");
+    expect(mntr).toContain("zk_sessionless_connections_expired\t1\n");
+  });
+
+  it("only srvr answers with the default whitelist; the rest say they are not whitelisted", async () => {
+    const core = new FakeCore();
+    const s = await start(core);
+    for (const w of FOUR_LETTER_WORDS) {
+      const out = await fourLetter(s.port, w);
+      if (w === "srvr") expect(out).toBe(fixture("fresh-srvr"));
+      else expect(out).toBe(`${w} is not executed because it is not in the whitelist.\n`);
+    }
+    expect(await fourLetter(s.port, "ruok")).toBe(fixture("not-whitelisted-ruok"));
+    expect(core.resets).toEqual({ stats: 0, connStats: 0 });
+  });
+
+  it("a word split across packets still counts; a word after connect is a bad length", async () => {
+    const core = new FakeCore();
+    const s = await start(core, "ruok");
+    expect(await fourLetter(s.port, [Buffer.from("ru"), Buffer.from("o"), Buffer.from("k")])).toBe("imok");
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("connect"));
+    await c.until(() => c.frames.length === 1);
+    c.socket.write("ruok");
+    await c.closed;
+    expect(s.stats.badLength).toBe(1);
+  });
+
+  it("cons shows connections with their sessions from core", async () => {
+    const core = new FakeCore();
+    const s = await start(core, "*");
+    const c = await RawClient.connect(s.port);
+    c.sendFrame(Buffer.from("connect"));
+    await c.until(() => c.frames.length === 1);
+    const id = core.connects[0]!.conn.id;
+    core.info = {
+      ...core.info,
+      connections: () => [
+        {
+          id,
+          remoteAddress: "127.0.0.1",
+          remotePort: 0,
+          queued: 0,
+          packetsReceived: 1,
+          packetsSent: 1,
+          sessionId: 0x100n,
+          lastOp: "PING",
+          established: 1,
+          timeout: 30000,
+          lastCxid: -1,
+          lastZxid: 0n,
+          lastResponseTime: 2,
+          lastLatency: 0,
+          latency: { min: 0, avg: 0, max: 0 },
+        },
+      ],
+    };
+    const out = await fourLetter(s.port, "cons");
+    const lines = noPorts(out).split("\n");
+    expect(lines).toContain(
+      " /127.0.0.1:PORT[1](queued=0,recved=1,sent=1,sid=0x100,lop=PING,est=1,to=30000,lzxid=0x0,lresp=2,llat=0,minlat=0,avglat=0,maxlat=0)",
+    );
+    expect(lines).toContain(" /127.0.0.1:PORT[0](queued=0,recved=1,sent=0)");
+  });
+});
 
 describe("fractional latencies from core print as whole milliseconds", () => {
   it("truncates like Java longs", () => {

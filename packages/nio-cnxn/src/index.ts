@@ -5,9 +5,7 @@ export {
   type RunningServer,
   type NioStats,
 } from "./server.js";
-export { NioConnection, type ClientSocket, type TlsPeer } from "./connection.js";
-export { runSocketWorkerThread } from "./socket-worker-thread.js";
-export { WorkerSocket, WorkerSocketHost, TRANSIT_LIMIT } from "./worker-host.js";
+export { NioConnection, type TlsPeer } from "./connection.js";
 export { ClientPortTls, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, type ClientPortTlsOptions } from "./tls.js";
 export {
   FOUR_LETTER_WORDS,

@@ -1,7 +1,7 @@
 import * as net from "node:net";
 import { DEFAULT_MAX_BUFFER } from "@zkts/jute";
 import { M, MetricsRegistry, type Counter } from "@zkts/metrics";
-import { NioConnection, normalizeAddress, type ClientSocket, type TlsPeer } from "./connection.js";
+import { NioConnection, normalizeAddress, type TlsPeer } from "./connection.js";
 import {
   notWhitelisted,
   parseWhitelist,
@@ -14,7 +14,6 @@ import { nodeHost } from "./host.js";
 import type { CoreHandler, Logger } from "./types.js";
 import { registerServerGauges } from "./server-gauges.js";
 import { ClientPortTls, type ClientPortTlsOptions, type Peer } from "./tls.js";
-import { WorkerSocketHost } from "./worker-host.js";
 
 export interface StartServerOptions {
   /** Address to listen on. Default: all interfaces. */
@@ -63,13 +62,6 @@ export interface StartServerOptions {
   secure?: { port: number; host?: string };
   /** `client.portUnification`: the plain port also accepts TLS clients (told apart by their first bytes). */
   portUnification?: boolean;
-  /**
-   * zkts only (zoo.cfg `zkts.connectionWorker`): a worker thread owns the listener and the client sockets (accepts,
-   * reads, writes); the connections' logic stays on this thread, their I/O crosses in one message per event-loop
-   * turn each way (worker-host.ts). Plain TCP only: with `secure` or `portUnification` the server refuses to start.
-   * Default false.
-   */
-  connectionWorker?: boolean;
 }
 
 /** Counters of the connection layer (also reported by `mntr`). */
@@ -149,10 +141,7 @@ export class NioServer {
   private turnStart = -1;
   /** Connections whose frames wait for a later turn (the turn budget was spent), in the order they waited. */
   private waitingTurn: NioConnection[] = [];
-  /** The (plain or unified) listener; absent with the connection worker (which listens itself). */
-  server: net.Server | undefined;
-  /** The connection worker (StartServerOptions.connectionWorker). */
-  readonly workerHost: WorkerSocketHost | undefined;
+  server: net.Server;
   /** The secure client port's listener. */
   readonly secureServer: net.Server | undefined;
   readonly tls: ClientPortTls | undefined;
@@ -223,19 +212,10 @@ export class NioServer {
     if ((opts.secure !== undefined || opts.portUnification === true) && opts.tls === undefined) {
       throw new Error("the secure client port and port unification need TLS settings (a key store)");
     }
-    if (opts.connectionWorker === true && (opts.secure !== undefined || opts.portUnification === true)) {
-      throw new Error("the connection worker serves plain TCP only: it cannot be used with a secure client port or port unification");
-    }
     this.tls = opts.tls !== undefined && (opts.secure !== undefined || opts.portUnification === true) ? new ClientPortTls(opts.tls, this.log, this.metrics) : undefined;
     this.unified = opts.portUnification === true;
     this.backlog = opts.backlog;
-    if (opts.connectionWorker === true) {
-      this.server = undefined;
-      this.workerHost = new WorkerSocketHost(this.log, (s) => this.accept(s, "plain"));
-    } else {
-      this.server = this.plainListener();
-      this.workerHost = undefined;
-    }
+    this.server = this.plainListener();
     if (opts.secure !== undefined) {
       this.secureServer = net.createServer({ pauseOnConnect: false }, (s) => this.accept(s, "secure"));
       this.secureServer.on("error", (err) => this.log.error("secure listener error", { error: err.message }));
@@ -249,33 +229,11 @@ export class NioServer {
     return l;
   }
 
-  /** Starts listening at host:port (the connection worker's listener, or this thread's); resolves once bound. */
-  async listen(host: string | undefined, port: number, backlog?: number): Promise<void> {
-    if (this.workerHost !== undefined) await this.workerHost.listen(host, port, backlog);
-    else await listen(this.server!, host, port, backlog);
-  }
-
-  /** The listener's address, while it listens. */
-  listenAddress(): { address: string; port: number } | null {
-    if (this.workerHost !== undefined) return this.workerHost.address;
-    const a = this.server?.address();
-    return a !== null && a !== undefined && typeof a === "object" ? { address: a.address, port: a.port } : null;
-  }
-
   /** NIOServerCnxnFactory.reconfigure: the old listener closed first, then the new one bound; connections stay. */
   async reconfigure(host: string | undefined, port: number): Promise<void> {
     if (this.closed !== undefined) return;
-    if (this.workerHost !== undefined) {
-      try {
-        const a = await this.workerHost.listen(host, port, this.backlog);
-        this.log.info("client port reconfigured", { address: a.address, port: a.port });
-      } catch (e) {
-        this.log.error("error reconfiguring the client port", { host: host ?? "", port, error: (e as Error).message });
-      }
-      return;
-    }
     const old = this.server;
-    if (old?.listening === true) old.close();
+    if (old.listening) old.close();
     const next = this.plainListener();
     this.server = next;
     try {
@@ -287,7 +245,7 @@ export class NioServer {
     }
   }
 
-  private accept(socket: ClientSocket, mode: "plain" | "secure" | "unified"): void {
+  private accept(socket: net.Socket, mode: "plain" | "secure" | "unified"): void {
     const ip = normalizeAddress(socket.remoteAddress ?? "");
     const count = this.perIp.get(ip) ?? 0;
     if (this.maxClientCnxns > 0 && count >= this.maxClientCnxns) {
@@ -306,13 +264,12 @@ export class NioServer {
     socket.setNoDelay(true);
     const adopt = this.adopt.bind(this);
     const release = () => this.releaseIp(ip);
-    const netSocket = socket as net.Socket;
-    if (mode === "secure") this.tls!.secure(netSocket, peer, adopt, release);
-    else this.tls!.unified(netSocket, peer, adopt, release);
+    if (mode === "secure") this.tls!.secure(socket, peer, adopt, release);
+    else this.tls!.unified(socket, peer, adopt, release);
   }
 
   /** A socket ready to serve (plain, or TLS with its handshake done) becomes a connection. */
-  private adopt(socket: ClientSocket, peer: Peer, tls: TlsPeer | undefined): void {
+  private adopt(socket: net.Socket, peer: Peer, tls: TlsPeer | undefined): void {
     this.stats.connectionsAccepted++;
     const conn = new NioConnection(socket, this, peer, tls);
     this.connections.add(conn);
@@ -480,13 +437,8 @@ export class NioServer {
   }
 
   private closed: Promise<void> | undefined;
-  /** Resolves once no listener accepts (at once without the connection worker). */
-  private stoppedAccepting: Promise<void> = Promise.resolve();
 
-  /**
-   * Stops accepting; the returned promise resolves at once, or with the connection worker once its listener has
-   * stopped (existing connections stay).
-   */
+  /** Stops accepting; the returned promise resolves at once (existing connections stay). */
   stopAccepting(): Promise<void> {
     if (this.closed === undefined) {
       const stop = (l: net.Server | undefined) =>
@@ -494,12 +446,9 @@ export class NioServer {
           if (l === undefined || !l.listening) return resolve();
           l.close(() => resolve());
         });
-      const worker = this.workerHost?.unlisten().catch(() => undefined);
-      this.closed = Promise.all([stop(this.server), stop(this.secureServer), worker]).then(() => undefined);
-      // the worker's listener stops accepting once it has the message
-      if (worker !== undefined) this.stoppedAccepting = worker;
+      this.closed = Promise.all([stop(this.server), stop(this.secureServer)]).then(() => undefined);
     }
-    return this.stoppedAccepting;
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {
@@ -516,7 +465,6 @@ export class NioServer {
     );
     await Promise.all(closing);
     await this.closed;
-    await this.workerHost?.terminate();
   }
 }
 
@@ -534,19 +482,9 @@ function listen(l: net.Server, host: string | undefined, port: number, backlog: 
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const srv = new NioServer(opts.core, opts);
-  try {
-    await srv.listen(opts.host, opts.port, opts.backlog);
-  } catch (err) {
-    await srv.close();
-    throw err;
-  }
-  let addr = srv.listenAddress()!;
-  srv.log.info("listening for client connections", {
-    address: addr.address,
-    port: addr.port,
-    portUnification: opts.portUnification === true,
-    connectionWorker: srv.workerHost !== undefined,
-  });
+  await listen(srv.server, opts.host, opts.port, opts.backlog);
+  let addr = srv.server.address() as net.AddressInfo;
+  srv.log.info("listening for client connections", { address: addr.address, port: addr.port, portUnification: opts.portUnification === true });
   let securePort: number | undefined;
   if (srv.secureServer !== undefined && opts.secure !== undefined) {
     const secure = srv.secureServer;
@@ -581,7 +519,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     stopAccepting: () => srv.stopAccepting(),
     reconfigure: async (host, port) => {
       await srv.reconfigure(host, port);
-      const a = srv.listenAddress();
+      const a = srv.server.address() as net.AddressInfo | null;
       if (a !== null) addr = a;
     },
     close: () => srv.close(),

@@ -37,7 +37,6 @@ export const SYSTEM_PROPERTY_KEYS = new Set([
   "snapCount",
   "snapshot.format",
   "zkts.txnLogWorker",
-  "zkts.connectionWorker",
   "preAllocSize",
   "forceSync",
   "zookeeper.forceSync",

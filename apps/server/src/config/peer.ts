@@ -110,7 +110,6 @@ export type PeerLimits = Pick<
   | "snapCount"
   | "snapshotFormat"
   | "txnLogWorker"
-  | "connectionWorker"
   | "preAllocSize"
   | "globalOutstandingLimit"
 >;
@@ -119,14 +118,6 @@ const SNAPSHOT_FORMATS = ["zkts", "zookeeper"] as const;
 
 /** `ZKTS_TXNLOG_WORKER` (true/yes/1) in the environment: the default of zoo.cfg's `zkts.txnLogWorker`. */
 export const TXNLOG_WORKER_ENV = "ZKTS_TXNLOG_WORKER";
-
-/** `ZKTS_CONNECTION_WORKER` (true/yes/1) in the environment: the default of zoo.cfg's `zkts.connectionWorker`. */
-export const CONNECTION_WORKER_ENV = "ZKTS_CONNECTION_WORKER";
-
-const envFlag = (v: string | undefined): boolean => {
-  const t = v?.trim().toLowerCase();
-  return t === "true" || t === "yes" || t === "1";
-};
 
 export function readLimits(r: ConfigReader, env: Readonly<Record<string, string | undefined>> = {}): PeerLimits {
   const workerEnv = env[TXNLOG_WORKER_ENV]?.trim().toLowerCase();
@@ -138,7 +129,6 @@ export function readLimits(r: ConfigReader, env: Readonly<Record<string, string 
     snapCount: r.int("snapCount", 100000, "positive")!,
     snapshotFormat: r.choice("snapshot.format", SNAPSHOT_FORMATS) ?? "zkts",
     txnLogWorker: r.bool("zkts.txnLogWorker", workerEnv === "true" || workerEnv === "yes" || workerEnv === "1"),
-    connectionWorker: r.bool("zkts.connectionWorker", envFlag(env[CONNECTION_WORKER_ENV])),
     preAllocSize: r.int("preAllocSize", 65536, "positive")!,
     globalOutstandingLimit: r.int("globalOutstandingLimit", 1000, "any")!,
   };

@@ -106,12 +106,6 @@ export interface ZkConfig {
    * the environment has ZKTS_TXNLOG_WORKER=true (the key wins).
    */
   txnLogWorker: boolean;
-  /**
-   * `zkts.connectionWorker` (zkts only): a standalone server's client sockets are owned by a worker thread (accept,
-   * read(2), write(2) and libuv's bookkeeping off the main thread; the connection logic stays on it). Plain client
-   * port only. Default false, or true when the environment has ZKTS_CONNECTION_WORKER=true (the key wins).
-   */
-  connectionWorker: boolean;
   /** KiB. */
   preAllocSize: number;
   /** `forceSync` (zookeeper.forceSync): fdatasync the txn log before acknowledging; only "no" turns it off. */
