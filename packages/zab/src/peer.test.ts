@@ -46,6 +46,10 @@ class Harness {
   wire: { conn: number; to: bigint; packet?: Packet; snapshot?: Buffer }[] = [];
   sent: { from: bigint; packet: Packet; readyIndex: number }[] = [];
   next = 1;
+  /** The leader's end of the connection from learner `sid`. */
+  connOf(sid: bigint): number {
+    return [...this.conns].find(([, c]) => c.learner === sid)![0];
+  }
   constructor(
     n: number,
     restore: (sid: bigint) => { acceptedEpoch?: bigint; currentEpoch?: bigint; log?: Txn[]; snapshotZxid?: bigint } = () => ({}),
@@ -151,6 +155,16 @@ describe("ZabPeer: discovery", () => {
 });
 
 
+/** Three members broadcasting: 1 leads, 2 and 3 follow, synchronised. */
+function broadcasting(): Harness {
+  const h = new Harness(3);
+  h.node(1).peer.lead();
+  h.node(2).peer.follow(1n);
+  h.node(3).peer.follow(1n);
+  h.settle();
+  return h;
+}
+
 /** Leader 1 and follower 2 share 10 txns and 6 more proposals; node 3 has an empty log, outside a window of 4. */
 function leaderAheadOfNode3(): Harness {
   const log = Array.from({ length: 10 }, (_, i) => txn(1n, BigInt(i + 1)));
@@ -214,7 +228,7 @@ describe("ZabPeer: a SNAP from a ZooKeeper leader", () => {
     h.settle((from, to) => from === 1n && to === 3n && snaps() === 1 && h.sent.at(-1)!.packet.type !== PacketType.SNAP);
     const snapZxid = h.sent.find((s) => s.packet.type === PacketType.SNAP)!.packet.zxid;
     expect(h.node(3).peer.zabState).toBe("synchronization");
-    const conn3 = [...h.conns].find(([, c]) => c.learner === 3n)![0];
+    const conn3 = h.connOf(3n);
     const sentBefore = h.sent.length;
     for (const z of [snapZxid - 1n, snapZxid]) {
       h.node(3).peer.step(conn3, { type: PacketType.PROPOSAL, zxid: z, data: Buffer.from("again") });
@@ -242,14 +256,14 @@ describe("ZabPeer: learner PINGs", () => {
     h.node(3).peer.follow(1n);
     h.settle((from, to) => from === 1n && to === 3n && diffs() === 2 && h.sent.at(-1)!.packet.type !== PacketType.DIFF);
     expect(h.node(3).peer.zabState).toBe("synchronization");
-    const conn3 = [...h.conns].find(([, c]) => c.learner === 3n)![0];
+    const conn3 = h.connOf(3n);
     const sentBefore = h.sent.length;
     h.node(3).peer.step(conn3, { type: PacketType.PING, zxid: makeZxid(2n, 0n), data: null });
     h.settle(() => true);
     expect(h.sent.slice(sentBefore).filter((s) => s.from === 3n).map((s) => s.packet.type)).not.toContain(PacketType.PING);
     expect(h.node(3).peer.zabState).toBe("synchronization");
     // a synchronised learner answers
-    const conn2 = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    const conn2 = h.connOf(2n);
     h.node(2).peer.step(conn2, { type: PacketType.PING, zxid: makeZxid(2n, 0n), data: null });
     h.settle(() => true);
     expect(h.sent.slice(sentBefore).filter((s) => s.from === 2n).map((s) => s.packet.type)).toContain(PacketType.PING);
@@ -258,11 +272,7 @@ describe("ZabPeer: learner PINGs", () => {
 
 describe("ZabPeer: broadcast", () => {
   it("a follower ACKs a proposal only in a Ready after the one that persists it", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     const z = h.node(1).peer.propose(Buffer.from("x"));
     h.settle();
     const persisted = h.readyIndexOf(2, (r) => r.persist.some((p) => p.kind === "append" && p.txns.some((t) => t.zxid === z)));
@@ -272,13 +282,9 @@ describe("ZabPeer: broadcast", () => {
   });
 
   it("a follower's ACK of a durable proposal goes early in the next Ready, not behind that Ready's own persist ops", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     const f = h.node(2).peer;
-    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    const conn = h.connOf(2n);
     const a = makeZxid(1n, 1n);
     const b = makeZxid(1n, 2n);
     f.step(conn, { type: PacketType.PROPOSAL, zxid: a, data: Buffer.from("a") });
@@ -298,13 +304,9 @@ describe("ZabPeer: broadcast", () => {
   });
 
   it("a leader's COMMIT goes early in the Ready after the quorum's ACKs; its txn, durable there, is committed in that Ready", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     const l = h.node(1).peer;
-    const connOf = (sid: bigint) => [...h.conns].find(([, c]) => c.learner === sid)![0];
+    const connOf = (sid: bigint) => h.connOf(sid);
     const a = l.propose(Buffer.from("a"));
     const r1 = l.ready();
     expect(r1.early.filter((m) => "packet" in m && m.packet.type === PacketType.PROPOSAL)).toHaveLength(2);
@@ -328,13 +330,9 @@ describe("ZabPeer: broadcast", () => {
   });
 
   it("takeEarly: while a Ready is persisted, the next proposals go out at once, but not ahead of that Ready's own late messages", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     const l = h.node(1).peer;
-    const connOf = (sid: bigint) => [...h.conns].find(([, c]) => c.learner === sid)![0];
+    const connOf = (sid: bigint) => h.connOf(sid);
     const proposals = (ms: ReturnType<ZabPeer["takeEarly"]>) => ms.flatMap((m) => ("packet" in m && m.packet.type === PacketType.PROPOSAL ? [[m.conn, m.packet.zxid]] : []));
     expect(l.takeEarly()).toEqual([]); // nothing in flight: the next Ready carries everything
     const a = l.propose(Buffer.from("a"));
@@ -401,11 +399,7 @@ describe("ZabPeer: broadcast", () => {
   });
 
   it("a follower that re-syncs mid-epoch after logging a proposal whose ACK was lost is cut back to the commit point and ACKs it again (LearnerHandler: TRUNC to maxCommittedLog)", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     const committed = h.node(1).peer.propose(Buffer.from("a"));
     h.settle();
     // both followers log the next proposal; their ACKs are lost with their connections
@@ -414,7 +408,7 @@ describe("ZabPeer: broadcast", () => {
     expect(h.node(2).peer.lastZxid).toBe(z);
     expect(h.node(1).peer.commitZxid).toBe(committed);
     // follower 2 re-syncs with the same leader (still established: 3 keeps it company)
-    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    const conn = h.connOf(2n);
     h.node(2).peer.closed(conn);
     h.node(1).peer.closed(conn);
     h.settle();
@@ -431,11 +425,7 @@ describe("ZabPeer: broadcast", () => {
   });
 
   it("a follower cut back by such a TRUNC commits what it keeps (the leader's commit point), as after a DIFF", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     // follower 2 logs a and b but hears no COMMIT and its ACKs are lost; a commits on 3's ACK, b does not
     const a = h.node(1).peer.propose(Buffer.from("a"));
     const b = h.node(1).peer.propose(Buffer.from("b"));
@@ -445,7 +435,7 @@ describe("ZabPeer: broadcast", () => {
     expect(h.node(1).peer.commitZxid).toBe(a);
     expect(h.node(2).peer.lastZxid).toBe(b);
     expect(h.node(2).applied).toEqual([]);
-    const conn = [...h.conns].find(([, c]) => c.learner === 2n)![0];
+    const conn = h.connOf(2n);
     h.node(2).peer.closed(conn);
     h.node(1).peer.closed(conn);
     h.settle();
@@ -465,11 +455,7 @@ describe("ZabPeer: broadcast", () => {
 
 describe("ZabPeer: liveness limits", () => {
   it("a leader that loses its quorum steps down after syncLimit ticks; a follower drops a silent leader", () => {
-    const h = new Harness(3);
-    h.node(1).peer.lead();
-    h.node(2).peer.follow(1n);
-    h.node(3).peer.follow(1n);
-    h.settle();
+    const h = broadcasting();
     const none = () => true;
     for (let i = 0; i < 7; i++) {
       for (const s of [1, 2]) h.node(s).peer.tick();
