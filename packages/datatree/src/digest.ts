@@ -144,3 +144,36 @@ export function nodeDigestOfBytes(buf: Uint8Array, pathStart: number, pathEnd: n
   c = crcUpdate(c, stat, 0, DIGEST_STAT_BYTES);
   return (c ^ -1) >>> 0;
 }
+
+/** |partial sum| past which it is folded into the BigInt total (2^52: adding a 2^32 term stays exact). */
+const SUM_FOLD = 2 ** 52;
+
+/**
+ * A sum of node digests (AdHash), kept as a Number while it is exact (each term is below 2^32) and folded into a
+ * BigInt total only when it grows large, instead of one BigInt addition per term.
+ */
+export class DigestSum {
+  private total = 0n;
+  private part = 0;
+
+  add(d: number): void {
+    const h = this.part + d;
+    if (h > SUM_FOLD || h < -SUM_FOLD) {
+      this.total += BigInt(h);
+      this.part = 0;
+    } else {
+      this.part = h;
+    }
+  }
+
+  /** The sum (not wrapped). */
+  value(): bigint {
+    return this.total + BigInt(this.part);
+  }
+
+  /** Starts the sum again from `sum`. */
+  set(sum: bigint): void {
+    this.total = sum;
+    this.part = 0;
+  }
+}

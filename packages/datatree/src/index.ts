@@ -76,7 +76,7 @@ export {
   statPath,
   trimQuotaPath,
 } from "@zkts/client-wire";
-export { DIGEST_STAT_BYTES, DIGEST_VERSION, crc32, nodeDigest, nodeDigestOfBytes } from "./digest.js";
+export { DIGEST_STAT_BYTES, DIGEST_VERSION, DigestSum, crc32, nodeDigest, nodeDigestOfBytes } from "./digest.js";
 export {
   CONTAINER_EPHEMERAL_OWNER,
   ErrorCode,

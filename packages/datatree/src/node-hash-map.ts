@@ -1,8 +1,5 @@
 import type { DataNode } from "./data-node.js";
-import { nodeDigest } from "./digest.js";
-
-/** |partial digest sum| past which it is folded into the BigInt total (2^52: adding a 2^32 term stays exact). */
-const HASH_FOLD = 2 ** 52;
+import { DigestSum, nodeDigest } from "./digest.js";
 
 /**
  * ZooKeeper's NodeHashMapImpl: the path -> node table and the tree digest kept with it (each node's
@@ -17,9 +14,8 @@ export class NodeHashMap {
   dataSize = 0;
   /** Sequence number the next node entering the table gets (DataNode.seq). */
   nextSeq = 0;
-  private hash = 0n;
-  /** The part of the digest sum not yet folded into `hash` (see addHash). */
-  private hashPart = 0;
+  /** The tree digest's sum of node digests. */
+  private readonly hash = new DigestSum();
 
   constructor(readonly digestEnabled: boolean) {}
 
@@ -66,8 +62,7 @@ export class NodeHashMap {
 
   /** The digest summed again over the nodes in the table (after `putRestored` replaced a node). */
   recomputeDigest(): void {
-    this.hash = 0n;
-    this.hashPart = 0;
+    this.hash.set(0n);
     if (!this.digestEnabled) return;
     for (const [p, n] of this.map) this.addHash(this.digestOf(p, n));
   }
@@ -77,8 +72,7 @@ export class NodeHashMap {
    * restore's nodes were put with `putRestored(.., false)` for, computed elsewhere (off the thread building the tree).
    */
   setDigest(sum: bigint): void {
-    this.hash = this.digestEnabled ? sum : 0n;
-    this.hashPart = 0;
+    this.hash.set(this.digestEnabled ? sum : 0n);
   }
 
   remove(path: string, node: DataNode): void {
@@ -101,13 +95,12 @@ export class NodeHashMap {
   clear(): void {
     for (const n of this.map.values()) n.detached = true;
     this.map.clear();
-    this.hash = 0n;
-    this.hashPart = 0;
+    this.hash.set(0n);
   }
 
   /** The tree digest (DigestCalculator version 2 summed as AdHash), 0 when digests are disabled. */
   digest(): bigint {
-    return BigInt.asIntN(64, this.hash + BigInt(this.hashPart));
+    return BigInt.asIntN(64, this.hash.value());
   }
 
   /** approximateDataSize recomputed by walking every node (O(n), for checks and after a restore). */
@@ -132,17 +125,7 @@ export class NodeHashMap {
     return d !== undefined ? d : this.digestOf(path, node);
   }
 
-  /**
-   * The AdHash sum is kept as a Number (exact below 2^53, each term is below 2^32) and folded into the BigInt
-   * total only when it grows large, instead of one BigInt addition per change.
-   */
   private addHash(d: number): void {
-    const h = this.hashPart + d;
-    if (h > HASH_FOLD || h < -HASH_FOLD) {
-      this.hash += BigInt(h);
-      this.hashPart = 0;
-    } else {
-      this.hashPart = h;
-    }
+    this.hash.add(d);
   }
 }

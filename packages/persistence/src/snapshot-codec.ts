@@ -10,7 +10,7 @@
  * (ints as floats, a long wider than a safe ACL ref, ...): the reader then decodes that row with the generic decoder.
  */
 import { Encoder } from "@msgpack/msgpack";
-import { DIGEST_STAT_BYTES, nodeDigestOfBytes } from "@zkts/datatree";
+import { DIGEST_STAT_BYTES, DigestSum, nodeDigestOfBytes } from "@zkts/datatree";
 import type { StatPersisted } from "@zkts/jute";
 
 /** A node as the writer takes it (snapshot.ts SnapshotNode). */
@@ -276,8 +276,6 @@ export const ROW_ODD = -2;
 export type NodeRowSink = (path: string, data: Buffer | null, acl: number, stat: StatPersisted) => void;
 
 const ZERO = 0n;
-/** A digest sum's Number part is folded into its BigInt past this (2^52: adding a 2^32 term stays exact). */
-const DIGEST_FOLD = 2 ** 52;
 
 /**
  * The head of a node chunk at `p`: `[4, <array header>]` as the writers write it (fixarray 2, positive fixint 4,
@@ -309,9 +307,8 @@ export class NodeRowDecoder {
   /** The stat block of a row's digest (nodeDigestOfBytes), filled from the row's bytes. */
   private readonly digestStat = Buffer.alloc(DIGEST_STAT_BYTES);
   private readonly digestStatView = new DataView(this.digestStat.buffer, this.digestStat.byteOffset, DIGEST_STAT_BYTES);
-  /** Sum of the digests of the rows decoded (with `digests`): the part below DIGEST_FOLD, and the rest. */
-  private digestPart = 0;
-  private digestTotal = ZERO;
+  /** Sum of the digests of the rows decoded (with `digests`) and of those given to `addDigest`. */
+  private readonly rowDigests = new DigestSum();
 
   /**
    * `sink` null: rows are checked only (their whole structure, as when read), nothing is built. `digests`: each row's
@@ -325,16 +322,12 @@ export class NodeRowDecoder {
 
   /** The sum of the node digests of the rows decoded so far (with `digests`), and of those given to `addDigest`. */
   digestSum(): bigint {
-    return this.digestTotal + BigInt(this.digestPart);
+    return this.rowDigests.value();
   }
 
   /** Adds a node digest (a row decoded elsewhere) to `digestSum`. */
   addDigest(d: number): void {
-    const h = this.digestPart + d;
-    if (h > DIGEST_FOLD) {
-      this.digestTotal += BigInt(h);
-      this.digestPart = 0;
-    } else this.digestPart = h;
+    this.rowDigests.add(d);
   }
 
   /** The int at `at` (a row's long) as the 8 big-endian bytes at `to` of the digest's stat block. */
