@@ -31,9 +31,9 @@ export function propose(c: PeerCore, data: Buffer, activates?: ZabQuorum): bigin
   const txn: Txn = { zxid, data };
   c.log.push(txn);
   if (activates !== undefined) ls.pendingConfigs.push(activates);
-  const o: Outstanding = { acks: new Set(), quorums: quorumsNow(c, ls) };
+  const o: Outstanding = { zxid, acks: new Set(), quorums: quorumsNow(c, ls) };
   if (activates !== undefined) o.activates = activates;
-  ls.outstanding.set(zxid, o);
+  ls.outstanding.push(o);
   // The leader's own ACK once the txn is durable: one continuation for a burst of proposals (see appendDurablyRun).
   c.appendDurablyRun(txn, (ls.selfAck ??= selfAck(c, ls, c.gen)));
   // As ZooKeeper's leader: the proposal goes to the followers while the leader logs it (its own ACK counts
@@ -59,26 +59,32 @@ function quorumsNow(c: PeerCore, ls: LeaderState): ZabQuorum[] {
 function selfAck(c: PeerCore, ls: LeaderState, gen: number): (txns: Txn[]) => void {
   return (txns) => {
     if (gen !== c.gen || c.leaderState !== ls) return;
-    for (const t of txns) ls.outstanding.get(t.zxid)?.acks.add(c.sid);
+    const q = ls.outstanding;
+    for (const t of txns) q.get(t.zxid)?.acks.add(c.sid);
     commitReady(c, ls);
   };
 }
 
 /** An ACK from `sid`: commit in zxid order what a quorum holds. */
 export function leaderAck(c: PeerCore, ls: LeaderState, sid: bigint, zxid: bigint): void {
-  const o = ls.outstanding.get(zxid);
+  const q = ls.outstanding;
+  const o = q.get(zxid);
   if (!o) return; // already committed or unknown
   o.acks.add(sid);
-  commitReady(c, ls);
+  // Only the first outstanding proposal can commit next, and commitReady left it not held (or nothing may commit):
+  // an ACK of a later one changes nothing yet (its proposal commits once the ones before it do).
+  if (o === q.first()) commitReady(c, ls);
 }
 
 /** Commits, in zxid order, the outstanding proposals a quorum holds, up to the first one it does not (Leader.tryToCommit). */
 function commitReady(c: PeerCore, ls: LeaderState): void {
   const bugNoQuorum = c.init.bugs.commitWithoutQuorum === true;
-  for (const [z, p] of ls.outstanding) {
+  const q = ls.outstanding;
+  for (let p = q.first(); p !== undefined; p = q.first()) {
     if (ls.handedOverTo !== undefined) return; // allowedToCommit = false
     if (bugNoQuorum ? p.acks.size === 0 : !heldByAll(p)) break;
-    ls.outstanding.delete(z);
+    q.shift();
+    const z = p.zxid;
     c.m.commits.inc(); // Leader.commit
     c.onLeaderCommit?.(z, p.acks);
     c.commitUpTo(z);
@@ -137,8 +143,8 @@ function designatedLeader(c: PeerCore, ls: LeaderState, zxid: bigint, next: ZabQ
   if (candidates.length === 0) return c.sid; // cannot happen: a quorum of the new config acknowledged it
   let cur = candidates[0]!;
   // The outstanding proposals after it, in order: keep the candidates that acknowledged each.
-  for (const [z, p] of ls.outstanding) {
-    if (z <= zxid) continue;
+  for (const p of ls.outstanding) {
+    if (p.zxid <= zxid) continue;
     for (const _q of p.quorums) {
       candidates = candidates.filter((s) => p.acks.has(s));
       if (candidates.length === 0) return cur;

@@ -7,6 +7,7 @@ import type { Txn, ZabQuorum } from "./types.js";
  * committed, for it and for every later proposal until it commits).
  */
 export interface Outstanding {
+  zxid: bigint;
   acks: Set<bigint>;
   quorums: ZabQuorum[];
   /** A reconfig proposal: the config it activates once committed. */
@@ -54,7 +55,7 @@ export interface LeaderState {
   newLeaderAcks: Set<bigint>;
   handlers: Map<number, Handler>;
   /** Proposals not yet committed, in zxid order, with the sids whose ACK counted. */
-  outstanding: Map<bigint, Outstanding>;
+  outstanding: OutstandingQueue;
   /** Configs of reconfig proposals not yet committed, in zxid order (the last seen config, if newer than the active). */
   pendingConfigs: ZabQuorum[];
   /** Committed reconfig txns (zxid -> designated leader) whose INFORMANDACTIVATE observers may still be owed. */
@@ -81,7 +82,7 @@ export function newLeaderState(c: PeerCore): LeaderState {
     epochAcks: new Set(),
     newLeaderAcks: new Set(),
     handlers: new Map(),
-    outstanding: new Map(),
+    outstanding: new OutstandingQueue(),
     pendingConfigs: pendingOf(c),
     activations: new Map(),
     counter: 0n,
@@ -107,4 +108,58 @@ export function dropHandler(c: PeerCore, h: Handler, _why: string, close: boolea
 export function rejectHandler(c: PeerCore, h: Handler, message: string): void {
   c.pending.events.push({ type: "protocolError", conn: h.conn, message });
   dropHandler(c, h, message, true);
+}
+
+/**
+ * The leader's proposals not yet committed: a queue in zxid order. A term's proposals have consecutive zxids
+ * (`propose` adds counter + 1) and commit from the front (commitReady), so an ACK finds its proposal by its distance
+ * from the first one: no hash lookup of a bigint key per ACK, no Map entry per proposal.
+ */
+export class OutstandingQueue {
+  private items: Outstanding[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The oldest proposal not yet committed. */
+  first(): Outstanding | undefined {
+    return this.items[this.head];
+  }
+
+  /** Appends the proposal of the zxid after the last one's (the first of a term: any zxid). */
+  push(o: Outstanding): void {
+    const last = this.items[this.items.length - 1];
+    if (this.head < this.items.length && last !== undefined && o.zxid !== last.zxid + 1n) {
+      throw new Error(`outstanding proposals must be consecutive: 0x${o.zxid.toString(16)} after 0x${last.zxid.toString(16)}`);
+    }
+    this.items.push(o);
+  }
+
+  /** The proposal of `zxid`, if it is outstanding. */
+  get(zxid: bigint): Outstanding | undefined {
+    const f = this.items[this.head];
+    if (f === undefined || zxid < f.zxid) return undefined;
+    const o = this.items[this.head + Number(zxid - f.zxid)];
+    return o !== undefined && o.zxid === zxid ? o : undefined;
+  }
+
+  /** Removes the oldest proposal (committed). */
+  shift(): void {
+    if (this.head >= this.items.length) return;
+    this.items[this.head++] = undefined as unknown as Outstanding; // not kept alive by the queue
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The outstanding proposals, oldest first. */
+  *[Symbol.iterator](): IterableIterator<Outstanding> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
+  }
 }
