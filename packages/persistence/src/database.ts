@@ -197,16 +197,20 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       return reader.end!;
     };
     let end: LogEnd | undefined;
+    /** Where the log was read (logged). */
+    let readBy = "this thread";
     try {
       // the worker read from the snapshot loaded (else that one failed verification and an older one was loaded)
       const ahead = early !== undefined && snap !== undefined && snap.zxid === early.zxid ? early.source : undefined;
       if (early !== undefined && ahead === undefined) early.source.close();
       if (ahead !== undefined) {
         try {
+          readBy = "a worker thread, during the snapshot load";
           end = await replayAll(ahead);
         } catch (e) {
           if (!(e instanceof LogTailWorkerError)) throw e;
           log.warn("reading the txn log on a worker thread failed: reading the rest in this thread", { error: e.message, after: `0x${replayedTo.toString(16)}` });
+          readBy = "a worker thread, then this thread";
         }
       }
       // In this thread (as the worker would: the same reader), from the start or after what the worker handed out.
@@ -241,6 +245,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       log.info("replayed txn log", {
         txns: result.replayed,
         zxid: `0x${result.zxid.toString(16)}`,
+        readBy,
         digestsChecked: result.digests.checked,
         digestMismatches: result.digests.mismatched,
       });
