@@ -189,7 +189,7 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     // A snapshot's node digests are summed by a worker thread reading the same file while this one builds the tree.
     ...(cfg.digestEnabled && opts.storage === undefined ? { snapshotDigester: snapshotDigestOffThread } : {}),
     // The txn log after the newest snapshot is read by a worker thread while this one loads that snapshot.
-    ...(opts.storage === undefined ? { logTailReader: logTailOffThread } : {}),
+    ...(cfg.restoreLogWorker && opts.storage === undefined ? { logTailReader: logTailOffThread } : {}),
     preAllocSize: cfg.preAllocSize * 1024,
     forceSync: cfg.forceSync,
     acceptDataLoss: opts.acceptDataLoss ?? false,
