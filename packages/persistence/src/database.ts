@@ -128,132 +128,137 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     const source = newest && opts.logTailReader(dataLogDir, { fromZxid: newest.zxid + 1n, acceptLoss: opts.acceptDataLoss ?? false });
     if (newest && source) early = { zxid: newest.zxid, source };
   }
+  let loadedNewest: Awaited<ReturnType<typeof loadNewestValidSnapshot>>;
   try {
-    const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, tree, { digester: digestOn ? opts.snapshotDigester : undefined });
-    for (const r of rejected) {
-      log.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
-    }
-    let from = 0n;
-    if (snap) {
-      const loaded = snap.load;
-      for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
-      // ZooKeeper's ZxidDigest: the digest at a zxid at or after the snapshot's (fuzzy): checked when the tree gets there.
-      if (digestOn && loaded.digest && loaded.digest.digestVersion === digestVersion && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
-      fuzzyUnknown = digestOn && loaded.digest === null;
-      if (snapDigest && snapDigest.zxid === snap.zxid) {
-        checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
-        snapDigest = null;
-      }
-      from = snap.zxid;
-      result.snapshot = { path: snap.path, zxid: snap.zxid };
-      log.info("restored snapshot", {
-        file: snap.path,
-        zxid: `0x${snap.zxid.toString(16)}`,
-        nodes: loaded.nodes,
-        sessions: sessions.size,
-        ...(digestOn ? { nodeDigests: loaded.digestsElsewhere === true ? "summed by a worker thread" : "summed while restoring" } : {}),
-      });
-    } else {
-      const snaps = await listSnapshots(storage, dataDir);
-      const logs = await listLogFiles(storage, dataLogDir);
-      const fromStart = logs.length === 0 || logs[0]!.zxid <= 1n;
-      if (snaps.length > 0 || !fromStart) {
-        const why =
-          snaps.length > 0
-            ? `no valid snapshot in ${joinPath(dataDir, VERSION_DIR)} (${snaps.map((s) => s.name).join(", ")} all failed verification)`
-            : `no snapshot in ${joinPath(dataDir, VERSION_DIR)} and the txn log does not start at zxid 1 (${logs[0]!.name})`;
-        if (!opts.acceptDataLoss) {
-          throw new DataLossError(`${why}; refusing to start. Restore the files, or start with --accept-data-loss to start from the log alone`);
-        }
-        log.error(`${why}; --accept-data-loss given: replaying what the log holds onto an empty tree`);
-      }
-    }
-
-    // Replay the log after the snapshot (FileTxnSnapLog.fastForwardFromEdits).
-    // Each txn is decoded and applied at once and no part of it kept (the tree copies node data): payloads and their
-    // buffers are views of the reader's read buffers (or of the worker's posted batches), not copies.
-    /** zxid of the last txn replayed (where an in-thread read resumes when the worker's read failed). */
-    let replayedTo = from;
-    const replayOne = (e: LogEntry): void => {
-      const { header, txn, digest } = decodeTxn(e.payload, { views: true });
-      replayedTo = header.zxid;
-      if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
-      else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
-      tree.processTxn(header, txn);
-      result.replayed++;
-      // DataTree.compareSnapshotDigests (from processTxn), then compareDigest: the snapshot's ZxidDigest once the
-      // tree reaches its zxid; a txn's digest only out of the snapshot's fuzzy window and of the tree's version
-      if (snapDigest && snapDigest.zxid === header.zxid) {
-        checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
-        snapDigest = null;
-      }
-      if (digestOn && snapDigest === null && !fuzzyUnknown && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
-    };
-    const replayAll = async (reader: { batches(): AsyncGenerator<LogEntry[]>; readonly end: LogEnd | undefined }): Promise<LogEnd> => {
-      // one wait per batch of entries (those parsed from one read), not per entry
-      for await (const batch of reader.batches()) {
-        for (const e of batch) replayOne(e);
-      }
-      return reader.end!;
-    };
-    let end: LogEnd | undefined;
-    /** Where the log was read (logged). */
-    let readBy = "this thread";
-    try {
-      // the worker read from the snapshot loaded (else that one failed verification and an older one was loaded)
-      const ahead = early !== undefined && snap !== undefined && snap.zxid === early.zxid ? early.source : undefined;
-      if (early !== undefined && ahead === undefined) early.source.close();
-      if (ahead !== undefined) {
-        try {
-          readBy = "a worker thread, during the snapshot load";
-          end = await replayAll(ahead);
-        } catch (e) {
-          if (!(e instanceof LogTailWorkerError)) throw e;
-          log.warn("reading the txn log on a worker thread failed: reading the rest in this thread", { error: e.message, after: `0x${replayedTo.toString(16)}` });
-          readBy = "a worker thread, then this thread";
-        }
-      }
-      // In this thread (as the worker would: the same reader), from the start or after what the worker handed out.
-      end ??= await replayAll(readTxnLog(storage, dataLogDir, { fromZxid: replayedTo + 1n, acceptLoss: opts.acceptDataLoss ?? false, payloadViews: true }));
-    } catch (e) {
-      if (e instanceof LogCorruptionError) {
-        throw new DataLossError(
-          `${e.message}. Txns after this point would be lost; refusing to start. ` +
-            "Start with --accept-data-loss to discard the log from this point on",
-          e,
-        );
-      }
-      throw e;
-    }
-    result.logEnd = end;
-    if (end.reason === "torn") {
-      log.warn("txn log ends with a torn (partial) write: truncating it", { file: end.file, offset: end.offset, detail: end.detail });
-      await truncateTornTail(storage, dataLogDir, end);
-    } else if (end.reason === "corrupt") {
-      log.error("txn log is corrupt: --accept-data-loss given, discarding everything from this point", {
-        file: end.file,
-        offset: end.offset,
-        detail: end.detail,
-        discardFiles: end.discardFiles,
-      });
-      await truncateTornTail(storage, dataLogDir, end);
-    } else if (end.discardFiles.length > 0) {
-      await truncateTornTail(storage, dataLogDir, end);
-    }
-    result.zxid = tree.lastProcessedZxid;
-    if (result.replayed > 0) {
-      log.info("replayed txn log", {
-        txns: result.replayed,
-        zxid: `0x${result.zxid.toString(16)}`,
-        readBy,
-        digestsChecked: result.digests.checked,
-        digestMismatches: result.digests.mismatched,
-      });
-    }
-    return result;
-  } finally {
+    loadedNewest = await loadNewestValidSnapshot(storage, dataDir, tree, { digester: digestOn ? opts.snapshotDigester : undefined });
+  } catch (e) {
     early?.source.close();
+    throw e;
   }
+  const { snapshot: snap, rejected } = loadedNewest;
+  // the worker's read is used only if it started after the snapshot loaded (else that one failed verification)
+  const ahead = early !== undefined && snap !== undefined && snap.zxid === early.zxid ? early.source : undefined;
+  if (early !== undefined && ahead === undefined) early.source.close();
+  for (const r of rejected) {
+    log.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
+  }
+  let from = 0n;
+  if (snap) {
+    const loaded = snap.load;
+    for (const [id, timeout] of loaded.sessions) sessions.set(id, timeout);
+    // ZooKeeper's ZxidDigest: the digest at a zxid at or after the snapshot's (fuzzy): checked when the tree gets there.
+    if (digestOn && loaded.digest && loaded.digest.digestVersion === digestVersion && loaded.digest.zxid >= snap.zxid) snapDigest = { zxid: loaded.digest.zxid, digest: loaded.digest.digest };
+    fuzzyUnknown = digestOn && loaded.digest === null;
+    if (snapDigest && snapDigest.zxid === snap.zxid) {
+      checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
+      snapDigest = null;
+    }
+    from = snap.zxid;
+    result.snapshot = { path: snap.path, zxid: snap.zxid };
+    log.info("restored snapshot", {
+      file: snap.path,
+      zxid: `0x${snap.zxid.toString(16)}`,
+      nodes: loaded.nodes,
+      sessions: sessions.size,
+      ...(digestOn ? { nodeDigests: loaded.digestsElsewhere === true ? "summed by a worker thread" : "summed while restoring" } : {}),
+    });
+  } else {
+    const snaps = await listSnapshots(storage, dataDir);
+    const logs = await listLogFiles(storage, dataLogDir);
+    const fromStart = logs.length === 0 || logs[0]!.zxid <= 1n;
+    if (snaps.length > 0 || !fromStart) {
+      const why =
+        snaps.length > 0
+          ? `no valid snapshot in ${joinPath(dataDir, VERSION_DIR)} (${snaps.map((s) => s.name).join(", ")} all failed verification)`
+          : `no snapshot in ${joinPath(dataDir, VERSION_DIR)} and the txn log does not start at zxid 1 (${logs[0]!.name})`;
+      if (!opts.acceptDataLoss) {
+        throw new DataLossError(`${why}; refusing to start. Restore the files, or start with --accept-data-loss to start from the log alone`);
+      }
+      log.error(`${why}; --accept-data-loss given: replaying what the log holds onto an empty tree`);
+    }
+  }
+
+  // Replay the log after the snapshot (FileTxnSnapLog.fastForwardFromEdits).
+  // Each txn is decoded and applied at once and no part of it kept (the tree copies node data): payloads and their
+  // buffers are views of the reader's read buffers (or of the worker's posted batches), not copies.
+  /** zxid of the last txn replayed (where an in-thread read resumes when the worker's read failed). */
+  let replayedTo = from;
+  const replayOne = (e: LogEntry): void => {
+    const { header, txn, digest } = decodeTxn(e.payload, { views: true });
+    replayedTo = header.zxid;
+    if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
+    else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
+    tree.processTxn(header, txn);
+    result.replayed++;
+    // DataTree.compareSnapshotDigests (from processTxn), then compareDigest: the snapshot's ZxidDigest once the
+    // tree reaches its zxid; a txn's digest only out of the snapshot's fuzzy window and of the tree's version
+    if (snapDigest && snapDigest.zxid === header.zxid) {
+      checkDigest("snapshot", snapDigest.zxid, snapDigest.digest);
+      snapDigest = null;
+    }
+    if (digestOn && snapDigest === null && !fuzzyUnknown && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
+  };
+  const replayAll = async (reader: { batches(): AsyncGenerator<LogEntry[]>; readonly end: LogEnd | undefined }): Promise<LogEnd> => {
+    // one wait per batch of entries (those parsed from one read), not per entry
+    for await (const batch of reader.batches()) {
+      for (const e of batch) replayOne(e);
+    }
+    return reader.end!;
+  };
+  let end: LogEnd | undefined;
+  /** Where the log was read (logged). */
+  let readBy = "this thread";
+  try {
+    if (ahead !== undefined) {
+      try {
+        readBy = "a worker thread, during the snapshot load";
+        end = await replayAll(ahead);
+      } catch (e) {
+        if (!(e instanceof LogTailWorkerError)) throw e;
+        log.warn("reading the txn log on a worker thread failed: reading the rest in this thread", { error: e.message, after: `0x${replayedTo.toString(16)}` });
+        readBy = "a worker thread, then this thread";
+      } finally {
+        ahead.close();
+      }
+    }
+    // In this thread (as the worker would: the same reader), from the start or after what the worker handed out.
+    end ??= await replayAll(readTxnLog(storage, dataLogDir, { fromZxid: replayedTo + 1n, acceptLoss: opts.acceptDataLoss ?? false, payloadViews: true }));
+  } catch (e) {
+    if (e instanceof LogCorruptionError) {
+      throw new DataLossError(
+        `${e.message}. Txns after this point would be lost; refusing to start. ` +
+          "Start with --accept-data-loss to discard the log from this point on",
+        e,
+      );
+    }
+    throw e;
+  }
+  result.logEnd = end;
+  if (end.reason === "torn") {
+    log.warn("txn log ends with a torn (partial) write: truncating it", { file: end.file, offset: end.offset, detail: end.detail });
+    await truncateTornTail(storage, dataLogDir, end);
+  } else if (end.reason === "corrupt") {
+    log.error("txn log is corrupt: --accept-data-loss given, discarding everything from this point", {
+      file: end.file,
+      offset: end.offset,
+      detail: end.detail,
+      discardFiles: end.discardFiles,
+    });
+    await truncateTornTail(storage, dataLogDir, end);
+  } else if (end.discardFiles.length > 0) {
+    await truncateTornTail(storage, dataLogDir, end);
+  }
+  result.zxid = tree.lastProcessedZxid;
+  if (result.replayed > 0) {
+    log.info("replayed txn log", {
+      txns: result.replayed,
+      zxid: `0x${result.zxid.toString(16)}`,
+      readBy,
+      digestsChecked: result.digests.checked,
+      digestMismatches: result.digests.mismatched,
+    });
+  }
+  return result;
 }
 
 /** The snapshot file format zkts writes (zoo.cfg `snapshot.format`); it reads both. */
