@@ -4,7 +4,7 @@
  * the log replay ended. The server is the given checkout's (its bin: dist when fresh), on a fresh copy of the data
  * dir (removed after), killed once started. Pass two checkouts in turn for an A/B on the same files.
  *
- * Run: npx tsx apps/server/bench/restart-start.ts <checkout> <dataDir> [label]
+ * Run: npx tsx apps/server/bench/restart-start.ts <checkout> <dataDir> [label] [key=value,...]   (extra zoo.cfg lines)
  *      (<dataDir> holds version-2/; `zkts-bench compare --restart --data-dir <dir>` leaves one in <dir>/zkts)
  */
 import { spawn } from "node:child_process";
@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
-const [checkout, src, label = "restart"] = process.argv.slice(2);
+const [checkout, src, label = "restart", extra = ""] = process.argv.slice(2);
 if (!checkout || !src) {
   console.error("usage: restart-start.ts <checkout> <dataDir> [label]");
   process.exit(2);
@@ -28,7 +28,11 @@ const port = await new Promise<number>((resolve) => {
   });
 });
 const cfg = join(base, "zkts.cfg");
-writeFileSync(cfg, `tickTime=2000\ndataDir=${join(base, "data")}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nforceSync=yes\nadmin.enableServer=false\n`);
+writeFileSync(cfg, `tickTime=2000\ndataDir=${join(base, "data")}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nforceSync=yes\nadmin.enableServer=false\n${extra
+  .split(",")
+  .filter((l) => l !== "")
+  .map((l) => `${l}\n`)
+  .join("")}`);
 /** utime + stime (ms) of a /proc stat file. */
 const cpuMs = (f: string): number => {
   const s = readFileSync(f, "latin1");

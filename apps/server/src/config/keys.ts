@@ -37,6 +37,7 @@ export const SYSTEM_PROPERTY_KEYS = new Set([
   "snapCount",
   "snapshot.format",
   "zkts.txnLogWorker",
+  "zkts.restoreLogWorker",
   "preAllocSize",
   "forceSync",
   "zookeeper.forceSync",
