@@ -7,6 +7,8 @@ const INT64_MAX = (1n << 63n) - 1n;
 const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const TWO_32 = 4294967296;
+/** Longest string writeString tries to store byte by byte as ASCII (past it, one copy by the runtime is cheaper). */
+const ASCII_LOOP_MAX = 128;
 
 /** Writes a safe integer (|n| < 2^53) as a big-endian two's-complement int64, byte for byte as writeBigInt64BE. */
 export function writeSafeInt64BE(buf: Uint8Array, pos: number, n: number): void {
@@ -89,6 +91,25 @@ export class OutputArchive {
     if (v === null) {
       this.writeInt(-1);
       return;
+    }
+    const n = v.length;
+    if (n <= ASCII_LOOP_MAX) {
+      // A short string (a path): its bytes stored one by one while it is ASCII (one UTF-16 unit, one byte); two
+      // calls into the runtime (byteLength, write) cost more than the loop. Anything else: the general path below.
+      this.ensure(4 + n);
+      const buf = this.buf;
+      const at = this.pos + 4;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        buf.writeInt32BE(n, this.pos);
+        this.pos = at + n;
+        return;
+      }
     }
     const len = Buffer.byteLength(v, "utf8");
     this.ensure(4 + len);
