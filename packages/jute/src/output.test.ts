@@ -88,3 +88,36 @@ describe("OutputArchive.writeString / InputArchive.readLong byte for byte", () =
     expect(() => inp.readLong()).toThrow(/truncated long/);
   });
 });
+
+describe("OutputArchive int writes", () => {
+  it("writeInt, lengths, frames and setInt32At store big-endian int32s as Buffer.writeInt32BE does", () => {
+    const values = [0, -0, 1, -1, 255, 256, 0x7fffffff, -0x80000000, 0x12345678, -0x12345678];
+    const out = new OutputArchive(8);
+    const mark = out.beginFrame();
+    for (const v of values) out.writeInt(v);
+    out.writeBuffer(Buffer.from([9, 8, 7]));
+    const slot = out.reserve(4);
+    out.setInt32At(slot, 0xfedcba98);
+    out.endFrame(mark);
+    const expected = Buffer.alloc(4 + values.length * 4 + 7 + 4);
+    let p = 0;
+    expected.writeInt32BE(expected.length - 4, p);
+    p += 4;
+    for (const v of values) p = expected.writeInt32BE(v, p);
+    p = expected.writeInt32BE(3, p);
+    expected.set([9, 8, 7], p);
+    p += 3;
+    expected.writeUInt32BE(0xfedcba98, p);
+    expect(out.toBuffer().toString("hex")).toBe(expected.toString("hex"));
+  });
+
+  it("writeInt refuses what is not an int32", () => {
+    const out = new OutputArchive(8);
+    for (const v of [0x80000000, -0x80000001, 1.5, NaN, Infinity, -Infinity, 2 ** 40]) {
+      expect(() => out.writeInt(v), String(v)).toThrow(/int out of range/);
+    }
+    expect(() => out.writeInt(5n as unknown as number)).toThrow(/int out of range/);
+    expect(() => out.writeInt("5" as unknown as number)).toThrow(/int out of range/);
+    expect(out.length).toBe(0);
+  });
+});

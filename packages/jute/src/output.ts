@@ -1,7 +1,5 @@
 import { JuteEncodeError } from "./errors.js";
 
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
@@ -22,6 +20,17 @@ export function writeSafeInt64BE(buf: Uint8Array, pos: number, n: number): void 
   buf[pos + 5] = lo >>> 16;
   buf[pos + 6] = lo >>> 8;
   buf[pos + 7] = lo;
+}
+
+/**
+ * Stores the low 32 bits of `v` big-endian at `pos` (which the caller made room for): four byte stores, none of
+ * writeInt32BE's argument checks (each caller checked its value).
+ */
+function put32(buf: Uint8Array, pos: number, v: number): void {
+  buf[pos] = v >>> 24;
+  buf[pos + 1] = v >>> 16;
+  buf[pos + 2] = v >>> 8;
+  buf[pos + 3] = v;
 }
 
 /** A growable big-endian writer producing jute's binary encoding. */
@@ -53,11 +62,10 @@ export class OutputArchive {
   private dv: DataView | undefined = undefined;
 
   writeInt(v: number): void {
-    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
-      throw new JuteEncodeError(`int out of range: ${v}`);
-    }
+    // (v | 0) === v: an integer in the int32 range (NaN, fractions, anything beyond 32 bits differ)
+    if (typeof v !== "number" || (v | 0) !== v) throw new JuteEncodeError(`int out of range: ${v}`);
     this.ensure(4);
-    this.buf.writeInt32BE(v, this.pos);
+    put32(this.buf, this.pos, v);
     this.pos += 4;
   }
 
@@ -106,7 +114,7 @@ export class OutputArchive {
         buf[at + i] = c;
       }
       if (i === n) {
-        buf.writeInt32BE(n, this.pos);
+        put32(buf, this.pos, n);
         this.pos = at + n;
         return;
       }
@@ -125,7 +133,7 @@ export class OutputArchive {
       return;
     }
     this.ensure(4 + v.length);
-    this.buf.writeInt32BE(v.length, this.pos);
+    put32(this.buf, this.pos, v.length);
     this.buf.set(v, this.pos + 4);
     this.pos += 4 + v.length;
   }
@@ -157,7 +165,7 @@ export class OutputArchive {
 
   /** Writes the number of bytes written since `beginFrame` into the reserved slot. */
   endFrame(mark: number): void {
-    this.buf.writeInt32BE(this.pos - mark - 4, mark);
+    put32(this.buf, mark, this.pos - mark - 4);
   }
 
   /** Reserves `n` bytes (to be filled in later with `setInt32At`); returns their position. */
@@ -171,7 +179,7 @@ export class OutputArchive {
   /** Overwrites 4 bytes at `at` (inside what was written) with a big-endian int; unsigned values up to 2^32-1 too. */
   setInt32At(at: number, v: number): void {
     if (at < 0 || at + 4 > this.pos) throw new RangeError(`setInt32At(${at}) outside the ${this.pos} bytes written`);
-    this.buf.writeUInt32BE(v >>> 0, at);
+    put32(this.buf, at, v);
   }
 
   /** Drops what was written after `length` bytes (undoes a partly written record). */
