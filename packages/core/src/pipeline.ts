@@ -175,6 +175,7 @@ export class DurabilityPipeline {
     if (this.draining) return;
     this.draining = true;
     const start = (this.stats.batchClock = this.clock.monotonic());
+    this.stats.batchWallClock = -1;
     let n = 0;
     try {
       while (this.queue.length > 0 && this.queue[0]!.ready) {
@@ -198,6 +199,7 @@ export class DurabilityPipeline {
     } finally {
       this.draining = false;
       this.stats.batchClock = -1;
+      this.stats.batchWallClock = -1;
     }
     if (this.queue.length === 0 && this.idleWaiters.length > 0) {
       const ws = this.idleWaiters;

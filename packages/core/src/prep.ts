@@ -436,7 +436,8 @@ export class PrepProcessor {
     const codec = requestCodec(type);
     if (codec === undefined || codec === null) throw new CoreError(ErrorCode.MARSHALLINGERROR);
     try {
-      return decodeBody(codec, r.body, this.settings.maxBuffer) as T;
+      // views: the data goes to the txn log (encoded now) and into the tree as the copy keepData makes
+      return decodeBody(codec, r.body, this.settings.maxBuffer, true) as T;
     } catch {
       throw new CoreError(ErrorCode.MARSHALLINGERROR);
     }
@@ -524,7 +525,7 @@ export class PrepProcessor {
   private prepareMulti(r: Request): void {
     let multi: MultiRequest;
     try {
-      multi = decodeBody(requestCodec(OpCode.multi) as Codec<MultiRequest>, r.body, this.settings.maxBuffer);
+      multi = decodeBody(requestCodec(OpCode.multi) as Codec<MultiRequest>, r.body, this.settings.maxBuffer, true);
     } catch {
       r.hdr = this.txnHeader(r, this.nextZxid(), OpCode.multi);
       throw new CoreError(ErrorCode.MARSHALLINGERROR);

@@ -142,11 +142,21 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
 }
 
 /** decode's options for a request body, kept for the last maxBuffer asked (one per server: no object per request). */
-let bodyOptions = { allowTrailing: true, maxBuffer: -1 };
+let bodyOptions = { allowTrailing: true, maxBuffer: -1, views: false };
+/** The same, the record's buffers read as views into the body (decodeBody's `views`). */
+let bodyViewOptions = { allowTrailing: true, maxBuffer: -1, views: true };
 
-/** Decodes a request body as Java does: trailing bytes are ignored. */
-export function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number): T {
-  if (bodyOptions.maxBuffer !== maxBuffer) bodyOptions = { allowTrailing: true, maxBuffer };
+/**
+ * Decodes a request body as Java does: trailing bytes are ignored. With `views`, the record's buffers (a create's
+ * or setData's data, a multi's) are views into `body` rather than copies: for a write's record, whose data lives
+ * no longer than its request (which holds `body` anyway) except as the copy the tree keeps (keepData).
+ */
+export function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number, views = false): T {
+  if (views) {
+    if (bodyViewOptions.maxBuffer !== maxBuffer) bodyViewOptions = { allowTrailing: true, maxBuffer, views: true };
+    return decode(codec, body, bodyViewOptions);
+  }
+  if (bodyOptions.maxBuffer !== maxBuffer) bodyOptions = { allowTrailing: true, maxBuffer, views: false };
   return decode(codec, body, bodyOptions);
 }
 

@@ -48,6 +48,8 @@ export class ServerStats {
   onOutstandingDrained: (() => void) | undefined = undefined;
   /** monotonic() taken when the running drain started (-1: not draining): one clock reading per drained batch. */
   batchClock = -1;
+  /** now() read by the first reply of the running drain (-1: none yet, or not draining): one per drained batch too. */
+  batchWallClock = -1;
   private readonly readLatency: Summary;
   private readonly updateLatency: Summary;
   /** Txns whose TxnDigest differed from the tree's digest once applied (DataTree.reportDigestMismatch). */
@@ -83,7 +85,8 @@ export class ServerStats {
     cs.lastCxid = r.xid;
     cs.lastZxid = lastZxid;
     cs.lastLatency = lat;
-    cs.lastResponseTime = this.clock.now();
+    if (this.batchClock < 0) cs.lastResponseTime = this.clock.now();
+    else cs.lastResponseTime = this.batchWallClock >= 0 ? this.batchWallClock : (this.batchWallClock = this.clock.now());
   }
 
   reset(): void {

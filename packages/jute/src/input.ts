@@ -63,10 +63,15 @@ export class InputArchive {
 
   readLong(): bigint {
     this.need(8, "long");
-    const v = this.buf.readBigInt64BE(this.pos);
+    // DataView's native getBigInt64 (big-endian by default), not Buffer's readBigInt64BE and its BigInt arithmetic
+    const b = this.buf;
+    const v = (this.dv ??= new DataView(b.buffer, b.byteOffset, b.byteLength)).getBigInt64(this.pos);
     this.pos += 8;
     return v;
   }
+
+  /** A DataView over `buf` for readLong (made when first needed). */
+  private dv: DataView | undefined = undefined;
 
   /** jute booleans are one byte; any non-zero byte is true (as in Java's readBoolean). */
   readBool(): boolean {

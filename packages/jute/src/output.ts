@@ -1,12 +1,12 @@
 import { JuteEncodeError } from "./errors.js";
 
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const TWO_32 = 4294967296;
+/** Longest string writeString tries to store byte by byte as ASCII (past it, one copy by the runtime is cheaper). */
+const ASCII_LOOP_MAX = 128;
 
 /** Writes a safe integer (|n| < 2^53) as a big-endian two's-complement int64, byte for byte as writeBigInt64BE. */
 export function writeSafeInt64BE(buf: Uint8Array, pos: number, n: number): void {
@@ -20,6 +20,17 @@ export function writeSafeInt64BE(buf: Uint8Array, pos: number, n: number): void 
   buf[pos + 5] = lo >>> 16;
   buf[pos + 6] = lo >>> 8;
   buf[pos + 7] = lo;
+}
+
+/**
+ * Stores the low 32 bits of `v` big-endian at `pos` (which the caller made room for): four byte stores, none of
+ * writeInt32BE's argument checks (each caller checked its value).
+ */
+function put32(buf: Uint8Array, pos: number, v: number): void {
+  buf[pos] = v >>> 24;
+  buf[pos + 1] = v >>> 16;
+  buf[pos + 2] = v >>> 8;
+  buf[pos + 3] = v;
 }
 
 /** A growable big-endian writer producing jute's binary encoding. */
@@ -51,11 +62,10 @@ export class OutputArchive {
   private dv: DataView | undefined = undefined;
 
   writeInt(v: number): void {
-    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
-      throw new JuteEncodeError(`int out of range: ${v}`);
-    }
+    // (v | 0) === v: an integer in the int32 range (NaN, fractions, anything beyond 32 bits differ)
+    if (typeof v !== "number" || (v | 0) !== v) throw new JuteEncodeError(`int out of range: ${v}`);
     this.ensure(4);
-    this.buf.writeInt32BE(v, this.pos);
+    put32(this.buf, this.pos, v);
     this.pos += 4;
   }
 
@@ -90,6 +100,25 @@ export class OutputArchive {
       this.writeInt(-1);
       return;
     }
+    const n = v.length;
+    if (n <= ASCII_LOOP_MAX) {
+      // A short string (a path): its bytes stored one by one while it is ASCII (one UTF-16 unit, one byte); two
+      // calls into the runtime (byteLength, write) cost more than the loop. Anything else: the general path below.
+      this.ensure(4 + n);
+      const buf = this.buf;
+      const at = this.pos + 4;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        put32(buf, this.pos, n);
+        this.pos = at + n;
+        return;
+      }
+    }
     const len = Buffer.byteLength(v, "utf8");
     this.ensure(4 + len);
     this.buf.writeInt32BE(len, this.pos);
@@ -104,7 +133,7 @@ export class OutputArchive {
       return;
     }
     this.ensure(4 + v.length);
-    this.buf.writeInt32BE(v.length, this.pos);
+    put32(this.buf, this.pos, v.length);
     this.buf.set(v, this.pos + 4);
     this.pos += 4 + v.length;
   }
@@ -136,7 +165,7 @@ export class OutputArchive {
 
   /** Writes the number of bytes written since `beginFrame` into the reserved slot. */
   endFrame(mark: number): void {
-    this.buf.writeInt32BE(this.pos - mark - 4, mark);
+    put32(this.buf, mark, this.pos - mark - 4);
   }
 
   /** Reserves `n` bytes (to be filled in later with `setInt32At`); returns their position. */
@@ -150,7 +179,7 @@ export class OutputArchive {
   /** Overwrites 4 bytes at `at` (inside what was written) with a big-endian int; unsigned values up to 2^32-1 too. */
   setInt32At(at: number, v: number): void {
     if (at < 0 || at + 4 > this.pos) throw new RangeError(`setInt32At(${at}) outside the ${this.pos} bytes written`);
-    this.buf.writeUInt32BE(v >>> 0, at);
+    put32(this.buf, at, v);
   }
 
   /** Drops what was written after `length` bytes (undoes a partly written record). */

@@ -38,6 +38,23 @@ for (const sc of storageCases) {
       expect(await readWholeFile(s, p)).toEqual(Buffer.from("hell\0\0"));
     });
 
+    it("writes a large view at a position in full; a write or sync on a closed file is a StorageError", async () => {
+      const { s, d } = await setup();
+      const p = joinPath(d, "big");
+      const f = await s.open(p, "create");
+      const backing = Buffer.alloc(3 * 1024 * 1024 + 7);
+      for (let i = 0; i < backing.length; i++) backing[i] = (i * 31 + 7) & 0xff;
+      const view = backing.subarray(5, backing.length - 1);
+      await f.write(Buffer.alloc(0), 0);
+      await f.write(view, 100);
+      await f.datasync();
+      expect(await f.size()).toBe(100 + view.length);
+      expect((await f.read(100, view.length)).equals(view)).toBe(true);
+      await f.close();
+      await expect(f.write(Buffer.from("x"), 0)).rejects.toBeInstanceOf(StorageError);
+      await expect(f.datasync()).rejects.toBeInstanceOf(StorageError);
+    });
+
     it("append mode keeps content, create mode truncates", async () => {
       const { s, d } = await setup();
       const p = joinPath(d, "f");
