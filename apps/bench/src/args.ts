@@ -124,7 +124,7 @@ export interface BenchOptions {
   decode: boolean;
   /**
    * Source addresses 127.0.0.1..127.0.0.<n> the connections are spread over (one address has one ephemeral port
-   * range towards a server port). 0: as many as the connection count needs (one per 20,000) with a loopback server.
+   * range towards a server port). 0: as many as the connection count needs (one per 2,500) with a loopback server.
    */
   sourceAddresses: number;
   /** Watch scale scenario (scale.ts) instead of a load: this many watches registered, then all fired. 0: off. */
@@ -316,7 +316,7 @@ Run options:
       --connect-concurrency <n> parallel connection attempts while opening sessions (default 200)
       --session-timeout <ms>   requested session timeout (default 30000)
       --source-addresses <n>   spread the connections over source addresses 127.0.0.1..127.0.0.<n>
-                               (default: one per 20,000 connections to a loopback server)
+                               (default: one per 2,500 connections to a loopback server)
       --watches <n>            watch scale scenario: n watches (getData) over --watch-sessions sessions
                                registered, then all fired by setData; a probe measures latency meanwhile
       --watch-sessions <n>     sessions holding the watches (default 10; nodes = watches / sessions)

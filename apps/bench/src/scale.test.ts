@@ -23,10 +23,11 @@ describe("source addresses and the open-file limit", () => {
     expect([0, 1].map((n) => sourceAddress({ sourceAddresses: 4, workerIndex: 1, shares: 2 }, n))).toEqual(["127.0.0.2", "127.0.0.4"]);
   });
 
-  it("takes one source address per 20,000 connections to a loopback server, or what it is told", () => {
+  it("takes one source address per 2,500 connections to a loopback server, or what it is told", () => {
     const o = { ...DEFAULT_OPTIONS, server: "127.0.0.1:2181" };
-    expect(sourceAddressCount(o, 19_000)).toBe(1);
-    expect(sourceAddressCount(o, 100_001)).toBe(6);
+    expect(sourceAddressCount(o, 2_500)).toBe(1);
+    expect(sourceAddressCount(o, 19_000)).toBe(8);
+    expect(sourceAddressCount(o, 100_001)).toBe(41);
     expect(sourceAddressCount({ ...o, server: "10.0.0.1:2181" }, 100_001)).toBe(1);
     expect(sourceAddressCount({ ...o, sourceAddresses: 3 }, 10)).toBe(3);
     expect(parseArgs(["--source-addresses", "5"])).toMatchObject({ options: { sourceAddresses: 5 } });
