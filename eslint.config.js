@@ -41,7 +41,6 @@ const ADAPTERS = [
   "packages/persistence/src/txnlog-worker.ts",
   "packages/persistence/src/txnlog-worker-thread.ts",
   "packages/persistence/src/snapshot-digest-worker.ts",
-  "packages/persistence/src/log-tail-worker.ts",
   "packages/persistence/src/compat/**",
 ];
 

@@ -4,9 +4,8 @@
  * The data dir is only read (a torn log tail is not truncated: pass a copy when it may have one). Prints wall and
  * CPU time of each phase, the nodes and txns, the heap and RSS after, and the load average.
  *
- * Run: npx tsx apps/server/bench/restore.ts <dataDir> [rounds=1]   (ZKTS_RESTORE_DIGEST=inline: no digest worker;
- *      ZKTS_RESTORE_LOG=inline: the log tail read in this thread after the snapshot, not by a worker while it loads)
- * The CPU figures are the process's (all threads: the digest worker's and the log tail worker's too).
+ * Run: npx tsx apps/server/bench/restore.ts <dataDir> [rounds=1]   (ZKTS_RESTORE_DIGEST=inline: no digest worker)
+ * The CPU figures are the process's (all threads: the digest worker's too).
  *      (a 1,000,000-znode data dir: `zkts-bench compare --restart --data-dir <dir>` leaves one in <dir>/zkts)
  * Profile: node --import tsx --cpu-prof --cpu-prof-dir=<dir> apps/server/bench/restore.ts <dataDir>
  */
@@ -14,14 +13,12 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { cpuUsage, memoryUsage } from "node:process";
 import { DataTree } from "@zkts/datatree";
-import { NodeStorage, logTailOffThread, restoreDatabase, snapshotDigestOffThread, type Storage } from "@zkts/persistence";
+import { NodeStorage, restoreDatabase, snapshotDigestOffThread, type Storage } from "@zkts/persistence";
 
 const dataDir = process.argv[2];
 const rounds = Number(process.argv[3] ?? 1);
 /** As zkts-server: the snapshot's node digests summed by a worker thread (ZKTS_RESTORE_DIGEST=inline: in this thread). */
 const offThread = process.env.ZKTS_RESTORE_DIGEST !== "inline";
-/** As zkts-server: the log after the snapshot read by a worker thread while the snapshot loads (ZKTS_RESTORE_LOG=inline: after it, here). */
-const logOffThread = process.env.ZKTS_RESTORE_LOG !== "inline";
 if (!dataDir) {
   console.error("usage: restore.ts <dataDir> [rounds]");
   process.exit(2);
@@ -58,7 +55,7 @@ const mainCpuMs = () => {
 };
 const la = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 
-console.log(`load average ${la()}; restoring ${dataDir} (${rounds} round(s)), node digests ${offThread ? "summed by a worker thread" : "in this thread"}, log tail read ${logOffThread ? "by a worker thread during the snapshot load" : "in this thread"}`);
+console.log(`load average ${la()}; restoring ${dataDir} (${rounds} round(s)), node digests ${offThread ? "summed by a worker thread" : "in this thread"}`);
 for (let round = 0; round < rounds; round++) {
   const tree = new DataTree({ digestEnabled: true, extendedTypesEnabled: true });
   const t0 = performance.now();
@@ -66,7 +63,6 @@ for (let round = 0; round < rounds; round++) {
   const m0 = mainCpuMs();
   let tSnap = NaN;
   let cSnap = NaN;
-  let mSnap = NaN;
   // the replay starts with the first processTxn: time the snapshot load up to there
   const processTxn = tree.processTxn.bind(tree);
   let first = true;
@@ -75,24 +71,22 @@ for (let round = 0; round < rounds; round++) {
       first = false;
       tSnap = performance.now();
       cSnap = cpuMs();
-      mSnap = mainCpuMs();
     }
     return processTxn(h, t);
   }) as typeof tree.processTxn;
-  const r = await restoreDatabase({ storage: readOnly(new NodeStorage()), dataDir, tree, ...(offThread ? { snapshotDigester: snapshotDigestOffThread } : {}), ...(logOffThread ? { logTailReader: logTailOffThread } : {}) });
+  const r = await restoreDatabase({ storage: readOnly(new NodeStorage()), dataDir, tree, ...(offThread ? { snapshotDigester: snapshotDigestOffThread } : {}) });
   const t1 = performance.now();
   const c1 = cpuMs();
   const m1 = mainCpuMs();
   if (first) {
     tSnap = t1;
     cSnap = c1;
-    mSnap = m1;
   }
   const m = memoryUsage();
   console.log(
     `round ${round + 1}: ${tree.nodeCount()} znodes from ${r.snapshot?.path ?? "no snapshot"} + ${r.replayed} txns replayed: ` +
       `total ${(t1 - t0).toFixed(0)} ms wall / ${(c1 - c0).toFixed(0)} ms CPU (main thread ${(m1 - m0).toFixed(0)} ms); snapshot ${(tSnap - t0).toFixed(0)} ms wall / ` +
-      `${(cSnap - c0).toFixed(0)} ms CPU; log tail ${(t1 - tSnap).toFixed(0)} ms wall / ${(c1 - cSnap).toFixed(0)} ms CPU (main thread ${(m1 - mSnap).toFixed(0)} ms); ` +
+      `${(cSnap - c0).toFixed(0)} ms CPU; log tail ${(t1 - tSnap).toFixed(0)} ms wall / ${(c1 - cSnap).toFixed(0)} ms CPU; ` +
       `heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MB, RSS ${(m.rss / 2 ** 20).toFixed(0)} MB; digests checked ${r.digests.checked}, mismatched ${r.digests.mismatched}`,
   );
 }

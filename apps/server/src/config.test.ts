@@ -197,9 +197,6 @@ describe("zoo.cfg keys", () => {
     expect(parseConfig(base + "snapshot.format=zookeeper").snapshotFormat).toBe("zookeeper");
     expect(parseConfig(base + "snapshot.format=zkts").snapshotFormat).toBe("zkts");
     expect(parseConfig(base).txnLogWorker).toBe(false);
-    expect(parseConfig(base).restoreLogWorker).toBe(true);
-    expect(parseConfig(base + "zkts.restoreLogWorker=false").restoreLogWorker).toBe(false);
-    expect(problems(base + "zkts.restoreLogWorker=maybe")).toHaveLength(1);
     expect(parseConfig(base + "zkts.txnLogWorker=true").txnLogWorker).toBe(true);
     expect(problems(base + "zkts.txnLogWorker=maybe")).toHaveLength(1);
     expect(parseConfig(base, { env: { ZKTS_TXNLOG_WORKER: "true" } }).txnLogWorker).toBe(true);

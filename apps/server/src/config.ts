@@ -140,7 +140,6 @@ function assemble(p: Parts): ZkConfig {
     snapCount: limits.snapCount,
     snapshotFormat: limits.snapshotFormat,
     txnLogWorker: limits.txnLogWorker,
-    restoreLogWorker: limits.restoreLogWorker,
     preAllocSize: limits.preAllocSize,
     forceSync: keys.systemProperties["zookeeper.forceSync"] !== "no",
     globalOutstandingLimit: limits.globalOutstandingLimit,

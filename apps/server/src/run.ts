@@ -5,7 +5,7 @@ import { ZooKeeperServer, type ServerInit } from "@zkts/core";
 import { DataTree } from "@zkts/datatree";
 import { MetricsRegistry } from "@zkts/metrics";
 import { startPauseMonitor, startServer, type QuorumView, type RunningServer, type StartServerOptions } from "@zkts/nio-cnxn";
-import { AutoPurge, DurableStore, NodeStorage, WorkerTxnLog, logTailOffThread, snapshotDigestOffThread, type Storage } from "@zkts/persistence";
+import { AutoPurge, DurableStore, NodeStorage, WorkerTxnLog, snapshotDigestOffThread, type Storage } from "@zkts/persistence";
 import type { ZkConfig } from "./config.js";
 import { dirSizesOf } from "./dir-sizes.js";
 import { readMyId } from "./ensemble.js";
@@ -188,8 +188,6 @@ export async function runStandalone(cfg: ZkConfig, opts: RunOptions): Promise<Ru
     ...(cfg.txnLogWorker && opts.storage === undefined ? { openTxnLog: (dir: string, o: object) => WorkerTxnLog.open(dir, o) } : {}),
     // A snapshot's node digests are summed by a worker thread reading the same file while this one builds the tree.
     ...(cfg.digestEnabled && opts.storage === undefined ? { snapshotDigester: snapshotDigestOffThread } : {}),
-    // The txn log after the newest snapshot is read by a worker thread while this one loads that snapshot.
-    ...(cfg.restoreLogWorker && opts.storage === undefined ? { logTailReader: logTailOffThread } : {}),
     preAllocSize: cfg.preAllocSize * 1024,
     forceSync: cfg.forceSync,
     acceptDataLoss: opts.acceptDataLoss ?? false,

@@ -11,7 +11,6 @@ import { loadNewestValidSnapshot, type RestorableTree, type SnapshotDigester } f
 import { writeZkSnapshot, writeZkSnapshotFuzzy } from "./zk-snapshot.js";
 import { zkSnapshotBodyOf } from "./zk-snapshot-stream.js";
 import { listLogFiles, logFilesFrom, readTxnLog, truncateTornTail, type LogEnd, type LogEntry } from "./txnlog-reader.js";
-import { LogTailWorkerError, type LogTailReader, type LogTailSource } from "./log-tail-worker.js";
 import {
   checkCancel,
   listSnapshots,
@@ -61,12 +60,6 @@ export interface RestoreOptions extends DataDirs {
    * the real file system); without it the tree computes them as it is built.
    */
   snapshotDigester?: SnapshotDigester;
-  /**
-   * Reads the txn log after the newest snapshot on another thread while that snapshot loads (logTailOffThread: only
-   * over the real file system); this thread then only decodes and applies the txns. Without it (or when it cannot
-   * start, fails, or that snapshot is not the one loaded) the log is read in this thread, as the same reader does.
-   */
-  logTailReader?: LogTailReader;
 }
 
 export interface RestoreResult {
@@ -121,24 +114,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   let fuzzyUnknown = false;
   const digestVersion = tree.lastProcessedZxidDigest?.().digestVersion;
 
-  // The log after the newest snapshot, read elsewhere while it loads (its zxid is in its name).
-  let early: { zxid: bigint; source: LogTailSource } | undefined;
-  if (opts.logTailReader !== undefined) {
-    const newest = (await listSnapshots(storage, dataDir))[0];
-    const source = newest && opts.logTailReader(dataLogDir, { fromZxid: newest.zxid + 1n, acceptLoss: opts.acceptDataLoss ?? false });
-    if (newest && source) early = { zxid: newest.zxid, source };
-  }
-  let loadedNewest: Awaited<ReturnType<typeof loadNewestValidSnapshot>>;
-  try {
-    loadedNewest = await loadNewestValidSnapshot(storage, dataDir, tree, { digester: digestOn ? opts.snapshotDigester : undefined });
-  } catch (e) {
-    early?.source.close();
-    throw e;
-  }
-  const { snapshot: snap, rejected } = loadedNewest;
-  // the worker's read is used only if it started after the snapshot loaded (else that one failed verification)
-  const ahead = early !== undefined && snap !== undefined && snap.zxid === early.zxid ? early.source : undefined;
-  if (early !== undefined && ahead === undefined) early.source.close();
+  const { snapshot: snap, rejected } = await loadNewestValidSnapshot(storage, dataDir, tree, { digester: digestOn ? opts.snapshotDigester : undefined });
   for (const r of rejected) {
     log.error("snapshot failed verification, falling back to an older one", { file: r.path, error: r.error.message });
   }
@@ -180,12 +156,10 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
 
   // Replay the log after the snapshot (FileTxnSnapLog.fastForwardFromEdits).
   // Each txn is decoded and applied at once and no part of it kept (the tree copies node data): payloads and their
-  // buffers are views of the reader's read buffers (or of the worker's posted batches), not copies.
-  /** zxid of the last txn replayed (where an in-thread read resumes when the worker's read failed). */
-  let replayedTo = from;
+  // buffers are views of the reader's read buffers, not copies.
+  const reader = readTxnLog(storage, dataLogDir, { fromZxid: from + 1n, acceptLoss: opts.acceptDataLoss ?? false, payloadViews: true });
   const replayOne = (e: LogEntry): void => {
     const { header, txn, digest } = decodeTxn(e.payload, { views: true });
-    replayedTo = header.zxid;
     if (header.type === TxnType.createSession) sessions.set(header.clientId, (txn as { timeOut: number }).timeOut);
     else if (header.type === TxnType.closeSession) sessions.delete(header.clientId);
     tree.processTxn(header, txn);
@@ -198,31 +172,11 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     }
     if (digestOn && snapDigest === null && !fuzzyUnknown && digest && digest.version === digestVersion) checkDigest("txn", header.zxid, digest.treeDigest);
   };
-  const replayAll = async (reader: { batches(): AsyncGenerator<LogEntry[]>; readonly end: LogEnd | undefined }): Promise<LogEnd> => {
+  try {
     // one wait per batch of entries (those parsed from one read), not per entry
     for await (const batch of reader.batches()) {
       for (const e of batch) replayOne(e);
     }
-    return reader.end!;
-  };
-  let end: LogEnd | undefined;
-  /** Where the log was read (logged). */
-  let readBy = "this thread";
-  try {
-    if (ahead !== undefined) {
-      try {
-        readBy = "a worker thread, during the snapshot load";
-        end = await replayAll(ahead);
-      } catch (e) {
-        if (!(e instanceof LogTailWorkerError)) throw e;
-        log.warn("reading the txn log on a worker thread failed: reading the rest in this thread", { error: e.message, after: `0x${replayedTo.toString(16)}` });
-        readBy = "a worker thread, then this thread";
-      } finally {
-        ahead.close();
-      }
-    }
-    // In this thread (as the worker would: the same reader), from the start or after what the worker handed out.
-    end ??= await replayAll(readTxnLog(storage, dataLogDir, { fromZxid: replayedTo + 1n, acceptLoss: opts.acceptDataLoss ?? false, payloadViews: true }));
   } catch (e) {
     if (e instanceof LogCorruptionError) {
       throw new DataLossError(
@@ -233,6 +187,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     }
     throw e;
   }
+  const end = reader.end!;
   result.logEnd = end;
   if (end.reason === "torn") {
     log.warn("txn log ends with a torn (partial) write: truncating it", { file: end.file, offset: end.offset, detail: end.detail });
@@ -253,7 +208,6 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     log.info("replayed txn log", {
       txns: result.replayed,
       zxid: `0x${result.zxid.toString(16)}`,
-      readBy,
       digestsChecked: result.digests.checked,
       digestMismatches: result.digests.mismatched,
     });
@@ -428,8 +382,6 @@ export interface DurableStoreOptions extends DataDirs {
   openTxnLog?: (dataLogDir: string, opts: TxnLogOptions) => Promise<TxnLogWriter>;
   /** See RestoreOptions.snapshotDigester (the server passes snapshotDigestOffThread over the real file system). */
   snapshotDigester?: SnapshotDigester;
-  /** See RestoreOptions.logTailReader (the server passes logTailOffThread over the real file system). */
-  logTailReader?: LogTailReader;
   /**
    * Where `dbinittime` and `startup_txns_loaded` (restore), `snapshottime` and the txn log's `fsynctime` /
    * `sync_processor_batch_size` are recorded. Default: a registry of its own.

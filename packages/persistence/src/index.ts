@@ -32,7 +32,6 @@ export { TxnType, txnCodecFor, marshalTxn, decodeTxn, payloadZxid, type DecodedT
 export { TxnLog, type TxnLogOptions, type TxnLogStats, type TxnLogListener, type TxnLogWriter } from "./txnlog.js";
 export { WorkerTxnLog, type WorkerTxnLogOptions } from "./worker-txnlog.js";
 export { snapshotDigestOffThread } from "./snapshot-digest-worker.js";
-export { logTailOffThread, LogTailWorkerError, LOG_TAIL_WINDOW, type LogTailReader, type LogTailSource } from "./log-tail-worker.js";
 export { runTxnLogWorkerThread } from "./txnlog-worker-thread.js";
 export { truncateLogAfter } from "./truncate.js";
 export {

@@ -62,15 +62,6 @@ class Entry implements LogEntry {
 }
 
 /**
- * The LogEntry of a payload read at `offset` of `file` (checked: a whole TxnHeader, its checksum) elsewhere, e.g.
- * by a worker thread running this reader (log-tail-worker.ts).
- */
-export function logEntryOf(file: string, offset: number, payload: Buffer): LogEntry {
-  // TxnHeader.zxid: bytes 12..20 of the payload
-  return new Entry(file, offset, payload.readBigInt64BE(12), payload);
-}
-
-/**
  * Where and why the log ended.
  * - "eof": the last file ends exactly after its last entry.
  * - "preallocated": a zero-length entry, the start of the zero-filled preallocated tail (the normal end).

@@ -13,7 +13,6 @@ import { TxnLog, type TxnLogStats } from "./txnlog.js";
 import { StorageError } from "./errors.js";
 import type { ToWorker, FromWorker, WorkerCause, WorkerInit } from "./worker-protocol.js";
 import { runSnapshotDigestJob, type SnapshotDigestInit } from "./snapshot-digest-worker.js";
-import { runLogTailJob, type LogTailInit } from "./log-tail-worker.js";
 
 function causeOf(e: unknown): WorkerCause {
   if (e instanceof StorageError) return { message: e.message, op: e.op, path: e.path, code: e.code };
@@ -96,14 +95,10 @@ function runTxnLogWorker(init: WorkerInit): void {
  * elsewhere (returns false). An app bundling @zkts/persistence calls it from its own `txnlog-worker.js` entry.
  */
 export function runTxnLogWorkerThread(): boolean {
-  const data = workerData as { zktsTxnLogWorker?: WorkerInit; zktsSnapshotDigest?: SnapshotDigestInit; zktsLogTail?: LogTailInit } | null;
+  const data = workerData as { zktsTxnLogWorker?: WorkerInit; zktsSnapshotDigest?: SnapshotDigestInit } | null;
   if (isMainThread) return false;
   if (data?.zktsSnapshotDigest !== undefined) {
     runSnapshotDigestJob(data.zktsSnapshotDigest);
-    return true;
-  }
-  if (data?.zktsLogTail !== undefined) {
-    runLogTailJob(data.zktsLogTail);
     return true;
   }
   if (data?.zktsTxnLogWorker === undefined) return false;

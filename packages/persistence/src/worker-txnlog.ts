@@ -59,8 +59,7 @@ interface Marker {
 
 /**
  * The worker's entry module and how to start it (built JavaScript, or the TypeScript sources through tsx). The same
- * entry runs the snapshot digest job (snapshot-digest-worker.ts) and the log tail read (log-tail-worker.ts), told
- * apart by their workerData.
+ * entry runs the snapshot digest job (snapshot-digest-worker.ts), told apart by its workerData.
  */
 export function workerEntry(): { code: string | URL; eval: boolean; data: Record<string, unknown> } {
   const js = new URL("./txnlog-worker.js", import.meta.url);

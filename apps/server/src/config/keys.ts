@@ -37,7 +37,6 @@ export const SYSTEM_PROPERTY_KEYS = new Set([
   "snapCount",
   "snapshot.format",
   "zkts.txnLogWorker",
-  "zkts.restoreLogWorker",
   "preAllocSize",
   "forceSync",
   "zookeeper.forceSync",

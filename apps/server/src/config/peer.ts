@@ -110,7 +110,6 @@ export type PeerLimits = Pick<
   | "snapCount"
   | "snapshotFormat"
   | "txnLogWorker"
-  | "restoreLogWorker"
   | "preAllocSize"
   | "globalOutstandingLimit"
 >;
@@ -130,7 +129,6 @@ export function readLimits(r: ConfigReader, env: Readonly<Record<string, string 
     snapCount: r.int("snapCount", 100000, "positive")!,
     snapshotFormat: r.choice("snapshot.format", SNAPSHOT_FORMATS) ?? "zkts",
     txnLogWorker: r.bool("zkts.txnLogWorker", workerEnv === "true" || workerEnv === "yes" || workerEnv === "1"),
-    restoreLogWorker: r.bool("zkts.restoreLogWorker", true),
     preAllocSize: r.int("preAllocSize", 65536, "positive")!,
     globalOutstandingLimit: r.int("globalOutstandingLimit", 1000, "any")!,
   };

@@ -106,12 +106,6 @@ export interface ZkConfig {
    * the environment has ZKTS_TXNLOG_WORKER=true (the key wins).
    */
   txnLogWorker: boolean;
-  /**
-   * `zkts.restoreLogWorker` (zkts only): at start-up a standalone server reads the txn log after the newest snapshot
-   * on a worker thread while its main thread loads that snapshot (logTailOffThread). Default true; false reads it
-   * on the main thread after the load.
-   */
-  restoreLogWorker: boolean;
   /** KiB. */
   preAllocSize: number;
   /** `forceSync` (zookeeper.forceSync): fdatasync the txn log before acknowledging; only "no" turns it off. */
