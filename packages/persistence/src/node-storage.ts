@@ -14,8 +14,6 @@ import {
   rmSync,
   statSync,
   writeSync,
-  write as fsWrite,
-  fdatasync as fsFdatasync,
 } from "node:fs";
 import { StorageError } from "./errors.js";
 import type { Storage, StorageFile } from "./storage.js";
@@ -126,31 +124,16 @@ class NodeFile implements StorageFile {
     return got === length ? buf : buf.subarray(0, got);
   }
 
-  /**
-   * One fs.write on the handle's descriptor per chunk (node:fs's callback form: one request to libuv's pool and
-   * one promise, where FileHandle.write adds an async wrapper, a result object and a reference count round).
-   */
-  write(data: Uint8Array, position: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const fd = this.fh.fd;
-      let done = 0;
-      const next = (): void => {
-        try {
-          fsWrite(fd, data, done, data.length - done, position + done, step);
-        } catch (e) {
-          // a closed handle (fd -1) or bad arguments throw at once
-          reject(StorageError.from("write", this.path, e));
-        }
-      };
-      const step = (err: NodeJS.ErrnoException | null, n: number): void => {
-        if (err) return reject(StorageError.from("write", this.path, err));
-        done += n;
-        if (done < data.length) next();
-        else resolve();
-      };
-      if (data.length === 0) resolve();
-      else next();
-    });
+  async write(data: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    try {
+      while (done < data.length) {
+        const { bytesWritten } = await this.fh.write(data, done, data.length - done, position + done);
+        done += bytesWritten;
+      }
+    } catch (e) {
+      throw StorageError.from("write", this.path, e);
+    }
   }
 
   async size(): Promise<number> {
@@ -169,15 +152,12 @@ class NodeFile implements StorageFile {
     }
   }
 
-  /** fdatasync on the handle's descriptor (callback form, as write). */
-  datasync(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      try {
-        fsFdatasync(this.fh.fd, (err) => (err ? reject(StorageError.from("fdatasync", this.path, err)) : resolve()));
-      } catch (e) {
-        reject(StorageError.from("fdatasync", this.path, e));
-      }
-    });
+  async datasync(): Promise<void> {
+    try {
+      await this.fh.datasync();
+    } catch (e) {
+      throw StorageError.from("fdatasync", this.path, e);
+    }
   }
 
   async close(): Promise<void> {
