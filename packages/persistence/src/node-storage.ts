@@ -111,16 +111,7 @@ class NodeFile implements StorageFile {
 
   async read(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    try {
-      while (got < length) {
-        const { bytesRead } = await this.fh.read(buf, got, length - got, position + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-    } catch (e) {
-      throw StorageError.from("read", this.path, e);
-    }
+    const got = await this.readInto(buf, position);
     return got === length ? buf : buf.subarray(0, got);
   }
 
