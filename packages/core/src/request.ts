@@ -141,10 +141,11 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
   };
 }
 
-/** decode's options for a request body, kept for the last maxBuffer asked (one per server: no object per request). */
-let bodyOptions = { allowTrailing: true, maxBuffer: -1, views: false };
-/** The same, the record's buffers read as views into the body (decodeBody's `views`). */
-let bodyViewOptions = { allowTrailing: true, maxBuffer: -1, views: true };
+/**
+ * decode's options for a request body, [copies, views], each kept for the last maxBuffer asked (one per server: no
+ * object per request).
+ */
+const bodyOptions = [false, true].map((views) => ({ allowTrailing: true, maxBuffer: -1, views }));
 
 /**
  * Decodes a request body as Java does: trailing bytes are ignored. With `views`, the record's buffers (a create's
@@ -152,12 +153,10 @@ let bodyViewOptions = { allowTrailing: true, maxBuffer: -1, views: true };
  * no longer than its request (which holds `body` anyway) except as the copy the tree keeps (keepData).
  */
 export function decodeBody<T>(codec: Codec<T>, body: Buffer, maxBuffer: number, views = false): T {
-  if (views) {
-    if (bodyViewOptions.maxBuffer !== maxBuffer) bodyViewOptions = { allowTrailing: true, maxBuffer, views: true };
-    return decode(codec, body, bodyViewOptions);
-  }
-  if (bodyOptions.maxBuffer !== maxBuffer) bodyOptions = { allowTrailing: true, maxBuffer, views: false };
-  return decode(codec, body, bodyOptions);
+  const i = views ? 1 : 0;
+  let o = bodyOptions[i]!;
+  if (o.maxBuffer !== maxBuffer) o = bodyOptions[i] = { allowTrailing: true, maxBuffer, views };
+  return decode(codec, body, o);
 }
 
 /** `r`'s body decoded with its opcode's request codec. Throws MARSHALLINGERROR. */
