@@ -78,7 +78,7 @@ export class FinalProcessor {
   private applyTxn(r: Request): TxnResult | null {
     if (r.hdr === null) return null;
     const hdr = r.hdr;
-    const rc = this.tree.processTxn(hdr, r.txn, r.node, r.parent);
+    const rc = this.tree.processTxn(hdr, r.txn, r.node, r.parent, r.digests);
     if (r.txnDigest !== null) this.checkDigest(hdr, r.txnDigest);
     if (hdr.type === OpCode.closeSession) {
       this.tracker.remove(r.sessionId);

@@ -142,6 +142,7 @@ export class PrepProcessor {
       }
       return;
     }
+    const first = this.changes.length;
     try {
       switch (r.type) {
         case OpCode.multi:
@@ -161,10 +162,13 @@ export class PrepProcessor {
         default:
           this.prepareOp(r.type, this.nextZxid(), r, undefined);
       }
-      // PrepRequestProcessor.setTxnDigest: every txn prepared without error (a multi, even one that failed, and
-      // the txns that change no node: createSession, check) carries the tree digest the tree will have once it
-      // is applied: the last outstanding change's, else the tree's own.
-      if (this.digestOn && r.hdr !== null) r.txnDigest = { version: DIGEST_VERSION, treeDigest: BigInt.asIntN(64, this.currentTreeDigest()) };
+      // PrepRequestProcessor.setTxnDigest: every txn prepared without error (a multi, even one that failed, and the
+      // txns that change no node: createSession, check) carries the tree digest it leaves (the last outstanding
+      // change's, else the tree's own); its change records go along, their node digests used by the apply.
+      if (this.digestOn && r.hdr !== null) {
+        r.txnDigest = { version: DIGEST_VERSION, treeDigest: BigInt.asIntN(64, this.currentTreeDigest()) };
+        if (this.changes.length > first) r.digests = this.changes.slice(first);
+      }
     } catch (e) {
       const code = e instanceof CoreError ? e.code : ErrorCode.MARSHALLINGERROR;
       if (!(e instanceof CoreError) && !(e instanceof JuteDecodeError)) {
@@ -326,9 +330,7 @@ export class PrepProcessor {
   }
 
   private isSpecialPath(path: string): boolean {
-    return (
-      path === "/" || path === "/zookeeper" || path === "/zookeeper/quota" || path === "/zookeeper/config"
-    );
+    return path === "/" || path === "/zookeeper" || path === "/zookeeper/quota" || path === "/zookeeper/config";
   }
 
   /** Decodes `r`'s body (or uses the multi op's record) and builds the txn. Throws CoreError. */

@@ -9,7 +9,7 @@ import type { ACL } from "@zkts/jute";
 import type { DigestMd5Server } from "./digest-md5.js";
 import { CoreError } from "./errors.js";
 import type { Latency } from "./server-info.js";
-import type { TreeNode, TreeWatcher, TxnResult } from "./tree.js";
+import type { DigestHint, TreeNode, TreeWatcher, TxnResult } from "./tree.js";
 import type { ServerConnection, ServerInit } from "./types.js";
 
 /** ServerInit with its defaults applied. */
@@ -116,6 +116,8 @@ export interface Request {
    */
   node: TreeNode | undefined;
   parent: TreeNode | undefined;
+  /** The change records prep added for this txn when digests are enabled (Tree.processTxn's `digests`). */
+  digests: readonly DigestHint[] | undefined;
 }
 
 export const UNKNOWN_REPLY_ZXID = -1n;
@@ -138,6 +140,7 @@ export function newRequest(cs: ConnState | null, sessionId: bigint, xid: number,
     ready: false,
     node: undefined,
     parent: undefined,
+    digests: undefined,
   };
 }
 

@@ -14,6 +14,14 @@ export interface TreeNode {
   readonly digest?: number;
 }
 
+/** A node digest computed ahead (@zkts/datatree's DigestHint; prep's ChangeRecord is one). */
+export interface DigestHint {
+  readonly path: string;
+  readonly stat: StatPersisted | null;
+  readonly data: Buffer | null;
+  readonly nodeDigest: number;
+}
+
 export interface TxnResult {
   clientId: bigint;
   cxid: number;
@@ -68,7 +76,12 @@ export interface Tree {
    * reconfig, delete), `parent` for its parent's (create, create2, createTTL, createContainer, delete). The tree
    * may use them instead of looking those paths up again while the nodes are still in the tree.
    */
-  processTxn(header: TxnHeader, txn: unknown, node?: TreeNode, parent?: TreeNode): TxnResult;
+  /**
+   * `digests`: the change records prep made for this txn (their `nodeDigest`s, computed for its TxnDigest); the tree
+   * may use one instead of computing a node's digest again when the node it leaves has exactly that record's path,
+   * stat and data.
+   */
+  processTxn(header: TxnHeader, txn: unknown, node?: TreeNode, parent?: TreeNode, digests?: readonly DigestHint[]): TxnResult;
   /** digest.enabled: the tree keeps its digest (DataTree.digest), and txns carry one. */
   readonly isDigestEnabled: boolean;
   /** The tree digest (0 when digests are disabled). */

@@ -4,7 +4,7 @@ import { READ_ACL_UNSAFE, type ACLCache } from "./acl.js";
 import { DataNode, statOf } from "./data-node.js";
 import { DIGEST_VERSION } from "./digest.js";
 import type { NamespaceCounters, NamespaceSummary } from "./namespace-stats.js";
-import type { NodeHashMap } from "./node-hash-map.js";
+import type { DigestHint, NodeHashMap } from "./node-hash-map.js";
 import type { QuotaCheck } from "./quotas.js";
 import { restore, snapshotNodes, TreeRestorer, type SnapshotNode } from "./snapshot.js";
 import { TreeState, type DataTreeOptions } from "./tree-state.js";
@@ -14,6 +14,7 @@ import { WatchMode, type Watcher } from "./watches.js";
 
 export { DataNode, newNodeStat } from "./data-node.js";
 export type { DataTreeOptions } from "./tree-state.js";
+export type { DigestHint } from "./node-hash-map.js";
 export type { NamespaceSummary } from "./namespace-stats.js";
 export type { PreparedSubTxn, ProcessTxnResult } from "./txn-apply.js";
 export type { QuotaCheck } from "./quotas.js";
@@ -242,16 +243,20 @@ export class DataTree {
    * `err`. Optional hints, what the caller found when it prepared the txn, used instead of a lookup while that
    * node is still in the tree: `node`, the node at the txn's path (setData, reconfig, delete); `parent`, the node
    * at its parent (create, create2, createTTL, createContainer, delete). Not used by other txns nor inside a multi.
+   * `digests`: node digests computed ahead (core's prep, for the txn's TxnDigest; a multi's too), each used instead
+   * of computing that node's digest again only when the node the txn leaves has exactly its path, stat and data.
    */
-  processTxn(header: TxnHeader, txn: unknown, node?: DataNode, parent?: DataNode): ProcessTxnResult {
+  processTxn(header: TxnHeader, txn: unknown, node?: DataNode, parent?: DataNode, digests?: readonly DigestHint[]): ProcessTxnResult {
     const s = this.s;
     s.hint = node;
     s.hintParent = parent;
+    if (digests !== undefined) this.nodes.setHints(digests);
     try {
       return processTxn(s, header, txn, false);
     } finally {
       s.hint = undefined;
       s.hintParent = undefined;
+      if (digests !== undefined) this.nodes.setHints(undefined);
     }
   }
 

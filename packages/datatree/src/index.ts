@@ -18,6 +18,7 @@ export {
   DataNode,
   newNodeStat,
   type DataTreeOptions,
+  type DigestHint,
   type NamespaceSummary,
   type PreparedSubTxn,
   type ProcessTxnResult,

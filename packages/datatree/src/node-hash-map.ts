@@ -1,5 +1,36 @@
+import type { StatPersisted } from "@zkts/jute";
 import type { DataNode } from "./data-node.js";
 import { DigestSum, nodeDigest } from "./digest.js";
+
+/**
+ * A node digest computed ahead of the apply (core's prep computes one per node a txn changes, for the txn's
+ * TxnDigest): `nodeDigest` is nodeDigest(path, data, stat). Used instead of computing it again only when the node the
+ * apply leaves at `path` has exactly this stat and data (the digest is a function of those three alone). A removal
+ * (stat null) gives none.
+ */
+export interface DigestHint {
+  readonly path: string;
+  readonly stat: StatPersisted | null;
+  readonly data: Buffer | null;
+  readonly nodeDigest: number;
+}
+
+/** Hints looked at past the cursor for the path asked (the apply asks in the order they were computed). */
+const HINT_WINDOW = 4;
+
+function sameStat(a: StatPersisted, b: StatPersisted): boolean {
+  return (
+    a.version === b.version &&
+    a.cversion === b.cversion &&
+    a.aversion === b.aversion &&
+    a.mzxid === b.mzxid &&
+    a.pzxid === b.pzxid &&
+    a.czxid === b.czxid &&
+    a.mtime === b.mtime &&
+    a.ctime === b.ctime &&
+    a.ephemeralOwner === b.ephemeralOwner
+  );
+}
 
 /**
  * ZooKeeper's NodeHashMapImpl: the path -> node table and the tree digest kept with it (each node's
@@ -16,6 +47,12 @@ export class NodeHashMap {
   nextSeq = 0;
   /** The tree digest's sum of node digests. */
   private readonly hash = new DigestSum();
+  /** While a txn is applied: the digests its preparer computed (see DigestHint), looked at from `hintAt` on. */
+  private hints: readonly DigestHint[] | undefined = undefined;
+  private hintAt = 0;
+  /** The data the apply last copied into a node (keepData): `keptFrom` is the buffer `kept` has the bytes of. */
+  private kept: Buffer | null = null;
+  private keptFrom: Buffer | null = null;
 
   constructor(readonly digestEnabled: boolean) {}
 
@@ -110,10 +147,44 @@ export class NodeHashMap {
     return n;
   }
 
+  /** Digests computed ahead for the txn about to be applied (undefined: none, after it). */
+  setHints(hints: readonly DigestHint[] | undefined): void {
+    this.hints = hints;
+    this.hintAt = 0;
+    this.kept = null;
+    this.keptFrom = null;
+  }
+
+  /** The apply put `copy`, a copy of `from`'s bytes, into a node (a hint naming `from` holds for it). */
+  keptCopy(copy: Buffer | null, from: Buffer | null): void {
+    if (this.hints === undefined) return; // nothing to match (and no request buffer held on to)
+    this.kept = copy;
+    this.keptFrom = from;
+  }
+
   private digestOf(path: string, node: DataNode): number {
-    const d = nodeDigest(path, node.data, node.stat);
-    node.digest = d;
-    return d;
+    const h = this.hints;
+    const d = h === undefined ? -1 : this.hinted(h, path, node);
+    const out = d >= 0 ? d : nodeDigest(path, node.data, node.stat);
+    node.digest = out;
+    return out;
+  }
+
+  /** The digest a hint gives the node at `path` as it is now, or -1 when no hint holds for it exactly. */
+  private hinted(h: readonly DigestHint[], path: string, node: DataNode): number {
+    const end = Math.min(h.length, this.hintAt + HINT_WINDOW);
+    for (let i = this.hintAt; i < end; i++) {
+      const e = h[i]!;
+      if (e.path !== path || e.stat === null) continue;
+      this.hintAt = i + 1;
+      if (!sameStat(e.stat, node.stat)) return -1;
+      const a = e.data;
+      const b = node.data;
+      if (a === b || (b === this.kept && a === this.keptFrom && b !== null)) return e.nodeDigest;
+      if (a === null || b === null || a.length !== b.length || !a.equals(b)) return -1;
+      return e.nodeDigest;
+    }
+    return -1;
   }
 
   /**

@@ -21,8 +21,9 @@ import type { TreeState } from "./tree-state.js";
 
 /**
  * A multi's sub-txn as its preparer may hand it over: `record` is what decoding `data` with the sub-txn codec of
- * `type` gives (core's prep keeps the record it encoded); applied as is, `data` is then not decoded again. Sub-txns
- * read from a log or a leader have only `type` and `data`.
+ * `type` gives; applied as is, `data` is then not decoded again. Core's prep hands `record` with `data` null (never
+ * encoded on its own: client-wire's MultiTxn codec writes the record in place). Sub-txns read from a log or a
+ * leader have only `type` and `data`.
  */
 export interface PreparedSubTxn {
   type: number;
@@ -248,6 +249,7 @@ function createNode(
     parent.stat.pzxid = zxid;
   }
   const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
+  nodes.keptCopy(node.data, data);
   parent.addChild(childName, node);
   nodes.postChange(parentName, parent);
 
@@ -325,6 +327,7 @@ export function setData(s: TreeState, path: string, data: Buffer | null, version
   const last = n.data;
   s.nodes.preChange(path, n);
   n.data = keepData(data);
+  s.nodes.keptCopy(n.data, data);
   n.stat.mtime = time;
   n.stat.mzxid = zxid;
   n.stat.version = version;
