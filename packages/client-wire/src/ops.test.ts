@@ -84,6 +84,28 @@ describe("txn encode/decode", () => {
     expect(encodeTxnRecord(OpCode.create, create)).toEqual(encode(CreateTxn, create));
   });
 
+  it("a multi's sub-txn given as its record (data null) is written in place: the same bytes as its data encoded first", () => {
+    const mh = { ...header, type: OpCode.multi };
+    const setData = { path: "/a", data: Buffer.from("v"), version: 2 };
+    const subs = [
+      { type: OpCode.create, record: create },
+      { type: OpCode.setData, record: setData },
+      { type: OpCode.check, record: { path: "/a", version: 3 } },
+      { type: OpCode.delete, record: { path: "/a" } },
+      { type: OpCode.error, record: { err: -2 } },
+    ];
+    const encoded = { txns: subs.map((t) => ({ type: t.type, data: encodeTxnRecord(t.type, t.record) })) };
+    const inPlace = { txns: subs.map((t) => ({ type: t.type, data: null, record: t.record })) };
+    const bytes = encodeTxn(mh, encoded, { version: 2, treeDigest: 7n });
+    expect(encodeTxn(mh, inPlace, { version: 2, treeDigest: 7n })).toEqual(bytes);
+    // mixed, and a null data without a record stays a null buffer
+    const mixed = { txns: [encoded.txns[0]!, inPlace.txns[1]!, { type: OpCode.error, data: null }] };
+    const back = decodeTxn(encodeTxn(mh, mixed)).txn as { txns: Array<{ type: number; data: Buffer | null }> };
+    expect(back.txns.map((t) => t.data)).toEqual([encoded.txns[0]!.data, encoded.txns[1]!.data, null]);
+    // a record of a type a multi cannot hold is refused
+    expect(() => encodeTxn(mh, { txns: [{ type: OpCode.createSession, data: null, record: { timeOut: 1 } }] })).toThrow(RangeError);
+  });
+
   it("each encodeTxn returns its own bytes (the archive it writes into is reused); a big txn after small ones", () => {
     const a = encodeTxn(header, create, { version: 2, treeDigest: 1n });
     const copyA = Buffer.from(a);

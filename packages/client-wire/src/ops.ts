@@ -60,6 +60,36 @@ interface Row {
 
 const c = (codec: Codec<any>): Codec<unknown> => codec as Codec<unknown>;
 
+/**
+ * MultiTxn's codec in the table (what the txn log and proposals write): a sub-txn whose `data` is null and that
+ * carries its `record` instead (core's prep hands them so: @zkts/datatree's PreparedSubTxn) has the record written
+ * in place as its `data` buffer, length first, exactly the bytes encoding it into a buffer of its own would give,
+ * without that buffer and its copy. Reads as MultiTxn (sub-txns with `data`).
+ */
+const MULTI_TXN: Codec<unknown> = {
+  name: MultiTxn.name,
+  minSize: MultiTxn.minSize,
+  read: (inp) => MultiTxn.read(inp),
+  write(out, v) {
+    const txns = (v as { txns: ReadonlyArray<{ type: number; data: Uint8Array | null; record?: unknown }> }).txns;
+    out.writeInt(txns.length);
+    for (let i = 0; i < txns.length; i++) {
+      const t = txns[i]!;
+      out.writeInt(t.type);
+      if (t.data !== null || t.record === undefined) {
+        out.writeBuffer(t.data);
+        continue;
+      }
+      const row = ROWS[t.type];
+      const codec = row?.subTxn === true ? row.txn : undefined;
+      if (codec === undefined) throw new RangeError(`unsupported txn type ${t.type} in a multi`);
+      const mark = out.beginFrame();
+      codec.write(out, t.record);
+      out.endFrame(mark);
+    }
+  },
+};
+
 /** One row per ZooDefs.OpCode. */
 const ROWS: Record<number, Row> = {
   [OpCode.notification]: { name: "notification" },
@@ -76,7 +106,7 @@ const ROWS: Record<number, Row> = {
   [OpCode.getChildren2]: { name: "getChildren2", lastOp: "GETC", served: true, immediateRead: true },
   // 3.8.0 runs a standalone check as a write (consuming a zxid) and answers only when it fails; 3.8.6 rejects it.
   [OpCode.check]: { name: "check", lastOp: "CHEC", txn: c(CheckVersionTxn), subTxn: true, served: true, write: true, readOnlyRefused: true },
-  [OpCode.multi]: { name: "multi", lastOp: "MULT", txn: c(MultiTxn), served: true, write: true, readOnlyRefused: true },
+  [OpCode.multi]: { name: "multi", lastOp: "MULT", txn: MULTI_TXN, served: true, write: true, readOnlyRefused: true },
   [OpCode.create2]: { name: "create2", lastOp: "CREA", txn: c(CreateTxn), subTxn: true, served: true, write: true, readOnlyRefused: true },
   [OpCode.reconfig]: { name: "reconfig", lastOp: "RECO", txn: c(SetDataTxn), served: true, write: true, readOnlyRefused: true },
   [OpCode.checkWatches]: { name: "checkWatches", lastOp: "CHKW", served: true },

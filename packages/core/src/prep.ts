@@ -11,7 +11,6 @@ import {
   OpCode,
   Perms,
   createModeFromFlag,
-  encodeTxnRecord,
   ephemeralKind,
   isValidPath,
   isValidTtl,
@@ -584,8 +583,8 @@ export class PrepProcessor {
           undo.length = 0;
         }
       }
-      // `record`: the tree applies it as is instead of decoding `data` again (the txn log encodes type and data only)
-      txns.push({ type, data: encodeTxnRecord(type, txn), record: txn });
+      // `record`, no `data`: applied as is, written in place by the txn log (client-wire's MultiTxn codec)
+      txns.push({ type, data: null, record: txn });
     }
     return txns;
   }
