@@ -277,6 +277,37 @@ describe("TxnDigest computed at prep", () => {
     expect(new TestClient(server).call(OpCode.exists, { path: "/w", watch: false }).header.err).toBe(0);
   });
 
+  it("the apply is handed the node digests prep computed, and they are the applied nodes' own", () => {
+    const { server, tree } = makeServer({});
+    const seen: Array<{ type: number; digests: Array<{ path: string; nodeDigest: number; removed: boolean }> }> = [];
+    const apply = tree.processTxn.bind(tree);
+    tree.processTxn = (hdr, txn, node, parent, digests) => {
+      seen.push({ type: hdr.type, digests: (digests ?? []).map((d) => ({ path: d.path, nodeDigest: d.nodeDigest, removed: d.stat === null })) });
+      return apply(hdr, txn, node, parent, digests);
+    };
+    const c = new TestClient(server);
+    expect(c.call(OpCode.create, create("/a", "1")).header.err).toBe(0);
+    expect(c.call(OpCode.setData, { path: "/a", data: Buffer.from("22"), version: -1 }).header.err).toBe(0);
+    const m = { type: OpCode.create, body: create("/a/m", "x") };
+    const set = { type: OpCode.setData, body: { path: "/a/m", data: Buffer.from("y"), version: 0 } };
+    expect(c.call(OpCode.multi, { ops: [m, set] }).header.err).toBe(0);
+    const own = (path: string) => tree.getNode(path)!.digest;
+    const writes = seen.filter((s) => s.type !== OpCode.createSession);
+    expect(writes.map((s) => s.digests.map((d) => d.path))).toEqual([["/", "/a"], ["/a"], ["/a", "/a/m", "/a/m"]]);
+    // the last record of each node is the digest the tree now has for it (the apply took it, or computed the same)
+    const last = writes[2]!.digests;
+    expect(last[0]!.nodeDigest).toBe(own("/a"));
+    expect(last[2]!.nodeDigest).toBe(own("/a/m"));
+    expect(writes[0]!.digests[0]!.nodeDigest).toBe(own("/"));
+    expect(tree.compareDigest({ version: DIGEST_VERSION, treeDigest: tree.digest() })).toBe(true);
+    // a delete: the parent's record, and the removal (no digest to hand)
+    expect(c.call(OpCode.delete, { path: "/a/m", version: -1 }).header.err).toBe(0);
+    expect(seen.at(-1)!.digests).toEqual([
+      { path: "/a", nodeDigest: own("/a"), removed: false },
+      { path: "/a/m", nodeDigest: 0, removed: true },
+    ]);
+  });
+
   it("digest.enabled=false: no txn carries a digest", async () => {
     const port = heldPort();
     const clock = new ManualClock({ now: 1_700_000_000_000, monotonic: 0 });
