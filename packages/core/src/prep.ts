@@ -161,9 +161,8 @@ export class PrepProcessor {
         default:
           this.prepareOp(r.type, this.nextZxid(), r, undefined);
       }
-      // PrepRequestProcessor.setTxnDigest: every txn prepared without error (a multi, even one that failed, and the
-      // txns that change no node: createSession, check) carries the tree digest it leaves (the last outstanding
-      // change's, else the tree's own); its change records go along, their node digests used by the apply.
+      // PrepRequestProcessor.setTxnDigest: every txn prepared without error (a failed multi too, createSession, check)
+      // carries the tree digest it leaves (the last pending change's, else the tree's); its records go to the apply.
       if (this.digestOn && r.hdr !== null) {
         r.txnDigest = { version: DIGEST_VERSION, treeDigest: BigInt.asIntN(64, this.currentTreeDigest()) };
         if (this.changes.length > first) r.digests = this.changes.slice(first);
