@@ -448,15 +448,27 @@ export async function* readSnapshotRecords(
     let win: Buffer = Buffer.alloc(0);
     let p = 0;
     /** Reads more of the body into the window, keeping its unread bytes; false at the body's end. */
+    const readInto = file.readInto?.bind(file);
     const more = async (): Promise<boolean> => {
       if (fed >= bodyLen) return false;
       const rest = win.length - p;
       // at least as much as is held: a record larger than a read takes a number of reads logarithmic in its size
-      const b = await file.read(fed, Math.min(Math.max(chunk, rest), bodyLen - fed));
+      const want = Math.min(Math.max(chunk, rest), bodyLen - fed);
+      let b: Buffer;
+      if (readInto !== undefined && rest > 0) {
+        // the unread bytes first, the read straight after them: no copy of the whole read to join the two
+        const next = Buffer.allocUnsafeSlow(rest + want);
+        next.set(win.subarray(p), 0);
+        const got = await readInto(next.subarray(rest), fed);
+        b = next.subarray(rest, rest + got);
+        win = got === want ? next : next.subarray(0, rest + got);
+      } else {
+        b = await file.read(fed, want);
+        win = rest === 0 ? b : Buffer.concat([win.subarray(p), b]);
+      }
       if (b.length === 0) throw new SnapshotCorruptionError(path, fed, "file shrank while reading");
       hash.update(b);
       fed += b.length;
-      win = rest === 0 ? b : Buffer.concat([win.subarray(p), b]);
       p = 0;
       return true;
     };
