@@ -106,12 +106,12 @@ export class NodeHashMap {
   /** approximateDataSize recomputed by walking every node (O(n), for checks and after a restore). */
   computeDataSize(): number {
     let n = 0;
-    for (const [p, node] of this.map) n += p.length + (node.data === null ? 0 : node.data.length);
+    for (const [p, node] of this.map) n += p.length + node.dataLength;
     return n;
   }
 
   private digestOf(path: string, node: DataNode): number {
-    const d = nodeDigest(path, node.data, node.stat);
+    const d = nodeDigest(path, node.peekData(), node.stat);
     node.digest = d;
     return d;
   }
