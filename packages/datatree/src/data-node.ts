@@ -34,6 +34,37 @@ export function keepData(data: Buffer | null): Buffer | null {
 }
 
 /**
+ * `keepData` of the bytes `src[start, end)` for `node` (no view of the source made): small data is copied into the
+ * current slab and left there as a range (DataNode.data makes the node's view of it when first read), larger data
+ * gets its own copy. A restore keeps each node's data this way: one object less per node until its data is read.
+ */
+export function keepDataBytes(node: DataNode, src: Buffer, start: number, end: number): void {
+  const n = end - start;
+  if (n === 0) {
+    node.data = EMPTY_DATA;
+    return;
+  }
+  if (n >= DATA_SLAB / 4) {
+    const own = Buffer.allocUnsafeSlow(n);
+    src.copy(own, 0, start, end);
+    node.data = own;
+    return;
+  }
+  if (slabUsed + n > DATA_SLAB) {
+    slab = Buffer.allocUnsafeSlow(DATA_SLAB);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  src.copy(slab, at, start, end);
+  slabUsed = at + n;
+  node.setDataRange(slab, at, n);
+}
+
+/** DataNode's packed slab range: offset << RANGE_BITS | length (both below DATA_SLAB = 2^RANGE_BITS). */
+const RANGE_BITS = 14;
+const RANGE_MASK = (1 << RANGE_BITS) - 1;
+
+/**
  * A node's children, in the order they were added (as a JS Set iterates: getChildren answers this order). Each
  * child node knows its own name and its index here (`DataNode.slot`), so adding is a push and removing nulls one
  * entry (O(1), no hashing: a restore builds a million of them cheaply); removed entries are compacted away once
@@ -81,6 +112,14 @@ class ChildList {
  * name is in a parent's list exactly when the node at that path is in the node table).
  */
 export class DataNode {
+  /** The node's data (see `data`); not current while `slab` is set. */
+  private bytes: Buffer | null;
+  /**
+   * Data kept as a range of a data slab (keepDataBytes) that no view was made of yet: the slab, and the range packed
+   * into one small integer (offset << RANGE_BITS | length). null: `bytes` is the data.
+   */
+  private slab: Buffer | null = null;
+  private slabRange = 0;
   /** The child nodes (null: none ever added). */
   private kids: ChildList | null = null;
   /** This node's last path component (its name in its parent's children; "" for the root). */
@@ -89,11 +128,56 @@ export class DataNode {
   slot = -1;
 
   constructor(
-    public data: Buffer | null,
+    data: Buffer | null,
     /** Reference into the tree's ACLCache (-1 = OPEN_ACL_UNSAFE). */
     public acl: number,
     public stat: StatPersisted,
-  ) {}
+  ) {
+    this.bytes = data;
+  }
+
+  /** The node's data (null: none). The same Buffer on every read until it is set again. */
+  get data(): Buffer | null {
+    const slab = this.slab;
+    if (slab !== null) {
+      const r = this.slabRange;
+      const at = r >>> RANGE_BITS;
+      this.bytes = slab.subarray(at, at + (r & RANGE_MASK));
+      this.slab = null;
+    }
+    return this.bytes;
+  }
+
+  set data(d: Buffer | null) {
+    this.bytes = d;
+    this.slab = null;
+  }
+
+  /** The data's length (0: none), without making a view of data kept as a range. */
+  get dataLength(): number {
+    if (this.slab !== null) return this.slabRange & RANGE_MASK;
+    const d = this.bytes;
+    return d === null ? 0 : d.length;
+  }
+
+  /**
+   * The data, as `data` but without keeping a view it had to make (a reader of every node once, e.g. a snapshot,
+   * leaves nodes whose data is kept as a range as they were).
+   */
+  peekData(): Buffer | null {
+    const slab = this.slab;
+    if (slab === null) return this.bytes;
+    const r = this.slabRange;
+    const at = r >>> RANGE_BITS;
+    return slab.subarray(at, at + (r & RANGE_MASK));
+  }
+
+  /** The data is `slab[at, at + length)` (keepDataBytes: length > 0, both below DATA_SLAB); the view is made when read. */
+  setDataRange(slab: Buffer, at: number, length: number): void {
+    this.bytes = null;
+    this.slab = slab;
+    this.slabRange = (at << RANGE_BITS) | length;
+  }
 
   /**
    * nodeDigest of the node as last added to the tree digest (kept so a change subtracts it without recomputing);
@@ -191,7 +275,7 @@ export function statOf(node: DataNode, extended: boolean): Stat {
     cversion: (s.cversion * 2 - n) | 0,
     aversion: s.aversion,
     ephemeralOwner: clientEphemeralOwner(s.ephemeralOwner, extended),
-    dataLength: node.data === null ? 0 : node.data.length,
+    dataLength: node.dataLength,
     numChildren: n,
     pzxid: s.pzxid,
   };

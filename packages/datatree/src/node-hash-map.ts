@@ -143,7 +143,7 @@ export class NodeHashMap {
   /** approximateDataSize recomputed by walking every node (O(n), for checks and after a restore). */
   computeDataSize(): number {
     let n = 0;
-    for (const [p, node] of this.map) n += p.length + (node.data === null ? 0 : node.data.length);
+    for (const [p, node] of this.map) n += p.length + node.dataLength;
     return n;
   }
 
@@ -165,7 +165,7 @@ export class NodeHashMap {
   private digestOf(path: string, node: DataNode): number {
     const h = this.hints;
     const d = h === undefined ? -1 : this.hinted(h, path, node);
-    const out = d >= 0 ? d : nodeDigest(path, node.data, node.stat);
+    const out = d >= 0 ? d : nodeDigest(path, node.peekData(), node.stat);
     node.digest = out;
     return out;
   }

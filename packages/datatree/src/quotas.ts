@@ -157,7 +157,7 @@ export class Quotas {
       const n = this.nodes.get(p);
       if (!n) continue;
       count++;
-      bytes += n.data === null ? 0 : n.data.length;
+      bytes += n.dataLength;
       for (const c of n.childList()) stack.push(p === "/" ? `/${c}` : `${p}/${c}`);
     }
     const sp = statPath(prefix);
@@ -172,7 +172,7 @@ export class Quotas {
   private setStat(sp: string, n: DataNode, st: StatsTrack): void {
     this.nodes.preChange(sp, n);
     const next = st.toBuffer();
-    this.nodes.dataSize += next.length - (n.data === null ? 0 : n.data.length);
+    this.nodes.dataSize += next.length - n.dataLength;
     n.data = next;
     this.nodes.postChange(sp, n);
   }

@@ -1,5 +1,5 @@
 import type { ACL, StatPersisted } from "@zkts/jute";
-import { DataNode, keepData } from "./data-node.js";
+import { DataNode, keepData, keepDataBytes } from "./data-node.js";
 import type { TreeState } from "./tree-state.js";
 
 /** A node as stored in a snapshot. */
@@ -22,7 +22,8 @@ export function* snapshotNodes(s: TreeState): IterableIterator<SnapshotNode> {
   const before = s.nodes.nextSeq;
   for (const [p, n] of s.nodes.map) {
     if (n.seq >= before) continue;
-    yield { path: p === "/" ? "" : p, data: n.data, acl: n.acl, stat: n.stat };
+    // peekData: a restored node's data kept as a slab range stays so (no view kept per node for the snapshot's sake)
+    yield { path: p === "/" ? "" : p, data: n.peekData(), acl: n.acl, stat: n.stat };
   }
 }
 
@@ -97,11 +98,24 @@ export class TreeRestorer {
    * missing.
    */
   node(snapPath: string, data: Buffer | null, acl: number, stat: StatPersisted): void {
+    this.add(snapPath, new DataNode(keepData(data), acl, stat), data === null ? 0 : data.length, acl, stat);
+  }
+
+  /**
+   * `node` with the data given as the bytes `src[start, end)` (start -1: no data), copied before it returns (no view
+   * of `src` is made or kept: a reader hands its read buffer's range).
+   */
+  nodeBytes(snapPath: string, src: Buffer, start: number, end: number, acl: number, stat: StatPersisted): void {
+    const node = new DataNode(null, acl, stat);
+    if (start >= 0) keepDataBytes(node, src, start, end);
+    this.add(snapPath, node, start >= 0 ? end - start : 0, acl, stat);
+  }
+
+  private add(snapPath: string, node: DataNode, dataLength: number, acl: number, stat: StatPersisted): void {
     const s = this.s;
     const table = s.nodes;
     const path = snapPath === "" ? "/" : snapPath;
-    const node = new DataNode(keepData(data), acl, stat);
-    this.dataSize += path.length + (data === null ? 0 : data.length);
+    this.dataSize += path.length + dataLength;
     if (acl !== -1) {
       // counted per run of equal refs (most nodes share their neighbour's ACL): a table update per run, not per node
       if (acl === this.runAcl) this.runCount++;

@@ -306,7 +306,7 @@ function deleteNode(s: TreeState, path: string, zxid: bigint, hint: DataNode | u
   const acl = s.acls.convertLong(node.acl);
   nodes.remove(path, node);
   s.acls.removeUsage(node.acl);
-  const bytes = node.data === null ? 0 : node.data.length;
+  const bytes = node.dataLength;
   nodes.dataSize -= path.length + bytes;
   const parentAcl = s.acls.convertLong(parent.acl);
   s.ephemerals.remove(path, node.stat.ephemeralOwner);

@@ -15,6 +15,8 @@ export interface TreeRestoreSink {
   acls(entries: Iterable<readonly [number, readonly ACL[]]>): void;
   /** One node, parents first; the tree keeps `stat` as it is and copies `data`. */
   node(path: string, data: Buffer | null, acl: number, stat: StatPersisted): void;
+  /** Optional: `node` with the data as the bytes `src[start, end)` (start -1: none), copied before it returns. */
+  nodeBytes?(path: string, src: Buffer, start: number, end: number, acl: number, stat: StatPersisted): void;
   /** `digestSum`: with `deferDigest`, the sum of the nodes' digests (undefined: the tree sums them itself). */
   finish(lastZxid: bigint, digestSum?: bigint): void;
   /** The snapshot was damaged: leave the tree as a new one. */
@@ -124,8 +126,18 @@ export async function loadSnapshot(
       sink.node(path, data, acl, stat);
       nodes++;
     };
+    // with a tree that takes the data as a range of the read buffer, no view of it is made per node
+    const nodeBytes = sink.nodeBytes?.bind(sink);
+    const nodeBytesSink =
+      nodeBytes === undefined
+        ? undefined
+        : (path: string, src: Buffer, start: number, end: number, acl: number, stat: StatPersisted) => {
+            nodeBytes(path, src, start, end, acl, stat);
+            nodes++;
+          };
     // 1 MiB reads (not the reader's 128 KiB): fewer reads and window joins (each read decoded in about 10 ms)
-    for await (const r of readSnapshotRecords(storage, path, { dataViews: true, nodeSink, chunkSize: RESTORE_READ_SIZE })) {
+    const readOpts = { dataViews: true, nodeSink, nodeBytesSink, chunkSize: RESTORE_READ_SIZE };
+    for await (const r of readSnapshotRecords(storage, path, readOpts)) {
       switch (r.type) {
         case "header":
           checkHeader(r.header.zxid);

@@ -6,6 +6,7 @@ import { seededRandom } from "@zkts/contracts/testing";
 import { describe, expect, it } from "vitest";
 import { SnapshotCorruptionError } from "./errors.js";
 import { MemoryStorage } from "./memory-storage.js";
+import type { Storage, StorageFile } from "./storage.js";
 import { NodeChunkEncoder, type NodeRowSource } from "./snapshot-codec.js";
 import { readSnapshot, readSnapshotRecords, verifySnapshot, writeSnapshot, type SnapshotNode } from "./snapshot.js";
 import { OPEN_ACL } from "./test-helpers.js";
@@ -128,8 +129,29 @@ async function fileOf(body: Buffer[], nodes: number): Promise<{ storage: MemoryS
   return { storage, path };
 }
 
-/** Reads the file's nodes both ways: as records, and through a node sink (as the restore does). */
-async function readBoth(storage: MemoryStorage, path: string, chunkSize?: number): Promise<[SnapshotNode[], SnapshotNode[]]> {
+/** The storage with `readInto` on its files (as NodeStorage's): the reader then reads into its own window. */
+function withReadInto(storage: Storage): Storage {
+  return new Proxy(storage, {
+    get(target, prop, recv) {
+      if (prop !== "open") return Reflect.get(target, prop, recv) as unknown;
+      return async (path: string, mode: "read" | "create" | "append"): Promise<StorageFile> => {
+        const f = await target.open(path, mode);
+        const readInto = async (buf: Uint8Array, position: number) => {
+          const b = await f.read(position, buf.length);
+          buf.set(b, 0);
+          return b.length;
+        };
+        return new Proxy(f, { get: (t, q, r) => (q === "readInto" ? readInto : (Reflect.get(t, q, r) as unknown)) });
+      };
+    },
+  });
+}
+
+/**
+ * Reads the file's nodes three ways: as records, through a node sink (data as views), and through a node bytes sink
+ * (data as ranges of the read buffer, as the restore does) from a storage whose files have `readInto`.
+ */
+async function readBoth(storage: MemoryStorage, path: string, chunkSize?: number): Promise<[SnapshotNode[], SnapshotNode[], SnapshotNode[]]> {
   const records = (await readSnapshot(storage, path, chunkSize === undefined ? {} : { chunkSize })).nodes;
   const sunk: SnapshotNode[] = [];
   const opts = {
@@ -139,7 +161,15 @@ async function readBoth(storage: MemoryStorage, path: string, chunkSize?: number
     ...(chunkSize === undefined ? {} : { chunkSize }),
   };
   for await (const r of readSnapshotRecords(storage, path, opts)) expect(r.type).not.toBe("nodes");
-  return [records, sunk];
+  const bytes: SnapshotNode[] = [];
+  const bytesOpts = {
+    nodeSink: () => expect.fail("the bytes sink takes the nodes"),
+    nodeBytesSink: (p: string, src: Buffer, start: number, end: number, acl: number, stat: StatPersisted) =>
+      bytes.push({ path: p, data: start < 0 ? null : Buffer.from(src.subarray(start, end)), aclRef: BigInt(acl), stat }),
+    ...(chunkSize === undefined ? {} : { chunkSize }),
+  };
+  for await (const r of readSnapshotRecords(withReadInto(storage), path, bytesOpts)) expect(r.type).not.toBe("nodes");
+  return [records, sunk, bytes];
 }
 
 /** Σ nodeDigest over the rows, as a DataTree sums its nodes' digests. */
@@ -165,9 +195,10 @@ describe("snapshot node chunks, read", () => {
     const hex = (ns: NodeRowSource[]) => ns.map((n) => ({ ...n, data: n.data === null ? null : Buffer.from(n.data).toString("hex") }));
     const want = hex(rows);
     for (const chunkSize of [1, 2, 3, 7, 64, 1000, 128 * 1024]) {
-      const [records, sunk] = await readBoth(storage, info.path, chunkSize);
+      const [records, sunk, bytes] = await readBoth(storage, info.path, chunkSize);
       expect(hex(records)).toEqual(want);
       expect(hex(sunk)).toEqual(want);
+      expect(hex(bytes)).toEqual(want);
     }
     // the node digests summed from the rows' bytes: DataTree's nodeDigest of each row, whatever the read size
     const sum = digestSum(rows);
@@ -183,8 +214,9 @@ describe("snapshot node chunks, read", () => {
     });
     const storage = new MemoryStorage();
     const info = await writeSnapshot(storage, "/d", { header: { zxid: 9n, time: 1 }, sessions: [], acls: [], nodes: rows });
-    const [records, sunk] = await readBoth(storage, info.path);
+    const [records, sunk, bytes] = await readBoth(storage, info.path);
     expect(sunk.map((n) => n.stat)).toEqual(rows.map((n) => n.stat));
+    expect(bytes.map((n) => n.stat)).toEqual(rows.map((n) => n.stat));
     expect(records.map((n) => n.stat)).toEqual(rows.map((n) => n.stat));
   });
 
@@ -211,9 +243,11 @@ describe("snapshot node chunks, read", () => {
     const generic = Buffer.concat([Buffer.from([0x92, 0x04, 0x9a]), ...rowBytes.slice(30, 40)]);
     const { storage, path } = await fileOf([hand, wideTag, generic], 40);
     for (const chunkSize of [5, 100, 128 * 1024]) {
-      const [records, sunk] = await readBoth(storage, path, chunkSize);
+      const [records, sunk, bytes] = await readBoth(storage, path, chunkSize);
       expect(records).toEqual(rows.map(asRead));
       expect(sunk).toEqual(rows.map(asRead));
+      // the rows decoded generically reach the bytes sink too
+      expect(bytes).toEqual(rows.map(asRead));
       // rows the fast path reads and rows decoded generically are summed alike
       const sum = digestSum(rows);
       expect(await readDigests(storage, path, chunkSize)).toEqual([sum, sum]);

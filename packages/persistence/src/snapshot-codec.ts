@@ -275,6 +275,12 @@ export const ROW_ODD = -2;
 /** Where decoded rows go: a node with its data (a view of the read buffer when `dataViews`) and its ACL ref. */
 export type NodeRowSink = (path: string, data: Buffer | null, acl: number, stat: StatPersisted) => void;
 
+/**
+ * Where decoded rows go with their data as the bytes `buf[start, end)` (start -1: no data), valid only during the call
+ * (the sink copies what it keeps; no view of the read buffer is made per row).
+ */
+export type NodeBytesSink = (path: string, buf: Buffer, start: number, end: number, acl: number, stat: StatPersisted) => void;
+
 const ZERO = 0n;
 
 /**
@@ -318,6 +324,8 @@ export class NodeRowDecoder {
     private readonly sink: NodeRowSink | null,
     private readonly dataViews: boolean,
     private readonly digests = false,
+    /** Given: rows go here (their data as a range of the read buffer) instead of to `sink`. */
+    private readonly bytesSink: NodeBytesSink | null = null,
   ) {}
 
   /** The sum of the node digests of the rows decoded so far (with `digests`), and of those given to `addDigest`. */
@@ -461,7 +469,8 @@ export class NodeRowDecoder {
       this.addDigest(nodeDigestOfBytes(buf, pathStart, pathEnd, dataStart, dataEnd, this.digestStat));
     }
     const sink = this.sink;
-    if (sink === null) return p;
+    const bytesSink = this.bytesSink;
+    if (sink === null && bytesSink === null) return p;
 
     const czxid = this.long(czxidAt);
     const mzxid = this.same(mzxidAt, czxidAt) ? czxid : this.long(mzxidAt);
@@ -485,8 +494,13 @@ export class NodeRowDecoder {
     const owner = this.isZero(ownerAt) ? ZERO : this.long(ownerAt);
     const pzxid = this.same(pzxidAt, czxidAt) ? czxid : this.same(pzxidAt, mzxidAt) ? mzxid : this.long(pzxidAt);
     const path = (buf as unknown as BufferInternals).utf8Slice(pathStart, pathEnd);
+    const stat = { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner, pzxid };
+    if (bytesSink !== null) {
+      bytesSink(path, buf, dataStart, dataEnd, acl, stat);
+      return p;
+    }
     const data = dataStart < 0 ? null : this.dataViews ? buf.subarray(dataStart, dataEnd) : Buffer.from(buf.subarray(dataStart, dataEnd));
-    sink(path, data, acl, { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner, pzxid });
+    sink!(path, data, acl, stat);
     return p;
   }
 

@@ -5,7 +5,7 @@ import { Encoder, decode } from "@msgpack/msgpack";
 import { nodeDigest } from "@zkts/datatree";
 import type { ACL, StatPersisted } from "@zkts/jute";
 import { PersistenceError, SnapshotCancelledError, SnapshotCorruptionError, UnsupportedSnapshotError } from "./errors.js";
-import { NodeChunkEncoder, NodeRowDecoder, type TreeNodeRowSource, ROW_ODD, ROW_SHORT, nodeChunkHead, skipValue, type NodeRowSink } from "./snapshot-codec.js";
+import { NodeChunkEncoder, NodeRowDecoder, type TreeNodeRowSource, ROW_ODD, ROW_SHORT, nodeChunkHead, skipValue, type NodeRowSink, type NodeBytesSink } from "./snapshot-codec.js";
 import { VERSION_DIR, makeSnapshotName, parseSnapshotName } from "./log-format.js";
 import { baseName, joinPath, type Storage, type StorageFile } from "./storage.js";
 import { readZkSnapshotRecords } from "./zk-snapshot-read.js";
@@ -347,6 +347,11 @@ export interface ReadSnapshotOptions {
    */
   nodeSink?: NodeRowSink;
   /**
+   * As `nodeSink`, with each node's data given as a range of a read buffer (valid only during the call: the sink
+   * copies it), so no view of it is made per node. Given, it takes the nodes instead of `nodeSink`.
+   */
+  nodeBytesSink?: NodeBytesSink;
+  /**
    * A zkts snapshot: called once the whole file checked out, with the sum of its nodes' digests (DataTree's
    * nodeDigest, each node listed, summed as AdHash), computed from the rows' bytes as they are read. Not called for
    * a ZooKeeper snapshot.
@@ -359,6 +364,7 @@ const DECODE_OPTS = { useBigInt64: true } as const;
 const CHECK_ONLY: NodeRowSink = () => {};
 
 const ZERO = 0n;
+const EMPTY = Buffer.alloc(0);
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isLong = (v: unknown): v is bigint | number => typeof v === "bigint" || isInt(v);
@@ -448,15 +454,27 @@ export async function* readSnapshotRecords(
     let win: Buffer = Buffer.alloc(0);
     let p = 0;
     /** Reads more of the body into the window, keeping its unread bytes; false at the body's end. */
+    const readInto = file.readInto?.bind(file);
     const more = async (): Promise<boolean> => {
       if (fed >= bodyLen) return false;
       const rest = win.length - p;
       // at least as much as is held: a record larger than a read takes a number of reads logarithmic in its size
-      const b = await file.read(fed, Math.min(Math.max(chunk, rest), bodyLen - fed));
+      const want = Math.min(Math.max(chunk, rest), bodyLen - fed);
+      let b: Buffer;
+      if (readInto !== undefined && rest > 0) {
+        // the unread bytes first, the read straight after them: no copy of the whole read to join the two
+        const next = Buffer.allocUnsafeSlow(rest + want);
+        next.set(win.subarray(p), 0);
+        const got = await readInto(next.subarray(rest), fed);
+        b = next.subarray(rest, rest + got);
+        win = got === want ? next : next.subarray(0, rest + got);
+      } else {
+        b = await file.read(fed, want);
+        win = rest === 0 ? b : Buffer.concat([win.subarray(p), b]);
+      }
       if (b.length === 0) throw new SnapshotCorruptionError(path, fed, "file shrank while reading");
       hash.update(b);
       fed += b.length;
-      win = rest === 0 ? b : Buffer.concat([win.subarray(p), b]);
       p = 0;
       return true;
     };
@@ -484,7 +502,12 @@ export async function* readSnapshotRecords(
     };
 
     const copyData = opts.dataViews !== true;
-    const sink = opts.nodeSink;
+    const bytesSink = opts.nodeBytesSink ?? null;
+    // a node decoded generically goes to a bytes sink as its whole data buffer's range
+    const sink: NodeRowSink | undefined =
+      bytesSink === null
+        ? opts.nodeSink
+        : (path, data, acl, stat) => (data === null ? bytesSink(path, EMPTY, -1, -1, acl, stat) : bytesSink(path, data, 0, data.length, acl, stat));
     let lastTime = ZERO;
     let stage = 0;
     let late = false;
@@ -546,6 +569,7 @@ export async function* readSnapshotRecords(
       sink === CHECK_ONLY ? null : (sink ?? ((path, data, acl, stat) => collected.push({ path, data, aclRef: BigInt(acl), stat }))),
       !copyData,
       opts.nodeDigests !== undefined,
+      bytesSink,
     );
     const digests = opts.nodeDigests !== undefined;
     const emit = (n: SnapshotNode) => {
