@@ -473,9 +473,8 @@ export class QuorumPeer {
     if (this.failed) return;
     if (this.pumping) {
       const net = this.env.quorumNet;
-      const early = this.zab.takeEarly();
-      for (const m of early) if ("packet" in m) net.send(m.conn, m.packet);
-      if (early.length > 0) net.flushAll?.(); // this runs after the round's I/O already: out now, not a turn later
+      for (const m of this.zab.takeEarly()) if ("packet" in m) net.send(m.conn, m.packet);
+      net.flushAll?.(); // this runs after the round's I/O already: out now, not a turn later
       return;
     }
     this.pumping = true;
