@@ -110,6 +110,35 @@ for (const sc of storageCases) {
   });
 }
 
+describe("TxnLog.appendAll start", () => {
+  /** Batches dispatched (their writes issued) by the time the current turn's setImmediate callbacks run. */
+  async function dispatchedBeforeNextTurn(start: "nextTurn" | "now" | undefined): Promise<{ sync: number; turn: number }> {
+    const s = new MemoryStorage();
+    const log = await TxnLog.open(s, "/data", { preAllocSize: 8192 });
+    await log.appendAll([{ zxid: 1n, data: setDataTxn(1n) }]); // the file is open
+    const before = log.stats.batches;
+    const turn = new Promise<number>((r) => setImmediate(() => r(log.stats.batches - before)));
+    const a = log.appendAll([{ zxid: 2n, data: setDataTxn(2n) }], start);
+    const sync = log.stats.batches - before;
+    // a second batch while the first is being written (two may be in flight)
+    const b = log.appendAll([{ zxid: 3n, data: setDataTxn(3n) }], start);
+    const result = { sync, turn: await turn };
+    await Promise.all([a, b]);
+    expect(log.lastDurableZxid).toBe(3n);
+    await log.close();
+    expect((await readAll(s, "/data")).entries.map((e) => e.zxid)).toEqual([1n, 2n, 3n]);
+    return result;
+  }
+
+  it('"now" issues the write at once (the second batch\'s in a microtask), not after the next turn\'s I/O callbacks', async () => {
+    expect(await dispatchedBeforeNextTurn("now")).toEqual({ sync: 1, turn: 2 });
+  });
+
+  it("by default the write starts a turn later, so that the appends of one round of I/O share a batch", async () => {
+    expect(await dispatchedBeforeNextTurn(undefined)).toEqual({ sync: 0, turn: 0 });
+  });
+});
+
 describe("TxnLog durability (MemoryStorage)", () => {
   it("forceSync=false writes without syncing", async () => {
     const s = new MemoryStorage();

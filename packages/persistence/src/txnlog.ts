@@ -208,9 +208,12 @@ export class TxnLog implements TxnLogWriter {
 
   /**
    * Appends marshalled txns (as `append`) whose zxids the caller knows; resolves once all are durable, rejects
-   * if any could not be written. One promise for the lot.
+   * if any could not be written. One promise for the lot. `start`: "nextTurn" (default) starts the write after the
+   * current round of I/O callbacks, so that appends made in that round share one batch; "now" starts it at once,
+   * for a caller that gathered its batch already (an ensemble member's host loop, once per round): waiting for the
+   * next turn would only delay the fsync its ACKs and replies wait for, by that turn's I/O callbacks.
    */
-  appendAll(txns: ReadonlyArray<{ zxid: bigint; data: Uint8Array }>): Promise<void> {
+  appendAll(txns: ReadonlyArray<{ zxid: bigint; data: Uint8Array }>, start: "nextTurn" | "now" = "nextTurn"): Promise<void> {
     if (txns.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new LogClosedError());
     let prev = this.queuedZxid;
@@ -228,7 +231,8 @@ export class TxnLog implements TxnLogWriter {
     const last = b!;
     return new Promise<void>((resolve, reject) => {
       (last.waiters ??= []).push({ resolve, reject });
-      this.kick();
+      if (start === "now") this.kickNow();
+      else this.kick();
     });
   }
 
@@ -337,6 +341,21 @@ export class TxnLog implements TxnLogWriter {
     // Started after the current round of I/O callbacks, so that the requests of every connection read in this
     // round share the first batch (later batches form while earlier ones are being written).
     setImmediate(this.runTask);
+  }
+
+  /**
+   * As `kick`, without waiting for the next turn: an idle writer starts in this call (the batch's write is issued
+   * before it returns); a writer waiting with room for another batch takes it in a microtask.
+   */
+  private kickNow(): void {
+    if (this.running) {
+      const w = this.wake;
+      this.wake = null;
+      w?.(); // a wakeTask queued meanwhile then finds nothing to wake
+      return;
+    }
+    this.running = true;
+    void this.run();
   }
 
   private readonly runTask = (): void => void this.run();

@@ -9,7 +9,7 @@ import { ManualClock, seededRandom } from "@zkts/contracts/testing";
 import { TestClient } from "@zkts/core/testing";
 import { parseQuorumConfig } from "@zkts/election";
 import { MemoryStorage } from "@zkts/persistence/testing";
-import { decodePacket, encodePacket } from "@zkts/zab";
+import { decodePacket, encodePacket, PacketType } from "@zkts/zab";
 import { decodeConnectResponse } from "@zkts/client-wire";
 import { describe, expect, it } from "vitest";
 import { QuorumPeer } from "./peer.js";
@@ -29,6 +29,13 @@ class MiniCluster {
   readonly quorum = parseQuorumConfig(
     [1, 2, 3].map((i) => [`server.${i}`, `127.0.0.1:${2000 + i}:${3000 + i}`] as [string, string]),
   );
+
+  /**
+   * Broadcast packets (PROPOSAL, ACK, COMMIT) a member in the broadcast phase sent without handing them to the
+   * transport (quorumNet.flushAll) in the same step, as `sid: type`.
+   */
+  readonly unflushed: string[] = [];
+  private readonly queued = new Map<bigint, number>();
 
   /** Configs each member reported committed (onConfigCommitted), as `sid: version hex`. */
   readonly committed: string[] = [];
@@ -77,7 +84,18 @@ class MiniCluster {
             if (c === undefined || !c.open) return;
             const bytes = encodePacket(packet);
             this.deliver(c.other, (p) => this.conns.get(c.otherConn)?.open && p.quorumPacket(c.otherConn, decodePacket(bytes)));
+            const me = this.peers.get(sid);
+            const broadcast = me !== undefined && (me.zab.isActiveLeader || me.zab.isActiveLearner);
+            // (not the ACK of UPTODATE, zxid counter 0: a reply of the sync, sent once the member is in broadcast)
+            if (broadcast && (packet.zxid & 0xffffffffn) !== 0n && (packet.type === PacketType.PROPOSAL || packet.type === PacketType.ACK || packet.type === PacketType.COMMIT)) {
+              this.queued.set(sid, (this.queued.get(sid) ?? 0) + 1);
+              queueMicrotask(() => {
+                if ((this.queued.get(sid) ?? 0) > 0) this.unflushed.push(`${sid}: ${packet.type}`);
+                this.queued.set(sid, 0);
+              });
+            }
           },
+          flushAll: () => this.queued.set(sid, 0),
           sendBytes: (conn, bytes) => {
             const c = this.conns.get(conn);
             if (c === undefined || !c.open) return;
@@ -208,6 +226,24 @@ describe("QuorumPeer in memory (3 members, one ManualClock)", () => {
     expect(g.replies().find((r) => r.header.xid === gx)?.header.err).toBe(0);
     for (const p of c.peers.values()) await p.shutdown();
   }, 60_000);
+});
+
+describe("QuorumPeer host loop: broadcast packets", () => {
+  it("PROPOSALs, ACKs and COMMITs go to the transport in the step that sends them (flushAll), not a loop turn later", async () => {
+    const c = new MiniCluster();
+    for (const sid of [1n, 2n, 3n]) await c.open(sid);
+    await c.until("one leader, all serving", () => c.allServing());
+    const leader = c.leaders()[0]!;
+    const follower = [...c.peers.values()].find((p) => p !== leader)!;
+    const viaLeader = await connect(c, leader);
+    const viaFollower = await connect(c, follower);
+    for (let i = 0; i < 3; i++) {
+      expect(await create(c, viaLeader, `/l${i}`)).toBe(0);
+      expect(await create(c, viaFollower, `/f${i}`)).toBe(0);
+    }
+    await c.until("applied on every member", () => [...c.peers.values()].every((p) => p.tree.getNode("/f2") !== undefined));
+    expect(c.unflushed).toEqual([]);
+  });
 });
 
 describe("/zookeeper/config and config versions (QuorumPeer's quorum verifiers)", () => {

@@ -5,8 +5,9 @@
  * aborted when the member loses its leader or quorum. Everything outside comes in through QuorumPeerEnv (clock,
  * random, both transports, storage), so the Node adapters and the whole-cluster simulator run the same code.
  *
- * Host loop for each ZAB Ready: send early -> apply committed txns already durable here -> persist (durably) ->
- * send -> apply the other committed txns -> events -> advance, then the snapshot cadence.
+ * Host loop for each ZAB Ready: send early (handed to the transport at once) -> apply committed txns already durable
+ * here -> persist (durably; the write starts at once) -> send -> apply the other committed txns -> events ->
+ * advance, then the snapshot cadence.
  */
 import { OpCode } from "@zkts/client-wire";
 import type { Clock, ClientPortHandler, Logger, TimerHandle } from "@zkts/contracts";
@@ -471,7 +472,9 @@ export class QuorumPeer {
     this.kickQueued = false;
     if (this.failed) return;
     if (this.pumping) {
-      for (const m of this.zab.takeEarly()) if ("packet" in m) this.env.quorumNet.send(m.conn, m.packet);
+      const net = this.env.quorumNet;
+      for (const m of this.zab.takeEarly()) if ("packet" in m) net.send(m.conn, m.packet);
+      net.flushAll?.(); // this runs after the round's I/O already: out now, not a turn later
       return;
     }
     this.pumping = true;
@@ -497,6 +500,7 @@ export class QuorumPeer {
     while (zab.hasReady()) {
       const rd = zab.ready();
       for (const m of rd.early) if ("packet" in m) net.send(m.conn, m.packet);
+      if (rd.early.length > 0) net.flushAll?.(); // before this Ready's write and fsync, not a loop turn later
       // committed txns this member holds durably are applied while this Ready's appends are written (apply-early.ts)
       const applied = this.early === undefined ? this.applyCommitted(rd, 0, durableCommittedPrefix(rd, zab.durableZxid)) : 0;
       await this.store.persist(rd.persist);

@@ -163,7 +163,8 @@ export class EnsembleStore {
    * next txn starts a new file, as SyncRequestProcessor's rollLog before a snapshot) and `snapshotDue` is set.
    */
   async append(txns: readonly Txn[]): Promise<void> {
-    await this.log.appendAll(txns);
+    // the host loop hands one Ready's appends at once, after the round's I/O: the write starts now, not a turn later
+    await this.log.appendAll(txns, "now");
     if (txns.length > 0 && this.schedule.logged(txns.length)) {
       await this.log.roll();
       this.snapshotDue = true;

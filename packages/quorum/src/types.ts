@@ -17,6 +17,11 @@ export interface QuorumNet {
   /** The frame after a SNAP packet: the leader's snapshot bytes. */
   sendBytes(conn: number, bytes: Buffer): void;
   close(conn: number): void;
+  /**
+   * Hands what `send` queued to the connections now (a transport may gather the sends of a round of I/O into one
+   * write per connection; the host calls this once a step of its loop sent all it had). Absent: nothing to do.
+   */
+  flushAll?(): void;
   /** Connects to server `sid`'s quorum port: the new connection's id, or a rejection (refused, timed out). */
   dial(sid: bigint, timeoutMs: number): Promise<number>;
 }

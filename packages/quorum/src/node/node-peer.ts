@@ -109,6 +109,7 @@ export async function openNodeQuorumPeer(opts: NodeQuorumPeerOptions): Promise<N
         transport.send(conn, packet);
       },
       sendBytes: (conn, bytes) => transport.sendBytes(conn, bytes),
+      flushAll: () => transport.flushAll(),
       close: (conn) => transport.close(conn),
       dial: (sid, timeoutMs) => {
         if (isolated) return Promise.reject(new Error("isolated"));

@@ -2,7 +2,7 @@ import net from "node:net";
 import { OutputArchive, zeroStatPersisted } from "@zkts/jute";
 import { serializeZkSnapStream } from "@zkts/persistence";
 import { PacketType, writePacket, type Packet } from "@zkts/zab";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { QuorumTransport } from "./quorum-transport.js";
 
 function packets(...ps: Packet[]): Buffer {
@@ -126,5 +126,41 @@ describe("QuorumTransport: dialling a leader", () => {
     const took = performance.now() - started;
     expect(took).toBeGreaterThanOrEqual(200);
     expect(took).toBeLessThan(5000);
+  });
+});
+
+describe("QuorumTransport: sends", () => {
+  /** A transport with one connection dialled into a server that collects what it receives. */
+  async function connected(): Promise<{ t: QuorumTransport; conn: number; received: () => number }> {
+    let bytes = 0;
+    const server = net.createServer((s) => s.on("data", (d: Buffer) => (bytes += d.length)));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const t = new QuorumTransport({ accepted: () => {}, packet: () => {}, snapshot: () => {}, closed: () => {}, error: () => {} });
+    cleanups.push(async () => {
+      await t.shutdown();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const conn = await t.dial("127.0.0.1", (server.address() as net.AddressInfo).port, 5000);
+    return { t, conn, received: () => bytes };
+  }
+
+  it("gathers a round's sends into one socket write after the round; flushAll writes them at once", async () => {
+    const { t, conn, received } = await connected();
+    const write = vi.spyOn(net.Socket.prototype, "write");
+    cleanups.push(async () => write.mockRestore());
+    t.send(conn, PING);
+    t.send(conn, PING);
+    expect(write).not.toHaveBeenCalled();
+    await new Promise((r) => setImmediate(r));
+    expect(write).toHaveBeenCalledTimes(1); // both packets, one write, a turn later
+    t.send(conn, PING);
+    t.send(conn, PING);
+    t.flushAll();
+    expect(write).toHaveBeenCalledTimes(2); // now, not a turn later
+    await new Promise((r) => setImmediate(r));
+    expect(write).toHaveBeenCalledTimes(2); // nothing left for the deferred flush
+    const all = packets(PING, PING, PING, PING).length;
+    for (let i = 0; i < 200 && received() < all; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(received()).toBe(all);
   });
 });

@@ -242,6 +242,16 @@ export class QuorumTransport {
     setImmediate(c.flushTask);
   }
 
+  /**
+   * Writes out now what is queued on every connection, instead of after the current round of I/O callbacks: the
+   * host calls it once a step of its loop sent all it had for the other members. A PROPOSAL, ACK or COMMIT sent
+   * from a setImmediate callback (the host loop runs in one) would otherwise wait for the next loop turn, behind
+   * every I/O callback of that turn (client requests read meanwhile on a leader).
+   */
+  flushAll(): void {
+    for (const c of this.conns.values()) if (c.flushQueued) this.flush(c);
+  }
+
   private flush(c: Conn): void {
     c.flushQueued = false;
     if (c.out.length === 0 || !c.open) return;

@@ -40,7 +40,9 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
   // The injected-bug runs below use ZooKeeper's election timing (eagerElection: false), so that their seeds do not
   // move with the election's timing; the first one is also caught with the eager election.
   it("answerBeforeCommit (a leader answers before the quorum has the txn) is caught", async () => {
-    const a = await run({ seed: 2, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true }, eagerElection: false });
+    // seed 3 (was 2 until session 11: the txn log's write starting at once changed the course of the seeds; 2 no
+    // longer reaches a lost acknowledged write, 3 and 5-9 do)
+    const a = await run({ seed: 3, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true }, eagerElection: false });
     expect(a.ok).toBe(false);
     expect(a.invariant).toBe("every acknowledged write survives");
     const b = await run({ seed: 4, voters: 3, durationMs: 20_000, bugs: { answerBeforeCommit: true }, eagerElection: false });
@@ -52,7 +54,8 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
   }, 30_000);
 
   it("applyUncommitted (a learner applies a proposal before its COMMIT) is caught", async () => {
-    const r = await run({ seed: 2, voters: 5, durationMs: 30_000, bugs: { applyUncommitted: true }, eagerElection: false });
+    // seed 10 (was 2 until session 11, see above: 2 is now caught by "every acknowledged write survives", 10 by this)
+    const r = await run({ seed: 10, voters: 5, durationMs: 30_000, bugs: { applyUncommitted: true }, eagerElection: false });
     expect(r.ok).toBe(false);
     expect(r.invariant).toBe("committed prefixes agree");
   }, 30_000);
@@ -84,9 +87,10 @@ describe("whole-cluster simulation (real QuorumPeers)", () => {
   }, 30_000);
 
   it("a member restarted without its zoo.cfg.dynamic.next (last seen config) is caught; with it the same seed is clean", async () => {
-    // seed 55 (was 38 until session 9: ACKs and COMMITs going early changed the course of every seed; 38 no longer
-    // reaches the restart in question, 55 and 64 do)
-    const o: SimOptions = { seed: 55, voters: 5, durationMs: 20_000, reconfig: true, eagerElection: false };
+    // seed 97 (was 38 until session 9: ACKs and COMMITs going early changed the course of every seed; 38 no longer
+    // reached the restart in question, 55 and 64 did; then 55 until session 11: the txn log's write starting at once
+    // changed it again, and of seeds 1-140 only 97 reaches it)
+    const o: SimOptions = { seed: 97, voters: 5, durationMs: 20_000, reconfig: true, eagerElection: false };
     const bad = await run({ ...o, forgetLastSeenConfig: true });
     expect(bad.ok).toBe(false);
     expect(bad.invariant).toBe("every commit had a quorum of its configs");
