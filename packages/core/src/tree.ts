@@ -3,6 +3,7 @@ import type { NamespaceStats } from "@zkts/contracts";
  * What the core needs from the data tree (@zkts/datatree's DataTree satisfies it). Kept as an interface so the
  * server can run on a tree restored by a persistence layer, and so every call into the tree is in one place.
  */
+import type { DigestHint } from "@zkts/datatree";
 import type { ACL, Id, Stat, StatPersisted, TxnDigest, TxnHeader } from "@zkts/jute";
 
 export interface TreeNode {
@@ -14,13 +15,8 @@ export interface TreeNode {
   readonly digest?: number;
 }
 
-/** A node digest computed ahead (@zkts/datatree's DigestHint; prep's ChangeRecord is one). */
-export interface DigestHint {
-  readonly path: string;
-  readonly stat: StatPersisted | null;
-  readonly data: Buffer | null;
-  readonly nodeDigest: number;
-}
+/** A node digest computed ahead (prep's ChangeRecord is one): datatree's own type, the rule's one home. */
+export type { DigestHint };
 
 export interface TxnResult {
   clientId: bigint;

@@ -50,9 +50,6 @@ export class NodeHashMap {
   /** While a txn is applied: the digests its preparer computed (see DigestHint), looked at from `hintAt` on. */
   private hints: readonly DigestHint[] | undefined = undefined;
   private hintAt = 0;
-  /** The data the apply last copied into a node (keepData): `keptFrom` is the buffer `kept` has the bytes of. */
-  private kept: Buffer | null = null;
-  private keptFrom: Buffer | null = null;
 
   constructor(readonly digestEnabled: boolean) {}
 
@@ -151,15 +148,6 @@ export class NodeHashMap {
   setHints(hints: readonly DigestHint[] | undefined): void {
     this.hints = hints;
     this.hintAt = 0;
-    this.kept = null;
-    this.keptFrom = null;
-  }
-
-  /** The apply put `copy`, a copy of `from`'s bytes, into a node (a hint naming `from` holds for it). */
-  keptCopy(copy: Buffer | null, from: Buffer | null): void {
-    if (this.hints === undefined) return; // nothing to match (and no request buffer held on to)
-    this.kept = copy;
-    this.keptFrom = from;
   }
 
   private digestOf(path: string, node: DataNode): number {
@@ -180,7 +168,7 @@ export class NodeHashMap {
       if (!sameStat(e.stat, node.stat)) return -1;
       const a = e.data;
       const b = node.data;
-      if (a === b || (b === this.kept && a === this.keptFrom && b !== null)) return e.nodeDigest;
+      if (a === b) return e.nodeDigest;
       if (a === null || b === null || a.length !== b.length || !a.equals(b)) return -1;
       return e.nodeDigest;
     }

@@ -249,7 +249,6 @@ function createNode(
     parent.stat.pzxid = zxid;
   }
   const node = new DataNode(keepData(data), aclRef, newNodeStat(zxid, time, ephemeralOwner));
-  nodes.keptCopy(node.data, data);
   parent.addChild(childName, node);
   nodes.postChange(parentName, parent);
 
@@ -327,7 +326,6 @@ export function setData(s: TreeState, path: string, data: Buffer | null, version
   const last = n.data;
   s.nodes.preChange(path, n);
   n.data = keepData(data);
-  s.nodes.keptCopy(n.data, data);
   n.stat.mtime = time;
   n.stat.mzxid = zxid;
   n.stat.version = version;
